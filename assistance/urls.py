@@ -1,0 +1,8 @@
+from django.urls import path
+
+from core.views import coming_soon
+
+app_name = "assistance"
+urlpatterns = [
+    path("", coming_soon, name="index"),
+]

@@ -1,0 +1,219 @@
+"""Code tables (policy.md §8.2, formats.md §1): the values the register accepts, with aliases.
+
+Each table maps a canonical label to itself and every accepted alias to its label; `lookup` folds
+full-width characters and spaces first, and `suggest` names the nearest valid value for a message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+
+CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
+RELATIONS = (
+    "户主",
+    "配偶",
+    "之子",
+    "之女",
+    "之儿媳",
+    "之女婿",
+    "之孙子",
+    "之孙女",
+    "之外孙子",
+    "之外孙女",
+    "之父",
+    "之母",
+    "之岳父",
+    "之岳母",
+    "之公公",
+    "之婆婆",
+    "之祖父",
+    "之祖母",
+    "之外祖父",
+    "之外祖母",
+    "之兄弟姐妹",
+    "其他",
+)
+RISKS = (
+    "因病",
+    "因残",
+    "因学",
+    "因自然灾害",
+    "因意外事故",
+    "因产业项目失败",
+    "因务工就业不稳",
+    "缺劳动力",
+    "因安全住房",
+    "因安全饮水",
+    "其他",
+)
+HEALTH = ("健康", "长期慢性病", "患有大病", "残疾")
+LABOUR = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力", "丧失劳动力", "无劳动力")
+EDUCATION = (
+    "文盲或半文盲",
+    "小学",
+    "初中",
+    "高中",
+    "大专",
+    "本科及以上",
+    "大专及以上",
+    "硕士生及以上",
+    "学龄前儿童",
+)
+SCHOOLING = (
+    "非在校生",
+    "学龄前儿童",
+    "学前教育",
+    "小学",
+    "七年级",
+    "八年级",
+    "九年级",
+    "高中一年级",
+    "高中二年级",
+    "高中三年级",
+    "中职一年级",
+    "中职二年级",
+    "中职三年级",
+    "高职高专一年级",
+    "高职高专二年级",
+    "高职高专三年级",
+    "大专及以上",
+    "本科",
+    "硕士生及以上",
+)
+EMPLOYMENT = ("县外省内务工", "省外务工", "县内务工", "乡镇内务工", "未务工")
+ELIMINATION_METHODS = ("帮扶消除", "自然消除")
+SEXES = ("男", "女")
+ETHNICITIES = (
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+    "其他",
+)
+DEVELOPMENTAL_LABOUR = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
+
+ALIASES: dict[str, dict[str, str]] = {
+    "relation": {"本人": "户主", "本人或户主": "户主", "子": "之子", "女": "之女"},
+    "risk": {
+        "因灾": "因自然灾害",
+        "住房出现安全问题": "因安全住房",
+        "饮水安全问题": "因安全饮水",
+        "因务工就业不稳定": "因务工就业不稳",
+        "因产业失败": "因产业项目失败",
+    },
+    "health": {"患大病": "患有大病", "慢性病": "长期慢性病"},
+    "labour": {"弱劳动力": "弱劳动力或半劳动力", "半劳动力": "弱劳动力或半劳动力"},
+    "ethnicity": {"汉": "汉族"},
+    "schooling": {"学龄前": "学龄前儿童"},
+}
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "category": CATEGORIES,
+    "relation": RELATIONS,
+    "risk": RISKS,
+    "health": HEALTH,
+    "labour": LABOUR,
+    "education": EDUCATION,
+    "schooling": SCHOOLING,
+    "employment": EMPLOYMENT,
+    "elimination_method": ELIMINATION_METHODS,
+    "sex": SEXES,
+    "ethnicity": ETHNICITIES,
+}
+
+
+def fold(text: object) -> str:
+    """Full-width to half-width, strip every space: how headers and values are compared."""
+    if text is None:
+        return ""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def _index(table: str) -> dict[str, str]:
+    index = {fold(v): v for v in TABLES[table]}
+    index.update({fold(k): v for k, v in ALIASES.get(table, {}).items()})
+    return index
+
+
+_INDEXES = {name: _index(name) for name in TABLES}
+
+
+def lookup(table: str, value: object) -> str | None:
+    """The canonical label for a value or alias, or None when unknown."""
+    return _INDEXES[table].get(fold(value))
+
+
+def suggest(table: str, value: object) -> str | None:
+    """The nearest valid label, for messages like「是否应为“因病”？」."""
+    matches = difflib.get_close_matches(fold(value), list(TABLES[table]), n=1, cutoff=0.4)
+    return matches[0] if matches else None
+
+
+def choices(table: str) -> list[tuple[str, str]]:
+    """Django form choices for a table."""
+    return [(v, v) for v in TABLES[table]]
+
+
+def split_multi(value: object) -> list[str]:
+    """Split a multi-valued cell joined by 、 , ， ; or spaces."""
+    text = fold(value).replace("，", ",").replace("、", ",").replace(";", ",").replace("；", ",")
+    return [part for part in text.split(",") if part]
+
+
+def join_multi(values: Iterable[str]) -> str:
+    """Join multiple values the way the national system writes them."""
+    return "、".join(values)

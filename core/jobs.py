@@ -1,0 +1,113 @@
+"""Background jobs without a broker: a status row in the database, run by `fangpin worker`.
+
+An app registers a handler with `@handler("kind")`; a view calls `enqueue(...)` and redirects to
+the job page, which polls the row for progress. Handlers take the job, read ids from `job.params`,
+call a service and return a JSON-ready result. In tests (`JOBS_EAGER`) jobs run inline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from core.models import Job
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Job], dict | None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of `kind`."""
+
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def enqueue(
+    kind: str, *, title: str, params: dict | None = None, user: Any = None, region: Any = None
+) -> Job:
+    """Queue a job (or run it now when JOBS_EAGER is set)."""
+    job = Job.objects.create(
+        kind=kind,
+        title=title,
+        params=params or {},
+        created_by=user if getattr(user, "pk", None) else None,
+        region=region or getattr(user, "region", None),
+    )
+    if settings.JOBS_EAGER:
+        transaction.on_commit(lambda: run(job.pk))
+    return job
+
+
+def report(job: Job, progress: int, message: str = "") -> None:
+    """Save progress (0–100) and the current step; the page polls it."""
+    job.progress = max(0, min(100, int(progress)))
+    job.message = message[:300]
+    Job.objects.filter(pk=job.pk).update(progress=job.progress, message=job.message)
+
+
+def run(job_id: int) -> Job:
+    """Run one job and record its outcome. Exceptions become a failed job with the message."""
+    job = Job.objects.get(pk=job_id)
+    fn = _HANDLERS.get(job.kind)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    try:
+        if fn is None:
+            raise LookupError(f"未知的任务类型“{job.kind}”")
+        result = fn(job)
+    except Exception as exc:  # a job must never kill the worker
+        log.exception("job %s failed", job.pk)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED,
+            error=f"{exc}\n\n{traceback.format_exc()[-4000:]}",
+            message=str(exc)[:300],
+            finished_at=timezone.now(),
+        )
+    else:
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.SUCCEEDED,
+            progress=100,
+            result=result,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job
+
+
+def claim_next() -> int | None:
+    """Take the oldest queued job, atomically, so two workers never run the same one."""
+    with transaction.atomic():
+        job = (
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(status=Job.Status.QUEUED)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if job is None:
+            return None
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+        return job.pk
+
+
+def work_forever(poll_seconds: float = 1.0, once: bool = False) -> None:
+    """The worker loop used by `fangpin worker`."""
+    while True:
+        close_old_connections()
+        job_id = claim_next()
+        if job_id is not None:
+            run(job_id)
+            continue
+        if once:
+            return
+        time.sleep(poll_seconds)

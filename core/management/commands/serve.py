@@ -1,0 +1,84 @@
+"""`fangpin serve`: migrate, create the demo county when the database is empty, serve the site and
+run the background worker beside it. Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from regions.models import Region
+
+
+class Command(BaseCommand):
+    help = "启动网站和后台任务进程（空数据库时先生成演示县）"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--demo-households", type=int, default=3000)
+        parser.add_argument("--no-demo", action="store_true")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if not opts["no_demo"] and not Region.objects.exists():
+            self.stderr.write("数据库为空，正在生成演示县……")
+            call_command("demo", households=opts["demo_households"], seed=1)
+        if not opts["no_demo"]:
+            self.stdout.write(DEMO_LOGINS)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fangpin.settings"}
+        worker = subprocess.Popen([sys.executable, "-m", "fangpin.cli", "worker"], env=env)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "fangpin.wsgi:application",
+                "--bind",
+                f"{opts['host']}:{opts['port']}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--timeout",
+                "300",
+                "--access-logfile",
+                "-",
+            ],
+            env=env,
+        )
+        self.stdout.write(f"fangpin 已启动：http://{opts['host']}:{opts['port']}/ （Ctrl-C 停止）")
+        self.stdout.flush()
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for proc in (server, worker):
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in (server, worker):
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        if settings.DEBUG:
+            self.stderr.write("已停止")
+
+
+DEMO_LOGINS = """
+演示账号（密码均为 demo12345）/ demo logins (password demo12345):
+  county_admin   县级管理员（全县，可查看完整证件号码）
+  auditor        审计员（全县，只读）
+  town_staff     乡镇干部（第一个乡镇）
+  town_other     乡镇干部（第二个乡镇）
+  village_staff  村干部（第一个村）
+  grid_member    网格员（第一个村）
+"""

@@ -1,0 +1,47 @@
+"""Who may see what: one rule, applied by every model's `visible_to(user)`.
+
+A user bound to a region sees that region and everything below it. Objects outside answer 404
+(`get_visible_or_404`), so nobody can probe which ids exist elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+def region_q(user: Any, field: str = "region") -> Q:
+    """A filter matching objects whose `field` lies in the user's region or below.
+
+    Anonymous users and users without a region match nothing.
+    """
+    region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
+    if region is None:
+        return Q(pk__in=[])
+    if region.parent_id is None:
+        # The root of the tree: everything. Skipping the join keeps county lists fast.
+        return Q()
+    from regions.models import Region
+
+    inside = Region.objects.filter(path__startswith=region.path).values("pk")
+    return Q(**{f"{field}__in": inside})
+
+
+class ScopedQuerySet(models.QuerySet):
+    """QuerySet with `visible_to(user)`; subclasses name the path to the region."""
+
+    region_field = "region"
+
+    def visible_to(self, user: Any) -> Self:
+        """Only the rows the user's region covers."""
+        return self.filter(region_q(user, self.region_field))
+
+
+def get_visible_or_404(queryset: ScopedQuerySet, user: Any, **lookup: Any) -> Any:
+    """Fetch one object the user may see, or 404 (never 403)."""
+    try:
+        return queryset.visible_to(user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("未找到") from exc

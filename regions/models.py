@@ -1,0 +1,111 @@
+"""行政区划: 县(市、区) › 乡镇 › 行政村 › 村民小组 as one tree with materialised paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> RegionQuerySet:
+        """The user's region and everything below it."""
+        region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
+        if region is None:
+            return self.none()
+        return self.filter(path__startswith=region.path)
+
+    def active(self) -> RegionQuerySet:
+        return self.filter(retired=False)
+
+    def below(self, region: Region) -> RegionQuerySet:
+        """The region and all its descendants."""
+        return self.filter(path__startswith=region.path)
+
+
+class Region(models.Model):
+    """One node of the region tree. `path` is the chain of ids ("/1/4/17/") for subtree queries."""
+
+    class Level(models.IntegerChoices):
+        COUNTY = 1, _("县(市、区)")
+        TOWN = 2, _("乡镇")
+        VILLAGE = 3, _("行政村")
+        GROUP = 4, _("村民小组")
+
+    name = models.CharField(_("名称"), max_length=60)
+    code = models.CharField(
+        _("区划代码"),
+        max_length=12,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^\d{12}$", "区划代码应为12位数字")],
+    )
+    level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("路径"), max_length=255, db_index=True, editable=False, default="")
+    retired = models.BooleanField(_("已撤销"), default=False)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="region_code_unique"
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="region_name_unique_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent is None and self.level != self.Level.COUNTY:
+            raise ValidationError({"parent": "只有县(市、区)可以没有上级"})
+        if self.parent is not None and self.level != self.parent.level + 1:
+            raise ValidationError(
+                {
+                    "level": f"{self.parent.get_level_display()}的下级应为"
+                    f"{self.Level(self.parent.level + 1).label}"
+                }
+            )
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+    def ancestors(self) -> list[Region]:
+        """From the root down to the parent (one query)."""
+        ids = [int(x) for x in self.path.strip("/").split("/")[:-1] if x]
+        by_id = Region.objects.in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+
+    def full_name(self) -> str:
+        """金山店镇/朝阳村 style path of names (from the county)."""
+        return "/".join([r.name for r in self.ancestors()] + [self.name])
+
+    def contains(self, other: Region) -> bool:
+        return other.path.startswith(self.path)
+
+
+def get_visible_region_or_404(user: Any, pk: Any) -> Region:
+    """A region the user may see, or 404."""
+    from django.http import Http404
+
+    region = Region.objects.visible_to(user).filter(pk=pk).first()
+    if region is None:
+        raise Http404("未找到")
+    return region

@@ -1,0 +1,127 @@
+"""Region tree changes (create, rename, move, retire), each audited, and name resolution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+
+from core import audit
+from core.audit import snapshot
+from regions.models import Region
+
+
+@transaction.atomic
+def create_region(
+    *, actor: Any, name: str, level: int, parent: Region | None = None, code: str = ""
+) -> Region:
+    """Create a region under `parent` (None only for a county)."""
+    region = Region(name=name.strip(), level=level, parent=parent, code=code.strip())
+    region.full_clean()
+    region.save()
+    region.path = f"{parent.path if parent else '/'}{region.pk}/"
+    region.save(update_fields=["path"])
+    audit.record(
+        actor=actor, action="create", obj=region, after=snapshot(region), region_id=region.pk
+    )
+    return region
+
+
+@transaction.atomic
+def update_region(*, actor: Any, region: Region, name: str, code: str = "") -> Region:
+    """Rename a region or change its code."""
+    before = snapshot(region)
+    region.name, region.code = name.strip(), code.strip()
+    region.full_clean()
+    region.save(update_fields=["name", "code"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=region,
+        before=before,
+        after=snapshot(region),
+        region_id=region.pk,
+    )
+    return region
+
+
+@transaction.atomic
+def move_region(*, actor: Any, region: Region, new_parent: Region) -> Region:
+    """Move a region (and its subtree) under another parent of the level above."""
+    if new_parent.path.startswith(region.path):
+        raise ValidationError({"parent": "不能移动到自身或其下级之下"})
+    if new_parent.level != region.level - 1:
+        raise ValidationError({"parent": "新的上级级别不对"})
+    if Region.objects.filter(parent=new_parent, name=region.name).exclude(pk=region.pk).exists():
+        raise ValidationError({"parent": f"{new_parent.name}下已有同名区划“{region.name}”"})
+    before = snapshot(region)
+    old_path = region.path
+    new_path = f"{new_parent.path}{region.pk}/"
+    Region.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
+    )
+    Region.objects.filter(pk=region.pk).update(parent=new_parent)
+    region.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=region,
+        before=before,
+        after=snapshot(region),
+        region_id=region.pk,
+        note="移动区划",
+    )
+    return region
+
+
+@transaction.atomic
+def set_retired(*, actor: Any, region: Region, retired: bool) -> Region:
+    """Retire (撤销) or restore a region and its subtree; records stay, pickers hide it."""
+    before = snapshot(region)
+    Region.objects.filter(path__startswith=region.path).update(retired=retired)
+    region.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=region,
+        before=before,
+        after=snapshot(region),
+        region_id=region.pk,
+        note="撤销区划" if retired else "恢复区划",
+    )
+    return region
+
+
+def resolve(ref: str, within: Region | None = None) -> Region:
+    """Find a region by 12-digit code, unique name, or a path of names like 大冶市/金山店镇/朝阳村.
+
+    Raises Region.DoesNotExist or ValidationError (ambiguous) with a Chinese message.
+    """
+    ref = ref.strip()
+    qs = Region.objects.all()
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path)
+    if ref.isdigit() and len(ref) == 12:
+        found = qs.filter(code=ref).first()
+        if found:
+            return found
+    parts = [p for p in ref.replace("\\", "/").split("/") if p.strip()]
+    if not parts:
+        raise Region.DoesNotExist("区划为空")
+    candidates = list(qs.filter(name=parts[-1].strip()))
+    if len(parts) > 1:
+        wanted = [p.strip() for p in parts]
+        candidates = [c for c in candidates if _names(c)[-len(wanted) :] == wanted]
+    if not candidates:
+        raise Region.DoesNotExist(f"找不到区划“{ref}”")
+    if len(candidates) > 1:
+        names = ", ".join(c.full_name() for c in candidates[:5])
+        raise ValidationError(f"区划“{ref}”不唯一（{names}），请写出上级名称")
+    return candidates[0]
+
+
+def _names(region: Region) -> list[str]:
+    return region.full_name().split("/")

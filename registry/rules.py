@@ -1,0 +1,174 @@
+"""The register's own rules, shared by the forms, the import and the API.
+
+Pure functions over plain values: they return {field: message} (errors) so any caller can report
+them with its own row and column names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core import codes, idnumber
+
+MAX_RISKS = 5
+
+
+@dataclass
+class HouseholdStatus:
+    """The status fields of a household, as a form or a spreadsheet row gives them."""
+
+    is_alleviated: bool
+    alleviated_year: int | None
+    category: str
+    risks: list[str]
+    identified_date: dt.date | None
+    risk_eliminated: bool
+    eliminated_date: dt.date | None
+    elimination_method: str
+
+
+def check_status(s: HouseholdStatus, today: dt.date | None = None) -> dict[str, str]:
+    """Consistency of 脱贫户 / 监测对象类别 / dates (formats.md §1, policy rule 1)."""
+    today = today or dt.date.today()
+    errors: dict[str, str] = {}
+    if s.category and s.category not in codes.CATEGORIES:
+        errors["category"] = f"监测对象类别“{s.category}”不在代码表中"
+    if s.category == "脱贫不稳定户" and not s.is_alleviated:
+        errors["category"] = "脱贫不稳定户必须是脱贫户（是否脱贫户=是）"
+    if s.category == "边缘易致贫户" and s.is_alleviated:
+        errors["category"] = "边缘易致贫户必须是一般农户（是否脱贫户=否）"
+    if s.alleviated_year is not None:
+        if not s.is_alleviated:
+            errors["alleviated_year"] = "只有脱贫户才能填写脱贫年度"
+        elif not 2014 <= s.alleviated_year <= 2020:
+            errors["alleviated_year"] = f"脱贫年度应在2014—2020之间，实为{s.alleviated_year}"
+    if len(s.risks) > MAX_RISKS:
+        errors["risks"] = f"风险类型最多5项，实为{len(s.risks)}项"
+    unknown = [r for r in s.risks if r not in codes.RISKS]
+    if unknown:
+        errors["risks"] = f"风险类型“{'、'.join(unknown)}”不在代码表中"
+    if s.category and s.identified_date is None:
+        errors["identified_date"] = "监测对象必须填写识别监测时间"
+    if s.identified_date and s.identified_date > today:
+        errors["identified_date"] = "识别监测时间不能晚于今天"
+    if s.identified_date and not s.category:
+        errors["identified_date"] = "不是监测对象却填写了识别监测时间"
+    if s.risk_eliminated:
+        if not s.category:
+            errors["risk_eliminated"] = "不是监测对象，不能标注风险消除"
+        if s.eliminated_date is None:
+            errors["eliminated_date"] = "风险已消除时必须填写风险消除时间"
+        if s.elimination_method and s.elimination_method not in codes.ELIMINATION_METHODS:
+            errors["elimination_method"] = "风险消除方式应为帮扶消除或自然消除"
+    elif s.eliminated_date or s.elimination_method:
+        errors["risk_eliminated"] = "填写了风险消除时间或方式，风险是否消除应为“是”"
+    if s.eliminated_date and s.identified_date and s.eliminated_date < s.identified_date:
+        errors["eliminated_date"] = (
+            f"风险消除时间{s.eliminated_date:%Y-%m-%d}早于识别监测时间{s.identified_date:%Y-%m-%d}"
+        )
+    if s.eliminated_date and s.eliminated_date > today:
+        errors["eliminated_date"] = "风险消除时间不能晚于今天"
+    return errors
+
+
+def check_person_identity(
+    id_number: str, sex: str = "", birth_date: dt.date | None = None
+) -> tuple[idnumber.IdCheck, dict[str, str]]:
+    """The ID number itself, plus agreement of sex and birth date with it."""
+    result = idnumber.check(id_number)
+    errors: dict[str, str] = {}
+    if result.errors:
+        errors["id_number"] = "；".join(result.errors)
+        return result, errors
+    if sex and sex != result.sex:
+        errors["sex"] = f"性别“{sex}”与证件号码（{result.sex}）不一致"
+    if birth_date and birth_date != result.birth_date:
+        errors["birth_date"] = "出生日期与证件号码不一致"
+    return result, errors
+
+
+def area_code_warning(id_number: str, county_code: str) -> str:
+    """A warning (never an error) when the number's area code is not the county's."""
+    if not county_code or len(id_number) < 6:
+        return ""
+    if id_number[:6] != county_code[:6]:
+        return (
+            f"证件号码地区码{id_number[:6]}不是本县代码{county_code[:6]}"
+            "（可能是外地或旧代码，请核实）"
+        )
+    return ""
+
+
+def check_member_set(relations: list[str]) -> str:
+    """Exactly one 户主 among a household's members."""
+    heads = relations.count("户主")
+    if heads == 0:
+        return "该户没有户主"
+    if heads > 1:
+        return f"该户有{heads}个户主，只能有一个"
+    return ""
+
+
+def status_events(
+    before: HouseholdStatus | None, after: HouseholdStatus, today: dt.date
+) -> list[dict]:
+    """The history events that turn `before` into `after` (kind, date and details).
+
+    Dates come from the status fields where they exist (识别监测时间, 风险消除时间), so an import of
+    an old register writes its events at the dates that really happened.
+    """
+    events: list[dict] = []
+    risks = codes.join_multi(after.risks)
+    was_alleviated = before.is_alleviated if before else False
+    if after.is_alleviated and not was_alleviated:
+        date = dt.date(after.alleviated_year, 12, 31) if after.alleviated_year else today
+        events.append({"kind": "alleviated", "date": min(date, today)})
+    old_cat = before.category if before else ""
+    if after.category and not old_cat:
+        events.append(
+            {
+                "kind": "identified",
+                "date": after.identified_date or today,
+                "category": after.category,
+                "risks": risks,
+            }
+        )
+    elif after.category and old_cat and before is not None:
+        reidentified = (
+            before.risk_eliminated
+            and not after.risk_eliminated
+            and after.identified_date
+            and before.identified_date
+            and after.identified_date > before.identified_date
+        )
+        if reidentified:
+            events.append(
+                {
+                    "kind": "reidentified",
+                    "date": after.identified_date,
+                    "category": after.category,
+                    "risks": risks,
+                }
+            )
+        elif before.risk_eliminated and not after.risk_eliminated:
+            events.append({"kind": "rolled_back", "date": today, "category": after.category})
+        elif after.category != old_cat:
+            events.append(
+                {
+                    "kind": "category_changed",
+                    "date": today,
+                    "category": after.category,
+                    "risks": risks,
+                }
+            )
+    if after.category and after.risk_eliminated and not (before and before.risk_eliminated):
+        events.append(
+            {
+                "kind": "eliminated",
+                "date": after.eliminated_date or today,
+                "category": after.category,
+                "method": after.elimination_method,
+            }
+        )
+    return events

@@ -1,0 +1,301 @@
+"""Changes to the register. Each is atomic, audited in the same transaction, and writes history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core import audit
+from core.audit import snapshot
+from registry import rules
+from registry.models import (
+    Household,
+    HouseholdEvent,
+    IncomeRecord,
+    Membership,
+    Person,
+)
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def status_of(h: Household) -> rules.HouseholdStatus:
+    """The status fields of a saved household."""
+    return rules.HouseholdStatus(
+        is_alleviated=h.is_alleviated,
+        alleviated_year=h.alleviated_year,
+        category=h.category,
+        risks=h.risk_list,
+        identified_date=h.identified_date,
+        risk_eliminated=h.risk_eliminated,
+        eliminated_date=h.eliminated_date,
+        elimination_method=h.elimination_method,
+    )
+
+
+def _write_events(
+    h: Household, before: rules.HouseholdStatus | None, actor: Any, source: str
+) -> list[HouseholdEvent]:
+    events = [
+        HouseholdEvent(
+            household=h, actor=actor if getattr(actor, "pk", None) else None, source=source, **e
+        )
+        for e in rules.status_events(before, status_of(h), today())
+    ]
+    HouseholdEvent.objects.bulk_create(events)
+    return events
+
+
+def _check(h: Household) -> None:
+    errors = rules.check_status(status_of(h), today())
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_household(*, actor: Any, source: str = "手工录入", **fields: Any) -> Household:
+    """Create a household; its status becomes history events."""
+    risks = fields.pop("risk_list", None)
+    h = Household(**fields)
+    if risks is not None:
+        h.risk_list = risks
+    if Household.objects.filter(number=h.number).exists():
+        raise ValidationError({"number": f"户编号{h.number}已存在"})
+    _check(h)
+    h.full_clean()
+    h.save()
+    _write_events(h, None, actor, source)
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=h,
+        after=snapshot(h),
+        household_id=h.pk,
+        region_id=h.region_id,
+    )
+    return h
+
+
+@transaction.atomic
+def update_household(
+    *, actor: Any, household: Household, source: str = "手工录入", **fields: Any
+) -> Household:
+    """Change a household's fields; status changes become dated events."""
+    h = Household.objects.select_for_update().get(pk=household.pk)
+    before_snap, before_status = snapshot(h), status_of(h)
+    risks = fields.pop("risk_list", None)
+    for name, value in fields.items():
+        setattr(h, name, value)
+    if risks is not None:
+        h.risk_list = risks
+    _check(h)
+    h.full_clean()
+    h.save()
+    _write_events(h, before_status, actor, source)
+    after_snap = snapshot(h)
+    if after_snap != before_snap:
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=h,
+            before=before_snap,
+            after=after_snap,
+            household_id=h.pk,
+            region_id=h.region_id,
+        )
+    household.refresh_from_db()
+    return household
+
+
+def _refresh_head(h: Household) -> None:
+    head = h.persons.filter(is_member=True, relation="户主").first()
+    h.head_name = head.name if head else ""
+    h.member_count = h.persons.filter(is_member=True).count()
+    h.save(update_fields=["head_name", "member_count", "updated_at"])
+
+
+def _check_person(p: Person, exclude_pk: int | None = None) -> None:
+    result, errors = rules.check_person_identity(p.id_number, p.sex, p.birth_date)
+    if not errors:
+        p.id_number = result.value
+        p.sex = p.sex or result.sex
+        p.birth_date = p.birth_date or result.birth_date
+        clash = Person.objects.filter(id_number=p.id_number).exclude(pk=exclude_pk).first()
+        if clash:
+            errors["id_number"] = (
+                f"证件号码已登记在{clash.household.number}户（{clash.name}），不能重复"
+            )
+    if p.relation == "户主" and p.is_member:
+        other = p.household.persons.filter(is_member=True, relation="户主").exclude(pk=exclude_pk)
+        if other.exists():
+            errors["relation"] = f"该户已有户主“{other.first()}”，一户只能有一个户主"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_person(
+    *,
+    actor: Any,
+    household: Household,
+    reason: str = Membership.StartReason.ORIGINAL,
+    date: dt.date | None = None,
+    **fields: Any,
+) -> Person:
+    """Add a member (出生/婚入/迁入 or an original member) with a membership and an event."""
+    p = Person(household=household, **fields)
+    _check_person(p)
+    p.full_clean()
+    p.save()
+    Membership.objects.create(
+        person=p,
+        household=household,
+        start_reason=reason,
+        start_date=None if reason == "原有" else (date or today()),
+    )
+    if reason != Membership.StartReason.ORIGINAL:
+        HouseholdEvent.objects.create(
+            household=household,
+            kind="member_added",
+            date=date or today(),
+            person=p,
+            reason=reason,
+            actor=actor if getattr(actor, "pk", None) else None,
+            source="手工录入",
+        )
+    _refresh_head(household)
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=p,
+        after=snapshot(p),
+        household_id=household.pk,
+        region_id=household.region_id,
+    )
+    return p
+
+
+@transaction.atomic
+def update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
+    """Edit a member's facts; identity rules are checked again."""
+    p = Person.objects.select_for_update().get(pk=person.pk)
+    before = snapshot(p)
+    for name, value in fields.items():
+        setattr(p, name, value)
+    if "id_number" in fields:
+        # Derived facts follow the number unless the form gave them.
+        p.sex = fields.get("sex") or ""
+        p.birth_date = fields.get("birth_date")
+    _check_person(p, exclude_pk=p.pk)
+    p.full_clean()
+    p.save()
+    _refresh_head(p.household)
+    after = snapshot(p)
+    if after != before:
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=p,
+            before=before,
+            after=after,
+            household_id=p.household_id,
+            region_id=p.household.region_id,
+        )
+    return p
+
+
+@transaction.atomic
+def remove_member(
+    *, actor: Any, person: Person, reason: str, date: dt.date | None = None
+) -> Person:
+    """Remove a member with a reason (死亡/婚出/迁出…). The person stays in the records."""
+    if reason not in Membership.EndReason.values:
+        raise ValidationError({"reason": "请选择减少原因"})
+    date = date or today()
+    if date > today():
+        raise ValidationError({"date": "减少日期不能晚于今天"})
+    p = Person.objects.select_for_update().get(pk=person.pk)
+    if not p.is_member:
+        raise ValidationError({"reason": f"{p.name}已不在户中"})
+    before = snapshot(p)
+    p.is_member = False
+    p.save(update_fields=["is_member", "updated_at"])
+    Membership.objects.filter(person=p, household=p.household, end_date__isnull=True).update(
+        end_date=date, end_reason=reason
+    )
+    HouseholdEvent.objects.create(
+        household=p.household,
+        kind="member_removed",
+        date=date,
+        person=p,
+        reason=reason,
+        actor=actor if getattr(actor, "pk", None) else None,
+        source="手工录入",
+    )
+    _refresh_head(p.household)
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=p,
+        before=before,
+        after=snapshot(p),
+        household_id=p.household_id,
+        region_id=p.household.region_id,
+        note=f"成员减少：{reason}",
+    )
+    return p
+
+
+@transaction.atomic
+def save_income(*, actor: Any, household: Household, year: int, **amounts: Any) -> IncomeRecord:
+    """Create or replace a year's income; 纯收入 and 人均 are computed, never typed."""
+    record = IncomeRecord.objects.filter(household=household, year=year).first()
+    before = snapshot(record) if record else None
+    if record is None:
+        record = IncomeRecord(household=household, year=year)
+    for name, value in amounts.items():
+        setattr(record, name, value)
+    if not record.members_counted:
+        record.members_counted = household.member_count or 1
+    record.compute()
+    record.full_clean()
+    record.save()
+    household.per_capita_income = record.per_capita
+    household.save(update_fields=["per_capita_income", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="update" if before else "create",
+        obj=record,
+        before=before,
+        after=snapshot(record),
+        household_id=household.pk,
+        region_id=household.region_id,
+    )
+    return record
+
+
+SENSITIVE_LABELS = {"id_number": "证件号码", "phone": "联系电话"}
+
+
+def reveal(*, actor: Any, obj: Household | Person, field: str) -> str:
+    """Return a full ID number or phone for a user allowed to see it, and log the viewing."""
+    if not getattr(actor, "can_view_sensitive", False):
+        raise PermissionError("无权查看完整信息")
+    value = getattr(obj, field)
+    household_id = obj.pk if isinstance(obj, Household) else obj.household_id
+    region_id = obj.region_id if isinstance(obj, Household) else obj.household.region_id
+    audit.record(
+        actor=actor,
+        action="view_sensitive",
+        obj=obj,
+        household_id=household_id,
+        region_id=region_id,
+        note=f"查看完整{SENSITIVE_LABELS.get(field, field)}",
+    )
+    return str(value)

@@ -1,0 +1,139 @@
+"""Registry rules: invalid input is refused with a Chinese message and nothing is saved."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from core.idnumber import make_valid
+from core.models import AuditRecord
+from core.testing import id_number
+from registry import services
+from registry.models import Household, HouseholdEvent, Person
+
+
+def _messages(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def test_wrong_check_digit_is_refused_and_nothing_saved(household, users):
+    good = id_number()
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    before = Person.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.add_person(
+            actor=users["county_admin"],
+            household=household,
+            name="张三",
+            id_number=bad,
+            relation="之子",
+        )
+    assert "校验位错误" in _messages(exc.value)
+    assert Person.objects.count() == before
+
+
+def test_birth_date_in_the_future_is_refused(household, users):
+    future = make_valid(f"420281{dt.date.today().year + 1}0101001")
+    with pytest.raises(ValidationError) as exc:
+        services.add_person(
+            actor=None, household=household, name="李四", id_number=future, relation="之子"
+        )
+    assert "在今天之后" in _messages(exc.value)
+
+
+def test_duplicate_id_number_names_the_household_it_is_in(household, other_household):
+    taken = other_household.persons.first()
+    with pytest.raises(ValidationError) as exc:
+        services.add_person(
+            actor=None, household=household, name="王五", id_number=taken.id_number, relation="之子"
+        )
+    assert other_household.number in _messages(exc.value)
+
+
+def test_a_second_head_is_refused(household):
+    with pytest.raises(ValidationError) as exc:
+        services.add_person(
+            actor=None,
+            household=household,
+            name="赵六",
+            id_number=id_number(dt.date(1990, 1, 1)),
+            relation="户主",
+        )
+    assert "一户只能有一个户主" in _messages(exc.value)
+
+
+def test_unstable_category_needs_an_alleviated_household(regions):
+    with pytest.raises(ValidationError) as exc:
+        services.create_household(
+            actor=None,
+            number="X1",
+            region=regions["village"],
+            category="脱贫不稳定户",
+            identified_date=dt.date(2023, 1, 1),
+        )
+    assert "脱贫不稳定户必须是脱贫户" in _messages(exc.value)
+    assert not Household.objects.filter(number="X1").exists()
+
+
+def test_elimination_before_identification_is_refused(regions):
+    with pytest.raises(ValidationError) as exc:
+        services.create_household(
+            actor=None,
+            number="X2",
+            region=regions["village"],
+            category="边缘易致贫户",
+            identified_date=dt.date(2023, 5, 1),
+            risk_eliminated=True,
+            eliminated_date=dt.date(2023, 4, 1),
+            elimination_method="帮扶消除",
+        )
+    assert "早于识别监测时间" in _messages(exc.value)
+
+
+def test_status_changes_become_dated_events_and_are_audited(household, users):
+    admin = users["county_admin"]
+    services.update_household(
+        actor=admin,
+        household=household,
+        category="边缘易致贫户",
+        identified_date=dt.date(2023, 3, 1),
+        risk_list=["因病"],
+    )
+    services.update_household(
+        actor=admin,
+        household=household,
+        risk_eliminated=True,
+        eliminated_date=dt.date(2024, 1, 5),
+        elimination_method="帮扶消除",
+    )
+    kinds = list(household.events.values_list("kind", "date"))
+    assert ("identified", dt.date(2023, 3, 1)) in kinds
+    assert ("eliminated", dt.date(2024, 1, 5)) in kinds
+    record = AuditRecord.objects.filter(household_id=household.pk, action="update").earliest("id")
+    assert record.actor == admin
+    assert record.before["category"] == "" and record.after["category"] == "边缘易致贫户"
+
+
+def test_removing_a_member_keeps_the_person_and_ends_the_membership(household):
+    person = household.persons.exclude(relation="户主").first()
+    services.remove_member(actor=None, person=person, reason="婚出", date=dt.date(2024, 6, 1))
+    person.refresh_from_db()
+    household.refresh_from_db()
+    assert not person.is_member
+    assert household.member_count == 2
+    assert person.memberships.get().end_reason == "婚出"
+    assert HouseholdEvent.objects.filter(household=household, kind="member_removed").exists()
+
+
+def test_income_per_capita_is_computed(household):
+    record = services.save_income(
+        actor=None,
+        household=household,
+        year=2024,
+        wage=20000,
+        business=5000,
+        transfer=1000,
+        business_cost=2000,
+    )
+    assert record.net_income == 24000
+    assert record.per_capita == 8000  # three members
