@@ -217,3 +217,44 @@ def split_multi(value: object) -> list[str]:
 def join_multi(values: Iterable[str]) -> str:
     """Join multiple values the way the national system writes them."""
     return "、".join(values)
+
+
+# 帮扶措施 categories (policy.md §3.2); 开发式 measures are the first four.
+MEASURE_CATEGORIES = (
+    "产业帮扶",
+    "就业帮扶",
+    "金融帮扶",
+    "公益岗位帮扶",
+    "住房安全保障",
+    "饮水安全保障",
+    "健康帮扶",
+    "义务教育保障",
+    "教育帮扶",
+    "综合保障",
+    "社会帮扶",
+    "搬迁",
+    "生产生活条件改善",
+    "基础设施建设",
+    "其他",
+)
+DEVELOPMENTAL_MEASURES = ("产业帮扶", "就业帮扶", "金融帮扶", "公益岗位帮扶")
+# Risk → measures that answer it (policy rule 18).
+RISK_MEASURES: dict[str, tuple[str, ...]] = {
+    "因病": ("健康帮扶", "社会帮扶"),
+    "因学": ("义务教育保障", "教育帮扶", "社会帮扶"),
+    "因残": ("综合保障", "社会帮扶"),
+    "因安全住房": ("住房安全保障", "搬迁"),
+    "因安全饮水": ("饮水安全保障",),
+}
+LEAD_SOURCES = (
+    "农户自主申报",
+    "基层干部排查",
+    "部门筛查预警",
+    "集中排查",
+    "社会监督",
+    "平台监测分析",
+)
+TABLES["measure"] = MEASURE_CATEGORIES
+TABLES["lead_source"] = LEAD_SOURCES
+_INDEXES["measure"] = _index("measure")
+_INDEXES["lead_source"] = _index("lead_source")

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+
 def region_q(user: Any, field: str = "region") -> Q:
     """A filter matching objects whose `field` lies in the user's region or below.
 
