@@ -21,7 +21,8 @@ def main() -> int:
         print(f"\n===== {script.stem} =====", flush=True)
         started = time.perf_counter()
         code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
-        print(f"----- {script.stem}: exit {code}, {time.perf_counter() - started:.1f} s", flush=True)
+        took = time.perf_counter() - started
+        print(f"----- {script.stem}: exit {code}, {took:.1f} s", flush=True)
         failures += code != 0
     return 1 if failures else 0
 

@@ -1,0 +1,118 @@
+"""Shared benchmark plumbing: a reusable 130,000-household county database per engine, timing.
+
+    from common import setup_county, timed
+    setup_county("sqlite")          # or "postgres"; builds the demo county once, then reuses it
+    stats = timed(lambda: client.get(url), repeat=15)
+
+The SQLite county lives in bench/out/county-<N>.sqlite3; the PostgreSQL one in the database
+`fangpin_bench_<N>` on $FANGPIN_BENCH_PG (default postgres://root@127.0.0.1:5432/). Remove them to
+rebuild after a model change (`make bench` rebuilds when the migration set changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+HOUSEHOLDS = int(os.environ.get("FANGPIN_BENCH_HOUSEHOLDS", "130000"))
+PG_BASE = os.environ.get("FANGPIN_BENCH_PG", "postgres://root@127.0.0.1:5432/")
+
+
+def _migrations_digest() -> str:
+    names = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/migrations/0*.py"))
+    return hashlib.sha1("\n".join(names).encode()).hexdigest()[:10]
+
+
+def database_url(engine: str, households: int = HOUSEHOLDS) -> str:
+    if engine == "sqlite":
+        return f"sqlite:///{OUT / f'county-{households}.sqlite3'}"
+    return f"{PG_BASE.rstrip('/')}/fangpin_bench_{households}"
+
+
+def _env(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "FANGPIN_DATA_DIR": str(OUT / "data"),
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+    }
+
+
+def _pg_create(households: int) -> None:
+    name = f"fangpin_bench_{households}"
+    base = PG_BASE.rstrip("/")
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
+
+
+def build_county(engine: str, households: int = HOUSEHOLDS) -> str:
+    """Create (or reuse) the demo county database; returns its DATABASE_URL."""
+    OUT.mkdir(exist_ok=True)
+    url = database_url(engine, households)
+    stamp = OUT / f"county-{engine}-{households}.stamp"
+    digest = _migrations_digest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return url
+    print(f"building a {households}-household county on {engine} (once)…", file=sys.stderr)
+    if engine == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
+    else:
+        _pg_create(households)
+    env = _env(url)
+    fangpin = [sys.executable, "-m", "fangpin.cli"]
+    subprocess.run([*fangpin, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    started = time.perf_counter()
+    subprocess.run(
+        [*fangpin, "demo", "--households", str(households), "--seed", "1"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    stamp.write_text(digest)
+    return url
+
+
+def setup_county(engine: str, households: int = HOUSEHOLDS) -> str:
+    """Build or reuse the county, point Django at it and set Django up in this process."""
+    url = build_county(engine, households)
+    os.environ.update(_env(url))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return url
+
+
+def timed(fn: Callable[[], Any], repeat: int = 15, warmup: int = 2) -> dict[str, float]:
+    """Median and worst wall time in milliseconds over `repeat` runs after `warmup` runs."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"median_ms": round(statistics.median(samples), 1), "max_ms": round(max(samples), 1)}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def engines() -> list[str]:
+    """Engines to measure: both by default, or FANGPIN_BENCH_ENGINES=sqlite."""
+    return os.environ.get("FANGPIN_BENCH_ENGINES", "sqlite,postgres").split(",")
