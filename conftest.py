@@ -47,3 +47,40 @@ def client_for(client: Any, users: dict[str, Any]) -> Any:
         return client
 
     return login
+
+
+@pytest.fixture
+def browser_page(live_server: Any) -> Any:
+    """A Playwright page in Debian's Chromium (no browser download); skipped if it is missing.
+
+    Use `browser_page.goto(live_server.url + "/…")`. Pass viewport via `browser_page.set_viewport_size`.
+    """
+    import os
+    import shutil
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def browser_login(page: Any, live_server: Any, username: str, password: str = "Passw0rd!x") -> None:
+    """Log in through the real login form."""
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login" not in url)

@@ -39,3 +39,24 @@ api = NinjaAPI(
     docs_url=None,  # the interactive docs page loads assets from a CDN
     urls_namespace="api",
 )
+
+
+def _install_routers() -> None:
+    """Each app exposes its endpoints as `router` in `<app>/api.py`; mount them all here."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.api")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.api":
+                raise
+            continue
+        router = getattr(module, "router", None)
+        if router is not None:
+            api.add_router("", router)
+
+
+_install_routers()
