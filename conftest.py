@@ -53,7 +53,7 @@ def client_for(client: Any, users: dict[str, Any]) -> Any:
 def browser_page(live_server: Any) -> Any:
     """A Playwright page in Debian's Chromium (no browser download); skipped if it is missing.
 
-    Use `browser_page.goto(live_server.url + "/…")`. Pass viewport via `browser_page.set_viewport_size`.
+    Use `browser_page.goto(live_server.url + "/…")`; `set_viewport_size` for a phone screen.
     """
     import os
     import shutil
