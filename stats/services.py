@@ -1,0 +1,243 @@
+"""The statistics of formats.md §4, computed from the household history as of any date.
+
+One computation (`compute`, `compute_children`) serves the CLI, the API, the dashboard, the ledgers
+and the drafted report, so a number is the same everywhere.
+
+Semantics, for a region R (R and everything below it, by the household's current region) and a
+date D ("on D" = on or before D, in the calendar; events are read from `HouseholdEvent`):
+
+* ``villages`` — 行政村 (level 3, not retired) at or below R.
+* ``households`` — households with at least one member on D; ``persons`` — their members on D
+  (memberships with start ≤ D or unknown start, and no end or end > D).
+* A household is 脱贫户 on D when it has an ``alleviated`` event ≤ D → ``alleviated``.
+* It is a 监测对象 on D when it has an ``identified`` or ``reidentified`` event ≤ D → ``monitored``
+  (risk eliminated or not). ``alleviated_stable`` = 脱贫户 that are not 监测对象 on D.
+* Its risk is eliminated on D when its latest ``eliminated`` event ≤ D is later than its latest
+  ``identified``/``reidentified``/``rolled_back`` event ≤ D. On the same day an identification is
+  followed by its elimination (eliminated), while a roll-back or re-identification follows the
+  elimination it undoes (not eliminated).
+* Its category on D is that of its latest ``identified``/``reidentified``/``category_changed``
+  event ≤ D (same day: the later record). ``by_category`` always lists the three categories.
+* ``by_identified_year`` (not-eliminated 监测对象 only): the year of the latest
+  ``identified``/``reidentified`` event ≤ D — a household identified in 2019, eliminated in 2020
+  and re-identified in 2022 counts in 2022. Keys are year strings, ascending; only years with
+  households appear.
+* ``identified_this_year`` / ``eliminated_this_year`` — households with an
+  ``identified``/``reidentified`` (resp. ``eliminated``) event from 1 January of D's year up to D.
+* Every ``persons`` figure is the sum, over the households counted, of their members on D (a status
+  household without members on D counts as a household with 0 persons).
+
+The work is one SQL query with conditional aggregation over the events (grouped per household, then
+per status combination) plus one count of villages; Python only folds the few resulting rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from regions.models import Region
+
+CATEGORIES = ["突发严重困难户", "脱贫不稳定户", "边缘易致贫户"]
+STATUS_KINDS = ("alleviated", "identified", "reidentified", "category_changed", "eliminated")
+STATUS_KINDS += ("rolled_back",)
+
+
+def _pair() -> dict[str, int]:
+    return {"households": 0, "persons": 0}
+
+
+@dataclass
+class _Tally:
+    """Running totals for one region while folding the grouped rows."""
+
+    households: dict[str, int] = field(default_factory=_pair)
+    alleviated: dict[str, int] = field(default_factory=_pair)
+    stable: dict[str, int] = field(default_factory=_pair)
+    monitored: dict[str, int] = field(default_factory=_pair)
+    eliminated: dict[str, int] = field(default_factory=_pair)
+    open: dict[str, int] = field(default_factory=_pair)
+    by_category: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {c: _pair() for c in CATEGORIES}
+    )
+    by_year: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(_pair))
+    new_this_year: dict[str, int] = field(default_factory=_pair)
+    eliminated_this_year: dict[str, int] = field(default_factory=_pair)
+
+    def as_json(self, region: Region, as_of: dt.date, villages: int) -> dict[str, Any]:
+        return {
+            "region": {"code": region.code, "name": region.name},
+            "as_of": as_of.isoformat(),
+            "villages": villages,
+            "households": dict(self.households),
+            "alleviated": dict(self.alleviated),
+            "alleviated_stable": dict(self.stable),
+            "monitored": {
+                **self.monitored,
+                "eliminated": dict(self.eliminated),
+                "not_eliminated": {
+                    **self.open,
+                    "by_category": {c: dict(v) for c, v in self.by_category.items()},
+                    "by_identified_year": {y: dict(self.by_year[y]) for y in sorted(self.by_year)},
+                },
+            },
+            "identified_this_year": dict(self.new_this_year),
+            "eliminated_this_year": dict(self.eliminated_this_year),
+        }
+
+
+def _add(target: dict[str, int], households: int, persons: int) -> None:
+    target["households"] += households
+    target["persons"] += persons
+
+
+def _sql(by_region: bool, region_filter: bool) -> str:
+    """The one query: per household its member count and status on D, grouped by status."""
+    if connection.vendor == "postgresql":
+        # Latest category: order by (date, id); the id is zero-padded so text order is that order.
+        catkey = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0') || e.category"
+        catval = "substr(ev.catkey, 23)"
+        year = "CAST(EXTRACT(YEAR FROM ev.idt) AS integer)"
+    else:
+        catkey = "e.date || printf('%%012d', e.id) || e.category"
+        catval = "substr(ev.catkey, 23)"
+        year = "CAST(substr(ev.idt, 1, 4) AS integer)"
+    where_h = (
+        "h.region_id IN (SELECT id FROM regions_region WHERE path LIKE %(path)s)"
+        if region_filter
+        else "1=1"
+    )
+    # The event subquery also filters by region so a town reads only its own events.
+    ev_region = (
+        "AND e.household_id IN (SELECT h2.id FROM registry_household h2 WHERE h2.region_id IN "
+        "(SELECT id FROM regions_region WHERE path LIKE %(path)s))"
+        if region_filter
+        else ""
+    )
+    m_region = ev_region.replace("e.household_id", "m.household_id")
+    kinds = ", ".join(f"'{k}'" for k in STATUS_KINDS)
+    group_region = "h.region_id" if by_region else "0"
+    return f"""
+WITH ev AS (
+  SELECT e.household_id AS hid,
+    MAX(CASE WHEN e.kind = 'alleviated' THEN 1 ELSE 0 END) AS alv,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') THEN e.date END) AS idt,
+    MAX(CASE WHEN e.kind IN ('reidentified', 'rolled_back') THEN e.date END) AS reopened,
+    MAX(CASE WHEN e.kind = 'eliminated' THEN e.date END) AS elt,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified', 'category_changed')
+        THEN {catkey} END) AS catkey,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND e.date >= %(year_start)s
+        THEN 1 ELSE 0 END) AS new_ty,
+    MAX(CASE WHEN e.kind = 'eliminated' AND e.date >= %(year_start)s
+        THEN 1 ELSE 0 END) AS elim_ty
+  FROM registry_householdevent e
+  WHERE e.date <= %(as_of)s AND e.kind IN ({kinds}) {ev_region}
+  GROUP BY e.household_id
+),
+mc AS (
+  SELECT m.household_id AS hid, COUNT(*) AS n
+  FROM registry_membership m
+  WHERE (m.start_date IS NULL OR m.start_date <= %(as_of)s)
+    AND (m.end_date IS NULL OR m.end_date > %(as_of)s) {m_region}
+  GROUP BY m.household_id
+),
+hs AS (
+  SELECT {group_region} AS rid,
+    COALESCE(mc.n, 0) AS n,
+    COALESCE(ev.alv, 0) AS alv,
+    CASE WHEN ev.idt IS NOT NULL THEN 1 ELSE 0 END AS mon,
+    CASE WHEN ev.elt IS NOT NULL AND ev.elt >= ev.idt
+          AND (ev.reopened IS NULL OR ev.elt > ev.reopened) THEN 1 ELSE 0 END AS elim,
+    CASE WHEN ev.idt IS NOT NULL THEN {catval} ELSE '' END AS cat,
+    CASE WHEN ev.idt IS NOT NULL THEN {year} ELSE 0 END AS yr,
+    COALESCE(ev.new_ty, 0) AS new_ty,
+    COALESCE(ev.elim_ty, 0) AS elim_ty
+  FROM registry_household h
+  LEFT JOIN mc ON mc.hid = h.id
+  LEFT JOIN ev ON ev.hid = h.id
+  WHERE {where_h} AND (mc.hid IS NOT NULL OR ev.hid IS NOT NULL)
+)
+SELECT rid, alv, mon, elim, cat, yr, new_ty, elim_ty,
+  COUNT(*) AS households, SUM(n) AS persons, SUM(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS present
+FROM hs
+GROUP BY rid, alv, mon, elim, cat, yr, new_ty, elim_ty
+"""
+
+
+def _rows(region: Region, as_of: dt.date, by_region: bool) -> list[tuple]:
+    year_start = dt.date(as_of.year, 1, 1)
+    if connection.vendor != "postgresql":
+        # SQLite keeps dates as ISO text; compare text with text.
+        as_of, year_start = as_of.isoformat(), year_start.isoformat()  # type: ignore[assignment]
+    params = {"as_of": as_of, "year_start": year_start, "path": f"{region.path}%"}
+    # The root of the tree holds every household: skip the region filter (and its joins).
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(by_region, region.parent_id is not None), params)
+        return cursor.fetchall()
+
+
+def _fold(tally: _Tally, row: tuple) -> None:
+    _rid, alv, mon, elim, cat, yr, new_ty, elim_ty, households, persons, present = row
+    persons = int(persons or 0)
+    _add(tally.households, int(present), persons if present else 0)
+    if alv:
+        _add(tally.alleviated, households, persons)
+        if not mon:
+            _add(tally.stable, households, persons)
+    if mon:
+        _add(tally.monitored, households, persons)
+        if elim:
+            _add(tally.eliminated, households, persons)
+        else:
+            _add(tally.open, households, persons)
+            if cat in tally.by_category:
+                _add(tally.by_category[cat], households, persons)
+            _add(tally.by_year[str(yr)], households, persons)
+    if new_ty:
+        _add(tally.new_this_year, households, persons)
+    if elim_ty:
+        _add(tally.eliminated_this_year, households, persons)
+
+
+def _villages(region: Region) -> int:
+    return Region.objects.below(region).filter(level=Region.Level.VILLAGE, retired=False).count()
+
+
+def compute(region: Region, as_of: dt.date | None = None) -> dict[str, Any]:
+    """The formats.md §4 statistics of `region` (and below) as of `as_of` (default today)."""
+    as_of = as_of or timezone.localdate()
+    tally = _Tally()
+    for row in _rows(region, as_of, by_region=False):
+        _fold(tally, row)
+    return tally.as_json(region, as_of, _villages(region))
+
+
+def compute_children(region: Region, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """The §4 statistics of each active child region of `region`, in tree order (one query)."""
+    as_of = as_of or timezone.localdate()
+    children = list(Region.objects.filter(parent=region, retired=False).order_by("sort", "name"))
+    below = list(Region.objects.below(region).values_list("id", "path", "level", "retired"))
+    child_by_path = {c.path: c for c in children}
+    owner: dict[int, Region] = {}
+    villages: dict[int, int] = defaultdict(int)
+    for rid, path, level, retired in below:
+        # The child that owns a region is the one whose path is a prefix of it.
+        parts = path.strip("/").split("/")
+        prefix = "/" + "/".join(parts[: region.depth + 1]) + "/"
+        child = child_by_path.get(prefix)
+        if child is None:
+            continue
+        owner[rid] = child
+        if level == Region.Level.VILLAGE and not retired:
+            villages[child.pk] += 1
+    tallies: dict[int, _Tally] = {c.pk: _Tally() for c in children}
+    for row in _rows(region, as_of, by_region=True):
+        child = owner.get(row[0])
+        if child is not None:
+            _fold(tallies[child.pk], row)
+    return [tallies[c.pk].as_json(c, as_of, villages[c.pk]) | {"id": c.pk} for c in children]

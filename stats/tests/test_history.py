@@ -1,0 +1,268 @@
+"""Every number of formats.md §4, computed from a register with a real history, at several dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from core.testing import id_number, make_household
+from registry import services
+from registry.models import Person
+from stats.services import compute, compute_children
+
+D = dt.date
+
+
+def pair(households: int, persons: int) -> dict[str, int]:
+    return {"households": households, "persons": persons}
+
+
+def expected(
+    region: Any,
+    as_of: dt.date,
+    *,
+    villages: int,
+    households: tuple,
+    alleviated: tuple,
+    stable: tuple,
+    eliminated: tuple,
+    categories: dict[str, tuple] | None = None,
+    years: dict[str, tuple] | None = None,
+    new: tuple = (0, 0),
+    gone: tuple = (0, 0),
+) -> dict[str, Any]:
+    categories = categories or {}
+    years = years or {}
+    open_h = sum(v[0] for v in categories.values())
+    open_p = sum(v[1] for v in categories.values())
+    return {
+        "region": {"code": region.code, "name": region.name},
+        "as_of": as_of.isoformat(),
+        "villages": villages,
+        "households": pair(*households),
+        "alleviated": pair(*alleviated),
+        "alleviated_stable": pair(*stable),
+        "monitored": {
+            "households": open_h + eliminated[0],
+            "persons": open_p + eliminated[1],
+            "eliminated": pair(*eliminated),
+            "not_eliminated": {
+                "households": open_h,
+                "persons": open_p,
+                "by_category": {
+                    c: pair(*categories.get(c, (0, 0)))
+                    for c in ("突发严重困难户", "脱贫不稳定户", "边缘易致贫户")
+                },
+                "by_identified_year": {y: pair(*v) for y, v in years.items()},
+            },
+        },
+        "identified_this_year": pair(*new),
+        "eliminated_this_year": pair(*gone),
+    }
+
+
+@pytest.fixture
+def history(regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Seven households whose statuses and members change between 2019 and 2023."""
+
+    def on(day: dt.date) -> None:
+        monkeypatch.setattr(services, "today", lambda: day)
+
+    village, village2 = regions["village"], regions["village2"]
+    on(D(2019, 5, 1))
+    h1 = make_household(village, members=3, is_alleviated=True, alleviated_year=2016)
+    h3 = make_household(
+        village2,
+        members=2,
+        is_alleviated=True,
+        alleviated_year=2015,
+        category="脱贫不稳定户",
+        identified_date=D(2019, 5, 1),
+        risk_list=["因病"],
+    )
+    h6 = make_household(village, members=2)
+    h7 = make_household(village2, members=1)
+    on(D(2020, 6, 1))
+    services.update_household(
+        actor=None,
+        household=h3,
+        risk_eliminated=True,
+        eliminated_date=D(2020, 6, 1),
+        elimination_method="帮扶消除",
+    )
+    on(D(2021, 3, 1))
+    h2 = make_household(
+        village,
+        members=4,
+        category="突发严重困难户",
+        identified_date=D(2021, 3, 1),
+        risk_list=["因自然灾害"],
+    )
+    on(D(2021, 6, 1))
+    services.remove_member(actor=None, person=h7.persons.get(), reason="迁出", date=D(2021, 6, 1))
+    h5 = make_household(
+        regions["other_village"],
+        members=1,
+        category="突发严重困难户",
+        identified_date=D(2021, 6, 1),
+        risk_list=["因自然灾害"],
+    )
+    on(D(2022, 4, 1))
+    services.update_household(
+        actor=None,
+        household=h3,
+        risk_eliminated=False,
+        eliminated_date=None,
+        elimination_method="",
+        identified_date=D(2022, 4, 1),
+    )
+    on(D(2022, 6, 1))
+    services.update_household(
+        actor=None,
+        household=h2,
+        risk_eliminated=True,
+        eliminated_date=D(2022, 6, 1),
+        elimination_method="帮扶消除",
+    )
+    on(D(2022, 9, 1))
+    services.update_household(
+        actor=None, household=h2, risk_eliminated=False, eliminated_date=None, elimination_method=""
+    )
+    on(D(2023, 1, 10))
+    services.update_household(actor=None, household=h3, category="突发严重困难户")
+    on(D(2023, 2, 1))
+    h4 = make_household(
+        village,
+        members=2,
+        category="边缘易致贫户",
+        identified_date=D(2023, 2, 1),
+        risk_list=["因学"],
+    )
+    on(D(2023, 3, 1))
+    services.add_person(
+        actor=None,
+        household=h4,
+        reason="出生",
+        date=D(2023, 3, 1),
+        name="新生儿",
+        id_number=id_number(D(2023, 3, 1), "男"),
+        relation="之孙子",
+        sex="男",
+    )
+    on(D(2023, 5, 1))
+    services.remove_member(
+        actor=None, person=h4.persons.get(relation="配偶"), reason="死亡", date=D(2023, 5, 1)
+    )
+    on(D(2023, 8, 1))
+    services.update_household(
+        actor=None,
+        household=h4,
+        risk_eliminated=True,
+        eliminated_date=D(2023, 8, 1),
+        elimination_method="自然消除",
+    )
+    return {"h1": h1, "h2": h2, "h3": h3, "h4": h4, "h5": h5, "h6": h6, "h7": h7}
+
+
+def test_statistics_follow_the_history_at_every_date(
+    regions: dict[str, Any], history: dict[str, Any]
+) -> None:
+    town = regions["town"]
+    assert Person.objects.filter(household=history["h4"]).count() == 3
+
+    day = D(2020, 12, 31)
+    assert compute(town, day) == expected(
+        town,
+        day,
+        villages=2,
+        # Members recorded as original (no start date) count from before the records.
+        households=(6, 14),
+        alleviated=(2, 5),
+        stable=(1, 3),
+        eliminated=(1, 2),
+        gone=(1, 2),
+    )
+
+    day = D(2022, 7, 1)
+    assert compute(town, day) == expected(
+        town,
+        day,
+        villages=2,
+        households=(5, 13),
+        alleviated=(2, 5),
+        stable=(1, 3),
+        eliminated=(1, 4),
+        categories={"脱贫不稳定户": (1, 2)},
+        years={"2022": (1, 2)},
+        new=(1, 2),
+        gone=(1, 4),
+    )
+
+    day = D(2022, 12, 31)
+    assert compute(town, day) == expected(
+        town,
+        day,
+        villages=2,
+        households=(5, 13),
+        alleviated=(2, 5),
+        stable=(1, 3),
+        eliminated=(0, 0),
+        categories={"突发严重困难户": (1, 4), "脱贫不稳定户": (1, 2)},
+        years={"2021": (1, 4), "2022": (1, 2)},
+        new=(1, 2),
+        gone=(1, 4),
+    )
+
+    day = D(2023, 4, 1)
+    assert compute(town, day) == expected(
+        town,
+        day,
+        villages=2,
+        households=(5, 14),
+        alleviated=(2, 5),
+        stable=(1, 3),
+        eliminated=(0, 0),
+        categories={"突发严重困难户": (2, 6), "边缘易致贫户": (1, 3)},
+        years={"2021": (1, 4), "2022": (1, 2), "2023": (1, 3)},
+        new=(1, 3),
+    )
+
+    day = D(2023, 12, 31)
+    assert compute(town, day) == expected(
+        town,
+        day,
+        villages=2,
+        households=(5, 13),
+        alleviated=(2, 5),
+        stable=(1, 3),
+        eliminated=(1, 2),
+        categories={"突发严重困难户": (2, 6)},
+        years={"2021": (1, 4), "2022": (1, 2)},
+        new=(1, 2),
+        gone=(1, 2),
+    )
+
+
+def test_the_county_adds_the_other_town_and_children_split_it(
+    regions: dict[str, Any], history: dict[str, Any]
+) -> None:
+    day = D(2022, 7, 1)
+    county = compute(regions["county"], day)
+    town = compute(regions["town"], day)
+    assert county["villages"] == 3
+    assert county["households"] == pair(6, 14)
+    assert county["monitored"]["not_eliminated"]["by_category"]["突发严重困难户"] == pair(1, 1)
+    assert county["monitored"]["not_eliminated"]["by_identified_year"] == {
+        "2021": pair(1, 1),
+        "2022": pair(1, 2),
+    }
+    assert town["monitored"]["households"] == 2
+
+    children = {c["region"]["name"]: c for c in compute_children(regions["town"], day)}
+    assert set(children) == {"朝阳村", "仕秦村"}
+    assert children["朝阳村"]["monitored"]["eliminated"] == pair(1, 4)
+    assert children["仕秦村"]["monitored"]["not_eliminated"]["households"] == 1
+    assert children["朝阳村"]["households"] == pair(4, 11)
+    assert children["仕秦村"]["villages"] == 1
