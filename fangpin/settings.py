@@ -136,6 +136,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _db["TEST"] = {"NAME": os.environ.get("FANGPIN_TEST_DB", "test_fangpin")}
+    if TESTING:
+        # Live-server threads must not keep connections open past a test (teardown drops the DB).
+        _db["CONN_MAX_AGE"] = 0
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
