@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,3 +73,272 @@ class Measure(models.Model):
     @property
     def is_developmental(self) -> bool:
         return self.category in codes.DEVELOPMENTAL_MEASURES
+
+
+class ContactQuerySet(ScopedQuerySet):
+    region_field = "household__region"
+
+    def current(self) -> ContactQuerySet:
+        """The contacts in charge now (no end date)."""
+        return self.filter(end_date__isnull=True)
+
+
+class Contact(models.Model):
+    """帮扶联系人 of a household for a period: a user of the system or an external cadre."""
+
+    household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("户"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("系统用户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assistance_contacts",
+    )
+    name = models.CharField(_("姓名"), max_length=60)
+    unit = models.CharField(_("帮扶(选派)单位"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    start_date = models.DateField(_("帮扶开始时间"))
+    end_date = models.DateField(_("帮扶结束时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("帮扶联系人")
+        verbose_name_plural = _("帮扶联系人")
+        ordering = ["household_id", "-start_date", "-id"]
+        indexes = [
+            models.Index(fields=["household", "end_date"]),
+            models.Index(fields=["user", "end_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.unit}）" if self.unit else self.name
+
+
+class VisitRule(models.Model):
+    """How often a group of households must be visited; drives the overdue-visits list."""
+
+    class Target(models.TextChoices):
+        # Order matters: a household belongs to the first group it matches.
+        MONITORED = "monitored", _("未消除风险的监测对象")
+        ELIMINATED = "eliminated", _("已消除风险的监测对象")
+        ALLEVIATED = "alleviated", _("脱贫户（非监测对象）")
+
+    target = models.CharField(_("适用对象"), max_length=12, choices=Target.choices, unique=True)
+    interval_days = models.PositiveSmallIntegerField(_("走访间隔（天）"))
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("走访频次规则")
+        verbose_name_plural = _("走访频次规则")
+        ordering = ["target"]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()}：每{self.interval_days}天"
+
+
+class VisitQuerySet(ScopedQuerySet):
+    region_field = "household__region"
+
+
+class Visit(models.Model):
+    """走访: one visit of a cadre to a household, with the「四个一」checklist."""
+
+    class Kind(models.TextChoices):
+        ROUTINE = "日常走访", _("日常走访")
+        VERIFY = "入户核查", _("入户核查")
+        SCREENING = "集中排查", _("集中排查")
+        FOLLOW_UP = "回访", _("回访")
+
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("户"), on_delete=models.CASCADE, related_name="visits"
+    )
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("走访人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assistance_visits",
+    )
+    date = models.DateField(_("走访日期"))
+    kind = models.CharField(_("走访类型"), max_length=6, choices=Kind.choices, default=Kind.ROUTINE)
+    talked = models.BooleanField(_("谈一次心"), default=False)
+    measures_reviewed = models.BooleanField(_("梳理一遍帮扶措施"), default=False)
+    data_verified = models.BooleanField(_("核实一遍基础数据"), default=False)
+    environment_tidied = models.BooleanField(_("整治一次人居环境"), default=False)
+    notes = models.TextField(_("走访情况"), blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["household", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+    @property
+    def checklist(self) -> list[tuple[str, bool]]:
+        """The「四个一」items with whether each was done."""
+        return [(str(self._meta.get_field(f).verbose_name), getattr(self, f)) for f in FOUR_ONES]
+
+
+FOUR_ONES = ("talked", "measures_reviewed", "data_verified", "environment_tidied")
+
+
+class VisitPhotoQuerySet(ScopedQuerySet):
+    region_field = "visit__household__region"
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit; files live under MEDIA_ROOT/visits/ and are served by a view."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("走访记录"), on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.CharField(_("文件"), max_length=200)
+    thumbnail = models.CharField(_("缩略图"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=20)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+
+    objects = VisitPhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("走访照片")
+        verbose_name_plural = _("走访照片")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.file
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> CampaignQuerySet:
+        """Campaigns covering any part of the user's region: below it, or one of its ancestors."""
+        region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
+        if region is None:
+            return self.none()
+        ancestors = [int(p) for p in region.path.strip("/").split("/") if p]
+        inside = models.Q(regions__path__startswith=region.path) | models.Q(
+            regions__pk__in=ancestors
+        )
+        return self.filter(pk__in=self.model.objects.filter(inside).values("pk"))
+
+
+class Campaign(models.Model):
+    """集中排查: a screening round over regions, with a questionnaire and assigned households."""
+
+    name = models.CharField(_("排查名称"), max_length=100)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    regions = models.ManyToManyField(
+        "regions.Region", verbose_name=_("排查范围"), related_name="campaigns"
+    )
+    questionnaire = models.JSONField(_("排查问卷"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("集中排查")
+        verbose_name_plural = _("集中排查")
+        ordering = ["-start_date", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sections(self) -> list[dict]:
+        return list((self.questionnaire or {}).get("sections", []))
+
+
+class ScreeningQuerySet(ScopedQuerySet):
+    region_field = "household__region"
+
+
+class Screening(models.Model):
+    """One household of a campaign: its cadre, its answers and the lead they raised."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("集中排查"), on_delete=models.CASCADE, related_name="screenings"
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("户"),
+        on_delete=models.CASCADE,
+        related_name="screenings",
+    )
+    # The household's village when assigned: progress by village is one GROUP BY.
+    village = models.ForeignKey(
+        "regions.Region", verbose_name=_("村"), on_delete=models.PROTECT, related_name="+"
+    )
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("排查人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assistance_screenings",
+    )
+    answers = models.JSONField(_("答案"), default=dict, blank=True)
+    done = models.BooleanField(_("已完成"), default=False)
+    done_date = models.DateField(_("完成日期"), null=True, blank=True)
+    risks = models.CharField(_("发现风险"), max_length=120, blank=True)
+    lead = models.ForeignKey(
+        "monitoring.Lead",
+        verbose_name=_("线索"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScreeningQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("排查户")
+        verbose_name_plural = _("排查户")
+        ordering = ["campaign_id", "village_id", "household_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "household"], name="screening_campaign_household_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "village", "done"]),
+            models.Index(fields=["campaign", "cadre", "done"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.household_id}"

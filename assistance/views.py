@@ -1,0 +1,483 @@
+"""Assistance pages: household plan, contacts, visits (mobile), overdue list, 集中排查."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from accounts.models import Role
+from assistance import services
+from assistance.checks import household_findings
+from assistance.forms import (
+    AssignForm,
+    BulkContactForm,
+    CampaignForm,
+    ContactForm,
+    MeasureForm,
+    QuestionnaireForm,
+    VisitForm,
+    section_form,
+)
+from assistance.models import Campaign, Contact, Measure, Screening, VisitPhoto, VisitRule
+from core.scoping import get_visible_or_404
+from regions.models import Region
+from registry.models import Household
+
+PAGE = 50
+
+
+def _can_plan(user: Any) -> bool:
+    """Contacts and measures: county, town and village staff."""
+    return bool(user.can_edit_registry)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("您的角色不能进行此操作")
+
+
+def _can_record(user: Any) -> bool:
+    """Visits and screening answers: everyone but the read-only auditor."""
+    return not user.is_read_only
+
+
+def _can_run_campaigns(user: Any) -> bool:
+    return user.role in {Role.COUNTY_ADMIN, Role.TOWN_STAFF}
+
+
+def _household(request: HttpRequest, pk: int) -> Household:
+    return get_visible_or_404(Household.objects.select_related("region"), request.user, pk=pk)
+
+
+def _without_page(request: HttpRequest) -> str:
+    """The current query string minus `page`, for the pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form (per field where it names one)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error.messages)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """Landing page: find a household, record a visit, and the lists a cadre needs."""
+    today = dt.date.today()
+    households = Household.objects.visible_to(request.user)
+    overdue = services.overdue_households(households, today).count()
+    mine = Contact.objects.visible_to(request.user).current().filter(user=request.user).count()
+    campaigns = Campaign.objects.visible_to(request.user).filter(end_date__gte=today)[:5]
+    q = request.GET.get("q", "").strip()
+    found = households.search(q).select_related("region")[:30] if q else []
+    return render(
+        request,
+        "assistance/index.html",
+        {"overdue": overdue, "mine": mine, "campaigns": campaigns, "q": q, "found": found},
+    )
+
+
+# ---------------------------------------------------------------- household page
+
+
+def household(request: HttpRequest, pk: int) -> HttpResponse:
+    """A household's contact, 一户一策 measures with rule findings, visits and screenings."""
+    h = _household(request, pk)
+    one = Household.objects.filter(pk=h.pk)
+    visits = list(h.visits.select_related("visitor").prefetch_related("photos")[:50])
+    return render(
+        request,
+        "assistance/household.html",
+        {
+            "household": h,
+            "contacts": list(h.contacts.select_related("user")),
+            "measures": list(h.measures.all()),
+            "findings": household_findings(one),
+            "visits": visits,
+            "screenings": list(h.screenings.select_related("campaign", "lead")),
+            "can_plan": _can_plan(request.user),
+            "can_record": _can_record(request.user),
+        },
+    )
+
+
+def contact_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable 联系卡: cadre name, unit, phone and the head's name — no ID numbers."""
+    h = _household(request, pk)
+    contact = h.contacts.current().first()
+    return render(request, "assistance/contact_card.html", {"household": h, "contact": contact})
+
+
+def contact_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    h = _household(request, pk)
+    _require(_can_plan(request.user))
+    form = ContactForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_contact(actor=request.user, household=h, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已指定帮扶联系人")
+            return redirect("assistance:household", pk=h.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": f"{h} · 帮扶联系人"})
+
+
+def measure_edit(request: HttpRequest, pk: int, measure_id: int | None = None) -> HttpResponse:
+    h = _household(request, pk)
+    _require(_can_plan(request.user))
+    measure = None
+    if measure_id is not None:
+        measure = get_visible_or_404(
+            Measure.objects.all(), request.user, pk=measure_id, household=h
+        )
+    form = MeasureForm(request.POST or None, instance=measure)
+    if request.method == "POST" and form.is_valid():
+        fields = {f: form.cleaned_data[f] for f in MeasureForm.Meta.fields}
+        try:
+            # The form validated a copy; the service applies the fields to the stored row.
+            stored = Measure.objects.get(pk=measure_id) if measure_id else None
+            services.save_measure(actor=request.user, household=h, measure=stored, **fields)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存帮扶措施")
+            return redirect("assistance:household", pk=h.pk)
+    title = f"{h} · {'修改' if measure else '新增'}帮扶措施"
+    return render(request, "assistance/form.html", {"form": form, "title": title})
+
+
+# ---------------------------------------------------------------- contacts and workload
+
+
+def contact_list(request: HttpRequest) -> HttpResponse:
+    """Each cadre's current households and workload, optionally for one village."""
+    contacts = Contact.objects.visible_to(request.user).current()
+    village = request.GET.get("village", "")
+    if village.isdigit():
+        region = get_visible_or_404(Region.objects.all(), request.user, pk=village)
+        contacts = contacts.filter(household__region__path__startswith=region.path)
+    rows = (
+        contacts.values("user_id", "name", "unit", "phone")
+        .annotate(
+            households=Count("household_id"),
+            monitored=Count(
+                "household_id",
+                filter=~Q(household__category="") & Q(household__risk_eliminated=False),
+            ),
+        )
+        .order_by("-households", "name")
+    )
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    villages = Region.objects.visible_to(request.user).filter(level=Region.Level.VILLAGE)
+    return render(
+        request,
+        "assistance/contact_list.html",
+        {"page": page, "villages": villages, "village": village, "query": f"village={village}"},
+    )
+
+
+def cadre_households(request: HttpRequest) -> HttpResponse:
+    """The households one cadre is in charge of now (by user id, or an external cadre's name)."""
+    contacts = Contact.objects.visible_to(request.user).current().select_related("household")
+    user_id, name = request.GET.get("user", ""), request.GET.get("name", "")
+    if user_id.isdigit():
+        contacts = contacts.filter(user_id=user_id)
+    elif name:
+        contacts = contacts.filter(user__isnull=True, name=name, phone=request.GET.get("phone", ""))
+    else:
+        raise Http404("请选择帮扶联系人")
+    contacts = contacts.select_related("household__region").order_by("household__number")
+    page = Paginator(contacts, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assistance/cadre_households.html",
+        {"page": page, "query": _without_page(request)},
+    )
+
+
+def contact_bulk(request: HttpRequest) -> HttpResponse:
+    _require(_can_plan(request.user))
+    form = BulkContactForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        village, scope = data.pop("village"), data.pop("scope")
+        households = Household.objects.visible_to(request.user).filter(
+            region__path__startswith=village.path
+        )
+        if scope == "monitored":
+            households = households.exclude(category="")
+        else:
+            households = households.filter(Q(is_alleviated=True) | ~Q(category=""))
+        try:
+            n = services.bulk_assign_contacts(actor=request.user, households=households, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已为{village.name}{n}户指定帮扶联系人")
+            return redirect("assistance:contacts")
+    return render(
+        request, "assistance/form.html", {"form": form, "title": "按村批量指定帮扶联系人"}
+    )
+
+
+# ---------------------------------------------------------------- visits and photos
+
+
+def visit_new(request: HttpRequest) -> HttpResponse:
+    """Mobile visit form. Step 1 searches a visible household; step 2 records the visit."""
+    _require(_can_record(request.user))
+    households = Household.objects.visible_to(request.user)
+    picked = request.POST.get("household") or request.GET.get("household", "")
+    form = VisitForm(request.POST or None, viewer=request.user, initial={"household": picked})
+    target = None
+    if picked.isdigit():
+        target = households.select_related("region").filter(pk=picked).first()
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            visit = services.record_visit(
+                actor=request.user, photos=request.FILES.getlist("photos"), **data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已记录{visit.household}的走访")
+            return redirect("assistance:household", pk=visit.household_id)
+    q = request.GET.get("q", "").strip()
+    found = households.search(q).select_related("region")[:30] if q and not target else []
+    return render(
+        request,
+        "assistance/visit_form.html",
+        {"form": form, "target": target, "q": q, "found": found},
+    )
+
+
+def photo(request: HttpRequest, pk: int, thumb: bool = False) -> FileResponse:
+    """A visit photo, only for users who may see the household (otherwise 404)."""
+    p = get_visible_or_404(VisitPhoto.objects.all(), request.user, pk=pk)
+    name = p.thumbnail if thumb else p.file
+    if not default_storage.exists(name):
+        raise Http404("照片文件不存在")
+    content_type = "image/jpeg" if thumb else p.content_type
+    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def overdue(request: HttpRequest) -> HttpResponse:
+    """Households overdue for a visit under the VisitRule frequencies, by village and cadre."""
+    today = dt.date.today()
+    households = Household.objects.visible_to(request.user)
+    village, cadre = request.GET.get("village", ""), request.GET.get("cadre", "")
+    if village.isdigit():
+        region = get_visible_or_404(Region.objects.all(), request.user, pk=village)
+        households = households.filter(region__path__startswith=region.path)
+    if cadre.isdigit():
+        households = households.filter(
+            pk__in=Contact.objects.current().filter(user_id=cadre).values("household_id")
+        )
+    due = services.overdue_households(households, today)
+    by_village = list(
+        due.values("region_id", "region__name").annotate(n=Count("pk")).order_by("-n")
+    )
+    by_cadre = list(
+        Contact.objects.current()
+        .filter(household__in=due.values("pk"))
+        .values("user_id", "name", "unit")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:50]
+    )
+    paginator = Paginator(due.select_related("region").order_by("last_visit", "pk"), PAGE)
+    # The village totals already hold the count: spare the paginator a second pass.
+    paginator.__dict__["count"] = sum(row["n"] for row in by_village)
+    page = paginator.get_page(request.GET.get("page"))
+    current = dict(
+        Contact.objects.current()
+        .filter(household_id__in=[h.pk for h in page.object_list])
+        .values_list("household_id", "name")
+    )
+    for h in page.object_list:
+        h.contact_name = current.get(h.pk, "")
+        h.due_date = h.last_visit + dt.timedelta(days=h.interval_days) if h.last_visit else None
+    return render(
+        request,
+        "assistance/overdue.html",
+        {
+            "page": page,
+            "by_village": by_village,
+            "by_cadre": by_cadre,
+            "rules": VisitRule.objects.filter(active=True),
+            "village": village,
+            "cadre": cadre,
+            "query": f"village={village}&cadre={cadre}",
+        },
+    )
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+def _campaign(request: HttpRequest, pk: int) -> Campaign:
+    return get_visible_or_404(Campaign.objects.all(), request.user, pk=pk)
+
+
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = Campaign.objects.visible_to(request.user).prefetch_related("regions")
+    page = Paginator(campaigns, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assistance/campaign_list.html",
+        {"page": page, "can_run": _can_run_campaigns(request.user)},
+    )
+
+
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    _require(_can_run_campaigns(request.user))
+    form = CampaignForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            c = services.create_campaign(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已创建集中排查，请按村分配农户")
+            return redirect("assistance:campaign", pk=c.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": "新建集中排查"})
+
+
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress: coverage by village and cadre, and the summary sentence reports quote."""
+    c = _campaign(request, pk)
+    progress = services.campaign_progress(c, Screening.objects.visible_to(request.user))
+    return render(
+        request,
+        "assistance/campaign_detail.html",
+        {
+            "campaign": c,
+            "p": progress,
+            "scope_names": "、".join(r.name for r in c.regions.all()),
+            "can_run": _can_run_campaigns(request.user),
+        },
+    )
+
+
+def campaign_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _campaign(request, pk)
+    _require(_can_run_campaigns(request.user))
+    initial = {"questionnaire": json.dumps(c.questionnaire, ensure_ascii=False, indent=2)}
+    form = QuestionnaireForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_questionnaire(
+                actor=request.user, campaign=c, questionnaire=form.cleaned_data["questionnaire"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存排查问卷")
+            return redirect("assistance:campaign", pk=c.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": f"{c} · 排查问卷"})
+
+
+def campaign_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _campaign(request, pk)
+    _require(_can_run_campaigns(request.user))
+    form = AssignForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = services.assign_screenings(actor=request.user, campaign=c, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已分配{form.cleaned_data['village'].name}{n}户")
+            return redirect("assistance:campaign", pk=c.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": f"{c} · 分配农户"})
+
+
+def campaign_households(request: HttpRequest, pk: int) -> HttpResponse:
+    """The households of a campaign the user may see; "mine" by default for grid members."""
+    c = _campaign(request, pk)
+    rows = Screening.objects.visible_to(request.user).filter(campaign=c)
+    show = request.GET.get("show", "mine" if request.user.role == Role.GRID_MEMBER else "all")
+    if show == "mine":
+        rows = rows.filter(cadre=request.user)
+    elif show == "todo":
+        rows = rows.filter(done=False)
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(household__in=Household.objects.search(q).values("pk"))
+    rows = rows.select_related("household", "village", "cadre").order_by(
+        "done", "household__number"
+    )
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assistance/campaign_households.html",
+        {"campaign": c, "page": page, "show": show, "q": q, "query": f"show={show}&q={q}"},
+    )
+
+
+def screening_section(
+    request: HttpRequest, pk: int, screening_id: int, section: int
+) -> HttpResponse:
+    """One questionnaire section on one phone screen; the last one finishes the household."""
+    c = _campaign(request, pk)
+    s = get_visible_or_404(
+        Screening.objects.select_related("household"), request.user, pk=screening_id, campaign=c
+    )
+    sections = c.sections
+    if not 0 <= section < len(sections):
+        raise Http404("问卷没有这一部分")
+    form = section_form(sections[section], request.POST or None, initial=s.answers)
+    if request.method == "POST":
+        _require(_can_record(request.user))
+        if form.is_valid():
+            try:
+                services.save_screening_section(
+                    actor=request.user,
+                    screening=s,
+                    section=section,
+                    answers=form.cleaned_data,
+                    today=dt.date.today(),
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                if section + 1 < len(sections):
+                    return redirect(
+                        "assistance:screen", pk=c.pk, screening_id=s.pk, section=section + 1
+                    )
+                s.refresh_from_db()
+                if s.lead_id:
+                    messages.warning(request, f"发现风险（{s.risks}），已生成线索")
+                else:
+                    messages.success(request, "排查完成，未发现风险")
+                return redirect(reverse("assistance:campaign_households", args=[c.pk]))
+    return render(
+        request,
+        "assistance/screening_section.html",
+        {
+            "campaign": c,
+            "screening": s,
+            "form": form,
+            "section": sections[section],
+            "number": section + 1,
+            "total": len(sections),
+        },
+    )
