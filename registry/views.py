@@ -1,27 +1,418 @@
-"""Household pages: list with search and filters, detail with members and history."""
+"""Household pages: list with search and filters, detail with members and history, and the forms.
+
+Reads go through `visible_to` / `get_visible_or_404` (another region answers 404); changes go
+through `registry.services` and are open only to users with `can_edit_registry` (others get 403).
+"""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from core.models import AuditRecord
 from core.scoping import get_visible_or_404
-from registry.models import Household
+from regions.models import Region
+from registry import services
+from registry.forms import (
+    AddPersonForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    IncomeForm,
+    PersonForm,
+    RemoveMemberForm,
+    attach_errors,
+    region_names,
+)
+from registry.models import Household, HouseholdQuerySet, IncomeRecord, Membership, Person
+
+PAGE_SIZE = 50
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not getattr(request.user, "can_edit_registry", False):
+        raise PermissionDenied("只读账号不能修改户籍台账")
+
+
+def _household(request: HttpRequest, pk: int) -> Household:
+    return get_visible_or_404(Household.objects.select_related("region"), request.user, pk=pk)
+
+
+def _person(request: HttpRequest, pk: int) -> Person:
+    return get_visible_or_404(
+        Person.objects.select_related("household__region"), request.user, pk=pk
+    )
+
+
+def _nav_regions(user: Any) -> list[Region]:
+    """The user's active regions down to villages (groups too for a village user), in tree order."""
+    deepest = max(Region.Level.VILLAGE, (user.region.level if user.region else 0) + 1)
+    return list(
+        Region.objects.visible_to(user)
+        .active()
+        .filter(level__lte=deepest)
+        .only("pk", "name", "level", "parent_id", "path", "retired")
+        .order_by("path")
+    )
+
+
+def filter_households(qs: HouseholdQuerySet, data: dict[str, Any]) -> HouseholdQuerySet:
+    """Apply the list's cleaned filters. Member filters are subqueries, so rows never repeat."""
+    region = data.get("region")
+    if region is not None and region.parent_id is not None:
+        qs = qs.filter(region__in=Region.objects.below(region).values("pk"))
+    if data.get("household_type"):
+        qs = qs.filter(is_alleviated=data["household_type"] == "脱贫户")
+    category = data.get("category")
+    if category == "monitored":
+        qs = qs.monitored()
+    elif category == "none":
+        qs = qs.filter(category="")
+    elif category:
+        qs = qs.filter(category=category)
+    if data.get("risk"):
+        qs = qs.with_risk(data["risk"])
+    if data.get("eliminated"):
+        qs = qs.monitored().filter(risk_eliminated=data["eliminated"] == "是")
+    members = Person.objects.filter(is_member=True)
+    if data.get("health"):
+        qs = qs.filter(pk__in=members.filter(health__contains=data["health"]).values("household"))
+    if data.get("labour"):
+        qs = qs.filter(pk__in=members.filter(labour_skill=data["labour"]).values("household"))
+    if data.get("q"):
+        qs = qs.search(data["q"])
+    return qs
 
 
 def household_list(request: HttpRequest) -> HttpResponse:
-    qs = Household.objects.visible_to(request.user).select_related("region")
-    q = request.GET.get("q", "")
-    if q:
-        qs = qs.search(q)
-    page = Paginator(qs.order_by("region_id", "number"), 50).get_page(request.GET.get("page"))
-    return render(request, "registry/household_list.html", {"page": page, "q": q})
+    """户籍台账: search, filters, a region tree, sortable columns, 50 a page with the count.
+
+    A fixed number of queries whatever the page size: regions (once, for the tree, the picker and
+    the row labels), the count, and the page rows with their region.
+    """
+    regions = _nav_regions(request.user)
+    form = HouseholdFilterForm(request.GET or None, regions=regions)
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        data = form.cleaned_data
+    qs = filter_households(
+        Household.objects.visible_to(request.user).select_related("region"), data
+    )
+    sort = data.get("sort") or "number"
+    ordering = [sort] if sort.lstrip("-") == "number" else [sort, "number"]
+    page = Paginator(qs.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    names = region_names(regions)
+    for h in page.object_list:
+        h.region_label = names.get(h.region_id) or (
+            f"{names.get(h.region.parent_id, '')}/{h.region.name}".lstrip("/")
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    headers = {}
+    for key, label in HouseholdFilterForm.SORTS.items():
+        current = sort.lstrip("-") == key
+        descending = current and sort.startswith("-")
+        headers[key] = {
+            "label": label,
+            "url": f"?{sort_query}&sort={'' if descending or not current else '-'}{key}".replace(
+                "?&", "?"
+            ),
+            "arrow": ("▼" if descending else "▲") if current else "",
+        }
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "page": page,
+            "headers": headers,
+            "form": form,
+            "q": data.get("q", ""),
+            "query": query.urlencode(),
+            "filtered": any(v for k, v in data.items() if k != "sort"),
+            "nav_regions": regions,
+            "selected_region": data.get("region"),
+        },
+    )
+
+
+def _audit_rows(household: Household) -> list[dict[str, Any]]:
+    """变更记录: each audit row with its changed fields under Chinese labels."""
+    records = list(
+        AuditRecord.objects.filter(household_id=household.pk).select_related("actor")[:200]
+    )
+    models = {
+        "registry.household": Household,
+        "registry.person": Person,
+        "registry.incomerecord": IncomeRecord,
+    }
+    region_ids = {
+        v
+        for r in records
+        for _, before, after in r.changed_fields()
+        for v in (before, after)
+        if r.object_type == "registry.household" and isinstance(v, int)
+    }
+    region_name = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "name"))
+    rows = []
+    for r in records:
+        model = models.get(r.object_type)
+        order = {f.name: i for i, f in enumerate(model._meta.fields)} if model else {}
+        changes = []
+        for field, before, after in sorted(r.changed_fields(), key=lambda c: order.get(c[0], 99)):
+            if field in HIDDEN_FIELDS:
+                continue
+            if field == "region":
+                before, after = region_name.get(before, before), region_name.get(after, after)
+            if field in SENSITIVE_FIELDS:
+                before, after = "（已隐藏）" if before else "", "（已隐藏）" if after else ""
+            shown = (_display(before), _display(after))
+            if shown[0] != shown[1]:
+                changes.append((_field_label(model, field), *shown))
+        rows.append({"record": r, "changes": changes})
+    return rows
+
+
+# Bookkeeping columns that say nothing to a reader of the log.
+HIDDEN_FIELDS = {"id", "household", "member_count", "net_income"}
+# Full ID numbers and phones never appear in the change log; reveal them on the member instead.
+SENSITIVE_FIELDS = {"id_number", "phone"}
+
+
+def _field_label(model: Any, field: str) -> str:
+    if model is None:
+        return field
+    try:
+        return str(model._meta.get_field(field).verbose_name)
+    except FieldDoesNotExist:  # an old audit row may name a field that no longer exists
+        return field
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, str) and value.startswith(",") and value.endswith(","):
+        return "、".join(v for v in value.split(",") if v)
+    return str(value)
 
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_visible_or_404(Household.objects.select_related("region"), request.user, pk=pk)
-    members = household.persons.filter(is_member=True).order_by("id")
-    return render(
-        request, "registry/household_detail.html", {"household": household, "members": members}
+    """户 page: region path, status, members, removed members, incomes, history and 变更记录."""
+    household = _household(request, pk)
+    persons = list(
+        household.persons.order_by("id").prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(household=household).order_by("id"),
+            )
+        )
     )
+    removed = [p for p in persons if not p.is_member]
+    for p in removed:
+        ended = [m for m in p.memberships.all() if m.end_date]
+        p.left = ended[-1] if ended else None
+    context = {
+        "household": household,
+        "region_path": household.region.full_name(),
+        "members": [p for p in persons if p.is_member],
+        "removed": removed,
+        "incomes": household.incomes.order_by("-year"),
+        "events": household.events.select_related("person", "actor").order_by("-date", "-id"),
+        "audit_rows": _audit_rows(household),
+        "can_edit": request.user.can_edit_registry,  # type: ignore[union-attr]
+        "can_reveal": request.user.can_view_sensitive,  # type: ignore[union-attr]
+    }
+    return render(request, "registry/household_detail.html", context)
+
+
+def _form_page(
+    request: HttpRequest, form: Any, title: str, back: str, **extra: Any
+) -> HttpResponse:
+    return render(
+        request, "registry/form.html", {"form": form, "title": title, "back": back, **extra}
+    )
+
+
+def household_create(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    form = HouseholdForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            h = services.create_household(actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已新增{h}，请继续添加成员（第一位为户主）")
+            return redirect("registry:member_add", pk=h.pk)
+    return _form_page(request, form, "新增农户", reverse("registry:household_list"))
+
+
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    _require_editor(request)
+    form = HouseholdForm(
+        request.POST or None,
+        viewer=request.user,
+        editing=True,
+        initial=HouseholdForm.initial_for(household),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_household(
+                actor=request.user, household=household, **form.service_fields()
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("registry:household_detail", pk=household.pk)
+    return _form_page(
+        request, form, f"修改 {household}", household_detail_url(household), household=household
+    )
+
+
+def household_detail_url(household: Household) -> str:
+    return reverse("registry:household_detail", args=[household.pk])
+
+
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    _require_editor(request)
+    first = household.member_count == 0
+    form = AddPersonForm(
+        request.POST or None, initial={"relation": "户主" if first else "", "reason": "原有"}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            p = services.add_person(
+                actor=request.user,
+                household=household,
+                reason=form.cleaned_data["reason"],
+                date=form.cleaned_data["date"],
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已添加成员{p.name}")
+            return redirect("registry:household_detail", pk=household.pk)
+    return _form_page(
+        request,
+        form,
+        f"{household} · 添加成员",
+        household_detail_url(household),
+        household=household,
+    )
+
+
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    _require_editor(request)
+    household = person.household
+    form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        if fields["id_number"] == person.id_number:
+            # Unchanged number: keep the stored sex and birth date unless the form changed them.
+            fields.pop("id_number")
+        try:
+            services.update_person(actor=request.user, person=person, **fields)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已保存成员{person.name}")
+            return redirect("registry:household_detail", pk=household.pk)
+    return _form_page(
+        request,
+        form,
+        f"{household} · 修改成员 {person.name}",
+        household_detail_url(household),
+        household=household,
+    )
+
+
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    _require_editor(request)
+    household = person.household
+    form = RemoveMemberForm(request.POST or None)
+    if not person.is_member:
+        messages.error(request, f"{person.name}已不在户中")
+        return redirect("registry:household_detail", pk=household.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_member(actor=request.user, person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已将{person.name}减少（{form.cleaned_data['reason']}）")
+            return redirect("registry:household_detail", pk=household.pk)
+    return _form_page(
+        request,
+        form,
+        f"{household} · 减少成员 {person.name}",
+        household_detail_url(household),
+        household=household,
+        danger=True,
+    )
+
+
+def income_edit(request: HttpRequest, pk: int, year: int | None = None) -> HttpResponse:
+    household = _household(request, pk)
+    _require_editor(request)
+    record = household.incomes.filter(year=year).first() if year else None
+    initial = IncomeForm.initial_for(record) if record else {}
+    form = IncomeForm(request.POST or None, initial=initial)
+    if record:
+        form.fields["year"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        amounts = dict(form.cleaned_data)
+        try:
+            saved = services.save_income(
+                actor=request.user, household=household, year=amounts.pop("year"), **amounts
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(
+                request, f"已保存{saved.year}年收入：家庭年人均纯收入{saved.per_capita}元"
+            )
+            return redirect("registry:household_detail", pk=household.pk)
+    title = f"{household} · {year}年收入" if record else f"{household} · 新增年度收入"
+    return _form_page(request, form, title, household_detail_url(household), household=household)
+
+
+@require_POST
+def reveal_person(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """The full ID number or phone of a member (logged); 403 for users without the permission."""
+    return _reveal(request, _person(request, pk), field)
+
+
+@require_POST
+def reveal_household(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    return _reveal(request, _household(request, pk), field)
+
+
+def _reveal(request: HttpRequest, obj: Household | Person, field: str) -> HttpResponse:
+    allowed = {"id_number", "phone"} if isinstance(obj, Person) else {"phone"}
+    if field not in allowed:
+        raise PermissionDenied("不能查看该字段")
+    try:
+        value = services.reveal(actor=request.user, obj=obj, field=field)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return HttpResponse(format_html('<span class="fp-revealed font-monospace">{}</span>', value))

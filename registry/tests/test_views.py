@@ -1,0 +1,315 @@
+"""Household screens: list (search, filters, sort, count, pages), detail, edit forms, reveal."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from core.models import AuditRecord
+from core.testing import id_number, make_household
+from registry import services
+from registry.models import Household, HouseholdEvent, IncomeRecord, Membership, Person
+
+LIST = reverse("registry:household_list")
+
+
+def _numbers(response) -> list[str]:
+    return [h.number for h in response.context["page"].object_list]
+
+
+@pytest.fixture
+def monitored(regions, users):
+    h = make_household(
+        regions["village2"],
+        number="420281100202000009",
+        is_alleviated=True,
+        alleviated_year=2018,
+        category="脱贫不稳定户",
+        risk_list=["因病", "因学"],
+        identified_date=dt.date(2023, 4, 1),
+    )
+    head = h.persons.get(relation="户主")
+    services.update_person(actor=users["county_admin"], person=head, health="患有大病")
+    return h
+
+
+def test_the_list_shows_the_count_and_masks_phones(client_for, household, users):
+    services.update_household(actor=users["county_admin"], household=household, phone="13812345678")
+    response = client_for("village_staff").get(LIST)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 1
+    assert "138****5678" in body and "13812345678" not in body
+
+
+def test_search_finds_a_household_by_member_name_number_and_id_number(
+    client_for, household, monitored
+):
+    client = client_for("county_admin")
+    head = monitored.persons.get(relation="户主")
+    assert _numbers(client.get(LIST, {"q": head.name})) == [monitored.number]
+    assert _numbers(client.get(LIST, {"q": monitored.number})) == [monitored.number]
+    assert _numbers(client.get(LIST, {"q": monitored.number[:13]})) == [monitored.number]
+    assert _numbers(client.get(LIST, {"q": head.id_number})) == [monitored.number]
+
+
+def test_filters_narrow_the_list(client_for, household, other_household, monitored, regions):
+    client = client_for("county_admin")
+    assert _numbers(client.get(LIST, {"household_type": "脱贫户"})) == [monitored.number]
+    assert _numbers(client.get(LIST, {"category": "monitored"})) == [monitored.number]
+    assert _numbers(client.get(LIST, {"category": "脱贫不稳定户"})) == [monitored.number]
+    assert monitored.number not in _numbers(client.get(LIST, {"category": "none"}))
+    assert _numbers(client.get(LIST, {"risk": "因学"})) == [monitored.number]
+    assert _numbers(client.get(LIST, {"eliminated": "否"})) == [monitored.number]
+    assert _numbers(client.get(LIST, {"eliminated": "是"})) == []
+    assert _numbers(client.get(LIST, {"health": "患有大病"})) == [monitored.number]
+    town = client.get(LIST, {"region": regions["town"].pk})
+    assert sorted(_numbers(town)) == sorted([household.number, monitored.number])
+    assert _numbers(client.get(LIST, {"region": regions["other_town"].pk})) == [
+        other_household.number
+    ]
+
+
+def test_a_labour_filter_counts_each_household_once(client_for, household, users):
+    for p in household.persons.all():
+        services.update_person(actor=users["county_admin"], person=p, labour_skill="普通劳动力")
+    response = client_for("county_admin").get(LIST, {"labour": "普通劳动力"})
+    assert _numbers(response) == [household.number]
+    assert response.context["page"].paginator.count == 1
+
+
+def test_a_region_of_another_town_is_not_a_filter_for_a_town_user(
+    client_for, household, other_household, regions
+):
+    response = client_for("town_staff").get(LIST, {"region": regions["other_town"].pk})
+    assert _numbers(response) == [household.number]
+    assert "还地桥镇" not in response.content.decode()
+
+
+def test_columns_sort_both_ways(client_for, regions):
+    a = make_household(regions["village"], number="420281100201000101", members=1)
+    b = make_household(regions["village"], number="420281100201000102", members=4)
+    client = client_for("county_admin")
+    assert _numbers(client.get(LIST, {"sort": "member_count"})) == [a.number, b.number]
+    assert _numbers(client.get(LIST, {"sort": "-member_count"})) == [b.number, a.number]
+    assert _numbers(client.get(LIST, {"sort": "-number"})) == [b.number, a.number]
+
+
+def test_the_tree_navigator_lists_only_the_users_towns_and_villages(client_for, household):
+    body = client_for("town_staff").get(LIST).content.decode()
+    assert "朝阳村" in body and "仕秦村" in body
+    assert "还地桥镇" not in body and "白羊村" not in body
+    county = client_for("county_admin").get(LIST).content.decode()
+    assert "还地桥镇" in county and "白羊村" in county
+
+
+def test_an_empty_result_says_so(client_for, household):
+    response = client_for("county_admin").get(LIST, {"q": "不存在的人"})
+    assert "没有符合条件的农户" in response.content.decode()
+    assert response.context["page"].paginator.count == 0
+
+
+def test_the_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
+    client_for, regions, django_assert_num_queries
+):
+    client = client_for("county_admin")
+    make_household(regions["village"], members=1)
+    client.get(LIST)  # warm the session
+    # session, user, user's region, regions (tree, picker, labels), count, page rows,
+    # and the session save (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release)
+    with django_assert_num_queries(9):
+        client.get(LIST, {"q": "成员", "category": "", "sort": "-head_name"})
+    Household.objects.bulk_create(
+        Household(number=f"4202819{i:011d}", region=regions["group"], head_name=f"王{i}")
+        for i in range(60)
+    )
+    with django_assert_num_queries(9):
+        response = client.get(LIST, {"sort": "-head_name"})
+    assert len(response.context["page"].object_list) == 50
+    assert response.context["page"].paginator.count == 61
+    assert "朝阳村/一组" in response.content.decode()
+
+
+def test_the_detail_page_shows_status_members_income_history_and_changes(
+    client_for, monitored, users
+):
+    head = monitored.persons.get(relation="户主")
+    services.save_income(
+        actor=users["county_admin"], household=monitored, year=2024, wage=9000, transfer=3000
+    )
+    services.remove_member(
+        actor=users["county_admin"],
+        person=monitored.persons.exclude(pk=head.pk).first(),
+        reason="婚出",
+        date=dt.date(2024, 5, 1),
+    )
+    response = client_for("town_staff").get(
+        reverse("registry:household_detail", args=[monitored.pk])
+    )
+    body = response.content.decode()
+    assert "金山店镇/仕秦村" in body
+    assert "脱贫不稳定户" in body and "因病、因学" in body and "2023-04-01" in body
+    assert head.masked_id() in body and head.id_number not in body
+    assert "已减少成员" in body and "婚出" in body and "2024-05-01" in body
+    assert "4000.00" in body  # (9000 + 3000) / 3 members counted
+    assert "识别为监测对象" in body and "成员减少" in body
+    assert '健康状况：<span class="text-muted">—</span> → 患有大病' in body
+
+
+def test_an_editor_changes_a_member_and_the_change_is_logged(client_for, household, users):
+    person = household.persons.get(relation="之子")
+    url = reverse("registry:member_edit", args=[person.pk])
+    client = client_for("village_staff")
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(health=["长期慢性病", "残疾"], labour_skill="弱劳动力或半劳动力")
+    response = client.post(url, data)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.health == "长期慢性病、残疾" and person.labour_skill == "弱劳动力或半劳动力"
+    log = AuditRecord.objects.filter(object_id=str(person.pk), action="update").get()
+    assert log.actor == users["village_staff"]
+    detail = client.get(reverse("registry:household_detail", args=[household.pk]))
+    assert "长期慢性病、残疾" in detail.content.decode()
+
+
+def test_an_editor_creates_a_household_and_adds_its_head(client_for, regions):
+    client = client_for("town_staff")
+    response = client.post(
+        reverse("registry:household_create"),
+        {
+            "number": "420281100201000777",
+            "region": regions["village"].pk,
+            "is_alleviated": "0",
+            "category": "边缘易致贫户",
+            "risks": ["因病"],
+            "identified_date": "2024-02-01",
+            "phone": "13900001111",
+        },
+    )
+    h = Household.objects.get(number="420281100201000777")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registry:member_add", args=[h.pk])
+    assert h.category == "边缘易致贫户" and h.risk_list == ["因病"]
+    assert HouseholdEvent.objects.filter(household=h, kind="identified").exists()
+    response = client.post(
+        response["Location"],
+        {"reason": "原有", "name": "王大", "id_number": id_number(), "relation": "户主"},
+    )
+    assert response.status_code == 302
+    h.refresh_from_db()
+    assert h.head_name == "王大" and h.member_count == 1
+
+
+def test_a_member_is_removed_with_a_reason_and_a_date(client_for, household):
+    person = household.persons.get(relation="配偶")
+    response = client_for("town_staff").post(
+        reverse("registry:member_remove", args=[person.pk]),
+        {"reason": "死亡", "date": "2024-06-30"},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    household.refresh_from_db()
+    assert not person.is_member and household.member_count == 2
+    m = Membership.objects.get(person=person)
+    assert (m.end_reason, m.end_date) == ("死亡", dt.date(2024, 6, 30))
+
+
+def test_removing_without_a_reason_is_refused_in_chinese(client_for, household):
+    person = household.persons.get(relation="配偶")
+    response = client_for("town_staff").post(
+        reverse("registry:member_remove", args=[person.pk]), {"reason": "", "date": ""}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "减少原因：这个字段是必填项" in body and "减少日期：这个字段是必填项" in body
+    person.refresh_from_db()
+    assert person.is_member
+
+
+def test_a_years_income_is_saved_with_the_per_capita_computed(client_for, household):
+    client = client_for("village_staff")
+    response = client.post(
+        reverse("registry:income_add", args=[household.pk]),
+        {
+            "year": 2024,
+            "wage": "20000",
+            "business": "5000",
+            "property_income": "0",
+            "transfer": "2000",
+            "business_cost": "3000",
+            "claims": "0",
+            "compliant_spending": "0",
+        },
+    )
+    assert response.status_code == 302
+    record = IncomeRecord.objects.get(household=household, year=2024)
+    assert record.per_capita == 8000  # 24000 / 3 members
+    household.refresh_from_db()
+    assert household.per_capita_income == 8000
+    edit = reverse("registry:income_edit", args=[household.pk, 2024])
+    assert client.get(edit).context["form"].initial["wage"] == 20000
+
+
+def test_a_negative_income_is_refused_in_chinese(client_for, household):
+    response = client_for("village_staff").post(
+        reverse("registry:income_add", args=[household.pk]),
+        {
+            "year": 2024,
+            "wage": "-1",
+            "business": "0",
+            "property_income": "0",
+            "transfer": "0",
+            "business_cost": "0",
+            "claims": "0",
+            "compliant_spending": "0",
+        },
+    )
+    assert "工资性收入：" in response.content.decode()
+    assert not IncomeRecord.objects.exists()
+
+
+def test_a_user_who_may_see_sensitive_data_reveals_an_id_number_and_it_is_logged(
+    client_for, household, users
+):
+    person = household.persons.first()
+    client = client_for("county_admin")
+    detail = client.get(reverse("registry:household_detail", args=[household.pk]))
+    assert "显示" in detail.content.decode()
+    response = client.post(reverse("registry:reveal_person", args=[person.pk, "id_number"]))
+    assert response.status_code == 200 and person.id_number in response.content.decode()
+    log = AuditRecord.objects.get(action="view_sensitive")
+    assert log.actor == users["county_admin"] and log.household_id == household.pk
+
+
+def test_other_users_get_no_reveal_button_and_a_403(client_for, household):
+    person = household.persons.first()
+    client = client_for("town_staff")
+    detail = client.get(reverse("registry:household_detail", args=[household.pk]))
+    assert "hx-post" not in detail.content.decode()
+    response = client.post(reverse("registry:reveal_person", args=[person.pk, "id_number"]))
+    assert response.status_code == 403
+    assert not AuditRecord.objects.filter(action="view_sensitive").exists()
+
+
+def test_read_only_users_see_no_edit_buttons(client_for, household):
+    for role in ("auditor", "grid_member"):
+        body = (
+            client_for(role)
+            .get(reverse("registry:household_detail", args=[household.pk]))
+            .content.decode()
+        )
+        assert "修改户信息" not in body and "添加成员" not in body and ">减少<" not in body
+        assert "新增农户" not in client_for(role).get(LIST).content.decode()
+
+
+def test_editing_a_member_without_changing_the_number_keeps_it(client_for, household):
+    person = household.persons.get(relation="户主")
+    url = reverse("registry:member_edit", args=[person.pk])
+    client = client_for("county_admin")
+    data = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    data["name"] = "改名"
+    assert client.post(url, data).status_code == 302
+    household.refresh_from_db()
+    assert household.head_name == "改名"
+    assert Person.objects.get(pk=person.pk).id_number == person.id_number
