@@ -1,0 +1,70 @@
+"""Writing workbooks as a stream (XlsxWriter constant_memory): rows go to disk as they come, so a
+county export stays small in memory. Text that Excel would run as a formula is escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """Prefix text that would start a formula (=, +, -, @) with an apostrophe-like quote."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+class StreamWorkbook:
+    """One-sheet workbook written row by row; `text_columns` are written as text (ID numbers)."""
+
+    def __init__(
+        self,
+        target: str | Path | IO[bytes],
+        *,
+        sheet: str = "Sheet1",
+        widths: dict[int, int] | None = None,
+    ) -> None:
+        self.book = xlsxwriter.Workbook(
+            target if not isinstance(target, Path) else str(target),
+            {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False},
+        )
+        self.sheet = self.book.add_worksheet(sheet)
+        self.bold = self.book.add_format({"bold": True, "bg_color": "#EEEEEE"})
+        self.warn = self.book.add_format({"font_color": "#B00020", "text_wrap": False})
+        for col, width in (widths or {}).items():
+            self.sheet.set_column(col, col, width)
+        self.row = 0
+
+    def write_row(
+        self, values: list[Any], *, header: bool = False, mark: int | None = None
+    ) -> None:
+        """Append one row; `mark` is a column to show in red (an error message)."""
+        for col, value in enumerate(values):
+            fmt = self.bold if header else (self.warn if col == mark else None)
+            self._cell(col, value, fmt)
+        self.row += 1
+
+    def skip_to(self, row: int) -> None:
+        """Continue at a later 0-based row (leaves blank rows, so row numbers stay recognisable)."""
+        self.row = max(self.row, row)
+
+    def _cell(self, col: int, value: Any, fmt: Any) -> None:
+        if value is None or value == "":
+            if fmt is not None:
+                self.sheet.write_blank(self.row, col, None, fmt)
+            return
+        if isinstance(value, bool):
+            self.sheet.write_string(self.row, col, "是" if value else "否", fmt)
+        elif isinstance(value, int | float | Decimal):
+            self.sheet.write_number(self.row, col, float(value), fmt)
+        elif isinstance(value, dt.datetime | dt.date):
+            self.sheet.write_string(self.row, col, f"{value:%Y-%m-%d}", fmt)
+        else:
+            self.sheet.write_string(self.row, col, safe_text(str(value)), fmt)
+
+    def close(self) -> None:
+        self.book.close()

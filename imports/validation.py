@@ -1,0 +1,651 @@
+"""Validation of a registry workbook, all before any write (formats.md §1).
+
+`Checker.read(table)` parses every row with plain Python on the cells and checks what the file alone
+can tell (codes, ID numbers, one 户主, household columns that agree); `Checker.compare()` then loads
+what the database holds for the same 户编号 and 证件号码 and works out what would change. Every
+fault is reported once, with the spreadsheet row, the column header as written, the value and a
+Chinese reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import codes, idnumber
+from core.tabular import Table, number_text, text
+from imports import reader
+from imports.reader import BY_KEY, CellError
+from regions.models import Region
+from registry import rules
+from registry.models import RISK_SEPARATOR, Household, Person
+
+CHUNK = 900  # ids per `IN (…)` query, under SQLite's parameter limit
+STATUS_KEYS = (
+    "is_alleviated",
+    "alleviated_year",
+    "category",
+    "risks",
+    "identified_date",
+    "risk_eliminated",
+    "eliminated_date",
+    "elimination_method",
+)
+STATUS_FIELD_COLUMN = {
+    "category": "category",
+    "alleviated_year": "alleviated_year",
+    "risks": "risks",
+    "identified_date": "identified_date",
+    "risk_eliminated": "risk_eliminated",
+    "eliminated_date": "eliminated_date",
+    "elimination_method": "elimination_method",
+}
+HOUSEHOLD_FIELDS = (
+    "region_id",
+    "head_name",
+    "member_count",
+    "phone",
+    "is_alleviated",
+    "alleviated_year",
+    "category",
+    "risks",
+    "identified_date",
+    "risk_eliminated",
+    "eliminated_date",
+    "elimination_method",
+    "per_capita_income",
+)
+PERSON_FIELDS = (
+    "household_id",
+    "is_member",
+    "name",
+    "sex",
+    "birth_date",
+    "relation",
+    "ethnicity",
+    "education",
+    "schooling",
+    "health",
+    "labour_skill",
+    "employment",
+    "work_place",
+    "medical_insurance",
+    "dibao",
+    "tekun",
+)
+# Person fields read from optional columns; absent columns leave the stored value alone.
+OPTIONAL_PERSON = (
+    "ethnicity",
+    "education",
+    "schooling",
+    "health",
+    "labour_skill",
+    "employment",
+    "work_place",
+    "medical_insurance",
+    "dibao",
+    "tekun",
+)
+HOUSEHOLD_DEFAULTS: dict[str, Any] = {
+    "phone": "",
+    "is_alleviated": False,
+    "alleviated_year": None,
+    "category": "",
+    "risks": "",
+    "identified_date": None,
+    "risk_eliminated": False,
+    "eliminated_date": None,
+    "elimination_method": "",
+    "per_capita_income": None,
+}
+PERSON_DEFAULTS: dict[str, Any] = {
+    "ethnicity": "",
+    "education": "",
+    "schooling": "",
+    "health": "",
+    "labour_skill": "",
+    "employment": "",
+    "work_place": "",
+    "medical_insurance": None,
+    "dibao": None,
+    "tekun": None,
+}
+
+
+@dataclass
+class PersonRow:
+    row: int
+    number: str
+    id_number: str
+    values: dict[str, Any]  # PERSON_FIELDS known from the file (without household_id)
+
+
+@dataclass
+class HouseholdRows:
+    number: str
+    first_row: int
+    region_path: tuple[str, ...]
+    values: dict[str, Any]  # household columns present in the file, parsed
+    cells: dict[str, tuple[int, str]]  # key → (row, text) of the first row, for disagreements
+    persons: list[PersonRow] = field(default_factory=list)
+    full_path: tuple[str, ...] = ()  # region names from the county down, set by compare()
+
+
+@dataclass
+class Plan:
+    """What an import would do: new and changed objects with their before/after values."""
+
+    households_new: list[tuple[HouseholdRows, dict[str, Any]]] = field(default_factory=list)
+    households_changed: list[tuple[int, HouseholdRows, dict, dict]] = field(default_factory=list)
+    households_unchanged: int = 0
+    status: dict[str, tuple[rules.HouseholdStatus | None, rules.HouseholdStatus]] = field(
+        default_factory=dict
+    )
+    persons_new: list[tuple[PersonRow, dict[str, Any]]] = field(default_factory=list)
+    persons_changed: list[tuple[int, PersonRow, dict, dict]] = field(default_factory=list)
+    persons_unchanged: int = 0
+    moves: dict[int, int] = field(default_factory=dict)  # person pk → old household pk
+    regions_to_create: list[tuple[str, ...]] = field(default_factory=list)
+    region_ids: dict[tuple[str, ...], int] = field(default_factory=dict)
+    existing_households: dict[str, int] = field(default_factory=dict)
+    existing_regions: dict[int, int] = field(default_factory=dict)  # household pk → region pk
+
+
+class Checker:
+    """Reads and checks one file; `errors`/`warnings` are dicts {row, column, value, message}."""
+
+    def __init__(
+        self,
+        *,
+        allowed_region: Region | None = None,
+        create_regions: bool = False,
+        today: dt.date | None = None,
+        progress: Callable[[int, str], None] | None = None,
+    ) -> None:
+        self.allowed_region = allowed_region
+        self.create_regions = create_regions
+        self.today = today or dt.date.today()
+        self.progress = progress or (lambda pct, msg: None)
+        self.errors: list[dict] = []
+        self.warnings: list[dict] = []
+        self.row_messages: dict[int, list[str]] = {}
+        self._seen: set[tuple] = set()
+        self.rows = 0
+        self.households: dict[str, HouseholdRows] = {}
+        self.ids: dict[str, int] = {}  # 证件号码 → row
+        self.header: reader.HeaderMap | None = None
+        self.county_code = ""
+        self.structure_ok = True
+        self.region_keys: list[str] = []
+
+    # -- reporting ---------------------------------------------------------------------------
+    def column_name(self, key: str) -> str:
+        if self.header and key in self.header.headers:
+            return self.header.headers[key]
+        return BY_KEY[key].header if key in BY_KEY else key
+
+    def error(self, row: int | None, key: str, value: Any, message: str) -> None:
+        column = self.column_name(key) if key else ""
+        item = (row, column, message)
+        if item in self._seen:
+            return
+        self._seen.add(item)
+        self.errors.append({"row": row, "column": column, "value": text(value), "message": message})
+        if row is not None:
+            self.row_messages.setdefault(row, []).append(
+                f"【{column}】{message}" if column else message
+            )
+
+    def warn(self, row: int | None, key: str, value: Any, message: str) -> None:
+        column = self.column_name(key) if key else ""
+        self.warnings.append(
+            {"row": row, "column": column, "value": text(value), "message": message}
+        )
+
+    # -- the file alone ------------------------------------------------------------------------
+    def read(self, table: Table, total_hint: int = 0) -> None:
+        """Parse and check every row of the table."""
+        header = reader.map_headers(table.headers)
+        self.header = header
+        if header.missing:
+            self.structure_ok = False
+            self.error(
+                table.header_row,
+                "",
+                "",
+                "文件缺少必填列：" + "、".join(header.missing) + "。请使用标准户籍台账模板"
+                "（表头须含：" + "、".join(c.header for c in reader.COLUMNS if c.required) + "）",
+            )
+            return
+        if header.unknown:
+            self.warn(
+                table.header_row, "", "", "以下列不认识，已忽略：" + "、".join(header.unknown)
+            )
+        root = Region.objects.filter(level=Region.Level.COUNTY).order_by("pk").first()
+        self.county_code = root.code if root else ""
+        pos = header.positions
+        get_region = [(k, pos[k]) for k in ("county", "town", "village", "group") if k in pos]
+        self.region_keys = [k for k, _ in get_region]
+        hh_keys = [k for k in reader.HOUSEHOLD_KEYS if k in pos and BY_KEY[k].level == "household" and k != "number"]
+        person_codes = [(k, t, pos[k]) for k, t in reader.PERSON_CODES.items() if k in pos]
+        flags = [(k, pos[k]) for k in reader.PERSON_FLAGS if k in pos]
+        p_number, p_name, p_id, p_rel = (
+            pos["number"],
+            pos["name"],
+            pos["id_number"],
+            pos["relation"],
+        )
+        p_health, p_place = pos.get("health"), pos.get("work_place")
+        for row, cells in table.rows:
+            self.rows += 1
+            if self.rows % 20000 == 0:
+                pct = min(45, 5 + int(40 * self.rows / total_hint)) if total_hint else 20
+                self.progress(pct, f"已检查{self.rows}行")
+            width = len(cells)
+
+            def cell(i: int | None, cells: list = cells, width: int = width) -> Any:
+                return cells[i] if i is not None and i < width else ""
+
+            number, problem = number_text(cell(p_number))
+            if problem:
+                self.error(row, "number", cell(p_number), problem)
+            elif not number:
+                self.error(row, "number", "", "户编号为空")
+            path = tuple(text(cell(i)) for _, i in get_region)
+            for (k, _), name in zip(get_region, path, strict=True):
+                if not name and BY_KEY[k].required:
+                    self.error(row, k, "", f"{BY_KEY[k].header}为空")
+            hh_values: dict[str, Any] = {}
+            hh_cells: dict[str, tuple[int, str]] = {}
+            for k in hh_keys:
+                raw = cell(pos[k])
+                try:
+                    hh_values[k] = self._household_value(k, raw)
+                except CellError as exc:
+                    self.error(row, k, raw, str(exc))
+                    hh_values[k] = HOUSEHOLD_DEFAULTS.get(k)
+                hh_cells[k] = (row, text(raw))
+            for k, i in get_region:
+                hh_cells[k] = (row, text(cell(i)))
+            person = self._person(row, number, cell, p_name, p_id, p_rel, p_health, p_place)
+            for k, table_name, i in person_codes:
+                raw = cell(i)
+                try:
+                    person.values[k] = reader.code(table_name, raw)
+                except CellError as exc:
+                    self.error(row, k, raw, str(exc))
+            for k, i in flags:
+                raw = cell(i)
+                try:
+                    person.values[k] = reader.yes_no(raw)
+                except CellError as exc:
+                    self.error(row, k, raw, str(exc))
+            sex = person.values.get("sex")
+            id_sex = person.values.pop("_id_sex", "")
+            if sex and id_sex and sex != id_sex:
+                self.error(row, "sex", sex, f"性别“{sex}”与证件号码（{id_sex}）不一致")
+            person.values["sex"] = sex or id_sex
+            if not number:
+                continue
+            hh = self.households.get(number)
+            if hh is None:
+                hh = HouseholdRows(number, row, path, hh_values, hh_cells)
+                self.households[number] = hh
+            else:
+                self._agree(hh, row, hh_cells)
+            hh.persons.append(person)
+        self.progress(45, f"已检查{self.rows}行，正在核对户内关系")
+        for hh in self.households.values():
+            problem = rules.check_member_set([p.values.get("relation", "") for p in hh.persons])
+            if problem:
+                heads = [p.row for p in hh.persons if p.values.get("relation") == "户主"]
+                where = f"（户主在第{'、'.join(map(str, heads))}行）" if len(heads) > 1 else ""
+                self.error(hh.first_row, "relation", "", f"户编号{hh.number}：{problem}{where}")
+
+    def _household_value(self, key: str, raw: Any) -> Any:
+        if key == "is_alleviated":
+            if self.header and self.header.type_alias:
+                return reader.household_type(raw)
+            value = reader.yes_no(raw)
+            if value is None:
+                raise CellError("是否脱贫户为必填项，应填“是”或“否”")
+            return value
+        if key == "category":
+            return reader.code("category", raw)
+        if key == "phone":
+            return reader.phone(raw)
+        if key == "alleviated_year":
+            return reader.year(raw)
+        if key in {"identified_date", "eliminated_date"}:
+            return reader.date(raw)
+        if key == "risks":
+            return reader.code_list("risk", raw)
+        if key == "risk_eliminated":
+            return bool(reader.yes_no(raw, blank=False))
+        if key == "elimination_method":
+            return reader.code("elimination_method", raw)
+        if key == "per_capita_income":
+            return reader.money(raw)
+        raise KeyError(key)
+
+    def _person(
+        self,
+        row: int,
+        number: str,
+        cell: Callable[[int | None], Any],
+        p_name: int,
+        p_id: int,
+        p_rel: int,
+        p_health: int | None,
+        p_place: int | None,
+    ) -> PersonRow:
+        values: dict[str, Any] = {}
+        name = text(cell(p_name))
+        if not name:
+            self.error(row, "name", "", "姓名为空")
+        values["name"] = name
+        raw_id = cell(p_id)
+        id_text, problem = number_text(raw_id)
+        id_value = idnumber.normalize(id_text)
+        if problem:
+            self.error(row, "id_number", raw_id, problem)
+        else:
+            result = idnumber.check(id_text, today=self.today)
+            id_value = result.value
+            for message in result.errors:
+                self.error(row, "id_number", raw_id, message)
+            if result.ok:
+                values["birth_date"] = result.birth_date
+                values["_id_sex"] = result.sex
+                warning = rules.area_code_warning(result.value, self.county_code)
+                if warning:
+                    self.warn(row, "id_number", raw_id, warning)
+                first = self.ids.get(id_value)
+                if first is not None:
+                    self.error(row, "id_number", raw_id, f"证件号码与第{first}行重复")
+                else:
+                    self.ids[id_value] = row
+        raw_rel = cell(p_rel)
+        try:
+            values["relation"] = reader.code("relation", raw_rel)
+        except CellError as exc:
+            self.error(row, "relation", raw_rel, str(exc))
+            values["relation"] = ""
+        else:
+            if not values["relation"]:
+                self.error(row, "relation", "", "与户主关系为空")
+        if p_health is not None:
+            raw = cell(p_health)
+            try:
+                values["health"] = codes.join_multi(reader.code_list("health", raw))
+            except CellError as exc:
+                self.error(row, "health", raw, str(exc))
+        if p_place is not None:
+            values["work_place"] = text(cell(p_place))[:100]
+        return PersonRow(row, number, id_value, values)
+
+    def _agree(self, hh: HouseholdRows, row: int, cells: dict[str, tuple[int, str]]) -> None:
+        for key, (_, value) in cells.items():
+            first_row, first = hh.cells[key]
+            if codes.fold(value) != codes.fold(first):
+                self.error(
+                    row,
+                    key,
+                    value,
+                    f"同一户编号{hh.number}的“{self.column_name(key)}”与第{first_row}行不一致"
+                    f"（第{first_row}行为“{first}”，第{row}行为“{value}”）",
+                )
+
+    # -- against the database ------------------------------------------------------------------
+    def compare(self) -> Plan:
+        """Check regions, scope and ID numbers against the database and plan the changes."""
+        plan = Plan()
+        if not self.structure_ok:
+            return plan
+        self.progress(50, "正在核对区划")
+        self._regions(plan)
+        self.progress(55, "正在读取系统中已有的户和成员")
+        existing = self._load_households()
+        plan.existing_households = {n: v["pk"] for n, v in existing.items()}
+        plan.existing_regions = {v["pk"]: v["region_id"] for v in existing.values()}
+        persons = self._load_persons()
+        numbers_by_pk = {v["pk"]: n for n, v in existing.items()}
+        in_file_ids = self.ids
+        # Members still on the register for households in the file, but missing from the file.
+        staying: dict[int, int] = {}
+        members = self._load_members(list(numbers_by_pk))
+        for _pk, id_number, name, household_id in members:
+            if id_number in in_file_ids:
+                continue
+            number = numbers_by_pk[household_id]
+            staying[household_id] = staying.get(household_id, 0) + 1
+            self.warn(
+                self.households[number].first_row,
+                "id_number",
+                "",
+                f"户编号{number}的成员{name}（{id_number[:6]}********{id_number[-4:]}）"
+                "在系统中但不在文件中，未删除；如已减少请在系统中办理成员减少",
+            )
+        self.progress(65, "正在比对变化")
+        for number, hh in self.households.items():
+            before = existing.get(number)
+            self._plan_household(plan, hh, before, staying)
+            household_pk = before["pk"] if before else None
+            for person in hh.persons:
+                self._plan_person(plan, hh, person, household_pk, persons.get(person.id_number))
+        return plan
+
+    def _regions(self, plan: Plan) -> None:
+        rows = list(Region.objects.values_list("pk", "name", "parent_id", "path"))
+        child = {(parent, name): pk for pk, name, parent, _ in rows}
+        paths = {pk: path for pk, _, _, path in rows}
+        counties = [name for _, name, parent, _ in rows if parent is None]
+        allowed = self.allowed_region.path if self.allowed_region else "/"
+        for hh in self.households.values():
+            names = dict(zip(self.region_keys, hh.region_path, strict=True))
+            if not (names.get("town") and names.get("village")):
+                continue  # already reported as a blank cell
+            county = names.get("county") or (counties[0] if len(counties) == 1 else "")
+            if not county:
+                self.error(
+                    hh.first_row,
+                    "county",
+                    "",
+                    "系统中的县(市、区)不是唯一一个，请填写“县(市、区)”列",
+                )
+                continue
+            path = (county, names["town"], names["village"])
+            if names.get("group"):
+                path = (*path, names["group"])
+            hh.full_path = path
+            parent: int | None = None
+            missing_at = None
+            for depth, name in enumerate(path):
+                found = child.get((parent, name))
+                if found is None:
+                    missing_at = depth
+                    break
+                parent = found
+            deepest = paths[parent] if parent else "/"
+            if missing_at is None and parent is not None:
+                plan.region_ids[path] = parent
+                self._scope_region(hh, deepest, allowed)
+                continue
+            depth = missing_at or 0
+            key = ("county", "town", "village", "group")[depth]
+            if not deepest.startswith(allowed):
+                self.error(
+                    hh.first_row,
+                    key,
+                    path[depth],
+                    f"区划“{'/'.join(path[: depth + 1])}”在系统中不存在，"
+                    f"且不在您的管辖范围（{self.allowed_region}）内，不能新建",
+                )
+            elif self.create_regions:
+                for end in range(depth + 1, len(path) + 1):
+                    if path[:end] not in plan.regions_to_create:
+                        plan.regions_to_create.append(path[:end])
+            else:
+                self.error(
+                    hh.first_row,
+                    key,
+                    path[depth],
+                    f"区划“{'/'.join(path[: depth + 1])}”在系统中不存在；"
+                    "如需新建，请在预览页勾选“创建区划”（命令行加 --create-regions）",
+                )
+
+    def _scope_region(self, hh: HouseholdRows, path: str, allowed: str) -> None:
+        if not path.startswith(allowed):
+            self.error(
+                hh.first_row,
+                "town",
+                "/".join(hh.region_path),
+                f"该户所在区划不在您的管辖范围（{self.allowed_region}）内",
+            )
+
+    def _chunks(self, values: Iterable[Any]) -> Iterable[list[Any]]:
+        batch: list[Any] = []
+        for v in values:
+            batch.append(v)
+            if len(batch) == CHUNK:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _load_households(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        if not Household.objects.exists():
+            return out
+        names = ("pk", "number", "region__path", *HOUSEHOLD_FIELDS)
+        for chunk in self._chunks(self.households):
+            for values in Household.objects.filter(number__in=chunk).values_list(*names):
+                out[values[1]] = dict(zip(names, values, strict=True))
+        return out
+
+    def _load_persons(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        if not Person.objects.exists():
+            return out
+        names = ("pk", "id_number", "household__number", "household__region__path", *PERSON_FIELDS)
+        for chunk in self._chunks(self.ids):
+            for values in Person.objects.filter(id_number__in=chunk).values_list(*names):
+                out[values[1]] = dict(zip(names, values, strict=True))
+        return out
+
+    def _load_members(self, household_pks: list[int]) -> list[tuple[int, str, str, int]]:
+        out: list[tuple[int, str, str, int]] = []
+        for chunk in self._chunks(household_pks):
+            out.extend(
+                Person.objects.filter(household_id__in=chunk, is_member=True).values_list(
+                    "pk", "id_number", "name", "household_id"
+                )
+            )
+        return out
+
+    def _plan_household(
+        self,
+        plan: Plan,
+        hh: HouseholdRows,
+        before: dict[str, Any] | None,
+        staying: dict[int, int],
+    ) -> None:
+        allowed = self.allowed_region.path if self.allowed_region else "/"
+        if before and not before["region__path"].startswith(allowed):
+            self.error(hh.first_row, "number", hh.number, "该户编号已登记在您管辖范围以外的区划")
+            return
+        after: dict[str, Any] = {}
+        for key in HOUSEHOLD_DEFAULTS:
+            if key in hh.values:
+                value = hh.values[key]
+                after[key] = _risk_text(value) if key == "risks" else value
+            else:
+                after[key] = before[key] if before else HOUSEHOLD_DEFAULTS[key]
+        head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
+        after["head_name"] = head.values["name"] if head else ""
+        after["member_count"] = len(hh.persons) + (staying.get(before["pk"], 0) if before else 0)
+        after["region_id"] = plan.region_ids.get(hh.full_path)
+        status_after = _status(after)
+        for field_name, message in rules.check_status(status_after, self.today).items():
+            key = STATUS_FIELD_COLUMN.get(field_name, "category")
+            if key not in hh.values and "category" in hh.values:
+                key = "category"
+            self.error(hh.first_row, key, hh.cells.get(key, (0, ""))[1], message)
+        if before is None:
+            plan.households_new.append((hh, after))
+            plan.status[hh.number] = (None, status_after)
+            return
+        changed = {k: v for k, v in after.items() if before[k] != v}
+        if changed:
+            plan.households_changed.append(
+                (before["pk"], hh, {k: before[k] for k in changed}, changed)
+            )
+            status_before = _status(before)
+            if status_before != status_after:
+                plan.status[hh.number] = (status_before, status_after)
+        else:
+            plan.households_unchanged += 1
+
+    def _plan_person(
+        self,
+        plan: Plan,
+        hh: HouseholdRows,
+        person: PersonRow,
+        household_pk: int | None,
+        before: dict[str, Any] | None,
+    ) -> None:
+        after = dict(person.values)
+        after["is_member"] = True
+        if before is None:
+            for key, default in PERSON_DEFAULTS.items():
+                after.setdefault(key, default)
+            plan.persons_new.append((person, after))
+            return
+        if before["household_id"] != household_pk:
+            old_number = before["household__number"]
+            if old_number not in self.households:
+                allowed = self.allowed_region.path if self.allowed_region else "/"
+                where = (
+                    f"户编号{old_number}（{before['name']}）"
+                    if before["household__region__path"].startswith(allowed)
+                    else "您管辖范围以外的一户"
+                )
+                self.error(
+                    person.row,
+                    "id_number",
+                    person.id_number,
+                    f"该证件号码已登记在{where}，不能重复登记；如要迁户，"
+                    "请在文件中同时列出原户的全部成员（不含此人），导入时将其迁入本户",
+                )
+                return
+            plan.moves[before["pk"]] = before["household_id"]
+            after["household_id"] = household_pk
+        changed = {k: v for k, v in after.items() if k in before and before[k] != v}
+        if household_pk is None:
+            changed["household_id"] = None  # filled in once the new household exists
+        if changed:
+            plan.persons_changed.append(
+                (before["pk"], person, {k: before.get(k) for k in changed}, changed)
+            )
+        else:
+            plan.persons_unchanged += 1
+
+
+def _risk_text(risks: list[str]) -> str:
+    return f"{RISK_SEPARATOR}{RISK_SEPARATOR.join(risks)}{RISK_SEPARATOR}" if risks else ""
+
+
+def _status(values: dict[str, Any]) -> rules.HouseholdStatus:
+    risks = values["risks"]
+    return rules.HouseholdStatus(
+        is_alleviated=bool(values["is_alleviated"]),
+        alleviated_year=values["alleviated_year"],
+        category=values["category"] or "",
+        risks=[r for r in risks.split(RISK_SEPARATOR) if r] if isinstance(risks, str) else risks,
+        identified_date=values["identified_date"],
+        risk_eliminated=bool(values["risk_eliminated"]),
+        eliminated_date=values["eliminated_date"],
+        elimination_method=values["elimination_method"] or "",
+    )

@@ -1,0 +1,269 @@
+"""Writing a checked plan to the register with bulk operations, inside the caller's transaction.
+
+Households and persons are upserted with `bulk_create` / `bulk_update` in batches; status changes
+become dated HouseholdEvents (registry.rules.status_events); every created or changed object gets an
+AuditRecord, inserted in bulk at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+
+from core import audit
+from core.models import AuditRecord
+from imports.validation import Plan
+from regions.models import Region
+from regions.services import create_region
+from registry import rules
+from registry.models import Household, HouseholdEvent, Membership, Person
+
+BATCH = 5000
+# Test hook (see imports/tests/test_sigkill.py): seconds to sleep inside the transaction after the
+# first bulk insert, so a test can kill the process mid-write. Unset in normal use.
+PAUSE_ENV = "FANGPIN_IMPORT_TEST_PAUSE"
+
+
+def _pause_once(state: dict[str, bool]) -> None:
+    seconds = os.environ.get(PAUSE_ENV)
+    if seconds and not state.get("paused"):
+        state["paused"] = True
+        print("import: paused inside the transaction", flush=True)
+        time.sleep(float(seconds))
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: audit._plain(v) for k, v in values.items()}
+
+
+def _batches(items: list[Any]) -> Any:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+class Writer:
+    """Applies one Plan; `counts` says what was written."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        actor: Any,
+        note: str,
+        today: dt.date,
+        progress: Callable[[int, str], None],
+    ) -> None:
+        self.plan = plan
+        self.actor = actor if getattr(actor, "pk", None) else None
+        self.note = note[:500]
+        self.today = today
+        self.progress = progress
+        self.audit_rows: list[AuditRecord] = []
+        self.household_pk: dict[str, int] = dict(plan.existing_households)
+        self.region_of: dict[int, int] = dict(plan.existing_regions)
+        self.events: list[HouseholdEvent] = []
+        self.state: dict[str, bool] = {}
+        self.regions_created = 0
+
+    def run(self) -> None:
+        self._regions()
+        self.progress(70, "正在写入户")
+        self._new_households()
+        self._changed_households()
+        self._status_events()
+        self.progress(80, "正在写入成员")
+        self._new_persons()
+        self._changed_persons()
+        HouseholdEvent.objects.bulk_create(self.events, batch_size=BATCH)
+        self.progress(92, "正在写入变更记录")
+        audit.audit_objects(self.actor, "update", self.audit_rows)
+
+    def _regions(self) -> None:
+        plan = self.plan
+        if not plan.regions_to_create:
+            return
+        cache: dict[int, Region] = {}
+        for path in sorted(plan.regions_to_create, key=len):
+            parent = None
+            if len(path) > 1:
+                parent_pk = plan.region_ids[path[:-1]]
+                parent = cache.get(parent_pk) or Region.objects.get(pk=parent_pk)
+            region = create_region(actor=self.actor, name=path[-1], level=len(path), parent=parent)
+            cache[region.pk] = region
+            plan.region_ids[path] = region.pk
+            self.regions_created += 1
+
+    def _audit(
+        self,
+        action: str,
+        obj_type: str,
+        pk: int,
+        label: str,
+        hh: int,
+        region: int | None,
+        before: dict | None,
+        after: dict,
+    ) -> None:
+        self.audit_rows.append(
+            AuditRecord(
+                action=action,
+                object_type=obj_type,
+                object_id=str(pk),
+                object_repr=label[:200],
+                before=_plain(before) if before is not None else None,
+                after=_plain(after),
+                household_id=hh,
+                region_id=region,
+                note=self.note,
+            )
+        )
+
+    def _new_households(self) -> None:
+        plan = self.plan
+        for chunk in _batches(plan.households_new):
+            objs = []
+            for hh, after in chunk:
+                values = dict(after)
+                values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
+                objs.append(Household(number=hh.number, **values))
+            Household.objects.bulk_create(objs)
+            _pause_once(self.state)
+            for obj in objs:
+                self.household_pk[obj.number] = obj.pk
+                self.region_of[obj.pk] = obj.region_id
+                self._audit(
+                    "create",
+                    "registry.household",
+                    obj.pk,
+                    str(obj),
+                    obj.pk,
+                    obj.region_id,
+                    None,
+                    audit.snapshot(obj),
+                )
+
+    def _changed_households(self) -> None:
+        plan = self.plan
+        groups: dict[frozenset, list[Household]] = defaultdict(list)
+        now = timezone.now()
+        for pk, hh, before, changed in plan.households_changed:
+            if "region_id" in changed and changed["region_id"] is None:
+                changed["region_id"] = plan.region_ids[hh.full_path]
+            obj = Household(pk=pk, number=hh.number, updated_at=now, **changed)
+            groups[frozenset(changed)].append(obj)
+            region = changed.get("region_id") or self.region_of[pk]
+            self.region_of[pk] = region
+            self._audit(
+                "update",
+                "registry.household",
+                pk,
+                f"户（{hh.number}）",
+                pk,
+                region,
+                before,
+                changed,
+            )
+        for fields, objs in groups.items():
+            Household.objects.bulk_update(objs, [*fields, "updated_at"], batch_size=BATCH)
+            _pause_once(self.state)
+
+    def _status_events(self) -> None:
+        for number, (before, after) in self.plan.status.items():
+            pk = self.household_pk[number]
+            for event in rules.status_events(before, after, self.today):
+                self.events.append(
+                    HouseholdEvent(household_id=pk, actor=self.actor, source="导入", **event)
+                )
+
+    def _new_persons(self) -> None:
+        existing = self.plan.existing_households
+        for chunk in _batches(self.plan.persons_new):
+            objs = [
+                Person(household_id=self.household_pk[p.number], id_number=p.id_number, **after)
+                for p, after in chunk
+            ]
+            Person.objects.bulk_create(objs)
+            _pause_once(self.state)
+            memberships = []
+            for (p, _), obj in zip(chunk, objs, strict=True):
+                joined = p.number in existing  # a new member of a household already registered
+                memberships.append(
+                    Membership(
+                        person_id=obj.pk,
+                        household_id=obj.household_id,
+                        start_date=self.today if joined else None,
+                        start_reason="其他" if joined else "原有",
+                    )
+                )
+                if joined:
+                    self.events.append(self._member_event(obj.household_id, obj.pk, "added"))
+                self._audit(
+                    "create",
+                    "registry.person",
+                    obj.pk,
+                    obj.name,
+                    obj.household_id,
+                    self.region_of[obj.household_id],
+                    None,
+                    audit.snapshot(obj),
+                )
+            Membership.objects.bulk_create(memberships)
+
+    def _member_event(self, household: int, person: int, how: str) -> HouseholdEvent:
+        return HouseholdEvent(
+            household_id=household,
+            kind="member_added" if how == "added" else "member_removed",
+            date=self.today,
+            person_id=person,
+            reason="迁入" if how == "added" else "迁出",
+            actor=self.actor,
+            source="导入",
+        )
+
+    def _changed_persons(self) -> None:
+        plan = self.plan
+        groups: dict[frozenset, list[Person]] = defaultdict(list)
+        now = timezone.now()
+        rejoined: list[Membership] = []
+        for pk, p, before, changed in plan.persons_changed:
+            if "household_id" in changed:
+                changed["household_id"] = self.household_pk[p.number]
+            obj = Person(pk=pk, id_number=p.id_number, updated_at=now, **changed)
+            groups[frozenset(changed)].append(obj)
+            household = self.household_pk[p.number]
+            if pk in plan.moves or before.get("is_member") is False:
+                rejoined.append(
+                    Membership(
+                        person_id=pk,
+                        household_id=household,
+                        start_date=self.today,
+                        start_reason="迁入" if pk in plan.moves else "其他",
+                    )
+                )
+                self.events.append(self._member_event(household, pk, "added"))
+            if pk in plan.moves:
+                self.events.append(self._member_event(plan.moves[pk], pk, "removed"))
+            self._audit(
+                "update",
+                "registry.person",
+                pk,
+                p.values.get("name", ""),
+                household,
+                self.region_of[household],
+                before,
+                changed,
+            )
+        moved = list(plan.moves)
+        for chunk in _batches(moved):
+            Membership.objects.filter(person_id__in=chunk, end_date__isnull=True).update(
+                end_date=self.today, end_reason="迁出"
+            )
+        for fields, objs in groups.items():
+            Person.objects.bulk_update(objs, [*fields, "updated_at"], batch_size=BATCH)
+        Membership.objects.bulk_create(rejoined, batch_size=BATCH)
