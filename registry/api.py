@@ -1,0 +1,226 @@
+"""户籍 API (formats.md §5): `GET /api/v1/households` and `GET /api/v1/households/{id}`.
+
+Scoped exactly like the pages: every read goes through `Household.objects.visible_to(user)`, so a
+household or region of another area answers 404. ID numbers and phones are masked unless the user
+may see them in full, and showing them in full is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from core import audit, codes
+from core.masking import mask_id, mask_phone
+from core.scoping import get_visible_or_404
+from regions.models import Region
+from regions.services import resolve
+from registry.models import Household, HouseholdQuerySet, Person
+
+router = Router(tags=["户籍"])
+
+PAGE_SIZE = 50
+
+
+class RegionOut(Schema):
+    id: int
+    code: str
+    name: str
+    path: str = Field(description="从县开始的名称路径，如 大冶市/金山店镇/朝阳村/一组")
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str = Field(description="户编号")
+    region: RegionOut
+    head_name: str = Field(description="户主姓名")
+    address: str
+    phone: str = Field(description="联系电话（无权查看时打码）")
+    household_type: str = Field(description="脱贫户 / 一般农户")
+    is_alleviated: bool
+    alleviated_year: int | None
+    category: str = Field(description="监测对象类别，空为非监测对象")
+    risks: list[str]
+    identified_date: dt.date | None
+    risk_eliminated: bool
+    eliminated_date: dt.date | None
+    elimination_method: str
+    no_labour: bool = Field(description="整户无劳动能力")
+    per_capita_income: Decimal | None = Field(description="家庭年人均纯收入（最近年度）")
+    member_count: int
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    id_number: str = Field(description="证件号码（无权查看时打码）")
+    sex: str
+    age: int | None
+    birth_date: dt.date | None = Field(description="出生日期（仅可查看完整证件号码的用户）")
+    relation: str
+    ethnicity: str
+    education: str
+    schooling: str
+    health: list[str]
+    labour_skill: str
+    employment: str
+    work_place: str
+    phone: str
+    medical_insurance: bool | None
+    dibao: bool | None
+    tekun: bool | None
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[MemberOut]
+
+
+class HouseholdPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[HouseholdOut]
+
+
+def _region_paths(regions: list[Region]) -> dict[int, str]:
+    """Name paths for the regions of a page, from one query for all their ancestors."""
+    ids = {int(x) for r in regions for x in r.path.strip("/").split("/") if x}
+    names = dict(Region.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {
+        r.pk: "/".join(names.get(int(x), "") for x in r.path.strip("/").split("/") if x)
+        for r in regions
+    }
+
+
+def _household(h: Household, path: str, full: bool) -> dict[str, Any]:
+    return {
+        "id": h.pk,
+        "number": h.number,
+        "region": {"id": h.region.pk, "code": h.region.code, "name": h.region.name, "path": path},
+        "head_name": h.head_name,
+        "address": h.address,
+        "phone": h.phone if full else mask_phone(h.phone),
+        "household_type": h.household_type,
+        "is_alleviated": h.is_alleviated,
+        "alleviated_year": h.alleviated_year,
+        "category": h.category,
+        "risks": h.risk_list,
+        "identified_date": h.identified_date,
+        "risk_eliminated": h.risk_eliminated,
+        "eliminated_date": h.eliminated_date,
+        "elimination_method": h.elimination_method,
+        "no_labour": h.no_labour,
+        "per_capita_income": h.per_capita_income,
+        "member_count": h.member_count,
+    }
+
+
+def _member(p: Person, full: bool, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "id_number": p.id_number if full else mask_id(p.id_number),
+        "sex": p.sex,
+        "age": p.age_on(today),
+        "birth_date": p.birth_date if full else None,
+        "relation": p.relation,
+        "ethnicity": p.ethnicity,
+        "education": p.education,
+        "schooling": p.schooling,
+        "health": p.health_list,
+        "labour_skill": p.labour_skill,
+        "employment": p.employment,
+        "work_place": p.work_place,
+        "phone": p.phone if full else mask_phone(p.phone),
+        "medical_insurance": p.medical_insurance,
+        "dibao": p.dibao,
+        "tekun": p.tekun,
+    }
+
+
+def _visible_region(user: Any, ref: str) -> Region:
+    """Resolve `region` within the user's own area; anything outside it answers 404."""
+    mine = getattr(user, "region", None)
+    if mine is None:
+        raise Http404("未找到")
+    try:
+        return resolve(ref, within=mine)
+    except Region.DoesNotExist as exc:
+        raise Http404(f"找不到区划“{ref}”") from exc
+    except ValidationError as exc:
+        raise HttpError(400, "；".join(exc.messages)) from exc
+
+
+@router.get(
+    "/households",
+    response=HouseholdPage,
+    summary="农户列表",
+    description="按区划（代码、唯一名称或名称路径）、关键词（姓名、户编号、证件号码）和监测对象类别"
+    "筛选，每页50户。证件号码和电话按权限打码。",
+)
+def list_households(
+    request: HttpRequest,
+    region: str = "",
+    q: str = "",
+    category: str = "",
+    page: int = 1,
+) -> dict[str, Any]:
+    user = request.user
+    qs: HouseholdQuerySet = Household.objects.visible_to(user)
+    if region.strip():
+        place = _visible_region(user, region)
+        qs = qs.filter(region__in=Region.objects.below(place).values("pk"))
+    if category:
+        if category not in codes.CATEGORIES:
+            raise HttpError(400, f"监测对象类别“{category}”无效，应为{'、'.join(codes.CATEGORIES)}")
+        qs = qs.filter(category=category)
+    if q.strip():
+        qs = qs.search(q)
+    if page < 1:
+        raise HttpError(400, "页码应为正整数")
+    count = qs.count()
+    start = (page - 1) * PAGE_SIZE
+    rows = list(
+        qs.select_related("region").order_by("region_id", "number")[start : start + PAGE_SIZE]
+    )
+    paths = _region_paths([h.region for h in rows])
+    full = bool(getattr(user, "can_view_sensitive", False))
+    return {
+        "count": count,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "results": [_household(h, paths[h.region_id], full) for h in rows],
+    }
+
+
+@router.get(
+    "/households/{household_id}",
+    response=HouseholdDetailOut,
+    summary="农户详情（含成员）",
+    description="另一区划的农户返回404。可查看完整证件号码的用户每次查看都记入变更记录。",
+)
+def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
+    user = request.user
+    h = get_visible_or_404(Household.objects.select_related("region"), user, pk=household_id)
+    members = list(h.persons.filter(is_member=True).order_by("id"))
+    full = bool(getattr(user, "can_view_sensitive", False))
+    if full:
+        audit.record(
+            actor=user,
+            action="view_sensitive",
+            obj=h,
+            household_id=h.pk,
+            region_id=h.region_id,
+            note=f"接口查看完整证件号码和电话（{len(members)}人）",
+        )
+    today = timezone.localdate()
+    data = _household(h, _region_paths([h.region])[h.region_id], full)
+    data["members"] = [_member(p, full, today) for p in members]
+    return data
