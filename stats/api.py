@@ -1,0 +1,35 @@
+"""`GET /api/v1/stats?region=R&as_of=D` (formats.md §4–5), scoped to the user's region."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ninja
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+
+from regions.models import Region
+from regions.services import resolve
+from stats.services import compute
+
+router = ninja.Router(tags=["统计"])
+
+
+def visible_region(user: Any, ref: str | None) -> Region:
+    """The region named by `ref` (code, unique name or path) inside the user's region, else 404."""
+    own = getattr(user, "region", None)
+    if own is None:
+        raise Http404("未找到区划")
+    if not ref:
+        return own
+    try:
+        return resolve(ref, within=own)
+    except (Region.DoesNotExist, ValidationError) as exc:
+        raise Http404("未找到区划") from exc
+
+
+@router.get("/stats", summary="截至某日的统计数字")
+def stats(request: HttpRequest, region: str | None = None, as_of: dt.date | None = None) -> Any:
+    """formats.md §4 for `region` (default: the user's region) as of `as_of` (default today)."""
+    return compute(visible_region(request.user, region), as_of)

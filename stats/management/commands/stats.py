@@ -1,0 +1,33 @@
+"""`fangpin stats --region R [--as-of YYYY-MM-DD]`: formats.md §4 statistics as one JSON object."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from core.cli import BatchCommand, UsageError
+from stats.services import compute
+
+
+def parse_date(value: str, option: str) -> dt.date:
+    """A YYYY-MM-DD date, or exit 2 with a message naming the option."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"{option} 应为 YYYY-MM-DD 格式的日期，实为“{value}”") from exc
+
+
+class Command(BatchCommand):
+    help = "统计某区划（含下级）截至某日的脱贫户、监测对象等数字（formats.md §4）"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--region", required=True, help="区划代码、唯一名称或名称路径")
+        parser.add_argument("--as-of", dest="as_of", help="统计日期 YYYY-MM-DD，默认今天")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        region = self.region_arg(options["region"])
+        as_of = parse_date(options["as_of"], "--as-of") if options["as_of"] else None
+        self.progress(f"统计 {region.full_name()} …")
+        self.emit(compute(region, as_of))
