@@ -91,3 +91,443 @@ class Lead(models.Model):
 
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+# --- Policy years: thresholds, deadlines, holiday calendar (policy rules 3, 12) ---------------
+
+PROVINCES = {
+    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
+    "21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
+    "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
+    "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
+    "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
+    "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区",
+    "65": "新疆维吾尔自治区",
+}  # fmt: skip
+
+
+class PolicyThreshold(models.Model):
+    """监测范围 (yuan per person per year) of a province, or of a prefecture/county inside it.
+
+    Provinces publish it every spring; a county may set a higher line. Never a constant in code.
+    """
+
+    province = models.CharField(_("省份代码"), max_length=2, choices=sorted(PROVINCES.items()))
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("适用市县"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("留空表示全省适用；填写本县表示县定标准（高于省定标准时使用）"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = models.DecimalField(_("监测范围（元/人·年）"), max_digits=10, decimal_places=2)
+    effective_date = models.DateField(_("执行日期"))
+    basis = models.CharField(_("文件依据"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("监测范围")
+        verbose_name_plural = _("监测范围")
+        ordering = ["province", "-effective_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "region", "year"], name="threshold_unique_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def place(self) -> str:
+        return (
+            self.region.name
+            if self.region_id and self.region
+            else PROVINCES.get(self.province, self.province)
+        )
+
+    def label(self) -> str:
+        """监测范围 8,700 元（湖北省 2025 年，2025-03-01 起）."""
+        return (
+            f"监测范围 {self.amount:,.0f} 元（{self.place()} {self.year} 年，"
+            f"{self.effective_date:%Y-%m-%d} 起）"
+        )
+
+
+class StepCode(models.TextChoices):
+    VISIT = "visit", _("入户核查")
+    COMPARE = "compare", _("信息比对")
+    REVIEW = "review", _("村级民主评议")
+    NOTICE = "notice", _("公示")
+    TOWN = "town", _("乡镇审核")
+    COUNTY = "county", _("县级审定")
+
+
+DEFAULT_STEP_DAYS = {"visit": 3, "compare": 5, "review": 7, "notice": 12, "town": 14, "county": 15}
+
+
+class DeadlinePolicy(models.Model):
+    """Deadlines of the procedure: days from the lead date by which each step must be done.
+
+    The default follows qinan.gov.cn (whole procedure 15 calendar days); Hainan and Anhui count 20
+    working days — switch `working_days` and the offsets.
+    """
+
+    name = models.CharField(_("名称"), max_length=60, default="默认时限")
+    working_days = models.BooleanField(
+        _("按工作日计算"), default=False, help_text=_("否：按自然日计算")
+    )
+    step_days = models.JSONField(
+        _("各环节完成时限（自发现线索起的天数）"), default=dict, blank=True
+    )
+    warn_days = models.PositiveSmallIntegerField(
+        _("预警提前天数"),
+        default=1,
+        help_text=_("距到期日不超过该天数（含当天）时显示橙色预警；超过到期日显示红色"),
+    )
+    after_spending_formula = models.CharField(
+        _("扣除刚性支出后人均收入公式"),
+        max_length=120,
+        default="(纯收入+理赔收入-合规自付支出)/人口",
+        help_text=_("可用：纯收入、理赔收入、合规自付支出、人口，以及 + - * / 和括号"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("办理时限")
+        verbose_name_plural = _("办理时限")
+
+    def __str__(self) -> str:
+        unit = "个工作日" if self.working_days else "天"
+        return f"{self.name}：全程 {self.total_days()} {unit}"
+
+    def days_for(self, step: str) -> int:
+        return int({**DEFAULT_STEP_DAYS, **(self.step_days or {})}.get(step, 15))
+
+    def total_days(self) -> int:
+        return max(self.days_for(s) for s in DEFAULT_STEP_DAYS)
+
+    @classmethod
+    def current(cls) -> DeadlinePolicy:
+        """The one policy row (created with the defaults on first use)."""
+        policy = cls.objects.order_by("pk").first()
+        return policy or cls.objects.create(step_days=dict(DEFAULT_STEP_DAYS))
+
+
+class Holiday(models.Model):
+    """A day off on a weekday (法定节假日) or a weekend working day (调休上班)."""
+
+    class Kind(models.TextChoices):
+        OFF = "off", _("放假")
+        WORK = "work", _("调休上班")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=4, choices=Kind.choices, default=Kind.OFF)
+    name = models.CharField(_("名称"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+# --- Identification / elimination cases -----------------------------------------------------
+
+
+class CaseQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+    def open(self) -> CaseQuerySet:
+        return self.filter(status=Case.Status.OPEN)
+
+
+class Case(models.Model):
+    """One run of the procedure: identification (识别), risk elimination (风险消除) or roll-back.
+
+    The facts gathered at 入户核查 live on the case; each step's who/when/decision is a CaseLog.
+    `current_step`, `due_date` and `alert` repeat the open step so lists need no join.
+    """
+
+    class Kind(models.TextChoices):
+        IDENTIFY = "identify", _("监测对象识别")
+        ELIMINATE = "eliminate", _("风险消除")
+        ROLLBACK = "rollback", _("风险消除回退")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("办理中")
+        APPROVED = "approved", _("已审定")
+        REJECTED = "rejected", _("不予认定")
+
+    class Alert(models.TextChoices):
+        NONE = "", _("正常")
+        ORANGE = "orange", _("即将到期")
+        RED = "red", _("已逾期")
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.IDENTIFY)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所在村"), on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="monitoring_cases",
+    )
+    lead = models.ForeignKey(
+        Lead,
+        verbose_name=_("线索"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    subject_name = models.CharField(_("户主/申请人"), max_length=60, blank=True)
+    start_date = models.DateField(_("起算日期"), help_text=_("发现线索之日，时限由此起算"))
+    current_step = models.CharField(
+        _("当前环节"), max_length=10, choices=StepCode.choices, blank=True, db_index=True
+    )
+    due_date = models.DateField(_("当前环节到期日"), null=True, blank=True)
+    alert = models.CharField(
+        _("时限预警"), max_length=6, choices=Alert.choices, blank=True, db_index=True
+    )
+    risks = models.CharField(_("风险类型"), max_length=120, blank=True)
+    category = models.CharField(_("拟认定类别"), max_length=10, blank=True)
+    green_channel = models.BooleanField(_("绿色通道"), default=False)
+    # 入户核查 facts (income window per policy rule 6)
+    consent = models.CharField(
+        _("承诺授权"),
+        max_length=10,
+        blank=True,
+        choices=[("file", "已上传签字承诺授权书"), ("confirmed", "已当面确认（记录在案）")],
+    )
+    is_alleviated = models.BooleanField(_("是否脱贫户"), default=False)
+    window_start = models.DateField(_("收入计算起"), null=True, blank=True)
+    window_end = models.DateField(_("收入计算止"), null=True, blank=True)
+    wage = models.DecimalField(_("工资性收入"), max_digits=12, decimal_places=2, null=True)
+    business = models.DecimalField(_("生产经营性收入"), max_digits=12, decimal_places=2, null=True)
+    property_income = models.DecimalField(
+        _("财产性收入"), max_digits=12, decimal_places=2, null=True
+    )
+    transfer = models.DecimalField(_("转移性收入"), max_digits=12, decimal_places=2, null=True)
+    business_cost = models.DecimalField(
+        _("生产经营性支出"), max_digits=12, decimal_places=2, null=True
+    )
+    claims = models.DecimalField(_("理赔收入"), max_digits=12, decimal_places=2, null=True)
+    compliant_spending = models.DecimalField(
+        _("合规自付支出"), max_digits=12, decimal_places=2, null=True
+    )
+    members_counted = models.PositiveSmallIntegerField(_("计算人口数"), null=True)
+    sudden_hardship = models.BooleanField(_("收入骤减或刚性支出骤增"), default=False)
+    housing_unsafe = models.BooleanField(_("住房出现安全问题"), null=True)
+    dropout = models.BooleanField(_("义务教育阶段适龄儿童少年失学辍学"), null=True)
+    water_unsafe = models.BooleanField(_("饮水出现安全问题"), null=True)
+    uninsured = models.BooleanField(_("有家庭成员未参加基本医疗保险"), null=True)
+    rigid_spending_resolved = models.BooleanField(_("大额刚性支出已稳定解决"), null=True)
+    elimination_method = models.CharField(
+        _("风险消除方式"),
+        max_length=10,
+        blank=True,
+        choices=[(v, v) for v in codes.ELIMINATION_METHODS],
+    )
+    notice_start = models.DateField(_("公示开始"), null=True, blank=True)
+    notice_end = models.DateField(_("公示结束"), null=True, blank=True)
+    decision_date = models.DateField(_("审定日期"), null=True, blank=True)
+    decision_note = models.CharField(_("审定意见"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("识别案件")
+        verbose_name_plural = _("识别案件")
+        ordering = ["-start_date", "-id"]
+        indexes = [models.Index(fields=["status", "current_step", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.subject_name or '—'}"
+
+    @property
+    def risk_list(self) -> list[str]:
+        return codes.split_multi(self.risks)
+
+
+class CaseStepQuerySet(ScopedQuerySet):
+    region_field = "case__region"
+
+
+class CaseStep(models.Model):
+    """One step of a case with its due date; the open step is the case's `current_step`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("未开始")
+        OPEN = "open", _("办理中")
+        DONE = "done", _("已完成")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="steps"
+    )
+    code = models.CharField(_("环节"), max_length=10, choices=StepCode.choices)
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    due_date = models.DateField(_("到期日"))
+    alert = models.CharField(_("时限预警"), max_length=6, choices=Case.Alert.choices, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    completed_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    decision = models.CharField(_("办理结论"), max_length=20, blank=True)
+    note = models.CharField(_("意见"), max_length=500, blank=True)
+
+    objects = CaseStepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办理环节")
+        verbose_name_plural = _("办理环节")
+        ordering = ["case_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["case", "code"], name="case_step_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}（{self.get_status_display()}）"
+
+
+class CaseLogQuerySet(ScopedQuerySet):
+    region_field = "case__region"
+
+
+class CaseLog(models.Model):
+    """The history of a case: each completion, return, green-channel measure — who, when, what."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="logs"
+    )
+    step = models.CharField(_("环节"), max_length=10, choices=StepCode.choices, blank=True)
+    action = models.CharField(_("动作"), max_length=20)
+    decision = models.CharField(_("结论"), max_length=20, blank=True)
+    note = models.CharField(_("意见"), max_length=500, blank=True)
+    data = models.JSONField(_("记录内容"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    objects = CaseLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["case_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class AttachmentQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class Attachment(models.Model):
+    """An evidence file of a lead or a case (承诺授权书, 评议记录…); never public media."""
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所在村"), on_delete=models.PROTECT, related_name="+"
+    )
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    step = models.CharField(_("环节"), max_length=10, blank=True)
+    kind = models.CharField(_("材料类型"), max_length=20, blank=True)
+    file = models.FileField(_("文件"), upload_to="leads/%Y/%m/")
+    name = models.CharField(_("原文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("材料")
+        verbose_name_plural = _("材料")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Self-declaration (农户自主申报, policy rule 30) ----------------------------------------
+
+
+class DeclarationChannel(models.Model):
+    """The secret token behind a village's public declaration page and its QR code."""
+
+    region = models.OneToOneField(
+        "regions.Region", verbose_name=_("村"), on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(_("令牌"), max_length=40, unique=True)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("自主申报入口")
+        verbose_name_plural = _("自主申报入口")
+
+    def __str__(self) -> str:
+        return f"{self.region} 自主申报"
+
+
+class Declaration(models.Model):
+    """One public submission: its ticket, and the phone and address used for rate limiting."""
+
+    ticket = models.CharField(_("受理编号"), max_length=20, unique=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("村"), on_delete=models.PROTECT, related_name="+"
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="declarations")
+    phone = models.CharField(_("联系电话"), max_length=20, db_index=True)
+    client_address = models.CharField(_("来源地址"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("自主申报")
+        verbose_name_plural = _("自主申报")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.ticket

@@ -1,10 +1,12 @@
-"""Public pages without login (农户自主申报)."""
+"""Public pages without login (农户自主申报); the login middleware exempts /public/."""
 
 from django.urls import path
 
-from core.views import coming_soon
+from monitoring import public_views
 
 app_name = "public"
 urlpatterns = [
-    path("", coming_soon, name="index"),
+    path("", public_views.index, name="index"),
+    path("declare/<str:token>/", public_views.declare, name="declare"),
+    path("ticket/", public_views.ticket, name="ticket"),
 ]

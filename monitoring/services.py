@@ -3,17 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import uuid
 from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from core import audit, codes
 from core.audit import snapshot
-from monitoring.models import Lead
+from monitoring.assessment import (
+    Assessment,
+    assess_elimination,
+    assess_identification,
+    income_of,
+    income_window,
+)
+from monitoring.calendar import Calendar, alert_for, due_date
+from monitoring.models import (
+    Attachment,
+    Case,
+    CaseLog,
+    CaseStep,
+    DeadlinePolicy,
+    Declaration,
+    DeclarationChannel,
+    Holiday,
+    Lead,
+    PolicyThreshold,
+    StepCode,
+)
 from regions.models import Region
-from registry.models import Household
+from registry import services as registry_services
+from registry.models import Household, Person
 
 
 @transaction.atomic
@@ -56,11 +84,17 @@ def create_lead(
         reported_date=reported_date,
         origin=origin,
     )
+    existing = None
     if household is not None:
         existing = Lead.objects.open().filter(household=household).order_by("id").first()
-        if existing is not None:
-            lead.status = Lead.Status.MERGED
-            lead.merged_into = existing
+    elif id_number:
+        # A person not yet in the register who reports twice (or is reported twice) is one lead.
+        existing = (
+            Lead.objects.open().filter(household__isnull=True, id_number=id_number).order_by("id")
+        ).first()
+    if existing is not None:
+        lead.status = Lead.Status.MERGED
+        lead.merged_into = existing
     lead.full_clean()
     lead.save()
     audit.record(
@@ -72,3 +106,831 @@ def create_lead(
         region_id=region.pk,
     )
     return lead
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+VILLAGE = frozenset({"village_staff"})
+STEP_ROLES: dict[str, frozenset[str]] = {
+    StepCode.VISIT: frozenset({"village_staff", "grid_member"}),
+    StepCode.COMPARE: VILLAGE,
+    StepCode.REVIEW: VILLAGE,
+    StepCode.NOTICE: VILLAGE,
+    StepCode.TOWN: frozenset({"town_staff"}),
+    StepCode.COUNTY: frozenset({"county_admin"}),
+}
+TRIAGE_ROLES = frozenset({"village_staff", "town_staff", "county_admin"})
+REPORT_ROLES = frozenset({"village_staff", "grid_member", "town_staff", "county_admin"})
+STEPS: dict[str, list[str]] = {
+    Case.Kind.IDENTIFY: ["visit", "compare", "review", "notice", "town", "county"],
+    Case.Kind.ELIMINATE: ["visit", "review", "notice", "town", "county"],
+    Case.Kind.ROLLBACK: ["visit", "review", "town", "county"],
+}
+
+
+def covers(user: Any, region: Region) -> bool:
+    """Whether the user's region is `region` or above it."""
+    own = getattr(user, "region", None)
+    return own is not None and region.path.startswith(own.path)
+
+
+def can_act(user: Any, case: Case, step: str | None = None) -> bool:
+    """Role AND region: may `user` complete `step` (default: the open step) of `case`?"""
+    step = step or case.current_step
+    return (
+        case.status == Case.Status.OPEN
+        and getattr(user, "role", "") in STEP_ROLES.get(step, frozenset())
+        and covers(user, case.region)
+    )
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise PermissionDenied(message)
+
+
+# --- Leads -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dismiss_lead(*, actor: Any, lead: Lead, reason: str) -> Lead:
+    """不予纳入 with a reason; the lead stays on record."""
+    _require(actor.role in TRIAGE_ROLES and covers(actor, lead.region), "无权研判该线索")
+    if lead.status != Lead.Status.NEW:
+        raise ValidationError({"reason": f"线索状态为“{lead.get_status_display()}”，不能再研判"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写不予纳入的原因"})
+    before = snapshot(lead)
+    lead.status, lead.dismiss_reason = Lead.Status.DISMISSED, reason.strip()[:300]
+    lead.save(update_fields=["status", "dismiss_reason"])
+    _audit(actor, lead, before, note=f"不予纳入：{lead.dismiss_reason}")
+    return lead
+
+
+@transaction.atomic
+def merge_lead(*, actor: Any, lead: Lead, into: Lead) -> Lead:
+    """Merge a duplicate lead into another open lead of the same household or person."""
+    _require(actor.role in TRIAGE_ROLES and covers(actor, lead.region), "无权研判该线索")
+    same = (lead.household_id and lead.household_id == into.household_id) or (
+        lead.id_number and lead.id_number == into.id_number
+    )
+    if (
+        into.pk == lead.pk
+        or not same
+        or into.status not in (Lead.Status.NEW, Lead.Status.CASE_OPENED)
+    ):
+        raise ValidationError({"into": "只能合并到同一户（或同一证件号码）的未办结线索"})
+    if lead.status != Lead.Status.NEW:
+        raise ValidationError({"into": "只有待研判的线索可以合并"})
+    before = snapshot(lead)
+    lead.status, lead.merged_into = Lead.Status.MERGED, into
+    lead.save(update_fields=["status", "merged_into"])
+    _audit(actor, lead, before, note=f"合并到线索{into.pk}")
+    return lead
+
+
+def _audit(actor: Any, obj: Lead | Case, before: dict | None, note: str = "") -> None:
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=obj,
+        before=before,
+        after=snapshot(obj),
+        household_id=obj.household_id,
+        region_id=obj.region_id,
+        note=note,
+    )
+
+
+ALLOWED_FILES = {
+    ".pdf": (b"%PDF",),
+    ".jpg": (b"\xff\xd8",),
+    ".jpeg": (b"\xff\xd8",),
+    ".png": (b"\x89PNG",),
+    ".docx": (b"PK",),
+    ".xlsx": (b"PK",),
+}
+
+
+def max_attachment_bytes() -> int:
+    return int(getattr(settings, "FANGPIN_ATTACHMENT_MAX_MB", 10)) * 1024 * 1024
+
+
+@transaction.atomic
+def add_attachment(
+    *,
+    actor: Any,
+    upload: UploadedFile,
+    lead: Lead | None = None,
+    case: Case | None = None,
+    step: str = "",
+    kind: str = "",
+) -> Attachment:
+    """Store an evidence file under MEDIA_ROOT/leads/ after checking its type and size."""
+    owner = lead or case
+    assert owner is not None
+    _require(actor.role in REPORT_ROLES and covers(actor, owner.region), "无权为该记录上传材料")
+    name = Path(upload.name or "").name
+    ext = Path(name).suffix.lower()
+    if ext not in ALLOWED_FILES:
+        raise ValidationError(
+            {"file": f"文件“{name}”类型不允许，只能上传 {'、'.join(ALLOWED_FILES)} 文件"}
+        )
+    limit = max_attachment_bytes()
+    if (upload.size or 0) > limit:
+        raise ValidationError(
+            {"file": f"文件“{name}”超过 {limit // 1024 // 1024} MB，请压缩后再上传"}
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(ALLOWED_FILES[ext]):
+        raise ValidationError({"file": f"文件“{name}”的内容与扩展名{ext}不符"})
+    upload.name = f"{uuid.uuid4().hex}{ext}"  # never trust the client's file name on disk
+    row = Attachment.objects.create(
+        region=owner.region,
+        lead=lead,
+        case=case,
+        step=step,
+        kind=kind,
+        file=upload,
+        name=name[:200],
+        size=upload.size or 0,
+        uploaded_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=row,
+        after=snapshot(row),
+        household_id=owner.household_id,
+        region_id=owner.region_id,
+    )
+    return row
+
+
+# --- Cases -------------------------------------------------------------------------------------
+
+
+def _make_steps(case: Case, on: dt.date) -> None:
+    policy, cal = DeadlinePolicy.current(), Calendar()
+    steps = []
+    for order, code in enumerate(STEPS[case.kind]):
+        due = due_date(case.start_date, code, policy, cal)
+        steps.append(
+            CaseStep(
+                case=case,
+                code=code,
+                order=order,
+                due_date=due,
+                status=CaseStep.Status.OPEN if order == 0 else CaseStep.Status.PENDING,
+                alert=alert_for(due, on, policy, cal) if order == 0 else "",
+            )
+        )
+    CaseStep.objects.bulk_create(steps)
+    case.current_step, case.due_date, case.alert = steps[0].code, steps[0].due_date, steps[0].alert
+    case.save(update_fields=["current_step", "due_date", "alert"])
+
+
+def _log(case: Case, actor: Any, action: str, step: str = "", **extra: Any) -> CaseLog:
+    return CaseLog.objects.create(
+        case=case,
+        actor=actor if getattr(actor, "pk", None) else None,
+        step=step,
+        action=action,
+        **extra,
+    )
+
+
+@transaction.atomic
+def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
+    """Start the identification procedure for a lead; the clock runs from the lead date."""
+    on = on or today()
+    _require(actor.role in TRIAGE_ROLES and covers(actor, lead.region), "无权研判该线索")
+    if lead.status != Lead.Status.NEW:
+        raise ValidationError({"lead": f"线索状态为“{lead.get_status_display()}”，不能启动识别"})
+    h = lead.household
+    if h is not None and h.category and not h.risk_eliminated:
+        raise ValidationError({"lead": f"{h}已是监测对象且风险未消除，无需重复识别"})
+    case = Case.objects.create(
+        kind=Case.Kind.IDENTIFY,
+        region=h.region if h else lead.region,
+        household=h,
+        lead=lead,
+        subject_name=(h.head_name if h else lead.person_name),
+        start_date=lead.reported_date,
+        risks=lead.risks,
+        is_alleviated=bool(h and h.is_alleviated),
+        members_counted=(h.member_count or None) if h else None,
+        green_channel=bool({"因自然灾害", "因意外事故"} & set(codes.split_multi(lead.risks))),
+        created_by=actor,
+    )
+    _make_steps(case, on)
+    before = snapshot(lead)
+    lead.status = Lead.Status.CASE_OPENED
+    lead.save(update_fields=["status"])
+    _audit(actor, lead, before, note="启动识别程序")
+    _log(case, actor, "启动识别程序", note=f"线索{lead.pk}（{lead.source}）")
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=case,
+        after=snapshot(case),
+        household_id=case.household_id,
+        region_id=case.region_id,
+    )
+    return case
+
+
+@transaction.atomic
+def open_household_case(
+    *, actor: Any, household: Household, kind: str, on: dt.date | None = None
+) -> Case:
+    """Start 风险消除 or 风险消除回退 for a monitored household (rules 23, 25)."""
+    on = on or today()
+    _require(actor.role in TRIAGE_ROLES and covers(actor, household.region), "无权发起该程序")
+    if Case.objects.open().filter(household=household).exists():
+        raise ValidationError({"kind": f"{household}已有办理中的程序"})
+    if kind == Case.Kind.ELIMINATE:
+        if not household.category or household.risk_eliminated:
+            raise ValidationError({"kind": f"{household}不是风险未消除的监测对象"})
+        if household.no_labour:
+            raise ValidationError(
+                {"kind": "整户无劳动能力户落实兜底保障后暂不标注风险消除（政策规则22）"}
+            )
+    elif kind == Case.Kind.ROLLBACK:
+        if not household.risk_eliminated:
+            raise ValidationError({"kind": f"{household}尚未标注风险消除，无需回退"})
+    else:
+        raise ValidationError({"kind": "识别程序须从线索启动"})
+    case = Case.objects.create(
+        kind=kind,
+        region=household.region,
+        household=household,
+        subject_name=household.head_name,
+        start_date=on,
+        risks=household.risk_display,
+        category=household.category,
+        is_alleviated=household.is_alleviated,
+        members_counted=household.member_count or None,
+        created_by=actor,
+    )
+    _make_steps(case, on)
+    _log(case, actor, f"启动{case.get_kind_display()}程序")
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=case,
+        after=snapshot(case),
+        household_id=household.pk,
+        region_id=household.region_id,
+    )
+    return case
+
+
+def assess(case: Case, *, category: str = "", on: dt.date | None = None) -> Assessment:
+    """The decision support shown at 入户核查 and 乡镇审核."""
+    on = on or today()
+    if case.kind == Case.Kind.IDENTIFY:
+        members = (
+            list(Person.objects.filter(household=case.household, is_member=True))
+            if case.household_id
+            else None
+        )
+        return assess_identification(
+            case, category=category or case.category, members=members, on=on
+        )
+    from assistance.models import Measure
+
+    measures = Measure.objects.filter(household=case.household).exclude(
+        status=Measure.Status.STOPPED
+    )
+    return assess_elimination(case, household=case.household, measures=measures.count(), on=on)
+
+
+CASE_FACTS = (
+    "consent",
+    "is_alleviated",
+    "wage",
+    "business",
+    "property_income",
+    "transfer",
+    "business_cost",
+    "claims",
+    "compliant_spending",
+    "members_counted",
+    "sudden_hardship",
+    "housing_unsafe",
+    "dropout",
+    "water_unsafe",
+    "uninsured",
+    "rigid_spending_resolved",
+    "elimination_method",
+    "notice_start",
+    "notice_end",
+    "category",
+)
+PASS, FAIL = "通过", "不通过"
+
+
+@transaction.atomic
+def complete_step(
+    *,
+    actor: Any,
+    case: Case,
+    decision: str,
+    note: str = "",
+    facts: dict[str, Any] | None = None,
+    risks: list[str] | None = None,
+    acknowledged: Iterable[str] = (),
+    on: dt.date | None = None,
+) -> Case:
+    """Complete the open step: record facts, who/when/decision, then open the next step.
+
+    `不通过` ends the case (不予认定). At 入户核查 and 乡镇审核 every warning of the decision
+    support must be in `acknowledged`; at 县级审定 a `通过` applies the decision to the household.
+    """
+    on = on or today()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    step_code = case.current_step
+    _require(can_act(actor, case, step_code), "您的角色或所属区划不能办理该环节")
+    if decision not in (PASS, FAIL):
+        raise ValidationError({"decision": "请选择办理结论（通过/不通过）"})
+    if decision == FAIL and not note.strip():
+        raise ValidationError({"note": "不通过时请填写意见"})
+    before = snapshot(case)
+    for name, value in (facts or {}).items():
+        if name not in CASE_FACTS:
+            raise ValidationError({name: "该项不能在此环节填写"})
+        setattr(case, name, value)
+    if risks is not None:
+        unknown = [r for r in risks if r not in codes.RISKS]
+        if unknown or len(risks) > 5:
+            raise ValidationError({"risks": "风险类型须取自代码表，最多5项"})
+        case.risks = codes.join_multi(risks)
+    assessment: Assessment | None = None
+    if decision == PASS:
+        _check_step(case, step_code, on)
+        if step_code in (StepCode.VISIT, StepCode.TOWN) or (
+            step_code == StepCode.COUNTY and case.kind == Case.Kind.ELIMINATE
+        ):
+            assessment = assess(case, on=on)
+            if assessment.blocked:
+                raise ValidationError({"decision": assessment.blocked})
+            missing = [m for _, m in assessment.warnings if m not in set(acknowledged)]
+            if missing and step_code != StepCode.COUNTY:
+                raise ValidationError({"ack": "请逐条确认以下提示后再提交：" + "；".join(missing)})
+    if step_code == StepCode.VISIT and case.window_start is None:
+        case.window_start, case.window_end = income_window(on)
+    case.save()
+    step = case.steps.get(code=step_code)
+    step.status, step.completed_by, step.completed_at = CaseStep.Status.DONE, actor, timezone.now()
+    step.decision, step.note, step.alert = decision, note[:500], ""
+    step.save()
+    data: dict[str, Any] = {k: audit._plain(v) for k, v in (facts or {}).items()}
+    if risks is not None:
+        data["risks"] = case.risks
+    if assessment is not None:
+        data["assessment"] = {
+            "threshold": assessment.threshold_label,
+            "per_capita": audit._plain(assessment.income.per_capita),
+            "after_spending": audit._plain(assessment.income.after_spending),
+            "formula": assessment.income.formula,
+            "suggested": assessment.suggested,
+            "acknowledged": [m for _, m in assessment.warnings],
+        }
+    _log(case, actor, "完成", step_code, decision=decision, note=note[:500], data=data)
+    if decision == FAIL:
+        _close(case, actor, Case.Status.REJECTED, on, note)
+    else:
+        following = case.steps.filter(order__gt=step.order).order_by("order").first()
+        if following is None:
+            _apply_decision(case, actor, on)
+            _close(case, actor, Case.Status.APPROVED, on, note)
+        else:
+            policy, cal = DeadlinePolicy.current(), Calendar()
+            following.status = CaseStep.Status.OPEN
+            following.alert = alert_for(following.due_date, on, policy, cal)
+            following.save(update_fields=["status", "alert"])
+            case.current_step, case.due_date = following.code, following.due_date
+            case.alert = following.alert
+            case.save(update_fields=["current_step", "due_date", "alert"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=case,
+        before=before,
+        after=snapshot(case),
+        household_id=case.household_id,
+        region_id=case.region_id,
+        note=f"{StepCode(step_code).label}：{decision}",
+    )
+    return case
+
+
+def _check_step(case: Case, step: str, on: dt.date) -> None:
+    """What a step needs before it can pass."""
+    errors: dict[str, str] = {}
+    if step == StepCode.VISIT:
+        if case.kind == Case.Kind.IDENTIFY:
+            if not case.consent:
+                errors["consent"] = "请上传签字的承诺授权书或记录当面确认"
+            elif case.consent == "file" and not case.attachments.filter(kind="consent").exists():
+                errors["consent"] = "选择了“已上传签字承诺授权书”，但尚未上传该文件"
+        if income_of(case).per_capita is None:
+            errors["wage"] = "请填写前12个月的各项收入和计算人口数"
+        if case.kind == Case.Kind.ELIMINATE and not case.elimination_method:
+            errors["elimination_method"] = "请选择风险消除方式"
+    if step == StepCode.NOTICE:
+        if not case.notice_start or not case.notice_end:
+            errors["notice_start"] = "请填写公示开始和结束日期"
+        elif case.notice_end < case.notice_start:
+            errors["notice_end"] = "公示结束日期早于开始日期"
+        elif case.notice_end > on:
+            errors["notice_end"] = f"公示期至{case.notice_end:%Y-%m-%d}，期满后才能完成公示环节"
+    if step == StepCode.COUNTY and case.kind == Case.Kind.IDENTIFY:
+        if case.category not in codes.CATEGORIES:
+            errors["category"] = "请选择认定的监测对象类别"
+        if not case.risk_list:
+            errors["risks"] = "请至少选择一项风险类型"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _close(case: Case, actor: Any, status: str, on: dt.date, note: str) -> None:
+    case.status, case.decision_date, case.decision_note = status, on, note[:300]
+    case.current_step, case.due_date, case.alert = "", None, ""
+    case.save()
+    case.steps.filter(status__in=[CaseStep.Status.OPEN, CaseStep.Status.PENDING]).update(alert="")
+    if case.lead_id:
+        lead = case.lead
+        assert lead is not None
+        lead.status = Lead.Status.CLOSED
+        lead.save(update_fields=["status"])
+    _log(case, actor, "审定通过" if status == Case.Status.APPROVED else "不予认定", note=note)
+
+
+def _apply_decision(case: Case, actor: Any, on: dt.date) -> None:
+    """县级审定: the household's status changes through the register's service (history event)."""
+    income = income_of(case)
+    if case.kind == Case.Kind.IDENTIFY:
+        h = case.household or _register_new_household(case, actor)
+        registry_services.update_household(
+            actor=actor,
+            household=h,
+            source="识别程序",
+            category=case.category,
+            identified_date=on,
+            risk_list=case.risk_list,
+            risk_eliminated=False,
+            eliminated_date=None,
+            elimination_method="",
+            per_capita_income=income.per_capita,
+        )
+    elif case.kind == Case.Kind.ELIMINATE:
+        assert case.household is not None
+        registry_services.update_household(
+            actor=actor,
+            household=case.household,
+            source="风险消除程序",
+            risk_eliminated=True,
+            eliminated_date=on,
+            elimination_method=case.elimination_method,
+            per_capita_income=income.per_capita,
+        )
+    else:
+        assert case.household is not None
+        registry_services.update_household(
+            actor=actor,
+            household=case.household,
+            source="风险消除回退程序",
+            risk_eliminated=False,
+            eliminated_date=None,
+            elimination_method="",
+        )
+
+
+def _register_new_household(case: Case, actor: Any) -> Household:
+    """A person not in the register gets a household (temporary number) before the decision."""
+    lead = case.lead
+    assert lead is not None
+    h = registry_services.create_household(
+        actor=actor,
+        source="识别程序",
+        number=f"LS{case.region.code or case.region_id}{case.pk:06d}",
+        region=case.region,
+        phone=lead.phone,
+        is_alleviated=case.is_alleviated,
+    )
+    registry_services.add_person(
+        actor=actor,
+        household=h,
+        name=lead.person_name,
+        id_number=lead.id_number,
+        relation="户主",
+        phone=lead.phone,
+    )
+    case.household = h
+    case.save(update_fields=["household"])
+    lead.household = h
+    lead.save(update_fields=["household"])
+    return h
+
+
+@transaction.atomic
+def return_case(
+    *, actor: Any, case: Case, to_step: str, reason: str, on: dt.date | None = None
+) -> Case:
+    """Send the case back to an earlier step (which reopens; later steps start over)."""
+    on = on or today()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _require(can_act(actor, case), "您的角色或所属区划不能办理该环节")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写退回原因"})
+    current = case.steps.get(code=case.current_step)
+    target = case.steps.filter(code=to_step, order__lt=current.order).first()
+    if target is None:
+        raise ValidationError({"to_step": "只能退回到之前的环节"})
+    case.steps.filter(order__gt=target.order).update(
+        status=CaseStep.Status.PENDING,
+        alert="",
+        completed_by=None,
+        completed_at=None,
+        decision="",
+        note="",
+    )
+    policy, cal = DeadlinePolicy.current(), Calendar()
+    target.status, target.alert = CaseStep.Status.OPEN, alert_for(target.due_date, on, policy, cal)
+    target.save(update_fields=["status", "alert"])
+    before = snapshot(case)
+    case.current_step, case.due_date, case.alert = target.code, target.due_date, target.alert
+    case.save(update_fields=["current_step", "due_date", "alert"])
+    _log(case, actor, "退回", current.code, note=f"退回至{target.get_code_display()}：{reason}")
+    _audit(actor, case, before, note=f"退回至{target.get_code_display()}：{reason}")
+    return case
+
+
+GREEN_RISKS = ("因自然灾害", "因意外事故")
+
+
+@transaction.atomic
+def record_green_measure(
+    *,
+    actor: Any,
+    case: Case,
+    category: str,
+    subtype: str = "",
+    responsible: str = "",
+    start_date: dt.date | None = None,
+) -> Any:
+    """绿色通道 (rule 13): a measure before the procedure ends; the case stays open."""
+    from assistance.models import Measure
+
+    _require(
+        actor.role in TRIAGE_ROLES | {"grid_member"} and covers(actor, case.region),
+        "无权为该户录入帮扶措施",
+    )
+    if case.status != Case.Status.OPEN or case.kind != Case.Kind.IDENTIFY:
+        raise ValidationError({"category": "只有办理中的识别案件可以走绿色通道"})
+    if not set(GREEN_RISKS) & set(case.risk_list):
+        raise ValidationError({"category": "绿色通道只适用于因自然灾害、因意外事故的农户"})
+    if case.household is None:
+        raise ValidationError({"category": "该申请人尚未登记在户籍台账，请先办理入户核查并登记"})
+    if category not in codes.MEASURE_CATEGORIES:
+        raise ValidationError({"category": f"措施类别“{category}”不在代码表中"})
+    measure = Measure.objects.create(
+        household=case.household,
+        category=category,
+        subtype=subtype[:60],
+        responsible=responsible[:60],
+        start_date=start_date or today(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    case.green_channel = True
+    case.save(update_fields=["green_channel"])
+    _log(case, actor, "绿色通道先行帮扶", case.current_step, note=str(measure))
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=measure,
+        after=snapshot(measure),
+        household_id=case.household_id,
+        region_id=case.region_id,
+        note="绿色通道先行帮扶",
+    )
+    return measure
+
+
+def mark_overdue(*, on: dt.date | None = None) -> dict[str, int]:
+    """The daily job: orange/red marks on every open step, following the working-day calendar."""
+    on = on or today()
+    policy, cal = DeadlinePolicy.current(), Calendar()
+    steps = list(
+        CaseStep.objects.filter(status=CaseStep.Status.OPEN, case__status=Case.Status.OPEN)
+    )
+    changed = []
+    for step in steps:
+        alert = alert_for(step.due_date, on, policy, cal)
+        if alert != step.alert:
+            step.alert = alert
+            changed.append(step)
+    with transaction.atomic():
+        CaseStep.objects.bulk_update(changed, ["alert"], batch_size=1000)
+        for alert in ("", "orange", "red"):
+            ids = [s.case_id for s in changed if s.alert == alert]
+            for i in range(0, len(ids), 900):
+                Case.objects.filter(pk__in=ids[i : i + 900]).update(alert=alert)
+        if changed:
+            audit.record(
+                actor=None,
+                action="action",
+                object_type="monitoring.casestep",
+                note=f"时限预警更新{len(changed)}个环节（{on:%Y-%m-%d}）",
+            )
+    return {
+        "checked": len(steps),
+        "changed": len(changed),
+        "orange": sum(s.alert == "orange" for s in steps),
+        "red": sum(s.alert == "red" for s in steps),
+    }
+
+
+# --- Policy settings ---------------------------------------------------------------------------
+
+
+def _county_only(actor: Any) -> None:
+    _require(getattr(actor, "role", "") == "county_admin", "只有县级管理员可以修改政策设置")
+
+
+@transaction.atomic
+def save_threshold(*, actor: Any, threshold: PolicyThreshold) -> PolicyThreshold:
+    """Create or change a 监测范围 row."""
+    _county_only(actor)
+    before = None
+    if threshold.pk:
+        old = PolicyThreshold.objects.get(pk=threshold.pk)
+        before = snapshot(old)
+    threshold.full_clean()
+    threshold.save()
+    audit.record(
+        actor=actor,
+        action="update" if before else "create",
+        obj=threshold,
+        before=before,
+        after=snapshot(threshold),
+    )
+    return threshold
+
+
+@transaction.atomic
+def save_deadline_policy(*, actor: Any, policy: DeadlinePolicy, **fields: Any) -> DeadlinePolicy:
+    """Change the deadlines; open steps get new due dates on the next mark-overdue run."""
+    _county_only(actor)
+    before = snapshot(policy)
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    from monitoring.assessment import evaluate_formula
+
+    one = Decimal(1)
+    evaluate_formula(
+        policy.after_spending_formula,
+        {"纯收入": one, "理赔收入": one, "合规自付支出": one, "人口": one},
+    )
+    policy.full_clean()
+    policy.save()
+    _recompute_due_dates(policy)
+    audit.record(actor=actor, action="update", obj=policy, before=before, after=snapshot(policy))
+    return policy
+
+
+def _recompute_due_dates(policy: DeadlinePolicy) -> None:
+    """Due dates of unfinished steps follow the current policy and calendar."""
+    cal = Calendar()
+    steps = list(
+        CaseStep.objects.filter(case__status=Case.Status.OPEN)
+        .exclude(status=CaseStep.Status.DONE)
+        .select_related("case")
+    )
+    for s in steps:
+        s.due_date = due_date(s.case.start_date, s.code, policy, cal)
+    CaseStep.objects.bulk_update(steps, ["due_date"], batch_size=1000)
+    for s in steps:
+        if s.status == CaseStep.Status.OPEN:
+            Case.objects.filter(pk=s.case_id).update(due_date=s.due_date)
+
+
+@transaction.atomic
+def set_holiday(*, actor: Any, date: dt.date, kind: str, name: str = "") -> Holiday:
+    """Add or change a calendar day (放假 or 调休上班)."""
+    _county_only(actor)
+    row, _ = Holiday.objects.update_or_create(date=date, defaults={"kind": kind, "name": name})
+    audit.record(actor=actor, action="update", obj=row, after=snapshot(row))
+    _recompute_due_dates(DeadlinePolicy.current())
+    return row
+
+
+@transaction.atomic
+def delete_holiday(*, actor: Any, holiday: Holiday) -> None:
+    """Remove a calendar day."""
+    _county_only(actor)
+    audit.record(actor=actor, action="delete", obj=holiday, before=snapshot(holiday))
+    holiday.delete()
+    _recompute_due_dates(DeadlinePolicy.current())
+
+
+# --- Self-declaration (农户自主申报) ------------------------------------------------------------
+
+
+def channel_for(*, actor: Any, region: Region) -> DeclarationChannel:
+    """The village's public page token (created on first use)."""
+    _require(covers(actor, region) and region.level == Region.Level.VILLAGE, "无权查看该村")
+    row, created = DeclarationChannel.objects.get_or_create(
+        region=region, defaults={"token": secrets.token_urlsafe(16)}
+    )
+    if created:
+        audit.record(actor=actor, action="create", obj=row, region_id=region.pk)
+    return row
+
+
+def declarations_per_day() -> int:
+    return int(getattr(settings, "FANGPIN_DECLARE_PER_DAY", 3))
+
+
+def _ticket() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
+    return "SB" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+@transaction.atomic
+def submit_declaration(
+    *,
+    channel: DeclarationChannel,
+    name: str,
+    id_number: str,
+    phone: str,
+    difficulty: str,
+    risks: list[str],
+    client_address: str,
+    proxy_name: str = "",
+    now: dt.datetime | None = None,
+) -> Declaration:
+    """A farmer's own application: rate-limited per phone and per address, lands as a lead."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=1)
+    limit = declarations_per_day()
+    recent = Declaration.objects.filter(created_at__gte=since)
+    if recent.filter(phone=phone).count() >= limit:
+        raise ValidationError({"phone": f"该手机号24小时内已提交{limit}次，请明天再试或联系村委会"})
+    if recent.filter(client_address=client_address).count() >= limit:
+        raise ValidationError({"__all__": f"本设备24小时内已提交{limit}次，请明天再试或联系村委会"})
+    lead = create_lead(
+        actor=None,
+        source="农户自主申报",
+        reported_date=timezone.localdate(now),
+        region=channel.region,
+        risks=risks,
+        description=difficulty,
+        person_name=name,
+        id_number=id_number,
+        phone=phone,
+        reporter_name=proxy_name or name,
+        origin="monitoring.declaration",
+    )
+    return Declaration.objects.create(
+        ticket=_ticket(),
+        region=channel.region,
+        lead=lead,
+        phone=phone,
+        client_address=client_address[:64],
+    )
+
+
+PUBLIC_STATUS = {
+    Lead.Status.NEW: "已受理，等待村里研判",
+    Lead.Status.CASE_OPENED: "已进入核查认定程序",
+    Lead.Status.DISMISSED: "经研判暂不纳入监测（如有异议可向村委会或乡镇反映）",
+}
+
+
+def declaration_status(*, ticket: str, phone: str) -> str | None:
+    """Only the status of one's own application, found by ticket AND phone; else None."""
+    row = (
+        Declaration.objects.filter(ticket=ticket.strip().upper(), phone=phone.strip())
+        .select_related("lead")
+        .first()
+    )
+    if row is None:
+        return None
+    lead = row.lead
+    while lead.status == Lead.Status.MERGED and lead.merged_into_id:
+        assert lead.merged_into is not None
+        lead = lead.merged_into
+    if lead.status == Lead.Status.CLOSED:
+        case = lead.cases.order_by("-id").first()
+        if case is not None and case.status == Case.Status.APPROVED:
+            return "已认定，纳入监测帮扶"
+        return "经认定暂不纳入监测（如有异议可向村委会或乡镇反映）"
+    return PUBLIC_STATUS.get(lead.status, "已受理")

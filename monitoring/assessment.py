@@ -1,0 +1,260 @@
+"""Decision support (policy rules 1–8, 16–17, 21–24): the figures and warnings a reviewer sees.
+
+Warnings are never hard blocks — the threshold is a reference line (rule 4) — but each must be
+acknowledged by the reviewer; only 整户无劳动能力 bars an elimination (rule 22).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import operator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from core import codes
+from monitoring.models import Case, DeadlinePolicy, PolicyThreshold
+from regions.models import Region
+
+FORMULA_NAMES = ("纯收入", "理赔收入", "合规自付支出", "人口")
+_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+
+
+def income_window(on: dt.date) -> tuple[dt.date, dt.date]:
+    """Rule 6: from the 1st of the same month last year to the end of the month before `on`."""
+    start = dt.date(on.year - 1, on.month, 1)
+    end = on.replace(day=1) - dt.timedelta(days=1)
+    return start, end
+
+
+def threshold_for(region: Region | None, on: dt.date) -> PolicyThreshold | None:
+    """The 监测范围 in force on `on`: the latest effective row of the province or of a region
+    above `region` (a county's own line beats the province's line of the same date)."""
+    qs = PolicyThreshold.objects.filter(
+        province=settings.FANGPIN_PROVINCE, effective_date__lte=on
+    ).select_related("region")
+    covering = Q(region__isnull=True)
+    if region is not None:
+        ids = [int(x) for x in region.path.strip("/").split("/") if x]
+        covering |= Q(region_id__in=ids)
+    rows = list(qs.filter(covering))
+    if not rows:
+        return None
+    return max(rows, key=lambda t: (t.effective_date, t.region_id is not None))
+
+
+def evaluate_formula(formula: str, values: dict[str, Decimal]) -> Decimal:
+    """Evaluate a + - * / formula over the names in FORMULA_NAMES (no other code runs)."""
+
+    def ev(node: ast.AST) -> Decimal:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return Decimal(_OPS[type(node.op)](ev(node.left), ev(node.right)))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return Decimal(str(node.value))
+        if isinstance(node, ast.Name) and node.id in values:
+            return values[node.id]
+        raise ValidationError(f"公式只能使用{'、'.join(FORMULA_NAMES)}、数字和 + - * / 括号")
+
+    try:
+        tree = ast.parse(
+            formula.replace("－", "-").replace("（", "(").replace("）", ")"), mode="eval"
+        )
+    except SyntaxError as exc:
+        raise ValidationError(f"公式“{formula}”无法解析") from exc
+    return ev(tree)
+
+
+@dataclass
+class Income:
+    """The income figures of a case and what they compute to."""
+
+    net: Decimal | None = None
+    per_capita: Decimal | None = None
+    after_spending: Decimal | None = None
+    formula: str = ""
+
+
+def income_of(case: Case, policy: DeadlinePolicy | None = None) -> Income:
+    """Rule 7: 纯收入 = 工资性 + 生产经营性 + 财产性 + 转移性 − 生产经营性支出; 人均 = ÷ 人口."""
+    parts = [case.wage, case.business, case.property_income, case.transfer]
+    if any(p is None for p in parts) or not case.members_counted:
+        return Income()
+    net = sum((Decimal(p) for p in parts if p is not None), Decimal(0)) - Decimal(
+        case.business_cost or 0
+    )
+    n = Decimal(case.members_counted)
+    formula = (policy or DeadlinePolicy.current()).after_spending_formula
+    after = evaluate_formula(
+        formula,
+        {
+            "纯收入": net,
+            "理赔收入": Decimal(case.claims or 0),
+            "合规自付支出": Decimal(case.compliant_spending or 0),
+            "人口": n,
+        },
+    )
+    cents = Decimal("0.01")
+    return Income(net, (net / n).quantize(cents), after.quantize(cents), formula)
+
+
+@dataclass
+class Assessment:
+    """What the facts say: figures, the line used, the category they point to, warnings."""
+
+    income: Income
+    threshold: PolicyThreshold | None
+    suggested: str = ""
+    reason: str = ""
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    criteria: list[tuple[str, bool, str]] = field(default_factory=list)
+    blocked: str = ""
+
+    @property
+    def threshold_label(self) -> str:
+        return self.threshold.label() if self.threshold else "未配置监测范围"
+
+
+def _money(v: Decimal | None) -> str:
+    return "—" if v is None else f"{v:,.2f} 元"
+
+
+def assess_identification(
+    case: Case, *, category: str = "", members: list[Any] | None = None, on: dt.date
+) -> Assessment:
+    """Rules 1–4 and 16–17 for an identification case; `category` is the one proposed."""
+    income = income_of(case)
+    line = threshold_for(case.region, on)
+    a = Assessment(income, line)
+    risks = case.risk_list
+    warn = a.warnings.append
+    if line is None:
+        warn(("rule3", "未配置本年度监测范围，无法对照收入（请县级管理员在“政策设置”中填写）"))
+    if income.per_capita is None:
+        warn(("income", "尚未录入前12个月收入，无法计算人均纯收入"))
+    elif line is not None:
+        amount = line.amount
+        if income.per_capita <= amount:
+            a.suggested = "脱贫不稳定户" if case.is_alleviated else "边缘易致贫户"
+            a.reason = f"人均纯收入 {_money(income.per_capita)} 不高于{line.label()}"
+        elif income.after_spending is not None and income.after_spending <= amount:
+            a.suggested = "突发严重困难户"
+            a.reason = f"扣除合规自付支出后人均 {_money(income.after_spending)} 不高于监测范围"
+        elif case.sudden_hardship:
+            a.suggested = "突发严重困难户"
+            a.reason = "收入高于监测范围，但收入骤减或刚性支出骤增，基本生活出现严重困难"
+        else:
+            a.reason = (
+                f"人均纯收入 {_money(income.per_capita)} 及扣除刚性支出后人均 "
+                f"{_money(income.after_spending)} 均高于监测范围，且无突发严重困难"
+            )
+        if category in ("脱贫不稳定户", "边缘易致贫户") and income.per_capita > amount:
+            warn(
+                (
+                    "rule2",
+                    f"拟认定为{category}，但人均纯收入 {_money(income.per_capita)} "
+                    f"高于{line.label()}",
+                )
+            )
+        if (
+            category == "突发严重困难户"
+            and income.after_spending is not None
+            and income.after_spending > amount
+            and not case.sudden_hardship
+        ):
+            warn(
+                (
+                    "rule2s",
+                    "拟认定为突发严重困难户，但扣除刚性支出后人均收入仍高于监测范围，"
+                    "且未记录收入骤减或刚性支出骤增",
+                )
+            )
+    if category == "脱贫不稳定户" and not case.is_alleviated:
+        warn(("rule1", "脱贫不稳定户只能是脱贫户，该户为一般农户"))
+    if category == "边缘易致贫户" and case.is_alleviated:
+        warn(("rule1", "边缘易致贫户只能是一般农户，该户为脱贫户"))
+    if not risks:
+        warn(("rule4", "未选择风险类型：监测范围只是参考线，纳入还需有返贫致贫风险的研判"))
+    _member_rules(case, risks, members, warn)
+    implied = [
+        (case.water_unsafe, "因安全饮水", "饮水出现安全问题"),
+        (case.uninsured, "因病", "有家庭成员未参加基本医疗保险"),
+        (case.housing_unsafe, "因安全住房", "住房出现安全问题"),
+        (case.dropout, "因学", "有义务教育阶段适龄儿童少年失学辍学"),
+    ]
+    for answer, risk, text in implied:
+        if answer and risk not in risks:
+            warn(("rule17", f"三保障和饮水状况为“{text}”，但风险类型没有{risk}"))
+    return a
+
+
+def _member_rules(case: Case, risks: list[str], members: list[Any] | None, warn: Any) -> None:
+    """Rule 16: risks must agree with the members' labour and health."""
+    if "因病" in risks and not case.compliant_spending:
+        warn(("rule16", "风险为因病，但合规自付支出为0"))
+    if not members:
+        return
+    with_labour = [m for m in members if m.labour_skill in codes.DEVELOPMENTAL_LABOUR]
+    if "因务工就业不稳" in risks and not with_labour:
+        warn(("rule16", "风险为因务工就业不稳，但家庭成员均无劳动能力"))
+    if "因病" in risks and not any(
+        {"患有大病", "长期慢性病"} & set(codes.split_multi(m.health)) for m in members
+    ):
+        warn(("rule16", "风险为因病，但没有患大病或长期慢性病的家庭成员"))
+    if "缺劳动力" in risks and len(with_labour) * 2 > len(members):
+        warn(("rule16", f"风险为缺劳动力，但{len(members)}人中有{len(with_labour)}人有劳动能力"))
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from `start` to `end`."""
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+
+def assess_elimination(case: Case, *, household: Any, measures: int, on: dt.date) -> Assessment:
+    """Rules 21–24: every criterion with its result; failed ones become warnings."""
+    income = income_of(case)
+    line = threshold_for(case.region, on)
+    a = Assessment(income, line)
+    identified = household.identified_date
+    months = months_between(identified, on) if identified else 0
+    secured = [case.housing_unsafe, case.dropout, case.water_unsafe, case.uninsured]
+    above = income.per_capita is not None and line is not None and income.per_capita > line.amount
+    a.criteria = [
+        ("识别已满6个月", months >= 6, f"识别监测时间 {identified or '—'}，已 {months} 个月"),
+        ("至少落实1项帮扶措施", measures >= 1, f"已落实 {measures} 项"),
+        (
+            "人均纯收入稳定超过监测范围",
+            above,
+            f"人均纯收入 {_money(income.per_capita)}；{a.threshold_label}",
+        ),
+        ("大额刚性支出已稳定解决", bool(case.rigid_spending_resolved), ""),
+        (
+            "三保障和饮水安全有保障",
+            all(x is False for x in secured),
+            "住房、义务教育、饮水、基本医疗保险四项均须答“否”",
+        ),
+        ("非整户无劳动能力户", not household.no_labour, "整户无劳动能力兜底保障户暂不标注风险消除"),
+    ]
+    for label, ok, detail in a.criteria[:-1]:
+        if not ok:
+            a.warnings.append(
+                ("elim", f"未满足：{label}（{detail}）" if detail else f"未满足：{label}")
+            )
+    if case.elimination_method == "帮扶消除" and identified and months <= 2:
+        a.warnings.append(("rule24", "帮扶消除距识别不足2个月"))
+    if household.no_labour:
+        a.blocked = "该户为整户无劳动能力户，不能标注风险消除（政策规则22）"
+    return a

@@ -1,0 +1,394 @@
+"""Forms of the monitoring pages; services do the checking that touches several rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core import codes, idnumber
+from core.forms import StyledForm, StyledModelForm
+from monitoring.models import Case, DeadlinePolicy, Holiday, Lead, PolicyThreshold, StepCode
+from regions.models import Region
+from registry.models import Household
+
+YES_NO = [("", "—"), ("1", "是"), ("0", "否")]
+
+
+def _bool(value: str) -> bool | None:
+    return {"1": True, "0": False}.get(value)
+
+
+class LeadFilterForm(StyledForm):
+    source = forms.ChoiceField(
+        label="来源", required=False, choices=[("", "全部来源"), *codes.choices("lead_source")]
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部状态"), *Lead.Status.choices]
+    )
+    village = forms.ModelChoiceField(label="村", required=False, queryset=Region.objects.none())
+    date_from = forms.DateField(label="发现日期自", required=False, widget=forms.DateInput)
+    date_to = forms.DateField(label="至", required=False, widget=forms.DateInput)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["village"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Region.objects.visible_to(user).filter(level=Region.Level.VILLAGE)
+        field.empty_label = "全部村"
+
+
+class LeadForm(StyledForm):
+    """A cadre's report: a household of the register, or a person not yet in it."""
+
+    source = forms.ChoiceField(label="线索来源", choices=codes.choices("lead_source"))
+    household = forms.ModelChoiceField(
+        label="农户（已在户籍台账）",
+        required=False,
+        queryset=Household.objects.none(),
+        help_text="不在台账中的人请留空，并填写下方姓名、证件号码",
+    )
+    village = forms.ModelChoiceField(
+        label="所在村（新登记人员）", required=False, queryset=Region.objects.none()
+    )
+    person_name = forms.CharField(label="姓名", required=False, max_length=60)
+    id_number = forms.CharField(label="证件号码", required=False, max_length=22)
+    phone = forms.CharField(label="联系电话", required=False, max_length=20)
+    risks = forms.MultipleChoiceField(
+        label="反映风险",
+        required=False,
+        choices=codes.choices("risk"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    description = forms.CharField(
+        label="困难情况", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reporter_name = forms.CharField(label="报告人", required=False, max_length=60)
+    reported_date = forms.DateField(label="发现日期", widget=forms.DateInput)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        hh = self.fields["household"]
+        village = self.fields["village"]
+        assert isinstance(hh, forms.ModelChoiceField)
+        assert isinstance(village, forms.ModelChoiceField)
+        # Only households the user may see: a picker is a read of people's data too.
+        hh.queryset = Household.objects.visible_to(user).order_by("number")
+        hh.widget = forms.NumberInput(attrs={"placeholder": "户ID，可从户籍台账页面复制"})
+        village.queryset = Region.objects.visible_to(user).filter(level=Region.Level.VILLAGE)
+        self.fields["risks"].widget.attrs["class"] = "list-unstyled d-flex flex-wrap gap-2"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("household") is None:
+            if not data.get("village"):
+                self.add_error("village", "不在台账中的人员请选择所在村")
+            if not data.get("person_name"):
+                self.add_error("person_name", "请填写姓名")
+            raw = data.get("id_number") or ""
+            if raw:
+                check = idnumber.check(raw)
+                if check.errors:
+                    self.add_error("id_number", "；".join(check.errors))
+                else:
+                    data["id_number"] = check.value
+        return data
+
+
+class DismissForm(StyledForm):
+    reason = forms.CharField(label="不予纳入原因", max_length=300)
+
+
+class UploadForm(StyledForm):
+    file = forms.FileField(label="材料文件", help_text="PDF、JPG、PNG、DOCX、XLSX，10 MB 以内")
+    kind = forms.ChoiceField(
+        label="材料类型",
+        required=False,
+        choices=[
+            ("evidence", "佐证材料"),
+            ("consent", "签字承诺授权书"),
+            ("minutes", "评议记录"),
+            ("notice", "公示照片"),
+        ],
+    )
+
+
+class CaseFilterForm(StyledForm):
+    kind = forms.ChoiceField(
+        label="类型", required=False, choices=[("", "全部类型"), *Case.Kind.choices]
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部状态"), *Case.Status.choices]
+    )
+    step = forms.ChoiceField(
+        label="环节", required=False, choices=[("", "全部环节"), *StepCode.choices]
+    )
+    alert = forms.ChoiceField(
+        label="时限",
+        required=False,
+        choices=[("", "全部"), ("orange", "即将到期"), ("red", "已逾期")],
+    )
+
+
+class StepForm(StyledForm):
+    """The open step's form; fields depend on the step and the kind of case."""
+
+    decision = forms.ChoiceField(label="办理结论", choices=[("通过", "通过"), ("不通过", "不通过")])
+    note = forms.CharField(
+        label="意见", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    MONEY = (
+        "wage",
+        "business",
+        "property_income",
+        "transfer",
+        "business_cost",
+        "claims",
+        "compliant_spending",
+    )
+    TRISTATE = ("housing_unsafe", "dropout", "water_unsafe", "uninsured")
+
+    def __init__(self, *args: Any, case: Case, warnings: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        step = case.current_step
+        f = self.fields
+        if step == StepCode.VISIT:
+            if case.kind == Case.Kind.IDENTIFY:
+                f["consent"] = forms.ChoiceField(
+                    label="承诺授权",
+                    required=False,
+                    choices=[("", "—"), *Case._meta.get_field("consent").choices],
+                    initial=case.consent,
+                )
+                f["is_alleviated"] = forms.BooleanField(
+                    label="是否脱贫户", required=False, initial=case.is_alleviated
+                )
+                f["sudden_hardship"] = forms.BooleanField(
+                    label="收入骤减或刚性支出骤增", required=False, initial=case.sudden_hardship
+                )
+            for name in self.MONEY:
+                model_field = Case._meta.get_field(name)
+                f[name] = forms.DecimalField(
+                    label=f"{model_field.verbose_name}（元）",
+                    required=False,
+                    min_value=0,
+                    max_digits=12,
+                    decimal_places=2,
+                    initial=getattr(case, name),
+                )
+            f["members_counted"] = forms.IntegerField(
+                label="计算人口数",
+                required=False,
+                min_value=1,
+                max_value=50,
+                initial=case.members_counted,
+            )
+            for name in self.TRISTATE:
+                value = getattr(case, name)
+                f[name] = forms.ChoiceField(
+                    label=str(Case._meta.get_field(name).verbose_name),
+                    required=False,
+                    choices=YES_NO,
+                    initial="" if value is None else str(int(value)),
+                )
+            f["risks"] = forms.MultipleChoiceField(
+                label="风险类型（最多5项）",
+                required=False,
+                choices=codes.choices("risk"),
+                widget=forms.CheckboxSelectMultiple,
+                initial=case.risk_list,
+            )
+            if case.kind == Case.Kind.ELIMINATE:
+                f["rigid_spending_resolved"] = forms.BooleanField(
+                    label="大额刚性支出已稳定解决",
+                    required=False,
+                    initial=bool(case.rigid_spending_resolved),
+                )
+                f["elimination_method"] = forms.ChoiceField(
+                    label="风险消除方式",
+                    required=False,
+                    choices=[("", "—"), *[(v, v) for v in codes.ELIMINATION_METHODS]],
+                    initial=case.elimination_method,
+                )
+        if step == StepCode.NOTICE:
+            f["notice_start"] = forms.DateField(
+                label="公示开始", widget=forms.DateInput, initial=case.notice_start
+            )
+            f["notice_end"] = forms.DateField(
+                label="公示结束", widget=forms.DateInput, initial=case.notice_end
+            )
+        if step == StepCode.COUNTY and case.kind == Case.Kind.IDENTIFY:
+            f["category"] = forms.ChoiceField(
+                label="认定类别",
+                required=False,
+                choices=[("", "—"), *codes.choices("category")],
+                initial=case.category,
+            )
+        if warnings:
+            f["ack"] = forms.MultipleChoiceField(
+                label="已逐条核实以下提示",
+                required=False,
+                choices=[(w, w) for w in warnings],
+                widget=forms.CheckboxSelectMultiple,
+            )
+        style_checkboxes(self)
+
+    def facts(self) -> dict[str, Any]:
+        """The case fields this form sets."""
+        data = self.cleaned_data
+        out: dict[str, Any] = {}
+        for name in (
+            *self.MONEY,
+            "members_counted",
+            "consent",
+            "is_alleviated",
+            "sudden_hardship",
+            "rigid_spending_resolved",
+            "elimination_method",
+            "notice_start",
+            "notice_end",
+            "category",
+        ):
+            if name in self.fields:
+                out[name] = data.get(name)
+        for name in self.TRISTATE:
+            if name in self.fields:
+                out[name] = _bool(data.get(name) or "")
+        if "consent" in out:
+            out["consent"] = out["consent"] or ""
+        for name in ("elimination_method", "category"):
+            if name in out:
+                out[name] = out[name] or ""
+        return out
+
+    def risks(self) -> list[str] | None:
+        return list(self.cleaned_data["risks"]) if "risks" in self.fields else None
+
+
+def style_checkboxes(form: forms.BaseForm) -> None:
+    """CheckboxSelectMultiple renders a list; Bootstrap's form-select class would break it."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.CheckboxSelectMultiple):
+            field.widget.attrs["class"] = "list-unstyled d-flex flex-wrap gap-2 small"
+
+
+class ReturnForm(StyledForm):
+    to_step = forms.ChoiceField(label="退回到", choices=StepCode.choices)
+    reason = forms.CharField(label="退回原因", max_length=300)
+
+
+class GreenMeasureForm(StyledForm):
+    category = forms.ChoiceField(label="措施类别", choices=codes.choices("measure"))
+    subtype = forms.CharField(label="具体措施", required=False, max_length=60)
+    responsible = forms.CharField(label="责任人", required=False, max_length=60)
+    start_date = forms.DateField(label="开始日期", required=False, widget=forms.DateInput)
+
+
+class ThresholdForm(StyledModelForm):
+    class Meta:
+        model = PolicyThreshold
+        fields = ["province", "region", "year", "amount", "effective_date", "basis"]
+        widgets = {"effective_date": forms.DateInput}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)
+        region.queryset = Region.objects.visible_to(user).filter(level=Region.Level.COUNTY)
+
+
+class DeadlineForm(StyledForm):
+    name = forms.CharField(label="名称", max_length=60)
+    working_days = forms.BooleanField(label="按工作日计算（否则按自然日）", required=False)
+    warn_days = forms.IntegerField(label="预警提前天数", min_value=0, max_value=30)
+    after_spending_formula = forms.CharField(label="扣除刚性支出后人均收入公式", max_length=120)
+
+    def __init__(self, *args: Any, policy: DeadlinePolicy, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": policy.name,
+                "working_days": policy.working_days,
+                "warn_days": policy.warn_days,
+                "after_spending_formula": policy.after_spending_formula,
+                **{f"days_{s}": policy.days_for(s) for s in StepCode.values},
+            },
+        )
+        super().__init__(*args, **kwargs)
+        for code, label in StepCode.choices:
+            self.fields[f"days_{code}"] = forms.IntegerField(
+                label=f"{label}：自发现线索起第几天前完成", min_value=0, max_value=120
+            )
+        from core.forms import style
+
+        style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        days = [data.get(f"days_{s}") for s in StepCode.values]
+        if all(d is not None for d in days) and days != sorted(days):  # type: ignore[type-var]
+            raise ValidationError("各环节的时限应按办理顺序递增")
+        return data
+
+    def step_days(self) -> dict[str, int]:
+        return {s: self.cleaned_data[f"days_{s}"] for s in StepCode.values}
+
+
+class HolidayForm(StyledModelForm):
+    class Meta:
+        model = Holiday
+        fields = ["date", "kind", "name"]
+        widgets = {"date": forms.DateInput}
+
+    def validate_unique(self) -> None:
+        """An existing date is updated by the service, not refused."""
+
+
+class DeclarationForm(StyledForm):
+    """The public form (rule 30): the minimum fields, proxies allowed."""
+
+    name = forms.CharField(label="户主姓名", max_length=60)
+    id_number = forms.CharField(label="身份证号", max_length=22)
+    phone = forms.RegexField(
+        label="手机号码",
+        regex=r"^1\d{10}$",
+        max_length=11,
+        error_messages={"invalid": "请填写11位手机号码"},
+    )
+    risks = forms.MultipleChoiceField(
+        label="风险类型", choices=codes.choices("risk"), widget=forms.CheckboxSelectMultiple
+    )
+    difficulty = forms.CharField(
+        label="家庭困难情况", max_length=1000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    proxy_name = forms.CharField(
+        label="代为申报人姓名（本人申报可不填）", required=False, max_length=60
+    )
+    consent = forms.BooleanField(
+        label="本人（或委托人）承诺所填信息真实，同意工作人员入户核实家庭经济状况",
+        error_messages={"required": "请勾选承诺"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_checkboxes(self)
+
+    def clean_id_number(self) -> str:
+        check = idnumber.check(self.cleaned_data["id_number"])
+        if check.errors:
+            raise ValidationError("；".join(check.errors))
+        return check.value
+
+    def clean_risks(self) -> list[str]:
+        risks = self.cleaned_data["risks"]
+        if len(risks) > 5:
+            raise ValidationError("风险类型最多选5项")
+        return list(risks)
+
+
+class TicketForm(StyledForm):
+    ticket = forms.CharField(label="受理编号", max_length=20)
+    phone = forms.CharField(label="申报时填写的手机号码", max_length=11)

@@ -1,0 +1,285 @@
+"""The identification and elimination procedures, through the web pages, by the right roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from assistance.models import Measure
+from core.models import AuditRecord
+from monitoring import services
+from monitoring.models import Case, CaseLog, CaseStep, Lead
+from monitoring.tests.helpers import ACTOR_FOR_STEP, TODAY, advance, facts_for, make_case
+from registry.models import HouseholdEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _form_data(case: Case, step: str, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"decision": "通过", "note": ""}
+    for key, value in facts_for(case, step).items():
+        if isinstance(value, bool):
+            data[key] = (
+                ("1" if value else "0")
+                if key in {"housing_unsafe", "dropout", "water_unsafe", "uninsured"}
+                else ("on" if value else "")
+            )
+        elif isinstance(value, dt.date):
+            data[key] = value.isoformat()
+        else:
+            data[key] = value
+    if step == "visit":
+        data["risks"] = case.risk_list
+    data.update(extra)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def _complete(client: Any, case: Case, step: str) -> Any:
+    """POST the step form; when warnings must be acknowledged, tick them all and POST again."""
+    url = reverse("monitoring:case_detail", args=[case.pk])
+    data = _form_data(case, step)
+    response = client.post(url, data)
+    if response.status_code == 200 and "ack" in response.context["form"].fields:
+        assert "请逐条确认" in response.content.decode()
+        data["ack"] = [v for v, _ in response.context["form"].fields["ack"].choices]
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return response
+
+
+def test_a_lead_becomes_a_monitored_household_and_later_is_eliminated(client, users, household):
+    client.force_login(users["village_staff"])
+    reported = TODAY - dt.timedelta(days=20)
+    response = client.post(
+        reverse("monitoring:lead_new"),
+        {
+            "source": "基层干部排查",
+            "household": household.pk,
+            "risks": ["因病"],
+            "reported_date": reported.isoformat(),
+            "description": "户主住院",
+        },
+    )
+    lead = Lead.objects.get()
+    assert response.status_code == 302 and lead.household == household
+    response = client.post(reverse("monitoring:lead_action", args=[lead.pk, "open"]))
+    case = Case.objects.get()
+    assert response.status_code == 302 and case.current_step == "visit"
+    assert case.start_date == reported
+
+    for step in ["visit", "compare", "review", "notice", "town", "county"]:
+        client.force_login(users[ACTOR_FOR_STEP[step]])
+        case.refresh_from_db()
+        assert case.current_step == step
+        _complete(client, case, step)
+
+    case.refresh_from_db()
+    household.refresh_from_db()
+    assert case.status == Case.Status.APPROVED
+    assert household.category == "边缘易致贫户" and household.identified_date == TODAY
+    assert household.risk_list == ["因病"]
+    event = HouseholdEvent.objects.get(household=household, kind="identified")
+    assert event.source == "识别程序" and event.actor == users["county_admin"]
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.CLOSED
+    done = CaseStep.objects.filter(case=case, status="done")
+    assert {s.code: s.completed_by.username for s in done} == {
+        "visit": "grid",
+        "compare": "village",
+        "review": "village",
+        "notice": "village",
+        "town": "town",
+        "county": "county",
+    }
+    assert CaseLog.objects.filter(case=case, action="完成").count() == 6
+    assert (
+        AuditRecord.objects.filter(
+            object_type="monitoring.case", object_id=str(case.pk), action="update"
+        ).count()
+        == 6
+    )
+    assert case.window_start is not None and case.window_end < TODAY.replace(day=1)
+
+    # Later: 风险消除 by the same procedure, with its criteria shown.
+    Measure.objects.create(household=household, category="健康帮扶")
+    client.force_login(users["village_staff"])
+    response = client.post(
+        reverse("monitoring:household", args=[household.pk]), {"kind": "eliminate"}
+    )
+    elim = Case.objects.get(kind="eliminate")
+    assert response.status_code == 302
+    page = client.get(reverse("monitoring:case_detail", args=[elim.pk])).content.decode()
+    assert "识别已满6个月" in page and "至少落实1项帮扶措施" in page
+    for step in ["visit", "review", "notice", "town", "county"]:
+        client.force_login(users[ACTOR_FOR_STEP[step]])
+        elim.refresh_from_db()
+        _complete(client, elim, step)
+    household.refresh_from_db()
+    assert household.risk_eliminated and household.eliminated_date == TODAY
+    assert household.elimination_method == "帮扶消除"
+    assert household.per_capita_income is not None and household.per_capita_income > 8700
+    kinds = list(HouseholdEvent.objects.filter(household=household).values_list("kind", flat=True))
+    assert kinds[-2:] == ["identified", "eliminated"]
+    history = client.get(reverse("monitoring:household", args=[household.pk])).content.decode()
+    assert "识别为监测对象" in history and "风险消除" in history and "风险消除程序" in history
+
+
+def test_the_visit_step_needs_the_signed_consent_or_a_recorded_confirmation(
+    client_for, users, household
+):
+    case = make_case(users, household)
+    client = client_for("grid_member")
+    data = _form_data(case, "visit")
+    data.pop("consent")
+    response = client.post(reverse("monitoring:case_detail", args=[case.pk]), data)
+    assert response.status_code == 200
+    assert "请上传签字的承诺授权书或记录当面确认" in response.content.decode()
+    case.refresh_from_db()
+    assert case.current_step == "visit"
+
+
+STEP_ORDER = ["visit", "compare", "review", "notice", "town", "county"]
+ROLES = ["county_admin", "auditor", "town_staff", "village_staff", "grid_member", "other_town"]
+
+
+@pytest.mark.parametrize("step", STEP_ORDER)
+def test_only_the_role_that_owns_a_step_can_complete_it(client, users, household, step):
+    case = advance(users, make_case(users, household), until=step)
+    owners = {
+        "visit": {"village_staff", "grid_member"},
+        "town": {"town_staff"},
+        "county": {"county_admin"},
+    }.get(step, {"village_staff"})
+    url = reverse("monitoring:case_detail", args=[case.pk])
+    for role in ROLES:
+        if role in owners:
+            continue
+        client.force_login(users[role])
+        response = client.post(url, _form_data(case, step))
+        assert response.status_code == (404 if role == "other_town" else 403), role
+        case.refresh_from_db()
+        assert case.current_step == step and case.status == "open"
+        assert CaseStep.objects.get(case=case, code=step).status == "open"
+    with pytest.raises(services.PermissionDenied):
+        services.complete_step(actor=users["auditor"], case=case, decision="通过")
+
+
+def test_a_case_can_be_returned_to_an_earlier_step_with_a_reason(client_for, users, household):
+    case = advance(users, make_case(users, household), until="town")
+    client = client_for("town_staff")
+    url = reverse("monitoring:case_action", args=[case.pk, "return"])
+    client.post(url, {"to_step": "visit", "reason": ""})
+    case.refresh_from_db()
+    assert case.current_step == "town"
+    response = client.post(url, {"to_step": "visit", "reason": "收入核算有误"})
+    case.refresh_from_db()
+    assert response.status_code == 302 and case.current_step == "visit"
+    assert CaseStep.objects.get(case=case, code="compare").status == "pending"
+    assert CaseLog.objects.filter(case=case, action="退回", note__contains="收入核算有误").exists()
+
+
+def test_a_failing_step_ends_the_case_and_the_household_is_unchanged(users, household):
+    case = advance(users, make_case(users, household), until="review")
+    with pytest.raises(services.ValidationError):
+        services.complete_step(actor=users["village_staff"], case=case, decision="不通过")
+    services.complete_step(
+        actor=users["village_staff"], case=case, decision="不通过", note="评议未通过"
+    )
+    case.refresh_from_db()
+    household.refresh_from_db()
+    assert case.status == "rejected" and household.category == ""
+    assert case.lead.status == Lead.Status.CLOSED
+
+
+def test_a_person_not_in_the_register_is_registered_when_the_county_decides(users, regions):
+    from core.testing import id_number
+
+    number = id_number()
+    lead = services.create_lead(
+        actor=users["village_staff"],
+        source="农户自主申报",
+        region=regions["village"],
+        reported_date=TODAY - dt.timedelta(days=20),
+        person_name="张新",
+        id_number=number,
+        phone="13800001111",
+        risks=["因意外事故"],
+    )
+    case = services.open_case(actor=users["village_staff"], lead=lead)
+    assert case.household is None and case.green_channel
+    case = advance(users, case)
+    case.refresh_from_db()
+    h = case.household
+    assert case.status == "approved" and h is not None
+    assert h.category == "边缘易致贫户" and h.head_name == "张新"
+    assert h.persons.get().id_number == number
+    assert HouseholdEvent.objects.filter(household=h, kind="identified").exists()
+
+
+def test_green_channel_records_a_measure_before_the_procedure_ends(client_for, users, household):
+    case = make_case(users, household, risks=["因自然灾害"])
+    client = client_for("village_staff")
+    response = client.post(
+        reverse("monitoring:case_action", args=[case.pk, "green"]),
+        {"category": "住房安全保障", "subtype": "临时安置"},
+    )
+    case.refresh_from_db()
+    assert response.status_code == 302
+    assert Measure.objects.get(household=household).category == "住房安全保障"
+    assert case.status == "open" and case.current_step == "visit"
+    assert CaseLog.objects.filter(case=case, action="绿色通道先行帮扶").exists()
+
+
+def test_green_channel_is_refused_for_other_risks(users, household):
+    case = make_case(users, household, risks=["因病"])
+    with pytest.raises(services.ValidationError):
+        services.record_green_measure(actor=users["village_staff"], case=case, category="健康帮扶")
+    assert not Measure.objects.exists()
+
+
+def test_roll_back_and_re_identification_keep_the_full_history(users, regions):
+    from core.testing import make_household
+
+    h = make_household(
+        regions["village"],
+        category="边缘易致贫户",
+        identified_date=dt.date(2024, 3, 1),
+        risk_list=["因病"],
+        risk_eliminated=True,
+        eliminated_date=dt.date(2025, 1, 10),
+        elimination_method="帮扶消除",
+    )
+    rollback = services.open_household_case(
+        actor=users["village_staff"], household=h, kind="rollback"
+    )
+    advance(users, rollback)
+    h.refresh_from_db()
+    assert not h.risk_eliminated and h.category == "边缘易致贫户"
+    elim = services.open_household_case(actor=users["village_staff"], household=h, kind="eliminate")
+    Measure.objects.create(household=h, category="健康帮扶")
+    advance(users, elim)
+    h.refresh_from_db()
+    assert h.risk_eliminated
+    advance(users, make_case(users, h, risks=["因意外事故"]))
+    h.refresh_from_db()
+    kinds = list(HouseholdEvent.objects.filter(household=h).values_list("kind", flat=True))
+    assert kinds == ["identified", "eliminated", "rolled_back", "eliminated", "reidentified"]
+    assert h.identified_date == TODAY and h.risk_list == ["因意外事故"]
+
+
+def test_a_household_without_labour_cannot_start_elimination(users, regions):
+    from core.testing import make_household
+
+    h = make_household(
+        regions["village"],
+        category="边缘易致贫户",
+        identified_date=dt.date(2024, 3, 1),
+        risk_list=["因残"],
+        no_labour=True,
+    )
+    with pytest.raises(services.ValidationError, match="整户无劳动能力"):
+        services.open_household_case(actor=users["village_staff"], household=h, kind="eliminate")
+    assert not Case.objects.exists()

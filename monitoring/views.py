@@ -1,0 +1,541 @@
+"""Monitoring pages: lead inbox, cases with their steps, tasks and deadlines, policy settings.
+
+Views stay thin: they read through `visible_to`, and every change goes through `services`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.scoping import get_visible_or_404
+from monitoring import forms, services
+from monitoring.assessment import income_window, threshold_for
+from monitoring.models import (
+    Attachment,
+    Case,
+    DeadlinePolicy,
+    Holiday,
+    Lead,
+    PolicyThreshold,
+    StepCode,
+)
+from regions.models import Region
+from registry.models import Household, Person
+
+
+def _errors(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+def _query(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- Leads -------------------------------------------------------------------------------------
+
+
+def lead_list(request: HttpRequest) -> HttpResponse:
+    """The inbox: every lead of the user's region, newest first, with filters."""
+    form = forms.LeadFilterForm(request.GET or None, user=request.user)
+    qs = Lead.objects.visible_to(request.user).select_related("region", "household")
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["source"]:
+            qs = qs.filter(source=d["source"])
+        if d["status"]:
+            qs = qs.filter(status=d["status"])
+        if d["village"]:
+            qs = qs.filter(region__path__startswith=d["village"].path)
+        if d["date_from"]:
+            qs = qs.filter(reported_date__gte=d["date_from"])
+        if d["date_to"]:
+            qs = qs.filter(reported_date__lte=d["date_to"])
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "monitoring/lead_list.html",
+        {"page": page, "form": form, "query": _query(request)},
+    )
+
+
+def lead_new(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in services.REPORT_ROLES:  # type: ignore[union-attr]
+        raise PermissionDenied("只读用户不能登记线索")
+    initial = {"reported_date": services.today(), "source": "基层干部排查"}
+    if request.GET.get("household"):
+        initial["household"] = request.GET["household"]
+    form = forms.LeadForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            lead = services.create_lead(
+                actor=request.user,
+                source=d["source"],
+                reported_date=d["reported_date"],
+                household=d["household"],
+                region=d["village"],
+                risks=d["risks"],
+                description=d["description"],
+                person_name="" if d["household"] else d["person_name"],
+                id_number="" if d["household"] else d["id_number"],
+                phone=d["phone"],
+                reporter_name=d["reporter_name"] or str(request.user),
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            if lead.status == Lead.Status.MERGED:
+                messages.info(request, f"该户已有未办结线索，已合并到线索 {lead.merged_into_id}")
+            else:
+                messages.success(request, "线索已登记")
+            return redirect("monitoring:lead_detail", lead.pk)
+    return render(request, "monitoring/lead_form.html", {"form": form})
+
+
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_visible_or_404(
+        Lead.objects.select_related("region", "household", "merged_into"), request.user, pk=pk
+    )
+    duplicates: QuerySet[Lead] = Lead.objects.none()
+    if lead.household_id:
+        duplicates = Lead.objects.visible_to(request.user).filter(household=lead.household)
+    elif lead.id_number:
+        duplicates = Lead.objects.visible_to(request.user).filter(id_number=lead.id_number)
+    # Staff-side only: does the person already appear in the register (never shown publicly)?
+    registered = None
+    if not lead.household_id and lead.id_number:
+        registered = (
+            Person.objects.visible_to(request.user)
+            .filter(id_number=lead.id_number)
+            .select_related("household")
+            .first()
+        )
+    return render(
+        request,
+        "monitoring/lead_detail.html",
+        {
+            "lead": lead,
+            "duplicates": duplicates.exclude(pk=lead.pk).order_by("id"),
+            "registered": registered,
+            "attachments": lead.attachments.all(),
+            "cases": lead.cases.all(),
+            "dismiss_form": forms.DismissForm(),
+            "upload_form": forms.UploadForm(),
+            "can_triage": request.user.role in services.TRIAGE_ROLES,  # type: ignore[union-attr]
+            "can_upload": request.user.role in services.REPORT_ROLES,  # type: ignore[union-attr]
+        },
+    )
+
+
+@require_POST
+def lead_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """dismiss / merge / open-case / upload on a lead."""
+    lead = get_visible_or_404(
+        Lead.objects.select_related("region", "household"), request.user, pk=pk
+    )
+    try:
+        if action == "dismiss":
+            form = forms.DismissForm(request.POST)
+            reason = form.data.get("reason", "")
+            services.dismiss_lead(actor=request.user, lead=lead, reason=reason)
+            messages.success(request, "已不予纳入")
+        elif action == "merge":
+            into = get_visible_or_404(Lead.objects.all(), request.user, pk=request.POST.get("into"))
+            services.merge_lead(actor=request.user, lead=lead, into=into)
+            messages.success(request, f"已合并到线索 {into.pk}")
+        elif action == "open":
+            case = services.open_case(actor=request.user, lead=lead)
+            messages.success(request, "已启动识别程序")
+            return redirect("monitoring:case_detail", case.pk)
+        elif action == "upload":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError("请选择要上传的文件")
+            services.add_attachment(
+                actor=request.user,
+                upload=upload,
+                lead=lead,
+                kind=request.POST.get("kind", "evidence"),
+            )
+            messages.success(request, "材料已上传")
+        else:
+            raise Http404("未知操作")
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("monitoring:lead_detail", lead.pk)
+
+
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Files are served only to users whose region covers them (never as public media)."""
+    row = get_visible_or_404(Attachment.objects.all(), request.user, pk=pk)
+    try:
+        handle = row.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("文件不存在") from exc
+    return FileResponse(handle, as_attachment=True, filename=row.name)
+
+
+# --- Cases -------------------------------------------------------------------------------------
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = forms.CaseFilterForm(request.GET or None)
+    qs = Case.objects.visible_to(request.user).select_related("region", "household")
+    status = Case.Status.OPEN
+    if form.is_valid():
+        d = form.cleaned_data
+        status = d["status"] if "status" in request.GET else Case.Status.OPEN
+        if d["kind"]:
+            qs = qs.filter(kind=d["kind"])
+        if d["step"]:
+            qs = qs.filter(current_step=d["step"])
+        if d["alert"]:
+            qs = qs.filter(alert=d["alert"])
+    if status:
+        qs = qs.filter(status=status)
+    return _case_page(request, qs.order_by("due_date", "id"), "识别案件", form)
+
+
+def _case_page(
+    request: HttpRequest,
+    qs: QuerySet[Case],
+    title: str,
+    form: Any = None,
+    extra: dict | None = None,
+) -> HttpResponse:
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "monitoring/case_list.html",
+        {"page": page, "form": form, "title": title, "query": _query(request), **(extra or {})},
+    )
+
+
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """Open steps the user's role and region can complete."""
+    qs = _tasks_of(request.user).select_related("region", "household").order_by("due_date", "id")
+    return _case_page(request, qs, "我的待办")
+
+
+def _tasks_of(user: Any) -> QuerySet[Case]:
+    steps = [s for s, roles in services.STEP_ROLES.items() if getattr(user, "role", "") in roles]
+    return Case.objects.visible_to(user).open().filter(current_step__in=steps)
+
+
+def overdue(request: HttpRequest) -> HttpResponse:
+    """Orange and red steps of the region (or only mine with ?mine=1)."""
+    mine = request.GET.get("mine") == "1"
+    qs = _tasks_of(request.user) if mine else Case.objects.visible_to(request.user).open()
+    qs = qs.filter(alert__in=["orange", "red"]).select_related("region", "household")
+    return _case_page(
+        request,
+        qs.order_by("due_date", "id"),
+        "我的逾期预警" if mine else "逾期预警",
+        extra={"mine": mine},
+    )
+
+
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_visible_or_404(
+        Case.objects.select_related("region", "household", "lead"), request.user, pk=pk
+    )
+    can = services.can_act(request.user, case)
+    form = None
+    preview = case
+    if can:
+        if request.method == "POST":
+            first = forms.StepForm(request.POST, case=case, warnings=[])
+            if first.is_valid():
+                preview = copy.copy(case)
+                for name, value in first.facts().items():
+                    setattr(preview, name, value)
+                risks = first.risks()
+                if risks is not None:
+                    preview.risks = "、".join(risks)
+            warnings = _warnings(preview)
+            form = forms.StepForm(request.POST, case=case, warnings=warnings)
+            if form.is_valid():
+                try:
+                    services.complete_step(
+                        actor=request.user,
+                        case=case,
+                        decision=form.cleaned_data["decision"],
+                        note=form.cleaned_data["note"],
+                        facts=form.facts(),
+                        risks=form.risks(),
+                        acknowledged=form.cleaned_data.get("ack", []),
+                    )
+                except ValidationError as exc:
+                    if hasattr(exc, "error_dict"):
+                        for field, errs in exc.error_dict.items():
+                            target = field if field in form.fields else None
+                            for e in errs:
+                                form.add_error(target, e)
+                    else:
+                        form.add_error(None, _errors(exc))
+                else:
+                    messages.success(request, f"{StepCode(case.current_step).label}已办结")
+                    return redirect("monitoring:case_detail", case.pk)
+        else:
+            form = forms.StepForm(case=case, warnings=_warnings(case))
+    elif request.method == "POST":
+        raise PermissionDenied("您的角色或所属区划不能办理该环节")
+    show_support = case.current_step in (StepCode.VISIT, StepCode.TOWN) or case.kind != "identify"
+    steps = list(case.steps.select_related("completed_by"))
+    current = next((s for s in steps if s.code == case.current_step), None)
+    return render(
+        request,
+        "monitoring/case_detail.html",
+        {
+            "case": case,
+            "steps": steps,
+            "logs": case.logs.select_related("actor"),
+            "attachments": case.attachments.all(),
+            "form": form,
+            "can_act": can,
+            "assessment": services.assess(preview)
+            if show_support and case.status == "open"
+            else None,
+            "window": income_window(case.created_at.date()),
+            "return_form": forms.ReturnForm(initial={})
+            if can and current and current.order
+            else None,
+            "return_choices": [s for s in steps if current and s.order < current.order],
+            "green_form": forms.GreenMeasureForm()
+            if case.status == "open" and set(services.GREEN_RISKS) & set(case.risk_list)
+            else None,
+            "upload_form": forms.UploadForm(),
+        },
+    )
+
+
+def _warnings(case: Case) -> list[str]:
+    if case.status != Case.Status.OPEN:
+        return []
+    if case.current_step in (StepCode.VISIT, StepCode.TOWN) or (
+        case.current_step == StepCode.COUNTY and case.kind == Case.Kind.ELIMINATE
+    ):
+        return [m for _, m in services.assess(case).warnings]
+    return []
+
+
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """return / upload / green on a case."""
+    case = get_visible_or_404(
+        Case.objects.select_related("region", "household"), request.user, pk=pk
+    )
+    try:
+        if action == "return":
+            services.return_case(
+                actor=request.user,
+                case=case,
+                to_step=request.POST.get("to_step", ""),
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, "已退回")
+        elif action == "upload":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError("请选择要上传的文件")
+            services.add_attachment(
+                actor=request.user,
+                upload=upload,
+                case=case,
+                step=case.current_step,
+                kind=request.POST.get("kind", "evidence"),
+            )
+            messages.success(request, "材料已上传")
+        elif action == "green":
+            form = forms.GreenMeasureForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(
+                    "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items())
+                )
+            services.record_green_measure(actor=request.user, case=case, **form.cleaned_data)
+            messages.success(request, "已先行落实帮扶措施，识别程序继续办理")
+        else:
+            raise Http404("未知操作")
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("monitoring:case_detail", case.pk)
+
+
+def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable 公示: name, village, size and proposed category — never ID number, phone,
+    bank account or health (rule 14)."""
+    case = get_visible_or_404(
+        Case.objects.select_related("region", "household"), request.user, pk=pk
+    )
+    village = case.region
+    members = case.household.member_count if case.household else case.members_counted
+    return render(
+        request,
+        "monitoring/notice.html",
+        {
+            "case": case,
+            "village": village,
+            "members": members,
+            "title": {
+                "identify": "拟纳入防止返贫监测对象",
+                "eliminate": "拟标注风险消除",
+                "rollback": "拟回退风险消除",
+            }[case.kind],
+        },
+    )
+
+
+def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
+    """A monitored household's procedures: start 风险消除 or 回退, see its cases."""
+    household = get_visible_or_404(Household.objects.select_related("region"), request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            case = services.open_household_case(
+                actor=request.user, household=household, kind=request.POST.get("kind", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, f"已启动{case.get_kind_display()}程序")
+            return redirect("monitoring:case_detail", case.pk)
+    return render(
+        request,
+        "monitoring/household_actions.html",
+        {
+            "household": household,
+            "cases": Case.objects.filter(household=household).order_by("-id"),
+            "events": household.events.select_related("actor").order_by("date", "id"),
+            "can_triage": request.user.role in services.TRIAGE_ROLES,  # type: ignore[union-attr]
+        },
+    )
+
+
+# --- Settings (county admin) -------------------------------------------------------------------
+
+
+def _county_admin(request: HttpRequest) -> None:
+    if getattr(request.user, "role", "") != "county_admin":
+        raise PermissionDenied("只有县级管理员可以修改政策设置")
+
+
+def policy_settings(request: HttpRequest) -> HttpResponse:
+    """Thresholds, deadlines and the holiday calendar, with what applies today."""
+    policy = DeadlinePolicy.current()
+    deadline_form = forms.DeadlineForm(policy=policy)
+    holiday_form = forms.HolidayForm()
+    if request.method == "POST":
+        _county_admin(request)
+        if "holiday" in request.POST:
+            holiday_form = forms.HolidayForm(request.POST)
+            if holiday_form.is_valid():
+                d = holiday_form.cleaned_data
+                services.set_holiday(
+                    actor=request.user, date=d["date"], kind=d["kind"], name=d["name"]
+                )
+                messages.success(request, f"已保存 {d['date']:%Y-%m-%d}")
+                return redirect("monitoring:settings")
+        else:
+            deadline_form = forms.DeadlineForm(request.POST, policy=policy)
+            if deadline_form.is_valid():
+                d = deadline_form.cleaned_data
+                try:
+                    services.save_deadline_policy(
+                        actor=request.user,
+                        policy=policy,
+                        name=d["name"],
+                        working_days=d["working_days"],
+                        warn_days=d["warn_days"],
+                        after_spending_formula=d["after_spending_formula"],
+                        step_days=deadline_form.step_days(),
+                    )
+                except ValidationError as exc:
+                    deadline_form.add_error(None, _errors(exc))
+                else:
+                    messages.success(request, "办理时限已保存，办理中环节的到期日已重新计算")
+                    return redirect("monitoring:settings")
+    region = getattr(request.user, "region", None)
+    return render(
+        request,
+        "monitoring/settings.html",
+        {
+            "thresholds": PolicyThreshold.objects.select_related("region"),
+            "current": threshold_for(region, services.today()),
+            "policy": policy,
+            "deadline_form": deadline_form,
+            "holiday_form": holiday_form,
+            "holidays": Holiday.objects.filter(date__year__gte=services.today().year - 1),
+            "is_admin": getattr(request.user, "role", "") == "county_admin",
+        },
+    )
+
+
+def threshold_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _county_admin(request)
+    instance = PolicyThreshold.objects.filter(pk=pk).first() if pk else None
+    if pk and instance is None:
+        raise Http404("未找到")
+    form = forms.ThresholdForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_threshold(actor=request.user, threshold=form.instance)
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, f"已保存：{form.instance.label()}")
+            return redirect("monitoring:settings")
+    return render(request, "monitoring/threshold_form.html", {"form": form})
+
+
+@require_POST
+def holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _county_admin(request)
+    row = Holiday.objects.filter(pk=pk).first()
+    if row is None:
+        raise Http404("未找到")
+    services.delete_holiday(actor=request.user, holiday=row)
+    messages.success(request, f"已删除 {row.date:%Y-%m-%d}")
+    return redirect("monitoring:settings")
+
+
+def village_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable poster with the village's self-declaration QR code (inline SVG)."""
+    import qrcode
+    import qrcode.image.svg
+
+    region = get_visible_or_404(Region.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    if region.level != Region.Level.VILLAGE:
+        raise Http404("请选择行政村")
+    try:
+        channel = services.channel_for(actor=request.user, region=region)
+    except PermissionDenied:
+        raise Http404("未找到") from None
+    url = request.build_absolute_uri(reverse("public:declare", args=[channel.token]))
+    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+    return render(
+        request,
+        "monitoring/village_qr.html",
+        {
+            "region": region,
+            "url": url,
+            "svg": svg.to_string(encoding="unicode"),
+        },
+    )
+
+
+def villages(request: HttpRequest) -> HttpResponse:
+    """Villages of the user's region, each with its QR poster link."""
+    qs = Region.objects.visible_to(request.user).filter(level=Region.Level.VILLAGE)
+    page = Paginator(qs.order_by("path"), 50).get_page(request.GET.get("page"))
+    return render(request, "monitoring/villages.html", {"page": page})
