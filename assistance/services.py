@@ -496,12 +496,12 @@ def assign_screenings(
 
 
 def risks_from_answers(campaign: Campaign, answers: dict[str, str]) -> list[tuple[str, str]]:
-    """(risk, question text) for every answer that indicates a risk."""
+    """(risk, "section：question 答…") for every answer that indicates a risk."""
     found = []
     for section in campaign.sections:
         for q in section["questions"]:
             if q.get("risk") and answers.get(q["key"]) == q.get("risk_answer"):
-                found.append((q["risk"], q["text"]))
+                found.append((q["risk"], f"{section['title']}：{q['text']}答“{q['risk_answer']}”"))
     return found
 
 

@@ -1,0 +1,197 @@
+"""集中排查: questionnaire, assignment by village, answers that create leads, coverage, scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from assistance import services
+from assistance.models import Campaign, Screening, Visit
+from assistance.tests.conftest import TODAY, monitored
+from core.testing import make_household
+from monitoring.models import Lead
+
+pytestmark = pytest.mark.django_db
+
+
+def campaign(regions: dict, users: dict) -> Campaign:
+    return services.create_campaign(
+        actor=users["town_staff"],
+        name="2026年秋季集中排查",
+        start_date=TODAY - dt.timedelta(days=5),
+        end_date=TODAY + dt.timedelta(days=25),
+        regions=[regions["town"]],
+    )
+
+
+def answer_all(client: Any, c: Campaign, s: Screening, risky: dict[str, str] | None = None) -> Any:
+    """Post every section; answers say no risk except those in `risky`."""
+    risky = risky or {}
+    response = None
+    for i, section in enumerate(c.sections):
+        data = {}
+        for q in section["questions"]:
+            safe = next(o for o in q["options"] if o != q["risk_answer"])
+            data[q["key"]] = risky.get(q["key"], safe)
+        response = client.post(f"/assistance/campaigns/{c.pk}/households/{s.pk}/{i}/", data)
+        assert response.status_code == 302, response.content.decode()[:500]
+    return response
+
+
+def test_the_default_questionnaire_covers_the_policy_items(regions: dict, users: dict) -> None:
+    c = campaign(regions, users)
+    titles = " ".join(s["title"] for s in c.sections)
+    for word in ("两不愁", "义务教育", "基本医疗", "住房安全", "饮水安全", "收入"):
+        assert word in titles
+
+
+def test_assignment_by_village_takes_key_households_or_all(
+    client_for: Any, regions: dict, users: dict
+) -> None:
+    c = campaign(regions, users)
+    monitored(regions["village"], ["因病"])
+    make_household(regions["group"], is_alleviated=True)
+    make_household(regions["village"])
+    client = client_for("town_staff")
+    url = f"/assistance/campaigns/{c.pk}/assign/"
+    key = {"village": regions["village"].pk, "scope": "key", "cadre": users["grid_member"].pk}
+    assert client.post(url, key).status_code == 302
+    assert Screening.objects.filter(campaign=c).count() == 2
+    assert client.post(url, {**key, "scope": "all"}).status_code == 302
+    assert Screening.objects.filter(campaign=c, cadre=users["grid_member"]).count() == 3
+    assert set(Screening.objects.values_list("village_id", flat=True)) == {regions["village"].pk}
+
+
+def test_a_village_outside_the_campaign_cannot_be_assigned(regions: dict, users: dict) -> None:
+    c = campaign(regions, users)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="不在本次排查范围内"):
+        services.assign_screenings(
+            actor=users["county_admin"], campaign=c, village=regions["other_village"]
+        )
+
+
+def test_a_risky_answer_creates_a_lead_and_a_visit(
+    client_for: Any, regions: dict, users: dict
+) -> None:
+    c = campaign(regions, users)
+    h = monitored(regions["village"], ["因病"])
+    services.assign_screenings(
+        actor=users["town_staff"],
+        campaign=c,
+        village=regions["village"],
+        cadre=users["grid_member"],
+    )
+    s = Screening.objects.get(household=h)
+    answer_all(client_for("grid_member"), c, s, {"water": "是", "uninsured": "是"})
+    s.refresh_from_db()
+    assert s.done and s.done_date == TODAY and s.risks == "因病、因安全饮水"
+    lead = Lead.objects.get()
+    assert s.lead == lead and lead.household == h and lead.source == "集中排查"
+    assert lead.origin == f"assistance.screening:{s.pk}" and "饮水" in lead.description
+    assert Visit.objects.get(household=h).kind == "集中排查"
+
+
+def test_answers_without_risk_create_no_lead_and_missing_answers_are_named(
+    client_for: Any, regions: dict, users: dict
+) -> None:
+    c = campaign(regions, users)
+    h = monitored(regions["village"], [])
+    services.assign_screenings(actor=users["town_staff"], campaign=c, village=regions["village"])
+    s = Screening.objects.get(household=h)
+    client = client_for("grid_member")
+    missing = client.post(f"/assistance/campaigns/{c.pk}/households/{s.pk}/0/", {"food": "是"})
+    assert missing.status_code == 200
+    assert "请回答“一年四季有应季衣物和被褥？”" in missing.content.decode()
+    answer_all(client, c, s)
+    s.refresh_from_db()
+    assert s.done and s.lead is None and not Lead.objects.exists()
+
+
+def test_progress_counts_coverage_by_village_and_cadre(
+    client_for: Any, regions: dict, users: dict, django_assert_max_num_queries: Any
+) -> None:
+    c = campaign(regions, users)
+    for _ in range(3):
+        make_household(regions["village"], is_alleviated=True, members=2)
+    make_household(regions["village2"], is_alleviated=True, members=4)
+    services.assign_screenings(
+        actor=users["town_staff"],
+        campaign=c,
+        village=regions["village"],
+        cadre=users["grid_member"],
+    )
+    services.assign_screenings(actor=users["town_staff"], campaign=c, village=regions["village2"])
+    rows = list(Screening.objects.filter(village=regions["village"]))
+    Screening.objects.filter(pk=rows[0].pk).update(done=True)
+    lead_household = rows[1].household
+    from registry.services import update_household
+
+    update_household(
+        actor=None,
+        household=lead_household,
+        category="脱贫不稳定户",
+        identified_date=TODAY,
+        risk_list=["因病"],
+    )
+    lead = Lead.objects.create(
+        region=regions["village"], household=lead_household, source="集中排查", reported_date=TODAY
+    )
+    Screening.objects.filter(pk=rows[1].pk).update(done=True, lead=lead)
+    p = services.campaign_progress(c, Screening.objects.all())
+    villages = {r["village__name"]: (r["assigned"], r["done"], r["pct"]) for r in p["by_village"]}
+    assert villages == {"朝阳村": (3, 2, 66.7), "仕秦村": (1, 0, 0)}
+    cadres = {r["cadre_name"]: (r["assigned"], r["done"]) for r in p["by_cadre"]}
+    assert cadres == {"grid": (3, 2), "未分配": (1, 0)}
+    assert (p["villages"], p["assigned"], p["done"], p["persons"], p["leads"]) == (2, 4, 2, 10, 1)
+    assert (p["identified_households"], p["identified_persons"]) == (1, 2)
+    client = client_for("town_staff")
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/assistance/campaigns/{c.pk}/")
+    text = page.content.decode()
+    assert "2个村4户10人进行了全面摸排" in text and "识别监测对象1户2人" in text
+    village_view = services.campaign_progress(
+        c, Screening.objects.visible_to(users["village_staff"])
+    )
+    assert village_view["assigned"] == 3
+
+
+def test_campaigns_of_another_town_answer_404(client_for: Any, regions: dict, users: dict) -> None:
+    c = campaign(regions, users)
+    h = make_household(regions["village"], is_alleviated=True)
+    services.assign_screenings(actor=users["town_staff"], campaign=c, village=regions["village"])
+    s = Screening.objects.get(household=h)
+    client = client_for("other_town")
+    for url in ("", "households/", f"households/{s.pk}/0/", "assign/", "questionnaire/"):
+        assert client.get(f"/assistance/campaigns/{c.pk}/{url}").status_code == 404
+    assert c.name not in client.get("/assistance/campaigns/").content.decode()
+    # A village user sees the town's campaign (it covers their village).
+    assert client_for("grid_member").get(f"/assistance/campaigns/{c.pk}/").status_code == 200
+
+
+def test_admins_edit_the_questionnaire_and_bad_json_is_explained(
+    client_for: Any, regions: dict, users: dict
+) -> None:
+    c = campaign(regions, users)
+    client = client_for("town_staff")
+    url = f"/assistance/campaigns/{c.pk}/questionnaire/"
+    bad = client.post(url, {"questionnaire": '{"sections": [{"title": "住房", "questions": []}]}'})
+    assert "第1部分“住房”没有问题" in bad.content.decode()
+    broken = client.post(url, {"questionnaire": "{"})
+    assert "JSON格式错误" in broken.content.decode()
+    wrong_risk = (
+        '{"sections": [{"title": "住房", "questions": [{"key": "h", "text": "危房？",'
+        ' "options": ["是", "否"], "risk_answer": "是", "risk": "因房"}]}]}'
+    )
+    assert (
+        "第1部分第1题的风险“因房”不在风险类型代码表中"
+        in client.post(url, {"questionnaire": wrong_risk}).content.decode()
+    )
+    good = wrong_risk.replace("因房", "因安全住房")
+    assert client.post(url, {"questionnaire": good}).status_code == 302
+    c.refresh_from_db()
+    assert c.sections[0]["questions"][0]["risk"] == "因安全住房"
+    assert client_for("grid_member").post(url, {"questionnaire": good}).status_code == 403
