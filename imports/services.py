@@ -81,7 +81,7 @@ def import_registry(
         checker.error(None, "", "", str(exc))
     if table is not None:
         checker.read(table, total_hint=max(1, path.stat().st_size // 200))
-    plan = checker.compare() if not checker.errors else None
+    plan = checker.compare() if checker.structure_ok else None
     result: dict[str, Any] = {
         "status": "rejected",
         "file": file_name,

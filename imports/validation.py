@@ -228,7 +228,11 @@ class Checker:
         pos = header.positions
         get_region = [(k, pos[k]) for k in ("county", "town", "village", "group") if k in pos]
         self.region_keys = [k for k, _ in get_region]
-        hh_keys = [k for k in reader.HOUSEHOLD_KEYS if k in pos and BY_KEY[k].level == "household" and k != "number"]
+        hh_keys = [
+            k
+            for k in reader.HOUSEHOLD_KEYS
+            if k in pos and BY_KEY[k].level == "household" and k != "number"
+        ]
         person_codes = [(k, t, pos[k]) for k, t in reader.PERSON_CODES.items() if k in pos]
         flags = [(k, pos[k]) for k in reader.PERSON_FLAGS if k in pos]
         p_number, p_name, p_id, p_rel = (
@@ -298,7 +302,10 @@ class Checker:
             hh.persons.append(person)
         self.progress(45, f"已检查{self.rows}行，正在核对户内关系")
         for hh in self.households.values():
-            problem = rules.check_member_set([p.values.get("relation", "") for p in hh.persons])
+            relations = [p.values.get("relation", "") for p in hh.persons]
+            if "" in relations:
+                continue  # a bad or blank relation is already reported on its own row
+            problem = rules.check_member_set(relations)
             if problem:
                 heads = [p.row for p in hh.persons if p.values.get("relation") == "户主"]
                 where = f"（户主在第{'、'.join(map(str, heads))}行）" if len(heads) > 1 else ""
@@ -352,7 +359,7 @@ class Checker:
         if problem:
             self.error(row, "id_number", raw_id, problem)
         else:
-            result = idnumber.check(id_text, today=self.today)
+            result = idnumber.check(id_text, today=self.today, convert_15=True)
             id_value = result.value
             for message in result.errors:
                 self.error(row, "id_number", raw_id, message)
@@ -468,6 +475,7 @@ class Checker:
                     missing_at = depth
                     break
                 parent = found
+                plan.region_ids[path[: depth + 1]] = found
             deepest = paths[parent] if parent else "/"
             if missing_at is None and parent is not None:
                 plan.region_ids[path] = parent

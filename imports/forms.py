@@ -1,0 +1,34 @@
+"""Forms of the import pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from core.forms import StyledForm
+
+MAX_UPLOAD_MB = 200
+
+
+class UploadForm(StyledForm):
+    file = forms.FileField(
+        label="户籍台账文件",
+        help_text="标准户籍台账，.xlsx 或 .csv（UTF-8 或 GB18030），表头须含“证件号码”",
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        suffix = Path(upload.name or "").suffix.lower()
+        if suffix not in {".xlsx", ".csv"}:
+            raise forms.ValidationError(
+                f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx 或 .csv"
+            )
+        if (upload.size or 0) > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(f"文件超过{MAX_UPLOAD_MB}MB，请按乡镇拆分后分别导入")
+        return upload
+
+
+class ConfirmForm(StyledForm):
+    create_regions = forms.BooleanField(label="创建文件中系统没有的区划", required=False)

@@ -1,0 +1,329 @@
+"""The registry import (formats.md §1, §3): reading, validation before any write, bulk upsert."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from python_calamine import CalamineWorkbook
+
+from core.idnumber import from_15
+from core.models import AuditRecord
+from imports.services import import_registry
+from imports.tests.builders import family, person, pid, write_csv, write_xlsx
+from regions.models import Region
+from registry.models import Household, HouseholdEvent, Membership, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def run_cli(*args: str) -> tuple[int, dict, str]:
+    """Call `fangpin import-registry` in-process; returns (exit status, JSON result, stderr)."""
+    out, err = StringIO(), StringIO()
+    code = 0
+    try:
+        call_command("import_registry", *args, stdout=out, stderr=err)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, json.loads(out.getvalue().strip().splitlines()[-1]), err.getvalue()
+
+
+def db_state() -> tuple[int, ...]:
+    return (
+        Household.objects.count(),
+        Person.objects.count(),
+        Membership.objects.count(),
+        HouseholdEvent.objects.count(),
+        AuditRecord.objects.count(),
+        Region.objects.count(),
+    )
+
+
+def test_a_clean_file_creates_households_members_history_and_audit(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    rows = family(
+        "H001",
+        10,
+        **{
+            "是否脱贫户": "是",
+            "监测对象类别": "脱贫不稳定户",
+            "识别监测时间": "2023-05",
+            "风险类型": "因病、因灾",
+            "脱贫年度": "2019",
+            "联系电话": "13800001111",
+            "家庭年人均纯收入": "8650.5",
+        },
+    ) + family("H002", 20)
+    path = write_xlsx(tmp_path / "台账.xlsx", rows, title=True)
+
+    code, result, _ = run_cli(str(path))
+
+    assert code == 0, result
+    assert result["status"] == "imported"
+    assert (result["households_created"], result["persons_created"]) == (2, 4)
+    h = Household.objects.get(number="H001")
+    assert h.region == regions["group"]
+    assert h.head_name == "户主10" and h.member_count == 2
+    assert h.per_capita_income == pytest.approx(8650.5)
+    assert h.risk_list == ["因病", "因自然灾害"]
+    assert h.identified_date == dt.date(2023, 5, 1)
+    kinds = dict(HouseholdEvent.objects.filter(household=h).values_list("kind", "date"))
+    assert kinds == {"alleviated": dt.date(2019, 12, 31), "identified": dt.date(2023, 5, 1)}
+    assert Membership.objects.filter(household=h, start_reason="原有").count() == 2
+    head = Person.objects.get(id_number=pid(10))
+    assert (head.sex, head.birth_date) == ("男", dt.date(1980, 1, 1))
+    record = AuditRecord.objects.get(action="import")
+    assert record.after["sha256"] == result["sha256"] and record.after["persons_created"] == 4
+    assert record.actor == users["county_admin"]
+    assert AuditRecord.objects.filter(object_type="registry.person", action="create").count() == 4
+
+
+def test_reimporting_the_same_file_changes_nothing_and_says_so(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "a.xlsx", family("H001", 10) + family("H002", 20))
+    assert run_cli(str(path))[0] == 0
+    before = db_state()
+
+    code, result, _ = run_cli(str(path))
+
+    assert code == 0
+    assert result["status"] == "imported"
+    assert result["households_created"] == result["households_updated"] == 0
+    assert result["persons_created"] == result["persons_updated"] == 0
+    assert result["households_unchanged"] == 2
+    assert "没有变化" in result["message"]
+    assert db_state()[:4] == before[:4]
+
+
+def test_a_file_with_planted_faults_is_rejected_whole_and_each_fault_reported_once(
+    regions: dict, users: dict, household: Household, tmp_path: Path
+) -> None:
+    taken = household.persons.first()
+    assert taken is not None
+    bad_check = pid(30)[:17] + ("0" if pid(30)[17] != "0" else "1")
+    rows = [
+        *family("OK01", 10),
+        person("F001", "校验位", bad_check),  # row 4: check digit
+        person("F002", "性别", pid(31), 性别="女"),  # 5: sex vs ID
+        person("F003", "重复甲", pid(32)),  # 6
+        person("F004", "重复乙", pid(32)),  # 7: duplicate in file
+        person("F005", "无户主", pid(33), "配偶"),  # 8: no head
+        person("F006", "户主甲", pid(34)),  # 9
+        person("F006", "户主乙", pid(35)),  # 10: two heads
+        person("F007", "甲", pid(36), 联系电话="13800001111"),  # 11
+        person("F007", "乙", pid(37), "之子", 联系电话="13900002222"),  # 12: disagree
+        person("F008", "代码", pid(38), "之孑"),  # 13: unknown relation
+        person(
+            "F009", "类别", pid(39), 监测对象类别="脱贫不稳定户", 识别监测时间="2023-01-01"
+        ),  # 14
+        person("F010", "新村", pid(40), 行政村="不存在村"),  # 15: unknown region
+        person("F011", "年度", pid(41), 是否脱贫户="是", 脱贫年度="2021"),  # 16
+        person("F012", "电话", pid(42), 联系电话="12345"),  # 17
+        person("F013", "收入", pid(43), 家庭年人均纯收入="-5"),  # 18
+        person("F014", "他户", taken.id_number),  # 19: in another household
+        person(
+            "F015",
+            "日期",
+            pid(44),
+            监测对象类别="边缘易致贫户",
+            识别监测时间="2023-06-01",
+            风险是否消除="是",
+            风险消除时间="2023-01-01",
+            风险消除方式="自然消除",
+        ),  # 20: elimination before identification
+    ]
+    path = write_xlsx(tmp_path / "bad.xlsx", rows)
+    out = tmp_path / "errors.xlsx"
+    before = db_state()
+
+    code, result, _ = run_cli(str(path), "--errors", str(out))
+
+    assert code == 1
+    assert result["status"] == "rejected"
+    assert db_state() == before
+    found = {(e["row"], e["column"]) for e in result["errors"]}
+    assert len(found) == len(result["errors"]) == result["error_count"]
+    expected = {
+        (4, "证件号码"),
+        (5, "性别"),
+        (7, "证件号码"),
+        (8, "与户主关系"),
+        (9, "与户主关系"),
+        (12, "联系电话"),
+        (13, "与户主关系"),
+        (14, "监测对象类别"),
+        (15, "行政村"),
+        (16, "脱贫年度"),
+        (17, "联系电话"),
+        (18, "家庭年人均纯收入"),
+        (19, "证件号码"),
+        (20, "风险消除时间"),
+    }
+    assert found == expected
+    messages = {(e["row"], e["column"]): e["message"] for e in result["errors"]}
+    assert "第6行重复" in messages[(7, "证件号码")]
+    assert "第11行" in messages[(12, "联系电话")]
+    assert "是否应为" in messages[(13, "与户主关系")]
+    assert household.number in messages[(19, "证件号码")]
+    assert "同时列出原户" in messages[(19, "证件号码")]
+    assert "2个户主" in messages[(9, "与户主关系")]
+    sheet = list(CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).iter_rows())
+    assert sheet[0][-1] == "错误说明"
+    marked = {i + 1 for i, r in enumerate(sheet) if i and r[-1]}
+    assert marked == {row for row, _ in expected}
+    assert sheet[6][5] == "重复乙" and "第6行重复" in sheet[6][-1]
+
+
+def test_a_file_from_the_wrong_template_is_rejected_naming_the_missing_headers(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "wrong.csv",
+        [{"姓名": "张三", "证件号码": pid(1)}],
+        headers=["姓名", "证件号码", "住址"],
+    )
+
+    code, result, _ = run_cli(str(path))
+
+    assert code == 1
+    assert result["rows"] == 0 and result["error_count"] == 1
+    message = result["errors"][0]["message"]
+    assert "缺少必填列" in message and "户编号" in message and "乡镇" in message
+
+
+def test_csv_in_utf8_with_bom_and_gb18030_with_title_rows_and_header_aliases(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    aliased = [
+        "县",
+        "乡(镇)",
+        "村",
+        "组",
+        "户编号",
+        "姓名",
+        "证件号码 ",
+        "与户主关系",
+        "户类型",
+        "监测对象类别",
+        "风险类型",
+        "备注",
+    ]
+    rows = [
+        {
+            "县": "大冶市",
+            "乡(镇)": "金山店镇",
+            "村": "朝阳村",
+            "组": "一组",
+            "户编号": "A1",
+            "姓名": "张三 ",
+            "证件号码 ": pid(50),
+            "与户主关系": "本人",
+            "户类型": "脱贫户",
+            "监测对象类别": "",
+            "风险类型": "",
+            "备注": "x",
+        },
+    ]
+    for i, encoding in enumerate(("utf-8-sig", "gb18030")):
+        for r in rows:
+            r["户编号"] = f"A{i}"
+            r["证件号码 "] = pid(50 + i)
+        path = write_csv(tmp_path / f"{encoding}.csv", rows, aliased, encoding, title=True)
+        code, result, _ = run_cli(str(path))
+        assert code == 0, result
+        assert result["warnings"][0]["message"] == "以下列不认识，已忽略：备注"
+        p = Person.objects.get(id_number=pid(50 + i))
+        assert (p.name, p.relation, p.household.is_alleviated) == ("张三", "户主", True)
+        assert p.household.region == regions["group"]
+
+
+def test_excel_numeric_ids_are_restored_and_lost_digits_reported(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    old15 = "420281800101001"  # a first-generation number, kept whole by Excel
+    rows = [
+        person(4202811001, "十五位", "", 证件号码=int(old15)),
+        person("B2", "丢位", "", 证件号码=float(pid(60))),
+    ]
+    rows[0]["性别"] = rows[1]["性别"] = ""
+    path = write_xlsx(tmp_path / "n.xlsx", rows)
+
+    code, result, _ = run_cli(str(path))
+
+    assert code == 1
+    [error] = result["errors"]
+    assert error["row"] == 3 and error["column"] == "证件号码"
+    assert "15位有效数字" in error["message"] and "文本" in error["message"]
+    rows.pop()
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "n2.xlsx", rows)))
+    assert code == 0, result
+    p = Person.objects.get()
+    assert p.id_number == from_15(old15)
+    assert p.household.number == "4202811001"
+
+
+def test_regions_are_created_only_when_allowed(regions: dict, users: dict, tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "r.xlsx", family("N1", 10, 行政村="新建村", 村民小组=""))
+    code, result, _ = run_cli(str(path))
+    assert code == 1 and "--create-regions" in result["errors"][0]["message"]
+
+    code, result, _ = run_cli(str(path), "--create-regions")
+
+    assert code == 0 and result["regions_created"] == 1
+    village = Region.objects.get(name="新建村")
+    assert village.parent == regions["town"] and village.level == Region.Level.VILLAGE
+    assert Household.objects.get(number="N1").region == village
+
+
+def test_dry_run_checks_without_writing(regions: dict, users: dict, tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", family("D1", 10))
+    before = db_state()
+    code, result, _ = run_cli(str(path), "--dry-run")
+    assert (code, result["status"], result["households_created"]) == (0, "valid", 1)
+    assert db_state() == before
+
+
+def test_missing_members_are_warned_about_never_deleted(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("M1", 10))))
+    only_head = family("M1", 10)[:1]
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "b.xlsx", only_head)))
+
+    assert code == 0
+    assert any("不在文件中，未删除" in w["message"] for w in result["warnings"])
+    assert Person.objects.filter(household__number="M1", is_member=True).count() == 2
+    assert Household.objects.get(number="M1").member_count == 2
+
+
+def test_a_person_listed_in_a_new_household_moves_when_the_old_one_is_listed_too(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("P1", 10))))
+    spouse = family("P1", 10)[1]
+    moved = [family("P1", 10)[0], {**spouse, "户编号": "P2", "与户主关系": "户主"}]
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "b.xlsx", moved)))
+
+    assert code == 0, result
+    p = Person.objects.get(id_number=spouse["证件号码"])
+    assert p.household.number == "P2"
+    assert Household.objects.get(number="P1").member_count == 1
+    assert Membership.objects.get(person=p, household__number="P1").end_reason == "迁出"
+    assert HouseholdEvent.objects.filter(kind="member_removed", person=p).exists()
+
+
+def test_a_missing_file_is_a_usage_error(db: Any) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as exc:
+        call_command("import_registry", "/nonexistent.xlsx")
+    assert exc.value.returncode == 2

@@ -1,0 +1,164 @@
+"""Import pages (upload → check job → preview → confirm → import job → result) and the exports."""
+
+from __future__ import annotations
+
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core import jobs
+from core.scoping import get_visible_or_404
+from imports import services
+from imports.forms import ConfirmForm, UploadForm
+from imports.models import ImportBatch
+from regions.models import Region
+from registry.forms import HouseholdFilterForm
+from registry.models import Household
+from registry.views import filter_households
+
+IMPORT_ROLES = {"county_admin", "town_staff"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_ROWS = 50
+
+
+def _can_import(user: Any) -> bool:
+    return getattr(user, "role", "") in IMPORT_ROLES and user.region_id is not None
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """导入导出: the upload form, the template, the export, and the imports of the user's region."""
+    batches = ImportBatch.objects.visible_to(request.user).select_related("created_by")
+    page = Paginator(batches, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "imports/index.html",
+        {"page": page, "form": UploadForm(), "can_import": _can_import(request.user)},
+    )
+
+
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    if not _can_import(request.user):
+        raise PermissionDenied("只有县级管理员和乡镇干部可以导入户籍台账")
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        batches = ImportBatch.objects.visible_to(request.user).select_related("created_by")
+        page = Paginator(batches, 30).get_page(1)
+        return render(
+            request,
+            "imports/index.html",
+            {"page": page, "form": form, "can_import": True},
+            status=400,
+        )
+    batch = services.create_batch(actor=request.user, upload=form.cleaned_data["file"])
+    job = jobs.enqueue(
+        "imports.check",
+        title=f"检查户籍台账 {batch.file_name}",
+        params={"batch": batch.pk},
+        user=request.user,
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+    return redirect("core:job_detail", job.pk)
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Preview (before confirmation) or result (after) of one batch."""
+    batch = get_visible_or_404(
+        ImportBatch.objects.select_related("created_by", "job"), request.user, pk=pk
+    )
+    counts = batch.counts or {}
+    return render(
+        request,
+        "imports/detail.html",
+        {
+            "batch": batch,
+            "counts": counts,
+            "errors": batch.errors[:PREVIEW_ROWS],
+            "warnings": batch.warnings[:PREVIEW_ROWS],
+            "regions_to_create": counts.get("regions_to_create", []),
+            "form": ConfirmForm(),
+            "can_confirm": _can_import(request.user) and batch.status == ImportBatch.Status.VALID,
+        },
+    )
+
+
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_visible_or_404(ImportBatch.objects.all(), request.user, pk=pk)
+    if not _can_import(request.user):
+        raise PermissionDenied("只有县级管理员和乡镇干部可以导入户籍台账")
+    form = ConfirmForm(request.POST)
+    form.is_valid()
+    try:
+        services.confirm_batch(
+            actor=request.user,
+            batch=batch,
+            create_regions=bool(form.cleaned_data.get("create_regions")),
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:detail", batch.pk)
+    job = jobs.enqueue(
+        "imports.apply",
+        title=f"导入户籍台账 {batch.file_name}",
+        params={"batch": batch.pk},
+        user=request.user,
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+    return redirect("core:job_detail", job.pk)
+
+
+def error_file(request: HttpRequest, pk: int) -> FileResponse:
+    batch = get_visible_or_404(ImportBatch.objects.all(), request.user, pk=pk)
+    path = Path(batch.errors_path) if batch.errors_path else None
+    if path is None or not path.exists():
+        raise Http404("没有错误说明文件")
+    name = f"{Path(batch.file_name).stem}-错误说明.xlsx"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+def template(request: HttpRequest) -> FileResponse:
+    """The empty standard workbook (headers in the order the export writes them)."""
+    out = BytesIO()
+    services.template_workbook(out)
+    out.seek(0)
+    return FileResponse(
+        out, as_attachment=True, filename="标准户籍台账模板.xlsx", content_type=XLSX
+    )
+
+
+def export(request: HttpRequest) -> FileResponse:
+    """The registry of the filtered household list (same GET filters as the list page).
+
+    Filters: region, q, category, risk, household_type (or is_alleviated=是/否), eliminated.
+    ID numbers and phones are masked unless the user may see them in full; the export is logged.
+    """
+    data = request.GET.copy()
+    if "is_alleviated" in data and "household_type" not in data:
+        data["household_type"] = {
+            "是": "脱贫户",
+            "1": "脱贫户",
+            "否": "一般农户",
+            "0": "一般农户",
+        }.get(data["is_alleviated"], "")
+    regions = list(Region.objects.visible_to(request.user).order_by("path"))
+    form = HouseholdFilterForm(data, regions=regions)
+    form.is_valid()
+    households = filter_households(Household.objects.visible_to(request.user), form.cleaned_data)
+    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    filters = "，".join(f"{k}={v}" for k, v in request.GET.items() if v)
+    services.export_for_user(
+        actor=request.user, households=households, out=spool, note=f"网页导出 {filters}".strip()
+    )
+    spool.seek(0)
+    name = f"户籍台账-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
