@@ -150,3 +150,8 @@ def test_the_overdue_page_groups_by_village_and_cadre_and_is_scoped(
         "/assistance/visits/overdue/", {"village": regions["village"].pk}
     )
     assert other.status_code == 404
+
+
+def test_the_visit_form_gives_the_date_input_an_iso_value(client_for: Any, household: Any) -> None:
+    page = client_for("grid_member").get(f"/assistance/visits/new/?household={household.pk}")
+    assert f'value="{dt.date.today():%Y-%m-%d}"' in page.content.decode()
