@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -47,9 +47,21 @@ class HouseholdQuerySet(ScopedQuerySet):
             if len(q) >= 15:
                 hits = Person.objects.filter(id_number=q.upper()).values("household_id")
                 return self.filter(Q(pk__in=hits) | Q(number=q))
-            return self.filter(number__startswith=q)
-        names = Person.objects.filter(name__startswith=q, is_member=True).values("household_id")
-        return self.filter(Q(pk__in=names) | Q(head_name__startswith=q))
+            return self.filter(self._prefix("number", q))
+        names = Person.objects.filter(self._prefix("name", q), is_member=True).values(
+            "household_id"
+        )
+        return self.filter(Q(pk__in=names) | self._prefix("head_name", q))
+
+    def _prefix(self, field: str, q: str) -> Q:
+        """`field` starts with `q`, in a form the database answers from the field's index.
+
+        SQLite's LIKE ignores case, so it never uses a plain index (a full scan of 400,000
+        people per search); on its binary collation a range is the same test and is indexed.
+        """
+        if connections[self.db].vendor == "sqlite":
+            return Q(**{f"{field}__gte": q, f"{field}__lt": q + "\U0010ffff"})
+        return Q(**{f"{field}__startswith": q})
 
 
 class Household(models.Model):

@@ -1,0 +1,282 @@
+"""Who gets what: every URL of registry, regions and accounts, as each persona.
+
+Each URL is requested for a fixture object of the user's own region ("own", in
+金山店镇/朝阳村) and of another town ("other", in 还地桥镇/白羊村). Reading another region
+answers 404; a read-only role on an edit URL answers 403; and no page ever shows a household of
+a region the user may not see. Then the acceptance cases: invalid input through the forms is
+refused in Chinese and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from core.idnumber import make_valid
+from core.models import AuditRecord
+from core.testing import id_number
+from registry import services
+from registry.models import Household, HouseholdEvent, Person
+
+PERSONAS = ("county_admin", "auditor", "town_staff", "village_staff", "grid_member", "other_town")
+
+# Expected status per persona, in PERSONAS order.
+ALL_200 = (200, 200, 200, 200, 200, 200)
+READ_OWN = (200, 200, 200, 200, 200, 404)
+READ_OTHER = (200, 200, 404, 404, 404, 200)
+EDIT_NEW = (200, 403, 200, 200, 403, 200)
+EDIT_OWN = (200, 403, 200, 200, 403, 404)
+EDIT_OTHER = (200, 403, 404, 404, 404, 200)
+REVEAL_OWN = (200, 403, 403, 403, 403, 404)
+REVEAL_OTHER = (200, 403, 404, 404, 404, 403)
+ADMIN = (200, 404, 404, 404, 404, 404)
+ADMIN_POST = (302, 404, 404, 404, 404, 404)
+LOGOUT = (302, 302, 302, 302, 302, 302)
+
+# (url name, argument kind, method, expected statuses)
+CASES: list[tuple[str, str, str, tuple[int, ...]]] = [
+    ("registry:index", "", "get", ALL_200),
+    ("registry:household_list", "", "get", ALL_200),
+    ("registry:household_create", "", "get", EDIT_NEW),
+    ("registry:household_detail", "own", "get", READ_OWN),
+    ("registry:household_detail", "other", "get", READ_OTHER),
+    ("registry:household_edit", "own", "get", EDIT_OWN),
+    ("registry:household_edit", "other", "get", EDIT_OTHER),
+    ("registry:member_add", "own", "get", EDIT_OWN),
+    ("registry:member_add", "other", "get", EDIT_OTHER),
+    ("registry:income_add", "own", "get", EDIT_OWN),
+    ("registry:income_add", "other", "get", EDIT_OTHER),
+    ("registry:income_edit", "own_year", "get", EDIT_OWN),
+    ("registry:income_edit", "other_year", "get", EDIT_OTHER),
+    ("registry:reveal_household", "own_phone", "post", REVEAL_OWN),
+    ("registry:reveal_household", "other_phone", "post", REVEAL_OTHER),
+    ("registry:member_edit", "own_person", "get", EDIT_OWN),
+    ("registry:member_edit", "other_person", "get", EDIT_OTHER),
+    ("registry:member_remove", "own_person", "get", EDIT_OWN),
+    ("registry:member_remove", "other_person", "get", EDIT_OTHER),
+    ("registry:reveal_person", "own_person_id", "post", REVEAL_OWN),
+    ("registry:reveal_person", "other_person_id", "post", REVEAL_OTHER),
+    ("regions:tree", "", "get", ADMIN),
+    ("regions:create_child", "own_region", "post", ADMIN_POST),
+    ("regions:create_child", "other_region", "post", ADMIN_POST),
+    ("regions:update", "own_region", "post", ADMIN_POST),
+    ("regions:update", "other_region", "post", ADMIN_POST),
+    ("regions:move", "own_region", "post", ADMIN_POST),
+    ("regions:move", "other_region", "post", ADMIN_POST),
+    ("regions:retire", "own_region", "post", ADMIN_POST),
+    ("regions:retire", "other_region", "post", ADMIN_POST),
+    ("accounts:login", "", "get", ALL_200),
+    ("accounts:logout", "", "post", LOGOUT),
+    ("accounts:user_list", "", "get", ADMIN),
+    ("accounts:user_create", "", "get", ADMIN),
+]
+
+
+@pytest.fixture
+def objects(household, other_household, users, regions) -> dict[str, Any]:
+    """Each household gets a phone and an income year so every URL has something to show."""
+    for h in (household, other_household):
+        services.update_household(actor=None, household=h, phone="13800001234")
+        services.save_income(actor=None, household=h, year=2024, wage=9000)
+    own_person = household.persons.get(relation="户主")
+    other_person = other_household.persons.get(relation="户主")
+    return {
+        "": [],
+        "own": [household.pk],
+        "other": [other_household.pk],
+        "own_year": [household.pk, 2024],
+        "other_year": [other_household.pk, 2024],
+        "own_phone": [household.pk, "phone"],
+        "other_phone": [other_household.pk, "phone"],
+        "own_person": [own_person.pk],
+        "other_person": [other_person.pk],
+        "own_person_id": [own_person.pk, "id_number"],
+        "other_person_id": [other_person.pk, "id_number"],
+        "own_region": [regions["village"].pk],
+        "other_region": [regions["other_village"].pk],
+    }
+
+
+# What each persona must never see: a household number and a village of a region outside theirs.
+HIDDEN = {
+    "town_staff": ("420281200101000001", "白羊村"),
+    "village_staff": ("420281200101000001", "白羊村"),
+    "grid_member": ("420281200101000001", "白羊村"),
+    "other_town": ("420281100201000001", "朝阳村"),
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("name", "arg", "method", "expected"), CASES)
+def test_every_url_answers_each_persona_as_its_role_and_region_allow(
+    client_for, objects, persona, name, arg, method, expected
+):
+    client = client_for(persona)
+    url = reverse(name, args=objects[arg])
+    response = getattr(client, method)(url)
+    assert response.status_code == expected[PERSONAS.index(persona)], (persona, url)
+    if response.status_code == 200:
+        body = response.content.decode()
+        for marker in HIDDEN.get(persona, ()):
+            assert marker not in body, (persona, url, marker)
+
+
+def test_the_list_of_a_town_user_holds_only_their_towns_households(
+    client_for, household, other_household
+):
+    response = client_for("town_staff").get(reverse("registry:household_list"))
+    assert [h.pk for h in response.context["page"].object_list] == [household.pk]
+    assert response.context["page"].paginator.count == 1
+
+
+def test_anonymous_users_are_sent_to_the_login_page_everywhere(client, objects):
+    for name, arg, method, _expected in CASES:
+        if name.startswith("accounts:log"):
+            continue
+        response = getattr(client, method)(reverse(name, args=objects[arg]))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+
+
+# --- Acceptance: invalid input is refused in Chinese and nothing is saved --------------------
+
+
+def _add_member(client, household, **fields) -> Any:
+    data = {"reason": "出生", "date": "2024-03-01", "name": "新成员", "relation": "之子"}
+    data.update(fields)
+    return client.post(reverse("registry:member_add", args=[household.pk]), data)
+
+
+def _unchanged(household) -> tuple[int, int, int]:
+    return (
+        Person.objects.count(),
+        HouseholdEvent.objects.filter(household=household).count(),
+        AuditRecord.objects.count(),
+    )
+
+
+def test_a_wrong_check_digit_is_refused_and_nothing_saved(client_for, household):
+    good = id_number(dt.date(2024, 1, 5))
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    before = _unchanged(household)
+    response = _add_member(client_for("village_staff"), household, id_number=bad)
+    assert response.status_code == 200
+    assert "证件号码：证件号码校验位错误（应为" in response.content.decode()
+    assert _unchanged(household) == before
+
+
+def test_a_birth_date_in_the_future_is_refused_and_nothing_saved(client_for, household):
+    future = make_valid(f"420281{dt.date.today().year + 1}0101001")
+    before = _unchanged(household)
+    client = client_for("village_staff")
+    response = _add_member(client, household, id_number=future)
+    assert "在今天之后" in response.content.decode()
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    response = _add_member(client, household, id_number=id_number(), birth_date=tomorrow)
+    assert "出生日期：出生日期不能晚于今天" in response.content.decode()
+    assert _unchanged(household) == before
+
+
+def test_a_duplicate_id_number_is_refused_and_nothing_saved(client_for, household, other_household):
+    taken = other_household.persons.first()
+    before = _unchanged(household)
+    response = _add_member(client_for("county_admin"), household, id_number=taken.id_number)
+    body = response.content.decode()
+    assert f"证件号码已登记在{other_household.number}户" in body and "不能重复" in body
+    assert _unchanged(household) == before
+
+
+def test_a_second_head_of_household_is_refused_and_nothing_saved(client_for, household):
+    before = _unchanged(household)
+    response = _add_member(
+        client_for("town_staff"), household, id_number=id_number(), relation="户主"
+    )
+    assert "与户主关系：该户已有户主" in response.content.decode()
+    assert "一户只能有一个户主" in response.content.decode()
+    assert _unchanged(household) == before
+    # Editing a member into a second 户主 is refused the same way.
+    spouse = household.persons.get(relation="配偶")
+    url = reverse("registry:member_edit", args=[spouse.pk])
+    client = client_for("town_staff")
+    data = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    data["relation"] = "户主"
+    assert "一户只能有一个户主" in client.post(url, data).content.decode()
+    spouse.refresh_from_db()
+    assert spouse.relation == "配偶"
+
+
+def _edit_household(client, household, **fields) -> Any:
+    url = reverse("registry:household_edit", args=[household.pk])
+    data = {
+        k: v for k, v in client.get(url).context["form"].initial.items() if v not in (None, False)
+    }
+    data.update(fields)
+    return client.post(url, data)
+
+
+def test_an_unstable_category_on_a_household_that_is_not_alleviated_is_refused(
+    client_for, household
+):
+    before = _unchanged(household)
+    response = _edit_household(
+        client_for("town_staff"),
+        household,
+        is_alleviated="0",
+        category="脱贫不稳定户",
+        risks=["因病"],
+        identified_date="2024-01-10",
+    )
+    assert "监测对象类别：脱贫不稳定户必须是脱贫户" in response.content.decode()
+    household.refresh_from_db()
+    assert household.category == "" and household.identified_date is None
+    assert _unchanged(household) == before
+
+
+def test_an_elimination_date_before_the_identification_date_is_refused(client_for, household):
+    before = _unchanged(household)
+    response = _edit_household(
+        client_for("town_staff"),
+        household,
+        category="边缘易致贫户",
+        risks=["因病"],
+        identified_date="2024-05-01",
+        risk_eliminated="on",
+        eliminated_date="2024-03-01",
+        elimination_method="帮扶消除",
+    )
+    body = response.content.decode()
+    assert "风险消除时间：风险消除时间2024-03-01早于识别监测时间2024-05-01" in body
+    household.refresh_from_db()
+    assert household.category == "" and not household.risk_eliminated
+    assert _unchanged(household) == before
+
+
+def test_a_valid_status_change_is_saved_with_its_history(client_for, household, users):
+    response = _edit_household(
+        client_for("town_staff"),
+        household,
+        category="边缘易致贫户",
+        risks=["因病", "缺劳动力"],
+        identified_date="2024-05-01",
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.category == "边缘易致贫户"
+    assert household.risk_list == ["因病", "缺劳动力"]
+    event = HouseholdEvent.objects.get(household=household, kind="identified")
+    assert event.date == dt.date(2024, 5, 1) and event.actor == users["town_staff"]
+    assert AuditRecord.objects.filter(
+        household_id=household.pk, action="update", actor=users["town_staff"]
+    ).exists()
+
+
+def test_a_household_number_cannot_be_taken_twice(client_for, household, regions):
+    before = Household.objects.count()
+    response = client_for("county_admin").post(
+        reverse("registry:household_create"),
+        {"number": household.number, "region": regions["village"].pk, "is_alleviated": "0"},
+    )
+    assert f"户编号：户编号{household.number}已存在" in response.content.decode()
+    assert Household.objects.count() == before
