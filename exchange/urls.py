@@ -1,8 +1,14 @@
 from django.urls import path
 
-from core.views import coming_soon
+from exchange import views
 
 app_name = "exchange"
 urlpatterns = [
-    path("", coming_soon, name="index"),
+    path("", views.index, name="index"),
+    path("items/<int:pk>/", views.item_detail, name="item_detail"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/feedback.xlsx", views.batch_export, name="batch_export"),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
 ]

@@ -1,0 +1,396 @@
+"""The comparison engine: register snapshot → DuckDB, batch rules in SQL, items stored set-wise.
+
+Nothing here loops over the register in Python: the register is read with one query into an Arrow
+table, department rows stay in DuckDB/Parquet, and only the rows a rule fires come back to Python
+to become items (with a few bulk queries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from exchange.models import Batch, Item, Rule, RuleRunStat
+from exchange.rules import BUILTIN, BY_CODE, RuleDef
+
+Progress = Callable[[int, str], None]
+
+_REG_FIELDS = (
+    ("person_id", "id"),
+    ("id_number", "id_number"),
+    ("household_id", "household_id"),
+    ("region_id", "household__region_id"),
+    ("is_member", "is_member"),
+    ("birth_date", "birth_date"),
+    ("sex", "sex"),
+    ("health", "health"),
+    ("labour_skill", "labour_skill"),
+    ("schooling", "schooling"),
+    ("employment", "employment"),
+    ("work_place", "work_place"),
+    ("dibao", "dibao"),
+    ("tekun", "tekun"),
+    ("insured", "medical_insurance"),
+    ("alleviated", "household__is_alleviated"),
+    ("category", "household__category"),
+    ("eliminated", "household__risk_eliminated"),
+)
+_BOOL = {"is_member", "dibao", "tekun", "insured", "alleviated", "eliminated"}
+_TEXT = {"sex", "health", "labour_skill", "schooling", "employment", "work_place", "category"}
+
+
+def rules_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "exchange"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def ensure_rules() -> dict[str, Rule]:
+    """The Rule rows for every built-in rule and every registered check (created on first use)."""
+    from core.checks import all_checks
+
+    existing = {r.code: r for r in Rule.objects.all()}
+    missing = [
+        Rule(
+            code=d.code,
+            name=d.name,
+            kind=d.kind,
+            severity=d.severity,
+            sources=list(d.sources),
+            parameters=d.parameters,
+            explanation=d.explanation,
+            risk=d.risk,
+            description=(d.check.__doc__ or "").strip() if d.check else "",
+        )
+        for d in BUILTIN
+        if d.code not in existing
+    ]
+    missing += [
+        Rule(
+            code=c.code,
+            name=c.name,
+            kind="finding",
+            severity=c.severity,
+            sources=["register"],
+            explanation="{message}",
+            description=c.description,
+        )
+        for c in all_checks()
+        if c.code not in existing and c.code not in BY_CODE
+    ]
+    if missing:
+        Rule.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {r.code: r for r in Rule.objects.all()}
+    return existing
+
+
+def register_snapshot(region: Any) -> pa.Table:
+    """Every person of the region with the household facts rules need, in one query."""
+    from registry.models import Person
+
+    qs = Person.objects.all()
+    if region is not None and region.parent_id is not None:
+        qs = qs.filter(household__region__path__startswith=region.path)
+    qs = qs.order_by().values_list(*(orm for _, orm in _REG_FIELDS))
+    sql, params = qs.query.sql_with_params()
+    columns: list[list] = [[] for _ in _REG_FIELDS]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(50_000):
+            for i, values in enumerate(zip(*rows, strict=True)):
+                columns[i].extend(values)
+    arrays = []
+    for (name, _), values in zip(_REG_FIELDS, columns, strict=True):
+        if name == "birth_date":
+            arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
+        elif name in _BOOL:
+            arrays.append(pa.array([None if v is None else bool(v) for v in values], pa.bool_()))
+        elif name in _TEXT or name == "id_number":
+            arrays.append(pa.array(values, pa.string()))
+        else:
+            arrays.append(pa.array(values, pa.int64()))
+    return pa.Table.from_arrays(arrays, names=[n for n, _ in _REG_FIELDS])
+
+
+def attach_register(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """Expose the snapshot as DuckDB view `reg` with proper types and no NULL text."""
+    con.register("reg_arrow", table)
+    text = ", ".join(f"coalesce({c}, '') AS {c}" for c in sorted(_TEXT))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE reg AS SELECT person_id, id_number, household_id, "
+        "region_id, is_member, CAST(birth_date AS DATE) AS birth_date, dibao, tekun, insured, "
+        f"coalesce(alleviated, false) AS alleviated, coalesce(eliminated, false) AS eliminated, "
+        f"{text} FROM reg_arrow"
+    )
+
+
+_REG_JOINED = (
+    "r.person_id, r.household_id, r.region_id, r.birth_date, r.sex, r.health, r.labour_skill, "
+    "r.schooling, r.employment, r.work_place, r.dibao, r.tekun, r.insured, r.alleviated, "
+    "r.category, r.eliminated"
+)
+
+
+def matched_view(name: str, rows_sql: str) -> str:
+    """SQL creating view `name`: valid department rows joined to current members."""
+    return (
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT d.*, {_REG_JOINED} FROM ({rows_sql}) d "
+        "JOIN reg r ON r.id_number = d.id_number WHERE r.is_member"
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()[:10]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, float | Decimal):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}" if value >= 1000 else str(value)
+    return str(value)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(template: str, params: dict, evidence: dict) -> str:
+    """The explanation with the evidence figures filled in (money with thousands separators)."""
+    context = _Blank({k: _shown(v) for k, v in {**params, **evidence}.items()})
+    return template.format_map(context)[:500]
+
+
+def fingerprint(code: str, person_id: int | None, household_id: int, key: str) -> str:
+    who = f"p{person_id}" if person_id else f"h{household_id}"
+    return hashlib.sha1(f"{code}|{who}|{key}".encode()).hexdigest()
+
+
+def _chunks(values: list, size: int = 900) -> Iterable[list]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def store(
+    rule: Rule,
+    rows: Iterable[dict],
+    *,
+    params: dict,
+    source: str,
+    batch: Batch | None,
+    scope: Any,
+    now: dt.datetime,
+) -> tuple[int, int, int]:
+    """Turn fired rows into items: new ones created, known ones refreshed, silent ones closed.
+
+    Returns (fired, created, closed). One item per fingerprint (rule + who + evidence key).
+    """
+    fired: dict[str, Item] = {}
+    region_of: dict[str, int] = {}
+    for row in rows:
+        evidence = {
+            k: _plain(v)
+            for k, v in row.items()
+            if k not in ("person_id", "household_id", "region_id", "key")
+        }
+        fp = fingerprint(rule.code, row["person_id"], row["household_id"], str(row["key"]))
+        region_of[fp] = row["region_id"]
+        fired[fp] = Item(
+            rule=rule,
+            kind=rule.kind,
+            severity=rule.severity,
+            source=source,
+            household_id=row["household_id"],
+            person_id=row["person_id"],
+            fingerprint=fp,
+            evidence_key=str(row["key"])[:200],
+            evidence=evidence,
+            message=render(rule.explanation, params, evidence),
+            first_batch=batch,
+            last_batch=batch,
+            last_seen=now,
+        )
+    known: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(list(fired)):
+        known.update(
+            (fp, (pk, status))
+            for fp, pk, status in Item.objects.filter(fingerprint__in=chunk).values_list(
+                "fingerprint", "pk", "status"
+            )
+        )
+    new = [item for fp, item in fired.items() if fp not in known]
+    Item.objects.bulk_create(new, batch_size=1000)
+    seen = []
+    for fp, (pk, status) in known.items():
+        item = fired[fp]
+        item.pk = pk
+        item.status = Item.Status.OPEN if status == Item.Status.CLOSED else status
+        seen.append(item)
+    Item.objects.bulk_update(
+        seen, ["evidence", "message", "last_batch", "last_seen", "status"], batch_size=1000
+    )
+    for chunk in _chunks([item.pk for item in seen]):
+        Item.objects.filter(pk__in=chunk).update(times_seen=F("times_seen") + 1, closed_at=None)
+    stale = Item.objects.open().filter(rule=rule, last_seen__lt=now)
+    if scope is not None and scope.parent_id is not None:
+        stale = stale.filter(household__region__path__startswith=scope.path)
+    closed = stale.update(status=Item.Status.CLOSED, closed_at=now)
+    new_by_region = Counter(region_of[item.fingerprint] for item in new)
+    RuleRunStat.objects.bulk_create(
+        [
+            RuleRunStat(
+                rule=rule,
+                region_id=region_id,
+                batch=batch,
+                run_at=now,
+                fired=count,
+                new=new_by_region.get(region_id, 0),
+            )
+            for region_id, count in Counter(region_of.values()).items()
+        ],
+        batch_size=1000,
+    )
+    return len(fired), len(new), closed
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    cur = con.execute(sql, used)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def run_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    rules: dict[str, Rule],
+    progress: Progress,
+) -> dict[str, int]:
+    """Load the batch's rows, match them, keep them as Parquet and run the source's rules."""
+    out = rules_dir() / f"batch-{batch.pk}.parquet"
+    con.execute(f"COPY (SELECT * FROM parsed) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+    batch.rows_file = str(out)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE valid AS SELECT p.*, r.person_id IS NOT NULL AS found "
+        "FROM parsed p LEFT JOIN (SELECT DISTINCT id_number, person_id FROM reg) r "
+        "USING (id_number) WHERE p.error IS NULL"
+    )
+    matched, unmatched = con.execute(
+        "SELECT count(*) FILTER (WHERE found), count(*) FILTER (WHERE NOT found) FROM valid"
+    ).fetchone() or (0, 0)
+    batch.matched, batch.unmatched = int(matched), int(unmatched)
+    batch.unmatched_sample = [
+        {"row": int(r), "id_number": i, "name": n}
+        for r, i, n in con.execute(
+            "SELECT row_no, id_number, name FROM valid WHERE NOT found ORDER BY row_no LIMIT 200"
+        ).fetchall()
+    ]
+    con.execute(matched_view("src", "SELECT * EXCLUDE (found) FROM valid"))
+    if batch.source == "medical":
+        files = [
+            f
+            for f in Batch.objects.filter(source="medical", status=Batch.Status.DONE)
+            .exclude(rows_file="")
+            .values_list("rows_file", flat=True)
+            if Path(f).exists()
+        ] + [str(out)]
+        listed = ", ".join(f"'{f}'" for f in dict.fromkeys(files))
+        con.execute(
+            matched_view(
+                "med",
+                f"SELECT DISTINCT * EXCLUDE (row_no, error) FROM read_parquet([{listed}], "
+                "union_by_name=true) WHERE error IS NULL",
+            )
+        )
+    progress(70, "正在运行比对规则")
+    now = timezone.now()
+    counts = {"warnings_created": 0, "findings_created": 0}
+    for definition in BUILTIN:
+        rule = rules[definition.code]
+        if not rule.enabled or batch.source not in definition.sources or not definition.sql:
+            continue
+        params = rule.parameters_for(batch.as_of.year)
+        rows = _rows(con, definition.sql, {**params, "as_of": batch.as_of})
+        _, created, _ = store(
+            rule,
+            rows,
+            params=params,
+            source=batch.source,
+            batch=batch,
+            scope=batch.region,
+            now=now,
+        )
+        counts[f"{rule.kind}s_created"] += created
+    return counts
+
+
+def run_checks(region: Any, rules: dict[str, Rule], as_of: dt.date) -> dict[str, Any]:
+    """Every internal check (built-in and registered by other apps), stored as findings."""
+    from core.checks import all_checks
+
+    now = timezone.now()
+    created = closed = 0
+    counts: dict[str, int] = {}
+    jobs: list[tuple[Rule, Callable[[dict], Iterable[dict]]]] = []
+    for d in BUILTIN:
+        if d.check is not None:
+            fn = d.check
+            jobs.append((rules[d.code], lambda p, fn=fn: fn(region, p, as_of)))
+    for c in all_checks():
+        if c.code in BY_CODE:
+            continue
+        jobs.append((rules[c.code], lambda p, fn=c.fn: _registered_rows(fn(region))))
+    for rule, run in jobs:
+        if not rule.enabled:
+            continue
+        params = rule.parameters_for(as_of.year)
+        fired, new, gone = store(
+            rule, run(params), params=params, source="register", batch=None, scope=region, now=now
+        )
+        counts[rule.code] = fired
+        created += new
+        closed += gone
+    return {"findings_created": created, "findings_closed": closed, "counts": counts}
+
+
+def _registered_rows(rows: Iterable[dict]) -> Iterable[dict]:
+    """Adapt a core.checks result ({household_id, person_id, message, evidence}) to rule rows."""
+    from registry.models import Household
+
+    rows = list(rows)
+    regions: dict[int, int] = {}
+    for chunk in _chunks(sorted({r["household_id"] for r in rows})):
+        regions.update(Household.objects.filter(pk__in=chunk).values_list("pk", "region_id"))
+    for r in rows:
+        evidence = r.get("evidence") or {}
+        yield {
+            "person_id": r.get("person_id"),
+            "household_id": r["household_id"],
+            "region_id": regions.get(r["household_id"]),
+            "key": r.get("key") or r["message"][:200],
+            "message": r["message"],
+            **{k: v for k, v in evidence.items() if k != "message"},
+        }
+
+
+def rule_definition(code: str) -> RuleDef | None:
+    return BY_CODE.get(code)

@@ -1,0 +1,106 @@
+"""Forms of the exchange pages: upload, filters, assignment, result, rule parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from core.forms import StyledForm
+from exchange.models import SOURCE_CHOICES, Item, Kind, Rule, Severity
+from exchange.readers import SOURCES
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx")
+
+
+class UploadForm(StyledForm):
+    source = forms.ChoiceField(label="数据来源", choices=SOURCE_CHOICES[:-1])
+    file = forms.FileField(
+        label="数据文件", help_text="CSV（UTF-8 或 GB18030）或 .xlsx，首行为表头"
+    )
+    as_of = forms.DateField(label="比对基准日", required=False, help_text="默认今天")
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        name = f.name.lower()
+        if not name.endswith(ALLOWED_SUFFIXES):
+            raise forms.ValidationError("只接受 .csv 或 .xlsx 文件")
+        if f.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                f"文件超过上限 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB"
+            )
+        return f
+
+    def clean_source(self) -> str:
+        source = self.cleaned_data["source"]
+        if source not in SOURCES:
+            raise forms.ValidationError("未知的数据来源")
+        return source
+
+
+class FilterForm(StyledForm):
+    kind = forms.ChoiceField(label="类型", required=False, choices=[("", "全部"), *Kind.choices])
+    rule = forms.ModelChoiceField(
+        label="规则", required=False, queryset=Rule.objects.all(), empty_label="全部规则"
+    )
+    source = forms.ChoiceField(
+        label="来源", required=False, choices=[("", "全部来源"), *SOURCE_CHOICES]
+    )
+    severity = forms.ChoiceField(
+        label="级别", required=False, choices=[("", "全部级别"), *Severity.choices]
+    )
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "未办结"), ("all", "全部"), *Item.Status.choices],
+    )
+    village = forms.ChoiceField(label="村", required=False)
+
+    def __init__(self, *args: Any, villages: list[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = [("", "全部村"), *[(str(k), v) for k, v in villages]]
+
+
+class AssignForm(StyledForm):
+    assignee = forms.ModelChoiceField(label="分派给", queryset=None, empty_label="请选择核实人")
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from accounts.models import User
+
+        self.fields["assignee"].queryset = (
+            User.objects.visible_to(user).filter(is_active=True).order_by("username")
+        )
+
+
+class ResultForm(StyledForm):
+    result = forms.ChoiceField(label="核实结果", choices=Item.Result.choices)
+    note = forms.CharField(
+        label="处理说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    changed_fields = forms.CharField(
+        label="修正内容",
+        required=False,
+        help_text="已修正时填写，每行一项，如：健康状况：健康→残疾",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RuleForm(StyledForm):
+    year = forms.IntegerField(label="年度", min_value=2020, max_value=2100)
+    parameters = forms.CharField(
+        label="参数（JSON）", widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    enabled = forms.BooleanField(label="启用", required=False)
+
+    def clean_parameters(self) -> dict:
+        text = self.cleaned_data["parameters"].strip() or "{}"
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"不是有效的JSON：第{exc.lineno}行第{exc.colno}列") from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError('参数应为JSON对象，如 {"threshold_general": 20000}')
+        return value

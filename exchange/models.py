@@ -1,0 +1,248 @@
+"""Department data comparison: batches, rules as data, the work queue of items and run figures.
+
+A batch's rows live in a Parquet file under DATA_DIR (a 医保 file has millions of rows); the
+database keeps the batch summary, the rules, and one `Item` per (rule, person or household,
+evidence) — so the same problem found again next month is the same item, not a new one.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import ScopedQuerySet
+
+SOURCE_CHOICES = [
+    ("medical", "医保"),
+    ("disability", "残联"),
+    ("civil", "民政"),
+    ("education", "教育"),
+    ("housing", "住建"),
+    ("employment", "人社"),
+    ("disaster", "应急管理"),
+    ("civil_registry", "公安"),
+    ("register", "台账内部校验"),
+]
+
+
+class Severity(models.TextChoices):
+    RED = "red", _("红色")
+    YELLOW = "yellow", _("黄色")
+
+
+class Kind(models.TextChoices):
+    WARNING = "warning", _("预警")
+    FINDING = "finding", _("疑点")
+
+
+class Rule(models.Model):
+    """A comparison or check rule; the SQL lives in code (exchange.rules), the numbers here."""
+
+    code = models.CharField(_("规则编码"), max_length=40, unique=True)
+    name = models.CharField(_("规则名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    severity = models.CharField(_("级别"), max_length=10, choices=Severity.choices)
+    sources = models.JSONField(_("所需数据"), default=list, blank=True)
+    parameters = models.JSONField(_("默认参数"), default=dict, blank=True)
+    explanation = models.CharField(_("说明模板"), max_length=300, blank=True)
+    risk = models.CharField(_("对应风险类型"), max_length=20, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    description = models.TextField(_("规则说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("比对规则")
+        verbose_name_plural = _("比对规则")
+        ordering = ["kind", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def parameters_for(self, year: int) -> dict:
+        """Defaults overlaid with the county's settings for that year."""
+        merged = dict(self.parameters)
+        setting = self.yearly.filter(year=year).first()
+        if setting is not None:
+            merged.update(setting.parameters)
+        return merged
+
+
+class RuleYear(models.Model):
+    """A county admin's parameters of a rule for one year (policy.md: thresholds change yearly)."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="yearly")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    parameters = models.JSONField(_("参数"), default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("年度规则参数")
+        verbose_name_plural = _("年度规则参数")
+        constraints = [models.UniqueConstraint(fields=["rule", "year"], name="rule_year_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.year}"
+
+
+class BatchQuerySet(ScopedQuerySet):
+    region_field = "region"
+
+
+class Batch(models.Model):
+    """One department file as received: who sent it, what it held, what came of it."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("已比对")
+        REJECTED = "rejected", _("已拒收")
+
+    source = models.CharField(_("数据来源"), max_length=20, choices=SOURCE_CHOICES[:-1])
+    filename = models.CharField(_("文件名"), max_length=200)
+    as_of = models.DateField(_("比对基准日"))
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("比对范围"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    records = models.PositiveIntegerField(_("记录数"), default=0)
+    matched = models.PositiveIntegerField(_("匹配数"), default=0)
+    unmatched = models.PositiveIntegerField(_("未匹配数"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("错误行数"), default=0)
+    warnings_created = models.PositiveIntegerField(_("新增预警"), default=0)
+    findings_created = models.PositiveIntegerField(_("新增疑点"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    unmatched_sample = models.JSONField(_("未匹配示例"), default=list, blank=True)
+    rows_file = models.CharField(_("明细文件"), max_length=300, blank=True)
+    seconds = models.FloatField(_("耗时（秒）"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("比对批次")
+        verbose_name_plural = _("比对批次")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.filename}"
+
+    @property
+    def department(self) -> str:
+        return self.get_source_display()
+
+
+class ItemQuerySet(ScopedQuerySet):
+    region_field = "household__region"
+
+    def open(self) -> ItemQuerySet:
+        return self.filter(status__in=[Item.Status.OPEN, Item.Status.ASSIGNED])
+
+
+class Item(models.Model):
+    """A warning (预警: a new risk to verify) or a finding (疑点: the register disagrees)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待核实")
+        ASSIGNED = "assigned", _("已分派")
+        DONE = "done", _("已办结")
+        CLOSED = "closed", _("已自动关闭")
+
+    class Result(models.TextChoices):
+        MONITOR = "纳入监测", _("纳入监测")
+        DISMISS = "不纳入", _("不纳入")
+        CORRECTED = "已修正", _("已修正")
+
+    rule = models.ForeignKey(Rule, verbose_name=_("规则"), on_delete=models.PROTECT)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, db_index=True)
+    severity = models.CharField(_("级别"), max_length=10, choices=Severity.choices)
+    source = models.CharField(_("数据来源"), max_length=20, choices=SOURCE_CHOICES)
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("户"), on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("成员"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    fingerprint = models.CharField(_("指纹"), max_length=64, unique=True)
+    evidence_key = models.CharField(_("证据键"), max_length=200, blank=True)
+    evidence = models.JSONField(_("证据"), default=dict)
+    message = models.CharField(_("说明"), max_length=500)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    first_batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    first_seen = models.DateTimeField(_("首次发现"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("最近发现"))
+    times_seen = models.PositiveIntegerField(_("发现次数"), default=1)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核实人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    result = models.CharField(_("核实结果"), max_length=10, choices=Result.choices, blank=True)
+    result_note = models.CharField(_("处理说明"), max_length=500, blank=True)
+    changed_fields = models.JSONField(_("修正内容"), default=list, blank=True)
+    lead = models.ForeignKey(
+        "monitoring.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("预警疑点")
+        verbose_name_plural = _("预警疑点")
+        ordering = ["-last_seen", "-id"]
+        indexes = [
+            models.Index(fields=["rule", "status"]),
+            models.Index(fields=["household", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.code}：{self.message[:40]}"
+
+
+class RuleRunStat(models.Model):
+    """How often a rule fired per village on one run: the dashboard's figures over time."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="stats")
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL)
+    run_at = models.DateTimeField(_("运行时间"), db_index=True)
+    fired = models.PositiveIntegerField(_("触发数"), default=0)
+    new = models.PositiveIntegerField(_("新增数"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("规则运行统计")
+        verbose_name_plural = _("规则运行统计")
+        ordering = ["-run_at"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}@{self.region_id}: {self.fired}"

@@ -1,0 +1,328 @@
+"""Changes in the exchange app: comparing a file, running checks, working items, rule settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core import audit
+from core.audit import snapshot
+from core.masking import mask_id
+from core.models import AuditRecord
+from exchange import engine, readers
+from exchange.models import Batch, Item, Rule, RuleYear
+from regions.models import Region
+
+Progress = Callable[[int, str], None]
+
+
+def _quiet(pct: int, message: str) -> None:
+    """Default progress callback: report nowhere."""
+
+
+def county_root() -> Region:
+    """The top of the region tree (comparisons from the command line cover everything)."""
+    root = Region.objects.filter(parent__isnull=True).order_by("pk").first()
+    if root is None:
+        raise ValidationError("尚未建立行政区划")
+    return root
+
+
+def compare(
+    *,
+    actor: Any,
+    source: str,
+    path: Path,
+    filename: str = "",
+    as_of: dt.date | None = None,
+    region: Region | None = None,
+    progress: Progress = _quiet,
+) -> Batch:
+    """Read, validate and match one department file, keep it, and run the source's rules.
+
+    A file that cannot be used at all (unreadable, required headers missing) becomes a batch with
+    status 已拒收 and the reasons; bad rows of a usable file are listed with row and reason.
+    """
+    if source not in readers.SOURCES:
+        raise ValidationError({"source": f"未知的数据来源“{source}”"})
+    started = time.perf_counter()
+    region = region or getattr(actor, "region", None) or county_root()
+    as_of = as_of or timezone.localdate()
+    spec = readers.SOURCES[source]
+    rules = engine.ensure_rules()
+    con = duckdb.connect()
+    with readers.workdir() as tmp:
+        con.execute(f"SET temp_directory = '{tmp}'")
+        con.execute("SET memory_limit = '1GB'")
+        progress(5, "正在读取文件")
+        try:
+            csv_path = readers.as_utf8_csv(Path(path), Path(tmp))
+            parsed = readers.load(con, spec, csv_path)
+        except readers.FileRejected as exc:
+            return _rejected(actor, source, filename or Path(path).name, as_of, region, exc)
+        progress(40, f"已读取{parsed.records}行，正在读取户籍台账")
+        engine.attach_register(con, engine.register_snapshot(region))
+        progress(55, "正在匹配人员")
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                source=source,
+                filename=(filename or Path(path).name)[:200],
+                as_of=as_of,
+                region=region,
+                status=Batch.Status.DONE,
+                records=parsed.records,
+                rejected_rows=parsed.rejected,
+                errors=parsed.errors,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            counts = engine.run_batch(con, batch, rules, progress)
+            batch.warnings_created = counts["warnings_created"]
+            batch.findings_created = counts["findings_created"]
+            batch.seconds = round(time.perf_counter() - started, 2)
+            batch.save()
+            audit.record(
+                actor=actor,
+                action="exchange.compare",
+                obj=batch,
+                after=snapshot(batch, exclude=("errors", "unmatched_sample", "created_at")),
+                region_id=region.pk,
+            )
+    con.close()
+    progress(100, "比对完成")
+    return batch
+
+
+@transaction.atomic
+def _rejected(
+    actor: Any,
+    source: str,
+    filename: str,
+    as_of: dt.date,
+    region: Region,
+    exc: readers.FileRejected,
+) -> Batch:
+    batch = Batch.objects.create(
+        source=source,
+        filename=filename[:200],
+        as_of=as_of,
+        region=region,
+        status=Batch.Status.REJECTED,
+        errors=[{"row": None, "message": m} for m in exc.messages],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(
+        actor=actor, action="exchange.reject", obj=batch, note=str(exc), region_id=region.pk
+    )
+    return batch
+
+
+@transaction.atomic
+def run_checks(*, actor: Any, region: Region | None = None, as_of: dt.date | None = None) -> dict:
+    """Run every internal data-quality rule over the region; store and close findings."""
+    region = region or county_root()
+    rules = engine.ensure_rules()
+    result = engine.run_checks(region, rules, as_of or timezone.localdate())
+    audit.record(
+        actor=actor,
+        action="exchange.check",
+        object_type="exchange.rule",
+        object_repr=f"数据质量校验 {region}",
+        after=result,
+        region_id=region.pk,
+    )
+    return result
+
+
+@transaction.atomic
+def assign(*, actor: Any, items: Iterable[Item], assignee: Any) -> int:
+    """Hand open items to a user who can see them; returns how many were assigned."""
+    from accounts.models import User
+
+    if not User.objects.visible_to(actor).filter(pk=assignee.pk, is_active=True).exists():
+        raise ValidationError({"assignee": "只能分派给本辖区内的在岗人员"})
+    chosen = [i for i in items if i.status in (Item.Status.OPEN, Item.Status.ASSIGNED)]
+    if not chosen:
+        raise ValidationError("所选条目都已办结或关闭，无需分派")
+    Item.objects.filter(pk__in=[i.pk for i in chosen]).update(
+        assignee=assignee, status=Item.Status.ASSIGNED
+    )
+    audit.audit_objects(
+        actor,
+        "exchange.assign",
+        [
+            AuditRecord(
+                object_type="exchange.item",
+                object_id=str(i.pk),
+                object_repr=str(i.message)[:200],
+                after={"assignee": assignee.pk},
+                household_id=i.household_id,
+            )
+            for i in chosen
+        ],
+    )
+    return len(chosen)
+
+
+@transaction.atomic
+def resolve(
+    *,
+    actor: Any,
+    item: Item,
+    result: str,
+    note: str = "",
+    changed_fields: Iterable[str] = (),
+) -> Item:
+    """Record the verification result. 纳入监测 opens a lead in the monitoring inbox."""
+    from monitoring.services import create_lead
+
+    item = Item.objects.select_for_update().select_related("rule", "household").get(pk=item.pk)
+    if item.status not in (Item.Status.OPEN, Item.Status.ASSIGNED):
+        raise ValidationError(f"该条目已{item.get_status_display()}，不能再登记结果")
+    changed = [c.strip() for c in changed_fields if c.strip()]
+    note = note.strip()
+    if result == Item.Result.DISMISS and not note:
+        raise ValidationError({"result_note": "选择“不纳入”时请填写理由"})
+    if result == Item.Result.CORRECTED and not changed:
+        raise ValidationError({"changed_fields": "选择“已修正”时请写明修改了哪些字段"})
+    if result not in Item.Result.values:
+        raise ValidationError({"result": f"核实结果“{result}”无效"})
+    before = snapshot(item)
+    if result == Item.Result.MONITOR:
+        item.lead = create_lead(
+            actor=actor,
+            source="部门筛查预警",
+            reported_date=timezone.localdate(),
+            household=item.household,
+            risks=[item.rule.risk] if item.rule.risk else [],
+            description=f"{item.rule.name}：{item.message}",
+            origin=f"exchange.warning:{item.pk}",
+        )
+    item.result = result
+    item.result_note = note[:500]
+    item.changed_fields = changed
+    item.status = Item.Status.DONE
+    item.resolved_by = actor if getattr(actor, "pk", None) else None
+    item.resolved_at = timezone.now()
+    item.save()
+    audit.record(
+        actor=actor,
+        action="exchange.resolve",
+        obj=item,
+        before=before,
+        after=snapshot(item),
+        household_id=item.household_id,
+    )
+    return item
+
+
+@transaction.atomic
+def set_rule_parameters(
+    *, actor: Any, rule: Rule, year: int, parameters: dict, enabled: bool | None = None
+) -> RuleYear:
+    """A county admin's thresholds for one year; keys must be the rule's own parameters."""
+    if not getattr(actor, "is_county_admin", False):
+        raise ValidationError("只有县级管理员可以修改规则参数")
+    unknown = sorted(set(parameters) - set(rule.parameters))
+    if unknown:
+        raise ValidationError({"parameters": f"规则没有参数：{'、'.join(unknown)}"})
+    for key, value in parameters.items():
+        default = rule.parameters[key]
+        if isinstance(default, int | float) and not isinstance(value, int | float):
+            raise ValidationError({"parameters": f"参数“{key}”应为数字"})
+        if isinstance(default, list) and not isinstance(value, list):
+            raise ValidationError({"parameters": f"参数“{key}”应为列表"})
+    setting, _ = RuleYear.objects.get_or_create(rule=rule, year=year)
+    before = dict(setting.parameters)
+    setting.parameters = parameters
+    setting.updated_by = actor
+    setting.save()
+    if enabled is not None and enabled != rule.enabled:
+        rule.enabled = enabled
+        rule.save(update_fields=["enabled"])
+    audit.record(
+        actor=actor,
+        action="exchange.rule_parameters",
+        obj=rule,
+        before={"year": year, "parameters": before},
+        after={"year": year, "parameters": parameters, "enabled": rule.enabled},
+    )
+    return setting
+
+
+def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
+    """核实结果反馈表: the department's own columns for each item of the batch, plus the result."""
+    import xlsxwriter
+
+    spec = readers.SOURCES[batch.source]
+    items = list(
+        Item.objects.visible_to(actor)
+        .filter(last_batch=batch)
+        .select_related("rule", "person", "resolved_by")
+        .order_by("household__region_id", "household_id", "id")
+    )
+    dept: dict[str, tuple] = {}
+    ids = sorted({i.person.id_number for i in items if i.person})
+    if ids and batch.rows_file and Path(batch.rows_file).exists():
+        names = [c.alias if c.kind != "id" else "id_number" for c in spec.columns]
+        con = duckdb.connect()
+        con.execute("CREATE TEMP TABLE wanted (id_number VARCHAR)")
+        con.executemany("INSERT INTO wanted VALUES (?)", [(i,) for i in ids])
+        rows = con.execute(
+            f"SELECT {', '.join(names)} FROM read_parquet('{batch.rows_file}') "
+            "WHERE error IS NULL AND id_number IN (SELECT id_number FROM wanted) "
+            "QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY row_no DESC) = 1"
+        ).fetchall()
+        con.close()
+        dept = {r[0]: r for r in rows}
+    show_full = getattr(actor, "can_view_sensitive", False)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("核实结果反馈表")
+    head = book.add_format({"bold": True, "bg_color": "#F2DEDE", "border": 1})
+    extra = ["规则", "说明", "核实结果", "处理说明", "修正内容", "核实人", "办结日期"]
+    sheet.write_row(0, 0, [*spec.headers, *extra], head)
+    for n, item in enumerate(items, start=1):
+        id_number = item.person.id_number if item.person else ""
+        values = list(dept.get(id_number, ()))
+        if not values:
+            values = [id_number, item.person.name if item.person else ""] + [""] * (
+                len(spec.columns) - 2
+            )
+        values[0] = id_number if show_full else mask_id(id_number)
+        cells = [
+            "" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values
+        ]
+        cells = [float(v) if hasattr(v, "as_tuple") else v for v in cells]
+        sheet.write_row(
+            n,
+            0,
+            [
+                *cells,
+                item.rule.name,
+                item.message,
+                item.result or item.get_status_display(),
+                item.result_note,
+                "；".join(item.changed_fields),
+                item.resolved_by.get_full_name() if item.resolved_by else "",
+                item.resolved_at.date().isoformat() if item.resolved_at else "",
+            ],
+        )
+    sheet.freeze_panes(1, 0)
+    book.close()
+    audit.record(
+        actor=actor,
+        action="export",
+        obj=batch,
+        note=f"导出核实结果反馈表 {len(items)} 条",
+        region_id=batch.region_id,
+    )
+    return buffer.getvalue()

@@ -1,0 +1,43 @@
+"""Reading, validating and matching department files."""
+
+from __future__ import annotations
+
+from exchange.models import Batch, Item
+from exchange.tests.conftest import member
+
+
+def test_a_medical_file_is_matched_and_a_high_self_payment_becomes_a_warning(
+    run_compare, village_household
+):
+    p = member(village_household)
+    rows = [
+        {
+            "证件号码": p.id_number,
+            "姓名": p.name,
+            "结算日期": "2026-03-01",
+            "就诊类型": "住院",
+            "医疗总费用": "50000",
+            "个人自付": "15000",
+        },
+        {
+            "证件号码": p.id_number.lower(),
+            "姓名": p.name,
+            "结算日期": "2026/05/02",
+            "就诊类型": "门诊慢特病",
+            "医疗总费用": "9000",
+            "个人自付": "8,456",
+        },
+        {
+            "证件号码": "420222199001011234",
+            "姓名": "查无此人",
+            "结算日期": "2026-01-01",
+            "就诊类型": "住院",
+            "医疗总费用": "1",
+            "个人自付": "1",
+        },
+    ]
+    batch = run_compare("medical", rows)
+    assert (batch.records, batch.matched, batch.rejected_rows) == (3, 2, 1)
+    item = Item.objects.get(rule__code="W_MED_SELFPAY")
+    assert item.message == "近12个月个人自付医疗费用合计 23,456 元，超过一般农户阈值 20,000 元"
+    assert batch.warnings_created == 1 and batch.status == Batch.Status.DONE

@@ -1,0 +1,268 @@
+"""Pages of 部门比对: the work queue, item results, batches with upload and feedback, rules."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from core import jobs
+from core.masking import mask_id
+from core.scoping import get_visible_or_404
+from exchange import engine, services
+from exchange.engine import rules_dir
+from exchange.forms import AssignForm, FilterForm, ResultForm, RuleForm, UploadForm
+from exchange.models import Batch, Item, Rule, RuleRunStat
+from regions.models import Region
+
+
+def _can_work(user: object) -> bool:
+    return not getattr(user, "is_read_only", True)
+
+
+def _errors(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The work queue: warnings and findings of the user's region, filtered, with bulk assign."""
+    items = Item.objects.visible_to(request.user)
+    villages = list(
+        Region.objects.visible_to(request.user).filter(level=3).values_list("pk", "name")
+    )
+    form = FilterForm(request.GET or None, villages=villages)
+    if request.method == "POST":
+        return _bulk_assign(request, items)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if filters.get("kind"):
+        items = items.filter(kind=filters["kind"])
+    if filters.get("rule"):
+        items = items.filter(rule=filters["rule"])
+    if filters.get("source"):
+        items = items.filter(source=filters["source"])
+    if filters.get("severity"):
+        items = items.filter(severity=filters["severity"])
+    status = filters.get("status", "")
+    if status == "":
+        items = items.open()
+    elif status != "all":
+        items = items.filter(status=status)
+    if filters.get("village"):
+        village = Region.objects.filter(pk=filters["village"]).first()
+        if village is not None:
+            items = items.filter(household__region__path__startswith=village.path)
+    items = items.select_related("rule", "household__region", "person", "assignee")
+    page = Paginator(items.order_by("-last_seen", "-id"), 50).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(
+        request,
+        "exchange/index.html",
+        {
+            "page": page,
+            "form": form,
+            "query": query,
+            "assign_form": AssignForm(user=request.user),
+            "can_work": _can_work(request.user),
+        },
+    )
+
+
+def _bulk_assign(request: HttpRequest, items: object) -> HttpResponse:
+    if not _can_work(request.user):
+        raise PermissionDenied
+    form = AssignForm(request.POST, user=request.user)
+    ids = [int(i) for i in request.POST.getlist("items") if i.isdigit()]
+    chosen = list(items.filter(pk__in=ids))  # type: ignore[attr-defined]
+    if not form.is_valid():
+        messages.error(request, "请选择核实人")
+    elif not chosen:
+        messages.error(request, "请勾选要分派的条目")
+    else:
+        try:
+            n = services.assign(
+                actor=request.user, items=chosen, assignee=form.cleaned_data["assignee"]
+            )
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, f"已分派{n}条给{form.cleaned_data['assignee']}")
+    return redirect(f"{reverse('exchange:index')}?{request.GET.urlencode()}")
+
+
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One warning or finding: why it fired, its history, and the result form."""
+    item = get_visible_or_404(
+        Item.objects.select_related("rule", "household__region", "person", "lead", "assignee"),
+        request.user,
+        pk=pk,
+    )
+    form = ResultForm(request.POST or None)
+    if request.method == "POST":
+        if not _can_work(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.resolve(
+                    actor=request.user,
+                    item=item,
+                    result=form.cleaned_data["result"],
+                    note=form.cleaned_data["note"],
+                    changed_fields=form.cleaned_data["changed_fields"].splitlines(),
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errs in exc.message_dict.items():
+                        name = {"result_note": "note"}.get(field, field)
+                        form.add_error(name if name in form.fields else None, errs)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                messages.success(request, "核实结果已登记")
+                return redirect("exchange:item_detail", pk=item.pk)
+    return render(
+        request,
+        "exchange/item_detail.html",
+        {"item": item, "form": form, "can_work": _can_work(request.user)},
+    )
+
+
+def batch_list(request: HttpRequest) -> HttpResponse:
+    """Batches received, and the upload form (the comparison runs as a background job)."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not getattr(request.user, "can_edit_registry", False):
+            raise PermissionDenied
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = "." + upload.name.rsplit(".", 1)[-1].lower()
+            target = rules_dir() / "uploads"
+            target.mkdir(exist_ok=True)
+            path = target / f"{uuid.uuid4().hex}{suffix}"
+            with path.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            as_of = form.cleaned_data["as_of"]
+            job = jobs.enqueue(
+                "exchange.compare",
+                title=f"比对{dict(form.fields['source'].choices)[form.cleaned_data['source']]}数据：{upload.name}",
+                params={
+                    "path": str(path),
+                    "source": form.cleaned_data["source"],
+                    "filename": upload.name,
+                    "as_of": as_of.isoformat() if as_of else "",
+                },
+                user=request.user,
+            )
+            return redirect("core:job_detail", pk=job.pk)
+    batches = Batch.objects.visible_to(request.user).select_related("created_by")
+    page = Paginator(batches, 30).get_page(request.GET.get("page"))
+    return render(request, "exchange/batch_list.html", {"page": page, "form": form})
+
+
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_visible_or_404(Batch.objects.select_related("created_by"), request.user, pk=pk)
+    items = (
+        Item.objects.visible_to(request.user)
+        .filter(last_batch=batch)
+        .values("rule__code", "rule__name", "kind")
+        .annotate(total=Count("pk"), open=Count("pk", filter=Q(status__in=["open", "assigned"])))
+        .order_by("kind", "rule__code")
+    )
+    sensitive = getattr(request.user, "can_view_sensitive", False)
+    unmatched = [
+        {**u, "id_number": u["id_number"] if sensitive else mask_id(u["id_number"])}
+        for u in batch.unmatched_sample
+    ]
+    return render(
+        request,
+        "exchange/batch_detail.html",
+        {"batch": batch, "rules": items, "unmatched": unmatched},
+    )
+
+
+def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """核实结果反馈表 for the department that sent the batch."""
+    batch = get_visible_or_404(Batch.objects.all(), request.user, pk=pk)
+    data = services.feedback_workbook(actor=request.user, batch=batch)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"核实结果反馈表-{batch.department}-{batch.as_of:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def rule_list(request: HttpRequest) -> HttpResponse:
+    """Rules with their current-year parameters and figures of the last runs in the region."""
+    engine.ensure_rules()
+    stats = dict(
+        RuleRunStat.objects.filter(Q(region__in=Region.objects.visible_to(request.user)))
+        .values("rule_id")
+        .annotate(total=Sum("fired"))
+        .values_list("rule_id", "total")
+    )
+    open_counts = dict(
+        Item.objects.visible_to(request.user)
+        .open()
+        .values("rule_id")
+        .annotate(n=Count("pk"))
+        .values_list("rule_id", "n")
+    )
+    year = timezone.localdate().year
+    rules = list(Rule.objects.prefetch_related("yearly"))
+    for rule in rules:
+        rule.current = {
+            **rule.parameters,
+            **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
+        }
+        rule.fired_total = stats.get(rule.pk, 0)
+        rule.open_count = open_counts.get(rule.pk, 0)
+    can_check = _can_work(request.user)
+    if request.method == "POST":
+        if not can_check:
+            raise PermissionDenied
+        job = jobs.enqueue("exchange.check", title="数据质量校验", user=request.user)
+        return redirect("core:job_detail", pk=job.pk)
+    return render(
+        request,
+        "exchange/rule_list.html",
+        {"rules": rules, "year": year, "can_check": can_check},
+    )
+
+
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """County admins set a rule's parameters for a year."""
+    if not getattr(request.user, "is_county_admin", False):
+        raise PermissionDenied
+    rule = get_object_or_404(Rule, pk=pk)
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    initial = {
+        "year": year,
+        "parameters": json.dumps(rule.parameters_for(year), ensure_ascii=False, indent=1),
+        "enabled": rule.enabled,
+    }
+    form = RuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_rule_parameters(
+                actor=request.user,
+                rule=rule,
+                year=form.cleaned_data["year"],
+                parameters=form.cleaned_data["parameters"],
+                enabled=form.cleaned_data["enabled"],
+            )
+        except ValidationError as exc:
+            form.add_error("parameters", exc.messages)
+        else:
+            messages.success(request, f"已保存{form.cleaned_data['year']}年度的规则参数")
+            return redirect("exchange:rule_list")
+    return render(request, "exchange/rule_edit.html", {"rule": rule, "form": form})
