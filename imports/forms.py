@@ -31,4 +31,6 @@ class UploadForm(StyledForm):
 
 
 class ConfirmForm(StyledForm):
-    create_regions = forms.BooleanField(label="创建文件中系统没有的区划", required=False)
+    create_regions = forms.BooleanField(
+        label="创建区划（新建文件中系统没有的区划）", required=False
+    )

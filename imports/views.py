@@ -67,7 +67,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         user=request.user,
     )
     ImportBatch.objects.filter(pk=batch.pk).update(job=job)
-    return redirect("core:job_detail", job.pk)
+    return redirect("core:job", job.pk)
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -114,7 +114,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user,
     )
     ImportBatch.objects.filter(pk=batch.pk).update(job=job)
-    return redirect("core:job_detail", job.pk)
+    return redirect("core:job", job.pk)
 
 
 def error_file(request: HttpRequest, pk: int) -> FileResponse:

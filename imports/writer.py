@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,7 +35,7 @@ def _pause_once(state: dict[str, bool]) -> None:
     seconds = os.environ.get(PAUSE_ENV)
     if seconds and not state.get("paused"):
         state["paused"] = True
-        print("import: paused inside the transaction", flush=True)
+        print("import: paused inside the transaction", file=sys.stderr, flush=True)
         time.sleep(float(seconds))
 
 

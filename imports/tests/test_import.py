@@ -14,7 +14,6 @@ from python_calamine import CalamineWorkbook
 
 from core.idnumber import from_15
 from core.models import AuditRecord
-from imports.services import import_registry
 from imports.tests.builders import family, person, pid, write_csv, write_xlsx
 from regions.models import Region
 from registry.models import Household, HouseholdEvent, Membership, Person

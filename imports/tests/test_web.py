@@ -1,0 +1,148 @@
+"""The import pages: upload → check job → preview → confirm → import job → result; scoping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from imports.models import ImportBatch
+from imports.tests.builders import family, write_xlsx
+from regions.models import Region
+from registry.models import Household
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client: Any, path: Path, capture: Any) -> Any:
+    with capture(execute=True):
+        return client.post(
+            "/imports/upload/",
+            {"file": SimpleUploadedFile(path.name, path.read_bytes())},
+        )
+
+
+def test_upload_preview_confirm_and_result(
+    client_for: Any,
+    regions: dict,
+    users: dict,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    client = client_for("county_admin")
+    rows = family("W1", 10, 行政村="新村", 村民小组="") + family("W2", 20)
+    path = write_xlsx(tmp_path / "web.xlsx", rows)
+
+    response = upload(client, path, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
+    batch = ImportBatch.objects.get()
+    assert batch.status == "valid" and batch.counts["households_created"] == 2
+    assert Path(batch.stored_path).parent == tmp_path / "imports"
+    assert Household.objects.count() == 0
+    page = client.get(f"/imports/{batch.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "确认导入" in text and "大冶市/金山店镇/新村" in text and "创建区划" in text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(f"/imports/{batch.pk}/confirm/", {})
+    assert refused.status_code == 302 and Household.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/imports/{batch.pk}/confirm/", {"create_regions": "on"})
+
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "imported" and batch.create_regions
+    assert Household.objects.count() == 2
+    assert Region.objects.filter(name="新村", parent=regions["town"]).exists()
+    result = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "已导入" in result
+    listing = client.get("/imports/")
+    assert "web.xlsx" in listing.content.decode() and "已导入" in listing.content.decode()
+
+
+def test_a_rejected_upload_shows_errors_and_the_error_workbook(
+    client_for: Any,
+    regions: dict,
+    users: dict,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    client = client_for("town_staff")
+    rows = family("T1", 10) + family("T2", 20, 乡镇="还地桥镇", 行政村="白羊村", 村民小组="")
+    upload(client, write_xlsx(tmp_path / "town.xlsx", rows), django_capture_on_commit_callbacks)
+
+    batch = ImportBatch.objects.get()
+    assert batch.status == "rejected"
+    [error] = batch.errors
+    assert error["row"] == 4 and "管辖范围" in error["message"]
+    page = client.get(f"/imports/{batch.pk}/")
+    assert "管辖范围" in page.content.decode() and "确认导入" not in page.content.decode()
+    workbook = client.get(f"/imports/{batch.pk}/errors.xlsx")
+    assert workbook.status_code == 200
+    assert Household.objects.count() == 0
+
+
+def test_another_town_cannot_see_the_batch_and_readers_cannot_import(
+    client_for: Any,
+    regions: dict,
+    users: dict,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    upload(
+        client_for("town_staff"),
+        write_xlsx(tmp_path / "a.xlsx", family("S1", 10)),
+        django_capture_on_commit_callbacks,
+    )
+    batch = ImportBatch.objects.get()
+
+    other = client_for("other_town")
+    assert other.get(f"/imports/{batch.pk}/").status_code == 404
+    assert other.post(f"/imports/{batch.pk}/confirm/", {}).status_code == 404
+    assert other.get(f"/imports/{batch.pk}/errors.xlsx").status_code == 404
+    assert "a.xlsx" not in other.get("/imports/").content.decode()
+    village = client_for("village_staff")
+    path = write_xlsx(tmp_path / "b.xlsx", family("S2", 20))
+    assert upload(village, path, django_capture_on_commit_callbacks).status_code == 403
+    assert ImportBatch.objects.count() == 1
+
+
+def test_the_template_has_the_standard_headers(client_for: Any, regions: dict, users: dict) -> None:
+    from io import BytesIO
+
+    from python_calamine import CalamineWorkbook
+
+    from imports.reader import HEADERS
+
+    response = client_for("auditor").get("/imports/template.xlsx")
+    assert response.status_code == 200
+    data = BytesIO(b"".join(response.streaming_content))
+    first = next(CalamineWorkbook.from_filelike(data).get_sheet_by_index(0).iter_rows())
+    assert list(first) == HEADERS
+
+
+def test_the_import_list_needs_a_fixed_number_of_queries(
+    client_for: Any, regions: dict, users: dict, django_assert_max_num_queries: Any
+) -> None:
+    for i in range(5):
+        ImportBatch.objects.create(
+            file_name=f"{i}.xlsx",
+            stored_path="x",
+            sha256="0",
+            region=regions["town"],
+            created_by=users["town_staff"],
+        )
+    client = client_for("county_admin")
+    with django_assert_max_num_queries(8):
+        response = client.get("/imports/")
+    assert response.status_code == 200 and "4.xlsx" in response.content.decode()
