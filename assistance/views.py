@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -280,6 +280,26 @@ def photo(request: HttpRequest, pk: int, thumb: bool = False) -> FileResponse:
     return response
 
 
+def _count_by_village(households: Any) -> list[dict]:
+    """[{region_id, region__name, n}] per 行政村; households of a 村民小组 count for its village."""
+    village = Case(
+        When(region__level=Region.Level.GROUP, then=F("region__parent_id")), default=F("region_id")
+    )
+    rows = list(
+        households.annotate(village=village)
+        .values("village")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    names = dict(
+        Region.objects.filter(pk__in=[r["village"] for r in rows]).values_list("pk", "name")
+    )
+    return [
+        {"region_id": r["village"], "region__name": names.get(r["village"]), "n": r["n"]}
+        for r in rows
+    ]
+
+
 def overdue(request: HttpRequest) -> HttpResponse:
     """Households overdue for a visit under the VisitRule frequencies, by village and cadre."""
     today = dt.date.today()
@@ -293,9 +313,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
             pk__in=Contact.objects.current().filter(user_id=cadre).values("household_id")
         )
     due = services.overdue_households(households, today)
-    by_village = list(
-        due.values("region_id", "region__name").annotate(n=Count("pk")).order_by("-n")
-    )
+    by_village = _count_by_village(due)
     by_cadre = list(
         Contact.objects.current()
         .filter(household__in=due.values("pk"))

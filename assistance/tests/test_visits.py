@@ -128,8 +128,8 @@ def test_overdue_visits_follow_the_configured_frequencies(regions: dict) -> None
 def test_the_overdue_page_groups_by_village_and_cadre_and_is_scoped(
     client_for: Any, regions: dict, users: dict, django_assert_max_num_queries: Any
 ) -> None:
-    for _ in range(3):
-        h = monitored(regions["village"], ["因病"])
+    for where in ("village", "village", "group"):
+        h = monitored(regions[where], ["因病"])
         Contact.objects.create(
             household=h, user=users["grid_member"], name="网格员甲", start_date=TODAY
         )
@@ -137,11 +137,12 @@ def test_the_overdue_page_groups_by_village_and_cadre_and_is_scoped(
     monitored(regions["other_village"], ["因病"])
     client = client_for("town_staff")
     client.get("/assistance/")  # the session is loaded once before counting
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         page = client.get("/assistance/visits/overdue/")
     text = page.content.decode()
     assert page.status_code == 200 and "走访逾期户（4户）" in text
     assert "网格员甲" in text and "白羊村" not in text
+    assert "朝阳村</a></td><td>3</td>" in text  # the 一组 household counts for its village
     mine = client.get("/assistance/visits/overdue/", {"cadre": users["grid_member"].pk})
     assert "走访逾期户（3户）" in mine.content.decode()
     village = client.get("/assistance/visits/overdue/", {"village": regions["village2"].pk})
