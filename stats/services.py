@@ -38,9 +38,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from core import audit
 from regions.models import Region
 
 CATEGORIES = ["突发严重困难户", "脱贫不稳定户", "边缘易致贫户"]
@@ -96,8 +97,11 @@ def _add(target: dict[str, int], households: int, persons: int) -> None:
     target["persons"] += persons
 
 
-def _sql(by_region: bool, region_filter: bool) -> str:
-    """The one query: per household its member count and status on D, grouped by status."""
+def _sql(by_region: bool, region_filter: bool, per_household: bool = False) -> str:
+    """The one query: per household its member count and status on D, grouped by status.
+
+    With `per_household`, the rows are the status households themselves (for the ledgers).
+    """
     if connection.vendor == "postgresql":
         # Latest category: order by (date, id); the id is zero-padded so text order is that order.
         catkey = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0') || e.category"
@@ -122,6 +126,17 @@ def _sql(by_region: bool, region_filter: bool) -> str:
     m_region = ev_region.replace("e.household_id", "m.household_id")
     kinds = ", ".join(f"'{k}'" for k in STATUS_KINDS)
     group_region = "h.region_id" if by_region else "0"
+    if per_household:
+        final = (
+            "SELECT hid, alv, mon, elim, cat, idt, elt, new_ty, elim_ty, n FROM hs "
+            "WHERE alv = 1 OR mon = 1"
+        )
+    else:
+        final = (
+            "SELECT rid, alv, mon, elim, cat, yr, new_ty, elim_ty, COUNT(*) AS households, "
+            "SUM(n) AS persons, SUM(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS present "
+            "FROM hs GROUP BY rid, alv, mon, elim, cat, yr, new_ty, elim_ty"
+        )
     return f"""
 WITH ev AS (
   SELECT e.household_id AS hid,
@@ -147,7 +162,7 @@ mc AS (
   GROUP BY m.household_id
 ),
 hs AS (
-  SELECT {group_region} AS rid,
+  SELECT {group_region} AS rid, h.id AS hid, ev.idt AS idt, ev.elt AS elt,
     COALESCE(mc.n, 0) AS n,
     COALESCE(ev.alv, 0) AS alv,
     CASE WHEN ev.idt IS NOT NULL THEN 1 ELSE 0 END AS mon,
@@ -162,14 +177,13 @@ hs AS (
   LEFT JOIN ev ON ev.hid = h.id
   WHERE {where_h} AND (mc.hid IS NOT NULL OR ev.hid IS NOT NULL)
 )
-SELECT rid, alv, mon, elim, cat, yr, new_ty, elim_ty,
-  COUNT(*) AS households, SUM(n) AS persons, SUM(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS present
-FROM hs
-GROUP BY rid, alv, mon, elim, cat, yr, new_ty, elim_ty
+{final}
 """
 
 
-def _rows(region: Region, as_of: dt.date, by_region: bool) -> list[tuple]:
+def _rows(
+    region: Region, as_of: dt.date, by_region: bool, per_household: bool = False
+) -> list[tuple]:
     year_start = dt.date(as_of.year, 1, 1)
     if connection.vendor != "postgresql":
         # SQLite keeps dates as ISO text; compare text with text.
@@ -177,7 +191,7 @@ def _rows(region: Region, as_of: dt.date, by_region: bool) -> list[tuple]:
     params = {"as_of": as_of, "year_start": year_start, "path": f"{region.path}%"}
     # The root of the tree holds every household: skip the region filter (and its joins).
     with connection.cursor() as cursor:
-        cursor.execute(_sql(by_region, region.parent_id is not None), params)
+        cursor.execute(_sql(by_region, region.parent_id is not None, per_household), params)
         return cursor.fetchall()
 
 
@@ -202,6 +216,47 @@ def _fold(tally: _Tally, row: tuple) -> None:
         _add(tally.new_this_year, households, persons)
     if elim_ty:
         _add(tally.eliminated_this_year, households, persons)
+
+
+@dataclass(frozen=True)
+class HouseholdStatus:
+    """One household's status on a date, as the statistics read it (for the ledgers)."""
+
+    household_id: int
+    alleviated: bool
+    monitored: bool
+    eliminated: bool
+    category: str
+    identified_date: dt.date | None
+    eliminated_date: dt.date | None
+    identified_this_year: bool
+    eliminated_this_year: bool
+    persons: int
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def statuses(region: Region, as_of: dt.date) -> list[HouseholdStatus]:
+    """Every 脱贫户 or 监测对象 of `region` on `as_of`, by the same rules as `compute`."""
+    return [
+        HouseholdStatus(
+            household_id=hid,
+            alleviated=bool(alv),
+            monitored=bool(mon),
+            eliminated=bool(mon and elim),
+            category=cat or "",
+            identified_date=_date(idt),
+            eliminated_date=_date(elt) if mon and elim else None,
+            identified_this_year=bool(new_ty),
+            eliminated_this_year=bool(elim_ty),
+            persons=int(n),
+        )
+        for hid, alv, mon, elim, cat, idt, elt, new_ty, elim_ty, n in _rows(
+            region, as_of, by_region=False, per_household=True
+        )
+    ]
 
 
 def _villages(region: Region) -> int:
@@ -241,3 +296,15 @@ def compute_children(region: Region, as_of: dt.date | None = None) -> list[dict[
         if child is not None:
             _fold(tallies[child.pk], row)
     return [tallies[c.pk].as_json(c, as_of, villages[c.pk]) | {"id": c.pk} for c in children]
+
+
+@transaction.atomic
+def log_export(*, actor: Any, region: Region, what: str) -> None:
+    """Audit an export of people's data (a ledger) from the statistics pages."""
+    audit.record(
+        actor=actor,
+        action="export",
+        obj=region,
+        region_id=region.pk,
+        note=f"导出{region.name}{what}",
+    )

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from core.views import coming_soon
+from stats import views
 
 app_name = "stats"
 urlpatterns = [
-    path("", coming_soon, name="index"),
+    path("", views.index, name="index"),
+    path("ledger/<str:kind>/", views.ledger, name="ledger"),
+    path("report/", views.work_report, name="report"),
 ]
