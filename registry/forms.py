@@ -63,6 +63,16 @@ FIELD_LABELS = {
 }
 
 
+class RegisterForm(StyledForm):
+    """Bootstrap widgets, and dates written as ISO so `<input type=date>` shows them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.DateInput):
+                field.widget.format = "%Y-%m-%d"
+
+
 def _bool_or_none(value: str) -> bool | None:
     return {"1": True, "0": False}.get(value)
 
@@ -148,7 +158,7 @@ class RegionChoiceField(forms.ModelChoiceField):
         return getattr(self, "names", {}).get(obj.pk, obj.name)
 
 
-class HouseholdForm(StyledForm):
+class HouseholdForm(RegisterForm):
     """户: identification, region, contact and status (脱贫户, 监测对象, risks, elimination)."""
 
     number = forms.CharField(label="户编号", max_length=40)
@@ -239,12 +249,12 @@ def _clean_phone(value: str) -> str:
 
 
 def _check_columns(form: forms.Form, *names: str) -> None:
-    """Checkbox groups read better inline than as a Bootstrap text box."""
+    """Checkbox groups as plain inline boxes (form-check-input floats out of its label)."""
     for name in names:
-        form.fields[name].widget.attrs["class"] = "form-check-input"
+        form.fields[name].widget.attrs["class"] = "me-1"
 
 
-class PersonForm(StyledForm):
+class PersonForm(RegisterForm):
     """成员: identity (证件号码 with derived sex and birth date) and situation."""
 
     name = forms.CharField(label="姓名", max_length=60)
@@ -357,7 +367,7 @@ class AddPersonForm(PersonForm):
         return value
 
 
-class RemoveMemberForm(StyledForm):
+class RemoveMemberForm(RegisterForm):
     """成员减少: a reason and a date; the person stays in the records."""
 
     reason = forms.ChoiceField(
@@ -372,7 +382,7 @@ class RemoveMemberForm(StyledForm):
         return value
 
 
-class IncomeForm(StyledForm):
+class IncomeForm(RegisterForm):
     """A year's income components; 纯收入 and 人均 are computed, never typed."""
 
     year = forms.IntegerField(label="年度", min_value=2014, max_value=2100)

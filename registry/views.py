@@ -329,6 +329,9 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if fields["id_number"] == person.id_number:
             # Unchanged number: keep the stored sex and birth date unless the form changed them.
             fields.pop("id_number")
+            for derived in ("sex", "birth_date"):
+                if not fields[derived]:
+                    fields.pop(derived)
         try:
             services.update_person(actor=request.user, person=person, **fields)
         except ValidationError as exc:
