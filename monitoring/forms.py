@@ -80,7 +80,7 @@ class LeadForm(StyledForm):
         self.fields["risks"].widget.attrs["class"] = "list-unstyled d-flex flex-wrap gap-2"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("household") is None:
             if not data.get("village"):
                 self.add_error("village", "不在台账中的人员请选择所在村")
@@ -160,7 +160,11 @@ class StepForm(StyledForm):
                 f["consent"] = forms.ChoiceField(
                     label="承诺授权",
                     required=False,
-                    choices=[("", "—"), *Case._meta.get_field("consent").choices],
+                    choices=[
+                        ("", "—"),
+                        ("file", "已上传签字承诺授权书"),
+                        ("confirmed", "已当面确认（记录在案）"),
+                    ],
                     initial=case.consent,
                 )
                 f["is_alleviated"] = forms.BooleanField(
@@ -170,9 +174,9 @@ class StepForm(StyledForm):
                     label="收入骤减或刚性支出骤增", required=False, initial=case.sudden_hardship
                 )
             for name in self.MONEY:
-                model_field = Case._meta.get_field(name)
+                label = _label(name)
                 f[name] = forms.DecimalField(
-                    label=f"{model_field.verbose_name}（元）",
+                    label=f"{label}（元）",
                     required=False,
                     min_value=0,
                     max_digits=12,
@@ -189,7 +193,7 @@ class StepForm(StyledForm):
             for name in self.TRISTATE:
                 value = getattr(case, name)
                 f[name] = forms.ChoiceField(
-                    label=str(Case._meta.get_field(name).verbose_name),
+                    label=_label(name),
                     required=False,
                     choices=YES_NO,
                     initial="" if value is None else str(int(value)),
@@ -268,6 +272,12 @@ class StepForm(StyledForm):
         return list(self.cleaned_data["risks"]) if "risks" in self.fields else None
 
 
+def _label(name: str) -> str:
+    """The Chinese verbose name of a Case field."""
+    field = Case._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 def style_checkboxes(form: forms.BaseForm) -> None:
     """CheckboxSelectMultiple renders a list; Bootstrap's form-select class would break it."""
     for field in form.fields.values():
@@ -327,7 +337,7 @@ class DeadlineForm(StyledForm):
         style(self)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         days = [data.get(f"days_{s}") for s in StepCode.values]
         if all(d is not None for d in days) and days != sorted(days):  # type: ignore[type-var]
             raise ValidationError("各环节的时限应按办理顺序递增")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core import audit, codes
@@ -265,7 +266,7 @@ def add_attachment(
         actor=actor,
         action="create",
         obj=row,
-        after=snapshot(row),
+        after={"name": row.name, "file": row.file.name, "size": row.size, "kind": kind},
         household_id=owner.household_id,
         region_id=owner.region_id,
     )
@@ -729,30 +730,34 @@ def mark_overdue(*, on: dt.date | None = None) -> dict[str, int]:
     on = on or today()
     policy, cal = DeadlinePolicy.current(), Calendar()
     steps = list(
-        CaseStep.objects.filter(status=CaseStep.Status.OPEN, case__status=Case.Status.OPEN)
+        CaseStep.objects.filter(
+            status=CaseStep.Status.OPEN, case__status=Case.Status.OPEN
+        ).annotate(case_alert=F("case__alert"))
     )
-    changed = []
+    changed, cases_changed = [], []
     for step in steps:
         alert = alert_for(step.due_date, on, policy, cal)
         if alert != step.alert:
             step.alert = alert
             changed.append(step)
+        if alert != step.case_alert:  # the list pages read the case's copy
+            cases_changed.append(step)
     with transaction.atomic():
         CaseStep.objects.bulk_update(changed, ["alert"], batch_size=1000)
         for alert in ("", "orange", "red"):
-            ids = [s.case_id for s in changed if s.alert == alert]
+            ids = [s.case_id for s in cases_changed if s.alert == alert]
             for i in range(0, len(ids), 900):
                 Case.objects.filter(pk__in=ids[i : i + 900]).update(alert=alert)
-        if changed:
+        if changed or cases_changed:
             audit.record(
                 actor=None,
                 action="action",
                 object_type="monitoring.casestep",
-                note=f"时限预警更新{len(changed)}个环节（{on:%Y-%m-%d}）",
+                note=f"时限预警更新{len(cases_changed)}个案件（{on:%Y-%m-%d}）",
             )
     return {
         "checked": len(steps),
-        "changed": len(changed),
+        "changed": len(cases_changed),
         "orange": sum(s.alert == "orange" for s in steps),
         "red": sum(s.alert == "red" for s in steps),
     }
@@ -908,7 +913,7 @@ def submit_declaration(
     )
 
 
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, str] = {
     Lead.Status.NEW: "已受理，等待村里研判",
     Lead.Status.CASE_OPENED: "已进入核查认定程序",
     Lead.Status.DISMISSED: "经研判暂不纳入监测（如有异议可向村委会或乡镇反映）",
@@ -933,4 +938,4 @@ def declaration_status(*, ticket: str, phone: str) -> str | None:
         if case is not None and case.status == Case.Status.APPROVED:
             return "已认定，纳入监测帮扶"
         return "经认定暂不纳入监测（如有异议可向村委会或乡镇反映）"
-    return PUBLIC_STATUS.get(lead.status, "已受理")
+    return PUBLIC_STATUS.get(str(lead.status), "已受理")

@@ -101,7 +101,7 @@ def test_a_lead_becomes_a_monitored_household_and_later_is_eliminated(client, us
         ).count()
         == 6
     )
-    assert case.window_start is not None and case.window_end < TODAY.replace(day=1)
+    assert case.window_end is not None and case.window_end < TODAY.replace(day=1)
 
     # Later: 风险消除 by the same procedure, with its criteria shown.
     Measure.objects.create(household=household, category="健康帮扶")
@@ -191,7 +191,7 @@ def test_a_failing_step_ends_the_case_and_the_household_is_unchanged(users, hous
     case.refresh_from_db()
     household.refresh_from_db()
     assert case.status == "rejected" and household.category == ""
-    assert case.lead.status == Lead.Status.CLOSED
+    assert case.lead is not None and case.lead.status == Lead.Status.CLOSED
 
 
 def test_a_person_not_in_the_register_is_registered_when_the_county_decides(users, regions):

@@ -1,0 +1,161 @@
+"""The lead inbox: scoping, filters, duplicates, dismissal, evidence files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from core.testing import id_number
+from monitoring import services
+from monitoring.models import Attachment, Lead
+from monitoring.tests.helpers import TODAY
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+
+
+def _lead(users, household, **kw):
+    return services.create_lead(
+        actor=users["village_staff"],
+        source="基层干部排查",
+        reported_date=TODAY,
+        household=household,
+        **kw,
+    )
+
+
+def test_a_cadre_registers_a_person_not_in_the_register(client_for, regions):
+    client = client_for("village_staff")
+    number = id_number()
+    response = client.post(
+        reverse("monitoring:lead_new"),
+        {
+            "source": "基层干部排查",
+            "village": regions["village"].pk,
+            "person_name": "王五",
+            "id_number": number,
+            "risks": ["因意外事故"],
+            "reported_date": TODAY.isoformat(),
+        },
+    )
+    lead = Lead.objects.get()
+    assert response.status_code == 302 and lead.household is None
+    assert lead.id_number == number and lead.region == regions["village"]
+
+
+def test_the_household_picker_only_accepts_visible_households(client_for, other_household):
+    client = client_for("village_staff")
+    response = client.post(
+        reverse("monitoring:lead_new"),
+        {
+            "source": "基层干部排查",
+            "household": other_household.pk,
+            "reported_date": TODAY.isoformat(),
+        },
+    )
+    assert response.status_code == 200 and not Lead.objects.exists()
+    assert "户" in response.content.decode()
+
+
+def test_a_second_lead_for_a_household_in_progress_is_merged(users, household):
+    first = _lead(users, household)
+    second = _lead(users, household, risks=["因学"])
+    assert second.status == Lead.Status.MERGED and second.merged_into == first
+    services.open_case(actor=users["village_staff"], lead=first)
+    third = _lead(users, household)
+    assert third.merged_into == first
+
+
+def test_leads_of_another_town_answer_404_and_are_not_listed(
+    client_for, users, household, other_household
+):
+    lead = _lead(users, household)
+    other = client_for("other_town")
+    assert other.get(reverse("monitoring:lead_detail", args=[lead.pk])).status_code == 404
+    assert other.get(reverse("monitoring:index")).context["page"].paginator.count == 0
+    assert (
+        other.post(
+            reverse("monitoring:lead_action", args=[lead.pk, "dismiss"]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
+
+
+def test_the_inbox_filters_by_source_status_and_date(client_for, users, household, regions):
+    _lead(users, household)
+    services.create_lead(
+        actor=None,
+        source="农户自主申报",
+        region=regions["village2"],
+        reported_date=TODAY - dt.timedelta(days=30),
+        person_name="赵",
+    )
+    client = client_for("town_staff")
+    page = client.get(reverse("monitoring:index") + "?source=农户自主申报").context["page"]
+    assert [lead.person_name for lead in page.object_list] == ["赵"]
+    since = (TODAY - dt.timedelta(days=1)).isoformat()
+    page = client.get(reverse("monitoring:index") + f"?date_from={since}").context["page"]
+    assert page.paginator.count == 1
+    village = regions["village2"].pk
+    page = client.get(reverse("monitoring:index") + f"?village={village}").context["page"]
+    assert page.paginator.count == 1
+
+
+def test_the_inbox_runs_a_fixed_number_of_queries(
+    client_for, users, household, django_assert_max_num_queries
+):
+    for _ in range(5):
+        services.create_lead(
+            actor=None,
+            source="集中排查",
+            region=household.region,
+            reported_date=TODAY,
+            person_name="甲",
+        )
+    client = client_for("county_admin")
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("monitoring:index")).status_code == 200
+
+
+def test_dismissing_needs_a_reason(client_for, users, household):
+    lead = _lead(users, household)
+    client = client_for("village_staff")
+    url = reverse("monitoring:lead_action", args=[lead.pk, "dismiss"])
+    client.post(url, {"reason": ""})
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.NEW
+    client.post(url, {"reason": "经核实收入稳定"})
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.DISMISSED and lead.dismiss_reason == "经核实收入稳定"
+
+
+def test_auditors_cannot_dismiss(client_for, users, household):
+    lead = _lead(users, household)
+    url = reverse("monitoring:lead_action", args=[lead.pk, "dismiss"])
+    assert client_for("auditor").post(url, {"reason": "x"}).status_code == 403
+
+
+def test_evidence_files_are_checked_stored_privately_and_served_by_region(
+    client, users, household, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    lead = _lead(users, household)
+    url = reverse("monitoring:lead_action", args=[lead.pk, "upload"])
+    client.force_login(users["village_staff"])
+    client.post(url, {"file": SimpleUploadedFile("a.exe", b"MZ...")})
+    client.post(url, {"file": SimpleUploadedFile("fake.png", b"not a png")})
+    settings.FANGPIN_ATTACHMENT_MAX_MB = 0
+    client.post(url, {"file": SimpleUploadedFile("big.png", PNG)})
+    assert not Attachment.objects.exists()
+    settings.FANGPIN_ATTACHMENT_MAX_MB = 10
+    client.post(url, {"file": SimpleUploadedFile("住院证明.png", PNG)})
+    row = Attachment.objects.get()
+    assert row.name == "住院证明.png" and row.file.name.startswith("leads/")
+    assert (tmp_path / row.file.name).exists()
+    download = client.get(reverse("monitoring:attachment", args=[row.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    client.force_login(users["other_town"])
+    assert client.get(reverse("monitoring:attachment", args=[row.pk])).status_code == 404

@@ -1,0 +1,120 @@
+"""Self-declaration (农户自主申报): submission, ticket lookup, rate limits, and no disclosure."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from core.testing import id_number
+from monitoring import services
+from monitoring.models import Declaration, DeclarationChannel, Lead
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def channel(users, regions) -> DeclarationChannel:
+    return services.channel_for(actor=users["village_staff"], region=regions["village"])
+
+
+def _data(**extra):
+    return {
+        "name": "李大山",
+        "id_number": id_number(),
+        "phone": "13912345678",
+        "risks": ["因病"],
+        "difficulty": "妻子住院，花费较大",
+        "consent": "on",
+        **extra,
+    }
+
+
+def _url(channel):
+    return reverse("public:declare", args=[channel.token])
+
+
+def test_a_farmer_declares_without_login_and_the_lead_lands_in_the_village_inbox(
+    client, channel, regions, users
+):
+    assert client.get(_url(channel)).status_code == 200
+    response = client.post(_url(channel), _data())
+    body = response.content.decode()
+    row = Declaration.objects.get()
+    assert response.status_code == 200 and row.ticket in body
+    lead = row.lead
+    assert lead.source == "农户自主申报" and lead.region == regions["village"]
+    assert lead.status == Lead.Status.NEW and lead.person_name == "李大山"
+    client.force_login(users["village_staff"])
+    inbox = client.get(reverse("monitoring:index"))
+    assert lead in inbox.context["page"].object_list
+
+
+def test_the_ticket_shows_only_the_status_and_needs_the_phone(client, channel, users):
+    client.post(_url(channel), _data())
+    row = Declaration.objects.get()
+    url = reverse("public:ticket")
+    page = client.post(url, {"ticket": row.ticket.lower(), "phone": "13912345678"})
+    body = page.content.decode()
+    assert "已受理，等待村里研判" in body
+    assert "李大山" not in body and "妻子住院" not in body and row.lead.id_number not in body
+    wrong = client.post(url, {"ticket": row.ticket, "phone": "13900000000"}).content.decode()
+    assert "受理编号与手机号码不匹配" in wrong and "已受理" not in wrong
+    services.open_case(actor=users["village_staff"], lead=row.lead)
+    page = client.post(url, {"ticket": row.ticket, "phone": "13912345678"})
+    assert "已进入核查认定程序" in page.content.decode()
+
+
+def test_submissions_are_limited_per_phone_and_per_address(client, channel, settings):
+    settings.FANGPIN_DECLARE_PER_DAY = 3
+    for _ in range(3):
+        assert client.post(_url(channel), _data()).status_code == 200
+    assert Declaration.objects.count() == 3
+    refused = client.post(_url(channel), _data()).content.decode()
+    assert "该手机号24小时内已提交3次" in refused
+    refused = client.post(_url(channel), _data(phone="13700000000")).content.decode()
+    assert "本设备24小时内已提交3次" in refused
+    assert Declaration.objects.count() == 3 and Lead.objects.count() == 3
+    other = client.post(_url(channel), _data(phone="13700000000"), REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 200 and Declaration.objects.count() == 4
+
+
+def test_the_page_reveals_nothing_about_registered_people(client, channel, household):
+    member = household.persons.first()
+    response = client.post(_url(channel), _data(id_number=member.id_number, name="随便"))
+    body = response.content.decode()
+    assert response.status_code == 200 and Declaration.objects.count() == 1
+    for secret in (household.head_name, household.number, member.name):
+        assert secret not in body
+    fresh = client.post(_url(channel), _data(phone="13600000000"), REMOTE_ADDR="10.1.1.1")
+    assert _strip(body) == _strip(fresh.content.decode())
+
+
+def _strip(html: str) -> str:
+    """The page without its ticket number and CSRF tokens (which differ on every response)."""
+    return re.sub(
+        r"SB[A-Z0-9]{10}|CSRFToken\": \"[^\"]+|csrfmiddlewaretoken\" value=\"[^\"]+", "", html
+    )
+
+
+def test_a_wrong_id_number_gets_a_chinese_message_and_nothing_is_saved(client, channel):
+    body = client.post(_url(channel), _data(id_number="420222198005170000")).content.decode()
+    assert "证件号码校验位错误" in body and not Lead.objects.exists()
+
+
+def test_an_unknown_token_answers_404(client, channel):
+    assert client.get(reverse("public:declare", args=["nope"])).status_code == 404
+
+
+def test_staff_get_a_printable_qr_code_for_their_villages_only(client_for, regions):
+    response = client_for("village_staff").get(
+        reverse("monitoring:village_qr", args=[regions["village"].pk])
+    )
+    body = response.content.decode()
+    channel = DeclarationChannel.objects.get(region=regions["village"])
+    assert response.status_code == 200 and "<svg" in body and channel.token in body
+    other = client_for("other_town").get(
+        reverse("monitoring:village_qr", args=[regions["village"].pk])
+    )
+    assert other.status_code == 404
