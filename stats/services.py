@@ -45,8 +45,14 @@ from core import audit
 from regions.models import Region
 
 CATEGORIES = ["突发严重困难户", "脱贫不稳定户", "边缘易致贫户"]
-STATUS_KINDS = ("alleviated", "identified", "reidentified", "category_changed", "eliminated")
-STATUS_KINDS += ("rolled_back",)
+STATUS_KINDS = (
+    "alleviated",
+    "identified",
+    "reidentified",
+    "category_changed",
+    "eliminated",
+    "rolled_back",
+)
 
 
 def _pair() -> dict[str, int]:
@@ -185,10 +191,14 @@ def _rows(
     region: Region, as_of: dt.date, by_region: bool, per_household: bool = False
 ) -> list[tuple]:
     year_start = dt.date(as_of.year, 1, 1)
+    params: dict[str, dt.date | str] = {
+        "as_of": as_of,
+        "year_start": year_start,
+        "path": f"{region.path}%",
+    }
     if connection.vendor != "postgresql":
         # SQLite keeps dates as ISO text; compare text with text.
-        as_of, year_start = as_of.isoformat(), year_start.isoformat()  # type: ignore[assignment]
-    params = {"as_of": as_of, "year_start": year_start, "path": f"{region.path}%"}
+        params |= {"as_of": as_of.isoformat(), "year_start": year_start.isoformat()}
     # The root of the tree holds every household: skip the region filter (and its joins).
     with connection.cursor() as cursor:
         cursor.execute(_sql(by_region, region.parent_id is not None, per_household), params)

@@ -26,7 +26,11 @@ def _region(request: HttpRequest) -> Region:
     ref = request.GET.get("region")
     if ref:
         return get_visible_region_or_404(request.user, ref)
-    region = getattr(request.user, "region", None)
+    return _region_of(request.user)
+
+
+def _region_of(user: Any) -> Region:
+    region = getattr(user, "region", None)
     if region is None:
         raise Http404("未找到区划")
     return region
@@ -120,6 +124,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The dashboard of a region as of a date, with the tree to drill down."""
     region = _region(request)
     as_of = _date(request, "as_of", "统计日期") or timezone.localdate()
+    own = _region_of(request.user)
     stats = compute(region, as_of)
     base = compute(region, dt.date(as_of.year - 1, 12, 31))
     children = compute_children(region, as_of)
@@ -131,7 +136,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "region": region,
-        "ancestors": [r for r in region.ancestors() if request.user.region.contains(r)],
+        "ancestors": [r for r in region.ancestors() if r.path.startswith(own.path)],
         "as_of": as_of,
         "stats": stats,
         "key_figures": _key_figures(stats, base),

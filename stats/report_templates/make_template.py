@@ -89,7 +89,7 @@ def build(path: Path = HERE / "work_summary.docx") -> Path:
     para(PROMPT.format("存在的问题与下步计划，分条写明"))
     para("{{ region_name }}", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     para("{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    doc.save(path)
+    doc.save(str(path))
     return path
 
 

@@ -116,7 +116,7 @@ def build() -> dict[str, Any]:
             (
                 members,
                 [
-                    (_status(**kw), kw["identified_date"]),
+                    (_status(**kw), dt.date(2019, 6, 1)),
                     (_status(**kw, **eliminated), dt.date(2020, 9, 1)),
                 ],
             )
