@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -27,6 +27,11 @@ class DateStyledForm(StyledForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         iso_dates(self)
+
+
+def _limit(form: forms.BaseForm, name: str, queryset: Any) -> None:
+    """Restrict a model choice field to what the viewer may see."""
+    cast(forms.ModelChoiceField, form.fields[name]).queryset = queryset
 
 
 class UserChoice(forms.ModelChoiceField):
@@ -53,10 +58,10 @@ class ContactForm(DateStyledForm):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = _users(viewer)
+        _limit(self, "user", _users(viewer))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("user") and not (data.get("name") or "").strip():
             self.add_error("name", "请选择系统用户，或填写帮扶联系人姓名")
         return data
@@ -75,7 +80,7 @@ class BulkContactForm(ContactForm):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, viewer=viewer, **kwargs)
-        self.fields["village"].queryset = _villages(viewer)
+        _limit(self, "village", _villages(viewer))
 
 
 class MeasureForm(StyledModelForm):
@@ -126,7 +131,7 @@ class VisitForm(DateStyledForm):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = Household.objects.visible_to(viewer)
+        _limit(self, "household", Household.objects.visible_to(viewer))
         self.fields["household"].error_messages["invalid_choice"] = "请选择本辖区内的农户"
 
 
@@ -142,9 +147,13 @@ class CampaignForm(DateStyledForm):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["regions"].queryset = Region.objects.visible_to(viewer).filter(
-            level__in=[Region.Level.COUNTY, Region.Level.TOWN, Region.Level.VILLAGE],
-            retired=False,
+        _limit(
+            self,
+            "regions",
+            Region.objects.visible_to(viewer).filter(
+                level__in=[Region.Level.COUNTY, Region.Level.TOWN, Region.Level.VILLAGE],
+                retired=False,
+            ),
         )
 
 
@@ -155,8 +164,8 @@ class AssignForm(StyledForm):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = _villages(viewer)
-        self.fields["cadre"].queryset = _users(viewer)
+        _limit(self, "village", _villages(viewer))
+        _limit(self, "cadre", _users(viewer))
 
 
 class QuestionnaireForm(StyledForm):

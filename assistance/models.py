@@ -203,10 +203,16 @@ class Visit(models.Model):
     @property
     def checklist(self) -> list[tuple[str, bool]]:
         """The「四个一」items with whether each was done."""
-        return [(str(self._meta.get_field(f).verbose_name), getattr(self, f)) for f in FOUR_ONES]
+        return [(label, getattr(self, f)) for f, label in FOUR_ONES.items()]
 
 
-FOUR_ONES = ("talked", "measures_reviewed", "data_verified", "environment_tidied")
+# The「四个一」of a visit (seed 001): field → label.
+FOUR_ONES = {
+    "talked": "谈一次心",
+    "measures_reviewed": "梳理一遍帮扶措施",
+    "data_verified": "核实一遍基础数据",
+    "environment_tidied": "整治一次人居环境",
+}
 
 
 class VisitPhotoQuerySet(ScopedQuerySet):

@@ -30,7 +30,7 @@ from assistance.forms import (
 )
 from assistance.models import Campaign, Contact, Measure, Screening, VisitPhoto, VisitRule
 from core.scoping import get_visible_or_404
-from regions.models import Region
+from regions.models import Region, get_visible_region_or_404
 from registry.models import Household
 
 PAGE = 50
@@ -170,7 +170,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     contacts = Contact.objects.visible_to(request.user).current()
     village = request.GET.get("village", "")
     if village.isdigit():
-        region = get_visible_or_404(Region.objects.all(), request.user, pk=village)
+        region = get_visible_region_or_404(request.user, village)
         contacts = contacts.filter(household__region__path__startswith=region.path)
     rows = (
         contacts.values("user_id", "name", "unit", "phone")
@@ -306,7 +306,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
     households = Household.objects.visible_to(request.user)
     village, cadre = request.GET.get("village", ""), request.GET.get("cadre", "")
     if village.isdigit():
-        region = get_visible_or_404(Region.objects.all(), request.user, pk=village)
+        region = get_visible_region_or_404(request.user, village)
         households = households.filter(region__path__startswith=region.path)
     if cadre.isdigit():
         households = households.filter(
@@ -352,7 +352,10 @@ def overdue(request: HttpRequest) -> HttpResponse:
 
 
 def _campaign(request: HttpRequest, pk: int) -> Campaign:
-    return get_visible_or_404(Campaign.objects.all(), request.user, pk=pk)
+    campaign = Campaign.objects.visible_to(request.user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("未找到")
+    return campaign
 
 
 def campaign_list(request: HttpRequest) -> HttpResponse:
@@ -432,7 +435,9 @@ def campaign_households(request: HttpRequest, pk: int) -> HttpResponse:
     """The households of a campaign the user may see; "mine" by default for grid members."""
     c = _campaign(request, pk)
     rows = Screening.objects.visible_to(request.user).filter(campaign=c)
-    show = request.GET.get("show", "mine" if request.user.role == Role.GRID_MEMBER else "all")
+    show = request.GET.get(
+        "show", "mine" if getattr(request.user, "role", "") == Role.GRID_MEMBER else "all"
+    )
     if show == "mine":
         rows = rows.filter(cadre=request.user)
     elif show == "todo":

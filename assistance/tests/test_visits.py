@@ -34,13 +34,15 @@ def post_visit(client: Any, household: Any, **extra: Any) -> Any:
     return client.post("/assistance/visits/new/", data)
 
 
-def test_a_grid_member_records_a_visit_with_a_photo(client_for: Any, household: Any) -> None:
+def test_a_grid_member_records_a_visit_with_a_photo(
+    client_for: Any, household: Any, users: dict
+) -> None:
     photo = SimpleUploadedFile("a.png", png_bytes(size=(800, 600)), content_type="image/png")
     response = post_visit(client_for("grid_member"), household, photos=photo)
     assert response.status_code == 302
     visit = Visit.objects.get(household=household)
     assert visit.talked and visit.data_verified and not visit.environment_tidied
-    assert str(visit.latitude) == "30.123456" and visit.visitor.username == "grid"
+    assert str(visit.latitude) == "30.123456" and visit.visitor == users["grid_member"]
     p = visit.photos.get()
     assert p.content_type == "image/png" and p.file.startswith("visits/")
     page = client_for("grid_member").get(f"/assistance/households/{household.pk}/")
