@@ -164,13 +164,12 @@ class _Table:
         meta = model._meta
         self.model = model
         self.table = connection.ops.quote_name(meta.db_table)
-        self.columns = ", ".join(
-            connection.ops.quote_name(meta.get_field(f).column) for f in fields
-        )
+        column = {f.name: f.column for f in meta.concrete_fields}
+        self.columns = ", ".join(connection.ops.quote_name(column[f]) for f in fields)
         self.width = len(fields)
         self.rows: list[tuple] = []
         self.count = 0
-        self.next_id = (model.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
+        self.next_id = (model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0) + 1
 
     def take_id(self) -> int:
         pk = self.next_id
@@ -420,6 +419,8 @@ class CountyBuilder:
                 m.education, m.schooling = "本科及以上", "本科"
         else:
             born = m.birth.year
+            levels: tuple[str, ...]
+            weights: tuple[int, ...]
             if born < 1956:
                 levels, weights = ("文盲或半文盲", "小学", "初中"), (40, 45, 15)
             elif born < 1971:
