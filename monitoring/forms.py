@@ -43,11 +43,11 @@ class LeadForm(StyledForm):
     """A cadre's report: a household of the register, or a person not yet in it."""
 
     source = forms.ChoiceField(label="线索来源", choices=codes.choices("lead_source"))
-    household = forms.ModelChoiceField(
-        label="农户（已在户籍台账）",
+    household = forms.CharField(
+        label="户编号（已在户籍台账的农户）",
         required=False,
-        queryset=Household.objects.none(),
-        help_text="不在台账中的人请留空，并填写下方姓名、证件号码",
+        max_length=40,
+        help_text="不在台账中的人员请留空，并填写下方所在村、姓名、证件号码",
     )
     village = forms.ModelChoiceField(
         label="所在村（新登记人员）", required=False, queryset=Region.objects.none()
@@ -69,19 +69,25 @@ class LeadForm(StyledForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        hh = self.fields["household"]
+        self.user = user
         village = self.fields["village"]
-        assert isinstance(hh, forms.ModelChoiceField)
         assert isinstance(village, forms.ModelChoiceField)
-        # Only households the user may see: a picker is a read of people's data too.
-        hh.queryset = Household.objects.visible_to(user).order_by("number")
-        hh.widget = forms.NumberInput(attrs={"placeholder": "户ID，可从户籍台账页面复制"})
         village.queryset = Region.objects.visible_to(user).filter(level=Region.Level.VILLAGE)
         self.fields["risks"].widget.attrs["class"] = "list-unstyled d-flex flex-wrap gap-2"
 
+    def clean_household(self) -> Household | None:
+        """Only households the user may see: the picker is a read of people's data too."""
+        number = (self.cleaned_data.get("household") or "").strip()
+        if not number:
+            return None
+        found = Household.objects.visible_to(self.user).filter(number=number).first()
+        if found is None:
+            raise ValidationError(f"未找到户编号“{number}”（或该户不在您的管辖范围）")
+        return found
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("household") is None:
+        if data.get("household") is None and not self.has_error("household"):
             if not data.get("village"):
                 self.add_error("village", "不在台账中的人员请选择所在村")
             if not data.get("person_name"):

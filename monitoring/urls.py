@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/<int:pk>/<str:action>/", views.case_action, name="case_action"),
     path("tasks/", views.my_tasks, name="tasks"),
     path("overdue/", views.overdue, name="overdue"),
+    path("households/", views.household_lookup, name="household_lookup"),
     path("households/<int:pk>/", views.household_actions, name="household"),
     path("settings/", views.policy_settings, name="settings"),
     path("settings/thresholds/new/", views.threshold_edit, name="threshold_new"),

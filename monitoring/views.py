@@ -75,7 +75,8 @@ def lead_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("只读用户不能登记线索")
     initial = {"reported_date": services.today(), "source": "基层干部排查"}
     if request.GET.get("household"):
-        initial["household"] = request.GET["household"]
+        chosen = Household.objects.visible_to(request.user).filter(pk=request.GET["household"])
+        initial["household"] = chosen.values_list("number", flat=True).first() or ""
     form = forms.LeadForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -395,6 +396,16 @@ def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
             }[case.kind],
         },
     )
+
+
+def household_lookup(request: HttpRequest) -> HttpResponse:
+    """Find a household of the user's region by 户编号 to start 风险消除 or 回退."""
+    number = request.GET.get("number", "").strip()
+    found = Household.objects.visible_to(request.user).filter(number=number).first()
+    if found is None:
+        messages.error(request, f"未找到户编号“{number}”（或该户不在您的管辖范围）")
+        return redirect("monitoring:case_list")
+    return redirect("monitoring:household", found.pk)
 
 
 def household_actions(request: HttpRequest, pk: int) -> HttpResponse:

@@ -52,12 +52,12 @@ def test_the_household_picker_only_accepts_visible_households(client_for, other_
         reverse("monitoring:lead_new"),
         {
             "source": "基层干部排查",
-            "household": other_household.pk,
+            "household": other_household.number,
             "reported_date": TODAY.isoformat(),
         },
     )
     assert response.status_code == 200 and not Lead.objects.exists()
-    assert "户" in response.content.decode()
+    assert "该户不在您的管辖范围" in response.content.decode()
 
 
 def test_a_second_lead_for_a_household_in_progress_is_merged(users, household):

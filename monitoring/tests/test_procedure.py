@@ -57,7 +57,7 @@ def test_a_lead_becomes_a_monitored_household_and_later_is_eliminated(client, us
         reverse("monitoring:lead_new"),
         {
             "source": "基层干部排查",
-            "household": household.pk,
+            "household": household.number,
             "risks": ["因病"],
             "reported_date": reported.isoformat(),
             "description": "户主住院",
