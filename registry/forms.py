@@ -66,11 +66,24 @@ FIELD_LABELS = {
 class RegisterForm(StyledForm):
     """Bootstrap widgets, and dates written as ISO so `<input type=date>` shows them."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, masked: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, forms.DateInput):
                 field.widget.format = "%Y-%m-%d"
+        # A user who may not see full ID numbers and phones gets them masked in the form too:
+        # left blank, the stored value stays.
+        self.masked = {name: shown for name, shown in (masked or {}).items() if shown}
+        for name, shown in self.masked.items():
+            self.initial.pop(name, None)
+            field = self.fields[name]
+            field.required = False
+            field.widget.attrs["placeholder"] = shown
+            field.help_text = "为保护隐私不显示完整号码；留空则保持不变"
+
+    def without_kept(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Drop the masked fields the user left blank (the stored values stay)."""
+        return {k: v for k, v in data.items() if not (k in self.masked and not v)}
 
 
 def _bool_or_none(value: str) -> bool | None:
@@ -216,7 +229,7 @@ class HouseholdForm(RegisterForm):
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned data as `registry.services` keyword arguments."""
-        data = dict(self.cleaned_data)
+        data = self.without_kept(dict(self.cleaned_data))
         data["risk_list"] = data.pop("risks")
         if self.fields["number"].disabled:
             data.pop("number")
@@ -315,7 +328,7 @@ class PersonForm(RegisterForm):
         return codes.join_multi(values)
 
     def service_fields(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.cleaned_data.items() if k in PERSON_FIELDS}
+        data = {k: v for k, v in self.without_kept(self.cleaned_data).items() if k in PERSON_FIELDS}
         for name in ("medical_insurance", "dibao", "tekun"):
             data[name] = _bool_or_none(data[name])
         return data

@@ -269,6 +269,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         viewer=request.user,
         editing=True,
         initial=HouseholdForm.initial_for(household),
+        masked=_masked(request, phone=household.masked_phone()),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,6 +284,11 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request, form, f"修改 {household}", household_detail_url(household), household=household
     )
+
+
+def _masked(request: HttpRequest, **shown: str) -> dict[str, str]:
+    """Masked values to stand in for full ones in a form, unless the user may see them."""
+    return {} if getattr(request.user, "can_view_sensitive", False) else shown
 
 
 def household_detail_url(household: Household) -> str:
@@ -323,12 +329,16 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     _require_editor(request)
     household = person.household
-    form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
+    form = PersonForm(
+        request.POST or None,
+        initial=PersonForm.initial_for(person),
+        masked=_masked(request, id_number=person.masked_id(), phone=person.masked_phone()),
+    )
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
-        if fields["id_number"] == person.id_number:
+        if fields.get("id_number", person.id_number) == person.id_number:
             # Unchanged number: keep the stored sex and birth date unless the form changed them.
-            fields.pop("id_number")
+            fields.pop("id_number", None)
             for derived in ("sex", "birth_date"):
                 if not fields[derived]:
                     fields.pop(derived)

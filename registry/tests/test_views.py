@@ -313,3 +313,26 @@ def test_editing_a_member_without_changing_the_number_keeps_it(client_for, house
     household.refresh_from_db()
     assert household.head_name == "改名"
     assert Person.objects.get(pk=person.pk).id_number == person.id_number
+
+
+def test_edit_forms_mask_id_numbers_and_phones_for_users_who_may_not_see_them(
+    client_for, household, users
+):
+    services.update_household(actor=None, household=household, phone="13812345678")
+    person = household.persons.get(relation="之子")
+    services.update_person(actor=None, person=person, phone="13900001111")
+    original = person.id_number
+    client = client_for("town_staff")
+    url = reverse("registry:member_edit", args=[person.pk])
+    body = client.get(url).content.decode()
+    assert person.id_number not in body and "13900001111" not in body
+    assert person.masked_id() in body and "留空则保持不变" in body
+    household_form = client.get(reverse("registry:household_edit", args=[household.pk]))
+    assert "13812345678" not in household_form.content.decode()
+    # Left blank, the stored values stay; the other changes are saved.
+    data = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    data["work_place"] = "武汉"
+    assert client.post(url, data).status_code == 302
+    person.refresh_from_db()
+    assert person.work_place == "武汉" and person.phone == "13900001111"
+    assert person.id_number == original
