@@ -236,7 +236,16 @@ def _tasks_of(user: Any) -> QuerySet[Case]:
 
 
 def overdue(request: HttpRequest) -> HttpResponse:
-    """Orange and red steps of the region (or only mine with ?mine=1)."""
+    """Orange and red steps of the region (or only mine with ?mine=1).
+
+    A county admin may refresh the marks now (the same job `fangpin mark-overdue` runs daily).
+    """
+    if request.method == "POST":
+        _county_admin(request)
+        from core.jobs import enqueue
+
+        job = enqueue("monitoring.mark_overdue", title="更新办理时限预警", user=request.user)
+        return redirect("core:job", job.pk)
     mine = request.GET.get("mine") == "1"
     qs = _tasks_of(request.user) if mine else Case.objects.visible_to(request.user).open()
     qs = qs.filter(alert__in=["orange", "red"]).select_related("region", "household")
@@ -318,6 +327,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if case.status == "open" and set(services.GREEN_RISKS) & set(case.risk_list)
             else None,
             "upload_form": forms.UploadForm(),
+            "policy": DeadlinePolicy.current(),
         },
     )
 

@@ -7,12 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from conftest import browser_login
 from monitoring.models import Case, PolicyThreshold
 from registry.models import HouseholdEvent
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def _as(page: Any, live_server: Any, username: str, path: str) -> None:

@@ -180,3 +180,17 @@ def test_deadline_steps_must_increase_and_the_formula_must_parse(client_for):
 def test_services_refuse_settings_changes_from_other_roles(users):
     with pytest.raises(services.PermissionDenied):
         services.set_holiday(actor=users["town_staff"], date=MAY_DAY, kind="off")
+
+
+def test_a_county_admin_refreshes_the_overdue_marks_from_the_page(
+    client_for, users, household, django_capture_on_commit_callbacks
+):
+    case = make_case(users, household, days_ago=40)
+    Case.objects.filter(pk=case.pk).update(alert="")
+    assert client_for("town_staff").post(reverse("monitoring:overdue")).status_code == 403
+    client = client_for("county_admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("monitoring:overdue"))
+    case.refresh_from_db()
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
+    assert case.alert == "red"
