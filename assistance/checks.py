@@ -19,6 +19,8 @@ from core import codes
 from core.checks import check
 from registry.models import RISK_SEPARATOR, Household, Person
 
+# Sub-types that run on to their own term after 风险消除 (policy rule 26).
+CONTINUING_SUBTYPES = ("小额信贷", "公益岗位", "雨露计划")
 # 综合保障 sub-types and the member fact each one needs (rule 20).
 SECURITY_SUBTYPES = {
     "低保": ("dibao", "享受低保"),
@@ -161,28 +163,34 @@ def security_mismatch(households: QuerySet) -> list[dict]:
 
 
 def continuing_overrun(households: QuerySet, today: dt.date | None = None) -> list[dict]:
-    """Rule 26: a measure kept after 风险消除 must stop when its term (end date) has passed."""
+    """Rule 26: after 风险消除 a measure runs on only as 小额信贷/公益岗位/雨露计划 to its term.
+
+    Flags continuing measures past their end date, and ongoing measures of those sub-types
+    not marked as continuing (so their end date is unknown).
+    """
     today = today or dt.date.today()
-    rows = (
-        _live_measures()
-        .filter(
-            household__in=households.filter(risk_eliminated=True).values("pk"),
-            continues_after_elimination=True,
-            end_date__lt=today,
-            status=Measure.Status.ONGOING,
-        )
-        .values_list("household_id", "pk", "category", "subtype", "end_date")
+    ongoing = Measure.objects.filter(
+        household__in=households.filter(risk_eliminated=True).values("pk"),
+        status=Measure.Status.ONGOING,
     )
-    return [
-        _finding(
-            hid,
-            f"风险消除后继续的措施“{category}{'·' + subtype if subtype else ''}”"
-            f"已于{end}到期，仍为实施中",
-            measure_id=mid,
-            end_date=end.isoformat(),
-        )
-        for hid, mid, category, subtype, end in rows
-    ]
+    continuing_type = Q(pk__in=[])
+    for word in CONTINUING_SUBTYPES:
+        continuing_type |= Q(subtype__contains=word)
+    rows = ongoing.filter(
+        Q(continues_after_elimination=True, end_date__lt=today)
+        | Q(continuing_type, continues_after_elimination=False)
+    ).values_list(
+        "household_id", "pk", "category", "subtype", "end_date", "continues_after_elimination"
+    )
+    found = []
+    for hid, mid, category, subtype, end, continuing in rows:
+        name = f"{category}{'·' + subtype if subtype else ''}"
+        if continuing:
+            message = f"风险消除后继续的措施“{name}”已于{end}到期，仍为实施中"
+        else:
+            message = f"风险已消除，“{name}”仍在实施：应标注“风险消除后继续”并填写到期日期"
+        found.append(_finding(hid, message, measure_id=mid, end_date=end and end.isoformat()))
+    return found
 
 
 RULES = (

@@ -317,6 +317,8 @@ class Screening(models.Model):
         on_delete=models.SET_NULL,
         related_name="assistance_screenings",
     )
+    # The household's size when assigned, so "N户M人" needs no join over the campaign.
+    persons = models.PositiveSmallIntegerField(_("人数"), default=0)
     answers = models.JSONField(_("答案"), default=dict, blank=True)
     done = models.BooleanField(_("已完成"), default=False)
     done_date = models.DateField(_("完成日期"), null=True, blank=True)
@@ -341,9 +343,10 @@ class Screening(models.Model):
                 fields=["campaign", "household"], name="screening_campaign_household_unique"
             )
         ]
+        # Covering indexes: progress by village and by cadre read no table rows.
         indexes = [
-            models.Index(fields=["campaign", "village", "done"]),
-            models.Index(fields=["campaign", "cadre", "done"]),
+            models.Index(fields=["campaign", "village", "done", "lead", "persons"]),
+            models.Index(fields=["campaign", "cadre", "done", "lead"]),
         ]
 
     def __str__(self) -> str:

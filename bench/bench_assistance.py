@@ -85,7 +85,7 @@ def _prepare() -> Any:
     for town in towns:
         paths |= Q(region__path__startswith=town.path)
     rows = Household.objects.filter(paths).values_list(
-        "pk", "region_id", "region__level", "region__parent_id"
+        "pk", "region_id", "region__level", "region__parent_id", "member_count"
     )[:CAMPAIGN_HOUSEHOLDS]
     Screening.objects.bulk_create(
         (
@@ -94,9 +94,10 @@ def _prepare() -> Any:
                 household_id=pk,
                 village_id=parent if level == Region.Level.GROUP else region,
                 cadre=cadres[i % len(cadres)],
+                persons=persons,
                 done=rng.random() < 0.6,
             )
-            for i, (pk, region, level, parent) in enumerate(rows)
+            for i, (pk, region, level, parent, persons) in enumerate(rows)
         ),
         batch_size=5000,
     )

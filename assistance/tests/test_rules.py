@@ -128,8 +128,13 @@ def test_rule_26_flags_a_continuing_measure_past_its_end_date(regions: dict) -> 
         end_date=TODAY - dt.timedelta(1),
     )
     measure(h, "公益岗位帮扶", "公益岗位", continues_after_elimination=True, end_date=TODAY)
-    found = run(checks.continuing_overrun, h)
-    assert len(found) == 1 and "小额信贷" in found[0]["message"]
+    measure(h, "教育帮扶", "雨露计划")
+    measure(h, "健康帮扶", "家庭医生签约")
+    found = " | ".join(f["message"] for f in run(checks.continuing_overrun, h))
+    assert found.count(" | ") == 1
+    assert "“金融帮扶·小额信贷”已于" in found and "仍为实施中" in found
+    assert "“教育帮扶·雨露计划”仍在实施：应标注“风险消除后继续”" in found
+    assert "公益岗位" not in found and "家庭医生" not in found
 
 
 def test_checks_are_registered_and_run_set_wise(
