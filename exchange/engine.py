@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from exchange.models import Batch, Item, Rule, RuleRunStat
@@ -100,17 +102,18 @@ def register_snapshot(region: Any) -> pa.Table:
     """Every person of the region with the household facts rules need, in one query."""
     from registry.models import Person
 
-    qs = Person.objects.all()
+    people: QuerySet = Person.objects.all()
     if region is not None and region.parent_id is not None:
-        qs = qs.filter(household__region__path__startswith=region.path)
-    qs = qs.order_by().values_list(*(orm for _, orm in _REG_FIELDS))
-    sql, params = qs.query.sql_with_params()
+        people = people.filter(household__region__path__startswith=region.path)
+    sql, params = (
+        people.order_by().values_list(*(orm for _, orm in _REG_FIELDS)).query.sql_with_params()
+    )
     columns: list[list] = [[] for _ in _REG_FIELDS]
     with connection.cursor() as cur:
         cur.execute(sql, params)
         while rows := cur.fetchmany(50_000):
-            for i, values in enumerate(zip(*rows, strict=True)):
-                columns[i].extend(values)
+            for i, column in enumerate(zip(*rows, strict=True)):
+                columns[i].extend(column)
     arrays = []
     for (name, _), values in zip(_REG_FIELDS, columns, strict=True):
         if name == "birth_date":
@@ -134,6 +137,30 @@ def attach_register(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
         f"coalesce(alleviated, false) AS alleviated, coalesce(eliminated, false) AS eliminated, "
         f"{text} FROM reg_arrow"
     )
+
+
+def attach_measures(con: duckdb.DuckDBPyConnection, region: Any) -> None:
+    """The assistance measures (household, category, status, term) as DuckDB table `measures`."""
+    from assistance.models import Measure
+
+    qs = Measure.objects.all()
+    if region is not None and region.parent_id is not None:
+        qs = qs.filter(household__region__path__startswith=region.path)
+    rows = list(qs.values_list("household_id", "category", "status", "start_date", "end_date"))
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    con.register(
+        "measures_arrow",
+        pa.table(
+            {
+                "household_id": pa.array(columns[0], pa.int64()),
+                "category": pa.array(columns[1], pa.string()),
+                "status": pa.array(columns[2], pa.string()),
+                "start_date": pa.array(columns[3], pa.date32()),
+                "end_date": pa.array(columns[4], pa.date32()),
+            }
+        ),
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE measures AS SELECT * FROM measures_arrow")
 
 
 _REG_JOINED = (
@@ -286,7 +313,8 @@ def run_batch(
     progress: Progress,
 ) -> dict[str, int]:
     """Load the batch's rows, match them, keep them as Parquet and run the source's rules."""
-    out = rules_dir() / f"batch-{batch.pk}.parquet"
+    # A random part keeps names unique even when ids are reused (rolled-back tests, restores).
+    out = rules_dir() / f"batch-{batch.pk}-{uuid.uuid4().hex[:12]}.parquet"
     con.execute(f"COPY (SELECT * FROM parsed) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
     batch.rows_file = str(out)
     con.execute(
@@ -321,6 +349,8 @@ def run_batch(
                 "union_by_name=true) WHERE error IS NULL",
             )
         )
+    if batch.source == "employment":
+        attach_measures(con, batch.region)
     progress(70, "正在运行比对规则")
     now = timezone.now()
     counts = {"warnings_created": 0, "findings_created": 0}
@@ -350,21 +380,28 @@ def run_checks(region: Any, rules: dict[str, Rule], as_of: dt.date) -> dict[str,
     now = timezone.now()
     created = closed = 0
     counts: dict[str, int] = {}
-    jobs: list[tuple[Rule, Callable[[dict], Iterable[dict]]]] = []
-    for d in BUILTIN:
-        if d.check is not None:
-            fn = d.check
-            jobs.append((rules[d.code], lambda p, fn=fn: fn(region, p, as_of)))
-    for c in all_checks():
-        if c.code in BY_CODE:
-            continue
-        jobs.append((rules[c.code], lambda p, fn=c.fn: _registered_rows(fn(region))))
-    for rule, run in jobs:
+    jobs: list[tuple[Rule, Callable[[dict], Iterable[dict]]]] = [
+        (rules[d.code], partial(_builtin_rows, d.check, region, as_of))
+        for d in BUILTIN
+        if d.check is not None
+    ]
+    jobs += [
+        (rules[c.code], partial(_registered_rows, c.fn, region))
+        for c in all_checks()
+        if c.code not in BY_CODE
+    ]
+    for rule, rows_for in jobs:
         if not rule.enabled:
             continue
         params = rule.parameters_for(as_of.year)
         fired, new, gone = store(
-            rule, run(params), params=params, source="register", batch=None, scope=region, now=now
+            rule,
+            rows_for(params),
+            params=params,
+            source="register",
+            batch=None,
+            scope=region,
+            now=now,
         )
         counts[rule.code] = fired
         created += new
@@ -372,11 +409,15 @@ def run_checks(region: Any, rules: dict[str, Rule], as_of: dt.date) -> dict[str,
     return {"findings_created": created, "findings_closed": closed, "counts": counts}
 
 
-def _registered_rows(rows: Iterable[dict]) -> Iterable[dict]:
+def _builtin_rows(check: Any, region: Any, as_of: dt.date, params: dict) -> Iterable[dict]:
+    return check(region, params, as_of)
+
+
+def _registered_rows(fn: Any, region: Any, params: dict) -> Iterable[dict]:
     """Adapt a core.checks result ({household_id, person_id, message, evidence}) to rule rows."""
     from registry.models import Household
 
-    rows = list(rows)
+    rows = list(fn(region))
     regions: dict[int, int] = {}
     for chunk in _chunks(sorted({r["household_id"] for r in rows})):
         regions.update(Household.objects.filter(pk__in=chunk).values_list("pk", "region_id"))

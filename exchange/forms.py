@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from accounts.models import User
 from core.forms import StyledForm
 from exchange.models import SOURCE_CHOICES, Item, Kind, Rule, Severity
 from exchange.readers import SOURCES
@@ -58,21 +59,25 @@ class FilterForm(StyledForm):
     )
     village = forms.ChoiceField(label="村", required=False)
 
-    def __init__(self, *args: Any, villages: list[tuple[int, str]] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, villages: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [("", "全部村"), *[(str(k), v) for k, v in villages]]
+        field = self.fields["village"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "全部村"), *[(str(k), v) for k, v in villages or []]]
 
 
 class AssignForm(StyledForm):
-    assignee = forms.ModelChoiceField(label="分派给", queryset=None, empty_label="请选择核实人")
+    assignee = forms.ModelChoiceField(
+        label="分派给", queryset=User.objects.none(), empty_label="请选择核实人"
+    )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from accounts.models import User
-
-        self.fields["assignee"].queryset = (
-            User.objects.visible_to(user).filter(is_active=True).order_by("username")
-        )
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = User.objects.visible_to(user).filter(is_active=True).order_by("username")
 
 
 class ResultForm(StyledForm):

@@ -7,11 +7,14 @@ evidence) — so the same problem found again next month is the same item, not a
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.scoping import ScopedQuerySet
+from core.scoping import ScopedQuerySet, region_q
 
 SOURCE_CHOICES = [
     ("medical", "医保"),
@@ -89,6 +92,15 @@ class RuleYear(models.Model):
 
 class BatchQuerySet(ScopedQuerySet):
     region_field = "region"
+
+    def visible_to(self, user: Any) -> Self:
+        """Batches of the user's region and below, and the county's (or town's) batches above it:
+        a town sees the county's 医保 file, though only its own items in it."""
+        region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
+        if region is None:
+            return self.none()
+        above = [int(pk) for pk in region.path.strip("/").split("/") if pk]
+        return self.filter(region_q(user, "region") | Q(region_id__in=above))
 
 
 class Batch(models.Model):

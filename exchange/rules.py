@@ -224,6 +224,29 @@ FROM judged WHERE problem IS NOT NULL
 """
 
 
+_YULU = """
+SELECT person_id, household_id, region_id, school || '|' || stage AS key, school, stage,
+       max(updated_date) AS updated_date
+FROM src
+WHERE status = '在读' AND (list_contains($stages, stage) OR regexp_matches(grade, '中职|高职'))
+  AND (alleviated OR (category <> '' AND NOT eliminated))
+GROUP BY person_id, household_id, region_id, school, stage
+"""
+
+_EMPLOY_MEASURE = """
+SELECT min(person_id) AS person_id, household_id, any_value(region_id) AS region_id,
+       'unemployed' AS key, count(DISTINCT person_id) AS unemployed
+FROM src
+WHERE household_id IN (
+  SELECT household_id FROM measures
+  WHERE category = '就业帮扶' AND status IN ('planned', 'ongoing')
+    AND (start_date IS NULL OR start_date <= $as_of) AND (end_date IS NULL OR end_date >= $as_of)
+)
+GROUP BY household_id
+HAVING bool_and(status = '未就业')
+"""
+
+
 # --- internal checks (no department file) -----------------------------------------------------
 
 
@@ -333,6 +356,31 @@ def check_head_spouse_sex(region: Any, params: dict, on: dt.date) -> Iterable[di
         household__persons__sex=F("sex"),
     )
     return _person_rows(qs, on, lambda p: "同性")
+
+
+def check_expired_posts(region: Any, params: dict, on: dt.date) -> Iterable[dict]:
+    """公益岗位帮扶措施已到期仍为计划/实施中 (合同到期未续签或未撤销, seed 003 #7)."""
+    from assistance.models import Measure
+
+    qs = Measure.objects.filter(
+        category="公益岗位帮扶",
+        status__in=[Measure.Status.PLANNED, Measure.Status.ONGOING],
+        end_date__lt=on,
+    )
+    if region is not None and region.parent_id is not None:
+        qs = qs.filter(household__region__path__startswith=region.path)
+    for m in qs.values(
+        "id", "household_id", "household__region_id", "subtype", "end_date", "status"
+    ).iterator(chunk_size=2000):
+        yield {
+            "person_id": None,
+            "household_id": m["household_id"],
+            "region_id": m["household__region_id"],
+            "key": f"measure{m['id']}",
+            "subtype": m["subtype"] or "公益岗位",
+            "end_date": m["end_date"],
+            "status": str(Measure.Status(m["status"]).label),
+        }
 
 
 def _household_rows(qs: QuerySet, key: Callable[[dict], str]) -> Iterable[dict]:
@@ -545,6 +593,36 @@ BUILTIN: tuple[RuleDef, ...] = (
         ("employment",),
         "人社：{dept_state}；台账：{register_state}",
         sql=_EMPLOYMENT,
+    ),
+    RuleDef(
+        "F_YULU",
+        "中高职学生应享雨露计划",
+        "finding",
+        "yellow",
+        ("education",),
+        "教育部门学籍为{school}{stage}在读，该户为脱贫户或监测户，应核实是否已申报雨露计划补助",
+        {"stages": ["中职", "高职", "高职高专"]},
+        risk="因学",
+        sql=_YULU,
+    ),
+    RuleDef(
+        "F_EMPLOY_MEASURE",
+        "就业帮扶措施未见就业",
+        "finding",
+        "yellow",
+        ("employment",),
+        "该户有实施中的就业帮扶措施，但人社登记的{unemployed}名成员均未就业",
+        risk="因务工就业不稳",
+        sql=_EMPLOY_MEASURE,
+    ),
+    RuleDef(
+        "C_POST_EXPIRED",
+        "公益岗位已到期仍在实施",
+        "finding",
+        "yellow",
+        ("register",),
+        "公益岗位帮扶措施（{subtype}）已于{end_date}到期，状态仍为“{status}”，请续签或终止",
+        check=check_expired_posts,
     ),
     RuleDef(
         "C_AGE_LABOUR",

@@ -21,7 +21,7 @@ from core.scoping import get_visible_or_404
 from exchange import engine, services
 from exchange.engine import rules_dir
 from exchange.forms import AssignForm, FilterForm, ResultForm, RuleForm, UploadForm
-from exchange.models import Batch, Item, Rule, RuleRunStat
+from exchange.models import SOURCE_CHOICES, Batch, Item, Rule, RuleRunStat
 from regions.models import Region
 
 
@@ -153,7 +153,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             as_of = form.cleaned_data["as_of"]
             job = jobs.enqueue(
                 "exchange.compare",
-                title=f"比对{dict(form.fields['source'].choices)[form.cleaned_data['source']]}数据：{upload.name}",
+                title=f"比对{dict(SOURCE_CHOICES)[form.cleaned_data['source']]}数据：{upload.name}",
                 params={
                     "path": str(path),
                     "source": form.cleaned_data["source"],
@@ -162,7 +162,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 },
                 user=request.user,
             )
-            return redirect("core:job_detail", pk=job.pk)
+            return redirect("core:job", pk=job.pk)
     batches = Batch.objects.visible_to(request.user).select_related("created_by")
     page = Paginator(batches, 30).get_page(request.GET.get("page"))
     return render(request, "exchange/batch_list.html", {"page": page, "form": form})
@@ -218,20 +218,24 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         .values_list("rule_id", "n")
     )
     year = timezone.localdate().year
-    rules = list(Rule.objects.prefetch_related("yearly"))
-    for rule in rules:
-        rule.current = {
-            **rule.parameters,
-            **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
+    rules = [
+        {
+            "rule": rule,
+            "current": {
+                **rule.parameters,
+                **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
+            },
+            "fired_total": stats.get(rule.pk, 0),
+            "open_count": open_counts.get(rule.pk, 0),
         }
-        rule.fired_total = stats.get(rule.pk, 0)
-        rule.open_count = open_counts.get(rule.pk, 0)
+        for rule in Rule.objects.prefetch_related("yearly")
+    ]
     can_check = _can_work(request.user)
     if request.method == "POST":
         if not can_check:
             raise PermissionDenied
         job = jobs.enqueue("exchange.check", title="数据质量校验", user=request.user)
-        return redirect("core:job_detail", pk=job.pk)
+        return redirect("core:job", pk=job.pk)
     return render(
         request,
         "exchange/rule_list.html",

@@ -49,6 +49,13 @@ def write_file(tmp_path: Path, source: str, rows: list[dict], encoding: str = "u
     return path
 
 
+@pytest.fixture(autouse=True)
+def data_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Batch files of each test in its own directory, never the shared var/."""
+    settings.DATA_DIR = tmp_path_factory.mktemp("data")
+    return settings.DATA_DIR
+
+
 @pytest.fixture
 def run_compare(tmp_path: Path, regions: dict[str, Any]) -> Any:
     """run_compare("medical", rows) → the Batch after comparing a file of those rows."""

@@ -1,0 +1,208 @@
+"""The work queue pages: scoping, filters, bulk assignment, results, upload, export, rules."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from exchange.models import Batch, Item, Rule, RuleYear
+from exchange.tests.conftest import member, write_file
+from monitoring.models import Lead
+
+
+def med_row(p, amount="30000"):
+    return {
+        "证件号码": p.id_number,
+        "姓名": p.name,
+        "结算日期": "2026-04-01",
+        "就诊类型": "住院",
+        "医疗总费用": "90000",
+        "个人自付": amount,
+    }
+
+
+@pytest.fixture
+def items(run_compare, household, other_household):
+    """One warning in 金山店镇/朝阳村 and one in 还地桥镇/白羊村."""
+    here = member(household)
+    there = member(other_household)
+    run_compare("medical", [med_row(here), med_row(there)])
+    return {
+        "here": Item.objects.get(person=here),
+        "there": Item.objects.get(person=there),
+    }
+
+
+def test_the_queue_shows_only_the_users_region(client_for, items, django_assert_max_num_queries):
+    client = client_for("town_staff")
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("exchange:index"))
+    assert response.status_code == 200
+    assert list(response.context["page"].object_list) == [items["here"]]
+    assert "近12个月个人自付医疗费用合计 30,000 元" in response.content.decode()
+
+
+def test_another_towns_user_sees_none_of_these_items_and_gets_404(client_for, items):
+    client = client_for("other_town")
+    listed = client.get(reverse("exchange:index")).context["page"].object_list
+    assert list(listed) == [items["there"]]
+    assert client.get(reverse("exchange:item_detail", args=[items["here"].pk])).status_code == 404
+
+
+def test_filters_narrow_the_queue(client_for, items):
+    client = client_for("county_admin")
+    url = reverse("exchange:index")
+    assert len(client.get(url).context["page"].object_list) == 2
+    assert len(client.get(url, {"kind": "finding"}).context["page"].object_list) == 0
+    village = items["here"].household.region_id
+    rows = client.get(url, {"village": village, "severity": "red", "source": "medical"})
+    assert list(rows.context["page"].object_list) == [items["here"]]
+
+
+def test_bulk_assignment_assigns_the_ticked_items(client_for, items, users):
+    client = client_for("town_staff")
+    response = client.post(
+        reverse("exchange:index"),
+        {"items": [items["here"].pk, items["there"].pk], "assignee": users["village_staff"].pk},
+    )
+    assert response.status_code == 302
+    items["here"].refresh_from_db()
+    items["there"].refresh_from_db()
+    assert (items["here"].status, items["here"].assignee) == ("assigned", users["village_staff"])
+    assert items["there"].assignee is None  # another town's item is never touched
+
+
+def test_assigning_to_someone_outside_the_region_is_refused(client_for, items, users):
+    client = client_for("town_staff")
+    response = client.post(
+        reverse("exchange:index"), {"items": [items["here"].pk], "assignee": users["other_town"].pk}
+    )
+    assert response.status_code == 302
+    items["here"].refresh_from_db()
+    assert items["here"].assignee is None
+
+
+def test_monitoring_result_opens_a_lead_with_the_warning_as_origin(client_for, items):
+    client = client_for("village_staff")
+    url = reverse("exchange:item_detail", args=[items["here"].pk])
+    response = client.post(url, {"result": "纳入监测", "note": "入户核实属实"})
+    assert response.status_code == 302
+    item = Item.objects.get(pk=items["here"].pk)
+    assert (item.status, item.result) == ("done", "纳入监测")
+    lead = Lead.objects.get(origin=f"exchange.warning:{item.pk}")
+    assert item.lead == lead
+    assert (lead.source, lead.origin, lead.risks) == (
+        "部门筛查预警",
+        f"exchange.warning:{item.pk}",
+        "因病",
+    )
+
+
+def test_dismissing_needs_a_reason(client_for, items):
+    client = client_for("village_staff")
+    url = reverse("exchange:item_detail", args=[items["here"].pk])
+    response = client.post(url, {"result": "不纳入"})
+    assert response.status_code == 200
+    assert "选择“不纳入”时请填写理由" in response.content.decode()
+    assert Item.objects.get(pk=items["here"].pk).status == "open"
+
+
+def test_corrected_records_the_changed_fields(client_for, items):
+    client = client_for("village_staff")
+    url = reverse("exchange:item_detail", args=[items["here"].pk])
+    client.post(url, {"result": "已修正", "changed_fields": "健康状况：健康→患有大病\n\n"})
+    item = Item.objects.get(pk=items["here"].pk)
+    assert item.changed_fields == ["健康状况：健康→患有大病"] and item.result == "已修正"
+
+
+def test_an_auditor_cannot_record_results(client_for, items):
+    client = client_for("auditor")
+    url = reverse("exchange:item_detail", args=[items["here"].pk])
+    assert client.post(url, {"result": "不纳入", "note": "x"}).status_code == 403
+
+
+def test_uploading_a_file_runs_the_comparison_as_a_job(
+    client_for, household, django_capture_on_commit_callbacks, tmp_path
+):
+    p = member(household)
+    path = write_file(tmp_path, "medical", [med_row(p)])
+    client = client_for("county_admin")
+    upload = SimpleUploadedFile("医保.csv", path.read_bytes())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exchange:batch_list"),
+            {"source": "medical", "file": upload, "as_of": "2026-06-30"},
+        )
+    assert response.status_code == 302
+    batch = Batch.objects.get()
+    assert (batch.records, batch.matched, batch.warnings_created) == (1, 1, 1)
+    page = client.get(reverse("exchange:batch_detail", args=[batch.pk]))
+    assert page.status_code == 200 and "W_MED_SELFPAY" in page.content.decode()
+
+
+def test_uploading_a_wrong_type_names_the_problem(client_for):
+    client = client_for("county_admin")
+    upload = SimpleUploadedFile("data.txt", b"x")
+    response = client.post(reverse("exchange:batch_list"), {"source": "medical", "file": upload})
+    assert response.status_code == 200
+    assert "只接受 .csv 或 .xlsx 文件" in response.content.decode()
+    assert not Batch.objects.exists()
+
+
+def test_feedback_export_has_the_department_columns_and_the_results(client_for, items):
+    from python_calamine import CalamineWorkbook
+
+    from exchange import services
+
+    services.resolve(actor=None, item=items["here"], result="不纳入", note="已报销")
+    client = client_for("town_staff")
+    batch = items["here"].last_batch
+    response = client.get(reverse("exchange:batch_export", args=[batch.pk]))
+    assert response.status_code == 200
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    rows = sheet.to_python()
+    assert rows[0][:3] == ["证件号码", "姓名", "结算日期"] and "核实结果" in rows[0]
+    assert len(rows) == 2  # only the town's own item
+    assert rows[1][rows[0].index("核实结果")] == "不纳入"
+    assert str(rows[1][0]).count("*") == 10  # masked for a user without sensitive rights
+
+
+def test_a_towns_own_batch_is_404_for_another_town_but_county_batches_are_shared(
+    client_for, items, regions, tmp_path
+):
+    from exchange import services
+
+    path = write_file(tmp_path, "housing", [])
+    town_batch = services.compare(actor=None, source="housing", path=path, region=regions["town"])
+    client = client_for("other_town")
+    assert client.get(reverse("exchange:batch_detail", args=[town_batch.pk])).status_code == 404
+    county_batch = items["here"].last_batch
+    page = client.get(reverse("exchange:batch_detail", args=[county_batch.pk]))
+    assert page.status_code == 200
+    assert [r["total"] for r in page.context["rules"]] == [1]  # only its own item counted
+
+
+def test_county_admin_sets_a_years_parameters_and_others_cannot(client_for, items):
+    rule = Rule.objects.get(code="W_MED_SELFPAY")
+    url = reverse("exchange:rule_edit", args=[rule.pk])
+    assert client_for("town_staff").get(url).status_code == 403
+    client = client_for("county_admin")
+    response = client.post(
+        url, {"year": 2027, "parameters": '{"threshold_general": 26000}', "enabled": "on"}
+    )
+    assert response.status_code == 302
+    assert RuleYear.objects.get(rule=rule, year=2027).parameters == {"threshold_general": 26000}
+    bad = client.post(url, {"year": 2027, "parameters": '{"threshold": 1}', "enabled": "on"})
+    assert "规则没有参数：threshold" in bad.content.decode()
+
+
+def test_rule_list_and_home_widgets_show_counts(client_for, items):
+    client = client_for("town_staff")
+    response = client.get(reverse("exchange:rule_list"))
+    assert response.status_code == 200
+    assert "W_MED_SELFPAY" in response.content.decode()
+    home = client.get(reverse("home")).content.decode()
+    assert "待核实部门预警" in home
