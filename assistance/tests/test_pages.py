@@ -1,0 +1,77 @@
+"""Landing page, home widgets, campaign creation and list pages with bounded query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from assistance import services
+from assistance.models import Campaign, Contact
+from assistance.tests.conftest import TODAY, monitored
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_widgets_show_overdue_visits_and_campaign_coverage(
+    client_for: Any, regions: dict, users: dict
+) -> None:
+    monitored(regions["village"], ["因病"])
+    monitored(regions["other_village"], ["因病"])
+    c = services.create_campaign(
+        actor=users["town_staff"],
+        name="冬季排查",
+        start_date=TODAY,
+        end_date=TODAY + dt.timedelta(days=9),
+        regions=[regions["village"]],
+    )
+    services.assign_screenings(actor=users["town_staff"], campaign=c, village=regions["village"])
+    from django.test import RequestFactory
+
+    from assistance.widgets import home_widgets
+
+    request = RequestFactory().get("/")
+    request.user = users["town_staff"]
+    widgets = {w["label"]: w for w in home_widgets(request)}
+    assert widgets["走访逾期户"]["value"] == 1
+    assert widgets["冬季排查覆盖率(%)"]["value"] == 0
+    assert widgets["冬季排查覆盖率(%)"]["url"] == f"/assistance/campaigns/{c.pk}/"
+    page = client_for("town_staff").get("/")
+    assert "走访逾期户" in page.content.decode()
+
+
+def test_town_staff_create_a_campaign_and_grid_members_may_not(
+    client_for: Any, regions: dict
+) -> None:
+    data = {
+        "name": "春季集中排查",
+        "start_date": "2026-03-01",
+        "end_date": "2026-03-31",
+        "regions": [regions["village"].pk, regions["village2"].pk],
+    }
+    assert client_for("grid_member").post("/assistance/campaigns/new/", data).status_code == 403
+    response = client_for("town_staff").post("/assistance/campaigns/new/", data)
+    c = Campaign.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/assistance/campaigns/{c.pk}/"
+    assert set(c.regions.values_list("name", flat=True)) == {"朝阳村", "仕秦村"}
+    bad = client_for("town_staff").post(
+        "/assistance/campaigns/new/", {**data, "end_date": "2026-02-01"}
+    )
+    assert "结束日期不能早于开始日期" in bad.content.decode() and Campaign.objects.count() == 1
+
+
+def test_list_pages_use_a_fixed_number_of_queries(
+    client_for: Any, regions: dict, users: dict, django_assert_max_num_queries: Any
+) -> None:
+    for i in range(6):
+        h = monitored(regions["village"], ["因病"])
+        Contact.objects.create(household=h, name=f"干部{i % 2}", start_date=TODAY)
+    client = client_for("town_staff")
+    client.get("/assistance/")
+    for url in ("/assistance/", "/assistance/contacts/", "/assistance/campaigns/"):
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(12):
+        page = client.get("/assistance/contacts/cadre/", {"name": "干部0", "phone": ""})
+    assert "（3户）" in page.content.decode()
