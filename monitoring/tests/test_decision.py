@@ -185,3 +185,31 @@ def test_every_monitoring_page_renders(client_for, users, household, regions):
         reverse("public:ticket"),
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_data_quality_checks_find_status_breaking_the_rules(regions):
+    from core.testing import make_household
+    from monitoring import checks
+
+    eliminated = make_household(
+        regions["village"],
+        category="边缘易致贫户",
+        identified_date=dt.date(2025, 1, 1),
+        risk_list=["因病"],
+        risk_eliminated=True,
+        eliminated_date=dt.date(2025, 3, 1),
+        elimination_method="帮扶消除",
+        no_labour=True,
+    )
+    sick = make_household(
+        regions["village"],
+        category="突发严重困难户",
+        identified_date=dt.date(2025, 1, 1),
+        risk_list=["因病"],
+    )
+    r16 = list(checks.check_r16(regions["county"]))
+    assert [f["household_id"] for f in r16] == [sick.pk]
+    assert [f["household_id"] for f in checks.check_r22(regions["county"])] == [eliminated.pk]
+    r24 = list(checks.check_r24(regions["county"]))
+    assert [f["message"] for f in r24] == ["帮扶消除距识别不足6个月"]
+    assert list(checks.check_r22(regions["other_town"])) == []
