@@ -538,8 +538,9 @@ def save_screening_section(
             raise ValidationError({q["key"]: f"请回答“{q['text']}”"})
         s.answers[q["key"]] = value
     last = section == len(sections) - 1
+    first_finish = last and not s.done
     if last:
-        s.done, s.done_date = True, today
+        s.done, s.done_date = True, s.done_date or today
         found = risks_from_answers(s.campaign, s.answers)
         risks = list(dict.fromkeys(r for r, _ in found))
         s.risks = codes.join_multi(risks)
@@ -553,6 +554,8 @@ def save_screening_section(
                 description="；".join(text for _, text in found),
                 origin=f"assistance.screening:{s.pk}",
             )
+    if first_finish:
+        # Correcting answers later must not count as another visit.
         Visit.objects.create(
             household=s.household,
             visitor=_user(actor),

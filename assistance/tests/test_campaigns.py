@@ -93,6 +93,8 @@ def test_a_risky_answer_creates_a_lead_and_a_visit(
     assert s.lead == lead and lead.household == h and lead.source == "集中排查"
     assert lead.origin == f"assistance.screening:{s.pk}" and "饮水" in lead.description
     assert Visit.objects.get(household=h).kind == "集中排查"
+    answer_all(client_for("grid_member"), c, s, {"water": "是", "uninsured": "是"})
+    assert Visit.objects.count() == 1 and Lead.objects.count() == 1
 
 
 def test_answers_without_risk_create_no_lead_and_missing_answers_are_named(
