@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import AuditRecord
@@ -336,3 +338,19 @@ def test_edit_forms_mask_id_numbers_and_phones_for_users_who_may_not_see_them(
     person.refresh_from_db()
     assert person.work_place == "武汉" and person.phone == "13900001111"
     assert person.id_number == original
+
+
+def test_the_detail_page_runs_the_same_queries_for_a_big_household(
+    client_for, regions, django_assert_max_num_queries
+):
+    small = make_household(regions["village"], members=2)
+    big = make_household(regions["village"], members=8)
+    for p in list(big.persons.all())[4:]:
+        services.remove_member(actor=None, person=p, reason="迁出")
+    client = client_for("county_admin")
+    client.get(reverse("registry:household_detail", args=[small.pk]))
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(reverse("registry:household_detail", args=[small.pk]))
+    with django_assert_max_num_queries(len(baseline)):
+        response = client.get(reverse("registry:household_detail", args=[big.pk]))
+    assert len(response.context["members"]) == 4 and len(response.context["removed"]) == 4
