@@ -88,6 +88,8 @@ def check_r24(region: Any) -> Iterable[dict]:
     for pk, identified, eliminated, method, income in rows.values_list(
         "pk", "identified_date", "eliminated_date", "elimination_method", "per_capita_income"
     ):
+        if eliminated is None:  # excluded by the filter; keeps the type checker informed
+            continue
         if method == "帮扶消除" and identified and months_between(identified, eliminated) < 6:
             yield _finding(
                 pk,
