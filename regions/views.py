@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -27,7 +27,10 @@ def tree(request: HttpRequest) -> HttpResponse:
     """All regions the user may see, indented by level."""
     require_county_admin(request)
     regions = Region.objects.visible_to(request.user).order_by("path")
-    selected = _visible(request, int(request.GET["id"])) if request.GET.get("id") else None
+    raw = request.GET.get("id", "")
+    if raw and not raw.isdigit():
+        raise Http404("未找到")
+    selected = _visible(request, int(raw)) if raw else None
     context = {
         "regions": regions,
         "selected": selected,

@@ -154,7 +154,7 @@ class HouseholdFilterForm(StyledForm):
         self.regions = {str(r.pk): r for r in regions}
         region = self.fields["region"]
         assert isinstance(region, forms.ChoiceField)
-        region.choices = _blank(region_choices(regions, Region.Level.VILLAGE), "全部区划")
+        region.choices = _blank(region_choices(regions), "全部区划")
         self.fields["q"].widget.attrs["placeholder"] = "姓名、户编号或证件号码"
 
     def clean_region(self) -> Region | None:

@@ -130,3 +130,9 @@ def test_only_county_admins_manage_regions_others_get_404(client_for, regions, r
     assert village.name == "朝阳村" and not village.retired
     assert village.parent == regions["town"]
     assert not Region.objects.filter(name="偷建村").exists()
+
+
+def test_a_malformed_or_foreign_region_id_answers_404(client_for, regions, users):
+    client = client_for("county_admin")
+    assert client.get(TREE, {"id": "abc"}).status_code == 404
+    assert client.get(TREE, {"id": "999999"}).status_code == 404
