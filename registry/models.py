@@ -39,19 +39,25 @@ class HouseholdQuerySet(ScopedQuerySet):
         return self.filter(risks__contains=f"{RISK_SEPARATOR}{risk}{RISK_SEPARATOR}")
 
     def search(self, q: str) -> HouseholdQuerySet:
-        """By 户编号, a member's name, or an ID number (full, or its last digits)."""
+        """By 户编号, a member's name, or an ID number (full, or its last digits).
+
+        The matches are one UNION of indexed look-ups: `pk IN (…) OR column = …` makes
+        PostgreSQL test every household of the county (200 ms at 130,000 households).
+        """
         q = q.strip()
         if not q:
             return self
         if q.isdigit() or (len(q) >= 15 and q[:-1].isdigit()):
             if len(q) >= 15:
                 hits = Person.objects.filter(id_number=q.upper()).values("household_id")
-                return self.filter(Q(pk__in=hits) | Q(number=q))
+                numbers = Household.objects.filter(number=q).values("pk")
+                return self.filter(pk__in=hits.order_by().union(numbers.order_by()))
             return self.filter(self._prefix("number", q))
         names = Person.objects.filter(self._prefix("name", q), is_member=True).values(
             "household_id"
         )
-        return self.filter(Q(pk__in=names) | self._prefix("head_name", q))
+        heads = Household.objects.filter(self._prefix("head_name", q)).values("pk")
+        return self.filter(pk__in=names.order_by().union(heads.order_by()))
 
     def _prefix(self, field: str, q: str) -> Q:
         """`field` starts with `q`, in a form the database answers from the field's index.

@@ -10,7 +10,7 @@ from django.core.management.base import CommandParser
 from accounts.models import User
 from core.cli import BatchCommand, UsageError
 from regions.models import Region
-from registry.demo import build_demo_county, demo_usernames
+from registry.demo import build_demo_county, demo_usernames, vacuum
 
 
 class Command(BatchCommand):
@@ -38,6 +38,7 @@ class Command(BatchCommand):
             households=opts["households"], seed=opts["seed"], progress=self.progress
         )
         seconds = round(time.perf_counter() - started, 1)
+        vacuum()
         self.progress(
             f"演示县已生成：{counts['households']}户{counts['persons']}人，用时{seconds}秒"
         )
