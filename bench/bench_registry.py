@@ -26,8 +26,8 @@ from common import engines, peak_rss_mb, setup_county, timed
 LIMIT_MS = 150
 
 
-def _cases() -> list[tuple[str, str, dict[str, Any], int]]:
-    """(label, url, params, household id the answer must contain or 0) for each measurement."""
+def _cases() -> list[tuple[str, str, dict[str, Any], int, bool]]:
+    """(label, url, params, household id the answer must contain or 0, under the target?)."""
     from django.urls import reverse
 
     from registry.models import Household, Person
@@ -43,10 +43,12 @@ def _cases() -> list[tuple[str, str, dict[str, Any], int]]:
     cases = []
     for kind, url in (("page", reverse("registry:household_list")), ("api", "/api/v1/households")):
         cases += [
-            (f"{kind} first page", url, {}, 0),
-            (f"{kind} name search", url, {"q": person.name}, person.household_id),
-            (f"{kind} ID search", url, {"q": person.id_number}, person.household_id),
-            (f"{kind} page {deep}", url, {"page": deep}, 0),
+            (f"{kind} first page", url, {}, 0, True),
+            (f"{kind} name search", url, {"q": person.name}, person.household_id, True),
+            (f"{kind} ID search", url, {"q": person.id_number}, person.household_id, True),
+            # Not in the target, shown for information: a deep page and a one-character search.
+            (f"{kind} page {deep}", url, {"page": deep}, 0, False),
+            (f"{kind} surname search", url, {"q": person.name[0]}, 0, False),
         ]
     return cases
 
@@ -63,7 +65,7 @@ def run(engine: str) -> dict[str, Any]:
     client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(username="county_admin"))
     results: dict[str, Any] = {"engine": engine, "households": Household.objects.count()}
-    for label, url, params, expect in _cases():
+    for label, url, params, expect, targeted in _cases():
         response = client.get(url, params)
         assert response.status_code == 200, (label, response.status_code)
         if expect:
@@ -81,7 +83,8 @@ def run(engine: str) -> dict[str, Any]:
         results[label] = {
             **stats,
             "queries": queries,
-            "ok": stats["median_ms"] < LIMIT_MS,
+            "ok": stats["median_ms"] < LIMIT_MS or not targeted,
+            "targeted": targeted,
         }
     for kind in ("page", "api"):
         counts = {v["queries"] for k, v in results.items() if k.startswith(kind + " ")}
@@ -104,6 +107,7 @@ def _table(all_results: list[dict[str, Any]]) -> str:
             cell = (
                 f"{v['median_ms']:.1f} / {v['max_ms']:.1f} / {v['queries']}"
                 + ("" if v["ok"] else " SLOW")
+                + ("" if v["targeted"] else " (info)")
                 if v
                 else "—"
             )
