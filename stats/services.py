@@ -1,7 +1,7 @@
 """The statistics of formats.md §4, computed from the household history as of any date.
 
-One computation (`compute`, `compute_children`) serves the CLI, the API, the dashboard, the ledgers
-and the drafted report, so a number is the same everywhere.
+One computation (`compute`, `compute_with_children`) serves the CLI, the API, the dashboard, the
+ledgers and the drafted report, so a number is the same everywhere.
 
 Semantics, for a region R (R and everything below it, by the household's current region) and a
 date D ("on D" = on or before D, in the calendar; events are read from `HouseholdEvent`):
@@ -282,30 +282,39 @@ def compute(region: Region, as_of: dt.date | None = None) -> dict[str, Any]:
     return tally.as_json(region, as_of, _villages(region))
 
 
-def compute_children(region: Region, as_of: dt.date | None = None) -> list[dict[str, Any]]:
-    """The §4 statistics of each active child region of `region`, in tree order (one query)."""
+def compute_with_children(
+    region: Region, as_of: dt.date | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The §4 statistics of `region` and of each active child region, from one query.
+
+    Children come in tree order, each with its region `id` added for links.
+    """
     as_of = as_of or timezone.localdate()
     children = list(Region.objects.filter(parent=region, retired=False).order_by("sort", "name"))
     below = list(Region.objects.below(region).values_list("id", "path", "level", "retired"))
     child_by_path = {c.path: c for c in children}
     owner: dict[int, Region] = {}
     villages: dict[int, int] = defaultdict(int)
+    total_villages = 0
     for rid, path, level, retired in below:
+        is_village = level == Region.Level.VILLAGE and not retired
+        total_villages += is_village
         # The child that owns a region is the one whose path is a prefix of it.
         parts = path.strip("/").split("/")
-        prefix = "/" + "/".join(parts[: region.depth + 1]) + "/"
-        child = child_by_path.get(prefix)
-        if child is None:
-            continue
-        owner[rid] = child
-        if level == Region.Level.VILLAGE and not retired:
-            villages[child.pk] += 1
+        child = child_by_path.get("/" + "/".join(parts[: region.depth + 1]) + "/")
+        if child is not None:
+            owner[rid] = child
+            villages[child.pk] += is_village
+    total = _Tally()
     tallies: dict[int, _Tally] = {c.pk: _Tally() for c in children}
     for row in _rows(region, as_of, by_region=True):
+        _fold(total, row)
         child = owner.get(row[0])
         if child is not None:
             _fold(tallies[child.pk], row)
-    return [tallies[c.pk].as_json(c, as_of, villages[c.pk]) | {"id": c.pk} for c in children]
+    return total.as_json(region, as_of, total_villages), [
+        tallies[c.pk].as_json(c, as_of, villages[c.pk]) | {"id": c.pk} for c in children
+    ]
 
 
 @transaction.atomic

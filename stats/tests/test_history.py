@@ -10,7 +10,7 @@ import pytest
 from core.testing import id_number, make_household
 from registry import services
 from registry.models import Person
-from stats.services import compute, compute_children
+from stats.services import compute, compute_with_children
 
 D = dt.date
 
@@ -259,8 +259,11 @@ def test_the_county_adds_the_other_town_and_children_split_it(
         "2022": pair(1, 2),
     }
     assert town["monitored"]["households"] == 2
+    assert compute_with_children(regions["county"], day)[0] == county
 
-    children = {c["region"]["name"]: c for c in compute_children(regions["town"], day)}
+    total, split = compute_with_children(regions["town"], day)
+    assert total == town
+    children = {c["region"]["name"]: c for c in split}
     assert set(children) == {"朝阳村", "仕秦村"}
     assert children["朝阳村"]["monitored"]["eliminated"] == pair(1, 4)
     assert children["仕秦村"]["monitored"]["not_eliminated"]["households"] == 1
