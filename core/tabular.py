@@ -109,6 +109,10 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
 
 def text(value: Any) -> str:
     """A cell as trimmed text, full-width letters and digits folded; whole numbers without “.0”."""
+    if value.__class__ is str:  # the common case first: this runs for every cell
+        if value.isascii():
+            return value.strip()
+        return unicodedata.normalize("NFKC", value).strip()
     if value is None:
         return ""
     if isinstance(value, float):

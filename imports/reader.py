@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from core import codes
@@ -119,6 +120,7 @@ class CellError(ValueError):
 _YES = {"是": True, "否": False, "Y": True, "N": False, "1": True, "0": False}
 
 
+@lru_cache(maxsize=8192)  # the same few values repeat on every row
 def yes_no(value: Any, *, blank: bool | None = None) -> bool | None:
     s = fold(text(value)).upper()
     if not s:
@@ -128,6 +130,7 @@ def yes_no(value: Any, *, blank: bool | None = None) -> bool | None:
     raise CellError(f"应填“是”或“否”，实为“{s}”")
 
 
+@lru_cache(maxsize=8192)  # the same few values repeat on every row
 def household_type(value: Any) -> bool:
     s = fold(text(value))
     if s in {"脱贫户", "是"}:
@@ -137,6 +140,7 @@ def household_type(value: Any) -> bool:
     raise CellError(f"户类型应为“脱贫户”或“一般农户”，实为“{s}”")
 
 
+@lru_cache(maxsize=8192)  # the same few values repeat on every row
 def code(table: str, value: Any) -> str:
     """A code-table value (aliases accepted); an unknown one names the nearest valid value."""
     s = text(value)

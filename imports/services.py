@@ -109,7 +109,7 @@ def import_registry(
             write_error_workbook(path, Path(errors_out), checker.row_messages, table)
         result["_all_errors"] = checker.errors
         return result
-    counts = {
+    counts: dict[str, Any] = {
         "households_created": len(plan.households_new),
         "households_updated": len(plan.households_changed),
         "households_unchanged": plan.households_unchanged,
@@ -183,8 +183,6 @@ def write_error_workbook(
             book.write_row([*values, "；".join(row_messages[number])], mark=width)
         else:
             book.write_row(values)
-    if None in row_messages and table.header_row:
-        book.sheet.write_comment(table.header_row - 1, width, "；".join(row_messages[None]))
     book.close()
 
 

@@ -128,7 +128,7 @@ class HouseholdRows:
     first_row: int
     region_path: tuple[str, ...]
     values: dict[str, Any]  # household columns present in the file, parsed
-    cells: dict[str, tuple[int, str]]  # key → (row, text) of the first row, for disagreements
+    cells: dict[str, Any]  # key → the first row's raw cell, for disagreements
     persons: list[PersonRow] = field(default_factory=list)
     full_path: tuple[str, ...] = ()  # region names from the county down, set by compare()
 
@@ -242,6 +242,7 @@ class Checker:
             pos["relation"],
         )
         p_health, p_place = pos.get("health"), pos.get("work_place")
+        hh_columns = [(k, pos[k]) for k in hh_keys] + get_region
         for row, cells in table.rows:
             self.rows += 1
             if self.rows % 20000 == 0:
@@ -257,22 +258,6 @@ class Checker:
                 self.error(row, "number", cell(p_number), problem)
             elif not number:
                 self.error(row, "number", "", "户编号为空")
-            path = tuple(text(cell(i)) for _, i in get_region)
-            for (k, _), name in zip(get_region, path, strict=True):
-                if not name and BY_KEY[k].required:
-                    self.error(row, k, "", f"{BY_KEY[k].header}为空")
-            hh_values: dict[str, Any] = {}
-            hh_cells: dict[str, tuple[int, str]] = {}
-            for k in hh_keys:
-                raw = cell(pos[k])
-                try:
-                    hh_values[k] = self._household_value(k, raw)
-                except CellError as exc:
-                    self.error(row, k, raw, str(exc))
-                    hh_values[k] = HOUSEHOLD_DEFAULTS.get(k)
-                hh_cells[k] = (row, text(raw))
-            for k, i in get_region:
-                hh_cells[k] = (row, text(cell(i)))
             person = self._person(row, number, cell, p_name, p_id, p_rel, p_health, p_place)
             for k, table_name, i in person_codes:
                 raw = cell(i)
@@ -295,10 +280,11 @@ class Checker:
                 continue
             hh = self.households.get(number)
             if hh is None:
-                hh = HouseholdRows(number, row, path, hh_values, hh_cells)
+                hh = self._household(row, number, cell, get_region, hh_keys, pos)
                 self.households[number] = hh
             else:
-                self._agree(hh, row, hh_cells)
+                # Later rows of a household only have to agree with its first row.
+                self._agree(hh, row, cell, hh_columns)
             hh.persons.append(person)
         self.progress(45, f"已检查{self.rows}行，正在核对户内关系")
         for hh in self.households.values():
@@ -393,16 +379,50 @@ class Checker:
             values["work_place"] = text(cell(p_place))[:100]
         return PersonRow(row, number, id_value, values)
 
-    def _agree(self, hh: HouseholdRows, row: int, cells: dict[str, tuple[int, str]]) -> None:
-        for key, (_, value) in cells.items():
-            first_row, first = hh.cells[key]
-            if codes.fold(value) != codes.fold(first):
+    def _household(
+        self,
+        row: int,
+        number: str,
+        cell: Callable[[int | None], Any],
+        get_region: list[tuple[str, int]],
+        hh_keys: list[str],
+        pos: dict[str, int],
+    ) -> HouseholdRows:
+        path = tuple(text(cell(i)) for _, i in get_region)
+        for (k, _), name in zip(get_region, path, strict=True):
+            if not name and BY_KEY[k].required:
+                self.error(row, k, "", f"{BY_KEY[k].header}为空")
+        values: dict[str, Any] = {}
+        raw_cells: dict[str, Any] = {}
+        for k in hh_keys:
+            raw = raw_cells[k] = cell(pos[k])
+            try:
+                values[k] = self._household_value(k, raw)
+            except CellError as exc:
+                self.error(row, k, raw, str(exc))
+                values[k] = HOUSEHOLD_DEFAULTS.get(k)
+        for k, i in get_region:
+            raw_cells[k] = cell(i)
+        return HouseholdRows(number, row, path, values, raw_cells)
+
+    def _agree(
+        self,
+        hh: HouseholdRows,
+        row: int,
+        cell: Callable[[int | None], Any],
+        columns: list[tuple[str, int]],
+    ) -> None:
+        for key, i in columns:
+            value, first = cell(i), hh.cells[key]
+            if value == first:
+                continue
+            if codes.fold(text(value)) != codes.fold(text(first)):
                 self.error(
                     row,
                     key,
                     value,
-                    f"同一户编号{hh.number}的“{self.column_name(key)}”与第{first_row}行不一致"
-                    f"（第{first_row}行为“{first}”，第{row}行为“{value}”）",
+                    f"同一户编号{hh.number}的“{self.column_name(key)}”与第{hh.first_row}行不一致"
+                    f"（第{hh.first_row}行为“{text(first)}”，第{row}行为“{text(value)}”）",
                 )
 
     # -- against the database ------------------------------------------------------------------
@@ -446,10 +466,13 @@ class Checker:
 
     def _regions(self, plan: Plan) -> None:
         rows = list(Region.objects.values_list("pk", "name", "parent_id", "path"))
-        child = {(parent, name): pk for pk, name, parent, _ in rows}
+        child: dict[tuple[int | None, str], int] = {
+            (parent, name): pk for pk, name, parent, _ in rows
+        }
         paths = {pk: path for pk, _, _, path in rows}
         counties = [name for _, name, parent, _ in rows if parent is None]
         allowed = self.allowed_region.path if self.allowed_region else "/"
+        to_create: set[tuple[str, ...]] = set()
         for hh in self.households.values():
             names = dict(zip(self.region_keys, hh.region_path, strict=True))
             if not (names.get("town") and names.get("village")):
@@ -463,7 +486,7 @@ class Checker:
                     "系统中的县(市、区)不是唯一一个，请填写“县(市、区)”列",
                 )
                 continue
-            path = (county, names["town"], names["village"])
+            path: tuple[str, ...] = (county, names["town"], names["village"])
             if names.get("group"):
                 path = (*path, names["group"])
             hh.full_path = path
@@ -493,7 +516,8 @@ class Checker:
                 )
             elif self.create_regions:
                 for end in range(depth + 1, len(path) + 1):
-                    if path[:end] not in plan.regions_to_create:
+                    if path[:end] not in to_create:
+                        to_create.add(path[:end])
                         plan.regions_to_create.append(path[:end])
             else:
                 self.error(
@@ -580,7 +604,7 @@ class Checker:
             key = STATUS_FIELD_COLUMN.get(field_name, "category")
             if key not in hh.values and "category" in hh.values:
                 key = "category"
-            self.error(hh.first_row, key, hh.cells.get(key, (0, ""))[1], message)
+            self.error(hh.first_row, key, hh.cells.get(key, ""), message)
         if before is None:
             plan.households_new.append((hh, after))
             plan.status[hh.number] = (None, status_after)

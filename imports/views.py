@@ -149,7 +149,7 @@ def export(request: HttpRequest) -> FileResponse:
             "1": "脱贫户",
             "否": "一般农户",
             "0": "一般农户",
-        }.get(data["is_alleviated"], "")
+        }.get(str(data.get("is_alleviated", "")), "")
     regions = list(Region.objects.visible_to(request.user).order_by("path"))
     form = HouseholdFilterForm(data, regions=regions)
     form.is_valid()

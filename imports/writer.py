@@ -18,7 +18,9 @@ from typing import Any
 from django.utils import timezone
 
 from core import audit
+from core.middleware import current_request
 from core.models import AuditRecord
+from imports.fastinsert import Inserter
 from imports.validation import Plan
 from regions.models import Region
 from regions.services import create_region
@@ -65,7 +67,7 @@ class Writer:
         self.note = note[:500]
         self.today = today
         self.progress = progress
-        self.audit_rows: list[AuditRecord] = []
+        self.audit_rows: list[dict[str, Any]] = []
         self.household_pk: dict[str, int] = dict(plan.existing_households)
         self.region_of: dict[int, int] = dict(plan.existing_regions)
         self.events: list[HouseholdEvent] = []
@@ -83,7 +85,7 @@ class Writer:
         self._changed_persons()
         HouseholdEvent.objects.bulk_create(self.events, batch_size=BATCH)
         self.progress(92, "正在写入变更记录")
-        audit.audit_objects(self.actor, "update", self.audit_rows)
+        self._write_audit()
 
     def _regions(self) -> None:
         plan = self.plan
@@ -112,42 +114,51 @@ class Writer:
         after: dict,
     ) -> None:
         self.audit_rows.append(
-            AuditRecord(
-                action=action,
-                object_type=obj_type,
-                object_id=str(pk),
-                object_repr=label[:200],
-                before=_plain(before) if before is not None else None,
-                after=_plain(after),
-                household_id=hh,
-                region_id=region,
-                note=self.note,
-            )
+            {
+                "action": action,
+                "object_type": obj_type,
+                "object_id": str(pk),
+                "object_repr": label[:200],
+                "before": _plain(before) if before is not None else None,
+                "after": _plain(after),
+                "household_id": hh,
+                "region_id": region,
+                "note": self.note,
+            }
         )
+
+    def _write_audit(self) -> None:
+        """The per-object records, like core.audit.audit_objects but through the fast inserter."""
+        info = current_request()
+        actor_id = self.actor.pk if self.actor else None
+        inserter = Inserter(AuditRecord)
+        ids = inserter.reserve(len(self.audit_rows))
+        for pk, row in zip(ids, self.audit_rows, strict=True):
+            row["id"] = pk
+            row["actor_id"] = actor_id
+            if info:
+                row["request_id"], row["ip"] = info.request_id, info.ip
+        inserter.insert(self.audit_rows)
 
     def _new_households(self) -> None:
         plan = self.plan
-        for chunk in _batches(plan.households_new):
-            objs = []
-            for hh, after in chunk:
-                values = dict(after)
-                values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
-                objs.append(Household(number=hh.number, **values))
-            Household.objects.bulk_create(objs)
+        inserter = Inserter(Household)
+        ids = inserter.reserve(len(plan.households_new))
+        rows = []
+        for pk, (hh, after) in zip(ids, plan.households_new, strict=True):
+            values = dict(after)
+            values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
+            values["number"] = hh.number
+            rows.append({"id": pk, **values})
+            self.household_pk[hh.number] = pk
+            self.region_of[pk] = values["region_id"]
+            label = f"{values['head_name'] or '—'}户（{hh.number}）"
+            self._audit(
+                "create", "registry.household", pk, label, pk, values["region_id"], None, values
+            )
+        for start in range(0, len(rows), BATCH):
+            inserter.insert(rows[start : start + BATCH])
             _pause_once(self.state)
-            for obj in objs:
-                self.household_pk[obj.number] = obj.pk
-                self.region_of[obj.pk] = obj.region_id
-                self._audit(
-                    "create",
-                    "registry.household",
-                    obj.pk,
-                    str(obj),
-                    obj.pk,
-                    obj.region_id,
-                    None,
-                    audit.snapshot(obj),
-                )
 
     def _changed_households(self) -> None:
         plan = self.plan
@@ -184,37 +195,42 @@ class Writer:
 
     def _new_persons(self) -> None:
         existing = self.plan.existing_households
-        for chunk in _batches(self.plan.persons_new):
-            objs = [
-                Person(household_id=self.household_pk[p.number], id_number=p.id_number, **after)
-                for p, after in chunk
-            ]
-            Person.objects.bulk_create(objs)
-            _pause_once(self.state)
-            memberships = []
-            for (p, _), obj in zip(chunk, objs, strict=True):
+        persons, memberships = Inserter(Person), Inserter(Membership)
+        new = self.plan.persons_new
+        ids = persons.reserve(len(new))
+        membership_ids = iter(memberships.reserve(len(new)))
+        for start in range(0, len(new), BATCH):
+            rows, joins = [], []
+            for pk, (p, after) in zip(
+                ids[start : start + BATCH], new[start : start + BATCH], strict=True
+            ):
+                household = self.household_pk[p.number]
+                row = {"id": pk, "household_id": household, "id_number": p.id_number, **after}
+                rows.append(row)
                 joined = p.number in existing  # a new member of a household already registered
-                memberships.append(
-                    Membership(
-                        person_id=obj.pk,
-                        household_id=obj.household_id,
-                        start_date=self.today if joined else None,
-                        start_reason="其他" if joined else "原有",
-                    )
+                joins.append(
+                    {
+                        "id": next(membership_ids),
+                        "person_id": pk,
+                        "household_id": household,
+                        "start_date": self.today if joined else None,
+                        "start_reason": "其他" if joined else "原有",
+                    }
                 )
                 if joined:
-                    self.events.append(self._member_event(obj.household_id, obj.pk, "added"))
+                    self.events.append(self._member_event(household, pk, "added"))
                 self._audit(
                     "create",
                     "registry.person",
-                    obj.pk,
-                    obj.name,
-                    obj.household_id,
-                    self.region_of[obj.household_id],
+                    pk,
+                    after["name"],
+                    household,
+                    self.region_of[household],
                     None,
-                    audit.snapshot(obj),
+                    row,
                 )
-            Membership.objects.bulk_create(memberships)
+            persons.insert(rows)
+            memberships.insert(joins)
 
     def _member_event(self, household: int, person: int, how: str) -> HouseholdEvent:
         return HouseholdEvent(
