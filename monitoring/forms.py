@@ -73,7 +73,7 @@ class LeadForm(StyledForm):
         village = self.fields["village"]
         assert isinstance(village, forms.ModelChoiceField)
         village.queryset = Region.objects.visible_to(user).filter(level=Region.Level.VILLAGE)
-        self.fields["risks"].widget.attrs["class"] = "list-unstyled d-flex flex-wrap gap-2"
+        style_checkboxes(self)
 
     def clean_household(self) -> Household | None:
         """Only households the user may see: the picker is a read of people's data too."""
@@ -288,7 +288,7 @@ def style_checkboxes(form: forms.BaseForm) -> None:
     """CheckboxSelectMultiple renders a list; Bootstrap's form-select class would break it."""
     for field in form.fields.values():
         if isinstance(field.widget, forms.CheckboxSelectMultiple):
-            field.widget.attrs["class"] = "list-unstyled d-flex flex-wrap gap-2 small"
+            field.widget.attrs["class"] = "fp-checklist"
 
 
 class ReturnForm(StyledForm):
