@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -90,7 +92,25 @@ def _bool_or_none(value: str) -> bool | None:
     return {"1": True, "0": False}.get(value)
 
 
-def region_choices(regions: list[Region], max_level: int = Region.Level.GROUP) -> list:
+@dataclass(frozen=True)
+class RegionNode:
+    """The region columns a tree, a picker and row labels need: far cheaper than model rows."""
+
+    pk: int
+    name: str
+    level: int
+    parent_id: int | None
+    path: str
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+
+AnyRegion = Region | RegionNode
+
+
+def region_choices(regions: Sequence[AnyRegion], max_level: int = Region.Level.GROUP) -> list:
     """Indented (pk, name) choices of a region list already loaded in path order."""
     top = min((r.depth for r in regions), default=0)
     return [
@@ -98,7 +118,7 @@ def region_choices(regions: list[Region], max_level: int = Region.Level.GROUP) -
     ]
 
 
-def region_names(regions: list[Region]) -> dict[int, str]:
+def region_names(regions: Sequence[AnyRegion]) -> dict[int, str]:
     """金山店镇/朝阳村 names for regions loaded in path order (no query per region)."""
     names: dict[int, str] = {}
     for r in regions:
@@ -149,7 +169,7 @@ class HouseholdFilterForm(StyledForm):
         choices=[(f"{sign}{key}", key) for key in SORTS for sign in ("", "-")],
     )
 
-    def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, regions: Sequence[AnyRegion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.regions = {str(r.pk): r for r in regions}
         region = self.fields["region"]
@@ -157,7 +177,7 @@ class HouseholdFilterForm(StyledForm):
         region.choices = _blank(region_choices(regions), "全部区划")
         self.fields["q"].widget.attrs["placeholder"] = "姓名、户编号或证件号码"
 
-    def clean_region(self) -> Region | None:
+    def clean_region(self) -> AnyRegion | None:
         value = self.cleaned_data.get("region") or ""
         return self.regions.get(value)
 

@@ -28,6 +28,7 @@ from registry.forms import (
     HouseholdForm,
     IncomeForm,
     PersonForm,
+    RegionNode,
     RemoveMemberForm,
     attach_errors,
     region_names,
@@ -52,23 +53,24 @@ def _person(request: HttpRequest, pk: int) -> Person:
     )
 
 
-def _nav_regions(user: Any) -> list[Region]:
+def _nav_regions(user: Any) -> list[RegionNode]:
     """The user's active regions down to villages (groups too for a village user), in tree order."""
     deepest = max(Region.Level.VILLAGE, (user.region.level if user.region else 0) + 1)
-    return list(
+    rows = (
         Region.objects.visible_to(user)
         .active()
         .filter(level__lte=deepest)
-        .only("pk", "name", "level", "parent_id", "path", "retired")
         .order_by("path")
+        .values_list("pk", "name", "level", "parent_id", "path")
     )
+    return [RegionNode(*row) for row in rows]
 
 
 def filter_households(qs: HouseholdQuerySet, data: dict[str, Any]) -> HouseholdQuerySet:
     """Apply the list's cleaned filters. Member filters are subqueries, so rows never repeat."""
     region = data.get("region")
     if region is not None and region.parent_id is not None:
-        qs = qs.filter(region__in=Region.objects.below(region).values("pk"))
+        qs = qs.filter(region__in=Region.objects.filter(path__startswith=region.path).values("pk"))
     if data.get("household_type"):
         qs = qs.filter(is_alleviated=data["household_type"] == "脱贫户")
     category = data.get("category")
@@ -111,7 +113,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     ordering = [sort] if sort.lstrip("-") == "number" else [sort, "number"]
     page = Paginator(qs.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
     names = region_names(regions)
+    # One reverse() for the page, not one per row: the detail URL is this prefix plus the pk.
+    detail_prefix = reverse("registry:household_detail", args=[0]).removesuffix("0/")
     for h in page.object_list:
+        h.url = f"{detail_prefix}{h.pk}/"
         h.region_label = names.get(h.region_id) or (
             f"{names.get(h.region.parent_id, '')}/{h.region.name}".lstrip("/")
         )

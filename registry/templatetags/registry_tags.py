@@ -6,6 +6,7 @@ villages, and a template loop (or format_html) over them costs more than the pag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
@@ -13,14 +14,14 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
-from regions.models import Region
+from registry.forms import AnyRegion
 
 register = template.Library()
 
 
 @register.inclusion_tag("includes/region_nav.html", takes_context=True)
 def region_nav(
-    context: dict[str, Any], regions: list[Region], selected: Region | None = None
+    context: dict[str, Any], regions: Sequence[AnyRegion], selected: AnyRegion | None = None
 ) -> dict[str, Any]:
     """A collapsible town › village tree of `regions` (loaded once, in path order).
 
@@ -34,12 +35,12 @@ def region_nav(
         query.pop("region", None)
     base = escape(f"?{query.urlencode()}&region=" if query else "?region=")
 
-    def link(r: Region) -> str:
+    def link(r: AnyRegion) -> str:
         css = "fw-bold text-danger" if selected is not None and selected.pk == r.pk else ""
         return f'<a href="{base}{r.pk}" class="{css}">{escape(r.name)}</a>'
 
     root = regions[0] if regions else None
-    children: dict[int | None, list[Region]] = {}
+    children: dict[int | None, list[AnyRegion]] = {}
     for r in regions[1:]:
         children.setdefault(r.parent_id, []).append(r)
     branches = [
