@@ -137,7 +137,9 @@ def run(engine: str) -> dict[str, Any]:
         assert response.status_code == 200, (url, response.status_code)
         queries = _count_queries(connection, partial(client.get, url))
         stats = timed(partial(client.get, url), repeat=15)
-        results[name] = {**stats, "queries": queries, "ok": stats["median_ms"] < LIMIT_MS}
+        results[name] = {**stats, "queries": queries}
+        if name != "home":  # the home page carries every app's counters: figures only
+            results[name]["ok"] = stats["median_ms"] < LIMIT_MS
     from monitoring.services import mark_overdue
 
     results["mark_overdue"] = timed(mark_overdue, repeat=3, warmup=1)

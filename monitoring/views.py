@@ -193,7 +193,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 def case_list(request: HttpRequest) -> HttpResponse:
     form = forms.CaseFilterForm(request.GET or None)
-    qs = Case.objects.visible_to(request.user).select_related("region", "household")
+    qs = Case.objects.visible_to(request.user).select_related("region")
     status = Case.Status.OPEN
     if form.is_valid():
         d = form.cleaned_data
@@ -217,16 +217,46 @@ def _case_page(
     extra: dict | None = None,
 ) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # Labels and links computed once per page, not per row through the template engine:
+    # this list must stay fast at county scale (bench/bench_monitoring.py).
+    labels = {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("kind", Case.Kind.choices),
+            ("status", Case.Status.choices),
+            ("current_step", StepCode.choices),
+            ("alert", Case.Alert.choices),
+        )
+    }
+    prefix = reverse("monitoring:case_detail", args=[0])[: -len("0/")]
+    rows = [
+        {
+            "case": c,
+            "url": f"{prefix}{c.pk}/",
+            "kind": labels["kind"][c.kind],
+            "status": labels["status"][c.status],
+            "step": labels["current_step"].get(c.current_step, "—"),
+            "alert": labels["alert"].get(c.alert, "") if c.alert else "",
+        }
+        for c in page.object_list
+    ]
     return render(
         request,
         "monitoring/case_list.html",
-        {"page": page, "form": form, "title": title, "query": _query(request), **(extra or {})},
+        {
+            "page": page,
+            "rows": rows,
+            "form": form,
+            "title": title,
+            "query": _query(request),
+            **(extra or {}),
+        },
     )
 
 
 def my_tasks(request: HttpRequest) -> HttpResponse:
     """Open steps the user's role and region can complete."""
-    qs = _tasks_of(request.user).select_related("region", "household").order_by("due_date", "id")
+    qs = _tasks_of(request.user).select_related("region").order_by("due_date", "id")
     return _case_page(request, qs, "我的待办")
 
 
@@ -248,7 +278,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
         return redirect("core:job", job.pk)
     mine = request.GET.get("mine") == "1"
     qs = _tasks_of(request.user) if mine else Case.objects.visible_to(request.user).open()
-    qs = qs.filter(alert__in=["orange", "red"]).select_related("region", "household")
+    qs = qs.filter(alert__in=["orange", "red"]).select_related("region")
     return _case_page(
         request,
         qs.order_by("due_date", "id"),
