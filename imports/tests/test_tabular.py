@@ -1,0 +1,72 @@
+"""The shared reader and writer helpers (core/tabular.py, core/xlsx.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from core.tabular import TableError, detect_encoding, number_text, open_table, text, to_date
+from core.xlsx import StreamWorkbook, safe_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2023-05-01", dt.date(2023, 5, 1)),
+        ("2023/5/1", dt.date(2023, 5, 1)),
+        ("2023年5月1日", dt.date(2023, 5, 1)),
+        ("2023-05", dt.date(2023, 5, 1)),
+        ("202305", dt.date(2023, 5, 1)),
+        ("20230501", dt.date(2023, 5, 1)),
+        (45047.0, dt.date(2023, 5, 1)),
+        (dt.datetime(2023, 5, 1, 8, 0), dt.date(2023, 5, 1)),
+        ("", None),
+    ],
+)
+def test_dates_are_read_from_text_and_excel_forms(raw: object, expected: object) -> None:
+    assert to_date(raw) == expected
+
+
+def test_a_bad_date_raises() -> None:
+    with pytest.raises(ValueError):
+        to_date("2023-13-01")
+
+
+def test_numbers_stored_by_excel_are_restored_or_reported_lost() -> None:
+    assert number_text(420281800101001.0) == ("420281800101001", "")
+    assert number_text(12345) == ("12345", "")
+    assert "已丢失" in number_text(4.20281198001011e17)[1]
+    assert "科学计数法" in number_text("4.20281198001011E+17")[1]
+    assert number_text(" ４２０２８１ ") == ("420281", "")
+
+
+def test_text_folds_full_width_and_trims() -> None:
+    assert text("　张三　") == "张三"
+    assert text("（镇）") == "(镇)"
+    assert text(3.0) == "3"
+
+
+def test_encodings_are_detected() -> None:
+    assert detect_encoding("证件号码".encode()) == "utf-8-sig"
+    assert detect_encoding("证件号码".encode("gb18030")) == "gb18030"
+
+
+def test_formula_like_text_is_escaped_in_written_workbooks(tmp_path: Path) -> None:
+    assert safe_text("=1+1") == "'=1+1" and safe_text("-3") == "'-3" and safe_text("@x") == "'@x"
+    assert safe_text("张三") == "张三"
+    path = tmp_path / "f.xlsx"
+    book = StreamWorkbook(path)
+    book.write_row(['=HYPERLINK("http://x")', "+1", "普通"])
+    book.close()
+    row = next(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows())
+    assert row == ['\'=HYPERLINK("http://x")', "'+1", "普通"]
+
+
+def test_a_file_without_the_marker_in_the_first_ten_rows_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("\n".join(["标题"] * 12 + ["证件号码"]), encoding="utf-8")
+    with pytest.raises(TableError, match="前10行"):
+        open_table(path)
