@@ -91,7 +91,9 @@ def create_lead(
     elif id_number:
         # A person not yet in the register who reports twice (or is reported twice) is one lead.
         existing = (
-            Lead.objects.open().filter(household__isnull=True, id_number=id_number).order_by("id")
+            Lead.objects.open()
+            .filter(household__isnull=True, id_number=id_number, region=region)
+            .order_by("id")
         ).first()
     if existing is not None:
         lead.status = Lead.Status.MERGED

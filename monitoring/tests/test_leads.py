@@ -159,3 +159,24 @@ def test_evidence_files_are_checked_stored_privately_and_served_by_region(
     assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
     client.force_login(users["other_town"])
     assert client.get(reverse("monitoring:attachment", args=[row.pk])).status_code == 404
+
+
+def test_a_person_not_in_the_register_reported_twice_is_one_lead(users, regions):
+    number = id_number()
+    first = services.create_lead(
+        actor=None,
+        source="农户自主申报",
+        region=regions["village"],
+        reported_date=TODAY,
+        person_name="甲",
+        id_number=number,
+    )
+    again = services.create_lead(
+        actor=users["village_staff"],
+        source="基层干部排查",
+        region=regions["village"],
+        reported_date=TODAY,
+        person_name="甲",
+        id_number=number,
+    )
+    assert again.status == Lead.Status.MERGED and again.merged_into == first
