@@ -122,25 +122,12 @@ def household_list(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("page", None)
-    sort_query = query.copy()
-    sort_query.pop("sort", None)
-    headers = {}
-    for key, label in HouseholdFilterForm.SORTS.items():
-        current = sort.lstrip("-") == key
-        descending = current and sort.startswith("-")
-        headers[key] = {
-            "label": label,
-            "url": f"?{sort_query}&sort={'' if descending or not current else '-'}{key}".replace(
-                "?&", "?"
-            ),
-            "arrow": ("▼" if descending else "▲") if current else "",
-        }
     return render(
         request,
         "registry/household_list.html",
         {
             "page": page,
-            "headers": headers,
+            "headers": _sort_headers(sort, query.copy()),
             "form": form,
             "q": data.get("q", ""),
             "query": query.urlencode(),
@@ -149,6 +136,22 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "selected_region": data.get("region"),
         },
     )
+
+
+def _sort_headers(sort: str, query: Any) -> dict[str, dict[str, str]]:
+    """Column links: a click sorts by the column, a second click reverses; the arrow shows which."""
+    query.pop("sort", None)
+    base = f"?{query.urlencode()}&" if query else "?"
+    headers = {}
+    for key, label in HouseholdFilterForm.SORTS.items():
+        current = sort.lstrip("-") == key
+        descending = current and sort.startswith("-")
+        headers[key] = {
+            "label": label,
+            "url": f"{base}sort={'-' if current and not descending else ''}{key}",
+            "arrow": ("▼" if descending else "▲") if current else "",
+        }
+    return headers
 
 
 def _audit_rows(household: Household) -> list[dict[str, Any]]:

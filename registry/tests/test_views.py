@@ -95,6 +95,10 @@ def test_columns_sort_both_ways(client_for, regions):
     assert _numbers(client.get(LIST, {"sort": "member_count"})) == [a.number, b.number]
     assert _numbers(client.get(LIST, {"sort": "-member_count"})) == [b.number, a.number]
     assert _numbers(client.get(LIST, {"sort": "-number"})) == [b.number, a.number]
+    headers = client.get(LIST, {"sort": "member_count", "q": "成员"}).context["headers"]
+    assert headers["member_count"]["url"] == "?q=%E6%88%90%E5%91%98&sort=-member_count"
+    assert headers["member_count"]["arrow"] == "▲"
+    assert headers["number"]["url"] == "?q=%E6%88%90%E5%91%98&sort=number"
 
 
 def test_the_tree_navigator_lists_only_the_users_towns_and_villages(client_for, household):
