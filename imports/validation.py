@@ -114,7 +114,7 @@ PERSON_DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonRow:
     row: int
     number: str
@@ -122,7 +122,7 @@ class PersonRow:
     values: dict[str, Any]  # PERSON_FIELDS known from the file (without household_id)
 
 
-@dataclass
+@dataclass(slots=True)
 class HouseholdRows:
     number: str
     first_row: int

@@ -68,6 +68,7 @@ class Writer:
         self.today = today
         self.progress = progress
         self.audit_rows: list[dict[str, Any]] = []
+        self.audit_inserter = Inserter(AuditRecord)
         self.household_pk: dict[str, int] = dict(plan.existing_households)
         self.region_of: dict[int, int] = dict(plan.existing_regions)
         self.events: list[HouseholdEvent] = []
@@ -85,7 +86,7 @@ class Writer:
         self._changed_persons()
         HouseholdEvent.objects.bulk_create(self.events, batch_size=BATCH)
         self.progress(92, "正在写入变更记录")
-        self._write_audit()
+        self._write_audit(force=True)
 
     def _regions(self) -> None:
         plan = self.plan
@@ -127,18 +128,21 @@ class Writer:
             }
         )
 
-    def _write_audit(self) -> None:
-        """The per-object records, like core.audit.audit_objects but through the fast inserter."""
+    def _write_audit(self, *, force: bool = False) -> None:
+        """Insert the pending per-object records (like core.audit.audit_objects, but through the
+        fast inserter, and in batches so a county's half a million records never pile up)."""
+        if not self.audit_rows or (len(self.audit_rows) < BATCH and not force):
+            return
         info = current_request()
         actor_id = self.actor.pk if self.actor else None
-        inserter = Inserter(AuditRecord)
-        ids = inserter.reserve(len(self.audit_rows))
+        ids = self.audit_inserter.reserve(len(self.audit_rows))
         for pk, row in zip(ids, self.audit_rows, strict=True):
             row["id"] = pk
             row["actor_id"] = actor_id
             if info:
                 row["request_id"], row["ip"] = info.request_id, info.ip
-        inserter.insert(self.audit_rows)
+        self.audit_inserter.insert(self.audit_rows)
+        self.audit_rows = []
 
     def _new_households(self) -> None:
         plan = self.plan
@@ -159,6 +163,7 @@ class Writer:
         for start in range(0, len(rows), BATCH):
             inserter.insert(rows[start : start + BATCH])
             _pause_once(self.state)
+        self._write_audit(force=True)
 
     def _changed_households(self) -> None:
         plan = self.plan
@@ -231,6 +236,7 @@ class Writer:
                 )
             persons.insert(rows)
             memberships.insert(joins)
+            self._write_audit()
 
     def _member_event(self, household: int, person: int, how: str) -> HouseholdEvent:
         return HouseholdEvent(
