@@ -46,7 +46,7 @@ def attach_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 # Service/rule field names that a form calls differently.
-FIELD_ALIASES = {"risk_list": "risks", "reason": "reason", "date": "date"}
+FIELD_ALIASES = {"risk_list": "risks"}
 FIELD_LABELS = {
     "number": "户编号",
     "region": "所在区划",
@@ -242,7 +242,7 @@ class HouseholdForm(RegisterForm):
         if editing:
             # The 户编号 is the household's identity in the national system: fixed once created.
             self.fields["number"].disabled = True
-        _check_columns(self, "risks")
+        _inline_checkboxes(self, "risks")
 
     def clean_phone(self) -> str:
         return _clean_phone(self.cleaned_data.get("phone", ""))
@@ -281,7 +281,7 @@ def _clean_phone(value: str) -> str:
     return value
 
 
-def _check_columns(form: forms.Form, *names: str) -> None:
+def _inline_checkboxes(form: forms.Form, *names: str) -> None:
     """Checkbox groups as plain inline boxes (form-check-input floats out of its label)."""
     for name in names:
         form.fields[name].widget.attrs["class"] = "me-1"
@@ -330,7 +330,7 @@ class PersonForm(RegisterForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _check_columns(self, "health")
+        _inline_checkboxes(self, "health")
 
     def clean_phone(self) -> str:
         return _clean_phone(self.cleaned_data.get("phone", ""))
