@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from exchange.models import Batch, Item, Rule, RuleRunStat
@@ -231,7 +231,12 @@ def store(
 
     Returns (fired, created, closed). One item per fingerprint (rule + who + evidence key).
     """
-    fired: dict[str, Item] = {}
+    # Raw executemany rather than bulk_create: the ORM spends ~1 ms per object compiling an
+    # INSERT, which is most of a county run when a rule fires tens of thousands of times.
+    fields = {f.name: f for f in Item._meta.concrete_fields}
+    stamp = fields["last_seen"].get_db_prep_save(now, connection)
+    batch_id = batch.pk if batch is not None else None
+    fired: dict[str, tuple] = {}
     region_of: dict[str, int] = {}
     for row in rows:
         evidence = {
@@ -239,49 +244,44 @@ def store(
             for k, v in row.items()
             if k not in ("person_id", "household_id", "region_id", "key")
         }
-        fp = fingerprint(rule.code, row["person_id"], row["household_id"], str(row["key"]))
+        key = str(row["key"])
+        fp = fingerprint(rule.code, row["person_id"], row["household_id"], key)
         region_of[fp] = row["region_id"]
-        fired[fp] = Item(
-            rule=rule,
-            kind=rule.kind,
-            severity=rule.severity,
-            source=source,
-            household_id=row["household_id"],
-            person_id=row["person_id"],
-            fingerprint=fp,
-            evidence_key=str(row["key"])[:200],
-            evidence=evidence,
-            message=render(rule.explanation, params, evidence),
-            first_batch=batch,
-            last_batch=batch,
-            last_seen=now,
+        fired[fp] = (
+            row["household_id"],
+            row["person_id"],
+            key[:200],
+            fields["evidence"].get_db_prep_save(evidence, connection),
+            render(rule.explanation, params, evidence),
         )
-    known: dict[str, tuple[int, str]] = {}
+    known: dict[str, int] = {}
     for chunk in _chunks(list(fired)):
-        known.update(
-            (fp, (pk, status))
-            for fp, pk, status in Item.objects.filter(fingerprint__in=chunk).values_list(
-                "fingerprint", "pk", "status"
-            )
+        known.update(Item.objects.filter(fingerprint__in=chunk).values_list("fingerprint", "pk"))
+    table = connection.ops.quote_name(Item._meta.db_table)
+    empty_list = fields["changed_fields"].get_db_prep_save([], connection)
+    new = [fp for fp in fired if fp not in known]
+    head = (rule.pk, rule.kind, rule.severity, source)
+    tail = (batch_id, batch_id, stamp, stamp, empty_list)
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {table} (rule_id, kind, severity, source, household_id, person_id, "
+            "fingerprint, evidence_key, evidence, message, status, first_batch_id, "
+            "last_batch_id, first_seen, last_seen, times_seen, result, result_note, "
+            "changed_fields) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, 1, '', '', %s)",
+            [(*head, *fired[fp][:2], fp, *fired[fp][2:], *tail) for fp in new],
         )
-    new = [item for fp, item in fired.items() if fp not in known]
-    Item.objects.bulk_create(new, batch_size=1000)
-    seen = []
-    for fp, (pk, status) in known.items():
-        item = fired[fp]
-        item.pk = pk
-        item.status = Item.Status.OPEN if status == Item.Status.CLOSED else status
-        seen.append(item)
-    Item.objects.bulk_update(
-        seen, ["evidence", "message", "last_batch", "last_seen", "status"], batch_size=1000
-    )
-    for chunk in _chunks([item.pk for item in seen]):
-        Item.objects.filter(pk__in=chunk).update(times_seen=F("times_seen") + 1, closed_at=None)
+        cur.executemany(
+            f"UPDATE {table} SET evidence = %s, message = %s, last_batch_id = %s, "
+            "last_seen = %s, times_seen = times_seen + 1, closed_at = NULL, "
+            "status = CASE WHEN status = 'closed' THEN 'open' ELSE status END WHERE id = %s",
+            [(fired[fp][3], fired[fp][4], batch_id, stamp, pk) for fp, pk in known.items()],
+        )
     stale = Item.objects.open().filter(rule=rule, last_seen__lt=now)
     if scope is not None and scope.parent_id is not None:
         stale = stale.filter(household__region__path__startswith=scope.path)
     closed = stale.update(status=Item.Status.CLOSED, closed_at=now)
-    new_by_region = Counter(region_of[item.fingerprint] for item in new)
+    new_by_region = Counter(region_of[fp] for fp in new)
     RuleRunStat.objects.bulk_create(
         [
             RuleRunStat(
