@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from assistance.models import (
     FOUR_ONES,
@@ -273,19 +274,28 @@ def overdue_households(households: models.QuerySet, today: dt.date) -> models.Qu
     """Households whose last visit is older than their group's interval (or never visited).
 
     Annotates `last_visit` (a correlated subquery on the (household, date) index) and
-    `interval_days`; one query whatever the number of rules.
+    `interval_days`; one query whatever the number of rules. The due date is compared through
+    one CASE over the groups, so the database looks up the last visit once per candidate.
     """
     rules = list(VisitRule.objects.filter(active=True))
     if not rules:
         return households.none()
     groups = _rule_groups()
     last = Visit.objects.filter(household=OuterRef("pk")).order_by("-date").values("date")[:1]
-    due = Q(pk__in=[])
-    whens = []
-    for rule in rules:
-        cutoff = today - dt.timedelta(days=rule.interval_days)
-        due |= groups[rule.target] & (Q(last_visit__isnull=True) | Q(last_visit__lt=cutoff))
-        whens.append(models.When(groups[rule.target], then=models.Value(rule.interval_days)))
+    date_field = models.DateField()
+    cutoff = models.Case(
+        *[
+            models.When(
+                groups[r.target], then=models.Value(today - dt.timedelta(days=r.interval_days))
+            )
+            for r in rules
+        ],
+        output_field=date_field,
+    )
+    interval = models.Case(
+        *[models.When(groups[r.target], then=models.Value(r.interval_days)) for r in rules],
+        output_field=models.IntegerField(),
+    )
     # The candidates first, as a UNION of two index searches (an OR would scan every
     # household); the visit subquery then runs on those rows only.
     candidates = (
@@ -299,11 +309,9 @@ def overdue_households(households: models.QuerySet, today: dt.date) -> models.Qu
     )
     return (
         households.filter(pk__in=candidates)
-        .annotate(
-            last_visit=Subquery(last, output_field=models.DateField()),
-            interval_days=models.Case(*whens, output_field=models.IntegerField()),
-        )
-        .filter(due)
+        .annotate(last_visit=Subquery(last, output_field=date_field), interval_days=interval)
+        .alias(seen=Coalesce(F("last_visit"), models.Value(dt.date.min), output_field=date_field))
+        .filter(seen__lt=cutoff)
     )
 
 
