@@ -282,7 +282,7 @@ def overdue_households(households: models.QuerySet, today: dt.date) -> models.Qu
         return households.none()
     groups = _rule_groups()
     last = Visit.objects.filter(household=OuterRef("pk")).order_by("-date").values("date")[:1]
-    date_field = models.DateField()
+    date_field: models.DateField = models.DateField()
     cutoff = models.Case(
         *[
             models.When(
