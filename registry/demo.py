@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 from itertools import accumulate
 from typing import Any
 
@@ -148,7 +149,7 @@ class Member:
     end_date: dt.date | None = None
     end_reason: str = ""
 
-    @property
+    @cached_property
     def age(self) -> int:
         return age_on(self.birth, REFERENCE_DATE)
 
