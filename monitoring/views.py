@@ -332,7 +332,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             form = forms.StepForm(case=case, warnings=_warnings(case))
     elif request.method == "POST":
         raise PermissionDenied("您的角色或所属区划不能办理该环节")
-    show_support = case.current_step in (StepCode.VISIT, StepCode.TOWN) or case.kind != "identify"
+    # Everyone on an open case sees the figures; only 入户核查/乡镇审核 must acknowledge warnings.
+    assessment = services.assess(preview) if case.status == Case.Status.OPEN else None
+    if form is not None and assessment is not None and "category" in form.fields:
+        form.fields["category"].initial = case.category or assessment.suggested
     steps = list(case.steps.select_related("completed_by"))
     current = next((s for s in steps if s.code == case.current_step), None)
     return render(
@@ -345,9 +348,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": case.attachments.all(),
             "form": form,
             "can_act": can,
-            "assessment": services.assess(preview)
-            if show_support and case.status == "open"
-            else None,
+            "assessment": assessment,
             "window": income_window(case.created_at.date()),
             "return_form": forms.ReturnForm(initial={})
             if can and current and current.order

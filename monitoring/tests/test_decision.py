@@ -213,3 +213,11 @@ def test_data_quality_checks_find_status_breaking_the_rules(regions):
     r24 = list(checks.check_r24(regions["county"]))
     assert [f["message"] for f in r24] == ["帮扶消除距识别不足6个月"]
     assert list(checks.check_r22(regions["other_town"])) == []
+
+
+def test_the_county_sees_the_figures_and_the_suggested_category(client_for, users, household):
+    case = advance(users, make_case(users, household), until="county")
+    page = client_for("county_admin").get(reverse("monitoring:case_detail", args=[case.pk]))
+    body = page.content.decode()
+    assert "监测范围 8,700 元（湖北省" in body and "5,333.33" in body
+    assert page.context["form"].fields["category"].initial == "边缘易致贫户"
