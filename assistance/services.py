@@ -257,6 +257,19 @@ def record_visit(
 # ---------------------------------------------------------------- overdue visits
 
 
+@transaction.atomic
+def update_visit_rules(*, actor: Any, values: dict[VisitRule, tuple[int, bool]]) -> None:
+    """Change the visit frequencies (interval in days, active) all together, or none."""
+    bad = [r for r, (days, _) in values.items() if not 1 <= days <= 366]
+    if bad:
+        raise ValidationError([f"{r.get_target_display()}：走访间隔应在1—366天之间" for r in bad])
+    for rule, (days, active) in values.items():
+        before = snapshot(rule)
+        rule.interval_days, rule.active = days, active
+        rule.save(update_fields=["interval_days", "active"])
+        audit.record(actor=actor, action="update", obj=rule, before=before, after=snapshot(rule))
+
+
 def _rule_groups() -> dict[str, Q]:
     """Household filters of each VisitRule target; the groups do not overlap.
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("contacts/bulk/", views.contact_bulk, name="contact_bulk"),
     path("visits/new/", views.visit_new, name="visit_new"),
     path("visits/overdue/", views.overdue, name="overdue"),
+    path("visits/rules/", views.visit_rules, name="visit_rules"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("photos/<int:pk>/thumb/", views.photo, {"thumb": True}, name="photo_thumb"),
     path("campaigns/", views.campaign_list, name="campaigns"),

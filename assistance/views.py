@@ -350,6 +350,35 @@ def overdue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def visit_rules(request: HttpRequest) -> HttpResponse:
+    """The visit frequencies; county administrators change them."""
+    rules = list(VisitRule.objects.all())
+    editable = getattr(request.user, "role", "") == Role.COUNTY_ADMIN
+    errors: list[str] = []
+    if request.method == "POST":
+        _require(editable)
+        values = {}
+        for rule in rules:
+            raw = request.POST.get(f"interval_{rule.pk}", "").strip()
+            if not raw.isdigit():
+                errors.append(f"{rule.get_target_display()}：走访间隔应为天数（整数）")
+                continue
+            values[rule] = (int(raw), bool(request.POST.get(f"active_{rule.pk}")))
+        if not errors:
+            try:
+                services.update_visit_rules(actor=request.user, values=values)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(request, "已保存走访频次")
+                return redirect("assistance:visit_rules")
+    return render(
+        request,
+        "assistance/visit_rules.html",
+        {"rules": rules, "editable": editable, "errors": errors},
+    )
+
+
 # ---------------------------------------------------------------- campaigns
 
 

@@ -158,3 +158,25 @@ def test_the_overdue_page_groups_by_village_and_cadre_and_is_scoped(
 def test_the_visit_form_gives_the_date_input_an_iso_value(client_for: Any, household: Any) -> None:
     page = client_for("grid_member").get(f"/assistance/visits/new/?household={household.pk}")
     assert f'value="{dt.date.today():%Y-%m-%d}"' in page.content.decode()
+
+
+def test_the_county_admin_changes_visit_frequencies(client_for: Any) -> None:
+    monthly = VisitRule.objects.get(target="monitored")
+    quarterly = VisitRule.objects.get(target="alleviated")
+    data = {f"interval_{r.pk}": str(r.interval_days) for r in VisitRule.objects.all()}
+    data.update({f"active_{r.pk}": "on" for r in VisitRule.objects.all()})
+    data[f"interval_{monthly.pk}"] = "14"
+    del data[f"active_{quarterly.pk}"]
+    assert client_for("town_staff").post("/assistance/visits/rules/", data).status_code == 403
+    assert client_for("county_admin").post("/assistance/visits/rules/", data).status_code == 302
+    monthly.refresh_from_db()
+    quarterly.refresh_from_db()
+    assert monthly.interval_days == 14 and not quarterly.active
+    bad = client_for("county_admin").post(
+        "/assistance/visits/rules/",
+        {**data, f"interval_{monthly.pk}": "0", f"interval_{quarterly.pk}": "60"},
+    )
+    assert "未消除风险的监测对象：走访间隔应在1—366天之间" in bad.content.decode()
+    monthly.refresh_from_db()
+    quarterly.refresh_from_db()
+    assert monthly.interval_days == 14 and quarterly.interval_days == 90  # nothing half-saved
