@@ -824,9 +824,13 @@ def _recompute_due_dates(policy: DeadlinePolicy) -> None:
     for s in steps:
         s.due_date = due_date(s.case.start_date, s.code, policy, cal)
     CaseStep.objects.bulk_update(steps, ["due_date"], batch_size=1000)
+    cases = []
     for s in steps:
         if s.status == CaseStep.Status.OPEN:
-            Case.objects.filter(pk=s.case_id).update(due_date=s.due_date)
+            s.case.due_date = s.due_date
+            cases.append(s.case)
+    Case.objects.bulk_update(cases, ["due_date"], batch_size=1000)
+    mark_overdue()  # the colours follow the new due dates at once
 
 
 @transaction.atomic
