@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,35 +104,31 @@ def _add(target: dict[str, int], households: int, persons: int) -> None:
     target["persons"] += persons
 
 
-def _sql(by_region: bool, region_filter: bool, per_household: bool = False) -> str:
-    """The one query: per household its member count and status on D, grouped by status.
+ACTIVE = (
+    "(m.start_date IS NULL OR m.start_date <= %(as_of)s) "
+    "AND (m.end_date IS NULL OR m.end_date > %(as_of)s)"
+)
+IN_REGION = (
+    "AND {col} IN (SELECT h2.id FROM registry_household h2 WHERE h2.region_id IN "
+    "(SELECT id FROM regions_region WHERE path LIKE %(path)s))"
+)
+
+
+def _status_sql(by_region: bool, region_filter: bool, per_household: bool = False) -> str:
+    """Per household with status events: its status and member count on D, grouped by status.
 
     With `per_household`, the rows are the status households themselves (for the ledgers).
     """
     if connection.vendor == "postgresql":
         # Latest category: order by (date, id); the id is zero-padded so text order is that order.
         catkey = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0') || e.category"
-        catval = "substr(ev.catkey, 23)"
         year = "CAST(EXTRACT(YEAR FROM ev.idt) AS integer)"
     else:
         catkey = "e.date || printf('%%012d', e.id) || e.category"
-        catval = "substr(ev.catkey, 23)"
         year = "CAST(substr(ev.idt, 1, 4) AS integer)"
-    where_h = (
-        "h.region_id IN (SELECT id FROM regions_region WHERE path LIKE %(path)s)"
-        if region_filter
-        else "1=1"
-    )
-    # The event subquery also filters by region so a town reads only its own events.
-    ev_region = (
-        "AND e.household_id IN (SELECT h2.id FROM registry_household h2 WHERE h2.region_id IN "
-        "(SELECT id FROM regions_region WHERE path LIKE %(path)s))"
-        if region_filter
-        else ""
-    )
-    m_region = ev_region.replace("e.household_id", "m.household_id")
+    ev_region = IN_REGION.format(col="e.household_id") if region_filter else ""
     kinds = ", ".join(f"'{k}'" for k in STATUS_KINDS)
-    group_region = "h.region_id" if by_region else "0"
+    upto = "e.date <= %(as_of)s"
     if per_household:
         final = (
             "SELECT hid, alv, mon, elim, cat, idt, elt, new_ty, elim_ty, n FROM hs "
@@ -140,75 +137,131 @@ def _sql(by_region: bool, region_filter: bool, per_household: bool = False) -> s
     else:
         final = (
             "SELECT rid, alv, mon, elim, cat, yr, new_ty, elim_ty, COUNT(*) AS households, "
-            "SUM(n) AS persons, SUM(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS present "
-            "FROM hs GROUP BY rid, alv, mon, elim, cat, yr, new_ty, elim_ty"
+            "SUM(n) AS persons FROM hs GROUP BY rid, alv, mon, elim, cat, yr, new_ty, elim_ty"
         )
     return f"""
 WITH ev AS (
-  SELECT e.household_id AS hid,
-    MAX(CASE WHEN e.kind = 'alleviated' THEN 1 ELSE 0 END) AS alv,
-    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') THEN e.date END) AS idt,
-    MAX(CASE WHEN e.kind IN ('reidentified', 'rolled_back') THEN e.date END) AS reopened,
-    MAX(CASE WHEN e.kind = 'eliminated' THEN e.date END) AS elt,
-    MAX(CASE WHEN e.kind IN ('identified', 'reidentified', 'category_changed')
+  SELECT +e.household_id AS hid,
+    MAX(CASE WHEN e.kind = 'alleviated' AND {upto} THEN 1 ELSE 0 END) AS alv,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto} THEN e.date END) AS idt,
+    MAX(CASE WHEN e.kind IN ('reidentified', 'rolled_back') AND {upto} THEN e.date END)
+      AS reopened,
+    MAX(CASE WHEN e.kind = 'eliminated' AND {upto} THEN e.date END) AS elt,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified', 'category_changed') AND {upto}
         THEN {catkey} END) AS catkey,
-    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND e.date >= %(year_start)s
-        THEN 1 ELSE 0 END) AS new_ty,
-    MAX(CASE WHEN e.kind = 'eliminated' AND e.date >= %(year_start)s
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto}
+        AND e.date >= %(year_start)s THEN 1 ELSE 0 END) AS new_ty,
+    MAX(CASE WHEN e.kind = 'eliminated' AND {upto} AND e.date >= %(year_start)s
         THEN 1 ELSE 0 END) AS elim_ty
   FROM registry_householdevent e
-  WHERE e.date <= %(as_of)s AND e.kind IN ({kinds}) {ev_region}
-  GROUP BY e.household_id
+  -- Only the kind in WHERE (the date is in each CASE), grouped by an expression rather than the
+  -- column: SQLite then reads the few status events through the index on kind instead of
+  -- walking every event in household order.
+  WHERE e.kind IN ({kinds}) {ev_region}
+  GROUP BY 1
 ),
 mc AS (
   SELECT m.household_id AS hid, COUNT(*) AS n
   FROM registry_membership m
-  WHERE (m.start_date IS NULL OR m.start_date <= %(as_of)s)
-    AND (m.end_date IS NULL OR m.end_date > %(as_of)s) {m_region}
+  WHERE {ACTIVE} AND m.household_id IN (SELECT hid FROM ev)
   GROUP BY m.household_id
 ),
 hs AS (
-  SELECT {group_region} AS rid, h.id AS hid, ev.idt AS idt, ev.elt AS elt,
-    COALESCE(mc.n, 0) AS n,
-    COALESCE(ev.alv, 0) AS alv,
+  SELECT {"h.region_id" if by_region else "0"} AS rid, ev.hid AS hid, ev.idt AS idt,
+    ev.elt AS elt, COALESCE(mc.n, 0) AS n, ev.alv AS alv,
     CASE WHEN ev.idt IS NOT NULL THEN 1 ELSE 0 END AS mon,
     CASE WHEN ev.elt IS NOT NULL AND ev.elt >= ev.idt
           AND (ev.reopened IS NULL OR ev.elt > ev.reopened) THEN 1 ELSE 0 END AS elim,
-    CASE WHEN ev.idt IS NOT NULL THEN {catval} ELSE '' END AS cat,
+    CASE WHEN ev.idt IS NOT NULL THEN substr(ev.catkey, 23) ELSE '' END AS cat,
     CASE WHEN ev.idt IS NOT NULL THEN {year} ELSE 0 END AS yr,
-    COALESCE(ev.new_ty, 0) AS new_ty,
-    COALESCE(ev.elim_ty, 0) AS elim_ty
-  FROM registry_household h
-  LEFT JOIN mc ON mc.hid = h.id
-  LEFT JOIN ev ON ev.hid = h.id
-  WHERE {where_h} AND (mc.hid IS NOT NULL OR ev.hid IS NOT NULL)
+    ev.new_ty AS new_ty, ev.elim_ty AS elim_ty
+  FROM ev
+  {"JOIN registry_household h ON h.id = ev.hid" if by_region else ""}
+  LEFT JOIN mc ON mc.hid = ev.hid
 )
 {final}
 """
 
 
-def _rows(
-    region: Region, as_of: dt.date, by_region: bool, per_household: bool = False
-) -> list[tuple]:
-    year_start = dt.date(as_of.year, 1, 1)
-    params: dict[str, dt.date | str] = {
-        "as_of": as_of,
-        "year_start": year_start,
-        "path": f"{region.path}%",
-    }
+def _size_sql(by_region: bool, region_filter: bool, dates: int) -> str:
+    """Households with at least one member and their members on each date %(d0)s, %(d1)s…,
+    per region or in all: one pass over the memberships serves every date."""
+    m_region = IN_REGION.format(col="m.household_id") if region_filter else ""
+    active = [
+        f"(m.start_date IS NULL OR m.start_date <= %(d{i})s) "
+        f"AND (m.end_date IS NULL OR m.end_date > %(d{i})s)"
+        for i in range(dates)
+    ]
+    # One date: the WHERE clause already keeps only its members.
+    counts = (
+        "COUNT(*) AS n0"
+        if dates == 1
+        else ", ".join(
+            f"SUM(CASE WHEN {a} THEN 1 ELSE 0 END) AS n{i}" for i, a in enumerate(active)
+        )
+    )
+    sums = ", ".join(
+        f"SUM(CASE WHEN mc.n{i} > 0 THEN 1 ELSE 0 END), SUM(mc.n{i})" for i in range(dates)
+    )
+    return f"""
+SELECT {"h.region_id" if by_region else "0"} AS rid, {sums}
+FROM (
+  SELECT m.household_id AS hid, {counts}
+  FROM registry_membership m
+  WHERE ({" OR ".join(f"({a})" for a in active)}) {m_region}
+  GROUP BY m.household_id
+) mc
+{"JOIN registry_household h ON h.id = mc.hid GROUP BY h.region_id" if by_region else ""}
+"""
+
+
+def _params(region: Region, as_of: dt.date, dates: Sequence[dt.date] = ()) -> dict[str, Any]:
+    """Query parameters; SQLite keeps dates as ISO text, so it gets text to compare with."""
+    values: dict[str, dt.date] = {"as_of": as_of, "year_start": dt.date(as_of.year, 1, 1)}
+    values |= {f"d{i}": d for i, d in enumerate(dates)}
+    params: dict[str, Any] = {"path": f"{region.path}%"}
     if connection.vendor != "postgresql":
-        # SQLite keeps dates as ISO text; compare text with text.
-        params |= {"as_of": as_of.isoformat(), "year_start": year_start.isoformat()}
-    # The root of the tree holds every household: skip the region filter (and its joins).
+        return params | {k: v.isoformat() for k, v in values.items()}
+    return params | values
+
+
+def _query(sql: str, params: dict[str, Any]) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(_sql(by_region, region.parent_id is not None, per_household), params)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
+def _collect(
+    region: Region, dates: list[dt.date], owner: dict[int, Region] | None = None
+) -> list[tuple[_Tally, dict[int, _Tally]]]:
+    """For each date: the region's tally and, with `owner` (region id → child), each child's."""
+    # The root of the tree holds every household: skip the region filter (and its joins).
+    region_filter = region.parent_id is not None
+    by_region = owner is not None
+    owner = owner or {}
+    out: list[tuple[_Tally, dict[int, _Tally]]] = [(_Tally(), defaultdict(_Tally)) for _ in dates]
+    sizes = _query(
+        _size_sql(by_region, region_filter, len(dates)), _params(region, dates[0], dates)
+    )
+    for row in sizes:
+        child = owner.get(row[0])
+        for i, (total, children) in enumerate(out):
+            households, persons = int(row[1 + 2 * i] or 0), int(row[2 + 2 * i] or 0)
+            _add(total.households, households, persons)
+            if child is not None:
+                _add(children[child.pk].households, households, persons)
+    for day, (total, children) in zip(dates, out, strict=True):
+        for row in _query(_status_sql(by_region, region_filter), _params(region, day)):
+            _fold(total, row)
+            child = owner.get(row[0])
+            if child is not None:
+                _fold(children[child.pk], row)
+    return out
+
+
 def _fold(tally: _Tally, row: tuple) -> None:
-    _rid, alv, mon, elim, cat, yr, new_ty, elim_ty, households, persons, present = row
+    _rid, alv, mon, elim, cat, yr, new_ty, elim_ty, households, persons = row
     persons = int(persons or 0)
-    _add(tally.households, int(present), persons if present else 0)
     if alv:
         _add(tally.alleviated, households, persons)
         if not mon:
@@ -263,8 +316,9 @@ def statuses(region: Region, as_of: dt.date) -> list[HouseholdStatus]:
             eliminated_this_year=bool(elim_ty),
             persons=int(n),
         )
-        for hid, alv, mon, elim, cat, idt, elt, new_ty, elim_ty, n in _rows(
-            region, as_of, by_region=False, per_household=True
+        for hid, alv, mon, elim, cat, idt, elt, new_ty, elim_ty, n in _query(
+            _status_sql(False, region.parent_id is not None, per_household=True),
+            _params(region, as_of),
         )
     ]
 
@@ -276,16 +330,14 @@ def _villages(region: Region) -> int:
 def compute(region: Region, as_of: dt.date | None = None) -> dict[str, Any]:
     """The formats.md §4 statistics of `region` (and below) as of `as_of` (default today)."""
     as_of = as_of or timezone.localdate()
-    tally = _Tally()
-    for row in _rows(region, as_of, by_region=False):
-        _fold(tally, row)
-    return tally.as_json(region, as_of, _villages(region))
+    return _collect(region, [as_of])[0][0].as_json(region, as_of, _villages(region))
 
 
 def compute_with_children(
-    region: Region, as_of: dt.date | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The §4 statistics of `region` and of each active child region, from one query.
+    region: Region, as_of: dt.date | None = None, base: dt.date | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
+    """The §4 statistics of `region` and of each active child region as of `as_of`, and the
+    region's statistics as of `base` (for changes), from the same pass over the memberships.
 
     Children come in tree order, each with its region `id` added for links.
     """
@@ -305,16 +357,11 @@ def compute_with_children(
         if child is not None:
             owner[rid] = child
             villages[child.pk] += is_village
-    total = _Tally()
-    tallies: dict[int, _Tally] = {c.pk: _Tally() for c in children}
-    for row in _rows(region, as_of, by_region=True):
-        _fold(total, row)
-        child = owner.get(row[0])
-        if child is not None:
-            _fold(tallies[child.pk], row)
-    return total.as_json(region, as_of, total_villages), [
-        tallies[c.pk].as_json(c, as_of, villages[c.pk]) | {"id": c.pk} for c in children
-    ]
+    found = _collect(region, [as_of, base] if base else [as_of], owner)
+    total, tallies = found[0]
+    split = [tallies[c.pk].as_json(c, as_of, villages[c.pk]) | {"id": c.pk} for c in children]
+    then = found[1][0].as_json(region, base, total_villages) if base else None
+    return total.as_json(region, as_of, total_villages), split, then
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.utils import timezone
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household, HouseholdEvent
 from stats import figures, ledgers, report
-from stats.services import CATEGORIES, compute, compute_with_children, log_export
+from stats.services import CATEGORIES, compute_with_children, log_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -125,8 +125,8 @@ def index(request: HttpRequest) -> HttpResponse:
     region = _region(request)
     as_of = _date(request, "as_of", "统计日期") or timezone.localdate()
     own = _region_of(request.user)
-    stats, children = compute_with_children(region, as_of)
-    base = compute(region, dt.date(as_of.year - 1, 12, 31))
+    stats, children, base = compute_with_children(region, as_of, dt.date(as_of.year - 1, 12, 31))
+    assert base is not None
     tree = list(
         Region.objects.visible_to(request.user)
         .active()

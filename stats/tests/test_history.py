@@ -260,9 +260,11 @@ def test_the_county_adds_the_other_town_and_children_split_it(
     }
     assert town["monitored"]["households"] == 2
     assert compute_with_children(regions["county"], day)[0] == county
+    assert compute_with_children(regions["county"], day)[2] is None
 
-    total, split = compute_with_children(regions["town"], day)
+    total, split, then = compute_with_children(regions["town"], day, D(2020, 12, 31))
     assert total == town
+    assert then == compute(regions["town"], D(2020, 12, 31))
     children = {c["region"]["name"]: c for c in split}
     assert set(children) == {"朝阳村", "仕秦村"}
     assert children["朝阳村"]["monitored"]["eliminated"] == pair(1, 4)
