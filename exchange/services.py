@@ -91,7 +91,8 @@ def compare(
             batch.save()
             audit.record(
                 actor=actor,
-                action="exchange.compare",
+                action="import",
+                note=f"部门数据比对：{batch}",
                 obj=batch,
                 after=snapshot(batch, exclude=("errors", "unmatched_sample", "created_at")),
                 region_id=region.pk,
@@ -120,7 +121,11 @@ def _rejected(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit.record(
-        actor=actor, action="exchange.reject", obj=batch, note=str(exc), region_id=region.pk
+        actor=actor,
+        action="import",
+        obj=batch,
+        note=f"部门数据文件已拒收：{exc}",
+        region_id=region.pk,
     )
     return batch
 
@@ -133,7 +138,7 @@ def run_checks(*, actor: Any, region: Region | None = None, as_of: dt.date | Non
     result = engine.run_checks(region, rules, as_of or timezone.localdate())
     audit.record(
         actor=actor,
-        action="exchange.check",
+        action="action",
         object_type="exchange.rule",
         object_repr=f"数据质量校验 {region}",
         after=result,
@@ -157,7 +162,7 @@ def assign(*, actor: Any, items: Iterable[Item], assignee: Any) -> int:
     )
     audit.audit_objects(
         actor,
-        "exchange.assign",
+        "update",
         [
             AuditRecord(
                 object_type="exchange.item",
@@ -215,7 +220,7 @@ def resolve(
     item.save()
     audit.record(
         actor=actor,
-        action="exchange.resolve",
+        action="update",
         obj=item,
         before=before,
         after=snapshot(item),
@@ -250,7 +255,7 @@ def set_rule_parameters(
         rule.save(update_fields=["enabled"])
     audit.record(
         actor=actor,
-        action="exchange.rule_parameters",
+        action="update",
         obj=rule,
         before={"year": year, "parameters": before},
         after={"year": year, "parameters": parameters, "enabled": rule.enabled},

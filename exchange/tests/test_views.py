@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.models import AuditRecord
 from exchange.models import Batch, Item, Rule, RuleYear
 from exchange.tests.conftest import member, write_file
 from monitoring.models import Lead
@@ -94,6 +95,9 @@ def test_monitoring_result_opens_a_lead_with_the_warning_as_origin(client_for, i
     assert (item.status, item.result) == ("done", "纳入监测")
     lead = Lead.objects.get(origin=f"exchange.warning:{item.pk}")
     assert item.lead == lead
+    assert AuditRecord.objects.filter(
+        object_type="exchange.item", object_id=str(item.pk), action="update"
+    ).exists()
     assert (lead.source, lead.origin, lead.risks) == (
         "部门筛查预警",
         f"exchange.warning:{item.pk}",
