@@ -319,10 +319,12 @@ def overdue(request: HttpRequest) -> HttpResponse:
         if hid in due
     }
     village_counts = Counter(r[1] for r in rows)
-    names = dict(Region.objects.filter(pk__in=list(village_counts)).values_list("pk", "name"))
+    # The 50 villages with the most overdue households; each village has its own filtered list.
+    top = [pk for pk, _ in village_counts.most_common(50)]
+    names = dict(Region.objects.filter(pk__in=top).values_list("pk", "name"))
     by_village = [
         {"region_id": pk, "region__name": names.get(pk, ""), "n": n}
-        for pk, n in village_counts.most_common()
+        for pk, n in village_counts.most_common(50)
     ]
     by_cadre = [
         {"user_id": key[0], "name": key[1], "unit": key[2], "n": n}
@@ -341,6 +343,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "by_village": by_village,
+            "village_total": len(village_counts),
             "by_cadre": by_cadre,
             "rules": VisitRule.objects.filter(active=True),
             "village": village,
