@@ -396,7 +396,7 @@ def income_edit(request: HttpRequest, pk: int, year: int | None = None) -> HttpR
     household = _household(request, pk)
     _require_editor(request)
     record = household.incomes.filter(year=year).first() if year else None
-    initial = IncomeForm.initial_for(record) if record else {}
+    initial = IncomeForm.initial_for(record) if record else {"year": year}
     form = IncomeForm(request.POST or None, initial=initial)
     if record:
         form.fields["year"].disabled = True
