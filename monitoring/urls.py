@@ -26,5 +26,6 @@ urlpatterns = [
     path("settings/thresholds/<int:pk>/", views.threshold_edit, name="threshold_edit"),
     path("settings/holidays/<int:pk>/delete/", views.holiday_delete, name="holiday_delete"),
     path("villages/", views.villages, name="villages"),
+    path("villages/<int:pk>/notice/", views.village_notice, name="village_notice"),
     path("villages/<int:pk>/qr/", views.village_qr, name="village_qr"),
 ]

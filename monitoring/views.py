@@ -415,28 +415,57 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("monitoring:case_detail", case.pk)
 
 
+NOTICE_TITLES = {
+    Case.Kind.IDENTIFY: "拟纳入防止返贫监测对象",
+    Case.Kind.ELIMINATE: "拟标注风险消除",
+    Case.Kind.ROLLBACK: "拟回退风险消除",
+}
+
+
+def _notice(request: HttpRequest, village: Region, cases: list[Case]) -> HttpResponse:
+    """The printable 公示: only name, place, household size, the proposed item and the period —
+    never ID number, phone, bank account or health (rule 14), so no such field is passed."""
+    sections = []
+    for kind, title in NOTICE_TITLES.items():
+        rows = [
+            {
+                "name": c.subject_name,
+                "place": c.region.name,
+                "members": c.household.member_count if c.household else c.members_counted,
+                "item": (c.category or "防止返贫监测对象")
+                if kind == Case.Kind.IDENTIFY
+                else title.removeprefix("拟"),
+                "start": c.notice_start,
+                "end": c.notice_end,
+            }
+            for c in cases
+            if c.kind == kind
+        ]
+        if rows:
+            sections.append({"title": title, "rows": rows})
+    return render(request, "monitoring/notice.html", {"village": village, "sections": sections})
+
+
 def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    """The printable 公示: name, village, size and proposed category — never ID number, phone,
-    bank account or health (rule 14)."""
+    """One case's 公示."""
     case = get_visible_or_404(
         Case.objects.select_related("region", "household"), request.user, pk=pk
     )
-    village = case.region
-    members = case.household.member_count if case.household else case.members_counted
-    return render(
-        request,
-        "monitoring/notice.html",
-        {
-            "case": case,
-            "village": village,
-            "members": members,
-            "title": {
-                "identify": "拟纳入防止返贫监测对象",
-                "eliminate": "拟标注风险消除",
-                "rollback": "拟回退风险消除",
-            }[case.kind],
-        },
+    return _notice(request, case.region, [case])
+
+
+def village_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The village's 公示 of every case now in its 公示 step (publicity is held once, in the
+    village)."""
+    village = get_visible_or_404(Region.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    cases = (
+        Case.objects.visible_to(request.user)
+        .open()
+        .filter(region__path__startswith=village.path, current_step=StepCode.NOTICE)
+        .select_related("region", "household")
+        .order_by("kind", "id")
     )
+    return _notice(request, village, list(cases))
 
 
 def household_lookup(request: HttpRequest) -> HttpResponse:

@@ -221,3 +221,22 @@ def test_the_county_sees_the_figures_and_the_suggested_category(client_for, user
     body = page.content.decode()
     assert "监测范围 8,700 元（湖北省" in body and "5,333.33" in body
     assert page.context["form"].fields["category"].initial == "边缘易致贫户"
+
+
+def test_the_village_notice_lists_every_household_in_publicity_without_personal_data(
+    client_for, users, regions
+):
+    from core.testing import make_household
+
+    in_notice = advance(users, make_case(users, make_household(regions["village"])), until="notice")
+    advance(users, make_case(users, make_household(regions["village"])), until="review")
+    client = client_for("village_staff")
+    page = client.get(reverse("monitoring:village_notice", args=[regions["village"].pk]))
+    body = page.content.decode()
+    assert page.status_code == 200 and in_notice.subject_name in body
+    assert len(page.context["sections"][0]["rows"]) == 1
+    assert not re.search(r"\d{11}", re.sub(r"<[^>]+>", " ", body))
+    other = client_for("other_town").get(
+        reverse("monitoring:village_notice", args=[regions["village"].pk])
+    )
+    assert other.status_code == 404
