@@ -37,6 +37,9 @@ def test_home_widgets_show_overdue_visits_and_campaign_coverage(
     assert widgets["走访逾期户"]["value"] == 1
     assert widgets["冬季排查覆盖率(%)"]["value"] == 0
     assert widgets["冬季排查覆盖率(%)"]["url"] == f"/assistance/campaigns/{c.pk}/"
+    c.screenings.update(done=True)
+    widgets = {w["label"]: w for w in home_widgets(request)}
+    assert widgets["冬季排查覆盖率(%)"]["value"] == 100
     page = client_for("town_staff").get("/")
     assert "走访逾期户" in page.content.decode()
 
