@@ -18,6 +18,7 @@ from core import audit
 from core.audit import snapshot
 from core.masking import mask_id
 from core.models import AuditRecord
+from core.xlsx import StreamWorkbook
 from exchange import engine, readers
 from exchange.models import Batch, Item, Rule, RuleYear
 from regions.models import Region
@@ -265,13 +266,11 @@ def set_rule_parameters(
 
 def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
     """核实结果反馈表: the department's own columns for each item of the batch, plus the result."""
-    import xlsxwriter
-
     spec = readers.SOURCES[batch.source]
     items = list(
         Item.objects.visible_to(actor)
         .filter(last_batch=batch)
-        .select_related("rule", "person", "resolved_by")
+        .select_related("rule", "person", "household", "resolved_by")
         .order_by("household__region_id", "household_id", "id")
     )
     dept: dict[str, tuple] = {}
@@ -290,38 +289,28 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
         dept = {r[0]: r for r in rows}
     show_full = getattr(actor, "can_view_sensitive", False)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("核实结果反馈表")
-    head = book.add_format({"bold": True, "bg_color": "#F2DEDE", "border": 1})
+    book = StreamWorkbook(buffer, sheet="核实结果反馈表")
     extra = ["规则", "说明", "核实结果", "处理说明", "修正内容", "核实人", "办结日期"]
-    sheet.write_row(0, 0, [*spec.headers, *extra], head)
-    for n, item in enumerate(items, start=1):
+    book.write_row([*spec.headers, *extra], header=True)
+    for item in items:
         id_number = item.person.id_number if item.person else ""
         values = list(dept.get(id_number, ()))
         if not values:
-            values = [id_number, item.person.name if item.person else ""] + [""] * (
-                len(spec.columns) - 2
-            )
+            name = item.person.name if item.person else item.household.head_name
+            values = [id_number, name] + [""] * (len(spec.columns) - 2)
         values[0] = id_number if show_full else mask_id(id_number)
-        cells = [
-            "" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values
-        ]
-        cells = [float(v) if hasattr(v, "as_tuple") else v for v in cells]
-        sheet.write_row(
-            n,
-            0,
+        book.write_row(
             [
-                *cells,
+                *values,
                 item.rule.name,
                 item.message,
                 item.result or item.get_status_display(),
                 item.result_note,
                 "；".join(item.changed_fields),
                 item.resolved_by.get_full_name() if item.resolved_by else "",
-                item.resolved_at.date().isoformat() if item.resolved_at else "",
-            ],
+                item.resolved_at.date() if item.resolved_at else "",
+            ]
         )
-    sheet.freeze_panes(1, 0)
     book.close()
     audit.record(
         actor=actor,

@@ -210,3 +210,15 @@ def test_rule_list_and_home_widgets_show_counts(client_for, items):
     assert "W_MED_SELFPAY" in response.content.decode()
     home = client.get(reverse("home")).content.decode()
     assert "待核实部门预警" in home
+
+
+def test_running_the_checks_from_the_rule_page_is_a_job_and_auditors_cannot(
+    client_for, household, django_capture_on_commit_callbacks
+):
+    member(household, health="健康", schooling="非在校生", labour_skill="无劳动力")
+    assert client_for("auditor").post(reverse("exchange:rule_list")).status_code == 403
+    client = client_for("town_staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("exchange:rule_list"))
+    assert response.status_code == 302
+    assert Item.objects.filter(rule__code="C_AGE_LABOUR", household=household).count() == 1
