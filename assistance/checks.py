@@ -224,7 +224,7 @@ def check_r20(region: Any) -> Iterable[dict]:
     return security_mismatch(_households(region))
 
 
-@check("R26", "风险消除后继续的措施已到期", "yellow")
+@check("R26", "风险消除后继续的措施未标注或已到期", "yellow")
 def check_r26(region: Any) -> Iterable[dict]:
     """风险消除后继续实施的措施（小额信贷、公益岗位、雨露计划）到期后应终止或完成。"""
     return continuing_overrun(_households(region))

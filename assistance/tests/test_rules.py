@@ -154,3 +154,16 @@ def test_checks_are_registered_and_run_set_wise(
     assert {f["household_id"] for f in town} == set(
         Household.objects.filter(region=regions["village"]).values_list("pk", flat=True)
     )
+
+
+def test_fangpin_check_stores_the_assistance_findings(regions: dict, users: dict) -> None:
+    from exchange.models import Item
+    from exchange.services import run_checks
+
+    h = monitored(regions["village"], ["因安全饮水"])
+    result = run_checks(actor=users["county_admin"], region=regions["county"])
+    assert result["counts"]["R18"] == 1
+    item = Item.objects.get(rule__code="R18")
+    assert item.household_id == h.pk and "因安全饮水" in item.message
+    measure(h, "饮水安全保障", "集中供水入户")
+    assert run_checks(actor=users["county_admin"], region=regions["county"])["counts"]["R18"] == 0
