@@ -1,4 +1,5 @@
-"""In a real browser: a lead goes through every step to a 监测对象, each step by its own role."""
+"""In a real browser: a lead goes through every step to a 监测对象 and later through 风险消除,
+each step by its own role."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from assistance.models import Measure
 from conftest import browser_login
 from monitoring.models import Case, PolicyThreshold
 from registry.models import HouseholdEvent
@@ -36,7 +38,7 @@ def _submit_step(page: Any) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_lead_becomes_a_monitored_household_in_the_browser(
+def test_a_lead_becomes_a_monitored_household_and_is_later_eliminated_in_the_browser(
     browser_page, live_server, users, household
 ):
     PolicyThreshold.objects.get_or_create(
@@ -96,3 +98,44 @@ def test_a_lead_becomes_a_monitored_household_in_the_browser(
     ).exists()
     page.goto(live_server.url + f"/monitoring/households/{household.pk}/")
     assert "识别为监测对象" in page.content() and "识别程序" in page.content()
+
+    # Later: 风险消除 through the same procedure, in the browser too.
+    Measure.objects.create(household=household, category="健康帮扶")
+    _as(page, live_server, "village", f"/monitoring/households/{household.pk}/")
+    page.click("button:has-text('发起风险消除')")
+    page.wait_for_url("**/monitoring/cases/*/")
+    path = page.url.removeprefix(live_server.url)
+    assert "识别已满6个月" in page.content()
+
+    _as(page, live_server, "grid", path)
+    for name, value in {
+        "wage": "40000",
+        "business": "3000",
+        "property_income": "0",
+        "transfer": "2000",
+        "business_cost": "1000",
+        "claims": "0",
+        "compliant_spending": "0",
+        "members_counted": "3",
+    }.items():
+        page.fill(f"#id_{name}", value)
+    for name in ("housing_unsafe", "dropout", "water_unsafe", "uninsured"):
+        page.select_option(f"#id_{name}", "0")
+    page.check("#id_rigid_spending_resolved")
+    page.select_option("#id_elimination_method", "帮扶消除")
+    _submit_step(page)
+
+    _as(page, live_server, "village", path)
+    _submit_step(page)  # 村级民主评议
+    page.fill("#id_notice_start", (TODAY - dt.timedelta(days=10)).isoformat())
+    page.fill("#id_notice_end", (TODAY - dt.timedelta(days=5)).isoformat())
+    _submit_step(page)  # 公示
+    _as(page, live_server, "town", path)
+    _submit_step(page)  # 乡镇审核验收
+    _as(page, live_server, "county", path)
+    _submit_step(page)  # 县级审定
+
+    household.refresh_from_db()
+    assert household.risk_eliminated and household.elimination_method == "帮扶消除"
+    page.goto(live_server.url + f"/monitoring/households/{household.pk}/")
+    assert "风险消除程序" in page.content()
