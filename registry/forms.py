@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from core import codes
@@ -235,7 +236,9 @@ class HouseholdForm(RegisterForm):
         super().__init__(*args, **kwargs)
         region = self.fields["region"]
         assert isinstance(region, RegionChoiceField)
-        visible = Region.objects.visible_to(viewer).active()
+        # Active regions, plus the household's own even if since retired, so it stays editable.
+        current = self.initial.get("region")
+        visible = Region.objects.visible_to(viewer).filter(Q(retired=False) | Q(pk=current))
         names = region_names(list(visible))
         region.queryset = visible.filter(level__gte=Region.Level.VILLAGE)
         region.names = names

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from core.models import AuditRecord
 from core.testing import id_number, make_household
+from regions import services as region_services
 from registry import services
 from registry.models import Household, HouseholdEvent, IncomeRecord, Membership, Person
 
@@ -358,3 +359,25 @@ def test_the_detail_page_runs_the_same_queries_for_a_big_household(
     with django_assert_max_num_queries(len(baseline)):
         response = client.get(reverse("registry:household_detail", args=[big.pk]))
     assert len(response.context["members"]) == 4 and len(response.context["removed"]) == 4
+
+
+def test_the_tree_links_keep_the_other_filters(client_for, household, regions):
+    body = client_for("county_admin").get(LIST, {"category": "monitored", "page": "1"})
+    link = f'href="?category=monitored&amp;region={regions["village"].pk}"'
+    assert link in body.content.decode()
+
+
+def test_a_household_in_a_retired_village_can_still_be_edited(client_for, household, regions):
+    region_services.set_retired(actor=None, region=regions["village"], retired=True)
+    response = _post_household_edit(client_for("town_staff"), household, address="新地址")
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.address == "新地址" and household.region == regions["village"]
+
+
+def _post_household_edit(client, household, **fields):
+    url = reverse("registry:household_edit", args=[household.pk])
+    initial = client.get(url).context["form"].initial
+    data = {k: v for k, v in initial.items() if v not in (None, False)}
+    data.update(fields)
+    return client.post(url, data)
