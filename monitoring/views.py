@@ -66,7 +66,16 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/lead_list.html",
-        {"page": page, "form": form, "query": _query(request)},
+        {
+            "page": page,
+            "form": form,
+            "query": _query(request),
+            "villages": list(
+                Region.objects.visible_to(request.user)
+                .filter(level=Region.Level.VILLAGE)
+                .values_list("pk", "name")
+            ),
+        },
     )
 
 
