@@ -99,7 +99,7 @@ def _region_q(model: Any, region: Region) -> Q:
     region_field = getattr(model.objects.all(), "region_field", None)
     if not region_field:
         raise FieldError(f"{model.__name__} has no region_field")
-    return Q(**{f"{region_field}__path__startswith": region.path})
+    return Q(**{f"{region_field}__in": Region.objects.below(region).values("pk")})
 
 
 def count(fig: Figure, region: Region, start: dt.date | None, end: dt.date | None) -> int | None:

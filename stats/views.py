@@ -145,7 +145,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "tree": tree,
         "charts": _charts(region, request.user, stats),
         "pending": figures.collect(figures.PENDING, region),
-        "work": figures.collect(figures.PERIOD, region, dt.date(as_of.year, 1, 1), as_of),
         "ledgers": [(k, v.title) for k, v in ledgers.LEDGERS.items()],
         "years": list(range(as_of.year, 2020, -1)),
     }
