@@ -17,12 +17,18 @@ router = ninja.Router(tags=["统计"])
 
 
 def visible_region(user: Any, ref: str | None) -> Region:
-    """The region named by `ref` (code, unique name or path) inside the user's region, else 404."""
+    """The region `ref` (id, code, unique name or path) inside the user's region, or 404."""
     own = getattr(user, "region", None)
     if own is None:
         raise Http404("未找到区划")
     if not ref:
         return own
+    if ref.isdigit() and len(ref) < 12:
+        # A region id, as the pages use in links.
+        found = Region.objects.visible_to(user).filter(pk=int(ref)).first()
+        if found is None:
+            raise Http404("未找到区划")
+        return found
     try:
         return resolve(ref, within=own)
     except (Region.DoesNotExist, ValidationError) as exc:

@@ -179,6 +179,10 @@ def test_the_api_is_scoped_and_accepts_a_bearer_token(
         client.get("/api/v1/stats", {"region": "还地桥镇/白羊村"}, **auth).json()["villages"] == 1
     )
     assert client.get("/api/v1/stats", {"as_of": "nonsense"}, **auth).status_code == 422
+    town_id = str(regions["town"].pk)
+    assert client.get("/api/v1/stats", {"region": town_id}, **auth).status_code == 404
+    own_id = str(regions["other_town"].pk)
+    assert client.get("/api/v1/stats", {"region": own_id}, **auth).json()["villages"] == 1
     assert client.get("/api/v1/stats").status_code == 401
     client.force_login(users["county_admin"])
     county = client.get("/api/v1/stats", {"region": "420281000000", "as_of": "2020-01-01"})
