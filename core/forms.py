@@ -24,8 +24,12 @@ class StyledModelForm(forms.ModelForm):
 
 
 def style(form: forms.BaseForm) -> None:
+    """Bootstrap classes per widget type; dates as <input type=date> in ISO form."""
     for field in form.fields.values():
         widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            # The group is a list of inputs; a class on the group would float over the labels.
+            continue
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
         elif isinstance(widget, forms.Select | forms.SelectMultiple):
@@ -34,4 +38,6 @@ def style(form: forms.BaseForm) -> None:
             css = "form-control form-control-sm"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
         if isinstance(widget, forms.DateInput):
+            # <input type=date> shows only YYYY-MM-DD; the zh-hans format (2026/11/23) reads blank.
             widget.input_type = "date"
+            widget.format = "%Y-%m-%d"

@@ -14,12 +14,25 @@ from core.audit import snapshot
 from regions.models import Region
 
 
+def _check_unique(region: Region) -> None:
+    """Clear Chinese messages for the uniqueness rules (Django's generic one names nothing)."""
+    siblings = Region.objects.filter(parent=region.parent, name=region.name).exclude(pk=region.pk)
+    if siblings.exists():
+        where = region.parent.name if region.parent else "顶层"
+        raise ValidationError({"name": f"{where}下已有名为“{region.name}”的区划"})
+    if region.code:
+        clash = Region.objects.filter(code=region.code).exclude(pk=region.pk).first()
+        if clash:
+            raise ValidationError({"code": f"区划代码{region.code}已被“{clash.full_name()}”使用"})
+
+
 @transaction.atomic
 def create_region(
     *, actor: Any, name: str, level: int, parent: Region | None = None, code: str = ""
 ) -> Region:
     """Create a region under `parent` (None only for a county)."""
     region = Region(name=name.strip(), level=level, parent=parent, code=code.strip())
+    _check_unique(region)
     region.full_clean()
     region.save()
     region.path = f"{parent.path if parent else '/'}{region.pk}/"
@@ -35,6 +48,7 @@ def update_region(*, actor: Any, region: Region, name: str, code: str = "") -> R
     """Rename a region or change its code."""
     before = snapshot(region)
     region.name, region.code = name.strip(), code.strip()
+    _check_unique(region)
     region.full_clean()
     region.save(update_fields=["name", "code"])
     audit.record(

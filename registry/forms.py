@@ -67,13 +67,10 @@ FIELD_LABELS = {
 
 
 class RegisterForm(StyledForm):
-    """Bootstrap widgets, and dates written as ISO so `<input type=date>` shows them."""
+    """Register forms: sensitive fields masked for users who may not see them in full."""
 
     def __init__(self, *args: Any, masked: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.DateInput):
-                field.widget.format = "%Y-%m-%d"
         # A user who may not see full ID numbers and phones gets them masked in the form too:
         # left blank, the stored value stays.
         self.masked = {name: shown for name, shown in (masked or {}).items() if shown}

@@ -47,7 +47,7 @@ def test_a_bad_code_or_a_duplicate_name_is_refused_in_chinese(client_for, region
     response = client.post(url, {"child-name": "新华村", "child-code": "12345"}, follow=True)
     assert "区划代码：区划代码应为12位数字" in response.content.decode()
     response = client.post(url, {"child-name": "朝阳村", "child-code": ""}, follow=True)
-    assert "上级 和 名称 的 行政区划 已经存在" in response.content.decode()
+    assert "下已有名为“朝阳村”的区划" in response.content.decode()
     assert Region.objects.count() == before
 
 
