@@ -11,6 +11,7 @@ rebuild after a model change (`make bench` rebuilds when the migration set chang
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import resource
@@ -59,6 +60,13 @@ def _pg_create(households: int) -> None:
 def build_county(engine: str, households: int = HOUSEHOLDS) -> str:
     """Create (or reuse) the demo county database; returns its DATABASE_URL."""
     OUT.mkdir(exist_ok=True)
+    with open(OUT / f"county-{engine}-{households}.lock", "w") as lock:
+        # Two benchmarks started together must not build the same database at once.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(engine, households)
+
+
+def _build_locked(engine: str, households: int) -> str:
     url = database_url(engine, households)
     stamp = OUT / f"county-{engine}-{households}.stamp"
     digest = _migrations_digest()

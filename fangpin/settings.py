@@ -185,6 +185,11 @@ UPLOAD_MAX_BYTES = env_int("FANGPIN_UPLOAD_MAX_MB", 200) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# 农户自主申报: submissions allowed per phone and per client address per day.
+FANGPIN_DECLARE_PER_DAY = env_int("FANGPIN_DECLARE_PER_DAY", 3)
+# Evidence files and photos: the largest accepted upload.
+FANGPIN_ATTACHMENT_MAX_MB = env_int("FANGPIN_ATTACHMENT_MAX_MB", 10)
+
 # The province whose policy values apply by default (policy is data per province/year).
 FANGPIN_PROVINCE = os.environ.get("FANGPIN_PROVINCE", "42")
 

@@ -220,7 +220,7 @@ ALLOWED_FILES = {
 
 
 def max_attachment_bytes() -> int:
-    return int(getattr(settings, "FANGPIN_ATTACHMENT_MAX_MB", 10)) * 1024 * 1024
+    return settings.FANGPIN_ATTACHMENT_MAX_MB * 1024 * 1024
 
 
 @transaction.atomic
@@ -867,7 +867,7 @@ def channel_for(*, actor: Any, region: Region) -> DeclarationChannel:
 
 
 def declarations_per_day() -> int:
-    return int(getattr(settings, "FANGPIN_DECLARE_PER_DAY", 3))
+    return settings.FANGPIN_DECLARE_PER_DAY
 
 
 def _ticket() -> str:
