@@ -4,8 +4,9 @@ Run `python stats/report_templates/make_template.py` after changing this script.
 wants its own layout edits the .docx in Word (keeping the {{ … }} placeholders it needs) and puts
 it at `<FANGPIN_DATA_DIR>/report_templates/work_summary.docx`, which wins over this one.
 
-Placeholders: title, intro, basic (一、基本情况 paragraph), figures (list of {label, value, unit}),
-figures_sentence, region_name, year, date_text.
+Placeholders: title, intro, basic (一、基本情况 paragraph), figures_sentence, region_name, year,
+date_text; also figures (list of {label, value, unit}, for a template that wants them as a list or
+table) and stats (the formats.md §4 figures).
 """
 
 from __future__ import annotations
@@ -80,9 +81,6 @@ def build(path: Path = HERE / "work_summary.docx") -> Path:
     heading("四、工作落实情况")
     para("（一）防止返贫动态监测和帮扶工作", font="楷体_GB2312")
     para("{{ figures_sentence }}")
-    para("{%p for f in figures %}", indent=False)
-    para("{{ f.label }}：{{ f.value }}{{ f.unit }}")
-    para("{%p endfor %}", indent=False)
     sub("（二）产业帮扶工作", "小额信贷、产业奖补、衔接资金项目")
     sub("（三）就业帮扶工作", "务工底数、稳岗就业、公益性岗位")
     heading("五、存在的问题及工作计划")
