@@ -8,6 +8,8 @@ transaction holds SQLite's write lock), and rows go to the database in batches.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +29,23 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
         digits, places = field.max_digits, field.decimal_places
         return lambda v: ops.adapt_decimalfield_value(v, digits, places)
     if isinstance(field, models.JSONField):
-        return lambda v: field.get_db_prep_save(v, connection)
+        if connection.vendor == "postgresql":
+            from psycopg.types.json import Jsonb
+
+            return lambda v: Jsonb(v, dumps=_dumps)
+        return _dumps
     return None
+
+
+def _plain(value: Any) -> str:
+    """Dates as ISO text and decimals as text, the way core.audit.snapshot stores them."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_plain)
 
 
 class Inserter:
@@ -47,6 +64,11 @@ class Inserter:
                 self.defaults[f.attname] = f.get_default()
             elif f.null:
                 self.defaults[f.attname] = None
+        # Defaults are the same for every row: convert them once.
+        for f, convert in zip(self.fields, self.converters, strict=True):
+            value = self.defaults.get(f.attname)
+            if convert is not None and value is not None:
+                self.defaults[f.attname] = convert(value)
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
@@ -80,7 +102,10 @@ class Inserter:
                 for row in rows[start : start + BATCH]:
                     values = []
                     for name, convert in plan:
-                        value = row[name] if name in row else defaults.get(name, "")
+                        if name not in row:
+                            values.append(defaults.get(name, ""))
+                            continue
+                        value = row[name]
                         values.append(convert(value) if convert and value is not None else value)
                     params.append(values)
                 cursor.executemany(self.sql, params)

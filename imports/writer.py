@@ -17,7 +17,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from core import audit
 from core.middleware import current_request
 from core.models import AuditRecord
 from imports.fastinsert import Inserter
@@ -39,10 +38,6 @@ def _pause_once(state: dict[str, bool]) -> None:
         state["paused"] = True
         print("import: paused inside the transaction", file=sys.stderr, flush=True)
         time.sleep(float(seconds))
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: audit._plain(v) for k, v in values.items()}
 
 
 def _batches(items: list[Any]) -> Any:
@@ -120,8 +115,8 @@ class Writer:
                 "object_type": obj_type,
                 "object_id": str(pk),
                 "object_repr": label[:200],
-                "before": _plain(before) if before is not None else None,
-                "after": _plain(after),
+                "before": before,
+                "after": after,
                 "household_id": hh,
                 "region_id": region,
                 "note": self.note,
