@@ -187,35 +187,46 @@ hs AS (
 """
 
 
-def _size_sql(by_region: bool, region_filter: bool, dates: int) -> str:
-    """Households with at least one member and their members on each date %(d0)s, %(d1)s…,
-    per region or in all: one pass over the memberships serves every date."""
+def _size_sql(by_region: bool, region_filter: bool) -> str:
+    """Households with at least one member on D and their members, per region or in all."""
     m_region = IN_REGION.format(col="m.household_id") if region_filter else ""
-    active = [
-        f"(m.start_date IS NULL OR m.start_date <= %(d{i})s) "
-        f"AND (m.end_date IS NULL OR m.end_date > %(d{i})s)"
-        for i in range(dates)
-    ]
-    # One date: the WHERE clause already keeps only its members.
-    counts = (
-        "COUNT(*) AS n0"
-        if dates == 1
-        else ", ".join(
-            f"SUM(CASE WHEN {a} THEN 1 ELSE 0 END) AS n{i}" for i, a in enumerate(active)
-        )
-    )
-    sums = ", ".join(
-        f"SUM(CASE WHEN mc.n{i} > 0 THEN 1 ELSE 0 END), SUM(mc.n{i})" for i in range(dates)
-    )
     return f"""
-SELECT {"h.region_id" if by_region else "0"} AS rid, {sums}
+SELECT {"h.region_id" if by_region else "0"} AS rid, COUNT(*), SUM(mc.n)
 FROM (
-  SELECT m.household_id AS hid, {counts}
+  SELECT m.household_id AS hid, COUNT(*) AS n
   FROM registry_membership m
-  WHERE ({" OR ".join(f"({a})" for a in active)}) {m_region}
+  WHERE {ACTIVE} {m_region}
   GROUP BY m.household_id
 ) mc
 {"JOIN registry_household h ON h.id = mc.hid GROUP BY h.region_id" if by_region else ""}
+"""
+
+
+def _size_change_sql(region_filter: bool) -> str:
+    """How households with members and members changed from %(d0)s to %(as_of)s.
+
+    Only memberships that start or end between the two dates change anything, so only their
+    households are counted again: far cheaper than a second count of every membership.
+    """
+    m_region = IN_REGION.format(col="m.household_id") if region_filter else ""
+    then = ACTIVE.replace("%(as_of)s", "%(d0)s")
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    lo_bound, hi_bound = (f"{f}(%(d0)s, %(as_of)s)" for f in (least, greatest))
+    return f"""
+SELECT SUM(CASE WHEN n1 > 0 THEN 1 ELSE 0 END) - SUM(CASE WHEN n0 > 0 THEN 1 ELSE 0 END),
+  SUM(n1) - SUM(n0)
+FROM (
+  SELECT m.household_id AS hid,
+    SUM(CASE WHEN {ACTIVE} THEN 1 ELSE 0 END) AS n1,
+    SUM(CASE WHEN {then} THEN 1 ELSE 0 END) AS n0
+  FROM registry_membership m
+  WHERE m.household_id IN (
+    SELECT m.household_id FROM registry_membership m
+    WHERE ((m.start_date > {lo_bound} AND m.start_date <= {hi_bound})
+       OR (m.end_date > {lo_bound} AND m.end_date <= {hi_bound})) {m_region}
+  )
+  GROUP BY m.household_id
+) x
 """
 
 
@@ -238,26 +249,31 @@ def _query(sql: str, params: dict[str, Any]) -> list[tuple]:
 def _collect(
     region: Region, dates: list[dt.date], owner: dict[int, Region] | None = None
 ) -> list[tuple[_Tally, dict[int, _Tally]]]:
-    """For each date: the region's tally and, with `owner` (region id → child), each child's."""
+    """For each date: the region's tally and, with `owner` (region id → child), each child's
+    (children only for the first date; the others give the region's figures alone)."""
     # The root of the tree holds every household: skip the region filter (and its joins).
     region_filter = region.parent_id is not None
     by_region = owner is not None
     owner = owner or {}
     out: list[tuple[_Tally, dict[int, _Tally]]] = [(_Tally(), defaultdict(_Tally)) for _ in dates]
-    sizes = _query(
-        _size_sql(by_region, region_filter, len(dates)), _params(region, dates[0], dates)
-    )
-    for row in sizes:
-        child = owner.get(row[0])
-        for i, (total, children) in enumerate(out):
-            households, persons = int(row[1 + 2 * i] or 0), int(row[2 + 2 * i] or 0)
-            _add(total.households, households, persons)
-            if child is not None:
-                _add(children[child.pk].households, households, persons)
-    for day, (total, children) in zip(dates, out, strict=True):
-        for row in _query(_status_sql(by_region, region_filter), _params(region, day)):
+    first, children = out[0]
+    for rid, households, persons in _query(
+        _size_sql(by_region, region_filter), _params(region, dates[0])
+    ):
+        child = owner.get(rid)
+        _add(first.households, households, int(persons or 0))
+        if child is not None:
+            _add(children[child.pk].households, households, int(persons or 0))
+    for day, (total, _children) in zip(dates[1:], out[1:], strict=True):
+        sql = _size_change_sql(region_filter)
+        (change,) = _query(sql, _params(region, dates[0], [day]))
+        _add(total.households, first.households["households"], first.households["persons"])
+        _add(total.households, -int(change[0] or 0), -int(change[1] or 0))
+    for i, (day, (total, children)) in enumerate(zip(dates, out, strict=True)):
+        grouped = by_region and i == 0
+        for row in _query(_status_sql(grouped, region_filter), _params(region, day)):
             _fold(total, row)
-            child = owner.get(row[0])
+            child = owner.get(row[0]) if grouped else None
             if child is not None:
                 _fold(children[child.pk], row)
     return out

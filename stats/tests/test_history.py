@@ -265,6 +265,11 @@ def test_the_county_adds_the_other_town_and_children_split_it(
     total, split, then = compute_with_children(regions["town"], day, D(2020, 12, 31))
     assert total == town
     assert then == compute(regions["town"], D(2020, 12, 31))
+    # The earlier date is derived from the memberships that changed in between: check both ways.
+    for now, before in ((D(2023, 4, 1), D(2022, 12, 31)), (D(2021, 1, 1), D(2023, 12, 31))):
+        assert compute_with_children(regions["town"], now, before)[2] == compute(
+            regions["town"], before
+        )
     children = {c["region"]["name"]: c for c in split}
     assert set(children) == {"朝阳村", "仕秦村"}
     assert children["朝阳村"]["monitored"]["eliminated"] == pair(1, 4)
