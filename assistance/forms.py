@@ -16,19 +16,6 @@ from regions.models import Region
 from registry.models import Household
 
 
-def iso_dates(form: forms.BaseForm) -> None:
-    """Render dates as YYYY-MM-DD: an <input type=date> ignores the localised 2026/11/23."""
-    for field in form.fields.values():
-        if isinstance(field.widget, forms.DateInput):
-            field.widget.format = "%Y-%m-%d"
-
-
-class DateStyledForm(StyledForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        iso_dates(self)
-
-
 def _limit(form: forms.BaseForm, name: str, queryset: Any) -> None:
     """Restrict a model choice field to what the viewer may see."""
     cast(forms.ModelChoiceField, form.fields[name]).queryset = queryset
@@ -47,7 +34,7 @@ def _villages(user: Any) -> Any:
     return Region.objects.visible_to(user).filter(level=Region.Level.VILLAGE, retired=False)
 
 
-class ContactForm(DateStyledForm):
+class ContactForm(StyledForm):
     """帮扶联系人: a system user, or an external cadre's name, unit and phone."""
 
     user = UserChoice(label="系统用户", queryset=User.objects.none(), required=False)
@@ -102,12 +89,8 @@ class MeasureForm(StyledModelForm):
             "并填写结束日期",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        iso_dates(self)
 
-
-class VisitForm(DateStyledForm):
+class VisitForm(StyledForm):
     """The mobile visit form; `household` is chosen on the search step and must be visible."""
 
     household = forms.ModelChoiceField(
@@ -135,7 +118,7 @@ class VisitForm(DateStyledForm):
         self.fields["household"].error_messages["invalid_choice"] = "请选择本辖区内的农户"
 
 
-class CampaignForm(DateStyledForm):
+class CampaignForm(StyledForm):
     name = forms.CharField(label="排查名称", max_length=100)
     start_date = forms.DateField(label="开始日期", initial=dt.date.today)
     end_date = forms.DateField(label="结束日期")
