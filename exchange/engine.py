@@ -98,7 +98,38 @@ def ensure_rules() -> dict[str, Rule]:
     return existing
 
 
+_SNAPSHOTS: dict[tuple, pa.Table] = {}
+
+
+def _register_version(region: Any) -> tuple:
+    """A cheap fingerprint of the register: counts, last ids and last changes of people and
+    households. Comparing eight department files in a row then reads the register once."""
+    from django.db.models import Count, Max
+
+    from registry.models import Household, Person
+
+    people = Person.objects.aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at"))
+    homes = Household.objects.aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at"))
+    return (
+        connection.alias,
+        connection.settings_dict["NAME"],
+        getattr(region, "pk", None),
+        *people.values(),
+        *homes.values(),
+    )
+
+
 def register_snapshot(region: Any) -> pa.Table:
+    """Every person of the region with the household facts rules need (cached per version)."""
+    version = _register_version(region)
+    table = _SNAPSHOTS.get(version)
+    if table is None:
+        _SNAPSHOTS.clear()  # one snapshot at a time: a county's is ~50 MB
+        table = _SNAPSHOTS[version] = _read_register(region)
+    return table
+
+
+def _read_register(region: Any) -> pa.Table:
     """Every person of the region with the household facts rules need, in one query."""
     from registry.models import Person
 

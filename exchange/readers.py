@@ -249,6 +249,10 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_STRIP = "'[\\s\\-''\u200b\ufeff]'"
+_FULLWIDTH = "'０１２３４５６７８９Ｘｘ', '0123456789XX'"
+
+
 def _id_stages(col: str) -> list[str]:
     """SELECT-list additions, one stage each, that normalise the ID column into `_id`.
 
@@ -259,8 +263,9 @@ def _id_stages(col: str) -> list[str]:
         f"try_cast(substr(_f17, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS)
     )
     return [
-        f"upper(translate(regexp_replace(coalesce({col}, ''), '[\\s\\-''\u200b\ufeff]', '', 'g'),"
-        " '０１２３４５６７８９Ｘｘ', '0123456789XX')) AS _v",
+        f"upper(CASE WHEN strlen({col}) = length({col}) "
+        f"THEN regexp_replace({col}, {_STRIP}, '', 'g') "
+        f"ELSE translate(regexp_replace({col}, {_STRIP}, '', 'g'), {_FULLWIDTH}) END) AS _v",
         "regexp_full_match(_v, '\\d{15}') AS _is15, "
         "regexp_full_match(_v, '\\d{17}[\\dX]') AS _is18",
         "CASE WHEN _is15 THEN substr(_v, 1, 6) || '19' || substr(_v, 7, 9) "
@@ -282,34 +287,47 @@ _ID_ERROR = (
 )
 
 
-def _column_sql(c: Column, col: str) -> tuple[str, str]:
-    """(typed value SQL, error SQL) for one column; the error is NULL when the cell is fine."""
-    text = f"trim(coalesce({col}, ''))"
-    empty = f"{text} = ''"
+def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
+    """(inner SQL, value SQL, error SQL) for one column; the error is NULL when the cell is fine.
+
+    The inner SELECT computes the trimmed text `t_<alias>` and the typed value `v_<alias>` once;
+    the outer SELECT's value and error only refer to those (a cast written twice costs twice).
+    """
+    t, v = f"t_{c.alias}", f"v_{c.alias}"
+    # trim() copies every string; most cells have no outer spaces, so only those are trimmed.
+    text = (
+        f"CASE WHEN {col} IS NULL THEN '' WHEN {col} LIKE ' %' OR {col} LIKE '% ' "
+        f"THEN trim({col}) ELSE {col} END AS {t}"
+    )
     missing = f"'{c.header}为空'" if c.required else "NULL"
     if c.kind == "date":
-        value = f"CAST(try_strptime({text}, {_DATE_FORMATS}) AS DATE)"
-        bad = f"'{c.header}“' || {text} || '”不是有效日期'"
-        return value, f"CASE WHEN {empty} THEN {missing} WHEN {value} IS NULL THEN {bad} END"
+        inner = f"{text}, CAST(try_strptime({t}, {_DATE_FORMATS}) AS DATE) AS {v}"
+        bad = f"'{c.header}“' || {t} || '”不是有效日期'"
+        return inner, v, f"CASE WHEN {t} = '' THEN {missing} WHEN {v} IS NULL THEN {bad} END"
     if c.kind == "money":
-        clean = f"replace(replace(replace({text}, ',', ''), '，', ''), '元', '')"
-        value = f"try_cast({clean} AS DECIMAL(14, 2))"
-        bad = f"'{c.header}“' || {text} || '”不是有效金额'"
+        plain = t
+        clean = f"regexp_replace({plain}, '[,，元]', '', 'g')"
+        inner = (
+            f"{text}, coalesce(try_cast({plain} AS DECIMAL(14, 2)), "
+            f"try_cast({clean} AS DECIMAL(14, 2))) AS {v}"
+        )
+        bad = f"'{c.header}“' || {t} || '”不是有效金额'"
         neg = f"'{c.header}不能为负数'"
         return (
-            f"coalesce({value}, 0)",
-            f"CASE WHEN {empty} THEN {missing} WHEN {value} IS NULL THEN {bad} "
-            f"WHEN {value} < 0 THEN {neg} END",
+            inner,
+            f"coalesce({v}, 0)",
+            f"CASE WHEN {t} = '' THEN {missing} WHEN {v} IS NULL THEN {bad} "
+            f"WHEN {v} < 0 THEN {neg} END",
         )
     if c.kind == "enum":
-        allowed = ", ".join(_lit(v) for v in c.values)
-        bad = f"'{c.header}“' || {text} || '”不在代码表中（应为{'/'.join(c.values)}）'"
+        allowed = ", ".join(_lit(x) for x in c.values)
+        bad = f"'{c.header}“' || {t} || '”不在代码表中（应为{'/'.join(c.values)}）'"
         return (
-            f"NULLIF(upper({text}), '')",
-            f"CASE WHEN {empty} THEN {missing} "
-            f"WHEN upper({text}) NOT IN ({allowed}) THEN {bad} END",
+            f"{text}, upper({t}) AS {v}",
+            f"NULLIF({v}, '')",
+            f"CASE WHEN {t} = '' THEN {missing} WHEN {v} NOT IN ({allowed}) THEN {bad} END",
         )
-    return f"{text}", (f"CASE WHEN {empty} THEN {missing} END" if c.required else "NULL")
+    return text, t, (f"CASE WHEN {t} = '' THEN {missing} END" if c.required else "NULL")
 
 
 def load(con: duckdb.DuckDBPyConnection, source: Source, csv_path: Path) -> Parsed:
@@ -330,16 +348,17 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, csv_path: Path) -> Pars
     missing = [c.header for c in source.columns if fold(c.header) not in folded]
     if missing:
         raise FileRejected([f"缺少必需的列：{'、'.join(missing)}"])
-    selects, errors = [], []
+    inner, selects, errors = [], [], []
     id_col = ""
     for c in source.columns:
         col = _q(folded[fold(c.header)])
         if c.kind == "id":
             id_col = col
             selects.append("_id AS id_number")
-            errors.append(_ID_ERROR)
+            errors.append("_id_error")
         else:
-            value, error = _column_sql(c, col)
+            typed, value, error = _column_sql(c, col)
+            inner.append(typed)
             selects.append(f"{value} AS {c.alias}")
             errors.append(error)
     reasons = f"concat_ws('；', {', '.join(errors)})"
@@ -348,12 +367,19 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, csv_path: Path) -> Pars
         f"FROM read_csv({_lit(str(csv_path))}, header=true, all_varchar=true, delim=',', "
         "quote='\"', null_padding=true)"
     )
-    staged = "raw"
-    for stage in _id_stages(id_col):
+    # ID numbers repeat (a 医保 file has ~8 rows per person): normalise and check each distinct
+    # value once, then join back — the check-digit arithmetic is the costliest expression.
+    staged = f"(SELECT DISTINCT coalesce({id_col}, '') AS _raw FROM raw)"
+    for stage in _id_stages("_raw"):
         staged = f"(SELECT *, {stage} FROM {staged})"
     con.execute(
+        f"CREATE OR REPLACE TEMP TABLE idmap AS SELECT _raw, _id, {_ID_ERROR} AS _id_error "
+        f"FROM {staged}"
+    )
+    con.execute(
         f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT row_no, {', '.join(selects)}, "
-        f"NULLIF({reasons}, '') AS error FROM {staged}"
+        f"NULLIF({reasons}, '') AS error FROM (SELECT row_no, _id, _id_error, {', '.join(inner)} "
+        f"FROM raw JOIN idmap ON idmap._raw = coalesce(raw.{id_col}, ''))"
     )
     records, rejected = con.execute("SELECT count(*), count(error) FROM parsed").fetchone() or (
         0,

@@ -22,8 +22,8 @@ def test_a_medical_file_is_matched_and_a_high_self_payment_becomes_a_warning(
         {
             "证件号码": p.id_number.lower(),
             "姓名": p.name,
-            "结算日期": "2026/05/02",
-            "就诊类型": "门诊慢特病",
+            "结算日期": " 2026/05/02 ",
+            "就诊类型": " 门诊慢特病",
             "医疗总费用": "9000",
             "个人自付": "8,456",
         },
