@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -82,6 +83,13 @@ def _key_figures(stats: dict[str, Any], base: dict[str, Any]) -> list[dict[str, 
     ]
 
 
+def _in(region: Region, field: str) -> Q:
+    """Rows whose `field` lies in `region` or below; nothing to filter at the root of the tree."""
+    if region.parent_id is None:
+        return Q()
+    return Q(**{f"{field}__in": Region.objects.below(region).values("pk")})
+
+
 def _charts(region: Region, user: Any, stats: dict[str, Any]) -> dict[str, Any]:
     """Data for the four charts: categories, risk types, monthly identifications/eliminations."""
     as_of = dt.date.fromisoformat(stats["as_of"])
@@ -90,7 +98,7 @@ def _charts(region: Region, user: Any, stats: dict[str, Any]) -> dict[str, Any]:
     # Risk types are read from the households' current records (the history keeps them per event).
     for value in (
         Household.objects.visible_to(user)
-        .filter(region__path__startswith=region.path, risk_eliminated=False)
+        .filter(_in(region, "region"), risk_eliminated=False)
         .exclude(category="")
         .values_list("risks", flat=True)
     ):
@@ -99,7 +107,7 @@ def _charts(region: Region, user: Any, stats: dict[str, Any]) -> dict[str, Any]:
     for kind, day in (
         HouseholdEvent.objects.visible_to(user)
         .filter(
-            household__region__path__startswith=region.path,
+            _in(region, "household__region"),
             kind__in=["identified", "reidentified", "eliminated"],
             date__gte=dt.date(as_of.year, 1, 1),
             date__lte=as_of,
