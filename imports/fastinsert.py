@@ -1,4 +1,4 @@
-"""Plain `executemany` INSERTs with ids reserved up front, for the county-scale import.
+"""Plain `executemany` INSERTs (COPY on PostgreSQL) with ids reserved up front, for the import.
 
 Django's bulk_create prepares every value field by field through the ORM; at 400,000 persons that is
 most of an import's time. Here each column gets one converter (dates, decimals, JSON) chosen once,
@@ -29,11 +29,7 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
         digits, places = field.max_digits, field.decimal_places
         return lambda v: ops.adapt_decimalfield_value(v, digits, places)
     if isinstance(field, models.JSONField):
-        if connection.vendor == "postgresql":
-            from psycopg.types.json import Jsonb
-
-            return lambda v: Jsonb(v, dumps=_dumps)
-        return _dumps
+        return _dumps  # text: SQLite stores it as is, PostgreSQL's COPY parses it as jsonb
     return None
 
 
@@ -73,6 +69,7 @@ class Inserter:
         columns = ", ".join(quote(f.column) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         self.sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})"
+        self.copy_sql = f"COPY {quote(self.table)} ({columns}) FROM STDIN"
 
     def reserve(self, count: int) -> list[int]:
         """`count` fresh primary keys."""
@@ -108,4 +105,10 @@ class Inserter:
                         value = row[name]
                         values.append(convert(value) if convert and value is not None else value)
                     params.append(values)
-                cursor.executemany(self.sql, params)
+                if connection.vendor == "postgresql":
+                    # COPY is several times faster than INSERTs on PostgreSQL.
+                    with cursor.cursor.copy(self.copy_sql) as copy:
+                        for values in params:
+                            copy.write_row(values)
+                else:
+                    cursor.executemany(self.sql, params)
