@@ -350,7 +350,7 @@ def run_batch(
     batch.rows_file = str(out)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE valid AS SELECT p.*, r.person_id IS NOT NULL AS found "
-        "FROM parsed p LEFT JOIN (SELECT DISTINCT id_number, person_id FROM reg) r "
+        "FROM parsed p LEFT JOIN (SELECT id_number, person_id FROM reg) r "
         "USING (id_number) WHERE p.error IS NULL"
     )
     matched, unmatched = con.execute(
@@ -365,21 +365,23 @@ def run_batch(
     ]
     con.execute(matched_view("src", "SELECT * EXCLUDE (found) FROM valid"))
     if batch.source == "medical":
-        files = [
+        earlier = [
             f
             for f in Batch.objects.filter(source="medical", status=Batch.Status.DONE)
             .exclude(rows_file="")
             .values_list("rows_file", flat=True)
             if Path(f).exists()
-        ] + [str(out)]
-        listed = ", ".join(f"'{f}'" for f in dict.fromkeys(files))
-        con.execute(
-            matched_view(
-                "med",
+        ]
+        if earlier:
+            # Monthly files overlap when a department re-sends rows: count each settlement once.
+            listed = ", ".join(f"'{f}'" for f in [*earlier, str(out)])
+            rows_sql = (
                 f"SELECT DISTINCT * EXCLUDE (row_no, error) FROM read_parquet([{listed}], "
-                "union_by_name=true) WHERE error IS NULL",
+                "union_by_name=true) WHERE error IS NULL"
             )
-        )
+        else:
+            rows_sql = "SELECT * EXCLUDE (row_no, error, found) FROM valid"
+        con.execute(matched_view("med", rows_sql))
     if batch.source == "employment":
         attach_measures(con, batch.region)
     progress(70, "正在运行比对规则")

@@ -363,7 +363,7 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, csv_path: Path) -> Pars
             errors.append(error)
     reasons = f"concat_ws('；', {', '.join(errors)})"
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT *, row_number() OVER () + 1 AS row_no "
+        f"CREATE OR REPLACE TEMP TABLE raw AS SELECT *, row_number() OVER () + 1 AS row_no "
         f"FROM read_csv({_lit(str(csv_path))}, header=true, all_varchar=true, delim=',', "
         "quote='\"', null_padding=true)"
     )
@@ -381,6 +381,7 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, csv_path: Path) -> Pars
         f"NULLIF({reasons}, '') AS error FROM (SELECT row_no, _id, _id_error, {', '.join(inner)} "
         f"FROM raw JOIN idmap ON idmap._raw = coalesce(raw.{id_col}, ''))"
     )
+    con.execute("DROP TABLE raw; DROP TABLE idmap")  # free the text copy before matching
     records, rejected = con.execute("SELECT count(*), count(error) FROM parsed").fetchone() or (
         0,
         0,
