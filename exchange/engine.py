@@ -294,14 +294,21 @@ def store(
     head = (rule.pk, rule.kind, rule.severity, source)
     tail = (batch_id, batch_id, stamp, stamp, empty_list)
     with connection.cursor() as cur:
-        cur.executemany(
+        insert = (
             f"INSERT INTO {table} (rule_id, kind, severity, source, household_id, person_id, "
             "fingerprint, evidence_key, evidence, message, status, first_batch_id, "
             "last_batch_id, first_seen, last_seen, times_seen, result, result_note, "
             "changed_fields) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, 1, '', '', %s)",
-            [(*head, *fired[fp][:2], fp, *fired[fp][2:], *tail) for fp in new],
         )
+        values = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, 1, '', '', %s)"
+        inserts = [(*head, *fired[fp][:2], fp, *fired[fp][2:], *tail) for fp in new]
+        if connection.vendor == "sqlite":  # one prepared statement, looped in C
+            cur.executemany(insert + values, inserts)
+        else:  # a round trip per row is the cost on a server: many rows per statement
+            for chunk in _chunks(inserts, 1000):
+                cur.execute(
+                    insert + ", ".join([values] * len(chunk)), [v for row in chunk for v in row]
+                )
         cur.executemany(
             f"UPDATE {table} SET evidence = %s, message = %s, last_batch_id = %s, "
             "last_seen = %s, times_seen = times_seen + 1, closed_at = NULL, "
