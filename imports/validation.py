@@ -349,6 +349,8 @@ class Checker:
             id_value = result.value
             for message in result.errors:
                 self.error(row, "id_number", raw_id, message)
+            for message in result.warnings:
+                self.warn(row, "id_number", raw_id, message)
             if result.ok:
                 values["birth_date"] = result.birth_date
                 values["_id_sex"] = result.sex

@@ -264,6 +264,7 @@ def test_excel_numeric_ids_are_restored_and_lost_digits_reported(
     rows.pop()
     code, result, _ = run_cli(str(write_xlsx(tmp_path / "n2.xlsx", rows)))
     assert code == 0, result
+    assert "15位证件号码已转换为18位" in result["warnings"][0]["message"]
     p = Person.objects.get()
     assert p.id_number == from_15(old15)
     assert p.household.number == "4202811001"
