@@ -90,11 +90,10 @@ def generate(households: int = HOUSEHOLDS) -> tuple[Path, int]:
         }
         for m in range(size):
             male = (m % 2 == 0) if m < 2 else rng.random() < 0.5
-            day = person_index % 29000
-            seq = (person_index // 29000) * 2 + (1 if male else 0)
+            # (day, sequence) pairs are unique: 28,500 days from 1940 end in 2018.
+            day = person_index % 28500
+            seq = (person_index // 28500) * 2 + (1 if male else 0)
             birth = day0 + dt.timedelta(days=day)
-            if birth > dt.date(2019, 1, 1):
-                birth -= dt.timedelta(days=365 * 40)
             id_number = make_valid(f"420281{birth:%Y%m%d}{seq:03d}")
             person_index += 1
             values = {
