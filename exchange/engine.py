@@ -294,21 +294,22 @@ def store(
     head = (rule.pk, rule.kind, rule.severity, source)
     tail = (batch_id, batch_id, stamp, stamp, empty_list)
     with connection.cursor() as cur:
-        insert = (
-            f"INSERT INTO {table} (rule_id, kind, severity, source, household_id, person_id, "
-            "fingerprint, evidence_key, evidence, message, status, first_batch_id, "
-            "last_batch_id, first_seen, last_seen, times_seen, result, result_note, "
-            "changed_fields) VALUES "
+        columns = (
+            "rule_id, kind, severity, source, household_id, person_id, fingerprint, "
+            "evidence_key, evidence, message, first_batch_id, last_batch_id, first_seen, "
+            "last_seen, changed_fields, status, times_seen, result, result_note"
         )
-        values = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, 1, '', '', %s)"
-        inserts = [(*head, *fired[fp][:2], fp, *fired[fp][2:], *tail) for fp in new]
-        if connection.vendor == "sqlite":  # one prepared statement, looped in C
-            cur.executemany(insert + values, inserts)
-        else:  # a round trip per row is the cost on a server: many rows per statement
-            for chunk in _chunks(inserts, 1000):
-                cur.execute(
-                    insert + ", ".join([values] * len(chunk)), [v for row in chunk for v in row]
-                )
+        inserts = [
+            (*head, *fired[fp][:2], fp, *fired[fp][2:], *tail, "open", 1, "", "") for fp in new
+        ]
+        if connection.vendor == "postgresql":  # COPY: no per-row round trip or query parsing
+            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for record in inserts:
+                    copy.write_record(record)
+        else:  # SQLite: one prepared statement, looped in C
+            cur.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 19)})", inserts
+            )
         cur.executemany(
             f"UPDATE {table} SET evidence = %s, message = %s, last_batch_id = %s, "
             "last_seen = %s, times_seen = times_seen + 1, closed_at = NULL, "
