@@ -305,7 +305,7 @@ def store(
         if connection.vendor == "postgresql":  # COPY: no per-row round trip or query parsing
             with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for record in inserts:
-                    copy.write_record(record)
+                    copy.write_row(record)
         else:  # SQLite: one prepared statement, looped in C
             cur.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 19)})", inserts
