@@ -146,3 +146,12 @@ def test_the_import_list_needs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get("/imports/")
     assert response.status_code == 200 and "4.xlsx" in response.content.decode()
+
+
+def test_the_household_list_links_to_an_export_of_the_same_filters(client_for, household):
+    from django.urls import reverse
+
+    response = client_for("county_admin").get(
+        reverse("registry:household_list"), {"category": "边缘易致贫户"}
+    )
+    assert f"{reverse('imports:export')}?category=" in response.content.decode()
