@@ -11,9 +11,7 @@ tagged so later runs reuse them. Target: each page's median under 300 ms.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
-import subprocess
 import sys
 from functools import partial
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import engines, peak_rss_mb, setup_county, timed
+from common import peak_rss_mb, run_per_engine, setup_county, timed
 
 CAMPAIGN = "基准测试集中排查"
 CAMPAIGN_HOUSEHOLDS = 30_000
@@ -157,25 +155,5 @@ def run(engine: str) -> dict[str, Any]:
     return results
 
 
-def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--engine":
-        print(json.dumps(run(sys.argv[2]), ensure_ascii=False))
-        return 0
-    failed = 0
-    for engine in engines():
-        out = subprocess.run(
-            [sys.executable, __file__, "--engine", engine], capture_output=True, text=True
-        )
-        sys.stderr.write(out.stderr[-3000:])
-        if out.returncode != 0:
-            print(f"{engine}: failed (exit {out.returncode})")
-            failed += 1
-            continue
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(json.dumps(result, ensure_ascii=False))
-        failed += not all(result[k]["ok"] for k in ("overdue_visits", "campaign_progress"))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_per_engine(__file__, run))

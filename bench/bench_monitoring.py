@@ -11,8 +11,6 @@ Target: median under 200 ms for the county admin's case list, with a fixed numbe
 from __future__ import annotations
 
 import datetime as dt
-import json
-import subprocess
 import sys
 from functools import partial
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import engines, peak_rss_mb, setup_county, timed
+from common import peak_rss_mb, run_per_engine, setup_county, timed
 
 CASES = 2_000
 TAG = "bench.monitoring"
@@ -147,25 +145,5 @@ def run(engine: str) -> dict[str, Any]:
     return results
 
 
-def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--engine":
-        print(json.dumps(run(sys.argv[2]), ensure_ascii=False))
-        return 0
-    failed = 0
-    for engine in engines():
-        out = subprocess.run(
-            [sys.executable, __file__, "--engine", engine], capture_output=True, text=True
-        )
-        sys.stderr.write(out.stderr[-3000:])
-        if out.returncode != 0:
-            print(f"{engine}: failed (exit {out.returncode})")
-            failed += 1
-            continue
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(json.dumps(result, ensure_ascii=False))
-        failed += not result["case_list"]["ok"]
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_per_engine(__file__, run))

@@ -124,3 +124,31 @@ def peak_rss_mb() -> float:
 def engines() -> list[str]:
     """Engines to measure: both by default, or FANGPIN_BENCH_ENGINES=sqlite."""
     return os.environ.get("FANGPIN_BENCH_ENGINES", "sqlite,postgres").split(",")
+
+
+def run_per_engine(script: str, run: Callable[[str], dict[str, Any]]) -> int:
+    """Drive a benchmark: one child process per engine (each sets Django up for its database),
+    print each child's JSON result, and fail when a child fails or a measured target is missed.
+
+    A script's own entry point is `sys.exit(run_per_engine(__file__, run))`; `run(engine)` returns
+    a dict whose measured entries carry `"ok": bool`.
+    """
+    import json
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--engine":
+        print(json.dumps(run(sys.argv[2]), ensure_ascii=False))
+        return 0
+    failed = 0
+    for engine in engines():
+        out = subprocess.run(
+            [sys.executable, script, "--engine", engine], capture_output=True, text=True
+        )
+        sys.stderr.write(out.stderr[-3000:])
+        if out.returncode != 0:
+            print(f"{engine}: failed (exit {out.returncode})")
+            failed += 1
+            continue
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        print(json.dumps(result, ensure_ascii=False))
+        failed += not all(v["ok"] for v in result.values() if isinstance(v, dict) and "ok" in v)
+    return 1 if failed else 0
