@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import HOUSEHOLDS, OUT, build_county, engines, peak_rss_mb  # noqa: E402
+from bench.common import HOUSEHOLDS, OUT, build_county, engines, peak_rss_mb
 
 MEDICAL_ROWS = int(os.environ.get("FANGPIN_BENCH_MEDICAL_ROWS", "3000000"))
 OTHER_ROWS = 20_000
