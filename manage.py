@@ -1,7 +1,11 @@
 #!/usr/bin/env python
-"""Django's command-line utility; `fangpin` is the same thing under the product's name."""
+"""Django's command-line utility, unchanged; `fangpin` is the product's command."""
 
-from fangpin.cli import main
+import os
+import sys
 
 if __name__ == "__main__":
-    main()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangpin.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -99,6 +100,7 @@ def ensure_rules() -> dict[str, Rule]:
 
 
 _SNAPSHOTS: dict[tuple, pa.Table] = {}
+SNAPSHOT_SECONDS = 300
 
 
 def _register_version(region: Any) -> tuple:
@@ -120,8 +122,13 @@ def _register_version(region: Any) -> tuple:
 
 
 def register_snapshot(region: Any) -> pa.Table:
-    """Every person of the region with the household facts rules need (cached per version)."""
-    version = _register_version(region)
+    """Every person of the region with the household facts rules need (cached per version).
+
+    The version cannot see writes that bypass `updated_at` (queryset.update()), so a snapshot is
+    also kept no longer than SNAPSHOT_SECONDS: a batch of files in a row reads the register once,
+    a worker running for days never compares against an old one.
+    """
+    version = (*_register_version(region), int(time.monotonic() // SNAPSHOT_SECONDS))
     table = _SNAPSHOTS.get(version)
     if table is None:
         _SNAPSHOTS.clear()  # one snapshot at a time: a county's is ~50 MB

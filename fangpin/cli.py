@@ -5,18 +5,28 @@ from __future__ import annotations
 import os
 import sys
 
+# `fangpin check` is the data-quality check of formats.md §3; Django's system check keeps its
+# own name under manage.py (and as `fangpin django-check`).
+ALIASES = {"check": "check_data", "django_check": "check"}
+
+
+def command_args(argv: list[str]) -> list[str]:
+    """Translate `fangpin import-registry …` into the management command's module name."""
+    args = list(argv)
+    args[0] = "fangpin"
+    if len(args) > 1 and not args[1].startswith("-"):
+        # Commands are documented with hyphens (import-registry); modules use underscores.
+        name = args[1].replace("-", "_")
+        args[1] = ALIASES.get(name, name)
+    return args
+
 
 def main(argv: list[str] | None = None) -> None:
     """Run a management command, e.g. `fangpin import-registry FILE`."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangpin.settings")
     from django.core.management import execute_from_command_line
 
-    args = list(sys.argv if argv is None else argv)
-    args[0] = "fangpin"
-    # Commands are documented with hyphens (import-registry); modules use underscores.
-    if len(args) > 1 and not args[1].startswith("-"):
-        args[1] = args[1].replace("-", "_")
-    execute_from_command_line(args)
+    execute_from_command_line(command_args(sys.argv if argv is None else argv))
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def test_compare_with_an_unknown_source_is_a_usage_error(tmp_path, regions):
 
 def test_check_prints_findings_and_counts_per_rule(village_household):
     member(village_household, health="健康", schooling="非在校生", labour_skill="无劳动力")
-    result, code = run("check", "--region", "金山店镇")
+    result, code = run("check_data", "--region", "金山店镇")
     assert code == 0
     assert result["findings_created"] == 1 and result["findings_closed"] == 0
     assert result["counts"]["C_AGE_LABOUR"] == 1 and result["C_AGE_LABOUR"] == 1
