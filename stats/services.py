@@ -131,6 +131,9 @@ def _status_sql(by_region: bool, region_filter: bool, per_household: bool = Fals
         catkey = "e.date || printf('%%012d', e.id) || e.category"
         year = "CAST(substr(ev.idt, 1, 4) AS integer)"
     ev_region = IN_REGION.format(col="e.household_id") if region_filter else ""
+    # The region of each of the few status households by its primary key: a join would make
+    # PostgreSQL hash every household of the county to find those few.
+    rid = "(SELECT h.region_id FROM registry_household h WHERE h.id = ev.hid)" if by_region else "0"
     kinds = ", ".join(f"'{k}'" for k in STATUS_KINDS)
     upto = "e.date <= %(as_of)s"
     if per_household:
@@ -171,7 +174,7 @@ mc AS (
   GROUP BY m.household_id
 ),
 hs AS (
-  SELECT {"h.region_id" if by_region else "0"} AS rid, ev.hid AS hid, ev.idt AS idt,
+  SELECT {rid} AS rid, ev.hid AS hid, ev.idt AS idt,
     ev.elt AS elt, COALESCE(mc.n, 0) AS n, ev.alv AS alv,
     CASE WHEN ev.idt IS NOT NULL THEN 1 ELSE 0 END AS mon,
     CASE WHEN ev.elt IS NOT NULL AND ev.elt >= ev.idt
@@ -180,53 +183,38 @@ hs AS (
     CASE WHEN ev.idt IS NOT NULL THEN {year} ELSE 0 END AS yr,
     ev.new_ty AS new_ty, ev.elim_ty AS elim_ty
   FROM ev
-  {"JOIN registry_household h ON h.id = ev.hid" if by_region else ""}
   LEFT JOIN mc ON mc.hid = ev.hid
 )
 {final}
 """
 
 
-def _size_sql(by_region: bool, region_filter: bool) -> str:
-    """Households with at least one member on D and their members, per region or in all."""
-    m_region = IN_REGION.format(col="m.household_id") if region_filter else ""
+def _size_sql(by_region: bool, region_filter: bool, dates: int = 1) -> str:
+    """Households with at least one member and their members, on %(as_of)s and on each of
+    %(d0)s… (`dates` in all), per region or in all.
+
+    Every date is counted in the same pass over the membership index (a household with no member
+    on a date adds 0 to that date's counts), so a second date costs a few sums, not a second scan.
+    """
+    m_region = IN_REGION.format(col="m.household_id").removeprefix("AND ") if region_filter else ""
+    names = ["%(as_of)s"] + [f"%(d{i})s" for i in range(dates - 1)]
+    inner = ",\n    ".join(
+        f"SUM(CASE WHEN {ACTIVE.replace('%(as_of)s', d)} THEN 1 ELSE 0 END) AS n{i}"
+        for i, d in enumerate(names)
+    )
+    outer = ", ".join(
+        f"SUM(CASE WHEN mc.n{i} > 0 THEN 1 ELSE 0 END), SUM(mc.n{i})" for i in range(dates)
+    )
     return f"""
-SELECT {"h.region_id" if by_region else "0"} AS rid, COUNT(*), SUM(mc.n)
+SELECT {"h.region_id" if by_region else "0"} AS rid, {outer}
 FROM (
-  SELECT m.household_id AS hid, COUNT(*) AS n
+  SELECT m.household_id AS hid,
+    {inner}
   FROM registry_membership m
-  WHERE {ACTIVE} {m_region}
+  {f"WHERE {m_region}" if m_region else ""}
   GROUP BY m.household_id
 ) mc
 {"JOIN registry_household h ON h.id = mc.hid GROUP BY h.region_id" if by_region else ""}
-"""
-
-
-def _size_change_sql(region_filter: bool) -> str:
-    """How households with members and members changed from %(d0)s to %(as_of)s.
-
-    Only memberships that start or end between the two dates change anything, so only their
-    households are counted again: far cheaper than a second count of every membership.
-    """
-    m_region = IN_REGION.format(col="m.household_id") if region_filter else ""
-    then = ACTIVE.replace("%(as_of)s", "%(d0)s")
-    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
-    lo_bound, hi_bound = (f"{f}(%(d0)s, %(as_of)s)" for f in (least, greatest))
-    return f"""
-SELECT SUM(CASE WHEN n1 > 0 THEN 1 ELSE 0 END) - SUM(CASE WHEN n0 > 0 THEN 1 ELSE 0 END),
-  SUM(n1) - SUM(n0)
-FROM (
-  SELECT m.household_id AS hid,
-    SUM(CASE WHEN {ACTIVE} THEN 1 ELSE 0 END) AS n1,
-    SUM(CASE WHEN {then} THEN 1 ELSE 0 END) AS n0
-  FROM registry_membership m
-  WHERE m.household_id IN (
-    SELECT m.household_id FROM registry_membership m
-    WHERE ((m.start_date > {lo_bound} AND m.start_date <= {hi_bound})
-       OR (m.end_date > {lo_bound} AND m.end_date <= {hi_bound})) {m_region}
-  )
-  GROUP BY m.household_id
-) x
 """
 
 
@@ -241,7 +229,17 @@ def _params(region: Region, as_of: dt.date, dates: Sequence[dt.date] = ()) -> di
 
 
 def _query(sql: str, params: dict[str, Any]) -> list[tuple]:
-    with connection.cursor() as cursor:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner's row guesses for these aggregates can pass jit_above_cost, and compiling
+        # them then takes far longer than running them (0.6 s against 60 ms on the demo county).
+        # A parallel plan of the size query has every worker aggregate all the memberships again
+        # to build its own hash: twice the work on a 2-core server.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -256,19 +254,15 @@ def _collect(
     by_region = owner is not None
     owner = owner or {}
     out: list[tuple[_Tally, dict[int, _Tally]]] = [(_Tally(), defaultdict(_Tally)) for _ in dates]
-    first, children = out[0]
-    for rid, households, persons in _query(
-        _size_sql(by_region, region_filter), _params(region, dates[0])
-    ):
+    children = out[0][1]
+    sql = _size_sql(by_region, region_filter, len(dates))
+    for rid, *sizes in _query(sql, _params(region, dates[0], dates[1:])):
         child = owner.get(rid)
-        _add(first.households, households, int(persons or 0))
-        if child is not None:
-            _add(children[child.pk].households, households, int(persons or 0))
-    for day, (total, _children) in zip(dates[1:], out[1:], strict=True):
-        sql = _size_change_sql(region_filter)
-        (change,) = _query(sql, _params(region, dates[0], [day]))
-        _add(total.households, first.households["households"], first.households["persons"])
-        _add(total.households, -int(change[0] or 0), -int(change[1] or 0))
+        for i, (total, _children) in enumerate(out):
+            households, persons = int(sizes[2 * i] or 0), int(sizes[2 * i + 1] or 0)
+            _add(total.households, households, persons)
+            if child is not None and i == 0:
+                _add(children[child.pk].households, households, persons)
     for i, (day, (total, children)) in enumerate(zip(dates, out, strict=True)):
         grouped = by_region and i == 0
         for row in _query(_status_sql(grouped, region_filter), _params(region, day)):
