@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -40,8 +41,8 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_plain)
+# One encoder for every value: json.dumps with options builds a new encoder per call.
+_dumps = json.JSONEncoder(ensure_ascii=False, default=_plain).encode
 
 
 class Inserter:
@@ -91,19 +92,24 @@ class Inserter:
     def insert(self, rows: list[dict[str, Any]]) -> None:
         """Insert the rows (each must hold its reserved `id`)."""
         names = [f.attname for f in self.fields]
-        plan = list(zip(names, self.converters, strict=True))
-        defaults = self.defaults
+        # Missing keys take the (already converted) default; a merged dict and one itemgetter
+        # build each row's values in C, then only the columns with a converter are revisited.
+        base = {name: self.defaults.get(name, "") for name in names}
+        pick = operator.itemgetter(*names)
+        converted = [
+            (i, name, convert)
+            for i, (name, convert) in enumerate(zip(names, self.converters, strict=True))
+            if convert is not None
+        ]
         with connection.cursor() as cursor:
             for start in range(0, len(rows), BATCH):
                 params = []
                 for row in rows[start : start + BATCH]:
-                    values = []
-                    for name, convert in plan:
-                        if name not in row:
-                            values.append(defaults.get(name, ""))
-                            continue
-                        value = row[name]
-                        values.append(convert(value) if convert and value is not None else value)
+                    values = list(pick({**base, **row}))
+                    for i, name, convert in converted:
+                        value = row.get(name)
+                        if value is not None:
+                            values[i] = convert(value)
                     params.append(values)
                 if connection.vendor == "postgresql":
                     # COPY is several times faster than INSERTs on PostgreSQL.
