@@ -40,7 +40,7 @@ TESTING = env_bool("FANGPIN_TESTING", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING or env_bool("FANGPIN_DEMO", False):
+    if DEBUG or TESTING or env_bool("FANGPIN_DEMO", False) or env_bool("FANGPIN_DEV", False):
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"
     else:
         raise ImproperlyConfigured(
