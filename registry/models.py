@@ -128,6 +128,8 @@ class Household(models.Model):
         ordering = ["region_id", "number"]
         indexes = [
             models.Index(fields=["region", "number"]),
+            # Covers the statistics' sum of member counts per region (stats.services).
+            models.Index(fields=["region", "member_count"], name="registry_household_sizes"),
             models.Index(fields=["is_alleviated", "category"]),
         ]
 
@@ -270,7 +272,15 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("成员关系")
         verbose_name_plural = _("成员关系")
-        indexes = [models.Index(fields=["household", "start_date", "end_date"])]
+        indexes = [
+            models.Index(fields=["household", "start_date", "end_date"]),
+            # The few memberships with a date: statistics read them to correct member_count.
+            models.Index(
+                fields=["household", "start_date", "end_date"],
+                condition=Q(start_date__isnull=False) | Q(end_date__isnull=False),
+                name="registry_membership_dated",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.household_id}"

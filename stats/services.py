@@ -28,10 +28,11 @@ date D ("on D" = on or before D, in the calendar; events are read from `Househol
   household without members on D counts as a household with 0 persons).
 
 How: two SQL queries and a count of villages, no pre-aggregated tables (they would have to follow
-every write of the register). The status query aggregates the few status events (read through the
-index on kind) per household with conditional MAX()es, adds those households' members on D and
-groups by status combination; the size query counts members on D per household in one pass over
-the membership index (several dates in the same pass for the dashboard). Python only folds the
+every write of the register); the one maintained figure read is each household's member count.
+The status query aggregates the few status events (read through the index on kind) per household
+with conditional MAX()es, adds those households' members on D and groups by status combination;
+the size query sums the households' member counts, corrected by their few dated memberships
+(several dates in the same pass for the dashboard). Python only folds the
 few resulting rows. Measured by bench/bench_stats.py on the 130,000-household demo county.
 """
 
@@ -189,32 +190,64 @@ hs AS (
 """
 
 
+DATED = "(m.start_date IS NOT NULL OR m.end_date IS NOT NULL)"
+# A membership whose standing on D differs from "counted while open": not yet started on D but
+# open, or in force on D but ended since.
+DIFFERS = (
+    "(m.end_date IS NULL AND m.start_date > {d}) "
+    "OR (m.end_date > {d} AND (m.start_date IS NULL OR m.start_date <= {d}))"
+)
+
+
 def _size_sql(by_region: bool, region_filter: bool, dates: int = 1) -> str:
     """Households with at least one member and their members, on %(as_of)s and on each of
-    %(d0)s… (`dates` in all), per region or in all.
+    %(d0)s… (`dates` in all), per region or in all (rows to add up: a region can appear twice).
 
-    Every date is counted in the same pass over the membership index (a household with no member
-    on a date adds 0 to that date's counts), so a second date costs a few sums, not a second scan.
+    A household's members on D are its `member_count` — its open memberships, which every writer
+    of the register keeps (rule D01 of `fangpin check` watches it) — corrected by the memberships
+    whose standing on D differs from that: + 1 for each in force on D but ended since, − 1 for each
+    open one not yet started on D. The first part reads an index of (region, member_count); the
+    correction reads the partial index of dated memberships and joins only the few that differ.
     """
-    m_region = IN_REGION.format(col="m.household_id").removeprefix("AND ") if region_filter else ""
+    rid = "h.region_id" if by_region else "0"
+    group = "GROUP BY h.region_id" if by_region else ""
+    h_region = (
+        "h.region_id IN (SELECT id FROM regions_region WHERE path LIKE %(path)s)"
+        if region_filter
+        else ""
+    )
+    m_region = IN_REGION.format(col="m.household_id") if region_filter else ""
     names = ["%(as_of)s"] + [f"%(d{i})s" for i in range(dates - 1)]
+    base = ", ".join(
+        ["SUM(CASE WHEN h.member_count > 0 THEN 1 ELSE 0 END), SUM(h.member_count)"] * dates
+    )
     inner = ",\n    ".join(
-        f"SUM(CASE WHEN {ACTIVE.replace('%(as_of)s', d)} THEN 1 ELSE 0 END) AS n{i}"
+        f"SUM(CASE WHEN {ACTIVE.replace('%(as_of)s', d)} THEN 1 ELSE 0 END"
+        f" - CASE WHEN m.end_date IS NULL THEN 1 ELSE 0 END) AS d{i}"
         for i, d in enumerate(names)
     )
-    outer = ", ".join(
-        f"SUM(CASE WHEN mc.n{i} > 0 THEN 1 ELSE 0 END), SUM(mc.n{i})" for i in range(dates)
+    differs = " OR ".join(f"({DIFFERS.format(d=d)})" for d in names)
+    correction = ", ".join(
+        f"SUM(CASE WHEN h.member_count + d.d{i} > 0 THEN 1 ELSE 0 END"
+        f" - CASE WHEN h.member_count > 0 THEN 1 ELSE 0 END), SUM(d.d{i})"
+        for i in range(dates)
     )
     return f"""
-SELECT {"h.region_id" if by_region else "0"} AS rid, {outer}
+SELECT {rid} AS rid, {base}
+FROM registry_household h
+{f"WHERE {h_region}" if h_region else ""}
+{group}
+UNION ALL
+SELECT {rid} AS rid, {correction}
 FROM (
   SELECT m.household_id AS hid,
     {inner}
   FROM registry_membership m
-  {f"WHERE {m_region}" if m_region else ""}
+  WHERE {DATED} AND ({differs}) {m_region}
   GROUP BY m.household_id
-) mc
-{"JOIN registry_household h ON h.id = mc.hid GROUP BY h.region_id" if by_region else ""}
+) d
+JOIN registry_household h ON h.id = d.hid
+{group}
 """
 
 
@@ -256,6 +289,7 @@ def _collect(
     out: list[tuple[_Tally, dict[int, _Tally]]] = [(_Tally(), defaultdict(_Tally)) for _ in dates]
     children = out[0][1]
     sql = _size_sql(by_region, region_filter, len(dates))
+    # A region's figures may come in two rows (the member counts and their correction): add up.
     for rid, *sizes in _query(sql, _params(region, dates[0], dates[1:])):
         child = owner.get(rid)
         for i, (total, _children) in enumerate(out):

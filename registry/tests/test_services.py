@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.checks import all_checks
 from core.idnumber import make_valid
 from core.models import AuditRecord
 from core.testing import id_number
@@ -137,3 +138,15 @@ def test_income_per_capita_is_computed(household):
     )
     assert record.net_income == 24000
     assert record.per_capita == 8000  # three members
+
+
+def test_member_count_drift_is_a_d01_finding_and_services_keep_it(household, other_household):
+    d01 = {c.code: c for c in all_checks()}["D01"]
+    person = household.persons.exclude(relation="户主").first()
+    services.remove_member(actor=None, person=person, reason="死亡", date=dt.date(2024, 6, 1))
+    assert list(d01.fn(None)) == []
+    Household.objects.filter(pk=other_household.pk).update(member_count=9)
+    (finding,) = d01.fn(None)
+    assert finding["household_id"] == other_household.pk
+    assert finding["message"].startswith("家庭人口数为9，成员记录中在户成员为")
+    assert list(d01.fn(household.region)) == []

@@ -21,6 +21,7 @@ import itertools
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import F
 
 from regions.models import Region
 from regions.services import create_region
@@ -191,7 +192,13 @@ def build() -> dict[str, Any]:
     )
     HouseholdEvent.objects.bulk_create(events, batch_size=2000)
     persons += [
-        {"household_id": late, "name": "迁出者", "id_number": "T_GONE", "relation": "之女"},
+        {
+            "household_id": late,
+            "name": "迁出者",
+            "id_number": "T_GONE",
+            "relation": "之女",
+            "is_member": False,
+        },
         {"household_id": late, "name": "新生儿", "id_number": "T_BORN", "relation": "之孙子"},
     ]
     fast_insert(Person, persons)
@@ -215,6 +222,8 @@ def build() -> dict[str, Any]:
         },
     ]
     fast_insert(Membership, memberships)
+    # The newborn is a member today (the one who left is not), as the register's services count.
+    Household.objects.filter(pk=late).update(member_count=F("member_count") + 1)
     return {"county": county, "town": town, "villages": villages}
 
 
