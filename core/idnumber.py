@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import operator
 import re
 from dataclasses import dataclass, field
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＢｂ", "0123456789XxBb")
 _SEPARATORS = re.compile(r"[\s\-'\u200b\ufeff]")
@@ -23,8 +21,11 @@ _RESIDENT = re.compile(r"\d{17}[\dX]")
 
 def check_digit(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits."""
-    # Imports check hundreds of thousands of numbers: map/operator is ~3× a generator here.
-    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
+    # The weights are 2^(17-i) mod 11 and 13 ≡ 2 (mod 11), so the weighted sum is congruent to
+    # 2 × (the digits read in base 13): one int() in C instead of 17 multiplications in Python
+    # (imports check hundreds of thousands of numbers); core/tests/test_idnumber.py holds it to the
+    # weights.
+    return _CHECK[2 * int(first17, 13) % 11]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -38,6 +39,8 @@ def _birth(yyyymmdd: str) -> dt.date | None:
 def normalize(raw: object) -> str:
     """Strip spaces and separators, fold full-width digits, upper-case the X."""
     text = "" if raw is None else str(raw)
+    if text.isascii() and text.isalnum():  # the usual case: nothing to fold or strip
+        return text.upper()
     text = text.translate(_FULLWIDTH)
     text = _SEPARATORS.sub("", text)
     return text.upper()

@@ -36,6 +36,7 @@ class AuditRecord(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_records",
+        db_constraint=False,  # a record keeps the id it names, like household_id below
     )
     action = models.CharField(_("动作"), max_length=20, choices=Action.choices)
     object_type = models.CharField(_("对象类型"), max_length=60)
@@ -49,6 +50,7 @@ class AuditRecord(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
     )
     before = models.JSONField(_("修改前"), null=True, blank=True)
     after = models.JSONField(_("修改后"), null=True, blank=True)

@@ -150,7 +150,7 @@ def number_text(value: Any) -> tuple[str, str]:
             )
         return digits, ""
     s = text(value)
-    if _SCIENTIFIC.match(s):
+    if ("E" in s or "e" in s) and _SCIENTIFIC.match(s):
         return s, (f"该值是科学计数法“{s}”，数字已丢失；请把该列设为“文本”格式后重新填写原始号码")
     return s, ""
 

@@ -154,12 +154,18 @@ def code(table: str, value: Any) -> str:
 
 
 def code_list(table: str, value: Any) -> list[str]:
+    """A multi-valued code cell (e.g. “因病、因残”), each part checked, duplicates dropped."""
+    return list(_code_tuple(table, value))
+
+
+@lru_cache(maxsize=8192)  # the same few combinations repeat on every row
+def _code_tuple(table: str, value: Any) -> tuple[str, ...]:
     out: list[str] = []
     for part in codes.split_multi(text(value)):
         found = code(table, part)
         if found not in out:
             out.append(found)
-    return out
+    return tuple(out)
 
 
 def date(value: Any) -> dt.date | None:

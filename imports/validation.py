@@ -243,30 +243,29 @@ class Checker:
         )
         p_health, p_place = pos.get("health"), pos.get("work_place")
         hh_columns = [(k, pos[k]) for k in hh_keys] + get_region
+        # Short rows (trailing blank cells not stored) are padded once, so cells index directly.
+        width = max(pos.values()) + 1
         for row, cells in table.rows:
             self.rows += 1
             if self.rows % 20000 == 0:
                 pct = min(45, 5 + int(40 * self.rows / total_hint)) if total_hint else 20
                 self.progress(pct, f"已检查{self.rows}行")
-            width = len(cells)
-
-            def cell(i: int | None, cells: list = cells, width: int = width) -> Any:
-                return cells[i] if i is not None and i < width else ""
-
-            number, problem = number_text(cell(p_number))
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            number, problem = number_text(cells[p_number])
             if problem:
-                self.error(row, "number", cell(p_number), problem)
+                self.error(row, "number", cells[p_number], problem)
             elif not number:
                 self.error(row, "number", "", "户编号为空")
-            person = self._person(row, number, cell, p_name, p_id, p_rel, p_health, p_place)
+            person = self._person(row, number, cells, p_name, p_id, p_rel, p_health, p_place)
             for k, table_name, i in person_codes:
-                raw = cell(i)
+                raw = cells[i]
                 try:
                     person.values[k] = reader.code(table_name, raw)
                 except CellError as exc:
                     self.error(row, k, raw, str(exc))
             for k, i in flags:
-                raw = cell(i)
+                raw = cells[i]
                 try:
                     person.values[k] = reader.yes_no(raw)
                 except CellError as exc:
@@ -280,11 +279,11 @@ class Checker:
                 continue
             hh = self.households.get(number)
             if hh is None:
-                hh = self._household(row, number, cell, get_region, hh_keys, pos)
+                hh = self._household(row, number, cells, get_region, hh_keys, pos)
                 self.households[number] = hh
             else:
                 # Later rows of a household only have to agree with its first row.
-                self._agree(hh, row, cell, hh_columns)
+                self._agree(hh, row, cells, hh_columns)
             hh.persons.append(person)
         self.progress(45, f"已检查{self.rows}行，正在核对户内关系")
         for hh in self.households.values():
@@ -327,7 +326,7 @@ class Checker:
         self,
         row: int,
         number: str,
-        cell: Callable[[int | None], Any],
+        cells: list[Any],
         p_name: int,
         p_id: int,
         p_rel: int,
@@ -335,14 +334,14 @@ class Checker:
         p_place: int | None,
     ) -> PersonRow:
         values: dict[str, Any] = {}
-        name = text(cell(p_name))
+        name = text(cells[p_name])
         if not name:
             self.error(row, "name", "", "姓名为空")
         values["name"] = name
-        raw_id = cell(p_id)
+        raw_id = cells[p_id]
         id_text, problem = number_text(raw_id)
-        id_value = idnumber.normalize(id_text)
         if problem:
+            id_value = idnumber.normalize(id_text)
             self.error(row, "id_number", raw_id, problem)
         else:
             result = idnumber.check(id_text, today=self.today, convert_15=True)
@@ -362,7 +361,7 @@ class Checker:
                     self.error(row, "id_number", raw_id, f"证件号码与第{first}行重复")
                 else:
                     self.ids[id_value] = row
-        raw_rel = cell(p_rel)
+        raw_rel = cells[p_rel]
         try:
             values["relation"] = reader.code("relation", raw_rel)
         except CellError as exc:
@@ -372,50 +371,50 @@ class Checker:
             if not values["relation"]:
                 self.error(row, "relation", "", "与户主关系为空")
         if p_health is not None:
-            raw = cell(p_health)
+            raw = cells[p_health]
             try:
                 values["health"] = codes.join_multi(reader.code_list("health", raw))
             except CellError as exc:
                 self.error(row, "health", raw, str(exc))
         if p_place is not None:
-            values["work_place"] = text(cell(p_place))[:100]
+            values["work_place"] = text(cells[p_place])[:100]
         return PersonRow(row, number, id_value, values)
 
     def _household(
         self,
         row: int,
         number: str,
-        cell: Callable[[int | None], Any],
+        cells: list[Any],
         get_region: list[tuple[str, int]],
         hh_keys: list[str],
         pos: dict[str, int],
     ) -> HouseholdRows:
-        path = tuple(text(cell(i)) for _, i in get_region)
+        path = tuple(text(cells[i]) for _, i in get_region)
         for (k, _), name in zip(get_region, path, strict=True):
             if not name and BY_KEY[k].required:
                 self.error(row, k, "", f"{BY_KEY[k].header}为空")
         values: dict[str, Any] = {}
         raw_cells: dict[str, Any] = {}
         for k in hh_keys:
-            raw = raw_cells[k] = cell(pos[k])
+            raw = raw_cells[k] = cells[pos[k]]
             try:
                 values[k] = self._household_value(k, raw)
             except CellError as exc:
                 self.error(row, k, raw, str(exc))
                 values[k] = HOUSEHOLD_DEFAULTS.get(k)
         for k, i in get_region:
-            raw_cells[k] = cell(i)
+            raw_cells[k] = cells[i]
         return HouseholdRows(number, row, path, values, raw_cells)
 
     def _agree(
         self,
         hh: HouseholdRows,
         row: int,
-        cell: Callable[[int | None], Any],
+        cells: list[Any],
         columns: list[tuple[str, int]],
     ) -> None:
         for key, i in columns:
-            value, first = cell(i), hh.cells[key]
+            value, first = cells[i], hh.cells[key]
             if value == first:
                 continue
             if codes.fold(text(value)) != codes.fold(text(first)):

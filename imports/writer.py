@@ -2,7 +2,7 @@
 
 Households and persons are upserted with `bulk_create` / `bulk_update` in batches; status changes
 become dated HouseholdEvents (registry.rules.status_events); every created or changed object gets an
-AuditRecord, inserted in bulk at the end.
+AuditRecord (a changed one with its before and after values), inserted in bulk as it goes.
 """
 
 from __future__ import annotations
@@ -131,9 +131,12 @@ class Writer:
         label: str,
         hh: int,
         region: int | None,
-        before: dict | None,
-        after: dict,
+        before: dict | None = None,
+        after: dict | None = None,
     ) -> None:
+        """Queue one per-object record. A created object's record names the import (its note)
+        but holds no values: they are the file's row (the import record keeps its sha256), and
+        every later change records its own before and after."""
         self.audit_rows.append(
             {
                 "action": action,
@@ -177,9 +180,7 @@ class Writer:
             self.household_pk[hh.number] = pk
             self.region_of[pk] = values["region_id"]
             label = f"{values['head_name'] or '—'}户（{hh.number}）"
-            self._audit(
-                "create", "registry.household", pk, label, pk, values["region_id"], None, values
-            )
+            self._audit("create", "registry.household", pk, label, pk, values["region_id"])
         for start in range(0, len(rows), BATCH):
             inserter.insert(rows[start : start + BATCH])
             _pause_once(self.state)
@@ -251,8 +252,6 @@ class Writer:
                     after["name"],
                     household,
                     self.region_of[household],
-                    None,
-                    row,
                 )
             persons.insert(rows)
             memberships.insert(joins)

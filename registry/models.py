@@ -82,6 +82,7 @@ class Household(models.Model):
         verbose_name=_("所在区划"),
         on_delete=models.PROTECT,
         related_name="households",
+        db_index=False,  # (region, number) and (region, member_count) below lead with it
     )
     head_name = models.CharField(_("户主姓名"), max_length=60, blank=True, db_index=True)
     address = models.CharField(_("家庭住址"), max_length=200, blank=True)
@@ -175,7 +176,7 @@ class Person(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("所在户"), on_delete=models.PROTECT, related_name="persons"
     )
-    is_member = models.BooleanField(_("是否在户"), default=True, db_index=True)
+    is_member = models.BooleanField(_("是否在户"), default=True)
     name = models.CharField(_("姓名"), max_length=60, db_index=True)
     id_number = models.CharField(_("证件号码"), max_length=22, unique=True)
     sex = models.CharField(_("性别"), max_length=2, choices=codes.choices("sex"))
@@ -256,7 +257,11 @@ class Membership(models.Model):
         Person, verbose_name=_("成员"), on_delete=models.CASCADE, related_name="memberships"
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="memberships"
+        Household,
+        verbose_name=_("户"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,  # the (household, start_date, end_date) index leads with it
     )
     start_date = models.DateField(_("加入日期"), null=True, blank=True)
     start_reason = models.CharField(

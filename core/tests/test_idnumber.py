@@ -1,4 +1,5 @@
 import datetime as dt
+import random
 
 from core import idnumber
 from core.testing import id_number
@@ -47,3 +48,12 @@ def test_full_width_digits_and_spaces_are_normalised():
     number = id_number()
     wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number)
     assert idnumber.check(" " + wide + " ").value == number
+
+
+def test_check_digit_matches_the_weighted_sum_of_gb11643():
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    rng = random.Random(11643)
+    for _ in range(20000):
+        first17 = "".join(rng.choice("0123456789") for _ in range(17))
+        total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+        assert idnumber.check_digit(first17) == "10X98765432"[total % 11], first17
