@@ -3,7 +3,8 @@
 Django's bulk_create prepares every value field by field through the ORM; at 400,000 persons that is
 most of an import's time. Here each column gets one converter (dates, decimals, JSON) chosen once,
 ids are reserved first (PostgreSQL: the sequence; SQLite: after MAX(id), safe because the import's
-transaction holds SQLite's write lock), and rows go to the database in batches.
+transaction holds SQLite's write lock), and rows go to the database in batches — on a thread of
+their own (`Background`), so the database's work overlaps the Python that prepares the next batch.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
+import queue
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +48,66 @@ def _plain(value: Any) -> str:
 _dumps = json.JSONEncoder(ensure_ascii=False, default=_plain).encode
 
 
+Job = Callable[[Any], None]  # runs against the DB-API connection
+
+
+class Background:
+    """Runs database jobs in order on one thread, inside the caller's open transaction.
+
+    SQLite steps through its inserts without holding the GIL and PostgreSQL works in a process of
+    its own, so while this thread waits on the database the caller prepares the next batch. The
+    caller must not touch the connection itself between `submit` and `drain`. A job's error
+    stops the rest and is raised again in the caller at the next `submit`, `drain` or `close`.
+    """
+
+    def __init__(self, depth: int = 3) -> None:
+        connection.ensure_connection()
+        self.raw = connection.connection
+        self.jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    job(self.raw)
+            except BaseException as exc:  # handed to the caller's thread
+                self.error = exc
+            finally:
+                self.jobs.task_done()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, job: Job) -> None:
+        self._raise()
+        self.jobs.put(job)
+
+    def drain(self) -> None:
+        """Wait until every submitted job has run (the connection is the caller's again)."""
+        self.jobs.join()
+        self._raise()
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Finish the submitted jobs (with `cancel`, skip them: the caller is failing anyway)."""
+        if cancel and self.error is None:
+            self.error = _Cancelled()
+        self.jobs.put(None)
+        self.thread.join()
+        if not cancel:
+            self._raise()
+
+
+class _Cancelled(Exception):
+    """Marks a Background whose remaining jobs are to be skipped."""
+
+
 class Inserter:
     """Inserts dicts (keyed by attname; missing keys take the field default) into one model."""
 
@@ -68,7 +131,9 @@ class Inserter:
                 self.defaults[f.attname] = convert(value)
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in self.fields)
-        marks = ", ".join(["%s"] * len(self.fields))
+        # The jobs run on the DB-API connection, which takes its driver's own placeholders.
+        mark = "?" if connection.vendor == "sqlite" else "%s"
+        marks = ", ".join([mark] * len(self.fields))
         self.sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})"
         self.copy_sql = f"COPY {quote(self.table)} ({columns}) FROM STDIN"
 
@@ -78,9 +143,12 @@ class Inserter:
             return []
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # Name the sequence once: as an argument of nextval() the lookup would run for
+                # every id (3.6 s instead of 0.4 s for half a million).
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.table])
+                sequence = cursor.fetchone()[0]
                 cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [self.table, count],
+                    "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
                 )
                 return [row[0] for row in cursor.fetchall()]
             cursor.execute(
@@ -89,8 +157,8 @@ class Inserter:
             start = cursor.fetchone()[0] + 1
         return list(range(start, start + count))
 
-    def insert(self, rows: list[dict[str, Any]]) -> None:
-        """Insert the rows (each must hold its reserved `id`)."""
+    def insert(self, rows: list[dict[str, Any]], background: Background | None = None) -> None:
+        """Insert the rows (each must hold its reserved `id`), on `background` when given."""
         names = [f.attname for f in self.fields]
         # Missing keys take the (already converted) default; a merged dict and one itemgetter
         # build each row's values in C, then only the columns with a converter are revisited.
@@ -101,20 +169,40 @@ class Inserter:
             for i, (name, convert) in enumerate(zip(names, self.converters, strict=True))
             if convert is not None
         ]
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), BATCH):
-                params = []
-                for row in rows[start : start + BATCH]:
-                    values = list(pick({**base, **row}))
-                    for i, name, convert in converted:
-                        value = row.get(name)
-                        if value is not None:
-                            values[i] = convert(value)
-                    params.append(values)
-                if connection.vendor == "postgresql":
-                    # COPY is several times faster than INSERTs on PostgreSQL.
-                    with cursor.cursor.copy(self.copy_sql) as copy:
-                        for values in params:
-                            copy.write_row(values)
-                else:
-                    cursor.executemany(self.sql, params)
+        for start in range(0, len(rows), BATCH):
+            params = []
+            for row in rows[start : start + BATCH]:
+                values = list(pick({**base, **row}))
+                for i, name, convert in converted:
+                    value = row.get(name)
+                    if value is not None:
+                        values[i] = convert(value)
+                params.append(values)
+            job = self._job(params)
+            if background is None:
+                connection.ensure_connection()
+                job(connection.connection)
+            else:
+                background.submit(job)
+
+    def _job(self, params: list[list[Any]]) -> Job:
+        if connection.vendor == "postgresql":
+            copy_sql = self.copy_sql
+
+            def copy(raw: Any) -> None:
+                # COPY is several times faster than INSERTs on PostgreSQL.
+                with raw.cursor() as cursor, cursor.copy(copy_sql) as out:
+                    for values in params:
+                        out.write_row(values)
+
+            return copy
+        sql = self.sql
+
+        def insert(raw: Any) -> None:
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(sql, params)
+            finally:
+                cursor.close()
+
+        return insert

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import connection
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core.middleware import current_request
 from core.models import AuditRecord
-from imports.fastinsert import Inserter
+from imports.fastinsert import Background, Inserter
 from imports.validation import Plan
 from regions.models import Region
 from regions.services import create_region
@@ -36,10 +36,11 @@ IMPORT_CACHE_KIB = -262144
 PAUSE_ENV = "FANGPIN_IMPORT_TEST_PAUSE"
 
 
-def _pause_once(state: dict[str, bool]) -> None:
+def _pause_once(state: dict[str, bool], background: Background) -> None:
     seconds = os.environ.get(PAUSE_ENV)
     if seconds and not state.get("paused"):
         state["paused"] = True
+        background.drain()  # the batch is in the database (uncommitted) while paused
         print("import: paused inside the transaction", file=sys.stderr, flush=True)
         time.sleep(float(seconds))
 
@@ -68,6 +69,11 @@ class Writer:
         self.progress = progress
         self.audit_rows: list[dict[str, Any]] = []
         self.audit_inserter = Inserter(AuditRecord)
+        self.audit_ids: Iterator[int] = iter(())
+        self.household_ids: list[int] = []
+        self.person_ids: list[int] = []
+        self.membership_ids: list[int] = []
+        self.background: Background | None = None
         self.household_pk: dict[str, int] = dict(plan.existing_households)
         self.region_of: dict[int, int] = dict(plan.existing_regions)
         self.events: list[HouseholdEvent] = []
@@ -90,6 +96,10 @@ class Writer:
                 # Nothing is lost on a crash that was not already lost: the transaction either
                 # commits as a whole or not at all; this only skips waiting for the WAL flush.
                 cursor.execute("SET LOCAL synchronous_commit = off")
+                # Check each batch's foreign keys as its COPY ends, on the writer thread while
+                # this one prepares the next batch, rather than all at once in the commit.
+                # Every batch refers only to rows of earlier batches, so the order holds.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             elif connection.vendor == "sqlite":
                 # The unique/indexed columns (ID numbers, audit indexes) are inserted in random
                 # order; a larger page cache keeps those B-trees in memory during the import.
@@ -97,12 +107,35 @@ class Writer:
 
     def _write(self) -> None:
         self._regions()
-        self.progress(70, "正在写入户")
-        self._new_households()
+        plan = self.plan
+        # Every id is reserved while the connection is still this thread's; audit: one record
+        # per created or changed household and person.
+        self.household_ids = Inserter(Household).reserve(len(plan.households_new))
+        self.person_ids = Inserter(Person).reserve(len(plan.persons_new))
+        self.membership_ids = Inserter(Membership).reserve(len(plan.persons_new))
+        self.audit_ids = iter(
+            self.audit_inserter.reserve(
+                len(plan.households_new)
+                + len(plan.households_changed)
+                + len(plan.persons_new)
+                + len(plan.persons_changed)
+            )
+        )
+        # New rows go to the database on a thread of their own (imports.fastinsert.Background).
+        self.background = Background()
+        try:
+            self.progress(70, "正在写入户")
+            self._new_households()
+            self.progress(80, "正在写入成员")
+            self._new_persons()
+        except BaseException:
+            self.background.close(cancel=True)
+            raise
+        self.background.close()
+        self.background = None
+        # Updates go through the ORM on this thread again.
         self._changed_households()
         self._status_events()
-        self.progress(80, "正在写入成员")
-        self._new_persons()
         self._changed_persons()
         HouseholdEvent.objects.bulk_create(self.events, batch_size=BATCH)
         self.progress(92, "正在写入变更记录")
@@ -158,21 +191,19 @@ class Writer:
             return
         info = current_request()
         actor_id = self.actor.pk if self.actor else None
-        ids = self.audit_inserter.reserve(len(self.audit_rows))
-        for pk, row in zip(ids, self.audit_rows, strict=True):
-            row["id"] = pk
+        for row in self.audit_rows:
+            row["id"] = next(self.audit_ids)
             row["actor_id"] = actor_id
             if info:
                 row["request_id"], row["ip"] = info.request_id, info.ip
-        self.audit_inserter.insert(self.audit_rows)
+        self.audit_inserter.insert(self.audit_rows, self.background)
         self.audit_rows = []
 
     def _new_households(self) -> None:
         plan = self.plan
         inserter = Inserter(Household)
-        ids = inserter.reserve(len(plan.households_new))
         rows = []
-        for pk, (hh, after) in zip(ids, plan.households_new, strict=True):
+        for pk, (hh, after) in zip(self.household_ids, plan.households_new, strict=True):
             values = dict(after)
             values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
             values["number"] = hh.number
@@ -181,9 +212,10 @@ class Writer:
             self.region_of[pk] = values["region_id"]
             label = f"{values['head_name'] or '—'}户（{hh.number}）"
             self._audit("create", "registry.household", pk, label, pk, values["region_id"])
+        assert self.background is not None
         for start in range(0, len(rows), BATCH):
-            inserter.insert(rows[start : start + BATCH])
-            _pause_once(self.state)
+            inserter.insert(rows[start : start + BATCH], self.background)
+            _pause_once(self.state, self.background)
         self._write_audit(force=True)
 
     def _changed_households(self) -> None:
@@ -209,7 +241,6 @@ class Writer:
             )
         for fields, objs in groups.items():
             Household.objects.bulk_update(objs, [*fields, "updated_at"], batch_size=BATCH)
-            _pause_once(self.state)
 
     def _status_events(self) -> None:
         for number, (before, after) in self.plan.status.items():
@@ -223,8 +254,7 @@ class Writer:
         existing = self.plan.existing_households
         persons, memberships = Inserter(Person), Inserter(Membership)
         new = self.plan.persons_new
-        ids = persons.reserve(len(new))
-        membership_ids = iter(memberships.reserve(len(new)))
+        ids, membership_ids = self.person_ids, iter(self.membership_ids)
         for start in range(0, len(new), BATCH):
             rows, joins = [], []
             for pk, (p, after) in zip(
@@ -253,8 +283,8 @@ class Writer:
                     household,
                     self.region_of[household],
                 )
-            persons.insert(rows)
-            memberships.insert(joins)
+            persons.insert(rows, self.background)
+            memberships.insert(joins, self.background)
             self._write_audit()
 
     def _member_event(self, household: int, person: int, how: str) -> HouseholdEvent:
