@@ -14,13 +14,15 @@ import json
 import operator
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
 
 BATCH = 5000
+FIRST_LOAD_MIN = BATCH  # fewer incoming rows than this: keep the indexes (not worth the rebuild)
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
@@ -206,3 +208,69 @@ class Inserter:
                 cursor.close()
 
         return insert
+
+
+def _secondary_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the table's indexes that back no key or unique constraint."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%' AND indexname NOT IN"
+            " (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, connection.ops.quote_name(table)],
+        )
+    else:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s"
+            " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            [table],
+        )
+    return list(cursor.fetchall())
+
+
+def _foreign_keys(cursor: Any, table: str) -> list[tuple[str, str]]:
+    """PostgreSQL: (name, definition) of the table's foreign-key constraints."""
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = %s::regclass AND contype = 'f'",
+        [connection.ops.quote_name(table)],
+    )
+    return list(cursor.fetchall())
+
+
+@contextmanager
+def indexes_built_after(loads: dict[type[models.Model], int]) -> Iterator[None]:
+    """Around a first load: build a table's secondary indexes once its rows are in.
+
+    For each model whose table holds less than a tenth of the rows about to arrive, its indexes
+    (not its keys and unique constraints, which stay enforced) are dropped inside the caller's
+    transaction and built again on leaving: one sort per index instead of a B-tree insert per
+    row. On PostgreSQL its foreign keys likewise: adding one back checks every row in one join
+    instead of one lookup per row. A failure rolls the drop back with everything else. On
+    PostgreSQL the drop locks the table until the commit, which is why a table already in use
+    (larger) keeps its indexes.
+    """
+    quote = connection.ops.quote_name
+    dropped: list[str] = []
+    with connection.cursor() as cursor:
+        for model, incoming in loads.items():
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {quote(table)} LIMIT %s) held",
+                [incoming // 10 + 1],
+            )
+            if incoming < FIRST_LOAD_MIN or cursor.fetchone()[0] * 10 > incoming:
+                continue
+            for name, create in _secondary_indexes(cursor, table):
+                cursor.execute(f"DROP INDEX {quote(name)}")
+                dropped.append(create)
+            if connection.vendor == "postgresql":
+                for name, definition in _foreign_keys(cursor, table):
+                    cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+                    dropped.append(
+                        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                    )
+    yield
+    with connection.cursor() as cursor:
+        for create in dropped:
+            cursor.execute(create.replace("%", "%%"))

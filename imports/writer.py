@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core.middleware import current_request
 from core.models import AuditRecord
-from imports.fastinsert import Background, Inserter
+from imports.fastinsert import Background, Inserter, indexes_built_after
 from imports.validation import Plan
 from regions.models import Region
 from regions.services import create_region
@@ -100,6 +100,8 @@ class Writer:
                 # this one prepares the next batch, rather than all at once in the commit.
                 # Every batch refers only to rows of earlier batches, so the order holds.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                # Room to sort in memory when a first load builds its indexes at the end.
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             elif connection.vendor == "sqlite":
                 # The unique/indexed columns (ID numbers, audit indexes) are inserted in random
                 # order; a larger page cache keeps those B-trees in memory during the import.
@@ -121,18 +123,26 @@ class Writer:
                 + len(plan.persons_changed)
             )
         )
-        # New rows go to the database on a thread of their own (imports.fastinsert.Background).
-        self.background = Background()
-        try:
-            self.progress(70, "正在写入户")
-            self._new_households()
-            self.progress(80, "正在写入成员")
-            self._new_persons()
-        except BaseException:
-            self.background.close(cancel=True)
-            raise
-        self.background.close()
-        self.background = None
+        loads = {
+            Household: len(plan.households_new),
+            Person: len(plan.persons_new),
+            Membership: len(plan.persons_new),
+            AuditRecord: len(plan.households_new) + len(plan.persons_new),
+        }
+        with indexes_built_after(loads):
+            # New rows go to the database on a thread of their own (fastinsert.Background).
+            self.background = Background()
+            try:
+                self.progress(70, "正在写入户")
+                self._new_households()
+                self.progress(80, "正在写入成员")
+                self._new_persons()
+            except BaseException:
+                self.background.close(cancel=True)
+                raise
+            self.background.close()
+            self.background = None
+            self.progress(88, "正在建立索引")
         # Updates go through the ORM on this thread again.
         self._changed_households()
         self._status_events()
