@@ -10,6 +10,7 @@ Chinese reason.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -233,8 +234,13 @@ class Checker:
             for k in reader.HOUSEHOLD_KEYS
             if k in pos and BY_KEY[k].level == "household" and k != "number"
         ]
-        person_codes = [(k, t, pos[k]) for k, t in reader.PERSON_CODES.items() if k in pos]
-        flags = [(k, pos[k]) for k in reader.PERSON_FLAGS if k in pos]
+        # Per column, each distinct cell is parsed once (a column holds a handful of values).
+        person_codes: list[tuple[str, int, dict[Any, Any], Callable[[Any], Any]]] = [
+            (k, pos[k], {}, functools.partial(reader.code, t))
+            for k, t in reader.PERSON_CODES.items()
+            if k in pos
+        ]
+        person_codes += [(k, pos[k], {}, reader.yes_no) for k in reader.PERSON_FLAGS if k in pos]
         p_number, p_name, p_id, p_rel = (
             pos["number"],
             pos["name"],
@@ -258,18 +264,15 @@ class Checker:
             elif not number:
                 self.error(row, "number", "", "户编号为空")
             person = self._person(row, number, cells, p_name, p_id, p_rel, p_health, p_place)
-            for k, table_name, i in person_codes:
+            for k, i, parsed, parse in person_codes:
                 raw = cells[i]
                 try:
-                    person.values[k] = reader.code(table_name, raw)
-                except CellError as exc:
-                    self.error(row, k, raw, str(exc))
-            for k, i in flags:
-                raw = cells[i]
-                try:
-                    person.values[k] = reader.yes_no(raw)
-                except CellError as exc:
-                    self.error(row, k, raw, str(exc))
+                    person.values[k] = parsed[raw]
+                except KeyError:
+                    try:
+                        person.values[k] = parsed[raw] = parse(raw)
+                    except CellError as exc:
+                        self.error(row, k, raw, str(exc))
             sex = person.values.get("sex")
             id_sex = person.values.pop("_id_sex", "")
             if sex and id_sex and sex != id_sex:
