@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import xlsxparts
 from core.codes import fold
 
 HEADER_SEARCH_ROWS = 10
@@ -61,14 +62,7 @@ def raw_rows(path: Path) -> tuple[str, str, Iterator[list[Any]]]:
     """(kind, encoding, every row of the first sheet from row 1) — blank rows included."""
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
-        from python_calamine import CalamineWorkbook
-
-        try:
-            sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        except Exception as exc:  # calamine raises its own error types for broken files
-            raise TableError(f"无法读取Excel文件：{exc}") from exc
-        # iter_rows starts at the sheet's first row, so positions are the spreadsheet's own.
-        return "xlsx", "", (list(r) for r in sheet.iter_rows())
+        return "xlsx", "", _sheet_rows(path)
     if suffix in {".csv", ".txt"}:
         with path.open("rb") as fh:
             sample = fh.read(1 << 20)
@@ -76,6 +70,14 @@ def raw_rows(path: Path) -> tuple[str, str, Iterator[list[Any]]]:
         text = path.open(encoding=encoding, newline="", errors="strict")
         return "csv", encoding, (list(r) for r in csv.reader(text))
     raise TableError(f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件")
+
+
+def _sheet_rows(path: Path) -> Iterator[list[Any]]:
+    """The first sheet's rows at the spreadsheet's own positions (core.xlsxparts reads ahead)."""
+    try:
+        yield from xlsxparts.rows(path)
+    except Exception as exc:  # calamine and zipfile raise their own types for broken files
+        raise TableError(f"无法读取Excel文件：{exc}") from exc
 
 
 def is_blank(cells: list[Any]) -> bool:
