@@ -180,6 +180,10 @@ class Checker:
         self.county_code = ""
         self.structure_ok = True
         self.region_keys: list[str] = []
+        # Parsed household cells by column and raw value (phone and income are mostly unique).
+        self._parsed: dict[str, dict[Any, Any]] = {
+            k: {} for k in HOUSEHOLD_DEFAULTS if k not in {"phone", "per_capita_income"}
+        }
 
     # -- reporting ---------------------------------------------------------------------------
     def column_name(self, key: str) -> str:
@@ -400,8 +404,14 @@ class Checker:
         raw_cells: dict[str, Any] = {}
         for k in hh_keys:
             raw = raw_cells[k] = cells[pos[k]]
+            parsed = self._parsed.get(k)  # columns of a few repeated values: parse each once
             try:
-                values[k] = self._household_value(k, raw)
+                if parsed is None:
+                    values[k] = self._household_value(k, raw)
+                elif raw in parsed:
+                    values[k] = parsed[raw]
+                else:
+                    values[k] = parsed[raw] = self._household_value(k, raw)
             except CellError as exc:
                 self.error(row, k, raw, str(exc))
                 values[k] = HOUSEHOLD_DEFAULTS.get(k)
