@@ -96,6 +96,12 @@ class Background:
         self.jobs.join()
         self._raise()
 
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(cancel=kind is not None)
+
     def close(self, *, cancel: bool = False) -> None:
         """Finish the submitted jobs (with `cancel`, skip them: the caller is failing anyway)."""
         if cancel and self.error is None:

@@ -180,9 +180,11 @@ class Checker:
         self.county_code = ""
         self.structure_ok = True
         self.region_keys: list[str] = []
-        # Parsed household cells by column and raw value (phone and income are mostly unique).
-        self._parsed: dict[str, dict[Any, Any]] = {
-            k: {} for k in HOUSEHOLD_DEFAULTS if k not in {"phone", "per_capita_income"}
+        # Household columns of a few repeated values (not phone, not income): parsed once each.
+        self._household_parsers: dict[str, tuple[dict[Any, Any], Callable[[Any], Any]]] = {
+            k: ({}, functools.partial(self._household_value, k))
+            for k in HOUSEHOLD_DEFAULTS
+            if k not in {"phone", "per_capita_income"}
         }
 
     # -- reporting ---------------------------------------------------------------------------
@@ -271,12 +273,9 @@ class Checker:
             for k, i, parsed, parse in person_codes:
                 raw = cells[i]
                 try:
-                    person.values[k] = parsed[raw]
-                except KeyError:
-                    try:
-                        person.values[k] = parsed[raw] = parse(raw)
-                    except CellError as exc:
-                        self.error(row, k, raw, str(exc))
+                    person.values[k] = _parse_once(parsed, raw, parse)
+                except CellError as exc:
+                    self.error(row, k, raw, str(exc))
             sex = person.values.get("sex")
             id_sex = person.values.pop("_id_sex", "")
             if sex and id_sex and sex != id_sex:
@@ -404,14 +403,12 @@ class Checker:
         raw_cells: dict[str, Any] = {}
         for k in hh_keys:
             raw = raw_cells[k] = cells[pos[k]]
-            parsed = self._parsed.get(k)  # columns of a few repeated values: parse each once
+            parser = self._household_parsers.get(k)
             try:
-                if parsed is None:
+                if parser is None:
                     values[k] = self._household_value(k, raw)
-                elif raw in parsed:
-                    values[k] = parsed[raw]
                 else:
-                    values[k] = parsed[raw] = self._household_value(k, raw)
+                    values[k] = _parse_once(parser[0], raw, parser[1])
             except CellError as exc:
                 self.error(row, k, raw, str(exc))
                 values[k] = HOUSEHOLD_DEFAULTS.get(k)
@@ -677,6 +674,16 @@ class Checker:
             )
         else:
             plan.persons_unchanged += 1
+
+
+def _parse_once(parsed: dict[Any, Any], raw: Any, parse: Callable[[Any], Any]) -> Any:
+    """parse(raw), remembered in `parsed` (one column's values); a CellError is not kept, so
+    every row with a bad value is reported."""
+    try:
+        return parsed[raw]
+    except KeyError:
+        value = parsed[raw] = parse(raw)
+        return value
 
 
 def _risk_text(risks: list[str]) -> str:

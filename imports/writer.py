@@ -68,7 +68,8 @@ class Writer:
         self.today = today
         self.progress = progress
         self.audit_rows: list[dict[str, Any]] = []
-        self.audit_inserter = Inserter(AuditRecord)
+        self.households, self.persons = Inserter(Household), Inserter(Person)
+        self.memberships, self.audit_inserter = Inserter(Membership), Inserter(AuditRecord)
         self.audit_ids: Iterator[int] = iter(())
         self.household_ids: list[int] = []
         self.person_ids: list[int] = []
@@ -112,9 +113,9 @@ class Writer:
         plan = self.plan
         # Every id is reserved while the connection is still this thread's; audit: one record
         # per created or changed household and person.
-        self.household_ids = Inserter(Household).reserve(len(plan.households_new))
-        self.person_ids = Inserter(Person).reserve(len(plan.persons_new))
-        self.membership_ids = Inserter(Membership).reserve(len(plan.persons_new))
+        self.household_ids = self.households.reserve(len(plan.households_new))
+        self.person_ids = self.persons.reserve(len(plan.persons_new))
+        self.membership_ids = self.memberships.reserve(len(plan.persons_new))
         self.audit_ids = iter(
             self.audit_inserter.reserve(
                 len(plan.households_new)
@@ -131,16 +132,11 @@ class Writer:
         }
         with indexes_built_after(loads):
             # New rows go to the database on a thread of their own (fastinsert.Background).
-            self.background = Background()
-            try:
+            with Background() as self.background:
                 self.progress(70, "正在写入户")
                 self._new_households()
                 self.progress(80, "正在写入成员")
                 self._new_persons()
-            except BaseException:
-                self.background.close(cancel=True)
-                raise
-            self.background.close()
             self.background = None
             self.progress(88, "正在建立索引")
         # Updates go through the ORM on this thread again.
@@ -211,7 +207,6 @@ class Writer:
 
     def _new_households(self) -> None:
         plan = self.plan
-        inserter = Inserter(Household)
         rows = []
         for pk, (hh, after) in zip(self.household_ids, plan.households_new, strict=True):
             values = dict(after)
@@ -224,7 +219,7 @@ class Writer:
             self._audit("create", "registry.household", pk, label, pk, values["region_id"])
         assert self.background is not None
         for start in range(0, len(rows), BATCH):
-            inserter.insert(rows[start : start + BATCH], self.background)
+            self.households.insert(rows[start : start + BATCH], self.background)
             _pause_once(self.state, self.background)
         self._write_audit(force=True)
 
@@ -262,7 +257,6 @@ class Writer:
 
     def _new_persons(self) -> None:
         existing = self.plan.existing_households
-        persons, memberships = Inserter(Person), Inserter(Membership)
         new = self.plan.persons_new
         ids, membership_ids = self.person_ids, iter(self.membership_ids)
         for start in range(0, len(new), BATCH):
@@ -293,8 +287,8 @@ class Writer:
                     household,
                     self.region_of[household],
                 )
-            persons.insert(rows, self.background)
-            memberships.insert(joins, self.background)
+            self.persons.insert(rows, self.background)
+            self.memberships.insert(joins, self.background)
             self._write_audit()
 
     def _member_event(self, household: int, person: int, how: str) -> HouseholdEvent:
