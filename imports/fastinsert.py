@@ -116,12 +116,36 @@ class _Cancelled(Exception):
     """Marks a Background whose remaining jobs are to be skipped."""
 
 
-class Inserter:
-    """Inserts dicts (keyed by attname; missing keys take the field default) into one model."""
+def param(sql_type: str) -> str:
+    """A parameter of a statement run on the DB-API connection (see `statement`).
 
-    def __init__(self, model: type[models.Model]) -> None:
+    PostgreSQL is told its type: in a SELECT list an untyped parameter would be taken as text.
+    """
+    return "?" if connection.vendor == "sqlite" else f"CAST(%s AS {sql_type})"
+
+
+def statement(sql: str, params: list[Any]) -> Job:
+    """A job running one statement (its parameters written with `param`)."""
+
+    def run(raw: Any) -> None:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, params)
+        finally:
+            cursor.close()
+
+    return run
+
+
+class Inserter:
+    """Inserts dicts (keyed by attname; missing keys take the field default) into one model.
+
+    With `keyed=False` the database numbers the rows: they carry no `id` and none is reserved.
+    """
+
+    def __init__(self, model: type[models.Model], *, keyed: bool = True) -> None:
         self.table = model._meta.db_table
-        self.fields = [f for f in model._meta.concrete_fields]
+        self.fields = [f for f in model._meta.concrete_fields if keyed or not f.primary_key]
         self.converters = [_converter(f) for f in self.fields]
         self.defaults: dict[str, Any] = {}
         now = timezone.now()
@@ -166,7 +190,7 @@ class Inserter:
         return list(range(start, start + count))
 
     def insert(self, rows: list[dict[str, Any]], background: Background | None = None) -> None:
-        """Insert the rows (each must hold its reserved `id`), on `background` when given."""
+        """Insert the rows (keyed: each holds its reserved `id`), on `background` when given."""
         names = [f.attname for f in self.fields]
         # Missing keys take the (already converted) default; a merged dict and one itemgetter
         # build each row's values in C, then only the columns with a converter are revisited.

@@ -1,8 +1,10 @@
 """Writing a checked plan to the register with bulk operations, inside the caller's transaction.
 
-Households and persons are upserted with `bulk_create` / `bulk_update` in batches; status changes
-become dated HouseholdEvents (registry.rules.status_events); every created or changed object gets an
-AuditRecord (a changed one with its before and after values), inserted in bulk as it goes.
+New households and persons are inserted in batches (fastinsert), changed ones updated with
+`bulk_update`; status changes become dated HouseholdEvents (registry.rules.status_events); every
+created or changed object gets an AuditRecord (a changed one with its before and after values).
+The memberships of new persons and the records of created objects are made by the database from
+the rows just inserted (INSERT … SELECT): no Python touches them row by row.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import os
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from core.middleware import current_request
 from core.models import AuditRecord
-from imports.fastinsert import Background, Inserter, indexes_built_after
+from imports.fastinsert import Background, Inserter, indexes_built_after, param, statement
 from imports.validation import Plan
 from regions.models import Region
 from regions.services import create_region
@@ -50,6 +52,17 @@ def _batches(items: list[Any]) -> Any:
         yield items[start : start + BATCH]
 
 
+def _runs(ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(first, last) of each stretch of consecutive values in ascending `ids`."""
+    runs: list[list[int]] = []
+    for pk in ids:
+        if runs and runs[-1][1] == pk - 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    return [(first, last) for first, last in runs]
+
+
 class Writer:
     """Applies one Plan; `counts` says what was written."""
 
@@ -69,11 +82,11 @@ class Writer:
         self.progress = progress
         self.audit_rows: list[dict[str, Any]] = []
         self.households, self.persons = Inserter(Household), Inserter(Person)
-        self.memberships, self.audit_inserter = Inserter(Membership), Inserter(AuditRecord)
-        self.audit_ids: Iterator[int] = iter(())
+        # Memberships and records are also made by INSERT … SELECT: the database numbers them.
+        self.memberships = Inserter(Membership, keyed=False)
+        self.audit_inserter = Inserter(AuditRecord, keyed=False)
         self.household_ids: list[int] = []
         self.person_ids: list[int] = []
-        self.membership_ids: list[int] = []
         self.background: Background | None = None
         self.household_pk: dict[str, int] = dict(plan.existing_households)
         self.region_of: dict[int, int] = dict(plan.existing_regions)
@@ -111,19 +124,9 @@ class Writer:
     def _write(self) -> None:
         self._regions()
         plan = self.plan
-        # Every id is reserved while the connection is still this thread's; audit: one record
-        # per created or changed household and person.
+        # Ids are reserved while the connection is still this thread's.
         self.household_ids = self.households.reserve(len(plan.households_new))
         self.person_ids = self.persons.reserve(len(plan.persons_new))
-        self.membership_ids = self.memberships.reserve(len(plan.persons_new))
-        self.audit_ids = iter(
-            self.audit_inserter.reserve(
-                len(plan.households_new)
-                + len(plan.households_changed)
-                + len(plan.persons_new)
-                + len(plan.persons_changed)
-            )
-        )
         loads = {
             Household: len(plan.households_new),
             Person: len(plan.persons_new),
@@ -145,7 +148,7 @@ class Writer:
         self._changed_persons()
         HouseholdEvent.objects.bulk_create(self.events, batch_size=BATCH)
         self.progress(92, "正在写入变更记录")
-        self._write_audit(force=True)
+        self._write_audit()
 
     def _regions(self) -> None:
         plan = self.plan
@@ -164,21 +167,18 @@ class Writer:
 
     def _audit(
         self,
-        action: str,
         obj_type: str,
         pk: int,
         label: str,
         hh: int,
         region: int | None,
-        before: dict | None = None,
-        after: dict | None = None,
+        before: dict,
+        after: dict,
     ) -> None:
-        """Queue one per-object record. A created object's record names the import (its note)
-        but holds no values: they are the file's row (the import record keeps its sha256), and
-        every later change records its own before and after."""
+        """Queue the record of one changed object, with its before and after values."""
         self.audit_rows.append(
             {
-                "action": action,
+                "action": AuditRecord.Action.UPDATE,
                 "object_type": obj_type,
                 "object_id": str(pk),
                 "object_repr": label[:200],
@@ -190,20 +190,61 @@ class Writer:
             }
         )
 
-    def _write_audit(self, *, force: bool = False) -> None:
-        """Insert the pending per-object records (like core.audit.audit_objects, but through the
-        fast inserter, and in batches so a county's half a million records never pile up)."""
-        if not self.audit_rows or (len(self.audit_rows) < BATCH and not force):
+    def _write_audit(self) -> None:
+        """Insert the records of changed objects (like core.audit.audit_objects, but through the
+        fast inserter)."""
+        if not self.audit_rows:
             return
         info = current_request()
         actor_id = self.actor.pk if self.actor else None
         for row in self.audit_rows:
-            row["id"] = next(self.audit_ids)
             row["actor_id"] = actor_id
             if info:
                 row["request_id"], row["ip"] = info.request_id, info.ip
         self.audit_inserter.insert(self.audit_rows, self.background)
         self.audit_rows = []
+
+    def _created_records(self, model: type[Household | Person], ids: list[int]) -> None:
+        """Queue the records of created households or persons, made from their rows by SQL.
+
+        A created object's record names the import (its note) but holds no values: they are the
+        file's row (the import record keeps its sha256), and every later change records its own
+        before and after.
+        """
+        quote = connection.ops.quote_name
+        if model is Household:
+            source = quote(Household._meta.db_table) + " t"
+            household, region = "t.id", "t.region_id"
+            # str(Household): "{head_name or '—'}户（{number}）"
+            label = "COALESCE(NULLIF(t.head_name, ''), '—') || '户（' || t.number || '）'"
+        else:
+            source = (
+                f"{quote(Person._meta.db_table)} t"
+                f" JOIN {quote(Household._meta.db_table)} h ON h.id = t.household_id"
+            )
+            household, region, label = "t.household_id", "h.region_id", "t.name"
+        info = current_request()
+        at = connection.ops.adapt_datetimefield_value(timezone.now())
+        text = param("varchar")
+        sql = (
+            f"INSERT INTO {quote(AuditRecord._meta.db_table)} (at, actor_id, action, object_type,"
+            " object_id, object_repr, household_id, region_id, before, after, note, request_id, ip)"
+            f" SELECT {param('timestamptz')}, {param('bigint')}, 'create', {text},"
+            f" CAST(t.id AS VARCHAR(64)), SUBSTR({label}, 1, 200), {household}, {region},"
+            f" NULL, NULL, {text}, {text}, {text}"
+            f" FROM {source} WHERE t.id BETWEEN {param('bigint')} AND {param('bigint')}"
+        )
+        constants = [
+            at,
+            self.actor.pk if self.actor else None,
+            model._meta.label_lower,
+            self.note,
+            info.request_id if info else "",
+            info.ip if info else "",
+        ]
+        assert self.background is not None
+        for first, last in _runs(ids):
+            self.background.submit(statement(sql, [*constants, first, last]))
 
     def _new_households(self) -> None:
         plan = self.plan
@@ -215,13 +256,11 @@ class Writer:
             rows.append({"id": pk, **values})
             self.household_pk[hh.number] = pk
             self.region_of[pk] = values["region_id"]
-            label = f"{values['head_name'] or '—'}户（{hh.number}）"
-            self._audit("create", "registry.household", pk, label, pk, values["region_id"])
         assert self.background is not None
         for start in range(0, len(rows), BATCH):
             self.households.insert(rows[start : start + BATCH], self.background)
             _pause_once(self.state, self.background)
-        self._write_audit(force=True)
+        self._created_records(Household, self.household_ids)
 
     def _changed_households(self) -> None:
         plan = self.plan
@@ -235,7 +274,6 @@ class Writer:
             region = changed.get("region_id") or self.region_of[pk]
             self.region_of[pk] = region
             self._audit(
-                "update",
                 "registry.household",
                 pk,
                 f"户（{hh.number}）",
@@ -258,7 +296,8 @@ class Writer:
     def _new_persons(self) -> None:
         existing = self.plan.existing_households
         new = self.plan.persons_new
-        ids, membership_ids = self.person_ids, iter(self.membership_ids)
+        ids = self.person_ids
+        original: list[int] = []  # persons of new households: original members, joined by SQL
         for start in range(0, len(new), BATCH):
             rows, joins = [], []
             for pk, (p, after) in zip(
@@ -267,29 +306,33 @@ class Writer:
                 household = self.household_pk[p.number]
                 row = {"id": pk, "household_id": household, "id_number": p.id_number, **after}
                 rows.append(row)
-                joined = p.number in existing  # a new member of a household already registered
+                if p.number not in existing:
+                    original.append(pk)
+                    continue
+                # A new member of a household already registered joins it today.
                 joins.append(
                     {
-                        "id": next(membership_ids),
                         "person_id": pk,
                         "household_id": household,
-                        "start_date": self.today if joined else None,
-                        "start_reason": "其他" if joined else "原有",
+                        "start_date": self.today,
+                        "start_reason": Membership.StartReason.OTHER,
                     }
                 )
-                if joined:
-                    self.events.append(self._member_event(household, pk, "added"))
-                self._audit(
-                    "create",
-                    "registry.person",
-                    pk,
-                    after["name"],
-                    household,
-                    self.region_of[household],
-                )
+                self.events.append(self._member_event(household, pk, "added"))
             self.persons.insert(rows, self.background)
             self.memberships.insert(joins, self.background)
-            self._write_audit()
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(Membership._meta.db_table)}"
+            " (person_id, household_id, start_date, start_reason, end_date, end_reason)"
+            f" SELECT id, household_id, NULL, {param('varchar')}, NULL, ''"
+            f" FROM {quote(Person._meta.db_table)}"
+            f" WHERE id BETWEEN {param('bigint')} AND {param('bigint')}"
+        )
+        assert self.background is not None
+        for first, last in _runs(original):
+            self.background.submit(statement(sql, [Membership.StartReason.ORIGINAL, first, last]))
+        self._created_records(Person, ids)
 
     def _member_event(self, household: int, person: int, how: str) -> HouseholdEvent:
         return HouseholdEvent(
@@ -326,7 +369,6 @@ class Writer:
             if pk in plan.moves:
                 self.events.append(self._member_event(plan.moves[pk], pk, "removed"))
             self._audit(
-                "update",
                 "registry.person",
                 pk,
                 p.values.get("name", ""),

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from core.idnumber import from_15
@@ -320,6 +321,38 @@ def test_a_person_listed_in_a_new_household_moves_when_the_old_one_is_listed_too
     assert Household.objects.get(number="P1").member_count == 1
     assert Membership.objects.get(person=p, household__number="P1").end_reason == "迁出"
     assert HouseholdEvent.objects.filter(kind="member_removed", person=p).exists()
+
+
+def test_new_members_join_today_and_every_created_object_has_a_record_naming_the_import(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("J1", 10))))
+    child = person("J1", "之子12", pid(12, "20100303"), "之子")
+    path = write_xlsx(tmp_path / "b.xlsx", [*family("J1", 10), child, *family("J2", 20)])
+
+    code, result, _ = run_cli(str(path))
+
+    assert code == 0, result
+    joined = Membership.objects.get(person__id_number=child["证件号码"])
+    assert (joined.start_date, joined.start_reason) == (timezone.localdate(), "其他")
+    assert HouseholdEvent.objects.filter(kind="member_added", person=joined.person).exists()
+    j2 = Household.objects.get(number="J2")
+    originals = Membership.objects.filter(household=j2)
+    assert [(m.start_date, m.start_reason) for m in originals] == [(None, "原有")] * 2
+    assert Household.objects.get(number="J1").member_count == 3 and j2.member_count == 2
+    created = AuditRecord.objects.filter(action="create", note__contains="b.xlsx")
+    assert sorted(created.values_list("object_type", "object_repr")) == [
+        ("registry.household", "户主20户（J2）"),
+        ("registry.person", "之子12"),
+        ("registry.person", "户主20"),
+        ("registry.person", "配偶20"),
+    ]
+    for record in created:
+        assert record.actor == users["county_admin"] and record.region == regions["group"]
+        assert record.before is None and record.after is None
+    head = created.get(object_repr="户主20")
+    pk = Person.objects.get(id_number=pid(20)).pk
+    assert (head.object_id, head.household_id) == (str(pk), j2.pk)
 
 
 def test_a_missing_file_is_a_usage_error(db: Any) -> None:
