@@ -1,10 +1,10 @@
-"""Reading a large first sheet in parts, on a thread, while the caller works on the rows.
+"""Reading a large first sheet in parts, on threads, while the caller works on the rows.
 
 python-calamine parses a whole sheet before it yields a row, without holding the GIL. For a county
 workbook that is several seconds in which the caller could already be checking rows. So the
 sheet's XML is cut at row boundaries into a few smaller workbooks (the other parts of the package,
-shared strings and styles included, copied as they are), which a thread parses one after another
-while the rows of the previous part are consumed. Rows keep the spreadsheet's own positions: a
+shared strings and styles included, copied as they are), which two threads build and parse while
+the rows of earlier parts are consumed. Rows keep the spreadsheet's own positions: a
 part starting at row 200,001 yields it as the 200,001st row, and leading empty columns are kept.
 
 Anything unexpected in the package (no sheetData, a cut that finds no row end) falls back to one
@@ -13,19 +13,22 @@ part: the workbook as it is.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import posixpath
-import queue
 import re
-import threading
 import zipfile
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 PART_MIN_BYTES = 32 << 20  # sheets smaller than this (uncompressed XML) are read whole
 PARTS = 6
+READERS = 2  # threads building and parsing parts
+AHEAD = 3  # parts submitted beyond the one being consumed
 
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"")
 _TARGET = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
@@ -53,8 +56,18 @@ def first_sheet(book: zipfile.ZipFile) -> str | None:
     return None
 
 
-def split(path: Path, parts: int = PARTS) -> list[bytes] | None:
-    """The workbook as `parts` workbooks of consecutive rows, or None to read it whole."""
+def _data_end(data: bytes, after: int) -> int | None:
+    """Where the closing sheetData tag starts, found from the end of the sheet (a forward regex
+    scan of a county's sheet holds the GIL for most of a second)."""
+    close = data.rfind(b"sheetData>")
+    opening = data.rfind(b"</", after, close)
+    found = _DATA_END.match(data, opening) if opening >= 0 else None
+    return found.start() if found and found.end() == close + len(b"sheetData>") else None
+
+
+def split(path: Path, parts: int = PARTS) -> list[Callable[[], io.BytesIO]] | None:
+    """The workbook as `parts` workbooks of consecutive rows, each built when called, or None to
+    read it whole."""
     if not zipfile.is_zipfile(path):
         return None  # .xls: calamine reads it whole
     with zipfile.ZipFile(path) as book:
@@ -67,88 +80,71 @@ def split(path: Path, parts: int = PARTS) -> list[bytes] | None:
             for info in book.infolist()
             if info.filename != sheet
         }
-    start, end = _DATA_START.search(data), None
-    if start is not None and not start.group(0).endswith(b"/>"):
-        end = _DATA_END.search(data, start.end())
+    start = _DATA_START.search(data)
+    end = _data_end(data, start.end()) if start and not start.group(0).endswith(b"/>") else None
     if start is None or end is None:
         return None
     head = _DIMENSION.sub(b"", data[: start.end()], count=1)
-    tail = data[end.start() :]
+    tail = data[end:]
     cuts = [start.end()]
     for i in range(1, parts):
-        found = _ROW_END.search(data, start.end() + (end.start() - start.end()) * i // parts)
-        if found is None or found.end() > end.start():
+        found = _ROW_END.search(data, start.end() + (end - start.end()) * i // parts)
+        if found is None or found.end() > end:
             return None
         cuts.append(max(found.end(), cuts[-1]))
-    cuts.append(end.start())
-    out = []
-    for a, b in itertools.pairwise(cuts):
+    cuts.append(end)
+    rows = memoryview(data)
+
+    def build(a: int, b: int) -> io.BytesIO:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
             for name, content in others.items():
                 part.writestr(name, content)
-            part.writestr(sheet, head + data[a:b] + tail)
-        out.append(buffer.getvalue())
-    return out
+            with part.open(sheet, "w") as out:
+                for piece in (head, rows[a:b], tail):
+                    out.write(piece)
+        buffer.seek(0)
+        return buffer
+
+    return [functools.partial(build, a, b) for a, b in itertools.pairwise(cuts)]
 
 
-def _load(source: Any) -> tuple[tuple[int, int], list[list[Any]]]:
+def _load(source: Path | Callable[[], io.BytesIO]) -> tuple[tuple[int, int], list[list[Any]]]:
     """(range start (row, column), rows from that start) of a workbook's first sheet."""
     from python_calamine import CalamineWorkbook
 
-    if isinstance(source, bytes):
-        book = CalamineWorkbook.from_filelike(io.BytesIO(source))
-    else:
+    if isinstance(source, Path):
         book = CalamineWorkbook.from_path(str(source))
+    else:
+        book = CalamineWorkbook.from_filelike(source())
     sheet = book.get_sheet_by_index(0)
     rows = sheet.to_python(skip_empty_area=True)
     return (sheet.start or (0, 0)), rows
 
 
 def rows(path: Path) -> Iterator[list[Any]]:
-    """Every row of the first sheet from row 1, blank rows included, parsed ahead on a thread."""
-    found: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
+    """Every row of the first sheet from row 1, blank rows included.
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                found.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            sources: list[bytes] | list[Path] = split(path) or [path]
-            for source in sources:
-                if not put(_load(source)):
-                    return
-            put(None)
-        except BaseException as exc:  # handed to the reading thread
-            put(exc)
-
-    threading.Thread(target=work, name="xlsx-reader", daemon=True).start()
+    Parts are built and parsed on READERS threads, at most AHEAD of them beyond the part whose
+    rows are being consumed, so that a county's sheet is never all in memory twice.
+    """
+    parts = split(path)
+    sources: list[Path | Callable[[], io.BytesIO]] = [*parts] if parts else [path]
+    pool = ThreadPoolExecutor(READERS, thread_name_prefix="xlsx-reader")
     try:
-        yield from _assemble(found)
+        waiting = iter(sources)
+        pending = deque(pool.submit(_load, source) for source in itertools.islice(waiting, AHEAD))
+        next_row = 0
+        while pending:
+            (first_row, first_col), part = pending.popleft().result()
+            for source in itertools.islice(waiting, 1):
+                pending.append(pool.submit(_load, source))
+            while next_row < first_row:  # rows missing between two parts are blank
+                yield []
+                next_row += 1
+            pad = [""] * first_col
+            for row in part:
+                yield pad + row if first_col else row
+            next_row += len(part)
     finally:
-        stop.set()
-
-
-def _assemble(found: queue.Queue[Any]) -> Iterator[list[Any]]:
-    next_row = 0
-    while True:
-        item = found.get()
-        if item is None:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        (first_row, first_col), part = item
-        while next_row < first_row:  # rows missing between two parts are blank
-            yield []
-            next_row += 1
-        pad = [""] * first_col
-        for row in part:
-            yield pad + row if first_col else row
-        next_row += len(part)
+        pool.shutdown(wait=False, cancel_futures=True)
