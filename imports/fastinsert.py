@@ -2,9 +2,10 @@
 
 Django's bulk_create prepares every value field by field through the ORM; at 400,000 persons that is
 most of an import's time. Here each column gets one converter (dates, decimals, JSON) chosen once,
-ids are reserved first (PostgreSQL: the sequence; SQLite: after MAX(id), safe because the import's
-transaction holds SQLite's write lock), and rows go to the database in batches — on a thread of
-their own (`Background`), so the database's work overlaps the Python that prepares the next batch.
+ids are reserved first (PostgreSQL: the sequence; SQLite: after MAX(id) and the AUTOINCREMENT
+sequence, safe because the import's transaction holds SQLite's write lock), and rows go to the
+database in batches — on a thread of their own (`Background`), so the database's work overlaps the
+Python that prepares the next batch.
 """
 
 from __future__ import annotations
@@ -183,8 +184,12 @@ class Inserter:
                     "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
                 )
                 return [row[0] for row in cursor.fetchall()]
+            # AUTOINCREMENT never hands out an id again, even one whose row was deleted (an audit
+            # record may still name it): start after the larger of MAX(id) and the sequence.
             cursor.execute(
-                f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(self.table)}"
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+                f" (SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(self.table)}))",
+                [self.table],
             )
             start = cursor.fetchone()[0] + 1
         return list(range(start, start + count))

@@ -328,7 +328,10 @@ def test_new_members_join_today_and_every_created_object_has_a_record_naming_the
 ) -> None:
     run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("J1", 10))))
     child = person("J1", "之子12", pid(12, "20100303"), "之子")
-    path = write_xlsx(tmp_path / "b.xlsx", [*family("J1", 10), child, *family("J2", 20)])
+    # The joining member's row between the new household's two: their memberships are made in
+    # two stretches of ids.
+    j2_head, j2_spouse = family("J2", 20)
+    path = write_xlsx(tmp_path / "b.xlsx", [*family("J1", 10), j2_head, child, j2_spouse])
 
     code, result, _ = run_cli(str(path))
 
@@ -353,6 +356,20 @@ def test_new_members_join_today_and_every_created_object_has_a_record_naming_the
     head = created.get(object_repr="户主20")
     pk = Person.objects.get(id_number=pid(20)).pk
     assert (head.object_id, head.household_id) == (str(pk), j2.pk)
+
+
+def test_an_import_never_reuses_the_id_of_a_deleted_household(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("D1", 10) + family("D2", 20))))
+    gone = Household.objects.get(number="D2")
+    Membership.objects.filter(household=gone).delete()
+    Person.objects.filter(household=gone).delete()
+    Household.objects.filter(pk=gone.pk).delete()
+
+    run_cli(str(write_xlsx(tmp_path / "b.xlsx", family("D3", 30))))
+
+    assert Household.objects.get(number="D3").pk > gone.pk
 
 
 def test_a_missing_file_is_a_usage_error(db: Any) -> None:
