@@ -73,6 +73,12 @@ def browser_page(live_server: Any) -> Any:
         page = context.new_page()
         page.set_default_timeout(15000)
         yield page
+        # With Playwright's event loop on this thread, asgiref keeps Django's connections per
+        # context, not per thread: close the test's own here, or PostgreSQL's test database
+        # cannot be dropped at the end ("being accessed by other users").
+        from django.db import connections
+
+        connections.close_all()
         context.close()
         browser.close()
 
