@@ -2,11 +2,14 @@
 
 An app registers a handler with `@handler("kind")`; a view calls `enqueue(...)` and redirects to
 the job page, which polls the row for progress. Handlers take the job, read ids from `job.params`,
-call a service and return a JSON-ready result. In tests (`JOBS_EAGER`) jobs run inline.
+call a service and return a JSON-ready result. In tests (`JOBS_EAGER`) jobs run inline. A kind
+registered with `daily(...)` is queued by the worker once a day, the first time it looks after
+midnight (local time), so a server needs no cron.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import traceback
@@ -22,6 +25,7 @@ from core.models import Job
 log = logging.getLogger(__name__)
 Handler = Callable[[Job], dict | None]
 _HANDLERS: dict[str, Handler] = {}
+_DAILY: dict[str, str] = {}  # kind → title of the job the worker queues every day
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -32,6 +36,21 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
+
+
+def daily(kind: str, title: str) -> None:
+    """Have the worker queue a job of `kind` (a registered handler) once a day."""
+    _DAILY[kind] = title
+
+
+def enqueue_daily() -> list[Job]:
+    """Queue each daily kind that has no job created yet today; returns the jobs queued."""
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+    return [
+        enqueue(kind, title=title)
+        for kind, title in _DAILY.items()
+        if not Job.objects.filter(kind=kind, created_at__gte=midnight).exists()
+    ]
 
 
 def enqueue(
@@ -102,8 +121,12 @@ def claim_next() -> int | None:
 
 def work_forever(poll_seconds: float = 1.0, once: bool = False) -> None:
     """The worker loop used by `fangpin worker`."""
+    looked_on = None
     while True:
         close_old_connections()
+        if looked_on != timezone.localdate():
+            looked_on = timezone.localdate()
+            enqueue_daily()
         job_id = claim_next()
         if job_id is not None:
             run(job_id)

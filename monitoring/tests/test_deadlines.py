@@ -101,6 +101,25 @@ def test_the_mark_overdue_job_runs_through_the_job_queue(
     assert case.alert == "red"
 
 
+def test_the_worker_queues_and_runs_the_marking_once_a_day(users, household, settings):
+    from core.jobs import work_forever
+    from core.models import Job
+
+    settings.JOBS_EAGER = False
+    case = make_case(users, household, days_ago=40)
+    Case.objects.filter(pk=case.pk).update(alert="")
+
+    work_forever(once=True)
+    work_forever(once=True)  # the same day: nothing more to queue
+
+    job = Job.objects.get(kind="monitoring.mark_overdue")
+    case.refresh_from_db()
+    assert (job.status, job.title, case.alert) == ("succeeded", "每日时限预警更新", "red")
+    Job.objects.filter(pk=job.pk).update(created_at=job.created_at - dt.timedelta(days=1))
+    work_forever(once=True)  # a new day
+    assert Job.objects.filter(kind="monitoring.mark_overdue", status="succeeded").count() == 2
+
+
 def test_overdue_and_my_tasks_lists_show_the_right_cases(client_for, users, household):
     late = make_case(users, household, days_ago=40)
     assert late.alert == "red"
