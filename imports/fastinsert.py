@@ -125,13 +125,14 @@ def param(sql_type: str) -> str:
     return "?" if connection.vendor == "sqlite" else f"CAST(%s AS {sql_type})"
 
 
-def statement(sql: str, params: list[Any]) -> Job:
-    """A job running one statement (its parameters written with `param`)."""
+def statement(sql: str, params: list[Any], *, many: bool = False) -> Job:
+    """A job running one statement (its parameters written with `param`); with `many`, once for
+    each list of parameters in `params`."""
 
     def run(raw: Any) -> None:
         cursor = raw.cursor()
         try:
-            cursor.execute(sql, params)
+            (cursor.executemany if many else cursor.execute)(sql, params)
         finally:
             cursor.close()
 
@@ -233,16 +234,7 @@ class Inserter:
                         out.write_row(values)
 
             return copy
-        sql = self.sql
-
-        def insert(raw: Any) -> None:
-            cursor = raw.cursor()
-            try:
-                cursor.executemany(sql, params)
-            finally:
-                cursor.close()
-
-        return insert
+        return statement(self.sql, params, many=True)
 
 
 def _secondary_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:
