@@ -101,6 +101,7 @@ def test_the_mark_overdue_job_runs_through_the_job_queue(
     assert case.alert == "red"
 
 
+@pytest.mark.django_db(transaction=True)  # the worker loop closes stale connections
 def test_the_worker_queues_and_runs_the_marking_once_a_day(users, household, settings):
     from core.jobs import work_forever
     from core.models import Job
