@@ -101,12 +101,14 @@ def test_the_mark_overdue_job_runs_through_the_job_queue(
     assert case.alert == "red"
 
 
-@pytest.mark.django_db(transaction=True)  # the worker loop closes stale connections
-def test_the_worker_queues_and_runs_the_marking_once_a_day(users, household, settings):
+def test_the_worker_queues_and_runs_the_marking_once_a_day(users, household, settings, monkeypatch):
+    from core import jobs
     from core.jobs import work_forever
     from core.models import Job
 
     settings.JOBS_EAGER = False
+    # The loop closes stale connections; inside the test's transaction that would end it.
+    monkeypatch.setattr(jobs, "close_old_connections", lambda: None)
     case = make_case(users, household, days_ago=40)
     Case.objects.filter(pk=case.pk).update(alert="")
 
