@@ -137,8 +137,9 @@ def rows(path: Path) -> Iterator[list[Any]]:
         next_row = 0
         while pending:
             (first_row, first_col), part = pending.popleft().result()
-            for source in itertools.islice(waiting, 1):
-                pending.append(pool.submit(_load, source))
+            following = next(waiting, None)
+            if following is not None:
+                pending.append(pool.submit(_load, following))
             while next_row < first_row:  # rows missing between two parts are blank
                 yield []
                 next_row += 1

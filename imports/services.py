@@ -6,6 +6,7 @@ import gc
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -65,127 +66,112 @@ def import_registry(
     # The import builds millions of long-lived objects; the cyclic collector would rescan them
     # again and again (tens of seconds at a county's size). Reference counting still frees
     # everything acyclic, so the collector is paused for the import only.
+    with _collector_paused():
+        path = Path(path)
+        report = progress or (lambda pct, msg: None)
+        file_name = file_name or path.name
+        sha = file_sha256(path)
+        today = timezone.localdate()
+        checker = Checker(
+            allowed_region=allowed_region_for(actor),
+            create_regions=create_regions,
+            today=today,
+            progress=report,
+        )
+        report(2, "正在读取文件")
+        try:
+            table: Table | None = open_table(path)
+        except TableError as exc:
+            table = None
+            checker.structure_ok = False
+            checker.error(None, "", "", str(exc))
+        if table is not None:
+            checker.read(table, total_hint=max(1, path.stat().st_size // 200))
+        plan = checker.compare() if checker.structure_ok else None
+        result: dict[str, Any] = {
+            "status": "rejected",
+            "file": file_name,
+            "sha256": sha,
+            "rows": checker.rows,
+            "households_created": 0,
+            "households_updated": 0,
+            "households_unchanged": 0,
+            "persons_created": 0,
+            "persons_updated": 0,
+            "persons_unchanged": 0,
+            "regions_created": 0,
+            "regions_to_create": [],
+            "error_count": len(checker.errors),
+            "errors": checker.errors[:FIRST_ERRORS],
+            "warning_count": len(checker.warnings),
+            "warnings": checker.warnings[:FIRST_ERRORS],
+            "message": "",
+        }
+        if checker.errors or plan is None:
+            result["error_count"] = len(checker.errors)
+            result["errors"] = checker.errors[:FIRST_ERRORS]
+            result["message"] = f"文件有{len(checker.errors)}处错误，未导入任何数据"
+            if errors_out and table is not None:
+                write_error_workbook(path, Path(errors_out), checker.row_messages, table)
+            result["_all_errors"] = checker.errors
+            return result
+        counts: dict[str, Any] = {
+            "households_created": len(plan.households_new),
+            "households_updated": len(plan.households_changed),
+            "households_unchanged": plan.households_unchanged,
+            "persons_created": len(plan.persons_new),
+            "persons_updated": len(plan.persons_changed),
+            "persons_unchanged": plan.persons_unchanged,
+            "regions_to_create": ["/".join(p) for p in plan.regions_to_create],
+        }
+        result.update(counts)
+        result["warnings"] = checker.warnings[:FIRST_ERRORS]
+        result["warning_count"] = len(checker.warnings)
+        changes = sum(counts[k] for k in ("households_created", "households_updated")) + sum(
+            counts[k] for k in ("persons_created", "persons_updated")
+        )
+        if dry_run:
+            result["status"] = "valid"
+            result["message"] = "检查通过，可以导入" if changes else NO_CHANGE
+            return result
+        note = f"导入户籍台账 {file_name}（sha256 {sha[:16]}…）"
+        with transaction.atomic():
+            writer = Writer(plan, actor=actor, note=note, today=today, progress=report)
+            writer.run()
+            result["regions_created"] = writer.regions_created
+            summary = {k: result[k] for k in ("rows", *reader_counts())}
+            summary["regions_created"] = writer.regions_created
+            audit.record(
+                actor=actor,
+                action="import",
+                object_type="imports.registry",
+                object_id=sha[:64],
+                object_repr=file_name[:200],
+                after={"file": file_name, "sha256": sha, **summary},
+                region_id=getattr(allowed_region_for(actor), "pk", None),
+                note=note + "：" + "，".join(f"{k}={v}" for k, v in summary.items()),
+            )
+        result["status"] = "imported"
+        result["message"] = (
+            f"已导入：新增{counts['households_created']}户、更新{counts['households_updated']}户，"
+            f"新增{counts['persons_created']}人、更新{counts['persons_updated']}人"
+            if changes
+            else NO_CHANGE
+        )
+        report(100, result["message"])
+        return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it was on) for the block."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _import_registry(
-            path,
-            actor=actor,
-            create_regions=create_regions,
-            dry_run=dry_run,
-            file_name=file_name,
-            errors_out=errors_out,
-            progress=progress,
-        )
+        yield
     finally:
         if enabled:
             gc.enable()
-
-
-def _import_registry(
-    path: str | Path,
-    *,
-    actor: Any,
-    create_regions: bool = False,
-    dry_run: bool = False,
-    file_name: str = "",
-    errors_out: str | Path | None = None,
-    progress: Progress | None = None,
-) -> dict[str, Any]:
-    """import_registry with the collector paused."""
-    path = Path(path)
-    report = progress or (lambda pct, msg: None)
-    file_name = file_name or path.name
-    sha = file_sha256(path)
-    today = timezone.localdate()
-    checker = Checker(
-        allowed_region=allowed_region_for(actor),
-        create_regions=create_regions,
-        today=today,
-        progress=report,
-    )
-    report(2, "正在读取文件")
-    try:
-        table: Table | None = open_table(path)
-    except TableError as exc:
-        table = None
-        checker.structure_ok = False
-        checker.error(None, "", "", str(exc))
-    if table is not None:
-        checker.read(table, total_hint=max(1, path.stat().st_size // 200))
-    plan = checker.compare() if checker.structure_ok else None
-    result: dict[str, Any] = {
-        "status": "rejected",
-        "file": file_name,
-        "sha256": sha,
-        "rows": checker.rows,
-        "households_created": 0,
-        "households_updated": 0,
-        "households_unchanged": 0,
-        "persons_created": 0,
-        "persons_updated": 0,
-        "persons_unchanged": 0,
-        "regions_created": 0,
-        "regions_to_create": [],
-        "error_count": len(checker.errors),
-        "errors": checker.errors[:FIRST_ERRORS],
-        "warning_count": len(checker.warnings),
-        "warnings": checker.warnings[:FIRST_ERRORS],
-        "message": "",
-    }
-    if checker.errors or plan is None:
-        result["error_count"] = len(checker.errors)
-        result["errors"] = checker.errors[:FIRST_ERRORS]
-        result["message"] = f"文件有{len(checker.errors)}处错误，未导入任何数据"
-        if errors_out and table is not None:
-            write_error_workbook(path, Path(errors_out), checker.row_messages, table)
-        result["_all_errors"] = checker.errors
-        return result
-    counts: dict[str, Any] = {
-        "households_created": len(plan.households_new),
-        "households_updated": len(plan.households_changed),
-        "households_unchanged": plan.households_unchanged,
-        "persons_created": len(plan.persons_new),
-        "persons_updated": len(plan.persons_changed),
-        "persons_unchanged": plan.persons_unchanged,
-        "regions_to_create": ["/".join(p) for p in plan.regions_to_create],
-    }
-    result.update(counts)
-    result["warnings"] = checker.warnings[:FIRST_ERRORS]
-    result["warning_count"] = len(checker.warnings)
-    changes = sum(counts[k] for k in ("households_created", "households_updated")) + sum(
-        counts[k] for k in ("persons_created", "persons_updated")
-    )
-    if dry_run:
-        result["status"] = "valid"
-        result["message"] = "检查通过，可以导入" if changes else NO_CHANGE
-        return result
-    note = f"导入户籍台账 {file_name}（sha256 {sha[:16]}…）"
-    with transaction.atomic():
-        writer = Writer(plan, actor=actor, note=note, today=today, progress=report)
-        writer.run()
-        result["regions_created"] = writer.regions_created
-        summary = {k: result[k] for k in ("rows", *reader_counts())}
-        summary["regions_created"] = writer.regions_created
-        audit.record(
-            actor=actor,
-            action="import",
-            object_type="imports.registry",
-            object_id=sha[:64],
-            object_repr=file_name[:200],
-            after={"file": file_name, "sha256": sha, **summary},
-            region_id=getattr(allowed_region_for(actor), "pk", None),
-            note=note + "：" + "，".join(f"{k}={v}" for k, v in summary.items()),
-        )
-    result["status"] = "imported"
-    result["message"] = (
-        f"已导入：新增{counts['households_created']}户、更新{counts['households_updated']}户，"
-        f"新增{counts['persons_created']}人、更新{counts['persons_updated']}人"
-        if changes
-        else NO_CHANGE
-    )
-    report(100, result["message"])
-    return result
 
 
 def reader_counts() -> tuple[str, ...]:
