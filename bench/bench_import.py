@@ -1,20 +1,21 @@
-"""Registry import at county scale: a 130,000-household workbook into an EMPTY database.
+"""Registry import at county scale, on workbooks shaped like national-system exports.
 
     .venv/bin/python bench/bench_import.py            # both engines (FANGPIN_BENCH_ENGINES)
+    FANGPIN_BENCH_VARIANTS=standard,national …        # which county workbooks (bench/workbook.py)
 
-Generates bench/out/import-<N>.xlsx once (not timed; with a shared string table, as Excel and WPS
-save a workbook — XlsxWriter's constant_memory mode would write every string inline, a layout
-only streaming writers produce, which takes calamine a third longer to read), then per engine
-migrates a fresh database, creates the county's region tree (setup, not timed) and runs
-`fangpin import-registry FILE --create-regions` in a child process: wall time, rows/second and
-the child's peak memory. django-import-export imports a slice of the same rows (households,
-then persons) into another fresh database, for the ratio.
-Targets (issue 3): < 60 s wall, < 2 GiB peak, ≥ 20× django-import-export's rows/second.
+Per engine and workbook variant, in child processes (each peak memory is its own):
+- the first load: `fangpin import-registry FILE --create-regions` into an EMPTY, freshly migrated
+  database, the region tree created by the import itself: wall, rows/s, peak, and the import's
+  own phase timings (its JSON's `phases`);
+- the monthly re-sync: the same county with 1% of the person rows changed, into that database:
+  wall, peak, and whether exactly the changed persons are reported as updated;
+- the 10,000-household slice (FANGPIN_BENCH_SLICE; 0 skips it) into a fresh database, and
+  django-import-export importing the same rows into another, in the same run: the ratio.
+Targets (issue 21): first load < 30 s and < 2 GiB; re-sync < 20 s and exact; slice ≥ 40×.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -25,100 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import HOUSEHOLDS, OUT, PG_BASE, ROOT, engines
+from bench.workbook import changed, workbook
 
-LAYOUT = "shared-strings"  # bump to regenerate the workbook after a change of its layout
-SLICE = int(os.environ.get("FANGPIN_BENCH_IE_ROWS", "2000"))
-RELATIONS = ("户主", "配偶", "之子", "之女", "之父", "之母", "之孙子")
-RISKS = ("因病", "因残", "因学", "因自然灾害", "因务工就业不稳", "缺劳动力")
-
-
-def workbook_path(households: int = HOUSEHOLDS) -> Path:
-    return OUT / f"import-{households}.xlsx"
-
-
-def generate(households: int = HOUSEHOLDS) -> tuple[Path, int]:
-    """The county workbook (reused when present); returns its path and its number of data rows."""
-    import random
-
-    import xlsxwriter
-
-    from core.idnumber import make_valid
-    from imports.reader import HEADERS
-
-    path = workbook_path(households)
-    meta = path.with_suffix(".json")
-    if path.exists() and meta.exists() and json.loads(meta.read_text()).get("layout") == LAYOUT:
-        return path, json.loads(meta.read_text())["rows"]
-    OUT.mkdir(exist_ok=True)
-    rng = random.Random(3)
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("户籍台账")
-    sheet.write_row(0, 0, ["大冶市防返贫监测户籍台账（基准测试）"])
-    sheet.write_row(1, 0, HEADERS)
-    col = {h: i for i, h in enumerate(HEADERS)}
-    towns = [f"第{t + 1}镇" for t in range(15)]
-    day0 = dt.date(1940, 1, 1)
-    person_index = 0
-    r = 2
-    for n in range(households):
-        town = towns[n % len(towns)]
-        village = f"{town}第{(n // 15) % 22 + 1}村"
-        group = f"{(n // 330) % 6 + 1}组"
-        alleviated = rng.random() < 0.08
-        monitored = rng.random() < (0.1 if alleviated else 0.008)
-        category = ""
-        if monitored:
-            category = (
-                "脱贫不稳定户" if alleviated else rng.choice(("边缘易致贫户", "突发严重困难户"))
-            )
-        identified = dt.date(2021 + rng.randrange(3), 1 + rng.randrange(12), 1)
-        eliminated = monitored and rng.random() < 0.3
-        size = rng.choice((1, 2, 3, 3, 3, 4, 4, 5))
-        household = {
-            "县(市、区)": "大冶市",
-            "乡镇": town,
-            "行政村": village,
-            "村民小组": group,
-            "户编号": f"420281{n:012d}",
-            "是否脱贫户": "是" if alleviated else "否",
-            "监测对象类别": category,
-            "联系电话": f"13{rng.randrange(10**9):09d}",
-            "脱贫年度": str(2014 + rng.randrange(7)) if alleviated else "",
-            "识别监测时间": f"{identified:%Y-%m-%d}" if monitored else "",
-            "风险类型": "、".join(rng.sample(RISKS, 1 + rng.randrange(2))) if monitored else "",
-            "风险是否消除": ("是" if eliminated else "否") if monitored else "",
-            "风险消除时间": f"{identified + dt.timedelta(days=200):%Y-%m-%d}" if eliminated else "",
-            "风险消除方式": "帮扶消除" if eliminated else "",
-            "家庭年人均纯收入": 6000 + rng.randrange(30000),
-        }
-        for m in range(size):
-            male = (m % 2 == 0) if m < 2 else rng.random() < 0.5
-            # (day, sequence) pairs are unique: 28,500 days from 1940 end in 2018.
-            day = person_index % 28500
-            seq = (person_index // 28500) * 2 + (1 if male else 0)
-            birth = day0 + dt.timedelta(days=day)
-            id_number = make_valid(f"420281{birth:%Y%m%d}{seq:03d}")
-            person_index += 1
-            values = {
-                **household,
-                "姓名": f"居民{person_index}",
-                "证件号码": id_number,
-                "与户主关系": RELATIONS[m] if m < len(RELATIONS) else "其他",
-                "性别": "男" if male else "女",
-                "民族": "汉族",
-                "健康状况": rng.choice(("健康", "健康", "健康", "长期慢性病", "残疾")),
-                "劳动技能": rng.choice(("普通劳动力", "普通劳动力", "弱劳动力或半劳动力")),
-                "是否参加城乡居民基本医疗保险": "是",
-            }
-            for key, value in values.items():
-                if isinstance(value, int):
-                    sheet.write_number(r, col[key], value)
-                elif value:
-                    sheet.write_string(r, col[key], value)
-            r += 1
-    book.close()
-    meta.write_text(json.dumps({"rows": r - 2, "households": households, "layout": LAYOUT}))
-    return path, r - 2
+SLICE_HOUSEHOLDS = int(os.environ.get("FANGPIN_BENCH_SLICE", "10000"))
+VARIANTS = os.environ.get("FANGPIN_BENCH_VARIANTS", "standard").split(",")
 
 
 def _env(url: str) -> dict[str, str]:
@@ -161,34 +72,6 @@ def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     if proc.returncode != 0:
         raise SystemExit(f"{cmd} failed ({proc.returncode}): {out[-2000:]}")
     return wall, usage.ru_maxrss / 1024, out
-
-
-def regions_child(path: str) -> None:
-    """In a child process: create the workbook's region tree (setup, not timed).
-
-    A county's region tree is configured before its register is loaded; creating ~2,300 regions
-    one by one through regions.services.create_region (validated and audited) is not what this
-    benchmark measures.
-    """
-    import django
-
-    django.setup()
-    from core.tabular import open_table, text
-    from regions.models import Region
-    from regions.services import create_region
-
-    table = open_table(path)
-    index = table.index()
-    cols = [index[h] for h in ("县(市、区)", "乡镇", "行政村", "村民小组")]
-    made: dict[tuple[str, ...], Region] = {}
-    for _, cells in table.rows:
-        names = tuple(text(cells[i]) for i in cols)
-        for depth in range(1, 5):
-            key = names[:depth]
-            if key not in made:
-                parent = made.get(key[:-1]) if depth > 1 else None
-                made[key] = create_region(actor=None, name=key[-1], level=depth, parent=parent)
-    print(json.dumps({"regions": Region.objects.count()}))
 
 
 def ie_child(path: str, rows: int) -> None:
@@ -270,6 +153,85 @@ def ie_child(path: str, rows: int) -> None:
     print(json.dumps({"rows": rows, "seconds": took}))
 
 
+def run_import(path: Path, url: str, *extra: str) -> tuple[float, float, dict]:
+    """`fangpin import-registry FILE --create-regions` in a child: wall, peak MiB, its JSON."""
+    cmd = [sys.executable, "-m", "fangpin.cli", "import-registry", str(path), "--create-regions"]
+    wall, peak, out = measured([*cmd, *extra], _env(url))
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "imported", {k: result[k] for k in ("status", "errors")}
+    return wall, peak, result
+
+
+def phases(result: dict) -> str:
+    found = result.get("phases") or {}
+    return ", ".join(f"{k} {v:.1f}" for k, v in found.items()) or "—"
+
+
+def county_runs(engine: str, variant: str) -> dict:
+    """First load into an empty database (regions created by the import), then the re-sync."""
+    path, rows = workbook(HOUSEHOLDS, variant)
+    url = fresh_database(engine, f"fangpin_bench_import_{variant}" if engine != "sqlite" else "imp")
+    wall, peak, result = run_import(path, url)
+    first = {
+        "rows": rows,
+        "households": result["households_created"],
+        "regions_created": result.get("regions_created"),
+        "wall_s": round(wall, 1),
+        "rows_per_s": round(rows / wall),
+        "peak_mib": round(peak),
+        "phases": result.get("phases"),
+    }
+    print(
+        f"{engine} {variant} first load: {rows} rows, {first['households']} households, "
+        f"{first['regions_created']} regions in {first['wall_s']} s = "
+        f"{first['rows_per_s']} rows/s, "
+        f"peak {first['peak_mib']} MiB [{phases(result)}]",
+        flush=True,
+    )
+    re_path, _, changed_ids = changed(HOUSEHOLDS, variant)
+    wall, peak, result = run_import(re_path, url)
+    resync = {
+        "wall_s": round(wall, 1),
+        "peak_mib": round(peak),
+        "changed_rows": len(changed_ids),
+        "persons_updated": result["persons_updated"],
+        "households_updated": result["households_updated"],
+        "exact": result["persons_updated"] == len(changed_ids)
+        and result["households_updated"] == 0,
+        "phases": result.get("phases"),
+    }
+    print(
+        f"{engine} {variant} re-sync (1%): {resync['wall_s']} s, peak {resync['peak_mib']} MiB, "
+        f"{resync['persons_updated']} persons updated for {resync['changed_rows']} changed rows "
+        f"({'exact' if resync['exact'] else 'NOT exact'}) [{phases(result)}]",
+        flush=True,
+    )
+    return {"first_load": first, "resync": resync}
+
+
+def slice_runs(engine: str) -> dict:
+    """A 10,000-household file: ours and django-import-export, in the same run."""
+    path, rows = workbook(SLICE_HOUSEHOLDS, "standard")
+    url = fresh_database(engine, "fangpin_bench_import_slice" if engine != "sqlite" else "slice")
+    wall, peak, _ = run_import(path, url)
+    ie_url = fresh_database(engine, "fangpin_bench_import_ie" if engine != "sqlite" else "ie")
+    _, _, ie_out = measured([sys.executable, __file__, "--ie", str(path), str(rows)], _env(ie_url))
+    ie = json.loads(ie_out.strip().splitlines()[-1])
+    out = {
+        "rows": rows,
+        "wall_s": round(wall, 2),
+        "peak_mib": round(peak),
+        "import_export_s": round(ie["seconds"], 1),
+        "ratio": round(ie["seconds"] / wall, 1),
+    }
+    print(
+        f"{engine} slice: {SLICE_HOUSEHOLDS} households ({rows} rows) in {out['wall_s']} s wall; "
+        f"django-import-export {out['import_export_s']} s → {out['ratio']}×",
+        flush=True,
+    )
+    return out
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangpin.settings")
     os.environ.setdefault("SECRET_KEY", "bench")
@@ -277,59 +239,35 @@ def main() -> int:
 
     django.setup()
     started = time.perf_counter()
-    path, rows = generate()
-    print(f"workbook: {path.name}, {rows} rows ({time.perf_counter() - started:.0f} s, untimed)")
+    for variant in VARIANTS:
+        workbook(HOUSEHOLDS, variant)
+    if SLICE_HOUSEHOLDS:
+        workbook(SLICE_HOUSEHOLDS, "standard")
+    print(f"workbooks ready ({time.perf_counter() - started:.0f} s, untimed)", flush=True)
     results: dict[str, dict] = {}
     for engine in engines():
-        url = fresh_database(engine, "fangpin_bench_import" if engine != "sqlite" else "import")
-        setup = [sys.executable, __file__, "--regions", str(path)]
-        subprocess.run(setup, env=_env(url), cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        cmd = [
-            sys.executable,
-            "-m",
-            "fangpin.cli",
-            "import-registry",
-            str(path),
-            "--create-regions",
-        ]
-        wall, peak, out = measured(cmd, _env(url))
-        result = json.loads(out.strip().splitlines()[-1])
-        assert result["status"] == "imported", result
-        ie_url = fresh_database(engine, "fangpin_bench_import_ie" if engine != "sqlite" else "ie")
-        ie_cmd = [sys.executable, __file__, "--ie", str(path), str(SLICE)]
-        _, _, ie_out = measured(ie_cmd, _env(ie_url))
-        ie = json.loads(ie_out.strip().splitlines()[-1])
-        ours = rows / wall
-        theirs = ie["rows"] / ie["seconds"]
-        results[engine] = {
-            "rows": rows,
-            "households": result["households_created"],
-            "wall_s": round(wall, 1),
-            "rows_per_s": round(ours),
-            "peak_mib": round(peak),
-            "import_export_rows_per_s": round(theirs),
-            "import_export_slice": ie["rows"],
-            "ratio": round(ours / theirs, 1),
-        }
-        r = results[engine]
-        print(
-            f"{engine}: {rows} rows ({r['households']} households) in {r['wall_s']} s wall = "
-            f"{r['rows_per_s']} rows/s, peak {r['peak_mib']} MiB; django-import-export "
-            f"{r['import_export_rows_per_s']} rows/s on {ie['rows']} rows → {r['ratio']}×",
-            flush=True,
-        )
+        results[engine] = {v: county_runs(engine, v) for v in VARIANTS}
+        if SLICE_HOUSEHOLDS:
+            results[engine]["slice"] = slice_runs(engine)
     (OUT / "bench_import.json").write_text(json.dumps(results, indent=2))
     ok = all(
-        r["wall_s"] < 60 and r["peak_mib"] < 2048 and r["ratio"] >= 20 for r in results.values()
+        r[v]["first_load"]["wall_s"] < 30
+        and r[v]["first_load"]["peak_mib"] < 2048
+        and r[v]["resync"]["wall_s"] < 20
+        and r[v]["resync"]["exact"]
+        and r.get("slice", {"ratio": 40})["ratio"] >= 40
+        for r in results.values()
+        for v in VARIANTS
     )
-    print("targets (< 60 s, < 2 GiB, ≥ 20×):", "met" if ok else "NOT met")
+    print(
+        "targets (first load < 30 s and < 2 GiB, re-sync < 20 s and exact, ≥ 40×):",
+        "met" if ok else "NOT met",
+    )
     return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--ie":
         ie_child(sys.argv[2], int(sys.argv[3]))
-    elif len(sys.argv) > 1 and sys.argv[1] == "--regions":
-        regions_child(sys.argv[2])
     else:
         sys.exit(main())
