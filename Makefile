@@ -44,6 +44,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	FANGPIN_TESTING=1 $(BIN)/mypy .
 	FANGPIN_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from core.testing import make_household, make_region_tree, make_user
+from fangpin.testing import make_household, make_region_tree, make_user
 
 
 @pytest.fixture

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import services
 from accounts.forms import LoginForm, UserCreateForm
 from accounts.models import User
+from core.permissions import Cap, require
 
 
 class LoginView(auth_views.LoginView):
@@ -19,14 +20,8 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
 
 
-def require_county_admin(request: HttpRequest) -> None:
-    """Admin screens answer 404 to everybody else (like objects of another region)."""
-    if getattr(request.user, "role", "") != "county_admin":
-        raise Http404("未找到")
-
-
 def user_list(request: HttpRequest) -> HttpResponse:
-    require_county_admin(request)
+    require(request.user, Cap.ADMIN, hide=True)
     users = (
         User.objects.visible_to(request.user)
         .select_related("region")
@@ -38,7 +33,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
-    require_county_admin(request)
+    require(request.user, Cap.ADMIN, hide=True)
     form = UserCreateForm(request.POST or None, viewer=request.user)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

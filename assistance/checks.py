@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from assistance.models import Measure
-from core import codes
+from core import codes, dates
 from core.checks import check
 from registry.models import RISK_SEPARATOR, Household, Person
 
@@ -168,7 +168,7 @@ def continuing_overrun(households: QuerySet, today: dt.date | None = None) -> li
     Flags continuing measures past their end date, and ongoing measures of those sub-types
     not marked as continuing (so their end date is unknown).
     """
-    today = today or dt.date.today()
+    today = today or dates.today()
     ongoing = Measure.objects.filter(
         household__in=households.filter(risk_eliminated=True).values("pk"),
         status=Measure.Status.ONGOING,

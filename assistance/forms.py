@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any, cast
 
@@ -11,6 +10,7 @@ from django import forms
 from accounts.models import User
 from assistance.models import Measure, Visit
 from assistance.services import SCREEN_SCOPES
+from core.dates import today
 from core.forms import StyledForm, StyledModelForm
 from regions.models import Region
 from registry.models import Household
@@ -41,7 +41,7 @@ class ContactForm(StyledForm):
     name = forms.CharField(label="姓名（非系统用户时填写）", max_length=60, required=False)
     unit = forms.CharField(label="帮扶(选派)单位", max_length=100, required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
-    start_date = forms.DateField(label="帮扶开始时间", initial=dt.date.today)
+    start_date = forms.DateField(label="帮扶开始时间", initial=today)
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,7 +96,7 @@ class VisitForm(StyledForm):
     household = forms.ModelChoiceField(
         label="农户", queryset=Household.objects.none(), widget=forms.HiddenInput
     )
-    date = forms.DateField(label="走访日期", initial=dt.date.today)
+    date = forms.DateField(label="走访日期", initial=today)
     kind = forms.ChoiceField(label="走访类型", choices=Visit.Kind.choices)
     talked = forms.BooleanField(label="谈一次心", required=False)
     measures_reviewed = forms.BooleanField(label="梳理一遍帮扶措施", required=False)
@@ -120,7 +120,7 @@ class VisitForm(StyledForm):
 
 class CampaignForm(StyledForm):
     name = forms.CharField(label="排查名称", max_length=100)
-    start_date = forms.DateField(label="开始日期", initial=dt.date.today)
+    start_date = forms.DateField(label="开始日期", initial=today)
     end_date = forms.DateField(label="结束日期")
     regions = forms.ModelMultipleChoiceField(
         label="排查范围（乡镇或村）",

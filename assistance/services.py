@@ -29,8 +29,9 @@ from assistance.models import (
     VisitPhoto,
     VisitRule,
 )
-from core import audit, codes
+from core import audit, codes, hooks
 from core.audit import snapshot
+from core.dates import today
 from core.models import AuditRecord
 from regions.models import Region
 from registry.models import Household
@@ -198,7 +199,7 @@ def _store_photo(upload: Any) -> dict[str, Any]:
     if image.format not in PHOTO_TYPES:
         raise ValidationError({"photos": f"照片“{name}”格式为{image.format}，只接受JPEG或PNG"})
     content_type, ext = PHOTO_TYPES[image.format]
-    stem = f"visits/{dt.date.today():%Y/%m}/{uuid.uuid4().hex}"
+    stem = f"visits/{today():%Y/%m}/{uuid.uuid4().hex}"
     path = default_storage.save(f"{stem}.{ext}", ContentFile(data))
     thumb = image.convert("RGB")
     thumb.thumbnail(THUMB_SIZE)
@@ -225,7 +226,7 @@ def record_visit(
     unknown = set(checklist) - set(FOUR_ONES)
     if unknown:
         raise ValidationError(f"未知的走访项目：{'、'.join(sorted(unknown))}")
-    if date > dt.date.today():
+    if date > today():
         raise ValidationError({"date": "走访日期不能晚于今天"})
     visit = Visit(
         household=household,
@@ -553,8 +554,6 @@ def save_screening_section(
     Finishing records a 集中排查 visit and, when an answer indicates a risk, a lead
     (source 集中排查) through monitoring.services.create_lead.
     """
-    from monitoring.services import create_lead
-
     s = Screening.objects.select_for_update().get(pk=screening.pk)
     sections = s.campaign.sections
     if not 0 <= section < len(sections):
@@ -572,7 +571,8 @@ def save_screening_section(
         risks = list(dict.fromkeys(r for r, _ in found))
         s.risks = codes.join_multi(risks)
         if found and s.lead_id is None:
-            s.lead = create_lead(
+            s.lead = hooks.call(
+                "monitoring.create_lead",
                 actor=actor,
                 source="集中排查",
                 reported_date=today,

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, Q, When
@@ -16,7 +16,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.models import Role
 from assistance import services
 from assistance.checks import household_findings
 from assistance.forms import (
@@ -30,30 +29,13 @@ from assistance.forms import (
     section_form,
 )
 from assistance.models import Campaign, Contact, Measure, Screening, VisitPhoto, VisitRule
+from core import dates
+from core.permissions import GRID, Cap, can, require
 from core.scoping import get_visible_or_404
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household
 
 PAGE = 50
-
-
-def _can_plan(user: Any) -> bool:
-    """Contacts and measures: county, town and village staff."""
-    return bool(user.can_edit_registry)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied("您的角色不能进行此操作")
-
-
-def _can_record(user: Any) -> bool:
-    """Visits and screening answers: everyone but the read-only auditor."""
-    return not user.is_read_only
-
-
-def _can_run_campaigns(user: Any) -> bool:
-    return user.role in {Role.COUNTY_ADMIN, Role.TOWN_STAFF}
 
 
 def _household(request: HttpRequest, pk: int) -> Household:
@@ -79,7 +61,7 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
 
 def index(request: HttpRequest) -> HttpResponse:
     """Landing page: find a household, record a visit, and the lists a cadre needs."""
-    today = dt.date.today()
+    today = dates.today()
     households = Household.objects.visible_to(request.user)
     overdue = services.overdue_households(households, today).count()
     mine = Contact.objects.visible_to(request.user).current().filter(user=request.user).count()
@@ -111,8 +93,8 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": household_findings(one),
             "visits": visits,
             "screenings": list(h.screenings.select_related("campaign", "lead")),
-            "can_plan": _can_plan(request.user),
-            "can_record": _can_record(request.user),
+            "can_plan": can(request.user, Cap.PLAN),
+            "can_record": can(request.user, Cap.RECORD_VISIT),
         },
     )
 
@@ -126,7 +108,7 @@ def contact_card(request: HttpRequest, pk: int) -> HttpResponse:
 
 def contact_assign(request: HttpRequest, pk: int) -> HttpResponse:
     h = _household(request, pk)
-    _require(_can_plan(request.user))
+    require(request.user, Cap.PLAN)
     form = ContactForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,7 +123,7 @@ def contact_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 def measure_edit(request: HttpRequest, pk: int, measure_id: int | None = None) -> HttpResponse:
     h = _household(request, pk)
-    _require(_can_plan(request.user))
+    require(request.user, Cap.PLAN)
     measure = None
     if measure_id is not None:
         measure = get_visible_or_404(
@@ -213,7 +195,7 @@ def cadre_households(request: HttpRequest) -> HttpResponse:
 
 
 def contact_bulk(request: HttpRequest) -> HttpResponse:
-    _require(_can_plan(request.user))
+    require(request.user, Cap.PLAN)
     form = BulkContactForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -242,7 +224,7 @@ def contact_bulk(request: HttpRequest) -> HttpResponse:
 
 def visit_new(request: HttpRequest) -> HttpResponse:
     """Mobile visit form. Step 1 searches a visible household; step 2 records the visit."""
-    _require(_can_record(request.user))
+    require(request.user, Cap.RECORD_VISIT)
     households = Household.objects.visible_to(request.user)
     picked = request.POST.get("household") or request.GET.get("household", "")
     form = VisitForm(request.POST or None, viewer=request.user, initial={"household": picked})
@@ -292,7 +274,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
     One query lists every overdue household (id, village, last visit, interval); the counts,
     the order and the page are worked out from it, so the visit subquery runs once.
     """
-    today = dt.date.today()
+    today = dates.today()
     households = Household.objects.visible_to(request.user)
     village, cadre = request.GET.get("village", ""), request.GET.get("cadre", "")
     if village.isdigit():
@@ -356,10 +338,10 @@ def overdue(request: HttpRequest) -> HttpResponse:
 def visit_rules(request: HttpRequest) -> HttpResponse:
     """The visit frequencies; county administrators change them."""
     rules = list(VisitRule.objects.all())
-    editable = getattr(request.user, "role", "") == Role.COUNTY_ADMIN
+    editable = can(request.user, Cap.SETTINGS)
     errors: list[str] = []
     if request.method == "POST":
-        _require(editable)
+        require(request.user, Cap.SETTINGS)
         values = {}
         for rule in rules:
             raw = request.POST.get(f"interval_{rule.pk}", "").strip()
@@ -398,12 +380,12 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assistance/campaign_list.html",
-        {"page": page, "can_run": _can_run_campaigns(request.user)},
+        {"page": page, "can_run": can(request.user, Cap.RUN_CAMPAIGN)},
     )
 
 
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    _require(_can_run_campaigns(request.user))
+    require(request.user, Cap.RUN_CAMPAIGN)
     form = CampaignForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -427,14 +409,14 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": c,
             "p": progress,
             "scope_names": "、".join(r.name for r in c.regions.all()),
-            "can_run": _can_run_campaigns(request.user),
+            "can_run": can(request.user, Cap.RUN_CAMPAIGN),
         },
     )
 
 
 def campaign_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
     c = _campaign(request, pk)
-    _require(_can_run_campaigns(request.user))
+    require(request.user, Cap.RUN_CAMPAIGN)
     initial = {"questionnaire": json.dumps(c.questionnaire, ensure_ascii=False, indent=2)}
     form = QuestionnaireForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -452,7 +434,7 @@ def campaign_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
 
 def campaign_assign(request: HttpRequest, pk: int) -> HttpResponse:
     c = _campaign(request, pk)
-    _require(_can_run_campaigns(request.user))
+    require(request.user, Cap.RUN_CAMPAIGN)
     form = AssignForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -469,9 +451,7 @@ def campaign_households(request: HttpRequest, pk: int) -> HttpResponse:
     """The households of a campaign the user may see; "mine" by default for grid members."""
     c = _campaign(request, pk)
     rows = Screening.objects.visible_to(request.user).filter(campaign=c)
-    show = request.GET.get(
-        "show", "mine" if getattr(request.user, "role", "") == Role.GRID_MEMBER else "all"
-    )
+    show = request.GET.get("show", "mine" if getattr(request.user, "role", "") == GRID else "all")
     if show == "mine":
         rows = rows.filter(cadre=request.user)
     elif show == "todo":
@@ -503,7 +483,7 @@ def screening_section(
         raise Http404("问卷没有这一部分")
     form = section_form(sections[section], request.POST or None, initial=s.answers)
     if request.method == "POST":
-        _require(_can_record(request.user))
+        require(request.user, Cap.RECORD_VISIT)
         if form.is_valid():
             try:
                 services.save_screening_section(
@@ -511,7 +491,7 @@ def screening_section(
                     screening=s,
                     section=section,
                     answers=form.cleaned_data,
-                    today=dt.date.today(),
+                    today=dates.today(),
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)

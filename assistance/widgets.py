@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 
 from assistance import services
 from assistance.models import Campaign, Screening
+from core import dates
 from registry.models import Household
 
 
 def home_widgets(request: HttpRequest) -> list[dict]:
     """[{label, value, url, level}] for the home page."""
-    today = dt.date.today()
+    today = dates.today()
     households = Household.objects.visible_to(request.user)
     overdue = services.overdue_households(households, today).count()
     widgets = [

@@ -12,6 +12,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from core import dates
+
 _CHECK = "10X98765432"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＢｂ", "0123456789XxBb")
 _SEPARATORS = re.compile(r"[\s\-'\u200b\ufeff]")
@@ -100,7 +102,7 @@ def check(raw: object, *, today: dt.date | None = None, convert_15: bool = False
     if birth is None:
         result.errors.append(f"证件号码中的出生日期{base[6:14]}不是有效日期")
         return result
-    today = today or dt.date.today()
+    today = today or dates.today()
     if birth > today:
         result.errors.append(f"证件号码中的出生日期{birth:%Y-%m-%d}在今天之后")
     elif birth.year < 1890:

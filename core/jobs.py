@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from core.dates import today
 from core.models import Job
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def daily(kind: str, title: str) -> None:
 
 def enqueue_daily() -> list[Job]:
     """Queue each daily kind that has no job created yet today; returns the jobs queued."""
-    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+    midnight = timezone.make_aware(dt.datetime.combine(today(), dt.time()))
     return [
         enqueue(kind, title=title)
         for kind, title in _DAILY.items()
@@ -124,8 +125,8 @@ def work_forever(poll_seconds: float = 1.0, once: bool = False) -> None:
     looked_on = None
     while True:
         close_old_connections()
-        if looked_on != timezone.localdate():
-            looked_on = timezone.localdate()
+        if looked_on != today():
+            looked_on = today()
             enqueue_daily()
         job_id = claim_next()
         if job_id is not None:

@@ -24,9 +24,8 @@ def region_q(user: Any, field: str = "region") -> Q:
     if region.parent_id is None:
         # The root of the tree: everything. Skipping the join keeps county lists fast.
         return Q()
-    from regions.models import Region
-
-    inside = Region.objects.filter(path__startswith=region.path).values("pk")
+    # The region's own model (regions.Region) finds the subtree; core names no app.
+    inside = type(region)._default_manager.filter(path__startswith=region.path).values("pk")
     return Q(**{f"{field}__in": inside})
 
 

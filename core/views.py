@@ -1,6 +1,8 @@
-"""Home page, health check and background-job pages."""
+"""Health check, error pages and background-job pages."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -8,45 +10,10 @@ from django.shortcuts import render
 
 from core.models import Job
 from core.scoping import get_visible_or_404
-from registry.models import Household
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: the user's region at a glance and their shortcuts."""
-    households = Household.objects.visible_to(request.user)
-    context = {
-        "household_count": households.count(),
-        "monitored_count": households.monitored().filter(risk_eliminated=False).count(),
-        "alleviated_count": households.filter(is_alleviated=True).count(),
-        "widgets": home_widgets(request),
-    }
-    return render(request, "core/home.html", context)
-
-
-def home_widgets(request: HttpRequest) -> list[dict]:
-    """Counts other apps contribute to the home page (each app's `home_widgets(request)`)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    widgets: list[dict] = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.widgets")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.widgets":
-                raise
-            continue
-        widgets.extend(module.home_widgets(request))
-    return widgets
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
-
-
-def coming_soon(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/coming_soon.html", status=200)
 
 
 def job_list(request: HttpRequest) -> HttpResponse:
@@ -70,4 +37,70 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
             "done": job.done,
             "result_url": (job.result or {}).get("url", ""),
         }
+    )
+
+
+# -- error pages: Chinese, with the site's navigation, and the reason the code already gave ----
+
+
+def _error(request: HttpRequest, status: int, heading: str, reason: str, hint: str = "") -> Any:
+    context = {"heading": heading, "reason": reason, "hint": hint, "tone": "danger"}
+    try:
+        return render(request, "errors/page.html", context, status=status)
+    except Exception:  # a broken template or database must not hide the error page itself
+        from django.http import HttpResponse
+
+        body = f"<!doctype html><meta charset=utf-8><h1>{heading}</h1><p>{reason}</p>"
+        return HttpResponse(body, status=status)
+
+
+def _reason(exception: Exception | None, default: str) -> str:
+    """The message the code gave (PermissionDenied("只读账号…")), unless it is Django's own."""
+    text = str(exception or "").strip()
+    if not text or text.isascii():  # Django's English defaults, paths, "None"
+        return default
+    return text
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> Any:
+    return _error(
+        request,
+        403,
+        "没有权限",
+        _reason(exception, "您的账号不能进行此操作。"),
+        "如需此权限，请联系县级管理员。",
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> Any:
+    return _error(
+        request,
+        404,
+        "页面不存在",
+        _reason(exception, "您要找的页面或记录不存在，或不在您的管辖范围内。"),
+        "请检查网址，或从导航栏重新进入。",
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> Any:
+    return _error(request, 400, "请求无效", _reason(exception, "提交的内容无法处理。"))
+
+
+def server_error(request: HttpRequest) -> Any:
+    return _error(
+        request,
+        500,
+        "系统出错",
+        "处理您的请求时出现了错误，已记录在服务器日志中；您的数据没有被部分保存。",
+        "请稍后重试；如果反复出现，请把出错时间和页面地址告诉管理员。",
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
+    return _error(
+        request,
+        403,
+        "页面已过期",
+        "表单的安全校验未通过（页面打开太久、已退出登录或在别处登录），本次提交没有保存。",
+        "请返回上一页，刷新后重新提交。",
     )

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core import hooks
 from exchange.models import Batch, Item, Rule, RuleRunStat
 from exchange.rules import BUILTIN, BY_CODE, RuleDef
 
@@ -179,9 +180,7 @@ def attach_register(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
 
 def attach_measures(con: duckdb.DuckDBPyConnection, region: Any) -> None:
     """The assistance measures (household, category, status, term) as DuckDB table `measures`."""
-    from assistance.models import Measure
-
-    qs = Measure.objects.all()
+    qs = hooks.call("assistance.measures")
     if region is not None and region.parent_id is not None:
         qs = qs.filter(household__region__path__startswith=region.path)
     rows = list(qs.values_list("household_id", "category", "status", "start_date", "end_date"))

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db.models import Count, DateField, ExpressionWrapper, F, Q, QuerySet
 
+from core import hooks
 from core.idnumber import age_on
 
 NOT_STUDENT = ("", "非在校生")
@@ -360,13 +361,10 @@ def check_head_spouse_sex(region: Any, params: dict, on: dt.date) -> Iterable[di
 
 def check_expired_posts(region: Any, params: dict, on: dt.date) -> Iterable[dict]:
     """公益岗位帮扶措施已到期仍为计划/实施中 (合同到期未续签或未撤销, seed 003 #7)."""
-    from assistance.models import Measure
-
-    qs = Measure.objects.filter(
-        category="公益岗位帮扶",
-        status__in=[Measure.Status.PLANNED, Measure.Status.ONGOING],
-        end_date__lt=on,
+    qs = hooks.call("assistance.measures").filter(
+        category="公益岗位帮扶", status__in=["planned", "ongoing"], end_date__lt=on
     )
+    labels = dict(qs.model.Status.choices)
     if region is not None and region.parent_id is not None:
         qs = qs.filter(household__region__path__startswith=region.path)
     for m in qs.values(
@@ -379,7 +377,7 @@ def check_expired_posts(region: Any, params: dict, on: dt.date) -> Iterable[dict
             "key": f"measure{m['id']}",
             "subtype": m["subtype"] or "公益岗位",
             "end_date": m["end_date"],
-            "status": str(Measure.Status(m["status"]).label),
+            "status": str(labels[m["status"]]),
         }
 
 

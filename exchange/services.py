@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
+from core import audit, hooks
 from core.audit import snapshot
+from core.dates import today
 from core.masking import mask_id
 from core.models import AuditRecord
+from core.permissions import Cap, require
 from core.xlsx import StreamWorkbook
 from exchange import engine, readers
 from exchange.models import Batch, Item, Rule, RuleYear
@@ -57,7 +59,7 @@ def compare(
         raise ValidationError({"source": f"未知的数据来源“{source}”"})
     started = time.perf_counter()
     region = region or getattr(actor, "region", None) or county_root()
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or today()
     spec = readers.SOURCES[source]
     rules = engine.ensure_rules()
     con = duckdb.connect()
@@ -136,7 +138,7 @@ def run_checks(*, actor: Any, region: Region | None = None, as_of: dt.date | Non
     """Run every internal data-quality rule over the region; store and close findings."""
     region = region or county_root()
     rules = engine.ensure_rules()
-    result = engine.run_checks(region, rules, as_of or timezone.localdate())
+    result = engine.run_checks(region, rules, as_of or today())
     audit.record(
         actor=actor,
         action="action",
@@ -188,8 +190,6 @@ def resolve(
     changed_fields: Iterable[str] = (),
 ) -> Item:
     """Record the verification result. 纳入监测 opens a lead in the monitoring inbox."""
-    from monitoring.services import create_lead
-
     item = Item.objects.select_for_update().select_related("rule", "household").get(pk=item.pk)
     if item.status not in (Item.Status.OPEN, Item.Status.ASSIGNED):
         raise ValidationError(f"该条目已{item.get_status_display()}，不能再登记结果")
@@ -203,10 +203,11 @@ def resolve(
         raise ValidationError({"result": f"核实结果“{result}”无效"})
     before = snapshot(item)
     if result == Item.Result.MONITOR:
-        item.lead = create_lead(
+        item.lead = hooks.call(
+            "monitoring.create_lead",
             actor=actor,
             source="部门筛查预警",
-            reported_date=timezone.localdate(),
+            reported_date=today(),
             household=item.household,
             risks=[item.rule.risk] if item.rule.risk else [],
             description=f"{item.rule.name}：{item.message}",
@@ -235,8 +236,7 @@ def set_rule_parameters(
     *, actor: Any, rule: Rule, year: int, parameters: dict, enabled: bool | None = None
 ) -> RuleYear:
     """A county admin's thresholds for one year; keys must be the rule's own parameters."""
-    if not getattr(actor, "is_county_admin", False):
-        raise ValidationError("只有县级管理员可以修改规则参数")
+    require(actor, Cap.SETTINGS, message="只有县级管理员可以修改规则参数")
     unknown = sorted(set(parameters) - set(rule.parameters))
     if unknown:
         raise ValidationError({"parameters": f"规则没有参数：{'、'.join(unknown)}"})

@@ -7,26 +7,23 @@ import uuid
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from core import jobs
+from core.dates import today
 from core.masking import mask_id
+from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from exchange import engine, services
 from exchange.engine import rules_dir
 from exchange.forms import AssignForm, FilterForm, ResultForm, RuleForm, UploadForm
 from exchange.models import SOURCE_CHOICES, Batch, Item, Rule, RuleRunStat
 from regions.models import Region
-
-
-def _can_work(user: object) -> bool:
-    return not getattr(user, "is_read_only", True)
 
 
 def _errors(exc: ValidationError) -> str:
@@ -71,14 +68,13 @@ def index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "query": query,
             "assign_form": AssignForm(user=request.user),
-            "can_work": _can_work(request.user),
+            "can_work": can(request.user, Cap.WORK_ITEMS),
         },
     )
 
 
 def _bulk_assign(request: HttpRequest, items: object) -> HttpResponse:
-    if not _can_work(request.user):
-        raise PermissionDenied
+    require(request.user, Cap.WORK_ITEMS)
     form = AssignForm(request.POST, user=request.user)
     ids = [int(i) for i in request.POST.getlist("items") if i.isdigit()]
     chosen = list(items.filter(pk__in=ids))  # type: ignore[attr-defined]
@@ -107,8 +103,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = ResultForm(request.POST or None)
     if request.method == "POST":
-        if not _can_work(request.user):
-            raise PermissionDenied
+        require(request.user, Cap.WORK_ITEMS)
         if form.is_valid():
             try:
                 services.resolve(
@@ -131,7 +126,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "exchange/item_detail.html",
-        {"item": item, "form": form, "can_work": _can_work(request.user)},
+        {"item": item, "form": form, "can_work": can(request.user, Cap.WORK_ITEMS)},
     )
 
 
@@ -139,8 +134,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     """Batches received, and the upload form (the comparison runs as a background job)."""
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not getattr(request.user, "can_edit_registry", False):
-            raise PermissionDenied
+        require(request.user, Cap.UPLOAD_BATCH)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             suffix = "." + upload.name.rsplit(".", 1)[-1].lower()
@@ -217,7 +211,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .values_list("rule_id", "n")
     )
-    year = timezone.localdate().year
+    year = today().year
     rules = [
         {
             "rule": rule,
@@ -230,10 +224,9 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         }
         for rule in Rule.objects.prefetch_related("yearly")
     ]
-    can_check = _can_work(request.user)
+    can_check = can(request.user, Cap.WORK_ITEMS)
     if request.method == "POST":
-        if not can_check:
-            raise PermissionDenied
+        require(request.user, Cap.WORK_ITEMS)
         job = jobs.enqueue("exchange.check", title="数据质量校验", user=request.user)
         return redirect("core:job", pk=job.pk)
     return render(
@@ -245,10 +238,9 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """County admins set a rule's parameters for a year."""
-    if not getattr(request.user, "is_county_admin", False):
-        raise PermissionDenied
+    require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改规则参数")
     rule = get_object_or_404(Rule, pk=pk)
-    year = int(request.GET.get("year") or timezone.localdate().year)
+    year = int(request.GET.get("year") or today().year)
     initial = {
         "year": year,
         "parameters": json.dumps(rule.parameters_for(year), ensure_ascii=False, indent=1),

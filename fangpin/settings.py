@@ -107,12 +107,14 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.permissions.context",
             ],
         },
     },
 ]
 
 WSGI_APPLICATION = "fangpin.wsgi.application"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 _default_db = f"sqlite:///{DATA_DIR / 'fangpin.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", "") or _default_db

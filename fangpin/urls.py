@@ -3,9 +3,10 @@
 from django.urls import include, path
 
 from core import views as core_views
+from fangpin import views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("jobs/", include("core.urls")),
     path("accounts/", include("accounts.urls")),
@@ -19,3 +20,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),
 ]
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -14,9 +14,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from core import audit, codes
+from core import audit, codes, dates
 from core.masking import mask_id, mask_phone
 from core.tabular import Table, TableError, open_table, raw_rows
 from core.xlsx import StreamWorkbook
@@ -71,7 +70,7 @@ def import_registry(
         report = progress or (lambda pct, msg: None)
         file_name = file_name or path.name
         sha = file_sha256(path)
-        today = timezone.localdate()
+        today = dates.today()
         checker = Checker(
             allowed_region=allowed_region_for(actor),
             create_regions=create_regions,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import codes, idnumber
+from core import codes, dates, idnumber
 from core.tabular import Table, number_text, text
 from imports import reader
 from imports.reader import BY_KEY, CellError
@@ -167,7 +167,7 @@ class Checker:
     ) -> None:
         self.allowed_region = allowed_region
         self.create_regions = create_regions
-        self.today = today or dt.date.today()
+        self.today = today or dates.today()
         self.progress = progress or (lambda pct, msg: None)
         self.errors: list[dict] = []
         self.warnings: list[dict] = []

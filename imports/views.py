@@ -5,17 +5,16 @@ from __future__ import annotations
 import tempfile
 from io import BytesIO
 from pathlib import Path
-from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import jobs
+from core.dates import today
+from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from imports import services
 from imports.forms import ConfirmForm, UploadForm
@@ -25,13 +24,8 @@ from registry.forms import HouseholdFilterForm
 from registry.models import Household
 from registry.views import filter_households
 
-IMPORT_ROLES = {"county_admin", "town_staff"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 50
-
-
-def _can_import(user: Any) -> bool:
-    return getattr(user, "role", "") in IMPORT_ROLES and user.region_id is not None
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -41,14 +35,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "imports/index.html",
-        {"page": page, "form": UploadForm(), "can_import": _can_import(request.user)},
+        {"page": page, "form": UploadForm(), "can_import": can(request.user, Cap.IMPORT)},
     )
 
 
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
-    if not _can_import(request.user):
-        raise PermissionDenied("只有县级管理员和乡镇干部可以导入户籍台账")
+    require(request.user, Cap.IMPORT)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         batches = ImportBatch.objects.visible_to(request.user).select_related("created_by")
@@ -86,7 +79,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": batch.warnings[:PREVIEW_ROWS],
             "regions_to_create": counts.get("regions_to_create", []),
             "form": ConfirmForm(),
-            "can_confirm": _can_import(request.user) and batch.status == ImportBatch.Status.VALID,
+            "can_confirm": can(request.user, Cap.IMPORT)
+            and batch.status == ImportBatch.Status.VALID,
         },
     )
 
@@ -94,8 +88,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_visible_or_404(ImportBatch.objects.all(), request.user, pk=pk)
-    if not _can_import(request.user):
-        raise PermissionDenied("只有县级管理员和乡镇干部可以导入户籍台账")
+    require(request.user, Cap.IMPORT)
     form = ConfirmForm(request.POST)
     form.is_valid()
     try:
@@ -160,5 +153,5 @@ def export(request: HttpRequest) -> FileResponse:
         actor=request.user, households=households, out=spool, note=f"网页导出 {filters}".strip()
     )
     spool.seek(0)
-    name = f"户籍台账-{timezone.localdate():%Y%m%d}.xlsx"
+    name = f"户籍台账-{today():%Y%m%d}.xlsx"
     return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)

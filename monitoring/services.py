@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import audit, codes
+from core import audit, codes, hooks
 from core.audit import snapshot
+from core.dates import today
+from core.permissions import Cap, can, require
 from monitoring.assessment import (
     Assessment,
     assess_elimination,
@@ -111,23 +113,17 @@ def create_lead(
     return lead
 
 
-def today() -> dt.date:
-    return timezone.localdate()
-
-
 # --- Who may do what -------------------------------------------------------------------------
 
-VILLAGE = frozenset({"village_staff"})
-STEP_ROLES: dict[str, frozenset[str]] = {
-    StepCode.VISIT: frozenset({"village_staff", "grid_member"}),
-    StepCode.COMPARE: VILLAGE,
-    StepCode.REVIEW: VILLAGE,
-    StepCode.NOTICE: VILLAGE,
-    StepCode.TOWN: frozenset({"town_staff"}),
-    StepCode.COUNTY: frozenset({"county_admin"}),
+# The capability (core.permissions) each step needs.
+STEP_CAPS: dict[str, Cap] = {
+    StepCode.VISIT: Cap.STEP_VISIT,
+    StepCode.COMPARE: Cap.STEP_VILLAGE,
+    StepCode.REVIEW: Cap.STEP_VILLAGE,
+    StepCode.NOTICE: Cap.STEP_VILLAGE,
+    StepCode.TOWN: Cap.STEP_TOWN,
+    StepCode.COUNTY: Cap.STEP_COUNTY,
 }
-TRIAGE_ROLES = frozenset({"village_staff", "town_staff", "county_admin"})
-REPORT_ROLES = frozenset({"village_staff", "grid_member", "town_staff", "county_admin"})
 STEPS: dict[str, list[str]] = {
     Case.Kind.IDENTIFY: ["visit", "compare", "review", "notice", "town", "county"],
     Case.Kind.ELIMINATE: ["visit", "review", "notice", "town", "county"],
@@ -135,25 +131,19 @@ STEPS: dict[str, list[str]] = {
 }
 
 
-def covers(user: Any, region: Region) -> bool:
-    """Whether the user's region is `region` or above it."""
-    own = getattr(user, "region", None)
-    return own is not None and region.path.startswith(own.path)
-
-
 def can_act(user: Any, case: Case, step: str | None = None) -> bool:
     """Role AND region: may `user` complete `step` (default: the open step) of `case`?"""
     step = step or case.current_step
     return (
         case.status == Case.Status.OPEN
-        and getattr(user, "role", "") in STEP_ROLES.get(step, frozenset())
-        and covers(user, case.region)
+        and step in STEP_CAPS
+        and can(user, STEP_CAPS[step], case.region)
     )
 
 
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise PermissionDenied(message)
+def my_steps(user: Any) -> list[str]:
+    """The steps the user's role may complete (in their region)."""
+    return [step for step, cap in STEP_CAPS.items() if can(user, cap)]
 
 
 # --- Leads -------------------------------------------------------------------------------------
@@ -162,7 +152,7 @@ def _require(ok: bool, message: str) -> None:
 @transaction.atomic
 def dismiss_lead(*, actor: Any, lead: Lead, reason: str) -> Lead:
     """不予纳入 with a reason; the lead stays on record."""
-    _require(actor.role in TRIAGE_ROLES and covers(actor, lead.region), "无权研判该线索")
+    require(actor, Cap.TRIAGE, lead.region)
     if lead.status != Lead.Status.NEW:
         raise ValidationError({"reason": f"线索状态为“{lead.get_status_display()}”，不能再研判"})
     if not reason.strip():
@@ -177,7 +167,7 @@ def dismiss_lead(*, actor: Any, lead: Lead, reason: str) -> Lead:
 @transaction.atomic
 def merge_lead(*, actor: Any, lead: Lead, into: Lead) -> Lead:
     """Merge a duplicate lead into another open lead of the same household or person."""
-    _require(actor.role in TRIAGE_ROLES and covers(actor, lead.region), "无权研判该线索")
+    require(actor, Cap.TRIAGE, lead.region)
     same = (lead.household_id and lead.household_id == into.household_id) or (
         lead.id_number and lead.id_number == into.id_number
     )
@@ -236,7 +226,7 @@ def add_attachment(
     """Store an evidence file under MEDIA_ROOT/leads/ after checking its type and size."""
     owner = lead or case
     assert owner is not None
-    _require(actor.role in REPORT_ROLES and covers(actor, owner.region), "无权为该记录上传材料")
+    require(actor, Cap.REPORT_LEAD, owner.region, "无权为该记录上传材料")
     name = Path(upload.name or "").name
     ext = Path(name).suffix.lower()
     if ext not in ALLOWED_FILES:
@@ -312,7 +302,7 @@ def _log(case: Case, actor: Any, action: str, step: str = "", **extra: Any) -> C
 def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
     """Start the identification procedure for a lead; the clock runs from the lead date."""
     on = on or today()
-    _require(actor.role in TRIAGE_ROLES and covers(actor, lead.region), "无权研判该线索")
+    require(actor, Cap.TRIAGE, lead.region)
     if lead.status != Lead.Status.NEW:
         raise ValidationError({"lead": f"线索状态为“{lead.get_status_display()}”，不能启动识别"})
     h = lead.household
@@ -354,7 +344,7 @@ def open_household_case(
 ) -> Case:
     """Start 风险消除 or 风险消除回退 for a monitored household (rules 23, 25)."""
     on = on or today()
-    _require(actor.role in TRIAGE_ROLES and covers(actor, household.region), "无权发起该程序")
+    require(actor, Cap.TRIAGE, household.region, "无权发起该程序")
     if Case.objects.open().filter(household=household).exists():
         raise ValidationError({"kind": f"{household}已有办理中的程序"})
     if kind == Case.Kind.ELIMINATE:
@@ -406,11 +396,7 @@ def assess(case: Case, *, category: str = "", on: dt.date | None = None) -> Asse
         return assess_identification(
             case, category=category or case.category, members=members, on=on
         )
-    from assistance.models import Measure
-
-    measures = Measure.objects.filter(household=case.household).exclude(
-        status=Measure.Status.STOPPED
-    )
+    measures = hooks.call("assistance.live_measures").filter(household=case.household)
     return assess_elimination(case, household=case.household, measures=measures.count(), on=on)
 
 
@@ -459,7 +445,8 @@ def complete_step(
     on = on or today()
     case = Case.objects.select_for_update().get(pk=case.pk)
     step_code = case.current_step
-    _require(can_act(actor, case, step_code), "您的角色或所属区划不能办理该环节")
+    if not can_act(actor, case, step_code):
+        raise PermissionDenied("您的角色或所属区划不能办理该环节")
     if decision not in (PASS, FAIL):
         raise ValidationError({"decision": "请选择办理结论（通过/不通过）"})
     if decision == FAIL and not note.strip():
@@ -650,7 +637,8 @@ def return_case(
     """Send the case back to an earlier step (which reopens; later steps start over)."""
     on = on or today()
     case = Case.objects.select_for_update().get(pk=case.pk)
-    _require(can_act(actor, case), "您的角色或所属区划不能办理该环节")
+    if not can_act(actor, case):
+        raise PermissionDenied("您的角色或所属区划不能办理该环节")
     if not reason.strip():
         raise ValidationError({"reason": "请填写退回原因"})
     current = case.steps.get(code=case.current_step)
@@ -690,12 +678,7 @@ def record_green_measure(
     start_date: dt.date | None = None,
 ) -> Any:
     """绿色通道 (rule 13): a measure before the procedure ends; the case stays open."""
-    from assistance.models import Measure
-
-    _require(
-        actor.role in TRIAGE_ROLES | {"grid_member"} and covers(actor, case.region),
-        "无权为该户录入帮扶措施",
-    )
+    require(actor, Cap.REPORT_LEAD, case.region, "无权为该户录入帮扶措施")
     if case.status != Case.Status.OPEN or case.kind != Case.Kind.IDENTIFY:
         raise ValidationError({"category": "只有办理中的识别案件可以走绿色通道"})
     if not set(GREEN_RISKS) & set(case.risk_list):
@@ -704,26 +687,18 @@ def record_green_measure(
         raise ValidationError({"category": "该申请人尚未登记在户籍台账，请先办理入户核查并登记"})
     if category not in codes.MEASURE_CATEGORIES:
         raise ValidationError({"category": f"措施类别“{category}”不在代码表中"})
-    measure = Measure.objects.create(
+    measure = hooks.call(
+        "assistance.save_measure",
+        actor=actor,
         household=case.household,
         category=category,
         subtype=subtype[:60],
         responsible=responsible[:60],
         start_date=start_date or today(),
-        created_by=actor if getattr(actor, "pk", None) else None,
     )
     case.green_channel = True
     case.save(update_fields=["green_channel"])
     _log(case, actor, "绿色通道先行帮扶", case.current_step, note=str(measure))
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=measure,
-        after=snapshot(measure),
-        household_id=case.household_id,
-        region_id=case.region_id,
-        note="绿色通道先行帮扶",
-    )
     return measure
 
 
@@ -769,7 +744,7 @@ def mark_overdue(*, on: dt.date | None = None) -> dict[str, int]:
 
 
 def _county_only(actor: Any) -> None:
-    _require(getattr(actor, "role", "") == "county_admin", "只有县级管理员可以修改政策设置")
+    require(actor, Cap.SETTINGS, message="只有县级管理员可以修改政策设置")
 
 
 @transaction.atomic
@@ -857,7 +832,8 @@ def delete_holiday(*, actor: Any, holiday: Holiday) -> None:
 
 def channel_for(*, actor: Any, region: Region) -> DeclarationChannel:
     """The village's public page token (created on first use)."""
-    _require(covers(actor, region) and region.level == Region.Level.VILLAGE, "无权查看该村")
+    if not (can(actor, Cap.VIEW, region) and region.level == Region.Level.VILLAGE):
+        raise PermissionDenied("无权查看该村")
     row, created = DeclarationChannel.objects.get_or_create(
         region=region, defaults={"token": secrets.token_urlsafe(16)}
     )

@@ -17,6 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.dates import today
+from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from monitoring import forms, services
 from monitoring.assessment import income_window, threshold_for
@@ -80,9 +82,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 
 def lead_new(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in services.REPORT_ROLES:  # type: ignore[union-attr]
-        raise PermissionDenied("只读用户不能登记线索")
-    initial = {"reported_date": services.today(), "source": "基层干部排查"}
+    require(request.user, Cap.REPORT_LEAD)
+    initial = {"reported_date": today(), "source": "基层干部排查"}
     if request.GET.get("household"):
         chosen = Household.objects.visible_to(request.user).filter(pk=request.GET["household"])
         initial["household"] = chosen.values_list("number", flat=True).first() or ""
@@ -143,8 +144,8 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": lead.cases.all(),
             "dismiss_form": forms.DismissForm(),
             "upload_form": forms.UploadForm(),
-            "can_triage": request.user.role in services.TRIAGE_ROLES,  # type: ignore[union-attr]
-            "can_upload": request.user.role in services.REPORT_ROLES,  # type: ignore[union-attr]
+            "can_triage": can(request.user, Cap.TRIAGE, lead.region),
+            "can_upload": can(request.user, Cap.REPORT_LEAD, lead.region),
         },
     )
 
@@ -270,8 +271,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 
 def _tasks_of(user: Any) -> QuerySet[Case]:
-    steps = [s for s, roles in services.STEP_ROLES.items() if getattr(user, "role", "") in roles]
-    return Case.objects.visible_to(user).open().filter(current_step__in=steps)
+    return Case.objects.visible_to(user).open().filter(current_step__in=services.my_steps(user))
 
 
 def overdue(request: HttpRequest) -> HttpResponse:
@@ -507,7 +507,7 @@ def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "cases": Case.objects.filter(household=household).order_by("-id"),
             "events": household.events.select_related("actor").order_by("date", "id"),
-            "can_triage": request.user.role in services.TRIAGE_ROLES,  # type: ignore[union-attr]
+            "can_triage": can(request.user, Cap.TRIAGE),
         },
     )
 
@@ -516,8 +516,7 @@ def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _county_admin(request: HttpRequest) -> None:
-    if getattr(request.user, "role", "") != "county_admin":
-        raise PermissionDenied("只有县级管理员可以修改政策设置")
+    require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改政策设置")
 
 
 def policy_settings(request: HttpRequest) -> HttpResponse:
@@ -561,12 +560,12 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
         "monitoring/settings.html",
         {
             "thresholds": PolicyThreshold.objects.select_related("region"),
-            "current": threshold_for(region, services.today()),
+            "current": threshold_for(region, today()),
             "policy": policy,
             "deadline_form": deadline_form,
             "holiday_form": holiday_form,
-            "holidays": Holiday.objects.filter(date__year__gte=services.today().year - 1),
-            "is_admin": getattr(request.user, "role", "") == "county_admin",
+            "holidays": Holiday.objects.filter(date__year__gte=today().year - 1),
+            "is_admin": can(request.user, Cap.SETTINGS),
         },
     )
 

@@ -6,12 +6,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from monitoring.models import Case, Lead
-from monitoring.services import STEP_ROLES
+from monitoring.services import my_steps
 
 
 def home_widgets(request: HttpRequest) -> list[dict]:
     user = request.user
-    mine = [s for s, roles in STEP_ROLES.items() if getattr(user, "role", "") in roles]
+    mine = my_steps(user)
     cases = Case.objects.visible_to(user).open()
     red = cases.filter(alert="red").count()
     return [

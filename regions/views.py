@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.views import require_county_admin
+from core.permissions import Cap, require
 from regions import services
 from regions.forms import MoveForm, RegionForm
 from regions.models import Region, get_visible_region_or_404
@@ -25,7 +25,7 @@ def _back(region: Region) -> HttpResponse:
 
 def tree(request: HttpRequest) -> HttpResponse:
     """All regions the user may see, indented by level."""
-    require_county_admin(request)
+    require(request.user, Cap.ADMIN, hide=True)
     regions = Region.objects.visible_to(request.user).order_by("path")
     raw = request.GET.get("id", "")
     if raw and not raw.isdigit():
@@ -47,7 +47,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def create_child(request: HttpRequest, pk: int) -> HttpResponse:
-    require_county_admin(request)
+    require(request.user, Cap.ADMIN, hide=True)
     parent = _visible(request, pk)
     form = RegionForm(request.POST, prefix="child")
     if parent.level >= Region.Level.GROUP:
@@ -75,7 +75,7 @@ def create_child(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def update(request: HttpRequest, pk: int) -> HttpResponse:
-    require_county_admin(request)
+    require(request.user, Cap.ADMIN, hide=True)
     region = _visible(request, pk)
     form = RegionForm(request.POST)
     if form.is_valid():
@@ -93,7 +93,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
-    require_county_admin(request)
+    require(request.user, Cap.ADMIN, hide=True)
     region = _visible(request, pk)
     form = MoveForm(request.POST, region=region, viewer=request.user)
     if form.is_valid():
@@ -111,7 +111,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def retire(request: HttpRequest, pk: int) -> HttpResponse:
-    require_county_admin(request)
+    require(request.user, Cap.ADMIN, hide=True)
     region = _visible(request, pk)
     services.set_retired(actor=request.user, region=region, retired=not region.retired)
     messages.success(request, "已撤销" if region.retired else "已恢复")

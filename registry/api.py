@@ -13,11 +13,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from core import audit, codes
+from core import audit, codes, dates
 from core.masking import mask_id, mask_phone
 from core.scoping import get_visible_or_404
 from regions.models import Region
@@ -220,7 +219,7 @@ def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
             region_id=h.region_id,
             note=f"接口查看完整证件号码和电话（{len(members)}人）",
         )
-    today = timezone.localdate()
+    today = dates.today()
     data = _household(h, _region_paths([h.region])[h.region_id], full)
     data["members"] = [_member(p, full, today) for p in members]
     return data

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import audit, codes
+from core.dates import today
 from core.idnumber import age_on, make_valid
 from regions.models import Region
 from registry import rules
@@ -231,7 +232,7 @@ class CountyBuilder:
         self.n = households
         self.rng = random.Random(seed)
         self.progress = progress
-        self.as_of = min(REFERENCE_DATE, timezone.localdate())
+        self.as_of = min(REFERENCE_DATE, today())
         self.used_ids: set[str] = set()
         self.counts: dict[str, Any] = {
             "alleviated": 0,

@@ -15,9 +15,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 
 from core import codes
+from core.dates import today
 from core.forms import StyledForm
 from regions.models import Region
 from registry.models import Membership
@@ -337,7 +337,7 @@ class PersonForm(RegisterForm):
 
     def clean_birth_date(self) -> dt.date | None:
         value = self.cleaned_data.get("birth_date")
-        if value and value > timezone.localdate():
+        if value and value > today():
             raise ValidationError("出生日期不能晚于今天")
         return value
 
@@ -395,7 +395,7 @@ class AddPersonForm(PersonForm):
 
     def clean_date(self) -> dt.date | None:
         value = self.cleaned_data.get("date")
-        if value and value > timezone.localdate():
+        if value and value > today():
             raise ValidationError("增加日期不能晚于今天")
         return value
 
@@ -410,7 +410,7 @@ class RemoveMemberForm(RegisterForm):
 
     def clean_date(self) -> dt.date:
         value = self.cleaned_data["date"]
-        if value > timezone.localdate():
+        if value > today():
             raise ValidationError("减少日期不能晚于今天")
         return value
 
@@ -439,7 +439,7 @@ class IncomeForm(RegisterForm):
 
     def clean_year(self) -> int:
         year = self.cleaned_data["year"]
-        if year > timezone.localdate().year:
+        if year > today().year:
             raise ValidationError("年度不能晚于今年")
         return year
 

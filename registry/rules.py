@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core import codes, idnumber
+from core import codes, dates, idnumber
 
 MAX_RISKS = 5
 
@@ -30,7 +30,7 @@ class HouseholdStatus:
 
 def check_status(s: HouseholdStatus, today: dt.date | None = None) -> dict[str, str]:
     """Consistency of 脱贫户 / 监测对象类别 / dates (formats.md §1, policy rule 1)."""
-    today = today or dt.date.today()
+    today = today or dates.today()
     errors: dict[str, str] = {}
     if s.category and s.category not in codes.CATEGORIES:
         errors["category"] = f"监测对象类别“{s.category}”不在代码表中"

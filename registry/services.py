@@ -7,10 +7,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from core import audit
 from core.audit import snapshot
+from core.dates import today
+from core.permissions import Cap, require
 from registry import rules
 from registry.models import (
     Household,
@@ -19,10 +20,6 @@ from registry.models import (
     Membership,
     Person,
 )
-
-
-def today() -> dt.date:
-    return timezone.localdate()
 
 
 def status_of(h: Household) -> rules.HouseholdStatus:
@@ -285,8 +282,7 @@ SENSITIVE_LABELS = {"id_number": "证件号码", "phone": "联系电话"}
 
 def reveal(*, actor: Any, obj: Household | Person, field: str) -> str:
     """Return a full ID number or phone for a user allowed to see it, and log the viewing."""
-    if not getattr(actor, "can_view_sensitive", False):
-        raise PermissionError("无权查看完整信息")
+    require(actor, Cap.REVEAL)
     value = getattr(obj, field)
     household_id = obj.pk if isinstance(obj, Household) else obj.household_id
     region_id = obj.region_id if isinstance(obj, Household) else obj.household.region_id

@@ -1,7 +1,8 @@
 """Household pages: list with search and filters, detail with members and history, and the forms.
 
 Reads go through `visible_to` / `get_visible_or_404` (another region answers 404); changes go
-through `registry.services` and are open only to users with `can_edit_registry` (others get 403).
+through `registry.services`, which hold them to the capability table (core.permissions; others
+get 403).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.models import AuditRecord
+from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from regions.models import Region
 from registry import services
@@ -39,8 +41,7 @@ PAGE_SIZE = 50
 
 
 def _require_editor(request: HttpRequest) -> None:
-    if not getattr(request.user, "can_edit_registry", False):
-        raise PermissionDenied("只读账号不能修改户籍台账")
+    require(request.user, Cap.EDIT_REGISTER)
 
 
 def _household(request: HttpRequest, pk: int) -> Household:
@@ -241,8 +242,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "incomes": household.incomes.order_by("-year"),
         "events": household.events.select_related("person", "actor").order_by("-date", "-id"),
         "audit_rows": _audit_rows(household),
-        "can_edit": request.user.can_edit_registry,  # type: ignore[union-attr]
-        "can_reveal": request.user.can_view_sensitive,  # type: ignore[union-attr]
+        "can_edit": can(request.user, Cap.EDIT_REGISTER, household.region),
+        "can_reveal": can(request.user, Cap.REVEAL, household.region),
     }
     return render(request, "registry/household_detail.html", context)
 
@@ -296,7 +297,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _masked(request: HttpRequest, **shown: str) -> dict[str, str]:
     """Masked values to stand in for full ones in a form, unless the user may see them."""
-    return {} if getattr(request.user, "can_view_sensitive", False) else shown
+    return {} if can(request.user, Cap.REVEAL) else shown
 
 
 def household_detail_url(household: Household) -> str:
@@ -432,8 +433,5 @@ def _reveal(request: HttpRequest, obj: Household | Person, field: str) -> HttpRe
     allowed = {"id_number", "phone"} if isinstance(obj, Person) else {"phone"}
     if field not in allowed:
         raise PermissionDenied("不能查看该字段")
-    try:
-        value = services.reveal(actor=request.user, obj=obj, field=field)
-    except PermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
+    value = services.reveal(actor=request.user, obj=obj, field=field)
     return HttpResponse(format_html('<span class="fp-revealed font-monospace">{}</span>', value))

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import xlsxwriter
-from django.utils import timezone
 
+from core.dates import today
 from core.masking import mask_id, mask_phone
 from regions.models import Region
 from registry.models import Household, HouseholdEvent, Membership
@@ -172,7 +172,7 @@ def write(
 ) -> bytes:
     """The ledger `kind` of `region` (which the caller checked the user may see) as .xlsx."""
     ledger = LEDGERS[kind]
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or today()
     columns = COMMON + ledger.columns + COMMON_END
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
+from core import dates
 from regions.models import Region
 from stats import figures
 from stats.services import CATEGORIES, compute
@@ -66,7 +66,7 @@ def basic_situation(region: Region, stats: dict[str, Any]) -> str:
 
 def context(region: Region, year: int, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the template needs, as of 31 December of `year` (or today if earlier)."""
-    today = today or timezone.localdate()
+    today = today or dates.today()
     as_of = min(dt.date(year, 12, 31), today)
     stats = compute(region, as_of)
     found = figures.collect(figures.PERIOD, region, dt.date(year, 1, 1), as_of)

@@ -45,9 +45,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from core import audit
+from core.dates import today
 from regions.models import Region
 
 CATEGORIES = ["突发严重困难户", "脱贫不稳定户", "边缘易致贫户"]
@@ -377,7 +377,7 @@ def _villages(region: Region) -> int:
 
 def compute(region: Region, as_of: dt.date | None = None) -> dict[str, Any]:
     """The formats.md §4 statistics of `region` (and below) as of `as_of` (default today)."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or today()
     return _collect(region, [as_of])[0][0].as_json(region, as_of, _villages(region))
 
 
@@ -389,7 +389,7 @@ def compute_with_children(
 
     Children come in tree order, each with its region `id` added for links.
     """
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or today()
     children = list(Region.objects.filter(parent=region, retired=False).order_by("sort", "name"))
     below = list(Region.objects.below(region).values_list("id", "path", "level", "retired"))
     child_by_path = {c.path: c for c in children}

@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
+from core import dates
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household, HouseholdEvent
 from stats import figures, ledgers, report
@@ -47,7 +47,7 @@ def _date(request: HttpRequest, name: str, label: str) -> dt.date | None:
     except ValueError:
         messages.error(request, f"{label}“{raw}”不是有效日期，应为 YYYY-MM-DD，已改用默认日期")
         return None
-    if value > timezone.localdate():
+    if value > dates.today():
         messages.error(request, f"{label}不能晚于今天，已改用今天")
         return None
     return value
@@ -131,7 +131,7 @@ def _charts(region: Region, user: Any, stats: dict[str, Any]) -> dict[str, Any]:
 def index(request: HttpRequest) -> HttpResponse:
     """The dashboard of a region as of a date, with the tree to drill down."""
     region = _region(request)
-    as_of = _date(request, "as_of", "统计日期") or timezone.localdate()
+    as_of = _date(request, "as_of", "统计日期") or dates.today()
     own = _region_of(request.user)
     stats, children, base = compute_with_children(region, as_of, dt.date(as_of.year - 1, 12, 31))
     assert base is not None
@@ -170,7 +170,7 @@ def ledger(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ledgers.LEDGERS:
         raise Http404("没有这种台账")
     region = _region(request)
-    as_of = _date(request, "as_of", "统计日期") or timezone.localdate()
+    as_of = _date(request, "as_of", "统计日期") or dates.today()
     start = _date(request, "start", "起始日期")
     data = ledgers.write(kind, region, request.user, as_of, start)
     title = ledgers.LEDGERS[kind].title
@@ -181,7 +181,7 @@ def ledger(request: HttpRequest, kind: str) -> HttpResponse:
 def work_report(request: HttpRequest) -> HttpResponse:
     """The drafted work report of a region for a year, as a Word download."""
     region = _region(request)
-    today = timezone.localdate()
+    today = dates.today()
     try:
         year = int(request.GET.get("year") or today.year)
     except ValueError:

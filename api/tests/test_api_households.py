@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken
 from core.models import AuditRecord
-from core.testing import make_household
+from fangpin.testing import make_household
 
 LIST = "/api/v1/households"
 

@@ -10,7 +10,7 @@ import pytest
 from assistance import services
 from assistance.models import Campaign, Screening, Visit
 from assistance.tests.conftest import TODAY, monitored
-from core.testing import make_household
+from fangpin.testing import make_household
 from monitoring.models import Lead
 
 pytestmark = pytest.mark.django_db

@@ -55,7 +55,7 @@ def test_bulk_assignment_gives_a_villages_monitored_households_one_cadre(
 ) -> None:
     a = monitored(regions["village"], ["因病"])
     b = monitored(regions["group"], ["因学"])
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     plain = make_household(regions["village"])
     elsewhere = monitored(regions["village2"], ["因病"])

@@ -13,7 +13,7 @@ from PIL import Image
 from assistance import services
 from assistance.models import Contact, Visit, VisitPhoto, VisitRule
 from assistance.tests.conftest import TODAY, monitored, png_bytes
-from core.testing import make_household
+from fangpin.testing import make_household
 from registry.models import Household
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import datetime as dt
 import random
 
 from core import idnumber
-from core.testing import id_number
+from fangpin.testing import id_number
 
 
 def test_a_valid_number_gives_birth_date_and_sex():

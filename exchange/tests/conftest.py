@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from core.testing import id_number, make_household
 from exchange import services
 from exchange.engine import _SNAPSHOTS
 from exchange.readers import SOURCES
+from fangpin.testing import id_number, make_household
 from registry import services as registry_services
 from registry.models import Person
 

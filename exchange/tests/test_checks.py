@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from core.checks import _CHECKS, Check
-from core.testing import make_household
 from exchange import services
 from exchange.models import Item
 from exchange.tests.conftest import member
+from fangpin.testing import make_household
 from registry import services as registry_services
 from registry.models import Household
 

@@ -117,7 +117,7 @@ def test_an_xlsx_file_is_read_like_a_csv(tmp_path, village_household):
 def test_fifteen_digit_numbers_with_spaces_are_converted_and_matched(tmp_path, village_household):
     import datetime as dt
 
-    from core.testing import id_number
+    from fangpin.testing import id_number
     from registry import services as registry_services
 
     eighteen = id_number(dt.date(1975, 3, 4), "男")

@@ -27,7 +27,7 @@ def med(p, amount: str, date: str = "2026-04-01") -> dict:
 
 
 def test_self_payment_threshold_is_lower_for_alleviated_households(run_compare, regions):
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     poor = make_household(regions["village"], members=1, is_alleviated=True, alleviated_year=2019)
     general = make_household(regions["village"], members=1)
@@ -126,7 +126,7 @@ def test_school_age_dropout_warns_and_schooling_disagreement_is_a_finding(
 
 
 def test_housing_c_and_d_warn_once_per_household_but_b_does_not(run_compare, regions):
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     h1 = make_household(regions["village"], members=2)
     h2 = make_household(regions["village"], members=1)
@@ -144,7 +144,7 @@ def test_housing_c_and_d_warn_once_per_household_but_b_does_not(run_compare, reg
 
 
 def test_disaster_loss_warns_at_the_threshold(run_compare, regions):
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     big = make_household(regions["village"], members=1).persons.get()
     small = make_household(regions["village"], members=1).persons.get()
@@ -160,7 +160,7 @@ def test_disaster_loss_warns_at_the_threshold(run_compare, regions):
 
 
 def test_new_civil_aid_warns_unless_the_household_is_already_monitored(run_compare, regions):
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     plain = make_household(regions["village"], members=1).persons.get()
     monitored_h = make_household(regions["village"], members=1)

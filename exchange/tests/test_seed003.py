@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.testing import make_household
 from exchange import services
 from exchange.models import Item
 from exchange.tests.conftest import member
+from fangpin.testing import make_household
 from registry import services as registry_services
 
 

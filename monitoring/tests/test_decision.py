@@ -141,7 +141,7 @@ def test_the_notice_never_shows_id_phone_bank_account_or_health(client_for, user
 def test_the_case_list_runs_a_fixed_number_of_queries(
     client_for, users, regions, django_assert_max_num_queries
 ):
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     for _ in range(6):
         make_case(users, make_household(regions["village"]))
@@ -188,7 +188,7 @@ def test_every_monitoring_page_renders(client_for, users, household, regions):
 
 
 def test_data_quality_checks_find_status_breaking_the_rules(regions):
-    from core.testing import make_household
+    from fangpin.testing import make_household
     from monitoring import checks
 
     eliminated = make_household(
@@ -226,7 +226,7 @@ def test_the_county_sees_the_figures_and_the_suggested_category(client_for, user
 def test_the_village_notice_lists_every_household_in_publicity_without_personal_data(
     client_for, users, regions
 ):
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     in_notice = advance(users, make_case(users, make_household(regions["village"])), until="notice")
     advance(users, make_case(users, make_household(regions["village"])), until="review")

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from core.testing import id_number
+from fangpin.testing import id_number
 from monitoring import services
 from monitoring.models import Attachment, Lead
 from monitoring.tests.helpers import TODAY

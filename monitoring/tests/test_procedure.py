@@ -195,7 +195,7 @@ def test_a_failing_step_ends_the_case_and_the_household_is_unchanged(users, hous
 
 
 def test_a_person_not_in_the_register_is_registered_when_the_county_decides(users, regions):
-    from core.testing import id_number
+    from fangpin.testing import id_number
 
     number = id_number()
     lead = services.create_lead(
@@ -241,7 +241,7 @@ def test_green_channel_is_refused_for_other_risks(users, household):
 
 
 def test_roll_back_and_re_identification_keep_the_full_history(users, regions):
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     h = make_household(
         regions["village"],
@@ -271,7 +271,7 @@ def test_roll_back_and_re_identification_keep_the_full_history(users, regions):
 
 
 def test_a_household_without_labour_cannot_start_elimination(users, regions):
-    from core.testing import make_household
+    from fangpin.testing import make_household
 
     h = make_household(
         regions["village"],

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from core.testing import id_number
+from fangpin.testing import id_number
 from monitoring import services
 from monitoring.models import Declaration, DeclarationChannel, Lead
 

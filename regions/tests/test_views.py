@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditRecord
-from core.testing import make_household
+from fangpin.testing import make_household
 from regions.models import Region
 from registry.models import Household
 

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import browser_login
-from core.testing import make_household
+from fangpin.testing import make_household
 from registry.models import Person
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from core.idnumber import make_valid
 from core.models import AuditRecord
-from core.testing import id_number
+from fangpin.testing import id_number
 from registry import services
 from registry.models import Household, HouseholdEvent, Person
 

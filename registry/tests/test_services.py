@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from core.checks import all_checks
 from core.idnumber import make_valid
 from core.models import AuditRecord
-from core.testing import id_number
+from fangpin.testing import id_number
 from registry import services
 from registry.models import Household, HouseholdEvent, Person
 

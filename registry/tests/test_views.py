@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import AuditRecord
-from core.testing import id_number, make_household
+from fangpin.testing import id_number, make_household
 from regions import services as region_services
 from registry import services
 from registry.models import Household, HouseholdEvent, IncomeRecord, Membership, Person

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conftest import browser_login
-from core.testing import make_household
+from fangpin.testing import make_household
 
 
 @pytest.mark.browser

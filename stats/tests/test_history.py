@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from core.testing import id_number, make_household
+from fangpin.testing import id_number, make_household
 from registry import services
 from registry.models import Person
 from stats.services import compute, compute_with_children

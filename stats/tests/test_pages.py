@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from accounts.models import ApiToken
 from core.models import AuditRecord
-from core.testing import make_household
+from fangpin.testing import make_household
 from registry import services
 from stats.ledgers import escape
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import ApiToken
-from core.testing import make_user
+from fangpin.testing import make_user
 from stats.services import compute
 from stats.tests import seed000
 
@@ -45,7 +45,7 @@ def test_the_seed_register_yields_the_seed_numbers_by_command_and_api(
     # The drafted report states them in 一、基本情况 (read back with python-docx).
     docx_path = tmp_path / "汇报.docx"
     out = io.StringIO()
-    with patch("stats.report.timezone.localdate", return_value=seed000.AS_OF):
+    with patch("core.dates.today", return_value=seed000.AS_OF):
         call_command(
             "report",
             "work-summary",

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from accounts.cli import BatchCommand
 from accounts.models import ApiToken, User
-from core.cli import BatchCommand, UsageError
+from core.cli import UsageError
 
 
 class Command(BatchCommand):

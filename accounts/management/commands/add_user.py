@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandParser
 
 from accounts import services
+from accounts.cli import BatchCommand
 from accounts.models import Role, User
-from core.cli import BatchCommand, UsageError
+from core.cli import UsageError
 
 
 class Command(BatchCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from core.cli import BatchCommand
+from accounts.cli import BatchCommand
 from exchange import services
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from core.cli import BatchCommand, UsageError
+from accounts.cli import BatchCommand
+from core.cli import UsageError
 from exchange import services
 from exchange.models import Batch
 from exchange.readers import SOURCES

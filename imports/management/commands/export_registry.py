@@ -8,8 +8,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from accounts.cli import BatchCommand
 from core import audit
-from core.cli import BatchCommand, UsageError
+from core.cli import UsageError
 from imports.services import write_registry
 from registry.models import Household
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from core.cli import BatchCommand, UsageError
+from accounts.cli import BatchCommand
+from core.cli import UsageError
+from core.dates import today
 from monitoring import services
 
 
@@ -19,7 +21,7 @@ class Command(BatchCommand):
         parser.add_argument("--date", help="按该日期计算（默认今天），YYYY-MM-DD")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        on = services.today()
+        on = today()
         if options.get("date"):
             try:
                 on = dt.date.fromisoformat(options["date"])

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from accounts.cli import BatchCommand
 from accounts.models import User
-from core.cli import BatchCommand, UsageError
+from core.cli import UsageError
 from regions.models import Region
 from registry.demo import build_demo_county, demo_usernames, vacuum
 

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
-from django.utils import timezone
 
-from core.cli import BatchCommand, UsageError
+from accounts.cli import BatchCommand
+from core.cli import UsageError
+from core.dates import today
 from stats.report import render
 
 
@@ -24,7 +25,7 @@ class Command(BatchCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         region = self.region_arg(options["region"])
         year = options["year"]
-        if not 2014 <= year <= timezone.localdate().year:
+        if not 2014 <= year <= today().year:
             raise UsageError(f"--year 应在2014至今年之间，实为{year}")
         out = Path(options["out"])
         if out.suffix.lower() != ".docx":

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from core.cli import BatchCommand, UsageError
+from accounts.cli import BatchCommand
+from core.cli import UsageError
 from stats.services import compute
 
 

@@ -1,0 +1,27 @@
+"""The batch commands' region argument and acting user (formats.md §3)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from core.cli import JsonCommand, UsageError
+from regions.models import Region
+from regions.services import resolve
+
+
+class BatchCommand(JsonCommand):
+    """Base for `fangpin` batch commands that take `--region R` or act for the audit trail."""
+
+    def region_arg(self, ref: str) -> Region:
+        """Resolve --region R (code, unique name or path of names) or fail with exit 2."""
+        try:
+            return resolve(ref)
+        except Region.DoesNotExist as exc:
+            raise UsageError(str(exc) or f"找不到区划“{ref}”") from exc
+        except ValidationError as exc:
+            raise UsageError("；".join(exc.messages)) from exc
+
+    def system_user(self) -> User | None:
+        """Commands act as the first county admin (for audit), or as nobody."""
+        return User.objects.filter(role="county_admin", is_active=True).order_by("pk").first()
