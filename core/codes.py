@@ -84,6 +84,9 @@ SCHOOLING = (
 )
 EMPLOYMENT = ("县外省内务工", "省外务工", "县内务工", "乡镇内务工", "未务工")
 ELIMINATION_METHODS = ("帮扶消除", "自然消除")
+# Why a household stops being a 监测对象 (剔除, 识别不精准退出) or a 脱贫户 (清退); an import of the
+# national system's register that clears the mark says 国家系统导入 unless its 退出原因 column says.
+EXIT_REASONS = ("剔除", "清退", "识别不精准退出", "国家系统导入", "其他")
 SEXES = ("男", "女")
 ETHNICITIES = (
     "汉族",
@@ -171,6 +174,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "schooling": SCHOOLING,
     "employment": EMPLOYMENT,
     "elimination_method": ELIMINATION_METHODS,
+    "exit_reason": EXIT_REASONS,
     "sex": SEXES,
     "ethnicity": ETHNICITIES,
 }

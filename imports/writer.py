@@ -288,7 +288,7 @@ class Writer:
     def _status_events(self) -> None:
         for number, (before, after) in self.plan.status.items():
             pk = self.household_pk[number]
-            for event in rules.status_events(before, after, self.today):
+            for event in rules.status_events(before, after, self.today, "国家系统导入"):
                 self.events.append(
                     HouseholdEvent(household_id=pk, actor=self.actor, source="导入", **event)
                 )
