@@ -59,11 +59,18 @@ def make_household(
     actor: Any = None,
     **status: Any,
 ) -> Any:
-    """A household with a head and `members - 1` relatives, through the services."""
+    """A household with a head and `members - 1` relatives, through the services.
+
+    A status given (监测对象类别, dates…) is set as an import of the national register sets it:
+    by hand, only the procedures may (registry.services.STATUS_SOURCES).
+    """
     from registry import services
 
     number = number or f"4202810001{next(_serial):08d}"
-    h = services.create_household(actor=actor, number=number, region=region, **status)
+    source = services.IMPORT_SOURCE if status else services.PLAIN_EDIT
+    h = services.create_household(
+        actor=actor, number=number, region=region, source=source, **status
+    )
     relations = ["户主", "配偶", "之子", "之女", "之父", "之母", "之孙子", "之孙女"]
     for i in range(members):
         birth = dt.date(1960 + i * 7 % 50, 1 + i % 12, 1 + i % 27)

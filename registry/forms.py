@@ -6,8 +6,8 @@ the single source of the consistency checks, and `attach_errors` puts their mess
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,14 +16,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from core import codes
+from core import codes, phone
 from core.dates import today
-from core.forms import StyledForm
+from core.forms import StyledForm, style
 from regions.models import Region
+from registry import services
 from registry.models import Membership
 
 YES_NO_BLANK = [("", "未填"), ("1", "是"), ("0", "否")]
-PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
 
 def _blank(choices: list[tuple[str, Any]], label: str = "全部") -> list[tuple[str, Any]]:
@@ -189,6 +189,11 @@ class RegionChoiceField(forms.ModelChoiceField):
         return getattr(self, "names", {}).get(obj.pk, obj.name)
 
 
+# Shown read-only on the household form: only the procedures, an import or a county correction
+# change them (registry.services.PROCEDURE_FIELDS, enforced there).
+PROCEDURE_FIELDS = services.PROCEDURE_FIELDS
+
+
 class HouseholdForm(RegisterForm):
     """户: identification, region, contact and status (脱贫户, 监测对象, risks, elimination)."""
 
@@ -242,6 +247,9 @@ class HouseholdForm(RegisterForm):
         if editing:
             # The 户编号 is the household's identity in the national system: fixed once created.
             self.fields["number"].disabled = True
+        for name in PROCEDURE_FIELDS:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = "由监测程序变更（只读）"
         _inline_checkboxes(self, "risks")
 
     def clean_phone(self) -> str:
@@ -250,7 +258,8 @@ class HouseholdForm(RegisterForm):
     def service_fields(self) -> dict[str, Any]:
         """The cleaned data as `registry.services` keyword arguments."""
         data = self.without_kept(dict(self.cleaned_data))
-        data["risk_list"] = data.pop("risks")
+        for name in PROCEDURE_FIELDS:
+            data.pop(name)
         if self.fields["number"].disabled:
             data.pop("number")
         return data
@@ -274,11 +283,29 @@ class HouseholdForm(RegisterForm):
         }
 
 
+class CorrectionForm(StyledForm):
+    """手工更正 (county admin): the household form's status fields, and the reason."""
+
+    reason = forms.CharField(
+        label="更正原因", max_length=150, help_text="如：识别时间录入错误，以审定文件为准"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in PROCEDURE_FIELDS:
+            self.fields[name] = copy.deepcopy(HouseholdForm.base_fields[name])
+        self.order_fields([*PROCEDURE_FIELDS, "reason"])
+        style(self)
+        _inline_checkboxes(self, "risks")
+
+    def service_fields(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in PROCEDURE_FIELDS}
+        data["risk_list"] = data.pop("risks")
+        return data
+
+
 def _clean_phone(value: str) -> str:
-    value = value.strip().replace(" ", "")
-    if value and not PHONE_RE.match(value):
-        raise ValidationError("应为11位手机号或带区号的固定电话，如13812345678、0714-1234567")
-    return value
+    return phone.clean(value)
 
 
 def _inline_checkboxes(form: forms.Form, *names: str) -> None:

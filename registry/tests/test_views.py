@@ -197,8 +197,9 @@ def test_an_editor_creates_a_household_and_adds_its_head(client_for, regions):
     h = Household.objects.get(number="420281100201000777")
     assert response.status_code == 302
     assert response["Location"] == reverse("registry:member_add", args=[h.pk])
-    assert h.category == "边缘易致贫户" and h.risk_list == ["因病"]
-    assert HouseholdEvent.objects.filter(household=h, kind="identified").exists()
+    # A new household is never a 监测对象 by hand: only identification makes it one.
+    assert h.category == "" and h.risk_list == [] and h.identified_date is None
+    assert not HouseholdEvent.objects.filter(household=h, kind="identified").exists()
     response = client.post(
         response["Location"],
         {"reason": "原有", "name": "王大", "id_number": id_number(), "relation": "户主"},
