@@ -10,6 +10,7 @@ from django import forms
 from accounts.models import User
 from assistance.models import Measure, Visit
 from assistance.services import SCREEN_SCOPES
+from core import phone
 from core.dates import today
 from core.forms import StyledForm, StyledModelForm
 from regions.models import Region
@@ -46,6 +47,9 @@ class ContactForm(StyledForm):
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _limit(self, "user", _users(viewer))
+
+    def clean_phone(self) -> str:
+        return phone.clean(self.cleaned_data.get("phone"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
