@@ -366,9 +366,13 @@ def test_a_county_correction_needs_a_reason_is_audited_shown_and_listed(
     body = listing.content.decode()
     assert listing.context["page"].paginator.count == 2
     assert "系统漏录" in body and "以审定文件日期为准" in body and "金山店镇/朝阳村" in body
-    assert client_for("other_town").get(reverse("registry:corrections")).context[
-        "page"
-    ].paginator.count == 0
+    assert (
+        client_for("other_town")
+        .get(reverse("registry:corrections"))
+        .context["page"]
+        .paginator.count
+        == 0
+    )
 
 
 def test_only_a_county_admin_corrects(client_for, household, users):
