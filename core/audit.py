@@ -157,6 +157,13 @@ def show_value(value: Any, f: Any = None, related: dict | None = None) -> str:
     return str(value)
 
 
+def _shown(model: Any, name: str, value: Any, f: Any, related: dict | None) -> str:
+    """A model may name its own codes (`audit_value(field, value)` → text, or None)."""
+    own = getattr(model, "audit_value", None)
+    text = own(name, value) if own is not None and value not in (None, "") else None
+    return text if text is not None else show_value(value, f, related)
+
+
 def describe(
     records: Iterable[AuditRecord],
     *,
@@ -197,7 +204,10 @@ def describe(
                 shown = ("（已隐藏）" if before else "—", "（已隐藏）" if after else "—")
             else:
                 rel = related.get(f.related_model) if f is not None and f.is_relation else None
-                shown = (show_value(before, f, rel), show_value(after, f, rel))
+                shown = (
+                    _shown(model, name, before, f, rel),
+                    _shown(model, name, after, f, rel),
+                )
             if shown[0] != shown[1]:
                 changes.append(Change(label, *shown))
         described.append(Described(r, changes))

@@ -105,10 +105,20 @@ class Lead(models.Model):
     @property
     def origin_label(self) -> str:
         """The record that produced the lead, named in Chinese (部门比对预警 第38号)."""
-        if not self.origin:
-            return ""
-        label = ORIGINS.get(self.origin_kind, "其他记录")
-        return f"{label} 第{self.origin_id}号" if self.origin_id else label
+        return origin_label(self.origin)
+
+    @classmethod
+    def audit_value(cls, field: str, value: Any) -> str | None:
+        """变更记录 (core.audit.describe): the origin named, not `exchange.warning:38`."""
+        return origin_label(str(value)) if field == "origin" else None
+
+
+def origin_label(origin: str) -> str:
+    if not origin:
+        return ""
+    kind, _, pk = origin.partition(":")
+    label = ORIGINS.get(kind, "其他记录")
+    return f"{label} 第{pk}号" if pk else label
 
 
 # What `Lead.origin` names: the app record a lead came from.

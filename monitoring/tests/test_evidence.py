@@ -283,3 +283,20 @@ def test_the_change_log_shows_chinese_labels_and_values_for_a_case(client_for, u
     assert "status：" not in body and "current_step" not in body
     assert '监测对象类别：<span class="text-muted">—</span> → 边缘易致贫户' in body
     assert case.status == "approved"
+
+
+def test_the_change_log_names_lead_sources_in_chinese(client_for, users, household):
+    services.create_lead(
+        actor=users["village_staff"],
+        source="部门筛查预警",
+        reported_date=TODAY,
+        household=household,
+        risks=["因病"],
+        origin="exchange.warning:38",
+    )
+    body = client_for("village_staff").get(
+        reverse("registry:household_detail", args=[household.pk])
+    ).content.decode()
+    assert "来源记录：<span class=\"text-muted\">—</span> → 部门比对预警 第38号" in body
+    assert "线索来源：<span class=\"text-muted\">—</span> → 部门筛查预警" in body
+    assert "exchange.warning" not in body
