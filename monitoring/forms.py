@@ -496,6 +496,18 @@ class MaterialsForm(StyledForm):
                 )
         style(self)
 
+    def grid(self) -> tuple[list[str], list[tuple[str, list[Any]]]]:
+        """Material labels, and per step its label with a bound field per material (or None)."""
+        kinds = [k for k in MATERIALS if k != "evidence"]
+        rows = [
+            (
+                str(label),
+                [self[f"{step}__{k}"] if f"{step}__{k}" in self.fields else None for k in kinds],
+            )
+            for step, label in StepCode.choices
+        ]
+        return [MATERIALS[k] for k in kinds], rows
+
     def materials(self) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {step: {} for step in StepCode.values}
         for name, value in self.cleaned_data.items():

@@ -408,7 +408,8 @@ def case_materials(case: Case) -> list[StepMaterials]:
     return out
 
 
-def _missing_materials(case: Case, step: str) -> list[str]:
+def missing_materials(case: Case, step: str) -> list[str]:
+    """The labels of the materials `step` requires that are not uploaded yet."""
     wanted = step_materials(case, step)
     have = set(case.attachments.filter(step=step).values_list("kind", flat=True))
     return [MATERIALS[k] for k, v in wanted.items() if v == REQUIRED and k not in have]
@@ -795,7 +796,7 @@ def _check_date(case: Case, step: CaseStep, on: dt.date) -> None:
 def _check_step(case: Case, step: str, on: dt.date, note: str) -> None:
     """What a step needs before it can pass."""
     errors: dict[str, str] = {}
-    missing = _missing_materials(case, step)
+    missing = missing_materials(case, step)
     if missing:
         errors["materials"] = f"请先上传本环节必需的材料：{'、'.join(missing)}"
     if step == StepCode.VISIT:

@@ -294,9 +294,11 @@ def test_the_change_log_names_lead_sources_in_chinese(client_for, users, househo
         risks=["因病"],
         origin="exchange.warning:38",
     )
-    body = client_for("village_staff").get(
-        reverse("registry:household_detail", args=[household.pk])
-    ).content.decode()
-    assert "来源记录：<span class=\"text-muted\">—</span> → 部门比对预警 第38号" in body
-    assert "线索来源：<span class=\"text-muted\">—</span> → 部门筛查预警" in body
+    body = (
+        client_for("village_staff")
+        .get(reverse("registry:household_detail", args=[household.pk]))
+        .content.decode()
+    )
+    assert '来源记录：<span class="text-muted">—</span> → 部门比对预警 第38号' in body
+    assert '线索来源：<span class="text-muted">—</span> → 部门筛查预警' in body
     assert "exchange.warning" not in body

@@ -147,7 +147,7 @@ def test_an_elimination_before_the_minimum_months_is_refused_with_the_criteria(
     response = _post_step(client_for("grid_member"), case, "visit")
     body = response.content.decode()
     assert "不符合风险消除条件：识别已满6个月" in body
-    assert "❌ 识别已满6个月" in body and "✅ 至少已落实1项帮扶措施" in body
+    assert "未满足</span> 识别已满6个月" in body and "满足</span> 至少已落实1项帮扶措施" in body
     case.refresh_from_db()
     assert case.current_step == "visit"
 
