@@ -188,10 +188,12 @@ def unmark(
 
 
 def _refresh_head(h: Household) -> None:
+    """The household's 户主 name and phone are its head's; its size, its members'."""
     head = h.persons.filter(is_member=True, relation="户主").first()
     h.head_name = head.name if head else ""
+    h.phone = head.phone if head and head.phone else h.phone
     h.member_count = h.persons.filter(is_member=True).count()
-    h.save(update_fields=["head_name", "member_count", "updated_at"])
+    h.save(update_fields=["head_name", "phone", "member_count", "updated_at"])
 
 
 def _check_person(p: Person, exclude_pk: int | None = None) -> None:
