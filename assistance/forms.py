@@ -10,9 +10,9 @@ from django import forms
 from accounts.models import User
 from assistance.models import Measure, Visit
 from assistance.services import SCREEN_SCOPES
-from core import phone
 from core.dates import today
 from core.forms import StyledForm, StyledModelForm
+from core.layout import valid_phone
 from regions.models import Region
 from registry.models import Household
 
@@ -49,7 +49,7 @@ class ContactForm(StyledForm):
         _limit(self, "user", _users(viewer))
 
     def clean_phone(self) -> str:
-        return phone.clean(self.cleaned_data.get("phone"))
+        return valid_phone(self.cleaned_data.get("phone"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -30,9 +30,9 @@ from assistance.models import (
     VisitRule,
 )
 from core import audit, codes, hooks
-from core import phone as core_phone
 from core.audit import snapshot
 from core.dates import today
+from core.layout import valid_phone
 from core.models import AuditRecord
 from regions.models import Region
 from registry.models import Household
@@ -63,7 +63,7 @@ def _contact_fields(
     if start_date > today():
         raise ValidationError({"start_date": "帮扶开始时间不能晚于今天"})
     try:
-        phone = core_phone.clean(phone)
+        phone = valid_phone(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from exc
     if user is not None:

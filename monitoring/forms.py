@@ -8,9 +8,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from core import codes, idnumber, phone
+from core import codes, idnumber
 from core.dates import today
 from core.forms import StyledForm, StyledModelForm, style
+from core.layout import valid_phone
 from monitoring.models import (
     MATERIALS,
     OPTIONAL,
@@ -103,7 +104,7 @@ class LeadForm(StyledForm):
         return not_future(self.cleaned_data["reported_date"], "发现日期")
 
     def clean_phone(self) -> str:
-        return phone.clean(self.cleaned_data.get("phone"))
+        return valid_phone(self.cleaned_data.get("phone"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -354,7 +355,7 @@ class StepForm(StyledForm):
         return not_future(self.cleaned_data["done_on"], "办理日期")
 
     def clean_monitor_phone(self) -> str:
-        return phone.clean(self.cleaned_data.get("monitor_phone"))
+        return valid_phone(self.cleaned_data.get("monitor_phone"))
 
 
 def _label(name: str) -> str:
@@ -548,7 +549,7 @@ class NoticeContactForm(StyledModelForm):
         )
 
     def clean_phone(self) -> str:
-        return phone.clean(self.cleaned_data.get("phone"))
+        return valid_phone(self.cleaned_data.get("phone"))
 
     def validate_unique(self) -> None:
         """An existing region is updated by the service, not refused."""

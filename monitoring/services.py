@@ -19,9 +19,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import audit, codes, hooks
-from core import phone as core_phone
 from core.audit import snapshot
 from core.dates import today
+from core.layout import valid_phone
 from core.permissions import Cap, can, require
 from monitoring.assessment import (
     Assessment,
@@ -88,7 +88,7 @@ def create_lead(
     if not risk_values and not description.strip():
         raise ValidationError({"risks": "请至少选择一项反映风险，或填写困难情况"})
     try:
-        phone = core_phone.clean(phone)
+        phone = valid_phone(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from exc
     lead = Lead(
@@ -824,7 +824,7 @@ def _check_step(case: Case, step: str, on: dt.date, note: str) -> None:
         if not case.monitor_contact.strip():
             errors["monitor_contact"] = "请填写风险消除后的监测联系人"
         try:
-            case.monitor_phone = core_phone.clean(case.monitor_phone)
+            case.monitor_phone = valid_phone(case.monitor_phone)
         except ValidationError as exc:
             errors["monitor_phone"] = exc.messages[0]
         if not case.monitor_phone:
@@ -946,21 +946,14 @@ def _register_new_household(case: Case, actor: Any) -> Household:
     the incomes of its 入户核查 become its income record."""
     lead = case.lead
     assert lead is not None
+    # A temporary 户编号 until the national system gives one: 9, the region, the case.
     h = registry_services.create_household(
         actor=actor,
         source="识别程序",
-        number=f"LS{case.region.code or case.region_id}{case.pk:06d}",
+        number=f"9{case.region.code or f'{case.region_id:012d}'}{case.pk:06d}",
         region=case.region,
-        phone=lead.phone,
         is_alleviated=case.is_alleviated,
-    )
-    registry_services.add_person(
-        actor=actor,
-        household=h,
-        name=lead.person_name,
-        id_number=lead.id_number,
-        relation="户主",
-        phone=lead.phone,
+        head={"name": lead.person_name, "id_number": lead.id_number, "phone": lead.phone},
     )
     case.household = h
     case.save(update_fields=["household"])
@@ -1256,7 +1249,7 @@ def save_notice_contact(*, actor: Any, region: Region, phone: str, unit: str = "
     require(actor, Cap.SETTINGS, region)
     if region.level not in (Region.Level.COUNTY, Region.Level.TOWN):
         raise ValidationError({"region": "监督电话按县或乡镇设置"})
-    phone = core_phone.clean(phone)
+    phone = valid_phone(phone)
     if not phone:
         raise ValidationError({"phone": "请填写监督电话"})
     row = NoticeContact.objects.filter(region=region).first() or NoticeContact(region=region)

@@ -99,9 +99,18 @@ def _guard_status(before: Household | None, after: Household, source: str) -> No
 
 
 @transaction.atomic
-def create_household(*, actor: Any, source: str = PLAIN_EDIT, **fields: Any) -> Household:
-    """Create a household; its status becomes history events. Only an import or a procedure
-    (`source` in STATUS_SOURCES) may create it with a status."""
+def create_household(
+    *,
+    actor: Any,
+    head: dict[str, Any] | None = None,
+    source: str = PLAIN_EDIT,
+    **fields: Any,
+) -> Household:
+    """Create a household with its 户主 (`head`: the head's member fields); its status becomes
+    history events. A household is never registered without a head, and only an import or a
+    procedure (`source` in STATUS_SOURCES) may create it with a status."""
+    if actor is not None:
+        require(actor, Cap.EDIT_REGISTER, fields.get("region"))
     risks = fields.pop("risk_list", None)
     h = Household(**fields)
     if risks is not None:
@@ -111,6 +120,8 @@ def create_household(*, actor: Any, source: str = PLAIN_EDIT, **fields: Any) -> 
     _guard_status(None, h, source)
     _check(h)
     h.full_clean()
+    if not head or not head.get("name") or not head.get("id_number"):
+        raise ValidationError({"head": "新增农户须同时登记户主（姓名和证件号码）"})
     h.save()
     _write_events(h, None, actor, source)
     audit.record(
@@ -121,6 +132,8 @@ def create_household(*, actor: Any, source: str = PLAIN_EDIT, **fields: Any) -> 
         household_id=h.pk,
         region_id=h.region_id,
     )
+    add_person(actor=actor, household=h, **{**head, "relation": "户主"})
+    h.refresh_from_db()
     return h
 
 
@@ -300,10 +313,12 @@ def unmark(
 
 
 def _refresh_head(h: Household) -> None:
+    """The household's 户主 name and phone are its head's; its size, its members'."""
     head = h.persons.filter(is_member=True, relation="户主").first()
     h.head_name = head.name if head else ""
+    h.phone = head.phone if head and head.phone else h.phone
     h.member_count = h.persons.filter(is_member=True).count()
-    h.save(update_fields=["head_name", "member_count", "updated_at"])
+    h.save(update_fields=["head_name", "phone", "member_count", "updated_at"])
 
 
 def _check_person(p: Person, exclude_pk: int | None = None) -> None:

@@ -170,9 +170,9 @@ def test_a_contact_phone_is_validated_like_every_other_phone(
 ) -> None:
     client = client_for("village_staff")
     url = f"/assistance/households/{household.pk}/contact/"
-    data = {"name": "王帮扶", "phone": "1380000", "start_date": TODAY.isoformat()}
+    data = {"name": "王帮扶", "phone": "12345", "start_date": TODAY.isoformat()}
     response = client.post(url, data)
-    assert "联系电话：应为11位手机号或带区号的固定电话" in response.content.decode()
+    assert "联系电话：“12345”应为11位手机号或带区号的固定电话" in response.content.decode()
     assert not Contact.objects.exists()
     response = client.post(url, {**data, "phone": "0714 1234567"})
     assert response.status_code == 302 and Contact.objects.get().phone == "07141234567"

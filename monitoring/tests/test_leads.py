@@ -224,7 +224,7 @@ def test_a_lead_phone_is_validated_like_every_other_phone(client_for, regions):
         "phone": "12345",
     }
     response = client_for("village_staff").post(reverse("monitoring:lead_new"), data)
-    assert "联系电话：应为11位手机号或带区号的固定电话" in response.content.decode()
+    assert "联系电话：“12345”应为11位手机号或带区号的固定电话" in response.content.decode()
     assert not Lead.objects.exists()
 
 
