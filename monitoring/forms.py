@@ -13,6 +13,7 @@ from core.dates import today
 from core.forms import StyledForm, StyledModelForm, style
 from core.layout import valid_phone
 from monitoring.models import (
+    INCOME_FIELDS,
     MATERIALS,
     OPTIONAL,
     REQUIRED,
@@ -188,15 +189,7 @@ class StepForm(StyledForm):
         label="意见", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    MONEY = (
-        "wage",
-        "business",
-        "property_income",
-        "transfer",
-        "business_cost",
-        "claims",
-        "compliant_spending",
-    )
+    MONEY = INCOME_FIELDS
     TRISTATE = ("housing_unsafe", "dropout", "water_unsafe", "uninsured")
 
     def __init__(

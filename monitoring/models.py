@@ -375,6 +375,17 @@ class NoticeContact(models.Model):
 
 # --- Identification / elimination cases -----------------------------------------------------
 
+# The income components a case records at 入户核查 (policy.md §5), as the register's income records.
+INCOME_FIELDS = (
+    "wage",
+    "business",
+    "property_income",
+    "transfer",
+    "business_cost",
+    "claims",
+    "compliant_spending",
+)
+
 
 class CaseQuerySet(ScopedQuerySet):
     region_field = "region"

@@ -35,6 +35,7 @@ from monitoring.assessment import (
 from monitoring.calendar import Calendar, alert_for, due_date
 from monitoring.models import (
     IDENTIFY_ONLY_MATERIALS,
+    INCOME_FIELDS,
     MATERIALS,
     REQUIRED,
     Attachment,
@@ -630,15 +631,6 @@ CASE_FACTS = (
     "monitor_contact",
     "monitor_phone",
 )
-INCOME_FACTS = (
-    "wage",
-    "business",
-    "property_income",
-    "transfer",
-    "business_cost",
-    "claims",
-    "compliant_spending",
-)
 PASS, FAIL = "通过", "不通过"
 
 
@@ -869,7 +861,7 @@ def _save_visit_income(case: Case, actor: Any) -> None:
         actor=actor,
         household=case.household,
         year=case.window_end.year,
-        **{name: getattr(case, name) or 0 for name in INCOME_FACTS},
+        **{name: getattr(case, name) or 0 for name in INCOME_FIELDS},
         members_counted=case.members_counted,
         note=f"{case.get_kind_display()}入户核查（{case.window_start:%Y-%m}至{case.window_end:%Y-%m}）",
     )
@@ -1169,16 +1161,22 @@ def save_threshold(*, actor: Any, threshold: PolicyThreshold) -> PolicyThreshold
     if threshold.pk:
         old = PolicyThreshold.objects.get(pk=threshold.pk)
         before = snapshot(old)
-    threshold.full_clean()
-    threshold.save()
+    return _save_setting(actor, threshold, before)
+
+
+def _save_setting(actor: Any, row: Any, before: dict | None, **record: Any) -> Any:
+    """Validate and save a settings row; its audit record says create or update."""
+    row.full_clean()
+    row.save()
     audit.record(
         actor=actor,
         action="update" if before else "create",
-        obj=threshold,
+        obj=row,
         before=before,
-        after=snapshot(threshold),
+        after=snapshot(row),
+        **record,
     )
-    return threshold
+    return row
 
 
 @transaction.atomic
@@ -1230,16 +1228,7 @@ def save_elimination_policy(*, actor: Any, year: int, **fields: Any) -> Eliminat
     before = snapshot(row) if row.pk else None
     for name, value in fields.items():
         setattr(row, name, value)
-    row.full_clean()
-    row.save()
-    audit.record(
-        actor=actor,
-        action="update" if before else "create",
-        obj=row,
-        before=before,
-        after=snapshot(row),
-    )
-    return row
+    return _save_setting(actor, row, before)
 
 
 @transaction.atomic
@@ -1255,16 +1244,7 @@ def save_notice_contact(*, actor: Any, region: Region, phone: str, unit: str = "
     row = NoticeContact.objects.filter(region=region).first() or NoticeContact(region=region)
     before = snapshot(row) if row.pk else None
     row.unit, row.phone = unit.strip(), phone
-    row.save()
-    audit.record(
-        actor=actor,
-        action="update" if before else "create",
-        obj=row,
-        before=before,
-        after=snapshot(row),
-        region_id=region.pk,
-    )
-    return row
+    return _save_setting(actor, row, before, region_id=region.pk)
 
 
 @transaction.atomic

@@ -196,23 +196,18 @@ def _yes_no_initial(value: bool | None) -> str:
 
 # The household columns the household form edits (the region has its own picker; the phone is
 # the 户主's, edited on the member; the income comes from the yearly income records).
+# The status fields are shown read-only: only the procedures, an import or a county correction
+# change them (registry.services.PROCEDURE_FIELDS, enforced there).
+PROCEDURE_FIELDS = services.PROCEDURE_FIELDS
 HOUSEHOLD_FORM_KEYS = (
     "number",
     "address",
     "is_alleviated",
     "alleviated_year",
-    "category",
-    "risks",
-    "identified_date",
-    "risk_eliminated",
-    "eliminated_date",
-    "elimination_method",
+    *PROCEDURE_FIELDS,
     "no_labour",
 )
 HEAD_FORM_KEYS = ("name", "id_number", "phone")
-# Shown read-only on the household form: only the procedures, an import or a county correction
-# change them (registry.services.PROCEDURE_FIELDS, enforced there).
-PROCEDURE_FIELDS = services.PROCEDURE_FIELDS
 
 
 class HouseholdForm(RegisterForm):
