@@ -300,7 +300,9 @@ def check_upload(upload: UploadedFile) -> str:
             image.verify()
     except ValidationError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ValidationError({"file": f"照片“{name}”像素过多，请缩小后再上传"}) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise mismatch from exc
     finally:
         upload.seek(0)

@@ -115,7 +115,7 @@ def test_a_step_cannot_be_dated_before_the_previous_step_or_in_the_future(
         )
 
 
-def test_future_dates_are_refused_on_the_measure_forms(client_for, household):
+def test_future_dates_are_refused_on_the_measure_visit_and_contact_forms(client_for, household):
     client = client_for("village_staff")
     tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
     response = client.post(
@@ -123,7 +123,23 @@ def test_future_dates_are_refused_on_the_measure_forms(client_for, household):
         {"category": "健康帮扶", "start_date": tomorrow, "status": "ongoing"},
     )
     assert "开始日期不能晚于今天" in response.content.decode()
-    assert not Measure.objects.exists()
+    response = client.post(
+        reverse("assistance:measure_new", args=[household.pk]),
+        {"category": "产业帮扶", "start_date": tomorrow, "status": "planned"},
+    )
+    assert response.status_code == 302  # a planned measure may start later
+    assert list(Measure.objects.values_list("category", flat=True)) == ["产业帮扶"]
+    response = client.post(
+        reverse("assistance:visit_new"),
+        {"household": household.pk, "date": tomorrow, "kind": "日常走访"},
+    )
+    assert "走访日期不能晚于今天" in response.content.decode()
+    response = client.post(
+        reverse("assistance:contact_assign", args=[household.pk]),
+        {"name": "王帮扶", "start_date": tomorrow},
+    )
+    assert "帮扶开始时间不能晚于今天" in response.content.decode()
+    assert not household.visits.exists() and not household.contacts.exists()
 
 
 # --- Elimination --------------------------------------------------------------------------------
