@@ -5,25 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from benefits.models import YuluRow
-from core.layout import Code, Column, Date, IdNumber, Layout, Money, Period, Text, Year
-from ledgers.kit import Ledger, register
-
-
-def person_columns() -> tuple[Column, ...]:
-    """证件号码 and 姓名: the link of every person ledger."""
-    return (
-        Column(
-            "id_number",
-            "证件号码",
-            IdNumber(),
-            required=True,
-            unique=True,
-            sensitive=True,
-            level="person",
-        ),
-        Column("name", "姓名", Text(60), required=True, level="person"),
-    )
-
+from core.layout import Code, Column, Date, Layout, Money, Period, Text, Year
+from ledgers.kit import Ledger, person_columns, register
 
 YULU = Layout(
     kind="yulu",

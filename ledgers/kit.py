@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import IO, Any
 
 from core import pipeline
-from core.layout import Column, Layout
+from core.layout import Column, HouseholdNumber, IdNumber, Layout, RegionName, Text
 from core.xlsx import StreamWorkbook
 from ledgers.models import LedgerRow
 
@@ -116,6 +116,41 @@ def region_names(region: Any) -> dict[str, str]:
     if region.level == 2:
         return {"town": region.name, "village": ""}
     return {"town": "", "village": ""}
+
+
+def person_columns() -> tuple[Column, ...]:
+    """证件号码 and 姓名: the link columns of a person ledger."""
+    return (
+        Column(
+            "id_number",
+            "证件号码",
+            IdNumber(),
+            required=True,
+            unique=True,
+            sensitive=True,
+            level="person",
+        ),
+        Column("name", "姓名", Text(60), required=True, level="person"),
+    )
+
+
+def household_columns() -> tuple[Column, ...]:
+    """户编号 and 户主姓名: the link columns of a household ledger."""
+    return (
+        Column(
+            "number", "户编号", HouseholdNumber(), required=True, unique=True, level="household"
+        ),
+        Column("head_name", "户主姓名", Text(60), required=True, level="household"),
+    )
+
+
+def region_columns(*, unique: bool = True) -> tuple[Column, ...]:
+    """乡镇 and 行政村: the link columns of a region ledger (a blank 行政村 means the 乡镇, a blank
+    乡镇 too the county)."""
+    return (
+        Column("town", "乡镇", RegionName(2), required=True, unique=unique, level="region"),
+        Column("village", "行政村", RegionName(3), required=True, unique=unique, level="region"),
+    )
 
 
 _LEDGERS: dict[str, Ledger] = {}

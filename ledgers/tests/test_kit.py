@@ -285,3 +285,22 @@ def test_the_api_lists_rows_scoped_and_masked_and_gives_the_figures(
     figures = client.get("/api/v1/ledgers/yulu/stats?year=2024").json()
     assert figures["figures"]["rows"] == 1
     assert client.get("/api/v1/ledgers/nothing").status_code == 404
+
+
+def test_the_drafted_report_states_the_yulu_figures(
+    students: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    import io
+
+    from docx import Document
+
+    from stats.report import render
+
+    source = write_sheet(
+        tmp_path / "in.xlsx",
+        HEADERS,
+        [row(students["a"]), row(students["b"]), row(students["a"], 学期="秋季")],
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    text = "\n".join(p.text for p in Document(io.BytesIO(render(regions["town"], 2024))).paragraphs)
+    assert "落实雨露计划3人次，其中春季2人，秋季1人，发放补助4500.00元。" in text
