@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "monitoring",
     "assistance",
     "exchange",
+    "ledgers",
+    "benefits",
     "stats",
     "api",
 ]

@@ -681,7 +681,7 @@ def complete_step(
     if step_code == StepCode.VISIT and case.window_start is None:
         case.window_start, case.window_end = income_window(on)
     assessment: Assessment | None = None
-    data: dict[str, Any] = {k: audit._plain(v) for k, v in (facts or {}).items()}
+    data: dict[str, Any] = {k: audit.plain(v) for k, v in (facts or {}).items()}
     if decision == PASS:
         _check_step(case, step_code, on, note)
         if _assessed(case, step_code):
@@ -712,8 +712,8 @@ def complete_step(
     if assessment is not None:
         data["assessment"] = {
             "threshold": assessment.threshold_label,
-            "per_capita": audit._plain(assessment.income.per_capita),
-            "after_spending": audit._plain(assessment.income.after_spending),
+            "per_capita": audit.plain(assessment.income.per_capita),
+            "after_spending": audit.plain(assessment.income.after_spending),
             "formula": assessment.income.formula,
             "suggested": assessment.suggested,
             "acknowledged": [m for _, m in assessment.warnings],

@@ -12,3 +12,8 @@ document.querySelectorAll("[data-job-status]").forEach(function (box) {
   }
   if (box.dataset.jobDone !== "1") { poll(); }
 });
+
+// Print buttons without inline handlers (CSP): <button data-print>打印</button>.
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
