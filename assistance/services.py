@@ -163,7 +163,7 @@ def save_measure(
     for key, value in fields.items():
         setattr(obj, key, value)
     errors = {}
-    if obj.person_id is not None and obj.person.household_id != household.pk:
+    if obj.person is not None and obj.person.household_id != household.pk:
         errors["person"] = "受益成员不是该户成员"
     if obj.ledger_kind:
         row = obj.ledger_row()
