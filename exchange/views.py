@@ -56,13 +56,13 @@ def index(request: HttpRequest) -> HttpResponse:
     if filters.get("village"):
         village = Region.objects.filter(pk=filters["village"]).first()
         if village is not None:
-            items = items.filter(household__region__path__startswith=village.path)
-    items = items.select_related("rule", "household__region", "person", "assignee")
+            items = items.filter(region__path__startswith=village.path)
+    items = items.select_related("rule", "household", "region", "person", "assignee")
     page = Paginator(items.order_by("-last_seen", "-id"), 50).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    places = place_names(item.household.region for item in rows)
+    places = place_names(item.region for item in rows)
     for item in rows:
-        item.place = places[item.household.region_id]
+        item.place = places.get(item.region_id, "—") if item.region_id else "—"
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(
         request,
@@ -101,7 +101,7 @@ def _bulk_assign(request: HttpRequest, items: object) -> HttpResponse:
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One warning or finding: why it fired, its history, and the result form."""
     item = get_visible_or_404(
-        Item.objects.select_related("rule", "household__region", "person", "lead", "assignee"),
+        Item.objects.select_related("rule", "household", "region", "person", "lead", "assignee"),
         request.user,
         pk=pk,
     )
