@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
@@ -75,16 +75,18 @@ def create_tree(
             }
             for r in rows:
                 r.pk = lookup[(r.parent_id, r.name)]
-        parents = dict(
-            Region.objects.filter(pk__in={r.parent_id for r in rows if r.parent_id}).values_list(
-                "pk", "path"
-            )
-        )
         for path, r in zip(batch, rows, strict=True):
             ids[path] = r.pk
-            r.path = f"{parents.get(r.parent_id, '/')}{r.pk}/"
             created.append("/".join(path))
-        Region.objects.bulk_update(rows, ["path"], batch_size=500)
+        # Each new region's path is its parent's plus its id: one UPDATE per level.
+        table = connection.ops.quote_name(Region._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET path = COALESCE((SELECT p.path FROM {table} p"
+                f" WHERE p.id = {table}.parent_id), '/') || CAST(id AS VARCHAR(20)) || '/'"
+                " WHERE level = %s AND path = ''",
+                [level],
+            )
     if created:
         audit.record(
             actor=actor,
