@@ -247,7 +247,7 @@ def shared_act(cap: Cap) -> Callable[[Any, dict], Any]:
 # (url name, args builder, method, expectation); args builders take the world.
 def a(*keys: str) -> Callable[[dict], list[Any]]:
     def build(w: dict) -> list[Any]:
-        out = []
+        out: list[Any] = []
         for k in keys:
             if k.startswith("?"):
                 field, _, who = k[1:].partition("=")

@@ -37,4 +37,5 @@ def test_a_whole_tree_is_created_in_bulk_with_one_audit_record(db):
     assert group.full_name() == "大冶市/甲镇/一村/一组" and group.level == 4
     assert group.path == "/" + "/".join(str(ids[p]) for p in paths[:4]) + "/"
     record = AuditRecord.objects.get(object_type="regions.region")
-    assert record.after["regions"][0] == "大冶市" and len(record.after["regions"]) == 6
+    assert record.after is not None and record.after["regions"][0] == "大冶市"
+    assert len(record.after["regions"]) == 6
