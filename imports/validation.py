@@ -177,6 +177,7 @@ class Checker:
         )
         # Short rows (trailing blank cells not stored) are padded once, so cells index directly.
         width = max([*pos.values(), *spreads]) + 1
+        last_number: tuple[Any, str, str] = (object(), "", "")  # raw cell, 户编号, its error
         if spreads:
             # 致贫风险1…5: their values, joined, stand in one more cell as 风险类型 would.
             pos = {**pos, "risks": width}
@@ -190,17 +191,20 @@ class Checker:
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             if spreads:
-                joined = "、".join(t for t in (text(cells[i]) for i in spreads) if t)
+                # The joined text is parsed (and folded) once per distinct value, like any cell.
+                joined = "、".join([text(c) for c in [cells[i] for i in spreads] if c])
                 cells = [*cells[:width], joined]
             raw_number = cells[p_number]
-            try:
-                number = household_number(raw_number)
-            except CellError as exc:
-                self.error(row, "number", raw_number, str(exc))
-                number = ""
-            else:
-                if not number:
-                    self.error(row, "number", "", "户编号为空")
+            if raw_number != last_number[0]:  # a household's rows follow each other
+                try:
+                    last_number = (raw_number, household_number(raw_number), "")
+                except CellError as exc:
+                    last_number = (raw_number, "", str(exc))
+            number = last_number[1]
+            if last_number[2]:
+                self.error(row, "number", raw_number, last_number[2])
+            elif not number:
+                self.error(row, "number", "", "户编号为空")
             person = self._person(row, number, cells, p_name, p_id, p_rel)
             for k, i, parsed, parse in person_columns:
                 raw = cells[i]
@@ -596,7 +600,9 @@ class Checker:
         household_pk: int | None,
         before: dict[str, Any] | None,
     ) -> None:
-        after = {k: v for k, v in person.values.items() if v is not KEEP}
+        after = dict(person.values)
+        if KEEP in after.values():
+            after = {k: v for k, v in after.items() if v is not KEEP}
         after["is_member"] = True
         if before is None:
             for key, default in PERSON_DEFAULTS.items():

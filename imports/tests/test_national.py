@@ -224,3 +224,37 @@ def test_a_town_user_importing_another_towns_household_learns_nobody_there(
     assert "不在您的管辖范围内" in text
     for person in other_household.persons.all():
         assert person.name not in text and person.id_number[-4:] not in text
+
+
+def test_through_the_web_a_national_export_and_then_its_un_marking_import(
+    regions: dict[str, Any],
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    client = client_for("county_admin")
+
+    def imported(path: Path) -> ImportBatch:
+        batch = _upload(client, path, django_capture_on_commit_callbacks)
+        assert batch.status == "valid", batch.errors
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/imports/{batch.pk}/confirm/", {})
+        batch.refresh_from_db()
+        assert batch.status == "imported"
+        return batch
+
+    imported(write_sheet(tmp_path / "n.xlsx", NATIONAL, national_rows()))
+    h = Household.objects.get(number=num("N1"))
+    assert h.risk_list == ["因病", "因自然灾害"] and h.phone == "13800001111"
+    assert Person.objects.get(name="李四").phone == "13900002222"
+    cleared = [
+        r | {"监测对象类别": "", "识别监测时间": "", "致贫风险1": "", "致贫风险2": ""}
+        for r in national_rows()
+    ]
+    imported(write_sheet(tmp_path / "c.xlsx", NATIONAL, cleared))
+    event = HouseholdEvent.objects.get(household=h, kind="exited")
+    assert event.reason == "国家系统导入"
+    page = client.get(f"/registry/households/{h.pk}/").content.decode()
+    assert "退出监测" in page
