@@ -103,14 +103,24 @@ def test_a_wrong_id_number_gets_a_chinese_message_and_nothing_is_saved(client, c
     assert "证件号码校验位错误" in body and not Lead.objects.exists()
 
 
+def test_reading_the_qr_page_creates_no_channel(client_for, regions):
+    url = reverse("monitoring:village_qr", args=[regions["village"].pk])
+    response = client_for("village_staff").get(url)
+    assert response.status_code == 200 and "开设申报入口" in response.content.decode()
+    assert not DeclarationChannel.objects.exists()
+    assert client_for("auditor").post(url).status_code == 403  # read-only: no channel either
+    assert not DeclarationChannel.objects.exists()
+
+
 def test_an_unknown_token_answers_404(client, channel):
     assert client.get(reverse("public:declare", args=["nope"])).status_code == 404
 
 
 def test_staff_get_a_printable_qr_code_for_their_villages_only(client_for, regions):
-    response = client_for("village_staff").get(
-        reverse("monitoring:village_qr", args=[regions["village"].pk])
-    )
+    url = reverse("monitoring:village_qr", args=[regions["village"].pk])
+    client = client_for("village_staff")
+    assert client.post(url).status_code == 302
+    response = client.get(url)
     body = response.content.decode()
     channel = DeclarationChannel.objects.get(region=regions["village"])
     assert response.status_code == 200 and "<svg" in body and channel.token in body
