@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 
 CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
@@ -84,6 +85,9 @@ SCHOOLING = (
 )
 EMPLOYMENT = ("县外省内务工", "省外务工", "县内务工", "乡镇内务工", "未务工")
 ELIMINATION_METHODS = ("帮扶消除", "自然消除")
+# Why a household stops being a 监测对象 (剔除, 识别不精准退出) or a 脱贫户 (清退); an import of the
+# national system's register that clears the mark says 国家系统导入 unless its 退出原因 column says.
+EXIT_REASONS = ("剔除", "清退", "识别不精准退出", "国家系统导入", "其他")
 SEXES = ("男", "女")
 ETHNICITIES = (
     "汉族",
@@ -159,6 +163,7 @@ ALIASES: dict[str, dict[str, str]] = {
     "labour": {"弱劳动力": "弱劳动力或半劳动力", "半劳动力": "弱劳动力或半劳动力"},
     "ethnicity": {"汉": "汉族"},
     "schooling": {"学龄前": "学龄前儿童"},
+    "employment": {"省内县外务工": "县外省内务工"},
 }
 
 TABLES: dict[str, tuple[str, ...]] = {
@@ -171,6 +176,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "schooling": SCHOOLING,
     "employment": EMPLOYMENT,
     "elimination_method": ELIMINATION_METHODS,
+    "exit_reason": EXIT_REASONS,
     "sex": SEXES,
     "ethnicity": ETHNICITIES,
 }
@@ -192,15 +198,35 @@ def _index(table: str) -> dict[str, str]:
 _INDEXES = {name: _index(name) for name in TABLES}
 
 
+def register_table(name: str, values: Iterable[str], aliases: dict[str, str] | None = None) -> None:
+    """Add a code table (a ledger's own list of values), with its aliases."""
+    TABLES[name] = tuple(values)
+    ALIASES[name] = dict(aliases or {})
+    _INDEXES[name] = _index(name)
+
+
 def lookup(table: str, value: object) -> str | None:
     """The canonical label for a value or alias, or None when unknown."""
     return _INDEXES[table].get(fold(value))
 
 
 def suggest(table: str, value: object) -> str | None:
-    """The nearest valid label, for messages like「是否应为“因病”？」."""
-    matches = difflib.get_close_matches(fold(value), list(TABLES[table]), n=1, cutoff=0.4)
-    return matches[0] if matches else None
+    """The nearest valid label, for messages like「是否应为“因病”？」.
+
+    Near means sharing characters in order (difflib) and sharing characters at all: Chinese
+    words are reordered more often than misspelt (省内县外务工 is 县外省内务工, not 省外务工).
+    """
+    typed = fold(value)
+    if not typed:
+        return None
+
+    def score(label: str) -> float:
+        shared = sum((Counter(typed) & Counter(label)).values())
+        overlap = 2 * shared / (len(typed) + len(label))
+        return (difflib.SequenceMatcher(None, typed, label).ratio() + overlap) / 2
+
+    best = max(TABLES[table], key=score, default=None)
+    return best if best is not None and score(best) >= 0.4 else None
 
 
 def choices(table: str) -> list[tuple[str, str]]:
@@ -254,7 +280,5 @@ LEAD_SOURCES = (
     "社会监督",
     "平台监测分析",
 )
-TABLES["measure"] = MEASURE_CATEGORIES
-TABLES["lead_source"] = LEAD_SOURCES
-_INDEXES["measure"] = _index("measure")
-_INDEXES["lead_source"] = _index("lead_source")
+register_table("measure", MEASURE_CATEGORIES)
+register_table("lead_source", LEAD_SOURCES)

@@ -38,6 +38,7 @@ class Table:
     kind: str  # xlsx | csv
     encoding: str = ""
     leading: list[list[Any]] = field(default_factory=list)  # rows above the header, as read
+    size: int = 0  # the file's size in bytes (for progress estimates)
 
     def index(self) -> dict[str, int]:
         """Folded header text → column position (the first one wins)."""
@@ -102,7 +103,7 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
                 except UnicodeDecodeError as exc:
                     raise TableError("CSV文件编码无法识别，请另存为UTF-8或GB18030") from exc
 
-            return Table(headers, number, data(), kind, encoding, leading)
+            return Table(headers, number, data(), kind, encoding, leading, path.stat().st_size)
         leading.append(cells)
         if number >= HEADER_SEARCH_ROWS:
             break

@@ -14,7 +14,8 @@ class ImportBatchQuerySet(ScopedQuerySet):
 
 
 class ImportBatch(models.Model):
-    """An uploaded 标准户籍台账: checked first (preview), imported after confirmation."""
+    """An uploaded file (标准户籍台账 or a ledger): checked first (preview), imported after
+    confirmation."""
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("已上传")
@@ -25,6 +26,9 @@ class ImportBatch(models.Model):
         IMPORTED = "imported", _("已导入")
         FAILED = "failed", _("失败")
 
+    kind = models.CharField(
+        _("类型"), max_length=40, default="registry", help_text=_("registry 或台账类型，如 yulu")
+    )
     file_name = models.CharField(_("文件名"), max_length=200)
     stored_path = models.CharField(_("保存位置"), max_length=400)
     sha256 = models.CharField(_("SHA-256"), max_length=64)

@@ -1,39 +1,37 @@
 """Validation of a registry workbook, all before any write (formats.md §1).
 
-`Checker.read(table)` parses every row with plain Python on the cells and checks what the file alone
-can tell (codes, ID numbers, one 户主, household columns that agree); `Checker.compare()` then loads
-what the database holds for the same 户编号 and 证件号码 and works out what would change. Every
-fault is reported once, with the spreadsheet row, the column header as written, the value and a
-Chinese reason.
+`Checker.read(table)` parses every row with the register's declared layout (registry.layouts) and
+checks what the file alone can tell (codes, ID numbers, one 户主, household columns that agree);
+`Checker.compare()` then loads what the database holds for the same 户编号 and 证件号码 and works
+out what would change. Every fault is reported once, with the spreadsheet row, the column header as
+written, the value and a Chinese reason (core.pipeline.Report). A row outside the user's region is
+an error that names only the row and the 户编号: nobody learns another region's residents here.
+
+A town or village clerk's export masks ID numbers (4202**********1234) and phones: such a row is
+matched to the member already on the register by 户编号, name and the visible digits, and the
+stored full values are kept — never revealed, never overwritten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from core import codes, dates, idnumber
+from core.layout import CellError, HeaderMap
+from core.masking import mask_id
+from core.pipeline import Report
 from core.tabular import Table, number_text, text
-from imports import reader
-from imports.reader import BY_KEY, CellError
 from regions.models import Region
 from registry import rules
+from registry.bulk import HouseholdRows, PersonRow, Plan
+from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGION_KEYS, REGISTER
 from registry.models import RISK_SEPARATOR, Household, Person
 
 CHUNK = 900  # ids per `IN (…)` query, under SQLite's parameter limit
-STATUS_KEYS = (
-    "is_alleviated",
-    "alleviated_year",
-    "category",
-    "risks",
-    "identified_date",
-    "risk_eliminated",
-    "eliminated_date",
-    "elimination_method",
-)
 STATUS_FIELD_COLUMN = {
     "category": "category",
     "alleviated_year": "alleviated_year",
@@ -43,119 +41,51 @@ STATUS_FIELD_COLUMN = {
     "eliminated_date": "eliminated_date",
     "elimination_method": "elimination_method",
 }
-HOUSEHOLD_FIELDS = (
-    "region_id",
-    "head_name",
-    "member_count",
-    "phone",
-    "is_alleviated",
-    "alleviated_year",
-    "category",
-    "risks",
-    "identified_date",
-    "risk_eliminated",
-    "eliminated_date",
-    "elimination_method",
-    "per_capita_income",
-)
+# What the database holds for a household or a person, for the comparison.
+HOUSEHOLD_FIELDS = ("region_id", "head_name", "member_count", "phone", *HOUSEHOLD_KEYS)
 PERSON_FIELDS = (
     "household_id",
     "is_member",
-    "name",
-    "sex",
+    *(k for k in PERSON_KEYS if k != "id_number"),
     "birth_date",
-    "relation",
-    "ethnicity",
-    "education",
-    "schooling",
-    "health",
-    "labour_skill",
-    "employment",
-    "work_place",
-    "medical_insurance",
-    "dibao",
-    "tekun",
 )
-# Person fields read from optional columns; absent columns leave the stored value alone.
-OPTIONAL_PERSON = (
-    "ethnicity",
-    "education",
-    "schooling",
-    "health",
-    "labour_skill",
-    "employment",
-    "work_place",
-    "medical_insurance",
-    "dibao",
-    "tekun",
+# Person columns whose absence leaves the stored value alone (the required ones are always there).
+OPTIONAL_PERSON = tuple(
+    c.key for c in REGISTER.at_level("person") if not c.required and c.key != "phone"
 )
-HOUSEHOLD_DEFAULTS: dict[str, Any] = {
-    "phone": "",
-    "is_alleviated": False,
-    "alleviated_year": None,
-    "category": "",
-    "risks": "",
-    "identified_date": None,
-    "risk_eliminated": False,
-    "eliminated_date": None,
-    "elimination_method": "",
-    "per_capita_income": None,
-}
-PERSON_DEFAULTS: dict[str, Any] = {
-    "ethnicity": "",
-    "education": "",
-    "schooling": "",
-    "health": "",
-    "labour_skill": "",
-    "employment": "",
-    "work_place": "",
-    "medical_insurance": None,
-    "dibao": None,
-    "tekun": None,
-}
 
 
-@dataclass(slots=True)
-class PersonRow:
-    row: int
-    number: str
-    id_number: str
-    values: dict[str, Any]  # PERSON_FIELDS known from the file (without household_id)
+def _defaults(model: Any, keys: Iterable[str]) -> dict[str, Any]:
+    """The model's default for each field (what a new row gets when its column is absent)."""
+    return {k: model._meta.get_field(k).get_default() for k in keys}
 
 
-@dataclass(slots=True)
-class HouseholdRows:
-    number: str
-    first_row: int
-    region_path: tuple[str, ...]
-    values: dict[str, Any]  # household columns present in the file, parsed
-    cells: dict[str, Any]  # key → the first row's raw cell, for disagreements
-    persons: list[PersonRow] = field(default_factory=list)
-    full_path: tuple[str, ...] = ()  # region names from the county down, set by compare()
+HOUSEHOLD_DEFAULTS = _defaults(Household, HOUSEHOLD_KEYS)
+PERSON_DEFAULTS = _defaults(Person, OPTIONAL_PERSON)
+# Masked values in a clerk's export: kept as stored.
+MASKED_ID = re.compile(r"^(\w{4})\*{4,}(\w{4})$")
+MASKED_PHONE = re.compile(r"^\d{3}\*{4,}\d{4}$")
+KEEP = object()  # a masked cell: the stored value stays
 
 
-@dataclass
-class Plan:
-    """What an import would do: new and changed objects with their before/after values."""
+def _phone(raw: Any) -> Any:
+    """A member's phone; a masked one (138****5678) keeps the stored number."""
+    if isinstance(raw, str) and MASKED_PHONE.match(raw.strip()):
+        return KEEP
+    return REGISTER.column("phone").parse(raw)
 
-    households_new: list[tuple[HouseholdRows, dict[str, Any]]] = field(default_factory=list)
-    households_changed: list[tuple[int, HouseholdRows, dict, dict]] = field(default_factory=list)
-    households_unchanged: int = 0
-    status: dict[str, tuple[rules.HouseholdStatus | None, rules.HouseholdStatus]] = field(
-        default_factory=dict
-    )
-    persons_new: list[tuple[PersonRow, dict[str, Any]]] = field(default_factory=list)
-    persons_changed: list[tuple[int, PersonRow, dict, dict]] = field(default_factory=list)
-    persons_unchanged: int = 0
-    moves: dict[int, int] = field(default_factory=dict)  # person pk → old household pk
-    regions_to_create: list[tuple[str, ...]] = field(default_factory=list)
-    region_ids: dict[tuple[str, ...], int] = field(default_factory=dict)
-    existing_households: dict[str, int] = field(default_factory=dict)
-    existing_regions: dict[int, int] = field(default_factory=dict)  # household pk → region pk
+
+def _parser(key: str, header: HeaderMap) -> Callable[[Any], Any]:
+    variant = header.variants.get(key)
+    if variant:
+        return REGISTER.variants[variant][1]
+    if key == "phone":
+        return _phone
+    return REGISTER.column(key).parse
 
 
 class Checker:
-    """Reads and checks one file; `errors`/`warnings` are dicts {row, column, value, message}."""
+    """Reads and checks one file; its `report` holds the errors and warnings."""
 
     def __init__(
         self,
@@ -164,66 +94,60 @@ class Checker:
         create_regions: bool = False,
         today: dt.date | None = None,
         progress: Callable[[int, str], None] | None = None,
+        report: Report | None = None,
     ) -> None:
         self.allowed_region = allowed_region
         self.create_regions = create_regions
         self.today = today or dates.today()
         self.progress = progress or (lambda pct, msg: None)
-        self.errors: list[dict] = []
-        self.warnings: list[dict] = []
-        self.row_messages: dict[int, list[str]] = {}
-        self._seen: set[tuple] = set()
+        self.report = report or Report(self.column_name)
         self.rows = 0
         self.households: dict[str, HouseholdRows] = {}
-        self.ids: dict[str, int] = {}  # 证件号码 → row
-        self.header: reader.HeaderMap | None = None
+        self.ids: dict[str, int] = {}  # 证件号码 (or masked:户编号:姓名) → row
+        self.header: HeaderMap | None = None
         self.county_code = ""
         self.structure_ok = True
         self.region_keys: list[str] = []
-        # Household columns of a few repeated values (not phone, not income): parsed once each.
-        self._household_parsers: dict[str, tuple[dict[Any, Any], Callable[[Any], Any]]] = {
-            k: ({}, functools.partial(self._household_value, k))
-            for k in HOUSEHOLD_DEFAULTS
-            if k not in {"phone", "per_capita_income"}
-        }
+        self._household_parsers: dict[str, tuple[dict[Any, Any], Callable[[Any], Any]]] = {}
+
+    @property
+    def errors(self) -> list[dict]:
+        return self.report.errors
+
+    @property
+    def warnings(self) -> list[dict]:
+        return self.report.warnings
+
+    @property
+    def row_messages(self) -> dict[int, list[str]]:
+        return self.report.row_messages
 
     # -- reporting ---------------------------------------------------------------------------
     def column_name(self, key: str) -> str:
-        if self.header and key in self.header.headers:
-            return self.header.headers[key]
-        return BY_KEY[key].header if key in BY_KEY else key
+        if self.header is not None and key in self.header.written:
+            return self.header.written[key]
+        return REGISTER.column(key).header if REGISTER.has(key) else key
 
     def error(self, row: int | None, key: str, value: Any, message: str) -> None:
-        column = self.column_name(key) if key else ""
-        item = (row, column, message)
-        if item in self._seen:
-            return
-        self._seen.add(item)
-        self.errors.append({"row": row, "column": column, "value": text(value), "message": message})
-        if row is not None:
-            self.row_messages.setdefault(row, []).append(
-                f"【{column}】{message}" if column else message
-            )
+        self.report.error(row, key, value, message)
 
     def warn(self, row: int | None, key: str, value: Any, message: str) -> None:
-        column = self.column_name(key) if key else ""
-        self.warnings.append(
-            {"row": row, "column": column, "value": text(value), "message": message}
-        )
+        self.report.warn(row, key, value, message)
 
     # -- the file alone ------------------------------------------------------------------------
     def read(self, table: Table, total_hint: int = 0) -> None:
         """Parse and check every row of the table."""
-        header = reader.map_headers(table.headers)
+        header = REGISTER.map_headers(table.headers)
         self.header = header
         if header.missing:
             self.structure_ok = False
+            required = "、".join(c.header for c in REGISTER.columns if c.required)
             self.error(
                 table.header_row,
                 "",
                 "",
                 "文件缺少必填列：" + "、".join(header.missing) + "。请使用标准户籍台账模板"
-                "（表头须含：" + "、".join(c.header for c in reader.COLUMNS if c.required) + "）",
+                f"（表头须含：{required}）",
             )
             return
         if header.unknown:
@@ -233,30 +157,31 @@ class Checker:
         root = Region.objects.filter(level=Region.Level.COUNTY).order_by("pk").first()
         self.county_code = root.code if root else ""
         pos = header.positions
-        get_region = [(k, pos[k]) for k in ("county", "town", "village", "group") if k in pos]
+        get_region = [(k, pos[k]) for k in REGION_KEYS if k in pos]
         self.region_keys = [k for k, _ in get_region]
-        hh_keys = [
-            k
-            for k in reader.HOUSEHOLD_KEYS
-            if k in pos and BY_KEY[k].level == "household" and k != "number"
-        ]
+        hh_keys = [k for k in (*HOUSEHOLD_KEYS, "exit_reason") if k in pos]
+        spreads = header.spreads.get("risks", [])
+        self._household_parsers = {k: ({}, _parser(k, header)) for k in (*hh_keys, "risks")}
         # Per column, each distinct cell is parsed once (a column holds a handful of values).
-        person_codes: list[tuple[str, int, dict[Any, Any], Callable[[Any], Any]]] = [
-            (k, pos[k], {}, functools.partial(reader.code, t))
-            for k, t in reader.PERSON_CODES.items()
-            if k in pos
+        special = {"name", "id_number", "relation"}
+        person_columns: list[tuple[str, int, dict[Any, Any] | None, Callable[[Any], Any]]] = [
+            (k, pos[k], {} if REGISTER.column(k).kind.memoise else None, _parser(k, header))
+            for k in PERSON_KEYS
+            if k in pos and k not in special
         ]
-        person_codes += [(k, pos[k], {}, reader.yes_no) for k in reader.PERSON_FLAGS if k in pos]
         p_number, p_name, p_id, p_rel = (
             pos["number"],
             pos["name"],
             pos["id_number"],
             pos["relation"],
         )
-        p_health, p_place = pos.get("health"), pos.get("work_place")
-        hh_columns = [(k, pos[k]) for k in hh_keys] + get_region
         # Short rows (trailing blank cells not stored) are padded once, so cells index directly.
-        width = max(pos.values()) + 1
+        width = max([*pos.values(), *spreads]) + 1
+        if spreads:
+            # 致贫风险1…5: their values, joined, stand in one more cell as 风险类型 would.
+            pos = {**pos, "risks": width}
+            hh_keys.append("risks")
+        hh_columns = [(k, pos[k]) for k in hh_keys] + get_region
         for row, cells in table.rows:
             self.rows += 1
             if self.rows % 20000 == 0:
@@ -264,23 +189,33 @@ class Checker:
                 self.progress(pct, f"已检查{self.rows}行")
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
-            number, problem = number_text(cells[p_number])
-            if problem:
-                self.error(row, "number", cells[p_number], problem)
-            elif not number:
-                self.error(row, "number", "", "户编号为空")
-            person = self._person(row, number, cells, p_name, p_id, p_rel, p_health, p_place)
-            for k, i, parsed, parse in person_codes:
+            if spreads:
+                joined = "、".join(t for t in (text(cells[i]) for i in spreads) if t)
+                cells = [*cells[:width], joined]
+            raw_number = cells[p_number]
+            try:
+                number = REGISTER.column("number").parse(raw_number)
+            except CellError as exc:
+                self.error(row, "number", raw_number, str(exc))
+                number = ""
+            else:
+                if not number:
+                    self.error(row, "number", "", "户编号为空")
+            person = self._person(row, number, cells, p_name, p_id, p_rel)
+            for k, i, parsed, parse in person_columns:
                 raw = cells[i]
                 try:
-                    person.values[k] = _parse_once(parsed, raw, parse)
+                    person.values[k] = (
+                        parse(raw) if parsed is None else _parse_once(parsed, raw, parse)
+                    )
                 except CellError as exc:
                     self.error(row, k, raw, str(exc))
             sex = person.values.get("sex")
             id_sex = person.values.pop("_id_sex", "")
             if sex and id_sex and sex != id_sex:
                 self.error(row, "sex", sex, f"性别“{sex}”与证件号码（{id_sex}）不一致")
-            person.values["sex"] = sex or id_sex
+            if sex or id_sex or "sex" in pos:
+                person.values["sex"] = sex or id_sex
             if not number:
                 continue
             hh = self.households.get(number)
@@ -303,50 +238,39 @@ class Checker:
                 self.error(hh.first_row, "relation", "", f"户编号{hh.number}：{problem}{where}")
 
     def _household_value(self, key: str, raw: Any) -> Any:
-        if key == "is_alleviated":
-            if self.header and self.header.type_alias:
-                return reader.household_type(raw)
-            value = reader.yes_no(raw)
-            if value is None:
-                raise CellError("是否脱贫户为必填项，应填“是”或“否”")
-            return value
-        if key == "category":
-            return reader.code("category", raw)
-        if key == "phone":
-            return reader.phone(raw)
-        if key == "alleviated_year":
-            return reader.year(raw)
-        if key in {"identified_date", "eliminated_date"}:
-            return reader.date(raw)
+        parser = self._household_parsers[key][1]
+        value = parser(raw)
+        if key == "is_alleviated" and value is None:
+            raise CellError("是否脱贫户为必填项，应填“是”或“否”")
+        if key in {"risk_eliminated", "no_labour"}:
+            return bool(value)
         if key == "risks":
-            return reader.code_list("risk", raw)
-        if key == "risk_eliminated":
-            return bool(reader.yes_no(raw, blank=False))
-        if key == "elimination_method":
-            return reader.code("elimination_method", raw)
-        if key == "per_capita_income":
-            return reader.money(raw)
-        raise KeyError(key)
+            return [r for r in codes.split_multi(value)]
+        return value
 
     def _person(
-        self,
-        row: int,
-        number: str,
-        cells: list[Any],
-        p_name: int,
-        p_id: int,
-        p_rel: int,
-        p_health: int | None,
-        p_place: int | None,
+        self, row: int, number: str, cells: list[Any], p_name: int, p_id: int, p_rel: int
     ) -> PersonRow:
         values: dict[str, Any] = {}
         name = text(cells[p_name])
         if not name:
             self.error(row, "name", "", "姓名为空")
+        elif len(name) > 60:
+            self.error(row, "name", name, f"姓名最多60个字，实为{len(name)}个字")
         values["name"] = name
         raw_id = cells[p_id]
         id_text, problem = number_text(raw_id)
-        if problem:
+        masked = MASKED_ID.match(id_text.upper()) if not problem else None
+        id_value = ""
+        if masked:
+            # A masked export: matched to the member on the register in compare().
+            key = f"masked:{number}:{name}"
+            first = self.ids.get(key)
+            if first is not None:
+                self.error(row, "id_number", raw_id, f"与第{first}行是同一户的同名成员，无法区分")
+            else:
+                self.ids[key] = row
+        elif problem:
             id_value = idnumber.normalize(id_text)
             self.error(row, "id_number", raw_id, problem)
         else:
@@ -369,22 +293,17 @@ class Checker:
                     self.ids[id_value] = row
         raw_rel = cells[p_rel]
         try:
-            values["relation"] = reader.code("relation", raw_rel)
+            values["relation"] = REGISTER.column("relation").parse(raw_rel)
         except CellError as exc:
             self.error(row, "relation", raw_rel, str(exc))
             values["relation"] = ""
         else:
             if not values["relation"]:
                 self.error(row, "relation", "", "与户主关系为空")
-        if p_health is not None:
-            raw = cells[p_health]
-            try:
-                values["health"] = codes.join_multi(reader.code_list("health", raw))
-            except CellError as exc:
-                self.error(row, "health", raw, str(exc))
-        if p_place is not None:
-            values["work_place"] = text(cells[p_place])[:100]
-        return PersonRow(row, number, id_value, values)
+        person = PersonRow(row, number, id_value, values)
+        if masked:
+            person.masked = (masked.group(1), masked.group(2))
+        return person
 
     def _household(
         self,
@@ -397,24 +316,25 @@ class Checker:
     ) -> HouseholdRows:
         path = tuple(text(cells[i]) for _, i in get_region)
         for (k, _), name in zip(get_region, path, strict=True):
-            if not name and BY_KEY[k].required:
-                self.error(row, k, "", f"{BY_KEY[k].header}为空")
+            if not name and REGISTER.column(k).required:
+                self.error(row, k, "", f"{REGISTER.column(k).header}为空")
         values: dict[str, Any] = {}
         raw_cells: dict[str, Any] = {}
         for k in hh_keys:
             raw = raw_cells[k] = cells[pos[k]]
-            parser = self._household_parsers.get(k)
             try:
-                if parser is None:
-                    values[k] = self._household_value(k, raw)
-                else:
-                    values[k] = _parse_once(parser[0], raw, parser[1])
+                values[k] = _parse_once(
+                    self._household_parsers[k][0], raw, functools.partial(self._household_value, k)
+                )
             except CellError as exc:
                 self.error(row, k, raw, str(exc))
                 values[k] = HOUSEHOLD_DEFAULTS.get(k)
         for k, i in get_region:
             raw_cells[k] = cells[i]
-        return HouseholdRows(number, row, path, values, raw_cells)
+        exit_reason = values.pop("exit_reason", "") or ""
+        hh = HouseholdRows(number, row, path, values, raw_cells)
+        hh.exit_reason = exit_reason
+        return hh
 
     def _agree(
         self,
@@ -446,14 +366,17 @@ class Checker:
         self._regions(plan)
         self.progress(55, "正在读取系统中已有的户和成员")
         existing = self._load_households()
+        allowed = self.allowed_region.path if self.allowed_region else "/"
+        outside = {n for n, v in existing.items() if not v["region__path"].startswith(allowed)}
         plan.existing_households = {n: v["pk"] for n, v in existing.items()}
         plan.existing_regions = {v["pk"]: v["region_id"] for v in existing.values()}
-        persons = self._load_persons()
         numbers_by_pk = {v["pk"]: n for n, v in existing.items()}
-        in_file_ids = self.ids
+        members = self._load_members([pk for pk, n in numbers_by_pk.items() if n not in outside])
+        self._unmask(members, numbers_by_pk)
+        persons = self._load_persons()
+        in_file_ids = set(self.ids)
         # Members still on the register for households in the file, but missing from the file.
         staying: dict[int, int] = {}
-        members = self._load_members(list(numbers_by_pk))
         for _pk, id_number, name, household_id in members:
             if id_number in in_file_ids:
                 continue
@@ -463,17 +386,49 @@ class Checker:
                 self.households[number].first_row,
                 "id_number",
                 "",
-                f"户编号{number}的成员{name}（{id_number[:6]}********{id_number[-4:]}）"
+                f"户编号{number}的成员{name}（{mask_id(id_number)}）"
                 "在系统中但不在文件中，未删除；如已减少请在系统中办理成员减少",
             )
         self.progress(65, "正在比对变化")
         for number, hh in self.households.items():
             before = existing.get(number)
+            if number in outside:
+                self.error(hh.first_row, "number", number, f"户编号{number}不在您的管辖范围内")
+                continue
             self._plan_household(plan, hh, before, staying)
             household_pk = before["pk"] if before else None
             for person in hh.persons:
+                if not person.id_number:
+                    continue  # a masked number that matched nobody: reported by _unmask
                 self._plan_person(plan, hh, person, household_pk, persons.get(person.id_number))
         return plan
+
+    def _unmask(self, members: list[tuple[int, str, str, int]], numbers: dict[int, str]) -> None:
+        """Match masked rows to the members on the register (户编号, name, visible digits)."""
+        by_household: dict[tuple[str, str], list[str]] = {}
+        for _pk, id_number, name, household_id in members:
+            by_household.setdefault((numbers[household_id], name), []).append(id_number)
+        for hh in self.households.values():
+            for person in hh.persons:
+                if person.masked is None:
+                    continue
+                head, tail = person.masked
+                found = [
+                    n
+                    for n in by_household.get((hh.number, person.values["name"]), [])
+                    if n.upper().startswith(head) and n.upper().endswith(tail)
+                ]
+                if len(found) == 1:
+                    person.id_number = found[0]
+                    self.ids[found[0]] = person.row
+                else:
+                    self.error(
+                        person.row,
+                        "id_number",
+                        f"{head}****{tail}",
+                        f"证件号码已脱敏，在户编号{hh.number}中找不到姓名和号码都相符的成员；"
+                        "新增成员请填写完整证件号码",
+                    )
 
     def _regions(self, plan: Plan) -> None:
         rows = list(Region.objects.values_list("pk", "name", "parent_id", "path"))
@@ -516,7 +471,7 @@ class Checker:
                 self._scope_region(hh, deepest, allowed)
                 continue
             depth = missing_at or 0
-            key = ("county", "town", "village", "group")[depth]
+            key = REGION_KEYS[depth]
             if not deepest.startswith(allowed):
                 self.error(
                     hh.first_row,
@@ -573,7 +528,8 @@ class Checker:
         if not Person.objects.exists():
             return out
         names = ("pk", "id_number", "household__number", "household__region__path", *PERSON_FIELDS)
-        for chunk in self._chunks(self.ids):
+        ids = [i for i in self.ids if not i.startswith("masked:")]
+        for chunk in self._chunks(ids):
             for values in Person.objects.filter(id_number__in=chunk).values_list(*names):
                 out[values[1]] = dict(zip(names, values, strict=True))
         return out
@@ -595,10 +551,6 @@ class Checker:
         before: dict[str, Any] | None,
         staying: dict[int, int],
     ) -> None:
-        allowed = self.allowed_region.path if self.allowed_region else "/"
-        if before and not before["region__path"].startswith(allowed):
-            self.error(hh.first_row, "number", hh.number, "该户编号已登记在您管辖范围以外的区划")
-            return
         after: dict[str, Any] = {}
         for key in HOUSEHOLD_DEFAULTS:
             if key in hh.values:
@@ -608,6 +560,9 @@ class Checker:
                 after[key] = before[key] if before else HOUSEHOLD_DEFAULTS[key]
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         after["head_name"] = head.values["name"] if head else ""
+        # The household's phone is its 户主's; a masked or absent one keeps the stored number.
+        head_phone = head.values.get("phone", KEEP) if head else KEEP
+        after["phone"] = (before["phone"] if before else "") if head_phone is KEEP else head_phone
         after["member_count"] = len(hh.persons) + (staying.get(before["pk"], 0) if before else 0)
         after["region_id"] = plan.region_ids.get(hh.full_path)
         status_after = _status(after)
@@ -616,6 +571,8 @@ class Checker:
             if key not in hh.values and "category" in hh.values:
                 key = "category"
             self.error(hh.first_row, key, hh.cells.get(key, ""), message)
+        if hh.exit_reason:
+            plan.exit_reasons[hh.number] = hh.exit_reason
         if before is None:
             plan.households_new.append((hh, after))
             plan.status[hh.number] = (None, status_after)
@@ -639,11 +596,12 @@ class Checker:
         household_pk: int | None,
         before: dict[str, Any] | None,
     ) -> None:
-        after = dict(person.values)
+        after = {k: v for k, v in person.values.items() if v is not KEEP}
         after["is_member"] = True
         if before is None:
             for key, default in PERSON_DEFAULTS.items():
                 after.setdefault(key, default)
+            after.setdefault("phone", "")
             plan.persons_new.append((person, after))
             return
         if before["household_id"] != household_pk:
@@ -658,7 +616,7 @@ class Checker:
                 self.error(
                     person.row,
                     "id_number",
-                    person.id_number,
+                    person.id_number if person.masked is None else mask_id(person.id_number),
                     f"该证件号码已登记在{where}，不能重复登记；如要迁户，"
                     "请在文件中同时列出原户的全部成员（不含此人），导入时将其迁入本户",
                 )

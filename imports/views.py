@@ -18,6 +18,7 @@ from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from imports import services
 from imports.forms import ConfirmForm, UploadForm
+from imports.importers import template as template_workbook
 from imports.models import ImportBatch
 from regions.models import Region
 from registry.forms import HouseholdFilterForm
@@ -122,7 +123,7 @@ def error_file(request: HttpRequest, pk: int) -> FileResponse:
 def template(request: HttpRequest) -> FileResponse:
     """The empty standard workbook (headers in the order the export writes them)."""
     out = BytesIO()
-    services.template_workbook(out)
+    template_workbook(out)
     out.seek(0)
     return FileResponse(
         out, as_attachment=True, filename="标准户籍台账模板.xlsx", content_type=XLSX

@@ -307,6 +307,8 @@ class EventKind(models.TextChoices):
     ELIMINATED = "eliminated", _("风险消除")
     ELIMINATION_ROLLED_BACK = "rolled_back", _("风险消除回退")
     REIDENTIFIED = "reidentified", _("风险再标注")
+    EXITED = "exited", _("退出监测")
+    UNALLEVIATED = "unalleviated", _("清退脱贫户")
     MEMBER_ADDED = "member_added", _("成员增加")
     MEMBER_REMOVED = "member_removed", _("成员减少")
     CHANGED = "changed", _("信息变更")

@@ -111,14 +111,30 @@ def check_member_set(relations: list[str]) -> str:
 
 
 def status_events(
-    before: HouseholdStatus | None, after: HouseholdStatus, today: dt.date
+    before: HouseholdStatus | None,
+    after: HouseholdStatus,
+    today: dt.date,
+    exit_reason: str = "",
 ) -> list[dict]:
     """The history events that turn `before` into `after` (kind, date and details).
 
     Dates come from the status fields where they exist (识别监测时间, 风险消除时间), so an import of
-    an old register writes its events at the dates that really happened.
+    an old register writes its events at the dates that really happened. Clearing a mark (监测对象
+    类别 emptied, 是否脱贫户 set back to 否) is an un-marking event dated `today` with `exit_reason`
+    (剔除, 清退, 识别不精准退出, 国家系统导入…), so statistics count the household until then only.
     """
     events: list[dict] = []
+    if before is not None and before.category and not after.category:
+        events.append(
+            {
+                "kind": "exited",
+                "date": today,
+                "category": before.category,
+                "reason": exit_reason or "其他",
+            }
+        )
+    if before is not None and before.is_alleviated and not after.is_alleviated:
+        events.append({"kind": "unalleviated", "date": today, "reason": exit_reason or "其他"})
     risks = codes.join_multi(after.risks)
     was_alleviated = before.is_alleviated if before else False
     if after.is_alleviated and not was_alleviated:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core import audit
+from core import audit, codes
 from core.audit import snapshot
 from core.dates import today
 from core.idnumber import normalize
@@ -41,13 +41,18 @@ def status_of(h: Household) -> rules.HouseholdStatus:
 
 
 def _write_events(
-    h: Household, before: rules.HouseholdStatus | None, actor: Any, source: str
+    h: Household,
+    before: rules.HouseholdStatus | None,
+    actor: Any,
+    source: str,
+    exit_reason: str = "",
+    on: dt.date | None = None,
 ) -> list[HouseholdEvent]:
     events = [
         HouseholdEvent(
             household=h, actor=actor if getattr(actor, "pk", None) else None, source=source, **e
         )
-        for e in rules.status_events(before, status_of(h), today())
+        for e in rules.status_events(before, status_of(h), on or today(), exit_reason)
     ]
     HouseholdEvent.objects.bulk_create(events)
     return events
@@ -85,9 +90,15 @@ def create_household(*, actor: Any, source: str = "手工录入", **fields: Any)
 
 @transaction.atomic
 def update_household(
-    *, actor: Any, household: Household, source: str = "手工录入", **fields: Any
+    *,
+    actor: Any,
+    household: Household,
+    source: str = "手工录入",
+    exit_reason: str = "",
+    **fields: Any,
 ) -> Household:
-    """Change a household's fields; status changes become dated events."""
+    """Change a household's fields; status changes become dated events (an un-marking with
+    `exit_reason`)."""
     h = Household.objects.select_for_update().get(pk=household.pk)
     before_snap, before_status = snapshot(h), status_of(h)
     risks = fields.pop("risk_list", None)
@@ -98,7 +109,7 @@ def update_household(
     _check(h)
     h.full_clean()
     h.save()
-    _write_events(h, before_status, actor, source)
+    _write_events(h, before_status, actor, source, exit_reason)
     after_snap = snapshot(h)
     if after_snap != before_snap:
         audit.record(
@@ -114,11 +125,79 @@ def update_household(
     return household
 
 
+EXIT_LABELS = {"monitored": "退出监测", "alleviated": "清退脱贫户"}
+CLEARED_MONITORING: dict[str, Any] = {
+    "category": "",
+    "risks": "",
+    "identified_date": None,
+    "risk_eliminated": False,
+    "eliminated_date": None,
+    "elimination_method": "",
+}
+
+
+@transaction.atomic
+def unmark(
+    *,
+    actor: Any,
+    household: Household,
+    what: str,
+    reason: str,
+    on: dt.date | None = None,
+    note: str = "",
+    source: str = "手工录入",
+) -> Household:
+    """Un-mark a household: end its monitoring (`what="monitored"`: 剔除, 识别不精准退出…) or its
+    脱贫户 status (`what="alleviated"`: 清退…), with a reason, as an event dated `on`.
+
+    The register keeps the household and its history; statistics count it until that day only.
+    A county decision (Cap.OVERRIDE) when a user acts; commands and procedures pass their actor.
+    """
+    if actor is not None:
+        require(actor, Cap.OVERRIDE, household.region, "只有县级管理员可以办理剔除、清退或退出")
+    on = on or today()
+    if on > today():
+        raise ValidationError({"date": "退出日期不能晚于今天"})
+    if reason not in codes.EXIT_REASONS:
+        raise ValidationError({"reason": f"退出原因应为{'、'.join(codes.EXIT_REASONS)}之一"})
+    h = Household.objects.select_for_update().get(pk=household.pk)
+    before_snap, before_status = snapshot(h), status_of(h)
+    if what == "monitored":
+        if not h.category:
+            raise ValidationError({"category": "该户不是监测对象"})
+        for name, value in CLEARED_MONITORING.items():
+            setattr(h, name, value)
+    elif what == "alleviated":
+        if not h.is_alleviated:
+            raise ValidationError({"is_alleviated": "该户不是脱贫户"})
+        if h.category == "脱贫不稳定户":
+            raise ValidationError({"category": "脱贫不稳定户须先退出监测，再清退脱贫户"})
+        h.is_alleviated, h.alleviated_year = False, None
+    else:
+        raise ValueError(what)
+    h.save()
+    _write_events(h, before_status, actor, source, reason, on)
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=h,
+        before=before_snap,
+        after=snapshot(h),
+        household_id=h.pk,
+        region_id=h.region_id,
+        note="；".join(filter(None, [f"{EXIT_LABELS[what]}：{reason}", note])),
+    )
+    household.refresh_from_db()
+    return household
+
+
 def _refresh_head(h: Household) -> None:
+    """The household's 户主 name and phone are its head's; its size, its members'."""
     head = h.persons.filter(is_member=True, relation="户主").first()
     h.head_name = head.name if head else ""
+    h.phone = head.phone if head and head.phone else h.phone
     h.member_count = h.persons.filter(is_member=True).count()
-    h.save(update_fields=["head_name", "member_count", "updated_at"])
+    h.save(update_fields=["head_name", "phone", "member_count", "updated_at"])
 
 
 def _named_to(actor: Any, clash: Person) -> bool:

@@ -1,7 +1,7 @@
 """Excel ledgers (台账) as of a date: 监测对象, 脱贫户, 风险消除, new identifications in a period.
 
 One row per member on the date, with the household's columns repeated, as the county's ledgers
-are laid out. Statuses come from `stats.services.statuses`, so a ledger agrees with the figures.
+are laid out. Statuses come from `registry.history.statuses`, so a ledger agrees with the figures.
 ID numbers and phones are masked unless the user may see them; text that a spreadsheet would take
 for a formula is escaped.
 """
@@ -20,8 +20,8 @@ from core.dates import today
 from core.masking import mask_id, mask_phone
 from core.permissions import Cap, can
 from regions.models import Region
+from registry.history import HouseholdStatus, statuses
 from registry.models import Household, HouseholdEvent, Membership
-from stats.services import HouseholdStatus, statuses
 
 CHUNK = 1000
 

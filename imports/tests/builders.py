@@ -10,7 +10,14 @@ from typing import Any
 import xlsxwriter
 
 from core.idnumber import make_valid
-from imports.reader import HEADERS
+from registry.layouts import REGISTER
+
+HEADERS = REGISTER.headers
+
+
+def num(code: str) -> str:
+    """A valid 户编号 (10–20 digits) for a short test code such as "H001"."""
+    return "4202810" + "".join(c if c.isdigit() else f"{ord(c) % 100:02d}" for c in code)
 
 
 def pid(serial: int, birth: str = "19800101", male: bool = True, area: str = "420281") -> str:

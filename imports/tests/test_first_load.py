@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from imports import fastinsert
+from core import fastinsert
 from imports.services import import_registry
-from imports.tests.builders import family, write_xlsx
-from imports.writer import Writer
+from imports.tests.builders import family, num, write_xlsx
+from registry.bulk import Writer
 from registry.models import Household, Membership, Person
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_a_first_load_drops_and_rebuilds_the_same_indexes(
         original(self)
 
     monkeypatch.setattr(Writer, "_new_persons", spy)
-    path = write_xlsx(tmp_path / "a.xlsx", family("F001", 10) + family("F002", 20))
+    path = write_xlsx(tmp_path / "a.xlsx", family(num("F001"), 10) + family(num("F002"), 20))
     result = import_registry(path, actor=None, create_regions=True)
     assert result["status"] == "imported", result
     assert seen == [[]]  # the person table had no secondary index while its rows went in
@@ -74,7 +74,7 @@ def test_a_failed_first_load_keeps_indexes_and_changes_nothing(
         raise RuntimeError("写入中断")
 
     monkeypatch.setattr(Writer, "_new_persons", fail)
-    path = write_xlsx(tmp_path / "a.xlsx", family("F001", 10))
+    path = write_xlsx(tmp_path / "a.xlsx", family(num("F001"), 10))
     with pytest.raises(RuntimeError, match="写入中断"):
         import_registry(path, actor=None, create_regions=True)
     assert schema() == before

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from core.idnumber import from_15
 from core.models import AuditRecord
-from imports.tests.builders import family, person, pid, write_csv, write_xlsx
+from imports.tests.builders import family, num, person, pid, write_csv, write_xlsx
 from regions.models import Region
 from registry.models import Household, HouseholdEvent, Membership, Person
 
@@ -48,7 +48,7 @@ def test_a_clean_file_creates_households_members_history_and_audit(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
     rows = family(
-        "H001",
+        num("H001"),
         10,
         **{
             "是否脱贫户": "是",
@@ -59,7 +59,7 @@ def test_a_clean_file_creates_households_members_history_and_audit(
             "联系电话": "13800001111",
             "家庭年人均纯收入": "8650.5",
         },
-    ) + family("H002", 20)
+    ) + family(num("H002"), 20)
     path = write_xlsx(tmp_path / "台账.xlsx", rows, title=True)
 
     code, result, _ = run_cli(str(path))
@@ -67,7 +67,7 @@ def test_a_clean_file_creates_households_members_history_and_audit(
     assert code == 0, result
     assert result["status"] == "imported"
     assert (result["households_created"], result["persons_created"]) == (2, 4)
-    h = Household.objects.get(number="H001")
+    h = Household.objects.get(number=num("H001"))
     assert h.region == regions["group"]
     assert h.head_name == "户主10" and h.member_count == 2
     assert h.per_capita_income == pytest.approx(8650.5)
@@ -88,7 +88,7 @@ def test_a_clean_file_creates_households_members_history_and_audit(
 def test_reimporting_the_same_file_changes_nothing_and_says_so(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
-    path = write_xlsx(tmp_path / "a.xlsx", family("H001", 10) + family("H002", 20))
+    path = write_xlsx(tmp_path / "a.xlsx", family(num("H001"), 10) + family(num("H002"), 20))
     assert run_cli(str(path))[0] == 0
     before = db_state()
 
@@ -110,27 +110,27 @@ def test_a_file_with_planted_faults_is_rejected_whole_and_each_fault_reported_on
     assert taken is not None
     bad_check = pid(30)[:17] + ("0" if pid(30)[17] != "0" else "1")
     rows = [
-        *family("OK01", 10),
-        person("F001", "校验位", bad_check),  # row 4: check digit
-        person("F002", "性别", pid(31), 性别="女"),  # 5: sex vs ID
-        person("F003", "重复甲", pid(32)),  # 6
-        person("F004", "重复乙", pid(32)),  # 7: duplicate in file
-        person("F005", "无户主", pid(33), "配偶"),  # 8: no head
-        person("F006", "户主甲", pid(34)),  # 9
-        person("F006", "户主乙", pid(35)),  # 10: two heads
-        person("F007", "甲", pid(36), 联系电话="13800001111"),  # 11
-        person("F007", "乙", pid(37), "之子", 联系电话="13900002222"),  # 12: disagree
-        person("F008", "代码", pid(38), "之孑"),  # 13: unknown relation
+        *family(num("OK01"), 10),
+        person(num("F001"), "校验位", bad_check),  # row 4: check digit
+        person(num("F002"), "性别", pid(31), 性别="女"),  # 5: sex vs ID
+        person(num("F003"), "重复甲", pid(32)),  # 6
+        person(num("F004"), "重复乙", pid(32)),  # 7: duplicate in file
+        person(num("F005"), "无户主", pid(33), "配偶"),  # 8: no head
+        person(num("F006"), "户主甲", pid(34)),  # 9
+        person(num("F006"), "户主乙", pid(35)),  # 10: two heads
+        person(num("F007"), "甲", pid(36), 联系电话="13800001111"),  # 11
+        person(num("F007"), "乙", pid(37), "之子", 联系电话="13900002222"),  # 12: own phone: fine
+        person(num("F008"), "代码", pid(38), "之孑"),  # 13: unknown relation
         person(
-            "F009", "类别", pid(39), 监测对象类别="脱贫不稳定户", 识别监测时间="2023-01-01"
+            num("F009"), "类别", pid(39), 监测对象类别="脱贫不稳定户", 识别监测时间="2023-01-01"
         ),  # 14
-        person("F010", "新村", pid(40), 行政村="不存在村"),  # 15: unknown region
-        person("F011", "年度", pid(41), 是否脱贫户="是", 脱贫年度="2021"),  # 16
-        person("F012", "电话", pid(42), 联系电话="12345"),  # 17
-        person("F013", "收入", pid(43), 家庭年人均纯收入="-5"),  # 18
-        person("F014", "他户", taken.id_number),  # 19: in another household
+        person(num("F010"), "新村", pid(40), 行政村="不存在村"),  # 15: unknown region
+        person(num("F011"), "年度", pid(41), 是否脱贫户="是", 脱贫年度="2021"),  # 16
+        person(num("F012"), "电话", pid(42), 联系电话="12345"),  # 17
+        person(num("F013"), "收入", pid(43), 家庭年人均纯收入="-5"),  # 18
+        person(num("F014"), "他户", taken.id_number),  # 19: in another household
         person(
-            "F015",
+            num("F015"),
             "日期",
             pid(44),
             监测对象类别="边缘易致贫户",
@@ -139,6 +139,7 @@ def test_a_file_with_planted_faults_is_rejected_whole_and_each_fault_reported_on
             风险消除时间="2023-01-01",
             风险消除方式="自然消除",
         ),  # 20: elimination before identification
+        person("abc", "编号", pid(45)),  # 21: 户编号 is 10–20 digits
     ]
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
     out = tmp_path / "errors.xlsx"
@@ -157,7 +158,6 @@ def test_a_file_with_planted_faults_is_rejected_whole_and_each_fault_reported_on
         (7, "证件号码"),
         (8, "与户主关系"),
         (9, "与户主关系"),
-        (12, "联系电话"),
         (13, "与户主关系"),
         (14, "监测对象类别"),
         (15, "行政村"),
@@ -166,11 +166,12 @@ def test_a_file_with_planted_faults_is_rejected_whole_and_each_fault_reported_on
         (18, "家庭年人均纯收入"),
         (19, "证件号码"),
         (20, "风险消除时间"),
+        (21, "户编号"),
     }
     assert found == expected
     messages = {(e["row"], e["column"]): e["message"] for e in result["errors"]}
     assert "第6行重复" in messages[(7, "证件号码")]
-    assert "第11行" in messages[(12, "联系电话")]
+    assert "10—20位数字" in messages[(21, "户编号")]
     assert "是否应为" in messages[(13, "与户主关系")]
     assert household.number in messages[(19, "证件号码")]
     assert "同时列出原户" in messages[(19, "证件号码")]
@@ -222,7 +223,7 @@ def test_csv_in_utf8_with_bom_and_gb18030_with_title_rows_and_header_aliases(
             "乡(镇)": "金山店镇",
             "村": "朝阳村",
             "组": "一组",
-            "户编号": "A1",
+            "户编号": num("A1"),
             "姓名": "张三 ",
             "证件号码 ": pid(50),
             "与户主关系": "本人",
@@ -234,7 +235,7 @@ def test_csv_in_utf8_with_bom_and_gb18030_with_title_rows_and_header_aliases(
     ]
     for i, encoding in enumerate(("utf-8-sig", "gb18030")):
         for r in rows:
-            r["户编号"] = f"A{i}"
+            r["户编号"] = num(f"A{i}")
             r["证件号码 "] = pid(50 + i)
         path = write_csv(tmp_path / f"{encoding}.csv", rows, aliased, encoding, title=True)
         code, result, _ = run_cli(str(path))
@@ -251,7 +252,7 @@ def test_excel_numeric_ids_are_restored_and_lost_digits_reported(
     old15 = "420281800101001"  # a first-generation number, kept whole by Excel
     rows = [
         person("", "十五位", "", 户编号=4202811001, 证件号码=int(old15)),
-        person("B2", "丢位", "", 证件号码=float(pid(60))),
+        person(num("B2"), "丢位", "", 证件号码=float(pid(60))),
     ]
     rows[0]["性别"] = rows[1]["性别"] = ""
     path = write_xlsx(tmp_path / "n.xlsx", rows)
@@ -272,7 +273,7 @@ def test_excel_numeric_ids_are_restored_and_lost_digits_reported(
 
 
 def test_regions_are_created_only_when_allowed(regions: dict, users: dict, tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "r.xlsx", family("N1", 10, 行政村="新建村", 村民小组=""))
+    path = write_xlsx(tmp_path / "r.xlsx", family(num("N1"), 10, 行政村="新建村", 村民小组=""))
     code, result, _ = run_cli(str(path))
     assert code == 1 and "--create-regions" in result["errors"][0]["message"]
 
@@ -281,11 +282,11 @@ def test_regions_are_created_only_when_allowed(regions: dict, users: dict, tmp_p
     assert code == 0 and result["regions_created"] == 1
     village = Region.objects.get(name="新建村")
     assert village.parent == regions["town"] and village.level == Region.Level.VILLAGE
-    assert Household.objects.get(number="N1").region == village
+    assert Household.objects.get(number=num("N1")).region == village
 
 
 def test_dry_run_checks_without_writing(regions: dict, users: dict, tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "d.xlsx", family("D1", 10))
+    path = write_xlsx(tmp_path / "d.xlsx", family(num("D1"), 10))
     before = db_state()
     code, result, _ = run_cli(str(path), "--dry-run")
     assert (code, result["status"], result["households_created"]) == (0, "valid", 1)
@@ -295,43 +296,43 @@ def test_dry_run_checks_without_writing(regions: dict, users: dict, tmp_path: Pa
 def test_missing_members_are_warned_about_never_deleted(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
-    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("M1", 10))))
-    only_head = family("M1", 10)[:1]
+    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family(num("M1"), 10))))
+    only_head = family(num("M1"), 10)[:1]
 
     code, result, _ = run_cli(str(write_xlsx(tmp_path / "b.xlsx", only_head)))
 
     assert code == 0
     assert any("不在文件中，未删除" in w["message"] for w in result["warnings"])
-    assert Person.objects.filter(household__number="M1", is_member=True).count() == 2
-    assert Household.objects.get(number="M1").member_count == 2
+    assert Person.objects.filter(household__number=num("M1"), is_member=True).count() == 2
+    assert Household.objects.get(number=num("M1")).member_count == 2
 
 
 def test_a_person_listed_in_a_new_household_moves_when_the_old_one_is_listed_too(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
-    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("P1", 10))))
-    spouse = family("P1", 10)[1]
-    moved = [family("P1", 10)[0], {**spouse, "户编号": "P2", "与户主关系": "户主"}]
+    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family(num("P1"), 10))))
+    spouse = family(num("P1"), 10)[1]
+    moved = [family(num("P1"), 10)[0], {**spouse, "户编号": num("P2"), "与户主关系": "户主"}]
 
     code, result, _ = run_cli(str(write_xlsx(tmp_path / "b.xlsx", moved)))
 
     assert code == 0, result
     p = Person.objects.get(id_number=spouse["证件号码"])
-    assert p.household.number == "P2"
-    assert Household.objects.get(number="P1").member_count == 1
-    assert Membership.objects.get(person=p, household__number="P1").end_reason == "迁出"
+    assert p.household.number == num("P2")
+    assert Household.objects.get(number=num("P1")).member_count == 1
+    assert Membership.objects.get(person=p, household__number=num("P1")).end_reason == "迁出"
     assert HouseholdEvent.objects.filter(kind="member_removed", person=p).exists()
 
 
 def test_new_members_join_today_and_every_created_object_has_a_record_naming_the_import(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
-    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("J1", 10))))
-    child = person("J1", "之子12", pid(12, "20100303"), "之子")
+    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family(num("J1"), 10))))
+    child = person(num("J1"), "之子12", pid(12, "20100303"), "之子")
     # The joining member's row between the new household's two: their memberships are made in
     # two stretches of ids.
-    j2_head, j2_spouse = family("J2", 20)
-    path = write_xlsx(tmp_path / "b.xlsx", [*family("J1", 10), j2_head, child, j2_spouse])
+    j2_head, j2_spouse = family(num("J2"), 20)
+    path = write_xlsx(tmp_path / "b.xlsx", [*family(num("J1"), 10), j2_head, child, j2_spouse])
 
     code, result, _ = run_cli(str(path))
 
@@ -339,13 +340,13 @@ def test_new_members_join_today_and_every_created_object_has_a_record_naming_the
     joined = Membership.objects.get(person__id_number=child["证件号码"])
     assert (joined.start_date, joined.start_reason) == (timezone.localdate(), "其他")
     assert HouseholdEvent.objects.filter(kind="member_added", person=joined.person).exists()
-    j2 = Household.objects.get(number="J2")
+    j2 = Household.objects.get(number=num("J2"))
     originals = Membership.objects.filter(household=j2)
     assert [(m.start_date, m.start_reason) for m in originals] == [(None, "原有")] * 2
-    assert Household.objects.get(number="J1").member_count == 3 and j2.member_count == 2
+    assert Household.objects.get(number=num("J1")).member_count == 3 and j2.member_count == 2
     created = AuditRecord.objects.filter(action="create", note__contains="b.xlsx")
     assert sorted(created.values_list("object_type", "object_repr")) == [
-        ("registry.household", "户主20户（J2）"),
+        ("registry.household", f"户主20户（{num('J2')}）"),
         ("registry.person", "之子12"),
         ("registry.person", "户主20"),
         ("registry.person", "配偶20"),
@@ -361,15 +362,15 @@ def test_new_members_join_today_and_every_created_object_has_a_record_naming_the
 def test_an_import_never_reuses_the_id_of_a_deleted_household(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
-    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family("D1", 10) + family("D2", 20))))
-    gone = Household.objects.get(number="D2")
+    run_cli(str(write_xlsx(tmp_path / "a.xlsx", family(num("D1"), 10) + family(num("D2"), 20))))
+    gone = Household.objects.get(number=num("D2"))
     Membership.objects.filter(household=gone).delete()
     Person.objects.filter(household=gone).delete()
     Household.objects.filter(pk=gone.pk).delete()
 
-    run_cli(str(write_xlsx(tmp_path / "b.xlsx", family("D3", 30))))
+    run_cli(str(write_xlsx(tmp_path / "b.xlsx", family(num("D3"), 30))))
 
-    assert Household.objects.get(number="D3").pk > gone.pk
+    assert Household.objects.get(number=num("D3")).pk > gone.pk
 
 
 def test_a_missing_file_is_a_usage_error(db: Any) -> None:

@@ -11,7 +11,7 @@ import xlsxwriter
 from django.core.management import call_command
 from python_calamine import CalamineWorkbook
 
-from imports.tests.builders import family, write_xlsx
+from imports.tests.builders import family, num, write_xlsx
 from imports.tests.test_import import db_state, run_cli
 from registry.models import Household, HouseholdEvent
 
@@ -40,7 +40,7 @@ def read(path: Path) -> list[list]:
 
 def seed(tmp_path: Path) -> None:
     rows = family(
-        "R1",
+        num("R1"),
         10,
         是否脱贫户="是",
         脱贫年度="2018",
@@ -49,7 +49,7 @@ def seed(tmp_path: Path) -> None:
         风险类型="因病",
         联系电话="13800001111",
         家庭年人均纯收入="7000",
-    ) + family("R2", 20, 家庭年人均纯收入="12000.5")
+    ) + family(num("R2"), 20, 家庭年人均纯收入="12000.5")
     rows[0]["健康状况"] = "长期慢性病、残疾"
     rows[0]["是否享受低保"] = "是"
     assert run_cli(str(write_xlsx(tmp_path / "seed.xlsx", rows)))[0] == 0
@@ -78,11 +78,11 @@ def test_an_edited_export_round_trips_the_edits_with_history_events(
     header = rows[0]
     col = {h: i for i, h in enumerate(header)}
     for r in rows[1:]:
-        if r[col["户编号"]] == "R1":
+        if r[col["户编号"]] == num("R1"):
             r[col["风险是否消除"]] = "是"
             r[col["风险消除时间"]] = "2024-02-01"
             r[col["风险消除方式"]] = "帮扶消除"
-        if r[col["户编号"]] == "R2":
+        if r[col["户编号"]] == num("R2"):
             r[col["家庭年人均纯收入"]] = 15000
             if r[col["与户主关系"]] == "户主":
                 r[col["姓名"]] = "改名"
@@ -97,7 +97,7 @@ def test_an_edited_export_round_trips_the_edits_with_history_events(
 
     assert code == 0, result["errors"]
     assert (result["households_updated"], result["persons_updated"]) == (2, 1)
-    r1, r2 = Household.objects.get(number="R1"), Household.objects.get(number="R2")
+    r1, r2 = Household.objects.get(number=num("R1")), Household.objects.get(number=num("R2"))
     assert r1.risk_eliminated and r1.eliminated_date == dt.date(2024, 2, 1)
     assert HouseholdEvent.objects.get(household=r1, kind="eliminated").date == dt.date(2024, 2, 1)
     assert r2.per_capita_income == 15000 and r2.head_name == "改名"
@@ -114,7 +114,7 @@ def test_the_web_export_masks_id_numbers_unless_the_user_may_see_them(
     out.write_bytes(b"".join(response.streaming_content))
     rows = read(out)
     assert len(rows) == 3  # header + the two members of R1
-    assert "*" in rows[1][6] and rows[1][4] == "R1"
+    assert "*" in rows[1][6] and rows[1][4] == num("R1")
     from core.models import AuditRecord
 
     assert AuditRecord.objects.filter(action="export", actor=users["town_staff"]).exists()

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from imports.tests.builders import family, write_xlsx
-from imports.writer import PAUSE_ENV
+from imports.tests.builders import family, num, write_xlsx
+from registry.bulk import PAUSE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = (
@@ -41,7 +41,7 @@ def test_sigkill_during_the_write_leaves_the_database_unchanged(tmp_path: Path) 
     env.pop("FANGPIN_TESTING", None)
     fangpin = [sys.executable, "-m", "fangpin.cli"]
     subprocess.run([*fangpin, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    first = write_xlsx(tmp_path / "first.xlsx", family("K0", 10))
+    first = write_xlsx(tmp_path / "first.xlsx", family(num("K0"), 10))
     subprocess.run(
         [*fangpin, "import-registry", str(first), "--create-regions"],
         env=env,
@@ -51,7 +51,7 @@ def test_sigkill_during_the_write_leaves_the_database_unchanged(tmp_path: Path) 
     )
     before = counts(db)
     assert before["registry_household"] == 1
-    rows = [r for i in range(20) for r in family(f"K{i + 1}", 20 + i * 2)]
+    rows = [r for i in range(20) for r in family(num(f"K{i + 1}"), 20 + i * 2)]
     second = write_xlsx(tmp_path / "second.xlsx", rows)
 
     proc = subprocess.Popen(

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports.models import ImportBatch
-from imports.tests.builders import family, write_xlsx
+from imports.tests.builders import family, num, write_xlsx
 from regions.models import Region
 from registry.models import Household
 
@@ -34,7 +34,7 @@ def test_upload_preview_confirm_and_result(
 ) -> None:
     settings.DATA_DIR = tmp_path
     client = client_for("county_admin")
-    rows = family("W1", 10, 行政村="新村", 村民小组="") + family("W2", 20)
+    rows = family(num("W1"), 10, 行政村="新村", 村民小组="") + family(num("W2"), 20)
     path = write_xlsx(tmp_path / "web.xlsx", rows)
 
     response = upload(client, path, django_capture_on_commit_callbacks)
@@ -76,7 +76,9 @@ def test_a_rejected_upload_shows_errors_and_the_error_workbook(
 ) -> None:
     settings.DATA_DIR = tmp_path
     client = client_for("town_staff")
-    rows = family("T1", 10) + family("T2", 20, 乡镇="还地桥镇", 行政村="白羊村", 村民小组="")
+    rows = family(num("T1"), 10) + family(
+        num("T2"), 20, 乡镇="还地桥镇", 行政村="白羊村", 村民小组=""
+    )
     upload(client, write_xlsx(tmp_path / "town.xlsx", rows), django_capture_on_commit_callbacks)
 
     batch = ImportBatch.objects.get()
@@ -101,7 +103,7 @@ def test_another_town_cannot_see_the_batch_and_readers_cannot_import(
     settings.DATA_DIR = tmp_path
     upload(
         client_for("town_staff"),
-        write_xlsx(tmp_path / "a.xlsx", family("S1", 10)),
+        write_xlsx(tmp_path / "a.xlsx", family(num("S1"), 10)),
         django_capture_on_commit_callbacks,
     )
     batch = ImportBatch.objects.get()
@@ -112,7 +114,7 @@ def test_another_town_cannot_see_the_batch_and_readers_cannot_import(
     assert other.get(f"/imports/{batch.pk}/errors.xlsx").status_code == 404
     assert "a.xlsx" not in other.get("/imports/").content.decode()
     village = client_for("village_staff")
-    path = write_xlsx(tmp_path / "b.xlsx", family("S2", 20))
+    path = write_xlsx(tmp_path / "b.xlsx", family(num("S2"), 20))
     assert upload(village, path, django_capture_on_commit_callbacks).status_code == 403
     assert ImportBatch.objects.count() == 1
 
@@ -122,13 +124,13 @@ def test_the_template_has_the_standard_headers(client_for: Any, regions: dict, u
 
     from python_calamine import CalamineWorkbook
 
-    from imports.reader import HEADERS
+    from registry.layouts import REGISTER
 
     response = client_for("auditor").get("/imports/template.xlsx")
     assert response.status_code == 200
     data = BytesIO(b"".join(response.streaming_content))
     first = next(CalamineWorkbook.from_filelike(data).get_sheet_by_index(0).iter_rows())
-    assert list(first) == HEADERS
+    assert list(first) == REGISTER.headers
 
 
 def test_the_import_list_needs_a_fixed_number_of_queries(

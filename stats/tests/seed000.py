@@ -261,4 +261,5 @@ def expected() -> dict[str, Any]:
         },
         "identified_this_year": pair(7, 19),
         "eliminated_this_year": pair(0, 0),
+        "exits_this_year": {"monitored": {}, "alleviated": {}},
     }

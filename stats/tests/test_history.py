@@ -32,6 +32,7 @@ def expected(
     years: dict[str, tuple] | None = None,
     new: tuple = (0, 0),
     gone: tuple = (0, 0),
+    exits: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     categories = categories or {}
     years = years or {}
@@ -60,6 +61,7 @@ def expected(
         },
         "identified_this_year": pair(*new),
         "eliminated_this_year": pair(*gone),
+        "exits_this_year": exits or {"monitored": {}, "alleviated": {}},
     }
 
 
@@ -276,3 +278,64 @@ def test_the_county_adds_the_other_town_and_children_split_it(
     assert children["仕秦村"]["monitored"]["not_eliminated"]["households"] == 1
     assert children["朝阳村"]["households"] == pair(4, 11)
     assert children["仕秦村"]["villages"] == 1
+
+
+def test_un_marking_ends_monitoring_and_alleviation_on_its_day_and_is_counted_by_reason(
+    regions: dict[str, Any], users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """剔除 ends a 监测对象, 清退 a 脱贫户 (seed 001: 剔除1户2人, 清退333户1019人)."""
+    village = regions["village"]
+    monkeypatch.setattr(services, "today", lambda: D(2023, 3, 1))
+    wrong = make_household(
+        village,
+        members=2,
+        category="边缘易致贫户",
+        identified_date=D(2023, 3, 1),
+        risk_list=["因病"],
+    )
+    cleared = make_household(village, members=3, is_alleviated=True, alleviated_year=2016)
+    monkeypatch.setattr(services, "today", lambda: D(2023, 9, 1))
+    county = users["county_admin"]
+    services.unmark(
+        actor=county, household=wrong, what="monitored", reason="剔除", on=D(2023, 9, 1)
+    )
+    services.unmark(actor=county, household=cleared, what="alleviated", reason="清退")
+    before = compute(village, D(2023, 8, 31))
+    assert before["monitored"]["households"] == 1 and before["alleviated"]["households"] == 1
+    after = compute(village, D(2023, 9, 1))
+    assert after["monitored"]["households"] == 0 and after["alleviated"]["households"] == 0
+    assert after["exits_this_year"] == {
+        "monitored": {"剔除": pair(1, 2)},
+        "alleviated": {"清退": pair(1, 3)},
+    }
+    assert compute(village, D(2024, 1, 1))["exits_this_year"] == {
+        "monitored": {},
+        "alleviated": {},
+    }
+    wrong.refresh_from_db()
+    assert (wrong.category, wrong.identified_date, wrong.risks) == ("", None, "")
+    assert wrong.events.filter(kind="exited", reason="剔除", date=D(2023, 9, 1)).exists()
+
+
+def test_only_a_county_admin_un_marks_and_only_with_a_known_reason(
+    household: Any, users: dict[str, Any]
+) -> None:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    services.update_household(
+        actor=None,
+        household=household,
+        category="突发严重困难户",
+        identified_date=D(2023, 1, 1),
+        risk_list=["因病"],
+    )
+    with pytest.raises(PermissionDenied, match="只有县级管理员"):
+        services.unmark(
+            actor=users["town_staff"], household=household, what="monitored", reason="剔除"
+        )
+    with pytest.raises(ValidationError, match="退出原因"):
+        services.unmark(
+            actor=users["county_admin"], household=household, what="monitored", reason="不想要"
+        )
+    household.refresh_from_db()
+    assert household.category == "突发严重困难户"

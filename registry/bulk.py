@@ -1,4 +1,5 @@
-"""Writing a checked plan to the register with bulk operations, inside the caller's transaction.
+"""The register's bulk service: a checked plan written with bulk operations, inside the caller's
+transaction (the import's). Only the registry writes its tables; `imports` builds the Plan.
 
 New households and persons are inserted in batches (fastinsert), changed ones updated with
 `bulk_update`; status changes become dated HouseholdEvents (registry.rules.status_events); every
@@ -15,19 +16,61 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
+from core.fastinsert import Background, Inserter, indexes_built_after, param, statement
 from core.middleware import current_request
 from core.models import AuditRecord
-from imports.fastinsert import Background, Inserter, indexes_built_after, param, statement
-from imports.validation import Plan
 from regions.models import Region
 from regions.services import create_region
 from registry import rules
 from registry.models import Household, HouseholdEvent, Membership, Person
+from registry.rules import HouseholdStatus
+
+
+@dataclass(slots=True)
+class PersonRow:
+    row: int
+    number: str
+    id_number: str  # the full number; for a masked row, filled in by compare()
+    values: dict[str, Any]  # PERSON_FIELDS known from the file (without household_id)
+    masked: tuple[str, str] | None = None  # (first four, last four) of a masked number
+
+
+@dataclass(slots=True)
+class HouseholdRows:
+    number: str
+    first_row: int
+    region_path: tuple[str, ...]
+    values: dict[str, Any]  # household columns present in the file, parsed
+    cells: dict[str, Any]  # key → the first row's raw cell, for disagreements
+    persons: list[PersonRow] = field(default_factory=list)
+    full_path: tuple[str, ...] = ()  # region names from the county down, set by compare()
+    exit_reason: str = ""
+
+
+@dataclass
+class Plan:
+    """What an import would do: new and changed objects with their before/after values."""
+
+    households_new: list[tuple[HouseholdRows, dict[str, Any]]] = field(default_factory=list)
+    households_changed: list[tuple[int, HouseholdRows, dict, dict]] = field(default_factory=list)
+    households_unchanged: int = 0
+    status: dict[str, tuple[HouseholdStatus | None, HouseholdStatus]] = field(default_factory=dict)
+    exit_reasons: dict[str, str] = field(default_factory=dict)  # 户编号 → 退出原因
+    persons_new: list[tuple[PersonRow, dict[str, Any]]] = field(default_factory=list)
+    persons_changed: list[tuple[int, PersonRow, dict, dict]] = field(default_factory=list)
+    persons_unchanged: int = 0
+    moves: dict[int, int] = field(default_factory=dict)  # person pk → old household pk
+    regions_to_create: list[tuple[str, ...]] = field(default_factory=list)
+    region_ids: dict[tuple[str, ...], int] = field(default_factory=dict)
+    existing_households: dict[str, int] = field(default_factory=dict)
+    existing_regions: dict[int, int] = field(default_factory=dict)  # household pk → region pk
+
 
 BATCH = 5000
 # SQLite page cache (negative = KiB): fangpin.settings' default, and the import's larger one.
@@ -93,6 +136,7 @@ class Writer:
         self.events: list[HouseholdEvent] = []
         self.state: dict[str, bool] = {}
         self.regions_created = 0
+        self.phases: dict[str, float] = {}  # seconds per step, for the benchmark
 
     def run(self) -> None:
         self._tune()
@@ -122,7 +166,16 @@ class Writer:
                 cursor.execute(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
 
     def _write(self) -> None:
+        mark = time.perf_counter()
+
+        def phase(name: str) -> None:
+            nonlocal mark
+            now = time.perf_counter()
+            self.phases[name] = self.phases.get(name, 0.0) + now - mark
+            mark = now
+
         self._regions()
+        phase("regions")
         plan = self.plan
         # Ids are reserved while the connection is still this thread's.
         self.household_ids = self.households.reserve(len(plan.households_new))
@@ -141,7 +194,9 @@ class Writer:
                 self.progress(80, "正在写入成员")
                 self._new_persons()
             self.background = None
+            phase("insert")
             self.progress(88, "正在建立索引")
+        phase("indexes")
         # Updates go through the ORM on this thread again.
         self._changed_households()
         self._status_events()
@@ -149,6 +204,7 @@ class Writer:
         HouseholdEvent.objects.bulk_create(self.events, batch_size=BATCH)
         self.progress(92, "正在写入变更记录")
         self._write_audit()
+        phase("update")
 
     def _regions(self) -> None:
         plan = self.plan
@@ -288,7 +344,8 @@ class Writer:
     def _status_events(self) -> None:
         for number, (before, after) in self.plan.status.items():
             pk = self.household_pk[number]
-            for event in rules.status_events(before, after, self.today):
+            reason = self.plan.exit_reasons.get(number) or "国家系统导入"
+            for event in rules.status_events(before, after, self.today, reason):
                 self.events.append(
                     HouseholdEvent(household_id=pk, actor=self.actor, source="导入", **event)
                 )

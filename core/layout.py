@@ -1,0 +1,699 @@
+"""Declared layouts: one declaration per table (the register's, and every ledger's).
+
+A `Layout` lists its `Column`s. Each column says its header and aliases, whether it is required,
+its level (region / household / person / row), its cell kind (the parser, the formatter, the form
+field and the API type: a code table, a date, a month, money, an ID number, a phone, text…),
+whether it is sensitive (masked unless the user may see it), whether it is part of the key, and
+whether the figures are broken down by it ("by"). Imports, exports, forms, list columns and
+filters, the API schema and the figures are derived from it (formats.md §1, §6, §7), so a table's
+vocabulary is written once.
+
+Cells are read as users' spreadsheets hold them (numbers for ID numbers, Excel serial dates,
+full-width characters, trailing spaces; `core.tabular.text`). A bad cell raises `CellError` with
+the Chinese reason; callers add the row and the column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core import codes, idnumber
+from core.codes import fold
+from core.masking import mask_id, mask_phone
+from core.tabular import number_text, text, to_date
+
+ERROR_HEADER = "错误说明"
+TOTAL_MARKERS = frozenset({"合计", "总计", "小计"})
+MAX_MONEY = Decimal("1e12")
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is the Chinese reason."""
+
+
+# -- cell parsers (shared, memoised: a column holds a handful of distinct values) ---------------
+
+_YES = {"是": True, "否": False, "Y": True, "N": False, "1": True, "0": False}
+
+
+@lru_cache(maxsize=8192)
+def yes_no(value: Any, *, blank: bool | None = None) -> bool | None:
+    s = fold(text(value)).upper()
+    if not s:
+        return blank
+    if s in _YES:
+        return _YES[s]
+    raise CellError(f"应填“是”或“否”，实为“{s}”")
+
+
+@lru_cache(maxsize=8192)
+def code(table: str, value: Any) -> str:
+    """A code-table value (aliases accepted); an unknown one names the nearest valid value."""
+    s = text(value)
+    if not s:
+        return ""
+    found = codes.lookup(table, s)
+    if found is None:
+        hint = codes.suggest(table, s)
+        raise CellError(f"“{s}”不在代码表中" + (f"，是否应为“{hint}”？" if hint else ""))
+    return found
+
+
+@lru_cache(maxsize=8192)
+def code_tuple(table: str, value: Any) -> tuple[str, ...]:
+    """A multi-valued code cell (“因病、因残”), each part checked, duplicates dropped."""
+    out: list[str] = []
+    for part in codes.split_multi(text(value)):
+        found = code(table, part)
+        if found not in out:
+            out.append(found)
+    return tuple(out)
+
+
+def date(value: Any) -> dt.date | None:
+    try:
+        return to_date(value)
+    except ValueError as exc:
+        raise CellError(
+            f"“{text(value)}”不是有效日期（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）"
+        ) from exc
+
+
+_MONTH = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
+
+
+def month(value: Any) -> str:
+    """A month as YYYY-MM (from 2023-12, 2023/12, 202312, 2023年12月 or an Excel date)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m}"
+    s = text(value)
+    if not s:
+        return ""
+    m = _MONTH.match(s)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        try:
+            day = to_date(value)
+        except ValueError:
+            day = None
+        if day is None:
+            raise CellError(f"“{s}”不是有效月份（应为YYYY-MM，如2023-12）")
+        return f"{day:%Y-%m}"
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def year(value: Any, low: int = 1949, high: int = 2100) -> int | None:
+    s = text(value)
+    if not s:
+        return None
+    if not re.fullmatch(r"\d{4}", s):
+        raise CellError(f"应为四位年份，实为“{s}”")
+    number = int(s)
+    if not low <= number <= high:
+        raise CellError(f"年份应在{low}—{high}之间，实为{number}")
+    return number
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^(0\d{2,3}-?)?\d{7,8}(-\d{1,5})?$")
+
+
+def phone(value: Any) -> str:
+    s, problem = number_text(value)
+    s = s.replace(" ", "")
+    if problem:
+        raise CellError(problem)
+    if s and not (_MOBILE.match(s) or _LANDLINE.match(s)):
+        raise CellError(f"“{s}”应为11位手机号或带区号的固定电话")
+    return s
+
+
+def decimal(value: Any, places: int = 2, low: Decimal | None = Decimal(0)) -> Decimal | None:
+    """A number with at most `places` decimals (≥ `low`); thousands separators accepted."""
+    s = text(value).replace(",", "").replace("，", "")
+    if not s:
+        return None
+    try:
+        number = Decimal(s)
+    except InvalidOperation as exc:
+        raise CellError(f"“{s}”不是数字") from exc
+    if not number.is_finite():
+        raise CellError(f"“{s}”不是数字")
+    if low is not None and number < low:
+        raise CellError(f"不能为负数（{s}）" if low == 0 else f"不能小于{low}（{s}）")
+    if number >= MAX_MONEY:
+        raise CellError(f"“{s}”过大")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        rounded = number.quantize(Decimal(1).scaleb(-places))
+        if rounded != number:
+            raise CellError(f"“{s}”最多保留{places}位小数")
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def integer(value: Any, low: int = 0, high: int = 10**9) -> int | None:
+    s = text(value).replace(",", "")
+    if not s:
+        return None
+    if not re.fullmatch(r"-?\d+", s):
+        raise CellError(f"“{s}”应为整数")
+    number = int(s)
+    if not low <= number <= high:
+        raise CellError(f"应在{low}—{high}之间，实为{number}")
+    return number
+
+
+_HOUSEHOLD_NUMBER = re.compile(r"^\d{10,20}$")
+
+
+def household_number(value: Any) -> str:
+    """户编号: the national household number, 10–20 digits (leading zeros kept)."""
+    s, problem = number_text(value)
+    if problem:
+        raise CellError(problem)
+    if s and not _HOUSEHOLD_NUMBER.match(s):
+        raise CellError(f"户编号“{s}”应为10—20位数字")
+    return s
+
+
+def id_number(value: Any, today: dt.date | None = None) -> str:
+    """证件号码: an 18-digit resident ID (check digit, birth date) or a 20/22-char 残疾人证号."""
+    s, problem = number_text(value)
+    if problem:
+        raise CellError(problem)
+    if not s:
+        return ""
+    result = idnumber.check(s, today=today, convert_15=True)
+    if result.errors:
+        raise CellError("；".join(result.errors))
+    return result.value
+
+
+# -- cell kinds ---------------------------------------------------------------------------------
+
+
+class Kind:
+    """How a column's cells are read, written, edited and described."""
+
+    python_type: type = str
+    #: Parse each distinct raw cell once per file (most columns repeat a few values).
+    memoise = True
+
+    def parse(self, raw: Any) -> Any:
+        return text(raw)
+
+    def cell(self, value: Any) -> Any:
+        """The value as an export writes it (dates as dates, numbers as numbers)."""
+        return "" if value is None else value
+
+    def display(self, value: Any) -> str:
+        """The value as a list, a print or a message shows it."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, dt.date):
+            return f"{value:%Y-%m-%d}"
+        return str(value)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.CharField(label=column.header, required=column.required, max_length=200)
+
+    def choices(self) -> list[tuple[str, str]] | None:
+        """Values a list filter offers, or None (no filter by value)."""
+        return None
+
+
+class Text(Kind):
+    def __init__(self, max_length: int = 100) -> None:
+        self.max_length = max_length
+
+    def parse(self, raw: Any) -> str:
+        s = text(raw)
+        if len(s) > self.max_length:
+            raise CellError(f"最多{self.max_length}个字，实为{len(s)}个字")
+        return s
+
+    def form_field(self, column: Column) -> forms.Field:
+        widget = forms.Textarea(attrs={"rows": 3}) if self.max_length > 200 else None
+        return forms.CharField(
+            label=column.header,
+            required=column.required,
+            max_length=self.max_length,
+            widget=widget,
+        )
+
+
+class Code(Kind):
+    """One value of a code table (`core.codes`), aliases accepted; or a fixed list of values."""
+
+    def __init__(self, table: str = "", values: Iterable[str] = ()) -> None:
+        self.table = table
+        self.values = tuple(values)
+        if self.values and not table:
+            # A ledger's own short list: a table of its own in core.codes, so aliases and the
+            # "did you mean" hint work the same way.
+            self.table = "_".join(self.values)
+            codes.register_table(self.table, self.values)
+
+    def parse(self, raw: Any) -> str:
+        return code(self.table, raw)
+
+    def choices(self) -> list[tuple[str, str]]:
+        return codes.choices(self.table)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.ChoiceField(
+            label=column.header,
+            required=column.required,
+            choices=[("", "—"), *self.choices()],
+        )
+
+
+class Codes(Kind):
+    """Several values of a code table in one cell, joined by 、 (stored joined)."""
+
+    def __init__(self, table: str, max_items: int = 5) -> None:
+        self.table, self.max_items = table, max_items
+
+    def parse(self, raw: Any) -> str:
+        found = code_tuple(self.table, raw)
+        if len(found) > self.max_items:
+            raise CellError(f"最多{self.max_items}项，实为{len(found)}项")
+        return codes.join_multi(found)
+
+    def choices(self) -> list[tuple[str, str]]:
+        return codes.choices(self.table)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return JoinedMultipleChoiceField(
+            label=column.header,
+            required=column.required,
+            choices=self.choices(),
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "me-1"}),
+        )
+
+
+class JoinedMultipleChoiceField(forms.MultipleChoiceField):
+    """Checkboxes whose cleaned value is the 、-joined text the register stores."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return codes.split_multi(value) if isinstance(value, str) else value
+
+    def clean(self, value: Any) -> str:  # type: ignore[override]
+        return codes.join_multi(super().clean(value))
+
+
+class Date(Kind):
+    python_type = dt.date
+
+    def __init__(self, past: bool = True) -> None:
+        self.past = past  # a date that has happened: not after today
+
+    def parse(self, raw: Any) -> dt.date | None:
+        return date(raw)
+
+    def form_field(self, column: Column) -> forms.Field:
+        validators = [_not_future] if self.past else []
+        return forms.DateField(label=column.header, required=column.required, validators=validators)
+
+
+def _not_future(value: dt.date) -> None:
+    from core.dates import today
+
+    if value and value > today():
+        raise ValidationError("日期不能晚于今天")
+
+
+class Month(Kind):
+    """A month, stored as YYYY-MM text."""
+
+    def parse(self, raw: Any) -> str:
+        return month(raw)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.RegexField(
+            label=column.header,
+            required=column.required,
+            regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+            error_messages={"invalid": "月份应为YYYY-MM，如2023-12"},
+            widget=forms.TextInput(attrs={"type": "month"}),
+        )
+
+
+class Year(Kind):
+    python_type = int
+
+    def __init__(self, low: int = 1949, high: int = 2100) -> None:
+        self.low, self.high = low, high
+
+    def parse(self, raw: Any) -> int | None:
+        return year(raw, self.low, self.high)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.IntegerField(
+            label=column.header,
+            required=column.required,
+            min_value=self.low,
+            max_value=self.high,
+        )
+
+
+class Money(Kind):
+    """Yuan, ≥ 0, at most two decimals."""
+
+    python_type = Decimal
+
+    def parse(self, raw: Any) -> Decimal | None:
+        return decimal(raw, 2)
+
+    def cell(self, value: Any) -> Any:
+        return "" if value is None else value
+
+    def display(self, value: Any) -> str:
+        return "" if value is None else f"{value:,.2f}"
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.DecimalField(
+            label=column.header,
+            required=column.required,
+            min_value=0,
+            max_digits=14,
+            decimal_places=2,
+        )
+
+
+class Number(Kind):
+    """A non-negative quantity with a few decimals (kW, %, 亩)."""
+
+    python_type = Decimal
+
+    def __init__(self, places: int = 2) -> None:
+        self.places = places
+
+    def parse(self, raw: Any) -> Decimal | None:
+        return decimal(raw, self.places)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.DecimalField(
+            label=column.header,
+            required=column.required,
+            min_value=0,
+            max_digits=14,
+            decimal_places=self.places,
+        )
+
+
+class Integer(Kind):
+    python_type = int
+
+    def __init__(self, low: int = 0, high: int = 10**9) -> None:
+        self.low, self.high = low, high
+
+    def parse(self, raw: Any) -> int | None:
+        return integer(raw, self.low, self.high)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.IntegerField(
+            label=column.header,
+            required=column.required,
+            min_value=self.low,
+            max_value=self.high,
+        )
+
+
+class YesNo(Kind):
+    python_type = bool
+
+    def parse(self, raw: Any) -> bool | None:
+        return yes_no(raw)
+
+    def cell(self, value: Any) -> Any:
+        return "" if value is None else ("是" if value else "否")
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [("是", "是"), ("否", "否")]
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.TypedChoiceField(
+            label=column.header,
+            required=column.required,
+            choices=[("", "未填"), ("1", "是"), ("0", "否")],
+            coerce=lambda v: {"1": True, "0": False}.get(v),
+            empty_value=None,
+        )
+
+
+class IdNumber(Kind):
+    memoise = False
+
+    def parse(self, raw: Any) -> str:
+        return id_number(raw)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.CharField(label=column.header, required=column.required, max_length=22)
+
+
+class Phone(Kind):
+    memoise = False
+
+    def parse(self, raw: Any) -> str:
+        return phone(raw)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return PhoneField(label=column.header, required=column.required, max_length=20)
+
+
+class PhoneField(forms.CharField):
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        try:
+            return phone(value)
+        except CellError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class HouseholdNumber(Kind):
+    memoise = False
+
+    def parse(self, raw: Any) -> str:
+        return household_number(raw)
+
+    def form_field(self, column: Column) -> forms.Field:
+        return forms.RegexField(
+            label=column.header,
+            required=column.required,
+            regex=r"^\d{10,20}$",
+            error_messages={"invalid": "户编号应为10—20位数字"},
+        )
+
+
+class RegionName(Kind):
+    """The name of a region of the tree (县, 乡镇, 行政村 or 村民小组), matched by the importer."""
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+
+    def parse(self, raw: Any) -> str:
+        s = text(raw)
+        if len(s) > 60:
+            raise CellError(f"区划名称最多60个字，实为{len(s)}个字")
+        return s
+
+
+# -- columns and layouts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a layout. `key` is the model field (or the importer's name for it)."""
+
+    key: str
+    header: str
+    kind: Kind = field(default_factory=Text)
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    level: str = "row"  # region | household | person | row
+    unique: bool = False  # part of the key (✓ in formats.md §6)
+    by: bool = False  # the figures are broken down by it
+    sensitive: bool = False  # masked unless the user may see it in full
+    editable: bool = True  # offered in the form
+    exported: bool = True  # written by the export (an import-only column is not)
+    help: str = ""
+    #: Numbered spreadsheet columns merged into this one in order (e.g. 致贫风险1…5 → 风险类型);
+    #: each pattern has one {} for 1…`spread_count`.
+    spread: tuple[str, ...] = ()
+    spread_count: int = 5
+
+    def parse(self, raw: Any) -> Any:
+        return self.kind.parse(raw)
+
+    def masked(self, value: Any) -> str:
+        """The value as a user who may not see it in full sees it (one mask everywhere)."""
+        shown = self.kind.display(value)
+        if isinstance(self.kind, Phone):
+            return mask_phone(shown)
+        return mask_id(shown)
+
+    def show(self, value: Any, *, full: bool) -> str:
+        return self.kind.display(value) if full or not self.sensitive else self.masked(value)
+
+
+@dataclass
+class HeaderMap:
+    """Where each column of a layout sits in a file's header row."""
+
+    positions: dict[str, int]  # column key → position
+    written: dict[str, str]  # column key → the header as written in the file
+    unknown: list[str]
+    missing: list[str]
+    variants: dict[str, str] = field(default_factory=dict)  # key → the alias variant used
+    spreads: dict[str, list[int]] = field(default_factory=dict)  # key → positions, in order
+
+    def header(self, key: str, layout: Layout) -> str:
+        return self.written.get(key) or layout.column(key).header
+
+
+@dataclass(frozen=True)
+class Period:
+    """How `--year Y` selects a ledger's rows (formats.md §7)."""
+
+    field: str = ""  # a year column (年度), a month column (月份) or a date column
+    kind: str = "year"  # year | month | date | span | year_or_any
+    end: str = ""  # span: the end column (blank end = open)
+    alt_end: str = ""  # span: the end column used when `end` is blank
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A table's declared layout: the only list of its columns."""
+
+    kind: str
+    name: str
+    level: str  # person | household | region
+    columns: tuple[Column, ...]
+    amount: tuple[str, ...] = ()  # the keys whose sum is the figures' "amount"
+    period: Period = field(default_factory=Period)
+    #: Header variants with their own value parsers: {alias header: (key, parser)}.
+    variants: dict[str, tuple[str, Callable[[Any], Any]]] = field(default_factory=dict)
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    def has(self, key: str) -> bool:
+        return any(c.key == key for c in self.columns)
+
+    @property
+    def exported(self) -> list[Column]:
+        """The columns an export writes, in order (an import-only column is not among them)."""
+        return [c for c in self.columns if c.exported]
+
+    @property
+    def headers(self) -> list[str]:
+        """The export's and the template's header row."""
+        return [c.header for c in self.exported]
+
+    @property
+    def unique(self) -> list[Column]:
+        return [c for c in self.columns if c.unique]
+
+    @property
+    def by(self) -> list[Column]:
+        return [c for c in self.columns if c.by]
+
+    @property
+    def money(self) -> list[Column]:
+        return [c for c in self.columns if isinstance(c.kind, Money)]
+
+    @property
+    def marker(self) -> str:
+        """The header that marks the header row: the first key column's."""
+        return self.unique[0].header if self.unique else self.columns[0].header
+
+    def at_level(self, *levels: str) -> list[Column]:
+        return [c for c in self.columns if c.level in levels]
+
+    def map_headers(self, headers: list[str]) -> HeaderMap:
+        """Match a file's header texts to columns (trimmed, full-width folded, aliases too)."""
+        names: dict[str, str] = {}
+        for c in self.columns:
+            names[fold(c.header)] = c.key
+            for alias in c.aliases:
+                names.setdefault(fold(alias), c.key)
+        variant_names = {fold(h): h for h in self.variants}
+        spread_names: dict[str, tuple[str, int]] = {}
+        for c in self.columns:
+            for pattern in c.spread:
+                for n in range(1, c.spread_count + 1):
+                    spread_names[fold(pattern.format(n))] = (c.key, n)
+        positions: dict[str, int] = {}
+        written: dict[str, str] = {}
+        variants: dict[str, str] = {}
+        spreads: dict[str, list[tuple[int, int]]] = {}
+        unknown: list[str] = []
+        for i, header in enumerate(headers):
+            folded = fold(header)
+            if not folded or folded == fold(ERROR_HEADER):
+                continue
+            if folded in variant_names:
+                variant = variant_names[folded]
+                target = self.variants[variant][0]
+                if target not in positions:
+                    positions[target], written[target], variants[target] = i, header, variant
+                    continue
+            found = names.get(folded)
+            if found is not None and found not in positions:
+                positions[found], written[found] = i, header
+                continue
+            if folded in spread_names:
+                key, n = spread_names[folded]
+                spreads.setdefault(key, []).append((n, i))
+                written.setdefault(key, header)
+                continue
+            unknown.append(header)
+        missing = [
+            c.header
+            for c in self.columns
+            if c.required and c.key not in positions and c.key not in spreads
+        ]
+        ordered = {k: [i for _, i in sorted(v)] for k, v in spreads.items() if k not in positions}
+        return HeaderMap(positions, written, unknown, missing, variants, ordered)
+
+    def form_fields(self, keys: Iterable[str] | None = None) -> dict[str, forms.Field]:
+        """Django form fields for the editable columns (or `keys`, in that order)."""
+        chosen = [self.column(k) for k in keys] if keys is not None else [c for c in self.columns]
+        return {c.key: c.kind.form_field(c) for c in chosen if c.editable}
+
+    def row_cells(self, values: dict[str, Any], *, full: bool = True) -> list[Any]:
+        """One export row in layout order from {key: value}; sensitive values masked unless
+        `full`."""
+        out = []
+        for c in self.exported:
+            value = values.get(c.key)
+            if c.sensitive and not full and value:
+                out.append(c.masked(value))
+            else:
+                out.append(c.kind.cell(value))
+        return out
+
+
+def is_total_row(cells: list[Any]) -> bool:
+    """A 合计 / 总计 / 小计 row (its first non-empty cell says so): skipped by every import."""
+    for cell in cells:
+        s = fold(text(cell))
+        if s:
+            return s in TOTAL_MARKERS
+    return False

@@ -1,0 +1,268 @@
+"""One import pipeline for every layout: read → check every row → plan → (preview) → write.
+
+An importer (the register's, or the ledger kit's for any ledger) registers under a kind with
+`register(kind, name, factory)`. `run(kind, path, actor=…)` is what the `fangpin` commands and the
+web's background jobs call:
+
+1. read the file (`core.tabular`: .xlsx or .csv, encoding detected, the header row found by the
+   layout's marker, bounded);
+2. the importer checks every row, collecting every error in a `Report` (row, column as written,
+   value, Chinese message) — nothing is written while any error stands;
+3. it plans what would change (created / updated / unchanged);
+4. with `dry_run` the result stops here (the web preview, `--dry-run`);
+5. otherwise the importer writes the plan in one transaction with its audit records, and the
+   import itself is audited (file name, sha256, counts). A failure or a killed process leaves the
+   database as it was.
+
+The result is the JSON of formats.md §3 / §7: `status` imported / rejected / valid, `rows`, the
+importer's counts, `error_count`, the first `errors` and `warnings`. A rejected file can come back
+as an error workbook: the original rows at their row numbers plus a 错误说明 column.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from django.db import transaction
+
+from core import audit, dates
+from core.layout import ERROR_HEADER
+from core.tabular import Table, TableError, open_table, raw_rows, text
+from core.xlsx import StreamWorkbook
+
+Progress = Callable[[int, str], None]
+FIRST_ERRORS = 100  # errors and warnings listed in the JSON
+NO_CHANGE = "没有变化：文件内容与系统中的台账一致"
+
+
+class Report:
+    """Every error and warning of one file, each once, with its row and column."""
+
+    def __init__(self, column_name: Callable[[str], str] = lambda key: key) -> None:
+        self.column_name = column_name
+        self.errors: list[dict[str, Any]] = []
+        self.warnings: list[dict[str, Any]] = []
+        self.row_messages: dict[int, list[str]] = {}
+        self._seen: set[tuple] = set()
+
+    def error(self, row: int | None, key: str, value: Any, message: str) -> None:
+        column = self.column_name(key) if key else ""
+        item = (row, column, message)
+        if item in self._seen:
+            return
+        self._seen.add(item)
+        self.errors.append({"row": row, "column": column, "value": text(value), "message": message})
+        if row is not None:
+            self.row_messages.setdefault(row, []).append(
+                f"【{column}】{message}" if column else message
+            )
+
+    def warn(self, row: int | None, key: str, value: Any, message: str) -> None:
+        column = self.column_name(key) if key else ""
+        self.warnings.append(
+            {"row": row, "column": column, "value": text(value), "message": message}
+        )
+
+
+class Importer(Protocol):
+    """What a kind of file brings to the pipeline."""
+
+    name: str  # 标准户籍台账, 雨露计划…
+    marker: str  # the header that marks the header row
+
+    def check(self, table: Table, report: Report, progress: Progress) -> Any:
+        """Read and check every row, then plan; return the plan (None when nothing can be
+        planned). Errors go to `report`."""
+
+    def counts(self, plan: Any) -> dict[str, Any]:
+        """What the plan would do, as the JSON's counts (zeros for None: a rejected file)."""
+
+    def changes(self, plan: Any) -> int:
+        """How many objects the plan creates or changes."""
+
+    def write(self, plan: Any, progress: Progress, note: str) -> dict[str, Any]:
+        """Write the plan (inside the pipeline's transaction; `note` names the file in the
+        audit records); extra counts for the JSON."""
+
+    def summary(self, counts: dict[str, Any]) -> str:
+        """The Chinese sentence that says what was imported."""
+
+
+Factory = Callable[..., Importer]
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    name: str
+    factory: Factory
+    template: Callable[[IO[bytes]], None] | None = None
+    options: tuple[str, ...] = field(default=())  # extra options it takes (create_regions…)
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register(
+    kind: str,
+    name: str,
+    factory: Factory,
+    *,
+    template: Callable[[IO[bytes]], None] | None = None,
+    options: tuple[str, ...] = (),
+) -> None:
+    """Make a kind of file importable: `factory(actor=…, today=…, **options)` → Importer."""
+    _KINDS[kind] = Kind(kind, name, factory, template, options)
+
+
+def kinds() -> dict[str, Kind]:
+    """Every importable kind, discovered from the apps (registry first)."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("importers")
+    return dict(sorted(_KINDS.items(), key=lambda kv: (kv[0] != "registry", kv[0])))
+
+
+def kind(name: str) -> Kind:
+    try:
+        return kinds()[name]
+    except KeyError as exc:
+        raise KeyError(f"没有这种台账：{name}") from exc
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it was on) for the block.
+
+    An import builds millions of long-lived objects; the collector would rescan them again and
+    again (tens of seconds at a county's size). Reference counting still frees everything acyclic.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def run(
+    kind_name: str,
+    path: str | Path,
+    *,
+    actor: Any,
+    dry_run: bool = False,
+    file_name: str = "",
+    errors_out: str | Path | IO[bytes] | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Check a file of `kind_name` and, unless dry_run or rejected, write it in one transaction."""
+    spec = kind(kind_name)
+    with collector_paused():
+        path = Path(path)
+        report_progress = progress or (lambda pct, msg: None)
+        file_name = file_name or path.name
+        sha = file_sha256(path)
+        importer = spec.factory(actor=actor, today=dates.today(), **options)
+        report = Report()
+        report_progress(2, "正在读取文件")
+        table: Table | None = None
+        plan: Any = None
+        started = time.perf_counter()
+        try:
+            table = open_table(path, marker=importer.marker)
+        except TableError as exc:
+            report.error(None, "", "", str(exc))
+        if table is not None:
+            plan = importer.check(table, report, report_progress)
+            report = getattr(importer, "report", report)
+        phases = {**getattr(importer, "phases", {}), "check": time.perf_counter() - started}
+        result: dict[str, Any] = {
+            "status": "rejected",
+            "kind": kind_name,
+            "file": file_name,
+            "sha256": sha,
+            "rows": getattr(importer, "rows", 0),
+        }
+        if report.errors or plan is None:
+            result |= importer.counts(None) | {
+                "error_count": len(report.errors),
+                "errors": report.errors[:FIRST_ERRORS],
+                "warning_count": len(report.warnings),
+                "warnings": report.warnings[:FIRST_ERRORS],
+                "message": f"文件有{len(report.errors)}处错误，未导入任何数据",
+                "_all_errors": report.errors,
+            }
+            if errors_out is not None and table is not None:
+                write_error_workbook(path, errors_out, report.row_messages, table)
+            return result
+        counts = importer.counts(plan)
+        changes = importer.changes(plan)
+        result |= counts | {
+            "error_count": 0,
+            "errors": [],
+            "warning_count": len(report.warnings),
+            "warnings": report.warnings[:FIRST_ERRORS],
+        }
+        if dry_run:
+            result["status"] = "valid"
+            result["message"] = "检查通过，可以导入" if changes else NO_CHANGE
+            return result
+        note = f"导入{spec.name} {file_name}（sha256 {sha[:16]}…）"
+        started = time.perf_counter()
+        with transaction.atomic():
+            result |= importer.write(plan, report_progress, note)
+            summary = {k: v for k, v in result.items() if isinstance(v, int) and k != "error_count"}
+            audit.record(
+                actor=actor,
+                action="import",
+                object_type=f"imports.{kind_name}",
+                object_id=sha[:64],
+                object_repr=file_name[:200],
+                after={"file": file_name, "sha256": sha, **summary},
+                region_id=getattr(getattr(actor, "region", None), "pk", None),
+                note=note + "：" + "，".join(f"{k}={v}" for k, v in summary.items()),
+            )
+            written = time.perf_counter()
+        phases |= getattr(importer, "phases", {})
+        phases |= {"write": written - started, "commit": time.perf_counter() - written}
+        result["phases"] = {k: round(v, 2) for k, v in phases.items()}
+        result["status"] = "imported"
+        result["message"] = importer.summary(result) if changes else NO_CHANGE
+        report_progress(100, result["message"])
+        return result
+
+
+def write_error_workbook(
+    path: Path, out: Path | str | IO[bytes], row_messages: dict[int, list[str]], table: Table
+) -> None:
+    """The original rows at their original row numbers, plus a 错误说明 column."""
+    _, _, rows = raw_rows(path)
+    book = StreamWorkbook(Path(out) if isinstance(out, str) else out, sheet="错误说明")
+    width = len(table.headers)
+    for number, cells in enumerate(rows, start=1):
+        book.skip_to(number - 1)
+        values = [*cells[:width], *[""] * (width - len(cells))]
+        if number == table.header_row:
+            book.write_row([*values, ERROR_HEADER], header=True)
+        elif number in row_messages:
+            book.write_row([*values, "；".join(row_messages[number])], mark=width)
+        else:
+            book.write_row(values)
+    book.close()

@@ -1,0 +1,292 @@
+"""The register as of any date: who was 脱贫户 or 监测对象, and how many members, on a day.
+
+Statistics (stats.services), the ledgers and the comparison read the register's history only
+through these functions; no other app writes SQL against the register's tables.
+
+Semantics, for a region R (R and everything below it, by the household's current region) and a
+date D ("on D" = on or before D; events are read from `HouseholdEvent`):
+
+* A household is 脱贫户 on D when its latest ``alleviated`` event ≤ D is later than its latest
+  ``unalleviated`` (清退) event ≤ D.
+* It is a 监测对象 on D when its latest ``identified``/``reidentified`` event ≤ D is later than its
+  latest ``exited`` (剔除, 识别不精准退出, …) event ≤ D.
+* Its risk is eliminated on D when its latest ``eliminated`` event ≤ D is later than its latest
+  ``identified``/``reidentified``/``rolled_back`` event ≤ D. On the same day an identification is
+  followed by its elimination (eliminated), while a roll-back or re-identification follows the
+  elimination it undoes (not eliminated).
+* Its category on D is that of its latest ``identified``/``reidentified``/``category_changed``
+  event ≤ D (same day: the later record).
+* Members on D: memberships with start ≤ D or unknown start, and no end or end > D. A household's
+  size is read from its maintained `member_count` corrected by its few dated memberships.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+
+from regions.models import Region
+
+STATUS_KINDS = (
+    "alleviated",
+    "identified",
+    "reidentified",
+    "category_changed",
+    "eliminated",
+    "rolled_back",
+    "exited",
+    "unalleviated",
+)
+
+
+ACTIVE = (
+    "(m.start_date IS NULL OR m.start_date <= %(as_of)s) "
+    "AND (m.end_date IS NULL OR m.end_date > %(as_of)s)"
+)
+IN_REGION = (
+    "AND {col} IN (SELECT h2.id FROM registry_household h2 WHERE h2.region_id IN "
+    "(SELECT id FROM regions_region WHERE path LIKE %(path)s))"
+)
+
+
+def status_sql(by_region: bool, region_filter: bool, per_household: bool = False) -> str:
+    """Per household with status events: its status and member count on D, grouped by status.
+
+    With `per_household`, the rows are the status households themselves (for the ledgers).
+    """
+    if connection.vendor == "postgresql":
+        # Latest category: order by (date, id); the id is zero-padded so text order is that order.
+        catkey = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0') || e.category"
+        year = "CAST(EXTRACT(YEAR FROM ev.idt) AS integer)"
+    else:
+        catkey = "e.date || printf('%%012d', e.id) || e.category"
+        year = "CAST(substr(ev.idt, 1, 4) AS integer)"
+    ev_region = IN_REGION.format(col="e.household_id") if region_filter else ""
+    # The region of each of the few status households by its primary key: a join would make
+    # PostgreSQL hash every household of the county to find those few.
+    rid = "(SELECT h.region_id FROM registry_household h WHERE h.id = ev.hid)" if by_region else "0"
+    kinds = ", ".join(f"'{k}'" for k in STATUS_KINDS)
+    upto = "e.date <= %(as_of)s"
+    if per_household:
+        final = (
+            "SELECT hid, alv, mon, elim, cat, idt, elt, new_ty, elim_ty, n FROM hs "
+            "WHERE alv = 1 OR mon = 1"
+        )
+    else:
+        final = (
+            "SELECT rid, alv, mon, elim, cat, yr, new_ty, elim_ty, COUNT(*) AS households, "
+            "SUM(n) AS persons FROM hs GROUP BY rid, alv, mon, elim, cat, yr, new_ty, elim_ty"
+        )
+    return f"""
+WITH ev AS (
+  SELECT +e.household_id AS hid,
+    MAX(CASE WHEN e.kind = 'alleviated' AND {upto} THEN e.date END) AS alt,
+    MAX(CASE WHEN e.kind = 'unalleviated' AND {upto} THEN e.date END) AS unalt,
+    MAX(CASE WHEN e.kind = 'exited' AND {upto} THEN e.date END) AS ext,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto} THEN e.date END) AS idt,
+    MAX(CASE WHEN e.kind IN ('reidentified', 'rolled_back') AND {upto} THEN e.date END)
+      AS reopened,
+    MAX(CASE WHEN e.kind = 'eliminated' AND {upto} THEN e.date END) AS elt,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified', 'category_changed') AND {upto}
+        THEN {catkey} END) AS catkey,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto}
+        AND e.date >= %(year_start)s THEN 1 ELSE 0 END) AS new_ty,
+    MAX(CASE WHEN e.kind = 'eliminated' AND {upto} AND e.date >= %(year_start)s
+        THEN 1 ELSE 0 END) AS elim_ty
+  FROM registry_householdevent e
+  -- Only the kind in WHERE (the date is in each CASE), grouped by an expression rather than the
+  -- column: SQLite then reads the few status events through the index on kind instead of
+  -- walking every event in household order.
+  WHERE e.kind IN ({kinds}) {ev_region}
+  GROUP BY 1
+),
+mc AS (
+  SELECT m.household_id AS hid, COUNT(*) AS n
+  FROM registry_membership m
+  WHERE {ACTIVE} AND m.household_id IN (SELECT hid FROM ev)
+  GROUP BY m.household_id
+),
+hs AS (
+  SELECT {rid} AS rid, ev.hid AS hid, ev.idt AS idt,
+    ev.elt AS elt, COALESCE(mc.n, 0) AS n,
+    CASE WHEN ev.alt IS NOT NULL AND (ev.unalt IS NULL OR ev.alt > ev.unalt)
+      THEN 1 ELSE 0 END AS alv,
+    CASE WHEN ev.idt IS NOT NULL AND (ev.ext IS NULL OR ev.idt > ev.ext) THEN 1 ELSE 0 END AS mon,
+    CASE WHEN ev.elt IS NOT NULL AND ev.elt >= ev.idt
+          AND (ev.reopened IS NULL OR ev.elt > ev.reopened) THEN 1 ELSE 0 END AS elim,
+    CASE WHEN ev.idt IS NOT NULL THEN substr(ev.catkey, 23) ELSE '' END AS cat,
+    CASE WHEN ev.idt IS NOT NULL THEN {year} ELSE 0 END AS yr,
+    ev.new_ty AS new_ty, ev.elim_ty AS elim_ty
+  FROM ev
+  LEFT JOIN mc ON mc.hid = ev.hid
+)
+{final}
+"""
+
+
+DATED = "(m.start_date IS NOT NULL OR m.end_date IS NOT NULL)"
+# A membership whose standing on D differs from "counted while open": not yet started on D but
+# open, or in force on D but ended since.
+DIFFERS = (
+    "(m.end_date IS NULL AND m.start_date > {d}) "
+    "OR (m.end_date > {d} AND (m.start_date IS NULL OR m.start_date <= {d}))"
+)
+
+
+def size_sql(by_region: bool, region_filter: bool, dates: int = 1) -> str:
+    """Households with at least one member and their members, on %(as_of)s and on each of
+    %(d0)s… (`dates` in all), per region or in all (rows to add up: a region can appear twice).
+
+    A household's members on D are its `member_count` — its open memberships, which every writer
+    of the register keeps (rule D01 of `fangpin check` watches it) — corrected by the memberships
+    whose standing on D differs from that: + 1 for each in force on D but ended since, − 1 for each
+    open one not yet started on D. The first part reads an index of (region, member_count); the
+    correction reads the partial index of dated memberships and joins only the few that differ.
+    """
+    rid = "h.region_id" if by_region else "0"
+    group = "GROUP BY h.region_id" if by_region else ""
+    h_region = (
+        "h.region_id IN (SELECT id FROM regions_region WHERE path LIKE %(path)s)"
+        if region_filter
+        else ""
+    )
+    m_region = IN_REGION.format(col="m.household_id") if region_filter else ""
+    names = ["%(as_of)s"] + [f"%(d{i})s" for i in range(dates - 1)]
+    base = ", ".join(
+        ["SUM(CASE WHEN h.member_count > 0 THEN 1 ELSE 0 END), SUM(h.member_count)"] * dates
+    )
+    inner = ",\n    ".join(
+        f"SUM(CASE WHEN {ACTIVE.replace('%(as_of)s', d)} THEN 1 ELSE 0 END"
+        f" - CASE WHEN m.end_date IS NULL THEN 1 ELSE 0 END) AS d{i}"
+        for i, d in enumerate(names)
+    )
+    differs = " OR ".join(f"({DIFFERS.format(d=d)})" for d in names)
+    correction = ", ".join(
+        f"SUM(CASE WHEN h.member_count + d.d{i} > 0 THEN 1 ELSE 0 END"
+        f" - CASE WHEN h.member_count > 0 THEN 1 ELSE 0 END), SUM(d.d{i})"
+        for i in range(dates)
+    )
+    return f"""
+SELECT {rid} AS rid, {base}
+FROM registry_household h
+{f"WHERE {h_region}" if h_region else ""}
+{group}
+UNION ALL
+SELECT {rid} AS rid, {correction}
+FROM (
+  SELECT m.household_id AS hid,
+    {inner}
+  FROM registry_membership m
+  WHERE {DATED} AND ({differs}) {m_region}
+  GROUP BY m.household_id
+) d
+JOIN registry_household h ON h.id = d.hid
+{group}
+"""
+
+
+def params(region: Region, as_of: dt.date, dates: Sequence[dt.date] = ()) -> dict[str, Any]:
+    """The statements' parameters (SQLite keeps dates as ISO text: it gets text to compare)."""
+    values: dict[str, dt.date] = {"as_of": as_of, "year_start": dt.date(as_of.year, 1, 1)}
+    values |= {f"d{i}": d for i, d in enumerate(dates)}
+    out: dict[str, Any] = {"path": f"{region.path}%"}
+    if connection.vendor != "postgresql":
+        return out | {k: v.isoformat() for k, v in values.items()}
+    return out | values
+
+
+def query(sql: str, values: dict[str, Any]) -> list[tuple]:
+    """Run one of these statements (PostgreSQL without JIT or parallel plans)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            return cursor.fetchall()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner's row guesses for these aggregates can pass jit_above_cost, and compiling
+        # them then takes far longer than running them (0.6 s against 60 ms on the demo county).
+        # A parallel plan of the size query has every worker aggregate all the memberships again
+        # to build its own hash: twice the work on a 2-core server.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute(sql, values)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class HouseholdStatus:
+    """One household's status on a date, as the statistics read it (for the ledgers)."""
+
+    household_id: int
+    alleviated: bool
+    monitored: bool
+    eliminated: bool
+    category: str
+    identified_date: dt.date | None
+    eliminated_date: dt.date | None
+    identified_this_year: bool
+    eliminated_this_year: bool
+    persons: int
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def statuses(region: Region, as_of: dt.date) -> list[HouseholdStatus]:
+    """Every 脱贫户 or 监测对象 of `region` on `as_of`, by the same rules as `compute`."""
+    return [
+        HouseholdStatus(
+            household_id=hid,
+            alleviated=bool(alv),
+            monitored=bool(mon),
+            eliminated=bool(mon and elim),
+            category=cat or "",
+            identified_date=_date(idt),
+            eliminated_date=_date(elt) if mon and elim else None,
+            identified_this_year=bool(new_ty),
+            eliminated_this_year=bool(elim_ty),
+            persons=int(n),
+        )
+        for hid, alv, mon, elim, cat, idt, elt, new_ty, elim_ty, n in query(
+            status_sql(False, region.parent_id is not None, per_household=True),
+            params(region, as_of),
+        )
+    ]
+
+
+EXIT_KINDS = {"exited": "monitored", "unalleviated": "alleviated"}
+
+
+def exits(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, dict[str, int]]]:
+    """Un-markings in [start, end]: {"monitored" | "alleviated": {reason: {households, persons}}}.
+
+    剔除 / 识别不精准退出 end a household's monitoring (event ``exited``), 清退 its 脱贫户 status
+    (``unalleviated``); persons are the household's members on `end`.
+    """
+    region_filter = IN_REGION.format(col="e.household_id") if region.parent_id is not None else ""
+    sql = f"""
+SELECT e.kind, e.reason, COUNT(DISTINCT e.household_id),
+  COALESCE(SUM((SELECT COUNT(*) FROM registry_membership m
+                WHERE m.household_id = e.household_id AND {ACTIVE})), 0)
+FROM registry_householdevent e
+WHERE e.kind IN ('exited', 'unalleviated') AND e.date >= %(start)s AND e.date <= %(as_of)s
+  {region_filter}
+GROUP BY e.kind, e.reason
+"""
+    values = params(region, end) | {
+        "start": start if connection.vendor == "postgresql" else start.isoformat()
+    }
+    out: dict[str, dict[str, dict[str, int]]] = {"monitored": {}, "alleviated": {}}
+    with connection.cursor() as cursor:  # a small query: no planner settings needed
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    for kind, reason, households, persons in rows:
+        out[EXIT_KINDS[kind]][reason or "其他"] = {
+            "households": int(households),
+            "persons": int(persons),
+        }
+    return out
