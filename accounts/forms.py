@@ -90,7 +90,7 @@ class UserFields(StyledForm):
         data = super().clean()
         role, region = data.get("role"), data.get("region")
         if role and region is not None and region.level not in ROLE_LEVELS[role]:
-            levels = "或".join(Region.Level(v).label for v in sorted(ROLE_LEVELS[role]))
+            levels = "或".join(str(Region.Level(v).label) for v in sorted(ROLE_LEVELS[role]))
             self.add_error("region", f"{Role(role).label}应归属{levels}一级")
         return data
 

@@ -41,7 +41,7 @@ def _check_role(role: str, region: Region) -> None:
         raise ValidationError({"role": f"未知角色“{role}”，可选：{', '.join(Role.values)}"})
     levels = ROLE_LEVELS[role]
     if region.level not in levels:
-        where = "或".join(Region.Level(level).label for level in sorted(levels))
+        where = "或".join(str(Region.Level(level).label) for level in sorted(levels))
         actual = region.get_level_display()
         raise ValidationError(
             {"region": f"{Role(role).label}应归属{where}一级，“{region.name}”是{actual}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from django.urls import reverse
@@ -78,6 +79,50 @@ def test_submissions_are_limited_per_phone_and_per_address(client, channel, sett
     assert Declaration.objects.count() == 3 and Lead.objects.count() == 3
     other = client.post(_url(channel), _data(phone="13700000000"), REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 200 and Declaration.objects.count() == 4
+
+
+def test_submissions_are_limited_per_id_number_too(client, channel, settings):
+    settings.FANGPIN_DECLARE_PER_DAY = 2
+    number = id_number()
+    for i in range(2):
+        phone, address = f"1390000000{i}", f"10.0.0.{i}"
+        client.post(_url(channel), _data(id_number=number, phone=phone), REMOTE_ADDR=address)
+    refused = client.post(
+        _url(channel), _data(id_number=number, phone="13811112222"), REMOTE_ADDR="10.0.0.9"
+    )
+    assert "该证件号码24小时内已提交2次" in refused.content.decode()
+    assert Declaration.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_submissions_cannot_beat_the_daily_limit(settings):
+    """20 submissions at once from one phone: exactly the limit is accepted (6–8 were before)."""
+    from django.db import connection, connections
+    from django.test import Client
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite's shared in-memory test database cannot take parallel writers")
+    from fangpin.testing import make_region_tree, make_user
+
+    settings.FANGPIN_DECLARE_PER_DAY = 3
+    regions = make_region_tree()
+    staff = make_user("village", "village_staff", regions["village"])
+    url = _url(services.channel_for(actor=staff, region=regions["village"]))
+    start = threading.Barrier(20)
+
+    def submit(i: int) -> None:
+        try:
+            start.wait(timeout=60)
+            Client().post(url, _data(), REMOTE_ADDR=f"10.2.0.{i}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert Declaration.objects.count() == 3
 
 
 def test_the_page_reveals_nothing_about_registered_people(client, channel, household):
