@@ -31,10 +31,10 @@ class LoginForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         # Attempts at one username take turns: each sees the failures counted before it, so a
         # burst of parallel guesses gets exactly the allowed number of password checks.
-        username = attempted_username(self.request, {"username": self.data.get("username")})
+        username = attempted_username(self.request, {"username": self.data.get("username")})  # type: ignore[arg-type]
         with hold(f"accounts.login:{username}"):
             try:
-                return super().clean()
+                return super().clean() or {}
             except forms.ValidationError as exc:
                 refused = exc  # raised after the block: the counted failure must be committed
         raise refused
@@ -87,7 +87,7 @@ class UserFields(StyledForm):
         self.order_fields(["username", "name", "role", "region"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         role, region = data.get("role"), data.get("region")
         if role and region is not None and region.level not in ROLE_LEVELS[role]:
             levels = "或".join(str(Region.Level(v).label) for v in sorted(ROLE_LEVELS[role]))
@@ -161,7 +161,7 @@ class PasswordSetForm(StyledForm):
     confirm = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("new_password") and data.get("new_password") != data.get("confirm"):
             self.add_error("confirm", "两次输入的新密码不一致")
         return data
@@ -213,7 +213,7 @@ class ReadAuditFilterForm(StyledForm):
         self.fields["region"] = field
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for name in ("start", "end"):
             day = data.get(name)
             if day is not None and not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):

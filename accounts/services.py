@@ -99,8 +99,11 @@ def update_user(*, actor: Any, user: User, **fields: Any) -> User:
     """Change a user's name, role, region, phone, unit or full-data permission."""
     user = User.objects.select_for_update().get(pk=user.pk)
     _require_admin(actor, user.region)
-    region = fields.get("region", user.region)
-    _require_admin(actor, region)
+    if "region" in fields:
+        _require_admin(actor, fields["region"])
+    region = fields.get("region") or user.region
+    if region is None:
+        raise ValidationError({"region": "请选择所属区划"})
     if user.pk == getattr(actor, "pk", None) and (
         fields.get("role", user.role) != user.role or region != user.region
     ):

@@ -89,7 +89,7 @@ def _me_page(request: HttpRequest, **extra: Any) -> HttpResponse:
     context = {
         "password_form": PasswordChangeForm(prefix="pw"),
         "token_form": TokenForm(),
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+        "tokens": ApiToken.objects.filter(user=request.user.pk).order_by("-created_at"),
         **extra,
     }
     return render(request, "accounts/me.html", context)
@@ -116,7 +116,11 @@ def token_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_visible_or_404(ApiToken.objects.select_related("user"), request.user, pk=pk)
+    token = get_visible_or_404(
+        ApiToken.objects.select_related("user"),  # type: ignore[arg-type]
+        request.user,
+        pk=pk,
+    )
     services.revoke_token(actor=request.user, token=token)
     messages.success(request, f"已撤销令牌 {token.prefix}…")
     if token.user_id == request.user.pk:
@@ -280,7 +284,7 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"已重置 {user.username} 的密码，请告知本人并提醒其登录后修改"
             )
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("accounts:user_edit", user.pk)
 
 

@@ -162,6 +162,7 @@ def test_a_token_is_shown_once_listed_and_revoked(client_for, users):
     row = ApiToken.objects.get(user=users["village_staff"])
     token = page.split('id="fp-new-token">')[1].split("<")[0]
     assert ApiToken.authenticate(token) == users["village_staff"]
+    assert row.expires_at is not None
     assert dt.timedelta(days=29) < row.expires_at - timezone.now() <= dt.timedelta(days=30)
     listed = client.get(reverse("accounts:me")).content.decode()
     assert row.prefix in listed and token not in listed

@@ -54,7 +54,7 @@ def test_repeated_failures_lock_the_account_and_the_right_password_is_refused(cl
     logins = AuditRecord.objects.filter(object_type="accounts.user").order_by("id")
     actions = list(logins.values_list("action", flat=True))
     assert actions == ["login_failed"] * 3 + ["lockout", "login_failed"]
-    refused = logins.filter(action="login_failed").last()
+    refused = logins.filter(action="login_failed").order_by("id").reverse()[0]
     assert refused.note == "账号或地址已锁定，未核对密码" and refused.ip == "10.0.0.1"
 
 
