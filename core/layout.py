@@ -233,6 +233,15 @@ class Kind:
         """Values a list filter offers, or None (no filter by value)."""
         return None
 
+    def api_type(self) -> Any:
+        """The JSON API's type for the value (None allowed where the value may be missing)."""
+        if self.python_type is str:
+            return str
+        return self.python_type | None
+
+    def api_value(self, value: Any) -> Any:
+        return value
+
 
 class Text(Kind):
     def __init__(self, max_length: int = 100) -> None:
@@ -294,6 +303,12 @@ class Codes(Kind):
 
     def choices(self) -> list[tuple[str, str]]:
         return codes.choices(self.table)
+
+    def api_type(self) -> Any:
+        return list[str]
+
+    def api_value(self, value: Any) -> list[str]:
+        return codes.split_multi(value)
 
     def form_field(self, column: Column) -> forms.Field:
         return JoinedMultipleChoiceField(
@@ -445,13 +460,27 @@ class YesNo(Kind):
         return [("是", "是"), ("否", "否")]
 
     def form_field(self, column: Column) -> forms.Field:
-        return forms.TypedChoiceField(
-            label=column.header,
-            required=column.required,
-            choices=[("", "未填"), ("1", "是"), ("0", "否")],
-            coerce=lambda v: {"1": True, "0": False}.get(v),
-            empty_value=None,
-        )
+        return YesNoField(label=column.header, required=column.required)
+
+
+class YesNoField(forms.Field):
+    """是 / 否 / 未填 as a select; a checkbox's "on" and the words themselves are understood."""
+
+    widget = forms.Select(choices=[("", "未填"), ("1", "是"), ("0", "否")])
+    TRUE = frozenset({"1", "on", "true", "True", "是"})
+    FALSE = frozenset({"0", "off", "false", "False", "否"})
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, "") or isinstance(value, bool):
+            return value if isinstance(value, bool) else None
+        if str(value) in self.TRUE:
+            return True
+        if str(value) in self.FALSE:
+            return False
+        raise ValidationError("应为“是”或“否”")
+
+    def prepare_value(self, value: Any) -> Any:
+        return {True: "1", False: "0"}.get(value, value)
 
 
 class IdNumber(Kind):
@@ -522,7 +551,8 @@ class Column:
     header: str
     kind: Kind = field(default_factory=Text)
     aliases: tuple[str, ...] = ()
-    required: bool = False
+    required: bool = False  # the file must have the column (✓ in formats.md)
+    blank: bool = False  # …but a cell of a required column may be empty (监测对象类别)
     level: str = "row"  # region | household | person | row
     unique: bool = False  # part of the key (✓ in formats.md §6)
     by: bool = False  # the figures are broken down by it
@@ -537,6 +567,11 @@ class Column:
 
     def parse(self, raw: Any) -> Any:
         return self.kind.parse(raw)
+
+    @property
+    def needs_value(self) -> bool:
+        """Whether a row (or a form) must give this column a value."""
+        return self.required and not self.blank
 
     def masked(self, value: Any) -> str:
         """The value as a user who may not see it in full sees it (one mask everywhere)."""
@@ -672,10 +707,39 @@ class Layout:
         ordered = {k: [i for _, i in sorted(v)] for k, v in spreads.items() if k not in positions}
         return HeaderMap(positions, written, unknown, missing, variants, ordered)
 
+    def api_fields(self, keys: Iterable[str]) -> dict[str, Any]:
+        """pydantic field definitions {key: (type, Field(description=header))} for `keys`."""
+        from pydantic import Field
+
+        out: dict[str, Any] = {}
+        for key in keys:
+            c = self.column(key)
+            note = "（无权查看时打码）" if c.sensitive else ""
+            out[key] = (c.kind.api_type(), Field(description=f"{c.header}{note}"))
+        return out
+
+    def api_values(self, obj: Any, keys: Iterable[str], *, full: bool) -> dict[str, Any]:
+        """{key: value} of `obj` for the API: codes as lists, sensitive values masked unless
+        `full`."""
+        out: dict[str, Any] = {}
+        for key in keys:
+            c = self.column(key)
+            value = getattr(obj, key)
+            if c.sensitive and not full:
+                out[key] = c.masked(value) if value else ""
+            else:
+                out[key] = c.kind.api_value(value)
+        return out
+
     def form_fields(self, keys: Iterable[str] | None = None) -> dict[str, forms.Field]:
         """Django form fields for the editable columns (or `keys`, in that order)."""
         chosen = [self.column(k) for k in keys] if keys is not None else [c for c in self.columns]
-        return {c.key: c.kind.form_field(c) for c in chosen if c.editable}
+        fields = {}
+        for c in chosen:
+            if c.editable:
+                fields[c.key] = c.kind.form_field(c)
+                fields[c.key].required = c.needs_value
+        return fields
 
     def row_cells(self, values: dict[str, Any], *, full: bool = True) -> list[Any]:
         """One export row in layout order from {key: value}; sensitive values masked unless

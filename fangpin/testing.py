@@ -63,18 +63,23 @@ def make_household(
     from registry import services
 
     number = number or f"4202810001{next(_serial):08d}"
-    h = services.create_household(actor=actor, number=number, region=region, **status)
     relations = ["户主", "配偶", "之子", "之女", "之父", "之母", "之孙子", "之孙女"]
-    for i in range(members):
+    people: list[dict[str, Any]] = []
+    for i in range(max(members, 1)):
         birth = dt.date(1960 + i * 7 % 50, 1 + i % 12, 1 + i % 27)
         sex = "男" if i % 2 == 0 else "女"
-        services.add_person(
-            actor=actor,
-            household=h,
-            name=f"成员{i}{number[-4:]}",
-            id_number=id_number(birth, sex),
-            relation=relations[i % len(relations)],
-            sex=sex,
+        people.append(
+            {
+                "name": f"成员{i}{number[-4:]}",
+                "id_number": id_number(birth, sex),
+                "relation": relations[i % len(relations)],
+                "sex": sex,
+            }
         )
+    h = services.create_household(
+        actor=actor, number=number, region=region, head=people[0], **status
+    )
+    for person in people[1:members]:
+        services.add_person(actor=actor, household=h, **person)
     h.refresh_from_db()
     return h

@@ -608,21 +608,14 @@ def _register_new_household(case: Case, actor: Any) -> Household:
     """A person not in the register gets a household (temporary number) before the decision."""
     lead = case.lead
     assert lead is not None
+    # A temporary 户编号 until the national system gives one: 9, the region, the case.
     h = registry_services.create_household(
         actor=actor,
         source="识别程序",
-        number=f"LS{case.region.code or case.region_id}{case.pk:06d}",
+        number=f"9{case.region.code or f'{case.region_id:012d}'}{case.pk:06d}",
         region=case.region,
-        phone=lead.phone,
         is_alleviated=case.is_alleviated,
-    )
-    registry_services.add_person(
-        actor=actor,
-        household=h,
-        name=lead.person_name,
-        id_number=lead.id_number,
-        relation="户主",
-        phone=lead.phone,
+        head={"name": lead.person_name, "id_number": lead.id_number, "phone": lead.phone},
     )
     case.household = h
     case.save(update_fields=["household"])

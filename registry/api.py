@@ -8,20 +8,21 @@ may see them in full, and showing them in full is logged.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from pydantic import create_model
 
 from core import audit, codes, dates
-from core.masking import mask_id, mask_phone
+from core.masking import mask_phone
 from core.permissions import Cap, can
 from core.scoping import get_visible_or_404
 from regions.models import Region
 from regions.services import resolve
+from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGISTER
 from registry.models import Household, HouseholdQuerySet, Person
 from registry.services import search_households
 
@@ -39,57 +40,43 @@ class RegionOut(Schema):
     path: str = Field(description="从县开始的名称路径，如 大冶市/金山店镇/朝阳村/一组")
 
 
-class HouseholdOut(Schema):
-    id: int
-    number: str = Field(description="户编号")
-    region: RegionOut
-    head_name: str = Field(description="户主姓名")
-    address: str
-    phone: str = Field(description="联系电话（无权查看时打码）")
-    household_type: str = Field(description="脱贫户 / 一般农户")
-    is_alleviated: bool
-    alleviated_year: int | None
-    category: str = Field(description="监测对象类别，空为非监测对象")
-    risks: list[str]
-    identified_date: dt.date | None
-    risk_eliminated: bool
-    eliminated_date: dt.date | None
-    elimination_method: str
-    no_labour: bool = Field(description="整户无劳动能力")
-    per_capita_income: Decimal | None = Field(description="家庭年人均纯收入（最近年度）")
-    member_count: int
+# Household and member columns come from the register's layout (registry.layouts).
+HOUSEHOLD_API_KEYS = ("address", *(k for k in HOUSEHOLD_KEYS if k != "address"))
+MEMBER_API_KEYS = PERSON_KEYS
 
-
-class MemberOut(Schema):
-    id: int
-    name: str
-    id_number: str = Field(description="证件号码（无权查看时打码）")
-    sex: str
-    age: int | None
-    birth_date: dt.date | None = Field(description="出生日期（仅可查看完整证件号码的用户）")
-    relation: str
-    ethnicity: str
-    education: str
-    schooling: str
-    health: list[str]
-    labour_skill: str
-    employment: str
-    work_place: str
-    phone: str
-    medical_insurance: bool | None
-    dibao: bool | None
-    tekun: bool | None
-
-
-class HouseholdDetailOut(HouseholdOut):
-    members: list[MemberOut]
-
-
-class HouseholdPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    results: list[HouseholdOut]
+HouseholdOut = create_model(
+    "HouseholdOut",
+    __base__=Schema,
+    id=(int, ...),
+    number=(str, Field(description="户编号")),
+    region=(RegionOut, ...),
+    head_name=(str, Field(description="户主姓名")),
+    phone=(str, Field(description="联系电话（户主的；无权查看时打码）")),
+    household_type=(str, Field(description="脱贫户 / 一般农户")),
+    member_count=(int, Field(description="家庭人口数")),
+    **REGISTER.api_fields(HOUSEHOLD_API_KEYS),
+)
+MemberOut = create_model(
+    "MemberOut",
+    __base__=Schema,
+    id=(int, ...),
+    age=(int | None, Field(description="年龄")),
+    birth_date=(dt.date | None, Field(description="出生日期（仅可查看完整证件号码的用户）")),
+    **REGISTER.api_fields(MEMBER_API_KEYS),
+)
+HouseholdDetailOut = create_model(
+    "HouseholdDetailOut",
+    __base__=HouseholdOut,
+    members=(list[MemberOut], ...),  # type: ignore[valid-type]
+)
+HouseholdPage = create_model(
+    "HouseholdPage",
+    __base__=Schema,
+    count=(int, ...),
+    page=(int, ...),
+    page_size=(int, ...),
+    results=(list[HouseholdOut], ...),  # type: ignore[valid-type]
+)
 
 
 def _region_paths(regions: list[Region]) -> dict[int, str]:
@@ -108,43 +95,19 @@ def _household(h: Household, path: str, full: bool) -> dict[str, Any]:
         "number": h.number,
         "region": {"id": h.region.pk, "code": h.region.code, "name": h.region.name, "path": path},
         "head_name": h.head_name,
-        "address": h.address,
         "phone": h.phone if full else mask_phone(h.phone),
         "household_type": h.household_type,
-        "is_alleviated": h.is_alleviated,
-        "alleviated_year": h.alleviated_year,
-        "category": h.category,
-        "risks": h.risk_list,
-        "identified_date": h.identified_date,
-        "risk_eliminated": h.risk_eliminated,
-        "eliminated_date": h.eliminated_date,
-        "elimination_method": h.elimination_method,
-        "no_labour": h.no_labour,
-        "per_capita_income": h.per_capita_income,
         "member_count": h.member_count,
+        **REGISTER.api_values(h, HOUSEHOLD_API_KEYS, full=full),
     }
 
 
 def _member(p: Person, full: bool, today: dt.date) -> dict[str, Any]:
     return {
         "id": p.pk,
-        "name": p.name,
-        "id_number": p.id_number if full else mask_id(p.id_number),
-        "sex": p.sex,
         "age": p.age_on(today),
         "birth_date": p.birth_date if full else None,
-        "relation": p.relation,
-        "ethnicity": p.ethnicity,
-        "education": p.education,
-        "schooling": p.schooling,
-        "health": p.health_list,
-        "labour_skill": p.labour_skill,
-        "employment": p.employment,
-        "work_place": p.work_place,
-        "phone": p.phone if full else mask_phone(p.phone),
-        "medical_insurance": p.medical_insurance,
-        "dibao": p.dibao,
-        "tekun": p.tekun,
+        **REGISTER.api_values(p, MEMBER_API_KEYS, full=full),
     }
 
 

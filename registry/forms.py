@@ -7,7 +7,6 @@ the single source of the consistency checks, and `attach_errors` puts their mess
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +17,10 @@ from django.db.models import Q
 
 from core import codes
 from core.dates import today
-from core.forms import StyledForm
+from core.forms import StyledForm, style
 from regions.models import Region
+from registry.layouts import PERSON_KEYS, REGISTER
 from registry.models import Membership
-
-YES_NO_BLANK = [("", "未填"), ("1", "是"), ("0", "否")]
-PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
 
 def _blank(choices: list[tuple[str, Any]], label: str = "全部") -> list[tuple[str, Any]]:
@@ -48,21 +45,12 @@ def attach_errors(form: forms.Form, exc: ValidationError) -> None:
 
 # Service/rule field names that a form calls differently.
 FIELD_ALIASES = {"risk_list": "risks"}
-FIELD_LABELS = {
-    "number": "户编号",
+# Labels of the fields a service may name: the layout's headers, plus the few form-only fields.
+FIELD_LABELS = {c.key: c.header for c in REGISTER.columns} | {
     "region": "所在区划",
-    "category": "监测对象类别",
-    "risks": "风险类型",
-    "identified_date": "识别监测时间",
-    "risk_eliminated": "风险是否消除",
-    "eliminated_date": "风险消除时间",
-    "elimination_method": "风险消除方式",
-    "alleviated_year": "脱贫年度",
-    "id_number": "证件号码",
-    "relation": "与户主关系",
-    "sex": "性别",
     "birth_date": "出生日期",
     "members_counted": "计算人口数",
+    "head": "户主",
 }
 
 
@@ -71,10 +59,16 @@ class RegisterForm(StyledForm):
 
     def __init__(self, *args: Any, masked: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # A user who may not see full ID numbers and phones gets them masked in the form too:
-        # left blank, the stored value stays.
         self.masked = {name: shown for name, shown in (masked or {}).items() if shown}
+        self._mask_fields()
+
+    def _mask_fields(self) -> None:
+        """A user who may not see full ID numbers and phones gets them masked in the form too:
+        left blank, the stored value stays. (Forms that add their layout's fields call it
+        again once the fields exist.)"""
         for name, shown in self.masked.items():
+            if name not in self.fields:
+                continue
             self.initial.pop(name, None)
             field = self.fields[name]
             field.required = False
@@ -84,10 +78,6 @@ class RegisterForm(StyledForm):
     def without_kept(self, data: dict[str, Any]) -> dict[str, Any]:
         """Drop the masked fields the user left blank (the stored values stay)."""
         return {k: v for k, v in data.items() if not (k in self.masked and not v)}
-
-
-def _bool_or_none(value: str) -> bool | None:
-    return {"1": True, "0": False}.get(value)
 
 
 @dataclass(frozen=True)
@@ -143,23 +133,33 @@ class HouseholdFilterForm(StyledForm):
         choices=_blank([("脱贫户", "脱贫户"), ("一般农户", "一般农户")]),
     )
     category = forms.ChoiceField(
-        label="监测对象类别",
+        label=REGISTER.column("category").header,
         required=False,
         choices=_blank(
-            [("monitored", "全部监测对象"), *codes.choices("category"), ("none", "非监测对象")]
+            [
+                ("monitored", "全部监测对象"),
+                *(REGISTER.column("category").kind.choices() or []),
+                ("none", "非监测对象"),
+            ]
         ),
     )
     risk = forms.ChoiceField(
-        label="风险类型", required=False, choices=_blank(codes.choices("risk"))
+        label=REGISTER.column("risks").header,
+        required=False,
+        choices=_blank(REGISTER.column("risks").kind.choices() or []),
     )
     eliminated = forms.ChoiceField(
         label="风险是否消除", required=False, choices=_blank([("是", "是"), ("否", "否")])
     )
     health = forms.ChoiceField(
-        label="健康状况", required=False, choices=_blank(codes.choices("health"))
+        label=REGISTER.column("health").header,
+        required=False,
+        choices=_blank(REGISTER.column("health").kind.choices() or []),
     )
     labour = forms.ChoiceField(
-        label="劳动技能", required=False, choices=_blank(codes.choices("labour"))
+        label=REGISTER.column("labour_skill").header,
+        required=False,
+        choices=_blank(REGISTER.column("labour_skill").kind.choices() or []),
     )
     sort = forms.ChoiceField(
         label="排序",
@@ -189,48 +189,45 @@ class RegionChoiceField(forms.ModelChoiceField):
         return getattr(self, "names", {}).get(obj.pk, obj.name)
 
 
-class HouseholdForm(RegisterForm):
-    """户: identification, region, contact and status (脱贫户, 监测对象, risks, elimination)."""
+def _yes_no_initial(value: bool | None) -> str:
+    return "" if value is None else ("1" if value else "0")
 
-    number = forms.CharField(label="户编号", max_length=40)
+
+# The household columns the household form edits (the region has its own picker; the phone is
+# the 户主's, edited on the member; the income comes from the yearly income records).
+HOUSEHOLD_FORM_KEYS = (
+    "number",
+    "address",
+    "is_alleviated",
+    "alleviated_year",
+    "category",
+    "risks",
+    "identified_date",
+    "risk_eliminated",
+    "eliminated_date",
+    "elimination_method",
+    "no_labour",
+)
+HEAD_FORM_KEYS = ("name", "id_number", "phone")
+
+
+class HouseholdForm(RegisterForm):
+    """户: its columns of the register's layout (registry.layouts), with a region picker; a new
+    household is registered together with its 户主."""
+
     region = RegionChoiceField(
         label="所在区划", queryset=Region.objects.none(), empty_label="请选择村或村民小组"
     )
-    address = forms.CharField(label="家庭住址", max_length=200, required=False)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
-    is_alleviated = forms.TypedChoiceField(
-        label="户类型",
-        choices=[("0", "一般农户"), ("1", "脱贫户")],
-        coerce=lambda v: v == "1",
-        initial="0",
-    )
-    alleviated_year = forms.IntegerField(
-        label="脱贫年度", required=False, help_text="2014—2020，只有脱贫户填写"
-    )
-    category = forms.ChoiceField(
-        label="监测对象类别",
-        required=False,
-        choices=_blank(codes.choices("category"), "非监测对象"),
-    )
-    risks = forms.MultipleChoiceField(
-        label="风险类型",
-        required=False,
-        choices=codes.choices("risk"),
-        widget=forms.CheckboxSelectMultiple,
-        help_text="最多5项",
-    )
-    identified_date = forms.DateField(label="识别监测时间", required=False)
-    risk_eliminated = forms.BooleanField(label="风险已消除", required=False)
-    eliminated_date = forms.DateField(label="风险消除时间", required=False)
-    elimination_method = forms.ChoiceField(
-        label="风险消除方式",
-        required=False,
-        choices=_blank(codes.choices("elimination_method"), "—"),
-    )
-    no_labour = forms.BooleanField(label="整户无劳动能力", required=False)
 
     def __init__(self, *args: Any, viewer: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields.update(REGISTER.form_fields(HOUSEHOLD_FORM_KEYS))
+        if not editing:
+            for key, field in REGISTER.form_fields(HEAD_FORM_KEYS).items():
+                field.label = f"户主{field.label}"
+                field.required = key != "phone"
+                self.fields[f"head_{key}"] = field
+        self.order_fields(["number", "region", *HOUSEHOLD_FORM_KEYS])
         region = self.fields["region"]
         assert isinstance(region, RegionChoiceField)
         # Active regions, plus the household's own even if since retired, so it stays editable.
@@ -242,98 +239,43 @@ class HouseholdForm(RegisterForm):
         if editing:
             # The 户编号 is the household's identity in the national system: fixed once created.
             self.fields["number"].disabled = True
-        _inline_checkboxes(self, "risks")
-
-    def clean_phone(self) -> str:
-        return _clean_phone(self.cleaned_data.get("phone", ""))
+        style(self)
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned data as `registry.services` keyword arguments."""
         data = self.without_kept(dict(self.cleaned_data))
-        data["risk_list"] = data.pop("risks")
+        data["risk_list"] = codes.split_multi(data.pop("risks") or "")
+        for flag in ("risk_eliminated", "no_labour"):
+            data[flag] = bool(data.get(flag))
+        head = {k[5:]: data.pop(k) for k in list(data) if k.startswith("head_")}
+        if head:
+            data["head"] = head
         if self.fields["number"].disabled:
             data.pop("number")
         return data
 
     @staticmethod
     def initial_for(h: Any) -> dict[str, Any]:
-        return {
-            "number": h.number,
-            "region": h.region_id,
-            "address": h.address,
-            "phone": h.phone,
-            "is_alleviated": "1" if h.is_alleviated else "0",
-            "alleviated_year": h.alleviated_year,
-            "category": h.category,
-            "risks": h.risk_list,
-            "identified_date": h.identified_date,
-            "risk_eliminated": h.risk_eliminated,
-            "eliminated_date": h.eliminated_date,
-            "elimination_method": h.elimination_method,
-            "no_labour": h.no_labour,
-        }
-
-
-def _clean_phone(value: str) -> str:
-    value = value.strip().replace(" ", "")
-    if value and not PHONE_RE.match(value):
-        raise ValidationError("应为11位手机号或带区号的固定电话，如13812345678、0714-1234567")
-    return value
-
-
-def _inline_checkboxes(form: forms.Form, *names: str) -> None:
-    """Checkbox groups as plain inline boxes (form-check-input floats out of its label)."""
-    for name in names:
-        form.fields[name].widget.attrs["class"] = "me-1"
+        data = {key: getattr(h, key) for key in HOUSEHOLD_FORM_KEYS}
+        data |= {"region": h.region_id, "risks": h.risk_list}
+        for flag in ("is_alleviated", "risk_eliminated", "no_labour"):
+            data[flag] = _yes_no_initial(data[flag])
+        return data
 
 
 class PersonForm(RegisterForm):
-    """成员: identity (证件号码 with derived sex and birth date) and situation."""
+    """成员: the person columns of the register's layout (证件号码 with derived sex and birth
+    date)."""
 
-    name = forms.CharField(label="姓名", max_length=60)
-    id_number = forms.CharField(label="证件号码", max_length=22)
-    relation = forms.ChoiceField(
-        label="与户主关系", choices=_blank(codes.choices("relation"), "请选择")
-    )
-    sex = forms.ChoiceField(
-        label="性别", required=False, choices=_blank(codes.choices("sex"), "按证件号码")
-    )
     birth_date = forms.DateField(label="出生日期", required=False, help_text="留空则按证件号码")
-    ethnicity = forms.ChoiceField(
-        label="民族", required=False, choices=_blank(codes.choices("ethnicity"), "—")
-    )
-    education = forms.ChoiceField(
-        label="文化程度", required=False, choices=_blank(codes.choices("education"), "—")
-    )
-    schooling = forms.ChoiceField(
-        label="在校生状况", required=False, choices=_blank(codes.choices("schooling"), "—")
-    )
-    health = forms.MultipleChoiceField(
-        label="健康状况",
-        required=False,
-        choices=codes.choices("health"),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    labour_skill = forms.ChoiceField(
-        label="劳动技能", required=False, choices=_blank(codes.choices("labour"), "—")
-    )
-    employment = forms.ChoiceField(
-        label="务工状况", required=False, choices=_blank(codes.choices("employment"), "—")
-    )
-    work_place = forms.CharField(label="务工地点", max_length=100, required=False)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
-    medical_insurance = forms.ChoiceField(
-        label="是否参加城乡居民基本医疗保险", required=False, choices=YES_NO_BLANK
-    )
-    dibao = forms.ChoiceField(label="是否享受低保", required=False, choices=YES_NO_BLANK)
-    tekun = forms.ChoiceField(label="是否特困供养", required=False, choices=YES_NO_BLANK)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _inline_checkboxes(self, "health")
-
-    def clean_phone(self) -> str:
-        return _clean_phone(self.cleaned_data.get("phone", ""))
+        self.fields.update(REGISTER.form_fields(PERSON_KEYS))
+        self.fields["sex"].help_text = "留空则按证件号码"
+        self.order_fields(["name", "id_number", "relation", "sex", "birth_date"])
+        style(self)
+        self._mask_fields()
 
     def clean_birth_date(self) -> dt.date | None:
         value = self.cleaned_data.get("birth_date")
@@ -342,47 +284,23 @@ class PersonForm(RegisterForm):
         return value
 
     def clean_health(self) -> str:
-        values = self.cleaned_data.get("health") or []
+        value = self.cleaned_data.get("health") or ""
+        values = codes.split_multi(value)
         if "健康" in values and len(values) > 1:
             raise ValidationError("选择了“健康”就不能同时选择疾病或残疾")
-        return codes.join_multi(values)
+        return value
 
     def service_fields(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.without_kept(self.cleaned_data).items() if k in PERSON_FIELDS}
-        for name in ("medical_insurance", "dibao", "tekun"):
-            data[name] = _bool_or_none(data[name])
-        return data
+        names = (*PERSON_KEYS, "birth_date")
+        return {k: v for k, v in self.without_kept(self.cleaned_data).items() if k in names}
 
     @staticmethod
     def initial_for(p: Any) -> dict[str, Any]:
-        def yes_no(v: bool | None) -> str:
-            return "" if v is None else ("1" if v else "0")
-
-        data = {name: getattr(p, name) for name in PERSON_FIELDS}
+        data = {name: getattr(p, name) for name in (*PERSON_KEYS, "birth_date")}
         data["health"] = p.health_list
         for name in ("medical_insurance", "dibao", "tekun"):
-            data[name] = yes_no(getattr(p, name))
+            data[name] = _yes_no_initial(data[name])
         return data
-
-
-PERSON_FIELDS = (
-    "name",
-    "id_number",
-    "relation",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "education",
-    "schooling",
-    "health",
-    "labour_skill",
-    "employment",
-    "work_place",
-    "phone",
-    "medical_insurance",
-    "dibao",
-    "tekun",
-)
 
 
 class AddPersonForm(PersonForm):

@@ -71,13 +71,22 @@ REGISTER = Layout(
             level="region",
             editable=False,
         ),
-        Column("village", "行政村", RegionName(3), ("村",), True, "region", editable=False),
+        Column(
+            "village",
+            "行政村",
+            RegionName(3),
+            ("村",),
+            required=True,
+            level="region",
+            editable=False,
+        ),
         Column(
             "group", "村民小组", RegionName(4), ("自然村/组", "组"), level="region", editable=False
         ),
         Column(
             "number", "户编号", HouseholdNumber(), required=True, level="household", unique=True
         ),
+        Column("address", "家庭住址", Text(200), level="household", exported=False),
         Column("name", "姓名", Text(60), required=True, level="person"),
         Column(
             "id_number",
@@ -90,7 +99,14 @@ REGISTER = Layout(
         ),
         Column("relation", "与户主关系", Code("relation"), required=True, level="person"),
         Column("is_alleviated", "是否脱贫户", YesNo(), required=True, level="household"),
-        Column("category", "监测对象类别", Code("category"), required=True, level="household"),
+        Column(
+            "category",
+            "监测对象类别",
+            Code("category"),
+            required=True,
+            blank=True,
+            level="household",
+        ),
         Column("sex", "性别", Code("sex"), level="person"),
         Column("ethnicity", "民族", Code("ethnicity"), level="person"),
         Column("education", "文化程度", Code("education"), level="person"),

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -85,7 +86,12 @@ class HouseholdQuerySet(ScopedQuerySet):
 class Household(models.Model):
     """户: one household of the register with its current status."""
 
-    number = models.CharField(_("户编号"), max_length=40, unique=True)
+    number = models.CharField(
+        _("户编号"),
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(r"^\d{10,20}$", "户编号应为10—20位数字")],
+    )
     region = models.ForeignKey(
         "regions.Region",
         verbose_name=_("所在区划"),

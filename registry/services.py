@@ -65,8 +65,17 @@ def _check(h: Household) -> None:
 
 
 @transaction.atomic
-def create_household(*, actor: Any, source: str = "手工录入", **fields: Any) -> Household:
-    """Create a household; its status becomes history events."""
+def create_household(
+    *,
+    actor: Any,
+    head: dict[str, Any] | None = None,
+    source: str = "手工录入",
+    **fields: Any,
+) -> Household:
+    """Create a household with its 户主 (`head`: the head's member fields); its status becomes
+    history events. A household is never registered without a head."""
+    if actor is not None:
+        require(actor, Cap.EDIT_REGISTER, fields.get("region"))
     risks = fields.pop("risk_list", None)
     h = Household(**fields)
     if risks is not None:
@@ -75,6 +84,8 @@ def create_household(*, actor: Any, source: str = "手工录入", **fields: Any)
         raise ValidationError({"number": f"户编号{h.number}已存在"})
     _check(h)
     h.full_clean()
+    if not head or not head.get("name") or not head.get("id_number"):
+        raise ValidationError({"head": "新增农户须同时登记户主（姓名和证件号码）"})
     h.save()
     _write_events(h, None, actor, source)
     audit.record(
@@ -85,6 +96,8 @@ def create_household(*, actor: Any, source: str = "手工录入", **fields: Any)
         household_id=h.pk,
         region_id=h.region_id,
     )
+    add_person(actor=actor, household=h, **{**head, "relation": "户主"})
+    h.refresh_from_db()
     return h
 
 

@@ -282,8 +282,8 @@ def household_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            messages.success(request, f"已新增{h}，请继续添加成员（第一位为户主）")
-            return redirect("registry:member_add", pk=h.pk)
+            messages.success(request, f"已新增{h}，户主{h.head_name}；可继续添加其他成员")
+            return redirect("registry:household_detail", pk=h.pk)
     return _form_page(request, form, "新增农户", reverse("registry:household_list"))
 
 

@@ -306,7 +306,13 @@ def test_a_household_number_cannot_be_taken_twice(client_for, household, regions
     before = Household.objects.count()
     response = client_for("county_admin").post(
         reverse("registry:household_create"),
-        {"number": household.number, "region": regions["village"].pk, "is_alleviated": "0"},
+        {
+            "number": household.number,
+            "region": regions["village"].pk,
+            "is_alleviated": "0",
+            "head_name": "王二",
+            "head_id_number": id_number(),
+        },
     )
     assert f"户编号：户编号{household.number}已存在" in response.content.decode()
     assert Household.objects.count() == before

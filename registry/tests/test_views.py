@@ -180,32 +180,47 @@ def test_an_editor_changes_a_member_and_the_change_is_logged(client_for, househo
     assert "长期慢性病、残疾" in detail.content.decode()
 
 
-def test_an_editor_creates_a_household_and_adds_its_head(client_for, regions):
+def test_an_editor_creates_a_household_together_with_its_head(client_for, regions):
     client = client_for("town_staff")
-    response = client.post(
-        reverse("registry:household_create"),
-        {
-            "number": "420281100201000777",
-            "region": regions["village"].pk,
-            "is_alleviated": "0",
-            "category": "边缘易致贫户",
-            "risks": ["因病"],
-            "identified_date": "2024-02-01",
-            "phone": "13900001111",
-        },
+    data = {
+        "number": "420281100201000777",
+        "region": regions["village"].pk,
+        "is_alleviated": "0",
+        "category": "边缘易致贫户",
+        "risks": ["因病"],
+        "identified_date": "2024-02-01",
+    }
+    response = client.post(reverse("registry:household_create"), data)
+    assert response.status_code == 200
+    assert (
+        "户主姓名" in response.content.decode() and "这个字段是必填项" in response.content.decode()
     )
+    assert not Household.objects.filter(number="420281100201000777").exists()
+    head = {"head_name": "王大", "head_id_number": id_number(), "head_phone": "13900001111"}
+    response = client.post(reverse("registry:household_create"), data | head)
     h = Household.objects.get(number="420281100201000777")
     assert response.status_code == 302
-    assert response["Location"] == reverse("registry:member_add", args=[h.pk])
+    assert response["Location"] == reverse("registry:household_detail", args=[h.pk])
     assert h.category == "边缘易致贫户" and h.risk_list == ["因病"]
     assert HouseholdEvent.objects.filter(household=h, kind="identified").exists()
-    response = client.post(
-        response["Location"],
-        {"reason": "原有", "name": "王大", "id_number": id_number(), "relation": "户主"},
+    assert (h.head_name, h.member_count, h.phone) == ("王大", 1, "13900001111")
+    assert h.persons.get().relation == "户主"
+
+
+def test_a_household_number_is_ten_to_twenty_digits(client_for, regions):
+    response = client_for("town_staff").post(
+        reverse("registry:household_create"),
+        {
+            "number": "abc",
+            "region": regions["village"].pk,
+            "is_alleviated": "0",
+            "head_name": "王大",
+            "head_id_number": id_number(),
+        },
     )
-    assert response.status_code == 302
-    h.refresh_from_db()
-    assert h.head_name == "王大" and h.member_count == 1
+    assert response.status_code == 200
+    assert "户编号应为10—20位数字" in response.content.decode()
+    assert not Household.objects.filter(number="abc").exists()
 
 
 def test_a_member_is_removed_with_a_reason_and_a_date(client_for, household):
