@@ -71,11 +71,22 @@ class BulkContactForm(ContactForm):
 
 
 class MeasureForm(StyledModelForm):
+    """一户一策 measure; the beneficiary is one of the household's members (一人一措施)."""
+
+    def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person = self.fields["person"]
+        assert isinstance(person, forms.ModelChoiceField)
+        person.queryset = household.persons.filter(is_member=True).order_by("pk")
+        person.empty_label = "全户"
+
     class Meta:
         model = Measure
         fields = [
             "category",
             "subtype",
+            "person",
+            "amount",
             "responsible",
             "start_date",
             "end_date",

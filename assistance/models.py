@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import codes
 from core.scoping import ScopedQuerySet
+from ledgers import kit
 
 
 class MeasureQuerySet(ScopedQuerySet):
@@ -39,8 +40,27 @@ class Measure(models.Model):
         on_delete=models.CASCADE,
         related_name="measures",
     )
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("受益成员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("一人一措施：措施落到户内哪位成员"),
+    )
     category = models.CharField(_("措施类别"), max_length=12, choices=codes.choices("measure"))
     subtype = models.CharField(_("具体措施"), max_length=60, blank=True)
+    amount = models.DecimalField(
+        _("金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    ledger_kind = models.CharField(
+        _("关联台账"),
+        max_length=40,
+        blank=True,
+        help_text=_("措施对应的台账记录（公益性岗位、小额信贷、奖补等），如 posts"),
+    )
+    ledger_row_id = models.PositiveBigIntegerField(_("关联台账记录"), null=True, blank=True)
     responsible = models.CharField(_("责任人"), max_length=60, blank=True)
     start_date = models.DateField(_("开始日期"), null=True, blank=True)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
@@ -73,6 +93,16 @@ class Measure(models.Model):
     @property
     def is_developmental(self) -> bool:
         return self.category in codes.DEVELOPMENTAL_MEASURES
+
+    def ledger_row(self) -> Any:
+        """The ledger record this measure stands for (a post, a loan, a payment), or None."""
+        if not self.ledger_kind or self.ledger_row_id is None:
+            return None
+        try:
+            ledger = kit.ledger(self.ledger_kind)
+        except KeyError:
+            return None
+        return ledger.model.objects.filter(pk=self.ledger_row_id).first()
 
 
 class ContactQuerySet(ScopedQuerySet):

@@ -163,6 +163,12 @@ def save_measure(
     for key, value in fields.items():
         setattr(obj, key, value)
     errors = {}
+    if obj.person is not None and obj.person.household_id != household.pk:
+        errors["person"] = "受益成员不是该户成员"
+    if obj.ledger_kind:
+        row = obj.ledger_row()
+        if row is None or row.household_id != household.pk:
+            errors["ledger_row_id"] = "关联的台账记录不存在或不属于该户"
     if obj.start_date and obj.end_date and obj.end_date < obj.start_date:
         errors["end_date"] = "结束日期不能早于开始日期"
     if obj.continues_after_elimination and not obj.end_date:

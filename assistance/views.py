@@ -138,7 +138,7 @@ def measure_edit(request: HttpRequest, pk: int, measure_id: int | None = None) -
         measure = get_visible_or_404(
             Measure.objects.all(), request.user, pk=measure_id, household=h
         )
-    form = MeasureForm(request.POST or None, instance=measure)
+    form = MeasureForm(request.POST or None, instance=measure, household=h)
     if request.method == "POST" and form.is_valid():
         fields = {f: form.cleaned_data[f] for f in MeasureForm.Meta.fields}
         try:

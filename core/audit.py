@@ -13,7 +13,8 @@ from core.middleware import current_request
 from core.models import AuditRecord
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as the audit trail keeps it: dates and decimals as text, objects by id."""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -30,7 +31,7 @@ def snapshot(obj: models.Model, exclude: Iterable[str] = ("created_at", "updated
     for f in obj._meta.concrete_fields:
         if f.name in skip:
             continue
-        data[f.name] = _plain(getattr(obj, f.attname))
+        data[f.name] = plain(getattr(obj, f.attname))
     return data
 
 

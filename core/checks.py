@@ -2,6 +2,9 @@
 
 Any app registers a check with `@check(code, name, severity)`; the function takes a region (or
 None for everything) and returns an iterable of dicts {household_id, person_id, message, evidence}.
+A check with thresholds declares them, `@check(code, name, parameters={"max_age": 60})`, and is then
+called with the year's parameters too, `fn(region, params)`: the defaults overlaid with what the
+county admin set for the year (the rule's page under 部门比对 › 规则).
 It must work set-wise (one or a few queries), never one query per person. The exchange app runs
 them, stores the findings, and closes the ones that no longer fire. Each app's `checks.py` is
 auto-discovered.
@@ -10,7 +13,7 @@ auto-discovered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 CheckFn = Callable[[Any], Iterable[dict]]
@@ -23,16 +26,24 @@ class Check:
     severity: str  # red | yellow
     fn: CheckFn
     description: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 _CHECKS: dict[str, Check] = {}
 
 
-def check(code: str, name: str, severity: str = "yellow", description: str = "") -> Callable:
-    """Register a data-quality check under a stable rule code."""
+def check(
+    code: str,
+    name: str,
+    severity: str = "yellow",
+    description: str = "",
+    parameters: dict[str, Any] | None = None,
+) -> Callable:
+    """Register a data-quality check under a stable rule code (with default thresholds)."""
 
     def register(fn: CheckFn) -> CheckFn:
-        _CHECKS[code] = Check(code, name, severity, fn, description or (fn.__doc__ or "").strip())
+        doc = description or (fn.__doc__ or "").strip()
+        _CHECKS[code] = Check(code, name, severity, fn, doc, dict(parameters or {}))
         return fn
 
     return register

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django import forms
@@ -622,14 +622,15 @@ class Layout:
     #: Header variants with their own value parsers: {alias header: (key, parser)}.
     variants: dict[str, tuple[str, Callable[[Any], Any]]] = field(default_factory=dict)
 
+    @cached_property
+    def _by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
     def column(self, key: str) -> Column:
-        for c in self.columns:
-            if c.key == key:
-                return c
-        raise KeyError(key)
+        return self._by_key[key]
 
     def has(self, key: str) -> bool:
-        return any(c.key == key for c in self.columns)
+        return key in self._by_key
 
     @property
     def exported(self) -> list[Column]:

@@ -48,6 +48,19 @@ class StreamWorkbook:
             self._cell(col, value, fmt)
         self.row += 1
 
+    def print_setup(self, *, header_row: int, landscape: bool = True) -> None:
+        """A4 paper, fit to the page width, the header rows repeated on every page and frozen
+        on screen (rows up to `header_row`, 0-based, are the title and the header)."""
+        sheet = self.sheet
+        sheet.set_paper(9)
+        if landscape:
+            sheet.set_landscape()
+        sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0, header_row)
+        sheet.freeze_panes(header_row + 1, 0)
+        sheet.set_footer("&C第 &P 页，共 &N 页")
+
     def skip_to(self, row: int) -> None:
         """Continue at a later 0-based row (leaves blank rows, so row numbers stay recognisable)."""
         self.row = max(self.row, row)

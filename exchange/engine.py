@@ -90,6 +90,7 @@ def ensure_rules() -> dict[str, Rule]:
             sources=["register"],
             explanation="{message}",
             description=c.description,
+            parameters=c.parameters,
         )
         for c in all_checks()
         if c.code not in existing and c.code not in BY_CODE
@@ -286,6 +287,7 @@ def store(
         region_of[fp] = row["region_id"]
         fired[fp] = (
             row["household_id"],
+            row["region_id"],
             row["person_id"],
             key[:200],
             fields["evidence"].get_db_prep_save(evidence, connection),
@@ -301,12 +303,12 @@ def store(
     tail = (batch_id, batch_id, stamp, stamp, empty_list)
     with connection.cursor() as cur:
         columns = (
-            "rule_id, kind, severity, source, household_id, person_id, fingerprint, "
+            "rule_id, kind, severity, source, household_id, region_id, person_id, fingerprint, "
             "evidence_key, evidence, message, first_batch_id, last_batch_id, first_seen, "
             "last_seen, changed_fields, status, times_seen, result, result_note"
         )
         inserts = [
-            (*head, *fired[fp][:2], fp, *fired[fp][2:], *tail, "open", 1, "", "") for fp in new
+            (*head, *fired[fp][:3], fp, *fired[fp][3:], *tail, "open", 1, "", "") for fp in new
         ]
         if connection.vendor == "postgresql":  # COPY: no per-row round trip or query parsing
             with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -314,17 +316,17 @@ def store(
                     copy.write_row(record)
         else:  # SQLite: one prepared statement, looped in C
             cur.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 19)})", inserts
+                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 20)})", inserts
             )
         cur.executemany(
             f"UPDATE {table} SET evidence = %s, message = %s, last_batch_id = %s, "
             "last_seen = %s, times_seen = times_seen + 1, closed_at = NULL, "
             "status = CASE WHEN status = 'closed' THEN 'open' ELSE status END WHERE id = %s",
-            [(fired[fp][3], fired[fp][4], batch_id, stamp, pk) for fp, pk in known.items()],
+            [(fired[fp][4], fired[fp][5], batch_id, stamp, pk) for fp, pk in known.items()],
         )
     stale = Item.objects.open().filter(rule=rule, last_seen__lt=now)
     if scope is not None and scope.parent_id is not None:
-        stale = stale.filter(household__region__path__startswith=scope.path)
+        stale = stale.filter(region__path__startswith=scope.path)
     closed = stale.update(status=Item.Status.CLOSED, closed_at=now)
     new_by_region = Counter(region_of[fp] for fp in new)
     RuleRunStat.objects.bulk_create(
@@ -433,7 +435,7 @@ def run_checks(region: Any, rules: dict[str, Rule], as_of: dt.date) -> dict[str,
         if d.check is not None
     ]
     jobs += [
-        (rules[c.code], partial(_registered_rows, c.fn, region))
+        (rules[c.code], partial(_registered_rows, c, region))
         for c in all_checks()
         if c.code not in BY_CODE
     ]
@@ -460,20 +462,23 @@ def _builtin_rows(check: Any, region: Any, as_of: dt.date, params: dict) -> Iter
     return check(region, params, as_of)
 
 
-def _registered_rows(fn: Any, region: Any, params: dict) -> Iterable[dict]:
+def _registered_rows(check: Any, region: Any, params: dict) -> Iterable[dict]:
     """Adapt a core.checks result ({household_id, person_id, message, evidence}) to rule rows."""
     from registry.models import Household
 
-    rows = list(fn(region))
+    rows = list(check.fn(region, params) if check.parameters else check.fn(region))
     regions: dict[int, int] = {}
-    for chunk in _chunks(sorted({r["household_id"] for r in rows})):
+    households = sorted({r["household_id"] for r in rows if r.get("household_id")})
+    for chunk in _chunks(households):
         regions.update(Household.objects.filter(pk__in=chunk).values_list("pk", "region_id"))
     for r in rows:
         evidence = r.get("evidence") or {}
+        household = r.get("household_id")
         yield {
             "person_id": r.get("person_id"),
-            "household_id": r["household_id"],
-            "region_id": regions.get(r["household_id"]),
+            "household_id": household,
+            # A finding about a region (a project, an asset, a work team) names its region.
+            "region_id": regions.get(household) if household else r["region_id"],
             "key": r.get("key") or r["message"][:200],
             "message": r["message"],
             **{k: v for k, v in evidence.items() if k != "message"},

@@ -99,6 +99,8 @@ class BatchQuerySet(ScopedQuerySet):
         region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
         if region is None:
             return self.none()
+        if region.parent_id is None:
+            return self  # the county sees every batch (an empty Q() would vanish in the OR)
         above = [int(pk) for pk in region.path.strip("/").split("/") if pk]
         return self.filter(region_q(user, "region") | Q(region_id__in=above))
 
@@ -153,7 +155,7 @@ class Batch(models.Model):
 
 
 class ItemQuerySet(ScopedQuerySet):
-    region_field = "household__region"
+    region_field = "region"
 
     def open(self) -> ItemQuerySet:
         return self.filter(status__in=[Item.Status.OPEN, Item.Status.ASSIGNED])
@@ -178,7 +180,21 @@ class Item(models.Model):
     severity = models.CharField(_("级别"), max_length=10, choices=Severity.choices)
     source = models.CharField(_("数据来源"), max_length=20, choices=SOURCE_CHOICES)
     household = models.ForeignKey(
-        "registry.Household", verbose_name=_("户"), on_delete=models.CASCADE, related_name="+"
+        "registry.Household",
+        verbose_name=_("户"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("区划台账（项目、资产、整改等）的问题没有户"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("区划"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("户所在区划，或区划类问题的区划"),
     )
     person = models.ForeignKey(
         "registry.Person",
@@ -233,6 +249,7 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["rule", "status"]),
             models.Index(fields=["household", "status"]),
+            models.Index(fields=["region", "status"]),
         ]
 
     def __str__(self) -> str:

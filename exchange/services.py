@@ -190,7 +190,11 @@ def resolve(
     changed_fields: Iterable[str] = (),
 ) -> Item:
     """Record the verification result. 纳入监测 opens a lead in the monitoring inbox."""
-    item = Item.objects.select_for_update().select_related("rule", "household").get(pk=item.pk)
+    item = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("rule", "household")
+        .get(pk=item.pk)
+    )
     if item.status not in (Item.Status.OPEN, Item.Status.ASSIGNED):
         raise ValidationError(f"该条目已{item.get_status_display()}，不能再登记结果")
     changed = [c.strip() for c in changed_fields if c.strip()]
@@ -201,6 +205,8 @@ def resolve(
         raise ValidationError({"changed_fields": "选择“已修正”时请写明修改了哪些字段"})
     if result not in Item.Result.values:
         raise ValidationError({"result": f"核实结果“{result}”无效"})
+    if result == Item.Result.MONITOR and item.household is None:
+        raise ValidationError({"result": "区划类问题（项目、资产、整改等）不能纳入监测"})
     before = snapshot(item)
     if result == Item.Result.MONITOR:
         item.lead = hooks.call(
@@ -227,6 +233,7 @@ def resolve(
         before=before,
         after=snapshot(item),
         household_id=item.household_id,
+        region_id=item.region_id,
     )
     return item
 
@@ -271,7 +278,7 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
         Item.objects.visible_to(actor)
         .filter(last_batch=batch)
         .select_related("rule", "person", "household", "resolved_by")
-        .order_by("household__region_id", "household_id", "id")
+        .order_by("region_id", "household_id", "id")
     )
     dept: dict[str, tuple] = {}
     ids = sorted({i.person.id_number for i in items if i.person})
@@ -296,7 +303,7 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
         id_number = item.person.id_number if item.person else ""
         values = list(dept.get(id_number, ()))
         if not values:
-            name = item.person.name if item.person else item.household.head_name
+            name = item.person.name if item.person else getattr(item.household, "head_name", "")
             values = [id_number, name] + [""] * (len(spec.columns) - 2)
         values[0] = id_number if show_full else mask_id(id_number)
         book.write_row(

@@ -56,8 +56,8 @@ def index(request: HttpRequest) -> HttpResponse:
     if filters.get("village"):
         village = Region.objects.filter(pk=filters["village"]).first()
         if village is not None:
-            items = items.filter(household__region__path__startswith=village.path)
-    items = items.select_related("rule", "household__region", "person", "assignee")
+            items = items.filter(region__path__startswith=village.path)
+    items = items.select_related("rule", "household", "region", "person", "assignee")
     page = Paginator(items.order_by("-last_seen", "-id"), 50).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(
@@ -97,7 +97,7 @@ def _bulk_assign(request: HttpRequest, items: object) -> HttpResponse:
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One warning or finding: why it fired, its history, and the result form."""
     item = get_visible_or_404(
-        Item.objects.select_related("rule", "household__region", "person", "lead", "assignee"),
+        Item.objects.select_related("rule", "household", "region", "person", "lead", "assignee"),
         request.user,
         pk=pk,
     )

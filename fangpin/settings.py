@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "monitoring",
     "assistance",
     "exchange",
+    "ledgers",
+    "benefits",
     "stats",
     "api",
 ]

@@ -83,3 +83,53 @@ def make_household(
         services.add_person(actor=actor, household=h, **person)
     h.refresh_from_db()
     return h
+
+
+def write_sheet(path: Any, headers: list[str], rows: list[dict], title: str = "") -> Any:
+    """An .xlsx (or, for a .csv path, a UTF-8 CSV) with an optional title row, the headers and
+    the rows (dicts keyed by header; dates as Excel dates)."""
+    import csv
+    from pathlib import Path
+
+    import xlsxwriter
+
+    path = Path(path)
+    matrix: list[list[Any]] = [[title]] if title else []
+    matrix.append(list(headers))
+    matrix += [[r.get(h, "") for h in headers] for r in rows]
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerows(
+                [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in matrix]
+            )
+        return path
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, values in enumerate(matrix):
+        for c, value in enumerate(values):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+    book.close()
+    return path
+
+
+def run_command(*args: str) -> tuple[int, dict[str, Any], str]:
+    """Run a `fangpin` command in-process: (exit status, its JSON result, its stderr)."""
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    lines = out.getvalue().strip().splitlines()
+    return code, json.loads(lines[-1]) if lines else {}, err.getvalue()

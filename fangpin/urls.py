@@ -16,6 +16,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("assistance/", include("assistance.urls")),
     path("exchange/", include("exchange.urls")),
+    path("ledgers/", include("ledgers.urls")),
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),

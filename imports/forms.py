@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from core import pipeline
 from core.forms import StyledForm
 
 MAX_UPLOAD_MB = 200
 
 
 class UploadForm(StyledForm):
+    kind = forms.ChoiceField(label="文件类型", initial="registry", required=False)
     file = forms.FileField(
-        label="户籍台账文件",
-        help_text="标准户籍台账，.xlsx 或 .csv（UTF-8 或 GB18030），表头须含“证件号码”",
+        label="文件",
+        help_text=".xlsx 或 .csv（UTF-8 或 GB18030）；标准户籍台账表头须含“证件号码”，"
+        "各台账按其模板的表头",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [(name, spec.name) for name, spec in pipeline.kinds().items()]
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or "registry"
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]

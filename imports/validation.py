@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from core import codes, dates, idnumber
-from core.layout import CellError, HeaderMap
+from core.layout import CellError, HeaderMap, code, household_number, phone
 from core.masking import mask_id
 from core.pipeline import Report
 from core.tabular import Table, number_text, text
@@ -70,9 +70,9 @@ KEEP = object()  # a masked cell: the stored value stays
 
 def _phone(raw: Any) -> Any:
     """A member's phone; a masked one (138****5678) keeps the stored number."""
-    if isinstance(raw, str) and MASKED_PHONE.match(raw.strip()):
+    if raw.__class__ is str and "*" in raw and MASKED_PHONE.match(raw.strip()):
         return KEEP
-    return REGISTER.column("phone").parse(raw)
+    return phone(raw)
 
 
 def _parser(key: str, header: HeaderMap) -> Callable[[Any], Any]:
@@ -194,7 +194,7 @@ class Checker:
                 cells = [*cells[:width], joined]
             raw_number = cells[p_number]
             try:
-                number = REGISTER.column("number").parse(raw_number)
+                number = household_number(raw_number)
             except CellError as exc:
                 self.error(row, "number", raw_number, str(exc))
                 number = ""
@@ -293,7 +293,7 @@ class Checker:
                     self.ids[id_value] = row
         raw_rel = cells[p_rel]
         try:
-            values["relation"] = REGISTER.column("relation").parse(raw_rel)
+            values["relation"] = code("relation", raw_rel)
         except CellError as exc:
             self.error(row, "relation", raw_rel, str(exc))
             values["relation"] = ""

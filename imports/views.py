@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core import jobs
+from core import jobs, pipeline
 from core.dates import today
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
@@ -33,10 +33,16 @@ def index(request: HttpRequest) -> HttpResponse:
     """导入导出: the upload form, the template, the export, and the imports of the user's region."""
     batches = ImportBatch.objects.visible_to(request.user).select_related("created_by")
     page = Paginator(batches, 30).get_page(request.GET.get("page"))
+    form = UploadForm(initial={"kind": request.GET.get("kind") or "registry"})
     return render(
         request,
         "imports/index.html",
-        {"page": page, "form": UploadForm(), "can_import": can(request.user, Cap.IMPORT)},
+        {
+            "page": page,
+            "form": form,
+            "can_import": can(request.user, Cap.IMPORT),
+            "kinds": pipeline.kinds(),
+        },
     )
 
 
@@ -50,13 +56,14 @@ def upload(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "imports/index.html",
-            {"page": page, "form": form, "can_import": True},
+            {"page": page, "form": form, "can_import": True, "kinds": pipeline.kinds()},
             status=400,
         )
-    batch = services.create_batch(actor=request.user, upload=form.cleaned_data["file"])
+    kind = form.cleaned_data["kind"]
+    batch = services.create_batch(actor=request.user, upload=form.cleaned_data["file"], kind=kind)
     job = jobs.enqueue(
         "imports.check",
-        title=f"检查户籍台账 {batch.file_name}",
+        title=f"检查{pipeline.kind(kind).name} {batch.file_name}",
         params={"batch": batch.pk},
         user=request.user,
     )
@@ -79,6 +86,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": batch.errors[:PREVIEW_ROWS],
             "warnings": batch.warnings[:PREVIEW_ROWS],
             "regions_to_create": counts.get("regions_to_create", []),
+            "kind_name": pipeline.kind(batch.kind).name,
             "form": ConfirmForm(),
             "can_confirm": can(request.user, Cap.IMPORT)
             and batch.status == ImportBatch.Status.VALID,
@@ -103,7 +111,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("imports:detail", batch.pk)
     job = jobs.enqueue(
         "imports.apply",
-        title=f"导入户籍台账 {batch.file_name}",
+        title=f"导入{pipeline.kind(batch.kind).name} {batch.file_name}",
         params={"batch": batch.pk},
         user=request.user,
     )
@@ -121,12 +129,17 @@ def error_file(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def template(request: HttpRequest) -> FileResponse:
-    """The empty standard workbook (headers in the order the export writes them)."""
+    """The empty workbook of a kind (?kind=yulu; default the 标准户籍台账): its headers in the
+    order the export writes them."""
+    try:
+        spec = pipeline.kind(request.GET.get("kind") or "registry")
+    except KeyError as exc:
+        raise Http404("没有这种台账") from exc
     out = BytesIO()
-    template_workbook(out)
+    (spec.template or template_workbook)(out)
     out.seek(0)
     return FileResponse(
-        out, as_attachment=True, filename="标准户籍台账模板.xlsx", content_type=XLSX
+        out, as_attachment=True, filename=f"{spec.name}模板.xlsx", content_type=XLSX
     )
 
 

@@ -481,14 +481,14 @@ def complete_step(
     step.status, step.completed_by, step.completed_at = CaseStep.Status.DONE, actor, timezone.now()
     step.decision, step.note, step.alert = decision, note[:500], ""
     step.save()
-    data: dict[str, Any] = {k: audit._plain(v) for k, v in (facts or {}).items()}
+    data: dict[str, Any] = {k: audit.plain(v) for k, v in (facts or {}).items()}
     if risks is not None:
         data["risks"] = case.risks
     if assessment is not None:
         data["assessment"] = {
             "threshold": assessment.threshold_label,
-            "per_capita": audit._plain(assessment.income.per_capita),
-            "after_spending": audit._plain(assessment.income.after_spending),
+            "per_capita": audit.plain(assessment.income.per_capita),
+            "after_spending": audit.plain(assessment.income.after_spending),
             "formula": assessment.income.formula,
             "suggested": assessment.suggested,
             "acknowledged": [m for _, m in assessment.warnings],

@@ -23,6 +23,7 @@ date D ("on D" = on or before D; events are read from `HouseholdEvent`):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -290,3 +291,22 @@ GROUP BY e.kind, e.reason
             "persons": int(persons),
         }
     return out
+
+
+def positional(sql: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A statement with %(name)s parameters as one with %s, and its parameter list in order (to
+    embed it in a statement built by the ORM)."""
+    out: list[Any] = []
+
+    def take(match: re.Match[str]) -> str:
+        out.append(values[match.group(1)])
+        return "%s"
+
+    return re.sub(r"%\(([a-z_0-9]+)\)s", take, sql), out
+
+
+def household_status_sql(region: Region, as_of: dt.date) -> tuple[str, list[Any]]:
+    """A relation (hid, alv, mon) of the 脱贫户 and 监测对象 of `region` on `as_of` (households
+    not in it are neither), for statements that break their rows down by status."""
+    sql = status_sql(False, region.parent_id is not None, per_household=True)
+    return positional(sql, params(region, as_of))

@@ -64,6 +64,33 @@ def basic_situation(region: Region, stats: dict[str, Any]) -> str:
     return text + "。"
 
 
+SECTIONS = ("duty", "policy", "work")  # 二、责任落实  三、政策落实  四、工作落实
+
+
+def app_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, list[str]]:
+    """Paragraphs the apps write for the report's sections 二–四 from what they count.
+
+    An app contributes by a module `<app>/reporting.py` with `report_sections(region, start,
+    end) -> {"duty" | "policy" | "work": [paragraph, …]}` (the apps sit below stats and never
+    import it).
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    out: dict[str, list[str]] = {key: [] for key in SECTIONS}
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.reporting")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.reporting":
+                raise
+            continue
+        for key, paragraphs in module.report_sections(region, start, end).items():
+            out[key].extend(paragraphs)
+    return out
+
+
 def context(region: Region, year: int, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the template needs, as of 31 December of `year` (or today if earlier)."""
     today = today or dates.today()
@@ -91,6 +118,7 @@ def context(region: Region, year: int, today: dt.date | None = None) -> dict[str
         "year": year,
         "date_text": f"{today.year}年{today.month}月{today.day}日",
         "stats": stats,
+        "sections": app_sections(region, dt.date(year, 1, 1), as_of),
     }
 
 

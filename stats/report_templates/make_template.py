@@ -5,8 +5,9 @@ wants its own layout edits the .docx in Word (keeping the {{ … }} placeholders
 it at `<FANGPIN_DATA_DIR>/report_templates/work_summary.docx`, which wins over this one.
 
 Placeholders: title, intro, basic (一、基本情况 paragraph), figures_sentence, region_name, year,
-date_text; also figures (list of {label, value, unit}, for a template that wants them as a list or
-table) and stats (the formats.md §4 figures).
+date_text; sections (duty, policy, work: the paragraphs the apps write for 二、三、四); also
+figures (list of {label, value, unit}, for a template that wants them as a list or table) and
+stats (the formats.md §4 figures).
 """
 
 from __future__ import annotations
@@ -68,17 +69,27 @@ def build(path: Path = HERE / "work_summary.docx") -> Path:
     para("{{ intro }}")
     heading("一、基本情况")
     para("{{ basic }}")
+
+    def contributed(section: str) -> None:
+        """The paragraphs the apps write for a section (stats.report.app_sections)."""
+        para(f"{{%p for text in sections.{section} %}}")
+        para("{{ text }}")
+        para("{%p endfor %}")
+
     heading("二、责任落实情况")
+    contributed("duty")
     sub("（一）学习贯彻上级部署情况", "党委中心组学习、工作部署、例会与督查的次数和做法")
     sub("（二）驻村帮扶责任落实情况", "工作队管理、轮换培训、奖惩机制")
     sub("（三）问题整改情况", "认领问题数、整改完成情况")
     heading("三、政策落实情况")
+    contributed("policy")
     sub("（一）教育帮扶政策落实", "雨露计划、教育资助人次")
     sub("（二）健康帮扶政策落实", "参保、医疗救助、大病保险人次")
     sub("（三）住房保障政策落实", "住房安全排查与危房改造户数")
     sub("（四）饮水安全政策落实", "饮水安全排查与改造情况")
     sub("（五）兜底保障落实", "特困供养、低保、临时救助等人数")
     heading("四、工作落实情况")
+    contributed("work")
     para("（一）防止返贫动态监测和帮扶工作", font="楷体_GB2312")
     para("{{ figures_sentence }}")
     sub("（二）产业帮扶工作", "小额信贷、产业奖补、衔接资金项目")

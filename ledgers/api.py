@@ -1,0 +1,136 @@
+"""台账 API (formats.md §7): `GET /api/v1/ledgers`, `/ledgers/{kind}` and `/ledgers/{kind}/stats`.
+
+Scoped and masked exactly like the register: a user sees the rows of their region and below,
+sensitive columns masked unless they may see them in full (and a page of full values is logged).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from core import audit, dates
+from core.permissions import Cap, can
+from ledgers import figures, kit
+from regions.models import Region
+from regions.services import resolve
+
+router = Router(tags=["台账"])
+PAGE_SIZE = 50
+
+
+class KindOut(Schema):
+    kind: str
+    name: str
+    level: str = Field(description="person（个人）/ household（农户）/ region（区划）")
+    key: list[str] = Field(description="唯一键的表头")
+    headers: list[str]
+
+
+class RowPage(Schema):
+    kind: str
+    count: int
+    page: int
+    page_size: int
+    results: list[dict[str, Any]] = Field(description="每行以列名（表头）为键；敏感列按权限打码")
+
+
+def _ledger(kind: str) -> kit.Ledger:
+    try:
+        return kit.ledger(kind)
+    except KeyError as exc:
+        raise Http404("没有这种台账") from exc
+
+
+def _region(user: Any, ref: str) -> Region:
+    mine = getattr(user, "region", None)
+    if mine is None:
+        raise Http404("未找到")
+    if not ref.strip():
+        return mine
+    try:
+        return resolve(ref, within=mine)
+    except Region.DoesNotExist as exc:
+        raise Http404(f"找不到区划“{ref}”") from exc
+
+
+def _year(year: int | None) -> int:
+    if year is None:
+        return dates.today().year
+    if not 2000 <= year <= 2100:
+        raise HttpError(400, "年度应在2000—2100之间")
+    return year
+
+
+@router.get("/ledgers", response=list[KindOut], summary="台账种类")
+def list_kinds(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": kind,
+            "name": ledger.name,
+            "level": ledger.level,
+            "key": [c.header for c in ledger.layout.unique],
+            "headers": ledger.layout.headers,
+        }
+        for kind, ledger in kit.ledgers().items()
+    ]
+
+
+@router.get(
+    "/ledgers/{kind}",
+    response=RowPage,
+    summary="台账记录",
+    description="按区划（代码、唯一名称或名称路径）和年度筛选，每页50条；证件号码和电话按权限打码。",
+)
+def list_rows(
+    request: HttpRequest, kind: str, region: str = "", year: int | None = None, page: int = 1
+) -> dict[str, Any]:
+    ledger = _ledger(kind)
+    user = request.user
+    place = _region(user, region)
+    if page < 1 or page > 10**6:
+        raise HttpError(400, "页码无效")
+    qs = ledger.model.objects.visible_to(user).below(place)
+    if year is not None:
+        qs = qs.filter(figures.period_q(ledger, _year(year)))
+    count = qs.count()
+    start = (page - 1) * PAGE_SIZE
+    rows = qs.select_related(*ledger.related()).order_by("pk")[start : start + PAGE_SIZE]
+    full = can(user, Cap.REVEAL)
+    results = []
+    for row in rows:
+        values = ledger.values(row)
+        cells = {c.header: c.show(values.get(c.key), full=full) for c in ledger.layout.columns}
+        results.append({"id": row.pk, **cells})
+    if full and results and any(c.sensitive for c in ledger.layout.columns):
+        audit.record(
+            actor=user,
+            action="view_sensitive",
+            object_type=ledger.model._meta.label_lower,
+            object_repr=f"接口查看{ledger.name}完整证件号码（{len(results)}条）",
+            region_id=place.pk,
+        )
+    return {"kind": kind, "count": count, "page": page, "page_size": PAGE_SIZE, "results": results}
+
+
+@router.get(
+    "/ledgers/{kind}/stats",
+    response=dict[str, Any],
+    summary="台账统计",
+    description="formats.md §7 的统计口径：条数、人数、户数、金额、各列合计、按列分组和按户类型。",
+)
+def ledger_stats(
+    request: HttpRequest, kind: str, region: str = "", year: int | None = None
+) -> dict[str, Any]:
+    ledger = _ledger(kind)
+    place = _region(request.user, region)
+    year = _year(year)
+    return {
+        "region": {"code": place.code, "name": place.name},
+        "year": year,
+        "kind": kind,
+        "figures": figures.figures(ledger, place, year),
+    }

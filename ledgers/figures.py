@@ -1,0 +1,159 @@
+"""The figures of a ledger for a region and a year (formats.md §7).
+
+    {"rows", "persons", "households", "amount", "sums": {header: "0.00"},
+     "by": {header: {value: {rows, persons, households, amount}}},
+     "by_status": {"脱贫户" | "监测户" | "一般农户": {…}}}
+
+`persons` counts distinct people, `households` distinct households (0 for region rows);
+`amount` is the ledger's declared amount (e.g. 补助金额); `by_status` classes each row by its
+household's status at the end of the period (registry.history: 监测户 = a 监测对象, risk
+eliminated or not; 脱贫户 = a 脱贫户 that is not one; 一般农户 = neither). Every figure is a
+few aggregate queries, never a pass over the rows in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from core.dates import today
+from ledgers.kit import Ledger, ledgers
+from regions.models import Region
+from registry import history
+
+STATUSES = ("脱贫户", "监测户", "一般农户")
+ZERO = Decimal("0.00")
+
+
+def money(value: Any) -> str:
+    return f"{Decimal(value or 0).quantize(ZERO)}"
+
+
+def period_q(ledger: Ledger, year: int) -> Q:
+    """The rows of `year` by the ledger's period rule (formats.md §7)."""
+    p = ledger.layout.period
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if p.kind == "year":
+        return Q(**{p.field: year})
+    if p.kind == "year_or_any":
+        return Q(**{p.field: year}) | Q(**{f"{p.field}__isnull": True})
+    if p.kind == "month":
+        return Q(**{f"{p.field}__startswith": f"{year:04d}-"})
+    if p.kind == "date":
+        return Q(**{f"{p.field}__gte": start, f"{p.field}__lte": end})
+    if p.kind == "span":
+        began = Q(**{f"{p.field}__lte": end})
+        open_end = Q(**{f"{p.end}__isnull": True})
+        if p.alt_end:
+            open_end = (open_end & Q(**{f"{p.alt_end}__isnull": True})) | (
+                open_end & Q(**{f"{p.alt_end}__gte": start})
+            )
+        return began & (Q(**{f"{p.end}__gte": start}) | open_end)
+    return Q()
+
+
+def period_end(year: int) -> dt.date:
+    return min(dt.date(year, 12, 31), today())
+
+
+def rows(ledger: Ledger, region: Region, year: int | None) -> QuerySet:
+    """The ledger's rows of `region` and below, in `year` (every year when None)."""
+    qs = ledger.model.objects.below(region)
+    return qs.filter(period_q(ledger, year)) if year is not None else qs
+
+
+def _amount(ledger: Ledger) -> Any:
+    keys = ledger.layout.amount
+    if not keys:
+        return Value(ZERO, output_field=DecimalField(max_digits=16, decimal_places=2))
+    total: Any = None
+    for key in keys:
+        term = Coalesce(
+            F(key), Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2)
+        )
+        total = term if total is None else total + term
+    return total
+
+
+# Aggregates are named fp_*: a ledger's own column may be called "amount".
+def _tally(ledger: Ledger) -> dict[str, Any]:
+    return {
+        "fp_rows": Count("pk"),
+        "fp_persons": Count("person", distinct=True),
+        "fp_households": Count("household", distinct=True),
+        "fp_amount": Sum(_amount(ledger)),
+    }
+
+
+def _pair(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "rows": int(values.get("fp_rows") or 0),
+        "persons": int(values.get("fp_persons") or 0),
+        "households": int(values.get("fp_households") or 0),
+        "amount": money(values.get("fp_amount")),
+    }
+
+
+def figures(ledger: Ledger, region: Region, year: int) -> dict[str, Any]:
+    """One ledger's figures for `region` (and below) in `year`."""
+    qs = rows(ledger, region, year)
+    money_columns = ledger.layout.money
+    totals = qs.aggregate(**_tally(ledger), **{f"sum_{c.key}": Sum(c.key) for c in money_columns})
+    out = _pair(totals)
+    out["sums"] = {c.header: money(totals[f"sum_{c.key}"]) for c in money_columns}
+    out["by"] = {}
+    for column in ledger.layout.by:
+        if column.key in ledger.links:
+            continue
+        grouped = qs.order_by().values(column.key).annotate(**_tally(ledger))
+        out["by"][column.header] = {
+            column.kind.display(g[column.key]) or "（空）": _pair(g)
+            for g in sorted(grouped, key=lambda g: str(g[column.key] or ""))
+        }
+    if ledger.level != "region":
+        out["by_status"] = by_status(ledger, qs, region, period_end(year))
+    return out
+
+
+def by_status(ledger: Ledger, qs: QuerySet, region: Region, on: dt.date) -> dict[str, Any]:
+    """The rows by their household's status on `on`, in one statement."""
+    inner, inner_params = (
+        qs.order_by()
+        .values("household_id", "person_id")
+        .annotate(amt=_amount(ledger))
+        .query.sql_with_params()
+    )
+    status, status_params = history.household_status_sql(region, on)
+    sql = f"""
+SELECT CASE WHEN st.mon = 1 THEN '监测户' WHEN st.alv = 1 THEN '脱贫户' ELSE '一般农户' END,
+  COUNT(*), COUNT(DISTINCT l.person_id), COUNT(DISTINCT l.household_id), SUM(l.amt)
+FROM ({inner}) l LEFT JOIN ({status}) st ON st.hid = l.household_id
+GROUP BY 1
+"""
+    out = {s: _pair({}) for s in STATUSES}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*inner_params, *status_params])
+        for name, count, persons, households, amount in cursor.fetchall():
+            out[name] = _pair(
+                {
+                    "fp_rows": count,
+                    "fp_persons": persons,
+                    "fp_households": households,
+                    "fp_amount": amount,
+                }
+            )
+    return out
+
+
+def all_figures(region: Region, year: int) -> dict[str, Any]:
+    """formats.md §7's `ledger stats`: every registered ledger, with zeros where it is empty."""
+    return {
+        "region": {"code": region.code, "name": region.name},
+        "year": year,
+        "ledgers": {kind: figures(ledger, region, year) for kind, ledger in ledgers().items()},
+    }

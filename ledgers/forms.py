@@ -1,0 +1,90 @@
+"""A ledger's form and its list filters, both built from its layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from core.dates import today
+from core.forms import StyledForm, style
+from ledgers.kit import Ledger, region_names
+from regions.models import Region
+
+
+def _region_choices(viewer: Any, deepest: int) -> list[tuple[str, str]]:
+    """The user's regions down to `deepest`, indented, in tree order (one query)."""
+    rows = list(
+        Region.objects.visible_to(viewer)
+        .active()
+        .filter(level__lte=deepest)
+        .order_by("path")
+        .values_list("pk", "name", "path")
+    )
+    top = min((path.count("/") for _, _, path in rows), default=0)
+    return [(str(pk), "\u3000" * (path.count("/") - top) + name) for pk, name, path in rows]
+
+
+class LedgerForm(StyledForm):
+    """One row by hand: the layout's editable columns; a region row picks its 乡镇 or 行政村."""
+
+    def __init__(self, *args: Any, ledger: Ledger, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ledger = ledger
+        layout = ledger.layout
+        editable = [c.key for c in layout.columns if c.editable]
+        if ledger.level == "region":
+            editable = [k for k in editable if k not in ("town", "village")]
+            self.fields["region"] = forms.ChoiceField(
+                label="乡镇或行政村",
+                choices=[("", "请选择"), *_region_choices(viewer, Region.Level.VILLAGE)],
+            )
+        self.fields.update(layout.form_fields(editable))
+        style(self)
+
+    def row_values(self) -> dict[str, Any]:
+        """{column key: value} for `ledgers.services.save_row`."""
+        data = dict(self.cleaned_data)
+        if self.ledger.level == "region":
+            region = Region.objects.select_related("parent").get(pk=data.pop("region"))
+            data |= region_names(region)
+        return data
+
+    @staticmethod
+    def initial_for(ledger: Ledger, row: Any) -> dict[str, Any]:
+        data = ledger.values(row)
+        if ledger.level == "region":
+            data["region"] = str(row.region_id)
+        return data
+
+
+class FilterForm(StyledForm):
+    """The list's filters (GET): region, year, each "by" column, and a search box."""
+
+    q = forms.CharField(label="查询", required=False, max_length=40)
+    region = forms.ChoiceField(label="区划", required=False)
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, ledger: Ledger, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ledger = ledger
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        region.choices = [("", "全部区划"), *_region_choices(viewer, Region.Level.VILLAGE)]
+        self.fields["year"].widget.attrs["placeholder"] = f"如{today().year}"
+        for column in ledger.layout.by:
+            choices = column.kind.choices()
+            if choices and column.key not in ledger.links:
+                self.fields[f"by_{column.key}"] = forms.ChoiceField(
+                    label=column.header, required=False, choices=[("", "全部"), *choices]
+                )
+        self.fields["q"].widget.attrs["placeholder"] = {
+            "person": "姓名或证件号码",
+            "household": "户编号或户主姓名",
+            "region": "名称",
+        }[ledger.level]
+        style(self)
+
+    def clean_region(self) -> Region | None:
+        value = self.cleaned_data.get("region")
+        return Region.objects.filter(pk=value).first() if value else None

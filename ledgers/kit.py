@@ -1,0 +1,194 @@
+"""The ledger kit: a ledger is a model plus one declared layout; everything else follows.
+
+An app declares its ledgers in `<app>/layouts.py`:
+
+    YULU = Layout(kind="yulu", name="雨露计划", level="person", columns=(…), amount=("amount",),
+                  period=Period("year"))
+    register(Ledger(YULU, YuluRow))
+
+and gets, from this app: the import (core.pipeline: `fangpin ledger import`, the web upload with
+preview), the export that re-imports as a no-op, the web list with filters, search, sorting,
+paging, count and totals, the form, the print view, the API, the figures of formats.md §7 and
+their Excel 台账, all scoped like the register and masked like it.
+
+Link columns: a person ledger's 证件号码 and 姓名 (keys `id_number`, `name`) name a member of the
+register; a household ledger's 户编号 and 户主姓名 (`number`, `head_name`) a household; a region
+ledger's 乡镇 and 行政村 (`town`, `village`) a region. The model stores the link (person,
+household, region); every other column is a model field of the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import IO, Any
+
+from core import pipeline
+from core.layout import Column, HouseholdNumber, IdNumber, Layout, RegionName, Text
+from core.xlsx import StreamWorkbook
+from ledgers.models import LedgerRow
+
+LINKS = {
+    "person": ("id_number", "name"),
+    "household": ("number", "head_name"),
+    "region": ("town", "village"),
+}
+# The model field a key column of the link stands for.
+LINK_FIELD = {"id_number": "person_id", "number": "household_id", "town": "region_id"}
+
+
+@dataclass
+class Ledger:
+    """A ledger: its layout, its model, and the row rules the layout cannot say."""
+
+    layout: Layout
+    model: type[LedgerRow]
+    #: Cross-column rules of one row: values by key → {key: Chinese message}.
+    clean: Callable[[dict[str, Any]], dict[str, str]] | None = None
+    #: Text columns the list's search box looks in (besides the link columns).
+    search: tuple[str, ...] = ()
+    #: What a user reads about the ledger on its page (what it is for, the policy behind it).
+    help: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.layout.kind
+
+    @property
+    def name(self) -> str:
+        return self.layout.name
+
+    @property
+    def level(self) -> str:
+        return self.layout.level
+
+    @cached_property
+    def links(self) -> tuple[str, ...]:
+        return LINKS[self.level]
+
+    @cached_property
+    def fields(self) -> list[Column]:
+        """The columns stored as model fields of the same name."""
+        return [c for c in self.layout.columns if c.key not in self.links]
+
+    @cached_property
+    def key_fields(self) -> list[str]:
+        """The model fields (attnames) of the key: the link's and the key columns'."""
+        out = []
+        for c in self.layout.unique:
+            out.append(LINK_FIELD.get(c.key, c.key))
+        if self.level == "region" and "region_id" not in out:
+            out.insert(0, "region_id")
+        return out
+
+    def values(self, row: LedgerRow) -> dict[str, Any]:
+        """{key: value} of one row for every column, the link columns from what it links to."""
+        out = {c.key: getattr(row, c.key) for c in self.fields}
+        if self.level == "person":
+            person = row.person
+            out["id_number"] = person.id_number if person else ""
+            out["name"] = person.name if person else ""
+        elif self.level == "household":
+            household = row.household
+            out["number"] = household.number if household else ""
+            out["head_name"] = household.head_name if household else ""
+        else:
+            out |= region_names(row.region)
+        return out
+
+    def related(self) -> tuple[str, ...]:
+        """select_related() for a list of its rows."""
+        if self.level == "person":
+            return ("person", "household", "region")
+        if self.level == "household":
+            return ("household", "region")
+        return ("region", "region__parent")
+
+
+def region_names(region: Any) -> dict[str, str]:
+    """乡镇 and 行政村 of a region row's region: a village, a town (行政村 blank) or the county."""
+    if region is None:
+        return {"town": "", "village": ""}
+    if region.level == 3:
+        return {"town": region.parent.name, "village": region.name}
+    if region.level == 2:
+        return {"town": region.name, "village": ""}
+    return {"town": "", "village": ""}
+
+
+def person_columns() -> tuple[Column, ...]:
+    """证件号码 and 姓名: the link columns of a person ledger."""
+    return (
+        Column(
+            "id_number",
+            "证件号码",
+            IdNumber(),
+            required=True,
+            unique=True,
+            sensitive=True,
+            level="person",
+        ),
+        Column("name", "姓名", Text(60), required=True, level="person"),
+    )
+
+
+def household_columns() -> tuple[Column, ...]:
+    """户编号 and 户主姓名: the link columns of a household ledger."""
+    return (
+        Column(
+            "number", "户编号", HouseholdNumber(), required=True, unique=True, level="household"
+        ),
+        Column("head_name", "户主姓名", Text(60), required=True, level="household"),
+    )
+
+
+def region_columns(*, unique: bool = True) -> tuple[Column, ...]:
+    """乡镇 and 行政村: the link columns of a region ledger (a blank 行政村 means the 乡镇, a blank
+    乡镇 too the county)."""
+    return (
+        Column("town", "乡镇", RegionName(2), required=True, unique=unique, level="region"),
+        Column("village", "行政村", RegionName(3), required=True, unique=unique, level="region"),
+    )
+
+
+_LEDGERS: dict[str, Ledger] = {}
+
+
+def register(ledger: Ledger) -> Ledger:
+    """Make a ledger known to the kit and its kind importable (core.pipeline)."""
+    from ledgers.importer import LayoutImporter
+
+    _LEDGERS[ledger.kind] = ledger
+
+    def factory(*, actor: Any, today: Any) -> LayoutImporter:
+        return LayoutImporter(ledger, actor=actor, today=today)
+
+    def template(out: IO[bytes]) -> None:
+        book = StreamWorkbook(out, sheet=ledger.name[:31])
+        book.write_row(ledger.layout.headers, header=True)
+        book.close()
+
+    pipeline.register(ledger.kind, ledger.name, factory, template=template)
+    return ledger
+
+
+def discover() -> None:
+    """Import every app's `layouts` module (which registers its ledgers)."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("layouts")
+
+
+def ledgers() -> dict[str, Ledger]:
+    """Every registered ledger, by kind, in registration order."""
+    return dict(_LEDGERS)
+
+
+def ledger(kind: str) -> Ledger:
+    """The ledger of `kind`; KeyError with a Chinese message for an unknown one."""
+    try:
+        return _LEDGERS[kind]
+    except KeyError as exc:
+        raise KeyError(f"没有这种台账：{kind}") from exc

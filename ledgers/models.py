@@ -1,0 +1,80 @@
+"""The ledger kit's model base: every ledger row names its region, household or person.
+
+A concrete ledger (in its own app) subclasses `LedgerRow`, adds one field per column of its
+layout that is not a link column, and declares its key as a unique constraint. Person rows are
+scoped through their household's region (always the current one), region rows through their
+region.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import ScopedQuerySet
+
+
+class LedgerQuerySet(ScopedQuerySet):
+    """Rows a user may see: by the household's region (person and household rows) or the
+    row's own region (region rows)."""
+
+    @property
+    def region_field(self) -> str:  # type: ignore[override]
+        return "region" if self.model.LEVEL == "region" else "household__region"
+
+    def below(self, region: Any) -> LedgerQuerySet:
+        """Rows of `region` and below (the root: every row)."""
+        if region.parent_id is None:
+            return self
+        return self.filter(**{f"{self.region_field}__path__startswith": region.path})
+
+
+class LedgerRow(models.Model):
+    """One row of a ledger (abstract): the link to the register or the region tree, and who
+    last changed it."""
+
+    LEVEL = "person"  # person | household | region: set by each ledger
+
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("区划"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("区划台账的乡镇或村；农户和个人台账为填报时该户所在区划"),
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("成员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-id"]

@@ -1,0 +1,153 @@
+"""Changes to ledger rows by hand, and exports: audited, scoped, masked like the register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from core import audit, dates
+from core.audit import snapshot
+from core.permissions import Cap, can, require
+from core.xlsx import StreamWorkbook
+from ledgers.importer import LayoutImporter, Row
+from ledgers.kit import Ledger
+from ledgers.models import LedgerRow
+from regions.models import Region
+
+
+def _links(ledger: Ledger, actor: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """Resolve the link columns of one row as the import does (same checks, same messages)."""
+    importer = LayoutImporter(ledger, actor=actor, today=dates.today())
+    row = Row(0, values)
+    importer.link([row])
+    errors: dict[str, list[str]] = {}
+    for e in importer.report.errors:
+        key = next((c.key for c in ledger.layout.columns if c.header == e["column"]), "")
+        errors.setdefault(key or "__all__", []).append(e["message"])
+    if errors:
+        raise ValidationError(errors)
+    return row.links
+
+
+@transaction.atomic
+def save_row(
+    *, actor: Any, ledger: Ledger, values: dict[str, Any], row: LedgerRow | None = None
+) -> LedgerRow:
+    """Create or change one row from {column key: value}; checked like an imported row."""
+    links = _links(ledger, actor, values)
+    require(actor, Cap.EDIT_LEDGER, Region.objects.get(pk=links["region_id"]))
+    if row is not None:
+        require(actor, Cap.EDIT_LEDGER, row.region)
+    if ledger.clean is not None:
+        problems = ledger.clean(values)
+        if problems:
+            raise ValidationError(problems)
+    before = snapshot(row) if row is not None else None
+    obj = row or ledger.model()
+    for column in ledger.fields:
+        if column.key in values:
+            setattr(obj, column.key, values[column.key])
+    for name, value in links.items():
+        setattr(obj, name, value)
+    obj.updated_by = actor if getattr(actor, "pk", None) else None
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        shown = "、".join(c.header for c in ledger.layout.unique)
+        raise ValidationError(f"已有{shown}相同的记录，请修改那一条") from exc
+    audit.record(
+        actor=actor,
+        action="update" if before else "create",
+        obj=obj,
+        object_repr=f"{ledger.name} {values.get('name') or values.get('village') or ''}".strip(),
+        before=before,
+        after=snapshot(obj),
+        household_id=obj.household_id,
+        region_id=obj.region_id,
+    )
+    return obj
+
+
+@transaction.atomic
+def delete_row(*, actor: Any, ledger: Ledger, row: LedgerRow) -> None:
+    """Delete one row (its audit record keeps what it held)."""
+    require(actor, Cap.EDIT_LEDGER, row.region)
+    audit.record(
+        actor=actor,
+        action="delete",
+        obj=row,
+        object_repr=f"{ledger.name}记录",
+        before=snapshot(row),
+        household_id=row.household_id,
+        region_id=row.region_id,
+    )
+    row.delete()
+
+
+def write_rows(
+    ledger: Ledger,
+    qs: QuerySet,
+    out: Path | IO[bytes],
+    *,
+    full: bool,
+    title: str,
+    subtitle: str,
+) -> int:
+    """The layout's workbook: a title, a subtitle, the frozen header row and the rows — no totals,
+    so that it imports back as a no-op. Sensitive values masked unless `full`."""
+    book = StreamWorkbook(out, sheet=ledger.name[:31])
+    book.write_row([title])
+    book.write_row([subtitle])
+    book.write_row(ledger.layout.headers, header=True)
+    book.sheet.freeze_panes(3, 0)
+    count = 0
+    for row in qs.select_related(*ledger.related()).order_by("pk").iterator(chunk_size=2000):
+        book.write_row(ledger.layout.row_cells(ledger.values(row), full=full))
+        count += 1
+    book.close()
+    return count
+
+
+def headings(ledger: Ledger, region: Region, what: str) -> dict[str, str]:
+    """The title and subtitle rows of an export."""
+    return {
+        "title": f"{region.name}{ledger.name}",
+        "subtitle": f"区划：{region.full_name()}    {what}    导出日期：{dates.today():%Y-%m-%d}",
+    }
+
+
+@transaction.atomic
+def export_for_user(
+    *, actor: Any, ledger: Ledger, qs: QuerySet, region: Region, out: Path | IO[bytes], what: str
+) -> int:
+    """Export rows the actor may see; sensitive values masked unless they may see them; logged."""
+    require(actor, Cap.EXPORT)
+    full = can(actor, Cap.REVEAL)
+    visible = qs & ledger.model.objects.visible_to(actor)
+    count = write_rows(ledger, visible, out, full=full, **headings(ledger, region, what))
+    audit.record(
+        actor=actor,
+        action="export",
+        object_type=ledger.model._meta.label_lower,
+        object_repr=f"导出{ledger.name}{count}条",
+        region_id=region.pk,
+        note=f"{what}{'（含完整证件号码）' if full else '（证件号码已脱敏）'}"[:500],
+    )
+    return count
+
+
+@transaction.atomic
+def log_figures_export(*, actor: Any, ledger: Ledger, region: Region, year: int) -> None:
+    """Audit a download of a ledger's figures (an Excel 台账)."""
+    audit.record(
+        actor=actor,
+        action="export",
+        obj=region,
+        region_id=region.pk,
+        note=f"导出{region.name}{year}年{ledger.name}台账",
+    )

@@ -1,0 +1,306 @@
+"""The ledger kit, through the first ledger built on it (雨露计划): the commands, the import and
+its faults, the export round trip, the pages, the API and the figures — scoped and masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from benefits.layouts import YULU
+from benefits.models import YuluRow
+from core import pipeline
+from core.models import AuditRecord
+from fangpin.testing import id_number, run_command, write_sheet
+
+HEADERS = YULU.headers
+
+
+def row(person: Any, **cells: Any) -> dict[str, Any]:
+    return {
+        "证件号码": person.id_number,
+        "姓名": person.name,
+        "年度": "2024",
+        "学期": "春季",
+        "学校名称": "大冶职校",
+        "学历层次": "中职",
+        "年级": "一年级",
+        "补助金额": "1500",
+        "发放日期": "2024-04-10",
+    } | cells
+
+
+@pytest.fixture
+def students(household: Any, other_household: Any) -> dict[str, Any]:
+    own = household.persons.order_by("pk")
+    return {"a": own[0], "b": own[1], "other": other_household.persons.first()}
+
+
+def test_ledger_kinds_lists_every_ledger_with_its_key_and_headers(db: Any) -> None:
+    code, result, _ = run_command("ledger", "kinds")
+    assert code == 0
+    yulu = next(k for k in result["kinds"] if k["kind"] == "yulu")
+    assert yulu == {
+        "kind": "yulu",
+        "name": "雨露计划",
+        "level": "person",
+        "key": ["证件号码", "年度", "学期"],
+        "headers": HEADERS,
+    }
+
+
+def test_a_good_file_imports_and_again_changes_nothing(
+    students: dict[str, Any], users: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [
+        row(students["a"]),
+        row(students["a"], 学期="秋季", 补助金额="1500.00"),
+        row(students["b"], 学历层次="高职", 补助金额="1,500"),
+        {"证件号码": "合计", "补助金额": "4500"},
+    ]
+    path = write_sheet(tmp_path / "yulu.xlsx", HEADERS, rows, title="大冶市雨露计划发放名单")
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+    assert code == 0, result
+    assert (result["status"], result["rows"], result["created"]) == ("imported", 3, 3)
+    assert YuluRow.objects.count() == 3
+    first = YuluRow.objects.get(person=students["a"], term="春季")
+    assert (first.amount, first.level, first.paid_date) == (
+        Decimal("1500.00"),
+        "中职",
+        dt.date(2024, 4, 10),
+    )
+    assert first.household_id == students["a"].household_id
+    assert AuditRecord.objects.filter(object_type="benefits.yulurow", action="create").count() == 3
+    code, again, _ = run_command("ledger", "import", "yulu", str(path))
+    assert (code, again["created"], again["updated"], again["unchanged"]) == (0, 0, 0, 3)
+    assert "没有变化" in again["message"]
+
+
+def test_one_fault_of_each_kind_rejects_the_whole_file_at_its_row_and_column(
+    students: dict[str, Any], users: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [
+        row(students["a"]),  # 2: fine
+        row(students["a"], 证件号码="420281199001011234"),  # 3: check digit
+        row(students["a"], 证件号码=id_number(), 姓名="无此人"),  # 4: not on the register
+        row(students["other"]),  # 5: another town's person
+        row(students["b"], 学期="冬季"),  # 6: bad code
+        row(students["b"], 发放日期="2024-13-01"),  # 7: bad date
+        row(students["a"]),  # 8: duplicate key of row 2
+        row(students["b"], 学期="秋季", 补助金额="-5"),  # 9: negative amount
+        row(students["b"], 学期="秋季", 姓名="别人"),  # 10: name disagrees
+    ]
+    path = write_sheet(tmp_path / "bad.xlsx", HEADERS, rows)
+    errors_out = tmp_path / "errors.xlsx"
+    code, cli, _ = run_command("ledger", "import", "yulu", str(path), "--errors", str(errors_out))
+    assert code == 1 and cli["status"] == "rejected"
+    # As the town's own clerk, the other town's person is outside the scope.
+    result = pipeline.run("yulu", path, actor=users["town_staff"])
+    assert result["status"] == "rejected"
+    assert YuluRow.objects.count() == 0
+    found = {(e["row"], e["column"]) for e in result["errors"]}
+    assert found == {
+        (3, "证件号码"),
+        (4, "证件号码"),
+        (5, "证件号码"),
+        (6, "学期"),
+        (7, "发放日期"),
+        (8, "证件号码"),
+        (9, "补助金额"),
+        (10, "姓名"),
+    }
+    messages = {(e["row"], e["column"]): e["message"] for e in result["errors"]}
+    assert "不在户籍台账中" in messages[(4, "证件号码")]
+    assert "不在您的管辖范围内" in messages[(5, "证件号码")]
+    assert students["other"].name not in {e["message"] for e in result["errors"]}
+    assert "是否应为" in messages[(6, "学期")] and "第2行" in messages[(8, "证件号码")]
+    assert "不能为负数" in messages[(9, "补助金额")]
+    book = CalamineWorkbook.from_path(str(errors_out)).get_sheet_by_index(0).to_python()
+    assert book[0][-1] == "错误说明" and "学期" in str(book[5][-1])
+
+
+def test_the_export_reimports_as_a_no_op(
+    students: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    source = write_sheet(
+        tmp_path / "in.xlsx", HEADERS, [row(students["a"]), row(students["b"], 年级="")]
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    out = tmp_path / "out.xlsx"
+    code, result, _ = run_command(
+        "ledger",
+        "export",
+        "yulu",
+        "--region",
+        "大冶市/金山店镇",
+        "--year",
+        "2024",
+        "--out",
+        str(out),
+    )
+    assert (code, result["rows"]) == (0, 2)
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert sheet[0][0] == "金山店镇雨露计划" and sheet[2] == HEADERS
+    code, again, _ = run_command("ledger", "import", "yulu", str(out))
+    assert (code, again["unchanged"], again["created"], again["updated"]) == (0, 2, 0, 0)
+
+
+def test_the_list_shows_exactly_the_users_region_masked_with_totals(
+    students: dict[str, Any], client_for: Any, tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    source = write_sheet(
+        tmp_path / "in.xlsx",
+        HEADERS,
+        [row(students["a"]), row(students["b"]), row(students["other"], 补助金额="3000")],
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    client = client_for("town_staff")
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("ledgers:list", args=["yulu"]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert response.context["page"].paginator.count == 2
+    assert students["a"].id_number not in body and students["a"].masked_id() in body
+    assert students["other"].masked_id() not in body
+    assert "3,000.00" in body  # the two own rows: 1,500 + 1,500
+    other = client_for("other_town").get(reverse("ledgers:list", args=["yulu"]))
+    assert other.context["page"].paginator.count == 1
+    county = client_for("county_admin").get(reverse("ledgers:list", args=["yulu"]) + "?q=成员")
+    assert county.context["page"].paginator.count == 3
+    row_pk = YuluRow.objects.get(person=students["other"]).pk
+    detail = client_for("town_staff").get(reverse("ledgers:detail", args=["yulu", row_pk]))
+    assert detail.status_code == 404
+
+
+def test_a_row_is_added_by_hand_checked_like_an_import_and_audited(
+    students: dict[str, Any], client_for: Any
+) -> None:
+    url = reverse("ledgers:new", args=["yulu"])
+    data = {
+        k: v
+        for k, v in {
+            "id_number": students["a"].id_number,
+            "name": students["a"].name,
+            "year": "2024",
+            "term": "秋季",
+            "level": "高职",
+            "amount": "1500",
+        }.items()
+    }
+    assert client_for("auditor").post(url, data).status_code == 403
+    wrong = client_for("town_staff").post(url, data | {"name": "别人"})
+    assert "姓名与证件号码不符" in wrong.content.decode()
+    response = client_for("town_staff").post(url, data)
+    assert response.status_code == 302
+    saved = YuluRow.objects.get()
+    assert (saved.term, saved.amount) == ("秋季", Decimal("1500.00"))
+    assert AuditRecord.objects.filter(object_type="benefits.yulurow", action="create").exists()
+    again = client_for("town_staff").post(url, data)
+    assert "已有证件号码、年度、学期相同的记录" in again.content.decode()
+
+
+def test_the_web_upload_previews_then_imports_a_ledger(
+    students: dict[str, Any],
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    path = write_sheet(tmp_path / "yulu.xlsx", HEADERS, [row(students["a"])])
+    client = client_for("town_staff")
+    with path.open("rb") as fh, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:upload"), {"kind": "yulu", "file": fh})
+    assert response.status_code == 302
+    from imports.models import ImportBatch
+
+    batch = ImportBatch.objects.get()
+    assert (batch.kind, batch.status, batch.counts["created"]) == ("yulu", "valid", 1)
+    assert YuluRow.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:confirm", args=[batch.pk]), {})
+    batch.refresh_from_db()
+    assert batch.status == "imported" and YuluRow.objects.count() == 1
+
+
+def test_ledger_stats_give_the_figures_of_every_kind(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    from registry import services
+
+    services.update_household(
+        actor=None,
+        household=students["a"].household,
+        category="突发严重困难户",
+        identified_date=dt.date(2024, 1, 5),
+        risk_list=["因学"],
+    )
+    source = write_sheet(
+        tmp_path / "in.xlsx",
+        HEADERS,
+        [
+            row(students["a"]),
+            row(students["a"], 学期="秋季"),
+            row(students["b"], 学历层次="高职", 补助金额="2000"),
+            row(students["other"], 年度="2023"),
+        ],
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    code, result, _ = run_command("ledger", "stats", "--region", "金山店镇", "--year", "2024")
+    assert code == 0
+    assert result["region"]["name"] == "金山店镇" and result["year"] == 2024
+    yulu = result["ledgers"]["yulu"]
+    assert (yulu["rows"], yulu["persons"], yulu["households"], yulu["amount"]) == (
+        3,
+        2,
+        1,
+        "5000.00",
+    )
+    assert yulu["sums"] == {"补助金额": "5000.00"}
+    assert yulu["by"]["学期"] == {
+        "春季": {"rows": 2, "persons": 2, "households": 1, "amount": "3500.00"},
+        "秋季": {"rows": 1, "persons": 1, "households": 1, "amount": "1500.00"},
+    }
+    assert yulu["by"]["学历层次"]["高职"]["amount"] == "2000.00"
+    assert yulu["by_status"]["监测户"]["rows"] == 3
+    assert yulu["by_status"]["一般农户"]["rows"] == 0
+
+
+def test_the_api_lists_rows_scoped_and_masked_and_gives_the_figures(
+    students: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    source = write_sheet(
+        tmp_path / "in.xlsx", HEADERS, [row(students["a"]), row(students["other"])]
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    client = client_for("town_staff")
+    page = client.get("/api/v1/ledgers/yulu?year=2024").json()
+    assert page["count"] == 1
+    assert page["results"][0]["证件号码"] == students["a"].masked_id()
+    figures = client.get("/api/v1/ledgers/yulu/stats?year=2024").json()
+    assert figures["figures"]["rows"] == 1
+    assert client.get("/api/v1/ledgers/nothing").status_code == 404
+
+
+def test_the_drafted_report_states_the_yulu_figures(
+    students: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    import io
+
+    from docx import Document
+
+    from stats.report import render
+
+    source = write_sheet(
+        tmp_path / "in.xlsx",
+        HEADERS,
+        [row(students["a"]), row(students["b"]), row(students["a"], 学期="秋季")],
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    text = "\n".join(p.text for p in Document(io.BytesIO(render(regions["town"], 2024))).paragraphs)
+    assert "落实雨露计划3人次，其中春季2人，秋季1人，发放补助4500.00元。" in text

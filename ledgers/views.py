@@ -1,0 +1,349 @@
+"""Ledger pages, the same for every ledger: index, list (filters, search, sort, paging, count,
+totals), row form and page, export, print view and figures. Thin: scoping by `visible_to`,
+capabilities by core.permissions, changes by ledgers.services."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet, Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core import dates
+from core.models import AuditRecord
+from core.permissions import Cap, can, require
+from core.scoping import get_visible_or_404
+from ledgers import figures as ledger_figures
+from ledgers import kit, services, workbook
+from ledgers.forms import FilterForm, LedgerForm
+from ledgers.kit import Ledger
+from regions.models import Region, get_visible_region_or_404
+
+PAGE_SIZE = 50
+PRINT_ROWS = 5000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The ORM path of each link column, for search and sorting.
+LINK_PATHS = {
+    "id_number": "person__id_number",
+    "name": "person__name",
+    "number": "household__number",
+    "head_name": "household__head_name",
+    "town": "region__parent__name",
+    "village": "region__name",
+}
+
+
+def _ledger(kind: str) -> Ledger:
+    try:
+        return kit.ledger(kind)
+    except KeyError as exc:
+        raise Http404("没有这种台账") from exc
+
+
+def _own_region(user: Any) -> Region:
+    region = getattr(user, "region", None)
+    if region is None:
+        raise Http404("未找到")
+    return region
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """Every ledger with its number of rows in the user's region."""
+    cards = [
+        {
+            "ledger": ledger,
+            "count": ledger.model.objects.visible_to(request.user).count(),
+            "url": reverse("ledgers:list", args=[kind]),
+        }
+        for kind, ledger in kit.ledgers().items()
+    ]
+    return render(request, "ledgers/index.html", {"cards": cards})
+
+
+def _filtered(request: HttpRequest, ledger: Ledger) -> tuple[FilterForm, QuerySet, dict]:
+    """The list's rows after the GET filters (invalid filters are not applied)."""
+    form = FilterForm(request.GET or None, ledger=ledger, viewer=request.user)
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        data = form.cleaned_data
+    qs = ledger.model.objects.visible_to(request.user)
+    if data.get("region") is not None:
+        qs = qs.below(data["region"])
+    if data.get("year"):
+        qs = qs.filter(ledger_figures.period_q(ledger, data["year"]))
+    for column in ledger.layout.by:
+        value = data.get(f"by_{column.key}")
+        if value:
+            qs = qs.filter(**{column.key: value})
+    q = (data.get("q") or "").strip()
+    if q:
+        qs = qs.filter(_search(request, ledger, q))
+    return form, qs, data
+
+
+def _search(request: HttpRequest, ledger: Ledger, q: str) -> Q:
+    found = Q(pk__in=[])
+    if ledger.level == "person":
+        if len(q) >= 15 and q[:-1].isdigit():
+            # A full ID number finds a person only for users who may see full numbers.
+            if can(request.user, Cap.REVEAL):
+                found |= Q(person__id_number=q.upper())
+        else:
+            found |= Q(person__name__startswith=q)
+    elif ledger.level == "household":
+        found |= Q(household__number__startswith=q) | Q(household__head_name__startswith=q)
+    else:
+        found |= Q(region__name__contains=q) | Q(region__parent__name__contains=q)
+    for key in ledger.search:
+        found |= Q(**{f"{key}__contains": q})
+    return found
+
+
+def _sorted(ledger: Ledger, qs: QuerySet, sort: str) -> tuple[QuerySet, str]:
+    keys = {c.key for c in ledger.layout.columns}
+    name = sort.lstrip("-")
+    if name not in keys:
+        return qs.order_by("-pk"), ""
+    path = LINK_PATHS.get(name, name)
+    return qs.order_by(f"-{path}" if sort.startswith("-") else path, "pk"), sort
+
+
+def _rows(request: HttpRequest, ledger: Ledger, rows: Any) -> list[dict[str, Any]]:
+    """Each row's cells as shown: sensitive values masked unless the user may see them."""
+    full = can(request.user, Cap.REVEAL)
+    out = []
+    for row in rows:
+        values = ledger.values(row)
+        out.append(
+            {
+                "pk": row.pk,
+                "cells": [c.show(values.get(c.key), full=full) for c in ledger.layout.columns],
+            }
+        )
+    return out
+
+
+def _totals(ledger: Ledger, qs: QuerySet) -> list[str] | None:
+    money = ledger.layout.money
+    if not money:
+        return None
+    sums = qs.aggregate(**{c.key: Sum(c.key) for c in money})
+    return [c.kind.display(sums[c.key] or 0) if c in money else "" for c in ledger.layout.columns]
+
+
+def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """One ledger: filters, search, sortable columns, 50 a page with the count and totals."""
+    ledger = _ledger(kind)
+    form, qs, data = _filtered(request, ledger)
+    qs, sort = _sorted(ledger, qs.select_related(*ledger.related()), request.GET.get("sort", ""))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    headers = [
+        {
+            "label": c.header,
+            "key": c.key,
+            "arrow": ("▼" if sort == f"-{c.key}" else "▲") if sort.lstrip("-") == c.key else "",
+            "next": f"-{c.key}" if sort == c.key else c.key,
+        }
+        for c in ledger.layout.columns
+    ]
+    return render(
+        request,
+        "ledgers/list.html",
+        {
+            "ledger": ledger,
+            "form": form,
+            "page": page,
+            "rows": _rows(request, ledger, page.object_list),
+            "headers": headers,
+            "totals": _totals(ledger, qs),
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "filtered": any(v for v in data.values()),
+            "can_edit": can(request.user, Cap.EDIT_LEDGER),
+            "can_import": can(request.user, Cap.IMPORT),
+        },
+    )
+
+
+def _row(request: HttpRequest, ledger: Ledger, pk: int) -> Any:
+    return get_visible_or_404(
+        ledger.model.objects.select_related(*ledger.related()), request.user, pk=pk
+    )
+
+
+def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """One row with its 变更记录."""
+    ledger = _ledger(kind)
+    row = _row(request, ledger, pk)
+    full = can(request.user, Cap.REVEAL)
+    values = ledger.values(row)
+    cells = [(c.header, c.show(values.get(c.key), full=full)) for c in ledger.layout.columns]
+    records = AuditRecord.objects.filter(
+        object_type=ledger.model._meta.label_lower, object_id=str(row.pk)
+    ).select_related("actor")[:50]
+    return render(
+        request,
+        "ledgers/detail.html",
+        {
+            "ledger": ledger,
+            "row": row,
+            "cells": cells,
+            "records": records,
+            "can_edit": can(request.user, Cap.EDIT_LEDGER, row.region),
+        },
+    )
+
+
+def _save(request: HttpRequest, ledger: Ledger, form: LedgerForm, row: Any = None) -> Any:
+    try:
+        return services.save_row(
+            actor=request.user, ledger=ledger, values=form.row_values(), row=row
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for key, errors in exc.message_dict.items():
+                target = key if key in form.fields else None
+                for message in errors:
+                    form.add_error(target, message)
+        else:
+            form.add_error(None, exc)
+    return None
+
+
+def row_new(request: HttpRequest, kind: str) -> HttpResponse:
+    ledger = _ledger(kind)
+    require(request.user, Cap.EDIT_LEDGER)
+    form = LedgerForm(request.POST or None, ledger=ledger, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        row = _save(request, ledger, form)
+        if row is not None:
+            messages.success(request, f"已新增一条{ledger.name}记录")
+            return redirect("ledgers:detail", kind, row.pk)
+    return render(
+        request, "ledgers/form.html", {"ledger": ledger, "form": form, "title": "新增记录"}
+    )
+
+
+def row_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    ledger = _ledger(kind)
+    row = _row(request, ledger, pk)
+    require(request.user, Cap.EDIT_LEDGER, row.region)
+    form = LedgerForm(
+        request.POST or None,
+        ledger=ledger,
+        viewer=request.user,
+        initial=LedgerForm.initial_for(ledger, row),
+    )
+    if not can(request.user, Cap.REVEAL) and "id_number" in form.fields:
+        # The row's person stays the same: a user who may not see the full number cannot edit it.
+        form.fields["id_number"].disabled = True
+    if request.method == "POST" and form.is_valid() and _save(request, ledger, form, row):
+        messages.success(request, "已保存")
+        return redirect("ledgers:detail", kind, row.pk)
+    return render(
+        request, "ledgers/form.html", {"ledger": ledger, "form": form, "title": "修改记录"}
+    )
+
+
+@require_POST
+def row_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    ledger = _ledger(kind)
+    row = _row(request, ledger, pk)
+    services.delete_row(actor=request.user, ledger=ledger, row=row)
+    messages.success(request, f"已删除一条{ledger.name}记录")
+    return redirect("ledgers:list", kind)
+
+
+def _what(data: dict[str, Any]) -> str:
+    return f"{data['year']}年度" if data.get("year") else "全部年度"
+
+
+def export(request: HttpRequest, kind: str) -> FileResponse:
+    """The filtered rows in the ledger's own layout (it imports back unchanged)."""
+    ledger = _ledger(kind)
+    _, qs, data = _filtered(request, ledger)
+    region = data.get("region") or _own_region(request.user)
+    out = io.BytesIO()
+    services.export_for_user(
+        actor=request.user, ledger=ledger, qs=qs, region=region, out=out, what=_what(data)
+    )
+    out.seek(0)
+    name = f"{ledger.name}-{region.name}-{dates.today():%Y%m%d}.xlsx"
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def print_view(request: HttpRequest, kind: str) -> HttpResponse:
+    """The filtered rows on A4 paper, with the totals."""
+    ledger = _ledger(kind)
+    require(request.user, Cap.EXPORT)
+    _, qs, data = _filtered(request, ledger)
+    region = data.get("region") or _own_region(request.user)
+    count = qs.count()
+    shown = qs.select_related(*ledger.related()).order_by("pk")[:PRINT_ROWS]
+    return render(
+        request,
+        "ledgers/print.html",
+        {
+            "ledger": ledger,
+            "region": region,
+            "what": _what(data),
+            "headers": [c.header for c in ledger.layout.columns],
+            "rows": _rows(request, ledger, shown),
+            "totals": _totals(ledger, qs),
+            "count": count,
+            "cut": count > PRINT_ROWS,
+            "today": dates.today(),
+        },
+    )
+
+
+def stats(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
+    """The figures of formats.md §7 for a region and a year, with its sub-regions to drill into;
+    `?format=xlsx` gives the printable Excel 台账 with totals."""
+    ledger = _ledger(kind)
+    region = _own_region(request.user)
+    if request.GET.get("region"):
+        region = get_visible_region_or_404(request.user, request.GET["region"])
+    try:
+        year = int(request.GET.get("year") or dates.today().year)
+    except ValueError as exc:
+        raise Http404("年度无效") from exc
+    if not 2000 <= year <= 2100:
+        raise Http404("年度无效")
+    figures = ledger_figures.figures(ledger, region, year)
+    children = [
+        {"region": child, "figures": ledger_figures.figures(ledger, child, year)}
+        for child in Region.objects.filter(parent=region, retired=False).order_by("sort", "name")
+        if child.level <= Region.Level.VILLAGE
+    ]
+    if request.GET.get("format") == "xlsx":
+        require(request.user, Cap.EXPORT)
+        out = io.BytesIO()
+        workbook.figures_workbook(ledger, region, year, figures, children, out)
+        out.seek(0)
+        services.log_figures_export(actor=request.user, ledger=ledger, region=region, year=year)
+        name = f"{ledger.name}统计-{region.name}-{year}.xlsx"
+        return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+    return render(
+        request,
+        "ledgers/stats.html",
+        {
+            "ledger": ledger,
+            "region": region,
+            "year": year,
+            "figures": figures,
+            "children": children,
+        },
+    )

@@ -1,0 +1,58 @@
+"""The printable Excel 台账 of a ledger's figures: title, region and date, a frozen header, a
+totals row and A4 print set-up (the ledger's own export is `services.write_rows`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import IO, Any
+
+from core import dates
+from core.xlsx import StreamWorkbook
+from ledgers.kit import Ledger
+from regions.models import Region
+
+COUNTS = ("rows", "persons", "households")
+COUNT_LABELS = {"rows": "条数", "persons": "人数", "households": "户数"}
+
+
+def figures_workbook(
+    ledger: Ledger,
+    region: Region,
+    year: int,
+    figures: dict[str, Any],
+    children: list[dict[str, Any]],
+    out: IO[bytes],
+) -> None:
+    """One row per sub-region (or the region alone) and a 合计 row; then each breakdown."""
+    money = list(figures["sums"])
+    header = ["区划", *COUNT_LABELS.values(), "金额合计", *money]
+    book = StreamWorkbook(out, sheet=f"{ledger.name}统计"[:31], widths={0: 16})
+    book.write_row([f"{region.name}{year}年{ledger.name}台账"])
+    book.write_row(
+        [f"区划：{region.full_name()}    统计年度：{year}    制表日期：{dates.today():%Y-%m-%d}"]
+    )
+    book.write_row(header, header=True)
+    book.print_setup(header_row=2)
+    for part in children or [{"region": region, "figures": figures}]:
+        book.write_row(_line(part["region"].name, part["figures"], money))
+    book.write_row(_line("合计", figures, money), header=True)
+    for title, values in figures["by"].items():
+        book.write_row([])
+        book.write_row([f"按{title}", *COUNT_LABELS.values(), "金额合计"], header=True)
+        for value, pair in values.items():
+            book.write_row([value, *(pair[k] for k in COUNTS), Decimal(pair["amount"])])
+    if "by_status" in figures:
+        book.write_row([])
+        book.write_row(["按户类型", *COUNT_LABELS.values(), "金额合计"], header=True)
+        for value, pair in figures["by_status"].items():
+            book.write_row([value, *(pair[k] for k in COUNTS), Decimal(pair["amount"])])
+    book.close()
+
+
+def _line(label: str, figures: dict[str, Any], money: list[str]) -> list[Any]:
+    return [
+        label,
+        *(figures[k] for k in COUNTS),
+        Decimal(figures["amount"]),
+        *(Decimal(figures["sums"][m]) for m in money),
+    ]
