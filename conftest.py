@@ -110,5 +110,6 @@ def pytest_runtest_teardown(item: Any, nextitem: Any) -> Any:
     with item.config.stash[blocking_manager_key].unblock():
         for migration in MigrationLoader(connection).disk_migrations.values():
             for op in migration.operations:
-                if isinstance(op, RunPython) and op.code.__name__ == "seed":
-                    op.code(apps, None)
+                seed: Any = getattr(op, "code", None)
+                if isinstance(op, RunPython) and getattr(seed, "__name__", "") == "seed":
+                    seed(apps, None)
