@@ -99,8 +99,8 @@ def pytest_runtest_teardown(item: Any, nextitem: Any) -> Any:
     relies on the seeds would otherwise find none."""
     yield
     marker = item.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        return
+    if nextitem is None or marker is None or not marker.kwargs.get("transaction"):
+        return  # after the last test the test database is already gone
     from django.apps import apps
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
