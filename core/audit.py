@@ -87,8 +87,9 @@ def audit_objects(actor: Any, action: str, rows: list[AuditRecord]) -> None:
 
 # --- Reading audit records: Chinese labels and values (变更记录) -------------------------------
 
-# Full ID numbers and phones never appear in a change log; reveal them on the object instead.
-MASKED_FIELDS = frozenset({"id_number", "phone"})
+# Full ID numbers, phones and birth dates (which rebuild a masked number) never appear in a
+# change log; reveal them on the object instead.
+MASKED_FIELDS = frozenset({"id_number", "phone", "birth_date"})
 
 
 @dataclass
