@@ -33,7 +33,7 @@ from core.tabular import number_text, text, to_date
 
 ERROR_HEADER = "错误说明"
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计"})
-MAX_MONEY = Decimal("1e12")
+MAX_MONEY = Decimal("1e10")  # ledgers store money as DECIMAL(12, 2)
 
 
 class CellError(ValueError):
@@ -100,16 +100,16 @@ def month(value: Any) -> str:
     s = text(value)
     if not s:
         return ""
-    m = _MONTH.match(s)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        try:
-            day = to_date(value)
-        except ValueError:
-            day = None
-        if day is None:
-            raise CellError(f"“{s}”不是有效月份（应为YYYY-MM，如2023-12）")
-        return f"{day:%Y-%m}"
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    m = _MONTH.match(s) if not (s.isdigit() and len(s) == 5) else None  # 45261: an Excel serial
+    if m and 1 <= int(m.group(2)) <= 12 and 2000 <= int(m.group(1)) <= 2100:
+        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    try:
+        day = to_date(value if not s.isdigit() else int(s))
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2100:
+        raise CellError(f"“{s}”不是有效月份（应为YYYY-MM，如2023-12）")
+    return f"{day:%Y-%m}"
 
 
 def year(value: Any, low: int = 1949, high: int = 2100) -> int | None:
@@ -139,7 +139,13 @@ def phone(value: Any) -> str:
 
 
 def decimal(value: Any, places: int = 2, low: Decimal | None = Decimal(0)) -> Decimal | None:
-    """A number with at most `places` decimals (≥ `low`); thousands separators accepted."""
+    """A number with at most `places` decimals (≥ `low`); thousands separators accepted.
+
+    A float (a cell Excel computed, such as 1050.0000000000002) is read at 15 significant
+    digits, what Excel itself shows.
+    """
+    if isinstance(value, float):
+        value = f"{value:.15g}"
     s = text(value).replace(",", "").replace("，", "")
     if not s:
         return None
@@ -336,7 +342,13 @@ class Date(Kind):
         self.past = past  # a date that has happened: not after today
 
     def parse(self, raw: Any) -> dt.date | None:
-        return date(raw)
+        value = date(raw)
+        if self.past and value is not None:
+            from core.dates import today
+
+            if value > today():
+                raise CellError(f"日期{value:%Y-%m-%d}晚于今天")
+        return value
 
     def form_field(self, column: Column) -> forms.Field:
         validators = [_not_future] if self.past else []
@@ -403,7 +415,7 @@ class Money(Kind):
             label=column.header,
             required=column.required,
             min_value=0,
-            max_digits=14,
+            max_digits=12,
             decimal_places=2,
         )
 
@@ -598,6 +610,16 @@ class HeaderMap:
     missing: list[str]
     variants: dict[str, str] = field(default_factory=dict)  # key → the alias variant used
     spreads: dict[str, list[int]] = field(default_factory=dict)  # key → positions, in order
+    twice: list[str] = field(default_factory=list)  # columns given twice, with their positions
+
+    def problems(self, template: str) -> str:
+        """The Chinese sentence for a header row that cannot be read ("" when it can)."""
+        parts = []
+        if self.missing:
+            parts.append(f"文件缺少必填列：{'、'.join(self.missing)}")
+        if self.twice:
+            parts.append(f"以下列重复出现：{'、'.join(self.twice)}，请只保留一列")
+        return "；".join(parts) + f"。请使用{template}模板" if parts else ""
 
     def header(self, key: str, layout: Layout) -> str:
         return self.written.get(key) or layout.column(key).header
@@ -625,6 +647,8 @@ class Layout:
     period: Period = field(default_factory=Period)
     #: Header variants with their own value parsers: {alias header: (key, parser)}.
     variants: dict[str, tuple[str, Callable[[Any], Any]]] = field(default_factory=dict)
+    #: The header that marks the header row, when it is not the first key column's (§1: 证件号码).
+    marker_header: str = ""
 
     @cached_property
     def _by_key(self) -> dict[str, Column]:
@@ -660,7 +684,10 @@ class Layout:
 
     @property
     def marker(self) -> str:
-        """The header that marks the header row: the first key column's."""
+        """The header that marks the header row: the declared one, else the first key column's
+        (formats.md §6)."""
+        if self.marker_header:
+            return self.marker_header
         return self.unique[0].header if self.unique else self.columns[0].header
 
     def at_level(self, *levels: str) -> list[Column]:
@@ -684,6 +711,7 @@ class Layout:
         variants: dict[str, str] = {}
         spreads: dict[str, list[tuple[int, int]]] = {}
         unknown: list[str] = []
+        twice: list[str] = []
         for i, header in enumerate(headers):
             folded = fold(header)
             if not folded or folded == fold(ERROR_HEADER):
@@ -698,6 +726,10 @@ class Layout:
             if found is not None and found not in positions:
                 positions[found], written[found] = i, header
                 continue
+            if found is not None:
+                # The same column twice: which one counts would be a guess.
+                twice.append(f"“{written[found]}”（第{positions[found] + 1}列和第{i + 1}列）")
+                continue
             if folded in spread_names:
                 key, n = spread_names[folded]
                 spreads.setdefault(key, []).append((n, i))
@@ -710,7 +742,7 @@ class Layout:
             if c.required and c.key not in positions and c.key not in spreads
         ]
         ordered = {k: [i for _, i in sorted(v)] for k, v in spreads.items() if k not in positions}
-        return HeaderMap(positions, written, unknown, missing, variants, ordered)
+        return HeaderMap(positions, written, unknown, missing, variants, ordered, twice)
 
     def api_fields(self, keys: Iterable[str]) -> dict[str, Any]:
         """pydantic field definitions {key: (type, Field(description=header))} for `keys`."""

@@ -34,6 +34,7 @@ from django.db import transaction
 
 from core import audit, dates
 from core.layout import ERROR_HEADER
+from core.permissions import Cap, require
 from core.tabular import Table, TableError, open_table, raw_rows, text
 from core.xlsx import StreamWorkbook
 
@@ -174,6 +175,8 @@ def run(
 ) -> dict[str, Any]:
     """Check a file of `kind_name` and, unless dry_run or rejected, write it in one transaction."""
     spec = kind(kind_name)
+    if actor is not None:  # a command acts for the system; a user needs the capability
+        require(actor, Cap.IMPORT)
     with collector_paused():
         path = Path(path)
         report_progress = progress or (lambda pct, msg: None)
@@ -190,7 +193,12 @@ def run(
         except TableError as exc:
             report.error(None, "", "", str(exc))
         if table is not None:
-            plan = importer.check(table, report, report_progress)
+            try:
+                plan = importer.check(table, report, report_progress)
+            except TableError as exc:  # a file that goes bad partway (an encoding, a broken part)
+                plan = None
+                report = getattr(importer, "report", report)
+                report.error(None, "", "", str(exc))
             report = getattr(importer, "report", report)
         phases = {**getattr(importer, "phases", {}), "check": time.perf_counter() - started}
         result: dict[str, Any] = {

@@ -13,11 +13,6 @@ import xlsxwriter
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_text(value: str) -> str:
-    """Prefix text that would start a formula (=, +, -, @) with an apostrophe-like quote."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 class StreamWorkbook:
     """One-sheet workbook written row by row; `text_columns` are written as text (ID numbers)."""
 
@@ -34,6 +29,9 @@ class StreamWorkbook:
         )
         self.sheet = self.book.add_worksheet(sheet)
         self.bold = self.book.add_format({"bold": True, "bg_color": "#EEEEEE"})
+        # Text that Excel would take for a formula is stored as text with Excel's own quote
+        # prefix: shown and read back as typed, never run.
+        self.quoted = self.book.add_format({"quote_prefix": True})
         self.warn = self.book.add_format({"font_color": "#B00020", "text_wrap": False})
         for col, width in (widths or {}).items():
             self.sheet.set_column(col, col, width)
@@ -77,7 +75,10 @@ class StreamWorkbook:
         elif isinstance(value, dt.datetime | dt.date):
             self.sheet.write_string(self.row, col, f"{value:%Y-%m-%d}", fmt)
         else:
-            self.sheet.write_string(self.row, col, safe_text(str(value)), fmt)
+            text = str(value)
+            if text.startswith(_FORMULA_START) and fmt is None:
+                fmt = self.quoted
+            self.sheet.write_string(self.row, col, text, fmt)
 
     def close(self) -> None:
         self.book.close()

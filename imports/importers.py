@@ -36,7 +36,7 @@ class RegistryImporter:
     registry's bulk service (`registry.bulk.Writer`)."""
 
     name = REGISTER.name
-    marker = "证件号码"
+    marker = REGISTER.marker
 
     def __init__(self, *, actor: Any, today: dt.date, create_regions: bool = False) -> None:
         self.actor = actor

@@ -139,16 +139,11 @@ class Checker:
         """Parse and check every row of the table."""
         header = REGISTER.map_headers(table.headers)
         self.header = header
-        if header.missing:
+        problems = header.problems(REGISTER.name)
+        if problems:
             self.structure_ok = False
             required = "、".join(c.header for c in REGISTER.columns if c.required)
-            self.error(
-                table.header_row,
-                "",
-                "",
-                "文件缺少必填列：" + "、".join(header.missing) + "。请使用标准户籍台账模板"
-                f"（表头须含：{required}）",
-            )
+            self.error(table.header_row, "", "", f"{problems}（表头须含：{required}）")
             return
         if header.unknown:
             self.warn(

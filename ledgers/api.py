@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
@@ -55,6 +56,8 @@ def _region(user: Any, ref: str) -> Region:
         return resolve(ref, within=mine)
     except Region.DoesNotExist as exc:
         raise Http404(f"找不到区划“{ref}”") from exc
+    except ValidationError as exc:  # a name several regions bear
+        raise HttpError(400, "；".join(exc.messages)) from exc
 
 
 def _year(year: int | None) -> int:
@@ -67,16 +70,7 @@ def _year(year: int | None) -> int:
 
 @router.get("/ledgers", response=list[KindOut], summary="台账种类")
 def list_kinds(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": kind,
-            "name": ledger.name,
-            "level": ledger.level,
-            "key": [c.header for c in ledger.layout.unique],
-            "headers": ledger.layout.headers,
-        }
-        for kind, ledger in kit.ledgers().items()
-    ]
+    return kit.describe()
 
 
 @router.get(

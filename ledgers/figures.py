@@ -117,6 +117,46 @@ def figures(ledger: Ledger, region: Region, year: int) -> dict[str, Any]:
         }
     if ledger.level != "region":
         out["by_status"] = by_status(ledger, qs, region, period_end(year))
+    if ledger.more_figures is not None:
+        out |= ledger.more_figures(ledger, qs, region, year)
+    return out
+
+
+def by_child(ledger: Ledger, region: Region, year: int) -> list[dict[str, Any]]:
+    """The headline figures (rows, persons, households, amount, sums) of each active child region
+    of `region`, from one query grouped by the rows' regions (a region's rows belong to one
+    child, so the child's figures are sums)."""
+    children = list(
+        Region.objects.filter(
+            parent=region, retired=False, level__lte=Region.Level.VILLAGE
+        ).order_by("sort", "name")
+    )
+    qs = rows(ledger, region, year)
+    where = f"{qs.region_field}_id"
+    money_columns = ledger.layout.money
+    grouped = (
+        qs.order_by()
+        .values(where)
+        .annotate(**_tally(ledger), **{f"sum_{c.key}": Sum(c.key) for c in money_columns})
+    )
+    paths = dict(Region.objects.below(region).values_list("pk", "path"))
+    owner = {c.path: c for c in children}
+    totals: dict[int, dict[str, Any]] = {c.pk: {} for c in children}
+    for g in grouped:
+        path = paths.get(g[where], "")
+        child = next((c for p, c in owner.items() if path.startswith(p)), None)
+        if child is None:
+            continue
+        into = totals[child.pk]
+        for key, value in g.items():
+            if key != where:
+                into[key] = (into.get(key) or 0) + (value or 0)
+    out = []
+    for child in children:
+        t = totals[child.pk]
+        figures = _pair(t)
+        figures["sums"] = {c.header: money(t.get(f"sum_{c.key}")) for c in money_columns}
+        out.append({"region": child, "figures": figures})
     return out
 
 

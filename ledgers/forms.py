@@ -28,11 +28,18 @@ def _region_choices(viewer: Any, deepest: int) -> list[tuple[str, str]]:
 class LedgerForm(StyledForm):
     """One row by hand: the layout's editable columns; a region row picks its 乡镇 or 行政村."""
 
-    def __init__(self, *args: Any, ledger: Ledger, viewer: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, ledger: Ledger, viewer: Any, row: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.ledger = ledger
+        self.row = row
         layout = ledger.layout
         editable = [c.key for c in layout.columns if c.editable]
+        if row is not None and ledger.level == "person":
+            # A row keeps its person: the number is neither shown nor changed when editing.
+            editable = [k for k in editable if k != "id_number"]
+            self.initial.pop("id_number", None)
         if ledger.level == "region":
             editable = [k for k in editable if k not in ("town", "village")]
             self.fields["region"] = forms.ChoiceField(
@@ -45,6 +52,8 @@ class LedgerForm(StyledForm):
     def row_values(self) -> dict[str, Any]:
         """{column key: value} for `ledgers.services.save_row`."""
         data = dict(self.cleaned_data)
+        if self.row is not None and self.ledger.level == "person":
+            data["id_number"] = self.row.person.id_number
         if self.ledger.level == "region":
             region = Region.objects.select_related("parent").get(pk=data.pop("region"))
             data |= region_names(region)

@@ -9,13 +9,17 @@ household or region outside the user's region names only the row and the value i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from core import audit
 from core.fastinsert import Background, Inserter
 from core.layout import CellError, HeaderMap, is_total_row
+from core.middleware import current_request
 from core.models import AuditRecord
 from core.pipeline import Progress, Report
 from core.tabular import Table
@@ -25,6 +29,11 @@ from registry.models import Household, Person
 
 CHUNK = 900  # values per `IN (…)`, under SQLite's parameter limit
 BATCH = 5000
+LINKS = ("region_id", "household_id", "person_id")
+NOT_IN_SCOPE = {
+    "id_number": "证件号码不在您管辖范围的户籍台账中（未登记或属于其他区划）",
+    "number": "户编号不在您管辖范围的户籍台账中（未登记或属于其他区划）",
+}
 
 
 @dataclass
@@ -39,6 +48,27 @@ class Plan:
     new: list[Row] = field(default_factory=list)
     changed: list[tuple[int, Row, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A masked 证件号码 from a clerk's export: its visible head and tail."""
+
+    head: str
+    tail: str
+
+    def __str__(self) -> str:
+        return f"{self.head}****{self.tail}"
+
+
+MASKED_ID = re.compile(r"^(\w{4})\*{4,}(\w{4})$")
+
+
+def _masked(raw: Any) -> Masked | None:
+    if raw.__class__ is not str or "*" not in raw:
+        return None
+    found = MASKED_ID.match(raw.strip().upper())
+    return Masked(found.group(1), found.group(2)) if found else None
 
 
 def _chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -80,14 +110,10 @@ class LayoutImporter:
     # -- check ----------------------------------------------------------------------------------
     def check(self, table: Table, report: Report, progress: Progress) -> Plan | None:
         header = self.header = self.layout.map_headers(table.headers)
-        if header.missing:
-            self.report.error(
-                table.header_row,
-                "",
-                "",
-                f"文件缺少必填列：{'、'.join(header.missing)}。请使用{self.name}模板"
-                f"（表头须含：{'、'.join(c.header for c in self.layout.columns if c.required)}）",
-            )
+        problems = header.problems(self.name)
+        if problems:
+            required = "、".join(c.header for c in self.layout.columns if c.required)
+            self.report.error(table.header_row, "", "", f"{problems}（表头须含：{required}）")
             return None
         if header.unknown:
             self.report.warn(
@@ -141,7 +167,12 @@ class LayoutImporter:
 
     def _parser(self, key: str) -> Any:
         variant = self.header.variants.get(key) if self.header else None
-        return self.layout.variants[variant][1] if variant else self.layout.column(key).parse
+        if variant:
+            return self.layout.variants[variant][1]
+        parse = self.layout.column(key).parse
+        if key == "id_number":
+            return lambda raw: _masked(raw) or parse(raw)
+        return parse
 
     # -- links ----------------------------------------------------------------------------------
     def _outside(self, path: str) -> bool:
@@ -157,7 +188,38 @@ class LayoutImporter:
         else:
             self._link_regions(rows)
 
+    def _unmask(self, rows: list[Row]) -> None:
+        """A clerk's masked export (4202**********1234) names its people by the visible digits
+        and the name: find each among the people of the user's region, or report the row."""
+        masked = [r for r in rows if isinstance(r.values.get("id_number"), Masked)]
+        names = {r.values.get("name") for r in masked if r.values.get("name")}
+        candidates: dict[str, list[str]] = {}
+        for chunk in _chunks(names):
+            people = Person.objects.filter(name__in=chunk)
+            if self.allowed != "/":
+                people = people.filter(household__region__path__startswith=self.allowed)
+            for name, number in people.values_list("name", "id_number"):
+                candidates.setdefault(name, []).append(number)
+        for r in masked:
+            mask = r.values["id_number"]
+            found = [
+                n
+                for n in candidates.get(r.values.get("name") or "", [])
+                if n.startswith(mask.head) and n.endswith(mask.tail)
+            ]
+            if len(found) == 1:
+                r.values["id_number"] = found[0]
+            else:
+                r.values["id_number"] = ""
+                self.report.error(
+                    r.row,
+                    "id_number",
+                    str(mask),
+                    "证件号码已脱敏，在您管辖范围内找不到姓名和号码都相符的人；请填写完整证件号码",
+                )
+
     def _link_persons(self, rows: list[Row]) -> None:
+        self._unmask(rows)
         ids = {r.values.get("id_number") for r in rows if r.values.get("id_number")}
         found: dict[str, tuple] = {}
         fields = ("pk", "id_number", "name", "household_id", "household__region_id")
@@ -171,15 +233,11 @@ class LayoutImporter:
             if not number:
                 continue
             person = found.get(number)
-            if person is None:
-                self.report.error(
-                    r.row, "id_number", number, "证件号码不在户籍台账中，请先在户籍台账登记此人"
-                )
+            # Not registered and registered elsewhere read alike: nobody learns who lives where.
+            if person is None or self._outside(person[5]):
+                self.report.error(r.row, "id_number", number, NOT_IN_SCOPE["id_number"])
                 continue
-            pk, _, name, household_id, region_id, path = person
-            if self._outside(path):
-                self.report.error(r.row, "id_number", number, "该证件号码不在您的管辖范围内")
-                continue
+            pk, _, name, household_id, region_id, _ = person
             given = r.values.get("name")
             if given and given != name:
                 self.report.error(
@@ -201,13 +259,10 @@ class LayoutImporter:
             if not number:
                 continue
             household = found.get(number)
-            if household is None:
-                self.report.error(r.row, "number", number, "户编号不在户籍台账中")
+            if household is None or self._outside(household[4]):
+                self.report.error(r.row, "number", number, NOT_IN_SCOPE["number"])
                 continue
-            pk, _, head, region_id, path = household
-            if self._outside(path):
-                self.report.error(r.row, "number", number, "该户编号不在您的管辖范围内")
-                continue
+            pk, _, head, region_id, _ = household
             given = r.values.get("head_name")
             if given and head and given != head:
                 self.report.error(
@@ -277,17 +332,20 @@ class LayoutImporter:
     def _plan(self, rows: list[Row]) -> Plan:
         plan = Plan()
         fields = [c.key for c in self.ledger.fields]
-        compare = [*fields, "region_id", "household_id", "person_id"]
         existing: dict[tuple, tuple[int, dict[str, Any]]] = {}
         model = self.ledger.model
         if model.objects.exists():
             link = self.ledger.key_fields[0]
             for chunk in _chunks({self._key(r)[0] for r in rows}):
-                for values in model.objects.filter(**{f"{link}__in": chunk}).values("pk", *compare):
+                for values in model.objects.filter(**{f"{link}__in": chunk}).values(
+                    "pk", *fields, *LINKS
+                ):
                     key = tuple(values[f] for f in self.ledger.key_fields)
                     existing[key] = (values["pk"], values)
         for r in rows:
-            after = {k: r.values[k] for k in fields if k in r.values} | r.links
+            # A row's link (person, household, region) is set when it is created: a person who
+            # moved since does not make the row "changed".
+            after = {k: r.values[k] for k in fields if k in r.values}
             before = existing.get(self._key(r))
             if before is None:
                 plan.new.append(r)
@@ -318,31 +376,37 @@ class LayoutImporter:
         fields = [c.key for c in self.ledger.fields]
         actor_id = getattr(self.actor, "pk", None)
         inserter = Inserter(model)
+        records = Inserter(AuditRecord, keyed=False)
         ids = inserter.reserve(len(plan.new))
         label = model._meta.label_lower
-        created_records: list[AuditRecord] = []
         progress(70, f"正在写入{len(plan.new)}条新记录")
         with Background() as background:
+            # Rows and their audit records go in batch by batch (memory stays flat).
             for start in range(0, len(plan.new), BATCH):
                 chunk = plan.new[start : start + BATCH]
-                rows = []
+                rows, created = [], []
                 for pk, r in zip(ids[start : start + BATCH], chunk, strict=True):
                     values = {k: r.values[k] for k in fields if k in r.values}
                     rows.append({"id": pk, **values, **r.links, "updated_by_id": actor_id})
-                    created_records.append(self._record(label, pk, r, "create", None, None, note))
+                    created.append(self._record(label, pk, r, "create", None, None, note))
                 inserter.insert(rows, background)
+                records.insert(created, background)
         progress(85, f"正在更新{len(plan.changed)}条记录")
         groups: dict[frozenset[str], list[Any]] = {}
+        changed_records: list[AuditRecord] = []
+        now = timezone.now()  # bulk_update does not fill auto_now fields
         for pk, r, before, changed in plan.changed:
-            obj = model(id=pk, updated_by_id=actor_id, **changed)  # type: ignore[misc]
+            obj = model(id=pk, updated_by_id=actor_id, updated_at=now, **changed)  # type: ignore[misc]
             groups.setdefault(frozenset(changed), []).append(obj)
-            created_records.append(
-                self._record(label, pk, r, "update", plain(before), plain(changed), note)
+            changed_records.append(
+                AuditRecord(
+                    **self._record(label, pk, r, "update", plain(before), plain(changed), note)
+                )
             )
         for names, objs in groups.items():
             model.objects.bulk_update(objs, [*names, "updated_by", "updated_at"], batch_size=BATCH)
         progress(92, "正在写入变更记录")
-        audit.audit_objects(self.actor, "import", created_records)
+        audit.audit_objects(self.actor, "import", changed_records)
         return {}
 
     def _record(
@@ -354,10 +418,15 @@ class LayoutImporter:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
         note: str,
-    ) -> AuditRecord:
+    ) -> dict[str, Any]:
+        """One audit record's values (inserted in bulk)."""
         shown = r.values.get("name") or r.values.get("head_name") or r.values.get("village")
         repr_ = f"{self.name} {shown or ''} 第{r.row}行".strip()
-        return AuditRecord(
+        info = current_request()
+        return dict(
+            actor_id=getattr(self.actor, "pk", None),
+            request_id=info.request_id if info else "",
+            ip=info.ip if info else "",
             action=action,
             object_type=label,
             object_id=str(pk),

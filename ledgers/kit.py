@@ -35,7 +35,12 @@ LINKS = {
     "region": ("town", "village"),
 }
 # The model field a key column of the link stands for.
-LINK_FIELD = {"id_number": "person_id", "number": "household_id", "town": "region_id"}
+LINK_FIELD = {
+    "id_number": "person_id",
+    "number": "household_id",
+    "town": "region_id",
+    "village": "region_id",
+}
 
 
 @dataclass
@@ -50,6 +55,9 @@ class Ledger:
     search: tuple[str, ...] = ()
     #: What a user reads about the ledger on its page (what it is for, the policy behind it).
     help: str = ""
+    #: Figures of its own beyond formats.md §7's (e.g. employment's by_month): called with the
+    #: ledger, its rows of the region and year, the region and the year; merged into the figures.
+    more_figures: Callable[..., dict[str, Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -75,12 +83,13 @@ class Ledger:
 
     @cached_property
     def key_fields(self) -> list[str]:
-        """The model fields (attnames) of the key: the link's and the key columns'."""
-        out = []
+        """The model fields (attnames) of the key: exactly the declared key columns, a link
+        column standing for its link (乡镇 and 行政村 together are the region)."""
+        out: list[str] = []
         for c in self.layout.unique:
-            out.append(LINK_FIELD.get(c.key, c.key))
-        if self.level == "region" and "region_id" not in out:
-            out.insert(0, "region_id")
+            name = LINK_FIELD.get(c.key, c.key)
+            if name not in out:
+                out.append(name)
         return out
 
     def values(self, row: LedgerRow) -> dict[str, Any]:
@@ -101,9 +110,9 @@ class Ledger:
     def related(self) -> tuple[str, ...]:
         """select_related() for a list of its rows."""
         if self.level == "person":
-            return ("person", "household", "region")
+            return ("person__household__region", "household", "region")
         if self.level == "household":
-            return ("household", "region")
+            return ("household__region", "region")
         return ("region", "region__parent")
 
 
@@ -145,12 +154,43 @@ def household_columns() -> tuple[Column, ...]:
 
 
 def region_columns(*, unique: bool = True) -> tuple[Column, ...]:
-    """乡镇 and 行政村: the link columns of a region ledger (a blank 行政村 means the 乡镇, a blank
-    乡镇 too the county)."""
+    """乡镇 and 行政村: the link columns of a region ledger. A blank 行政村 means the 乡镇 itself,
+    a blank 乡镇 too the county (formats.md §6). With `unique=False` (a ledger keyed by its own
+    number, such as 项目编号) they are optional columns that place the row."""
     return (
-        Column("town", "乡镇", RegionName(2), required=True, unique=unique, level="region"),
-        Column("village", "行政村", RegionName(3), required=True, unique=unique, level="region"),
+        Column(
+            "town",
+            "乡镇",
+            RegionName(2),
+            required=unique,
+            blank=True,
+            unique=unique,
+            level="region",
+        ),
+        Column(
+            "village",
+            "行政村",
+            RegionName(3),
+            required=unique,
+            blank=True,
+            unique=unique,
+            level="region",
+        ),
     )
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every ledger as `fangpin ledger kinds` and the API list them (formats.md §7)."""
+    return [
+        {
+            "kind": kind,
+            "name": ledger.name,
+            "level": ledger.level,
+            "key": [c.header for c in ledger.layout.unique],
+            "headers": ledger.layout.headers,
+        }
+        for kind, ledger in _LEDGERS.items()
+    ]
 
 
 _LEDGERS: dict[str, Ledger] = {}

@@ -2,8 +2,8 @@
 
 A concrete ledger (in its own app) subclasses `LedgerRow`, adds one field per column of its
 layout that is not a link column, and declares its key as a unique constraint. Person rows are
-scoped through their household's region (always the current one), region rows through their
-region.
+scoped through the person's current household's region, household rows through the household's,
+region rows through their region; `scope_region()` is that region, for permission checks.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ class LedgerQuerySet(ScopedQuerySet):
 
     @property
     def region_field(self) -> str:  # type: ignore[override]
-        return "region" if self.model.LEVEL == "region" else "household__region"
+        """Person rows go where the person lives now, household rows where the household is."""
+        return {"person": "person__household__region", "household": "household__region"}.get(
+            self.model.LEVEL, "region"
+        )
 
     def below(self, region: Any) -> LedgerQuerySet:
         """Rows of `region` and below (the root: every row)."""
@@ -78,3 +81,11 @@ class LedgerRow(models.Model):
     class Meta:
         abstract = True
         ordering = ["-id"]
+
+    def scope_region(self) -> Any:
+        """The region that decides who sees and changes the row (as `visible_to` does)."""
+        if self.LEVEL == "person" and self.person is not None:
+            return self.person.household.region
+        if self.LEVEL == "household" and self.household is not None:
+            return self.household.region
+        return self.region

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from core import audit, dates
 from core.audit import snapshot
+from core.masking import mask_id
 from core.permissions import Cap, can, require
 from core.xlsx import StreamWorkbook
 from ledgers.importer import LayoutImporter, Row
@@ -41,7 +42,7 @@ def save_row(
     links = _links(ledger, actor, values)
     require(actor, Cap.EDIT_LEDGER, Region.objects.get(pk=links["region_id"]))
     if row is not None:
-        require(actor, Cap.EDIT_LEDGER, row.region)
+        require(actor, Cap.EDIT_LEDGER, row.scope_region())
     if ledger.clean is not None:
         problems = ledger.clean(values)
         if problems:
@@ -76,7 +77,7 @@ def save_row(
 @transaction.atomic
 def delete_row(*, actor: Any, ledger: Ledger, row: LedgerRow) -> None:
     """Delete one row (its audit record keeps what it held)."""
-    require(actor, Cap.EDIT_LEDGER, row.region)
+    require(actor, Cap.EDIT_LEDGER, row.scope_region())
     audit.record(
         actor=actor,
         action="delete",
@@ -150,4 +151,16 @@ def log_figures_export(*, actor: Any, ledger: Ledger, region: Region, year: int)
         obj=region,
         region_id=region.pk,
         note=f"导出{region.name}{year}年{ledger.name}台账",
+    )
+
+
+def log_full_search(*, actor: Any, ledger: Ledger, number: str) -> None:
+    """Audit a search of a ledger by a full ID number (the number itself is kept masked)."""
+    audit.record(
+        actor=actor,
+        action="search",
+        object_type=ledger.model._meta.label_lower,
+        object_repr=f"按完整证件号码查询{ledger.name}",
+        region_id=getattr(actor, "region_id", None),
+        note=f"查询{mask_id(number)}",
     )

@@ -5,6 +5,7 @@ capabilities by core.permissions, changes by ledgers.services."""
 from __future__ import annotations
 
 import io
+import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -93,9 +94,11 @@ def _search(request: HttpRequest, ledger: Ledger, q: str) -> Q:
     found = Q(pk__in=[])
     if ledger.level == "person":
         if len(q) >= 15 and q[:-1].isdigit():
-            # A full ID number finds a person only for users who may see full numbers.
+            # A full ID number finds a person only for users who may see full numbers, and the
+            # search is logged like any sight of a full number.
             if can(request.user, Cap.REVEAL):
                 found |= Q(person__id_number=q.upper())
+                services.log_full_search(actor=request.user, ledger=ledger, number=q)
         else:
             found |= Q(person__name__startswith=q)
     elif ledger.level == "household":
@@ -118,14 +121,14 @@ def _sorted(ledger: Ledger, qs: QuerySet, sort: str) -> tuple[QuerySet, str]:
 
 def _rows(request: HttpRequest, ledger: Ledger, rows: Any) -> list[dict[str, Any]]:
     """Each row's cells as shown: sensitive values masked unless the user may see them."""
-    full = can(request.user, Cap.REVEAL)
     out = []
     for row in rows:
         values = ledger.values(row)
         out.append(
             {
                 "pk": row.pk,
-                "cells": [c.show(values.get(c.key), full=full) for c in ledger.layout.columns],
+                # Pages show masks to everyone; full values only in an (audited) export.
+                "cells": [c.show(values.get(c.key), full=False) for c in ledger.layout.columns],
             }
         )
     return out
@@ -187,9 +190,8 @@ def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """One row with its 变更记录."""
     ledger = _ledger(kind)
     row = _row(request, ledger, pk)
-    full = can(request.user, Cap.REVEAL)
     values = ledger.values(row)
-    cells = [(c.header, c.show(values.get(c.key), full=full)) for c in ledger.layout.columns]
+    cells = [(c.header, c.show(values.get(c.key), full=False)) for c in ledger.layout.columns]
     records = AuditRecord.objects.filter(
         object_type=ledger.model._meta.label_lower, object_id=str(row.pk)
     ).select_related("actor")[:50]
@@ -201,7 +203,7 @@ def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "row": row,
             "cells": cells,
             "records": records,
-            "can_edit": can(request.user, Cap.EDIT_LEDGER, row.region),
+            "can_edit": can(request.user, Cap.EDIT_LEDGER, row.scope_region()),
         },
     )
 
@@ -239,16 +241,14 @@ def row_new(request: HttpRequest, kind: str) -> HttpResponse:
 def row_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     ledger = _ledger(kind)
     row = _row(request, ledger, pk)
-    require(request.user, Cap.EDIT_LEDGER, row.region)
+    require(request.user, Cap.EDIT_LEDGER, row.scope_region())
     form = LedgerForm(
         request.POST or None,
         ledger=ledger,
         viewer=request.user,
+        row=row,
         initial=LedgerForm.initial_for(ledger, row),
     )
-    if not can(request.user, Cap.REVEAL) and "id_number" in form.fields:
-        # The row's person stays the same: a user who may not see the full number cannot edit it.
-        form.fields["id_number"].disabled = True
     if request.method == "POST" and form.is_valid() and _save(request, ledger, form, row):
         messages.success(request, "已保存")
         return redirect("ledgers:detail", kind, row.pk)
@@ -275,7 +275,7 @@ def export(request: HttpRequest, kind: str) -> FileResponse:
     ledger = _ledger(kind)
     _, qs, data = _filtered(request, ledger)
     region = data.get("region") or _own_region(request.user)
-    out = io.BytesIO()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it) a county on disk
     services.export_for_user(
         actor=request.user, ledger=ledger, qs=qs, region=region, out=out, what=_what(data)
     )
@@ -323,11 +323,7 @@ def stats(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     if not 2000 <= year <= 2100:
         raise Http404("年度无效")
     figures = ledger_figures.figures(ledger, region, year)
-    children = [
-        {"region": child, "figures": ledger_figures.figures(ledger, child, year)}
-        for child in Region.objects.filter(parent=region, retired=False).order_by("sort", "name")
-        if child.level <= Region.Level.VILLAGE
-    ]
+    children = ledger_figures.by_child(ledger, region, year)
     if request.GET.get("format") == "xlsx":
         require(request.user, Cap.EXPORT)
         out = io.BytesIO()

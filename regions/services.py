@@ -65,16 +65,6 @@ def create_tree(
                 raise ValidationError({"name": f"区划名称“{name}”为空或超过60个字"})
             rows.append(Region(name=name, level=level, parent_id=ids.get(path[:-1])))
         Region.objects.bulk_create(rows, batch_size=500)
-        if any(r.pk is None for r in rows):
-            # A database that returns no ids from a bulk INSERT: read them back by (parent, name).
-            lookup = {
-                (parent, name): pk
-                for pk, parent, name in Region.objects.filter(level=level).values_list(
-                    "pk", "parent_id", "name"
-                )
-            }
-            for r in rows:
-                r.pk = lookup[(r.parent_id, r.name)]
         for path, r in zip(batch, rows, strict=True):
             ids[path] = r.pk
             created.append("/".join(path))

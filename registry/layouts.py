@@ -139,6 +139,7 @@ REGISTER = Layout(
             help="清除监测对象类别或把是否脱贫户改为否时的原因；不填为“国家系统导入”",
         ),
     ),
+    marker_header="证件号码",
     variants={
         "户类型": ("is_alleviated", household_type),
         "享受低保政策情况": ("dibao", policy_enjoyed),

@@ -9,7 +9,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from core.tabular import TableError, detect_encoding, number_text, open_table, text, to_date
-from core.xlsx import StreamWorkbook, safe_text
+from core.xlsx import StreamWorkbook
 
 
 @pytest.mark.parametrize(
@@ -54,15 +54,19 @@ def test_encodings_are_detected() -> None:
     assert detect_encoding("证件号码".encode("gb18030")) == "gb18030"
 
 
-def test_formula_like_text_is_escaped_in_written_workbooks(tmp_path: Path) -> None:
-    assert safe_text("=1+1") == "'=1+1" and safe_text("-3") == "'-3" and safe_text("@x") == "'@x"
-    assert safe_text("张三") == "张三"
+def test_formula_like_text_is_written_as_quoted_text_and_reads_back_as_typed(
+    tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+
     path = tmp_path / "f.xlsx"
     book = StreamWorkbook(path)
     book.write_row(['=HYPERLINK("http://x")', "+1", "普通"])
     book.close()
     row = next(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows())
-    assert row == ['\'=HYPERLINK("http://x")', "'+1", "普通"]
+    assert row == ['=HYPERLINK("http://x")', "+1", "普通"]
+    cell = load_workbook(path).active["A1"]
+    assert cell.data_type == "s" and cell.quotePrefix  # text, never a formula
 
 
 def test_a_file_without_the_marker_in_the_first_ten_rows_is_refused(tmp_path: Path) -> None:

@@ -44,20 +44,7 @@ class Command(BatchCommand):
         getattr(self, f"do_{opts['action']}")(**opts)
 
     def do_kinds(self, **opts: Any) -> None:
-        self.emit(
-            {
-                "kinds": [
-                    {
-                        "kind": kind,
-                        "name": ledger.name,
-                        "level": ledger.level,
-                        "key": [c.header for c in ledger.layout.unique],
-                        "headers": ledger.layout.headers,
-                    }
-                    for kind, ledger in kit.ledgers().items()
-                ]
-            }
-        )
+        self.emit({"kinds": kit.describe()})
 
     def do_import(self, **opts: Any) -> None:
         ledger = self._ledger(opts["kind"])
