@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 
 from core.dates import today
 from ledgers.kit import Ledger, ledgers
+from ledgers.models import LedgerQuerySet
 from regions.models import Region
 from registry import history
 
@@ -61,7 +62,7 @@ def period_end(year: int) -> dt.date:
     return min(dt.date(year, 12, 31), today())
 
 
-def rows(ledger: Ledger, region: Region, year: int | None) -> QuerySet:
+def rows(ledger: Ledger, region: Region, year: int | None) -> LedgerQuerySet:
     """The ledger's rows of `region` and below, in `year` (every year when None)."""
     qs = ledger.model.objects.below(region)
     return qs.filter(period_q(ledger, year)) if year is not None else qs
