@@ -35,7 +35,12 @@ LINKS = {
     "region": ("town", "village"),
 }
 # The model field a key column of the link stands for.
-LINK_FIELD = {"id_number": "person_id", "number": "household_id", "town": "region_id"}
+LINK_FIELD = {
+    "id_number": "person_id",
+    "number": "household_id",
+    "town": "region_id",
+    "village": "region_id",
+}
 
 
 @dataclass
@@ -50,6 +55,19 @@ class Ledger:
     search: tuple[str, ...] = ()
     #: What a user reads about the ledger on its page (what it is for, the policy behind it).
     help: str = ""
+    #: Rules across the rows of one group in a file (`layout.group`): [(values by key of each
+    #: row, with "__row" its row number)] → [(row, key, Chinese message)].
+    clean_group: Callable[[list[dict[str, Any]]], list[tuple[int, str, str]]] | None = None
+    #: A region ledger whose key columns are unique in the county (问题编号) says False: the row's
+    #: region is then not part of its key, and a key used outside the user's region is an error.
+    scoped_key: bool = True
+    #: Called in the same transaction after rows were imported, saved or deleted by the kit:
+    #: `after_write(actor=…, values=[{key: value, "region_id": …}…], how="import" | "save" |
+    #: "delete")` (what the ledger keeps beside its rows follows them, e.g. the problems of the
+    #: measures).
+    after_write: Callable[..., None] | None = None
+    #: `links`: [(label, url name)] shown on the list page; `row_link`: (label, url name,
+    #: attribute) shown on a row's page (the url takes the row's attribute).
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -76,10 +94,12 @@ class Ledger:
     @cached_property
     def key_fields(self) -> list[str]:
         """The model fields (attnames) of the key: the link's and the key columns'."""
-        out = []
+        out: list[str] = []
         for c in self.layout.unique:
-            out.append(LINK_FIELD.get(c.key, c.key))
-        if self.level == "region" and "region_id" not in out:
+            name = LINK_FIELD.get(c.key, c.key)
+            if name not in out:
+                out.append(name)
+        if self.level == "region" and self.scoped_key and "region_id" not in out:
             out.insert(0, "region_id")
         return out
 
@@ -144,12 +164,21 @@ def household_columns() -> tuple[Column, ...]:
     )
 
 
-def region_columns(*, unique: bool = True) -> tuple[Column, ...]:
-    """乡镇 and 行政村: the link columns of a region ledger (a blank 行政村 means the 乡镇, a blank
-    乡镇 too the county)."""
-    return (
-        Column("town", "乡镇", RegionName(2), required=True, unique=unique, level="region"),
-        Column("village", "行政村", RegionName(3), required=True, unique=unique, level="region"),
+def region_columns(*, unique: bool = True, required: bool = True) -> tuple[Column, ...]:
+    """乡镇 and 行政村: the link columns of a region ledger. Their cells may be blank: a blank
+    行政村 means the 乡镇, a blank 乡镇 too the county (formats.md §6); so may the headers be when
+    not `required` (a file without them is about the county)."""
+    return tuple(
+        Column(
+            key,
+            header,
+            RegionName(level),
+            required=required,
+            blank=True,
+            unique=unique,
+            level="region",
+        )
+        for key, header, level in (("town", "乡镇", 2), ("village", "行政村", 3))
     )
 
 
