@@ -141,11 +141,12 @@ def done_through(region: Region, year: int, until: int) -> int:
     "Z03",
     "每月一学习、一例会、一督查未落实",
     "yellow",
-    parameters={"level": "town", "types": MONTHLY},
+    parameters={"level": "town", "types": MONTHLY, "all_units": False},
 )
 def monthly_check(region: Any, params: dict) -> list[dict]:
-    """Each past month of this year, every town (or village, with level=village) has a 学习, a
-    例会 and a 督查 (纪律督查, 业务督查 or 暗访) recorded in the 督查与例会记录."""
+    """Each past month of this year, every town (or village, with level=village) that keeps the
+    督查与例会记录 this year (every one, with all_units) has a 学习, a 例会 and a 督查 (纪律督查,
+    业务督查 or 暗访) recorded."""
     on = today()
     level = Region.Level.VILLAGE if params.get("level") == "village" else Region.Level.TOWN
     types = params.get("types") or MONTHLY
@@ -155,6 +156,9 @@ def monthly_check(region: Any, params: dict) -> list[dict]:
     names = {pk: name for pk, name, _ in _regions(region, level)}
     names.setdefault(scope.pk, scope.name)
     gaps = monthly_gaps(scope, on.year, on.month - 1, level=level, types=types)
+    if not params.get("all_units"):
+        keeping = _keeping(scope, on.year)
+        gaps = {pk: months for pk, months in gaps.items() if pk in keeping}
     return [
         _finding(
             pk,
@@ -166,6 +170,16 @@ def monthly_check(region: Any, params: dict) -> list[dict]:
         for pk, months in gaps.items()
         for month, missing in months.items()
     ]
+
+
+def _keeping(scope: Region, year: int) -> set[int]:
+    """The towns and villages of `scope` with a record of this year (theirs or below them)."""
+    paths = set(
+        Inspection.objects.filter(region__path__startswith=scope.path, date__year=year).values_list(
+            "region__path", flat=True
+        )
+    )
+    return {int(pk) for path in paths for pk in path.strip("/").split("/") if pk}
 
 
 @check("Z04", "村有未分配网格员的农户", "yellow", parameters={"min_rate": 100})

@@ -158,7 +158,9 @@ def _problems(
         problem = Problem.objects.get(number=number)
         reviewer = _reviewer(problem.region)
         if state == "closed" and reviewer is not None:
-            services.review(actor=reviewer, problem=problem, decision="销号", note="经复核已整改到位")
+            services.review(
+                actor=reviewer, problem=problem, decision="销号", note="经复核已整改到位"
+            )
     return made
 
 
@@ -200,7 +202,7 @@ def _grids(admin: Any, villages: list[Region], as_of: dt.date, rng: random.Rando
         made += len(members)
         covered = [h for h in households if rng.random() > 0.03]  # a few wait for a 网格员
         for k, member in enumerate(members):
-            mine = covered[k::len(members)]
+            mine = covered[k :: len(members)]
             if mine:
                 services.assign_households(actor=admin, member=member, households=mine)
     return made

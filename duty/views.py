@@ -198,6 +198,7 @@ def problem(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     p = _problem(request, pk)
+    require(request.user, Cap.REVIEW, p.region)
     form = forms.ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择审核结论并填写审核意见")
@@ -219,6 +220,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     p = _problem(request, pk)
+    require(request.user, Cap.REVIEW, p.region)
     form = forms.ReasonForm(request.POST)
     try:
         services.reopen(
@@ -236,6 +238,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def link_rule(request: HttpRequest, pk: int) -> HttpResponse:
     p = _problem(request, pk)
+    require(request.user, Cap.EDIT_LEDGER, p.region)
     form = forms.RuleForm(request.POST, viewer=request.user, region=p.region)
     if form.is_valid():
         try:
@@ -289,6 +292,7 @@ def _measure(request: HttpRequest, pk: int) -> RectificationRow:
 def measure_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """complete / undo / progress / evidence on one measure."""
     m = _measure(request, pk)
+    require(request.user, Cap.EDIT_LEDGER, m.region)
     back = redirect(reverse("duty:problem", args=[m.problem_id]) + f"#m{m.pk}")
     try:
         if action == "complete":
@@ -420,6 +424,7 @@ def rotate(request: HttpRequest, pk: int) -> HttpResponse:
     leaving = get_visible_or_404(
         WorkTeamMember.objects.select_related("region"), request.user, pk=pk
     )
+    require(request.user, Cap.EDIT_LEDGER, leaving.region)
     form = forms.RotateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写轮换日期、接任人姓名和职务")
@@ -629,6 +634,7 @@ def _assign(
 @require_POST
 def grid_role_end(request: HttpRequest, pk: int) -> HttpResponse:
     role = get_visible_or_404(GridRole.objects.select_related("unit__region"), request.user, pk=pk)
+    require(request.user, Cap.PLAN, role.unit.region)
     try:
         on = dt.date.fromisoformat(request.POST.get("on") or dates.today().isoformat())
         services.end_grid_role(actor=request.user, role=role, on=on)
