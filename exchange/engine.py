@@ -26,11 +26,21 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import hooks
+from core.layout import YesNo
 from exchange.models import Batch, Item, Rule, RuleRunStat
 from exchange.rules import BUILTIN, BY_CODE, RuleDef
+from registry.layouts import REGISTER
 
 Progress = Callable[[int, str], None]
 
+# The register snapshot the rules read: the layout's person columns (registry.layouts; names the
+# rules' SQL uses, e.g. insured for 是否参加城乡居民基本医疗保险) and the household's status.
+_RULE_NAMES = {"medical_insurance": "insured"}
+_PERSON_COLUMNS = [
+    c
+    for c in REGISTER.at_level("person")
+    if c.key not in {"name", "id_number", "relation", "phone"}
+]
 _REG_FIELDS = (
     ("person_id", "id"),
     ("id_number", "id_number"),
@@ -38,21 +48,17 @@ _REG_FIELDS = (
     ("region_id", "household__region_id"),
     ("is_member", "is_member"),
     ("birth_date", "birth_date"),
-    ("sex", "sex"),
-    ("health", "health"),
-    ("labour_skill", "labour_skill"),
-    ("schooling", "schooling"),
-    ("employment", "employment"),
-    ("work_place", "work_place"),
-    ("dibao", "dibao"),
-    ("tekun", "tekun"),
-    ("insured", "medical_insurance"),
+    *((_RULE_NAMES.get(c.key, c.key), c.key) for c in _PERSON_COLUMNS),
     ("alleviated", "household__is_alleviated"),
     ("category", "household__category"),
     ("eliminated", "household__risk_eliminated"),
 )
-_BOOL = {"is_member", "dibao", "tekun", "insured", "alleviated", "eliminated"}
-_TEXT = {"sex", "health", "labour_skill", "schooling", "employment", "work_place", "category"}
+_BOOL = {"is_member", "alleviated", "eliminated"} | {
+    _RULE_NAMES.get(c.key, c.key) for c in _PERSON_COLUMNS if isinstance(c.kind, YesNo)
+}
+_TEXT = {
+    _RULE_NAMES.get(c.key, c.key) for c in _PERSON_COLUMNS if not isinstance(c.kind, YesNo)
+} | {"category"}
 
 
 def rules_dir() -> Path:

@@ -99,6 +99,8 @@ class BatchQuerySet(ScopedQuerySet):
         region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
         if region is None:
             return self.none()
+        if region.parent_id is None:
+            return self  # the county sees every batch (an empty Q() would vanish in the OR)
         above = [int(pk) for pk in region.path.strip("/").split("/") if pk]
         return self.filter(region_q(user, "region") | Q(region_id__in=above))
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from core import codes, dates, idnumber
-from core.layout import CellError, HeaderMap
+from core.layout import CellError, HeaderMap, code, household_number, phone
 from core.masking import mask_id
 from core.pipeline import Report
 from core.tabular import Table, number_text, text
@@ -70,9 +70,9 @@ KEEP = object()  # a masked cell: the stored value stays
 
 def _phone(raw: Any) -> Any:
     """A member's phone; a masked one (138****5678) keeps the stored number."""
-    if isinstance(raw, str) and MASKED_PHONE.match(raw.strip()):
+    if raw.__class__ is str and "*" in raw and MASKED_PHONE.match(raw.strip()):
         return KEEP
-    return REGISTER.column("phone").parse(raw)
+    return phone(raw)
 
 
 def _parser(key: str, header: HeaderMap) -> Callable[[Any], Any]:
@@ -177,6 +177,7 @@ class Checker:
         )
         # Short rows (trailing blank cells not stored) are padded once, so cells index directly.
         width = max([*pos.values(), *spreads]) + 1
+        last_number: tuple[Any, str, str] = (object(), "", "")  # raw cell, 户编号, its error
         if spreads:
             # 致贫风险1…5: their values, joined, stand in one more cell as 风险类型 would.
             pos = {**pos, "risks": width}
@@ -190,17 +191,20 @@ class Checker:
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             if spreads:
-                joined = "、".join(t for t in (text(cells[i]) for i in spreads) if t)
+                # The joined text is parsed (and folded) once per distinct value, like any cell.
+                joined = "、".join([text(c) for c in [cells[i] for i in spreads] if c])
                 cells = [*cells[:width], joined]
             raw_number = cells[p_number]
-            try:
-                number = REGISTER.column("number").parse(raw_number)
-            except CellError as exc:
-                self.error(row, "number", raw_number, str(exc))
-                number = ""
-            else:
-                if not number:
-                    self.error(row, "number", "", "户编号为空")
+            if raw_number != last_number[0]:  # a household's rows follow each other
+                try:
+                    last_number = (raw_number, household_number(raw_number), "")
+                except CellError as exc:
+                    last_number = (raw_number, "", str(exc))
+            number = last_number[1]
+            if last_number[2]:
+                self.error(row, "number", raw_number, last_number[2])
+            elif not number:
+                self.error(row, "number", "", "户编号为空")
             person = self._person(row, number, cells, p_name, p_id, p_rel)
             for k, i, parsed, parse in person_columns:
                 raw = cells[i]
@@ -293,7 +297,7 @@ class Checker:
                     self.ids[id_value] = row
         raw_rel = cells[p_rel]
         try:
-            values["relation"] = REGISTER.column("relation").parse(raw_rel)
+            values["relation"] = code("relation", raw_rel)
         except CellError as exc:
             self.error(row, "relation", raw_rel, str(exc))
             values["relation"] = ""
@@ -596,7 +600,9 @@ class Checker:
         household_pk: int | None,
         before: dict[str, Any] | None,
     ) -> None:
-        after = {k: v for k, v in person.values.items() if v is not KEEP}
+        after = dict(person.values)
+        if KEEP in after.values():
+            after = {k: v for k, v in after.items() if v is not KEEP}
         after["is_member"] = True
         if before is None:
             for key, default in PERSON_DEFAULTS.items():

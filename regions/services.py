@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
@@ -41,6 +41,62 @@ def create_region(
         actor=actor, action="create", obj=region, after=snapshot(region), region_id=region.pk
     )
     return region
+
+
+@transaction.atomic
+def create_tree(
+    *, actor: Any, paths: list[tuple[str, ...]], known: dict[tuple[str, ...], int], note: str = ""
+) -> dict[tuple[str, ...], int]:
+    """Create many regions at once (a county's first import): `paths` are name paths from the
+    county down (a path's parent is in `known` or in `paths`), created level by level with one
+    INSERT per level and one audit record naming them all. Returns every path's id.
+
+    Names are checked like `create_region`'s (no empty or over-long name); two siblings of the same
+    name cannot arise, since each path is created once.
+    """
+    ids = dict(known)
+    created: list[str] = []
+    for level in sorted({len(p) for p in paths}):
+        batch = [p for p in paths if len(p) == level and p not in ids]
+        rows = []
+        for path in batch:
+            name = path[-1].strip()
+            if not name or len(name) > 60:
+                raise ValidationError({"name": f"区划名称“{name}”为空或超过60个字"})
+            rows.append(Region(name=name, level=level, parent_id=ids.get(path[:-1])))
+        Region.objects.bulk_create(rows, batch_size=500)
+        if any(r.pk is None for r in rows):
+            # A database that returns no ids from a bulk INSERT: read them back by (parent, name).
+            lookup = {
+                (parent, name): pk
+                for pk, parent, name in Region.objects.filter(level=level).values_list(
+                    "pk", "parent_id", "name"
+                )
+            }
+            for r in rows:
+                r.pk = lookup[(r.parent_id, r.name)]
+        for path, r in zip(batch, rows, strict=True):
+            ids[path] = r.pk
+            created.append("/".join(path))
+        # Each new region's path is its parent's plus its id: one UPDATE per level.
+        table = connection.ops.quote_name(Region._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET path = COALESCE((SELECT p.path FROM {table} p"
+                f" WHERE p.id = {table}.parent_id), '/') || CAST(id AS VARCHAR(20)) || '/'"
+                " WHERE level = %s AND path = ''",
+                [level],
+            )
+    if created:
+        audit.record(
+            actor=actor,
+            action="create",
+            object_type="regions.region",
+            object_repr=f"批量新建区划{len(created)}个",
+            after={"regions": created},
+            note=(note or "批量新建区划")[:500],
+        )
+    return ids
 
 
 @transaction.atomic

@@ -25,8 +25,7 @@ from django.utils import timezone
 from core.fastinsert import Background, Inserter, indexes_built_after, param, statement
 from core.middleware import current_request
 from core.models import AuditRecord
-from regions.models import Region
-from regions.services import create_region
+from regions.services import create_tree
 from registry import rules
 from registry.models import Household, HouseholdEvent, Membership, Person
 from registry.rules import HouseholdStatus
@@ -207,19 +206,17 @@ class Writer:
         phase("update")
 
     def _regions(self) -> None:
+        """The file's missing regions, created in bulk with one audit record naming them."""
         plan = self.plan
         if not plan.regions_to_create:
             return
-        cache: dict[int, Region] = {}
-        for path in sorted(plan.regions_to_create, key=len):
-            parent = None
-            if len(path) > 1:
-                parent_pk = plan.region_ids[path[:-1]]
-                parent = cache.get(parent_pk) or Region.objects.get(pk=parent_pk)
-            region = create_region(actor=self.actor, name=path[-1], level=len(path), parent=parent)
-            cache[region.pk] = region
-            plan.region_ids[path] = region.pk
-            self.regions_created += 1
+        plan.region_ids = create_tree(
+            actor=self.actor,
+            paths=plan.regions_to_create,
+            known=plan.region_ids,
+            note=self.note,
+        )
+        self.regions_created = len(plan.regions_to_create)
 
     def _audit(
         self,

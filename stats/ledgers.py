@@ -20,6 +20,7 @@ from core.dates import today
 from core.masking import mask_id, mask_phone
 from regions.models import Region
 from registry.history import HouseholdStatus, statuses
+from registry.layouts import REGISTER
 from registry.models import Household, HouseholdEvent, Membership
 
 CHUNK = 1000
@@ -46,8 +47,13 @@ LEDGERS = {
         "新识别监测对象台账", ["识别类型", "监测对象类别", "风险类型", "识别监测时间"], True
     ),
 }
-COMMON = ["序号", "乡镇", "行政村", "户编号", "户主姓名", "姓名", "与户主关系", "证件号码"]
-COMMON_END = ["联系电话", "家庭人口数"]
+COMMON = [
+    "序号",
+    *(REGISTER.column(k).header for k in ("town", "village", "number")),
+    "户主姓名",
+    *(REGISTER.column(k).header for k in ("name", "relation", "id_number")),
+]
+COMMON_END = [REGISTER.column("phone").header, "家庭人口数"]
 
 
 def escape(value: Any) -> Any:

@@ -16,3 +16,26 @@ def test_a_code_already_used_names_the_region_using_it(regions):
     with pytest.raises(ValidationError) as exc:
         update_region(actor=None, region=regions["village2"], name="仕秦村", code="420281100201")
     assert "区划代码420281100201已被“大冶市/金山店镇/朝阳村”使用" in exc.value.messages
+
+
+def test_a_whole_tree_is_created_in_bulk_with_one_audit_record(db):
+    from core.models import AuditRecord
+    from regions.models import Region
+    from regions.services import create_tree
+
+    paths = [
+        ("大冶市",),
+        ("大冶市", "甲镇"),
+        ("大冶市", "甲镇", "一村"),
+        ("大冶市", "甲镇", "一村", "一组"),
+        ("大冶市", "乙镇"),
+        ("大冶市", "乙镇", "一村"),
+    ]
+    ids = create_tree(actor=None, paths=paths, known={})
+    assert len(ids) == 6 and Region.objects.count() == 6
+    group = Region.objects.get(pk=ids[paths[3]])
+    assert group.full_name() == "大冶市/甲镇/一村/一组" and group.level == 4
+    assert group.path == "/" + "/".join(str(ids[p]) for p in paths[:4]) + "/"
+    record = AuditRecord.objects.get(object_type="regions.region")
+    assert record.after is not None and record.after["regions"][0] == "大冶市"
+    assert len(record.after["regions"]) == 6

@@ -1,0 +1,494 @@
+"""Every URL name of the project × every persona: the status each answers, and for lists and
+exports, nothing of a region the persona may not see (issue 18 §4).
+
+Personas: the five roles (county admin, auditor — both county-wide —, the town's clerk, the
+village's cadre and its grid member), a clerk of another town and a cadre of another village of
+the same town. Objects exist in 金山店镇/朝阳村 ("own") and 还地桥镇/白羊村 ("other"). A row's
+expectation follows from the capability table (core.permissions) and the region rule
+(core.scoping): an object outside the persona's region is 404; a capability the persona lacks is
+403 (or 404 for screens hidden from a role); otherwise the page answers ("ok": 2xx or 3xx).
+
+The test fails when a URL name has no row: add one for every URL you add.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from python_calamine import CalamineWorkbook
+
+from core.permissions import Cap, can
+from fangpin.testing import make_user
+
+PERSONAS = (
+    "county_admin",
+    "auditor",
+    "town_staff",
+    "village_staff",
+    "grid_member",
+    "other_town",
+    "other_village",
+)
+OK = "ok"
+
+
+def url_names() -> set[str]:
+    """Every named URL of the project, with its namespace."""
+
+    def walk(resolver: URLResolver, prefix: str = "") -> Any:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p, prefix + (f"{p.namespace}:" if p.namespace else ""))
+            elif isinstance(p, URLPattern) and p.name:
+                yield prefix + p.name
+
+    return set(walk(get_resolver()))
+
+
+@pytest.fixture
+def people(users: dict[str, Any], regions: dict[str, Any]) -> dict[str, Any]:
+    return users | {"other_village": make_user("village2", "village_staff", regions["village2"])}
+
+
+@pytest.fixture
+def world(
+    people: dict[str, Any],
+    regions: dict[str, Any],
+    household: Any,
+    other_household: Any,
+    settings: Any,
+    tmp_path: Any,
+) -> dict[str, Any]:
+    """One object of every kind in the own village (and the others needed in the other town)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from assistance import services as assistance
+    from assistance.models import Visit, VisitPhoto
+    from benefits.models import YuluRow
+    from core.models import Job
+    from exchange.engine import ensure_rules
+    from exchange.models import Batch, Item
+    from imports.models import ImportBatch
+    from monitoring import services as monitoring
+    from monitoring.models import Attachment, DeclarationChannel, Holiday, PolicyThreshold
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    county = people["county_admin"]
+    today = dt.date.today()
+    objects: dict[str, Any] = {"own": household, "other": other_household}
+    for side, h in (("own", household), ("other", other_household)):
+        lead = monitoring.create_lead(
+            actor=county,
+            source="基层干部排查",
+            reported_date=today,
+            household=h,
+            risks=["因病"],
+            description="看病花费大",
+        )
+        objects[f"{side}_lead"] = lead
+        objects[f"{side}_case"] = monitoring.open_case(actor=county, lead=lead)
+        objects[f"{side}_measure"] = assistance.save_measure(
+            actor=None, household=h, category="产业帮扶", start_date=today
+        )
+        objects[f"{side}_person"] = h.persons.order_by("pk").first()
+        visit = Visit.objects.create(household=h, date=today)
+        for name in (f"{side}.jpg", f"{side}-t.jpg", f"leads/{side}.pdf"):
+            default_storage.save(name, ContentFile(b"x"))
+        objects[f"{side}_photo"] = VisitPhoto.objects.create(
+            visit=visit,
+            file=f"{side}.jpg",
+            thumbnail=f"{side}-t.jpg",
+            content_type="image/jpeg",
+            size=1,
+        )
+        objects[f"{side}_attachment"] = Attachment.objects.create(
+            region=h.region, lead=lead, file=f"leads/{side}.pdf", name="x.pdf", size=1
+        )
+        p = objects[f"{side}_person"]
+        objects[f"{side}_yulu"] = YuluRow.objects.create(
+            person=p, household=h, region=h.region, year=2024, term="春季"
+        )
+        rule = ensure_rules()["C_AGE_LABOUR"]
+        objects[f"{side}_item"] = Item.objects.create(
+            rule=rule,
+            kind=rule.kind,
+            severity=rule.severity,
+            source="register",
+            household=h,
+            region=h.region,
+            fingerprint=f"{side}-fp",
+            message="测试疑点",
+            last_seen=dt.datetime.now(dt.UTC),
+        )
+    own_town, other_town = regions["town"], regions["other_town"]
+    for side, town, user in (("own", own_town, "town_staff"), ("other", other_town, "other_town")):
+        objects[f"{side}_batch"] = Batch.objects.create(
+            source="medical",
+            filename="m.csv",
+            as_of=today,
+            region=town,
+            status="done",
+            created_by=people[user],
+        )
+        objects[f"{side}_import"] = ImportBatch.objects.create(
+            file_name="a.xlsx",
+            stored_path=str(tmp_path / "a.xlsx"),
+            sha256="0" * 64,
+            region=town,
+            created_by=people[user],
+        )
+        objects[f"{side}_job"] = Job.objects.create(
+            kind="x", title="测试任务", created_by=people[user], region=town
+        )
+    campaign = assistance.create_campaign(
+        actor=people["town_staff"],
+        name="春季集中排查",
+        start_date=today,
+        end_date=today + dt.timedelta(days=30),
+        regions=[own_town],
+    )
+    assistance.assign_screenings(
+        actor=people["town_staff"], campaign=campaign, village=regions["village"], scope="all"
+    )
+    objects["own_campaign"] = campaign
+    objects["own_screening"] = campaign.screenings.first()
+    objects["threshold"] = PolicyThreshold.objects.first()
+    objects["holiday"] = Holiday.objects.create(date=today, name="测试假日")
+    objects["rule"] = ensure_rules()["C_AGE_LABOUR"]
+    objects["channel"] = DeclarationChannel.objects.create(region=regions["village"], token="tok")
+    objects["village"], objects["other_village"] = regions["village"], regions["other_village"]
+    objects["people"] = people
+    return objects
+
+
+# -- expectations -------------------------------------------------------------------------------
+
+
+def sees(persona: Any, region: Any) -> bool:
+    return persona.region is not None and region.path.startswith(persona.region.path)
+
+
+def shared(region_of: Callable[[dict], Any]) -> Callable[[Any, dict], Any]:
+    """A page of something a region shares with the regions below it (a town's 集中排查, a
+    town's department batch): seen from above and from below, 404 elsewhere."""
+
+    def expected(persona: Any, w: dict) -> Any:
+        region = region_of(w)
+        below = persona.region is not None and persona.region.path.startswith(region.path)
+        return OK if sees(persona, region) or below else 404
+
+    return expected
+
+
+def read(region_of: Callable[[dict], Any]) -> Callable[[Any, dict], Any]:
+    """A page of an object: 404 outside the persona's region."""
+    return lambda persona, w: OK if sees(persona, region_of(w)) else 404
+
+
+def act(region_of: Callable[[dict], Any], cap: Cap) -> Callable[[Any, dict], Any]:
+    """An action on an object: 404 outside the region, 403 without the capability."""
+
+    def expected(persona: Any, w: dict) -> Any:
+        region = region_of(w)
+        if not sees(persona, region):
+            return 404
+        return OK if can(persona, cap, region) else 403
+
+    return expected
+
+
+def capability(cap: Cap, hidden: bool = False) -> Callable[[Any, dict], Any]:
+    """A page that needs a capability anywhere (a refusal is 403, or 404 when hidden)."""
+    return lambda persona, w: OK if can(persona, cap) else (404 if hidden else 403)
+
+
+def everyone(persona: Any, w: dict) -> Any:
+    return OK
+
+
+def own(name: str) -> Callable[[dict], Any]:
+    return lambda w: w[f"own_{name}"].region if name != "" else w["own"].region
+
+
+def region_of(key: str) -> Callable[[dict], Any]:
+    def find(w: dict) -> Any:
+        obj = w[key]
+        return getattr(obj, "region", None) or obj.household.region
+
+    return find
+
+
+OWN_H = region_of("own")
+OTHER_H = region_of("other")
+
+
+def TOWN(w: dict) -> Any:
+    return w["own"].region.parent
+
+
+def shared_act(cap: Cap) -> Callable[[Any, dict], Any]:
+    """An action on the own town's shared object: 404 where it is not seen, 403 without `cap`."""
+
+    def expected(persona: Any, w: dict) -> Any:
+        if shared(TOWN)(persona, w) == 404:
+            return 404
+        return OK if can(persona, cap, TOWN(w)) else 403
+
+    return expected
+
+
+# (url name, args builder, method, expectation); args builders take the world.
+def a(*keys: str) -> Callable[[dict], list[Any]]:
+    def build(w: dict) -> list[Any]:
+        out: list[Any] = []
+        for k in keys:
+            if k.startswith("?"):
+                field, _, who = k[1:].partition("=")
+                out.append(f"?{field}={w['people'][who].pk}")
+            elif k.startswith("="):
+                out.append(k[1:])
+            elif k.startswith("#"):
+                out.append(int(k[1:]))
+            else:
+                out.append(w[k].pk)
+        return out
+
+    return build
+
+
+NONE = a()
+CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], Any]]] = [
+    ("home", NONE, "get", everyone),
+    ("healthz", NONE, "get", everyone),
+    ("accounts:login", NONE, "get", everyone),
+    ("accounts:logout", NONE, "post", everyone),
+    ("accounts:user_list", NONE, "get", capability(Cap.ADMIN, hidden=True)),
+    ("accounts:user_create", NONE, "get", capability(Cap.ADMIN, hidden=True)),
+    ("regions:tree", NONE, "get", capability(Cap.ADMIN, hidden=True)),
+    ("regions:create_child", a("village"), "post", capability(Cap.ADMIN, hidden=True)),
+    ("regions:update", a("other_village"), "post", capability(Cap.ADMIN, hidden=True)),
+    ("regions:move", a("village"), "post", capability(Cap.ADMIN, hidden=True)),
+    ("regions:retire", a("other_village"), "post", capability(Cap.ADMIN, hidden=True)),
+    ("registry:index", NONE, "get", everyone),
+    ("registry:household_list", NONE, "get", everyone),
+    ("registry:household_create", NONE, "get", capability(Cap.EDIT_REGISTER)),
+    ("registry:household_detail", a("own"), "get", read(OWN_H)),
+    ("registry:household_detail", a("other"), "get", read(OTHER_H)),
+    ("registry:household_edit", a("own"), "get", act(OWN_H, Cap.EDIT_REGISTER)),
+    ("registry:household_edit", a("other"), "get", act(OTHER_H, Cap.EDIT_REGISTER)),
+    ("registry:member_add", a("own"), "get", act(OWN_H, Cap.EDIT_REGISTER)),
+    ("registry:income_add", a("own"), "get", act(OWN_H, Cap.EDIT_REGISTER)),
+    ("registry:income_edit", a("own", "#2024"), "get", act(OWN_H, Cap.EDIT_REGISTER)),
+    ("registry:member_edit", a("own_person"), "get", act(OWN_H, Cap.EDIT_REGISTER)),
+    ("registry:member_edit", a("other_person"), "get", act(OTHER_H, Cap.EDIT_REGISTER)),
+    ("registry:member_remove", a("own_person"), "get", act(OWN_H, Cap.EDIT_REGISTER)),
+    ("registry:reveal_household", a("own", "=phone"), "post", act(OWN_H, Cap.REVEAL)),
+    ("registry:reveal_person", a("other_person", "=id_number"), "post", act(OTHER_H, Cap.REVEAL)),
+    ("imports:index", NONE, "get", everyone),
+    ("imports:upload", NONE, "post", capability(Cap.IMPORT)),
+    ("imports:template", NONE, "get", everyone),
+    ("imports:export", NONE, "get", everyone),
+    ("imports:detail", a("own_import"), "get", read(region_of("own_import"))),
+    ("imports:detail", a("other_import"), "get", read(region_of("other_import"))),
+    ("imports:confirm", a("own_import"), "post", act(region_of("own_import"), Cap.IMPORT)),
+    ("imports:error_file", a("other_import"), "get", lambda p, w: 404),
+    ("monitoring:index", NONE, "get", everyone),
+    ("monitoring:lead_new", NONE, "get", capability(Cap.REPORT_LEAD)),
+    ("monitoring:lead_detail", a("own_lead"), "get", read(region_of("own_lead"))),
+    ("monitoring:lead_detail", a("other_lead"), "get", read(region_of("other_lead"))),
+    (
+        "monitoring:lead_action",
+        a("own_lead", "=dismiss"),
+        "post",
+        act(region_of("own_lead"), Cap.TRIAGE),
+    ),
+    (
+        "monitoring:attachment",
+        a("other_attachment"),
+        "get",
+        lambda p, w: OK if sees(p, w["other_attachment"].region) else 404,
+    ),
+    ("monitoring:case_list", NONE, "get", everyone),
+    ("monitoring:case_detail", a("own_case"), "get", read(region_of("own_case"))),
+    ("monitoring:case_detail", a("other_case"), "get", read(region_of("other_case"))),
+    ("monitoring:case_notice", a("own_case"), "get", read(region_of("own_case"))),
+    (
+        "monitoring:case_action",
+        a("other_case", "=return"),
+        "post",
+        act(region_of("other_case"), Cap.STEP_VISIT),
+    ),
+    ("monitoring:tasks", NONE, "get", everyone),
+    ("monitoring:overdue", NONE, "get", everyone),
+    ("monitoring:household_lookup", NONE, "get", everyone),
+    ("monitoring:household", a("own"), "get", read(OWN_H)),
+    ("monitoring:household", a("other"), "get", read(OTHER_H)),
+    ("monitoring:settings", NONE, "get", everyone),
+    ("monitoring:threshold_new", NONE, "get", capability(Cap.SETTINGS)),
+    ("monitoring:threshold_edit", a("threshold"), "get", capability(Cap.SETTINGS)),
+    ("monitoring:holiday_delete", a("holiday"), "post", capability(Cap.SETTINGS)),
+    ("monitoring:villages", NONE, "get", everyone),
+    ("monitoring:village_notice", a("village"), "get", read(lambda w: w["village"])),
+    ("monitoring:village_qr", a("other_village"), "get", read(lambda w: w["other_village"])),
+    ("public:index", NONE, "get", everyone),
+    ("public:declare", a("=tok"), "get", everyone),
+    ("public:ticket", NONE, "get", everyone),
+    ("assistance:index", NONE, "get", everyone),
+    ("assistance:household", a("own"), "get", read(OWN_H)),
+    ("assistance:household", a("other"), "get", read(OTHER_H)),
+    ("assistance:contact_assign", a("own"), "get", act(OWN_H, Cap.PLAN)),
+    ("assistance:contact_card", a("other"), "get", read(OTHER_H)),
+    ("assistance:measure_new", a("own"), "get", act(OWN_H, Cap.PLAN)),
+    ("assistance:measure_edit", a("other", "other_measure"), "get", act(OTHER_H, Cap.PLAN)),
+    ("assistance:contacts", NONE, "get", everyone),
+    ("assistance:contact_bulk", NONE, "get", capability(Cap.PLAN)),
+    ("assistance:cadre_households", a("?user=grid_member"), "get", everyone),
+    ("assistance:visit_new", NONE, "get", capability(Cap.RECORD_VISIT)),
+    ("assistance:overdue", NONE, "get", everyone),
+    ("assistance:visit_rules", NONE, "get", everyone),
+    ("assistance:photo", a("other_photo"), "get", read(OTHER_H)),
+    ("assistance:photo_thumb", a("own_photo"), "get", read(OWN_H)),
+    ("assistance:campaigns", NONE, "get", everyone),
+    ("assistance:campaign_new", NONE, "get", capability(Cap.RUN_CAMPAIGN)),
+    ("assistance:campaign", a("own_campaign"), "get", shared(TOWN)),
+    ("assistance:campaign_questionnaire", a("own_campaign"), "get", shared_act(Cap.RUN_CAMPAIGN)),
+    ("assistance:campaign_assign", a("own_campaign"), "post", shared_act(Cap.RUN_CAMPAIGN)),
+    ("assistance:campaign_households", a("own_campaign"), "get", shared(TOWN)),
+    (
+        "assistance:screen",
+        a("own_campaign", "own_screening", "#0"),
+        "get",
+        read(lambda w: w["own_screening"].village),
+    ),
+    ("exchange:index", NONE, "get", everyone),
+    ("exchange:item_detail", a("own_item"), "get", read(region_of("own_item"))),
+    ("exchange:item_detail", a("other_item"), "get", read(region_of("other_item"))),
+    ("exchange:batch_list", NONE, "get", everyone),
+    ("exchange:batch_detail", a("own_batch"), "get", shared(region_of("own_batch"))),
+    ("exchange:batch_detail", a("other_batch"), "get", shared(region_of("other_batch"))),
+    ("exchange:batch_export", a("other_batch"), "get", shared(region_of("other_batch"))),
+    ("exchange:rule_list", NONE, "get", everyone),
+    ("exchange:rule_edit", a("rule"), "get", capability(Cap.SETTINGS)),
+    ("ledgers:index", NONE, "get", everyone),
+    ("ledgers:list", a("=yulu"), "get", everyone),
+    ("ledgers:new", a("=yulu"), "get", capability(Cap.EDIT_LEDGER)),
+    ("ledgers:export", a("=yulu"), "get", capability(Cap.EXPORT)),
+    ("ledgers:print", a("=yulu"), "get", capability(Cap.EXPORT)),
+    ("ledgers:stats", a("=yulu"), "get", everyone),
+    ("ledgers:detail", a("=yulu", "own_yulu"), "get", read(OWN_H)),
+    ("ledgers:detail", a("=yulu", "other_yulu"), "get", read(OTHER_H)),
+    ("ledgers:edit", a("=yulu", "own_yulu"), "get", act(OWN_H, Cap.EDIT_LEDGER)),
+    ("ledgers:delete", a("=yulu", "other_yulu"), "post", act(OTHER_H, Cap.EDIT_LEDGER)),
+    ("stats:index", NONE, "get", everyone),
+    ("stats:ledger", a("=monitored"), "get", everyone),
+    ("stats:report", NONE, "get", everyone),
+    ("core:jobs", NONE, "get", everyone),
+    ("core:job", a("own_job"), "get", lambda p, w: OK if _sees_job(p, w["own_job"]) else 404),
+    (
+        "core:job_status",
+        a("other_job"),
+        "get",
+        lambda p, w: OK if _sees_job(p, w["other_job"]) else 404,
+    ),
+    ("api:api-root", NONE, "get", lambda p, w: 404),
+    ("api:openapi-json", NONE, "get", everyone),
+    ("api:list_households", NONE, "get", everyone),
+    ("api:get_household", a("own"), "get", read(OWN_H)),
+    ("api:get_household", a("other"), "get", read(OTHER_H)),
+    ("api:stats", NONE, "get", everyone),
+    ("api:list_kinds", NONE, "get", everyone),
+    ("api:list_rows", a("=yulu"), "get", everyone),
+    ("api:ledger_stats", a("=yulu"), "get", everyone),
+]
+
+
+def _sees_job(persona: Any, job: Any) -> bool:
+    """Jobs: one's own, or every job of one's region for a county admin (core.models)."""
+    if not sees(persona, job.region):
+        return False
+    return persona.role == "county_admin" or job.created_by_id == persona.pk
+
+
+def test_every_url_name_has_a_row() -> None:
+    missing = url_names() - {name for name, *_ in CASES}
+    assert not missing, f"URL names without a row in the permission matrix: {sorted(missing)}"
+
+
+# What a persona must never read in a list or an export: the other town's household and people.
+def hidden_for(persona_key: str, w: dict) -> list[str]:
+    if persona_key in ("county_admin", "auditor"):
+        return []
+    own = [w["own"].number, w["own_person"].id_number[-8:]]
+    if persona_key == "other_town":
+        return own
+    other = [w["other"].number, "白羊村", w["other_person"].id_number[-8:]]
+    return other + own if persona_key == "other_village" else other
+
+
+@pytest.mark.parametrize("persona_key", PERSONAS)
+def test_every_url_answers_each_persona_as_capabilities_and_regions_say(
+    client: Any, people: dict[str, Any], world: dict[str, Any], persona_key: str
+) -> None:
+    persona = people[persona_key]
+    hidden = hidden_for(persona_key, world)
+    wrong = []
+    for name, args, method, expected in CASES:
+        client.force_login(persona)  # again after the logout row
+        values = args(world)
+        query = values.pop() if values and str(values[-1]).startswith("?") else ""
+        url = reverse(name, args=values) + query
+        response = getattr(client, method)(url)
+        want = expected(persona, world)
+        got = response.status_code
+        # "ok": the page answered (a refused form is 400 or 200 with its errors, never 403/404).
+        fine = got not in (403, 404) and got < 500 if want == OK else got == want
+        if not fine:
+            wrong.append(f"{method.upper()} {name} {url}: {got}, expected {want}")
+            continue
+        if got == 200 and method == "get" and hidden:
+            body = _body(response)
+            leaked = [h for h in hidden if h in body]
+            if leaked:
+                wrong.append(f"{name} {url} shows {leaked}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _body(response: Any) -> str:
+    """A page's text, or an Excel file's cells, for the leak check."""
+    if getattr(response, "streaming", False):
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    if content[:2] == b"PK":  # an .xlsx (a .docx has no people's numbers to check)
+        try:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        except Exception:
+            return ""
+        return str(book.get_sheet_by_index(0).to_python())
+    return content.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("persona_key", ("town_staff", "village_staff", "other_town"))
+def test_lists_count_exactly_the_rows_of_the_users_region(
+    client: Any, people: dict[str, Any], world: dict[str, Any], persona_key: str
+) -> None:
+    from registry.models import Household
+
+    persona = people[persona_key]
+    client.force_login(persona)
+    households = client.get(reverse("registry:household_list")).context["page"].paginator.count
+    assert households == Household.objects.visible_to(persona).count()
+    assert households == 1
+    ledger = client.get(reverse("ledgers:list", args=["yulu"])).context["page"].paginator.count
+    assert ledger == 1
+    api = client.get("/api/v1/households").json()
+    assert api["count"] == households
+    rows = client.get("/api/v1/ledgers/yulu").json()
+    assert rows["count"] == 1

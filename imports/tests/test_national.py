@@ -1,0 +1,260 @@
+"""What national-system exports and clerks' exports bring (issue 18): the aliases of the national
+columns, a phone per member, un-marking by import, a masked export edited and imported back, the
+户编号 checked, and the nearest code proposed — each through `fangpin` and through the web."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from python_calamine import CalamineWorkbook
+
+from fangpin.testing import run_command, write_sheet
+from imports.models import ImportBatch
+from imports.tests.builders import num, pid
+from registry.models import Household, HouseholdEvent, Person
+from stats.services import compute
+
+pytestmark = pytest.mark.django_db
+
+NATIONAL = [
+    "县(市、区)",
+    "乡镇",
+    "行政村",
+    "村民小组",
+    "户编号",
+    "姓名",
+    "证件号码",
+    "与户主关系",
+    "户类型",
+    "监测对象类别",
+    "致贫风险1",
+    "致贫风险2",
+    "享受低保政策情况",
+    "享受特困供养政策情况",
+    "联系电话",
+    "识别监测时间",
+    "务工状况",
+    "整户无劳动能力兜底保障户",
+]
+
+
+def member(number: str, name: str, serial: int, relation: str, **cells: Any) -> dict[str, Any]:
+    return {
+        "县(市、区)": "大冶市",
+        "乡镇": "金山店镇",
+        "行政村": "朝阳村",
+        "村民小组": "一组",
+        "户编号": number,
+        "姓名": name,
+        "证件号码": pid(serial, male=relation != "配偶"),
+        "与户主关系": relation,
+        "户类型": "脱贫户",
+        "监测对象类别": "脱贫不稳定户",
+        "识别监测时间": "202305",
+        "致贫风险1": "因病",
+        "致贫风险2": "因灾",
+        "享受低保政策情况": "农村低保",
+        "享受特困供养政策情况": "未享受",
+        "整户无劳动能力兜底保障户": "否",
+    } | cells
+
+
+def national_rows() -> list[dict[str, Any]]:
+    return [
+        member(num("N1"), "张三", 10, "户主", 联系电话="13800001111", 务工状况="省内县外务工"),
+        member(num("N1"), "李四", 11, "配偶", 联系电话="13900002222"),
+        member(num("N1"), "张小", 12, "之子", 联系电话=""),
+    ]
+
+
+def test_a_national_export_imports_with_its_aliases_and_a_phone_per_member(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    path = write_sheet(tmp_path / "national.xlsx", NATIONAL, national_rows(), title="监测对象信息")
+    code, result, _ = run_command("import_registry", str(path))
+    assert code == 0, result
+    assert result["warnings"] == []  # no national column is "unknown"
+    h = Household.objects.get(number=num("N1"))
+    assert (h.is_alleviated, h.category, h.risk_list) == (
+        True,
+        "脱贫不稳定户",
+        ["因病", "因自然灾害"],
+    )
+    assert h.identified_date == dt.date(2023, 5, 1) and h.phone == "13800001111"
+    phones = dict(Person.objects.filter(household=h).values_list("name", "phone"))
+    assert phones == {"张三": "13800001111", "李四": "13900002222", "张小": ""}
+    head = Person.objects.get(name="张三")
+    assert (head.dibao, head.tekun, head.employment) == (True, False, "县外省内务工")
+
+
+def test_an_unknown_code_proposes_the_nearest_one(regions: dict[str, Any], tmp_path: Path) -> None:
+    rows = national_rows()
+    rows[0]["务工状况"] = "省内县外打工"
+    path = write_sheet(tmp_path / "bad.xlsx", NATIONAL, rows)
+    code, result, _ = run_command("import_registry", str(path))
+    assert code == 1
+    message = next(e["message"] for e in result["errors"] if e["column"] == "务工状况")
+    assert "是否应为“县外省内务工”" in message
+
+
+def test_clearing_the_marks_by_import_writes_un_marking_events_counted_by_reason(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    path = write_sheet(tmp_path / "first.xlsx", NATIONAL, national_rows())
+    assert run_command("import_registry", str(path))[0] == 0
+    cleared = [
+        r | {"监测对象类别": "", "识别监测时间": "", "致贫风险1": "", "致贫风险2": ""}
+        for r in national_rows()
+    ]
+    headers = [*NATIONAL, "退出原因"]
+    for r in cleared:
+        r["退出原因"] = "剔除"
+    again = write_sheet(tmp_path / "second.xlsx", headers, cleared)
+    code, result, _ = run_command("import_registry", str(again))
+    assert code == 0, result
+    h = Household.objects.get(number=num("N1"))
+    event = HouseholdEvent.objects.get(household=h, kind="exited")
+    assert (event.reason, event.category, event.source) == ("剔除", "脱贫不稳定户", "导入")
+    today = event.date
+    figures = compute(regions["village"], today)
+    assert figures["monitored"]["households"] == 0
+    assert figures["exits_this_year"]["monitored"] == {"剔除": {"households": 1, "persons": 3}}
+    # 清退 by the national system: 户类型 back to 一般农户, no reason column → 国家系统导入.
+    plain = [r | {"户类型": "一般农户"} for r in cleared]
+    third = write_sheet(tmp_path / "third.xlsx", NATIONAL, plain)
+    assert run_command("import_registry", str(third))[0] == 0
+    unalleviated = HouseholdEvent.objects.get(household=h, kind="unalleviated")
+    assert unalleviated.reason == "国家系统导入"
+    assert compute(regions["village"], today)["alleviated"]["households"] == 0
+
+
+def _upload(client: Any, path: Path, capture: Any) -> ImportBatch:
+    with capture(execute=True):
+        client.post(
+            "/imports/upload/",
+            {"kind": "registry", "file": SimpleUploadedFile(path.name, path.read_bytes())},
+        )
+    return ImportBatch.objects.latest("pk")
+
+
+def test_a_clerks_masked_export_edited_and_imported_back_keeps_the_full_numbers(
+    regions: dict[str, Any],
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    path = write_sheet(tmp_path / "national.xlsx", NATIONAL, national_rows())
+    assert run_command("import_registry", str(path))[0] == 0
+    full = dict(Person.objects.values_list("name", "id_number"))
+    client = client_for("town_staff")
+    exported = client.get("/imports/export.xlsx")
+    assert exported.status_code == 200
+    sheet = (
+        CalamineWorkbook.from_filelike(
+            __import__("io").BytesIO(b"".join(exported.streaming_content))
+        )
+        .get_sheet_by_index(0)
+        .to_python()
+    )
+    header, rows = sheet[0], sheet[1:]
+    ids = header.index("证件号码")
+    assert all("*" in str(r[ids]) for r in rows)
+    assert not any(n in str(sheet) for n in full.values())
+    work = header.index("务工状况")
+    for r in rows:
+        if r[header.index("姓名")] == "李四":
+            r[work] = "省外务工"
+    edited = write_sheet(
+        tmp_path / "edited.xlsx",
+        [str(h) for h in header],
+        [dict(zip(header, r, strict=True)) for r in rows],
+    )
+    batch = _upload(client, edited, django_capture_on_commit_callbacks)
+    assert batch.status == "valid", batch.errors
+    assert (batch.counts["persons_updated"], batch.counts["persons_created"]) == (1, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{batch.pk}/confirm/", {})
+    batch.refresh_from_db()
+    assert batch.status == "imported"
+    assert Person.objects.get(name="李四").employment == "省外务工"
+    assert dict(Person.objects.values_list("name", "id_number")) == full
+    assert Person.objects.get(name="张三").phone == "13800001111"  # the masked phone kept it
+
+
+def test_a_masked_number_matching_nobody_is_an_error_not_a_new_person(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    path = write_sheet(tmp_path / "national.xlsx", NATIONAL, national_rows())
+    assert run_command("import_registry", str(path))[0] == 0
+    rows = national_rows()
+    rows[2]["证件号码"] = "4202**********9999"
+    code, result, _ = run_command(
+        "import_registry", str(write_sheet(tmp_path / "m.xlsx", NATIONAL, rows))
+    )
+    assert code == 1
+    assert "证件号码已脱敏" in result["errors"][0]["message"]
+    assert Person.objects.count() == 3
+
+
+def test_a_town_user_importing_another_towns_household_learns_nobody_there(
+    regions: dict[str, Any],
+    other_household: Any,
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    rows = national_rows()
+    for r in rows:
+        r["户编号"] = other_household.number
+    batch = _upload(
+        client_for("town_staff"),
+        write_sheet(tmp_path / "x.xlsx", NATIONAL, rows),
+        django_capture_on_commit_callbacks,
+    )
+    assert batch.status == "rejected"
+    text = str(batch.errors) + str(batch.warnings)
+    assert "不在您的管辖范围内" in text
+    for person in other_household.persons.all():
+        assert person.name not in text and person.id_number[-4:] not in text
+
+
+def test_through_the_web_a_national_export_and_then_its_un_marking_import(
+    regions: dict[str, Any],
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    client = client_for("county_admin")
+
+    def imported(path: Path) -> ImportBatch:
+        batch = _upload(client, path, django_capture_on_commit_callbacks)
+        assert batch.status == "valid", batch.errors
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/imports/{batch.pk}/confirm/", {})
+        batch.refresh_from_db()
+        assert batch.status == "imported"
+        return batch
+
+    imported(write_sheet(tmp_path / "n.xlsx", NATIONAL, national_rows()))
+    h = Household.objects.get(number=num("N1"))
+    assert h.risk_list == ["因病", "因自然灾害"] and h.phone == "13800001111"
+    assert Person.objects.get(name="李四").phone == "13900002222"
+    cleared = [
+        r | {"监测对象类别": "", "识别监测时间": "", "致贫风险1": "", "致贫风险2": ""}
+        for r in national_rows()
+    ]
+    imported(write_sheet(tmp_path / "c.xlsx", NATIONAL, cleared))
+    event = HouseholdEvent.objects.get(household=h, kind="exited")
+    assert event.reason == "国家系统导入"
+    page = client.get(f"/registry/households/{h.pk}/").content.decode()
+    assert "退出监测" in page
