@@ -636,10 +636,10 @@ def grid_role_end(request: HttpRequest, pk: int) -> HttpResponse:
     role = get_visible_or_404(GridRole.objects.select_related("unit__region"), request.user, pk=pk)
     require(request.user, Cap.PLAN, role.unit.region)
     try:
-        on = dt.date.fromisoformat(request.POST.get("on") or dates.today().isoformat())
+        on = dt.date.fromisoformat(request.POST.get("on", ""))
         services.end_grid_role(actor=request.user, role=role, on=on)
     except ValueError:
-        messages.error(request, "日期无效")
+        messages.error(request, "请填写有效的结束日期")
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:

@@ -95,25 +95,22 @@ def objects(
     }
 
 
-@pytest.mark.parametrize(("name", "arg", "method", "expected"), CASES)
-def test_every_duty_url_as_each_persona(
-    objects: dict[str, Any],
-    client_for: Any,
-    name: str,
-    arg: str,
-    method: str,
-    expected: tuple[int, ...],
-) -> None:
-    args: list[Any] = [objects[arg]] if arg else []
-    if name == "duty:measure_action":
-        args.append("progress")
-    url = reverse(name, args=args)
-    before = (Problem.objects.filter(status="已销号").count(), GridUnit.objects.count())
-    got = []
-    for persona in PERSONAS:
-        client = client_for(persona)
-        response = client.get(url) if method == "get" else client.post(url, {})
-        got.append(response.status_code)
-    assert tuple(got) == expected, dict(zip(PERSONAS, got, strict=True))
-    if name != "duty:grid_unit_new":  # an empty POST changes nothing (and a refused one neither)
-        assert (Problem.objects.filter(status="已销号").count(), GridUnit.objects.count()) == before
+def test_every_duty_url_as_each_persona(objects: dict[str, Any], client_for: Any) -> None:
+    wrong = []
+    for name, arg, method, expected in CASES:
+        args: list[Any] = [objects[arg]] if arg else []
+        if name == "duty:measure_action":
+            args.append("progress")
+        url = reverse(name, args=args)
+        before = (Problem.objects.filter(status="已销号").count(), GridUnit.objects.count())
+        got = []
+        for persona in PERSONAS:
+            client = client_for(persona)
+            response = client.get(url) if method == "get" else client.post(url, {})
+            got.append(response.status_code)
+        if tuple(got) != expected:
+            wrong.append(f"{name}: {dict(zip(PERSONAS, got, strict=True))}")
+        after = (Problem.objects.filter(status="已销号").count(), GridUnit.objects.count())
+        if name != "duty:grid_unit_new" and after != before:  # an empty POST changes nothing
+            wrong.append(f"{name} changed {before} → {after}")
+    assert not wrong, "\n".join(wrong)
