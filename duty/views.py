@@ -70,6 +70,16 @@ def _errors(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    """A service's refusal shown on the form: at its field, or above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        for message in errors:
+            form.add_error(key if key in form.fields else None, message)
+
+
 def index(request: HttpRequest) -> HttpResponse:
     """责任落实 at a glance for the user's region: this year's problems, teams, grid and
     pairings, with the way into each page."""
@@ -271,11 +281,7 @@ def from_items(request: HttpRequest) -> HttpResponse:
         try:
             p = services.create_from_items(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for key, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else []:
-                for message in errors:
-                    form.add_error(key if key in form.fields else None, message)
-            if not hasattr(exc, "error_dict"):
-                form.add_error(None, exc)
+            _form_errors(form, exc)
         else:
             messages.success(request, f"已生成整改问题{p.number}（{p.from_items}条问题数据）")
             return redirect("duty:problem", p.pk)
@@ -579,9 +585,7 @@ def grid_unit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.add_grid_role(actor=request.user, unit=unit, **role_form.cleaned_data)
             except ValidationError as exc:
-                for key, errors in exc.message_dict.items():
-                    for message in errors:
-                        role_form.add_error(key if key in role_form.fields else None, message)
+                _form_errors(role_form, exc)
             else:
                 messages.success(request, "已添加")
                 return redirect("duty:grid_unit", unit.pk)
@@ -678,9 +682,7 @@ def pairings(request: HttpRequest) -> HttpResponse:
             try:
                 services.save_pairing(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for key, errors in exc.message_dict.items():
-                    for message in errors:
-                        form.add_error(key if key in form.fields else None, message)
+                _form_errors(form, exc)
             else:
                 messages.success(request, "已登记结对帮扶")
                 return redirect("duty:pairings")
