@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count
 
 from core.hooks import provide
+from exchange.engine import ensure_rules
 from exchange.models import Item, ItemQuerySet, Rule
 
 
@@ -47,6 +48,7 @@ def open_item_rules(region: Any) -> list[dict[str, Any]]:
 
 @provide("exchange.rule")
 def rule(code: str) -> dict[str, Any] | None:
-    """The rule with this code as {id, code, name}, or None when the system has no such rule."""
-    found = Rule.objects.filter(code=code).values("id", "code", "name").first()
-    return dict(found) if found else None
+    """The rule with this code as {id, code, name} (a built-in or registered check counts before
+    its first run), or None when the system has no such rule."""
+    found = Rule.objects.filter(code=code).first() or ensure_rules().get(code)
+    return {"id": found.pk, "code": found.code, "name": found.name} if found else None
