@@ -251,3 +251,24 @@ def test_a_problem_is_made_from_the_open_items_of_a_rule(
     assert "共1条问题数据待核实修正" in problem.description
     measure_row = problem.measures.get()
     assert (measure_row.rule_code, measure_row.measure_type) == ("Z01", "限时整改")
+
+
+def test_a_problem_is_linked_to_a_known_rule_within_its_region(
+    problem: Problem, client_for: Any, regions: dict[str, Any]
+) -> None:
+    url = reverse("duty:link_rule", args=[problem.pk])
+    client = client_for("village_staff")
+    unknown = client.post(url, {"rule_code": "NO_SUCH", "scope": ""}, follow=True)
+    assert "系统中没有编码为“NO_SUCH”的规则" in unknown.content.decode()
+    outside = client.post(url, {"rule_code": "Z01", "scope": regions["other_village"].pk})
+    assert outside.status_code == 302
+    problem.refresh_from_db()
+    assert problem.rule_code == ""  # the other village is not a choice: nothing saved
+    assert client.post(url, {"rule_code": "Z01", "scope": ""}).status_code == 302
+    problem.refresh_from_db()
+    assert (problem.rule_code, problem.scope, problem.rule_scope) == (
+        "Z01",
+        None,
+        regions["village"],
+    )
+    assert set(problem.measures.values_list("rule_code", flat=True)) == {"Z01"}
