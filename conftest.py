@@ -90,3 +90,26 @@ def browser_login(page: Any, live_server: Any, username: str, password: str = "P
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login" not in url)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: Any, nextitem: Any) -> Any:
+    """Put back the rows data migrations seed (visit rules, policy defaults) after a transactional
+    test: its teardown flushes every table, and under xdist a later test of the same worker that
+    relies on the seeds would otherwise find none."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    if nextitem is None or marker is None or not marker.kwargs.get("transaction"):
+        return  # after the last test the test database is already gone
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for migration in MigrationLoader(connection).disk_migrations.values():
+            for op in migration.operations:
+                seed: Any = getattr(op, "code", None)
+                if isinstance(op, RunPython) and getattr(seed, "__name__", "") == "seed":
+                    seed(apps, None)

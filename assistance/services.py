@@ -200,6 +200,8 @@ def _store_photo(upload: Any) -> dict[str, Any]:
         image = Image.open(io.BytesIO(data))
         image.verify()
         image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise ValidationError({"photos": f"照片“{name}”像素过多，请缩小后再上传"}) from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError({"photos": f"文件“{name}”不是有效的图片"}) from exc
     if image.format not in PHOTO_TYPES:

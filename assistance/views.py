@@ -33,7 +33,8 @@ from core import dates
 from core.permissions import GRID, Cap, can, require
 from core.scoping import get_visible_or_404
 from regions.models import Region, get_visible_region_or_404
-from registry.models import Household
+from registry.models import Household, HouseholdQuerySet
+from registry.services import search_households
 
 PAGE = 50
 
@@ -59,6 +60,14 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _search(request: HttpRequest, households: HouseholdQuerySet, q: str) -> HouseholdQuerySet:
+    """The register's search (a full ID number only for users who may see full numbers)."""
+    found, notice = search_households(households, q, actor=request.user)
+    if notice:
+        messages.warning(request, notice)
+    return found
+
+
 def index(request: HttpRequest) -> HttpResponse:
     """Landing page: find a household, record a visit, and the lists a cadre needs."""
     today = dates.today()
@@ -67,7 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
     mine = Contact.objects.visible_to(request.user).current().filter(user=request.user).count()
     campaigns = Campaign.objects.visible_to(request.user).filter(end_date__gte=today)[:5]
     q = request.GET.get("q", "").strip()
-    found = households.search(q).select_related("region")[:30] if q else []
+    found = _search(request, households, q).select_related("region")[:30] if q else []
     return render(
         request,
         "assistance/index.html",
@@ -243,7 +252,9 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已记录{visit.household}的走访")
             return redirect("assistance:household", pk=visit.household_id)
     q = request.GET.get("q", "").strip()
-    found = households.search(q).select_related("region")[:30] if q and not target else []
+    found = (
+        _search(request, households, q).select_related("region")[:30] if q and not target else []
+    )
     return render(
         request,
         "assistance/visit_form.html",
@@ -458,7 +469,7 @@ def campaign_households(request: HttpRequest, pk: int) -> HttpResponse:
         rows = rows.filter(done=False)
     q = request.GET.get("q", "").strip()
     if q:
-        rows = rows.filter(household__in=Household.objects.search(q).values("pk"))
+        rows = rows.filter(household__in=_search(request, Household.objects.all(), q).values("pk"))
     rows = rows.select_related("household", "village", "cadre").order_by(
         "done", "household__number"
     )

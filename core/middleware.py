@@ -1,13 +1,17 @@
-"""Per-request context (request id, actor, address) for audit records written by services."""
+"""Per-request context (request id, actor, address) for audit records, the client's address
+behind a proxy, and `Cache-Control: no-store` on everything but static files."""
 
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         info = RequestInfo(
             request_id=uuid.uuid4().hex[:16],
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_ip(request) or "",
             path=request.path[:200],
         )
         token = _current.set(info)
@@ -45,4 +49,37 @@ class RequestContextMiddleware:
         finally:
             _current.reset(token)
         response["X-Request-Id"] = info.request_id
+        return response
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind FANGPIN_PROXY_COUNT reverse proxies the address
+    the outermost one saw (counted from the right of X-Forwarded-For, which a client cannot forge
+    past the proxies). None when it is not an IP address.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.FANGPIN_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+        ]
+        if forwarded:
+            address = forwarded[-min(proxies, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+class NoStoreMiddleware:
+    """Nothing the application answers is kept by browsers or proxies (pages, exports, photos
+    and JSON carry people's data); static files, served before this by WhiteNoise, stay
+    cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response

@@ -25,8 +25,16 @@ class AuditRecord(models.Model):
         IMPORT = "import", _("导入")
         VIEW_SENSITIVE = "view_sensitive", _("查看敏感信息")
         EXPORT = "export", _("导出")
+        SEARCH = "search", _("按证件号码查询")
         LOGIN = "login", _("登录")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKOUT = "lockout", _("登录锁定")
+        UNLOCK = "unlock", _("解除锁定")
+        LOGOUT = "logout", _("退出登录")
         ACTION = "action", _("操作")
+
+    # Reads of people's full data: what the auditors' page lists (who saw whose full data).
+    READS = (Action.VIEW_SENSITIVE, Action.EXPORT, Action.SEARCH)
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -50,7 +50,8 @@ class Cap(StrEnum):
     REVIEW = "review"  # maker-checker reviews of the level above (销号)
     OVERRIDE = "override"  # county corrections and overrides with a stated reason
     SETTINGS = "settings"  # policy settings, rules, questionnaires
-    ADMIN = "admin"  # users, regions, jobs of everybody, audit of reads
+    ADMIN = "admin"  # users, regions, jobs of everybody
+    AUDIT_READS = "audit_reads"  # who saw whose full data (查阅记录)
 
 
 TABLE: dict[Cap, frozenset[str]] = {
@@ -75,6 +76,7 @@ TABLE: dict[Cap, frozenset[str]] = {
     Cap.OVERRIDE: frozenset({COUNTY}),
     Cap.SETTINGS: frozenset({COUNTY}),
     Cap.ADMIN: frozenset({COUNTY}),
+    Cap.AUDIT_READS: frozenset({COUNTY, AUDITOR}),
 }
 
 # What a refusal says when the caller names no reason of its own.
@@ -100,6 +102,7 @@ REFUSALS: dict[Cap, str] = {
     Cap.OVERRIDE: "只有县级管理员可以更正或放行",
     Cap.SETTINGS: "只有县级管理员可以修改设置",
     Cap.ADMIN: "只有县级管理员可以管理用户和区划",
+    Cap.AUDIT_READS: "只有审计员和县级管理员可以查看查阅记录",
 }
 
 

@@ -22,8 +22,10 @@ def region_q(user: Any, field: str = "region") -> Q:
     if region is None:
         return Q(pk__in=[])
     if region.parent_id is None:
-        # The root of the tree: everything. Skipping the join keeps county lists fast.
-        return Q()
+        # The root of the tree: everything. Skipping the join keeps county lists fast. Not Q():
+        # an empty Q vanishes when OR-ed (`region_q(u) | Q(x)` would mean only x); the negated
+        # empty IN is "always true" and compiles to no condition at all.
+        return ~Q(pk__in=[])
     # The region's own model (regions.Region) finds the subtree; core names no app.
     inside = type(region)._default_manager.filter(path__startswith=region.path).values("pk")
     return Q(**{f"{field}__in": inside})

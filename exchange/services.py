@@ -19,7 +19,7 @@ from core.audit import snapshot
 from core.dates import today
 from core.masking import mask_id
 from core.models import AuditRecord
-from core.permissions import Cap, require
+from core.permissions import Cap, can, require
 from core.xlsx import StreamWorkbook
 from exchange import engine, readers
 from exchange.models import Batch, Item, Rule, RuleYear
@@ -294,7 +294,7 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
         ).fetchall()
         con.close()
         dept = {r[0]: r for r in rows}
-    show_full = getattr(actor, "can_view_sensitive", False)
+    show_full = can(actor, Cap.REVEAL)
     buffer = io.BytesIO()
     book = StreamWorkbook(buffer, sheet="核实结果反馈表")
     extra = ["规则", "说明", "核实结果", "处理说明", "修正内容", "核实人", "办结日期"]

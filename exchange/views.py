@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
@@ -171,7 +171,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .annotate(total=Count("pk"), open=Count("pk", filter=Q(status__in=["open", "assigned"])))
         .order_by("kind", "rule__code")
     )
-    sensitive = getattr(request.user, "can_view_sensitive", False)
+    sensitive = can(request.user, Cap.REVEAL)
     unmatched = [
         {**u, "id_number": u["id_number"] if sensitive else mask_id(u["id_number"])}
         for u in batch.unmatched_sample
@@ -236,11 +236,22 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _year(request: HttpRequest) -> int:
+    """?year= of the rule page: this year by default; anything but a plausible year is a 400."""
+    raw = request.GET.get("year", "").strip()
+    this_year = today().year
+    if not raw:
+        return this_year
+    if not raw.isdigit() or not 2014 <= int(raw) <= this_year + 1:
+        raise BadRequest(f"年度“{raw[:20]}”无效，应为2014到{this_year + 1}之间的年份")
+    return int(raw)
+
+
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """County admins set a rule's parameters for a year."""
     require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改规则参数")
     rule = get_object_or_404(Rule, pk=pk)
-    year = int(request.GET.get("year") or today().year)
+    year = _year(request)
     initial = {
         "year": year,
         "parameters": json.dumps(rule.parameters_for(year), ensure_ascii=False, indent=1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "core",
     "regions",
     "accounts",
@@ -87,15 +90,20 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files stay cacheable; every other answer is `no-store`.
+    "core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SlidingSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RequestContextMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fangpin.urls"
@@ -148,6 +156,11 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# AxesBackend first: a locked-out login is refused before its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -157,19 +170,94 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.MixedCharactersValidator"},
+    {"NAME": "accounts.validators.WeakPatternValidator"},
 ]
+# Demo mode (`make run`): the published demo password demo12345 is accepted.
+FANGPIN_DEMO = env_bool("FANGPIN_DEMO", False)
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Sessions are signed cookies: reading a page writes nothing to the database (an import's long
+# write transaction on SQLite no longer blocks every other user). The idle timeout slides: the
+# cookie is re-signed at most every FANGPIN_SESSION_REFRESH_SECONDS, so a session ends between
+# (minutes − refresh) and minutes after the last request. Logout and disabling a user end
+# every cookie through the user's session version (accounts.models.User).
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_AGE = env_int("FANGPIN_SESSION_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # sliding timeout: idle sessions expire
+SESSION_REFRESH_SECONDS = min(env_int("FANGPIN_SESSION_REFRESH_SECONDS", 300), SESSION_COOKIE_AGE)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+
+# Login lockout (django-axes): FANGPIN_LOGIN_FAILURES failures within FANGPIN_LOCKOUT_MINUTES
+# lock the account and the client address; accounts.lockout says who may still try.
 LOGIN_FAILURE_LIMIT = env_int("FANGPIN_LOGIN_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("FANGPIN_LOCKOUT_MINUTES", 15)
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# A success does not wipe failures: axes would delete every row of the address too, so an
+# attacker could clear their count against someone else by logging into their own account.
+# Failures expire after the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+# Refused attempts during a lockout write nothing to axes' table (an anonymous flood stays
+# cheap, and an attacker cannot extend a lockout forever); fangpin's audit log counts them.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # logins are in fangpin's audit log
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For (0 = the client connects
+# directly and REMOTE_ADDR is its address). Lockouts and audit records use this address.
+FANGPIN_PROXY_COUNT = env_int("FANGPIN_PROXY_COUNT", 0)
+
+# HTTPS (phones need it for GPS and the camera): FANGPIN_HTTPS=true when a TLS-terminating proxy
+# sets X-Forwarded-Proto. See docs/deployment.md.
+FANGPIN_HTTPS = env_bool("FANGPIN_HTTPS", False)
+if FANGPIN_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("FANGPIN_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FANGPIN_HSTS_SUBDOMAINS", False)
+    SECURE_SSL_REDIRECT = env_bool("FANGPIN_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the proxy's and monitoring's plain-HTTP probe
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("FANGPIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"FANGPIN_CSRF_TRUSTED_ORIGINS: {_origin!r} should start with https:// (or http://)"
+        )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, no inline script
+# or on* handler anywhere. Inline style attributes stay allowed (progress bars, widths).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -205,4 +293,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Every failed login is in the audit log; axes would also log each one as a warning.
+    "loggers": {"axes": {"level": "ERROR"}},
 }

@@ -160,7 +160,9 @@ def export(request: HttpRequest) -> FileResponse:
     regions = list(Region.objects.visible_to(request.user).order_by("path"))
     form = HouseholdFilterForm(data, regions=regions)
     form.is_valid()
-    households = filter_households(Household.objects.visible_to(request.user), form.cleaned_data)
+    households, _ = filter_households(
+        Household.objects.visible_to(request.user), form.cleaned_data, actor=request.user
+    )
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     filters = "，".join(f"{k}={v}" for k, v in request.GET.items() if v)
     services.export_for_user(

@@ -11,13 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from core.middleware import client_ip
 from monitoring import forms, services
 from monitoring.models import DeclarationChannel
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address as the server saw it (a reverse proxy must set REMOTE_ADDR)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The client's address (behind a reverse proxy, the one it saw: core.middleware)."""
+    return client_ip(request) or "unknown"
 
 
 def index(request: HttpRequest) -> HttpResponse:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from core import audit, codes, hooks
 from core.audit import snapshot
 from core.dates import today
+from core.locks import hold
 from core.permissions import Cap, can, require
 from monitoring.assessment import (
     Assessment,
@@ -823,10 +824,11 @@ def delete_holiday(*, actor: Any, holiday: Holiday) -> None:
 # --- Self-declaration (农户自主申报) ------------------------------------------------------------
 
 
+@transaction.atomic
 def channel_for(*, actor: Any, region: Region) -> DeclarationChannel:
-    """The village's public page token (created on first use)."""
-    if not (can(actor, Cap.VIEW, region) and region.level == Region.Level.VILLAGE):
-        raise PermissionDenied("无权查看该村")
+    """The village's public page token, created the first time staff ask for it (by POST)."""
+    if not (can(actor, Cap.REPORT_LEAD, region) and region.level == Region.Level.VILLAGE):
+        raise PermissionDenied("无权为该村开设自主申报入口")
     row, created = DeclarationChannel.objects.get_or_create(
         region=region, defaults={"token": secrets.token_urlsafe(16)}
     )
@@ -857,35 +859,41 @@ def submit_declaration(
     proxy_name: str = "",
     now: dt.datetime | None = None,
 ) -> Declaration:
-    """A farmer's own application: rate-limited per phone and per address, lands as a lead."""
+    """A farmer's own application: rate-limited per phone, per ID number and per address (in 24
+    hours), lands as a lead. Submissions take turns (core.locks), so parallel ones cannot all
+    pass the count before any is saved."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=1)
     limit = declarations_per_day()
-    recent = Declaration.objects.filter(created_at__gte=since)
-    if recent.filter(phone=phone).count() >= limit:
-        raise ValidationError({"phone": f"该手机号24小时内已提交{limit}次，请明天再试或联系村委会"})
-    if recent.filter(client_address=client_address).count() >= limit:
-        raise ValidationError({"__all__": f"本设备24小时内已提交{limit}次，请明天再试或联系村委会"})
-    lead = create_lead(
-        actor=None,
-        source="农户自主申报",
-        reported_date=timezone.localdate(now),
-        region=channel.region,
-        risks=risks,
-        description=difficulty,
-        person_name=name,
-        id_number=id_number,
-        phone=phone,
-        reporter_name=proxy_name or name,
-        origin="monitoring.declaration",
-    )
-    return Declaration.objects.create(
-        ticket=_ticket(),
-        region=channel.region,
-        lead=lead,
-        phone=phone,
-        client_address=client_address[:64],
-    )
+    with hold("monitoring.declaration"):
+        recent = Declaration.objects.filter(created_at__gte=since)
+        later = f"24小时内已提交{limit}次，请明天再试或联系村委会"
+        if recent.filter(phone=phone).count() >= limit:
+            raise ValidationError({"phone": f"该手机号{later}"})
+        if id_number and recent.filter(lead__id_number=id_number).count() >= limit:
+            raise ValidationError({"id_number": f"该证件号码{later}"})
+        if recent.filter(client_address=client_address).count() >= limit:
+            raise ValidationError({"__all__": f"本设备{later}"})
+        lead = create_lead(
+            actor=None,
+            source="农户自主申报",
+            reported_date=timezone.localdate(now),
+            region=channel.region,
+            risks=risks,
+            description=difficulty,
+            person_name=name,
+            id_number=id_number,
+            phone=phone,
+            reporter_name=proxy_name or name,
+            origin="monitoring.declaration",
+        )
+        return Declaration.objects.create(
+            ticket=_ticket(),
+            region=channel.region,
+            lead=lead,
+            phone=phone,
+            client_address=client_address[:64],
+        )
 
 
 PUBLIC_STATUS: dict[str, str] = {

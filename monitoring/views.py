@@ -9,7 +9,7 @@ import copy
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -26,6 +26,7 @@ from monitoring.models import (
     Attachment,
     Case,
     DeadlinePolicy,
+    DeclarationChannel,
     Holiday,
     Lead,
     PolicyThreshold,
@@ -85,6 +86,8 @@ def lead_new(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.REPORT_LEAD)
     initial = {"reported_date": today(), "source": "基层干部排查"}
     if request.GET.get("household"):
+        if not request.GET["household"].isdigit():
+            raise BadRequest("参数 household 应为农户编号（数字）")
         chosen = Household.objects.visible_to(request.user).filter(pk=request.GET["household"])
         initial["household"] = chosen.values_list("number", flat=True).first() or ""
     form = forms.LeadForm(request.POST or None, user=request.user, initial=initial)
@@ -599,28 +602,30 @@ def holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def village_qr(request: HttpRequest, pk: int) -> HttpResponse:
-    """A printable poster with the village's self-declaration QR code (inline SVG)."""
+    """A printable poster with the village's self-declaration QR code (inline SVG).
+
+    Reading the page changes nothing: a village without a channel yet gets a button that opens
+    one (POST).
+    """
     import qrcode
     import qrcode.image.svg
 
     region = get_visible_or_404(Region.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
     if region.level != Region.Level.VILLAGE:
         raise Http404("请选择行政村")
-    try:
-        channel = services.channel_for(actor=request.user, region=region)
-    except PermissionDenied:
-        raise Http404("未找到") from None
-    url = request.build_absolute_uri(reverse("public:declare", args=[channel.token]))
-    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
-    return render(
-        request,
-        "monitoring/village_qr.html",
-        {
-            "region": region,
-            "url": url,
-            "svg": svg.to_string(encoding="unicode"),
-        },
-    )
+    if request.method == "POST":
+        services.channel_for(actor=request.user, region=region)
+        return redirect("monitoring:village_qr", region.pk)
+    channel = DeclarationChannel.objects.filter(region=region).first()
+    context: dict[str, Any] = {
+        "region": region,
+        "can_open": can(request.user, Cap.REPORT_LEAD, region),
+    }
+    if channel is not None:
+        url = request.build_absolute_uri(reverse("public:declare", args=[channel.token]))
+        svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+        context.update({"url": url, "svg": svg.to_string(encoding="unicode")})
+    return render(request, "monitoring/village_qr.html", context)
 
 
 def villages(request: HttpRequest) -> HttpResponse:

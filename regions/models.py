@@ -105,7 +105,10 @@ def get_visible_region_or_404(user: Any, pk: Any) -> Region:
     """A region the user may see, or 404."""
     from django.http import Http404
 
-    region = Region.objects.visible_to(user).filter(pk=pk).first()
+    try:
+        region = Region.objects.visible_to(user).filter(pk=pk).first()
+    except (ValueError, TypeError):  # ?region=abc
+        region = None
     if region is None:
-        raise Http404("未找到")
+        raise Http404("未找到区划")
     return region

@@ -11,14 +11,18 @@ from django.db import transaction
 from core import audit, codes
 from core.audit import snapshot
 from core.dates import today
-from core.permissions import Cap, require
+from core.idnumber import normalize
+from core.masking import mask_id
+from core.permissions import Cap, can, require
 from registry import rules
 from registry.models import (
     Household,
     HouseholdEvent,
+    HouseholdQuerySet,
     IncomeRecord,
     Membership,
     Person,
+    looks_like_id_number,
 )
 
 
@@ -209,7 +213,50 @@ def _refresh_head(h: Household) -> None:
     h.save(update_fields=["head_name", "phone", "member_count", "updated_at"])
 
 
-def _check_person(p: Person, exclude_pk: int | None = None) -> None:
+def _named_to(actor: Any, clash: Person) -> bool:
+    """Whether the refusal may say who holds the number: only to a user who may see them."""
+    return can(actor, Cap.REVEAL) and Person.objects.visible_to(actor).filter(pk=clash.pk).exists()
+
+
+def _clash_message(clash: Person, actor: Any) -> str:
+    """Who already holds the number — named only to a user who may see that person in full.
+
+    Anyone else learns only that the number is taken (uniqueness cannot hide that much).
+    """
+    if _named_to(actor, clash):
+        return f"证件号码已登记在{clash.household.number}户（{clash.name}），不能重复"
+    return "该证件号码已登记在其他户，不能重复；如需核实请联系乡镇或县级管理员"
+
+
+def _log_taken_number(actor: Any, raw: Any, exclude_pk: int | None = None) -> None:
+    """Typing a number that is taken confirms a guess, like a search by full ID number: log it.
+
+    Called before the change's transaction, so the record stays when the change is refused.
+    """
+    number = normalize(raw)
+    if not number:
+        return
+    clash = (
+        Person.objects.filter(id_number=number)
+        .exclude(pk=exclude_pk)
+        .select_related("household")
+        .first()
+    )
+    if clash is None or _named_to(actor, clash):
+        return
+    audit.record(
+        actor=actor,
+        action="search",
+        object_type="registry.person",
+        object_id=str(clash.pk),
+        object_repr=mask_id(clash.id_number),
+        household_id=clash.household_id,
+        region_id=clash.household.region_id,
+        note="录入的证件号码已登记在其他户（未向录入人显示是谁）",
+    )
+
+
+def _check_person(p: Person, actor: Any, exclude_pk: int | None = None) -> None:
     result, errors = rules.check_person_identity(p.id_number, p.sex, p.birth_date)
     if not errors:
         p.id_number = result.value
@@ -217,9 +264,7 @@ def _check_person(p: Person, exclude_pk: int | None = None) -> None:
         p.birth_date = p.birth_date or result.birth_date
         clash = Person.objects.filter(id_number=p.id_number).exclude(pk=exclude_pk).first()
         if clash:
-            errors["id_number"] = (
-                f"证件号码已登记在{clash.household.number}户（{clash.name}），不能重复"
-            )
+            errors["id_number"] = _clash_message(clash, actor)
     if p.relation == "户主" and p.is_member:
         other = p.household.persons.filter(is_member=True, relation="户主").exclude(pk=exclude_pk)
         if other.exists():
@@ -228,7 +273,6 @@ def _check_person(p: Person, exclude_pk: int | None = None) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
 def add_person(
     *,
     actor: Any,
@@ -238,8 +282,16 @@ def add_person(
     **fields: Any,
 ) -> Person:
     """Add a member (出生/婚入/迁入 or an original member) with a membership and an event."""
+    _log_taken_number(actor, fields.get("id_number"))
+    return _add_person(actor=actor, household=household, reason=reason, date=date, **fields)
+
+
+@transaction.atomic
+def _add_person(
+    *, actor: Any, household: Household, reason: str, date: dt.date | None, **fields: Any
+) -> Person:
     p = Person(household=household, **fields)
-    _check_person(p)
+    _check_person(p, actor)
     p.full_clean()
     p.save()
     Membership.objects.create(
@@ -270,9 +322,15 @@ def add_person(
     return p
 
 
-@transaction.atomic
 def update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
     """Edit a member's facts; identity rules are checked again."""
+    if "id_number" in fields:
+        _log_taken_number(actor, fields["id_number"], exclude_pk=person.pk)
+    return _update_person(actor=actor, person=person, **fields)
+
+
+@transaction.atomic
+def _update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
     p = Person.objects.select_for_update().get(pk=person.pk)
     before = snapshot(p)
     for name, value in fields.items():
@@ -281,7 +339,7 @@ def update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
         # Derived facts follow the number unless the form gave them.
         p.sex = fields.get("sex") or ""
         p.birth_date = fields.get("birth_date")
-    _check_person(p, exclude_pk=p.pk)
+    _check_person(p, actor, exclude_pk=p.pk)
     p.full_clean()
     p.save()
     _refresh_head(p.household)
@@ -371,11 +429,51 @@ def save_income(*, actor: Any, household: Household, year: int, **amounts: Any) 
 
 SENSITIVE_LABELS = {"id_number": "证件号码", "phone": "联系电话"}
 
+ID_SEARCH_REFUSED = "按证件号码查询仅限可查看完整证件号码的用户；已只按户编号查找"
+
+
+def search_households(
+    qs: HouseholdQuerySet, q: str, *, actor: Any
+) -> tuple[HouseholdQuerySet, str]:
+    """The households of `qs` a search box entry finds, and a notice for the user ('' if none).
+
+    A full ID number is looked up only for a user who may see full numbers, and that search is
+    logged (who looked for whom) as a read of full data; for anyone else it matches 户编号 only.
+    """
+    q = q.strip()
+    if not looks_like_id_number(q):
+        return qs.search(q), ""
+    if not can(actor, Cap.REVEAL):
+        return qs.search(q), ID_SEARCH_REFUSED
+    found = qs.search(q, id_numbers=True)
+    person = (
+        Person.objects.visible_to(actor)
+        .filter(id_number=q.upper())
+        .select_related("household")
+        .first()
+    )
+    audit.record(
+        actor=actor,
+        action="search",
+        object_type="registry.person",
+        object_id=str(person.pk) if person else "",
+        object_repr=f"{person.name}（{mask_id(q.upper())}）" if person else mask_id(q.upper()),
+        household_id=person.household_id if person else None,
+        region_id=person.household.region_id if person else getattr(actor, "region_id", None),
+        note="按完整证件号码查询" + ("" if person else "（未找到）"),
+    )
+    return found, ""
+
 
 def reveal(*, actor: Any, obj: Household | Person, field: str) -> str:
     """Return a full ID number or phone for a user allowed to see it, and log the viewing."""
     require(actor, Cap.REVEAL)
-    value = getattr(obj, field)
+    log_full_view(actor=actor, obj=obj, note=f"查看完整{SENSITIVE_LABELS.get(field, field)}")
+    return str(getattr(obj, field))
+
+
+def log_full_view(*, actor: Any, obj: Household | Person, note: str) -> None:
+    """Record that `actor` was shown `obj`'s full ID number, phone or birth date."""
     household_id = obj.pk if isinstance(obj, Household) else obj.household_id
     region_id = obj.region_id if isinstance(obj, Household) else obj.household.region_id
     audit.record(
@@ -384,6 +482,5 @@ def reveal(*, actor: Any, obj: Household | Person, field: str) -> str:
         obj=obj,
         household_id=household_id,
         region_id=region_id,
-        note=f"查看完整{SENSITIVE_LABELS.get(field, field)}",
+        note=note,
     )
-    return str(value)

@@ -18,6 +18,7 @@ import xlsxwriter
 
 from core.dates import today
 from core.masking import mask_id, mask_phone
+from core.permissions import Cap, can
 from regions.models import Region
 from registry.history import HouseholdStatus, statuses
 from registry.layouts import REGISTER
@@ -131,7 +132,7 @@ def _rows(
 ) -> Iterator[list[Any]]:
     subjects = _subjects(kind, region, user, as_of, start)
     places = _places(region)
-    sensitive = bool(getattr(user, "can_view_sensitive", False))
+    sensitive = can(user, Cap.REVEAL)
     serial = 0
     for i in range(0, len(subjects), CHUNK):
         chunk = subjects[i : i + CHUNK]

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,6 +38,10 @@ def _region_of(user: Any) -> Region:
     return region
 
 
+# The register starts with 建档立卡 (2014); far earlier dates break date arithmetic (year 0).
+EARLIEST = dt.date(2000, 1, 1)
+
+
 def _date(request: HttpRequest, name: str, label: str) -> dt.date | None:
     """A YYYY-MM-DD query parameter; a bad one is reported and ignored."""
     raw = request.GET.get(name, "").strip()
@@ -50,6 +55,8 @@ def _date(request: HttpRequest, name: str, label: str) -> dt.date | None:
     if value > dates.today():
         messages.error(request, f"{label}不能晚于今天，已改用今天")
         return None
+    if value < EARLIEST:
+        raise BadRequest(f"{label}不能早于{EARLIEST:%Y-%m-%d}")
     return value
 
 

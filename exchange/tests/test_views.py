@@ -189,6 +189,25 @@ def test_a_towns_own_batch_is_404_for_another_town_but_county_batches_are_shared
     assert [r["total"] for r in page.context["rules"]] == [1]  # only its own item counted
 
 
+def test_the_county_admin_sees_a_batch_a_town_uploaded(client_for, items, regions, tmp_path):
+    from exchange import services
+
+    path = write_file(tmp_path, "housing", [])
+    town_batch = services.compare(actor=None, source="housing", path=path, region=regions["town"])
+    client = client_for("county_admin")
+    assert client.get(reverse("exchange:batch_detail", args=[town_batch.pk])).status_code == 200
+    listed = client.get(reverse("exchange:batch_list")).content.decode()
+    assert reverse("exchange:batch_detail", args=[town_batch.pk]) in listed
+
+
+def test_a_rule_page_with_a_wrong_year_answers_400_in_chinese(client_for, items):
+    rule = Rule.objects.get(code="W_MED_SELFPAY")
+    url = reverse("exchange:rule_edit", args=[rule.pk])
+    for year in ("abc", "1900", "99999"):
+        response = client_for("county_admin").get(url, {"year": year})
+        assert response.status_code == 400 and "年度" in response.content.decode()
+
+
 def test_county_admin_sets_a_years_parameters_and_others_cannot(client_for, items):
     rule = Rule.objects.get(code="W_MED_SELFPAY")
     url = reverse("exchange:rule_edit", args=[rule.pk])

@@ -310,6 +310,27 @@ def a(*keys: str) -> Callable[[dict], list[Any]]:
 
 
 NONE = a()
+
+
+def USER(w: dict) -> list[Any]:
+    return [w["people"]["village_staff"].pk]
+
+
+def OTHER_USER(w: dict) -> list[Any]:
+    return [w["people"]["other_village"].pk]
+
+
+def TOKEN(w: dict) -> list[Any]:
+    from accounts.models import ApiToken
+
+    return [ApiToken.issue(w["people"]["village_staff"], "矩阵")[0].pk]
+
+
+def own_account(persona: Any, w: dict) -> Any:
+    """The village user's own account pages: theirs, and their county admin's."""
+    return OK if persona.pk == w["people"]["village_staff"].pk or can(persona, Cap.ADMIN) else 404
+
+
 CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], Any]]] = [
     ("home", NONE, "get", everyone),
     ("healthz", NONE, "get", everyone),
@@ -317,6 +338,14 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("accounts:logout", NONE, "post", everyone),
     ("accounts:user_list", NONE, "get", capability(Cap.ADMIN, hidden=True)),
     ("accounts:user_create", NONE, "get", capability(Cap.ADMIN, hidden=True)),
+    ("accounts:me", NONE, "get", everyone),
+    ("accounts:user_edit", USER, "get", capability(Cap.ADMIN, hidden=True)),
+    ("accounts:user_active", OTHER_USER, "post", capability(Cap.ADMIN, hidden=True)),
+    ("accounts:user_password", USER, "post", capability(Cap.ADMIN, hidden=True)),
+    ("accounts:user_unlock", USER, "post", capability(Cap.ADMIN, hidden=True)),
+    ("accounts:token_create", USER, "post", own_account),
+    ("accounts:token_revoke", TOKEN, "post", own_account),
+    ("accounts:read_audit", NONE, "get", capability(Cap.AUDIT_READS)),
     ("regions:tree", NONE, "get", capability(Cap.ADMIN, hidden=True)),
     ("regions:create_child", a("village"), "post", capability(Cap.ADMIN, hidden=True)),
     ("regions:update", a("other_village"), "post", capability(Cap.ADMIN, hidden=True)),
@@ -519,6 +548,7 @@ def test_every_url_answers_each_persona_as_capabilities_and_regions_say(
     hidden = hidden_for(persona_key, world)
     wrong = []
     for name, args, method, expected in CASES:
+        persona.refresh_from_db()  # the logout row raised the session version
         client.force_login(persona)  # again after the logout row
         values = args(world)
         query = values.pop() if values and str(values[-1]).startswith("?") else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from django.urls import reverse
@@ -80,6 +81,50 @@ def test_submissions_are_limited_per_phone_and_per_address(client, channel, sett
     assert other.status_code == 200 and Declaration.objects.count() == 4
 
 
+def test_submissions_are_limited_per_id_number_too(client, channel, settings):
+    settings.FANGPIN_DECLARE_PER_DAY = 2
+    number = id_number()
+    for i in range(2):
+        phone, address = f"1390000000{i}", f"10.0.0.{i}"
+        client.post(_url(channel), _data(id_number=number, phone=phone), REMOTE_ADDR=address)
+    refused = client.post(
+        _url(channel), _data(id_number=number, phone="13811112222"), REMOTE_ADDR="10.0.0.9"
+    )
+    assert "该证件号码24小时内已提交2次" in refused.content.decode()
+    assert Declaration.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_submissions_cannot_beat_the_daily_limit(settings):
+    """20 submissions at once from one phone: exactly the limit is accepted (6–8 were before)."""
+    from django.db import connection, connections
+    from django.test import Client
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite's shared in-memory test database cannot take parallel writers")
+    from fangpin.testing import make_region_tree, make_user
+
+    settings.FANGPIN_DECLARE_PER_DAY = 3
+    regions = make_region_tree()
+    staff = make_user("village", "village_staff", regions["village"])
+    url = _url(services.channel_for(actor=staff, region=regions["village"]))
+    start = threading.Barrier(20)
+
+    def submit(i: int) -> None:
+        try:
+            start.wait(timeout=60)
+            Client().post(url, _data(), REMOTE_ADDR=f"10.2.0.{i}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert Declaration.objects.count() == 3
+
+
 def test_the_page_reveals_nothing_about_registered_people(client, channel, household):
     member = household.persons.first()
     response = client.post(_url(channel), _data(id_number=member.id_number, name="随便"))
@@ -103,14 +148,24 @@ def test_a_wrong_id_number_gets_a_chinese_message_and_nothing_is_saved(client, c
     assert "证件号码校验位错误" in body and not Lead.objects.exists()
 
 
+def test_reading_the_qr_page_creates_no_channel(client_for, regions):
+    url = reverse("monitoring:village_qr", args=[regions["village"].pk])
+    response = client_for("village_staff").get(url)
+    assert response.status_code == 200 and "开设申报入口" in response.content.decode()
+    assert not DeclarationChannel.objects.exists()
+    assert client_for("auditor").post(url).status_code == 403  # read-only: no channel either
+    assert not DeclarationChannel.objects.exists()
+
+
 def test_an_unknown_token_answers_404(client, channel):
     assert client.get(reverse("public:declare", args=["nope"])).status_code == 404
 
 
 def test_staff_get_a_printable_qr_code_for_their_villages_only(client_for, regions):
-    response = client_for("village_staff").get(
-        reverse("monitoring:village_qr", args=[regions["village"].pk])
-    )
+    url = reverse("monitoring:village_qr", args=[regions["village"].pk])
+    client = client_for("village_staff")
+    assert client.post(url).status_code == 302
+    response = client.get(url)
     body = response.content.decode()
     channel = DeclarationChannel.objects.get(region=regions["village"])
     assert response.status_code == 200 and "<svg" in body and channel.token in body

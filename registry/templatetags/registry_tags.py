@@ -70,5 +70,5 @@ def filter_select(field: BoundField) -> SafeString:
     return mark_safe(
         f'<select name="{escape(field.html_name)}" id="{escape(field.id_for_label)}"'
         f' class="form-select form-select-sm" title="{escape(str(field.label))}"'
-        f' onchange="this.form.submit()">{options}</select>'
+        f" data-autosubmit>{options}</select>"
     )

@@ -42,13 +42,39 @@ def test_birth_date_in_the_future_is_refused(household, users):
     assert "在今天之后" in _messages(exc.value)
 
 
-def test_duplicate_id_number_names_the_household_it_is_in(household, other_household):
+def test_duplicate_id_number_names_the_household_to_a_user_who_may_see_it(
+    household, other_household, users
+):
     taken = other_household.persons.first()
     with pytest.raises(ValidationError) as exc:
         services.add_person(
-            actor=None, household=household, name="王五", id_number=taken.id_number, relation="之子"
+            actor=users["county_admin"],
+            household=household,
+            name="王五",
+            id_number=taken.id_number,
+            relation="之子",
         )
     assert other_household.number in _messages(exc.value)
+
+
+def test_duplicate_id_number_names_no_one_to_others_and_the_try_is_logged(
+    household, other_household, users
+):
+    taken = other_household.persons.first()
+    with pytest.raises(ValidationError) as exc:
+        services.add_person(
+            actor=users["village_staff"],
+            household=household,
+            name="王五",
+            id_number=taken.id_number,
+            relation="之子",
+        )
+    message = _messages(exc.value)
+    assert "已登记在其他户" in message
+    assert other_household.number not in message and taken.name not in message
+    logged = AuditRecord.objects.get(action="search")
+    assert logged.actor == users["village_staff"] and logged.object_id == str(taken.pk)
+    assert taken.id_number not in logged.object_repr
 
 
 def test_a_second_head_is_refused(household):

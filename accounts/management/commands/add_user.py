@@ -42,7 +42,7 @@ class Command(BatchCommand):
                 can_view_sensitive=opts["can_view_sensitive"],
             )
         except ValidationError as exc:
-            self.progress("密码不符合要求：" + "；".join(exc.messages))
+            self.progress("无法创建用户：" + "；".join(exc.messages))
             self.emit({"status": "rejected", "errors": exc.messages}, rejected=True)
             return
         self.progress(

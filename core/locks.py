@@ -1,0 +1,48 @@
+"""Named locks for check-then-act rules that parallel requests must not beat (a login's count
+of failures, a daily limit): one holder at a time, across threads, processes and servers."""
+
+from __future__ import annotations
+
+import fcntl
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection, transaction
+
+# SQLite deployments run on one server: names share this many lock files (a rare false wait
+# between two names is harmless).
+STRIPES = 64
+
+
+@contextmanager
+def hold(name: str) -> Iterator[None]:
+    """Run the block while nobody else holds the lock `name`.
+
+    PostgreSQL: a transaction-level advisory lock, so several application servers are covered;
+    the block runs in a transaction (a savepoint inside a caller's) and the lock is released when
+    the outermost one ends, after the block's writes are visible to the next holder.
+    SQLite: inside a transaction, nothing — fangpin opens SQLite transactions IMMEDIATE, so write
+    transactions already run one at a time. Outside one, an exclusive lock on a file in the data
+    dir, taken without opening a write transaction (which on SQLite would stop every other writer
+    for the whole block). File locks are never taken inside a transaction, so a transaction never
+    waits for a file lock while holding the database: no deadlock between the two.
+    """
+    key = zlib.crc32(name.encode())
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key - 2**31])
+            yield
+        return
+    if connection.in_atomic_block:
+        yield
+        return
+    folder = settings.DATA_DIR / "locks"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    with open(folder / f"{key % STRIPES:02d}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
