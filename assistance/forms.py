@@ -12,6 +12,7 @@ from assistance.models import Measure, Visit
 from assistance.services import SCREEN_SCOPES
 from core.dates import today
 from core.forms import StyledForm, StyledModelForm
+from core.layout import valid_phone
 from regions.models import Region
 from registry.models import Household
 
@@ -46,6 +47,9 @@ class ContactForm(StyledForm):
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _limit(self, "user", _users(viewer))
+
+    def clean_phone(self) -> str:
+        return valid_phone(self.cleaned_data.get("phone"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -32,6 +32,7 @@ from assistance.models import (
 from core import audit, codes, hooks
 from core.audit import snapshot
 from core.dates import today
+from core.layout import valid_phone
 from core.models import AuditRecord
 from regions.models import Region
 from registry.models import Household
@@ -56,7 +57,15 @@ def _audit(actor: Any, action: str, obj: models.Model, household: Household, **k
 # ---------------------------------------------------------------- contacts
 
 
-def _contact_fields(user: Any, name: str, unit: str, phone: str) -> dict[str, Any]:
+def _contact_fields(
+    user: Any, name: str, unit: str, phone: str, start_date: dt.date
+) -> dict[str, Any]:
+    if start_date > today():
+        raise ValidationError({"start_date": "帮扶开始时间不能晚于今天"})
+    try:
+        phone = valid_phone(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
     if user is not None:
         return {
             "user": user,
@@ -66,7 +75,7 @@ def _contact_fields(user: Any, name: str, unit: str, phone: str) -> dict[str, An
         }
     if not name.strip():
         raise ValidationError({"name": "请选择系统用户，或填写帮扶联系人姓名"})
-    return {"user": None, "name": name.strip(), "unit": unit.strip(), "phone": phone.strip()}
+    return {"user": None, "name": name.strip(), "unit": unit.strip(), "phone": phone}
 
 
 @transaction.atomic
@@ -81,7 +90,7 @@ def assign_contact(
     phone: str = "",
 ) -> Contact:
     """Make someone the household's 帮扶联系人 from `start_date`; the previous one ends that day."""
-    fields = _contact_fields(user, name, unit, phone)
+    fields = _contact_fields(user, name, unit, phone, start_date)
     current = list(Contact.objects.select_for_update().filter(household=household).current())
     for old in current:
         if old.start_date > start_date:
@@ -111,7 +120,7 @@ def bulk_assign_contacts(
     phone: str = "",
 ) -> int:
     """Give every household of `households` the same contact (e.g. a village's 监测对象)."""
-    fields = _contact_fields(user, name, unit, phone)
+    fields = _contact_fields(user, name, unit, phone, start_date)
     ids = list(households.values_list("pk", flat=True))
     current = Contact.objects.filter(household_id__in=ids).current()
     late = current.filter(start_date__gt=start_date).values_list("name", "start_date").first()
@@ -171,6 +180,12 @@ def save_measure(
             errors["ledger_row_id"] = "关联的台账记录不存在或不属于该户"
     if obj.start_date and obj.end_date and obj.end_date < obj.start_date:
         errors["end_date"] = "结束日期不能早于开始日期"
+    # A measure is recorded when it is carried out: only a planned one may start later, and a
+    # finished one ended by today (a running one's end is its contract or agreement term).
+    if obj.start_date and obj.start_date > today() and obj.status != Measure.Status.PLANNED:
+        errors["start_date"] = "开始日期不能晚于今天（尚未开始的措施请选择“计划”状态）"
+    if obj.end_date and obj.end_date > today() and obj.status == Measure.Status.DONE:
+        errors["end_date"] = "已完成的措施结束日期不能晚于今天"
     if obj.continues_after_elimination and not obj.end_date:
         errors["end_date"] = "风险消除后继续的措施须填写结束日期（合同、协议或学段的终止时间）"
     if errors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -32,7 +33,7 @@ from assistance.models import Campaign, Contact, Measure, Screening, VisitPhoto,
 from core import dates
 from core.permissions import GRID, Cap, can, require
 from core.scoping import get_visible_or_404
-from regions.models import Region, get_visible_region_or_404
+from regions.models import Region, get_visible_region_or_404, place_names
 from registry.models import Household, HouseholdQuerySet
 from registry.services import search_households
 
@@ -60,6 +61,14 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _name_places(households: Iterable[Any]) -> None:
+    """Each household's `place` (乡镇/行政村, and 组 when known), one query for the page."""
+    households = list(households)
+    names = place_names(h.region for h in households)
+    for h in households:
+        h.place = names[h.region_id]
+
+
 def _search(request: HttpRequest, households: HouseholdQuerySet, q: str) -> HouseholdQuerySet:
     """The register's search (a full ID number only for users who may see full numbers)."""
     found, notice = search_households(households, q, actor=request.user)
@@ -76,7 +85,8 @@ def index(request: HttpRequest) -> HttpResponse:
     mine = Contact.objects.visible_to(request.user).current().filter(user=request.user).count()
     campaigns = Campaign.objects.visible_to(request.user).filter(end_date__gte=today)[:5]
     q = request.GET.get("q", "").strip()
-    found = _search(request, households, q).select_related("region")[:30] if q else []
+    found = list(_search(request, households, q).select_related("region")[:30]) if q else []
+    _name_places(found)
     return render(
         request,
         "assistance/index.html",
@@ -112,7 +122,22 @@ def contact_card(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable 联系卡: cadre name, unit, phone and the head's name — no ID numbers."""
     h = _household(request, pk)
     contact = h.contacts.current().first()
-    return render(request, "assistance/contact_card.html", {"household": h, "contact": contact})
+    return render(
+        request,
+        "assistance/contact_card.html",
+        {"household": h, "contact": contact, "address": address_line(h)},
+    )
+
+
+def address_line(h: Household) -> str:
+    """The household's address, once: the 乡镇/行政村/组 unless the address already names the
+    village (a full address from the register often does)."""
+    place = h.region.place()
+    village = place.split("/")[1] if "/" in place else place
+    address = h.address.strip()
+    if address and village in address:
+        return address
+    return f"{place.replace('/', '')}{address}"
 
 
 def contact_assign(request: HttpRequest, pk: int) -> HttpResponse:
@@ -196,6 +221,7 @@ def cadre_households(request: HttpRequest) -> HttpResponse:
         raise Http404("请选择帮扶联系人")
     contacts = contacts.select_related("household__region").order_by("household__number")
     page = Paginator(contacts, PAGE).get_page(request.GET.get("page"))
+    _name_places(c.household for c in page.object_list)
     return render(
         request,
         "assistance/cadre_households.html",
@@ -253,8 +279,11 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             return redirect("assistance:household", pk=visit.household_id)
     q = request.GET.get("q", "").strip()
     found = (
-        _search(request, households, q).select_related("region")[:30] if q and not target else []
+        list(_search(request, households, q).select_related("region")[:30])
+        if q and not target
+        else []
     )
+    _name_places([*found, *([target] if target else [])])
     return render(
         request,
         "assistance/visit_form.html",
@@ -314,7 +343,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
     village_counts = Counter(r[1] for r in rows)
     # The 50 villages with the most overdue households; each village has its own filtered list.
     top = [pk for pk, _ in village_counts.most_common(50)]
-    names = dict(Region.objects.filter(pk__in=top).values_list("pk", "name"))
+    names = place_names(Region.objects.filter(pk__in=top))
     by_village = [
         {"region_id": pk, "region__name": names.get(pk, ""), "n": n}
         for pk, n in village_counts.most_common(50)
@@ -326,6 +355,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
     page = Paginator([r[0] for r in rows], PAGE).get_page(request.GET.get("page"))
     found = Household.objects.select_related("region").in_bulk(list(page.object_list))
     page.object_list = [found[pk] for pk in page.object_list]
+    _name_places(page.object_list)
     for h in page.object_list:
         h.last_visit, h.interval_days = due[h.pk]
         h.contact_name = contacts.get(h.pk, (None, "", ""))[1]

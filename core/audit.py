@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from core.middleware import current_request
@@ -80,3 +83,134 @@ def audit_objects(actor: Any, action: str, rows: list[AuditRecord]) -> None:
         if info:
             row.request_id, row.ip = info.request_id, info.ip
     AuditRecord.objects.bulk_create(rows, batch_size=2000)
+
+
+# --- Reading audit records: Chinese labels and values (变更记录) -------------------------------
+
+# Full ID numbers, phones and birth dates (which rebuild a masked number) never appear in a
+# change log; reveal them on the object instead.
+MASKED_FIELDS = frozenset({"id_number", "phone", "birth_date"})
+
+
+@dataclass
+class Change:
+    """One changed field of an audit record, as a reader sees it."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class Described:
+    """An audit record with its changes described in Chinese."""
+
+    record: AuditRecord
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def object_label(self) -> str:
+        """The model's verbose name (线索, 识别案件, 户…) or the stored type."""
+        model = _model(self.record.object_type)
+        return str(model._meta.verbose_name) if model else self.record.object_type
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[models.Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # an old record may name a field that no longer exists
+        return None
+
+
+def show_value(value: Any, f: Any = None, related: dict | None = None) -> str:
+    """A stored audit value as a reader sees it: choices by label, 是/否, dates, lists."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if f is not None and getattr(f, "choices", None) and not isinstance(value, list | dict):
+        labels = {str(k): str(v) for k, v in f.flatchoices}
+        if str(value) in labels:
+            return labels[str(value)] or "—"
+    if related is not None and f is not None and f.is_relation:
+        obj = related.get(value)
+        return str(obj) if obj is not None else f"（编号{value}，已删除）"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, str):
+        if value.startswith(",") and value.endswith(",") and len(value) > 1:
+            return "、".join(v for v in value.split(",") if v)  # the register's multi-values
+        if len(value) >= 19 and value[4] == "-" and value[10] == "T":
+            return f"{value[:10]} {value[11:16]}"  # an ISO datetime
+        return value
+    if isinstance(value, list):
+        return "、".join(show_value(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{show_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _shown(model: Any, name: str, value: Any, f: Any, related: dict | None) -> str:
+    """A model may name its own codes (`audit_value(field, value)` → text, or None)."""
+    own = getattr(model, "audit_value", None)
+    text = own(name, value) if own is not None and value not in (None, "") else None
+    return text if text is not None else show_value(value, f, related)
+
+
+def describe(
+    records: Iterable[AuditRecord],
+    *,
+    hidden: Iterable[str] = ("id",),
+    masked: Iterable[str] = MASKED_FIELDS,
+) -> list[Described]:
+    """变更记录 of any models: each record's changed fields with the model's Chinese field names
+    and values (choices by label, foreign keys by the object's name, 是/否, dates).
+
+    One query per related model on the page, whatever the number of records.
+    """
+    rows = list(records)
+    hide, mask = set(hidden), set(masked)
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for r in rows:
+        model = _model(r.object_type)
+        for name, before, after in r.changed_fields():
+            f = _field(model, name)
+            if f is not None and f.is_relation and f.many_to_one and name not in hide:
+                wanted.setdefault(f.related_model, set()).update(
+                    v for v in (before, after) if v is not None
+                )
+    related = {
+        target: target._default_manager.in_bulk([v for v in ids if isinstance(v, int)])
+        for target, ids in wanted.items()
+    }
+    described = []
+    for r in rows:
+        model = _model(r.object_type)
+        order = {f.name: i for i, f in enumerate(model._meta.fields)} if model else {}
+        changes = []
+        for name, before, after in sorted(r.changed_fields(), key=lambda c: order.get(c[0], 999)):
+            if name in hide:
+                continue
+            f = _field(model, name)
+            label = str(f.verbose_name) if f is not None else name
+            if name in mask:
+                shown = ("（已隐藏）" if before else "—", "（已隐藏）" if after else "—")
+            else:
+                rel = related.get(f.related_model) if f is not None and f.is_relation else None
+                shown = (
+                    _shown(model, name, before, f, rel),
+                    _shown(model, name, after, f, rel),
+                )
+            if shown[0] != shown[1]:
+                changes.append(Change(label, *shown))
+        described.append(Described(r, changes))
+    return described

@@ -88,6 +88,8 @@ ELIMINATION_METHODS = ("帮扶消除", "自然消除")
 # Why a household stops being a 监测对象 (剔除, 识别不精准退出) or a 脱贫户 (清退); an import of the
 # national system's register that clears the mark says 国家系统导入 unless its 退出原因 column says.
 EXIT_REASONS = ("剔除", "清退", "识别不精准退出", "国家系统导入", "其他")
+# The reasons a monitoring procedure may end a household's monitoring (county decision).
+MONITORING_EXIT_REASONS = ("剔除", "识别不精准退出")
 SEXES = ("男", "女")
 ETHNICITIES = (
     "汉族",

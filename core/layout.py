@@ -505,11 +505,15 @@ class Phone(Kind):
 
 class PhoneField(forms.CharField):
     def clean(self, value: Any) -> str:
-        value = super().clean(value)
-        try:
-            return phone(value)
-        except CellError as exc:
-            raise ValidationError(str(exc)) from exc
+        return valid_phone(super().clean(value))
+
+
+def valid_phone(value: Any) -> str:
+    """`phone` for forms and services: the one phone rule, refused with a ValidationError."""
+    try:
+        return phone(value)
+    except CellError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class HouseholdNumber(Kind):

@@ -23,7 +23,7 @@ from exchange import engine, services
 from exchange.engine import rules_dir
 from exchange.forms import AssignForm, FilterForm, ResultForm, RuleForm, UploadForm
 from exchange.models import SOURCE_CHOICES, Batch, Item, Rule, RuleRunStat
-from regions.models import Region
+from regions.models import Region, place_names
 
 
 def _errors(exc: ValidationError) -> str:
@@ -59,6 +59,10 @@ def index(request: HttpRequest) -> HttpResponse:
             items = items.filter(region__path__startswith=village.path)
     items = items.select_related("rule", "household", "region", "person", "assignee")
     page = Paginator(items.order_by("-last_seen", "-id"), 50).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    places = place_names(item.region for item in rows)
+    for item in rows:
+        item.place = places.get(item.region_id, "—") if item.region_id else "—"
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(
         request,

@@ -59,7 +59,11 @@ def make_household(
     actor: Any = None,
     **status: Any,
 ) -> Any:
-    """A household with a head and `members - 1` relatives, through the services."""
+    """A household with a head and `members - 1` relatives, through the services.
+
+    A status given (监测对象类别, dates…) is set as an import of the national register sets it:
+    by hand, only the procedures may (registry.services.STATUS_SOURCES).
+    """
     from registry import services
 
     number = number or f"4202810001{next(_serial):08d}"
@@ -76,8 +80,9 @@ def make_household(
                 "sex": sex,
             }
         )
+    source = services.IMPORT_SOURCE if status else services.PLAIN_EDIT
     h = services.create_household(
-        actor=actor, number=number, region=region, head=people[0], **status
+        actor=actor, number=number, region=region, head=people[0], source=source, **status
     )
     for person in people[1:members]:
         services.add_person(actor=actor, household=h, **person)

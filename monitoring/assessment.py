@@ -1,7 +1,9 @@
 """Decision support (policy rules 1–8, 16–17, 21–24): the figures and warnings a reviewer sees.
 
-Warnings are never hard blocks — the threshold is a reference line (rule 4) — but each must be
-acknowledged by the reviewer; only 整户无劳动能力 bars an elimination (rule 22).
+Identification warnings are never hard blocks — the threshold is a reference line (rule 4) — but
+each must be acknowledged by the reviewer. Elimination criteria (rules 21–24, the year's
+EliminationPolicy) block the step unless a county admin overrides them with a stated reason;
+整户无劳动能力 always bars an elimination (rule 22).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from core import codes
-from monitoring.models import Case, DeadlinePolicy, PolicyThreshold
+from monitoring.models import Case, DeadlinePolicy, EliminationPolicy, PolicyThreshold
 from regions.models import Region
 
 FORMULA_NAMES = ("纯收入", "理赔收入", "合规自付支出", "人口")
@@ -121,6 +123,7 @@ class Assessment:
     reason: str = ""
     warnings: list[tuple[str, str]] = field(default_factory=list)
     criteria: list[tuple[str, bool, str]] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     blocked: str = ""
 
     @property
@@ -223,38 +226,103 @@ def months_between(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
 
 
-def assess_elimination(case: Case, *, household: Any, measures: int, on: dt.date) -> Assessment:
-    """Rules 21–24: every criterion with its result; failed ones become warnings."""
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (earlier when negative), clamped to the month's end."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+@dataclass
+class EliminationFacts:
+    """What the register and assistance say about a household at an elimination step."""
+
+    identified: dt.date | None
+    green_channel: bool
+    measures: list[tuple[str, dt.date | None]]  # (category, start date) carried out by `on`
+    incomes: dict[int, Decimal]  # 人均纯收入 per year from the income records
+    no_labour: bool
+
+
+def assess_elimination(
+    case: Case, *, facts: EliminationFacts, policy: EliminationPolicy, on: dt.date
+) -> Assessment:
+    """Rules 21–24 with the year's conditions: each criterion with its result. A failed one
+    blocks the step (`Assessment.failed`) unless a county admin has overridden it; 整户无劳动能力
+    always bars it (rule 22)."""
     income = income_of(case)
     line = threshold_for(case.region, on)
     a = Assessment(income, line)
-    identified = household.identified_date
-    months = months_between(identified, on) if identified else 0
+    natural = case.elimination_method == "自然消除"
+    need_months = (
+        policy.natural_min_months
+        if natural
+        else policy.green_min_months
+        if facts.green_channel
+        else policy.min_months
+    )
+    need_measures = policy.natural_min_measures if natural else policy.min_measures
+    months = months_between(facts.identified, on) if facts.identified else 0
+    which = "自然消除" if natural else "绿色通道识别" if facts.green_channel else "帮扶消除"
+    stable_ok, stable_detail = _stable_income(case, facts, policy.stable_months, on)
     secured = [case.housing_unsafe, case.dropout, case.water_unsafe, case.uninsured]
-    above = income.per_capita is not None and line is not None and income.per_capita > line.amount
     a.criteria = [
-        ("识别已满6个月", months >= 6, f"识别监测时间 {identified or '—'}，已 {months} 个月"),
-        ("至少落实1项帮扶措施", measures >= 1, f"已落实 {measures} 项"),
         (
-            "人均纯收入稳定超过监测范围",
-            above,
-            f"人均纯收入 {_money(income.per_capita)}；{a.threshold_label}",
+            f"识别已满{need_months}个月",
+            facts.identified is not None and months >= need_months,
+            f"识别监测时间 {facts.identified or '—'}，至{on:%Y-%m-%d}已 {months} 个月（{which}）",
         ),
-        ("大额刚性支出已稳定解决", bool(case.rigid_spending_resolved), ""),
+        (
+            f"至少已落实{need_measures}项帮扶措施",
+            len(facts.measures) >= need_measures,
+            f"已落实 {len(facts.measures)} 项"
+            + (f"：{'、'.join(c for c, _ in facts.measures)}" if facts.measures else ""),
+        ),
+        (
+            f"收入稳定超过监测范围（近{policy.stable_months}个月）",
+            stable_ok,
+            stable_detail,
+        ),
+        ("大额刚性支出已稳定解决", bool(case.rigid_spending_resolved), "入户核查时确认"),
         (
             "三保障和饮水安全有保障",
             all(x is False for x in secured),
             "住房、义务教育、饮水、基本医疗保险四项均须答“否”",
         ),
-        ("非整户无劳动能力户", not household.no_labour, "整户无劳动能力兜底保障户暂不标注风险消除"),
+        ("非整户无劳动能力户", not facts.no_labour, "整户无劳动能力兜底保障户暂不标注风险消除"),
     ]
-    for label, ok, detail in a.criteria[:-1]:
-        if not ok:
-            a.warnings.append(
-                ("elim", f"未满足：{label}（{detail}）" if detail else f"未满足：{label}")
-            )
-    if case.elimination_method == "帮扶消除" and identified and months <= 2:
+    a.failed = [f"{label}（{detail}）" for label, ok, detail in a.criteria if not ok]
+    if case.elimination_method == "帮扶消除" and facts.identified and months <= 2:
         a.warnings.append(("rule24", "帮扶消除距识别不足2个月"))
-    if household.no_labour:
+    if facts.no_labour:
         a.blocked = "该户为整户无劳动能力户，不能标注风险消除（政策规则22）"
     return a
+
+
+def _stable_income(
+    case: Case, facts: EliminationFacts, months: int, on: dt.date
+) -> tuple[bool, str]:
+    """Every year the last `months` months touch has an income record above that year's line.
+
+    The incomes entered at this case's 入户核查 count as the record of the year their window ends
+    in (they become that record when the step is done).
+    """
+    incomes = dict(facts.incomes)
+    own = income_of(case).per_capita
+    if own is not None:
+        incomes[(case.window_end or income_window(on)[1]).year] = own
+    first = add_months(on, -months).year
+    years = [y for y in range(first, on.year + 1) if y in incomes]
+    if not years:
+        return False, f"{first}—{on.year}年没有收入记录"
+    parts, ok = [], True
+    for year in years:
+        line = threshold_for(case.region, min(dt.date(year, 12, 31), on))
+        above = line is not None and incomes[year] > line.amount
+        ok = ok and above
+        shown = f"{line.amount:,.0f} 元" if line is not None else "未配置"
+        verb = "高于" if above else "未高于"
+        parts.append(f"{year}年人均 {_money(incomes[year])}{verb}监测范围 {shown}")
+    return ok, "；".join(parts)

@@ -5,11 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from core import codes, idnumber
-from core.forms import StyledForm, StyledModelForm
-from monitoring.models import Case, DeadlinePolicy, Holiday, Lead, PolicyThreshold, StepCode
+from core.dates import today
+from core.forms import StyledForm, StyledModelForm, style
+from core.layout import valid_phone
+from monitoring.models import (
+    INCOME_FIELDS,
+    MATERIALS,
+    OPTIONAL,
+    REQUIRED,
+    Case,
+    DeadlinePolicy,
+    EliminationPolicy,
+    Holiday,
+    Lead,
+    NoticeContact,
+    PolicyThreshold,
+    StepCode,
+)
 from regions.models import Region
 from registry.models import Household
 
@@ -85,8 +101,16 @@ class LeadForm(StyledForm):
             raise ValidationError(f"未找到户编号“{number}”（或该户不在您的管辖范围）")
         return found
 
+    def clean_reported_date(self) -> Any:
+        return not_future(self.cleaned_data["reported_date"], "发现日期")
+
+    def clean_phone(self) -> str:
+        return valid_phone(self.cleaned_data.get("phone"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not data.get("risks") and not (data.get("description") or "").strip():
+            self.add_error("risks", "请至少选择一项反映风险，或填写困难情况")
         if data.get("household") is None and not self.has_error("household"):
             if not data.get("village"):
                 self.add_error("village", "不在台账中的人员请选择所在村")
@@ -107,17 +131,37 @@ class DismissForm(StyledForm):
 
 
 class UploadForm(StyledForm):
-    file = forms.FileField(label="材料文件", help_text="PDF、JPG、PNG、DOCX、XLSX，10 MB 以内")
-    kind = forms.ChoiceField(
-        label="材料类型",
-        required=False,
-        choices=[
-            ("evidence", "佐证材料"),
-            ("consent", "签字承诺授权书"),
-            ("minutes", "评议记录"),
-            ("notice", "公示照片"),
-        ],
-    )
+    file = forms.FileField(label="材料文件")
+    kind = forms.ChoiceField(label="材料类型", choices=list(MATERIALS.items()), initial="evidence")
+
+    def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "file"
+        ].help_text = f"照片（JPG、PNG）或PDF，{settings.FANGPIN_ATTACHMENT_MAX_MB} MB 以内"
+        if kinds:
+            field = self.fields["kind"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(k, MATERIALS[k]) for k in dict.fromkeys([*kinds, "evidence"])]
+            field.initial = kinds[0]
+
+
+def not_future(value: Any, label: str) -> Any:
+    """A date of something that happened: never after today."""
+    if value and value > today():
+        raise ValidationError(f"{label}不能晚于今天")
+    return value
+
+
+class AckField(forms.MultipleChoiceField):
+    """The warnings a reviewer ticks. A ticked warning that no longer applies (the facts just
+    entered removed it) is dropped, not refused: the service asks again for any new one."""
+
+    def to_python(self, value: Any) -> list[str]:
+        return [v for v in super().to_python(value) if self.valid_value(v)]
+
+    def validate(self, value: Any) -> None:
+        """Every remaining value is a current warning (to_python dropped the others)."""
 
 
 class CaseFilterForm(StyledForm):
@@ -145,24 +189,32 @@ class StepForm(StyledForm):
         label="意见", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    MONEY = (
-        "wage",
-        "business",
-        "property_income",
-        "transfer",
-        "business_cost",
-        "claims",
-        "compliant_spending",
-    )
+    MONEY = INCOME_FIELDS
     TRISTATE = ("housing_unsafe", "dropout", "water_unsafe", "uninsured")
 
-    def __init__(self, *args: Any, case: Case, warnings: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        case: Case,
+        warnings: list[str],
+        consent_required: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         step = case.current_step
         f = self.fields
+        f["done_on"] = forms.DateField(
+            label="办理日期",
+            initial=today,
+            widget=forms.DateInput,
+            help_text=f"不早于起算日期{case.start_date:%Y-%m-%d}和上一环节的办理日期，不晚于今天",
+        )
+        if step == StepCode.COMPARE:
+            f["note"].label = "比对结果"
+            f["note"].help_text = "写明比对了哪些部门数据和发现的情况；未加载的写明手工比对结果"
         if step == StepCode.VISIT:
-            if case.kind == Case.Kind.IDENTIFY:
+            if case.kind == Case.Kind.IDENTIFY and not consent_required:
                 f["consent"] = forms.ChoiceField(
                     label="承诺授权",
                     required=False,
@@ -173,6 +225,7 @@ class StepForm(StyledForm):
                     ],
                     initial=case.consent,
                 )
+            if case.kind == Case.Kind.IDENTIFY:
                 f["is_alleviated"] = forms.BooleanField(
                     label="是否脱贫户", required=False, initial=case.is_alleviated
                 )
@@ -224,11 +277,22 @@ class StepForm(StyledForm):
                     initial=case.elimination_method,
                 )
         if step == StepCode.NOTICE:
+            days = DeadlinePolicy.current().notice_days
             f["notice_start"] = forms.DateField(
                 label="公示开始", widget=forms.DateInput, initial=case.notice_start
             )
             f["notice_end"] = forms.DateField(
-                label="公示结束", widget=forms.DateInput, initial=case.notice_end
+                label="公示结束",
+                widget=forms.DateInput,
+                initial=case.notice_end,
+                help_text=f"公示不少于{days}天（含首尾）；期满次日起才能办结本环节",
+            )
+        if step == StepCode.COUNTY and case.kind == Case.Kind.ELIMINATE:
+            f["monitor_contact"] = forms.CharField(
+                label="风险消除后的监测联系人", max_length=60, initial=case.monitor_contact
+            )
+            f["monitor_phone"] = forms.CharField(
+                label="监测联系人电话", max_length=20, initial=case.monitor_phone
             )
         if step == StepCode.COUNTY and case.kind == Case.Kind.IDENTIFY:
             f["category"] = forms.ChoiceField(
@@ -238,12 +302,13 @@ class StepForm(StyledForm):
                 initial=case.category,
             )
         if warnings:
-            f["ack"] = forms.MultipleChoiceField(
+            f["ack"] = AckField(
                 label="已逐条核实以下提示",
                 required=False,
                 choices=[(w, w) for w in warnings],
                 widget=forms.CheckboxSelectMultiple,
             )
+        self.order_fields(["done_on", "decision", "note"])  # the rest after, as added
         style_checkboxes(self)
 
     def facts(self) -> dict[str, Any]:
@@ -261,6 +326,8 @@ class StepForm(StyledForm):
             "notice_start",
             "notice_end",
             "category",
+            "monitor_contact",
+            "monitor_phone",
         ):
             if name in self.fields:
                 out[name] = data.get(name)
@@ -276,6 +343,12 @@ class StepForm(StyledForm):
 
     def risks(self) -> list[str] | None:
         return list(self.cleaned_data["risks"]) if "risks" in self.fields else None
+
+    def clean_done_on(self) -> Any:
+        return not_future(self.cleaned_data["done_on"], "办理日期")
+
+    def clean_monitor_phone(self) -> str:
+        return valid_phone(self.cleaned_data.get("monitor_phone"))
 
 
 def _label(name: str) -> str:
@@ -302,6 +375,46 @@ class GreenMeasureForm(StyledForm):
     responsible = forms.CharField(label="责任人", required=False, max_length=60)
     start_date = forms.DateField(label="开始日期", required=False, widget=forms.DateInput)
 
+    def clean_start_date(self) -> Any:
+        return not_future(self.cleaned_data.get("start_date"), "开始日期")
+
+
+class StartForm(StyledForm):
+    """When a household's procedure began (default today; an earlier start may be recorded)."""
+
+    start_date = forms.DateField(
+        label="起算日期",
+        required=False,
+        widget=forms.DateInput,
+        help_text="程序开始之日（如入户核查之日），留空为今天；不能晚于今天",
+    )
+
+    def clean_start_date(self) -> Any:
+        return not_future(self.cleaned_data.get("start_date"), "起算日期")
+
+
+class ExitForm(StyledForm):
+    """Propose 剔除 / 识别不精准退出 of a monitored household (the county decides)."""
+
+    exit_reason = forms.ChoiceField(
+        label="退出原因", choices=[(v, v) for v in codes.MONITORING_EXIT_REASONS]
+    )
+    description = forms.CharField(
+        label="事实和依据",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如：经核实该户不符合纳入条件（识别时收入计算有误）；或户籍已注销、整户迁出",
+    )
+
+
+class OverrideForm(StyledForm):
+    reason = forms.CharField(
+        label="放行理由",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="写明不满足条件而仍予放行的依据，将记入办理记录和放行清单",
+    )
+
 
 class ThresholdForm(StyledModelForm):
     class Meta:
@@ -320,6 +433,9 @@ class DeadlineForm(StyledForm):
     name = forms.CharField(label="名称", max_length=60)
     working_days = forms.BooleanField(label="按工作日计算（否则按自然日）", required=False)
     warn_days = forms.IntegerField(label="预警提前天数", min_value=0, max_value=30)
+    notice_days = forms.IntegerField(
+        label="公示天数（不少于，含首尾）", min_value=1, max_value=30, initial=5
+    )
     after_spending_formula = forms.CharField(label="扣除刚性支出后人均收入公式", max_length=120)
 
     def __init__(self, *args: Any, policy: DeadlinePolicy, **kwargs: Any) -> None:
@@ -329,6 +445,7 @@ class DeadlineForm(StyledForm):
                 "name": policy.name,
                 "working_days": policy.working_days,
                 "warn_days": policy.warn_days,
+                "notice_days": policy.notice_days,
                 "after_spending_formula": policy.after_spending_formula,
                 **{f"days_{s}": policy.days_for(s) for s in StepCode.values},
             },
@@ -338,8 +455,6 @@ class DeadlineForm(StyledForm):
             self.fields[f"days_{code}"] = forms.IntegerField(
                 label=f"{label}：自发现线索起第几天前完成", min_value=0, max_value=120
             )
-        from core.forms import style
-
         style(self)
 
     def clean(self) -> dict[str, Any]:
@@ -351,6 +466,86 @@ class DeadlineForm(StyledForm):
 
     def step_days(self) -> dict[str, int]:
         return {s: self.cleaned_data[f"days_{s}"] for s in StepCode.values}
+
+
+MATERIAL_LEVELS = [("", "不需要"), (OPTIONAL, "可选"), (REQUIRED, "必需")]
+
+
+class MaterialsForm(StyledForm):
+    """Which materials each step asks for, required or optional (承诺授权书 only at the 入户核查
+    of an identification)."""
+
+    def __init__(self, *args: Any, policy: DeadlinePolicy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for step, step_label in StepCode.choices:
+            current = policy.materials_for(step)
+            for kind, label in MATERIALS.items():
+                if kind == "evidence" or (kind == "consent" and step != StepCode.VISIT):
+                    continue
+                self.fields[f"{step}__{kind}"] = forms.ChoiceField(
+                    label=f"{step_label}：{label}",
+                    choices=MATERIAL_LEVELS,
+                    required=False,
+                    initial=current.get(kind, ""),
+                )
+        style(self)
+
+    def grid(self) -> tuple[list[str], list[tuple[str, list[Any]]]]:
+        """Material labels, and per step its label with a bound field per material (or None)."""
+        kinds = [k for k in MATERIALS if k != "evidence"]
+        rows = [
+            (
+                str(label),
+                [self[f"{step}__{k}"] if f"{step}__{k}" in self.fields else None for k in kinds],
+            )
+            for step, label in StepCode.choices
+        ]
+        return [MATERIALS[k] for k in kinds], rows
+
+    def materials(self) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {step: {} for step in StepCode.values}
+        for name, value in self.cleaned_data.items():
+            step, kind = name.split("__")
+            if value:
+                out[step][kind] = value
+        return out
+
+
+class EliminationPolicyForm(StyledModelForm):
+    class Meta:
+        model = EliminationPolicy
+        fields = [
+            "year",
+            "min_months",
+            "green_min_months",
+            "natural_min_months",
+            "min_measures",
+            "natural_min_measures",
+            "stable_months",
+        ]
+
+    def validate_unique(self) -> None:
+        """An existing year is updated by the service, not refused."""
+
+
+class NoticeContactForm(StyledModelForm):
+    class Meta:
+        model = NoticeContact
+        fields = ["region", "unit", "phone"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)
+        region.queryset = Region.objects.visible_to(user).filter(
+            level__in=[Region.Level.COUNTY, Region.Level.TOWN]
+        )
+
+    def clean_phone(self) -> str:
+        return valid_phone(self.cleaned_data.get("phone"))
+
+    def validate_unique(self) -> None:
+        """An existing region is updated by the service, not refused."""
 
 
 class HolidayForm(StyledModelForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +94,40 @@ class Lead(models.Model):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
+    @property
+    def origin_kind(self) -> str:
+        return self.origin.partition(":")[0]
+
+    @property
+    def origin_id(self) -> str:
+        return self.origin.partition(":")[2]
+
+    @property
+    def origin_label(self) -> str:
+        """The record that produced the lead, named in Chinese (部门比对预警 第38号)."""
+        return origin_label(self.origin)
+
+    @classmethod
+    def audit_value(cls, field: str, value: Any) -> str | None:
+        """变更记录 (core.audit.describe): the origin named, not `exchange.warning:38`."""
+        return origin_label(str(value)) if field == "origin" else None
+
+
+def origin_label(origin: str) -> str:
+    if not origin:
+        return ""
+    kind, _, pk = origin.partition(":")
+    label = ORIGINS.get(kind, "其他记录")
+    return f"{label} 第{pk}号" if pk else label
+
+
+# What `Lead.origin` names: the app record a lead came from.
+ORIGINS = {
+    "exchange.warning": "部门比对预警",
+    "assistance.screening": "集中排查问卷",
+    "monitoring.declaration": "农户自主申报",
+}
+
 
 # --- Policy years: thresholds, deadlines, holiday calendar (policy rules 3, 12) ---------------
 
@@ -166,6 +202,27 @@ class StepCode(models.TextChoices):
 
 DEFAULT_STEP_DAYS = {"visit": 3, "compare": 5, "review": 7, "notice": 12, "town": 14, "county": 15}
 
+# Evidence of the steps (policy.md §4.2: 承诺授权, 评议 minutes and photos, 公示; 审核意见).
+MATERIALS = {
+    "consent": "签字承诺授权书",
+    "visit_form": "入户核查表",
+    "minutes": "评议记录",
+    "notice": "公示照片",
+    "opinion": "审核意见",
+    "evidence": "其他佐证材料",
+}
+REQUIRED, OPTIONAL = "required", "optional"
+# 承诺授权 authorises the economic checks of a new identification: asked of identification only.
+IDENTIFY_ONLY_MATERIALS = {"consent"}
+DEFAULT_MATERIALS: dict[str, dict[str, str]] = {
+    "visit": {"consent": REQUIRED, "visit_form": OPTIONAL},
+    "compare": {},
+    "review": {"minutes": REQUIRED},
+    "notice": {"notice": REQUIRED},
+    "town": {"opinion": OPTIONAL},
+    "county": {"opinion": OPTIONAL},
+}
+
 
 class DeadlinePolicy(models.Model):
     """Deadlines of the procedure: days from the lead date by which each step must be done.
@@ -185,6 +242,17 @@ class DeadlinePolicy(models.Model):
         _("预警提前天数"),
         default=1,
         help_text=_("距到期日不超过该天数（含当天）时显示橙色预警；超过到期日显示红色"),
+    )
+    notice_days = models.PositiveSmallIntegerField(
+        _("公示天数"),
+        default=5,
+        help_text=_("公示至少持续的天数（含首尾两天）；期满后才能办结公示并进入下一环节"),
+    )
+    materials = models.JSONField(
+        _("各环节材料要求"),
+        default=dict,
+        blank=True,
+        help_text=_("{环节: {材料: required|optional}}；未设置的环节按默认要求"),
     )
     after_spending_formula = models.CharField(
         _("扣除刚性支出后人均收入公式"),
@@ -207,6 +275,11 @@ class DeadlinePolicy(models.Model):
 
     def total_days(self) -> int:
         return max(self.days_for(s) for s in DEFAULT_STEP_DAYS)
+
+    def materials_for(self, step: str) -> dict[str, str]:
+        """{material: "required" | "optional"} of a step (the setting, else the default)."""
+        configured = (self.materials or {}).get(step)
+        return dict(DEFAULT_MATERIALS.get(step, {}) if configured is None else configured)
 
     @classmethod
     def current(cls) -> DeadlinePolicy:
@@ -235,7 +308,83 @@ class Holiday(models.Model):
         return f"{self.date} {self.get_kind_display()} {self.name}"
 
 
+class EliminationPolicy(models.Model):
+    """风险消除条件 of one year (policy.md §4.3, rules 21–24). A year without a row uses the latest
+    earlier row, else the national defaults (the field defaults)."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    min_months = models.PositiveSmallIntegerField(
+        _("识别后至少满（月）"), default=6, help_text=_("帮扶消除：自识别监测时间起")
+    )
+    green_min_months = models.PositiveSmallIntegerField(
+        _("绿色通道识别的户至少满（月）"), default=6
+    )
+    natural_min_months = models.PositiveSmallIntegerField(_("自然消除至少满（月）"), default=6)
+    min_measures = models.PositiveSmallIntegerField(_("至少已落实帮扶措施（项）"), default=1)
+    natural_min_measures = models.PositiveSmallIntegerField(
+        _("自然消除至少已落实帮扶措施（项）"), default=1
+    )
+    stable_months = models.PositiveSmallIntegerField(
+        _("收入稳定超过监测范围（月）"),
+        default=6,
+        help_text=_("消除前这段时间所涉各年度的收入记录，人均纯收入均须高于当年监测范围"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("风险消除条件")
+        verbose_name_plural = _("风险消除条件")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年风险消除条件"
+
+    @classmethod
+    def for_year(cls, year: int) -> EliminationPolicy:
+        """The conditions in force in `year` (an unsaved row of national defaults if none)."""
+        row = cls.objects.filter(year__lte=year).order_by("-year").first()
+        return row or cls(year=year)
+
+
+class NoticeContact(models.Model):
+    """The 监督电话 a county or town prints on its villages' 公示 (the nearest one applies)."""
+
+    region = models.OneToOneField(
+        "regions.Region", verbose_name=_("县或乡镇"), on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.CharField(
+        _("监督单位"), max_length=60, blank=True, help_text=_("如 金山店镇纪委")
+    )
+    phone = models.CharField(_("监督电话"), max_length=20)
+
+    class Meta:
+        verbose_name = _("公示监督电话")
+        verbose_name_plural = _("公示监督电话")
+        ordering = ["region__path"]
+
+    def __str__(self) -> str:
+        return f"{self.unit or self.region}：{self.phone}"
+
+    @classmethod
+    def for_region(cls, region: Any) -> NoticeContact | None:
+        """The setting of the region's nearest town or county."""
+        ids = [int(x) for x in region.path.strip("/").split("/") if x]
+        rows = {r.region_id: r for r in cls.objects.filter(region_id__in=ids)}
+        return next((rows[i] for i in reversed(ids) if i in rows), None)
+
+
 # --- Identification / elimination cases -----------------------------------------------------
+
+# The income components a case records at 入户核查 (policy.md §5), as the register's income records.
+INCOME_FIELDS = (
+    "wage",
+    "business",
+    "property_income",
+    "transfer",
+    "business_cost",
+    "claims",
+    "compliant_spending",
+)
 
 
 class CaseQuerySet(ScopedQuerySet):
@@ -256,6 +405,7 @@ class Case(models.Model):
         IDENTIFY = "identify", _("监测对象识别")
         ELIMINATE = "eliminate", _("风险消除")
         ROLLBACK = "rollback", _("风险消除回退")
+        EXIT = "exit", _("退出监测")
 
     class Status(models.TextChoices):
         OPEN = "open", _("办理中")
@@ -300,6 +450,7 @@ class Case(models.Model):
         _("时限预警"), max_length=6, choices=Alert.choices, blank=True, db_index=True
     )
     risks = models.CharField(_("风险类型"), max_length=120, blank=True)
+    description = models.TextField(_("困难情况"), blank=True)
     category = models.CharField(_("拟认定类别"), max_length=10, blank=True)
     green_channel = models.BooleanField(_("绿色通道"), default=False)
     # 入户核查 facts (income window per policy rule 6)
@@ -337,6 +488,20 @@ class Case(models.Model):
         max_length=10,
         blank=True,
         choices=[(v, v) for v in codes.ELIMINATION_METHODS],
+    )
+    monitor_contact = models.CharField(_("监测联系人"), max_length=60, blank=True)
+    monitor_phone = models.CharField(_("监测联系人电话"), max_length=20, blank=True)
+    exit_reason = models.CharField(
+        _("退出原因"),
+        max_length=20,
+        blank=True,
+        choices=[(v, v) for v in codes.MONITORING_EXIT_REASONS],
+    )
+    criteria_override = models.CharField(
+        _("县级放行理由"),
+        max_length=300,
+        blank=True,
+        help_text=_("不满足风险消除条件而由县级管理员放行时的理由"),
     )
     notice_start = models.DateField(_("公示开始"), null=True, blank=True)
     notice_end = models.DateField(_("公示结束"), null=True, blank=True)
@@ -399,6 +564,7 @@ class CaseStep(models.Model):
         related_name="+",
     )
     completed_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    done_on = models.DateField(_("办理日期"), null=True, blank=True)
     decision = models.CharField(_("办理结论"), max_length=20, blank=True)
     note = models.CharField(_("意见"), max_length=500, blank=True)
 
@@ -466,8 +632,10 @@ class Attachment(models.Model):
     case = models.ForeignKey(
         Case, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
-    step = models.CharField(_("环节"), max_length=10, blank=True)
-    kind = models.CharField(_("材料类型"), max_length=20, blank=True)
+    step = models.CharField(_("环节"), max_length=10, blank=True, choices=StepCode.choices)
+    kind = models.CharField(
+        _("材料类型"), max_length=20, blank=True, choices=list(MATERIALS.items())
+    )
     file = models.FileField(_("文件"), upload_to="leads/%Y/%m/")
     name = models.CharField(_("原文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小"), default=0)

@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,23 +15,30 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core import audit, codes, hooks
 from core.audit import snapshot
 from core.dates import today
+from core.layout import valid_phone
 from core.locks import hold
 from core.permissions import Cap, can, require
 from monitoring.assessment import (
     Assessment,
+    EliminationFacts,
     assess_elimination,
     assess_identification,
     income_of,
     income_window,
+    threshold_for,
 )
 from monitoring.calendar import Calendar, alert_for, due_date
 from monitoring.models import (
+    IDENTIFY_ONLY_MATERIALS,
+    INCOME_FIELDS,
+    MATERIALS,
+    REQUIRED,
     Attachment,
     Case,
     CaseLog,
@@ -38,14 +46,16 @@ from monitoring.models import (
     DeadlinePolicy,
     Declaration,
     DeclarationChannel,
+    EliminationPolicy,
     Holiday,
     Lead,
+    NoticeContact,
     PolicyThreshold,
     StepCode,
 )
 from regions.models import Region
 from registry import services as registry_services
-from registry.models import Household, Person
+from registry.models import Household, IncomeRecord, Person
 
 
 @transaction.atomic
@@ -64,16 +74,25 @@ def create_lead(
     reporter_name: str = "",
     origin: str = "",
 ) -> Lead:
-    """Register a lead. A lead for a household that already has an open lead is merged into it."""
+    """Register a lead. A lead for a household that already has an open lead is merged into it
+    (its risks and description carry into that lead's open case)."""
     if source not in codes.LEAD_SOURCES:
         raise ValidationError({"source": f"线索来源“{source}”不在代码表中"})
     region = household.region if household is not None else region
     if region is None:
         raise ValidationError({"region": "请选择所在村"})
+    if reported_date > today():
+        raise ValidationError({"reported_date": "发现日期不能晚于今天"})
     risk_values = [r for r in risks if r]
     unknown = [r for r in risk_values if r not in codes.RISKS]
     if unknown:
         raise ValidationError({"risks": f"风险类型“{'、'.join(unknown)}”不在代码表中"})
+    if not risk_values and not description.strip():
+        raise ValidationError({"risks": "请至少选择一项反映风险，或填写困难情况"})
+    try:
+        phone = valid_phone(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
     lead = Lead(
         region=region,
         household=household,
@@ -103,6 +122,8 @@ def create_lead(
         lead.merged_into = existing
     lead.full_clean()
     lead.save()
+    if existing is not None:
+        _carry_into_case(actor, lead, existing)
     audit.record(
         actor=actor,
         action="create",
@@ -129,6 +150,9 @@ STEPS: dict[str, list[str]] = {
     Case.Kind.IDENTIFY: ["visit", "compare", "review", "notice", "town", "county"],
     Case.Kind.ELIMINATE: ["visit", "review", "notice", "town", "county"],
     Case.Kind.ROLLBACK: ["visit", "review", "town", "county"],
+    # 剔除 / 识别不精准退出: the village or town proposes (opens the case), the town reviews,
+    # the county decides.
+    Case.Kind.EXIT: ["town", "county"],
 }
 
 
@@ -184,7 +208,35 @@ def merge_lead(*, actor: Any, lead: Lead, into: Lead) -> Lead:
     lead.status, lead.merged_into = Lead.Status.MERGED, into
     lead.save(update_fields=["status", "merged_into"])
     _audit(actor, lead, before, note=f"合并到线索{into.pk}")
+    _carry_into_case(actor, lead, into)
     return lead
+
+
+def _merged_facts(facts: Iterable[tuple[str, str]]) -> tuple[str, str]:
+    """The risks (each once, at most 5) and descriptions of (risks, description) pairs of leads
+    that are one clue."""
+    risks: list[str] = []
+    texts: list[str] = []
+    for risk_text, description in facts:
+        risks += [r for r in codes.split_multi(risk_text) if r not in risks]
+        for line in description.strip().splitlines():
+            if line.strip() and line.strip() not in texts:
+                texts.append(line.strip())
+    return codes.join_multi(risks[:5]), "\n".join(texts)
+
+
+def _carry_into_case(actor: Any, lead: Lead, into: Lead) -> None:
+    """A lead merged into one whose case is open adds its risks and description to that case."""
+    case = into.cases.filter(status=Case.Status.OPEN).first()
+    if case is None:
+        return
+    before = snapshot(case)
+    case.risks, case.description = _merged_facts(
+        [(case.risks, case.description), (lead.risks, lead.description)]
+    )
+    case.save(update_fields=["risks", "description"])
+    _log(case, actor, "合并线索", case.current_step, note=f"线索{lead.pk}：{lead.risks}")
+    _audit(actor, case, before, note=f"合并线索{lead.pk}")
 
 
 def _audit(actor: Any, obj: Lead | Case, before: dict | None, note: str = "") -> None:
@@ -200,18 +252,62 @@ def _audit(actor: Any, obj: Lead | Case, before: dict | None, note: str = "") ->
     )
 
 
-ALLOWED_FILES = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8",),
-    ".jpeg": (b"\xff\xd8",),
-    ".png": (b"\x89PNG",),
-    ".docx": (b"PK",),
-    ".xlsx": (b"PK",),
-}
+# Evidence is a photo or a PDF (policy: signed forms, minutes, notice photos): formats a phone
+# camera or a scanner gives, which browsers show without plug-ins.
+ALLOWED_FILES = {".pdf": "PDF", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
+IMAGE_MAX_PIXELS_DEFAULT = 40_000_000  # a 40-megapixel photo; larger is a decompression bomb
 
 
 def max_attachment_bytes() -> int:
     return settings.FANGPIN_ATTACHMENT_MAX_MB * 1024 * 1024
+
+
+def check_upload(upload: UploadedFile) -> str:
+    """Type and size of an evidence file, from its content; returns the file's extension.
+
+    The one place these checks live: an image's pixel count is read from its header before any
+    pixel is decoded, and it is then verified whole; a PDF must start as one.
+    """
+    name = Path(upload.name or "").name
+    ext = Path(name).suffix.lower()
+    if ext not in ALLOWED_FILES:
+        raise ValidationError(
+            {"file": f"文件“{name}”类型不允许，只能上传照片（JPG、PNG）或PDF文件"}
+        )
+    limit = max_attachment_bytes()
+    if (upload.size or 0) > limit:
+        raise ValidationError(
+            {"file": f"文件“{name}”超过 {limit // 1024 // 1024} MB，请压缩后再上传"}
+        )
+    mismatch = ValidationError({"file": f"文件“{name}”的内容与扩展名{ext}不符或已损坏"})
+    if ALLOWED_FILES[ext] == "PDF":
+        head = upload.read(5)
+        upload.seek(0)
+        if head != b"%PDF-":
+            raise mismatch
+        return ext
+    from PIL import Image
+
+    pixels = getattr(settings, "FANGPIN_IMAGE_MAX_PIXELS", IMAGE_MAX_PIXELS_DEFAULT)
+    try:
+        with Image.open(upload) as image:  # reads the header only
+            if image.format != ALLOWED_FILES[ext]:
+                raise mismatch
+            width, height = image.size
+            if width * height > pixels:
+                raise ValidationError(
+                    {"file": f"照片“{name}”为{width}×{height}像素，过大，请缩小后再上传"}
+                )
+            image.verify()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ValidationError({"file": f"照片“{name}”像素过多，请缩小后再上传"}) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise mismatch from exc
+    finally:
+        upload.seek(0)
+    return ext
 
 
 @transaction.atomic
@@ -228,21 +324,13 @@ def add_attachment(
     owner = lead or case
     assert owner is not None
     require(actor, Cap.REPORT_LEAD, owner.region, "无权为该记录上传材料")
+    kind = kind or "evidence"
+    if kind not in MATERIALS:
+        raise ValidationError({"kind": f"材料类型“{kind}”无效"})
+    if case is not None and case.status != Case.Status.OPEN:
+        raise ValidationError({"file": "案件已办结，不能再上传材料"})
     name = Path(upload.name or "").name
-    ext = Path(name).suffix.lower()
-    if ext not in ALLOWED_FILES:
-        raise ValidationError(
-            {"file": f"文件“{name}”类型不允许，只能上传 {'、'.join(ALLOWED_FILES)} 文件"}
-        )
-    limit = max_attachment_bytes()
-    if (upload.size or 0) > limit:
-        raise ValidationError(
-            {"file": f"文件“{name}”超过 {limit // 1024 // 1024} MB，请压缩后再上传"}
-        )
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(ALLOWED_FILES[ext]):
-        raise ValidationError({"file": f"文件“{name}”的内容与扩展名{ext}不符"})
+    ext = check_upload(upload)
     upload.name = f"{uuid.uuid4().hex}{ext}"  # never trust the client's file name on disk
     row = Attachment.objects.create(
         region=owner.region,
@@ -264,6 +352,71 @@ def add_attachment(
         region_id=owner.region_id,
     )
     return row
+
+
+@dataclass
+class Material:
+    """One kind of evidence a step asks for, and the files uploaded for it."""
+
+    kind: str
+    label: str
+    required: bool
+    files: list[Attachment]
+
+    @property
+    def missing(self) -> bool:
+        return self.required and not self.files
+
+
+@dataclass
+class StepMaterials:
+    """The evidence of one step of a case (for the case page and the printed case file)."""
+
+    step: str
+    label: str
+    materials: list[Material]
+    other: list[Attachment]
+
+
+def step_materials(case: Case, step: str, policy: DeadlinePolicy | None = None) -> dict[str, str]:
+    """{material: required|optional} that `step` of this case asks for."""
+    wanted = (policy or DeadlinePolicy.current()).materials_for(step)
+    if case.kind != Case.Kind.IDENTIFY:
+        wanted = {k: v for k, v in wanted.items() if k not in IDENTIFY_ONLY_MATERIALS}
+    return {k: v for k, v in wanted.items() if k in MATERIALS}
+
+
+def case_materials(case: Case) -> list[StepMaterials]:
+    """Every step of the case with the materials it asks for (required or optional) and the
+    files uploaded — what the case page lists and the printed case file shows."""
+    policy = DeadlinePolicy.current()
+    files = list(case.attachments.all())
+    out = []
+    for step in STEPS[case.kind]:
+        wanted = step_materials(case, step, policy)
+        mine = [a for a in files if a.step == step]
+        out.append(
+            StepMaterials(
+                step=step,
+                label=str(StepCode(step).label),
+                materials=[
+                    Material(k, MATERIALS[k], v == REQUIRED, [a for a in mine if a.kind == k])
+                    for k, v in wanted.items()
+                ],
+                other=[a for a in mine if a.kind not in wanted],
+            )
+        )
+    loose = [a for a in files if a.step not in STEPS[case.kind]]
+    if loose:
+        out.append(StepMaterials(step="", label="其他材料", materials=[], other=loose))
+    return out
+
+
+def missing_materials(case: Case, step: str) -> list[str]:
+    """The labels of the materials `step` requires that are not uploaded yet."""
+    wanted = step_materials(case, step)
+    have = set(case.attachments.filter(step=step).values_list("kind", flat=True))
+    return [MATERIALS[k] for k, v in wanted.items() if v == REQUIRED and k not in have]
 
 
 # --- Cases -------------------------------------------------------------------------------------
@@ -309,6 +462,8 @@ def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
     h = lead.household
     if h is not None and h.category and not h.risk_eliminated:
         raise ValidationError({"lead": f"{h}已是监测对象且风险未消除，无需重复识别"})
+    leads = [lead, *lead.merged_leads.order_by("id")]
+    risks, description = _merged_facts((x.risks, x.description) for x in leads)
     case = Case.objects.create(
         kind=Case.Kind.IDENTIFY,
         region=h.region if h else lead.region,
@@ -316,10 +471,11 @@ def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
         lead=lead,
         subject_name=(h.head_name if h else lead.person_name),
         start_date=lead.reported_date,
-        risks=lead.risks,
+        risks=risks,
+        description=description,
         is_alleviated=bool(h and h.is_alleviated),
         members_counted=(h.member_count or None) if h else None,
-        green_channel=bool({"因自然灾害", "因意外事故"} & set(codes.split_multi(lead.risks))),
+        green_channel=bool(set(GREEN_RISKS) & set(codes.split_multi(risks))),
         created_by=actor,
     )
     _make_steps(case, on)
@@ -341,11 +497,20 @@ def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
 
 @transaction.atomic
 def open_household_case(
-    *, actor: Any, household: Household, kind: str, on: dt.date | None = None
+    *,
+    actor: Any,
+    household: Household,
+    kind: str,
+    on: dt.date | None = None,
+    exit_reason: str = "",
+    description: str = "",
 ) -> Case:
-    """Start 风险消除 or 风险消除回退 for a monitored household (rules 23, 25)."""
+    """Start 风险消除, 风险消除回退 (rules 23, 25) or 退出监测 (剔除 / 识别不精准退出, with the
+    reason and the facts; the county decides) for a monitored household."""
     on = on or today()
     require(actor, Cap.TRIAGE, household.region, "无权发起该程序")
+    if on > today():
+        raise ValidationError({"kind": "起算日期不能晚于今天"})
     if Case.objects.open().filter(household=household).exists():
         raise ValidationError({"kind": f"{household}已有办理中的程序"})
     if kind == Case.Kind.ELIMINATE:
@@ -358,6 +523,15 @@ def open_household_case(
     elif kind == Case.Kind.ROLLBACK:
         if not household.risk_eliminated:
             raise ValidationError({"kind": f"{household}尚未标注风险消除，无需回退"})
+    elif kind == Case.Kind.EXIT:
+        if not household.category:
+            raise ValidationError({"kind": f"{household}不是监测对象"})
+        if exit_reason not in codes.MONITORING_EXIT_REASONS:
+            raise ValidationError(
+                {"exit_reason": f"请选择退出原因（{'、'.join(codes.MONITORING_EXIT_REASONS)}）"}
+            )
+        if not description.strip():
+            raise ValidationError({"description": "请写明剔除或退出的事实和依据"})
     else:
         raise ValidationError({"kind": "识别程序须从线索启动"})
     case = Case.objects.create(
@@ -367,13 +541,15 @@ def open_household_case(
         subject_name=household.head_name,
         start_date=on,
         risks=household.risk_display,
+        description=description.strip(),
+        exit_reason=exit_reason if kind == Case.Kind.EXIT else "",
         category=household.category,
         is_alleviated=household.is_alleviated,
         members_counted=household.member_count or None,
         created_by=actor,
     )
     _make_steps(case, on)
-    _log(case, actor, f"启动{case.get_kind_display()}程序")
+    _log(case, actor, f"启动{case.get_kind_display()}程序", note=case.exit_reason)
     audit.record(
         actor=actor,
         action="create",
@@ -386,7 +562,7 @@ def open_household_case(
 
 
 def assess(case: Case, *, category: str = "", on: dt.date | None = None) -> Assessment:
-    """The decision support shown at 入户核查 and 乡镇审核."""
+    """The decision support shown at 入户核查 and 乡镇审核 (and the elimination criteria)."""
     on = on or today()
     if case.kind == Case.Kind.IDENTIFY:
         members = (
@@ -397,8 +573,41 @@ def assess(case: Case, *, category: str = "", on: dt.date | None = None) -> Asse
         return assess_identification(
             case, category=category or case.category, members=members, on=on
         )
-    measures = hooks.call("assistance.live_measures").filter(household=case.household)
-    return assess_elimination(case, household=case.household, measures=measures.count(), on=on)
+    if case.kind != Case.Kind.ELIMINATE:  # 回退, 退出: the figures only, no criteria
+        return Assessment(income_of(case), threshold_for(case.region, on))
+    return assess_elimination(
+        case,
+        facts=elimination_facts(case, on),
+        policy=EliminationPolicy.for_year(on.year),
+        on=on,
+    )
+
+
+CARRIED_OUT = ("ongoing", "done")  # assistance Measure statuses of a measure carried out
+
+
+def elimination_facts(case: Case, on: dt.date) -> EliminationFacts:
+    """The household's identification, measures carried out by `on` and yearly incomes."""
+    h = case.household
+    assert h is not None
+    measures = (
+        hooks.call("assistance.live_measures")
+        .filter(household=h, status__in=CARRIED_OUT)
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=on))
+        .order_by("start_date", "id")
+    )
+    identification = (
+        Case.objects.filter(household=h, kind=Case.Kind.IDENTIFY, status=Case.Status.APPROVED)
+        .order_by("-decision_date", "-id")
+        .first()
+    )
+    return EliminationFacts(
+        identified=h.identified_date,
+        green_channel=bool(identification and identification.green_channel),
+        measures=list(measures.values_list("category", "start_date")),
+        incomes=dict(IncomeRecord.objects.filter(household=h).values_list("year", "per_capita")),
+        no_labour=h.no_labour,
+    )
 
 
 CASE_FACTS = (
@@ -422,6 +631,8 @@ CASE_FACTS = (
     "notice_start",
     "notice_end",
     "category",
+    "monitor_contact",
+    "monitor_phone",
 )
 PASS, FAIL = "通过", "不通过"
 
@@ -438,10 +649,14 @@ def complete_step(
     acknowledged: Iterable[str] = (),
     on: dt.date | None = None,
 ) -> Case:
-    """Complete the open step: record facts, who/when/decision, then open the next step.
+    """Complete the open step on `on` (the day it was done, default today): record facts,
+    who/when/decision, then open the next step.
 
-    `不通过` ends the case (不予认定). At 入户核查 and 乡镇审核 every warning of the decision
-    support must be in `acknowledged`; at 县级审定 a `通过` applies the decision to the household.
+    The date is checked against today, the case's start and the previous step; 公示 must last
+    the configured days and end before the next step. The step's required materials must be
+    uploaded. `不通过` ends the case (不予认定). At 入户核查 and 乡镇审核 every warning of the
+    decision support must be in `acknowledged`; an elimination must meet the year's criteria
+    (or carry a county override). At 县级审定 a `通过` applies the decision to the household.
     """
     on = on or today()
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -452,6 +667,8 @@ def complete_step(
         raise ValidationError({"decision": "请选择办理结论（通过/不通过）"})
     if decision == FAIL and not note.strip():
         raise ValidationError({"note": "不通过时请填写意见"})
+    step = case.steps.get(code=step_code)
+    _check_date(case, step, on)
     before = snapshot(case)
     for name, value in (facts or {}).items():
         if name not in CASE_FACTS:
@@ -462,26 +679,35 @@ def complete_step(
         if unknown or len(risks) > 5:
             raise ValidationError({"risks": "风险类型须取自代码表，最多5项"})
         case.risks = codes.join_multi(risks)
+    if step_code == StepCode.VISIT and case.window_start is None:
+        case.window_start, case.window_end = income_window(on)
     assessment: Assessment | None = None
+    data: dict[str, Any] = {k: audit.plain(v) for k, v in (facts or {}).items()}
     if decision == PASS:
-        _check_step(case, step_code, on)
-        if step_code in (StepCode.VISIT, StepCode.TOWN) or (
-            step_code == StepCode.COUNTY and case.kind == Case.Kind.ELIMINATE
-        ):
+        _check_step(case, step_code, on, note)
+        if _assessed(case, step_code):
             assessment = assess(case, on=on)
             if assessment.blocked:
                 raise ValidationError({"decision": assessment.blocked})
+            if assessment.failed and not case.criteria_override:
+                raise ValidationError(
+                    {
+                        "decision": "不符合风险消除条件："
+                        + "；".join(assessment.failed)
+                        + "。确需放行的，由县级管理员在本页填写放行理由"
+                    }
+                )
             missing = [m for _, m in assessment.warnings if m not in set(acknowledged)]
             if missing and step_code != StepCode.COUNTY:
                 raise ValidationError({"ack": "请逐条确认以下提示后再提交：" + "；".join(missing)})
-    if step_code == StepCode.VISIT and case.window_start is None:
-        case.window_start, case.window_end = income_window(on)
+        if step_code == StepCode.COMPARE:
+            data["findings"] = _findings_summary(case)
+        if step_code == StepCode.VISIT and case.household is not None:
+            _save_visit_income(case, actor)
     case.save()
-    step = case.steps.get(code=step_code)
     step.status, step.completed_by, step.completed_at = CaseStep.Status.DONE, actor, timezone.now()
-    step.decision, step.note, step.alert = decision, note[:500], ""
+    step.decision, step.note, step.alert, step.done_on = decision, note[:500], "", on
     step.save()
-    data: dict[str, Any] = {k: audit.plain(v) for k, v in (facts or {}).items()}
     if risks is not None:
         data["risks"] = case.risks
     if assessment is not None:
@@ -492,8 +718,18 @@ def complete_step(
             "formula": assessment.income.formula,
             "suggested": assessment.suggested,
             "acknowledged": [m for _, m in assessment.warnings],
+            "criteria": [[label, ok, detail] for label, ok, detail in assessment.criteria],
+            "override": case.criteria_override,
         }
-    _log(case, actor, "完成", step_code, decision=decision, note=note[:500], data=data)
+    _log(
+        case,
+        actor,
+        "完成",
+        step_code,
+        decision=decision,
+        note=f"{on:%Y-%m-%d}办理 {note[:480]}".strip(),
+        data=data,
+    )
     if decision == FAIL:
         _close(case, actor, Case.Status.REJECTED, on, note)
     else:
@@ -504,7 +740,7 @@ def complete_step(
         else:
             policy, cal = DeadlinePolicy.current(), Calendar()
             following.status = CaseStep.Status.OPEN
-            following.alert = alert_for(following.due_date, on, policy, cal)
+            following.alert = alert_for(following.due_date, today(), policy, cal)
             following.save(update_fields=["status", "alert"])
             case.current_step, case.due_date = following.code, following.due_date
             case.alert = following.alert
@@ -517,17 +753,52 @@ def complete_step(
         after=snapshot(case),
         household_id=case.household_id,
         region_id=case.region_id,
-        note=f"{StepCode(step_code).label}：{decision}",
+        note=f"{StepCode(step_code).label}：{decision}（{on:%Y-%m-%d}）",
     )
     return case
 
 
-def _check_step(case: Case, step: str, on: dt.date) -> None:
+def _assessed(case: Case, step: str) -> bool:
+    """Whether passing `step` asks the decision support: 入户核查 and 乡镇审核 of an
+    identification or elimination, and 县级审定 of an elimination (its criteria)."""
+    if case.kind == Case.Kind.ELIMINATE:
+        return step in (StepCode.VISIT, StepCode.TOWN, StepCode.COUNTY)
+    return case.kind == Case.Kind.IDENTIFY and step in (StepCode.VISIT, StepCode.TOWN)
+
+
+def _previous_date(case: Case, step: CaseStep) -> tuple[dt.date, str]:
+    """The date a step may not precede: the last done step's date, else the case's start."""
+    prev = (
+        case.steps.filter(order__lt=step.order, status=CaseStep.Status.DONE)
+        .exclude(done_on=None)
+        .order_by("-order")
+        .first()
+    )
+    if prev is not None and prev.done_on is not None:
+        return prev.done_on, f"上一环节（{prev.get_code_display()}）的办理日期"
+    return case.start_date, "起算日期（发现线索或发起程序之日）"
+
+
+def _check_date(case: Case, step: CaseStep, on: dt.date) -> None:
+    """No future date; not before the case's start or the previous step (policy rule 11)."""
+    if on > today():
+        raise ValidationError({"done_on": "办理日期不能晚于今天"})
+    earliest, what = _previous_date(case, step)
+    if on < earliest:
+        raise ValidationError({"done_on": f"办理日期{on:%Y-%m-%d}早于{what}{earliest:%Y-%m-%d}"})
+
+
+def _check_step(case: Case, step: str, on: dt.date, note: str) -> None:
     """What a step needs before it can pass."""
     errors: dict[str, str] = {}
+    missing = missing_materials(case, step)
+    if missing:
+        errors["materials"] = f"请先上传本环节必需的材料：{'、'.join(missing)}"
     if step == StepCode.VISIT:
         if case.kind == Case.Kind.IDENTIFY:
-            if not case.consent:
+            if step_materials(case, step).get("consent") == REQUIRED:
+                case.consent = "file"  # checked with the materials above
+            elif not case.consent:
                 errors["consent"] = "请上传签字的承诺授权书或记录当面确认"
             elif case.consent == "file" and not case.attachments.filter(kind="consent").exists():
                 errors["consent"] = "选择了“已上传签字承诺授权书”，但尚未上传该文件"
@@ -535,20 +806,68 @@ def _check_step(case: Case, step: str, on: dt.date) -> None:
             errors["wage"] = "请填写前12个月的各项收入和计算人口数"
         if case.kind == Case.Kind.ELIMINATE and not case.elimination_method:
             errors["elimination_method"] = "请选择风险消除方式"
+    if step == StepCode.COMPARE and not note.strip():
+        errors["note"] = "请填写信息比对结果（比对了哪些部门数据、发现的情况）"
     if step == StepCode.NOTICE:
-        if not case.notice_start or not case.notice_end:
-            errors["notice_start"] = "请填写公示开始和结束日期"
-        elif case.notice_end < case.notice_start:
-            errors["notice_end"] = "公示结束日期早于开始日期"
-        elif case.notice_end > on:
-            errors["notice_end"] = f"公示期至{case.notice_end:%Y-%m-%d}，期满后才能完成公示环节"
+        errors.update(_notice_errors(case, on))
     if step == StepCode.COUNTY and case.kind == Case.Kind.IDENTIFY:
         if case.category not in codes.CATEGORIES:
             errors["category"] = "请选择认定的监测对象类别"
         if not case.risk_list:
             errors["risks"] = "请至少选择一项风险类型"
+    if step == StepCode.COUNTY and case.kind == Case.Kind.ELIMINATE:
+        if not case.monitor_contact.strip():
+            errors["monitor_contact"] = "请填写风险消除后的监测联系人"
+        try:
+            case.monitor_phone = valid_phone(case.monitor_phone)
+        except ValidationError as exc:
+            errors["monitor_phone"] = exc.messages[0]
+        if not case.monitor_phone:
+            errors.setdefault("monitor_phone", "请填写监测联系人的联系电话")
     if errors:
         raise ValidationError(errors)
+
+
+def _notice_errors(case: Case, on: dt.date) -> dict[str, str]:
+    """公示: once, in the village, at least the configured days, not before the 评议, and over
+    before the next step (policy.md §4.2)."""
+    start, end = case.notice_start, case.notice_end
+    if not start or not end:
+        return {"notice_start": "请填写公示开始和结束日期"}
+    step = case.steps.get(code=StepCode.NOTICE)
+    earliest, what = _previous_date(case, step)
+    days = DeadlinePolicy.current().notice_days
+    if start < earliest:
+        return {"notice_start": f"公示开始日期{start:%Y-%m-%d}早于{what}{earliest:%Y-%m-%d}"}
+    if end < start:
+        return {"notice_end": "公示结束日期早于开始日期"}
+    if (end - start).days + 1 < days:
+        return {
+            "notice_end": f"公示期应不少于{days}天（含首尾），{start:%Y-%m-%d}至{end:%Y-%m-%d}"
+            f"只有{(end - start).days + 1}天"
+        }
+    if on <= end:
+        return {
+            "done_on": f"公示期至{end:%Y-%m-%d}，期满后（{end + dt.timedelta(days=1):%Y-%m-%d}"
+            "起）才能办结公示环节"
+        }
+    return {}
+
+
+def _save_visit_income(case: Case, actor: Any) -> None:
+    """The incomes entered at 入户核查 become the household's income record of the year their
+    12-month window ends in."""
+    assert case.household is not None and case.window_end is not None
+    if income_of(case).per_capita is None:
+        return
+    registry_services.save_income(
+        actor=actor,
+        household=case.household,
+        year=case.window_end.year,
+        **{name: getattr(case, name) or 0 for name in INCOME_FIELDS},
+        members_counted=case.members_counted,
+        note=f"{case.get_kind_display()}入户核查（{case.window_start:%Y-%m}至{case.window_end:%Y-%m}）",
+    )
 
 
 def _close(case: Case, actor: Any, status: str, on: dt.date, note: str) -> None:
@@ -580,6 +899,7 @@ def _apply_decision(case: Case, actor: Any, on: dt.date) -> None:
             eliminated_date=None,
             elimination_method="",
             per_capita_income=income.per_capita,
+            on=on,
         )
     elif case.kind == Case.Kind.ELIMINATE:
         assert case.household is not None
@@ -592,7 +912,7 @@ def _apply_decision(case: Case, actor: Any, on: dt.date) -> None:
             elimination_method=case.elimination_method,
             per_capita_income=income.per_capita,
         )
-    else:
+    elif case.kind == Case.Kind.ROLLBACK:
         assert case.household is not None
         registry_services.update_household(
             actor=actor,
@@ -601,11 +921,24 @@ def _apply_decision(case: Case, actor: Any, on: dt.date) -> None:
             risk_eliminated=False,
             eliminated_date=None,
             elimination_method="",
+            on=on,
+        )
+    else:
+        assert case.household is not None
+        registry_services.unmark(
+            actor=actor,
+            household=case.household,
+            what="monitored",
+            reason=case.exit_reason,
+            on=on,
+            note=case.description[:200],
+            source="退出监测程序",
         )
 
 
 def _register_new_household(case: Case, actor: Any) -> Household:
-    """A person not in the register gets a household (temporary number) before the decision."""
+    """A person not in the register gets a household (temporary number) before the decision;
+    the incomes of its 入户核查 become its income record."""
     lead = case.lead
     assert lead is not None
     # A temporary 户编号 until the national system gives one: 9, the region, the case.
@@ -621,6 +954,8 @@ def _register_new_household(case: Case, actor: Any) -> Household:
     case.save(update_fields=["household"])
     lead.household = h
     lead.save(update_fields=["household"])
+    if case.window_end is not None:
+        _save_visit_income(case, actor)
     return h
 
 
@@ -644,18 +979,98 @@ def return_case(
         alert="",
         completed_by=None,
         completed_at=None,
+        done_on=None,
         decision="",
         note="",
     )
     policy, cal = DeadlinePolicy.current(), Calendar()
     target.status, target.alert = CaseStep.Status.OPEN, alert_for(target.due_date, on, policy, cal)
-    target.save(update_fields=["status", "alert"])
+    target.done_on = None
+    target.save(update_fields=["status", "alert", "done_on"])
     before = snapshot(case)
     case.current_step, case.due_date, case.alert = target.code, target.due_date, target.alert
     case.save(update_fields=["current_step", "due_date", "alert"])
     _log(case, actor, "退回", current.code, note=f"退回至{target.get_code_display()}：{reason}")
     _audit(actor, case, before, note=f"退回至{target.get_code_display()}：{reason}")
     return case
+
+
+@transaction.atomic
+def override_criteria(*, actor: Any, case: Case, reason: str) -> Case:
+    """县级放行: a county admin lets an elimination go on although criteria fail, with a stated
+    reason (audited, logged on the case and listed on the overrides page)."""
+    require(actor, Cap.OVERRIDE, case.region, "只有县级管理员可以放行")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status != Case.Status.OPEN or case.kind != Case.Kind.ELIMINATE:
+        raise ValidationError({"reason": "只有办理中的风险消除案件可以放行"})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写放行理由"})
+    assessment = assess(case)
+    if assessment.blocked:
+        raise ValidationError({"reason": assessment.blocked})
+    if not assessment.failed:
+        raise ValidationError({"reason": "当前风险消除条件均已满足，无需放行"})
+    before = snapshot(case)
+    case.criteria_override = reason[:300]
+    case.save(update_fields=["criteria_override"])
+    _log(
+        case,
+        actor,
+        OVERRIDE_ACTION,
+        case.current_step,
+        note=reason[:500],
+        data={"failed": assessment.failed},
+    )
+    _audit(
+        actor, case, before, note=f"县级放行：{reason}（未满足：{'；'.join(assessment.failed)}）"
+    )
+    return case
+
+
+OVERRIDE_ACTION = "县级放行"
+
+
+def overrides() -> Any:
+    """The 县级放行 records (scope them with `visible_to`)."""
+    return CaseLog.objects.filter(action=OVERRIDE_ACTION)
+
+
+def compare_findings(case: Case) -> dict[str, Any]:
+    """信息比对: the members' rows in the department batches the county has loaded (exchange),
+    with the departments that have no data loaded."""
+    if case.household_id:
+        people = list(
+            Person.objects.filter(household=case.household, is_member=True).values_list(
+                "id_number", "name"
+            )
+        )
+    else:
+        lead = case.lead
+        people = [(lead.id_number, lead.person_name)] if lead and lead.id_number else []
+    numbers = [n for n, _ in people if n]
+    if not hooks.provided("exchange.person_findings"):
+        return {"people": people, "loaded": [], "findings": []}
+    return {
+        "people": people,
+        "loaded": hooks.call("exchange.loaded_sources", region=case.region),
+        "findings": hooks.call("exchange.person_findings", numbers, region=case.region),
+    }
+
+
+def _findings_summary(case: Case) -> list[dict[str, Any]]:
+    """What 信息比对 found, kept on the step's record (department, batch, date, person)."""
+    found = compare_findings(case)["findings"]
+    return [
+        {
+            "source": f["source_label"],
+            "batch": f["batch"],
+            "as_of": f["as_of"],
+            "name": f["name"],
+            "fields": f["fields"],
+        }
+        for f in found[:50]
+    ]
 
 
 GREEN_RISKS = ("因自然灾害", "因意外事故")
@@ -749,16 +1164,22 @@ def save_threshold(*, actor: Any, threshold: PolicyThreshold) -> PolicyThreshold
     if threshold.pk:
         old = PolicyThreshold.objects.get(pk=threshold.pk)
         before = snapshot(old)
-    threshold.full_clean()
-    threshold.save()
+    return _save_setting(actor, threshold, before)
+
+
+def _save_setting(actor: Any, row: Any, before: dict | None, **record: Any) -> Any:
+    """Validate and save a settings row; its audit record says create or update."""
+    row.full_clean()
+    row.save()
     audit.record(
         actor=actor,
         action="update" if before else "create",
-        obj=threshold,
+        obj=row,
         before=before,
-        after=snapshot(threshold),
+        after=snapshot(row),
+        **record,
     )
-    return threshold
+    return row
 
 
 @transaction.atomic
@@ -800,6 +1221,33 @@ def _recompute_due_dates(policy: DeadlinePolicy) -> None:
             cases.append(s.case)
     Case.objects.bulk_update(cases, ["due_date"], batch_size=1000)
     mark_overdue()  # the colours follow the new due dates at once
+
+
+@transaction.atomic
+def save_elimination_policy(*, actor: Any, year: int, **fields: Any) -> EliminationPolicy:
+    """Create or change the elimination criteria of a year."""
+    _county_only(actor)
+    row = EliminationPolicy.objects.filter(year=year).first() or EliminationPolicy(year=year)
+    before = snapshot(row) if row.pk else None
+    for name, value in fields.items():
+        setattr(row, name, value)
+    return _save_setting(actor, row, before)
+
+
+@transaction.atomic
+def save_notice_contact(*, actor: Any, region: Region, phone: str, unit: str = "") -> NoticeContact:
+    """Set the 监督电话 of a county or town for its villages' 公示."""
+    _county_only(actor)
+    require(actor, Cap.SETTINGS, region)
+    if region.level not in (Region.Level.COUNTY, Region.Level.TOWN):
+        raise ValidationError({"region": "监督电话按县或乡镇设置"})
+    phone = valid_phone(phone)
+    if not phone:
+        raise ValidationError({"phone": "请填写监督电话"})
+    row = NoticeContact.objects.filter(region=region).first() or NoticeContact(region=region)
+    before = snapshot(row) if row.pk else None
+    row.unit, row.phone = unit.strip(), phone
+    return _save_setting(actor, row, before, region_id=region.pk)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/notice/", views.case_notice, name="case_notice"),
     path("cases/<int:pk>/<str:action>/", views.case_action, name="case_action"),
+    path("overrides/", views.overrides, name="overrides"),
     path("tasks/", views.my_tasks, name="tasks"),
     path("overdue/", views.overdue, name="overdue"),
     path("households/", views.household_lookup, name="household_lookup"),

@@ -23,16 +23,19 @@ from core.scoping import get_visible_or_404
 from monitoring import forms, services
 from monitoring.assessment import income_window, threshold_for
 from monitoring.models import (
+    REQUIRED,
     Attachment,
     Case,
     DeadlinePolicy,
     DeclarationChannel,
+    EliminationPolicy,
     Holiday,
     Lead,
+    NoticeContact,
     PolicyThreshold,
     StepCode,
 )
-from regions.models import Region
+from regions.models import Region, place_names
 from registry.models import Household, Person
 
 
@@ -66,6 +69,10 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         if d["date_to"]:
             qs = qs.filter(reported_date__lte=d["date_to"])
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    leads = list(page.object_list)
+    places = place_names(lead.region for lead in leads)
+    for lead in leads:
+        lead.place = places[lead.region_id]
     return render(
         request,
         "monitoring/lead_list.html",
@@ -141,6 +148,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring/lead_detail.html",
         {
             "lead": lead,
+            "place": lead.region.place(),
             "duplicates": duplicates.exclude(pk=lead.pk).order_by("id"),
             "registered": registered,
             "attachments": lead.attachments.all(),
@@ -242,16 +250,19 @@ def _case_page(
         )
     }
     prefix = reverse("monitoring:case_detail", args=[0])[: -len("0/")]
+    cases = list(page.object_list)
+    places = place_names(c.region for c in cases)
     rows = [
         {
             "case": c,
             "url": f"{prefix}{c.pk}/",
+            "place": places[c.region_id],
             "kind": labels["kind"][c.kind],
             "status": labels["status"][c.status],
             "step": labels["current_step"].get(c.current_step, "—"),
             "alert": labels["alert"].get(c.alert, "") if c.alert else "",
         }
-        for c in page.object_list
+        for c in cases
     ]
     return render(
         request,
@@ -303,12 +314,19 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_visible_or_404(
         Case.objects.select_related("region", "household", "lead"), request.user, pk=pk
     )
-    can = services.can_act(request.user, case)
+    may_act = services.can_act(request.user, case)
+    consent_required = (
+        services.step_materials(case, StepCode.VISIT).get("consent") == REQUIRED
+        if case.current_step == StepCode.VISIT
+        else False
+    )
     form = None
     preview = case
-    if can:
+    if may_act:
         if request.method == "POST":
-            first = forms.StepForm(request.POST, case=case, warnings=[])
+            first = forms.StepForm(
+                request.POST, case=case, warnings=[], consent_required=consent_required
+            )
             if first.is_valid():
                 preview = copy.copy(case)
                 for name, value in first.facts().items():
@@ -316,8 +334,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 risks = first.risks()
                 if risks is not None:
                     preview.risks = "、".join(risks)
-            warnings = _warnings(preview)
-            form = forms.StepForm(request.POST, case=case, warnings=warnings)
+            form = forms.StepForm(
+                request.POST,
+                case=case,
+                warnings=_warnings(preview),
+                consent_required=consent_required,
+            )
             if form.is_valid():
                 try:
                     services.complete_step(
@@ -328,20 +350,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         facts=form.facts(),
                         risks=form.risks(),
                         acknowledged=form.cleaned_data.get("ack", []),
+                        on=form.cleaned_data["done_on"],
                     )
                 except ValidationError as exc:
-                    if hasattr(exc, "error_dict"):
-                        for field, errs in exc.error_dict.items():
-                            target = field if field in form.fields else None
-                            for e in errs:
-                                form.add_error(target, e)
-                    else:
-                        form.add_error(None, _errors(exc))
+                    _attach(form, exc)
                 else:
                     messages.success(request, f"{StepCode(case.current_step).label}已办结")
                     return redirect("monitoring:case_detail", case.pk)
         else:
-            form = forms.StepForm(case=case, warnings=_warnings(case))
+            form = forms.StepForm(
+                case=case, warnings=_warnings(case), consent_required=consent_required
+            )
     elif request.method == "POST":
         raise PermissionDenied("您的角色或所属区划不能办理该环节")
     # Everyone on an open case sees the figures; only 入户核查/乡镇审核 must acknowledge warnings.
@@ -350,44 +369,66 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form.fields["category"].initial = case.category or assessment.suggested
     steps = list(case.steps.select_related("completed_by"))
     current = next((s for s in steps if s.code == case.current_step), None)
+    open_case = case.status == Case.Status.OPEN
+    wanted = list(services.step_materials(case, case.current_step)) if open_case else []
     return render(
         request,
         "monitoring/case_detail.html",
         {
             "case": case,
+            "place": case.region.place(),
             "steps": steps,
             "logs": case.logs.select_related("actor"),
-            "attachments": case.attachments.all(),
+            "materials": services.case_materials(case),
+            "missing_now": services.missing_materials(case, case.current_step) if open_case else [],
             "form": form,
-            "can_act": can,
+            "can_act": may_act,
             "assessment": assessment,
             "window": income_window(case.created_at.date()),
             "return_form": forms.ReturnForm(initial={})
-            if can and current and current.order
+            if may_act and current and current.order
             else None,
             "return_choices": [s for s in steps if current and s.order < current.order],
             "green_form": forms.GreenMeasureForm()
-            if case.status == "open" and set(services.GREEN_RISKS) & set(case.risk_list)
+            if open_case and set(services.GREEN_RISKS) & set(case.risk_list)
             else None,
-            "upload_form": forms.UploadForm(),
+            "upload_form": forms.UploadForm(kinds=wanted),
+            "override_form": forms.OverrideForm()
+            if open_case
+            and case.kind == Case.Kind.ELIMINATE
+            and assessment is not None
+            and assessment.failed
+            and not case.criteria_override
+            and can(request.user, Cap.OVERRIDE, case.region)
+            else None,
+            "comparison": services.compare_findings(case)
+            if open_case and case.current_step == StepCode.COMPARE
+            else None,
             "policy": DeadlinePolicy.current(),
         },
     )
 
 
+def _attach(form: forms.StepForm, exc: ValidationError) -> None:
+    """A service's {field: message} errors on the step form's fields (others on top)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, _errors(exc))
+        return
+    for field, errs in exc.error_dict.items():
+        target = field if field in form.fields else None
+        for e in errs:
+            form.add_error(target, e)
+
+
 def _warnings(case: Case) -> list[str]:
-    if case.status != Case.Status.OPEN:
+    if case.status != Case.Status.OPEN or not services._assessed(case, case.current_step):
         return []
-    if case.current_step in (StepCode.VISIT, StepCode.TOWN) or (
-        case.current_step == StepCode.COUNTY and case.kind == Case.Kind.ELIMINATE
-    ):
-        return [m for _, m in services.assess(case).warnings]
-    return []
+    return [m for _, m in services.assess(case).warnings]
 
 
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """return / upload / green on a case."""
+    """return / upload / green / override on a case."""
     case = get_visible_or_404(
         Case.objects.select_related("region", "household"), request.user, pk=pk
     )
@@ -420,6 +461,11 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 )
             services.record_green_measure(actor=request.user, case=case, **form.cleaned_data)
             messages.success(request, "已先行落实帮扶措施，识别程序继续办理")
+        elif action == "override":
+            services.override_criteria(
+                actor=request.user, case=case, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, "已放行，放行理由已记入办理记录")
         else:
             raise Http404("未知操作")
     except ValidationError as exc:
@@ -427,22 +473,41 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("monitoring:case_detail", case.pk)
 
 
+def overrides(request: HttpRequest) -> HttpResponse:
+    """县级放行: every elimination let through although criteria failed, with the reason."""
+    qs = (
+        services.overrides()
+        .visible_to(request.user)
+        .select_related("case__region", "actor")
+        .order_by("-at", "-id")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    names = place_names(log.case.region for log in page.object_list)
+    for log in page.object_list:
+        log.place = names[log.case.region_id]
+    return render(request, "monitoring/overrides.html", {"page": page})
+
+
 NOTICE_TITLES = {
     Case.Kind.IDENTIFY: "拟纳入防止返贫监测对象",
     Case.Kind.ELIMINATE: "拟标注风险消除",
     Case.Kind.ROLLBACK: "拟回退风险消除",
-}
+}  # 退出监测 has no village 公示: the county decides it on the facts
 
 
 def _notice(request: HttpRequest, village: Region, cases: list[Case]) -> HttpResponse:
     """The printable 公示: only name, place, household size, the proposed item and the period —
-    never ID number, phone, bank account or health (rule 14), so no such field is passed."""
+    never ID number, phone, bank account or health (rule 14), so no such field is passed.
+    Signed by the village committee, with the supervision telephone and the 12317 hotline."""
+    if village.level == Region.Level.GROUP and village.parent is not None:
+        village = village.parent  # publicity is the 行政村's, never a 组's
+    names = place_names(c.region for c in cases)
     sections = []
     for kind, title in NOTICE_TITLES.items():
         rows = [
             {
                 "name": c.subject_name,
-                "place": c.region.name,
+                "place": names[c.region_id],
                 "members": c.household.member_count if c.household else c.members_counted,
                 "item": (c.category or "防止返贫监测对象")
                 if kind == Case.Kind.IDENTIFY
@@ -455,7 +520,21 @@ def _notice(request: HttpRequest, village: Region, cases: list[Case]) -> HttpRes
         ]
         if rows:
             sections.append({"title": title, "rows": rows})
-    return render(request, "monitoring/notice.html", {"village": village, "sections": sections})
+    return render(
+        request,
+        "monitoring/notice.html",
+        {
+            "village": village,
+            "place": village.place(),
+            "sections": sections,
+            "supervision": NoticeContact.for_region(village),
+            "hotline": HOTLINE,
+        },
+    )
+
+
+# 全国防止返贫监测和乡村振兴咨询服务电话 (policy.md §4.1).
+HOTLINE = "12317"
 
 
 def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
@@ -493,24 +572,42 @@ def household_lookup(request: HttpRequest) -> HttpResponse:
 def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
     """A monitored household's procedures: start 风险消除 or 回退, see its cases."""
     household = get_visible_or_404(Household.objects.select_related("region"), request.user, pk=pk)
+    exit_form = forms.ExitForm()
     if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        if kind == Case.Kind.EXIT:
+            exit_form = forms.ExitForm(request.POST)
+        start = forms.StartForm(request.POST)
         try:
+            if not start.is_valid():
+                raise ValidationError(list(start.errors["start_date"]))
             case = services.open_household_case(
-                actor=request.user, household=household, kind=request.POST.get("kind", "")
+                actor=request.user,
+                household=household,
+                kind=kind,
+                on=start.cleaned_data["start_date"],
+                exit_reason=request.POST.get("exit_reason", ""),
+                description=request.POST.get("description", ""),
             )
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:
             messages.success(request, f"已启动{case.get_kind_display()}程序")
             return redirect("monitoring:case_detail", case.pk)
+    cases = Case.objects.filter(household=household).order_by("-id")
+    eliminated = cases.filter(kind=Case.Kind.ELIMINATE, status=Case.Status.APPROVED).first()
     return render(
         request,
         "monitoring/household_actions.html",
         {
             "household": household,
-            "cases": Case.objects.filter(household=household).order_by("-id"),
+            "place": household.region.place(),
+            "cases": cases,
             "events": household.events.select_related("actor").order_by("date", "id"),
-            "can_triage": can(request.user, Cap.TRIAGE),
+            "can_triage": can(request.user, Cap.TRIAGE, household.region),
+            "exit_form": exit_form,
+            "start_form": forms.StartForm(),
+            "monitor": eliminated if household.risk_eliminated else None,
         },
     )
 
@@ -523,40 +620,72 @@ def _county_admin(request: HttpRequest) -> None:
 
 
 def policy_settings(request: HttpRequest) -> HttpResponse:
-    """Thresholds, deadlines and the holiday calendar, with what applies today."""
+    """Thresholds, deadlines, 公示 days, materials per step, elimination criteria per year,
+    supervision telephones and the holiday calendar, with what applies today."""
     policy = DeadlinePolicy.current()
+    year = today().year
+    elimination = EliminationPolicy.for_year(year)
     deadline_form = forms.DeadlineForm(policy=policy)
     holiday_form = forms.HolidayForm()
+    materials_form = forms.MaterialsForm(policy=policy)
+    elimination_form = forms.EliminationPolicyForm(
+        instance=elimination if elimination.pk and elimination.year == year else None,
+        initial={"year": year},
+    )
+    contact_form = forms.NoticeContactForm(user=request.user)
     if request.method == "POST":
         _county_admin(request)
-        if "holiday" in request.POST:
-            holiday_form = forms.HolidayForm(request.POST)
-            if holiday_form.is_valid():
-                d = holiday_form.cleaned_data
-                services.set_holiday(
-                    actor=request.user, date=d["date"], kind=d["kind"], name=d["name"]
-                )
-                messages.success(request, f"已保存 {d['date']:%Y-%m-%d}")
-                return redirect("monitoring:settings")
-        else:
-            deadline_form = forms.DeadlineForm(request.POST, policy=policy)
-            if deadline_form.is_valid():
-                d = deadline_form.cleaned_data
-                try:
+        section = request.POST.get("section", "")
+        try:
+            if section == "holiday":
+                holiday_form = forms.HolidayForm(request.POST)
+                if holiday_form.is_valid():
+                    d = holiday_form.cleaned_data
+                    services.set_holiday(
+                        actor=request.user, date=d["date"], kind=d["kind"], name=d["name"]
+                    )
+                    messages.success(request, f"已保存 {d['date']:%Y-%m-%d}")
+                    return redirect("monitoring:settings")
+            elif section == "materials":
+                materials_form = forms.MaterialsForm(request.POST, policy=policy)
+                if materials_form.is_valid():
+                    services.save_deadline_policy(
+                        actor=request.user, policy=policy, materials=materials_form.materials()
+                    )
+                    messages.success(request, "各环节材料要求已保存")
+                    return redirect("monitoring:settings")
+            elif section == "elimination":
+                elimination_form = forms.EliminationPolicyForm(request.POST)
+                if elimination_form.is_valid():
+                    row = services.save_elimination_policy(
+                        actor=request.user, **elimination_form.cleaned_data
+                    )
+                    messages.success(request, f"已保存{row}")
+                    return redirect("monitoring:settings")
+            elif section == "contact":
+                contact_form = forms.NoticeContactForm(request.POST, user=request.user)
+                if contact_form.is_valid():
+                    services.save_notice_contact(actor=request.user, **contact_form.cleaned_data)
+                    messages.success(request, "公示监督电话已保存")
+                    return redirect("monitoring:settings")
+            else:
+                deadline_form = forms.DeadlineForm(request.POST, policy=policy)
+                if deadline_form.is_valid():
+                    d = deadline_form.cleaned_data
                     services.save_deadline_policy(
                         actor=request.user,
                         policy=policy,
                         name=d["name"],
                         working_days=d["working_days"],
                         warn_days=d["warn_days"],
+                        notice_days=d["notice_days"],
                         after_spending_formula=d["after_spending_formula"],
                         step_days=deadline_form.step_days(),
                     )
-                except ValidationError as exc:
-                    deadline_form.add_error(None, _errors(exc))
-                else:
                     messages.success(request, "办理时限已保存，办理中环节的到期日已重新计算")
                     return redirect("monitoring:settings")
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
     region = getattr(request.user, "region", None)
     return render(
         request,
@@ -567,6 +696,15 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
             "policy": policy,
             "deadline_form": deadline_form,
             "holiday_form": holiday_form,
+            "materials_form": materials_form,
+            "material_grid": materials_form.grid(),
+            "elimination": elimination,
+            "eliminations": EliminationPolicy.objects.all(),
+            "elimination_form": elimination_form,
+            "contacts": NoticeContact.objects.select_related("region").filter(
+                region__in=Region.objects.visible_to(request.user)
+            ),
+            "contact_form": contact_form,
             "holidays": Holiday.objects.filter(date__year__gte=today().year - 1),
             "is_admin": can(request.user, Cap.SETTINGS),
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -99,6 +100,34 @@ class Region(models.Model):
 
     def contains(self, other: Region) -> bool:
         return other.path.startswith(self.path)
+
+    def place(self) -> str:
+        """Where a household is, as people name it: 乡镇/行政村 (/组 when known), never the 组
+        alone and without the county everyone shares."""
+        return place_names([self])[self.pk]
+
+
+def place_names(regions: Iterable[Region]) -> dict[int, str]:
+    """`Region.place()` for many regions with one query for all their ancestors (list pages)."""
+    regions = [r for r in regions if r is not None]
+    ids = {int(x) for r in regions for x in r.path.strip("/").split("/") if x}
+    known = {r.pk: (r.name, r.level) for r in regions}
+    missing = ids - set(known)
+    if missing:
+        known.update(
+            (pk, (name, level))
+            for pk, name, level in Region.objects.filter(pk__in=missing).values_list(
+                "pk", "name", "level"
+            )
+        )
+    names = {}
+    for r in regions:
+        chain = [known.get(int(x)) for x in r.path.strip("/").split("/") if x] or [
+            (r.name, r.level)
+        ]
+        parts = [name for name, level in filter(None, chain) if level > Region.Level.COUNTY]
+        names[r.pk] = "/".join(parts) or r.name
+    return names
 
 
 def get_visible_region_or_404(user: Any, pk: Any) -> Region:

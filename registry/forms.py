@@ -19,6 +19,7 @@ from core import codes
 from core.dates import today
 from core.forms import StyledForm, style
 from regions.models import Region
+from registry import services
 from registry.layouts import PERSON_KEYS, REGISTER
 from registry.models import Membership
 
@@ -195,17 +196,15 @@ def _yes_no_initial(value: bool | None) -> str:
 
 # The household columns the household form edits (the region has its own picker; the phone is
 # the 户主's, edited on the member; the income comes from the yearly income records).
+# The status fields are shown read-only: only the procedures, an import or a county correction
+# change them (registry.services.PROCEDURE_FIELDS, enforced there).
+PROCEDURE_FIELDS = services.PROCEDURE_FIELDS
 HOUSEHOLD_FORM_KEYS = (
     "number",
     "address",
     "is_alleviated",
     "alleviated_year",
-    "category",
-    "risks",
-    "identified_date",
-    "risk_eliminated",
-    "eliminated_date",
-    "elimination_method",
+    *PROCEDURE_FIELDS,
     "no_labour",
 )
 HEAD_FORM_KEYS = ("name", "id_number", "phone")
@@ -213,7 +212,7 @@ HEAD_FORM_KEYS = ("name", "id_number", "phone")
 
 class HouseholdForm(RegisterForm):
     """户: its columns of the register's layout (registry.layouts), with a region picker; a new
-    household is registered together with its 户主."""
+    household is registered together with its 户主. The status fields are read-only."""
 
     region = RegionChoiceField(
         label="所在区划", queryset=Region.objects.none(), empty_label="请选择村或村民小组"
@@ -239,14 +238,17 @@ class HouseholdForm(RegisterForm):
         if editing:
             # The 户编号 is the household's identity in the national system: fixed once created.
             self.fields["number"].disabled = True
+        for name in PROCEDURE_FIELDS:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = "由监测程序变更（只读）"
         style(self)
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned data as `registry.services` keyword arguments."""
         data = self.without_kept(dict(self.cleaned_data))
-        data["risk_list"] = codes.split_multi(data.pop("risks") or "")
-        for flag in ("risk_eliminated", "no_labour"):
-            data[flag] = bool(data.get(flag))
+        for name in PROCEDURE_FIELDS:
+            data.pop(name)
+        data["no_labour"] = bool(data.get("no_labour"))
         head = {k[5:]: data.pop(k) for k in list(data) if k.startswith("head_")}
         if head:
             data["head"] = head
@@ -260,6 +262,26 @@ class HouseholdForm(RegisterForm):
         data |= {"region": h.region_id, "risks": h.risk_list}
         for flag in ("is_alleviated", "risk_eliminated", "no_labour"):
             data[flag] = _yes_no_initial(data[flag])
+        return data
+
+
+class CorrectionForm(RegisterForm):
+    """手工更正 (county admin): the household form's status fields, and the reason."""
+
+    reason = forms.CharField(
+        label="更正原因", max_length=150, help_text="如：识别时间录入错误，以审定文件为准"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(REGISTER.form_fields(PROCEDURE_FIELDS))
+        self.order_fields([*PROCEDURE_FIELDS, "reason"])
+        style(self)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in PROCEDURE_FIELDS}
+        data["risk_list"] = codes.split_multi(data.pop("risks") or "")
+        data["risk_eliminated"] = bool(data["risk_eliminated"])
         return data
 
 

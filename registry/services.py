@@ -16,6 +16,7 @@ from core.masking import mask_id
 from core.permissions import Cap, can, require
 from registry import rules
 from registry.models import (
+    EventKind,
     Household,
     HouseholdEvent,
     HouseholdQuerySet,
@@ -64,16 +65,54 @@ def _check(h: Household) -> None:
         raise ValidationError(errors)
 
 
+# --- Status fields belong to the procedures ----------------------------------------------------
+
+# 监测对象类别, risks, 识别监测时间, 风险是否消除 and its date and 方式 change only by a
+# procedure (识别, 风险消除, 回退, 再标注, 剔除/识别不精准退出), an import of the national
+# system's register, or a county admin's correction with a stated reason — never by a plain edit
+# (policy.md §4, issue 12).
+PROCEDURE_FIELDS = (
+    "category",
+    "risks",
+    "identified_date",
+    "risk_eliminated",
+    "eliminated_date",
+    "elimination_method",
+)
+PROCEDURE_SOURCES = frozenset({"识别程序", "风险消除程序", "风险消除回退程序", "退出监测程序"})
+IMPORT_SOURCE = "导入"
+CORRECTION_SOURCE = "手工更正"
+STATUS_SOURCES = PROCEDURE_SOURCES | {IMPORT_SOURCE, CORRECTION_SOURCE}
+PLAIN_EDIT = "手工录入"
+
+
+def _guard_status(before: Household | None, after: Household, source: str) -> None:
+    """Refuse a change of the procedure-owned fields from any source but STATUS_SOURCES."""
+    if source in STATUS_SOURCES:
+        return
+    before = before or Household()  # a new household: compared with the empty status
+    changed = [name for name in PROCEDURE_FIELDS if getattr(after, name) != getattr(before, name)]
+    if changed:
+        raise ValidationError(
+            {
+                name: "只能通过识别、风险消除、回退、再标注或剔除/退出程序变更，"
+                "录入错误请由县级管理员手工更正"
+                for name in changed
+            }
+        )
+
+
 @transaction.atomic
 def create_household(
     *,
     actor: Any,
     head: dict[str, Any] | None = None,
-    source: str = "手工录入",
+    source: str = PLAIN_EDIT,
     **fields: Any,
 ) -> Household:
     """Create a household with its 户主 (`head`: the head's member fields); its status becomes
-    history events. A household is never registered without a head."""
+    history events. A household is never registered without a head, and only an import or a
+    procedure (`source` in STATUS_SOURCES) may create it with a status."""
     if actor is not None:
         require(actor, Cap.EDIT_REGISTER, fields.get("region"))
     risks = fields.pop("risk_list", None)
@@ -82,6 +121,7 @@ def create_household(
         h.risk_list = risks
     if Household.objects.filter(number=h.number).exists():
         raise ValidationError({"number": f"户编号{h.number}已存在"})
+    _guard_status(None, h, source)
     _check(h)
     h.full_clean()
     if not head or not head.get("name") or not head.get("id_number"):
@@ -106,23 +146,29 @@ def update_household(
     *,
     actor: Any,
     household: Household,
-    source: str = "手工录入",
+    source: str = PLAIN_EDIT,
     exit_reason: str = "",
+    note: str = "",
+    on: dt.date | None = None,
     **fields: Any,
 ) -> Household:
     """Change a household's fields; status changes become dated events (an un-marking with
-    `exit_reason`)."""
+    `exit_reason`; events no status field dates, such as a roll-back, are dated `on`, default
+    today). The status fields (PROCEDURE_FIELDS) change only when `source` is a procedure, an
+    import or a county correction (STATUS_SOURCES); a plain edit is refused."""
     h = Household.objects.select_for_update().get(pk=household.pk)
     before_snap, before_status = snapshot(h), status_of(h)
+    old = Household(**{name: getattr(h, name) for name in PROCEDURE_FIELDS})
     risks = fields.pop("risk_list", None)
     for name, value in fields.items():
         setattr(h, name, value)
     if risks is not None:
         h.risk_list = risks
+    _guard_status(old, h, source)
     _check(h)
     h.full_clean()
     h.save()
-    _write_events(h, before_status, actor, source, exit_reason)
+    _write_events(h, before_status, actor, source, exit_reason, on)
     after_snap = snapshot(h)
     if after_snap != before_snap:
         audit.record(
@@ -133,9 +179,75 @@ def update_household(
             after=after_snap,
             household_id=h.pk,
             region_id=h.region_id,
+            note=note,
         )
     household.refresh_from_db()
     return household
+
+
+@transaction.atomic
+def correct_household(
+    *, actor: Any, household: Household, reason: str, on: dt.date | None = None, **fields: Any
+) -> Household:
+    """手工更正: a county admin corrects wrongly entered status fields, with a stated reason.
+
+    Audited with the reason, and shown on the household's timeline as a 手工更正 event. A corrected
+    识别监测时间 or 风险消除时间 also moves the event that recorded the wrong date, so statistics as
+    of any date follow the corrected value.
+    """
+    require(actor, Cap.OVERRIDE, household.region, "只有县级管理员可以手工更正")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写更正原因"})
+    unknown = set(fields) - {*PROCEDURE_FIELDS, "risk_list"}
+    if unknown:
+        raise ValidationError({name: "手工更正只用于监测状态字段" for name in unknown})
+    before = Household.objects.get(pk=household.pk)
+    update_household(
+        actor=actor,
+        household=household,
+        source=CORRECTION_SOURCE,
+        exit_reason=CORRECTION_SOURCE,
+        note=f"手工更正：{reason}",
+        **fields,
+    )
+    h = household
+    changed = [
+        str(getattr(Household._meta.get_field(name), "verbose_name", name))
+        for name in PROCEDURE_FIELDS
+        if getattr(before, name) != getattr(h, name)
+    ]
+    if not changed:
+        raise ValidationError({"reason": "没有修改任何监测状态字段"})
+    _move_event_date(h, ("identified", "reidentified"), before.identified_date, h.identified_date)
+    _move_event_date(h, ("eliminated",), before.eliminated_date, h.eliminated_date)
+    HouseholdEvent.objects.create(
+        household=h,
+        kind=EventKind.CHANGED,
+        date=on or today(),
+        category=h.category,
+        reason=f"更正{'、'.join(changed)}：{reason}"[:200],
+        source=CORRECTION_SOURCE,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    return h
+
+
+def _move_event_date(
+    h: Household, kinds: tuple[str, ...], old: dt.date | None, new: dt.date | None
+) -> None:
+    """The latest event of `kinds` dated `old` takes the corrected date `new`."""
+    if old is None or new is None or old == new:
+        return
+    event = h.events.filter(kind__in=kinds, date=old).order_by("-id").first()
+    if event is not None:
+        event.date = new
+        event.save(update_fields=["date"])
+
+
+def corrections() -> Any:
+    """The 手工更正 events (scope them with `visible_to`)."""
+    return HouseholdEvent.objects.filter(kind=EventKind.CHANGED, source=CORRECTION_SOURCE)
 
 
 EXIT_LABELS = {"monitored": "退出监测", "alleviated": "清退脱贫户"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -19,14 +19,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from core import audit
 from core.dates import today
 from core.models import AuditRecord
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
-from regions.models import Region
+from regions.models import Region, place_names
 from registry import services
 from registry.forms import (
     AddPersonForm,
+    CorrectionForm,
     HouseholdFilterForm,
     HouseholdForm,
     IncomeForm,
@@ -36,7 +38,7 @@ from registry.forms import (
     attach_errors,
     region_names,
 )
-from registry.models import Household, HouseholdQuerySet, IncomeRecord, Membership, Person
+from registry.models import Household, HouseholdQuerySet, Membership, Person
 
 PAGE_SIZE = 50
 
@@ -166,69 +168,14 @@ def _sort_headers(sort: str, query: Any) -> dict[str, dict[str, str]]:
     return headers
 
 
-def _audit_rows(household: Household) -> list[dict[str, Any]]:
-    """变更记录: each audit row with its changed fields under Chinese labels."""
-    records = list(
-        AuditRecord.objects.filter(household_id=household.pk).select_related("actor")[:200]
-    )
-    models = {
-        "registry.household": Household,
-        "registry.person": Person,
-        "registry.incomerecord": IncomeRecord,
-    }
-    region_ids = {
-        v
-        for r in records
-        for _, before, after in r.changed_fields()
-        for v in (before, after)
-        if r.object_type == "registry.household" and isinstance(v, int)
-    }
-    region_name = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "name"))
-    rows = []
-    for r in records:
-        model = models.get(r.object_type)
-        order = {f.name: i for i, f in enumerate(model._meta.fields)} if model else {}
-        changes = []
-        for field, before, after in sorted(r.changed_fields(), key=lambda c: order.get(c[0], 99)):
-            if field in HIDDEN_FIELDS:
-                continue
-            if field == "region":
-                before, after = region_name.get(before, before), region_name.get(after, after)
-            if field in SENSITIVE_FIELDS:
-                before, after = "（已隐藏）" if before else "", "（已隐藏）" if after else ""
-            shown = (_display(before), _display(after))
-            if shown[0] != shown[1]:
-                changes.append((_field_label(model, field), *shown))
-        rows.append({"record": r, "changes": changes})
-    return rows
+def _audit_rows(household: Household) -> list[audit.Described]:
+    """变更记录: the household's audit records (its own, its members', its cases'…) in Chinese."""
+    records = AuditRecord.objects.filter(household_id=household.pk).select_related("actor")[:200]
+    return audit.describe(records, hidden=HIDDEN_FIELDS)
 
 
 # Bookkeeping columns that say nothing to a reader of the log.
 HIDDEN_FIELDS = {"id", "household", "member_count", "net_income"}
-# Full ID numbers, phones and birth dates (which rebuild a masked number) never appear in the
-# change log; reveal them on the member instead.
-SENSITIVE_FIELDS = {"id_number", "phone", "birth_date"}
-
-
-def _field_label(model: Any, field: str) -> str:
-    if model is None:
-        return field
-    try:
-        return str(model._meta.get_field(field).verbose_name)
-    except FieldDoesNotExist:  # an old audit row may name a field that no longer exists
-        return field
-
-
-def _display(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, str) and value.startswith(",") and value.endswith(","):
-        return "、".join(v for v in value.split(",") if v)
-    return str(value)
 
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -261,6 +208,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "audit_rows": _audit_rows(household),
         "can_edit": can(request.user, Cap.EDIT_REGISTER, household.region),
         "can_reveal": can(request.user, Cap.REVEAL, household.region),
+        "can_correct": can(request.user, Cap.OVERRIDE, household.region),
     }
     return render(request, "registry/household_detail.html", context)
 
@@ -310,8 +258,53 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已保存")
             return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
-        request, form, f"修改 {household}", household_detail_url(household), household=household
+        request,
+        form,
+        f"修改 {household}",
+        household_detail_url(household),
+        household=household,
+        procedure_url=reverse("monitoring:household", args=[household.pk]),
+        can_correct=can(request.user, Cap.OVERRIDE, household.region),
     )
+
+
+def household_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """手工更正 of the status fields by a county admin, with a stated reason (audited)."""
+    household = _household(request, pk)
+    require(request.user, Cap.OVERRIDE, household.region, "只有县级管理员可以手工更正")
+    form = CorrectionForm(request.POST or None, initial=HouseholdForm.initial_for(household))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_household(
+                actor=request.user,
+                household=household,
+                reason=form.cleaned_data["reason"],
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, "已更正，更正记录已写入状态历史")
+            return redirect("registry:household_detail", pk=household.pk)
+    return _form_page(
+        request, form, f"手工更正 {household}", household_detail_url(household), household=household
+    )
+
+
+def corrections(request: HttpRequest) -> HttpResponse:
+    """Every 手工更正 of the user's region, newest first (the county's page of corrections)."""
+    require(request.user, Cap.VIEW)
+    qs = (
+        services.corrections()
+        .visible_to(request.user)
+        .select_related("household__region", "actor")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = place_names(e.household.region for e in page.object_list)
+    for e in page.object_list:
+        e.place = names[e.household.region_id]
+    return render(request, "registry/corrections.html", {"page": page})
 
 
 def _masked(request: HttpRequest, **shown: str) -> dict[str, str]:

@@ -133,6 +133,7 @@ def test_progress_counts_coverage_by_village_and_cadre(
     from registry.services import update_household
 
     update_household(
+        source="导入",
         actor=None,
         household=lead_household,
         category="脱贫不稳定户",

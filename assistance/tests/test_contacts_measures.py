@@ -141,9 +141,10 @@ def test_a_measure_continuing_after_elimination_needs_an_end_date(
     assert response.status_code == 302
     m = Measure.objects.get()
     assert m.continues_after_elimination and m.end_date == dt.date(2028, 6, 30)
-    edit = client.post(
-        f"/assistance/households/{household.pk}/measures/{m.pk}/", {**data, "status": "done"}
-    )
+    url = f"/assistance/households/{household.pk}/measures/{m.pk}/"
+    edit = client.post(url, {**data, "status": "done"})
+    assert "已完成的措施结束日期不能晚于今天" in edit.content.decode()  # not done before its end
+    edit = client.post(url, {**data, "status": "done", "end_date": TODAY.isoformat()})
     assert edit.status_code == 302 and Measure.objects.get().status == "done"
 
 
@@ -163,3 +164,16 @@ def test_grid_members_cannot_change_measures(client_for: Any, household: Any) ->
         {"category": "产业帮扶", "status": "ongoing"},
     )
     assert response.status_code == 403 and not Measure.objects.exists()
+
+
+def test_a_contact_phone_is_validated_like_every_other_phone(
+    client_for: Any, household: Any
+) -> None:
+    client = client_for("village_staff")
+    url = f"/assistance/households/{household.pk}/contact/"
+    data = {"name": "王帮扶", "phone": "12345", "start_date": TODAY.isoformat()}
+    response = client.post(url, data)
+    assert "联系电话：“12345”应为11位手机号或带区号的固定电话" in response.content.decode()
+    assert not Contact.objects.exists()
+    response = client.post(url, {**data, "phone": "0714 1234567"})
+    assert response.status_code == 302 and Contact.objects.get().phone == "07141234567"

@@ -85,6 +85,7 @@ def _monitored(region, risks, members, **status):
     for i, facts in enumerate(members):
         member(h, years_ago(30 + i), **facts)
     registry_services.update_household(
+        source="导入",
         actor=None,
         household=h,
         category="边缘易致贫户",
@@ -117,6 +118,7 @@ def test_early_and_quick_eliminations_are_findings(regions):
     def eliminated(identified, eliminated_on, method, **extra):
         h = _monitored(v, ["因病"], [{"health": "患有大病"}], identified_date=identified)
         registry_services.update_household(
+            source="导入",
             actor=None,
             household=h,
             risk_eliminated=True,

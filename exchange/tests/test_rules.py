@@ -165,6 +165,7 @@ def test_new_civil_aid_warns_unless_the_household_is_already_monitored(run_compa
     plain = make_household(regions["village"], members=1).persons.get()
     monitored_h = make_household(regions["village"], members=1)
     registry_services.update_household(
+        source="导入",
         actor=None,
         household=monitored_h,
         category="边缘易致贫户",

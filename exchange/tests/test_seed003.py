@@ -164,6 +164,7 @@ def test_problem_17_illness_and_disability_risks(run_compare, regions):
     h = make_household(regions["village"], members=0, is_alleviated=True, alleviated_year=2019)
     p = member(h, health="健康", relation="户主")
     registry_services.update_household(
+        source="导入",
         actor=None,
         household=h,
         category="脱贫不稳定户",

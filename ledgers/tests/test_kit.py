@@ -236,6 +236,7 @@ def test_ledger_stats_give_the_figures_of_every_kind(
     services.update_household(
         actor=None,
         household=students["a"].household,
+        source=services.IMPORT_SOURCE,  # the status as the national register sets it
         category="突发严重困难户",
         identified_date=dt.date(2024, 1, 5),
         risk_list=["因学"],

@@ -154,13 +154,14 @@ def test_the_county_admin_edits_the_calendar_and_due_dates_follow(client_for, us
     client = client_for("county_admin")
     response = client.post(
         reverse("monitoring:settings"),
-        {"holiday": "1", "date": (before).isoformat(), "kind": "off", "name": "测试假日"},
+        {"section": "holiday", "date": (before).isoformat(), "kind": "off", "name": "测试假日"},
     )
     assert response.status_code == 302 and Holiday.objects.filter(date=before).exists()
     data = {
         "name": "二十个工作日",
         "working_days": "on",
         "warn_days": 2,
+        "notice_days": 5,
         "after_spending_formula": "(纯收入+理赔收入-合规自付支出)/人口",
         "days_visit": 2,
         "days_compare": 5,
@@ -183,6 +184,7 @@ def test_deadline_steps_must_increase_and_the_formula_must_parse(client_for):
     data = {
         "name": "x",
         "warn_days": 1,
+        "notice_days": 5,
         "after_spending_formula": "__import__('os')",
         "days_visit": 9,
         "days_compare": 5,

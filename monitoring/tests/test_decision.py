@@ -12,7 +12,7 @@ from django.urls import reverse
 from monitoring import services
 from monitoring.assessment import income_window, threshold_for
 from monitoring.models import Case, PolicyThreshold
-from monitoring.tests.helpers import INCOME, advance, make_case
+from monitoring.tests.helpers import INCOME, advance, attach_required, make_case
 from registry import services as registry_services
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,8 @@ def test_rule_breaches_are_warnings_to_acknowledge(users, household):
 
 def test_an_unacknowledged_warning_keeps_the_step_open(users, household):
     case = make_case(users, household)
-    facts = {**INCOME, "consent": "confirmed", "compliant_spending": 0}
+    attach_required(users, case)
+    facts = {**INCOME, "compliant_spending": 0}
     with pytest.raises(services.ValidationError, match="请逐条确认"):
         services.complete_step(actor=users["grid_member"], case=case, decision="通过", facts=facts)
     case.refresh_from_db()

@@ -5,25 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from fangpin.testing import id_number
 from monitoring import services
 from monitoring.models import Attachment, Lead
-from monitoring.tests.helpers import TODAY
+from monitoring.tests.helpers import TODAY, pdf, png
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+PNG = png().read()
 
 
 def _lead(users, household, **kw):
+    kw.setdefault("risks", ["因病"])
+    kw.setdefault("reported_date", TODAY)
     return services.create_lead(
-        actor=users["village_staff"],
-        source="基层干部排查",
-        reported_date=TODAY,
-        household=household,
-        **kw,
+        actor=users["village_staff"], source="基层干部排查", household=household, **kw
     )
 
 
@@ -92,6 +91,7 @@ def test_the_inbox_filters_by_source_status_and_date(client_for, users, househol
         region=regions["village2"],
         reported_date=TODAY - dt.timedelta(days=30),
         person_name="赵",
+        risks=["因病"],
     )
     client = client_for("town_staff")
     page = client.get(reverse("monitoring:index") + "?source=农户自主申报").context["page"]
@@ -114,6 +114,7 @@ def test_the_inbox_runs_a_fixed_number_of_queries(
             region=household.region,
             reported_date=TODAY,
             person_name="甲",
+            risks=["因病"],
         )
     client = client_for("county_admin")
     with django_assert_max_num_queries(12):
@@ -170,6 +171,7 @@ def test_a_person_not_in_the_register_reported_twice_is_one_lead(users, regions)
         reported_date=TODAY,
         person_name="甲",
         id_number=number,
+        description="户主突发疾病",
     )
     again = services.create_lead(
         actor=users["village_staff"],
@@ -178,5 +180,90 @@ def test_a_person_not_in_the_register_reported_twice_is_one_lead(users, regions)
         reported_date=TODAY,
         person_name="甲",
         id_number=number,
+        description="户主突发疾病",
     )
     assert again.status == Lead.Status.MERGED and again.merged_into == first
+
+
+def test_a_lead_found_in_the_future_is_refused_with_a_message(client_for, household, users):
+    response = client_for("village_staff").post(
+        reverse("monitoring:lead_new"),
+        {
+            "source": "基层干部排查",
+            "household": household.number,
+            "risks": ["因病"],
+            "reported_date": (TODAY + dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 200 and not Lead.objects.exists()
+    assert "发现日期：发现日期不能晚于今天" in response.content.decode()
+    with pytest.raises(ValidationError) as refused:
+        _lead(users, household, reported_date=TODAY + dt.timedelta(days=3))
+    assert "发现日期不能晚于今天" in str(refused.value)
+
+
+def test_a_lead_with_no_risk_and_no_description_is_refused(client_for, household, users):
+    response = client_for("grid_member").post(
+        reverse("monitoring:lead_new"),
+        {"source": "基层干部排查", "household": household.number, "reported_date": TODAY},
+    )
+    assert "请至少选择一项反映风险，或填写困难情况" in response.content.decode()
+    assert not Lead.objects.exists()
+    with pytest.raises(ValidationError):
+        _lead(users, household, risks=[])
+    assert _lead(users, household, risks=[], description="房屋漏雨").description == "房屋漏雨"
+
+
+def test_a_lead_phone_is_validated_like_every_other_phone(client_for, regions):
+    data = {
+        "source": "基层干部排查",
+        "village": regions["village"].pk,
+        "person_name": "王五",
+        "risks": ["因病"],
+        "reported_date": TODAY.isoformat(),
+        "phone": "12345",
+    }
+    response = client_for("village_staff").post(reverse("monitoring:lead_new"), data)
+    assert "联系电话：“12345”应为11位手机号或带区号的固定电话" in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+def test_merged_leads_carry_their_risks_and_descriptions_into_the_case(users, household):
+    first = _lead(users, household, risks=["因病"], description="户主住院")
+    _lead(users, household, risks=["因学", "因病"], description="孩子上高中学费困难")
+    case = services.open_case(actor=users["village_staff"], lead=first)
+    assert case.risk_list == ["因病", "因学"]
+    assert "户主住院" in case.description and "学费困难" in case.description
+    # A lead arriving while the case is open adds to it too.
+    late = _lead(users, household, risks=["因残"], description="儿子因事故致残")
+    assert late.merged_into == first
+    case.refresh_from_db()
+    assert case.risk_list == ["因病", "因学", "因残"] and "致残" in case.description
+    assert case.logs.filter(action="合并线索").exists()
+
+
+def test_lead_origins_are_named_in_chinese(client_for, users, household):
+    lead = _lead(users, household, origin="exchange.warning:38")
+    body = client_for("village_staff").get(reverse("monitoring:lead_detail", args=[lead.pk]))
+    text = body.content.decode()
+    assert "部门比对预警 第38号" in text and "exchange.warning" not in text
+
+
+def test_evidence_must_be_a_real_photo_or_pdf(users, household):
+    lead = _lead(users, household)
+    upload = SimpleUploadedFile("表.docx", b"PK\x03\x04")
+    with pytest.raises(ValidationError, match="只能上传照片"):
+        services.add_attachment(actor=users["village_staff"], upload=upload, lead=lead)
+    with pytest.raises(ValidationError, match=r"内容与扩展名\.pdf不符"):
+        services.add_attachment(
+            actor=users["village_staff"], upload=SimpleUploadedFile("a.pdf", b"hello"), lead=lead
+        )
+    assert services.add_attachment(actor=users["village_staff"], upload=pdf(), lead=lead).pk
+
+
+def test_a_huge_image_is_refused_before_its_pixels_are_decoded(users, household, settings):
+    settings.FANGPIN_IMAGE_MAX_PIXELS = 100
+    lead = _lead(users, household)
+    with pytest.raises(ValidationError, match="20×10像素，过大"):
+        services.add_attachment(actor=users["village_staff"], upload=png(size=(20, 10)), lead=lead)
+    assert not Attachment.objects.exists()

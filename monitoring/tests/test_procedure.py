@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -11,48 +11,25 @@ from django.urls import reverse
 from assistance.models import Measure
 from core.models import AuditRecord
 from monitoring import services
-from monitoring.models import Case, CaseLog, CaseStep, Lead
-from monitoring.tests.helpers import ACTOR_FOR_STEP, TODAY, advance, facts_for, make_case
-from registry.models import HouseholdEvent
+from monitoring.models import Case, CaseLog, CaseStep, DeadlinePolicy, Lead
+from monitoring.tests.helpers import (
+    ACTOR_FOR_STEP,
+    TODAY,
+    advance,
+    complete_via_page,
+    form_data,
+    make_case,
+    open_household_case,
+    step_date,
+)
+from registry.models import HouseholdEvent, IncomeRecord
 
 pytestmark = pytest.mark.django_db
 
 
-def _form_data(case: Case, step: str, **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"decision": "通过", "note": ""}
-    for key, value in facts_for(case, step).items():
-        if isinstance(value, bool):
-            data[key] = (
-                ("1" if value else "0")
-                if key in {"housing_unsafe", "dropout", "water_unsafe", "uninsured"}
-                else ("on" if value else "")
-            )
-        elif isinstance(value, dt.date):
-            data[key] = value.isoformat()
-        else:
-            data[key] = value
-    if step == "visit":
-        data["risks"] = case.risk_list
-    data.update(extra)
-    return {k: v for k, v in data.items() if v != ""}
-
-
-def _complete(client: Any, case: Case, step: str) -> Any:
-    """POST the step form; when warnings must be acknowledged, tick them all and POST again."""
-    url = reverse("monitoring:case_detail", args=[case.pk])
-    data = _form_data(case, step)
-    response = client.post(url, data)
-    if response.status_code == 200 and "ack" in response.context["form"].fields:
-        assert "请逐条确认" in response.content.decode()
-        data["ack"] = [v for v, _ in response.context["form"].fields["ack"].choices]
-        response = client.post(url, data)
-    assert response.status_code == 302, response.content.decode()[:3000]
-    return response
-
-
 def test_a_lead_becomes_a_monitored_household_and_later_is_eliminated(client, users, household):
     client.force_login(users["village_staff"])
-    reported = TODAY - dt.timedelta(days=20)
+    reported = TODAY - dt.timedelta(days=240)
     response = client.post(
         reverse("monitoring:lead_new"),
         {
@@ -68,21 +45,23 @@ def test_a_lead_becomes_a_monitored_household_and_later_is_eliminated(client, us
     response = client.post(reverse("monitoring:lead_action", args=[lead.pk, "open"]))
     case = Case.objects.get()
     assert response.status_code == 302 and case.current_step == "visit"
-    assert case.start_date == reported
+    assert case.start_date == reported and case.description == "户主住院"
 
     for step in ["visit", "compare", "review", "notice", "town", "county"]:
         client.force_login(users[ACTOR_FOR_STEP[step]])
         case.refresh_from_db()
         assert case.current_step == step
-        _complete(client, case, step)
+        complete_via_page(client, case, step)
 
     case.refresh_from_db()
     household.refresh_from_db()
-    assert case.status == Case.Status.APPROVED
-    assert household.category == "边缘易致贫户" and household.identified_date == TODAY
+    decided = step_date(case, "county")
+    assert case.status == Case.Status.APPROVED and case.decision_date == decided
+    assert household.category == "边缘易致贫户" and household.identified_date == decided
     assert household.risk_list == ["因病"]
     event = HouseholdEvent.objects.get(household=household, kind="identified")
     assert event.source == "识别程序" and event.actor == users["county_admin"]
+    assert event.date == decided
     lead.refresh_from_db()
     assert lead.status == Lead.Status.CLOSED
     done = CaseStep.objects.filter(case=case, status="done")
@@ -94,6 +73,7 @@ def test_a_lead_becomes_a_monitored_household_and_later_is_eliminated(client, us
         "town": "town",
         "county": "county",
     }
+    assert {s.code: s.done_on for s in done} == {s: step_date(case, s) for s in STEP_ORDER}
     assert CaseLog.objects.filter(case=case, action="完成").count() == 6
     assert (
         AuditRecord.objects.filter(
@@ -101,30 +81,39 @@ def test_a_lead_becomes_a_monitored_household_and_later_is_eliminated(client, us
         ).count()
         == 6
     )
-    assert case.window_end is not None and case.window_end < TODAY.replace(day=1)
+    assert case.window_end is not None and case.window_end < step_date(case, "visit")
+    # The incomes of 入户核查 became the household's income record of their window's year.
+    record = IncomeRecord.objects.get(household=household, year=case.window_end.year)
+    assert record.wage == 12000 and record.per_capita == Decimal("5333.33")
+    assert set(case.attachments.values_list("kind", flat=True)) == {"consent", "minutes", "notice"}
 
     # Later: 风险消除 by the same procedure, with its criteria shown.
-    Measure.objects.create(household=household, category="健康帮扶")
+    Measure.objects.create(household=household, category="健康帮扶", start_date=decided)
     client.force_login(users["village_staff"])
+    start = TODAY - dt.timedelta(days=20)
     response = client.post(
-        reverse("monitoring:household", args=[household.pk]), {"kind": "eliminate"}
+        reverse("monitoring:household", args=[household.pk]),
+        {"kind": "eliminate", "start_date": start.isoformat()},
     )
     elim = Case.objects.get(kind="eliminate")
-    assert response.status_code == 302
+    assert response.status_code == 302 and elim.start_date == start
     page = client.get(reverse("monitoring:case_detail", args=[elim.pk])).content.decode()
-    assert "识别已满6个月" in page and "至少落实1项帮扶措施" in page
+    assert "识别已满6个月" in page and "至少已落实1项帮扶措施" in page
     for step in ["visit", "review", "notice", "town", "county"]:
         client.force_login(users[ACTOR_FOR_STEP[step]])
         elim.refresh_from_db()
-        _complete(client, elim, step)
+        complete_via_page(client, elim, step)
     household.refresh_from_db()
-    assert household.risk_eliminated and household.eliminated_date == TODAY
+    elim.refresh_from_db()
+    assert household.risk_eliminated and household.eliminated_date == step_date(elim, "county")
     assert household.elimination_method == "帮扶消除"
     assert household.per_capita_income is not None and household.per_capita_income > 8700
+    assert (elim.monitor_contact, elim.monitor_phone) == ("李监测", "13800001111")
     kinds = list(HouseholdEvent.objects.filter(household=household).values_list("kind", flat=True))
     assert kinds[-2:] == ["identified", "eliminated"]
     history = client.get(reverse("monitoring:household", args=[household.pk])).content.decode()
     assert "识别为监测对象" in history and "风险消除" in history and "风险消除程序" in history
+    assert "监测联系人：李监测" in history
 
 
 def test_the_visit_step_needs_the_signed_consent_or_a_recorded_confirmation(
@@ -132,13 +121,23 @@ def test_the_visit_step_needs_the_signed_consent_or_a_recorded_confirmation(
 ):
     case = make_case(users, household)
     client = client_for("grid_member")
-    data = _form_data(case, "visit")
-    data.pop("consent")
-    response = client.post(reverse("monitoring:case_detail", args=[case.pk]), data)
+    url = reverse("monitoring:case_detail", args=[case.pk])
+    response = client.post(url, form_data(case, "visit"))
     assert response.status_code == 200
-    assert "请上传签字的承诺授权书或记录当面确认" in response.content.decode()
+    assert "请先上传本环节必需的材料：签字承诺授权书" in response.content.decode()
     case.refresh_from_db()
     assert case.current_step == "visit"
+    # Where the county makes the signed form optional, a recorded confirmation is enough.
+    policy = DeadlinePolicy.current()
+    policy.materials = {"visit": {"consent": "optional"}}
+    policy.save()
+    response = client.post(url, form_data(case, "visit", consent=""))
+    assert "请上传签字的承诺授权书或记录当面确认" in response.content.decode()
+    warning = "风险为因病，但没有患大病或长期慢性病的家庭成员"
+    response = client.post(url, form_data(case, "visit", consent="confirmed", ack=[warning]))
+    case.refresh_from_db()
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert case.current_step == "compare" and case.consent == "confirmed"
 
 
 STEP_ORDER = ["visit", "compare", "review", "notice", "town", "county"]
@@ -158,7 +157,7 @@ def test_only_the_role_that_owns_a_step_can_complete_it(client, users, household
         if role in owners:
             continue
         client.force_login(users[role])
-        response = client.post(url, _form_data(case, step))
+        response = client.post(url, form_data(case, step))
         assert response.status_code == (404 if role == "other_town" else 403), role
         case.refresh_from_db()
         assert case.current_step == step and case.status == "open"
@@ -252,22 +251,20 @@ def test_roll_back_and_re_identification_keep_the_full_history(users, regions):
         eliminated_date=dt.date(2025, 1, 10),
         elimination_method="帮扶消除",
     )
-    rollback = services.open_household_case(
-        actor=users["village_staff"], household=h, kind="rollback"
-    )
+    rollback = open_household_case(users, h, "rollback", days_ago=60)
     advance(users, rollback)
     h.refresh_from_db()
     assert not h.risk_eliminated and h.category == "边缘易致贫户"
-    elim = services.open_household_case(actor=users["village_staff"], household=h, kind="eliminate")
+    elim = open_household_case(users, h, "eliminate", days_ago=40)
     Measure.objects.create(household=h, category="健康帮扶")
     advance(users, elim)
     h.refresh_from_db()
     assert h.risk_eliminated
-    advance(users, make_case(users, h, risks=["因意外事故"]))
+    again = advance(users, make_case(users, h, risks=["因意外事故"]))
     h.refresh_from_db()
     kinds = list(HouseholdEvent.objects.filter(household=h).values_list("kind", flat=True))
     assert kinds == ["identified", "eliminated", "rolled_back", "eliminated", "reidentified"]
-    assert h.identified_date == TODAY and h.risk_list == ["因意外事故"]
+    assert h.identified_date == step_date(again, "county") and h.risk_list == ["因意外事故"]
 
 
 def test_a_household_without_labour_cannot_start_elimination(users, regions):

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.models import ApiToken
@@ -33,6 +34,8 @@ EDIT_OWN = (200, 403, 200, 200, 403, 404)
 EDIT_OTHER = (200, 403, 404, 404, 404, 200)
 REVEAL_OWN = (200, 403, 403, 403, 403, 404)
 REVEAL_OTHER = (200, 403, 404, 404, 404, 403)
+CORRECT_OWN = (200, 403, 403, 403, 403, 404)
+CORRECT_OTHER = (200, 403, 404, 404, 404, 403)
 ADMIN = (200, 404, 404, 404, 404, 404)
 ADMIN_POST = (302, 404, 404, 404, 404, 404)
 LOGOUT = (302, 302, 302, 302, 302, 302)
@@ -50,6 +53,9 @@ CASES: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("registry:household_detail", "other", "get", READ_OTHER),
     ("registry:household_edit", "own", "get", EDIT_OWN),
     ("registry:household_edit", "other", "get", EDIT_OTHER),
+    ("registry:household_correct", "own", "get", CORRECT_OWN),
+    ("registry:household_correct", "other", "get", CORRECT_OTHER),
+    ("registry:corrections", "", "get", ALL_200),
     ("registry:member_add", "own", "get", EDIT_OWN),
     ("registry:member_add", "other", "get", EDIT_OTHER),
     ("registry:income_add", "own", "get", EDIT_OWN),
@@ -246,17 +252,26 @@ def _edit_household(client, household, **fields) -> Any:
     return client.post(url, data)
 
 
+def _correct(client, household, **fields) -> Any:
+    url = reverse("registry:household_correct", args=[household.pk])
+    data = {
+        k: v for k, v in client.get(url).context["form"].initial.items() if v not in (None, False)
+    }
+    data.update(fields)
+    return client.post(url, data)
+
+
 def test_an_unstable_category_on_a_household_that_is_not_alleviated_is_refused(
     client_for, household
 ):
     before = _unchanged(household)
-    response = _edit_household(
-        client_for("town_staff"),
+    response = _correct(
+        client_for("county_admin"),
         household,
-        is_alleviated="0",
         category="脱贫不稳定户",
         risks=["因病"],
         identified_date="2024-01-10",
+        reason="补录识别结果",
     )
     assert "监测对象类别：脱贫不稳定户必须是脱贫户" in response.content.decode()
     household.refresh_from_db()
@@ -266,8 +281,8 @@ def test_an_unstable_category_on_a_household_that_is_not_alleviated_is_refused(
 
 def test_an_elimination_date_before_the_identification_date_is_refused(client_for, household):
     before = _unchanged(household)
-    response = _edit_household(
-        client_for("town_staff"),
+    response = _correct(
+        client_for("county_admin"),
         household,
         category="边缘易致贫户",
         risks=["因病"],
@@ -275,6 +290,7 @@ def test_an_elimination_date_before_the_identification_date_is_refused(client_fo
         risk_eliminated="on",
         eliminated_date="2024-03-01",
         elimination_method="帮扶消除",
+        reason="补录",
     )
     body = response.content.decode()
     assert "风险消除时间：风险消除时间2024-03-01早于识别监测时间2024-05-01" in body
@@ -283,23 +299,113 @@ def test_an_elimination_date_before_the_identification_date_is_refused(client_fo
     assert _unchanged(household) == before
 
 
-def test_a_valid_status_change_is_saved_with_its_history(client_for, household, users):
+@pytest.mark.parametrize("persona", ["county_admin", "town_staff", "village_staff"])
+def test_the_household_form_cannot_change_status_fields(client_for, household, persona):
+    client = client_for(persona)
+    url = reverse("registry:household_edit", args=[household.pk])
+    page = client.get(url)
+    for name in services.PROCEDURE_FIELDS:
+        assert page.context["form"].fields[name].disabled, name
+    body = page.content.decode()
+    assert "只能通过" in body and reverse("monitoring:household", args=[household.pk]) in body
     response = _edit_household(
-        client_for("town_staff"),
+        client,
+        household,
+        address="一组8号",
+        category="边缘易致贫户",
+        risks=["因病", "缺劳动力"],
+        identified_date="2024-05-01",
+        risk_eliminated="on",
+        eliminated_date="2024-06-01",
+        elimination_method="帮扶消除",
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.address == "一组8号"  # the rest of the form is saved
+    assert household.category == "" and household.risk_list == []
+    assert household.identified_date is None and not household.risk_eliminated
+    assert not HouseholdEvent.objects.filter(household=household, kind="identified").exists()
+
+
+def test_the_service_refuses_status_changes_from_a_plain_edit(household, users):
+    with pytest.raises(ValidationError) as refused:
+        services.update_household(
+            actor=users["county_admin"],
+            household=household,
+            category="边缘易致贫户",
+            identified_date=dt.date(2024, 5, 1),
+        )
+    assert "只能通过识别、风险消除、回退、再标注或剔除/退出程序变更" in str(refused.value)
+    with pytest.raises(ValidationError):
+        services.create_household(
+            actor=users["county_admin"],
+            number="X9",
+            region=household.region,
+            category="边缘易致贫户",
+            identified_date=dt.date(2024, 5, 1),
+        )
+    household.refresh_from_db()
+    assert household.category == "" and not Household.objects.filter(number="X9").exists()
+
+
+def test_a_county_correction_needs_a_reason_is_audited_shown_and_listed(
+    client_for, household, users
+):
+    client = client_for("county_admin")
+    response = _correct(
+        client, household, category="边缘易致贫户", risks=["因病"], identified_date="2024-05-01"
+    )
+    assert "更正原因：这个字段是必填项" in response.content.decode()
+    household.refresh_from_db()
+    assert household.category == ""
+    response = _correct(
+        client,
         household,
         category="边缘易致贫户",
         risks=["因病", "缺劳动力"],
         identified_date="2024-05-01",
+        reason="2024年5月县级审定，系统漏录",
     )
     assert response.status_code == 302
     household.refresh_from_db()
     assert household.category == "边缘易致贫户"
     assert household.risk_list == ["因病", "缺劳动力"]
-    event = HouseholdEvent.objects.get(household=household, kind="identified")
-    assert event.date == dt.date(2024, 5, 1) and event.actor == users["town_staff"]
-    assert AuditRecord.objects.filter(
-        household_id=household.pk, action="update", actor=users["town_staff"]
-    ).exists()
+    identified = HouseholdEvent.objects.get(household=household, kind="identified")
+    assert identified.date == dt.date(2024, 5, 1) and identified.source == "手工更正"
+    corrected = HouseholdEvent.objects.get(household=household, kind="changed")
+    assert corrected.source == "手工更正" and "系统漏录" in corrected.reason
+    assert corrected.actor == users["county_admin"]
+    record = AuditRecord.objects.get(household_id=household.pk, action="update")
+    assert record.note == "手工更正：2024年5月县级审定，系统漏录"
+    detail = client.get(reverse("registry:household_detail", args=[household.pk])).content
+    assert "手工更正" in detail.decode() and "系统漏录" in detail.decode()
+    # A later correction of the date moves the event statistics read.
+    _correct(client, household, identified_date="2024-05-10", reason="以审定文件日期为准")
+    identified.refresh_from_db()
+    assert identified.date == dt.date(2024, 5, 10)
+    listing = client_for("auditor").get(reverse("registry:corrections"))
+    body = listing.content.decode()
+    assert listing.context["page"].paginator.count == 2
+    assert "系统漏录" in body and "以审定文件日期为准" in body and "金山店镇/朝阳村" in body
+    assert (
+        client_for("other_town")
+        .get(reverse("registry:corrections"))
+        .context["page"]
+        .paginator.count
+        == 0
+    )
+
+
+def test_only_a_county_admin_corrects(client_for, household, users):
+    url = reverse("registry:household_correct", args=[household.pk])
+    data = {"category": "边缘易致贫户", "identified_date": "2024-05-01", "reason": "x"}
+    assert client_for("town_staff").post(url, data).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.correct_household(
+            actor=users["town_staff"], household=household, reason="x", category="边缘易致贫户"
+        )
+    household.refresh_from_db()
+    assert household.category == ""
 
 
 def test_a_household_number_cannot_be_taken_twice(client_for, household, regions):

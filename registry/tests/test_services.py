@@ -92,6 +92,7 @@ def test_a_second_head_is_refused(household):
 def test_unstable_category_needs_an_alleviated_household(regions):
     with pytest.raises(ValidationError) as exc:
         services.create_household(
+            source="导入",
             actor=None,
             number="X1",
             region=regions["village"],
@@ -105,6 +106,7 @@ def test_unstable_category_needs_an_alleviated_household(regions):
 def test_elimination_before_identification_is_refused(regions):
     with pytest.raises(ValidationError) as exc:
         services.create_household(
+            source="导入",
             actor=None,
             number="X2",
             region=regions["village"],
@@ -120,6 +122,7 @@ def test_elimination_before_identification_is_refused(regions):
 def test_status_changes_become_dated_events_and_are_audited(household, users):
     admin = users["county_admin"]
     services.update_household(
+        source="导入",
         actor=admin,
         household=household,
         category="边缘易致贫户",
@@ -127,6 +130,7 @@ def test_status_changes_become_dated_events_and_are_audited(household, users):
         risk_list=["因病"],
     )
     services.update_household(
+        source="导入",
         actor=admin,
         household=household,
         risk_eliminated=True,

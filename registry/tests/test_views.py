@@ -201,8 +201,9 @@ def test_an_editor_creates_a_household_together_with_its_head(client_for, region
     h = Household.objects.get(number="420281100201000777")
     assert response.status_code == 302
     assert response["Location"] == reverse("registry:household_detail", args=[h.pk])
-    assert h.category == "边缘易致贫户" and h.risk_list == ["因病"]
-    assert HouseholdEvent.objects.filter(household=h, kind="identified").exists()
+    # A new household is never a 监测对象 by hand: only identification makes it one.
+    assert h.category == "" and h.risk_list == [] and h.identified_date is None
+    assert not HouseholdEvent.objects.filter(household=h, kind="identified").exists()
     assert (h.head_name, h.member_count, h.phone) == ("王大", 1, "13900001111")
     assert h.persons.get().relation == "户主"
 

@@ -88,6 +88,7 @@ def history(regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[st
     h7 = make_household(village2, members=1)
     on(D(2020, 6, 1))
     services.update_household(
+        source="导入",
         actor=None,
         household=h3,
         risk_eliminated=True,
@@ -113,6 +114,7 @@ def history(regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[st
     )
     on(D(2022, 4, 1))
     services.update_household(
+        source="导入",
         actor=None,
         household=h3,
         risk_eliminated=False,
@@ -122,6 +124,7 @@ def history(regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[st
     )
     on(D(2022, 6, 1))
     services.update_household(
+        source="导入",
         actor=None,
         household=h2,
         risk_eliminated=True,
@@ -130,10 +133,15 @@ def history(regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[st
     )
     on(D(2022, 9, 1))
     services.update_household(
-        actor=None, household=h2, risk_eliminated=False, eliminated_date=None, elimination_method=""
+        source="导入",
+        actor=None,
+        household=h2,
+        risk_eliminated=False,
+        eliminated_date=None,
+        elimination_method="",
     )
     on(D(2023, 1, 10))
-    services.update_household(actor=None, household=h3, category="突发严重困难户")
+    services.update_household(source="导入", actor=None, household=h3, category="突发严重困难户")
     on(D(2023, 2, 1))
     h4 = make_household(
         village,
@@ -159,6 +167,7 @@ def history(regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[st
     )
     on(D(2023, 8, 1))
     services.update_household(
+        source="导入",
         actor=None,
         household=h4,
         risk_eliminated=True,
@@ -323,6 +332,7 @@ def test_only_a_county_admin_un_marks_and_only_with_a_known_reason(
     from django.core.exceptions import PermissionDenied, ValidationError
 
     services.update_household(
+        source="导入",
         actor=None,
         household=household,
         category="突发严重困难户",
