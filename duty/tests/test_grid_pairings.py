@@ -67,6 +67,7 @@ def test_a_grid_member_sees_exactly_their_households_with_what_is_due(
     registry_services.update_household(
         actor=None,
         household=mine[0],
+        source=registry_services.IMPORT_SOURCE,  # the status as the national register sets it
         category="突发严重困难户",
         identified_date=dt.date(2026, 1, 5),
         risk_list=["因病"],
