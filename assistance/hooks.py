@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from assistance import services
-from assistance.models import Measure
+from assistance.models import Measure, Screening, Visit
 from core.hooks import provide
+from registry.models import Household
 
 
 @provide("assistance.save_measure")
@@ -28,3 +31,30 @@ def live_measures() -> QuerySet[Measure]:
 def measures() -> QuerySet[Measure]:
     """Every measure, for comparison rules that judge their status themselves."""
     return Measure.objects.all()
+
+
+@provide("assistance.household_dues")
+def household_dues(household_ids: Iterable[int], today: dt.date) -> dict[int, dict[str, Any]]:
+    """What is due for each of these households: {id: {last_visit, visit_due, screenings}} —
+    the last visit's date, whether a visit is overdue under the visit frequencies, and how many
+    screenings of running campaigns are still to fill in. A few queries whatever the number."""
+    ids = list(household_ids)
+    out: dict[int, dict[str, Any]] = {
+        pk: {"last_visit": None, "visit_due": False, "screenings": 0} for pk in ids
+    }
+    if not ids:
+        return out
+    households = Household.objects.filter(pk__in=ids)
+    for pk in services.overdue_households(households, today).values_list("pk", flat=True):
+        out[pk]["visit_due"] = True
+    last = Visit.objects.filter(household_id__in=ids).values("household_id").annotate(d=Max("date"))
+    for row in last:
+        out[row["household_id"]]["last_visit"] = row["d"]
+    open_screenings = (
+        Screening.objects.filter(household_id__in=ids, done=False, campaign__end_date__gte=today)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in open_screenings:
+        out[row["household_id"]]["screenings"] = row["n"]
+    return out

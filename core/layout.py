@@ -636,6 +636,19 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Group:
+    """Rows that describe one thing together (the measures of one problem): `key` names the
+    thing (问题编号) and its `columns` repeat on each of its rows and must agree, as a household's
+    columns do in the register (an error names both rows). `lenient` columns may be left blank on
+    some rows of a group but must agree where they are given. Editing a group column of one row
+    changes it on every row of the group (ledgers.services, ledgers.importer)."""
+
+    key: str
+    columns: tuple[str, ...]
+    lenient: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Layout:
     """A table's declared layout: the only list of its columns."""
 
@@ -649,6 +662,8 @@ class Layout:
     variants: dict[str, tuple[str, Callable[[Any], Any]]] = field(default_factory=dict)
     #: The header that marks the header row, when it is not the first key column's (§1: 证件号码).
     marker_header: str = ""
+    #: Columns that must agree across the rows of a group (one row per part of a thing).
+    group: Group | None = None
 
     @cached_property
     def _by_key(self) -> dict[str, Column]:

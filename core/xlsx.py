@@ -46,6 +46,18 @@ class StreamWorkbook:
             self._cell(col, value, fmt)
         self.row += 1
 
+    def write_bands(self, bands: list[tuple[str, int]]) -> None:
+        """A row of labels each spanning `span` columns: a grouped header above the header row
+        (问题清单 over 问题编号…行政村)."""
+        col = 0
+        for label, span in bands:
+            if span > 1:
+                self.sheet.merge_range(self.row, col, self.row, col + span - 1, label, self.bold)
+            else:
+                self.sheet.write_string(self.row, col, label, self.bold)
+            col += span
+        self.row += 1
+
     def print_setup(self, *, header_row: int, landscape: bool = True) -> None:
         """A4 paper, fit to the page width, the header rows repeated on every page and frozen
         on screen (rows up to `header_row`, 0-based, are the title and the header)."""

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "exchange",
     "ledgers",
     "benefits",
+    "duty",
     "stats",
     "api",
 ]
@@ -281,6 +282,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FANGPIN_DECLARE_PER_DAY = env_int("FANGPIN_DECLARE_PER_DAY", 3)
 # Evidence files and photos: the largest accepted upload.
 FANGPIN_ATTACHMENT_MAX_MB = env_int("FANGPIN_ATTACHMENT_MAX_MB", 10)
+# 整改措施: days before the 整改时限 when a measure still 整改中 is marked orange (red after it).
+FANGPIN_RECTIFICATION_WARN_DAYS = env_int("FANGPIN_RECTIFICATION_WARN_DAYS", 7)
 
 # The province whose policy values apply by default (policy is data per province/year).
 FANGPIN_PROVINCE = os.environ.get("FANGPIN_PROVINCE", "42")

@@ -123,6 +123,7 @@ class LayoutImporter:
         progress(50, f"已检查{self.rows}行，正在核对台账对象")
         self.link(rows)
         self._duplicates(rows)
+        self._groups(rows)
         if self.report.errors:
             return Plan()
         progress(65, "正在比对已有记录")
@@ -329,19 +330,65 @@ class LayoutImporter:
             else:
                 first[key] = r.row
 
+    def _groups(self, rows: list[Row]) -> None:
+        """The group columns agree on every row of a group (`Layout.group`), as a household's
+        columns do in the register; then the ledger's own rules across a group's rows."""
+        group = self.layout.group
+        if group is None:
+            return
+        first: dict[Any, Row] = {}
+        given: dict[tuple[Any, str], Row] = {}
+        members: dict[Any, list[Row]] = {}
+        label = self.column_name(group.key)
+        for r in rows:
+            name = r.values.get(group.key)
+            if _blank(name):
+                continue
+            members.setdefault(name, []).append(r)
+            head = first.setdefault(name, r)
+            for key in group.columns:
+                if key in r.values:
+                    self._agree(label, name, key, head, r)
+            for key in group.lenient:
+                if _blank(r.values.get(key)):
+                    continue
+                earlier = given.setdefault((name, key), r)
+                self._agree(label, name, key, earlier, r)
+        if self.ledger.clean_group is not None:
+            for group_rows in members.values():
+                listed = [{**r.values, "__row": r.row} for r in group_rows]
+                for row, key, message in self.ledger.clean_group(listed):
+                    self.report.error(row, key, "", message)
+
+    def _agree(self, label: str, name: Any, key: str, head: Row, r: Row) -> None:
+        first, value = head.values.get(key), r.values.get(key)
+        if r is head or first == value or (_blank(first) and _blank(value)):
+            return
+        column = self.layout.column(key)
+        shown_first, shown = column.kind.display(first), column.kind.display(value)
+        self.report.error(
+            r.row,
+            key,
+            shown,
+            f"同一{label}“{name}”的“{self.column_name(key)}”与第{head.row}行不一致"
+            f"（第{head.row}行为“{shown_first}”，第{r.row}行为“{shown}”）",
+        )
+
     def _plan(self, rows: list[Row]) -> Plan:
         plan = Plan()
         fields = [c.key for c in self.ledger.fields]
         existing: dict[tuple, tuple[int, dict[str, Any]]] = {}
         model = self.ledger.model
+        unscoped = self.ledger.level == "region" and not self.ledger.scoped_key
+        extra = ("region__path",) if unscoped else ()
         if model.objects.exists():
             link = self.ledger.key_fields[0]
             for chunk in _chunks({self._key(r)[0] for r in rows}):
-                for values in model.objects.filter(**{f"{link}__in": chunk}).values(
-                    "pk", *fields, *LINKS
-                ):
+                found = model.objects.filter(**{f"{link}__in": chunk})
+                for values in found.values("pk", *fields, *LINKS, *extra):
                     key = tuple(values[f] for f in self.ledger.key_fields)
                     existing[key] = (values["pk"], values)
+        key_column = self.layout.unique[0].key if self.layout.unique else ""
         for r in rows:
             # A row's link (person, household, region) is set when it is created: a person who
             # moved since does not make the row "changed".
@@ -351,12 +398,59 @@ class LayoutImporter:
                 plan.new.append(r)
                 continue
             pk, stored = before
+            if unscoped and self._outside(stored["region__path"]):
+                shown = "、".join(self.column_name(c.key) for c in self.layout.unique)
+                self.report.error(
+                    r.row,
+                    key_column,
+                    r.values.get(key_column, ""),
+                    f"{shown}已被您管辖范围以外的区划使用，请换一个编号",
+                )
+                continue
             changed = {k: v for k, v in after.items() if stored.get(k) != v}
             if changed:
                 plan.changed.append((pk, r, {k: stored.get(k) for k in changed}, changed))
             else:
                 plan.unchanged += 1
+        if self.layout.group is not None and not self.report.errors:
+            self._plan_siblings(plan, rows)
         return plan
+
+    def _plan_siblings(self, plan: Plan, rows: list[Row]) -> None:
+        """Rows already stored in a group of the file but not in the file take the group's
+        columns from the file (the group's columns belong to the group, not to one row)."""
+        group = self.layout.group
+        assert group is not None
+        heads: dict[Any, Row] = {}
+        lenient: dict[Any, dict[str, Any]] = {}
+        for r in rows:
+            name = r.values.get(group.key)
+            heads.setdefault(name, r)
+            for k in group.lenient:
+                if not _blank(r.values.get(k)):
+                    lenient.setdefault(name, {}).setdefault(k, r.values[k])
+        in_file = {pk for pk, *_ in plan.changed}
+        model = self.ledger.model
+        stored = [k for k in (*group.columns, *group.lenient) if k not in self.ledger.links]
+        region_too = any(k in self.ledger.links for k in group.columns)
+        matched = {self._key(r) for r in rows}
+        for chunk in _chunks([k for k in heads if not _blank(k)]):
+            found = model.objects.filter(**{f"{group.key}__in": chunk})
+            for values in found.values("pk", "region_id", *self.ledger.key_fields, *stored):
+                key = tuple(values[f] for f in self.ledger.key_fields)
+                if values["pk"] in in_file or key in matched:
+                    continue
+                head = heads[values[group.key]]
+                after = {
+                    k: head.values[k] for k in group.columns if k in stored and k in head.values
+                }
+                after |= lenient.get(values[group.key], {})
+                if region_too and "region_id" in head.links:
+                    after["region_id"] = head.links["region_id"]
+                changed = {k: v for k, v in after.items() if values.get(k) != v}
+                if changed:
+                    before = {k: values.get(k) for k in changed}
+                    plan.changed.append((values["pk"], head, before, changed))
 
     # -- the pipeline's other questions ---------------------------------------------------------
     def counts(self, plan: Plan | None) -> dict[str, Any]:
@@ -407,6 +501,10 @@ class LayoutImporter:
             model.objects.bulk_update(objs, [*names, "updated_by", "updated_at"], batch_size=BATCH)
         progress(92, "正在写入变更记录")
         audit.audit_objects(self.actor, "import", changed_records)
+        if self.ledger.after_write is not None:
+            written = [{**r.values, **r.links} for r in plan.new]
+            written += [{**r.values, **r.links, **changed} for _, r, _, changed in plan.changed]
+            self.ledger.after_write(actor=self.actor, values=written, how="import")
         return {}
 
     def _record(

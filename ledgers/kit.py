@@ -58,6 +58,19 @@ class Ledger:
     #: Figures of its own beyond formats.md §7's (e.g. employment's by_month): called with the
     #: ledger, its rows of the region and year, the region and the year; merged into the figures.
     more_figures: Callable[..., dict[str, Any]] | None = None
+    #: Rules across the rows of one group in a file (`layout.group`): [(values by key of each
+    #: row, with "__row" its row number)] → [(row, key, Chinese message)].
+    clean_group: Callable[[list[dict[str, Any]]], list[tuple[int, str, str]]] | None = None
+    #: A region ledger whose key columns are unique in the county (问题编号) says False: the row's
+    #: region is then not part of its key, and a key used outside the user's region is an error.
+    scoped_key: bool = True
+    #: Called in the same transaction after rows were imported, saved or deleted by the kit:
+    #: `after_write(actor=…, values=[{key: value, "region_id": …}…], how="import" | "save" |
+    #: "delete")` (what the ledger keeps beside its rows follows them, e.g. the problems of the
+    #: measures).
+    after_write: Callable[..., None] | None = None
+    #: `links`: [(label, url name)] shown on the list page; `row_link`: (label, url name,
+    #: attribute) shown on a row's page (the url takes the row's attribute).
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -83,8 +96,8 @@ class Ledger:
 
     @cached_property
     def key_fields(self) -> list[str]:
-        """The model fields (attnames) of the key: exactly the declared key columns, a link
-        column standing for its link (乡镇 and 行政村 together are the region)."""
+        """The model fields (attnames) of the key: exactly the declared key columns (✓ in
+        formats.md §6), a link column standing for its link (乡镇 and 行政村 are the region)."""
         out: list[str] = []
         for c in self.layout.unique:
             name = LINK_FIELD.get(c.key, c.key)
@@ -153,29 +166,21 @@ def household_columns() -> tuple[Column, ...]:
     )
 
 
-def region_columns(*, unique: bool = True) -> tuple[Column, ...]:
-    """乡镇 and 行政村: the link columns of a region ledger. A blank 行政村 means the 乡镇 itself,
-    a blank 乡镇 too the county (formats.md §6). With `unique=False` (a ledger keyed by its own
-    number, such as 项目编号) they are optional columns that place the row."""
-    return (
+def region_columns(*, unique: bool = True, required: bool = True) -> tuple[Column, ...]:
+    """乡镇 and 行政村: the link columns of a region ledger. Their cells may be blank: a blank
+    行政村 means the 乡镇, a blank 乡镇 too the county (formats.md §6); so may the headers be when
+    not `required` (a file without them is about the county)."""
+    return tuple(
         Column(
-            "town",
-            "乡镇",
-            RegionName(2),
-            required=unique,
+            key,
+            header,
+            RegionName(level),
+            required=required,
             blank=True,
             unique=unique,
             level="region",
-        ),
-        Column(
-            "village",
-            "行政村",
-            RegionName(3),
-            required=unique,
-            blank=True,
-            unique=unique,
-            level="region",
-        ),
+        )
+        for key, header, level in (("town", "乡镇", 2), ("village", "行政村", 3))
     )
 
 

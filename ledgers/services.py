@@ -71,13 +71,49 @@ def save_row(
         household_id=obj.household_id,
         region_id=obj.region_id,
     )
+    _spread_group(actor, ledger, obj)
+    if ledger.after_write is not None:
+        ledger.after_write(actor=actor, values=[{**values, **links}], how="save")
     return obj
+
+
+def _spread_group(actor: Any, ledger: Ledger, obj: LedgerRow) -> None:
+    """The group columns of a row just saved become those of every row of its group."""
+    group = ledger.layout.group
+    if group is None:
+        return
+    names = [k for k in group.columns if k not in ledger.links]
+    names += [k for k in group.lenient if getattr(obj, k) not in (None, "")]
+    if any(k in ledger.links for k in group.columns):
+        names.append("region_id")
+    siblings = ledger.model.objects.filter(**{group.key: getattr(obj, group.key)}).exclude(
+        pk=obj.pk
+    )
+    for sibling in siblings:
+        before = {k: getattr(sibling, k) for k in names if getattr(sibling, k) != getattr(obj, k)}
+        if not before:
+            continue
+        for k in before:
+            setattr(sibling, k, getattr(obj, k))
+        sibling.updated_by = obj.updated_by
+        sibling.save(update_fields=[*before, "updated_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=sibling,
+            object_repr=f"{ledger.name}（随同组记录修改）",
+            before={k: audit.plain(v) for k, v in before.items()},
+            after={k: audit.plain(getattr(sibling, k)) for k in before},
+            household_id=sibling.household_id,
+            region_id=sibling.region_id,
+        )
 
 
 @transaction.atomic
 def delete_row(*, actor: Any, ledger: Ledger, row: LedgerRow) -> None:
     """Delete one row (its audit record keeps what it held)."""
     require(actor, Cap.EDIT_LEDGER, row.scope_region())
+    values = {c.key: getattr(row, c.key) for c in ledger.fields} | {"region_id": row.region_id}
     audit.record(
         actor=actor,
         action="delete",
@@ -88,6 +124,8 @@ def delete_row(*, actor: Any, ledger: Ledger, row: LedgerRow) -> None:
         region_id=row.region_id,
     )
     row.delete()
+    if ledger.after_write is not None:
+        ledger.after_write(actor=actor, values=[values], how="delete")
 
 
 def write_rows(

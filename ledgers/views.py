@@ -115,7 +115,7 @@ def _sorted(ledger: Ledger, qs: QuerySet, sort: str) -> tuple[QuerySet, str]:
     name = sort.lstrip("-")
     if name not in keys:
         return qs.order_by("-pk"), ""
-    path = LINK_PATHS.get(name, name)
+    path = LINK_PATHS[name] if name in ledger.links else name
     return qs.order_by(f"-{path}" if sort.startswith("-") else path, "pk"), sort
 
 
@@ -176,6 +176,7 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
             "filtered": any(v for v in data.values()),
             "can_edit": can(request.user, Cap.EDIT_LEDGER),
             "can_import": can(request.user, Cap.IMPORT),
+            "links": [(label, reverse(name)) for label, name in ledger.extra.get("links", ())],
         },
     )
 
@@ -195,6 +196,11 @@ def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     records = AuditRecord.objects.filter(
         object_type=ledger.model._meta.label_lower, object_id=str(row.pk)
     ).select_related("actor")[:50]
+    link = None
+    if "row_link" in ledger.extra:
+        label, name, attr = ledger.extra["row_link"]
+        if getattr(row, attr, None):
+            link = (label, reverse(name, args=[getattr(row, attr)]))
     return render(
         request,
         "ledgers/detail.html",
@@ -203,6 +209,7 @@ def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "row": row,
             "cells": cells,
             "records": records,
+            "link": link,
             "can_edit": can(request.user, Cap.EDIT_LEDGER, row.scope_region()),
         },
     )
@@ -227,7 +234,9 @@ def _save(request: HttpRequest, ledger: Ledger, form: LedgerForm, row: Any = Non
 def row_new(request: HttpRequest, kind: str) -> HttpResponse:
     ledger = _ledger(kind)
     require(request.user, Cap.EDIT_LEDGER)
-    form = LedgerForm(request.POST or None, ledger=ledger, viewer=request.user)
+    # A link may prefill the form (?problem_no=…: a measure of a known problem).
+    initial = {k: v for k, v in request.GET.items() if ledger.layout.has(k) or k == "region"}
+    form = LedgerForm(request.POST or None, ledger=ledger, viewer=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         row = _save(request, ledger, form)
         if row is not None:

@@ -165,7 +165,53 @@ def world(
     objects["channel"] = DeclarationChannel.objects.create(region=regions["village"], token="tok")
     objects["village"], objects["other_village"] = regions["village"], regions["other_village"]
     objects["people"] = people
+    objects |= _duty_world(county, regions, today)
     return objects
+
+
+def _duty_world(county: Any, regions: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """A problem with a measure and its evidence on each side, a work-team member and a grid."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from duty import services as duty
+    from duty.models import Evidence, GridRole, Problem
+    from ledgers.kit import ledger, region_names
+    from ledgers.services import save_row
+
+    out: dict[str, Any] = {}
+    for side, village in (("own", regions["village"]), ("other", regions["other_village"])):
+        row = save_row(
+            actor=county,
+            ledger=ledger("rectification"),
+            values={
+                **region_names(village),
+                "problem_no": f"{side}-1",
+                "measure_no": 1,
+                "source": "自查",
+                "deadline": today,
+            },
+        )
+        out[f"{side}_rect"] = row
+        out[f"{side}_problem"] = Problem.objects.get(number=f"{side}-1")
+        out[f"{side}_unit"] = duty.save_grid_unit(actor=county, region=village, name="网格")
+    default_storage.save("rectification/own.png", ContentFile(b"x"))
+    out["own_evidence"] = Evidence.objects.create(
+        measure=out["own_rect"],
+        file="rectification/own.png",
+        name="own.png",
+        content_type="image/png",
+        size=1,
+    )
+    out["own_team"] = save_row(
+        actor=county,
+        ledger=ledger("work_teams"),
+        values={**region_names(regions["village"]), "name": "李四", "start": today},
+    )
+    out["own_role"] = duty.add_grid_role(
+        actor=county, unit=out["own_unit"], role=GridRole.Role.MEMBER, name="网格员乙", start=today
+    )
+    return out
 
 
 # -- expectations -------------------------------------------------------------------------------
@@ -425,6 +471,39 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("ledgers:detail", a("=yulu", "other_yulu"), "get", read(OTHER_H)),
     ("ledgers:edit", a("=yulu", "own_yulu"), "get", act(OWN_H, Cap.EDIT_LEDGER)),
     ("ledgers:delete", a("=yulu", "other_yulu"), "post", act(OTHER_H, Cap.EDIT_LEDGER)),
+    ("duty:index", NONE, "get", everyone),
+    ("duty:problems", NONE, "get", everyone),
+    ("duty:from_items", NONE, "get", capability(Cap.EDIT_LEDGER)),
+    ("duty:problem", a("own_problem"), "get", read(region_of("own_problem"))),
+    ("duty:problem", a("other_problem"), "get", read(region_of("other_problem"))),
+    ("duty:review", a("own_problem"), "post", act(region_of("own_problem"), Cap.REVIEW)),
+    ("duty:reopen", a("other_problem"), "post", act(region_of("other_problem"), Cap.REVIEW)),
+    ("duty:link_rule", a("own_problem"), "post", act(region_of("own_problem"), Cap.EDIT_LEDGER)),
+    (
+        "duty:measure_action",
+        a("own_rect", "=progress"),
+        "post",
+        act(region_of("own_rect"), Cap.EDIT_LEDGER),
+    ),
+    ("duty:evidence", a("own_evidence"), "get", read(region_of("own_rect"))),
+    ("duty:rollup", NONE, "get", everyone),
+    ("duty:teams", NONE, "get", everyone),
+    ("duty:rotate", a("own_team"), "post", act(region_of("own_team"), Cap.EDIT_LEDGER)),
+    ("duty:monthly", NONE, "get", everyone),
+    ("duty:village", a("village"), "get", read(lambda w: w["village"])),
+    ("duty:village", a("other_village"), "get", read(lambda w: w["other_village"])),
+    ("duty:grid", NONE, "get", everyone),
+    ("duty:grid_unit_new", NONE, "post", capability(Cap.PLAN)),
+    ("duty:grid_mine", NONE, "get", everyone),
+    ("duty:grid_unit", a("own_unit"), "get", read(region_of("own_unit"))),
+    ("duty:grid_unit", a("other_unit"), "get", read(region_of("other_unit"))),
+    (
+        "duty:grid_role_end",
+        a("own_role"),
+        "post",
+        act(lambda w: w["own_role"].unit.region, Cap.PLAN),
+    ),
+    ("duty:pairings", NONE, "get", everyone),
     ("stats:index", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
     ("stats:report", NONE, "get", everyone),

@@ -1,0 +1,93 @@
+"""佐证材料 files: the one place where an uploaded photo or PDF is checked and stored.
+
+A file is accepted when its size is within `FANGPIN_ATTACHMENT_MAX_MB`, its extension is one of
+.jpg/.jpeg/.png/.pdf and its content is what the extension says: a PDF starts with %PDF, a picture
+is opened by Pillow from its header only (its pixel count bounded before anything is decoded,
+`FANGPIN_MAX_IMAGE_PIXELS`), then verified. The client's file name is kept for display only; on
+disk the file gets a random name.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from core.dates import today
+
+PICTURES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "PDF": "application/pdf"}
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+@dataclass(frozen=True)
+class Stored:
+    file: str
+    name: str
+    content_type: str
+    size: int
+
+
+def _max_bytes() -> int:
+    return int(settings.FANGPIN_ATTACHMENT_MAX_MB) * 1024 * 1024
+
+
+def _check_picture(data: bytes, name: str, expected: str) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    limit = int(getattr(settings, "FANGPIN_MAX_IMAGE_PIXELS", DEFAULT_MAX_PIXELS))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+                width, height = image.size
+                kind = image.format
+                if width * height > limit:
+                    raise ValidationError(
+                        f"图片“{name}”尺寸过大（{width}×{height}像素），请缩小后再上传"
+                    )
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError(f"图片“{name}”尺寸过大，请缩小后再上传") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(f"文件“{name}”不是有效的图片") from exc
+    if kind != expected:
+        raise ValidationError(f"文件“{name}”的内容（{kind}）与扩展名不符")
+
+
+def check(upload: Any) -> tuple[bytes, str, str]:
+    """The upload's bytes, its display name and content type, or ValidationError (Chinese)."""
+    name = Path(getattr(upload, "name", "") or "佐证材料").name[:200]
+    ext = Path(name).suffix.lower()
+    if ext not in (*PICTURES, ".pdf"):
+        raise ValidationError(f"文件“{name}”类型不允许，只能上传JPG、PNG照片或PDF文件")
+    limit = _max_bytes()
+    if (getattr(upload, "size", 0) or 0) > limit:
+        raise ValidationError(f"文件“{name}”超过{limit // (1024 * 1024)}MB，请压缩后再上传")
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(f"文件“{name}”超过{limit // (1024 * 1024)}MB，请压缩后再上传")
+    if ext == ".pdf":
+        if not data.startswith(b"%PDF"):
+            raise ValidationError(f"文件“{name}”不是有效的PDF文件")
+        return data, name, CONTENT_TYPES["PDF"]
+    _check_picture(data, name, PICTURES[ext])
+    return data, name, CONTENT_TYPES[PICTURES[ext]]
+
+
+def store(upload: Any) -> Stored:
+    """Check the upload and write it under MEDIA_ROOT/rectification/ with a random name."""
+    data, name, content_type = check(upload)
+    ext = ".pdf" if content_type == CONTENT_TYPES["PDF"] else Path(name).suffix.lower()
+    path = default_storage.save(
+        f"rectification/{today():%Y/%m}/{uuid.uuid4().hex}{ext}", ContentFile(data)
+    )
+    return Stored(path, name, content_type, len(data))

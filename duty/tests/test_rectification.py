@@ -1,0 +1,240 @@
+"""问题整改台账 through the kit: one row per measure, the problem's columns agreeing across its
+rows, the problems kept in step, faults, the round trip, scoping and imported 销号."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from core import pipeline
+from core.models import AuditRecord
+from duty.models import Problem, RectificationRow, Review, Status
+from duty.tests.helpers import RECT, load, measure
+from fangpin.testing import run_command, write_sheet
+
+
+def test_ledger_kinds_names_the_rectification_key_and_headers(db: Any) -> None:
+    code, result, _ = run_command("ledger", "kinds")
+    kind = next(k for k in result["kinds"] if k["kind"] == "rectification")
+    assert (code, kind["name"], kind["level"], kind["key"]) == (
+        0,
+        "问题整改台账",
+        "region",
+        ["问题编号", "措施序号"],
+    )
+    assert kind["headers"] == [
+        "问题编号",
+        "措施序号",
+        "问题来源",
+        "问题类别",
+        "问题描述",
+        "乡镇",
+        "行政村",
+        "牵头单位",
+        "责任单位",
+        "责任人",
+        "整改措施",
+        "措施类型",
+        "整改时限",
+        "整改进展",
+        "状态",
+        "销号日期",
+        "关联规则",
+    ]
+
+
+def test_a_good_file_makes_problems_of_its_measures_and_again_changes_nothing(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [
+        measure("P1", 1),
+        measure("P1", 2, 整改时限="2024-09-30", 关联规则="D01"),
+        measure("P2", 1, 乡镇="", 行政村="", 问题来源="国家考核", 问题类别="产业"),
+        measure("P3", 1, 行政村="", 状态="", 措施类型="长期坚持", 整改时限=""),
+        {"问题编号": "合计", "措施序号": ""},
+    ]
+    path = write_sheet(tmp_path / "r.xlsx", RECT, rows, title="金山店镇问题整改台账")
+    code, result, _ = run_command("ledger", "import", "rectification", str(path))
+    assert (code, result["status"], result["rows"], result["created"]) == (0, "imported", 4, 4)
+    p1 = Problem.objects.get(number="P1")
+    assert (p1.region.name, p1.measure_count, p1.status, p1.rule_code) == (
+        "朝阳村",
+        2,
+        "整改中",
+        "D01",
+    )
+    assert set(p1.measures.values_list("measure_no", flat=True)) == {1, 2}
+    assert Problem.objects.get(number="P2").region.level == 1  # blank 乡镇: the county
+    p3 = RectificationRow.objects.get(problem_no="P3")
+    assert (p3.region.name, p3.status, p3.deadline) == ("金山店镇", "整改中", None)
+    assert AuditRecord.objects.filter(object_type="duty.problem", action="create").count() == 3
+    code, again, _ = run_command("ledger", "import", "rectification", str(path))
+    assert (code, again["created"], again["updated"], again["unchanged"]) == (0, 0, 0, 4)
+
+
+def test_one_fault_of_each_kind_rejects_the_file_at_its_row_and_column(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [
+        measure("P1", 1),  # 2 fine
+        measure("P2", 1, 问题来源="上级交办"),  # 3 bad code
+        measure("P3", 1, 整改时限="2024-02-30"),  # 4 bad date
+        measure("P1", 1, 整改措施="again"),  # 5 duplicate key of row 2
+        measure("P4", 1, 行政村="无此村"),  # 6 unknown village
+        measure("P5", 1, 乡镇="还地桥镇", 行政村="白羊村"),  # 7 another town (for the town)
+        measure("P1", 2, 问题描述="别的描述"),  # 8 disagrees with row 2
+        measure("P6", 1, 状态="已销号", 销号日期="2024-05-01"),  # 9
+        measure("P6", 2, 状态="已完成"),  # 10 not 销号 with its problem
+        measure("P7", 1, 销号日期="2024-05-01"),  # 11 date without 销号
+        measure("P8", 1, 整改时限=""),  # 12 限时整改 without a deadline
+        measure("P9", 1, 措施序号="一"),  # 13 措施序号 not a number
+    ]
+    path = write_sheet(tmp_path / "bad.xlsx", RECT, rows)
+    result = pipeline.run("rectification", path, actor=users["town_staff"])
+    assert result["status"] == "rejected"
+    assert RectificationRow.objects.count() == 0 and Problem.objects.count() == 0
+    found = {(e["row"], e["column"]) for e in result["errors"]}
+    assert found == {
+        (3, "问题来源"),
+        (4, "整改时限"),
+        (5, "问题编号"),
+        (6, "行政村"),
+        (7, "行政村"),
+        (8, "问题描述"),
+        (10, "状态"),
+        (11, "销号日期"),
+        (12, "整改时限"),
+        (13, "措施序号"),
+    }
+    messages = {(e["row"], e["column"]): e["message"] for e in result["errors"]}
+    assert "是否应为" in messages[(3, "问题来源")] or "不在代码表中" in messages[(3, "问题来源")]
+    assert "与第2行重复" in messages[(5, "问题编号")]
+    assert "不在您的管辖范围内" in messages[(7, "行政村")]
+    assert messages[(8, "问题描述")] == (
+        "同一问题编号“P1”的“问题描述”与第2行不一致（第2行为“问题P1的描述”，第8行为“别的描述”）"
+    )
+    assert "第9行已销号" in messages[(10, "状态")]
+
+
+def test_the_export_reimports_as_a_no_op(users: dict[str, Any], tmp_path: Path) -> None:
+    rows = [
+        measure("P1", 1),
+        measure("P1", 2, 整改进展="已入户核实"),
+        measure("P2", 1, 乡镇="", 行政村="", 状态="已销号", 销号日期="2024-04-01"),
+    ]
+    assert load("rectification", rows, tmp_path, users["county_admin"])["status"] == "imported"
+    out = tmp_path / "out.xlsx"
+    code, result, _ = run_command(
+        "ledger",
+        "export",
+        "rectification",
+        "--region",
+        "大冶市",
+        "--year",
+        "2024",
+        "--out",
+        str(out),
+    )
+    assert (code, result["rows"]) == (0, 3)
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert sheet[2] == RECT
+    code, again, _ = run_command("ledger", "import", "rectification", str(out))
+    assert (code, again["unchanged"], again["created"], again["updated"]) == (0, 3, 0, 0)
+
+
+def test_the_list_and_the_problems_show_exactly_the_users_region(
+    users: dict[str, Any], client_for: Any, tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    rows = [
+        measure("P1", 1),
+        measure("P2", 1, 行政村="仕秦村"),
+        measure("Q1", 1, 乡镇="还地桥镇", 行政村="白羊村"),
+    ]
+    assert load("rectification", rows, tmp_path, users["county_admin"])["status"] == "imported"
+    client = client_for("town_staff")
+    with django_assert_max_num_queries(12):
+        listed = client.get(reverse("ledgers:list", args=["rectification"]))
+    assert listed.context["page"].paginator.count == 2
+    page = client.get(reverse("duty:problems"))
+    assert [p.number for p in page.context["page"]] == ["P1", "P2"]
+    other = Problem.objects.get(number="Q1")
+    assert client.get(reverse("duty:problem", args=[other.pk])).status_code == 404
+    assert (
+        client_for("other_town").get(reverse("duty:problems")).context["page"].paginator.count == 1
+    )
+
+
+def test_a_problem_number_of_another_town_cannot_be_taken_over_by_an_import(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    load("rectification", [measure("P1", 1)], tmp_path, users["county_admin"])
+    result = load(
+        "rectification",
+        [measure("P1", 1, 乡镇="还地桥镇", 行政村="白羊村")],
+        tmp_path,
+        users["other_town"],
+        "again.xlsx",
+    )
+    assert result["status"] == "rejected"
+    assert result["errors"][0]["column"] == "问题编号"
+    assert "管辖范围以外" in result["errors"][0]["message"]
+    assert Problem.objects.get(number="P1").region.name == "朝阳村"
+
+
+def test_an_imported_ledger_may_bring_problems_already_closed_recorded_as_imported(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [
+        measure("P1", 1, 状态="已销号", 销号日期="2024-05-01"),
+        measure("P1", 2, 状态="已销号", 销号日期="2024-05-10"),
+    ]
+    load("rectification", rows, tmp_path, users["town_staff"])
+    p1 = Problem.objects.get(number="P1")
+    assert (p1.status, p1.closed_via, p1.closed_on, p1.closed_by) == (
+        Status.CLOSED,
+        "import",
+        dt.date(2024, 5, 10),
+        None,
+    )
+    review = Review.objects.get(problem=p1)
+    assert review.action == Review.Action.IMPORT_CLOSE and "导入" in review.note
+    reopened = [measure("P1", 1), measure("P1", 2)]
+    load("rectification", reopened, tmp_path, users["town_staff"], "reopen.xlsx")
+    p1.refresh_from_db()
+    assert (p1.status, p1.closed_on) == (Status.OPEN, None)
+    assert p1.reviews.filter(action=Review.Action.IMPORT_REOPEN).exists()
+
+
+def test_the_problem_columns_belong_to_the_problem_on_import_and_by_hand(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    load("rectification", [measure("P1", 1), measure("P1", 2)], tmp_path, users["town_staff"])
+    # A file with one more measure and a corrected description: the stored rows follow it.
+    result = load(
+        "rectification",
+        [measure("P1", 3, 问题描述="更正后的描述", 行政村="仕秦村")],
+        tmp_path,
+        users["town_staff"],
+        "more.xlsx",
+    )
+    assert (result["created"], result["updated"]) == (1, 2)
+    rows = RectificationRow.objects.filter(problem_no="P1")
+    assert set(rows.values_list("description", "region__name")) == {("更正后的描述", "仕秦村")}
+    p1 = Problem.objects.get(number="P1")
+    assert (p1.description, p1.region.name, p1.measure_count) == ("更正后的描述", "仕秦村", 3)
+    # By hand: editing the 牵头单位 of one measure changes it on the others.
+    row = rows.get(measure_no=2)
+    url = reverse("ledgers:edit", args=["rectification", row.pk])
+    form = client_for("town_staff").get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data |= {"lead_unit": "镇党政办", "region": str(row.region_id), "deadline": "2024-06-30"}
+    response = client_for("town_staff").post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert set(rows.values_list("lead_unit", flat=True)) == {"镇党政办"}
+    # The form cannot set a status: 已完成 and 销号 are steps of their own.
+    assert set(rows.values_list("status", flat=True)) == {"整改中"}
+    assert "status" not in form.fields
