@@ -201,9 +201,43 @@ def describe() -> list[dict[str, Any]]:
 _LEDGERS: dict[str, Ledger] = {}
 
 
+def _agrees(ledger: Ledger) -> list[str]:
+    """Where the ledger's model disagrees with its layout (each would fail at a write)."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db import models
+
+    from core.layout import Money, Number
+
+    problems = []
+    for column in ledger.fields:
+        try:
+            field = ledger.model._meta.get_field(column.key)
+        except FieldDoesNotExist:
+            problems.append(f"{column.header}（{column.key}）没有对应的模型字段")
+            continue
+        kind = column.kind
+        if isinstance(kind, Text) and getattr(field, "max_length", 10**6) < kind.max_length:
+            problems.append(f"{column.key}：模型长度小于版式的{kind.max_length}")
+        if isinstance(kind, Money | Number) and isinstance(field, models.DecimalField):
+            places = 2 if isinstance(kind, Money) else kind.places
+            if field.decimal_places != places or (field.max_digits or 0) < 12:
+                problems.append(f"{column.key}：金额或数量字段应为 DECIMAL(≥12, {places})")
+        text_like = isinstance(field, models.CharField | models.TextField)
+        if not text_like and not field.null and not column.needs_value:
+            problems.append(f"{column.key}：可以不填的非文本字段须 null=True")
+    return problems
+
+
 def register(ledger: Ledger) -> Ledger:
-    """Make a ledger known to the kit and its kind importable (core.pipeline)."""
+    """Make a ledger known to the kit and its kind importable (core.pipeline); its model must
+    agree with its layout (checked here, so a mismatch fails at start-up, not at a write)."""
+    from django.core.exceptions import ImproperlyConfigured
+
     from ledgers.importer import LayoutImporter
+
+    problems = _agrees(ledger)
+    if problems:
+        raise ImproperlyConfigured(f"台账{ledger.kind}的模型与版式不一致：" + "；".join(problems))
 
     _LEDGERS[ledger.kind] = ledger
 

@@ -611,3 +611,60 @@ def test_lists_count_exactly_the_rows_of_the_users_region(
     assert api["count"] == households
     rows = client.get("/api/v1/ledgers/yulu").json()
     assert rows["count"] == 1
+
+
+def _every_ledger() -> list[str]:
+    from ledgers import kit
+
+    return list(kit.ledgers())
+
+
+@pytest.mark.parametrize("kind", _every_ledger())
+@pytest.mark.parametrize("persona_key", PERSONAS)
+def test_every_ledgers_pages_answer_each_persona(
+    client: Any, people: dict[str, Any], regions: dict[str, Any], persona_key: str, kind: str
+) -> None:
+    """The kit's pages of every registered ledger (the URL names take the kind, so a new ledger
+    adds no name of its own): what each persona may open, and another town's figures by region."""
+    persona = people[persona_key]
+    client.force_login(persona)
+    pages = {
+        reverse("ledgers:list", args=[kind]): OK,
+        reverse("ledgers:stats", args=[kind]): OK,
+        reverse("ledgers:stats", args=[kind]) + "?format=xlsx": (
+            OK if can(persona, Cap.EXPORT) else 403
+        ),
+        reverse("ledgers:export", args=[kind]): OK if can(persona, Cap.EXPORT) else 403,
+        reverse("ledgers:print", args=[kind]): OK if can(persona, Cap.EXPORT) else 403,
+        reverse("ledgers:new", args=[kind]): OK if can(persona, Cap.EDIT_LEDGER) else 403,
+        reverse("ledgers:stats", args=[kind]) + f"?region={regions['other_town'].pk}": (
+            OK if sees(persona, regions["other_town"]) else 404
+        ),
+        f"/api/v1/ledgers/{kind}": OK,
+        f"/api/v1/ledgers/{kind}/stats": OK,
+        f"/imports/template.xlsx?kind={kind}": OK,
+    }
+    wrong = []
+    for url, want in pages.items():
+        got = client.get(url).status_code
+        if (got >= 400) if want == OK else got != want:
+            wrong.append(f"{url}: {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("persona_key", ("town_staff", "village_staff", "auditor"))
+def test_no_page_shows_a_full_id_number_to_who_may_not_see_it(
+    client: Any, people: dict[str, Any], world: dict[str, Any], persona_key: str
+) -> None:
+    """Own region included: a persona without the full-number right sees masks everywhere."""
+    persona = people[persona_key]
+    client.force_login(persona)
+    full = world["own_person"].id_number
+    for name, args, method, _ in CASES:
+        if method != "get":
+            continue
+        values = args(world)
+        query = values.pop() if values and str(values[-1]).startswith("?") else ""
+        response = client.get(reverse(name, args=values) + query)
+        if response.status_code == 200:
+            assert full not in _body(response), f"{name} shows a full ID number"

@@ -305,3 +305,24 @@ def test_the_drafted_report_states_the_yulu_figures(
     assert run_command("ledger", "import", "yulu", str(source))[0] == 0
     text = "\n".join(p.text for p in Document(io.BytesIO(render(regions["town"], 2024))).paragraphs)
     assert "落实雨露计划3人次，其中春季2人，秋季1人，发放补助4500.00元。" in text
+
+
+def test_a_ledger_whose_model_disagrees_with_its_layout_is_refused_at_registration() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.layout import Column, Layout, Money, Text
+    from ledgers.kit import Ledger, person_columns, register
+
+    bad = Layout(
+        kind="bad",
+        name="坏台账",
+        level="person",
+        columns=(
+            *person_columns(),
+            Column("school", "学校名称", Text(500)),  # longer than the model's 100
+            Column("missing", "不存在的列", Text(10)),
+            Column("amount", "补助金额", Money()),
+        ),
+    )
+    with pytest.raises(ImproperlyConfigured, match="school.*不存在的列|不存在的列"):
+        register(Ledger(bad, YuluRow))
