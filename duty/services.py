@@ -18,6 +18,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from core import audit, hooks
 from core.audit import snapshot
+from core.batching import chunks
 from core.dates import today
 from core.models import AuditRecord
 from core.permissions import Cap, require
@@ -42,17 +43,11 @@ from ledgers.services import save_row
 from regions.models import Region
 from registry.models import Household, HouseholdQuerySet
 
-CHUNK = 900
 DONE = (Status.DONE, Status.CLOSED)
 
 
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
-
-
-def _chunks(values: list[Any]) -> Iterable[list[Any]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
 
 
 # -- problems follow their measures -----------------------------------------------------------
@@ -90,7 +85,7 @@ def sync_problems(numbers: set[str], *, actor: Any, imported: bool = False) -> N
         return
     rows: dict[str, dict[str, Any]] = {}
     first_fields = ("region_id", "source", "category", "description", "lead_unit")
-    for chunk in _chunks(sorted(numbers)):
+    for chunk in chunks(sorted(numbers)):
         found = (
             RectificationRow.objects.filter(problem_no__in=chunk)
             .order_by("problem_no", "measure_no")
@@ -194,7 +189,7 @@ def sync_problems(numbers: set[str], *, actor: Any, imported: bool = False) -> N
             for p, before in changed
         ],
     )
-    for chunk in _chunks(sorted(numbers)):
+    for chunk in chunks(sorted(numbers)):
         RectificationRow.objects.filter(problem_no__in=chunk).update(
             problem_id=Subquery(
                 Problem.objects.filter(number=OuterRef("problem_no")).values("pk")[:1]

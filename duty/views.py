@@ -36,6 +36,7 @@ from duty.models import (
     Status,
     WorkTeamMember,
 )
+from ledgers.figures import year_of
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household
 
@@ -58,12 +59,9 @@ def _region(request: HttpRequest) -> Region:
 
 def _year(request: HttpRequest) -> int:
     try:
-        year = int(request.GET.get("year") or dates.today().year)
+        return year_of(request.GET.get("year"))
     except ValueError as exc:
-        raise Http404("年度无效") from exc
-    if not 2000 <= year <= 2100:
-        raise Http404("年度无效")
-    return year
+        raise Http404(str(exc)) from exc
 
 
 def _errors(exc: ValidationError) -> str:

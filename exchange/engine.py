@@ -26,6 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import hooks
+from core.batching import chunks
 from core.layout import YesNo
 from exchange.models import Batch, Item, Rule, RuleRunStat
 from exchange.rules import BUILTIN, BY_CODE, RuleDef
@@ -256,11 +257,6 @@ def fingerprint(code: str, person_id: int | None, household_id: int, key: str) -
     return hashlib.sha1(f"{code}|{who}|{key}".encode()).hexdigest()
 
 
-def _chunks(values: list, size: int = 900) -> Iterable[list]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
 def store(
     rule: Rule,
     rows: Iterable[dict],
@@ -300,7 +296,7 @@ def store(
             render(rule.explanation, params, evidence),
         )
     known: dict[str, int] = {}
-    for chunk in _chunks(list(fired)):
+    for chunk in chunks(list(fired)):
         known.update(Item.objects.filter(fingerprint__in=chunk).values_list("fingerprint", "pk"))
     table = connection.ops.quote_name(Item._meta.db_table)
     empty_list = fields["changed_fields"].get_db_prep_save([], connection)
@@ -475,7 +471,7 @@ def _registered_rows(check: Any, region: Any, params: dict) -> Iterable[dict]:
     rows = list(check.fn(region, params) if check.parameters else check.fn(region))
     regions: dict[int, int] = {}
     households = sorted({r["household_id"] for r in rows if r.get("household_id")})
-    for chunk in _chunks(households):
+    for chunk in chunks(households):
         regions.update(Household.objects.filter(pk__in=chunk).values_list("pk", "region_id"))
     for r in rows:
         evidence = r.get("evidence") or {}

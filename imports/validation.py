@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from core import codes, dates, idnumber
+from core.batching import chunks
 from core.layout import CellError, HeaderMap, code, household_number, phone
 from core.masking import mask_id
 from core.pipeline import Report
@@ -31,7 +32,6 @@ from registry.bulk import HouseholdRows, PersonRow, Plan
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGION_KEYS, REGISTER
 from registry.models import RISK_SEPARATOR, Household, Person
 
-CHUNK = 900  # ids per `IN (…)` query, under SQLite's parameter limit
 STATUS_FIELD_COLUMN = {
     "category": "category",
     "alleviated_year": "alleviated_year",
@@ -502,22 +502,12 @@ class Checker:
                 f"该户所在区划不在您的管辖范围（{self.allowed_region}）内",
             )
 
-    def _chunks(self, values: Iterable[Any]) -> Iterable[list[Any]]:
-        batch: list[Any] = []
-        for v in values:
-            batch.append(v)
-            if len(batch) == CHUNK:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
     def _load_households(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         if not Household.objects.exists():
             return out
         names = ("pk", "number", "region__path", *HOUSEHOLD_FIELDS)
-        for chunk in self._chunks(self.households):
+        for chunk in chunks(self.households):
             for values in Household.objects.filter(number__in=chunk).values_list(*names):
                 out[values[1]] = dict(zip(names, values, strict=True))
         return out
@@ -528,14 +518,14 @@ class Checker:
             return out
         names = ("pk", "id_number", "household__number", "household__region__path", *PERSON_FIELDS)
         ids = [i for i in self.ids if not i.startswith("masked:")]
-        for chunk in self._chunks(ids):
+        for chunk in chunks(ids):
             for values in Person.objects.filter(id_number__in=chunk).values_list(*names):
                 out[values[1]] = dict(zip(names, values, strict=True))
         return out
 
     def _load_members(self, household_pks: list[int]) -> list[tuple[int, str, str, int]]:
         out: list[tuple[int, str, str, int]] = []
-        for chunk in self._chunks(household_pks):
+        for chunk in chunks(household_pks):
             out.extend(
                 Person.objects.filter(household_id__in=chunk, is_member=True).values_list(
                     "pk", "id_number", "name", "household_id"

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from core import audit, dates
+from core import audit
 from core.permissions import Cap, can
 from ledgers import figures, kit
 from regions.models import Region
@@ -61,11 +61,10 @@ def _region(user: Any, ref: str) -> Region:
 
 
 def _year(year: int | None) -> int:
-    if year is None:
-        return dates.today().year
-    if not 2000 <= year <= 2100:
-        raise HttpError(400, "年度应在2000—2100之间")
-    return year
+    try:
+        return figures.year_of(year)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
 
 
 @router.get("/ledgers", response=list[KindOut], summary="台账种类")

@@ -35,6 +35,19 @@ def money(value: Any) -> str:
     return f"{Decimal(value or 0).quantize(ZERO)}"
 
 
+def year_of(value: Any) -> int:
+    """A ledger year from user input (blank: this year); ValueError with the Chinese reason."""
+    if value in (None, ""):
+        return today().year
+    try:
+        year = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"年度“{value}”无效，应为四位年份") from exc
+    if not 2000 <= year <= 2100:
+        raise ValueError("年度应在2000—2100之间")
+    return year
+
+
 def period_q(ledger: Ledger, year: int) -> Q:
     """The rows of `year` by the ledger's period rule (formats.md §7)."""
     p = ledger.layout.period

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
 
 from core import audit
+from core.batching import chunks
 from core.fastinsert import Background, Inserter
 from core.layout import CellError, HeaderMap, is_total_row
 from core.middleware import current_request
@@ -27,7 +27,6 @@ from ledgers.kit import Ledger
 from regions.models import Region
 from registry.models import Household, Person
 
-CHUNK = 900  # values per `IN (…)`, under SQLite's parameter limit
 BATCH = 5000
 LINKS = ("region_id", "household_id", "person_id")
 NOT_IN_SCOPE = {
@@ -69,17 +68,6 @@ def _masked(raw: Any) -> Masked | None:
         return None
     found = MASKED_ID.match(raw.strip().upper())
     return Masked(found.group(1), found.group(2)) if found else None
-
-
-def _chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for v in values:
-        batch.append(v)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _blank(value: Any) -> bool:
@@ -195,7 +183,7 @@ class LayoutImporter:
         masked = [r for r in rows if isinstance(r.values.get("id_number"), Masked)]
         names = {r.values.get("name") for r in masked if r.values.get("name")}
         candidates: dict[str, list[str]] = {}
-        for chunk in _chunks(names):
+        for chunk in chunks(names):
             people = Person.objects.filter(name__in=chunk)
             if self.allowed != "/":
                 people = people.filter(household__region__path__startswith=self.allowed)
@@ -224,7 +212,7 @@ class LayoutImporter:
         ids = {r.values.get("id_number") for r in rows if r.values.get("id_number")}
         found: dict[str, tuple] = {}
         fields = ("pk", "id_number", "name", "household_id", "household__region_id")
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for values in Person.objects.filter(id_number__in=chunk).values_list(
                 *fields, "household__region__path"
             ):
@@ -250,7 +238,7 @@ class LayoutImporter:
     def _link_households(self, rows: list[Row]) -> None:
         numbers = {r.values.get("number") for r in rows if r.values.get("number")}
         found: dict[str, tuple] = {}
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers):
             for values in Household.objects.filter(number__in=chunk).values_list(
                 "pk", "number", "head_name", "region_id", "region__path"
             ):
@@ -383,7 +371,7 @@ class LayoutImporter:
         extra = ("region__path",) if unscoped else ()
         if model.objects.exists():
             link = self.ledger.key_fields[0]
-            for chunk in _chunks({self._key(r)[0] for r in rows}):
+            for chunk in chunks({self._key(r)[0] for r in rows}):
                 found = model.objects.filter(**{f"{link}__in": chunk})
                 for values in found.values("pk", *fields, *LINKS, *extra):
                     key = tuple(values[f] for f in self.ledger.key_fields)
@@ -434,7 +422,7 @@ class LayoutImporter:
         stored = [k for k in (*group.columns, *group.lenient) if k not in self.ledger.links]
         region_too = any(k in self.ledger.links for k in group.columns)
         matched = {self._key(r) for r in rows}
-        for chunk in _chunks([k for k in heads if not _blank(k)]):
+        for chunk in chunks([k for k in heads if not _blank(k)]):
             found = model.objects.filter(**{f"{group.key}__in": chunk})
             for values in found.values("pk", "region_id", *self.ledger.key_fields, *stored):
                 key = tuple(values[f] for f in self.ledger.key_fields)

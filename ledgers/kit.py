@@ -223,7 +223,7 @@ def _agrees(ledger: Ledger) -> list[str]:
             if field.decimal_places != places or (field.max_digits or 0) < 12:
                 problems.append(f"{column.key}：金额或数量字段应为 DECIMAL(≥12, {places})")
         text_like = isinstance(field, models.CharField | models.TextField)
-        if not text_like and not field.null and not column.needs_value:
+        if not text_like and not getattr(field, "null", True) and not column.needs_value:
             problems.append(f"{column.key}：可以不填的非文本字段须 null=True")
     return problems
 

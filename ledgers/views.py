@@ -326,11 +326,9 @@ def stats(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     if request.GET.get("region"):
         region = get_visible_region_or_404(request.user, request.GET["region"])
     try:
-        year = int(request.GET.get("year") or dates.today().year)
+        year = ledger_figures.year_of(request.GET.get("year"))
     except ValueError as exc:
-        raise Http404("年度无效") from exc
-    if not 2000 <= year <= 2100:
-        raise Http404("年度无效")
+        raise Http404(str(exc)) from exc
     figures = ledger_figures.figures(ledger, region, year)
     children = ledger_figures.by_child(ledger, region, year)
     if request.GET.get("format") == "xlsx":

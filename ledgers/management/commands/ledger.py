@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
-from core import dates, pipeline
+from core import pipeline
 from core.cli import UsageError
 from ledgers import figures, kit, services
 
@@ -81,7 +81,8 @@ class Command(BatchCommand):
 
     def do_stats(self, **opts: Any) -> None:
         region = self.region_arg(opts["region"])
-        year = opts["year"] or dates.today().year
-        if not 2000 <= year <= 2100:
-            raise UsageError("年度应在2000—2100之间")
+        try:
+            year = figures.year_of(opts["year"])
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
         self.emit(figures.all_figures(region, year))
