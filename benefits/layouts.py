@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from benefits.figures import department_figures
 from benefits.models import EducationAidRow, HousingRenovationRow, YuluRow
 from core.layout import Code, Column, Date, Layout, Money, Period, Text, Year
-from ledgers.kit import Ledger, household_columns, person_columns, register
+from ledgers.kit import Ledger, add_figures, household_columns, person_columns, register
 
 YULU = Layout(
     kind="yulu",
@@ -142,3 +143,5 @@ register(
         "和开工、竣工、验收日期。",
     )
 )
+
+add_figures("departments", department_figures)

@@ -253,6 +253,19 @@ def register(ledger: Ledger) -> Ledger:
     return ledger
 
 
+_FIGURES: dict[str, Callable[[Any, int], dict[str, Any]]] = {}
+
+
+def add_figures(name: str, fn: Callable[[Any, int], dict[str, Any]]) -> None:
+    """Figures beside the ledgers' in `fangpin ledger stats` (formats.md §7), under `name`:
+    `fn(region, year)` (e.g. benefits' 医保 and 民政 figures of the department batches)."""
+    _FIGURES[name] = fn
+
+
+def more_figures() -> dict[str, Callable[[Any, int], dict[str, Any]]]:
+    return dict(_FIGURES)
+
+
 def discover() -> None:
     """Import every app's `layouts` module (which registers its ledgers)."""
     from django.utils.module_loading import autodiscover_modules
