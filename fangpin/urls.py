@@ -17,6 +17,7 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("exchange/", include("exchange.urls")),
     path("ledgers/", include("ledgers.urls")),
+    path("benefits/", include("benefits.urls")),
     path("duty/", include("duty.urls")),
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),

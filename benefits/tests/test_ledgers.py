@@ -318,3 +318,60 @@ def test_a_measure_can_name_the_person_it_is_for_and_carry_an_amount(
             category="教育帮扶",
             person=people["other"],
         )
+
+
+def test_the_policy_page_gives_the_figures_of_a_region_and_a_year_with_its_villages(
+    people: dict[str, Any],
+    users: dict[str, Any],
+    regions: dict[str, Any],
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+) -> None:
+    import csv
+    import datetime as dt
+
+    from exchange import services
+    from exchange.engine import _SNAPSHOTS
+    from exchange.readers import SOURCES
+
+    settings.DATA_DIR = tmp_path
+    _SNAPSHOTS.clear()
+    source = write_sheet(tmp_path / "edu.xlsx", EDU.headers, good_rows(EDU, people))
+    assert run_command("ledger", "import", "education_aid", str(source))[0] == 0
+    path = tmp_path / "medical.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(SOURCES["medical"].headers)
+        for person, visit, assist in (
+            (people["a"], "住院", 300),
+            (people["b"], "门诊慢特病", 80),
+            (people["other"], "住院", 500),  # another town
+        ):
+            writer.writerow(
+                [person.id_number, person.name, "2024-05-06", visit, 5000, 3000, 0, assist, 500]
+            )
+    services.compare(
+        actor=None,
+        source="medical",
+        path=path,
+        as_of=dt.date(2024, 6, 30),
+        region=regions["county"],
+    )
+    client = client_for("town_staff")
+    response = client.get(reverse("benefits:policy"), {"year": "2024"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "政策落实统计 · 金山店镇 2024年" in body
+    assert "按学段：初中1人，小学1人" in body
+    medical = dict(response.context["medical_rows"])
+    assert (medical["住院医疗救助"]["rows"], medical["住院医疗救助"]["amount"]) == (1, "300.00")
+    assert medical["门诊慢性病救助"]["rows"] == 1
+    assert "尚未导入民政救助数据" in body
+    assert {c["region"].name for c in response.context["children"]} == {"朝阳村", "仕秦村"}
+    village = client.get(
+        reverse("benefits:policy"), {"year": "2024", "region": regions["village"].pk}
+    )
+    assert village.status_code == 200 and "返回上级区划" in village.content.decode()
+    other = client.get(reverse("benefits:policy"), {"region": regions["other_town"].pk})
+    assert other.status_code == 404

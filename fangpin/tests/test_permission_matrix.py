@@ -505,6 +505,7 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ),
     ("duty:pairings", NONE, "get", everyone),
     ("stats:index", NONE, "get", everyone),
+    ("benefits:policy", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
     ("stats:report", NONE, "get", everyone),
     ("core:jobs", NONE, "get", everyone),
