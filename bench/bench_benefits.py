@@ -9,7 +9,8 @@ the ledger kit's own path (`core.pipeline.run`, as `fangpin ledger import` runs 
 - the first import of the 10,000 rows (all created);
 - the same file again (all unchanged: the export → import no-op path);
 - the figures of the year for the county (`ledger stats` of education_aid).
-Target (issue 13): the first import under 5 s on SQLite.
+Target (issue 13): the first import under 5 s on SQLite. Wall and CPU seconds are both given:
+on a shared machine the wall time is mostly waiting for a core.
 """
 
 from __future__ import annotations
@@ -140,13 +141,15 @@ def run(engine: str) -> dict[str, Any]:
     people = _register()
     path = _workbook(people)
 
-    def timed_import() -> tuple[float, dict[str, Any]]:
-        started = time.perf_counter()
+    def timed_import() -> tuple[float, float, dict[str, Any]]:
+        """Wall and CPU seconds (all threads of this process: the machine may be shared)."""
+        started, cpu = time.perf_counter(), time.process_time()
         result = pipeline.run("education_aid", path, actor=None)
-        return round(time.perf_counter() - started, 2), result
+        wall = round(time.perf_counter() - started, 2)
+        return wall, round(time.process_time() - cpu, 2), result
 
-    first_s, first = timed_import()
-    again_s, again = timed_import()
+    first_s, first_cpu, first = timed_import()
+    again_s, again_cpu, again = timed_import()
     county = Region.objects.get(parent__isnull=True)
     started = time.perf_counter()
     stats = figures.figures(kit.ledger("education_aid"), county, 2024)
@@ -156,12 +159,14 @@ def run(engine: str) -> dict[str, Any]:
         "rows": ROWS,
         "first_import": {
             "seconds": first_s,
+            "cpu_seconds": first_cpu,
             "created": first["created"],
             "rows_per_s": round(ROWS / first_s),
             "ok": first_s < LIMIT_S and first["created"] == ROWS,
         },
         "reimport_no_op": {
             "seconds": again_s,
+            "cpu_seconds": again_cpu,
             "unchanged": again["unchanged"],
             "ok": again["unchanged"] == ROWS,
         },
