@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_benefits.py                 # SQLite (the target's engine)
     FANGPIN_BENCH_ENGINES=sqlite,postgres .venv/bin/python bench/bench_benefits.py
 
-Per engine, in a child process on a fresh, migrated database of its own (bench/out/benefits.*):
+Per engine, in a child process on a fresh, migrated database of its own (bench_benefits):
 a county of 5,000 households × 2 people is bulk-created once; then the timed steps, each in
 the ledger kit's own path (`core.pipeline.run`, as `fangpin ledger import` runs it):
 - the first import of the 10,000 rows (all created);
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,41 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import OUT, PG_BASE, ROOT, peak_rss_mb, run_per_engine
+from bench.bench_import import fresh_database
+from bench.common import OUT, _env, peak_rss_mb, run_per_engine
 
 ROWS = 10_000
 LIMIT_S = 5.0
-
-
-def _env(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench",
-        "FANGPIN_DATA_DIR": str(OUT / "data"),
-        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
-    }
-
-
-def fresh_database(engine: str) -> str:
-    OUT.mkdir(exist_ok=True)
-    if engine == "sqlite":
-        db = OUT / "benefits.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{db}"
-    else:
-        base = PG_BASE.rstrip("/")
-        for sql in (
-            "DROP DATABASE IF EXISTS fangpin_bench_benefits",
-            "CREATE DATABASE fangpin_bench_benefits",
-        ):
-            subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
-        url = f"{base}/fangpin_bench_benefits"
-    subprocess.run(
-        [sys.executable, "-m", "fangpin.cli", "migrate", "-v0"], env=_env(url), cwd=ROOT, check=True
-    )
-    return url
 
 
 def _register() -> list[tuple[str, str]]:
@@ -129,7 +98,7 @@ def _workbook(people: list[tuple[str, str]]) -> Path:
 
 
 def run(engine: str) -> dict[str, Any]:
-    url = fresh_database(engine)
+    url = fresh_database(engine, "bench_benefits")
     os.environ.update(_env(url))
     import django
 

@@ -28,11 +28,11 @@ YULU = Layout(
 )
 
 
-def clean_yulu(values: dict[str, Any]) -> dict[str, str]:
-    """A payment is not dated before its year."""
+def clean_yulu(values: dict[str, Any], what: str = "补助") -> dict[str, str]:
+    """A payment is not dated before its year (雨露计划 and 教育资助 alike)."""
     paid, year = values.get("paid_date"), values.get("year")
     if paid and year and paid.year < year:
-        return {"paid_date": f"发放日期{paid:%Y-%m-%d}早于补助年度{year}"}
+        return {"paid_date": f"发放日期{paid:%Y-%m-%d}早于{what}年度{year}"}
     return {}
 
 
@@ -99,11 +99,7 @@ HOUSING_RENOVATION = Layout(
 
 
 def clean_education_aid(values: dict[str, Any]) -> dict[str, str]:
-    """A payment is not dated before its year."""
-    paid, year = values.get("paid_date"), values.get("year")
-    if paid and year and paid.year < year:
-        return {"paid_date": f"发放日期{paid:%Y-%m-%d}早于资助年度{year}"}
-    return {}
+    return clean_yulu(values, "资助")
 
 
 def clean_housing_renovation(values: dict[str, Any]) -> dict[str, str]:

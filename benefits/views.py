@@ -5,19 +5,26 @@ figures come from ledgers.figures and benefits.figures; scoping by get_visible_r
 from __future__ import annotations
 
 import datetime as dt
+import io
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from benefits.figures import policy_figures
 from benefits.reporting import MEDICAL, SAFETY_NET
 from benefits.services import KINDS
+from benefits.workbook import policy_workbook
+from core import audit
+from core.permissions import Cap, require
 from ledgers import figures as ledger_figures
 from ledgers import kit
 from regions.models import Region, get_visible_region_or_404
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-def policy(request: HttpRequest) -> HttpResponse:
+
+def policy(request: HttpRequest) -> HttpResponse | FileResponse:
+    """The page, or with `?format=xlsx` its printable Excel 台账 (audited)."""
     region: Region | None = getattr(request.user, "region", None)
     if region is None:
         raise Http404("未找到")
@@ -39,6 +46,32 @@ def policy(request: HttpRequest) -> HttpResponse:
     found = policy_figures(region, dt.date(year, 1, 1), ledger_figures.period_end(year))
     medical = found.get("medical") or {}
     civil = found.get("civil") or {}
+    medical_rows = [(words, medical.get(key, {})) for key, words in MEDICAL]
+    civil_rows = [
+        (aid, what, (civil.get("by_type") or {}).get(aid, {})) for aid, _, _, what in SAFETY_NET
+    ]
+    if request.GET.get("format") == "xlsx":
+        require(request.user, Cap.EXPORT)
+        out = io.BytesIO()
+        policy_workbook(
+            region,
+            year,
+            cards,
+            medical_rows if medical.get("batches") else [],
+            civil_rows if civil.get("batches") else [],
+            list(children.values()),
+            out,
+        )
+        out.seek(0)
+        audit.record(
+            actor=request.user,
+            action="export",
+            obj=region,
+            region_id=region.pk,
+            note=f"导出{region.name}{year}年政策落实统计台账",
+        )
+        name = f"政策落实统计-{region.name}-{year}.xlsx"
+        return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
     return render(
         request,
         "benefits/policy.html",
@@ -48,11 +81,8 @@ def policy(request: HttpRequest) -> HttpResponse:
             "cards": cards,
             "children": list(children.values()),
             "medical": medical,
-            "medical_rows": [(words, medical.get(key, {})) for key, words in MEDICAL],
+            "medical_rows": medical_rows,
             "civil": civil,
-            "civil_rows": [
-                (aid, what, (civil.get("by_type") or {}).get(aid, {}))
-                for aid, _, _, what in SAFETY_NET
-            ],
+            "civil_rows": civil_rows,
         },
     )

@@ -375,3 +375,31 @@ def test_the_policy_page_gives_the_figures_of_a_region_and_a_year_with_its_villa
     assert village.status_code == 200 and "返回上级区划" in village.content.decode()
     other = client.get(reverse("benefits:policy"), {"region": regions["other_town"].pk})
     assert other.status_code == 404
+
+
+def test_the_policy_workbook_has_a_title_the_figures_and_a_total(
+    people: dict[str, Any], users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from core.models import AuditRecord
+
+    for spec in (EDU, HOUSE):
+        source = write_sheet(tmp_path / f"{spec.kind}.xlsx", spec.headers, good_rows(spec, people))
+        assert run_command("ledger", "import", spec.kind, str(source))[0] == 0
+    url = reverse("benefits:policy")
+    response = client_for("town_staff").get(url, {"year": "2024", "format": "xlsx"})
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert sheet[0][0] == "金山店镇2024年政策落实统计台账"
+    assert sheet[2][:2] == ["项目", "人次（条）"]
+    total = next(r for r in sheet if r[0] == "合计")
+    assert total[1] == 5 and total[4] == 42050  # 3 education rows + 2 renovations
+    assert any(r[0] == "下级区划" for r in sheet)
+    assert AuditRecord.objects.filter(action="export", note__contains="政策落实统计").exists()
+    other_town = people["other_h"].region.parent_id
+    refused = client_for("town_staff").get(url, {"region": other_town, "format": "xlsx"})
+    assert refused.status_code == 404
