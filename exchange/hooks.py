@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
@@ -16,6 +16,9 @@ from core.hooks import provide
 from exchange.engine import ensure_rules
 from exchange.models import Batch, Item, ItemQuerySet, Rule
 from exchange.readers import SOURCES, _lit
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _batches(region: Any) -> QuerySet[Batch]:
@@ -232,6 +235,8 @@ def policy_figures(region: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
     civil, civil_batches = _source_rows("civil", region)
     if not (med_batches or civil_batches):
         return out
+    import duckdb
+
     con = duckdb.connect()
     try:
         _people(con, region)
@@ -277,6 +282,8 @@ def unsafe_houses(region: Any, grades: Iterable[str] = ("C", "D")) -> list[dict[
     rows_sql, batches = _source_rows("housing", region)
     if not batches:
         return []
+    import duckdb
+
     con = duckdb.connect()
     try:
         _people(con, region)
