@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q
 
 from ledgers.kit import ledger
+from registry.models import Person
 
 KINDS = ("yulu", "education_aid", "housing_renovation")
 
@@ -31,7 +32,8 @@ def household_benefits(household: Any) -> list[dict[str, Any]]:
         book = ledger(kind)
         who = Q(household=household)
         if book.level == "person":
-            who |= Q(person__household=household)
+            # Its people's rows too (someone who moved in brings theirs): both sides indexed.
+            who |= Q(person_id__in=Person.objects.filter(household=household).values("pk"))
         for row in book.model.objects.filter(who).select_related("person"):
             by_year[row.year].append(
                 {
