@@ -19,6 +19,23 @@ from typing import Any
 from core import hooks
 from ledgers.figures import period_end
 
+# The rows of the 政策落实 page: the 医保 figures with the report's words, the 救助类别 in order.
+MEDICAL = (
+    ("住院医疗救助", "住院医疗救助"),
+    ("大病保险", "大病保险政策"),
+    ("门诊慢特病医疗救助", "门诊慢性病救助"),
+)
+AID_TYPES = (
+    "农村特困",
+    "农村低保",
+    "临时救助",
+    "事实无人抚养儿童",
+    "重度残疾人护理补贴",
+    "困难残疾人生活补贴",
+    "低保边缘",
+    "刚性支出困难",
+)
+
 
 def policy_figures(region: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
     """医保 and 民政 figures for `region` and below in [start, end] ({} without the exchange

@@ -10,8 +10,7 @@ import io
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from benefits.figures import policy_figures
-from benefits.reporting import MEDICAL, SAFETY_NET
+from benefits.figures import AID_TYPES, MEDICAL, policy_figures
 from benefits.services import KINDS
 from benefits.workbook import policy_workbook
 from core import audit
@@ -47,9 +46,7 @@ def policy(request: HttpRequest) -> HttpResponse | FileResponse:
     medical = found.get("medical") or {}
     civil = found.get("civil") or {}
     medical_rows = [(words, medical.get(key, {})) for key, words in MEDICAL]
-    civil_rows = [
-        (aid, what, (civil.get("by_type") or {}).get(aid, {})) for aid, _, _, what in SAFETY_NET
-    ]
+    civil_rows = [(aid, (civil.get("by_type") or {}).get(aid, {})) for aid in AID_TYPES]
     if request.GET.get("format") == "xlsx":
         require(request.user, Cap.EXPORT)
         out = io.BytesIO()

@@ -23,7 +23,7 @@ def policy_workbook(
     year: int,
     cards: list[dict[str, Any]],
     medical: list[tuple[str, dict[str, Any]]],
-    civil: list[tuple[str, str, dict[str, Any]]],
+    civil: list[tuple[str, dict[str, Any]]],
     children: list[dict[str, Any]],
     out: IO[bytes],
 ) -> None:
@@ -50,7 +50,7 @@ def policy_workbook(
     if civil:
         book.write_row([])
         book.write_row(["兜底保障（民政救助）", *HEADER[1:]], header=True)
-        for aid, _, f in civil:
+        for aid, f in civil:
             book.write_row(_line(aid, f))
     if children:
         book.write_row([])

@@ -83,13 +83,11 @@ def build(path: Path = HERE / "work_summary.docx") -> Path:
     sub("（三）问题整改情况", "认领问题数、整改完成情况")
     heading("三、政策落实情况")
     contributed("policy")
-    para("{%p if not sections.policy %}")  # benefits/reporting.py writes (一)–(五) when installed
     sub("（一）教育帮扶政策落实", "雨露计划、教育资助人次")
     sub("（二）健康帮扶政策落实", "参保、医疗救助、大病保险人次")
     sub("（三）住房保障政策落实", "住房安全排查与危房改造户数")
     sub("（四）饮水安全政策落实", "饮水安全排查与改造情况")
     sub("（五）兜底保障落实", "特困供养、低保、临时救助等人数")
-    para("{%p endif %}")
     heading("四、工作落实情况")
     contributed("work")
     para("（一）防止返贫动态监测和帮扶工作", font="楷体_GB2312")
