@@ -93,7 +93,7 @@ SOURCES: dict[str, Source] = {
                         "临时救助",
                         "低保边缘",
                         "刚性支出困难",
-                        # formats.md §8 adds three (the report's 兜底保障 counts them).
+                        # formats.md §8: counted in the report's 兜底保障.
                         "事实无人抚养儿童",
                         "困难残疾人生活补贴",
                         "重度残疾人护理补贴",
