@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Max, Q, QuerySet
 
 from core.hooks import provide
-from exchange.engine import ensure_rules
+from exchange.engine import ensure_rules, register_snapshot
 from exchange.models import Batch, Item, ItemQuerySet, Rule
 from exchange.readers import SOURCES, _lit
 
@@ -156,25 +156,11 @@ def rule(code: str) -> dict[str, Any] | None:
 
 
 def _people(con: duckdb.DuckDBPyConnection, region: Any) -> None:
-    """DuckDB table `people` (id_number, person_id, household_id) of `region` and below."""
-    import pyarrow as pa
-
-    from registry.models import Person
-
-    qs = Person.objects.all()
-    if region is not None and region.parent_id is not None:
-        qs = qs.filter(household__region__path__startswith=region.path)
-    rows = list(qs.order_by().values_list("id_number", "id", "household_id"))
-    columns = list(zip(*rows, strict=True)) if rows else [(), (), ()]
-    table = pa.Table.from_arrays(
-        [
-            pa.array(columns[0], pa.string()),
-            pa.array(columns[1], pa.int64()),
-            pa.array(columns[2], pa.int64()),
-        ],
-        names=["id_number", "person_id", "household_id"],
-    )
-    con.register("people_arrow", table)
+    """DuckDB table `people` (id_number, person_id, household_id) of `region` and below, from
+    the register snapshot the comparisons use (read once, cached while the register is
+    unchanged)."""
+    snapshot = register_snapshot(region).select(["id_number", "person_id", "household_id"])
+    con.register("people_arrow", snapshot)
     con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT * FROM people_arrow")
 
 
