@@ -89,6 +89,7 @@ register(
         search=("employer",),
         more_figures=figures.employment_figures,
         after_write=services.after_employment_write,
+        extra={"links": [("月度情况与回流、新外出", "employment:monthly")]},
         help="务工监测（一月一报）：每月逐人登记脱贫人口和监测对象中劳动力的务工状况、就业形式、"
         "务工单位和月收入，按月保留历史；户籍台账中成员的务工状况随其最近一个月的记录更新。"
         "外出务工为省外务工与县外省内务工之和。可导入人社部门名单或国家系统的月度导出（CSV）。",

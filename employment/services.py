@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core import audit
 from core.batching import chunks
 from core.models import AuditRecord
+from employment.figures import OUT, previous_month
 from employment.models import EmploymentRow
 from registry.models import Person
 
-OUT = ("省外务工", "县外省内务工")  # 外出务工
-LOCAL = ("县内务工", "乡镇内务工")  # 县内务工
+LISTED = 500  # labourers listed per change on the monthly page
 
 
 def after_employment_write(*, actor: Any, values: list[dict[str, Any]], how: str = "save") -> None:
@@ -71,3 +71,25 @@ def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
         audit.audit_objects(actor, "update", records)
         changed += len(records)
     return changed
+
+
+def changes(qs: Any, month: str) -> dict[str, list[EmploymentRow]]:
+    """The labourers of `qs` (employment rows) who 新外出 or 回流 in `month` against the month
+    before (employment.figures says how), with `before` the status of the month before."""
+    before = previous_month(month)
+    earlier = Subquery(
+        EmploymentRow.objects.filter(person_id=OuterRef("person_id"), month=before).values(
+            "status"
+        )[:1]
+    )
+    if not qs.filter(month=before).exists():
+        return {"新外出": [], "回流": []}
+    rows = (
+        qs.filter(month=month)
+        .annotate(before=earlier)
+        .select_related("person", "region", "region__parent")
+        .order_by("region__path", "person__name", "pk")
+    )
+    left = rows.filter(Q(before__isnull=True) | ~Q(before__in=OUT), status__in=OUT)
+    back = rows.filter(before__in=OUT).exclude(status__in=OUT)
+    return {"新外出": list(left[:LISTED]), "回流": list(back[:LISTED])}

@@ -284,3 +284,38 @@ def test_the_registers_work_status_follows_the_latest_month(
     assert pipeline.run("employment", path, actor=users["town_staff"])["status"] == "imported"
     b.refresh_from_db()
     assert b.employment == "未务工"
+
+
+def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
+    people: dict[str, Any], client_for: Any, tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    a, b, other = people["a"], people["b"], people["other"]
+    idle = {"务工状况": "未务工", "就业形式": "", "务工单位": "", "月收入": ""}
+    rows = [
+        work(a, 月份="2023-11"),
+        work(a, 月份="2023-12", 务工状况="县内务工", 务工单位="大冶华新水泥"),  # 回流
+        work(b, 月份="2023-11", **idle),
+        work(b, 月份="2023-12"),  # 新外出
+        work(other, 月份="2023-12"),  # 新外出, in another town
+    ]
+    path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
+    assert run_command("ledger", "import", "employment", str(path))[0] == 0
+    client = client_for("town_staff")
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("employment:monthly"), {"year": "2023"})
+    assert response.status_code == 200
+    lists = response.context["lists"]
+    assert [r.person for r in lists["回流"]] == [a] and [r.person for r in lists["新外出"]] == [b]
+    assert lists["回流"][0].before == "省外务工"
+    body = response.content.decode()
+    assert a.id_number not in body and a.masked_id() in body
+    assert other.masked_id() not in body
+    table = response.context["table"]
+    assert [r["month"] for r in table] == ["2023-11", "2023-12"]
+    assert table[1]["changes"] == {"回流": 1, "新外出": 1}
+    listed = client.get(reverse("ledgers:list", args=["employment"])).content.decode()
+    assert reverse("employment:monthly") in listed
+    refused = client_for("town_staff").get(
+        reverse("employment:monthly"), {"region": other.household.region.pk}
+    )
+    assert refused.status_code == 404
