@@ -41,9 +41,10 @@ def monthly(request: HttpRequest) -> HttpResponse:
         raise Http404("月份应为YYYY-MM")
     qs = figures.rows(ledger, region, year).visible_to(request.user)
     lists = services.changes(qs, month) if month else {"新外出": [], "回流": []}
-    for rows in lists.values():
-        for row in rows:
-            row.shown_id = mask_id(row.person.id_number)
+    shown = {
+        title: [{"row": r, "id": mask_id(r.person.id_number if r.person else "")} for r in rows]
+        for title, rows in lists.items()
+    }
     table = [
         {"month": m, "work": found["work"][m], "changes": found["changes"].get(m)} for m in months
     ]
@@ -55,7 +56,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
             "year": year,
             "month": month,
             "table": table,
-            "lists": lists,
+            "lists": shown,
             "listed": services.LISTED,
         },
     )

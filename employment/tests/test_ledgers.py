@@ -305,8 +305,9 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
         response = client.get(reverse("employment:monthly"), {"year": "2023"})
     assert response.status_code == 200
     lists = response.context["lists"]
-    assert [r.person for r in lists["回流"]] == [a] and [r.person for r in lists["新外出"]] == [b]
-    assert lists["回流"][0].before == "省外务工"
+    assert [r["row"].person for r in lists["回流"]] == [a]
+    assert [r["row"].person for r in lists["新外出"]] == [b]
+    assert lists["回流"][0]["row"].before == "省外务工"
     body = response.content.decode()
     assert a.id_number not in body and a.masked_id() in body
     assert other.masked_id() not in body
