@@ -19,6 +19,7 @@ urlpatterns = [
     path("ledgers/", include("ledgers.urls")),
     path("benefits/", include("benefits.urls")),
     path("duty/", include("duty.urls")),
+    path("employment/", include("employment.urls")),
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),

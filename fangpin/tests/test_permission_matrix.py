@@ -504,6 +504,7 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
         act(lambda w: w["own_role"].unit.region, Cap.PLAN),
     ),
     ("duty:pairings", NONE, "get", everyone),
+    ("employment:monthly", NONE, "get", everyone),
     ("stats:index", NONE, "get", everyone),
     ("benefits:policy", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
