@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ledgers",
     "benefits",
     "duty",
+    "livelihood",
     "stats",
     "api",
 ]
