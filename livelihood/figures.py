@@ -37,10 +37,11 @@ def _end_of(year: int) -> dt.date:
 def post_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str, Any]:
     """在岗 at the period's end, and the 光伏-funded posts (persons, villages)."""
     on = _end_of(year)
-    held = qs.filter(start__lte=on).filter(Q(exit_date__isnull=True) | Q(exit_date__gt=on))
+    running = Q(exit_date__isnull=True) & (Q(end__isnull=True) | Q(end__gte=on))
+    held = qs.filter(start__lte=on).filter(running | Q(exit_date__gt=on))
     pv = qs.filter(pv_posts_q()).aggregate(rows=Count("pk"), persons=Count("person", distinct=True))
     return {
-        "on_post": held.filter(status=PostRow.Status.ON).count(),
+        "on_post": held.count(),
         "pv_posts": {"rows": pv["rows"], "persons": pv["persons"]},
     }
 
