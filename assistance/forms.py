@@ -13,6 +13,7 @@ from assistance.services import SCREEN_SCOPES
 from core.dates import today
 from core.forms import StyledForm, StyledModelForm
 from core.layout import valid_phone
+from ledgers import kit
 from regions.models import Region
 from registry.models import Household
 
@@ -74,8 +75,28 @@ class BulkContactForm(ContactForm):
         _limit(self, "village", _villages(viewer))
 
 
+def linkable_records(household: Household) -> list[tuple[str, str]]:
+    """The household's records in the ledgers a measure may run with (those that say which
+    columns end a record's term: 公益性岗位, 小额信贷): [("kind:pk", label)]; a query per ledger."""
+    out = []
+    for kind, ledger in kit.ledgers().items():
+        if not ledger.extra.get("term_end"):
+            continue
+        rows = ledger.model.objects.filter(household=household).select_related("person")
+        for row in rows.order_by("-pk")[:50]:
+            who = f"（{row.person.name}）" if row.person else ""
+            out.append((f"{kind}:{row.pk}", f"{ledger.name}：{row}{who}"))
+    return out
+
+
 class MeasureForm(StyledModelForm):
     """一户一策 measure; the beneficiary is one of the household's members (一人一措施)."""
+
+    ledger_link = forms.ChoiceField(
+        label="关联台账记录",
+        required=False,
+        help_text="该户在公益性岗位、小额信贷等台账中的记录；措施随记录的合同期限或到期日期结束",
+    )
 
     def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,6 +104,18 @@ class MeasureForm(StyledModelForm):
         assert isinstance(person, forms.ModelChoiceField)
         person.queryset = household.persons.filter(is_member=True).order_by("pk")
         person.empty_label = "全户"
+        link = cast(forms.ChoiceField, self.fields["ledger_link"])
+        link.choices = [("", "—"), *linkable_records(household)]
+        if self.instance.ledger_kind and self.instance.ledger_row_id:
+            self.initial["ledger_link"] = (
+                f"{self.instance.ledger_kind}:{self.instance.ledger_row_id}"
+            )
+
+    def link_fields(self) -> dict[str, Any]:
+        """ledger_kind and ledger_row_id from the chosen record (blank: no link)."""
+        chosen = self.cleaned_data.get("ledger_link") or ""
+        kind, _, pk = chosen.partition(":")
+        return {"ledger_kind": kind, "ledger_row_id": int(pk) if pk else None}
 
     class Meta:
         model = Measure

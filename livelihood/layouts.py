@@ -185,6 +185,9 @@ register(
         clean=clean_post,
         search=("post_name",),
         more_figures=figures.post_figures,
+        # A 一户一策 measure linked to a post runs to its 退岗日期, else its contract's end
+        # (rule 26).
+        extra={"term_end": ("exit_date", "end")},
         help="公益性岗位：每人每段聘用一行（续签为新的一行），写明岗位类别、资金来源、聘用起止日期、"
         "月补贴标准和退岗情况。一户一岗；新聘人员16周岁以上、一般不超过60周岁；村干部及其家庭成员"
         "不得聘用；光伏收益设立的岗位只聘用脱贫劳动力和边缘易致贫劳动力。",
@@ -208,6 +211,7 @@ register(
         clean=clean_loan,
         search=("contract_no", "bank", "purpose"),
         more_figures=figures.loan_figures,
+        extra={"term_end": ("due_date",)},
         help="脱贫人口小额信贷：每份借款合同一行。5万元（含）以下、3年（含）以内、借款人18—65周岁，"
         "户借、户用、户还；户贷社用、户贷企用须规范管理。逾期和30天内到期的贷款列给帮扶联系人。",
     )
