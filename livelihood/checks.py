@@ -33,6 +33,7 @@ from core.checks import check
 from core.dates import today
 from core.idnumber import age_on
 from ledgers import kit
+from ledgers.models import LedgerQuerySet
 from livelihood.figures import pv_posts_q, year_q
 from livelihood.models import CadreRow, LoanRow, PostRow, PvIncomeRow
 from regions.models import Region
@@ -41,7 +42,7 @@ from registry.models import Person
 ZERO = Decimal("0")
 
 
-def _below(model: Any, region: Any) -> QuerySet:
+def _below(model: Any, region: Any) -> LedgerQuerySet:
     qs = model.objects.all()
     return qs.below(region) if region is not None else qs
 
@@ -609,7 +610,7 @@ def pooled_loans(region: Any, params: dict) -> list[dict]:
     return out
 
 
-def due_loans(region: Any, days: int, on: dt.date) -> QuerySet:
+def due_loans(region: Any, days: int, on: dt.date) -> LedgerQuerySet:
     """Loans 逾期, or not settled and due by `on` + `days` (past due included)."""
     soon = on + dt.timedelta(days=days)
     return _below(LoanRow, region).filter(

@@ -211,7 +211,7 @@ register(
         clean=clean_loan,
         search=("contract_no", "bank", "purpose"),
         more_figures=figures.loan_figures,
-        extra={"term_end": ("due_date",)},
+        extra={"term_end": ("due_date",), "links": [("逾期与到期提醒", "livelihood:loans_due")]},
         help="脱贫人口小额信贷：每份借款合同一行。5万元（含）以下、3年（含）以内、借款人18—65周岁，"
         "户借、户用、户还；户贷社用、户贷企用须规范管理。逾期和30天内到期的贷款列给帮扶联系人。",
     )

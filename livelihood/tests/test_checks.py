@@ -342,3 +342,44 @@ def test_seed003_5_share_of_households_borrowing_for_a_cooperative_per_town(
     assert result["counts"]["L24"] == 1
     item = Item.objects.get(rule__code="L24")
     assert item.region_id == regions["town"].pk and "26.09%" in str(item.message)
+
+
+def test_the_due_page_lists_overdue_and_falling_due_loans_of_the_users_region(
+    poor: Any,
+    other_household: Any,
+    users: dict[str, Any],
+    client_for: Any,
+    tmp_path: Path,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from django.urls import reverse
+
+    from assistance.services import assign_contact
+    from core.dates import today
+
+    admin = users["county_admin"]
+    head, wife, son = poor.persons.order_by("pk")
+    soon = today() + dt.timedelta(days=10)
+    load(
+        "loans",
+        [
+            loan(head, 合同编号="LATE", 还款状态="逾期"),
+            loan(wife, 合同编号="SOON", 到期日期=f"{soon:%Y-%m-%d}"),
+            loan(son, 合同编号="FINE", 到期日期=f"{today().year + 2}-01-01"),
+            loan(other_household.persons.first(), 合同编号="THERE", 还款状态="逾期"),
+        ],
+        tmp_path,
+        admin,
+    )
+    assign_contact(actor=admin, household=poor, start_date=today(), name="柯帮扶")
+    url = reverse("livelihood:loans_due")
+    with django_assert_max_num_queries(12):
+        page = client_for("town_staff").get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "LATE" in body and "SOON" in body and "柯帮扶" in body
+    assert "FINE" not in body and "THERE" not in body
+    assert head.id_number not in body and head.masked_id() in body
+    assert "THERE" in client_for("other_town").get(url).content.decode()
+    assert "LATE" not in client_for("town_staff").get(url, {"contact": "别人"}).content.decode()
+    assert client_for("town_staff").get(url, {"days": "abc"}).status_code == 404
