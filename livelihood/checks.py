@@ -29,6 +29,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core import hooks
+from core.batching import chunks
 from core.checks import check
 from core.dates import today
 from core.idnumber import age_on
@@ -168,20 +169,22 @@ def too_old(region: Any, params: dict) -> list[dict]:
 def cadre_family(region: Any) -> list[dict]:
     """村干部及其家庭成员（同户成员）不得聘用为公益性岗位（乡镇维护的村干部名单）。"""
     on = today()
-    cadres = CadreRow.objects.filter(start__lte=on).filter(Q(end__isnull=True) | Q(end__gte=on))
-    ids = dict(cadres.values_list("cadre_id", "name"))
-    if not ids:
-        return []
+    serving = CadreRow.objects.filter(start__lte=on).filter(Q(end__isnull=True) | Q(end__gte=on))
+    cadre_people = Person.objects.filter(id_number__in=serving.values("cadre_id"))
+    rows = list(
+        _in_post(region)
+        .filter(household_id__in=cadre_people.values("household_id"))
+        .values_list("pk", "household_id", "person_id", "person__name")
+    )
     households: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for pid, hid, number in Person.objects.filter(id_number__in=list(ids)).values_list(
-        "pk", "household_id", "id_number"
-    ):
-        households[hid].append((pid, ids[number]))
-    rows = _in_post(region).filter(household_id__in=list(households))
+    for chunk in chunks(sorted({hid for _, hid, _, _ in rows})):
+        for pid, hid, name in cadre_people.filter(household_id__in=chunk).values_list(
+            "pk", "household_id", "name"
+        ):
+            households[hid].append((pid, name))
     out = []
-    for pk, hid, pid, name in rows.values_list("pk", "household_id", "person_id", "person__name"):
-        mine = [cadre for cadre_pid, cadre in households[hid] if cadre_pid == pid]
-        if mine:
+    for pk, hid, pid, name in rows:
+        if any(cadre_pid == pid for cadre_pid, _ in households[hid]):
             message = f"{name}为在任村干部，不得聘用为公益性岗位"
         else:
             names = "、".join(cadre for _, cadre in households[hid])
