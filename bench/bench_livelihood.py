@@ -91,9 +91,8 @@ def _prepare() -> dict[str, int]:
         batch_size=5000,
     )
     loans = []
-    borrowers = (
-        Person.objects.filter(relation="户主", is_member=True)
-        .values_list("pk", "household_id", "household__region_id")
+    borrowers = Person.objects.filter(relation="户主", is_member=True).values_list(
+        "pk", "household_id", "household__region_id"
     )
     for n, (pk, hid, region) in enumerate(borrowers.order_by("pk").iterator(chunk_size=5000)):
         if rng.random() >= 0.2:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.layout import (
+    CellError,
     Code,
     Column,
     Date,
@@ -143,6 +144,18 @@ def clean_loan(values: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
+class CadreId(IdNumber):
+    """证件号码 of a 村干部: the 村干部 need not be on the register, so a masked number (the
+    export of a user who may not see full numbers) cannot be matched — say so."""
+
+    def parse(self, raw: Any) -> str:
+        if "*" in str(raw or ""):
+            raise CellError(
+                "证件号码已脱敏，村干部名单须填写完整号码（由有权查看完整号码的用户导出）"
+            )
+        return super().parse(raw)
+
+
 CADRES = Layout(
     kind="cadres",
     name="村干部名单",
@@ -153,7 +166,7 @@ CADRES = Layout(
         Column(
             "cadre_id",
             "证件号码",
-            IdNumber(),
+            CadreId(),
             required=True,
             unique=True,
             sensitive=True,

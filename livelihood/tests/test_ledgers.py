@@ -194,11 +194,17 @@ def test_the_cadre_list_masks_its_id_numbers_and_refuses_a_bad_one(
     number = id_number(dt.date(1970, 3, 3))
     errors = _faults(
         "cadres",
-        [cadre(number), cadre("420281199001011234"), cadre(id_number(), 行政村="")],
+        [
+            cadre(number),
+            cadre("420281199001011234"),
+            cadre(id_number(), 行政村=""),
+            cadre("4202**********1234", 行政村="仕秦村"),
+        ],
         users["town_staff"],
         tmp_path,
     )
-    assert set(errors) == {(3, "证件号码"), (4, "行政村")}
+    assert set(errors) == {(3, "证件号码"), (4, "行政村"), (5, "证件号码")}, errors
+    assert "已脱敏" in errors[(5, "证件号码")], errors
     path = write_sheet(tmp_path / "ok.xlsx", HEADERS["cadres"], [cadre(number)])
     assert pipeline.run("cadres", path, actor=users["town_staff"])["status"] == "imported"
     body = client_for("town_staff").get(reverse("ledgers:list", args=["cadres"])).content
