@@ -197,36 +197,31 @@ def test_seed003_19_upkeep_paid_from_the_revenue_and_again_from_a_project(
     station's revenue and from a project (`project_payments`)."""
     admin = users["county_admin"]
     load("pv_income", [pv(), pv(年度="2023", 公示日期="2024-01-10")], tmp_path, admin)
-    if "project_payments" not in kit.ledgers():
-        # The projects app is not installed here: stand in a ledger with its headers.
-        assert checks.upkeep_paid_twice(None) == []  # skipped silently
-        fake = kit.Ledger(
-            Layout(
-                kind="project_payments",
-                name="项目资金支付",
-                level="region",
-                columns=(
-                    *kit.region_columns(),
-                    Column("station", "支付内容", Text(100)),
-                    Column("year", "年度", Text(4)),
-                    Column("published", "支付日期", Date()),
-                    Column("revenue", "金额", Money()),
-                ),
+    monkeypatch.delitem(kit._LEDGERS, "project_payments", raising=False)
+    assert checks.upkeep_paid_twice(None) == []  # no projects app: skipped silently
+    # A ledger with the headers of formats.md §6's project_payments stands in for it.
+    fake = kit.Ledger(
+        Layout(
+            kind="project_payments",
+            name="项目资金支付",
+            level="region",
+            columns=(
+                *kit.region_columns(),
+                Column("station", "支付内容", Text(100)),
+                Column("year", "年度", Text(4)),
+                Column("published", "支付日期", Date()),
+                Column("revenue", "金额", Money()),
             ),
-            PvIncomeRow,
-        )
-        monkeypatch.setitem(kit._LEDGERS, "project_payments", fake)
+        ),
+        PvIncomeRow,
+    )
+    monkeypatch.setitem(kit._LEDGERS, "project_payments", fake)
 
-        def pay(region: Any, content: str, day: dt.date, amount: str) -> None:
-            PvIncomeRow.objects.create(
-                region=region,
-                station=content,
-                year=9000 + day.day,
-                published=day,
-                revenue=amount,
-            )
-    else:  # pragma: no cover - with the projects app, through its own ledger
-        pytest.skip("project_payments is installed: covered by test_seed003_19_with_projects")
+    def pay(region: Any, content: str, day: dt.date, amount: str) -> None:
+        PvIncomeRow.objects.create(
+            region=region, station=content, year=9000 + day.day, published=day, revenue=amount
+        )
+
     assert checks.upkeep_paid_twice(None) == []
     pay(regions["village2"], "光伏电站运维管理费", dt.date(2024, 5, 1), "800")  # another village
     pay(regions["village"], "道路硬化工程款", dt.date(2024, 5, 2), "5000")  # not 运维
@@ -383,3 +378,43 @@ def test_the_due_page_lists_overdue_and_falling_due_loans_of_the_users_region(
     assert "THERE" in client_for("other_town").get(url).content.decode()
     assert "LATE" not in client_for("town_staff").get(url, {"contact": "别人"}).content.decode()
     assert client_for("town_staff").get(url, {"days": "abc"}).status_code == 404
+
+
+def test_seed003_19_through_the_projects_ledger_when_it_is_installed(
+    users: dict[str, Any], tmp_path: Path, regions: dict[str, Any]
+) -> None:
+    """The same finding from rows imported into the projects app's own ledgers."""
+    if "project_payments" not in kit.ledgers() or "projects" not in kit.ledgers():
+        pytest.skip("the projects app is not installed")
+    from core import pipeline
+    from fangpin.testing import write_sheet
+
+    admin = users["county_admin"]
+    load("pv_income", [pv()], tmp_path, admin)
+    for kind, row in (
+        (
+            "projects",
+            {
+                "项目编号": "XM2024-01",
+                "项目名称": "光伏电站运维",
+                "年度": "2024",
+                "乡镇": "金山店镇",
+                "行政村": "朝阳村",
+            },
+        ),
+        (
+            "project_payments",
+            {
+                "项目编号": "XM2024-01",
+                "凭证号": "PZ001",
+                "支付日期": "2024-05-03",
+                "金额": "800",
+                "支付内容": "光伏电站运维管理费",
+            },
+        ),
+    ):
+        path = write_sheet(tmp_path / f"{kind}.xlsx", kit.ledger(kind).layout.headers, [row])
+        assert pipeline.run(kind, path, actor=admin)["status"] == "imported"
+    found = checks.upkeep_paid_twice(None)
+    assert [f["region_id"] for f in found] == [regions["village"].pk]
+    assert "XM2024-01“光伏电站运维管理费”800.00元" in found[0]["message"]
