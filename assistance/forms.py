@@ -75,27 +75,33 @@ class BulkContactForm(ContactForm):
         _limit(self, "village", _villages(viewer))
 
 
-def linkable_records(household: Household) -> list[tuple[str, str]]:
-    """The household's records in the ledgers a measure may run with (those that say which
-    columns end a record's term: 公益性岗位, 小额信贷): [("kind:pk", label)]; a query per ledger."""
+def ledger_choices(household: Household, per_ledger: int = 50) -> list[tuple[str, str]]:
+    """The household's ledger records a measure may stand for ("kind:id", label): its posts,
+    loans, 奖补 and subsidy payments (every person or household ledger, newest first)."""
     out = []
     for kind, ledger in kit.ledgers().items():
-        if not ledger.extra.get("term_end"):
+        if ledger.level not in ("person", "household"):
             continue
         rows = ledger.model.objects.filter(household=household).select_related("person")
-        for row in rows.order_by("-pk")[:50]:
-            who = f"（{row.person.name}）" if row.person else ""
-            out.append((f"{kind}:{row.pk}", f"{ledger.name}：{row}{who}"))
+        for row in rows.order_by("-pk")[:per_ledger]:
+            label = f"{ledger.name}：{row}"
+            if row.person is not None:
+                label += f"（{row.person.name}）"
+            amount = getattr(row, "amount", None)
+            if amount is not None:
+                label += f"，{amount}元"
+            out.append((f"{kind}:{row.pk}", label))
     return out
 
 
 class MeasureForm(StyledModelForm):
-    """一户一策 measure; the beneficiary is one of the household's members (一人一措施)."""
+    """一户一策 measure; the beneficiary is one of the household's members (一人一措施); the
+    ledger record it stands for (a post, a loan, an 奖补 payment) may be linked."""
 
     ledger_link = forms.ChoiceField(
         label="关联台账记录",
         required=False,
-        help_text="该户在公益性岗位、小额信贷等台账中的记录；措施随记录的合同期限或到期日期结束",
+        help_text="措施对应的公益性岗位、小额信贷、产业奖补或务工补贴等台账记录（该户的）",
     )
 
     def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
@@ -105,16 +111,14 @@ class MeasureForm(StyledModelForm):
         person.queryset = household.persons.filter(is_member=True).order_by("pk")
         person.empty_label = "全户"
         link = cast(forms.ChoiceField, self.fields["ledger_link"])
-        link.choices = [("", "—"), *linkable_records(household)]
-        if self.instance.ledger_kind and self.instance.ledger_row_id:
-            self.initial["ledger_link"] = (
-                f"{self.instance.ledger_kind}:{self.instance.ledger_row_id}"
-            )
+        link.choices = [("", "—"), *ledger_choices(household)]
+        kind, row_id = self.instance.ledger_kind, self.instance.ledger_row_id
+        if kind and row_id:
+            self.initial["ledger_link"] = f"{kind}:{row_id}"
 
-    def link_fields(self) -> dict[str, Any]:
-        """ledger_kind and ledger_row_id from the chosen record (blank: no link)."""
-        chosen = self.cleaned_data.get("ledger_link") or ""
-        kind, _, pk = chosen.partition(":")
+    def ledger_fields(self) -> dict[str, Any]:
+        """ledger_kind and ledger_row_id from the chosen record (both empty for none)."""
+        kind, _, pk = (self.cleaned_data.get("ledger_link") or "").partition(":")
         return {"ledger_kind": kind, "ledger_row_id": int(pk) if pk else None}
 
     class Meta:
