@@ -28,6 +28,7 @@ from assistance.models import (
     Visit,
     VisitPhoto,
     VisitRule,
+    ledger_term_ends,
 )
 from core import audit, codes, hooks
 from core.audit import snapshot
@@ -178,6 +179,11 @@ def save_measure(
         row = obj.ledger_row()
         if row is None or row.household_id != household.pk:
             errors["ledger_row_id"] = "关联的台账记录不存在或不属于该户"
+        elif not obj.end_date:
+            # The measure runs to the record's term (a post's contract, a loan's due date).
+            obj.end_date = ledger_term_ends([(obj.ledger_kind, row.pk)]).get(
+                (obj.ledger_kind, row.pk)
+            )
     if obj.start_date and obj.end_date and obj.end_date < obj.start_date:
         errors["end_date"] = "结束日期不能早于开始日期"
     # A measure is recorded when it is carried out: only a planned one may start later, and a

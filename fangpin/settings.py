@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "benefits",
     "duty",
     "employment",
+    "livelihood",
     "stats",
     "api",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("benefits/", include("benefits.urls")),
     path("duty/", include("duty.urls")),
     path("employment/", include("employment.urls")),
+    path("livelihood/", include("livelihood.urls")),
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),

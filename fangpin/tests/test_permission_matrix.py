@@ -490,6 +490,7 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("duty:teams", NONE, "get", everyone),
     ("duty:rotate", a("own_team"), "post", act(region_of("own_team"), Cap.EDIT_LEDGER)),
     ("duty:monthly", NONE, "get", everyone),
+    ("livelihood:loans_due", NONE, "get", everyone),
     ("duty:village", a("village"), "get", read(lambda w: w["village"])),
     ("duty:village", a("other_village"), "get", read(lambda w: w["other_village"])),
     ("duty:grid", NONE, "get", everyone),
