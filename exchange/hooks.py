@@ -149,3 +149,17 @@ def rule(code: str) -> dict[str, Any] | None:
     its first run), or None when the system has no such rule."""
     found = Rule.objects.filter(code=code).first() or ensure_rules().get(code)
     return {"id": found.pk, "code": found.code, "name": found.name} if found else None
+
+
+@provide("exchange.rule_parameters")
+def rule_parameters(codes: list[str], year: int) -> dict[str, dict[str, Any]]:
+    """{code: the rule's parameters for `year`} (defaults overlaid with the county's setting of
+    that year) for those of `codes` the system has as rules; two queries."""
+    out: dict[str, dict[str, Any]] = {}
+    for found in Rule.objects.filter(code__in=codes).prefetch_related("yearly"):
+        merged = dict(found.parameters)
+        for setting in found.yearly.all():
+            if setting.year == year:
+                merged.update(setting.parameters)
+        out[found.code] = merged
+    return out

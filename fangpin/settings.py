@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ledgers",
     "benefits",
     "duty",
+    "projects",
     "stats",
     "api",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("exchange/", include("exchange.urls")),
     path("ledgers/", include("ledgers.urls")),
     path("duty/", include("duty.urls")),
+    path("projects/", include("projects.urls")),
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),
