@@ -190,7 +190,7 @@ def retention_released_early(region: Any) -> list[dict]:
         out.append(
             _finding(
                 p["region_id"],
-                f"{_label(p)}已支付{p['paid_sum']}元，达到结算金额，质保金在质保期满前已退还（{due}）",
+                f"{_label(p)}已支付{figures.money(p['paid_sum'])}元，达到结算金额，质保金在质保期满前已退还（{due}）",
                 f"retention_early:{p['project_no']}",
                 项目编号=p["project_no"],
             )
@@ -336,7 +336,7 @@ def paid_mismatch(region: Any) -> list[dict]:
         out.append(
             _finding(
                 p["region_id"],
-                f"{_label(p)}已支付金额{p['paid_amount']}元，支付台账合计{p['paid_sum']}元",
+                f"{_label(p)}已支付金额{p['paid_amount']}元，支付台账合计{figures.money(p['paid_sum'])}元",
                 f"paid:{p['project_no']}",
                 项目编号=p["project_no"],
             )
