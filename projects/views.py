@@ -128,6 +128,7 @@ def _refused(request: HttpRequest, exc: ValidationError) -> None:
 @require_POST
 def beneficiary_add(request: HttpRequest, pk: int) -> HttpResponse:
     p = _project(request, pk)
+    require(request.user, Cap.EDIT_LEDGER, p.region)
     form = forms.BeneficiaryForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写户编号")
@@ -155,6 +156,7 @@ def beneficiary_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def beneficiary_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     p = _project(request, pk)
+    require(request.user, Cap.EDIT_LEDGER, p.region)
     found = Beneficiary.objects.filter(project=p, pk=row).select_related("project").first()
     if found is None:
         raise Http404("未找到")
@@ -166,6 +168,7 @@ def beneficiary_remove(request: HttpRequest, pk: int, row: int) -> HttpResponse:
 @require_POST
 def approval_add(request: HttpRequest, pk: int) -> HttpResponse:
     p = _project(request, pk)
+    require(request.user, Cap.EDIT_LEDGER, p.region)
     form = forms.ApprovalForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写批复文号和批复日期")
