@@ -15,14 +15,26 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Substr
 
 from core import hooks
 from projects.models import FINISHED, FUNDS, INDUSTRY, Project, ProjectPayment
 from regions.models import Region
 
 ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
 HUNDRED = Decimal(100)
 # The year's parameters and where the county sets them (the rules' pages): the 产业 floor is
 # P10's, the schedule targets P01's. Month → cumulative percent by the end of that month.
@@ -131,8 +143,6 @@ def _add(into: dict[str, Any], p: dict[str, Any]) -> None:
     into["finished"] += int(p["finished"])
     into["behind"] += int(bool(p["behind"]))
     into["mismatch"] += int(p["mismatch"])
-    for label, value in p["funds"].items():
-        into["funds"][label] += value
     into["allocated"] += p["allocated"]
     into["paid"] += p["paid"]
     if p["category"] == INDUSTRY:
@@ -181,41 +191,50 @@ def progress(
     start_target = target(params.get("start_targets") or {}, month)
     grace = int(params.get("grace_days") or 0)
     projects = projects_of(region, year).filter(**(filters or {}))
-    fields = [key for key, _ in FUNDS]
+    paid_sum = (
+        ProjectPayment.objects.filter(project_no=OuterRef("project_no"))
+        .order_by()
+        .values("project_no")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
     rows = list(
-        projects.order_by("project_no").values(
+        projects.order_by("project_no")
+        .annotate(
+            allocated=allocated_expr(),
+            paid=Coalesce(Subquery(paid_sum), Value(ZERO), output_field=MONEY),
+        )
+        .values_list(
             "pk",
             "project_no",
             "name",
             "category",
             "status",
-            "batch",
             "region_id",
             "region__name",
             "region__path",
-            "region__level",
             "planned_start",
             "planned_end",
             "actual_start",
             "actual_end",
             "paid_amount",
-            *fields,
+            "allocated",
+            "paid",
         )
     )
-    numbers = projects.values("project_no")
-    paid = dict(
-        ProjectPayment.objects.filter(project_no__in=numbers)
+    # The funds by level, summed by region in SQL (a few hundred rows at most).
+    live = projects.exclude(status="已终止").order_by()
+    by_level = list(live.values("region_id").annotate(**{key: Sum(key) for key, _ in FUNDS}))
+    # Month by month, grouped by the date's "YYYY-MM" (native in both engines; extracting the
+    # month is a Python function per row in SQLite).
+    by_month = dict(
+        ProjectPayment.objects.filter(project_no__in=projects.values("project_no"))
+        .exclude(paid_date__isnull=True)
         .order_by()
-        .values("project_no")
+        .annotate(ym=Substr(Cast("paid_date", CharField()), 1, 7))
+        .values("ym")
         .annotate(s=Sum("amount"))
-        .values_list("project_no", "s")
-    )
-    by_month = (
-        ProjectPayment.objects.filter(project_no__in=numbers, paid_date__isnull=False)
-        .order_by()
-        .annotate(y=ExtractYear("paid_date"), m=ExtractMonth("paid_date"))
-        .values("y", "m")
-        .annotate(s=Sum("amount"))
+        .values_list("ym", "s")
     )
     children = list(Region.objects.filter(parent=region, retired=False).order_by("sort", "name"))
     depth = len(region.path.strip("/").split("/"))
@@ -223,36 +242,67 @@ def progress(
     parts: dict[int, dict[str, Any]] = {c.pk: _blank_totals() for c in children}
     own = _blank_totals()
     total = _blank_totals()
+    where: dict[int, dict[str, Any]] = {}  # region id → the totals it counts in
     out_projects = []
-    for r in rows:
-        funds = {label: r[key] or ZERO for key, label in FUNDS}
-        allocated = sum(funds.values(), start=ZERO)
-        p_paid = paid.get(r["project_no"]) or ZERO
-        status = r["status"]
-        p = {
-            **r,
-            "funds": funds,
-            "allocated": allocated,
-            "paid": p_paid,
-            "rate": percent(p_paid, allocated),
-            "started": bool(r["actual_start"]) or status in ("在建", *FINISHED),
-            "finished": bool(r["actual_end"]) or status in FINISHED,
-            "mismatch": r["paid_amount"] is not None and r["paid_amount"] != p_paid,
-        }
-        p["behind"] = behind(p, on, grace)
-        p["spend_behind"] = p["rate"] is not None and p["rate"] < spend_target
+    started_states = ("在建", *FINISHED)
+    for (
+        pk,
+        number,
+        name,
+        category,
+        status,
+        region_id,
+        region_name,
+        path,
+        planned_start,
+        planned_end,
+        actual_start,
+        actual_end,
+        paid_amount,
+        allocated,
+        p_paid,
+    ) in rows:
         if status == "已终止":
             continue  # a terminated project is not part of the year's progress
+        rate = percent(p_paid, allocated)
+        p = {
+            "pk": pk,
+            "project_no": number,
+            "name": name,
+            "category": category,
+            "status": status,
+            "region__name": region_name,
+            "planned_start": planned_start,
+            "planned_end": planned_end,
+            "paid_amount": paid_amount,
+            "allocated": allocated,
+            "paid": p_paid,
+            "rate": rate,
+            "started": bool(actual_start) or status in started_states,
+            "finished": bool(actual_end) or status in FINISHED,
+            "mismatch": paid_amount is not None and paid_amount != p_paid,
+            "spend_behind": rate is not None and rate < spend_target,
+        }
+        p["behind"] = behind(p, on, grace)
         out_projects.append(p)
         _add(total, p)
-        ids = [int(x) for x in r["region__path"].strip("/").split("/") if x]
-        child = ids[depth] if len(ids) > depth else 0
-        _add(parts[child] if child in child_of else own, p)
+        part = where.get(region_id)
+        if part is None:
+            ids = path.strip("/").split("/")
+            child = int(ids[depth]) if len(ids) > depth else 0
+            part = where[region_id] = parts[child] if child in child_of else own
+        _add(part, p)
+    for g in by_level:
+        part = where.get(g["region_id"])
+        for key, label in FUNDS:
+            value = g[key] or ZERO
+            total["funds"][label] += value
+            if part is not None:
+                part["funds"][label] += value
     months = []
-    before = sum(
-        (g["s"] or ZERO for g in by_month if g["y"] is not None and g["y"] < year), start=ZERO
-    )
-    in_year = {g["m"]: g["s"] or ZERO for g in by_month if g["y"] == year}
+    first = f"{year:04d}-01"
+    before = sum((v or ZERO for k, v in by_month.items() if k < first), start=ZERO)
+    in_year = {m: by_month.get(f"{year:04d}-{m:02d}") or ZERO for m in range(1, 13)}
     running = before
     for m in range(1, 13):
         running += in_year.get(m, ZERO)
@@ -284,6 +334,15 @@ def progress(
         "share_below": total["share"] is not None and total["share"] < floor,
         "behind": [p for p in out_projects if p["behind"]],
         "mismatches": [p for p in out_projects if p["mismatch"]],
+    }
+
+
+def project_funds(pks: list[int]) -> dict[int, dict[str, Any]]:
+    """{project pk: {中央|省级|市级|县级|其他: amount}} of the projects shown on a page."""
+    fields = [key for key, _ in FUNDS]
+    return {
+        row["pk"]: {label: row[key] or ZERO for key, label in FUNDS}
+        for row in Project.objects.filter(pk__in=pks).values("pk", *fields)
     }
 
 

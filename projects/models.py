@@ -132,7 +132,11 @@ class ProjectPayment(LedgerRow):
                 fields=["project_no", "voucher_no"], name="project_payment_voucher"
             )
         ]
-        indexes = [models.Index(fields=["paid_date"])]
+        indexes = [
+            models.Index(fields=["paid_date"]),
+            # Covers the sums by project and by month (the progress page reads only the index).
+            models.Index(fields=["project_no", "paid_date", "amount"], name="payment_sums"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_no} {self.voucher_no}"

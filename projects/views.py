@@ -62,6 +62,9 @@ def progress(request: HttpRequest) -> HttpResponse:
         found["projects"], key=lambda p: (p["rate"] is None, p["rate"] or 0, p["project_no"])
     )
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    funds = figures.project_funds([p["pk"] for p in page])
+    for p in page:
+        p["funds"] = funds.get(p["pk"], {})
     query = request.GET.copy()
     query.pop("page", None)
     return render(

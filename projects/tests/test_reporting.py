@@ -111,3 +111,12 @@ def test_a_year_without_projects_says_so_and_assets_are_counted(
         "帮扶项目资产：登记资产2项、原值160万元，其中经营性1项、公益性1项、到户类0项；已确权2项；"
         "2024年资产收益4万元。"
     )
+
+
+def test_the_ledger_stats_page_shows_the_industry_projects(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    rows = [project("CY1", 年度=2023, 中央衔接资金=3577000, **ZERO)]
+    load("projects", rows, tmp_path, users["county_admin"])
+    page = client_for("county_admin").get("/ledgers/projects/stats/?year=2023")
+    assert "其中产业发展项目1个，资金3577000.00元，占全部项目资金的100.0%" in page.content.decode()
