@@ -34,7 +34,7 @@ from projects.models import FINISHED, FUNDS, INDUSTRY, Project, ProjectPayment
 from regions.models import Region
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=2)
 HUNDRED = Decimal(100)
 # The year's parameters and where the county sets them (the rules' pages): the 产业 floor is
 # P10's, the schedule targets P01's. Month → cumulative percent by the end of that month.
