@@ -316,6 +316,7 @@ def progress(
             }
         )
     floor = Decimal(str(params.get("floor_percent", SHARE_DEFAULTS["floor_percent"])))
+    floor = floor.quantize(Decimal("0.1"))
     total = _finish(total, spend_target, start_target)
     return {
         "region": region,

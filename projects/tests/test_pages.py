@@ -228,3 +228,23 @@ def test_the_asset_register_and_its_excel_ledgers(
         town.get(reverse("projects:assets") + f"?region={regions['other_town'].pk}").status_code
         == 404
     )
+
+
+def test_the_floor_and_the_schedule_are_the_years_parameters_of_p10_and_p01(
+    users: dict[str, Any], client_for: Any
+) -> None:
+    from core import hooks
+
+    assert figures.parameters(2023)["floor_percent"] == 55
+    rule = hooks.call("exchange.rule", "P10")  # the rules exist once the checks are known
+    client = client_for("county_admin")
+    response = client.post(
+        reverse("exchange:rule_edit", args=[rule["id"]]),
+        {"year": 2023, "parameters": '{"floor_percent": 60}', "enabled": "on"},
+    )
+    assert response.status_code == 302
+    assert figures.parameters(2023)["floor_percent"] == 60
+    assert figures.parameters(2022)["floor_percent"] == 55
+    assert figures.parameters(2023)["spend_targets"]["6"] == 50
+    page = client.get(reverse("projects:progress") + "?year=2023")
+    assert "下限60.0%" in page.content.decode()
