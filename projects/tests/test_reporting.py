@@ -15,7 +15,7 @@ ZERO = {"省级衔接资金": 0, "市级衔接资金": 0, "县级衔接资金": 
 
 
 def test_seed000_six_industry_projects_and_357_7_wan_in_the_stats_and_the_report(
-    users: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+    users: dict[str, Any], regions: dict[str, Any], tmp_path: Path, client_for: Any
 ) -> None:
     funds = [800000, 650000, 577000, 500000, 550000, 500000]  # 3,577,000 yuan
     rows = [
@@ -64,10 +64,15 @@ def test_seed000_six_industry_projects_and_357_7_wan_in_the_stats_and_the_report
     assert (
         "全年实施衔接资金项目7个，下达资金457.7万元，产业发展项目资金占比78.2%" in text["work"][0]
     )
-    from stats.report import app_sections
+    # The drafted report (the statistics page's download) carries it in 四、工作落实.
+    import io
 
-    drafted = app_sections(regions["county"], dt.date(2023, 1, 1), dt.date(2023, 12, 31))
-    assert any("2023年申报实施产业项目6个，投入资金357.7万元" in p for p in drafted["work"])
+    import docx
+
+    response = client_for("county_admin").get("/stats/report/", {"year": 2023})
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(response.content)).paragraphs]
+    work = paragraphs[next(i for i, p in enumerate(paragraphs) if p.startswith("四、")) :]
+    assert any("2023年申报实施产业项目6个，投入资金357.7万元" in p for p in work)
 
 
 def test_seed004_the_industry_share_of_77_approved_projects_is_55_5_percent(
