@@ -104,6 +104,15 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
         running += pay.amount or 0
         over_time.append({"payment": pay, "cumulative": running})
     allocated = p.allocated
+    chart = {
+        "dates": [
+            f"{r['payment'].paid_date:%Y-%m-%d}" if r["payment"].paid_date else "—"
+            for r in over_time
+        ],
+        "paid": [float(r["payment"].amount or 0) / 10000 for r in over_time],
+        "cumulative": [float(r["cumulative"]) / 10000 for r in over_time],
+        "allocated": float(allocated) / 10000,
+    }
     changes = services.plan_changes(Project.objects.filter(pk=p.pk))
     return render(
         request,
@@ -114,6 +123,7 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
             "paid": running,
             "rate": figures.percent(running, allocated),
             "payments": over_time,
+            "chart": chart,
             "assets": Asset.objects.filter(project_no=p.project_no).order_by("asset_no"),
             "beneficiaries": Beneficiary.objects.filter(project=p)
             .select_related("household", "household__region")
