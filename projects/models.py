@@ -9,6 +9,7 @@ of the project row) is checked against.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -99,8 +100,9 @@ class Project(LedgerRow):
         return f"{self.project_no} {self.name}"
 
     @property
-    def allocated(self) -> object:
-        return sum((getattr(self, key) or 0 for key, _ in FUNDS), start=0)
+    def allocated(self) -> Decimal:
+        """下达资金: the five fund columns summed."""
+        return sum((getattr(self, key) or Decimal(0) for key, _ in FUNDS), start=Decimal(0))
 
 
 class ProjectPayment(LedgerRow):
