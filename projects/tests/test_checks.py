@@ -269,3 +269,15 @@ def test_paid_amount_differs_from_the_payments(users: dict[str, Any], tmp_path: 
     assert [f["key"] for f in found] == ["paid:M1"]
     assert "支付台账合计200000.00元" in found[0]["message"]
     assert checks.paid_mismatch(None) == found
+
+
+def test_the_findings_go_into_the_queue_with_the_projects_region(
+    users: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    from core import hooks
+    from exchange import services as exchange_services
+
+    load("projects", [project("G1", 绩效目标="促进增收")], tmp_path, users["county_admin"])
+    exchange_services.run_checks(actor=None)
+    assert hooks.call("exchange.open_items", "P07", regions["village"]) == 1
+    assert hooks.call("exchange.open_items", "P07", regions["other_town"]) == 0
