@@ -248,3 +248,20 @@ def test_the_floor_and_the_schedule_are_the_years_parameters_of_p10_and_p01(
     assert figures.parameters(2023)["spend_targets"]["6"] == 50
     page = client.get(reverse("projects:progress") + "?year=2023")
     assert "下限60.0%" in page.content.decode()
+
+
+def test_the_home_page_shows_this_years_spending_rate(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    from core import dates
+
+    year = dates.today().year
+    client = client_for("town_staff")
+    assert "衔接资金支出进度" not in client.get("/").content.decode()
+    rows = [project("H1", 年度=year, 计划开工日期="", 计划完工日期="")]
+    load("projects", rows, tmp_path, users["county_admin"])
+    load(
+        "project_payments", [payment("H1", "V1", 250000)], tmp_path, users["county_admin"], "h.xlsx"
+    )
+    body = client.get("/").content.decode()
+    assert f"{year}年衔接资金支出进度" in body and "25.0%" in body
