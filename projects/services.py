@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from core import audit
+from core.batching import chunks
 from core.models import AuditRecord
 from core.permissions import Cap, require
 from projects.models import PLAN_FIELDS, PLAN_LABELS, Approval, Beneficiary, Project
@@ -115,14 +116,16 @@ def plan_changes(projects: QuerySet) -> list[dict[str, Any]]:
     ids = {str(pk): pk for pk in projects.values_list("pk", flat=True)}
     if not ids:
         return []
-    records = (
-        AuditRecord.objects.filter(
-            object_type=Project._meta.label_lower, action="update", object_id__in=list(ids)
-        )
-        .select_related("actor")
-        .order_by("at", "pk")
-    )
-    approvals = {a.change_id: a for a in Approval.objects.filter(project_id__in=list(ids.values()))}
+    records: list[AuditRecord] = []
+    approvals: dict[int, Approval] = {}
+    for chunk in chunks(list(ids)):
+        records += AuditRecord.objects.filter(
+            object_type=Project._meta.label_lower, action="update", object_id__in=chunk
+        ).select_related("actor")
+        approvals |= {
+            a.change_id: a for a in Approval.objects.filter(project_id__in=[ids[k] for k in chunk])
+        }
+    records.sort(key=lambda r: (r.at, r.pk))
     out = []
     for r in records:
         before, after = r.before or {}, r.after or {}
