@@ -48,7 +48,7 @@ def _year(request: HttpRequest) -> int:
         raise Http404(str(exc)) from exc
 
 
-def progress(request: HttpRequest) -> HttpResponse:
+def progress(request: HttpRequest) -> HttpResponse | FileResponse:
     """The year's projects of a region: totals, by town (village), per project (the slowest
     first, 50 a page), behind plan, 产业 share, and 支出进度 by month."""
     region = _region(request)
@@ -58,6 +58,25 @@ def progress(request: HttpRequest) -> HttpResponse:
     filters = {k: data[k] for k in ("batch", "category") if data.get(k)}
     params = figures.parameters(year)
     found = figures.progress(region, year, dates.today(), params, filters)
+    if request.GET.get("format") == "xlsx":
+        require(request.user, Cap.EXPORT)
+        out = io.BytesIO()
+        funds = figures.project_funds([p["pk"] for p in found["projects"]])
+        count = workbook.progress_workbook(found, funds, out)
+        audit.record(
+            actor=request.user,
+            action="export",
+            obj=region,
+            region_id=region.pk,
+            note=f"导出{region.name}{year}年衔接资金项目进度表（{count}个项目）",
+        )
+        out.seek(0)
+        return FileResponse(
+            out,
+            as_attachment=True,
+            filename=f"衔接资金项目进度-{region.name}-{year}.xlsx",
+            content_type=XLSX,
+        )
     ordered = sorted(
         found["projects"], key=lambda p: (p["rate"] is None, p["rate"] or 0, p["project_no"])
     )

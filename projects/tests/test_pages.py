@@ -265,3 +265,20 @@ def test_the_home_page_shows_this_years_spending_rate(
     )
     body = client.get("/").content.decode()
     assert f"{year}年衔接资金支出进度" in body and "25.0%" in body
+
+
+def test_the_progress_table_downloads_for_printing(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    _world(users, tmp_path)
+    client = client_for("town_staff")
+    response = client.get(reverse("projects:progress") + "?year=2024&format=xlsx")
+    assert response.status_code == 200
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.get_sheet_by_index(0).to_python()
+    assert sheet[0][0] == "金山店镇2024年衔接资金项目进度表"
+    assert sheet[2][:3] == ["项目编号", "项目名称", "项目类别"]
+    numbers = [r[0] for r in sheet[3:7]]
+    assert numbers == ["XS1", "XM1", "XM2", "XM0"]  # the slowest first
+    assert sheet[7][0] == "合计" and sheet[7][11] == 350000
+    assert AuditRecord.objects.filter(action="export", note__contains="项目进度表").exists()
