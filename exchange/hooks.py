@@ -286,3 +286,17 @@ def unsafe_houses(region: Any, grades: Iterable[str] = ("C", "D")) -> list[dict[
     return [
         {"household_id": h, "person_id": p, "grade": g, "assessed_date": d} for h, p, g, d in found
     ]
+
+
+@provide("exchange.rule_parameters")
+def rule_parameters(codes: list[str], year: int) -> dict[str, dict[str, Any]]:
+    """{code: the rule's parameters for `year`} (defaults overlaid with the county's setting of
+    that year) for those of `codes` the system has as rules; two queries."""
+    out: dict[str, dict[str, Any]] = {}
+    for found in Rule.objects.filter(code__in=codes).prefetch_related("yearly"):
+        merged = dict(found.parameters)
+        for setting in found.yearly.all():
+            if setting.year == year:
+                merged.update(setting.parameters)
+        out[found.code] = merged
+    return out

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "duty",
     "employment",
     "livelihood",
+    "projects",
     "stats",
     "api",
 ]

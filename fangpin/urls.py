@@ -21,6 +21,7 @@ urlpatterns = [
     path("duty/", include("duty.urls")),
     path("employment/", include("employment.urls")),
     path("livelihood/", include("livelihood.urls")),
+    path("projects/", include("projects.urls")),
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),

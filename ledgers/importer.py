@@ -172,7 +172,9 @@ class LayoutImporter:
     def link(self, rows: list[Row]) -> None:
         """Resolve each row's link columns to the register or the region tree (errors to the
         report)."""
-        if self.ledger.level == "person":
+        if self.ledger.link is not None:
+            self.ledger.link(self, rows)
+        elif self.ledger.level == "person":
             self._link_persons(rows)
         elif self.ledger.level == "household":
             self._link_households(rows)

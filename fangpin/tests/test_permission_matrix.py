@@ -166,7 +166,27 @@ def world(
     objects["village"], objects["other_village"] = regions["village"], regions["other_village"]
     objects["people"] = people
     objects |= _duty_world(county, regions, today)
+    objects |= _projects_world(county, regions, household)
     return objects
+
+
+def _projects_world(county: Any, regions: dict[str, Any], household: Any) -> dict[str, Any]:
+    """A project on each side, a household the own one benefits."""
+    from ledgers.kit import ledger, region_names
+    from ledgers.services import save_row
+    from projects import services as projects
+
+    out: dict[str, Any] = {}
+    for side, village in (("own", regions["village"]), ("other", regions["other_village"])):
+        out[f"{side}_project"] = save_row(
+            actor=county,
+            ledger=ledger("projects"),
+            values={**region_names(village), "project_no": f"{side}-XM1", "year": 2024},
+        )
+    out["own_beneficiary"] = projects.add_beneficiary(
+        actor=county, project=out["own_project"], household=household
+    )
+    return out
 
 
 def _duty_world(county: Any, regions: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -506,6 +526,28 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ),
     ("duty:pairings", NONE, "get", everyone),
     ("employment:monthly", NONE, "get", everyone),
+    ("projects:progress", NONE, "get", everyone),
+    ("projects:assets", NONE, "get", everyone),
+    ("projects:project", a("own_project"), "get", read(region_of("own_project"))),
+    ("projects:project", a("other_project"), "get", read(region_of("other_project"))),
+    (
+        "projects:beneficiary_add",
+        a("own_project"),
+        "post",
+        act(region_of("own_project"), Cap.EDIT_LEDGER),
+    ),
+    (
+        "projects:approval_add",
+        a("other_project"),
+        "post",
+        act(region_of("other_project"), Cap.EDIT_LEDGER),
+    ),
+    (
+        "projects:beneficiary_remove",
+        a("own_project", "own_beneficiary"),
+        "post",
+        act(region_of("own_project"), Cap.EDIT_LEDGER),
+    ),
     ("stats:index", NONE, "get", everyone),
     ("benefits:policy", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
