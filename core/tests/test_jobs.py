@@ -1,0 +1,27 @@
+"""A finished job says it finished (not its last progress step), and the page shows it."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from core import jobs
+from core.models import Job
+
+
+@jobs.handler("test.two_steps")
+def _two_steps(job: Job) -> dict:
+    jobs.report(job, 60, "正在写入数据")
+    return {"url": ""}
+
+
+def test_a_finished_job_says_it_finished(client_for, users):
+    job = Job.objects.create(
+        kind="test.two_steps", title="测试任务", created_by=users["county_admin"]
+    )
+    done = jobs.run(job.pk)
+    assert done.status == Job.Status.SUCCEEDED and done.progress == 100
+    assert done.message.startswith("已完成") and "正在写入" not in done.message
+    page = client_for("county_admin").get(reverse("core:job", args=[job.pk])).content.decode()
+    assert "任务已完成" in page and "正在写入数据" not in page
+    status = client_for("county_admin").get(reverse("core:job_status", args=[job.pk])).json()
+    assert status["done"] and status["message"].startswith("已完成")
