@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -676,6 +677,22 @@ class CountyBuilder:
             plan[i] = (True, "突发严重困难户")
         return plan
 
+    def _home_village(self, plan: dict[int, tuple[bool, str]], size: int) -> None:
+        """The village of the demo village and grid logins (the first) has 脱贫户 and 监测户 of
+        every category, whatever the draw gave it (no draw: the rest of the county is unchanged)."""
+        wanted = [
+            (True, ""),
+            (True, "脱贫不稳定户"),
+            (False, "边缘易致贫户"),
+            (True, ""),
+            (False, "突发严重困难户"),
+            (True, ""),
+            (False, "边缘易致贫户"),
+            (True, ""),
+        ]
+        for i, status in enumerate(wanted[: max(0, size - 2)]):
+            plan[i] = status
+
     def _allocate(self, villages: list[dict[str, Any]]) -> list[int]:
         """Households per village, proportional to a random size, summing exactly to N."""
         weights = [0.5 + v["weight"] for v in villages]
@@ -719,6 +736,7 @@ class CountyBuilder:
         rng = self.rng
         index = 0
         counts = self._allocate(villages)
+        self._home_village(plan, counts[0])
         for v, (place, how_many) in enumerate(zip(villages, counts, strict=True)):
             town, village, groups = place["town"], place["village"], place["groups"]
             for serial in range(1, how_many + 1):
@@ -904,3 +922,46 @@ def build_demo_county(
 ) -> dict[str, Any]:
     """Build the demo county in one transaction (nothing half-saved if anything fails)."""
     return CountyBuilder(households, seed, progress).build()
+
+
+def build_app_demos(
+    county: Region, *, seed: int, progress: Callable[[str], None] = lambda message: None
+) -> dict[str, Any]:
+    """The work in the demo county: every installed app's `<app>.demo.build_demo(county, as_of,
+    seed) -> {name: count}` in INSTALLED_APPS order, each in its own transaction, dated from today
+    (so that its due work is due now). An app adds its ledgers' demo rows by having such a module.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    made: dict[str, Any] = {}
+    as_of = today()
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.demo":
+                raise
+            continue
+        builder = getattr(module, "build_demo", None)
+        if builder is None or config.name == "registry":
+            continue
+        started = time.perf_counter()
+        with transaction.atomic():
+            made[config.label] = builder(county, as_of, seed)
+        progress(f"演示数据：{config.verbose_name}，用时{time.perf_counter() - started:.1f}秒")
+    return made
+
+
+def summary() -> dict[str, int]:
+    """The county's figures as the home page and the dashboard count them (after the apps' demo
+    work changed the register): what the terminal prints."""
+    households = Household.objects.all()
+    return {
+        "households": households.count(),
+        "persons": Person.objects.filter(is_member=True).count(),
+        "alleviated": households.filter(is_alleviated=True).count(),
+        "monitored": households.monitored().count(),
+        "monitored_open": households.monitored().filter(risk_eliminated=False).count(),
+    }
