@@ -560,13 +560,16 @@ def village_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def household_lookup(request: HttpRequest) -> HttpResponse:
-    """Find a household of the user's region by 户编号 to start 风险消除 or 回退."""
-    number = request.GET.get("number", "").strip()
-    found = Household.objects.visible_to(request.user).filter(number=number).first()
-    if found is None:
-        messages.error(request, f"未找到户编号“{number}”（或该户不在您的管辖范围）")
+    """Find a household of the user's region — by 户编号, name or ID number — to start
+    风险消除, 回退 or 退出; several matches are listed to choose from."""
+    q = (request.GET.get("q") or request.GET.get("number") or "").strip()
+    found, candidates, problem = forms.find_household(request.user, q) if q else (None, [], "")
+    if found is not None:
+        return redirect("monitoring:household", found.pk)
+    if not candidates:
+        messages.error(request, problem or "请输入户编号、户主或成员姓名、证件号码")
         return redirect("monitoring:case_list")
-    return redirect("monitoring:household", found.pk)
+    return render(request, "monitoring/household_pick.html", {"q": q, "candidates": candidates})
 
 
 def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
