@@ -115,7 +115,7 @@ class LeadForm(StyledForm):
         q = (self.cleaned_data.get("household") or "").strip()
         if not q:
             return None
-        found, others, problem = find_household(self.user, q)
+        found, _others, problem = find_household(self.user, q)
         if found is None:
             raise ValidationError(problem)
         return found
