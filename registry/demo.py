@@ -25,6 +25,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.views import DEMO_PASSWORD
 from core import audit, codes
 from core.dates import today
 from core.idnumber import age_on, make_valid
@@ -43,7 +44,6 @@ from registry.models import (
 REFERENCE_DATE = dt.date(2026, 9, 30)
 COUNTY_NAME = "大冶市"
 COUNTY_CODE = "420281000000"
-DEMO_PASSWORD = "demo12345"
 SOURCE = "演示数据"
 # People married in from neighbouring counties carry their own area codes.
 OTHER_AREAS = ("420222", "420202", "420204", "421127", "420115")
@@ -702,6 +702,13 @@ class CountyBuilder:
         order = sorted(range(len(shares)), key=lambda i: shares[i] - counts[i], reverse=True)
         for i in order[: self.n - sum(counts)]:
             counts[i] += 1
+        # The home village (of the demo village and grid logins) gets enough households to have
+        # work in it even in a small county; the largest villages give them up.
+        wanted = min(12, self.n // 4)
+        while counts[0] < wanted:
+            biggest = max(range(1, len(counts)), key=lambda i: counts[i])
+            counts[biggest] -= 1
+            counts[0] += 1
         return counts
 
     def build(self) -> dict[str, Any]:
