@@ -22,7 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # and narrower than three characters.
 SQUEEZED = """(selector) => Array.from(document.querySelectorAll(selector)).filter(e => {
   const text = e.innerText.trim(); if (text.length < 3) return false;
-  const r = e.getBoundingClientRect(); const line = parseFloat(getComputedStyle(e).lineHeight) || 24;
+  const r = e.getBoundingClientRect();
+  const line = parseFloat(getComputedStyle(e).lineHeight) || 24;
   return r.height > 2.5 * line || e.scrollWidth > e.clientWidth + 1;
 }).map(e => e.innerText.trim())"""
 
