@@ -70,6 +70,7 @@ def test_each_roles_home_and_the_phone_layout_on_the_demo_county(browser_page, l
 
     village = User.objects.get(username="village_staff").region
     case = Case.objects.open().filter(region__path__startswith=village.path).first()
+    assert case is not None
     _as(page, live_server, "village_staff")
     page.goto(live_server.url + f"/monitoring/cases/{case.pk}/")
     assert page.locator(".nav-tabs .nav-link").count() >= 5
