@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,6 +22,7 @@ from core.dates import today
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from monitoring import forms, services
+from monitoring.public import address_problem, public_url
 from monitoring.assessment import income_window, threshold_for
 from monitoring.models import (
     REQUIRED,
@@ -694,6 +696,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
         request,
         "monitoring/settings.html",
         {
+            "public_url": public_url(request, "/"),
+            "public_configured": bool(django_settings.FANGPIN_PUBLIC_URL),
+            "public_problem": address_problem(public_url(request, "/")),
             "thresholds": PolicyThreshold.objects.select_related("region"),
             "current": threshold_for(region, today()),
             "policy": policy,
@@ -763,9 +768,15 @@ def village_qr(request: HttpRequest, pk: int) -> HttpResponse:
         "can_open": can(request.user, Cap.REPORT_LEAD, region),
     }
     if channel is not None:
-        url = request.build_absolute_uri(reverse("public:declare", args=[channel.token]))
+        url = public_url(request, reverse("public:declare", args=[channel.token]))
         svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
-        context.update({"url": url, "svg": svg.to_string(encoding="unicode")})
+        context.update(
+            {
+                "url": url,
+                "svg": svg.to_string(encoding="unicode"),
+                "problem": address_problem(url) if can(request.user, Cap.REPORT_LEAD) else "",
+            }
+        )
     return render(request, "monitoring/village_qr.html", context)
 
 
