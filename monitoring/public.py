@@ -31,8 +31,8 @@ def address_problem(url: str) -> str:
         ip = None
     if host in ("localhost", "") or (ip is not None and ip.is_loopback):
         return (
-            f"公开访问地址是 {host or '（空）'}，只有服务器本机能打开：按它生成的二维码，农户手机扫了"
-            "打不开。请设置 FANGPIN_PUBLIC_URL 为外网可访问的地址（如 https://fp.example.gov.cn）"
+            f"公开访问地址是 {host or '（空）'}，只有服务器本机能打开：按它生成的二维码，"
+            "农户手机扫了打不开。请设置 FANGPIN_PUBLIC_URL 为外网可访问的地址（如 https://fp.example.gov.cn）"
         )
     if (ip is not None and ip.is_private) or "." not in host or host.endswith(INTRANET_SUFFIXES):
         return (

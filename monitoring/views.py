@@ -22,7 +22,6 @@ from core.dates import today
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from monitoring import forms, services
-from monitoring.public import address_problem, public_url
 from monitoring.assessment import income_window, threshold_for
 from monitoring.models import (
     REQUIRED,
@@ -37,6 +36,7 @@ from monitoring.models import (
     PolicyThreshold,
     StepCode,
 )
+from monitoring.public import address_problem, public_url
 from regions.models import Region, place_names
 from registry.models import Household, Person
 
