@@ -95,11 +95,17 @@ def run(job_id: int) -> Job:
             finished_at=timezone.now(),
         )
     else:
+        finished = timezone.now()
+        started = Job.objects.filter(pk=job.pk).values_list("started_at", flat=True).first()
+        took = f"，用时{(finished - started).total_seconds():.0f}秒" if started else ""
+        summary = (result or {}).get("message", "") if isinstance(result, dict) else ""
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.SUCCEEDED,
             progress=100,
             result=result,
-            finished_at=timezone.now(),
+            # The last progress step ("正在写入…") must not stay on a finished job's page.
+            message=(f"已完成{took}" + (f"：{summary}" if summary else ""))[:300],
+            finished_at=finished,
         )
     job.refresh_from_db()
     return job

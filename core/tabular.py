@@ -73,12 +73,20 @@ def raw_rows(path: Path) -> tuple[str, str, Iterator[list[Any]]]:
     raise TableError(f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件")
 
 
+# A workbook that is not one (a renamed file, a download cut short): calamine and zipfile say
+# "Could not find EOCD" or "File is not a zip file"; the user gets this instead.
+BROKEN_WORKBOOK = (
+    "无法读取Excel文件：文件不是有效的 .xlsx 工作簿（可能已损坏、没有下载完整，或只是改了扩展名）。"
+    "请用 Excel 或 WPS 打开后“另存为” .xlsx 或 CSV（UTF-8）再上传"
+)
+
+
 def _sheet_rows(path: Path) -> Iterator[list[Any]]:
     """The first sheet's rows at the spreadsheet's own positions (core.xlsxparts reads ahead)."""
     try:
         yield from xlsxparts.rows(path)
     except Exception as exc:  # calamine and zipfile raise their own types for broken files
-        raise TableError(f"无法读取Excel文件：{exc}") from exc
+        raise TableError(BROKEN_WORKBOOK) from exc
 
 
 def is_blank(cells: list[Any]) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.codes import fold
+from core.tabular import BROKEN_WORKBOOK
 
 if TYPE_CHECKING:
     import duckdb
@@ -228,12 +229,15 @@ def xlsx_to_csv(path: Path, workdir: Path) -> Path:
         sheet = book.get_sheet_by_index(0)
         rows = sheet.iter_rows()
     except Exception as exc:  # calamine raises its own error types for broken files
-        raise FileRejected([f"无法读取Excel文件：{exc}"]) from exc
+        raise FileRejected([BROKEN_WORKBOOK]) from exc
     out = workdir / "sheet.csv"
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
+        try:
+            for row in rows:
+                writer.writerow([_cell(v) for v in row])
+        except Exception as exc:  # a file broken past its first sheet's start
+            raise FileRejected([BROKEN_WORKBOOK]) from exc
     return out
 
 

@@ -241,6 +241,13 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         raise ImproperlyConfigured(
             f"FANGPIN_CSRF_TRUSTED_ORIGINS: {_origin!r} should start with https:// (or http://)"
         )
+# The address farmers and cadres reach the site at from outside (the QR code of 农户自主申报 and the
+# printed notices), e.g. https://fp.example.gov.cn; empty: the address the page was opened at.
+FANGPIN_PUBLIC_URL = os.environ.get("FANGPIN_PUBLIC_URL", "").strip().rstrip("/")
+if FANGPIN_PUBLIC_URL and not FANGPIN_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"FANGPIN_PUBLIC_URL: {FANGPIN_PUBLIC_URL!r} should start with https:// (or http://)"
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,6 +1,8 @@
 """URL map: one include per app, each with its namespace."""
 
+from django.conf import settings
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from core import views as core_views
 from fangpin import views
@@ -8,6 +10,10 @@ from fangpin import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: no 404 in the log.
+    path(
+        "favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)
+    ),
     path("jobs/", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("regions/", include("regions.urls")),

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
@@ -265,8 +266,15 @@ class LayoutImporter:
             r.links = {"household_id": pk, "region_id": region_id}
 
     def _link_regions(self, rows: list[Row]) -> None:
+        # Only the roots and the regions of the names given (one save loads a few, not the tree).
+        names = {r.values.get(k) for r in rows for k in ("town", "village")} - {None, ""}
+        wanted = Q(parent__isnull=True)
+        for chunk in chunks(names):
+            wanted |= Q(name__in=chunk)
         tree = list(
-            Region.objects.filter(retired=False).values_list("pk", "name", "parent_id", "path")
+            Region.objects.filter(retired=False)
+            .filter(wanted)
+            .values_list("pk", "name", "parent_id", "path")
         )
         child = {(parent, name): (pk, path) for pk, name, parent, path in tree}
         roots = [(pk, path) for pk, _, parent, path in tree if parent is None]

@@ -479,6 +479,8 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("exchange:batch_detail", a("own_batch"), "get", shared(region_of("own_batch"))),
     ("exchange:batch_detail", a("other_batch"), "get", shared(region_of("other_batch"))),
     ("exchange:batch_export", a("other_batch"), "get", shared(region_of("other_batch"))),
+    ("exchange:source", a("=medical"), "get", everyone),
+    ("exchange:source_template", a("=civil"), "get", everyone),
     ("exchange:rule_list", NONE, "get", everyone),
     ("exchange:rule_edit", a("rule"), "get", capability(Cap.SETTINGS)),
     ("ledgers:index", NONE, "get", everyone),

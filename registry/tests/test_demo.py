@@ -20,9 +20,9 @@ from registry.models import Household, HouseholdEvent, IncomeRecord, Membership,
 from registry.services import status_of
 
 
-def _demo(households: int = 300, seed: int = 7) -> dict:
+def _demo(households: int = 300, seed: int = 7, **options: bool) -> dict:
     out = StringIO()
-    call_command("demo", households=households, seed=seed, stdout=out, stderr=StringIO())
+    call_command("demo", households=households, seed=seed, stdout=out, stderr=StringIO(), **options)
     return json.loads(out.getvalue().strip().splitlines()[-1])
 
 
@@ -168,11 +168,12 @@ def _wipe() -> None:
 
 
 def test_the_same_seed_builds_the_same_county(db):
-    _demo(households=120, seed=3)
+    # The register only: the work of the apps is dated from today, not from the seed.
+    _demo(households=120, seed=3, register_only=True)
     first = _fingerprint()
     _wipe()
-    _demo(households=120, seed=3)
+    _demo(households=120, seed=3, register_only=True)
     assert _fingerprint() == first
     _wipe()
-    _demo(households=120, seed=4)
+    _demo(households=120, seed=4, register_only=True)
     assert _fingerprint() != first

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from accounts.views import DEMO_LOGINS, DEMO_PASSWORD
 from regions.models import Region
+from registry.demo import summary
 
 
 class Command(BaseCommand):
@@ -32,7 +34,13 @@ class Command(BaseCommand):
             self.stderr.write("数据库为空，正在生成演示县……")
             call_command("demo", households=opts["demo_households"], seed=1)
         if not opts["no_demo"]:
-            self.stdout.write(DEMO_LOGINS)
+            self.stdout.write(demo_logins())
+            now = summary()
+            # The same figures as the home page and the dashboard (registry.demo.summary).
+            self.stdout.write(
+                f"当前：{now['households']}户{now['persons']}人，脱贫户{now['alleviated']}户，"
+                f"监测户{now['monitored']}户（风险未消除{now['monitored_open']}户）"
+            )
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fangpin.settings"}
         worker = subprocess.Popen([sys.executable, "-m", "fangpin.cli", "worker"], env=env)
         server = subprocess.Popen(
@@ -73,12 +81,8 @@ class Command(BaseCommand):
             self.stderr.write("已停止")
 
 
-DEMO_LOGINS = """
-演示账号（密码均为 demo12345）/ demo logins (password demo12345):
-  county_admin   县级管理员（全县，可查看完整证件号码）
-  auditor        审计员（全县，只读）
-  town_staff     乡镇干部（第一个乡镇）
-  town_other     乡镇干部（第二个乡镇）
-  village_staff  村干部（第一个村）
-  grid_member    网格员（第一个村）
-"""
+def demo_logins() -> str:
+    """The demo logins, as the login page lists them in demo mode."""
+    lines = [f"演示账号（密码均为 {DEMO_PASSWORD}）/ demo logins (password {DEMO_PASSWORD}):"]
+    lines += [f"  {username:<14} {role}（{what}）" for username, role, what in DEMO_LOGINS]
+    return "\n" + "\n".join(lines) + "\n"
