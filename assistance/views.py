@@ -352,6 +352,8 @@ def overdue(request: HttpRequest) -> HttpResponse:
         {"user_id": key[0], "name": key[1], "unit": key[2], "n": n}
         for key, n in Counter(contacts.values()).most_common(50)
     ]
+    if request.GET.get("format") == "xlsx":
+        return _overdue_workbook(request, rows, due, contacts)
     page = Paginator([r[0] for r in rows], PAGE).get_page(request.GET.get("page"))
     found = Household.objects.select_related("region").in_bulk(list(page.object_list))
     page.object_list = [found[pk] for pk in page.object_list]
@@ -374,6 +376,29 @@ def overdue(request: HttpRequest) -> HttpResponse:
             "query": f"village={village}&cadre={cadre}",
         },
     )
+
+
+def _overdue_workbook(request: HttpRequest, rows: list, due: dict, contacts: dict) -> HttpResponse:
+    """Every overdue household (not just the page) as a printable Excel 台账."""
+    import io
+    from urllib.parse import quote
+
+    out = io.BytesIO()
+    services.export_overdue_visits(
+        actor=request.user,
+        order=[r[0] for r in rows],
+        due=due,
+        contacts={hid: name for hid, (_, name, _) in contacts.items()},
+        out=out,
+    )
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    place = getattr(getattr(request.user, "region", None), "name", "")
+    name = f"{place}走访逾期清单{dates.today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def visit_rules(request: HttpRequest) -> HttpResponse:

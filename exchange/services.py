@@ -299,6 +299,7 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
     book = StreamWorkbook(buffer, sheet="核实结果反馈表")
     extra = ["规则", "说明", "核实结果", "处理说明", "修正内容", "核实人", "办结日期"]
     book.write_row([*spec.headers, *extra], header=True)
+    book.print_setup(header_row=0)
     for item in items:
         id_number = item.person.id_number if item.person else ""
         values = list(dept.get(id_number, ()))

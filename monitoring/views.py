@@ -237,6 +237,8 @@ def _case_page(
     form: Any = None,
     extra: dict | None = None,
 ) -> HttpResponse:
+    if request.GET.get("format") == "xlsx":
+        return _case_workbook(request, qs, title)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     # Labels and links computed once per page, not per row through the template engine:
     # this list must stay fast at county scale (bench/bench_monitoring.py).
@@ -276,6 +278,23 @@ def _case_page(
             **(extra or {}),
         },
     )
+
+
+def _case_workbook(request: HttpRequest, qs: QuerySet[Case], title: str) -> HttpResponse:
+    """The whole list (every page) as a printable Excel 台账."""
+    import io
+    from urllib.parse import quote
+
+    out = io.BytesIO()
+    services.export_cases(actor=request.user, cases=qs, title=title, out=out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    place = getattr(getattr(request.user, "region", None), "name", "")
+    name = f"{place}{title}{today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def my_tasks(request: HttpRequest) -> HttpResponse:
