@@ -1436,3 +1436,17 @@ def export_cases(*, actor: Any, cases: Any, title: str, out: Any) -> int:
         note=title,
     )
     return count
+
+
+@transaction.atomic
+def log_case_file(*, actor: Any, case: Case) -> None:
+    """A printed case file shows the household's data: only for who may export, and logged."""
+    require(actor, Cap.EXPORT, case.region)
+    audit.record(
+        actor=actor,
+        action="export",
+        obj=case,
+        household_id=case.household_id,
+        region_id=case.region_id,
+        note=f"打印{case.get_kind_display()}案卷",
+    )

@@ -547,13 +547,17 @@ def _notice(request: HttpRequest, village: Region, cases: list[Case]) -> HttpRes
             "place": village.place(),
             "sections": sections,
             "supervision": NoticeContact.for_region(village),
-            "hotline": HOTLINE,
+            "hotline": hotline(),
         },
     )
 
 
-# 全国防止返贫监测和乡村振兴咨询服务电话 (policy.md §4.1).
-HOTLINE = "12317"
+def hotline() -> str:
+    """The hotline printed on notices (settings.FANGPIN_HOTLINE, by default the national
+    全国防止返贫监测和乡村振兴咨询服务电话 12317)."""
+    from django.conf import settings
+
+    return str(getattr(settings, "FANGPIN_HOTLINE", "12317"))
 
 
 def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
@@ -562,6 +566,38 @@ def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
         Case.objects.select_related("region", "household"), request.user, pk=pk
     )
     return _notice(request, case.region, [case])
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
+
+def case_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable case file (案卷) of an identification or elimination: the case, every step
+    with who did it and their opinion, the record, the materials — photos shown — for filing."""
+    case = get_visible_or_404(
+        Case.objects.select_related("region", "household", "lead", "created_by"),
+        request.user,
+        pk=pk,
+    )
+    services.log_case_file(actor=request.user, case=case)
+    materials = services.case_materials(case)
+    return render(
+        request,
+        "monitoring/case_file.html",
+        {
+            "case": case,
+            "place": case.region.place(),
+            "steps": case.steps.select_related("completed_by").order_by("order"),
+            "logs": case.logs.select_related("actor").order_by("at", "id"),
+            "materials": materials,
+            "images": [
+                a
+                for a in case.attachments.order_by("uploaded_at", "id")
+                if a.name.lower().endswith(IMAGE_SUFFIXES)
+            ],
+            "today": today(),
+        },
+    )
 
 
 def village_notice(request: HttpRequest, pk: int) -> HttpResponse:

@@ -397,6 +397,8 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("monitoring:case_detail", a("own_case"), "get", read(region_of("own_case"))),
     ("monitoring:case_detail", a("other_case"), "get", read(region_of("other_case"))),
     ("monitoring:case_notice", a("own_case"), "get", read(region_of("own_case"))),
+    ("monitoring:case_file", a("own_case"), "get", act(region_of("own_case"), Cap.EXPORT)),
+    ("monitoring:case_file", a("other_case"), "get", act(region_of("other_case"), Cap.EXPORT)),
     (
         "monitoring:case_action",
         a("other_case", "=return"),
@@ -507,6 +509,10 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("stats:index", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
     ("stats:report", NONE, "get", everyone),
+    ("stats:household_file", a("own"), "get", act(OWN_H, Cap.EXPORT)),
+    ("stats:household_file", a("other"), "get", act(OTHER_H, Cap.EXPORT)),
+    ("stats:policy_card", a("own"), "get", act(OWN_H, Cap.EXPORT)),
+    ("stats:policy_card", a("other"), "get", act(OTHER_H, Cap.EXPORT)),
     ("core:jobs", NONE, "get", everyone),
     ("core:job", a("own_job"), "get", lambda p, w: OK if _sees_job(p, w["own_job"]) else 404),
     (
