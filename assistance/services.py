@@ -429,35 +429,33 @@ def default_questionnaire() -> dict[str, Any]:
 def validate_questionnaire(data: Any) -> dict[str, Any]:
     """Check a questionnaire's structure; the message names the section and question."""
     if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
-        raise ValidationError({"questionnaire": "问卷应为含“sections”列表的JSON对象"})
+        raise ValidationError({"questionnaire": "问卷格式不正确：应由若干部分组成"})
     if not data["sections"]:
         raise ValidationError({"questionnaire": "问卷至少需要一个部分"})
     keys: set[str] = set()
     for i, section in enumerate(data["sections"], 1):
         where = f"第{i}部分"
         if not isinstance(section, dict) or not str(section.get("title", "")).strip():
-            raise ValidationError({"questionnaire": f"{where}缺少标题（title）"})
+            raise ValidationError({"questionnaire": f"{where}缺少部分名称"})
         questions = section.get("questions")
         if not isinstance(questions, list) or not questions:
             raise ValidationError({"questionnaire": f"{where}“{section['title']}”没有问题"})
         for j, q in enumerate(questions, 1):
             at = f"{where}第{j}题"
             if not isinstance(q, dict) or not q.get("key") or not q.get("text"):
-                raise ValidationError({"questionnaire": f"{at}缺少key或text"})
+                raise ValidationError({"questionnaire": f"{at}缺少问题内容"})
             if q["key"] in keys:
-                raise ValidationError({"questionnaire": f"{at}的key“{q['key']}”重复"})
+                raise ValidationError({"questionnaire": f"{at}的编号“{q['key']}”重复"})
             keys.add(q["key"])
             options = q.get("options")
             if not isinstance(options, list) or len(options) < 2:
-                raise ValidationError({"questionnaire": f"{at}至少需要两个选项（options）"})
+                raise ValidationError({"questionnaire": f"{at}至少需要两个选项"})
             if q.get("risk") and q["risk"] not in codes.RISKS:
                 raise ValidationError(
                     {"questionnaire": f"{at}的风险“{q['risk']}”不在风险类型代码表中"}
                 )
             if q.get("risk") and q.get("risk_answer") not in options:
-                raise ValidationError(
-                    {"questionnaire": f"{at}的风险答案（risk_answer）须为选项之一"}
-                )
+                raise ValidationError({"questionnaire": f"{at}产生线索的答案须为选项之一"})
     return data
 
 

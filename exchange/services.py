@@ -22,6 +22,7 @@ from core.models import AuditRecord
 from core.permissions import Cap, can, require
 from core.xlsx import StreamWorkbook
 from exchange import engine, readers
+from exchange import parameters as parameters_
 from exchange.models import Batch, Item, Rule, RuleYear
 from regions.models import Region
 
@@ -250,9 +251,9 @@ def set_rule_parameters(
     for key, value in parameters.items():
         default = rule.parameters[key]
         if isinstance(default, int | float) and not isinstance(value, int | float):
-            raise ValidationError({"parameters": f"参数“{key}”应为数字"})
+            raise ValidationError({"parameters": f"参数“{parameters_.label(key)}”应为数字"})
         if isinstance(default, list) and not isinstance(value, list):
-            raise ValidationError({"parameters": f"参数“{key}”应为列表"})
+            raise ValidationError({"parameters": f"参数“{parameters_.label(key)}”应为列表"})
     setting, _ = RuleYear.objects.get_or_create(rule=rule, year=year)
     before = dict(setting.parameters)
     setting.parameters = parameters

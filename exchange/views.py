@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from urllib.parse import quote, urlencode
 
@@ -19,7 +18,7 @@ from core.dates import today
 from core.masking import mask_id
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
-from exchange import engine, services
+from exchange import engine, parameters, services
 from exchange.engine import rules_dir
 from exchange.forms import AssignForm, FilterForm, ResultForm, RuleForm, UploadForm
 from exchange.models import SOURCE_CHOICES, Batch, Item, Rule, RuleRunStat
@@ -219,10 +218,13 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     rules = [
         {
             "rule": rule,
-            "current": {
-                **rule.parameters,
-                **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
-            },
+            "current": [
+                parameters.show(key, value)
+                for key, value in {
+                    **rule.parameters,
+                    **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
+                }.items()
+            ],
             "fired_total": stats.get(rule.pk, 0),
             "open_count": open_counts.get(rule.pk, 0),
         }
@@ -256,12 +258,12 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改规则参数")
     rule = get_object_or_404(Rule, pk=pk)
     year = _year(request)
-    initial = {
-        "year": year,
-        "parameters": json.dumps(rule.parameters_for(year), ensure_ascii=False, indent=1),
-        "enabled": rule.enabled,
-    }
-    form = RuleForm(request.POST or None, initial=initial)
+    form = RuleForm(
+        request.POST or None,
+        initial={"year": year, "enabled": rule.enabled},
+        defaults=rule.parameters,
+        current=rule.parameters_for(year),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_rule_parameters(
@@ -272,7 +274,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 enabled=form.cleaned_data["enabled"],
             )
         except ValidationError as exc:
-            form.add_error("parameters", exc.messages)
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, f"已保存{form.cleaned_data['year']}年度的规则参数")
             return redirect("exchange:rule_list")
