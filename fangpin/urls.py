@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from core import views as core_views
-from fangpin import views
+from fangpin import guide, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),
+    path("help/", guide.help_page, name="help"),
+    path("help/<slug:topic>/", guide.help_page, name="help_topic"),
 ]
 
 handler400 = "core.views.bad_request"

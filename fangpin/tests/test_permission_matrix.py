@@ -334,6 +334,9 @@ def own_account(persona: Any, w: dict) -> Any:
 CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], Any]]] = [
     ("home", NONE, "get", everyone),
     ("healthz", NONE, "get", everyone),
+    ("help", NONE, "get", everyone),
+    ("help_topic", a("=monitoring"), "get", everyone),
+    ("api_docs", NONE, "get", everyone),
     ("accounts:login", NONE, "get", everyone),
     ("accounts:logout", NONE, "post", everyone),
     ("accounts:user_list", NONE, "get", capability(Cap.ADMIN, hidden=True)),
