@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,24 @@ def test_the_overdue_visits_export_to_excel_with_totals(
     numbers = [r[2] for r in rows[3:-1]]
     assert numbers == [h.number]  # the other town's household is not listed
     assert rows[-1][:2] == ("合计", "1户")
+
+
+def test_every_print_view_is_a4() -> None:
+    """Lists print A4 landscape (the default @page), documents A4 portrait (`fp-a4-portrait`);
+    no template asks for another paper size."""
+    css = (ROOT / "static" / "css" / "app.css").read_text()
+    assert "@page { size: A4 landscape;" in css and "@page portrait { size: A4 portrait;" in css
+    sizes = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        for size in re.findall(r"(?<![\w-])size:\s*([^;}]+)", path.read_text()):
+            sizes.append((path.name, size.strip()))
+    assert all(size.startswith("A4") for _, size in sizes), sizes
+    printable = {
+        p.relative_to(ROOT / "templates").as_posix(): p.read_text()
+        for p in (ROOT / "templates").rglob("*.html")
+        if "data-print" in p.read_text()
+    }
+    assert len(printable) >= 7, sorted(printable)
+    lists = {"ledgers/print.html"}  # tables: the default A4 landscape
+    for name, text in printable.items():
+        assert name in lists or "fp-a4-portrait" in text, name
