@@ -86,3 +86,23 @@ def test_another_towns_household_prints_nothing(client_for: Any, household: Any)
     for name in ("stats:household_file", "stats:policy_card"):
         assert client_for("other_town").get(reverse(name, args=[household.pk])).status_code == 404
     assert not AuditRecord.objects.filter(action="export").exists()
+
+
+def test_the_household_file_takes_a_bounded_number_of_queries(
+    client_for: Any, helped: Any, users: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    """One query per ledger and per section, however many rows: more rows add none."""
+    client = client_for("town_staff")
+    url = reverse("stats:household_file", args=[helped.pk])
+    with django_assert_max_num_queries(60) as before:
+        client.get(url)
+    for i in range(5):
+        assistance.save_measure(
+            actor=users["town_staff"],
+            household=helped,
+            category="就业帮扶",
+            subtype=f"公益性岗位{i}",
+            start_date=dt.date(2024, 4, 1),
+        )
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        client.get(url)
