@@ -56,6 +56,8 @@ def index(request: HttpRequest) -> HttpResponse:
         village = Region.objects.filter(pk=filters["village"]).first()
         if village is not None:
             items = items.filter(region__path__startswith=village.path)
+    if request.GET.get("format") == "xlsx":
+        return _items_workbook(request, items)
     items = items.select_related("rule", "household", "region", "person", "assignee")
     page = Paginator(items.order_by("-last_seen", "-id"), 50).get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -74,6 +76,22 @@ def index(request: HttpRequest) -> HttpResponse:
             "can_work": can(request.user, Cap.WORK_ITEMS),
         },
     )
+
+
+def _items_workbook(request: HttpRequest, items: object) -> HttpResponse:
+    """The whole filtered queue (every page) as a printable Excel 台账."""
+    import io
+
+    out = io.BytesIO()
+    services.export_items(actor=request.user, items=items, out=out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    place = getattr(getattr(request.user, "region", None), "name", "")
+    name = f"{place}预警与疑点清单{today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def _bulk_assign(request: HttpRequest, items: object) -> HttpResponse:

@@ -6,7 +6,9 @@ Views stay thin: they read through `visible_to`, and every change goes through `
 from __future__ import annotations
 
 import copy
+import io
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
@@ -68,6 +70,10 @@ def lead_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(reported_date__gte=d["date_from"])
         if d["date_to"]:
             qs = qs.filter(reported_date__lte=d["date_to"])
+    if request.GET.get("format") == "xlsx":
+        out = io.BytesIO()
+        services.export_leads(actor=request.user, leads=qs, out=out)
+        return _xlsx(request, out.getvalue(), "监测线索清单")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     leads = list(page.object_list)
     places = place_names(lead.region for lead in leads)
@@ -282,14 +288,14 @@ def _case_page(
 
 def _case_workbook(request: HttpRequest, qs: QuerySet[Case], title: str) -> HttpResponse:
     """The whole list (every page) as a printable Excel 台账."""
-    import io
-    from urllib.parse import quote
-
     out = io.BytesIO()
     services.export_cases(actor=request.user, cases=qs, title=title, out=out)
+    return _xlsx(request, out.getvalue(), title)
+
+
+def _xlsx(request: HttpRequest, data: bytes, title: str) -> HttpResponse:
     response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     place = getattr(getattr(request.user, "region", None), "name", "")
     name = f"{place}{title}{today():%Y%m%d}.xlsx"

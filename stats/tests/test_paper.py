@@ -100,10 +100,14 @@ def test_the_status_ledgers_print_on_a4_with_totals(
     assert_printable(ws)
 
 
-def test_the_case_lists_export_to_excel_scoped_with_totals(
-    client_for: Any, regions: dict[str, Any]
-) -> None:
-    for url in ("/monitoring/cases/", "/monitoring/overdue/", "/monitoring/tasks/"):
+def test_the_queues_export_to_excel_with_totals(client_for: Any, regions: dict[str, Any]) -> None:
+    for url in (
+        "/monitoring/cases/",
+        "/monitoring/overdue/",
+        "/monitoring/tasks/",
+        "/monitoring/",
+        "/exchange/",
+    ):
         response = client_for("town_staff").get(url + "?format=xlsx")
         assert response.status_code == 200, url
         ws = _sheet(response.content)
@@ -150,3 +154,27 @@ def test_every_print_view_is_a4() -> None:
     lists = {"ledgers/print.html"}  # tables: the default A4 landscape
     for name, text in printable.items():
         assert name in lists or "fp-a4-portrait" in text, name
+
+
+def test_the_lead_inbox_exports_every_page_of_the_users_region_only(
+    client_for: Any, regions: dict[str, Any], users: dict[str, Any]
+) -> None:
+    from monitoring import services as monitoring
+
+    own = make_household(regions["village"], members=1)
+    other = make_household(regions["other_village"], members=1)
+    for h in [own] * 60 + [other]:
+        monitoring.create_lead(
+            actor=users["county_admin"],
+            source="基层干部排查",
+            reported_date=dt.date(2026, 1, 5),
+            household=h,
+            region=None,
+            risks=["因病"],
+        )
+    response = client_for("town_staff").get("/monitoring/?format=xlsx")
+    rows = list(_sheet(response.content).iter_rows(values_only=True))
+    data = rows[3:-1]
+    assert len(data) == 60  # all of them, not the first page of 50
+    assert {r[4] for r in data} == {own.number}
+    assert rows[-1][:2] == ("合计", "60条")
