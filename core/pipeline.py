@@ -273,4 +273,5 @@ def write_error_workbook(
             book.write_row([*values, "；".join(row_messages[number])], mark=width)
         else:
             book.write_row(values)
+    book.print_setup(header_row=max(table.header_row - 1, 0))
     book.close()

@@ -177,6 +177,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Demo mode (`make run`): the published demo password demo12345 is accepted.
 FANGPIN_DEMO = env_bool("FANGPIN_DEMO", False)
+# The hotline printed on the 明白卡 and the 公示 (by default the national 12317:
+# 全国防止返贫监测和乡村振兴咨询服务电话).
+FANGPIN_HOTLINE = os.environ.get("FANGPIN_HOTLINE", "").strip() or "12317"
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"

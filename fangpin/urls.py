@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from core import views as core_views
-from fangpin import views
+from fangpin import guide, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +31,8 @@ urlpatterns = [
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),
+    path("help/", guide.help_page, name="help"),
+    path("help/<slug:topic>/", guide.help_page, name="help_topic"),
 ]
 
 handler400 = "core.views.bad_request"

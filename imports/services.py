@@ -201,6 +201,7 @@ def write_registry(households: QuerySet[Household], out: Path | IO[bytes], *, ma
     """Write the standard workbook (streamed); returns the number of person rows."""
     book = StreamWorkbook(out, sheet="户籍台账", widths={4: 22, 6: 22})
     book.write_row(REGISTER.headers, header=True)
+    book.print_setup(header_row=0)
     count = 0
     for row in export_rows(households, mask=mask):
         book.write_row(row)

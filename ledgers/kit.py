@@ -253,6 +253,7 @@ def register(ledger: Ledger) -> Ledger:
     def template(out: IO[bytes]) -> None:
         book = StreamWorkbook(out, sheet=ledger.name[:31])
         book.write_row(ledger.layout.headers, header=True)
+        book.print_setup(header_row=0)
         book.close()
 
     pipeline.register(ledger.kind, ledger.name, factory, template=template)

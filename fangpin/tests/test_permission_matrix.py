@@ -354,6 +354,9 @@ def own_account(persona: Any, w: dict) -> Any:
 CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], Any]]] = [
     ("home", NONE, "get", everyone),
     ("healthz", NONE, "get", everyone),
+    ("help", NONE, "get", everyone),
+    ("help_topic", a("=monitoring"), "get", everyone),
+    ("api_docs", NONE, "get", everyone),
     ("accounts:login", NONE, "get", everyone),
     ("accounts:logout", NONE, "post", everyone),
     ("accounts:user_list", NONE, "get", capability(Cap.ADMIN, hidden=True)),
@@ -417,6 +420,8 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("monitoring:case_detail", a("own_case"), "get", read(region_of("own_case"))),
     ("monitoring:case_detail", a("other_case"), "get", read(region_of("other_case"))),
     ("monitoring:case_notice", a("own_case"), "get", read(region_of("own_case"))),
+    ("monitoring:case_file", a("own_case"), "get", act(region_of("own_case"), Cap.EXPORT)),
+    ("monitoring:case_file", a("other_case"), "get", act(region_of("other_case"), Cap.EXPORT)),
     (
         "monitoring:case_action",
         a("other_case", "=return"),
@@ -554,6 +559,10 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("benefits:policy", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
     ("stats:report", NONE, "get", everyone),
+    ("stats:household_file", a("own"), "get", act(OWN_H, Cap.EXPORT)),
+    ("stats:household_file", a("other"), "get", act(OTHER_H, Cap.EXPORT)),
+    ("stats:policy_card", a("own"), "get", act(OWN_H, Cap.EXPORT)),
+    ("stats:policy_card", a("other"), "get", act(OTHER_H, Cap.EXPORT)),
     ("core:jobs", NONE, "get", everyone),
     ("core:job", a("own_job"), "get", lambda p, w: OK if _sees_job(p, w["own_job"]) else 404),
     (
