@@ -77,7 +77,7 @@ def _check_year(on: dt.date, from_month: int) -> int:
 )
 def yulu_not_eligible(region: Any, params: dict) -> list[dict]:
     """雨露计划 paid for a household that on the term's first day (春季 3月1日, 秋季 9月1日) was
-    neither a 脱贫户 nor a 监测户 whose risk was not yet eliminated (policy.md rule 32); rows of
+    neither a 脱贫户 nor a 监测户 whose risk was not yet eliminated; rows of
     the last `years` years."""
     root = _root(region)
     since = today().year - max(int(params.get("years") or 3), 1) + 1
@@ -143,7 +143,7 @@ def yulu_not_vocational(region: Any) -> list[dict]:
 )
 def yulu_above_standard(region: Any, params: dict) -> list[dict]:
     """雨露计划 of this year above the county's standard for the year: a term's 补助金额 above
-    `per_term`, or a student's year above `per_year` (policy.md rule 32: 3,000 a year in two
+    `per_term`, or a student's year above `per_year` (by policy: 3,000 a year in two
     terms by default)."""
     year = today().year
     per_term = Decimal(str(params.get("per_term") or 1500))
