@@ -109,6 +109,57 @@ def split(path: Path, parts: int = PARTS) -> list[Callable[[], io.BytesIO]] | No
     return [functools.partial(build, a, b) for a, b in itertools.pairwise(cuts)]
 
 
+HEAD_BYTES = 4 << 20  # the most XML read to find the first rows
+
+
+def head(path: Path, rows: int) -> list[list[Any]] | None:
+    """The first `rows` rows of the first sheet, parsed from a small workbook of those rows alone
+    (the sheet's XML is read as a stream up to the rows' end), so a wrong header is found without
+    parsing the rest; None when the package is not one this can cut (then read it whole)."""
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as book:
+        sheet = first_sheet(book)
+        if sheet is None:
+            return None
+        data = b""
+        with book.open(sheet) as member:
+            while len(data) < HEAD_BYTES:
+                chunk = member.read(1 << 16)
+                if not chunk:
+                    return None  # a short sheet: reading it whole costs nothing
+                data += chunk
+                start = _DATA_START.search(data)
+                if start is not None and len(_ROW_END.findall(data, start.end())) >= rows:
+                    break
+        others = {
+            info.filename: book.read(info.filename)
+            for info in book.infolist()
+            if info.filename != sheet
+        }
+    start = _DATA_START.search(data)
+    if start is None or start.group(0).endswith(b"/>"):
+        return None
+    ends = list(_ROW_END.finditer(data, start.end()))
+    if not ends:
+        return []
+    cut = ends[min(rows, len(ends)) - 1].end()
+    head_xml = _DIMENSION.sub(b"", data[: start.end()], count=1)
+    root = re.search(rb"<((?:\w+:)?worksheet)\b", head_xml)
+    if root is None:
+        return None
+    closing = b"</" + start.group(0)[1:].split()[0].rstrip(b">") + b"></" + root.group(1) + b">"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
+        for name, content in others.items():
+            part.writestr(name, content)
+        part.writestr(sheet, head_xml + data[start.end() : cut] + closing)
+    buffer.seek(0)
+    (first_row, first_col), found = _load(lambda: buffer)
+    pad = [""] * first_col
+    return ([[]] * first_row + [pad + r for r in found])[:rows]
+
+
 def _load(source: Path | Callable[[], io.BytesIO]) -> tuple[tuple[int, int], list[list[Any]]]:
     """(range start (row, column), rows from that start) of a workbook's first sheet."""
     from python_calamine import CalamineWorkbook
