@@ -56,8 +56,12 @@ if TESTING:
     ALLOWED_HOSTS += ["testserver"]
 
 DATA_DIR = Path(os.environ.get("FANGPIN_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+# The data dir and what the service writes in it are readable by the service user only: the
+# `fangpin` command and the WSGI module set umask 077; uploads are saved 0600 in 0700 folders.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 try:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 except OSError as exc:
     raise ImproperlyConfigured(f"FANGPIN_DATA_DIR={DATA_DIR}: cannot create it ({exc})") from exc
 MEDIA_ROOT = DATA_DIR / "media"
