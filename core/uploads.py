@@ -21,6 +21,7 @@ register (≈400,000 rows, a few dozen columns).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import warnings
@@ -40,7 +41,6 @@ DEFAULTS = {
 RATIO_FROM_BYTES = 1 << 20  # small members (styles, a short sheet) may compress very well
 _CHUNK = 1 << 20
 _MAX_MEMBERS = 10_000
-_WIDE_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{3,})\d")
 
 
 class UploadRejected(ValueError):
@@ -150,14 +150,59 @@ def _member_chunks(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
         raise UploadRejected("文件已损坏（部件解压后比声明的大），疑似“压缩炸弹”，已拒绝")
 
 
+@functools.lru_cache(maxsize=8)
+def _beyond(cap: int) -> re.Pattern[bytes]:
+    """A cell reference whose column letters name a column after `cap` (1-based): longer
+    letters, or as long and greater."""
+    letters = ""
+    n = cap
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    options = [f"[A-Z]{{{len(letters) + 1},}}"]
+    for i, ch in enumerate(letters):
+        if ch != "Z":
+            options.append(
+                letters[:i] + f"[{chr(ord(ch) + 1)}-Z]" + f"[A-Z]{{{len(letters) - i - 1}}}"
+            )
+    # A literal start keeps the scan fast (Python's re looks for `r="` first); `ref="…"` and
+    # row numbers never match, as their text after `r="` is not column letters and a digit.
+    return re.compile(rb'r="(' + "|".join(options).encode() + rb")\d")
+
+
+def check_rows(rows: int) -> None:
+    max_rows = limit("FANGPIN_IMPORT_MAX_ROWS")
+    if rows > max_rows:
+        raise UploadRejected(f"工作表超过{max_rows}行，已拒绝；请按乡镇拆分后分别上传")
+
+
+def check_columns(data: bytes, start: int = 0, end: int | None = None) -> None:
+    """Refuse sheet XML (`data[start:end]`) with a cell beyond FANGPIN_IMPORT_MAX_COLUMNS."""
+    max_columns = limit("FANGPIN_IMPORT_MAX_COLUMNS")
+    found = _beyond(max_columns).search(data, start, len(data) if end is None else end)
+    if found:
+        raise UploadRejected(
+            f"工作表有数据的列超过{max_columns}列（到第{column_number(found.group(1))}列），"
+            "已拒绝；请删除多余的列后再上传"
+        )
+
+
+def scan_sheet(data: bytes, info: PackageInfo, tail: bytes = b"") -> None:
+    """Count a piece of sheet XML's rows into `info` and refuse rows or columns beyond the caps
+    (`tail`: the end of the previous piece, so a tag cut between pieces is still seen)."""
+    window = tail + data
+    info.rows += window.count(b"<row") - tail.count(b"<row")
+    check_rows(info.rows)
+    check_columns(window)
+
+
 def verify_package(path: str | Path, sheet: str | None = None) -> PackageInfo:
     """Inflate every member once as a stream (bounded by its declared size) and count the first
-    sheet's rows and widest column against the caps; refuses at the first excess."""
+    sheet's rows and widest column against the caps; refuses at the first excess. For packages
+    calamine reads as they are; core.xlsxparts.split scans the sheets it cuts itself."""
     from core import xlsxparts
 
     info = check_package(path)
-    max_rows = limit("FANGPIN_IMPORT_MAX_ROWS")
-    max_columns = limit("FANGPIN_IMPORT_MAX_COLUMNS")
     with _open(Path(path)) as book:
         sheet = sheet or xlsxparts.first_sheet(book)
         for member in book.infolist():
@@ -165,22 +210,9 @@ def verify_package(path: str | Path, sheet: str | None = None) -> PackageInfo:
             tail = b""
             try:
                 for chunk in _member_chunks(book, member):
-                    if not counting:
-                        continue
-                    window = tail + chunk
-                    info.rows += window.count(b"<row") - tail.count(b"<row")
-                    if info.rows > max_rows:
-                        raise UploadRejected(
-                            f"工作表超过{max_rows}行，已拒绝；请按乡镇拆分后分别上传"
-                        )
-                    for found in _WIDE_COLUMN.finditer(window):
-                        info.columns = max(info.columns, column_number(found.group(1)))
-                        if info.columns > max_columns:
-                            raise UploadRejected(
-                                f"工作表有数据的列超过{max_columns}列（到第{info.columns}列），"
-                                "已拒绝；请删除多余的列后再上传"
-                            )
-                    tail = window[-64:]
+                    if counting:
+                        scan_sheet(chunk, info, tail)
+                        tail = chunk[-64:]
             except zlib.error as exc:
                 raise UploadRejected("文件已损坏（无法解压），请重新保存后再上传") from exc
     return info

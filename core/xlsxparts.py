@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from core import uploads
+
 PART_MIN_BYTES = 32 << 20  # sheets smaller than this (uncompressed XML) are read whole
 PARTS = 6
 READERS = 2  # threads building and parsing parts
@@ -36,6 +38,7 @@ _DATA_START = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?>")
 _DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _ATTR = re.compile(rb"(\w+)=\"([^\"]*)\"")
 
 
@@ -74,7 +77,7 @@ def split(path: Path, parts: int = PARTS) -> list[Callable[[], io.BytesIO]] | No
         sheet = first_sheet(book)
         if sheet is None or book.getinfo(sheet).file_size < PART_MIN_BYTES:
             return None
-        data = book.read(sheet)
+        data = book.read(sheet)  # Python's reader stops at the declared (checked) size
         others = {
             info.filename: book.read(info.filename)
             for info in book.infolist()
@@ -84,6 +87,9 @@ def split(path: Path, parts: int = PARTS) -> list[Callable[[], io.BytesIO]] | No
     end = _data_end(data, start.end()) if start and not start.group(0).endswith(b"/>") else None
     if start is None or end is None:
         return None
+    numbers = _ROW_NUMBER.findall(data, max(start.end(), end - (64 << 10)), end)
+    if numbers:  # Excel numbers its rows: the last one's number is the sheet's length
+        uploads.check_rows(int(numbers[-1]))
     head = _DIMENSION.sub(b"", data[: start.end()], count=1)
     tail = data[end:]
     cuts = [start.end()]
@@ -96,6 +102,7 @@ def split(path: Path, parts: int = PARTS) -> list[Callable[[], io.BytesIO]] | No
     rows = memoryview(data)
 
     def build(a: int, b: int) -> io.BytesIO:
+        uploads.check_columns(data, a, b)  # before calamine sizes a part by its widest row
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
             for name, content in others.items():

@@ -254,6 +254,21 @@ def test_rows_beyond_the_cap_are_refused_before_the_sheet_is_parsed(tmp_path, se
     assert time.perf_counter() - started < 2
 
 
+def test_a_cell_far_to_the_right_of_a_large_sheet_is_refused_before_its_part_is_parsed(
+    tmp_path, settings
+):
+    """A sheet large enough to be read in parts (core.xlsxparts) is scanned part by part."""
+    settings.FANGPIN_IMPORT_MAX_COLUMNS = 100
+    rows = list(_many_rows(900_000, ["姓名", "证件号码"]))
+    rows.insert(-1, b'<row r="900002"><c r="DA900002"><v>1</v></c></row>')
+    path = write_xlsx(tmp_path / "wide.xlsx", rows)
+    before = _rss_mb()
+    with pytest.raises(TableError, match="超过100列（到第105列）"):
+        for _ in open_table(path).rows:  # the earlier parts are read; the wide one is not
+            pass
+    assert _rss_mb() - before < 300
+
+
 def test_a_cell_far_to_the_right_is_refused(tmp_path, settings):
     settings.FANGPIN_IMPORT_MAX_COLUMNS = 100
     path = write_xlsx(
