@@ -36,6 +36,7 @@ from core.dates import today
 from core.layout import valid_phone
 from core.models import AuditRecord
 from core.permissions import Cap, require
+from core.uploads import UploadRejected, check_image
 from regions.models import Region
 from registry.models import Household
 
@@ -218,19 +219,17 @@ def _store_photo(upload: Any) -> dict[str, Any]:
             {"photos": f"照片“{name}”超过{PHOTO_MAX_BYTES // (1024 * 1024)}MB，请压缩后再上传"}
         )
     data = upload.read()
-    try:
+    try:  # the header first: a picture of too many pixels is refused before it is decoded
+        kind, _, _ = check_image(data, name, tuple(PHOTO_TYPES))
         image = Image.open(io.BytesIO(data))
-        image.verify()
-        image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError as exc:
-        raise ValidationError({"photos": f"照片“{name}”像素过多，请缩小后再上传"}) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except UploadRejected as exc:
+        raise ValidationError({"photos": str(exc)}) from exc
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError({"photos": f"文件“{name}”不是有效的图片"}) from exc
-    if image.format not in PHOTO_TYPES:
-        raise ValidationError({"photos": f"照片“{name}”格式为{image.format}，只接受JPEG或PNG"})
-    content_type, ext = PHOTO_TYPES[image.format]
+    content_type, ext = PHOTO_TYPES[kind]
     stem = f"visits/{today():%Y/%m}/{uuid.uuid4().hex}"
     path = default_storage.save(f"{stem}.{ext}", ContentFile(data))
+    image.draft("RGB", THUMB_SIZE)  # a JPEG decodes at the size the thumbnail needs
     thumb = image.convert("RGB")
     thumb.thumbnail(THUMB_SIZE)
     buf = io.BytesIO()
