@@ -51,6 +51,7 @@ PERSON_FIELDS = (
     *(k for k in PERSON_KEYS if k != "id_number"),
     "birth_date",
 )
+PERSON_ROW = ("pk", "id_number", *PERSON_FIELDS)  # a stored person as the comparison reads it
 # Person columns whose absence leaves the stored value alone (the required ones are always there).
 OPTIONAL_PERSON = tuple(
     c.key for c in REGISTER.at_level("person") if not c.required and c.key != "phone"
@@ -372,9 +373,22 @@ class Checker:
         plan.existing_households = {n: v["pk"] for n, v in existing.items()}
         plan.existing_regions = {v["pk"]: v["region_id"] for v in existing.values()}
         numbers_by_pk = {v["pk"]: n for n, v in existing.items()}
-        members = self._load_members([pk for pk, n in numbers_by_pk.items() if n not in outside])
+        in_scope = {pk for pk, n in numbers_by_pk.items() if n not in outside}
+        stored = self._all_persons()
+        if stored is None:
+            members = self._load_members(in_scope)
+        else:  # the whole table was read once: its members need no second scan
+            at = {name: i for i, name in enumerate(PERSON_ROW)}
+            i_pk, i_id, i_name, i_household, i_member = (
+                at[k] for k in ("pk", "id_number", "name", "household_id", "is_member")
+            )
+            members = [
+                (r[i_pk], r[i_id], r[i_name], r[i_household])
+                for r in stored
+                if r[i_member] and r[i_household] in in_scope
+            ]
         self._unmask(members, numbers_by_pk)
-        persons = self._load_persons()
+        persons = self._load_persons(existing, stored)
         in_file_ids = set(self.ids)
         # Members still on the register for households in the file, but missing from the file.
         staying: dict[int, int] = {}
@@ -513,20 +527,45 @@ class Checker:
             out[values[1]] = dict(zip(names, values, strict=True))
         return out
 
-    def _load_persons(self) -> dict[str, dict[str, Any]]:
+    def _all_persons(self) -> list[tuple] | None:
+        """Every stored person (PERSON_ROW) when the file names most of them (a county's re-sync:
+        one scan serves the members and the persons); None to look them up by number."""
+        total = Person.objects.count()
+        if not total or len(self.ids) * 2 < total:
+            return None
+        return list(values_rows(Person.objects.order_by(), PERSON_ROW))
+
+    def _load_persons(
+        self, existing: dict[str, dict[str, Any]], stored: list[tuple] | None
+    ) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        if not Person.objects.exists():
-            return out
-        names = ("pk", "id_number", "household__number", "household__region__path", *PERSON_FIELDS)
         ids = {i for i in self.ids if not i.startswith("masked:")}
-        for values in _rows_by_key(Person.objects.all(), names, "id_number", ids):
-            out[values[1]] = dict(zip(names, values, strict=True))
+        if stored is not None:
+            for values in stored:
+                if values[1] in ids:
+                    out[values[1]] = dict(zip(PERSON_ROW, values, strict=True))
+        elif Person.objects.exists():
+            for values in _rows_by_key(Person.objects.all(), PERSON_ROW, "id_number", ids):
+                out[values[1]] = dict(zip(PERSON_ROW, values, strict=True))
+        # Each person's household number and region path, from the households already read (a
+        # join would cost a re-sync seconds); those of households not in the file in one query.
+        where = {v["pk"]: (number, v["region__path"]) for number, v in existing.items()}
+        others = {p["household_id"] for p in out.values()} - where.keys()
+        for chunk in chunks(others):
+            for pk, number, path in Household.objects.filter(pk__in=chunk).values_list(
+                "pk", "number", "region__path"
+            ):
+                where[pk] = (number, path)
+        for person in out.values():
+            person["household__number"], person["household__region__path"] = where[
+                person["household_id"]
+            ]
         return out
 
-    def _load_members(self, household_pks: list[int]) -> list[tuple[int, str, str, int]]:
+    def _load_members(self, household_pks: set[int]) -> list[tuple[int, str, str, int]]:
         names = ("pk", "id_number", "name", "household_id")
         members = Person.objects.filter(is_member=True)
-        return list(_rows_by_key(members, names, "household_id", set(household_pks)))
+        return list(_rows_by_key(members, names, "household_id", household_pks))
 
     def _plan_household(
         self,
