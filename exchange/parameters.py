@@ -38,7 +38,7 @@ PARAMS: dict[str, Param] = {
     "all_units": Param("检查所有单位", "", "否：只检查本年度有记录的单位"),
     "level": Param("检查层级", "", choices=(("town", "乡镇"), ("village", "行政村"))),
     "types": Param("记录类型", "", "每行一类：类别：记录类型、记录类型"),
-    "years": Param("脱贫年限", "年"),
+    "years": Param("检查最近年数", "年", "检查最近几年的雨露计划记录"),
     "per_term": Param("每学期补助标准", "元"),
     "per_year": Param("每年补助上限", "元"),
     "from_month": Param("自几月起检查", "月", "当年此月以后仍未享受才提示"),
