@@ -61,6 +61,20 @@ def household_dues(household_ids: Iterable[int], today: dt.date) -> dict[int, di
     return out
 
 
+@provide("assistance.unsafe_house_answers")
+def unsafe_house_answers(region: Any) -> dict[int, dt.date | None]:
+    """Households of `region` (and below) whose screening answered 是 to “现住房为C级或D级危房”:
+    {household id: the latest such screening's campaign start}."""
+    qs = Screening.objects.filter(answers__housing="是")
+    if region is not None and region.parent_id is not None:
+        qs = qs.filter(household__region__path__startswith=region.path)
+    out: dict[int, dt.date | None] = {}
+    for household_id, day in qs.values_list("household_id", "campaign__start_date"):
+        latest = out.get(household_id)
+        out[household_id] = max(latest, day) if latest and day else (latest or day)
+    return out
+
+
 @provide("assistance.contact_names")
 def contact_names(household_ids: Iterable[int]) -> dict[int, list[str]]:
     """The current 帮扶联系人 of each of these households by name: {id: [name, …]} (households

@@ -22,7 +22,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.dates import today
-from ledgers.kit import Ledger, ledgers
+from ledgers.kit import Ledger, ledgers, more_figures
 from ledgers.models import LedgerQuerySet
 from regions.models import Region
 from registry import history
@@ -210,9 +210,11 @@ GROUP BY 1
 
 
 def all_figures(region: Region, year: int) -> dict[str, Any]:
-    """formats.md §7's `ledger stats`: every registered ledger, with zeros where it is empty."""
+    """formats.md §7's `ledger stats`: every registered ledger, with zeros where it is empty,
+    and the figures apps add beside them (`kit.add_figures`)."""
     return {
         "region": {"code": region.code, "name": region.name},
         "year": year,
         "ledgers": {kind: figures(ledger, region, year) for kind, ledger in ledgers().items()},
+        **{name: fn(region, year) for name, fn in more_figures().items()},
     }

@@ -379,7 +379,7 @@ def wages_disagree(region: Any, params: dict) -> list[dict]:
 def upkeep_payments(region: Any) -> list[dict[str, Any]] | None:
     """Payments of projects whose 支付内容 names 运维, from the `project_payments` ledger when it is
     installed (None when it is not): [{region_path, year, amount, content, project}]. Its columns
-    are found by their headers (formats.md §6), so this app need not import the projects app."""
+    are found by their headers, so this app need not import the projects app."""
     ledger = kit.ledgers().get("project_payments")
     if ledger is None:
         return None
