@@ -418,3 +418,24 @@ def test_seed003_19_through_the_projects_ledger_when_it_is_installed(
     found = checks.upkeep_paid_twice(None)
     assert [f["region_id"] for f in found] == [regions["village"].pk]
     assert "XM2024-01“光伏电站运维管理费”800.00元" in found[0]["message"]
+
+
+def test_the_home_page_counts_the_loans_due_in_the_users_region(
+    poor: Any, other_household: Any, users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    from django.urls import reverse
+
+    load(
+        "loans",
+        [
+            loan(poor.persons.first(), 合同编号="LATE1", 还款状态="逾期"),
+            loan(other_household.persons.first(), 合同编号="LATE2", 还款状态="逾期"),
+        ],
+        tmp_path,
+        users["county_admin"],
+    )
+    widgets = client_for("town_staff").get(reverse("home")).context["widgets"]
+    mine = [w for w in widgets if w["label"] == "小额信贷逾期或30天内到期"]
+    assert [w["value"] for w in mine] == [1]
+    county = client_for("county_admin").get(reverse("home")).context["widgets"]
+    assert [w["value"] for w in county if w["label"].startswith("小额信贷")] == [2]
