@@ -51,7 +51,12 @@ def test_the_demo_county_has_work_for_every_role_and_home_pages_show_it(client):
     }  # fmt: skip
     assert {"red", "orange", ""} <= set(open_cases.values_list("alert", flat=True))
     assert open_cases.filter(current_step="notice", notice_start__isnull=False).exists()
-    assert open_cases.filter(kind=Case.Kind.ELIMINATE).exists()
+    # 风险消除 is started for every 监测户 that may have one (not 整户无劳动力), up to four.
+    can_eliminate = Household.objects.exclude(category="").filter(
+        risk_eliminated=False, no_labour=False
+    )
+    eliminations = open_cases.filter(kind=Case.Kind.ELIMINATE)
+    assert eliminations.count() == min(4, can_eliminate.count())
     # Contacts and measures for every 监测户; visits; a running 集中排查; department batches.
     monitored = Household.objects.exclude(category="")
     assert not monitored.exclude(pk__in=Contact.objects.values("household")).exists()
