@@ -76,6 +76,13 @@ def test_the_demo_county_has_work_for_every_role_and_home_pages_show_it(client):
     assert figures[:3] == [
         f"{now['households']:,}", f"{now['alleviated']:,}", f"{now['monitored_open']:,}"
     ]  # fmt: skip
+    # … and the dashboard's (statistics as of today, computed from the history).
+    board = client.get(reverse("stats:index")).context["key_figures"]
+    shown = {f["label"]: f["value"] for f in board}
+    assert shown["户籍户数"] == {"households": now["households"], "persons": now["persons"]}
+    assert shown["脱贫户"]["households"] == now["alleviated"]
+    assert shown["监测对象"]["households"] == now["monitored"]
+    assert shown["未消除风险"]["households"] == now["monitored_open"]
 
     # Each role's home page: its due work, in the order it works.
     grid_work, grid_page = sections(client, "grid_member")
