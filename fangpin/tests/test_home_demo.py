@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from assistance.models import Campaign, Contact, Measure, Screening, Visit
-from core import codes
+from core import codes, hooks
 from exchange.models import Batch, Item
 from imports.models import ImportBatch
 from monitoring.models import Case, Lead
@@ -87,6 +87,11 @@ def test_the_demo_county_has_work_for_every_role_and_home_pages_show_it(client):
     # Each role's home page: its due work, in the order it works.
     grid_work, grid_page = sections(client, "grid_member")
     assert grid_work[:2] == ["visits", "screenings"] and "记录走访" in grid_page
+    # The 网格员's visits are of the households of their grid (责任落实 › 网格).
+    visits = grid_page.split('data-task="visits"')[1].split('data-task="screenings"')[0]
+    listed = {int(pk) for pk in re.findall(r"/assistance/households/(\d+)/", visits)}
+    assigned = set(hooks.call("duty.grid_households", grid).values_list("pk", flat=True))
+    assert listed and listed <= assigned
     assert "开始排查" in grid_page
     village_work, _ = sections(client, "village_staff")
     assert village_work[0] == "leads" and "steps" in village_work
