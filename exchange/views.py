@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from urllib.parse import quote, urlencode
 
@@ -19,7 +18,7 @@ from core.dates import today
 from core.masking import mask_id
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
-from exchange import engine, readers, services
+from exchange import engine, parameters, readers, services
 from exchange.engine import rules_dir
 from exchange.forms import AssignForm, FilterForm, ResultForm, RuleForm, UploadForm
 from exchange.models import SOURCE_CHOICES, Batch, Item, Rule, RuleRunStat
@@ -57,6 +56,8 @@ def index(request: HttpRequest) -> HttpResponse:
         village = Region.objects.filter(pk=filters["village"]).first()
         if village is not None:
             items = items.filter(region__path__startswith=village.path)
+    if request.GET.get("format") == "xlsx":
+        return _items_workbook(request, items)
     items = items.select_related("rule", "household", "region", "person", "assignee")
     page = Paginator(items.order_by("-last_seen", "-id"), 50).get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -75,6 +76,22 @@ def index(request: HttpRequest) -> HttpResponse:
             "can_work": can(request.user, Cap.WORK_ITEMS),
         },
     )
+
+
+def _items_workbook(request: HttpRequest, items: object) -> HttpResponse:
+    """The whole filtered queue (every page) as a printable Excel 台账."""
+    import io
+
+    out = io.BytesIO()
+    services.export_items(actor=request.user, items=items, out=out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    place = getattr(getattr(request.user, "region", None), "name", "")
+    name = f"{place}预警与疑点清单{today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def _bulk_assign(request: HttpRequest, items: object) -> HttpResponse:
@@ -275,10 +292,13 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     rules = [
         {
             "rule": rule,
-            "current": {
-                **rule.parameters,
-                **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
-            },
+            "current": [
+                parameters.show(key, value)
+                for key, value in {
+                    **rule.parameters,
+                    **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
+                }.items()
+            ],
             "fired_total": stats.get(rule.pk, 0),
             "open_count": open_counts.get(rule.pk, 0),
         }
@@ -312,12 +332,12 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改规则参数")
     rule = get_object_or_404(Rule, pk=pk)
     year = _year(request)
-    initial = {
-        "year": year,
-        "parameters": json.dumps(rule.parameters_for(year), ensure_ascii=False, indent=1),
-        "enabled": rule.enabled,
-    }
-    form = RuleForm(request.POST or None, initial=initial)
+    form = RuleForm(
+        request.POST or None,
+        initial={"year": year, "enabled": rule.enabled},
+        defaults=rule.parameters,
+        current=rule.parameters_for(year),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_rule_parameters(
@@ -328,7 +348,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 enabled=form.cleaned_data["enabled"],
             )
         except ValidationError as exc:
-            form.add_error("parameters", exc.messages)
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, f"已保存{form.cleaned_data['year']}年度的规则参数")
             return redirect("exchange:rule_list")

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from core import views as core_views
-from fangpin import views
+from fangpin import guide, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,10 +23,16 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("exchange/", include("exchange.urls")),
     path("ledgers/", include("ledgers.urls")),
+    path("benefits/", include("benefits.urls")),
     path("duty/", include("duty.urls")),
+    path("employment/", include("employment.urls")),
+    path("livelihood/", include("livelihood.urls")),
+    path("projects/", include("projects.urls")),
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),
+    path("help/", guide.help_page, name="help"),
+    path("help/<slug:topic>/", guide.help_page, name="help_topic"),
 ]
 
 handler400 = "core.views.bad_request"

@@ -19,7 +19,7 @@ from django.utils import timezone
 from core import audit
 from core.batching import chunks
 from core.fastinsert import Background, Inserter
-from core.layout import CellError, HeaderMap, is_total_row
+from core.layout import CellError, HeaderMap, id_number, is_total_row
 from core.middleware import current_request
 from core.models import AuditRecord
 from core.pipeline import Progress, Report
@@ -161,7 +161,9 @@ class LayoutImporter:
             return self.layout.variants[variant][1]
         parse = self.layout.column(key).parse
         if key == "id_number":
-            return lambda raw: _masked(raw) or parse(raw)
+            # The birth date is checked against the import's day, not a clock read per row.
+            today = self.today
+            return lambda raw: _masked(raw) or id_number(raw, today)
         return parse
 
     # -- links ----------------------------------------------------------------------------------
@@ -171,7 +173,9 @@ class LayoutImporter:
     def link(self, rows: list[Row]) -> None:
         """Resolve each row's link columns to the register or the region tree (errors to the
         report)."""
-        if self.ledger.level == "person":
+        if self.ledger.link is not None:
+            self.ledger.link(self, rows)
+        elif self.ledger.level == "person":
             self._link_persons(rows)
         elif self.ledger.level == "household":
             self._link_households(rows)

@@ -208,18 +208,55 @@ def test_a_rule_page_with_a_wrong_year_answers_400_in_chinese(client_for, items)
         assert response.status_code == 400 and "年度" in response.content.decode()
 
 
-def test_county_admin_sets_a_years_parameters_and_others_cannot(client_for, items):
+def test_county_admin_sets_a_years_parameters_through_a_form_and_others_cannot(client_for, items):
     rule = Rule.objects.get(code="W_MED_SELFPAY")
     url = reverse("exchange:rule_edit", args=[rule.pk])
     assert client_for("town_staff").get(url).status_code == 403
     client = client_for("county_admin")
-    response = client.post(
-        url, {"year": 2027, "parameters": '{"threshold_general": 26000}', "enabled": "on"}
-    )
+    page = client.get(url).content.decode()
+    assert "JSON" not in page and "textarea" not in page
+    assert "一般农户的预警线（元）" in page and "统计期间（个月）" in page
+    form = {"year": 2027, "enabled": "on", "p_months": "12", "p_threshold_priority": "5000"}
+    response = client.post(url, form | {"p_threshold_general": "26000"})
     assert response.status_code == 302
-    assert RuleYear.objects.get(rule=rule, year=2027).parameters == {"threshold_general": 26000}
-    bad = client.post(url, {"year": 2027, "parameters": '{"threshold": 1}', "enabled": "on"})
-    assert "规则没有参数：threshold" in bad.content.decode()
+    assert RuleYear.objects.get(rule=rule, year=2027).parameters == {
+        "months": 12,
+        "threshold_priority": 5000,
+        "threshold_general": 26000,
+    }
+    bad = client.post(url, form | {"p_threshold_general": "两万"})
+    assert "一般农户的预警线（元）" in bad.content.decode() and "整数" in bad.content.decode()
+
+
+def test_list_and_age_parameters_are_typed_as_words_and_checked(client_for, items):
+    client = client_for("county_admin")
+    housing = Rule.objects.get(code="W_HOUSING_CD")
+    url = reverse("exchange:rule_edit", args=[housing.pk])
+    assert 'value="C、D"' in client.get(url).content.decode()
+    assert client.post(url, {"year": 2027, "p_grades": "C，D，B"}).status_code == 302
+    assert RuleYear.objects.get(rule=housing, year=2027).parameters == {"grades": ["C", "D", "B"]}
+    ages = Rule.objects.get(code="W_EDU_DROPOUT")
+    url = reverse("exchange:rule_edit", args=[ages.pk])
+    wrong = client.post(url, {"year": 2027, "p_min_age": "16", "p_max_age": "6"})
+    assert "年龄上限不能小于年龄下限" in wrong.content.decode()
+
+
+def test_every_rule_parameter_has_a_chinese_label(db):
+    from core.checks import all_checks
+    from exchange.parameters import PARAMS
+    from exchange.rules import BUILTIN
+
+    keys = {k for d in BUILTIN for k in d.parameters} | {
+        k for c in all_checks() for k in c.parameters
+    }
+    assert keys <= set(PARAMS), keys - set(PARAMS)
+
+
+def test_the_rule_list_names_sources_and_parameters_in_chinese(client_for, items):
+    body = client_for("county_admin").get(reverse("exchange:rule_list")).content.decode()
+    assert "医保" in body and "台账内部校验" in body
+    assert "一般农户的预警线 20000元" in body and "threshold_general" not in body
+    assert ">medical<" not in body and ">register<" not in body
 
 
 def test_rule_list_and_home_widgets_show_counts(client_for, items):

@@ -64,7 +64,8 @@ def test_every_household_passes_the_status_rules(county):
     assert not Household.objects.filter(category="边缘易致贫户", is_alleviated=True).exists()
     counts = Counter(Household.objects.exclude(category="").values_list("category", flat=True))
     assert set(counts) == {"脱贫不稳定户", "边缘易致贫户", "突发严重困难户"}
-    assert 6 <= Household.objects.filter(is_alleviated=True).count() <= 12  # about 3 %
+    # about 3 %, and the demo logins' village has some of its own
+    assert 6 <= Household.objects.filter(is_alleviated=True).count() <= 16
 
 
 def test_each_household_has_one_head_and_consistent_members(county):

@@ -1,11 +1,10 @@
 """`fangpin serve`: migrate, create the demo county when the database is empty, serve the site and
-run the background worker beside it. Ctrl-C stops both."""
+run the background worker beside it, both supervised (core.supervise): a child that dies is
+started again; SIGTERM or Ctrl-C stops both."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.views import DEMO_LOGINS, DEMO_PASSWORD
+from core.supervise import supervise
 from regions.models import Region
 from registry.demo import summary
 
@@ -26,6 +26,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--demo-households", type=int, default=3000)
         parser.add_argument("--no-demo", action="store_true")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn 进程数")
+        parser.add_argument("--threads", type=int, default=4, help="每个 gunicorn 进程的线程数")
+        parser.add_argument(
+            "--keep-alive",
+            type=int,
+            default=75,
+            help="空闲的 HTTP 连接保留秒数（应长于反向代理或客户端两次请求的间隔）",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -42,41 +50,31 @@ class Command(BaseCommand):
                 f"监测户{now['monitored']}户（风险未消除{now['monitored_open']}户）"
             )
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fangpin.settings"}
-        worker = subprocess.Popen([sys.executable, "-m", "fangpin.cli", "worker"], env=env)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "fangpin.wsgi:application",
-                "--bind",
-                f"{opts['host']}:{opts['port']}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--timeout",
-                "300",
-                "--access-logfile",
-                "-",
-            ],
-            env=env,
-        )
+        worker = [sys.executable, "-m", "fangpin.cli", "worker"]
+        server = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "fangpin.wsgi:application",
+            "--bind",
+            f"{opts['host']}:{opts['port']}",
+            "--workers",
+            str(opts["workers"]),
+            "--threads",
+            str(opts["threads"]),
+            "--keep-alive",
+            str(opts["keep_alive"]),
+            "--timeout",
+            "300",
+            "--access-logfile",
+            "-",
+        ]
         self.stdout.write(f"fangpin 已启动：http://{opts['host']}:{opts['port']}/ （Ctrl-C 停止）")
         self.stdout.flush()
-        try:
-            server.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for proc in (server, worker):
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            for proc in (server, worker):
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        from django.db import connections
+
+        connections.close_all()  # the children open their own
+        supervise({"网站": server, "后台任务": worker}, env=env)
         if settings.DEBUG:
             self.stderr.write("已停止")
 
