@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from assistance import services
 from assistance.models import Campaign, Screening
-from core import dates
+from core import dates, hooks
 from registry.models import Household
 
 
@@ -62,6 +62,11 @@ def home_tasks(request: HttpRequest) -> list[dict]:
     today = dates.today()
     visit = can(user, Cap.RECORD_VISIT)
     households = Household.objects.visible_to(user)
+    if getattr(user, "role", "") == "grid_member" and hooks.provided("duty.grid_households"):
+        # A 网格员 with households of their own (责任落实 › 网格) sees those first and only.
+        mine = hooks.call("duty.grid_households", user)
+        if mine.exists():
+            households = households.filter(pk__in=mine.values("pk"))
     due = services.overdue_households(households, today).select_related("region")
     due = due.order_by(F("last_visit").asc(nulls_first=True), "pk")
     new_visit = reverse("assistance:visit_new")

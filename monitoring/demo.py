@@ -174,13 +174,21 @@ def _eliminations(admin, county, home, town, as_of, rng) -> int:  # type: ignore
             region__path__startswith=county.path,
             risk_eliminated=False,
             no_labour=False,
-            identified_date__lte=as_of - dt.timedelta(days=200),
         )
         .exclude(category="")
+        .select_related("region")
         .order_by("pk")
     )
-    # Those of the home town first, so that its logins see them.
-    candidates.sort(key=lambda h: (not h.region.path.startswith(town.path), h.pk))
+    # Monitored for over half a year first (policy rule 21), those of the home town first among
+    # them (so that its logins see them); a small county takes whom it has.
+    half_year = as_of - dt.timedelta(days=200)
+    candidates.sort(
+        key=lambda h: (
+            not (h.identified_date and h.identified_date <= half_year),
+            not h.region.path.startswith(town.path),
+            h.pk,
+        )
+    )
     made = 0
     for household, (step, ago) in zip(
         candidates, (("visit", 1), ("review", 6), ("town", 16), ("visit", 5)), strict=False

@@ -691,6 +691,15 @@ class CountyBuilder:
             (True, ""),
         ]
         for i, status in enumerate(wanted[: max(0, size - 2)]):
+            if plan.get(i) == status:
+                continue
+            # Swap with a household elsewhere that drew this status: the county's totals stay.
+            j = next((j for j in sorted(plan) if j >= size and plan[j] == status), None)
+            mine = plan.pop(i, None)
+            if j is not None:
+                del plan[j]
+                if mine is not None:
+                    plan[j] = mine
             plan[i] = status
 
     def _allocate(self, villages: list[dict[str, Any]]) -> list[int]:

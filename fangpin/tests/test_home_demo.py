@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from assistance.models import Campaign, Contact, Measure, Screening, Visit
-from core import codes
+from core import codes, hooks
 from exchange.models import Batch, Item
 from imports.models import ImportBatch
 from monitoring.models import Case, Lead
@@ -51,7 +51,12 @@ def test_the_demo_county_has_work_for_every_role_and_home_pages_show_it(client):
     }  # fmt: skip
     assert {"red", "orange", ""} <= set(open_cases.values_list("alert", flat=True))
     assert open_cases.filter(current_step="notice", notice_start__isnull=False).exists()
-    assert open_cases.filter(kind=Case.Kind.ELIMINATE).exists()
+    # 风险消除 is started for every 监测户 that may have one (not 整户无劳动力), up to four.
+    can_eliminate = Household.objects.exclude(category="").filter(
+        risk_eliminated=False, no_labour=False
+    )
+    eliminations = open_cases.filter(kind=Case.Kind.ELIMINATE)
+    assert eliminations.count() == min(4, can_eliminate.count())
     # Contacts and measures for every 监测户; visits; a running 集中排查; department batches.
     monitored = Household.objects.exclude(category="")
     assert not monitored.exclude(pk__in=Contact.objects.values("household")).exists()
@@ -71,10 +76,22 @@ def test_the_demo_county_has_work_for_every_role_and_home_pages_show_it(client):
     assert figures[:3] == [
         f"{now['households']:,}", f"{now['alleviated']:,}", f"{now['monitored_open']:,}"
     ]  # fmt: skip
+    # … and the dashboard's (statistics as of today, computed from the history).
+    board = client.get(reverse("stats:index")).context["key_figures"]
+    shown = {f["label"]: f["value"] for f in board}
+    assert shown["户籍户数"] == {"households": now["households"], "persons": now["persons"]}
+    assert shown["脱贫户"]["households"] == now["alleviated"]
+    assert shown["监测对象"]["households"] == now["monitored"]
+    assert shown["未消除风险"]["households"] == now["monitored_open"]
 
     # Each role's home page: its due work, in the order it works.
     grid_work, grid_page = sections(client, "grid_member")
     assert grid_work[:2] == ["visits", "screenings"] and "记录走访" in grid_page
+    # The 网格员's visits are of the households of their grid (责任落实 › 网格).
+    visits = grid_page.split('data-task="visits"')[1].split('data-task="screenings"')[0]
+    listed = {int(pk) for pk in re.findall(r"/assistance/households/(\d+)/", visits)}
+    assigned = set(hooks.call("duty.grid_households", grid).values_list("pk", flat=True))
+    assert listed and listed <= assigned
     assert "开始排查" in grid_page
     village_work, _ = sections(client, "village_staff")
     assert village_work[0] == "leads" and "steps" in village_work

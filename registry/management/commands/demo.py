@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.db import transaction
 
 from accounts.cli import BatchCommand
 from accounts.models import User
@@ -40,13 +41,16 @@ class Command(BatchCommand):
             raise UsageError(f"用户名{'、'.join(taken)}已存在，演示县只能在空数据库中生成")
         started = time.perf_counter()
         self.progress(f"正在生成演示县：{opts['households']}户，种子{opts['seed']}……")
-        counts = build_demo_county(
-            households=opts["households"], seed=opts["seed"], progress=self.progress
-        )
         work: dict[str, Any] = {}
-        if not opts["register_only"]:
-            county = Region.objects.get(parent__isnull=True, name=counts["county"])
-            work = build_app_demos(county, seed=opts["seed"], progress=self.progress)
+        # One transaction: an app's demo failing leaves the database empty, so that the next
+        # `make run` builds the county again instead of serving one without its work.
+        with transaction.atomic():
+            counts = build_demo_county(
+                households=opts["households"], seed=opts["seed"], progress=self.progress
+            )
+            if not opts["register_only"]:
+                county = Region.objects.get(parent__isnull=True, name=counts["county"])
+                work = build_app_demos(county, seed=opts["seed"], progress=self.progress)
         seconds = round(time.perf_counter() - started, 1)
         vacuum()
         # The figures as the home page and the dashboard show them (identifications and
