@@ -13,6 +13,7 @@ from core import codes
 from core.dates import today
 from core.forms import StyledForm, StyledModelForm
 from core.layout import valid_phone
+from ledgers import kit
 from regions.models import Region
 from registry.models import Household
 
@@ -74,8 +75,34 @@ class BulkContactForm(ContactForm):
         _limit(self, "village", _villages(viewer))
 
 
+def ledger_choices(household: Household, per_ledger: int = 50) -> list[tuple[str, str]]:
+    """The household's ledger records a measure may stand for ("kind:id", label): its posts,
+    loans, 奖补 and subsidy payments (every person or household ledger, newest first)."""
+    out = []
+    for kind, ledger in kit.ledgers().items():
+        if ledger.level not in ("person", "household"):
+            continue
+        rows = ledger.model.objects.filter(household=household).select_related("person")
+        for row in rows.order_by("-pk")[:per_ledger]:
+            label = f"{ledger.name}：{row}"
+            if row.person is not None:
+                label += f"（{row.person.name}）"
+            amount = getattr(row, "amount", None)
+            if amount is not None:
+                label += f"，{amount}元"
+            out.append((f"{kind}:{row.pk}", label))
+    return out
+
+
 class MeasureForm(StyledModelForm):
-    """一户一策 measure; the beneficiary is one of the household's members (一人一措施)."""
+    """一户一策 measure; the beneficiary is one of the household's members (一人一措施); the
+    ledger record it stands for (a post, a loan, an 奖补 payment) may be linked."""
+
+    ledger_link = forms.ChoiceField(
+        label="关联台账记录",
+        required=False,
+        help_text="措施对应的公益性岗位、小额信贷、产业奖补或务工补贴等台账记录（该户的）",
+    )
 
     def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,6 +110,16 @@ class MeasureForm(StyledModelForm):
         assert isinstance(person, forms.ModelChoiceField)
         person.queryset = household.persons.filter(is_member=True).order_by("pk")
         person.empty_label = "全户"
+        link = cast(forms.ChoiceField, self.fields["ledger_link"])
+        link.choices = [("", "—"), *ledger_choices(household)]
+        kind, row_id = self.instance.ledger_kind, self.instance.ledger_row_id
+        if kind and row_id:
+            self.initial["ledger_link"] = f"{kind}:{row_id}"
+
+    def ledger_fields(self) -> dict[str, Any]:
+        """ledger_kind and ledger_row_id from the chosen record (both empty for none)."""
+        kind, _, pk = (self.cleaned_data.get("ledger_link") or "").partition(":")
+        return {"ledger_kind": kind, "ledger_row_id": int(pk) if pk else None}
 
     class Meta:
         model = Measure

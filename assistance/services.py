@@ -28,6 +28,7 @@ from assistance.models import (
     Visit,
     VisitPhoto,
     VisitRule,
+    ledger_term_ends,
 )
 from core import audit, codes, hooks
 from core.audit import snapshot
@@ -35,6 +36,7 @@ from core.dates import today
 from core.layout import valid_phone
 from core.models import AuditRecord
 from core.permissions import Cap, require
+from core.uploads import UploadRejected, check_image
 from regions.models import Region
 from registry.models import Household
 
@@ -179,6 +181,11 @@ def save_measure(
         row = obj.ledger_row()
         if row is None or row.household_id != household.pk:
             errors["ledger_row_id"] = "关联的台账记录不存在或不属于该户"
+        elif not obj.end_date:
+            # The measure runs to the record's term (a post's contract, a loan's due date).
+            obj.end_date = ledger_term_ends([(obj.ledger_kind, row.pk)]).get(
+                (obj.ledger_kind, row.pk)
+            )
     if obj.start_date and obj.end_date and obj.end_date < obj.start_date:
         errors["end_date"] = "结束日期不能早于开始日期"
     # A measure is recorded when it is carried out: only a planned one may start later, and a
@@ -212,19 +219,17 @@ def _store_photo(upload: Any) -> dict[str, Any]:
             {"photos": f"照片“{name}”超过{PHOTO_MAX_BYTES // (1024 * 1024)}MB，请压缩后再上传"}
         )
     data = upload.read()
-    try:
+    try:  # the header first: a picture of too many pixels is refused before it is decoded
+        kind, _, _ = check_image(data, name, tuple(PHOTO_TYPES))
         image = Image.open(io.BytesIO(data))
-        image.verify()
-        image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError as exc:
-        raise ValidationError({"photos": f"照片“{name}”像素过多，请缩小后再上传"}) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except UploadRejected as exc:
+        raise ValidationError({"photos": str(exc)}) from exc
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError({"photos": f"文件“{name}”不是有效的图片"}) from exc
-    if image.format not in PHOTO_TYPES:
-        raise ValidationError({"photos": f"照片“{name}”格式为{image.format}，只接受JPEG或PNG"})
-    content_type, ext = PHOTO_TYPES[image.format]
+    content_type, ext = PHOTO_TYPES[kind]
     stem = f"visits/{today():%Y/%m}/{uuid.uuid4().hex}"
     path = default_storage.save(f"{stem}.{ext}", ContentFile(data))
+    image.draft("RGB", THUMB_SIZE)  # a JPEG decodes at the size the thumbnail needs
     thumb = image.convert("RGB")
     thumb.thumbnail(THUMB_SIZE)
     buf = io.BytesIO()

@@ -167,6 +167,7 @@ def measure_edit(request: HttpRequest, pk: int, measure_id: int | None = None) -
     form = MeasureForm(request.POST or None, instance=measure, household=h)
     if request.method == "POST" and form.is_valid():
         fields = {f: form.cleaned_data[f] for f in MeasureForm.Meta.fields}
+        fields |= form.ledger_fields()
         try:
             # The form validated a copy; the service applies the fields to the stored row.
             stored = Measure.objects.get(pk=measure_id) if measure_id else None

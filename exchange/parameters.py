@@ -38,6 +38,25 @@ PARAMS: dict[str, Param] = {
     "all_units": Param("检查所有单位", "", "否：只检查本年度有记录的单位"),
     "level": Param("检查层级", "", choices=(("town", "乡镇"), ("village", "行政村"))),
     "types": Param("记录类型", "", "每行一类：类别：记录类型、记录类型"),
+    "years": Param("脱贫年限", "年"),
+    "per_term": Param("每学期补助标准", "元"),
+    "per_year": Param("每年补助上限", "元"),
+    "from_month": Param("自几月起检查", "月", "当年此月以后仍未享受才提示"),
+    "max_per_household": Param("每户岗位上限", "人"),
+    "max_hire_age": Param("新聘年龄上限", "周岁", "政策允许最高65周岁"),
+    "old_age": Param("高龄提示年龄", "周岁"),
+    "tolerance": Param("允许误差", "元"),
+    "max_amount": Param("贴息额度", "元"),
+    "top_up_amount": Param("续贷、展期额度", "元"),
+    "max_months": Param("期限上限", "个月"),
+    "max_share_pct": Param("占比上限", "%", "0表示只列出占比"),
+    "due_days": Param("到期提醒天数", "天"),
+    "spend_targets": Param("支出进度目标", "%", "每行一项：月份：累计支出进度"),
+    "start_targets": Param("开工率目标", "%", "每行一项：月份：开工率"),
+    "grace_days": Param("宽限天数", "天"),
+    "ceiling_percent": Param("质保金比例上限", "%"),
+    "year_offset": Param("收益年度滞后", "年", "检查前几年的年度收益"),
+    "floor_percent": Param("产业发展资金占比下限", "%"),
 }
 
 SEP = "、"
@@ -59,7 +78,7 @@ def show(key: str, value: Any) -> str:
     elif isinstance(value, list):
         text = SEP.join(str(v) for v in value if str(v)) or "（空）"
     elif isinstance(value, dict):
-        text = "；".join(f"{k}：{SEP.join(v)}" for k, v in value.items())
+        text = "；".join(f"{k}：{_listed(v)}" for k, v in value.items())
     else:
         text = dict(p.choices).get(str(value), str(value)) + p.unit
     return f"{p.label} {text}"
@@ -96,8 +115,13 @@ def initial(default: Any, value: Any) -> Any:
     if isinstance(default, list):
         return SEP.join(str(v) for v in value or [])
     if isinstance(default, dict):
-        return "\n".join(f"{k}：{SEP.join(v)}" for k, v in (value or {}).items())
+        return "\n".join(f"{k}：{_listed(v)}" for k, v in (value or {}).items())
     return value
+
+
+def _listed(value: Any) -> str:
+    """A dict parameter's value: a list as 甲、乙, a number as it is."""
+    return SEP.join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def split(text: str) -> list[str]:
@@ -117,10 +141,17 @@ def parse(key: str, default: Any, cleaned: Any) -> Any:
     if isinstance(default, list):
         return split(cleaned or "")
     if isinstance(default, dict):
-        out: dict[str, list[str]] = {}
+        numbers = any(isinstance(v, int | float) for v in default.values())
+        out: dict[str, Any] = {}
         for line in str(cleaned).splitlines():
             name, sep, values = line.replace(":", "：").partition("：")
             if not line.strip():
+                continue
+            if numbers:  # month：percent
+                try:
+                    out[name.strip()] = float(values) if "." in values else int(values)
+                except ValueError:
+                    raise forms.ValidationError(f"“{line.strip()}”应写成“月份：数值”") from None
                 continue
             if not sep or not name.strip() or not split(values):
                 raise forms.ValidationError(f"“{line.strip()}”应写成“类别：类型、类型”")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import audit, hooks
@@ -273,12 +274,21 @@ def set_rule_parameters(
     return setting
 
 
+def batch_items(items: Any, batch: Batch) -> Any:
+    """The items a batch found: its own, and those it found that a later file of the same source
+    found again (re-uploading a file moves `last_batch` on; the earlier batch keeps them)."""
+    return items.filter(
+        Q(last_batch=batch)
+        | Q(source=batch.source, first_batch_id__lte=batch.pk, last_batch_id__gt=batch.pk)
+    )
+
+
 def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
     """核实结果反馈表: the department's own columns for each item of the batch, plus the result."""
     spec = readers.SOURCES[batch.source]
+    # People found again later but not in this batch's own rows are left out below.
     items = list(
-        Item.objects.visible_to(actor)
-        .filter(last_batch=batch)
+        batch_items(Item.objects.visible_to(actor), batch)
         .select_related("rule", "person", "household", "resolved_by")
         .order_by("region_id", "household_id", "id")
     )
@@ -298,6 +308,11 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
         ).fetchall()
         con.close()
         dept = {r[0]: r for r in rows}
+        items = [
+            i
+            for i in items
+            if i.last_batch_id == batch.pk or (i.person is not None and i.person.id_number in dept)
+        ]
     show_full = can(actor, Cap.REVEAL)
     buffer = io.BytesIO()
     book = StreamWorkbook(buffer, sheet="核实结果反馈表")
@@ -320,7 +335,7 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
                 item.result_note,
                 "；".join(item.changed_fields),
                 item.resolved_by.get_full_name() if item.resolved_by else "",
-                item.resolved_at.date() if item.resolved_at else "",
+                timezone.localdate(item.resolved_at) if item.resolved_at else "",
             ]
         )
     book.close()

@@ -50,7 +50,15 @@ TOPICS: tuple[Topic, ...] = (
 )
 BY_KEY = {t.key: t for t in TOPICS}
 # URL namespaces that share a topic.
-ALIASES = {"public": "monitoring", "jobs": "core"}
+ALIASES = {
+    "public": "monitoring",
+    "jobs": "core",
+    # the ledger apps: their formats and pages are the 台账 help
+    "benefits": "ledgers",
+    "employment": "ledgers",
+    "livelihood": "ledgers",
+    "projects": "ledgers",
+}
 
 
 def describe(column: Column) -> str:

@@ -1,6 +1,8 @@
 """URL map: one include per app, each with its namespace."""
 
+from django.conf import settings
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from core import views as core_views
 from fangpin import guide, views
@@ -8,6 +10,10 @@ from fangpin import guide, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: no 404 in the log.
+    path(
+        "favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)
+    ),
     path("jobs/", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("regions/", include("regions.urls")),
@@ -17,7 +23,11 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("exchange/", include("exchange.urls")),
     path("ledgers/", include("ledgers.urls")),
+    path("benefits/", include("benefits.urls")),
     path("duty/", include("duty.urls")),
+    path("employment/", include("employment.urls")),
+    path("livelihood/", include("livelihood.urls")),
+    path("projects/", include("projects.urls")),
     path("stats/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("public/", include("monitoring.public_urls")),

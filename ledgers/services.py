@@ -113,7 +113,11 @@ def _spread_group(actor: Any, ledger: Ledger, obj: LedgerRow) -> None:
 def delete_row(*, actor: Any, ledger: Ledger, row: LedgerRow) -> None:
     """Delete one row (its audit record keeps what it held)."""
     require(actor, Cap.EDIT_LEDGER, row.scope_region())
-    values = {c.key: getattr(row, c.key) for c in ledger.fields} | {"region_id": row.region_id}
+    values = {c.key: getattr(row, c.key) for c in ledger.fields} | {
+        "region_id": row.region_id,
+        "household_id": row.household_id,
+        "person_id": row.person_id,
+    }
     audit.record(
         actor=actor,
         action="delete",

@@ -10,6 +10,7 @@ import io
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -37,6 +38,7 @@ from monitoring.models import (
     PolicyThreshold,
     StepCode,
 )
+from monitoring.public import address_problem, public_url
 from regions.models import Region, place_names
 from registry.models import Household, Person
 
@@ -621,13 +623,16 @@ def village_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def household_lookup(request: HttpRequest) -> HttpResponse:
-    """Find a household of the user's region by 户编号 to start 风险消除 or 回退."""
-    number = request.GET.get("number", "").strip()
-    found = Household.objects.visible_to(request.user).filter(number=number).first()
-    if found is None:
-        messages.error(request, f"未找到户编号“{number}”（或该户不在您的管辖范围）")
+    """Find a household of the user's region — by 户编号, name or ID number — to start
+    风险消除, 回退 or 退出; several matches are listed to choose from."""
+    q = (request.GET.get("q") or request.GET.get("number") or "").strip()
+    found, candidates, problem = forms.find_household(request.user, q) if q else (None, [], "")
+    if found is not None:
+        return redirect("monitoring:household", found.pk)
+    if not candidates:
+        messages.error(request, problem or "请输入户编号、户主或成员姓名、证件号码")
         return redirect("monitoring:case_list")
-    return redirect("monitoring:household", found.pk)
+    return render(request, "monitoring/household_pick.html", {"q": q, "candidates": candidates})
 
 
 def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
@@ -752,6 +757,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
         request,
         "monitoring/settings.html",
         {
+            "public_url": public_url(request, "/"),
+            "public_configured": bool(django_settings.FANGPIN_PUBLIC_URL),
+            "public_problem": address_problem(public_url(request, "/")),
             "thresholds": PolicyThreshold.objects.select_related("region"),
             "current": threshold_for(region, today()),
             "policy": policy,
@@ -821,9 +829,15 @@ def village_qr(request: HttpRequest, pk: int) -> HttpResponse:
         "can_open": can(request.user, Cap.REPORT_LEAD, region),
     }
     if channel is not None:
-        url = request.build_absolute_uri(reverse("public:declare", args=[channel.token]))
+        url = public_url(request, reverse("public:declare", args=[channel.token]))
         svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
-        context.update({"url": url, "svg": svg.to_string(encoding="unicode")})
+        context.update(
+            {
+                "url": url,
+                "svg": svg.to_string(encoding="unicode"),
+                "problem": address_problem(url) if can(request.user, Cap.REPORT_LEAD) else "",
+            }
+        )
     return render(request, "monitoring/village_qr.html", context)
 
 

@@ -197,6 +197,7 @@ def work_report(request: HttpRequest) -> HttpResponse:
     if not 2014 <= year <= today.year:
         raise Http404("年度超出范围")
     data = report.render(region, year)
+    log_export(actor=request.user, region=region, what=f"{year}年工作情况汇报（Word）")
     return _attachment(data, DOCX, f"{region.name}{year}年工作情况汇报.docx")
 
 

@@ -278,3 +278,71 @@ def test_running_the_checks_from_the_rule_page_is_a_job_and_auditors_cannot(
         response = client.post(reverse("exchange:rule_list"))
     assert response.status_code == 302
     assert Item.objects.filter(rule__code="C_AGE_LABOUR", household=household).count() == 1
+
+
+def test_each_source_page_lists_its_columns_and_offers_a_template(client_for):
+    from python_calamine import CalamineWorkbook
+
+    from exchange.readers import SOURCES
+
+    client = client_for("town_staff")
+    listed = client.get(reverse("exchange:batch_list")).content.decode()
+    for code in SOURCES:
+        assert reverse("exchange:source", args=[code]) in listed
+    page = client.get(reverse("exchange:source", args=["civil"])).content.decode()
+    assert "救助类别" in page and "农村低保、农村特困" in page and "可空" in page
+    assert reverse("exchange:source_template", args=["civil"]) in page
+    response = client.get(reverse("exchange:source_template", args=["civil"]))
+    assert response.status_code == 200
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    assert rows.to_python()[0] == SOURCES["civil"].headers
+    assert client.get(reverse("exchange:source", args=["nope"])).status_code == 404
+
+
+def test_a_broken_xlsx_is_rejected_with_a_chinese_message(run_compare, tmp_path, regions):
+    from exchange import services
+
+    path = tmp_path / "医保.xlsx"
+    path.write_bytes(b"this is not a zip file at all")
+    batch = services.compare(actor=None, source="medical", path=path, region=regions["county"])
+    assert batch.status == Batch.Status.REJECTED
+    message = batch.errors[0]["message"]
+    assert "不是有效的 .xlsx 工作簿" in message and "EOCD" not in message and "zip" not in message
+
+
+def test_an_earlier_batchs_feedback_keeps_its_rows_after_the_same_file_again(
+    client_for, household, run_compare
+):
+    from python_calamine import CalamineWorkbook
+
+    here = member(household)
+    first = run_compare("medical", [med_row(here)])
+    second = run_compare("medical", [med_row(here)])
+    item = Item.objects.get(person=here)
+    assert item.first_batch == first and item.last_batch == second
+    client = client_for("county_admin")
+    for batch in (first, second):
+        response = client.get(reverse("exchange:batch_export", args=[batch.pk]))
+        rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+        assert len(rows.to_python()) == 2, batch
+        page = client.get(reverse("exchange:batch_detail", args=[batch.pk]))
+        assert [r["total"] for r in page.context["rules"]] == [1]
+
+
+def test_the_feedback_files_close_date_is_the_local_date(client_for, items):
+    import datetime as dt
+
+    from python_calamine import CalamineWorkbook
+
+    # 2026-07-01 01:30 in Beijing is still 2026-06-30 in UTC.
+    late = dt.datetime(2026, 6, 30, 17, 30, tzinfo=dt.UTC)
+    Item.objects.filter(pk=items["here"].pk).update(
+        status="done", result="不纳入", resolved_at=late
+    )
+    client = client_for("county_admin")
+    batch = items["here"].last_batch
+    response = client.get(reverse("exchange:batch_export", args=[batch.pk]))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    table = rows.to_python()
+    column = table[0].index("办结日期")
+    assert {str(r[column])[:10] for r in table[1:] if r[column]} == {"2026-07-01"}

@@ -166,7 +166,27 @@ def world(
     objects["village"], objects["other_village"] = regions["village"], regions["other_village"]
     objects["people"] = people
     objects |= _duty_world(county, regions, today)
+    objects |= _projects_world(county, regions, household)
     return objects
+
+
+def _projects_world(county: Any, regions: dict[str, Any], household: Any) -> dict[str, Any]:
+    """A project on each side, a household the own one benefits."""
+    from ledgers.kit import ledger, region_names
+    from ledgers.services import save_row
+    from projects import services as projects
+
+    out: dict[str, Any] = {}
+    for side, village in (("own", regions["village"]), ("other", regions["other_village"])):
+        out[f"{side}_project"] = save_row(
+            actor=county,
+            ledger=ledger("projects"),
+            values={**region_names(village), "project_no": f"{side}-XM1", "year": 2024},
+        )
+    out["own_beneficiary"] = projects.add_beneficiary(
+        actor=county, project=out["own_project"], household=household
+    )
+    return out
 
 
 def _duty_world(county: Any, regions: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -464,6 +484,8 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("exchange:batch_detail", a("own_batch"), "get", shared(region_of("own_batch"))),
     ("exchange:batch_detail", a("other_batch"), "get", shared(region_of("other_batch"))),
     ("exchange:batch_export", a("other_batch"), "get", shared(region_of("other_batch"))),
+    ("exchange:source", a("=medical"), "get", everyone),
+    ("exchange:source_template", a("=civil"), "get", everyone),
     ("exchange:rule_list", NONE, "get", everyone),
     ("exchange:rule_edit", a("rule"), "get", capability(Cap.SETTINGS)),
     ("ledgers:index", NONE, "get", everyone),
@@ -495,6 +517,7 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("duty:teams", NONE, "get", everyone),
     ("duty:rotate", a("own_team"), "post", act(region_of("own_team"), Cap.EDIT_LEDGER)),
     ("duty:monthly", NONE, "get", everyone),
+    ("livelihood:loans_due", NONE, "get", everyone),
     ("duty:village", a("village"), "get", read(lambda w: w["village"])),
     ("duty:village", a("other_village"), "get", read(lambda w: w["other_village"])),
     ("duty:grid", NONE, "get", everyone),
@@ -509,7 +532,31 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
         act(lambda w: w["own_role"].unit.region, Cap.PLAN),
     ),
     ("duty:pairings", NONE, "get", everyone),
+    ("employment:monthly", NONE, "get", everyone),
+    ("projects:progress", NONE, "get", everyone),
+    ("projects:assets", NONE, "get", everyone),
+    ("projects:project", a("own_project"), "get", read(region_of("own_project"))),
+    ("projects:project", a("other_project"), "get", read(region_of("other_project"))),
+    (
+        "projects:beneficiary_add",
+        a("own_project"),
+        "post",
+        act(region_of("own_project"), Cap.EDIT_LEDGER),
+    ),
+    (
+        "projects:approval_add",
+        a("other_project"),
+        "post",
+        act(region_of("other_project"), Cap.EDIT_LEDGER),
+    ),
+    (
+        "projects:beneficiary_remove",
+        a("own_project", "own_beneficiary"),
+        "post",
+        act(region_of("own_project"), Cap.EDIT_LEDGER),
+    ),
     ("stats:index", NONE, "get", everyone),
+    ("benefits:policy", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
     ("stats:report", NONE, "get", everyone),
     ("stats:household_file", a("own"), "get", act(OWN_H, Cap.EXPORT)),
