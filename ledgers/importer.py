@@ -18,7 +18,7 @@ from django.utils import timezone
 from core import audit
 from core.batching import chunks
 from core.fastinsert import Background, Inserter
-from core.layout import CellError, HeaderMap, is_total_row
+from core.layout import CellError, HeaderMap, id_number, is_total_row
 from core.middleware import current_request
 from core.models import AuditRecord
 from core.pipeline import Progress, Report
@@ -160,7 +160,20 @@ class LayoutImporter:
             return self.layout.variants[variant][1]
         parse = self.layout.column(key).parse
         if key == "id_number":
-            return lambda raw: _masked(raw) or parse(raw)
+            # A ledger names a person on many rows (each month, each term): each distinct
+            # number is checked once per file, against one "today" (not the clock per cell).
+            memo: dict[Any, Any] = {}
+            today = self.today
+
+            def person(raw: Any) -> Any:
+                if raw.__class__ is str and raw in memo:
+                    return memo[raw]
+                value = _masked(raw) or id_number(raw, today)
+                if raw.__class__ is str:
+                    memo[raw] = value
+                return value
+
+            return person
         return parse
 
     # -- links ----------------------------------------------------------------------------------
