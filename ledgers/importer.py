@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
@@ -183,7 +184,9 @@ class LayoutImporter:
     def link(self, rows: list[Row]) -> None:
         """Resolve each row's link columns to the register or the region tree (errors to the
         report)."""
-        if self.ledger.level == "person":
+        if self.ledger.link is not None:
+            self.ledger.link(self, rows)
+        elif self.ledger.level == "person":
             self._link_persons(rows)
         elif self.ledger.level == "household":
             self._link_households(rows)
@@ -274,8 +277,15 @@ class LayoutImporter:
             r.links = {"household_id": pk, "region_id": region_id}
 
     def _link_regions(self, rows: list[Row]) -> None:
+        # Only the roots and the regions of the names given (one save loads a few, not the tree).
+        names = {r.values.get(k) for r in rows for k in ("town", "village")} - {None, ""}
+        wanted = Q(parent__isnull=True)
+        for chunk in chunks(names):
+            wanted |= Q(name__in=chunk)
         tree = list(
-            Region.objects.filter(retired=False).values_list("pk", "name", "parent_id", "path")
+            Region.objects.filter(retired=False)
+            .filter(wanted)
+            .values_list("pk", "name", "parent_id", "path")
         )
         child = {(parent, name): (pk, path) for pk, name, parent, path in tree}
         roots = [(pk, path) for pk, _, parent, path in tree if parent is None]

@@ -147,7 +147,7 @@ def write_rows(
     book.write_row([title])
     book.write_row([subtitle])
     book.write_row(ledger.layout.headers, header=True)
-    book.sheet.freeze_panes(3, 0)
+    book.print_setup(header_row=2)
     count = 0
     for row in qs.select_related(*ledger.related()).order_by("pk").iterator(chunk_size=2000):
         book.write_row(ledger.layout.row_cells(ledger.values(row), full=full))
