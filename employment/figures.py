@@ -2,13 +2,15 @@
 
     by_month: {MONTH: {务工状况: {rows, persons, by_status: {脱贫户|监测户|一般农户: {…}}}}}
     work:     {MONTH: {"外出务工"|"县内务工"|"未务工": {persons, 脱贫户, 监测户, 一般农户}}}
-    changes:  {MONTH: {"回流": n, "新外出": n}}
+    changes:  {LATEST MONTH: {"回流": n, "新外出": n}}
 
 外出务工 is 省外务工 + 县外省内务工, 县内务工 is 县内务工 + 乡镇内务工 (formats.md §1 codes); the
 户类型 is the household's status at the period's end, as in the kit's `by_status`. A change
 compares a labourer's month with the calendar month before it: 新外出 = out this month and not
-out (or not reported) the month before, 回流 = out the month before and reported not out now.
-Each is one aggregate statement over the rows, never a pass over them in Python.
+out (or not reported) the month before, 回流 = out the month before and reported not out now;
+the figures give the year's latest month (`month_changes` any other: the report's last month,
+the monthly page). A county's year is 1.4 million rows: every figure is a grouped statement that
+an index answers, never a pass over the rows in Python.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count
+from django.db.models.expressions import RawSQL
 
+from employment.models import EmploymentRow
 from ledgers.figures import STATUSES, _pair, period_end
 from ledgers.kit import Ledger
 from regions.models import Region
@@ -25,7 +30,6 @@ from registry import history
 OUT = ("省外务工", "县外省内务工")
 LOCAL = ("县内务工", "乡镇内务工")
 GROUPS = {"外出务工": OUT, "县内务工": LOCAL, "未务工": ("未务工",)}
-STATUS_CASE = "CASE WHEN st.mon = 1 THEN '监测户' WHEN st.alv = 1 THEN '脱贫户' ELSE '一般农户' END"
 
 
 def previous_month(month: str) -> str:
@@ -36,38 +40,54 @@ def previous_month(month: str) -> str:
 def employment_figures(ledger: Ledger, qs: Any, region: Region, year: int) -> dict[str, Any]:
     """by_month, work and changes of the rows `qs` (the region's, in `year`)."""
     by_month = _by_month(qs, region, year)
+    latest = max(by_month, default="")
     return {
         "by_month": by_month,
         "work": {month: _work(statuses) for month, statuses in by_month.items()},
-        "changes": _changes(qs),
+        "changes": {latest: month_changes(qs, latest)} if latest else {},
     }
 
 
-def _by_month(qs: Any, region: Region, year: int) -> dict[str, Any]:
-    inner, inner_params = (
-        qs.order_by().values("month", "status", "person_id", "household_id").query.sql_with_params()
+def _grouped(qs: Any) -> dict[tuple[str, str], dict[str, int]]:
+    """{(month, 务工状况): {"n": rows, "h": households}} of the rows `qs` (for a county, a scan
+    of the (month, status, household) index)."""
+    grouped = (
+        qs.order_by()
+        .values("month", "status")
+        .annotate(n=Count("pk"), h=Count("household_id", distinct=True))
+        .order_by("month", "status")
     )
-    status, status_params = history.household_status_sql(region, period_end(year))
-    sql = f"""
-SELECT l.month, l.status, {STATUS_CASE}, COUNT(*), COUNT(DISTINCT l.person_id),
-  COUNT(DISTINCT l.household_id)
-FROM ({inner}) l LEFT JOIN ({status}) st ON st.hid = l.household_id
-GROUP BY 1, 2, 3
-ORDER BY 1, 2
-"""
+    return {(g["month"], g["status"]): {"n": g["n"], "h": g["h"]} for g in grouped}
+
+
+def _by_month(qs: Any, region: Region, year: int) -> dict[str, Any]:
+    """Three grouped statements: every row by month and 务工状况 (an index scan), then those of
+    the 监测户 and of the 脱贫户 (a few thousand households, found by the household index); the
+    一般农户 are the rest (a household has one status, so households subtract too)."""
+    status, params = history.household_status_sql(region, period_end(year))
+    flags = {"监测户": "s.mon = 1", "脱贫户": "s.alv = 1 AND COALESCE(s.mon, 0) <> 1"}
+    found = {
+        kind: _grouped(
+            qs.filter(
+                household_id__in=RawSQL(f"SELECT s.hid FROM ({status}) s WHERE {flag}", params)
+            )
+        )
+        for kind, flag in flags.items()
+    }
     out: dict[str, Any] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*inner_params, *status_params])
-        for month, work, kind, count, persons, households in cursor.fetchall():
-            cell = out.setdefault(month, {}).setdefault(
-                work, {"rows": 0, "persons": 0, "by_status": {s: _pair({}) for s in STATUSES}}
-            )
-            # One row per person and month: the parts add up to the month's figures.
-            cell["rows"] += count
-            cell["persons"] += persons
-            cell["by_status"][kind] = _pair(
-                {"fp_rows": count, "fp_persons": persons, "fp_households": households}
-            )
+    for (month, work), total in _grouped(qs).items():
+        parts = {kind: found[kind].get((month, work), {"n": 0, "h": 0}) for kind in flags}
+        rest = {key: total[key] - sum(p[key] for p in parts.values()) for key in ("n", "h")}
+        by_status = {
+            kind: _pair({"fp_rows": p["n"], "fp_persons": p["n"], "fp_households": p["h"]})
+            for kind, p in (*parts.items(), ("一般农户", rest))
+        }
+        # One row per person and month: rows are persons.
+        out.setdefault(month, {})[work] = {
+            "rows": total["n"],
+            "persons": total["n"],
+            "by_status": {kind: by_status[kind] for kind in STATUSES},
+        }
     return out
 
 
@@ -82,30 +102,29 @@ def _work(statuses: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _changes(qs: Any) -> dict[str, dict[str, int]]:
-    inner, params = qs.order_by().values("person_id", "month", "status").query.sql_with_params()
+def month_changes(qs: Any, month: str) -> dict[str, int] | None:
+    """{"回流": n, "新外出": n} of the rows `qs` in `month` against the month before; None when
+    nobody of them was reported the month before (nothing to compare)."""
+    before = previous_month(month)
+    if not qs.filter(month=before).exists():
+        return None
+    inner, params = (
+        qs.filter(month=month).order_by().values("person_id", "status").query.sql_with_params()
+    )
     marks = ", ".join(["%s"] * len(OUT))
+    table = EmploymentRow._meta.db_table
     sql = f"""
-SELECT month, prev_month, is_out, was_out, COUNT(*) FROM (
-  SELECT l.month, CASE WHEN l.status IN ({marks}) THEN 1 ELSE 0 END AS is_out,
-    LAG(l.month) OVER w AS prev_month,
-    LAG(CASE WHEN l.status IN ({marks}) THEN 1 ELSE 0 END) OVER w AS was_out
-  FROM ({inner}) l
-  WINDOW w AS (PARTITION BY l.person_id ORDER BY l.month)
-) t
-GROUP BY 1, 2, 3, 4
+SELECT CASE WHEN a.status IN ({marks}) THEN 1 ELSE 0 END,
+  CASE WHEN b.status IN ({marks}) THEN 1 ELSE 0 END, COUNT(*)
+FROM ({inner}) a LEFT JOIN {table} b ON b.person_id = a.person_id AND b.month = %s
+GROUP BY 1, 2
 """
+    out = {"回流": 0, "新外出": 0}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*OUT, *OUT, *params])
-        found = cursor.fetchall()
-    months = {month for month, *_ in found}
-    out = {m: {"回流": 0, "新外出": 0} for m in sorted(months) if previous_month(m) in months}
-    for month, prev_month, out_now, prev_out, count in found:
-        if month not in out:
-            continue
-        follows = prev_month == previous_month(month)
-        if out_now and not (follows and prev_out):
-            out[month]["新外出"] += count
-        elif not out_now and follows and prev_out:
-            out[month]["回流"] += count
+        cursor.execute(sql, [*OUT, *OUT, *params, before])
+        for out_now, out_before, count in cursor.fetchall():
+            if out_now and not out_before:
+                out["新外出"] += count
+            elif out_before and not out_now:
+                out["回流"] += count
     return out

@@ -27,7 +27,9 @@ class EmploymentRow(LedgerRow):
         constraints = [
             models.UniqueConstraint(fields=["person", "month"], name="employment_person_month")
         ]
-        indexes = [models.Index(fields=["month", "status"])]
+        # Covers the monthly figures (employment.figures): counts by month and status, and
+        # distinct households, read from the index alone.
+        indexes = [models.Index(fields=["month", "status", "household"])]
 
     def __str__(self) -> str:
         return f"{self.month}务工监测"

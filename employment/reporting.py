@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from employment.figures import month_changes
 from ledgers import figures, kit
 
 
@@ -42,7 +43,8 @@ def _employment(region: Any, start: dt.date, end: dt.date) -> str:
     if out["一般农户"]:
         text += f"，另有一般农户{out['一般农户']}人"
     text += f"；县内务工{work['县内务工']['persons']}人，未务工{work['未务工']['persons']}人"
-    change = found["changes"].get(month)
+    qs = figures.rows(kit.ledger("employment"), region, start.year)
+    change = month_changes(qs, month)
     if change:
         text += f"；较上月新外出{change['新外出']}人，回流{change['回流']}人"
     return text + "。"

@@ -9,8 +9,9 @@ from typing import Any
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from core import audit
 from core.batching import chunks
+from core.fastinsert import Inserter
+from core.middleware import current_request
 from core.models import AuditRecord
 from employment.figures import OUT, previous_month
 from employment.models import EmploymentRow
@@ -27,7 +28,8 @@ def after_employment_write(*, actor: Any, values: list[dict[str, Any]], how: str
 def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
     """Set each person's 务工状况 on the register to that of their latest month in the ledger
     (务工地点 is cleared for one now 未务工); a person with no month keeps what the register has.
-    Every change is audited on the person. Returns how many persons changed."""
+    Every change is audited on the person (bulk-inserted: a county's import changes a hundred
+    thousand). Returns how many persons changed."""
     latest = Subquery(
         EmploymentRow.objects.filter(person_id=OuterRef("pk"))
         .order_by("-month")
@@ -35,7 +37,17 @@ def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
     )
     changed = 0
     now = timezone.now()
-    for chunk in chunks(sorted(set(person_ids))):
+    info = current_request()
+    common = {
+        "actor_id": getattr(actor, "pk", None),
+        "action": "update",
+        "object_type": "registry.person",
+        "note": "务工状况随务工监测（一月一报）最近月份更新",
+        "request_id": info.request_id if info else "",
+        "ip": info.ip if info else "",
+    }
+    records = Inserter(AuditRecord, keyed=False)
+    for chunk in chunks(sorted(set(person_ids)), 5000):
         found = (
             Person.objects.filter(pk__in=chunk)
             .annotate(latest=latest)
@@ -44,32 +56,31 @@ def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
             .values_list("pk", "employment", "work_place", "latest", "household_id", "name")
         )
         by_status: dict[str, list[int]] = {}
-        records = []
+        trail = []
         for pk, before, place, status, household_id, name in found:
             by_status.setdefault(status, []).append(pk)
             after: dict[str, Any] = {"employment": status}
             was: dict[str, Any] = {"employment": before}
             if status == "未务工" and place:
                 after["work_place"], was["work_place"] = "", place
-            records.append(
-                AuditRecord(
-                    action="update",
-                    object_type="registry.person",
-                    object_id=str(pk),
-                    object_repr=name[:200],
-                    before=was,
-                    after=after,
-                    household_id=household_id,
-                    note="务工状况随务工监测（一月一报）最近月份更新",
-                )
+            trail.append(
+                common
+                | {
+                    "object_id": str(pk),
+                    "object_repr": name[:200],
+                    "before": was,
+                    "after": after,
+                    "household_id": household_id,
+                }
             )
         for status, pks in by_status.items():
             fields: dict[str, Any] = {"employment": status, "updated_at": now}
             if status == "未务工":
                 fields["work_place"] = ""
-            Person.objects.filter(pk__in=pks).update(**fields)
-        audit.audit_objects(actor, "update", records)
-        changed += len(records)
+            for part in chunks(pks):
+                Person.objects.filter(pk__in=part).update(**fields)
+        records.insert(trail)
+        changed += len(trail)
     return changed
 
 

@@ -161,9 +161,20 @@ class LayoutImporter:
             return self.layout.variants[variant][1]
         parse = self.layout.column(key).parse
         if key == "id_number":
-            # The birth date is checked against the import's day, not a clock read per row.
+            # A ledger names a person on many rows (each month, each term): each distinct
+            # number is checked once per file, against one "today" (not the clock per cell).
+            memo: dict[Any, Any] = {}
             today = self.today
-            return lambda raw: _masked(raw) or id_number(raw, today)
+
+            def person(raw: Any) -> Any:
+                if raw.__class__ is str and raw in memo:
+                    return memo[raw]
+                value = _masked(raw) or id_number(raw, today)
+                if raw.__class__ is str:
+                    memo[raw] = value
+                return value
+
+            return person
         return parse
 
     # -- links ----------------------------------------------------------------------------------

@@ -320,3 +320,7 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
         reverse("employment:monthly"), {"region": other.household.region.pk}
     )
     assert refused.status_code == 404
+    api = client_for("town_staff").get("/api/v1/ledgers/employment/stats", {"year": "2023"})
+    found = api.json()["figures"]
+    assert found["work"]["2023-12"]["外出务工"]["persons"] == 1  # b; the other town's not
+    assert found["changes"] == {"2023-12": {"回流": 1, "新外出": 1}}
