@@ -255,10 +255,24 @@ def register(ledger: Ledger) -> Ledger:
     def template(out: IO[bytes]) -> None:
         book = StreamWorkbook(out, sheet=ledger.name[:31])
         book.write_row(ledger.layout.headers, header=True)
+        book.print_setup(header_row=0)
         book.close()
 
     pipeline.register(ledger.kind, ledger.name, factory, template=template)
     return ledger
+
+
+_FIGURES: dict[str, Callable[[Any, int], dict[str, Any]]] = {}
+
+
+def add_figures(name: str, fn: Callable[[Any, int], dict[str, Any]]) -> None:
+    """Figures beside the ledgers' in `fangpin ledger stats` (formats.md §7), under `name`:
+    `fn(region, year)` (e.g. benefits' 医保 and 民政 figures of the department batches)."""
+    _FIGURES[name] = fn
+
+
+def more_figures() -> dict[str, Callable[[Any, int], dict[str, Any]]]:
+    return dict(_FIGURES)
 
 
 def discover() -> None:

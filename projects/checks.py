@@ -150,7 +150,7 @@ def no_retention(region: Any) -> list[dict]:
 
 @check("P03", "质保金超过结算金额的上限", "yellow", parameters={"ceiling_percent": 3})
 def retention_over_ceiling(region: Any, params: dict) -> list[dict]:
-    """质保金 above the ceiling (percent of the 结算金额; policy.md rule 36: 3%)."""
+    """质保金 above the ceiling (percent of the 结算金额; 3% by default)."""
     ceiling = Decimal(str(params.get("ceiling_percent", 3)))
     out = []
     qs = _works_finished(region).filter(retention__gt=0)

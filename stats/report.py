@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from core import dates
+from core.paper import a4
 from regions.models import Region
 from stats import figures
 from stats.services import CATEGORIES, compute
@@ -128,6 +129,7 @@ def render(region: Region, year: int, today: dt.date | None = None) -> bytes:
 
     doc = DocxTemplate(str(template_path()))
     doc.render(context(region, year, today))
+    a4(doc.docx)  # a county's own template too: the report is filed on A4
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -245,7 +245,7 @@ def test_the_floor_and_the_schedule_are_the_years_parameters_of_p10_and_p01(
     client = client_for("county_admin")
     response = client.post(
         reverse("exchange:rule_edit", args=[rule["id"]]),
-        {"year": 2023, "parameters": '{"floor_percent": 60}', "enabled": "on"},
+        {"year": 2023, "p_floor_percent": "60", "enabled": "on"},
     )
     assert response.status_code == 302
     assert figures.parameters(2023)["floor_percent"] == 60

@@ -19,6 +19,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from core.paper import a4
+
 HERE = Path(__file__).resolve().parent
 PROMPT = "（请在此填写：{}）"
 
@@ -33,7 +35,7 @@ def _font(run_or_style: object, name: str, size: float, bold: bool = False) -> N
 
 
 def build(path: Path = HERE / "work_summary.docx") -> Path:
-    doc = Document()
+    doc = a4(Document())
     _font(doc.styles["Normal"], "仿宋_GB2312", 16)
     doc.styles["Normal"].paragraph_format.first_line_indent = Pt(32)
     doc.styles["Normal"].paragraph_format.line_spacing = Pt(28)
