@@ -87,6 +87,10 @@ class FilterForm(StyledForm):
                 self.fields[f"by_{column.key}"] = forms.ChoiceField(
                     label=column.header, required=False, choices=[("", "全部"), *choices]
                 )
+        for key in ledger.filters:
+            self.fields[f"f_{key}"] = forms.CharField(
+                label=ledger.layout.column(key).header, required=False, max_length=100
+            )
         self.fields["q"].widget.attrs["placeholder"] = {
             "person": "姓名或证件号码",
             "household": "户编号或户主姓名",

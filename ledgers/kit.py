@@ -78,6 +78,8 @@ class Ledger:
     #: `importer.report.error(row, key, value, message)`; `importer.allowed` is the path of the
     #: user's region. The import and the form both resolve rows through it.
     link: Callable[[Any, list[Any]], None] | None = None
+    #: Text columns the list also filters by, by exact value (批次), beside the "by" columns.
+    filters: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

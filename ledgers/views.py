@@ -84,6 +84,10 @@ def _filtered(request: HttpRequest, ledger: Ledger) -> tuple[FilterForm, QuerySe
         value = data.get(f"by_{column.key}")
         if value:
             qs = qs.filter(**{column.key: value})
+    for key in ledger.filters:
+        value = (data.get(f"f_{key}") or "").strip()
+        if value:
+            qs = qs.filter(**{key: value})
     q = (data.get("q") or "").strip()
     if q:
         qs = qs.filter(_search(request, ledger, q))

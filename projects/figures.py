@@ -236,7 +236,11 @@ def progress(
         .annotate(s=Sum("amount"))
         .values_list("ym", "s")
     )
-    children = list(Region.objects.filter(parent=region, retired=False).order_by("sort", "name"))
+    children = list(
+        Region.objects.filter(
+            parent=region, retired=False, level__lte=Region.Level.VILLAGE
+        ).order_by("sort", "name")
+    )
     depth = len(region.path.strip("/").split("/"))
     child_of = {c.pk: c for c in children}
     parts: dict[int, dict[str, Any]] = {c.pk: _blank_totals() for c in children}

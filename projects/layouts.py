@@ -177,6 +177,7 @@ register(
         clean=clean_project,
         scoped_key=False,
         search=("project_no", "name", "batch", "unit", "content"),
+        filters=("batch",),
         help="衔接资金项目台账：每个项目一行，项目编号在全县唯一。下达资金按中央、省、市、县和其他"
         "分列；已支付金额与项目资金支付台账的合计核对；建设内容和资金的调整应登记变更批复；"
         "工程项目结算时按不超过结算金额3%预留质保金，质保期满后退还。",

@@ -144,9 +144,14 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
             "payments": over_time,
             "chart": chart,
             "assets": Asset.objects.filter(project_no=p.project_no).order_by("asset_no"),
-            "beneficiaries": Beneficiary.objects.filter(project=p)
+            # Households outside the user's region (a town project's, seen from a village) are
+            # counted, not shown.
+            "beneficiaries": Beneficiary.objects.filter(
+                project=p, household__in=Household.objects.visible_to(request.user)
+            )
             .select_related("household", "household__region")
             .order_by("household__number"),
+            "beneficiaries_all": Beneficiary.objects.filter(project=p).count(),
             "changes": changes,
             "can_edit": can(request.user, Cap.EDIT_LEDGER, p.region),
             "beneficiary_form": forms.BeneficiaryForm(),

@@ -83,7 +83,11 @@ def _add(t: dict[str, Any], a: dict[str, Any], year: int) -> None:
 def register(region: Region, year: int) -> dict[str, Any]:
     """The 总账 of `region`: one line per active child region (its assets and below), the
     region's own assets, and the total (one query)."""
-    children = list(Region.objects.filter(parent=region, retired=False).order_by("sort", "name"))
+    children = list(
+        Region.objects.filter(
+            parent=region, retired=False, level__lte=Region.Level.VILLAGE
+        ).order_by("sort", "name")
+    )
     depth = len(region.path.strip("/").split("/"))
     parts = {c.pk: _blank() for c in children}
     own, total = _blank(), _blank()

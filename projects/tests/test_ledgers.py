@@ -252,3 +252,27 @@ def test_a_payment_is_entered_by_hand_without_a_region(
     refused = client.post(url, data | {"project_no": "QT1", "voucher_no": "V10"})
     assert refused.status_code == 200
     assert "不是您管辖范围内已登记的项目" in refused.content.decode()
+
+
+def test_the_project_list_filters_by_year_batch_category_status_and_town(
+    users: dict[str, Any], client_for: Any, tmp_path: Path, regions: dict[str, Any]
+) -> None:
+    rows = [
+        project("XM1", 批次="第一批"),
+        project("XM2", 批次="第二批", 项目类别="基础设施"),
+        project("XM3", 批次="第二批", 年度=2023, 项目状态="在建", 验收日期="", 实际完工日期=""),
+        project("QT1", 批次="第二批", 乡镇="还地桥镇", 行政村="白羊村"),
+    ]
+    load("projects", rows, tmp_path, users["county_admin"])
+    client = client_for("county_admin")
+    url = reverse("ledgers:list", args=["projects"])
+
+    def numbers(**query: Any) -> set[str]:
+        page = client.get(url, query).context["page"]
+        return {p.project_no for p in page}
+
+    assert numbers(f_batch="第二批") == {"XM2", "XM3", "QT1"}
+    assert numbers(f_batch="第二批", year=2024) == {"XM2", "QT1"}
+    assert numbers(by_category="基础设施") == {"XM2"}
+    assert numbers(by_status="在建") == {"XM3"}
+    assert numbers(region=regions["town"].pk, f_batch="第二批") == {"XM2", "XM3"}

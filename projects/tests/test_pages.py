@@ -176,8 +176,13 @@ def test_the_project_page_shows_payments_assets_households_and_changes(
         client.post(add.replace(str(xm0.pk), str(qt1.pk)), {"number": mine.number}).status_code
         == 404
     )
+    client.post(add, {"number": mine.number, "how": "务工"})  # a household of 仕秦村
+    client.get(url)  # (its message shown)
     village = client_for("village_staff")
-    assert village.get(url).status_code == 200  # 朝阳村's project
+    seen = village.get(url)  # 朝阳村's project, its 仕秦村 household counted, not shown
+    assert seen.status_code == 200
+    assert list(seen.context["beneficiaries"]) == [] and seen.context["beneficiaries_all"] == 1
+    assert mine.number not in seen.content.decode()
 
 
 def test_the_asset_register_and_its_excel_ledgers(
