@@ -85,7 +85,17 @@ SOURCES: dict[str, Source] = {
                     "救助类别",
                     "aid_type",
                     "enum",
-                    values=("农村低保", "农村特困", "临时救助", "低保边缘", "刚性支出困难"),
+                    values=(
+                        "农村低保",
+                        "农村特困",
+                        "临时救助",
+                        "低保边缘",
+                        "刚性支出困难",
+                        # formats.md §8: counted in the report's 兜底保障.
+                        "事实无人抚养儿童",
+                        "困难残疾人生活补贴",
+                        "重度残疾人护理补贴",
+                    ),
                 ),
                 Column("开始日期", "start_date", "date"),
                 Column("结束日期", "end_date", "date", required=False),

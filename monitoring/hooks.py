@@ -7,10 +7,20 @@ from collections.abc import Iterable
 from django.db.models import Count
 
 from core.hooks import provide
+from core.labels import Labels
 from monitoring import services
-from monitoring.models import Case, Lead
+from monitoring.models import Case, Lead, PolicyLabel
 
 provide("monitoring.create_lead")(services.create_lead)
+
+
+@provide("monitoring.labels")
+def labels(year: int) -> Labels | None:
+    """The year's PolicyLabel as core.labels.Labels (None: the default applies)."""
+    row = PolicyLabel.objects.filter(year=year).first()
+    if row is None:
+        return None
+    return Labels(year, row.population, row.household or row.population, dict(row.categories))
 
 
 @provide("monitoring.household_work")

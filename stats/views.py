@@ -16,7 +16,7 @@ from django.shortcuts import render
 from core import dates
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household, HouseholdEvent
-from stats import figures, ledgers, report
+from stats import figures, ledgers, periods, report
 from stats.services import CATEGORIES, compute_with_children, log_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -162,6 +162,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "pending": figures.collect(figures.PENDING, region),
         "ledgers": [(k, v.title) for k, v in ledgers.LEDGERS.items()],
         "years": list(range(as_of.year, 2020, -1)),
+        "months": list(range(1, 13)),
     }
     return render(request, "stats/index.html", context)
 
@@ -186,14 +187,17 @@ def ledger(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def work_report(request: HttpRequest) -> HttpResponse:
-    """The drafted work report of a region for a year, as a Word download."""
+    """The drafted work report of a region for a year, half-year, quarter or month (`year` and
+    `part`: H1/H2, Q1–Q4 or 01–12; or `period` as the command takes it), as a Word download."""
     region = _region(request)
     today = dates.today()
+    year = request.GET.get("year") or str(today.year)
+    part = request.GET.get("part", "")
     try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
-    if not 2014 <= year <= today.year:
+        period = periods.parse(request.GET.get("period") or (f"{year}-{part}" if part else year))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    if not 2014 <= period.year <= today.year:
         raise Http404("年度超出范围")
-    data = report.render(region, year)
-    return _attachment(data, DOCX, f"{region.name}{year}年工作情况汇报.docx")
+    data = report.render(region, period)
+    return _attachment(data, DOCX, f"{region.name}{period.label}工作情况汇报.docx")
