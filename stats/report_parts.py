@@ -250,14 +250,13 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
     if marked and (start.month != end.month or start.year != end.year):
         month_channel: dict[tuple[int, int, str], list[history.Marking]] = defaultdict(list)
         for m in marked:
-            month_channel[
-                (m.date.year, m.date.month, channel.get(m.household_id, OTHER_CHANNEL))
-            ].append(m)
+            key = (m.date.year, m.date.month, channel.get(m.household_id, OTHER_CHANNEL))
+            month_channel[key].append(m)
         listed = "，".join(
             f"{mo}月{c}新增{hp(_total(rows))}"
             for (_y, mo, c), rows in sorted(month_channel.items())
         )
-        steps.append(f"分月看，{listed}")
+        steps[-1] += f"（分月看，{listed}）"
 
     # 集中排查.
     screening = _screening(region, start, end, by_channel.get(SCREENING, []), labels, part)
