@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core import labels as core_labels
 from core.dates import today
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
@@ -502,14 +503,18 @@ def _notice(request: HttpRequest, village: Region, cases: list[Case]) -> HttpRes
     if village.level == Region.Level.GROUP and village.parent is not None:
         village = village.parent  # publicity is the 行政村's, never a 组's
     names = place_names(c.region for c in cases)
+    # The year's words (2026: 拟纳入防止返贫致贫对象), by the day the notice is shown.
+    words = core_labels.for_date(today())
     sections = []
     for kind, title in NOTICE_TITLES.items():
+        if words.renamed:
+            title = title.replace("防止返贫监测对象", words.population)
         rows = [
             {
                 "name": c.subject_name,
                 "place": names[c.region_id],
                 "members": c.household.member_count if c.household else c.members_counted,
-                "item": (c.category or "防止返贫监测对象")
+                "item": (words.category(c.category) if c.category else title.removeprefix("拟纳入"))
                 if kind == Case.Kind.IDENTIFY
                 else title.removeprefix("拟"),
                 "start": c.notice_start,

@@ -16,6 +16,7 @@ from typing import Any
 
 import xlsxwriter
 
+from core import labels as core_labels
 from core.dates import today
 from core.masking import mask_id, mask_phone
 from core.permissions import Cap, can
@@ -183,11 +184,13 @@ def write(
     columns = COMMON + ledger.columns + COMMON_END
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
-    sheet = book.add_worksheet(ledger.title)
+    # The year's words (2026: 防止返贫致贫对象台账); the column headers stay the import's.
+    shown = core_labels.for_date(as_of).words(ledger.title)
+    sheet = book.add_worksheet(shown)
     title = book.add_format({"bold": True, "font_size": 16, "align": "center"})
     head = book.add_format({"bold": True, "border": 1, "bg_color": "#F2DCDB", "align": "center"})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.merge_range(0, 0, 0, len(columns) - 1, f"{region.name}{ledger.title}", title)
+    sheet.merge_range(0, 0, 0, len(columns) - 1, f"{region.name}{shown}", title)
     when = (
         f"{(start or dt.date(as_of.year, 1, 1)):%Y-%m-%d} 至 {as_of:%Y-%m-%d}"
         if ledger.period

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core import dates
+from core import labels as core_labels
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household, HouseholdEvent
 from stats import figures, ledgers, periods, report
@@ -66,6 +67,7 @@ def _delta(now: dict[str, int], then: dict[str, int]) -> dict[str, int]:
 
 def _key_figures(stats: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
     """The headline numbers with their change since 31 December of the previous year."""
+    labels = core_labels.for_date(dt.date.fromisoformat(stats["as_of"]))
 
     def pick(s: dict[str, Any], path: str) -> dict[str, int]:
         for part in path.split("."):
@@ -76,7 +78,7 @@ def _key_figures(stats: dict[str, Any], base: dict[str, Any]) -> list[dict[str, 
         ("户籍户数", "households"),
         ("脱贫户", "alleviated"),
         ("稳定脱贫户", "alleviated_stable"),
-        ("监测对象", "monitored"),
+        (labels.population, "monitored"),
         ("未消除风险", "monitored.not_eliminated"),
         ("已消除风险", "monitored.eliminated"),
     ]
@@ -154,6 +156,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "as_of": as_of,
         "stats": stats,
         "key_figures": _key_figures(stats, base),
+        "labels": core_labels.for_date(as_of),
         "new": stats["identified_this_year"],
         "gone": stats["eliminated_this_year"],
         "children": children,
@@ -181,7 +184,7 @@ def ledger(request: HttpRequest, kind: str) -> HttpResponse:
     as_of = _date(request, "as_of", "统计日期") or dates.today()
     start = _date(request, "start", "起始日期")
     data = ledgers.write(kind, region, request.user, as_of, start)
-    title = ledgers.LEDGERS[kind].title
+    title = core_labels.for_date(as_of).words(ledgers.LEDGERS[kind].title)
     log_export(actor=request.user, region=region, what=f"{title}（截至{as_of:%Y-%m-%d}）")
     return _attachment(data, XLSX, f"{region.name}{title}{as_of:%Y%m%d}.xlsx")
 
