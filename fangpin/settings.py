@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "monitoring",
     "assistance",
     "exchange",
+    "lowincome",
     "ledgers",
     "benefits",
     "duty",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("assistance/", include("assistance.urls")),
     path("exchange/", include("exchange.urls")),
+    path("lowincome/", include("lowincome.urls")),
     path("ledgers/", include("ledgers.urls")),
     path("duty/", include("duty.urls")),
     path("stats/", include("stats.urls")),

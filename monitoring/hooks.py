@@ -9,9 +9,15 @@ from django.db.models import Count
 from core.hooks import provide
 from core.labels import Labels
 from monitoring import services
-from monitoring.models import Case, Lead, PolicyLabel
+from monitoring.models import Case, DeadlinePolicy, Lead, PolicyLabel
 
 provide("monitoring.create_lead")(services.create_lead)
+
+
+@provide("monitoring.income_formula")
+def income_formula() -> str:
+    """The configured rule-8 formula (DeadlinePolicy), which 民政's list is computed with too."""
+    return DeadlinePolicy.current().after_spending_formula
 
 
 @provide("monitoring.labels")

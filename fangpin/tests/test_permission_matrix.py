@@ -507,6 +507,10 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("stats:index", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
     ("stats:report", NONE, "get", everyone),
+    ("lowincome:index", NONE, "get", everyone),
+    ("lowincome:village", a("village"), "get", read(lambda w: w["village"])),
+    ("lowincome:village", a("other_village"), "get", read(lambda w: w["other_village"])),
+    ("lowincome:export", NONE, "get", capability(Cap.EXPORT)),
     ("core:jobs", NONE, "get", everyone),
     ("core:job", a("own_job"), "get", lambda p, w: OK if _sees_job(p, w["own_job"]) else 404),
     (
