@@ -132,7 +132,7 @@ def test_m01_fires_on_a_低保边缘_person_of_a_household_neither_监测_nor_�
     m01 = next(c for c in all_checks() if c.code == "M01")
     assert m01.fn(None) == []  # silent on clean data
     _import(tmp_path, _rows(register), users["county_admin"])
-    found = m01.fn(None)
+    found = list(m01.fn(None))
     assert [f["household_id"] for f in found] == [register["plain"].pk]
     assert "低保边缘" in found[0]["message"] and "请核实是否应纳入监测" in found[0]["message"]
     # `fangpin check` keeps it as a work item of the village.
