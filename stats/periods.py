@@ -39,12 +39,13 @@ class Period:
     @property
     def label(self) -> str:
         """2023年 · 2023年上半年 · 2023年第二季度 · 2023年5月."""
-        return {
-            "year": f"{self.year}年",
-            "half": f"{self.year}年{'上' if self.n == 1 else '下'}半年",
-            "quarter": f"{self.year}年第{QUARTERS[self.n - 1]}季度",
-            "month": f"{self.year}年{self.n}月",
-        }[self.kind]
+        if self.kind == "half":
+            return f"{self.year}年{'上' if self.n == 1 else '下'}半年"
+        if self.kind == "quarter":
+            return f"{self.year}年第{QUARTERS[self.n - 1]}季度"
+        if self.kind == "month":
+            return f"{self.year}年{self.n}月"
+        return f"{self.year}年"
 
 
 def months(start: dt.date, end: dt.date) -> str:
