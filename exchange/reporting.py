@@ -117,17 +117,59 @@ GROUP BY d.aid_type""",
     return {aid: {"persons": int(p), "households": int(h)} for aid, p, h in rows}
 
 
+WHOLE = {1: "全县", 2: "全镇", 3: "全村"}
+
+
+def insured(region: Any, on: dt.date) -> dict[str, int]:
+    """Members of the 脱贫户 and 监测户 on `on` by 是否参加城乡居民基本医疗保险 (as recorded)."""
+    from django.db.models import Count, Q
+
+    from core.batching import chunks
+    from registry import history
+    from registry.models import Person
+
+    ids = [s.household_id for s in history.statuses(region, on)]
+    out = {"total": 0, "yes": 0, "no": 0}
+    for part in chunks(ids):
+        found = Person.objects.filter(is_member=True, household_id__in=part).aggregate(
+            total=Count("id"),
+            yes=Count("id", filter=Q(medical_insurance=True)),
+            no=Count("id", filter=Q(medical_insurance=False)),
+        )
+        for k, v in found.items():
+            out[k] += int(v or 0)
+    return out
+
+
+def _insurance_sentence(region: Any, on: dt.date) -> str:
+    found = insured(region, on)
+    if not found["total"]:
+        return ""
+    whole = WHOLE.get(region.level, "")
+    if found["yes"] == found["total"]:
+        return f"{whole}所有脱贫户、监测户{found['total']}人已全部参加了城乡居民基本医疗保险"
+    unknown = found["total"] - found["yes"] - found["no"]
+    text = (
+        f"{whole}脱贫户、监测户{found['total']}人中已参加城乡居民基本医疗保险{found['yes']}人，"
+        f"未参保{found['no']}人"
+    )
+    return text + (f"，未登记参保情况{unknown}人" if unknown else "")
+
+
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
-    """三、政策落实: 健康帮扶 (医保) and 兜底保障 (民政) of `region` for [start, end]."""
+    """三、政策落实: 健康帮扶 (参保 from the register, 医保 batches) and 兜底保障 (民政) of
+    `region` for [start, end]."""
     policy = []
     med = medical(region, start, end)
-    if med is None or not med["total"]:
-        policy.append("健康帮扶：本期无医保结算数据。")
-    else:
-        policy.append(
-            f"健康帮扶：住院医疗救助{med['inpatient']}人次、大病保险政策{med['serious']}人次、"
-            f"门诊慢性病救助{med['chronic']}人次。"
+    parts = [p for p in [_insurance_sentence(region, end)] if p]
+    if med is not None and med["total"]:
+        parts.append(
+            f"住院医疗救助{med['inpatient']}人次、大病保险政策{med['serious']}人次、"
+            f"门诊慢性病救助{med['chronic']}人次"
         )
+    else:
+        parts.append("本期无医保结算数据")
+    policy.append("健康帮扶：" + "，".join(parts) + "。")
     aid = civil(region, start, end)
     if not aid:
         policy.append("兜底保障：本期无民政救助数据。")

@@ -70,6 +70,7 @@ def build_year(tmp_path: Path) -> dict[str, Any]:
     town: Region = seed["town"]
     villages: list[Region] = seed["villages"]
     admin = make_user("county", "county_admin", seed["county"])
+    Person.objects.update(medical_insurance=True)
 
     # The year's identifications: two through the villages' own work, five by the 集中排查.
     identified = list(
@@ -346,7 +347,10 @@ def test_seed_000s_year_drafted_with_every_figure_of_sections_one_and_two_on_a4(
         assert figure in duty, figure
     # 三: 医保 and 民政 batches.
     policy = text[text.index("三、政策落实情况") : text.index("四、工作落实情况")]
-    assert "住院医疗救助351人次、大病保险政策143人次、门诊慢性病救助639人次" in policy
+    assert (
+        "健康帮扶：全镇所有脱贫户、监测户1006人已全部参加了城乡居民基本医疗保险，"
+        "住院医疗救助351人次、大病保险政策143人次、门诊慢性病救助639人次。"
+    ) in policy
     assert (
         "149人落实特困供养保障，404户落实农村低保保障，309人落实临时救助，"
         "33人落实事实无人抚养儿童基本生活补助，749人落实重度残疾人护理补贴，"
