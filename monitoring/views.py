@@ -33,6 +33,7 @@ from monitoring.models import (
     Holiday,
     Lead,
     NoticeContact,
+    PolicyLabel,
     PolicyThreshold,
     StepCode,
 )
@@ -638,6 +639,7 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
         initial={"year": year},
     )
     contact_form = forms.NoticeContactForm(user=request.user)
+    label_form = forms.LabelForm(initial={"year": year})
     if request.method == "POST":
         _county_admin(request)
         section = request.POST.get("section", "")
@@ -665,6 +667,12 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
                     row = services.save_elimination_policy(
                         actor=request.user, **elimination_form.cleaned_data
                     )
+                    messages.success(request, f"已保存{row}")
+                    return redirect("monitoring:settings")
+            elif section == "labels":
+                label_form = forms.LabelForm(request.POST)
+                if label_form.is_valid():
+                    row = services.save_policy_label(actor=request.user, **label_form.cleaned_data)
                     messages.success(request, f"已保存{row}")
                     return redirect("monitoring:settings")
             elif section == "contact":
@@ -710,6 +718,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
                 region__in=Region.objects.visible_to(request.user)
             ),
             "contact_form": contact_form,
+            "label_form": label_form,
+            "labels_now": core_labels.for_year(year),
+            "label_rows": PolicyLabel.objects.all(),
             "holidays": Holiday.objects.filter(date__year__gte=today().year - 1),
             "is_admin": can(request.user, Cap.SETTINGS),
         },

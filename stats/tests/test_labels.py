@@ -92,3 +92,31 @@ def test_pages_and_ledgers_of_2026_use_the_new_name_and_a_2023_date_the_old(
     assert quote("防止返贫致贫对象台账") in sheet["Content-Disposition"]
     sheet = client.get("/stats/ledger/monitored/", {"as_of": "2023-12-31"})
     assert quote("监测对象台账") in sheet["Content-Disposition"]
+
+
+def test_a_county_admin_sets_a_years_words_on_the_settings_page(
+    client_for: Any, regions: dict[str, Any]
+) -> None:
+    client = client_for("county_admin")
+    response = client.post(
+        "/monitoring/settings/",
+        {
+            "section": "labels",
+            "year": "2027",
+            "population": "防止返贫致贫对象",
+            "household": "防止返贫致贫户",
+            "categories": "边缘易致贫户=易致贫户；突发严重困难户=突发困难户",
+        },
+    )
+    assert response.status_code == 302
+    found = labels.for_year(2027)
+    assert (found.household, found.category("突发严重困难户")) == ("防止返贫致贫户", "突发困难户")
+    bad = client.post(
+        "/monitoring/settings/",
+        {"section": "labels", "year": "2027", "population": "x", "categories": "困难户=甲"},
+    )
+    assert "没有这种监测对象类别：困难户" in bad.content.decode()
+    refused = client_for("town_staff").post(
+        "/monitoring/settings/", {"section": "labels", "year": "2027", "population": "x"}
+    )
+    assert refused.status_code == 403
