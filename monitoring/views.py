@@ -672,8 +672,10 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
             elif section == "labels":
                 label_form = forms.LabelForm(request.POST)
                 if label_form.is_valid():
-                    row = services.save_policy_label(actor=request.user, **label_form.cleaned_data)
-                    messages.success(request, f"已保存{row}")
+                    named = services.save_policy_label(
+                        actor=request.user, **label_form.cleaned_data
+                    )
+                    messages.success(request, f"已保存{named}")
                     return redirect("monitoring:settings")
             elif section == "contact":
                 contact_form = forms.NoticeContactForm(request.POST, user=request.user)
