@@ -120,3 +120,24 @@ def test_a_county_admin_sets_a_years_words_on_the_settings_page(
         "/monitoring/settings/", {"section": "labels", "year": "2027", "population": "x"}
     )
     assert refused.status_code == 403
+
+
+def test_a_ledgers_figures_page_names_the_status_by_the_years_words(
+    client_for: Any, households: dict[str, Any]
+) -> None:
+    from benefits.models import YuluRow
+
+    person = households["old"].persons.order_by("pk").first()
+    for year in (2023, 2026):
+        YuluRow.objects.create(
+            person=person,
+            household=households["old"],
+            region=households["old"].region,
+            year=year,
+            term="春季",
+        )
+    client = client_for("town_staff")
+    new = client.get("/ledgers/yulu/stats/", {"year": "2026"}).content.decode()
+    assert "<td>防止返贫致贫对象</td>" in new
+    old = client.get("/ledgers/yulu/stats/", {"year": "2023"}).content.decode()
+    assert "<td>监测户</td>" in old
