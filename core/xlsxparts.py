@@ -25,7 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-PART_MIN_BYTES = 32 << 20  # sheets smaller than this (uncompressed XML) are read whole
+PART_MIN_BYTES = 12 << 20  # sheets smaller than this (uncompressed XML) are read whole
+PART_BYTES = 8 << 20  # a part's size below PARTS parts: a 10,000-household sheet reads in three
 PARTS = 6
 READERS = 2  # threads building and parsing parts
 AHEAD = 3  # parts submitted beyond the one being consumed
@@ -65,15 +66,17 @@ def _data_end(data: bytes, after: int) -> int | None:
     return found.start() if found and found.end() == close + len(b"sheetData>") else None
 
 
-def split(path: Path, parts: int = PARTS) -> list[Callable[[], io.BytesIO]] | None:
-    """The workbook as `parts` workbooks of consecutive rows, each built when called, or None to
-    read it whole."""
+def split(path: Path, parts: int | None = None) -> list[Callable[[], io.BytesIO]] | None:
+    """The workbook as `parts` workbooks of consecutive rows (by default one per PART_BYTES, at
+    most PARTS), each built when called, or None to read it whole."""
     if not zipfile.is_zipfile(path):
         return None  # .xls: calamine reads it whole
     with zipfile.ZipFile(path) as book:
         sheet = first_sheet(book)
-        if sheet is None or book.getinfo(sheet).file_size < PART_MIN_BYTES:
+        size = book.getinfo(sheet).file_size if sheet is not None else 0
+        if sheet is None or size < PART_MIN_BYTES:
             return None
+        parts = parts or min(PARTS, max(2, size // PART_BYTES))
         data = book.read(sheet)
         others = {
             info.filename: book.read(info.filename)

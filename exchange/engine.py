@@ -16,10 +16,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
@@ -31,6 +29,10 @@ from core.layout import YesNo
 from exchange.models import Batch, Item, Rule, RuleRunStat
 from exchange.rules import BUILTIN, BY_CODE, RuleDef
 from registry.layouts import REGISTER
+
+if TYPE_CHECKING:  # imported where used: they cost every command's start-up 0.3 s
+    import duckdb
+    import pyarrow as pa
 
 Progress = Callable[[int, str], None]
 
@@ -147,6 +149,8 @@ def register_snapshot(region: Any) -> pa.Table:
 
 def _read_register(region: Any) -> pa.Table:
     """Every person of the region with the household facts rules need, in one query."""
+    import pyarrow as pa
+
     from registry.models import Person
 
     people: QuerySet = Person.objects.all()
@@ -188,6 +192,8 @@ def attach_register(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
 
 def attach_measures(con: duckdb.DuckDBPyConnection, region: Any) -> None:
     """The assistance measures (household, category, status, term) as DuckDB table `measures`."""
+    import pyarrow as pa
+
     qs = hooks.call("assistance.measures")
     if region is not None and region.parent_id is not None:
         qs = qs.filter(household__region__path__startswith=region.path)

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from django.db.models import Count, Max, Q, QuerySet
 
 from core.hooks import provide
@@ -59,6 +58,8 @@ def person_findings(
         return []
     batches = {b.rows_file: b for b in _batches(region) if Path(b.rows_file).exists()}
     found: list[dict[str, Any]] = []
+    import duckdb
+
     con = duckdb.connect()
     try:
         for source, spec in SOURCES.items():

@@ -13,10 +13,12 @@ import datetime as dt
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from core.codes import fold
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,8 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, csv_path: Path) -> Pars
     Raises FileRejected when required headers are missing. Row numbers are spreadsheet rows
     (the header is row 1).
     """
+    import duckdb
+
     try:
         rel = con.sql(
             f"SELECT * FROM read_csv({_lit(str(csv_path))}, header=true, all_varchar=true, "

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -62,6 +61,8 @@ def compare(
     as_of = as_of or today()
     spec = readers.SOURCES[source]
     rules = engine.ensure_rules()
+    import duckdb
+
     con = duckdb.connect()
     with readers.workdir() as tmp:
         con.execute(f"SET temp_directory = '{tmp}'")
@@ -284,6 +285,8 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
     ids = sorted({i.person.id_number for i in items if i.person})
     if ids and batch.rows_file and Path(batch.rows_file).exists():
         names = [c.alias if c.kind != "id" else "id_number" for c in spec.columns]
+        import duckdb
+
         con = duckdb.connect()
         con.execute("CREATE TEMP TABLE wanted (id_number VARCHAR)")
         con.executemany("INSERT INTO wanted VALUES (?)", [(i,) for i in ids])

@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
+from django.db.models import QuerySet
+
 from core import codes, dates, idnumber
-from core.batching import chunks
+from core.batching import chunks, values_rows
 from core.layout import CellError, HeaderMap, code, household_number, phone
 from core.masking import mask_id
 from core.pipeline import Report
@@ -507,9 +509,8 @@ class Checker:
         if not Household.objects.exists():
             return out
         names = ("pk", "number", "region__path", *HOUSEHOLD_FIELDS)
-        for chunk in chunks(self.households):
-            for values in Household.objects.filter(number__in=chunk).values_list(*names):
-                out[values[1]] = dict(zip(names, values, strict=True))
+        for values in _rows_by_key(Household.objects.all(), names, "number", self.households):
+            out[values[1]] = dict(zip(names, values, strict=True))
         return out
 
     def _load_persons(self) -> dict[str, dict[str, Any]]:
@@ -517,21 +518,15 @@ class Checker:
         if not Person.objects.exists():
             return out
         names = ("pk", "id_number", "household__number", "household__region__path", *PERSON_FIELDS)
-        ids = [i for i in self.ids if not i.startswith("masked:")]
-        for chunk in chunks(ids):
-            for values in Person.objects.filter(id_number__in=chunk).values_list(*names):
-                out[values[1]] = dict(zip(names, values, strict=True))
+        ids = {i for i in self.ids if not i.startswith("masked:")}
+        for values in _rows_by_key(Person.objects.all(), names, "id_number", ids):
+            out[values[1]] = dict(zip(names, values, strict=True))
         return out
 
     def _load_members(self, household_pks: list[int]) -> list[tuple[int, str, str, int]]:
-        out: list[tuple[int, str, str, int]] = []
-        for chunk in chunks(household_pks):
-            out.extend(
-                Person.objects.filter(household_id__in=chunk, is_member=True).values_list(
-                    "pk", "id_number", "name", "household_id"
-                )
-            )
-        return out
+        names = ("pk", "id_number", "name", "household_id")
+        members = Person.objects.filter(is_member=True)
+        return list(_rows_by_key(members, names, "household_id", set(household_pks)))
 
     def _plan_household(
         self,
@@ -623,6 +618,24 @@ class Checker:
             )
         else:
             plan.persons_unchanged += 1
+
+
+def _rows_by_key(
+    qs: QuerySet, names: tuple[str, ...], key: str, wanted: Collection[Any]
+) -> Iterator[tuple]:
+    """The rows of `qs` whose `key` (one of `names`) is in `wanted`. A file naming most of the
+    table (a county's monthly re-sync) reads it whole once rather than in thousands of `IN`
+    lists, whose values Django prepares one by one."""
+    qs = qs.order_by()
+    if len(wanted) * 2 >= qs.count():
+        at = names.index(key)
+        wanted = wanted if isinstance(wanted, set | frozenset | dict) else set(wanted)
+        for values in values_rows(qs, names):
+            if values[at] in wanted:
+                yield values
+        return
+    for chunk in chunks(wanted):
+        yield from values_rows(qs.filter(**{f"{key}__in": chunk}), names)
 
 
 def _parse_once(parsed: dict[Any, Any], raw: Any, parse: Callable[[Any], Any]) -> Any:
