@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from exchange.models import Batch
+
+if TYPE_CHECKING:
+    import duckdb
 
 # 兜底保障 as the reports list it: 救助类别 → the words of seed 000 (persons; 农村低保 also 户).
 CIVIL_WORDS = (
@@ -41,6 +41,8 @@ def _files(source: str) -> list[str]:
 
 def _people(con: duckdb.DuckDBPyConnection, region: Any) -> None:
     """The region's people as DuckDB table `people` (id_number, household_id)."""
+    import pyarrow as pa
+
     from registry.models import Person
 
     qs = Person.objects.all()
@@ -74,6 +76,8 @@ def _rows(files: list[str]) -> str:
 
 def medical(region: Any, start: dt.date, end: dt.date) -> dict[str, int] | None:
     """人次 of 住院 with 医疗救助, of 大病保险 and of 门诊慢特病 with 医疗救助 (None: no batch)."""
+    import duckdb
+
     files = _files("medical")
     if not files:
         return None
@@ -98,6 +102,8 @@ WHERE d.settle_date BETWEEN $start AND $end""",
 
 def civil(region: Any, start: dt.date, end: dt.date) -> dict[str, dict[str, int]] | None:
     """Per 救助类别, persons (and households) whose record overlaps [start, end]."""
+    import duckdb
+
     files = _files("civil")
     if not files:
         return None
