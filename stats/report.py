@@ -157,6 +157,12 @@ def context(
         }
         for f in found
     ]
+    order = ["一、", "二、", "三、", "四、", "五、"]
+    appendix.sort(
+        key=lambda row: next(
+            (i for i, p in enumerate(order) if row["section"].startswith(p)), len(order)
+        )
+    )  # stable: each part keeps its own order; 系统记录 last
     for i, row in enumerate(appendix, 1):
         row["n"] = str(i)
     return {
