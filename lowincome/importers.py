@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import hooks, pipeline
+from core.batching import chunks
 from core.income import DEFAULT_FORMULA, household_income
 from core.layout import CellError, is_total_row
 from core.pipeline import Progress, Report
@@ -83,7 +84,8 @@ class LowIncomeImporter:
         ids = [v["id_number"] for _, v in parsed if v.get("id_number")]
         people = {
             p.id_number: p
-            for p in Person.objects.filter(id_number__in=ids).select_related("household__region")
+            for part in chunks(ids)
+            for p in Person.objects.filter(id_number__in=part).select_related("household__region")
         }
         regions = {
             (r.parent.name if r.parent else "", r.name): r
@@ -155,10 +157,13 @@ class LowIncomeImporter:
         if self.report.errors:
             return None
         inside = Region.objects.below(scope).values("pk")
-        plan.removed = (
-            LowIncomePerson.objects.filter(region__in=inside)
-            .exclude(id_number__in=[r.id_number for r in plan.rows])
-            .count()
+        kept = {r.id_number for r in plan.rows}
+        plan.removed = sum(
+            1
+            for n in LowIncomePerson.objects.filter(region__in=inside).values_list(
+                "id_number", flat=True
+            )
+            if n not in kept
         )
         return plan
 
@@ -183,7 +188,9 @@ class LowIncomeImporter:
         inside = Region.objects.below(plan.scope).values("pk")
         # The list is 民政's snapshot: it replaces the region's previous one.
         LowIncomePerson.objects.filter(region__in=inside).delete()
-        LowIncomePerson.objects.filter(id_number__in=[r.id_number for r in plan.rows]).delete()
+        for part in chunks([r.id_number for r in plan.rows]):
+            # Someone the list moved here from another region of the county.
+            LowIncomePerson.objects.filter(id_number__in=part).delete()
         LowIncomePerson.objects.bulk_create(plan.rows, batch_size=2000)
         return {}
 

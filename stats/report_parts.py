@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, Min, Q, Sum
 
 from core import codes
+from core.batching import chunks
 from core.labels import Labels
 from regions.models import Region
 from registry import history
@@ -154,20 +155,21 @@ def _channels(household_ids: list[int], end: dt.date) -> dict[int, str]:
     from monitoring.models import Case
 
     out: dict[int, str] = {}
-    rows = (
-        Case.objects.filter(
-            household_id__in=household_ids,
-            kind=Case.Kind.IDENTIFY,
-            status=Case.Status.APPROVED,
+    for part in chunks(household_ids):
+        rows = (
+            Case.objects.filter(
+                household_id__in=part,
+                kind=Case.Kind.IDENTIFY,
+                status=Case.Status.APPROVED,
+            )
+            .filter(Q(decision_date__isnull=True) | Q(decision_date__lte=end))
+            .order_by("household_id", "decision_date", "id")
+            .values_list("household_id", "lead__source", "lead__origin")
         )
-        .filter(Q(decision_date__isnull=True) | Q(decision_date__lte=end))
-        .order_by("household_id", "decision_date", "id")
-        .values_list("household_id", "lead__source", "lead__origin")
-    )
-    for hid, source, origin in rows:
-        if (origin or "").startswith("assistance.screening"):
-            source = SCREENING
-        out[hid] = source or OTHER_CHANNEL
+        for hid, source, origin in rows:
+            if (origin or "").startswith("assistance.screening"):
+                source = SCREENING
+            out[hid] = source or OTHER_CHANNEL
     return out
 
 
