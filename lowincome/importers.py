@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from core import hooks, pipeline
 from core.batching import chunks
@@ -202,4 +202,17 @@ class LowIncomeImporter:
         )
 
 
-pipeline.register("lowincome", LOW_INCOME.name, LowIncomeImporter)
+def template(out: IO[bytes]) -> None:
+    """The empty list: the layout's headers (docs/low-income.md)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet(LOW_INCOME.name)
+    bold = book.add_format({"bold": True, "border": 1, "bg_color": "#F2DCDB"})
+    sheet.write_row(0, 0, LOW_INCOME.headers, bold)
+    sheet.set_column(0, 0, 22)
+    sheet.freeze_panes(1, 0)
+    book.close()
+
+
+pipeline.register("lowincome", LOW_INCOME.name, LowIncomeImporter, template=template)

@@ -207,3 +207,11 @@ def test_the_commands_export_and_import_the_list(
     assert code == 0 and result["bytes"] > 0
     code, result, _ = run_command("lowincome", "import", str(out))
     assert (code, result["status"], result["both"]) == (0, "imported", 2)
+
+
+def test_the_template_has_the_lists_headers(client_for: Any) -> None:
+    response = client_for("town_staff").get("/imports/template.xlsx", {"kind": "lowincome"})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+    assert sheet.to_python()[0] == HEADERS
