@@ -96,7 +96,8 @@ def app_figures(region: Region, start: dt.date, end: dt.date) -> list[dict[str, 
 
 
 def _problems(region: Region, end: dt.date, labels: Labels) -> list[str]:
-    """五: what the data shows still waits (the writer adds the rest and the plans)."""
+    """五: what still waits in the system on the day of drafting, `end` (the writer adds the
+    rest and the plans)."""
     waiting = [f for f in figures.collect(figures.PENDING, region) if f["value"]]
     if not waiting:
         return [
@@ -141,7 +142,7 @@ def context(
         {"heading": HEADINGS["duty"], "paragraphs": contributed["duty"] or [EMPTY["duty"]]},
         {"heading": HEADINGS["policy"], "paragraphs": contributed["policy"] or [EMPTY["policy"]]},
         {"heading": HEADINGS["work"], "paragraphs": work.paragraphs + contributed["work"]},
-        {"heading": "五、存在的问题及下步打算", "paragraphs": _problems(region, end, labels)},
+        {"heading": "五、存在的问题及下步打算", "paragraphs": _problems(region, today, labels)},
     ]
     appendix = [
         {"section": f.section, "label": f.label, "value": f.value, "definition": f.definition}
