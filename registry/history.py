@@ -363,9 +363,9 @@ NATURAL_ADDED = ("出生", "婚入", "迁入", "其他")
 NATURAL_REMOVED = ("死亡", "婚出", "迁出", "其他")
 
 
-def membership_changes(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
+def membership_changes(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
     """自然增加 / 自然减少 in [start, end] among 脱贫户 and 监测对象 (households marked either
-    way on or before `end`): {"added" | "removed": {households, persons, by_reason}}."""
+    way on or before `end`): {"added" | "removed": {households, persons}}, one statement."""
     region_filter = IN_REGION.format(col="m.household_id") if region.parent_id is not None else ""
     marked = (
         "m.household_id IN (SELECT e.household_id FROM registry_householdevent e WHERE e.kind IN "
@@ -374,40 +374,20 @@ def membership_changes(region: Region, start: dt.date, end: dt.date) -> dict[str
     added = ", ".join(f"'{r}'" for r in NATURAL_ADDED)
     removed = ", ".join(f"'{r}'" for r in NATURAL_REMOVED)
     sql = f"""
-SELECT 'added', m.start_reason, COUNT(DISTINCT m.household_id), COUNT(*)
+SELECT 'added', COUNT(DISTINCT m.household_id), COUNT(*)
 FROM registry_membership m
 WHERE m.start_date >= %(start)s AND m.start_date <= %(as_of)s AND m.start_reason IN ({added})
   AND {marked} {region_filter}
-GROUP BY m.start_reason
 UNION ALL
-SELECT 'removed', m.end_reason, COUNT(DISTINCT m.household_id), COUNT(*)
+SELECT 'removed', COUNT(DISTINCT m.household_id), COUNT(*)
 FROM registry_membership m
 WHERE m.end_date >= %(start)s AND m.end_date <= %(as_of)s AND m.end_reason IN ({removed})
   AND {marked} {region_filter}
-GROUP BY m.end_reason
 """
-    out: dict[str, dict[str, Any]] = {
-        way: {"households": 0, "persons": 0, "by_reason": {}} for way in ("added", "removed")
-    }
     with connection.cursor() as cursor:
         cursor.execute(sql, _span(region, start, end))
         rows = cursor.fetchall()
-    for way, reason, _households, persons in rows:
-        out[way]["by_reason"][reason] = int(persons)
-        out[way]["persons"] += int(persons)
-    # Households: distinct over the reasons (one household may have a birth and a move).
-    for way, column, reasons in (
-        ("added", "start", added),
-        ("removed", "end", removed),
-    ):
-        if not out[way]["persons"]:
-            continue
-        count_sql = (
-            f"SELECT COUNT(DISTINCT m.household_id) FROM registry_membership m WHERE "
-            f"m.{column}_date >= %(start)s AND m.{column}_date <= %(as_of)s AND "
-            f"m.{column}_reason IN ({reasons}) AND {marked} {region_filter}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(count_sql, _span(region, start, end))
-            out[way]["households"] = int(cursor.fetchone()[0])
-    return out
+    return {
+        way: {"households": int(households or 0), "persons": int(persons or 0)}
+        for way, households, persons in rows
+    }
