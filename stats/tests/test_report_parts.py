@@ -106,3 +106,16 @@ def test_communities_are_not_villages_and_alleviated_villages_are_named(
     assert found["key_villages"] == {"count": 1, "names": ["朝阳村"]}
     with pytest.raises(ValidationError):
         update_region(actor=None, region=town, name=town.name, code=town.code, is_community=True)
+
+
+def test_the_statistics_page_names_communities_and_alleviated_villages(
+    regions: dict[str, Any], client_for: Any
+) -> None:
+    community = create_region(actor=None, name="金山社区", level=3, parent=regions["town"])
+    update_region(actor=None, region=community, name="金山社区", is_community=True)
+    update_region(
+        actor=None, region=regions["village"], name="朝阳村", code="420281100201",
+        is_alleviated_village=True,
+    )  # fmt: skip
+    page = client_for("town_staff").get("/stats/").content.decode()
+    assert "2个行政村（其中脱贫村1个）、1个社区" in page
