@@ -215,3 +215,26 @@ def test_the_template_has_the_lists_headers(client_for: Any) -> None:
     content = b"".join(response.streaming_content)
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
     assert sheet.to_python()[0] == HEADERS
+
+
+def test_the_report_tells_the_list_when_there_is_one(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any], regions: dict[str, Any],
+    settings: Any,
+) -> None:  # fmt: skip
+    from docx import Document
+
+    from stats.report import render
+
+    settings.DATA_DIR = tmp_path
+    town = regions["town"]
+
+    def text() -> str:
+        data = render(town, 2026, today=dt.date(2026, 12, 6))
+        return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+    assert "农村低收入人口" not in text()
+    _import(tmp_path, _rows(register), users["county_admin"])
+    assert (
+        "农村低收入人口：民政名单共3人，其中低保1人，特困1人，低保边缘1人；与户籍台账比对，"
+        "属于脱贫户、防止返贫致贫对象的1人"
+    ) in text()
