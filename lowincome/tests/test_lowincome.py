@@ -238,3 +238,33 @@ def test_the_report_tells_the_list_when_there_is_one(
         "农村低收入人口：民政名单共3人，其中低保1人，特困1人，低保边缘1人；与户籍台账比对，"
         "属于脱贫户、防止返贫致贫对象的1人"
     ) in text()
+
+
+def test_the_list_is_uploaded_checked_and_confirmed_on_the_import_pages(
+    tmp_path: Path,
+    register: dict[str, Any],
+    client_for: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports.models import ImportBatch
+
+    settings.DATA_DIR = tmp_path
+    headers = ["证件号码", "姓名", "低收入人口类别", "家庭人口", "家庭年收入", "刚性支出"]
+    path = write_sheet(tmp_path / "list.xlsx", headers, _rows(register)[:1])
+    client = client_for("town_staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/imports/upload/",
+            {"kind": "lowincome", "file": SimpleUploadedFile(path.name, path.read_bytes())},
+        )
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.status == "valid", batch.errors
+    assert batch.counts["both"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{batch.pk}/confirm/", {})
+    batch.refresh_from_db()
+    assert batch.status == "imported"
+    assert LowIncomePerson.objects.get().match == "both"
