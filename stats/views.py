@@ -202,5 +202,7 @@ def work_report(request: HttpRequest) -> HttpResponse:
         raise BadRequest(str(exc)) from exc
     if not 2014 <= period.year <= today.year:
         raise Http404("年度超出范围")
+    if period.start > today:
+        raise BadRequest(f"{period.label}尚未开始")
     data = report.render(region, period)
     return _attachment(data, DOCX, f"{region.name}{period.label}工作情况汇报.docx")

@@ -88,6 +88,9 @@ def test_exits_returns_and_natural_changes_are_told(
         assert month.status_code == 200
         bad = client_for("town_staff").get("/stats/report/", {"period": "2023-H3"})
         assert bad.status_code == 400
+    with patch("core.dates.today", return_value=dt.date(2023, 3, 1)):
+        early = client_for("town_staff").get("/stats/report/", {"period": "2023-Q3"})
+        assert early.status_code == 400 and "2023年第三季度尚未开始" in early.content.decode()
 
 
 def test_communities_are_not_villages_and_alleviated_villages_are_named(

@@ -47,6 +47,8 @@ class Command(BatchCommand):
             raise UsageError("请给出 --year 或 --period")
         if not 2014 <= period.year <= today().year:
             raise UsageError(f"年度应在2014至今年之间，实为{period.year}")
+        if period.start > today():
+            raise UsageError(f"{period.label}尚未开始")
         as_of = None
         if options["as_of"]:
             try:
