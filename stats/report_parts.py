@@ -88,11 +88,15 @@ def basic(region: Region, stats: dict[str, Any], labels: Labels) -> Part:
     if region.level == Region.Level.COUNTY:
         towns = Region.objects.below(region).filter(level=Region.Level.TOWN, retired=False).count()
         units = f"{towns}个乡镇、{units}"
+    head = f"{region.name}共有{units}，"
+    if region.level >= Region.Level.VILLAGE:
+        # A village tells its own kind, not a count of itself.
+        kind = "社区" if region.is_community else "脱贫村" if region.is_alleviated_village else ""
+        head = f"{region.name}{f'（{kind}）' if kind else ''}共有"
     household = labels.household
     text = (
-        f"{region.name}共有{units}，{stats['households']['households']}户，"
-        f"{stats['households']['persons']}人，现有建档立卡稳定脱贫户{hp(stats['alleviated_stable'])}，"
-        f"{household}{hp(mon)}"
+        f"{head}{stats['households']['households']}户，{stats['households']['persons']}人，"
+        f"现有建档立卡稳定脱贫户{hp(stats['alleviated_stable'])}，{household}{hp(mon)}"
     )
     if mon["eliminated"]["households"]:
         text += f"（其中{hp(mon['eliminated'])}已消除风险）"

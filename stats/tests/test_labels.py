@@ -71,6 +71,8 @@ def test_a_2026_report_says_防止返贫致贫对象_and_a_2023_report_监测对
     new = _text(town, 2026, dt.date(2026, 12, 6))
     assert "防止返贫致贫对象2户6人" in new and "现有未消除风险防止返贫致贫对象2户6人" in new
     assert "监测户" not in new and "监测对象" not in new
+    village = _text(regions["village"], 2026, dt.date(2026, 12, 6))
+    assert "朝阳村共有2户，6人，" in village  # a village does not count itself
     old = _text(town, 2023, dt.date(2023, 12, 31))
     assert "监测户1户2人" in old and "防止返贫致贫对象" not in old
     # The statistics keep their keys across the change.
