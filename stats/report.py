@@ -137,7 +137,10 @@ def context(
     new = report_parts._total(history.markings(region, start, end, ("identified", "reidentified")))
     gone = report_parts._total(history.markings(region, start, end, ("eliminated",)))
     title = f"{region.name}{period.label}巩固拓展脱贫攻坚成果工作情况汇报"
-    lead = "今年以来" if period.kind == "year" else f"{period.label}"
+    if period.kind != "year":
+        lead = period.label
+    else:
+        lead = "今年以来" if year == today.year else f"{year}年以来"
     parts = [
         {"heading": HEADINGS["duty"], "paragraphs": contributed["duty"] or [EMPTY["duty"]]},
         {"heading": HEADINGS["policy"], "paragraphs": contributed["policy"] or [EMPTY["policy"]]},
