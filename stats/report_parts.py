@@ -9,7 +9,7 @@ them and reads them here.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,13 +312,28 @@ def _screening(
     if not rows:
         return ""
     four = "四、工作落实情况"
+    # What the households' answers raised, by risk (a household may raise several).
+    risks: dict[int, Counter[str]] = defaultdict(Counter)
+    for campaign_id, raised in (
+        Screening.objects.filter(
+            village__in=Region.objects.below(region).values("pk"),
+            campaign_id__in=[r["campaign_id"] for r in rows],
+        )
+        .exclude(risks="")
+        .values_list("campaign_id", "risks")
+    ):
+        risks[campaign_id].update(codes.split_multi(raised))
     texts = []
     for row in rows:
         begun: dt.date = row["begun"]
+        found = risks[row["campaign_id"]]
+        by_risk = "、".join(f"{risk}{n}户" for risk, n in found.most_common())
         text = (
-            f"开展集中排查。{begun.year}年{begun.month}月（{row['campaign__name']}）通过对"
+            f"{begun.year}年{begun.month}月（{row['campaign__name']}）通过对"
             f"{row['villages']}个村{row['households']}户{row['persons'] or 0}人进行了全面摸排，"
-            f"已完成{row['done']}户，发现风险{row['risky']}户，转为线索{row['leads']}条"
+            f"已完成{row['done']}户，发现风险{row['risky']}户"
+            + (f"（{by_risk}）" if by_risk else "")
+            + f"，转为线索{row['leads']}条"
         )
         texts.append(text)
         part.figure(
@@ -327,7 +342,9 @@ def _screening(
             f"{row['households']}户{row['persons'] or 0}人",
             "排查名单中本区域的户及其分配时人数",
         )
-    text = "；".join(texts)
+        for risk, n in found.most_common():
+            part.figure(four, f"集中排查发现风险：{risk}", f"{n}户", "排查答案中反映该风险的户")
+    text = "开展集中排查。" + "；".join(texts)
     if identified:
         text += (
             f"，识别{labels.population}{hp(_total(identified))}{_by_category(identified, labels)}"
