@@ -17,8 +17,10 @@ from core.tabular import Table
 from lowincome.layouts import LOW_INCOME
 from lowincome.models import LowIncomePerson
 from lowincome.services import match_of
-from regions.models import Region
+from regions.models import Region, place_names
 from registry.models import Person
+
+Match = LowIncomePerson.Match
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Plan:
     rows: list[LowIncomePerson] = field(default_factory=list)
     removed: int = 0
     scope: Region | None = None
+    known: set[str] = field(default_factory=set)  # 证件号码 already on the list
 
 
 def _scope(actor: Any) -> Region:
@@ -158,26 +161,40 @@ class LowIncomeImporter:
             return None
         inside = Region.objects.below(scope).values("pk")
         kept = {r.id_number for r in plan.rows}
-        plan.removed = sum(
-            1
-            for n in LowIncomePerson.objects.filter(region__in=inside).values_list(
-                "id_number", flat=True
-            )
-            if n not in kept
+        before = set(
+            LowIncomePerson.objects.filter(region__in=inside).values_list("id_number", flat=True)
         )
+        plan.removed = len(before - kept)
+        plan.known = before & kept
         return plan
 
     def counts(self, plan: Plan | None) -> dict[str, Any]:
+        """Totals, the ledger kit's created / updated for the import pages, and the matches and
+        mismatches per village."""
         rows = plan.rows if plan else []
         by = {m: 0 for m in LowIncomePerson.Match.values}
+        villages: dict[int, dict[str, Any]] = {}
         for r in rows:
             by[r.match] += 1
+            village = villages.setdefault(
+                r.region.pk, {"region": r.region, "both": 0, "unregistered": 0, "plain": 0}
+            )
+            village[r.match] += 1
+        names = place_names(v["region"] for v in villages.values())
+        known = plan.known if plan else set()
         return {
             "persons": len(rows),
+            "created": sum(1 for r in rows if r.id_number not in known),
+            "updated": sum(1 for r in rows if r.id_number in known),
+            "unchanged": 0,
             "both": by["both"],
             "not_on_register": by["unregistered"],
             "not_monitored": by["plain"],
             "removed": plan.removed if plan else 0,
+            "by_village": [
+                {"village": names[v["region"].pk]} | {k: v[k] for k in Match.values}
+                for v in sorted(villages.values(), key=lambda v: v["region"].path)
+            ],
         }
 
     def changes(self, plan: Plan | None) -> int:

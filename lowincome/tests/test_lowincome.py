@@ -101,6 +101,12 @@ def test_the_list_is_imported_matched_and_compared_per_village_with_the_reasons(
         1,
     )
     assert result["warnings"][0]["message"] == "以下列不认识，已忽略：备注"
+    # The import reports matches and mismatches per village.
+    assert result["by_village"] == [
+        {"village": "金山店镇/朝阳村", "both": 1, "unregistered": 0, "plain": 1},
+        {"village": "金山店镇/仕秦村", "both": 0, "unregistered": 1, "plain": 0},
+    ]
+    assert (result["created"], result["updated"]) == (3, 0)
     assert result["message"] == (
         "已导入低收入人口3人：双方名单均有1人，不在户籍台账1人，在台账但非脱贫户、监测户1人"
     )
