@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import docx
 import pytest
+from python_calamine import CalamineWorkbook
 
 from core import labels
 from fangpin.testing import make_household
@@ -143,3 +144,9 @@ def test_a_ledgers_figures_page_names_the_status_by_the_years_words(
     assert "<td>防止返贫致贫对象</td>" in new
     old = client.get("/ledgers/yulu/stats/", {"year": "2023"}).content.decode()
     assert "<td>监测户</td>" in old
+    sheet = client.get("/ledgers/yulu/stats/", {"year": "2026", "format": "xlsx"})
+    content = b"".join(sheet.streaming_content)
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    assert [r[0] for r in rows if r and r[0] in ("防止返贫致贫对象", "监测户")] == [
+        "防止返贫致贫对象"
+    ]
