@@ -21,6 +21,7 @@ from regions.models import Region
 from registry import history
 from stats import figures, report_parts
 from stats.periods import Period, months
+from stats.report_parts import hp, total
 from stats.services import compute
 
 PACKAGED_TEMPLATE = Path(__file__).resolve().parent / "report_templates" / "work_summary.docx"
@@ -30,10 +31,6 @@ def template_path() -> Path:
     """The county's own template if it installed one, else the packaged one."""
     custom = Path(settings.DATA_DIR) / "report_templates" / "work_summary.docx"
     return custom if custom.exists() else PACKAGED_TEMPLATE
-
-
-def _hp(pair: dict[str, int]) -> str:
-    return f"{pair['households']}户{pair['persons']}人"
 
 
 def basic_situation(region: Region, stats: dict[str, Any], labels: Labels | None = None) -> str:
@@ -134,8 +131,8 @@ def context(
         figures_sentence = labels.words(f"{span}，系统记录：{listed}。")
     else:
         figures_sentence = f"{span}，系统中尚无线索、比对、帮扶和走访记录。"
-    new = report_parts._total(history.markings(region, start, end, ("identified", "reidentified")))
-    gone = report_parts._total(history.markings(region, start, end, ("eliminated",)))
+    new = total(history.markings(region, start, end, ("identified", "reidentified")))
+    gone = total(history.markings(region, start, end, ("eliminated",)))
     title = f"{region.name}{period.label}巩固拓展脱贫攻坚成果工作情况汇报"
     if period.kind != "year":
         lead = period.label
@@ -173,8 +170,8 @@ def context(
         "title": title,
         "intro": (
             f"{lead}，{region.name}严格对照中央、省、市关于巩固拓展脱贫攻坚成果同乡村振兴"
-            f"有效衔接的部署，{months(start, end)}新识别{labels.population}{_hp(new)}，"
-            f"消除风险{_hp(gone)}。现将{period.label}有关工作情况汇报如下："
+            f"有效衔接的部署，{months(start, end)}新识别{labels.population}{hp(new)}，"
+            f"消除风险{hp(gone)}。现将{period.label}有关工作情况汇报如下："
         ),
         "basic": basic.paragraphs[0],
         "parts": parts,

@@ -186,7 +186,7 @@ def _by_category(rows: list[history.Marking], labels: Labels) -> str:
     return f"，其中{listed}" if listed else ""
 
 
-def _total(rows: list[history.Marking]) -> dict[str, int]:
+def total(rows: list[history.Marking]) -> dict[str, int]:
     pair = _pair()
     for row in rows:
         _add(pair, row.persons)
@@ -232,9 +232,9 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
                 if c != SCREENING and by_channel.get(c)
             ]
             how = "通过" + "、".join(ways) if ways else "通过各村及驻村工作队排查"
-            text += f"，{how}，识别{who}{hp(_total(ordinary))}{_by_category(ordinary, labels)}"
+            text += f"，{how}，识别{who}{hp(total(ordinary))}{_by_category(ordinary, labels)}"
             if len(ways) > 1:
-                text += "（" + "；".join(f"{c}{hp(_total(by_channel[c]))}" for c in ways) + "）"
+                text += "（" + "；".join(f"{c}{hp(total(by_channel[c]))}" for c in ways) + "）"
         else:
             text += f"，本期未新识别{who}"
         steps.append(text)
@@ -248,7 +248,7 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
         part.figure(
             four,
             f"识别{who}：{c}",
-            hp(_total(rows)),
+            hp(total(rows)),
             f"{span}内识别事件的户（按识别程序所依据线索的来源）及其期末成员",
         )
 
@@ -259,8 +259,7 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
             key = (m.date.year, m.date.month, channel.get(m.household_id, OTHER_CHANNEL))
             month_channel[key].append(m)
         listed = "，".join(
-            f"{mo}月{c}新增{hp(_total(rows))}"
-            for (_y, mo, c), rows in sorted(month_channel.items())
+            f"{mo}月{c}新增{hp(total(rows))}" for (_y, mo, c), rows in sorted(month_channel.items())
         )
         steps[-1] += f"（分月看，{listed}）"
 
@@ -270,7 +269,7 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
         steps.append(screening)
     elif by_channel.get(SCREENING):
         rows = by_channel[SCREENING]
-        steps.append(f"开展集中排查，识别{who}{hp(_total(rows))}{_by_category(rows, labels)}")
+        steps.append(f"开展集中排查，识别{who}{hp(total(rows))}{_by_category(rows, labels)}")
 
     # 自然增减, exits, 返贫, eliminations.
     steps.append(_dynamic(region, start, end, labels, part, span))
@@ -347,7 +346,7 @@ def _screening(
     text = "开展集中排查。" + "；".join(texts)
     if identified:
         text += (
-            f"，识别{labels.population}{hp(_total(identified))}{_by_category(identified, labels)}"
+            f"，识别{labels.population}{hp(total(identified))}{_by_category(identified, labels)}"
         )
     else:
         text += f"，本期未因集中排查识别{labels.population}"
@@ -387,12 +386,12 @@ def _dynamic(
         part.figure(four, f"{reason}（脱贫户）", hp(pair), "本期清退脱贫户事件，按原因")
     again = history.markings(region, start, end, ("reidentified",))
     if again:
-        pair = _total(again)
+        pair = total(again)
         parts.append(f"风险消除后返贫（风险再标注）{hp(pair)}")
         part.figure(four, "返贫（风险再标注）", hp(pair), "本期风险再标注事件的户")
     gone = history.markings(region, start, end, ("eliminated",))
     if gone:
-        pair = _total(gone)
+        pair = total(gone)
         parts.append(f"标注风险消除{hp(pair)}")
         part.figure(four, "风险消除", hp(pair), "本期风险消除事件的户")
     if parts:
