@@ -90,12 +90,20 @@ class LowIncomeImporter:
             for part in chunks(ids)
             for p in Person.objects.filter(id_number__in=part).select_related("household__region")
         }
+        tree = {r.pk: r for r in Region.objects.below(scope)}
         regions = {
             (r.parent.name if r.parent else "", r.name): r
             for r in Region.objects.below(scope)
             .filter(level=Region.Level.VILLAGE, retired=False)
             .select_related("parent")
         }
+
+        def village_of(region: Region) -> Region:
+            """The 行政村 of a household placed at a 村民小组 (from the tree read once)."""
+            while region.level > Region.Level.VILLAGE and region.parent_id in tree:
+                region = tree[region.parent_id]
+            return region
+
         seen: dict[str, int] = {}
         formula = _formula()
         plan = Plan(scope=scope)
@@ -121,8 +129,7 @@ class LowIncomeImporter:
                         "该人员在户籍台账中属于其他区划，不在您的管辖范围内",
                     )
                     continue
-                while region.level > Region.Level.VILLAGE and region.parent is not None:
-                    region = region.parent
+                region = village_of(region)
             else:
                 region = regions.get((v.get("town", ""), v.get("village", "")))
                 if region is None:

@@ -274,3 +274,14 @@ def test_the_list_is_uploaded_checked_and_confirmed_on_the_import_pages(
     batch.refresh_from_db()
     assert batch.status == "imported"
     assert LowIncomePerson.objects.get().match == "both"
+
+
+def test_a_household_of_a_村民小组_is_counted_in_its_village(
+    tmp_path: Path, users: dict[str, Any], regions: dict[str, Any]
+) -> None:
+    h = make_household(regions["group"], members=1)
+    head = _head(h)
+    row = {"证件号码": head.id_number, "姓名": head.name, "低收入人口类别": "低保"}
+    result = _import(tmp_path, [row], users["town_staff"])
+    assert result["status"] == "imported", result["errors"]
+    assert LowIncomePerson.objects.get().region == regions["village"]
