@@ -159,6 +159,7 @@ def _channels(household_ids: list[int], end: dt.date) -> dict[int, str]:
     from monitoring.models import Case
 
     out: dict[int, str] = {}
+    warnings: dict[int, str] = {}
     for part in chunks(household_ids):
         rows = (
             Case.objects.filter(
@@ -174,7 +175,34 @@ def _channels(household_ids: list[int], end: dt.date) -> dict[int, str]:
             if (origin or "").startswith("assistance.screening"):
                 source = SCREENING
             out[hid] = source or OTHER_CHANNEL
+            if (origin or "").startswith("exchange.warning:"):
+                warnings[hid] = origin.partition(":")[2]
+    # A department's warning names the department (seed 002: "10月省医保推送新增2户5人").
+    departments = _departments([w for w in warnings.values() if w.isdigit()])
+    for hid, warning in warnings.items():
+        if warning in departments:
+            out[hid] = f"{departments[warning]}推送"
     return out
+
+
+def _departments(warning_ids: list[str]) -> dict[str, str]:
+    """exchange Item id → the department whose file raised it (医保, 民政…)."""
+    from exchange.models import SOURCE_CHOICES, Item
+
+    names = dict(SOURCE_CHOICES)
+    out: dict[str, str] = {}
+    for part in chunks([int(w) for w in warning_ids]):
+        for pk, source in Item.objects.filter(pk__in=part).values_list("pk", "source"):
+            if source in names and source != "register":
+                out[str(pk)] = names[source]
+    return out
+
+
+def _channel_order(channel: str) -> tuple[int, str]:
+    """Lead sources in the code table's order, department pushes after them, others last."""
+    if channel in codes.LEAD_SOURCES:
+        return (codes.LEAD_SOURCES.index(channel), channel)
+    return (len(codes.LEAD_SOURCES) + (channel == OTHER_CHANNEL), channel)
 
 
 def _by_category(rows: list[history.Marking], labels: Labels) -> str:
@@ -226,11 +254,8 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
         if len(sources) > 1:
             text += "（" + "、".join(f"{s}{by_source[s]}条" for s in sources) + "）"
         if ordinary:
-            ways = [
-                c
-                for c in (*codes.LEAD_SOURCES, OTHER_CHANNEL)
-                if c != SCREENING and by_channel.get(c)
-            ]
+            ways = [c for c in by_channel if c != SCREENING]
+            ways.sort(key=_channel_order)
             how = "通过" + "、".join(ways) if ways else "通过各村及驻村工作队排查"
             text += f"，{how}，识别{who}{hp(total(ordinary))}{_by_category(ordinary, labels)}"
             if len(ways) > 1:

@@ -122,3 +122,40 @@ def test_the_statistics_page_names_communities_and_alleviated_villages(
     )  # fmt: skip
     page = client_for("town_staff").get("/stats/").content.decode()
     assert "2个行政村（其中脱贫村1个）、1个社区" in page
+
+
+def test_a_department_push_is_named_by_its_department(
+    regions: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    """Seed 002: "5月集中排查新增24户47人，10月省医保推送新增2户5人"."""
+    from exchange.engine import ensure_rules
+    from exchange.models import Item
+    from monitoring.models import Case, Lead
+    from stats.report import render
+
+    settings.DATA_DIR = tmp_path
+    h = make_household(
+        regions["village"],
+        members=3,
+        category="突发严重困难户",
+        identified_date=dt.date(2023, 10, 20),
+        risk_list=["因病"],
+    )
+    rule = ensure_rules()["C_AGE_LABOUR"]
+    item = Item.objects.create(
+        rule=rule, kind=rule.kind, severity=rule.severity, source="medical", household=h,
+        region=h.region, fingerprint="fp", message="医保自付较高",
+        last_seen=dt.datetime(2023, 10, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    lead = Lead.objects.create(
+        region=h.region, household=h, source="部门筛查预警", reported_date=dt.date(2023, 10, 2),
+        status="closed", origin=f"exchange.warning:{item.pk}",
+    )  # fmt: skip
+    Case.objects.create(
+        kind="identify", status="approved", region=h.region, household=h, lead=lead,
+        start_date=lead.reported_date, category=h.category, decision_date=dt.date(2023, 10, 20),
+    )  # fmt: skip
+    data = render(regions["town"], 2023, today=dt.date(2023, 12, 31))
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert "通过医保推送，识别监测对象1户3人，其中突发严重困难户1户3人" in text
+    assert "分月看，10月医保推送新增1户3人" in text
