@@ -285,3 +285,22 @@ def test_a_household_of_a_村民小组_is_counted_in_its_village(
     result = _import(tmp_path, [row], users["town_staff"])
     assert result["status"] == "imported", result["errors"]
     assert LowIncomePerson.objects.get().region == regions["village"]
+
+
+def test_the_village_list_reads_a_fixed_number_of_queries(
+    tmp_path: Path,
+    users: dict[str, Any],
+    register: dict[str, Any],
+    regions: dict[str, Any],
+    client_for: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = client_for("county_admin")
+    _import(tmp_path, _rows(register), users["county_admin"])
+    with django_assert_max_num_queries(12) as first:
+        client.get("/lowincome/")
+    for _ in range(5):  # more villages and more people: no more queries
+        make_household(regions["other_village"], members=2, category="边缘易致贫户",
+                       identified_date=dt.date(2025, 3, 1), risk_list=["因病"])  # fmt: skip
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get("/lowincome/").status_code == 200
