@@ -6,13 +6,21 @@ PORT   ?= 8000
 VENDOR := static/vendor
 export FANGPIN_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test test-fast bench lint format browser clean
+.PHONY: install install-dev run test test-fast bench lint format browser clean
 
+# `make run` installs what running needs (pyproject's dependencies); the test, lint and benchmark
+# tools (the `dev` extra: pytest, ruff, mypy, playwright, pandas…) come with `make test` and co.
 install: $(VENV)/.installed $(VENDOR)/.installed
+
+install-dev: install $(VENV)/.installed-dev
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $@
 
@@ -32,23 +40,23 @@ browser:
 run: install
 	FANGPIN_DEMO=1 $(BIN)/fangpin serve --port $(PORT)
 
-test: install browser
+test: install-dev browser
 	FANGPIN_TESTING=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-test-fast: install
+test-fast: install-dev
 	FANGPIN_TESTING=1 $(BIN)/python -m pytest -q -x -m "not browser"
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/run.py
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	FANGPIN_TESTING=1 $(BIN)/mypy .
 	FANGPIN_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

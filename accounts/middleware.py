@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-PUBLIC_PREFIXES = ("/accounts/login", "/static/", "/public/", "/api/", "/healthz")
+PUBLIC_PREFIXES = ("/accounts/login", "/static/", "/public/", "/api/", "/healthz", "/favicon.ico")
 
 
 class LoginRequiredMiddleware:

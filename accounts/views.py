@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -35,9 +36,34 @@ from regions.models import Region
 PAGE_SIZE = 50
 
 
+# The demo county's logins (registry.demo.DEMO_USERS makes them), shown on the login page in demo
+# mode only: who each one is and what their home page holds.
+DEMO_PASSWORD = "demo12345"
+DEMO_LOGINS = (
+    ("county_admin", "县级管理员", "全县：县级审定、逾期、部门比对，可查看完整证件号码"),
+    ("auditor", "审计员", "全县，只读"),
+    ("town_staff", "乡镇干部", "第一个乡镇：乡镇审核、逾期、集中排查"),
+    ("town_other", "乡镇干部", "第二个乡镇"),
+    ("village_staff", "村干部", "第一个村：核实线索、评议公示"),
+    ("grid_member", "网格员", "第一个村：到期走访、排查、入户核查"),
+)
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if settings.FANGPIN_DEMO:
+            present = set(
+                User.objects.filter(
+                    username__in=[u for u, *_ in DEMO_LOGINS], is_active=True
+                ).values_list("username", flat=True)
+            )
+            context["demo_logins"] = [row for row in DEMO_LOGINS if row[0] in present]
+            context["demo_password"] = DEMO_PASSWORD
+        return context
 
     def form_invalid(self, form: Any) -> HttpResponse:
         # Only attempts that reached authentication (axes marked the request) are counted.

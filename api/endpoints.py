@@ -30,13 +30,110 @@ class SessionAuth(APIKeyCookie):
         return user if user is not None and user.is_authenticated else None
 
 
-api = NinjaAPI(
-    title="fangpin API",
+# Chinese titles (and descriptions where an endpoint gave none) of the parameters and fields,
+# so the OpenAPI document reads in Chinese whatever the Python names are. A new parameter or
+# field name needs its entry here (api/tests/test_openapi.py checks).
+GLOSSARY: dict[str, tuple[str, str]] = {
+    "region": ("区划", "区划代码、唯一名称或名称路径（如 大冶市/金山店镇），默认为本人所在区划"),
+    "q": ("关键词", "姓名、户编号或证件号码"),
+    "category": ("监测对象类别", "如 脱贫不稳定户、边缘易致贫户、突发严重困难户"),
+    "page": ("页码", "从1开始"),
+    "as_of": ("统计日期", "YYYY-MM-DD，默认今天"),
+    "year": ("年度", "四位年份，默认今年"),
+    "kind": ("台账种类", "台账代码，见“台账种类”接口"),
+    "household_id": ("农户ID", "农户列表返回的 id"),
+    "id": ("编号", "系统内部编号（ID）"),
+    "count": ("总数", "符合条件的记录数"),
+    "page_size": ("每页条数", ""),
+    "results": ("记录", ""),
+    "code": ("区划代码", "12位统计用区划代码"),
+    "name": ("名称", ""),
+    "members": ("家庭成员", ""),
+    "headers": ("表头", "导入导出文件的列名，按顺序"),
+    "number": ("户编号", ""),
+    "head_name": ("户主姓名", ""),
+    "phone": ("联系电话", ""),
+    "household_type": ("户类型", ""),
+    "member_count": ("家庭人口数", ""),
+    "address": ("家庭住址", ""),
+    "is_alleviated": ("是否脱贫户", ""),
+    "alleviated_year": ("脱贫年度", ""),
+    "identified_date": ("识别监测时间", ""),
+    "risks": ("风险类型", ""),
+    "risk_eliminated": ("风险是否消除", ""),
+    "eliminated_date": ("风险消除时间", ""),
+    "elimination_method": ("风险消除方式", ""),
+    "per_capita_income": ("家庭年人均纯收入", ""),
+    "no_labour": ("整户无劳动能力", ""),
+    "path": ("名称路径", ""),
+    "age": ("年龄", ""),
+    "birth_date": ("出生日期", ""),
+    "id_number": ("证件号码", ""),
+    "relation": ("与户主关系", ""),
+    "sex": ("性别", ""),
+    "ethnicity": ("民族", ""),
+    "education": ("文化程度", ""),
+    "schooling": ("在校生状况", ""),
+    "health": ("健康状况", ""),
+    "labour_skill": ("劳动技能", ""),
+    "employment": ("务工状况", ""),
+    "work_place": ("务工地点", ""),
+    "medical_insurance": ("是否参加基本医疗保险", ""),
+    "dibao": ("是否享受低保", ""),
+    "tekun": ("是否特困供养", ""),
+    "level": ("层级", ""),
+    "key": ("唯一键", ""),
+}
+SCHEMA_TITLES = {
+    "HouseholdOut": "农户",
+    "HouseholdPage": "农户列表（分页）",
+    "RegionOut": "区划",
+    "HouseholdDetailOut": "农户详情",
+    "MemberOut": "家庭成员",
+    "KindOut": "台账种类",
+    "RowPage": "台账记录（分页）",
+}
+
+
+def _chinese(name: str, item: dict[str, Any]) -> None:
+    title, description = GLOSSARY.get(name, ("", ""))
+    if title:
+        item["title"] = title
+    if description and not item.get("description"):
+        item["description"] = description
+
+
+class ChineseAPI(NinjaAPI):
+    """The OpenAPI document with Chinese titles for every parameter, field and schema."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                for param in op.get("parameters", []):
+                    _chinese(param["name"], param)
+                    _chinese(param["name"], param.setdefault("schema", {}))
+                for response in op.get("responses", {}).values():
+                    if response.get("description") == "OK":
+                        response["description"] = "成功"
+        for name, component in schema.get("components", {}).get("schemas", {}).items():
+            component["title"] = SCHEMA_TITLES.get(name, component.get("title", name))
+            for prop, item in component.get("properties", {}).items():
+                _chinese(prop, item)
+        return schema
+
+
+api = ChineseAPI(
+    title="防止返贫动态监测和帮扶系统 接口",
     version="1",
-    description="防止返贫动态监测和帮扶 — JSON API (formats.md §5)",
+    description=(
+        "只读的 JSON 接口，供统计和对接使用。认证：浏览器已登录的会话，或请求头 "
+        "`Authorization: Bearer <令牌>`（令牌在“我的账号”页面生成）。每个接口只返回本人所辖"
+        "区划的数据；证件号码和电话按本人权限打码。浏览版说明见 /api/v1/docs/。"
+    ),
     auth=[BearerAuth(), SessionAuth(csrf=False)],
     openapi_url="/openapi.json",
-    docs_url=None,  # the interactive docs page loads assets from a CDN
+    docs_url=None,  # the interactive docs page loads assets from a CDN: /api/v1/docs/ instead
     urls_namespace="api",
 )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from assistance.models import Measure
+from assistance.models import Measure, ledger_term_ends
 from core import codes, dates
 from core.checks import check
 from registry.models import RISK_SEPARATOR, Household, Person
@@ -166,7 +166,9 @@ def continuing_overrun(households: QuerySet, today: dt.date | None = None) -> li
     """Rule 26: after 风险消除 a measure runs on only as 小额信贷/公益岗位/雨露计划 to its term.
 
     Flags continuing measures past their end date, and ongoing measures of those sub-types
-    not marked as continuing (so their end date is unknown).
+    not marked as continuing (so their end date is unknown). A measure linked to a ledger record
+    (a post, a loan) ends when that record does — its real contract end, read at each run — and
+    its term is known, marked or not.
     """
     today = today or dates.today()
     ongoing = Measure.objects.filter(
@@ -176,17 +178,37 @@ def continuing_overrun(households: QuerySet, today: dt.date | None = None) -> li
     continuing_type = Q(pk__in=[])
     for word in CONTINUING_SUBTYPES:
         continuing_type |= Q(subtype__contains=word)
-    rows = ongoing.filter(
-        Q(continues_after_elimination=True, end_date__lt=today)
-        | Q(continuing_type, continues_after_elimination=False)
-    ).values_list(
-        "household_id", "pk", "category", "subtype", "end_date", "continues_after_elimination"
+    linked = Q(ledger_row_id__isnull=False) & ~Q(ledger_kind="")
+    rows = list(
+        ongoing.filter(
+            Q(continues_after_elimination=True, end_date__lt=today)
+            | Q(continuing_type, continues_after_elimination=False)
+            | linked
+        ).values_list(
+            "household_id",
+            "pk",
+            "category",
+            "subtype",
+            "end_date",
+            "continues_after_elimination",
+            "ledger_kind",
+            "ledger_row_id",
+        )
     )
+    ends = ledger_term_ends((r[6], r[7]) for r in rows if r[6] and r[7] is not None)
     found = []
-    for hid, mid, category, subtype, end, continuing in rows:
+    for hid, mid, category, subtype, end, continuing, kind, row_id in rows:
         name = f"{category}{'·' + subtype if subtype else ''}"
+        source = ""
+        if (kind, row_id) in ends:
+            end, continuing, source = ends[(kind, row_id)], True, "（按关联台账记录）"
         if continuing:
-            message = f"风险消除后继续的措施“{name}”已于{end}到期，仍为实施中"
+            if end is None or end >= today:
+                continue
+        elif not any(word in subtype for word in CONTINUING_SUBTYPES):
+            continue
+        if continuing:
+            message = f"风险消除后继续的措施“{name}”已于{end}到期{source}，仍为实施中"
         else:
             message = f"风险已消除，“{name}”仍在实施：应标注“风险消除后继续”并填写到期日期"
         found.append(_finding(hid, message, measure_id=mid, end_date=end and end.isoformat()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django import forms
@@ -10,9 +9,11 @@ from django import forms
 from accounts.models import User
 from assistance.models import Measure, Visit
 from assistance.services import SCREEN_SCOPES
+from core import codes
 from core.dates import today
 from core.forms import StyledForm, StyledModelForm
 from core.layout import valid_phone
+from ledgers import kit
 from regions.models import Region
 from registry.models import Household
 
@@ -74,8 +75,34 @@ class BulkContactForm(ContactForm):
         _limit(self, "village", _villages(viewer))
 
 
+def ledger_choices(household: Household, per_ledger: int = 50) -> list[tuple[str, str]]:
+    """The household's ledger records a measure may stand for ("kind:id", label): its posts,
+    loans, 奖补 and subsidy payments (every person or household ledger, newest first)."""
+    out = []
+    for kind, ledger in kit.ledgers().items():
+        if ledger.level not in ("person", "household"):
+            continue
+        rows = ledger.model.objects.filter(household=household).select_related("person")
+        for row in rows.order_by("-pk")[:per_ledger]:
+            label = f"{ledger.name}：{row}"
+            if row.person is not None:
+                label += f"（{row.person.name}）"
+            amount = getattr(row, "amount", None)
+            if amount is not None:
+                label += f"，{amount}元"
+            out.append((f"{kind}:{row.pk}", label))
+    return out
+
+
 class MeasureForm(StyledModelForm):
-    """一户一策 measure; the beneficiary is one of the household's members (一人一措施)."""
+    """一户一策 measure; the beneficiary is one of the household's members (一人一措施); the
+    ledger record it stands for (a post, a loan, an 奖补 payment) may be linked."""
+
+    ledger_link = forms.ChoiceField(
+        label="关联台账记录",
+        required=False,
+        help_text="措施对应的公益性岗位、小额信贷、产业奖补或务工补贴等台账记录（该户的）",
+    )
 
     def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,6 +110,16 @@ class MeasureForm(StyledModelForm):
         assert isinstance(person, forms.ModelChoiceField)
         person.queryset = household.persons.filter(is_member=True).order_by("pk")
         person.empty_label = "全户"
+        link = cast(forms.ChoiceField, self.fields["ledger_link"])
+        link.choices = [("", "—"), *ledger_choices(household)]
+        kind, row_id = self.instance.ledger_kind, self.instance.ledger_row_id
+        if kind and row_id:
+            self.initial["ledger_link"] = f"{kind}:{row_id}"
+
+    def ledger_fields(self) -> dict[str, Any]:
+        """ledger_kind and ledger_row_id from the chosen record (both empty for none)."""
+        kind, _, pk = (self.cleaned_data.get("ledger_link") or "").partition(":")
+        return {"ledger_kind": kind, "ledger_row_id": int(pk) if pk else None}
 
     class Meta:
         model = Measure
@@ -166,18 +203,129 @@ class AssignForm(StyledForm):
         _limit(self, "cadre", _users(viewer))
 
 
-class QuestionnaireForm(StyledForm):
-    questionnaire = forms.CharField(
-        label="问卷（JSON）", widget=forms.Textarea(attrs={"rows": 24, "class": "font-monospace"})
-    )
+ANSWER_TYPES = {
+    "yesno": ("是 / 否", ["是", "否"]),
+    "havenot": ("有 / 无", ["有", "无"]),
+    "choices": ("自定义选项", []),
+}
 
-    def clean_questionnaire(self) -> Any:
-        try:
-            return json.loads(self.cleaned_data["questionnaire"])
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                f"JSON格式错误：第{exc.lineno}行第{exc.colno}列，{exc.msg}"
-            ) from exc
+
+def split_options(text: str) -> list[str]:
+    """Options typed as 甲、乙、丙 (or with commas, semicolons or spaces)."""
+    for sep in (",", "，", ";", "；", " ", "/"):
+        text = text.replace(sep, "、")
+    return [o.strip() for o in text.split("、") if o.strip()]
+
+
+class QuestionForm(StyledForm):
+    """One question of a 集中排查 questionnaire: its part, wording, answer type and which answer
+    raises a lead (and of which risk)."""
+
+    section = forms.CharField(label="部分", max_length=40)
+    text = forms.CharField(label="问题", max_length=200)
+    answer_type = forms.ChoiceField(
+        label="答案类型", choices=[(k, v[0]) for k, v in ANSWER_TYPES.items()], initial="yesno"
+    )
+    options = forms.CharField(
+        label="选项", required=False, max_length=200, help_text="自定义选项时填写，用“、”分隔"
+    )
+    risk = forms.ChoiceField(
+        label="风险类型",
+        required=False,
+        choices=[("", "（不产生线索）"), *((r, r) for r in codes.RISKS)],
+    )
+    risk_answer = forms.CharField(label="产生线索的答案", required=False, max_length=40)
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("answer_type")
+        options = ANSWER_TYPES[kind][1] if kind in ANSWER_TYPES else []
+        if kind == "choices":
+            options = split_options(data.get("options", ""))
+            if len(options) < 2:
+                self.add_error("options", "自定义选项至少需要两个，用“、”分隔")
+        data["option_list"] = options
+        answer = (data.get("risk_answer") or "").strip()
+        if data.get("risk"):
+            if not answer:
+                answer = options[0] if options else ""
+            if options and answer not in options:
+                self.add_error("risk_answer", f"产生线索的答案应为选项之一：{'、'.join(options)}")
+        data["risk_answer"] = answer
+        return data
+
+
+def _deleted(form: forms.Form) -> bool:
+    return bool(getattr(form, "cleaned_data", {}).get("DELETE"))
+
+
+class BaseQuestionFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        kept = [
+            f
+            for f in self.forms
+            if f.cleaned_data and f.cleaned_data.get("text") and not _deleted(f)
+        ]
+        if not kept:
+            raise forms.ValidationError("问卷至少需要一个问题")
+
+    def refuse(self, messages: list[str]) -> None:
+        """Show a service's refusal above the rows."""
+        self._non_form_errors = self.error_class(messages)
+
+    def questionnaire(self) -> dict[str, Any]:
+        """The questionnaire as stored: parts in their first order, questions in row order."""
+        sections: dict[str, list[dict[str, Any]]] = {}
+        used = {f.cleaned_data.get("key") for f in self.forms if f.cleaned_data}
+        n = 0
+        for f in self.forms:
+            d = f.cleaned_data
+            if not d or _deleted(f) or not d.get("text"):
+                continue
+            key = d.get("key") or ""
+            if not key:
+                n += 1
+                while f"q{n}" in used:
+                    n += 1
+                key = f"q{n}"
+                used.add(key)
+            question = {"key": key, "text": d["text"].strip(), "options": d["option_list"]}
+            if d.get("risk"):
+                question |= {"risk": d["risk"], "risk_answer": d["risk_answer"]}
+            sections.setdefault(d["section"].strip(), []).append(question)
+        return {"sections": [{"title": t, "questions": qs} for t, qs in sections.items()]}
+
+
+QuestionFormSet = forms.formset_factory(
+    QuestionForm, formset=BaseQuestionFormSet, extra=3, can_delete=True
+)
+
+
+def questionnaire_initial(questionnaire: dict[str, Any]) -> list[dict[str, Any]]:
+    """The formset's rows for a stored questionnaire."""
+    rows = []
+    for section in questionnaire.get("sections", []):
+        for q in section.get("questions", []):
+            options = list(q.get("options") or [])
+            kind = next(
+                (k for k, (_, opts) in ANSWER_TYPES.items() if opts and opts == options),
+                "choices",
+            )
+            rows.append(
+                {
+                    "section": section.get("title", ""),
+                    "key": q.get("key", ""),
+                    "text": q.get("text", ""),
+                    "answer_type": kind,
+                    "options": "、".join(options) if kind == "choices" else "",
+                    "risk": q.get("risk", ""),
+                    "risk_answer": q.get("risk_answer", "") if q.get("risk") else "",
+                }
+            )
+    return rows
 
 
 def section_form(section: dict, data: Any = None, initial: dict | None = None) -> forms.Form:

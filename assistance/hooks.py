@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import Count, Max, QuerySet
 
 from assistance import services
-from assistance.models import Measure, Screening, Visit
+from assistance.models import Contact, Measure, Screening, Visit
+from core.batching import chunks
 from core.hooks import provide
 from registry.models import Household
 
@@ -57,4 +58,35 @@ def household_dues(household_ids: Iterable[int], today: dt.date) -> dict[int, di
     )
     for row in open_screenings:
         out[row["household_id"]]["screenings"] = row["n"]
+    return out
+
+
+@provide("assistance.unsafe_house_answers")
+def unsafe_house_answers(region: Any) -> dict[int, dt.date | None]:
+    """Households of `region` (and below) whose screening answered 是 to “现住房为C级或D级危房”:
+    {household id: the latest such screening's campaign start}."""
+    qs = Screening.objects.filter(answers__housing="是")
+    if region is not None and region.parent_id is not None:
+        qs = qs.filter(household__region__path__startswith=region.path)
+    out: dict[int, dt.date | None] = {}
+    for household_id, day in qs.values_list("household_id", "campaign__start_date"):
+        latest = out.get(household_id)
+        out[household_id] = max(latest, day) if latest and day else (latest or day)
+    return out
+
+
+@provide("assistance.contact_names")
+def contact_names(household_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The current 帮扶联系人 of each of these households by name: {id: [name, …]} (households
+    without one are left out). One query per thousand households."""
+    out: dict[int, list[str]] = {}
+    for chunk in chunks(sorted(set(household_ids))):
+        rows = (
+            Contact.objects.current()
+            .filter(household_id__in=chunk)
+            .order_by("household_id", "start_date", "pk")
+            .values_list("household_id", "name")
+        )
+        for household_id, name in rows:
+            out.setdefault(household_id, []).append(name)
     return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core import codes
+from core.batching import chunks
 from core.scoping import ScopedQuerySet
 from ledgers import kit
 
@@ -103,6 +107,28 @@ class Measure(models.Model):
         except KeyError:
             return None
         return ledger.model.objects.filter(pk=self.ledger_row_id).first()
+
+
+def ledger_term_ends(links: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dt.date | None]:
+    """The real end of the ledger records measures link to (a post's 退岗日期 or contract end, a
+    loan's 到期日期): {(kind, row id): date or None}. A ledger says which of its columns end a
+    record's term, first given first, by `extra={"term_end": (field, …)}`; one query per kind."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for kind, pk in links:
+        wanted[kind].add(pk)
+    out: dict[tuple[str, int], dt.date | None] = {}
+    for kind, ids in wanted.items():
+        try:
+            ledger = kit.ledger(kind)
+        except KeyError:
+            continue
+        fields = tuple(ledger.extra.get("term_end", ()))
+        if not fields:
+            continue
+        for chunk in chunks(sorted(ids)):
+            for pk, *ends in ledger.model.objects.filter(pk__in=chunk).values_list("pk", *fields):
+                out[(kind, pk)] = next((e for e in ends if e is not None), None)
+    return out
 
 
 class ContactQuerySet(ScopedQuerySet):

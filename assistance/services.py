@@ -28,12 +28,15 @@ from assistance.models import (
     Visit,
     VisitPhoto,
     VisitRule,
+    ledger_term_ends,
 )
 from core import audit, codes, hooks
 from core.audit import snapshot
 from core.dates import today
 from core.layout import valid_phone
 from core.models import AuditRecord
+from core.permissions import Cap, require
+from core.uploads import UploadRejected, check_image
 from regions.models import Region
 from registry.models import Household
 
@@ -178,6 +181,11 @@ def save_measure(
         row = obj.ledger_row()
         if row is None or row.household_id != household.pk:
             errors["ledger_row_id"] = "关联的台账记录不存在或不属于该户"
+        elif not obj.end_date:
+            # The measure runs to the record's term (a post's contract, a loan's due date).
+            obj.end_date = ledger_term_ends([(obj.ledger_kind, row.pk)]).get(
+                (obj.ledger_kind, row.pk)
+            )
     if obj.start_date and obj.end_date and obj.end_date < obj.start_date:
         errors["end_date"] = "结束日期不能早于开始日期"
     # A measure is recorded when it is carried out: only a planned one may start later, and a
@@ -211,19 +219,17 @@ def _store_photo(upload: Any) -> dict[str, Any]:
             {"photos": f"照片“{name}”超过{PHOTO_MAX_BYTES // (1024 * 1024)}MB，请压缩后再上传"}
         )
     data = upload.read()
-    try:
+    try:  # the header first: a picture of too many pixels is refused before it is decoded
+        kind, _, _ = check_image(data, name, tuple(PHOTO_TYPES))
         image = Image.open(io.BytesIO(data))
-        image.verify()
-        image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError as exc:
-        raise ValidationError({"photos": f"照片“{name}”像素过多，请缩小后再上传"}) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except UploadRejected as exc:
+        raise ValidationError({"photos": str(exc)}) from exc
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError({"photos": f"文件“{name}”不是有效的图片"}) from exc
-    if image.format not in PHOTO_TYPES:
-        raise ValidationError({"photos": f"照片“{name}”格式为{image.format}，只接受JPEG或PNG"})
-    content_type, ext = PHOTO_TYPES[image.format]
+    content_type, ext = PHOTO_TYPES[kind]
     stem = f"visits/{today():%Y/%m}/{uuid.uuid4().hex}"
     path = default_storage.save(f"{stem}.{ext}", ContentFile(data))
+    image.draft("RGB", THUMB_SIZE)  # a JPEG decodes at the size the thumbnail needs
     thumb = image.convert("RGB")
     thumb.thumbnail(THUMB_SIZE)
     buf = io.BytesIO()
@@ -428,35 +434,33 @@ def default_questionnaire() -> dict[str, Any]:
 def validate_questionnaire(data: Any) -> dict[str, Any]:
     """Check a questionnaire's structure; the message names the section and question."""
     if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
-        raise ValidationError({"questionnaire": "问卷应为含“sections”列表的JSON对象"})
+        raise ValidationError({"questionnaire": "问卷格式不正确：应由若干部分组成"})
     if not data["sections"]:
         raise ValidationError({"questionnaire": "问卷至少需要一个部分"})
     keys: set[str] = set()
     for i, section in enumerate(data["sections"], 1):
         where = f"第{i}部分"
         if not isinstance(section, dict) or not str(section.get("title", "")).strip():
-            raise ValidationError({"questionnaire": f"{where}缺少标题（title）"})
+            raise ValidationError({"questionnaire": f"{where}缺少部分名称"})
         questions = section.get("questions")
         if not isinstance(questions, list) or not questions:
             raise ValidationError({"questionnaire": f"{where}“{section['title']}”没有问题"})
         for j, q in enumerate(questions, 1):
             at = f"{where}第{j}题"
             if not isinstance(q, dict) or not q.get("key") or not q.get("text"):
-                raise ValidationError({"questionnaire": f"{at}缺少key或text"})
+                raise ValidationError({"questionnaire": f"{at}缺少问题内容"})
             if q["key"] in keys:
-                raise ValidationError({"questionnaire": f"{at}的key“{q['key']}”重复"})
+                raise ValidationError({"questionnaire": f"{at}的编号“{q['key']}”重复"})
             keys.add(q["key"])
             options = q.get("options")
             if not isinstance(options, list) or len(options) < 2:
-                raise ValidationError({"questionnaire": f"{at}至少需要两个选项（options）"})
+                raise ValidationError({"questionnaire": f"{at}至少需要两个选项"})
             if q.get("risk") and q["risk"] not in codes.RISKS:
                 raise ValidationError(
                     {"questionnaire": f"{at}的风险“{q['risk']}”不在风险类型代码表中"}
                 )
             if q.get("risk") and q.get("risk_answer") not in options:
-                raise ValidationError(
-                    {"questionnaire": f"{at}的风险答案（risk_answer）须为选项之一"}
-                )
+                raise ValidationError({"questionnaire": f"{at}产生线索的答案须为选项之一"})
     return data
 
 
@@ -667,3 +671,70 @@ def campaign_progress(campaign: Campaign, screenings: models.QuerySet) -> dict[s
         "identified_households": found["households"] or 0,
         "identified_persons": found["persons"] or 0,
     }
+
+
+# ---------------------------------------------------------------- exports
+
+
+OVERDUE_HEADERS = ["序号", "乡镇/村", "户编号", "户主", "联系人", "上次走访", "走访周期（天）"]
+OVERDUE_HEADERS += ["应走访日期", "逾期天数"]
+
+
+@transaction.atomic
+def export_overdue_visits(
+    *, actor: Any, order: list[int], due: dict[int, tuple], contacts: dict[int, str], out: Any
+) -> int:
+    """The households overdue for a visit, in `order`, as a printable Excel 台账 with a 合计
+    row; `due` maps a household to (last visit, interval days). Audited."""
+    from core.batching import chunks
+    from ledgers.workbook import table_workbook, totals_row
+    from regions.models import place_names
+
+    require(actor, Cap.EXPORT)
+    region = actor.region
+    day = today()
+    book = table_workbook(
+        out,
+        title=f"{region.name}走访逾期清单",
+        region=region,
+        what=f"截至 {day:%Y-%m-%d}",
+        headers=OVERDUE_HEADERS,
+        widths={1: 20, 2: 22, 4: 10, 5: 12, 7: 12},
+    )
+    count = 0
+    never = 0
+    for part in chunks(order, 2000):
+        found = Household.objects.visible_to(actor).select_related("region").in_bulk(part)
+        places = place_names(h.region for h in found.values())
+        for pk in part:
+            h = found.get(pk)
+            if h is None:
+                continue
+            last, interval = due[pk]
+            when = last + dt.timedelta(days=interval) if last else None
+            count += 1
+            never += last is None
+            book.write_row(
+                [
+                    count,
+                    places.get(h.region_id, ""),
+                    h.number,
+                    h.head_name,
+                    contacts.get(pk, ""),
+                    last or "从未走访",
+                    interval,
+                    when or "",
+                    (day - when).days if when else "",
+                ]
+            )
+    totals_row(book, count, "户", "", "", f"其中从未走访{never}户")
+    book.close()
+    audit.record(
+        actor=actor,
+        action="export",
+        object_type="assistance.visit",
+        object_repr=f"导出走访逾期清单{count}户",
+        region_id=region.pk,
+        note="走访逾期清单",
+    )
+    return count

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,12 +20,14 @@ from assistance import services
 from assistance.checks import household_findings
 from assistance.forms import (
     AssignForm,
+    BaseQuestionFormSet,
     BulkContactForm,
     CampaignForm,
     ContactForm,
     MeasureForm,
-    QuestionnaireForm,
+    QuestionFormSet,
     VisitForm,
+    questionnaire_initial,
     section_form,
 )
 from assistance.models import Campaign, Contact, Measure, Screening, VisitPhoto, VisitRule
@@ -166,6 +167,7 @@ def measure_edit(request: HttpRequest, pk: int, measure_id: int | None = None) -
     form = MeasureForm(request.POST or None, instance=measure, household=h)
     if request.method == "POST" and form.is_valid():
         fields = {f: form.cleaned_data[f] for f in MeasureForm.Meta.fields}
+        fields |= form.ledger_fields()
         try:
             # The form validated a copy; the service applies the fields to the stored row.
             stored = Measure.objects.get(pk=measure_id) if measure_id else None
@@ -352,6 +354,8 @@ def overdue(request: HttpRequest) -> HttpResponse:
         {"user_id": key[0], "name": key[1], "unit": key[2], "n": n}
         for key, n in Counter(contacts.values()).most_common(50)
     ]
+    if request.GET.get("format") == "xlsx":
+        return _overdue_workbook(request, rows, due, contacts)
     page = Paginator([r[0] for r in rows], PAGE).get_page(request.GET.get("page"))
     found = Household.objects.select_related("region").in_bulk(list(page.object_list))
     page.object_list = [found[pk] for pk in page.object_list]
@@ -374,6 +378,29 @@ def overdue(request: HttpRequest) -> HttpResponse:
             "query": f"village={village}&cadre={cadre}",
         },
     )
+
+
+def _overdue_workbook(request: HttpRequest, rows: list, due: dict, contacts: dict) -> HttpResponse:
+    """Every overdue household (not just the page) as a printable Excel 台账."""
+    import io
+    from urllib.parse import quote
+
+    out = io.BytesIO()
+    services.export_overdue_visits(
+        actor=request.user,
+        order=[r[0] for r in rows],
+        due=due,
+        contacts={hid: name for hid, (_, name, _) in contacts.items()},
+        out=out,
+    )
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    place = getattr(getattr(request.user, "region", None), "name", "")
+    name = f"{place}走访逾期清单{dates.today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def visit_rules(request: HttpRequest) -> HttpResponse:
@@ -456,21 +483,32 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def campaign_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    """The questionnaire editor: one row per question (part, wording, answer type, which answer
+    raises a lead of which risk); rows are added with the blank rows and removed with 删除."""
     c = _campaign(request, pk)
     require(request.user, Cap.RUN_CAMPAIGN)
-    initial = {"questionnaire": json.dumps(c.questionnaire, ensure_ascii=False, indent=2)}
-    form = QuestionnaireForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    # A posted row is read as typed (a row emptied by hand is dropped like a deleted one).
+    formset = cast(
+        BaseQuestionFormSet,
+        QuestionFormSet(request.POST, prefix="q")
+        if request.method == "POST"
+        else QuestionFormSet(initial=questionnaire_initial(c.questionnaire), prefix="q"),
+    )
+    if request.method == "POST" and formset.is_valid():
         try:
             services.update_questionnaire(
-                actor=request.user, campaign=c, questionnaire=form.cleaned_data["questionnaire"]
+                actor=request.user, campaign=c, questionnaire=formset.questionnaire()
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            formset.refuse(exc.messages)
         else:
             messages.success(request, "已保存排查问卷")
             return redirect("assistance:campaign", pk=c.pk)
-    return render(request, "assistance/form.html", {"form": form, "title": f"{c} · 排查问卷"})
+    return render(
+        request,
+        "assistance/questionnaire.html",
+        {"formset": formset, "campaign": c, "title": f"{c} · 排查问卷"},
+    )
 
 
 def campaign_assign(request: HttpRequest, pk: int) -> HttpResponse:

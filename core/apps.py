@@ -10,3 +10,9 @@ class CoreConfig(AppConfig):
 
         # Each app's jobs.py registers its background-job handlers.
         autodiscover_modules("jobs")
+        # Pillow refuses to decode a picture beyond the same limit the upload checks use.
+        from PIL import Image
+
+        from core.uploads import limit
+
+        Image.MAX_IMAGE_PIXELS = limit("FANGPIN_IMAGE_MAX_PIXELS")

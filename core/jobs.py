@@ -5,15 +5,27 @@ the job page, which polls the row for progress. Handlers take the job, read ids 
 call a service and return a JSON-ready result. In tests (`JOBS_EAGER`) jobs run inline. A kind
 registered with `daily(...)` is queued by the worker once a day, the first time it looks after
 midnight (local time), so a server needs no cron.
+
+A running job carries a heartbeat (`Job.heartbeat_at`, written by a thread of the worker every
+FANGPIN_JOB_HEARTBEAT_SECONDS) and the identity of its worker process (`Job.worker`). A worker
+looks for stale jobs when it starts and while it polls (`recover_stale`): a job whose worker
+process on this host is gone, or whose heartbeat is older than FANGPIN_JOB_STALE_SECONDS, is
+marked failed with a Chinese reason, and the kind's `@on_stale` function puts what the job was
+working on back where the user can act again (an import batch back to 待确认).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import re
+import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +39,8 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Job], dict | None]
 _HANDLERS: dict[str, Handler] = {}
 _DAILY: dict[str, str] = {}  # kind → title of the job the worker queues every day
+_ON_STALE: dict[str, Callable[[Job], str]] = {}
+STALE_REASON = "后台任务进程已中断（服务器重启或进程被终止），任务未完成"
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -34,6 +48,17 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
     def register(fn: Handler) -> Handler:
         _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def on_stale(kind: str) -> Callable[[Callable[[Job], str]], Callable[[Job], str]]:
+    """Register what to undo when a job of `kind` is found stale; the function returns a
+    sentence for the user (what they can do now), appended to the reason."""
+
+    def register(fn: Callable[[Job], str]) -> Callable[[Job], str]:
+        _ON_STALE[kind] = fn
         return fn
 
     return register
@@ -77,11 +102,107 @@ def report(job: Job, progress: int, message: str = "") -> None:
     Job.objects.filter(pk=job.pk).update(progress=job.progress, message=job.message)
 
 
-def run(job_id: int) -> Job:
-    """Run one job and record its outcome. Exceptions become a failed job with the message."""
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def user_message(exc: BaseException) -> str:
+    """What the job page says about a failure: the code's own Chinese message, or a Chinese
+    sentence for everything else (a codec's or a library's English never reaches the user; the
+    traceback stays in `Job.error` for the administrator)."""
+    if isinstance(exc, UnicodeError):
+        return "文件编码无法识别，请另存为UTF-8或GB18030（或用Excel另存为 .xlsx）后重新上传"
+    if isinstance(exc, MemoryError):
+        return "文件过大，服务器内存不足；请按乡镇拆分后分别上传"
+    messages = getattr(exc, "messages", None)  # Django's ValidationError
+    text = "；".join(str(m) for m in messages) if messages else str(exc)
+    if _CJK.search(text):
+        return text[:300]
+    return "任务出错（系统内部错误），请联系系统管理员；详细信息已记录在任务中"
+
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "FANGPIN_JOB_HEARTBEAT_SECONDS", 10))
+
+
+def stale_seconds() -> float:
+    return float(getattr(settings, "FANGPIN_JOB_STALE_SECONDS", 300))
+
+
+def _start_ticks(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux), so a reused pid is told
+    apart; "" where /proc is not there."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def worker_id(pid: int | None = None) -> str:
+    """host:pid:start of a process (this one by default)."""
+    pid = pid or os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"[:120]
+
+
+def _gone(worker: str) -> bool:
+    """Whether the worker process named is known to be gone (it ran on this host and no
+    process with its pid and start time runs now)."""
+    host, _, rest = worker.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return bool(start) and _start_ticks(pid) not in ("", start)
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the job's heartbeat until stopped (its own database connection; a write that
+    waits for a lock, as on SQLite during an import's transaction, is skipped)."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(name=f"job-heartbeat-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import DatabaseError, connection
+
+        try:
+            while not self.stopped.wait(heartbeat_seconds()):
+                try:
+                    Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:
+                    log.warning("job %s: heartbeat not written", self.job_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=1)
+
+
+def run(job_id: int, *, heartbeat: bool = False) -> Job:
+    """Run one job and record its outcome. Exceptions become a failed job with the message.
+    The worker passes `heartbeat=True`: a thread keeps the job's heartbeat while it runs."""
     job = Job.objects.get(pk=job_id)
     fn = _HANDLERS.get(job.kind)
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        worker=worker_id(),
+    )
+    beat = _Heartbeat(job.pk) if heartbeat else None
+    if beat is not None:
+        beat.start()
     try:
         if fn is None:
             raise LookupError(f"未知的任务类型“{job.kind}”")
@@ -91,16 +212,25 @@ def run(job_id: int) -> Job:
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED,
             error=f"{exc}\n\n{traceback.format_exc()[-4000:]}",
-            message=str(exc)[:300],
+            message=user_message(exc),
             finished_at=timezone.now(),
         )
     else:
+        finished = timezone.now()
+        started = Job.objects.filter(pk=job.pk).values_list("started_at", flat=True).first()
+        took = f"，用时{(finished - started).total_seconds():.0f}秒" if started else ""
+        summary = (result or {}).get("message", "") if isinstance(result, dict) else ""
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.SUCCEEDED,
             progress=100,
             result=result,
-            finished_at=timezone.now(),
+            # The last progress step ("正在写入…") must not stay on a finished job's page.
+            message=(f"已完成{took}" + (f"：{summary}" if summary else ""))[:300],
+            finished_at=finished,
         )
+    finally:
+        if beat is not None:
+            beat.stop()
     job.refresh_from_db()
     return job
 
@@ -116,21 +246,56 @@ def claim_next() -> int | None:
         )
         if job is None:
             return None
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.RUNNING,
+            started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            worker=worker_id(),
+        )
         return job.pk
+
+
+def recover_stale() -> list[Job]:
+    """Mark failed every running job whose worker is gone or whose heartbeat is stale, and let
+    its kind undo what it held (`@on_stale`). Returns the jobs recovered."""
+    cutoff = timezone.now() - dt.timedelta(seconds=stale_seconds())
+    recovered = []
+    for job in Job.objects.filter(status=Job.Status.RUNNING).order_by("pk"):
+        last = job.heartbeat_at or job.started_at or job.created_at
+        if not (_gone(job.worker) or last < cutoff):
+            continue
+        with transaction.atomic():
+            taken = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+                status=Job.Status.FAILED, finished_at=timezone.now(), message=STALE_REASON
+            )
+            if not taken:
+                continue  # another worker recovered it, or it finished meanwhile
+            undo = _ON_STALE.get(job.kind)
+            advice = undo(job) if undo else "请重新提交"
+            message = f"{STALE_REASON}；{advice}"[:300]
+            since = f"最近心跳 {timezone.localtime(last):%Y-%m-%d %H:%M:%S}，执行进程 {job.worker}"
+            Job.objects.filter(pk=job.pk).update(message=message, error=f"{message}\n{since}")
+        log.warning("job %s (%s) was stale: marked failed", job.pk, job.kind)
+        job.refresh_from_db()
+        recovered.append(job)
+    return recovered
 
 
 def work_forever(poll_seconds: float = 1.0, once: bool = False) -> None:
     """The worker loop used by `fangpin worker`."""
     looked_on = None
+    recovered_at = 0.0
     while True:
         close_old_connections()
         if looked_on != today():
             looked_on = today()
             enqueue_daily()
+        if time.monotonic() - recovered_at >= heartbeat_seconds():
+            recovered_at = time.monotonic()
+            recover_stale()
         job_id = claim_next()
         if job_id is not None:
-            run(job_id)
+            run(job_id, heartbeat=True)
             continue
         if once:
             return

@@ -134,6 +134,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The running worker writes its heartbeat every FANGPIN_JOB_HEARTBEAT_SECONDS; `worker` is
+    # host:pid:start of the process, so a restarted worker knows a dead one's jobs (core.jobs).
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    worker = models.CharField(_("执行进程"), max_length=120, blank=True)
 
     objects = JobQuerySet.as_manager()
 

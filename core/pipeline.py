@@ -32,7 +32,7 @@ from typing import IO, Any, Protocol
 
 from django.db import transaction
 
-from core import audit, dates
+from core import audit, dates, uploads
 from core.layout import ERROR_HEADER
 from core.permissions import Cap, require
 from core.tabular import Table, TableError, open_table, raw_rows, text
@@ -218,7 +218,11 @@ def run(
                 "_all_errors": report.errors,
             }
             if errors_out is not None and table is not None:
-                write_error_workbook(path, errors_out, report.row_messages, table)
+                try:
+                    write_error_workbook(path, errors_out, report.row_messages, table)
+                except TableError:  # the file failed partway (a cap, a broken part): no workbook
+                    if isinstance(errors_out, str | Path):
+                        Path(errors_out).unlink(missing_ok=True)
             return result
         counts = importer.counts(plan)
         changes = importer.changes(plan)
@@ -264,7 +268,10 @@ def write_error_workbook(
     _, _, rows = raw_rows(path)
     book = StreamWorkbook(Path(out) if isinstance(out, str) else out, sheet="错误说明")
     width = len(table.headers)
+    last = uploads.limit("FANGPIN_IMPORT_MAX_ROWS")
     for number, cells in enumerate(rows, start=1):
+        if number > last:
+            break
         book.skip_to(number - 1)
         values = [*cells[:width], *[""] * (width - len(cells))]
         if number == table.header_row:
@@ -273,4 +280,5 @@ def write_error_workbook(
             book.write_row([*values, "；".join(row_messages[number])], mark=width)
         else:
             book.write_row(values)
+    book.print_setup(header_row=max(table.header_row - 1, 0))
     book.close()

@@ -12,12 +12,13 @@ import csv
 import datetime as dt
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import xlsxparts
+from core import uploads, xlsxparts
 from core.codes import fold
 
 HEADER_SEARCH_ROWS = 10
@@ -69,45 +70,129 @@ def raw_rows(path: Path) -> tuple[str, str, Iterator[list[Any]]]:
             sample = fh.read(1 << 20)
         encoding = detect_encoding(sample)
         text = path.open(encoding=encoding, newline="", errors="strict")
-        return "csv", encoding, (list(r) for r in csv.reader(text))
+        return "csv", encoding, _csv_rows(csv.reader(text))
     raise TableError(f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件")
 
 
-def _sheet_rows(path: Path) -> Iterator[list[Any]]:
-    """The first sheet's rows at the spreadsheet's own positions (core.xlsxparts reads ahead)."""
+# A workbook that is not one (a renamed file, a download cut short): calamine and zipfile say
+# "Could not find EOCD" or "File is not a zip file"; the user gets this instead.
+BROKEN_WORKBOOK = (
+    "无法读取Excel文件：文件不是有效的 .xlsx 工作簿（可能已损坏、没有下载完整，或只是改了扩展名）。"
+    "请用 Excel 或 WPS 打开后“另存为” .xlsx 或 CSV（UTF-8）再上传"
+)
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[Any]]:
+    """A CSV's rows; its decoding and parsing errors as Chinese messages (never the codec's)."""
     try:
-        yield from xlsxparts.rows(path)
+        yield from reader
+    except UnicodeDecodeError as exc:
+        raise TableError("CSV文件编码无法识别，请另存为UTF-8或GB18030后再上传") from exc
+    except csv.Error as exc:
+        raise TableError(
+            "CSV文件格式有误（引号不配对或单元格过长），请用Excel另存为后再上传"
+        ) from exc
+
+
+def _sheet_rows(path: Path, skip: int = 0) -> Iterator[list[Any]]:
+    """The first sheet's rows at the spreadsheet's own positions (core.xlsxparts reads ahead),
+    after the first `skip` rows."""
+    try:
+        rows = xlsxparts.rows(path)
+        for _ in range(skip):
+            next(rows, None)
+        yield from rows
+    except TableError:
+        raise
+    except uploads.UploadRejected as exc:  # caps found while the sheet is cut into parts
+        raise TableError(str(exc)) from exc
     except Exception as exc:  # calamine and zipfile raise their own types for broken files
-        raise TableError(f"无法读取Excel文件：{exc}") from exc
+        raise TableError(BROKEN_WORKBOOK) from exc
 
 
 def is_blank(cells: list[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def open_table(path: str | Path, marker: str = "证件号码") -> Table:
-    """Open the first sheet of `path` and find its header row by `marker`."""
-    path = Path(path)
-    kind, encoding, raw = raw_rows(path)
-    wanted = fold(marker)
+def _header(
+    rows: Iterator[list[Any]], wanted: str
+) -> tuple[int, list[Any], list[list[Any]]] | None:
+    """(row number, cells, rows above) of the first row, within HEADER_SEARCH_ROWS, with the
+    marker; None when there is none."""
     leading: list[list[Any]] = []
-    for number, cells in enumerate(raw, start=1):
+    for number, cells in enumerate(rows, start=1):
         if any(fold(c) == wanted for c in cells if isinstance(c, str)):
-            headers = [text(c) for c in cells]
-
-            def data(start: int = number) -> Iterator[tuple[int, list[Any]]]:
-                try:
-                    for n, row in enumerate(raw, start=start + 1):
-                        if not is_blank(row):
-                            yield n, row
-                except UnicodeDecodeError as exc:
-                    raise TableError("CSV文件编码无法识别，请另存为UTF-8或GB18030") from exc
-
-            return Table(headers, number, data(), kind, encoding, leading, path.stat().st_size)
+            return number, cells, leading
         leading.append(cells)
         if number >= HEADER_SEARCH_ROWS:
             break
-    raise TableError(f"前{HEADER_SEARCH_ROWS}行中没有找到含“{marker}”的表头行，请使用标准模板")
+    return None
+
+
+def _checked_package(path: Path, wanted: str) -> int | None:
+    """For a zip workbook: its limits checked, and the header's row number found in the first
+    rows alone (None when they cannot be read apart); refuses a wrong header at once."""
+    if not zipfile.is_zipfile(path):
+        return None
+    try:
+        uploads.check_package(path)
+        first = xlsxparts.head(path, HEADER_SEARCH_ROWS)
+        found = _header(iter(first), wanted) if first is not None else None
+        if first is not None and found is None:
+            return -1
+        with zipfile.ZipFile(path) as book:
+            sheet = xlsxparts.first_sheet(book)
+            size = book.getinfo(sheet).file_size if sheet else 0
+        if size < xlsxparts.PART_MIN_BYTES:  # calamine reads the package as it is
+            uploads.verify_package(path)
+        # else core.xlsxparts.split reads the sheet itself (never past its declared size),
+        # scans it for the caps, and hands calamine stored parts
+    except uploads.UploadRejected as exc:
+        raise TableError(str(exc)) from exc
+    except TableError:
+        raise
+    except Exception as exc:  # a broken package: zipfile's and calamine's own errors
+        raise TableError(BROKEN_WORKBOOK) from exc
+    return found[0] if found else None
+
+
+def open_table(path: str | Path, marker: str = "证件号码") -> Table:
+    """Open the first sheet of `path` and find its header row by `marker`.
+
+    A workbook is checked first (core.uploads: inflated size, ratio, rows and columns) and its
+    header looked for in its first rows alone; rows beyond FANGPIN_IMPORT_MAX_ROWS or wider than
+    FANGPIN_IMPORT_MAX_COLUMNS are refused as they come (a CSV is read as a stream)."""
+    path = Path(path)
+    wanted = fold(marker)
+    missing = TableError(f"前{HEADER_SEARCH_ROWS}行中没有找到含“{marker}”的表头行，请使用标准模板")
+    kind, encoding, raw = raw_rows(path)
+    if kind == "xlsx" and _checked_package(path, wanted) == -1:
+        raise missing
+    found = _header(raw, wanted)
+    if found is None:
+        raise missing
+    number, cells, leading = found
+    max_rows = uploads.limit("FANGPIN_IMPORT_MAX_ROWS")
+    max_columns = uploads.limit("FANGPIN_IMPORT_MAX_COLUMNS")
+
+    def data(start: int = number) -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for n, row in enumerate(raw, start=start + 1):
+                if n > max_rows:
+                    raise TableError(f"文件超过{max_rows}行，已拒绝；请按乡镇拆分后分别上传")
+                if len(row) > max_columns and not is_blank(row[max_columns:]):
+                    raise TableError(
+                        f"第{n}行有数据的列超过{max_columns}列，已拒绝；请删除多余的列后再上传"
+                    )
+                if not is_blank(row):
+                    yield n, row
+        except UnicodeDecodeError as exc:
+            raise TableError("CSV文件编码无法识别，请另存为UTF-8或GB18030") from exc
+
+    if len(cells) > max_columns and not is_blank(cells[max_columns:]):
+        raise TableError(f"表头超过{max_columns}列，已拒绝；请删除多余的列后再上传")
+    headers = [text(c) for c in cells]
+    return Table(headers, number, data(), kind, encoding, leading, path.stat().st_size)
 
 
 def text(value: Any) -> str:

@@ -33,6 +33,7 @@ class StreamWorkbook:
         # prefix: shown and read back as typed, never run.
         self.quoted = self.book.add_format({"quote_prefix": True})
         self.warn = self.book.add_format({"font_color": "#B00020", "text_wrap": False})
+        self.big = self.book.add_format({"bold": True, "font_size": 16, "align": "center"})
         for col, width in (widths or {}).items():
             self.sheet.set_column(col, col, width)
         self.row = 0
@@ -44,6 +45,14 @@ class StreamWorkbook:
         for col, value in enumerate(values):
             fmt = self.bold if header else (self.warn if col == mark else None)
             self._cell(col, value, fmt)
+        self.row += 1
+
+    def write_title(self, text: str, span: int) -> None:
+        """A centred title row over `span` columns (the first row of a printed 台账)."""
+        if span > 1:
+            self.sheet.merge_range(self.row, 0, self.row, span - 1, text, self.big)
+        else:
+            self.sheet.write_string(self.row, 0, text, self.big)
         self.row += 1
 
     def write_bands(self, bands: list[tuple[str, int]]) -> None:

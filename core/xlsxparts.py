@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from core import uploads
+
 PART_MIN_BYTES = 12 << 20  # sheets smaller than this (uncompressed XML) are read whole
 PART_BYTES = 8 << 20  # a part's size below PARTS parts: a 10,000-household sheet reads in three
 PARTS = 6
@@ -37,6 +39,7 @@ _DATA_START = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?>")
 _DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _ATTR = re.compile(rb"(\w+)=\"([^\"]*)\"")
 
 
@@ -77,7 +80,7 @@ def split(path: Path, parts: int | None = None) -> list[Callable[[], io.BytesIO]
         if sheet is None or size < PART_MIN_BYTES:
             return None
         parts = parts or min(PARTS, max(2, size // PART_BYTES))
-        data = book.read(sheet)
+        data = book.read(sheet)  # Python's reader stops at the declared (checked) size
         others = {
             info.filename: book.read(info.filename)
             for info in book.infolist()
@@ -87,6 +90,9 @@ def split(path: Path, parts: int | None = None) -> list[Callable[[], io.BytesIO]
     end = _data_end(data, start.end()) if start and not start.group(0).endswith(b"/>") else None
     if start is None or end is None:
         return None
+    numbers = _ROW_NUMBER.findall(data, max(start.end(), end - (64 << 10)), end)
+    if numbers:  # Excel numbers its rows: the last one's number is the sheet's length
+        uploads.check_rows(int(numbers[-1]))
     head = _DIMENSION.sub(b"", data[: start.end()], count=1)
     tail = data[end:]
     cuts = [start.end()]
@@ -99,6 +105,7 @@ def split(path: Path, parts: int | None = None) -> list[Callable[[], io.BytesIO]
     rows = memoryview(data)
 
     def build(a: int, b: int) -> io.BytesIO:
+        uploads.check_columns(data, a, b)  # before calamine sizes a part by its widest row
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
             for name, content in others.items():
@@ -110,6 +117,57 @@ def split(path: Path, parts: int | None = None) -> list[Callable[[], io.BytesIO]
         return buffer
 
     return [functools.partial(build, a, b) for a, b in itertools.pairwise(cuts)]
+
+
+HEAD_BYTES = 4 << 20  # the most XML read to find the first rows
+
+
+def head(path: Path, rows: int) -> list[list[Any]] | None:
+    """The first `rows` rows of the first sheet, parsed from a small workbook of those rows alone
+    (the sheet's XML is read as a stream up to the rows' end), so a wrong header is found without
+    parsing the rest; None when the package is not one this can cut (then read it whole)."""
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as book:
+        sheet = first_sheet(book)
+        if sheet is None:
+            return None
+        data = b""
+        with book.open(sheet) as member:
+            while len(data) < HEAD_BYTES:
+                chunk = member.read(1 << 16)
+                if not chunk:
+                    return None  # a short sheet: reading it whole costs nothing
+                data += chunk
+                start = _DATA_START.search(data)
+                if start is not None and len(_ROW_END.findall(data, start.end())) >= rows:
+                    break
+        others = {
+            info.filename: book.read(info.filename)
+            for info in book.infolist()
+            if info.filename != sheet
+        }
+    start = _DATA_START.search(data)
+    if start is None or start.group(0).endswith(b"/>"):
+        return None
+    ends = list(_ROW_END.finditer(data, start.end()))
+    if not ends:
+        return []
+    cut = ends[min(rows, len(ends)) - 1].end()
+    head_xml = _DIMENSION.sub(b"", data[: start.end()], count=1)
+    root = re.search(rb"<((?:\w+:)?worksheet)\b", head_xml)
+    if root is None:
+        return None
+    closing = b"</" + start.group(0)[1:].split()[0].rstrip(b">") + b"></" + root.group(1) + b">"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
+        for name, content in others.items():
+            part.writestr(name, content)
+        part.writestr(sheet, head_xml + data[start.end() : cut] + closing)
+    buffer.seek(0)
+    (first_row, first_col), found = _load(lambda: buffer)
+    pad = [""] * first_col
+    return ([[]] * first_row + [pad + r for r in found])[:rows]
 
 
 def _load(source: Path | Callable[[], io.BytesIO]) -> tuple[tuple[int, int], list[list[Any]]]:

@@ -179,7 +179,9 @@ def _grids(admin: Any, villages: list[Region], as_of: dt.date, rng: random.Rando
     grid_user = User.objects.filter(role="grid_member", is_active=True).order_by("pk").first()
     for village in villages:
         households = list(
-            Household.objects.filter(region__path__startswith=village.path).order_by("pk")
+            Household.objects.filter(region__path__startswith=village.path)
+            .select_related("region")
+            .order_by("pk")
         )
         unit = services.save_grid_unit(actor=admin, region=village, name=f"{village.name}网格")
         services.add_grid_role(

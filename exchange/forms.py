@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 from django.conf import settings
 
 from accounts.models import User
-from core.forms import StyledForm
+from core.forms import StyledForm, style
+from exchange import parameters
 from exchange.models import SOURCE_CHOICES, Item, Kind, Rule, Severity
 from exchange.readers import SOURCES
 
@@ -94,18 +94,33 @@ class ResultForm(StyledForm):
 
 
 class RuleForm(StyledForm):
+    """A rule's parameters for a year: one field per parameter, labelled in Chinese with its
+    unit (the JSON is only how they are stored)."""
+
     year = forms.IntegerField(label="年度", min_value=2020, max_value=2100)
-    parameters = forms.CharField(
-        label="参数（JSON）", widget=forms.Textarea(attrs={"rows": 6}), required=False
-    )
     enabled = forms.BooleanField(label="启用", required=False)
 
-    def clean_parameters(self) -> dict:
-        text = self.cleaned_data["parameters"].strip() or "{}"
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"不是有效的JSON：第{exc.lineno}行第{exc.colno}列") from exc
-        if not isinstance(value, dict):
-            raise forms.ValidationError('参数应为JSON对象，如 {"threshold_general": 20000}')
-        return value
+    def __init__(self, *args: Any, defaults: dict[str, Any], current: dict[str, Any], **kw: Any):
+        super().__init__(*args, **kw)
+        self.defaults = defaults
+        for key, default in defaults.items():
+            name = f"p_{key}"
+            self.fields[name] = parameters.field_for(key, default)
+            self.initial.setdefault(name, parameters.initial(default, current.get(key, default)))
+        style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        values: dict[str, Any] = {}
+        for key, default in self.defaults.items():
+            name = f"p_{key}"
+            if name not in data:
+                continue
+            try:
+                values[key] = parameters.parse(key, default, data[name])
+            except forms.ValidationError as exc:
+                self.add_error(name, exc)
+        if {"min_age", "max_age"} <= values.keys() and values["min_age"] > values["max_age"]:
+            self.add_error("p_max_age", "年龄上限不能小于年龄下限")
+        data["parameters"] = values
+        return data

@@ -61,6 +61,12 @@ class Rule(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def source_names(self) -> list[str]:
+        """The data a rule needs, by its Chinese name (医保, 台账内部校验…)."""
+        names = dict(SOURCE_CHOICES)
+        return [str(names.get(code, code)) for code in self.sources or []]
+
     def parameters_for(self, year: int) -> dict:
         """Defaults overlaid with the county's settings for that year."""
         merged = dict(self.parameters)

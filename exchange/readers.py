@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core import uploads
 from core.codes import fold
+from core.tabular import BROKEN_WORKBOOK
 
 if TYPE_CHECKING:
     import duckdb
@@ -223,17 +225,24 @@ def xlsx_to_csv(path: Path, workdir: Path) -> Path:
     """The first sheet of a workbook as a UTF-8 CSV (python-calamine reads it fast)."""
     from python_calamine import CalamineWorkbook
 
+    try:  # bounded before calamine inflates anything (core.uploads)
+        uploads.verify_package(path)
+    except uploads.UploadRejected as exc:
+        raise FileRejected([str(exc)]) from exc
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheet = book.get_sheet_by_index(0)
         rows = sheet.iter_rows()
     except Exception as exc:  # calamine raises its own error types for broken files
-        raise FileRejected([f"无法读取Excel文件：{exc}"]) from exc
+        raise FileRejected([BROKEN_WORKBOOK]) from exc
     out = workdir / "sheet.csv"
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
+        try:
+            for row in rows:
+                writer.writerow([_cell(v) for v in row])
+        except Exception as exc:  # a file broken past its first sheet's start
+            raise FileRejected([BROKEN_WORKBOOK]) from exc
     return out
 
 
@@ -244,7 +253,10 @@ def as_utf8_csv(path: Path, workdir: Path) -> Path:
     if path.suffix.lower() == ".xls":
         raise FileRejected(["不支持旧版 .xls 格式，请另存为 .xlsx 或 CSV"])
     encoding = detect_encoding(path)
-    return path if encoding == "utf-8" else transcode(path, encoding, workdir)
+    try:
+        return path if encoding == "utf-8" else transcode(path, encoding, workdir)
+    except UnicodeDecodeError as exc:  # never the codec's own words
+        raise FileRejected(["文件编码无法识别，请另存为UTF-8或GB18030编码的CSV，或 .xlsx"]) from exc
 
 
 # --- SQL building blocks ----------------------------------------------------------------------

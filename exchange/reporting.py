@@ -1,126 +1,32 @@
-"""The department batches' sentences in the work report (formats.md §8, section 三、政策落实):
-医保 救助 人次 from the 医保 settlements, 兜底保障 from the 民政 救助 records.
-
-Rows are read from the batches' Parquet files (each settlement or record once, however many
-files repeated it) and counted for the people of the region on the register.
+"""The department batches' sentences in the work report's 三、政策落实 (formats.md §8), in seed
+000's words: 健康帮扶 (医保 救助 人次) and 兜底保障 (民政 救助 by 救助类别). The figures are
+`exchange.hooks.policy_figures` (the same as `fangpin ledger stats` gives under "departments");
+no batch loaded says so instead of inventing a figure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from exchange.models import Batch
+from exchange.hooks import policy_figures
 
-if TYPE_CHECKING:
-    import duckdb
-
-# 兜底保障 as the reports list it: 救助类别 → the words of seed 000 (persons; 农村低保 also 户).
-CIVIL_WORDS = (
-    ("农村特困", "人落实特困供养保障"),
-    ("农村低保", "户落实农村低保保障"),
-    ("临时救助", "人落实临时救助"),
-    ("事实无人抚养儿童", "人落实事实无人抚养儿童基本生活补助"),
-    ("重度残疾人护理补贴", "人落实重度残疾人护理补贴"),
-    ("困难残疾人生活补贴", "人落实困难残疾人生活补贴"),
-    ("低保边缘", "人纳入低保边缘"),
-    ("刚性支出困难", "人纳入刚性支出困难"),
+MEDICAL_WORDS = (
+    ("住院医疗救助", "住院医疗救助"),
+    ("大病保险", "大病保险政策"),
+    ("门诊慢特病医疗救助", "门诊慢性病救助"),
 )
-
-
-def _files(source: str) -> list[str]:
-    return [
-        f
-        for f in Batch.objects.filter(source=source, status=Batch.Status.DONE)
-        .exclude(rows_file="")
-        .values_list("rows_file", flat=True)
-        if Path(f).exists()
-    ]
-
-
-def _people(con: duckdb.DuckDBPyConnection, region: Any) -> None:
-    """The region's people as DuckDB table `people` (id_number, household_id)."""
-    import pyarrow as pa
-
-    from registry.models import Person
-
-    qs = Person.objects.all()
-    if region.parent_id is not None:
-        qs = qs.filter(household__region__path__startswith=region.path)
-    ids, households = [], []
-    for id_number, household_id in qs.values_list("id_number", "household_id").iterator(
-        chunk_size=50_000
-    ):
-        ids.append(id_number)
-        households.append(household_id)
-    con.register(
-        "people_arrow",
-        pa.table(
-            {
-                "id_number": pa.array(ids, pa.string()),
-                "household_id": pa.array(households, pa.int64()),
-            }
-        ),
-    )
-    con.execute("CREATE TEMP TABLE people AS SELECT * FROM people_arrow")
-
-
-def _rows(files: list[str]) -> str:
-    listed = ", ".join(f"'{f}'" for f in files)
-    return (
-        f"(SELECT DISTINCT * EXCLUDE (row_no) FROM read_parquet([{listed}], union_by_name=true) "
-        "WHERE error IS NULL)"
-    )
-
-
-def medical(region: Any, start: dt.date, end: dt.date) -> dict[str, int] | None:
-    """人次 of 住院 with 医疗救助, of 大病保险 and of 门诊慢特病 with 医疗救助 (None: no batch)."""
-    import duckdb
-
-    files = _files("medical")
-    if not files:
-        return None
-    con = duckdb.connect()
-    try:
-        _people(con, region)
-        row = con.execute(
-            f"""
-SELECT count(*) FILTER (WHERE visit_type = '住院' AND coalesce(assist_paid, 0) > 0),
-       count(*) FILTER (WHERE coalesce(serious_paid, 0) > 0),
-       count(*) FILTER (WHERE visit_type = '门诊慢特病' AND coalesce(assist_paid, 0) > 0),
-       count(*)
-FROM {_rows(files)} d JOIN people p USING (id_number)
-WHERE d.settle_date BETWEEN $start AND $end""",
-            {"start": start, "end": end},
-        ).fetchone()
-    finally:
-        con.close()
-    inpatient, serious, chronic, total = (int(v or 0) for v in row or (0, 0, 0, 0))
-    return {"inpatient": inpatient, "serious": serious, "chronic": chronic, "total": total}
-
-
-def civil(region: Any, start: dt.date, end: dt.date) -> dict[str, dict[str, int]] | None:
-    """Per 救助类别, persons (and households) whose record overlaps [start, end]."""
-    import duckdb
-
-    files = _files("civil")
-    if not files:
-        return None
-    con = duckdb.connect()
-    try:
-        _people(con, region)
-        rows = con.execute(
-            f"""
-SELECT d.aid_type, count(DISTINCT d.id_number), count(DISTINCT p.household_id)
-FROM {_rows(files)} d JOIN people p USING (id_number)
-WHERE d.start_date <= $end AND (d.end_date IS NULL OR d.end_date >= $start)
-GROUP BY d.aid_type""",
-            {"start": start, "end": end},
-        ).fetchall()
-    finally:
-        con.close()
-    return {aid: {"persons": int(p), "households": int(h)} for aid, p, h in rows}
+# 兜底保障 as the reports list it: 救助类别, counted by persons or (农村低保) households.
+CIVIL_WORDS = (
+    ("农村特困", "persons", "人落实特困供养保障"),
+    ("农村低保", "households", "户落实农村低保保障"),
+    ("临时救助", "persons", "人落实临时救助"),
+    ("事实无人抚养儿童", "persons", "人落实事实无人抚养儿童基本生活补助"),
+    ("重度残疾人护理补贴", "persons", "人落实重度残疾人护理补贴"),
+    ("困难残疾人生活补贴", "persons", "人落实困难残疾人生活补贴"),
+    ("低保边缘", "persons", "人纳入低保边缘"),
+    ("刚性支出困难", "persons", "人纳入刚性支出困难"),
+)
 
 
 WHOLE = {1: "全县", 2: "全镇", 3: "全村"}
@@ -148,6 +54,7 @@ def insured(region: Any, on: dt.date) -> dict[str, int]:
 
 
 def _insurance_sentence(region: Any, on: dt.date) -> str:
+    """Seed 000: "全镇所有脱贫户、监测户已全部参加了城乡居民基本医疗保险"."""
     found = insured(region, on)
     if not found["total"]:
         return ""
@@ -163,56 +70,57 @@ def _insurance_sentence(region: Any, on: dt.date) -> str:
 
 
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
-    """三、政策落实: 健康帮扶 (参保 from the register, 医保 batches) and 兜底保障 (民政) of
-    `region` for [start, end]."""
-    policy = []
-    med = medical(region, start, end)
+    found = policy_figures(region, start, end)
+    medical, civil = found["medical"], found["civil"]
     parts = [p for p in [_insurance_sentence(region, end)] if p]
-    if med is not None and med["total"]:
+    if medical["batches"]:
         parts.append(
-            f"住院医疗救助{med['inpatient']}人次、大病保险政策{med['serious']}人次、"
-            f"门诊慢性病救助{med['chronic']}人次"
+            "、".join(f"{words}{medical[key]['rows']}人次" for key, words in MEDICAL_WORDS)
         )
     else:
         parts.append("本期无医保结算数据")
-    policy.append("健康帮扶：" + "，".join(parts) + "。")
-    aid = civil(region, start, end)
-    if not aid:
-        policy.append("兜底保障：本期无民政救助数据。")
+    health = "健康帮扶：" + "，".join(parts) + "。"
+    if civil["batches"]:
+        by_type = civil["by_type"]
+        parts = [
+            f"{by_type[aid][unit]}{words}"
+            for aid, unit, words in CIVIL_WORDS
+            if by_type.get(aid, {}).get(unit)
+        ]
+        net = "兜底保障：已有" + "，".join(parts) + "。" if parts else "兜底保障：本期无救助记录。"
     else:
-        parts = []
-        for kind, words in CIVIL_WORDS:
-            if kind in aid:
-                n = aid[kind]["households" if words.startswith("户") else "persons"]
-                parts.append(f"{n}{words}")
-        policy.append("兜底保障：已有" + "，".join(parts) + "。")
-    return {"policy": policy}
+        net = "兜底保障：本期无民政救助数据。"
+    return {"policy": [health, net]}
 
 
 def report_figures(region: Any, start: dt.date, end: dt.date) -> list[dict[str, str]]:
     """The figures of `report_sections` with their definitions (the report's appendix)."""
-    out = []
-    med = medical(region, start, end)
-    if med and med["total"]:
-        out += [
-            {"label": "住院医疗救助", "value": f"{med['inpatient']}人次",
-             "definition": "医保结算中就诊类型为住院且医疗救助支付大于0的（结算日期在本期）"},
-            {"label": "大病保险", "value": f"{med['serious']}人次",
-             "definition": "医保结算中大病保险支付大于0的"},
-            {"label": "门诊慢性病救助", "value": f"{med['chronic']}人次",
-             "definition": "医保结算中就诊类型为门诊慢特病且医疗救助支付大于0的"},
-        ]  # fmt: skip
-    for kind, pair in (civil(region, start, end) or {}).items():
-        value = (
-            f"{pair['households']}户{pair['persons']}人"
-            if kind == "农村低保"
-            else f"{pair['persons']}人"
-        )
-        out.append(
-            {
-                "label": kind,
-                "value": value,
-                "definition": "民政救助记录中该类别、救助期与本期重叠的人（户）",
-            }
-        )
-    return [{"section": "三、政策落实情况", **f} for f in out]
+    found = policy_figures(region, start, end)
+    medical, civil = found["medical"], found["civil"]
+    section = "三、政策落实情况"
+    out: list[dict[str, str]] = []
+    if medical["batches"]:
+        for key, words in MEDICAL_WORDS:
+            out.append(
+                {
+                    "section": section,
+                    "label": words,
+                    "value": f"{medical[key]['rows']}人次",
+                    "definition": f"医保结算中{key}的笔数（结算日期在本期，重复的只计一次）",
+                }
+            )
+    if civil["batches"]:
+        for aid, unit, _words in CIVIL_WORDS:
+            pair = civil["by_type"].get(aid, {})
+            if pair.get(unit):
+                value = f"{pair[unit]}户" if unit == "households" else f"{pair[unit]}人"
+                out.append(
+                    {
+                        "section": section,
+                        "label": aid,
+                        "value": value,
+                        "definition": "民政救助记录中该类别、救助期与本期重叠的"
+                        + ("户" if unit == "households" else "人"),
+                    }
+                )
+    return out

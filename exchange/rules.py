@@ -349,7 +349,7 @@ def check_tekun_able(region: Any, params: dict, on: dt.date) -> Iterable[dict]:
 
 
 def check_head_spouse_sex(region: Any, params: dict, on: dt.date) -> Iterable[dict]:
-    """户主与配偶性别相同 (policy.md §8.2)."""
+    """户主与配偶性别相同（与户主关系为“配偶”的成员与户主同性别）。"""
     qs = _persons(region).filter(
         relation="配偶",
         household__persons__relation="户主",

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import audit, hooks
@@ -21,6 +22,7 @@ from core.models import AuditRecord
 from core.permissions import Cap, can, require
 from core.xlsx import StreamWorkbook
 from exchange import engine, readers
+from exchange import parameters as parameters_
 from exchange.models import Batch, Item, Rule, RuleYear
 from regions.models import Region
 
@@ -251,9 +253,9 @@ def set_rule_parameters(
     for key, value in parameters.items():
         default = rule.parameters[key]
         if isinstance(default, int | float) and not isinstance(value, int | float):
-            raise ValidationError({"parameters": f"参数“{key}”应为数字"})
+            raise ValidationError({"parameters": f"参数“{parameters_.label(key)}”应为数字"})
         if isinstance(default, list) and not isinstance(value, list):
-            raise ValidationError({"parameters": f"参数“{key}”应为列表"})
+            raise ValidationError({"parameters": f"参数“{parameters_.label(key)}”应为列表"})
     setting, _ = RuleYear.objects.get_or_create(rule=rule, year=year)
     before = dict(setting.parameters)
     setting.parameters = parameters
@@ -272,12 +274,21 @@ def set_rule_parameters(
     return setting
 
 
+def batch_items(items: Any, batch: Batch) -> Any:
+    """The items a batch found: its own, and those it found that a later file of the same source
+    found again (re-uploading a file moves `last_batch` on; the earlier batch keeps them)."""
+    return items.filter(
+        Q(last_batch=batch)
+        | Q(source=batch.source, first_batch_id__lte=batch.pk, last_batch_id__gt=batch.pk)
+    )
+
+
 def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
     """核实结果反馈表: the department's own columns for each item of the batch, plus the result."""
     spec = readers.SOURCES[batch.source]
+    # People found again later but not in this batch's own rows are left out below.
     items = list(
-        Item.objects.visible_to(actor)
-        .filter(last_batch=batch)
+        batch_items(Item.objects.visible_to(actor), batch)
         .select_related("rule", "person", "household", "resolved_by")
         .order_by("region_id", "household_id", "id")
     )
@@ -297,11 +308,17 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
         ).fetchall()
         con.close()
         dept = {r[0]: r for r in rows}
+        items = [
+            i
+            for i in items
+            if i.last_batch_id == batch.pk or (i.person is not None and i.person.id_number in dept)
+        ]
     show_full = can(actor, Cap.REVEAL)
     buffer = io.BytesIO()
     book = StreamWorkbook(buffer, sheet="核实结果反馈表")
     extra = ["规则", "说明", "核实结果", "处理说明", "修正内容", "核实人", "办结日期"]
     book.write_row([*spec.headers, *extra], header=True)
+    book.print_setup(header_row=0)
     for item in items:
         id_number = item.person.id_number if item.person else ""
         values = list(dept.get(id_number, ()))
@@ -318,7 +335,7 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
                 item.result_note,
                 "；".join(item.changed_fields),
                 item.resolved_by.get_full_name() if item.resolved_by else "",
-                item.resolved_at.date() if item.resolved_at else "",
+                timezone.localdate(item.resolved_at) if item.resolved_at else "",
             ]
         )
     book.close()
@@ -330,3 +347,65 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
         region_id=batch.region_id,
     )
     return buffer.getvalue()
+
+
+ITEM_HEADERS = ["序号", "级别", "类型", "规则", "数据来源", "乡镇/村", "户编号", "户主", "成员"]
+ITEM_HEADERS += ["说明", "状态", "核实结果", "核实人", "最近发现"]
+
+
+@transaction.atomic
+def export_items(*, actor: Any, items: Any, out: Any) -> int:
+    """The work queue (already scoped and filtered) as a printable Excel 台账 with a 合计 row
+    of the red and yellow ones. Audited."""
+    from ledgers.workbook import table_workbook, totals_row
+    from regions.models import place_names
+
+    require(actor, Cap.EXPORT)
+    region = actor.region
+    book = table_workbook(
+        out,
+        title=f"{region.name}部门比对预警与疑点清单",
+        region=region,
+        what=f"截至 {today():%Y-%m-%d}",
+        headers=ITEM_HEADERS,
+        widths={3: 24, 5: 20, 6: 22, 9: 40},
+    )
+    rows = items.select_related("rule", "household", "region", "person", "assignee").order_by(
+        "-last_seen", "-id"
+    )
+    count = red = 0
+    for start in range(0, rows.count(), 2000):
+        chunk = list(rows[start : start + 2000])
+        places = place_names(i.region for i in chunk if i.region_id)
+        for item in chunk:
+            count += 1
+            red += item.severity == "red"
+            book.write_row(
+                [
+                    count,
+                    item.get_severity_display(),
+                    item.get_kind_display(),
+                    item.rule.name,
+                    item.get_source_display(),
+                    places.get(item.region_id, ""),
+                    item.household.number if item.household else "",
+                    item.household.head_name if item.household else "",
+                    item.person.name if item.person else "",
+                    item.message,
+                    item.get_status_display(),
+                    item.result,
+                    str(item.assignee or ""),
+                    timezone.localtime(item.last_seen).date() if item.last_seen else "",
+                ]
+            )
+    totals_row(book, count, "条", "", "", f"其中红色{red}条、黄色{count - red}条")
+    book.close()
+    audit.record(
+        actor=actor,
+        action="export",
+        object_type="exchange.item",
+        object_repr=f"导出预警与疑点{count}条",
+        region_id=region.pk,
+        note="部门比对预警与疑点清单",
+    )
+    return count

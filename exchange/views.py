@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from urllib.parse import quote, urlencode
 
@@ -10,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -19,7 +18,7 @@ from core.dates import today
 from core.masking import mask_id
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
-from exchange import engine, services
+from exchange import engine, parameters, readers, services
 from exchange.engine import rules_dir
 from exchange.forms import AssignForm, FilterForm, ResultForm, RuleForm, UploadForm
 from exchange.models import SOURCE_CHOICES, Batch, Item, Rule, RuleRunStat
@@ -57,6 +56,8 @@ def index(request: HttpRequest) -> HttpResponse:
         village = Region.objects.filter(pk=filters["village"]).first()
         if village is not None:
             items = items.filter(region__path__startswith=village.path)
+    if request.GET.get("format") == "xlsx":
+        return _items_workbook(request, items)
     items = items.select_related("rule", "household", "region", "person", "assignee")
     page = Paginator(items.order_by("-last_seen", "-id"), 50).get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -75,6 +76,22 @@ def index(request: HttpRequest) -> HttpResponse:
             "can_work": can(request.user, Cap.WORK_ITEMS),
         },
     )
+
+
+def _items_workbook(request: HttpRequest, items: object) -> HttpResponse:
+    """The whole filtered queue (every page) as a printable Excel 台账."""
+    import io
+
+    out = io.BytesIO()
+    services.export_items(actor=request.user, items=items, out=out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    place = getattr(getattr(request.user, "region", None), "name", "")
+    name = f"{place}预警与疑点清单{today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def _bulk_assign(request: HttpRequest, items: object) -> HttpResponse:
@@ -163,14 +180,70 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             return redirect("core:job", pk=job.pk)
     batches = Batch.objects.visible_to(request.user).select_related("created_by")
     page = Paginator(batches, 30).get_page(request.GET.get("page"))
-    return render(request, "exchange/batch_list.html", {"page": page, "form": form})
+    return render(
+        request,
+        "exchange/batch_list.html",
+        {"page": page, "form": form, "sources": list(readers.SOURCES.values())},
+    )
+
+
+KIND_LABELS = {
+    "id": "18位居民身份证号码（可带或不带空格、小写x）",
+    "text": "文字",
+    "date": "日期，如 2026-04-01、2026/4/1 或 20260401",
+    "money": "金额（元），数字，可带小数",
+    "enum": "取值之一",
+}
+
+
+def _source_or_404(code: str) -> readers.Source:
+    spec = readers.SOURCES.get(code)
+    if spec is None:
+        raise Http404("没有这种部门数据")
+    return spec
+
+
+def source_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One department's file: its columns, what each holds, and a template to download."""
+    spec = _source_or_404(code)
+    columns = [
+        {
+            "header": c.header,
+            "required": c.required,
+            "kind": KIND_LABELS.get(c.kind, c.kind),
+            "values": "、".join(c.values),
+        }
+        for c in spec.columns
+    ]
+    return render(request, "exchange/source_detail.html", {"source": spec, "columns": columns})
+
+
+def source_template(request: HttpRequest, code: str) -> HttpResponse:
+    """An empty workbook with the source's headers (and one explanatory row) to fill in."""
+    import io
+
+    from core.xlsx import StreamWorkbook
+
+    spec = _source_or_404(code)
+    buffer = io.BytesIO()
+    book = StreamWorkbook(
+        buffer, sheet=spec.label, widths={i: 16 for i in range(len(spec.columns))}
+    )
+    book.write_row(spec.headers, header=True)
+    book.close()
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"{spec.department}{spec.label}模板.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_visible_or_404(Batch.objects.select_related("created_by"), request.user, pk=pk)
     items = (
-        Item.objects.visible_to(request.user)
-        .filter(last_batch=batch)
+        services.batch_items(Item.objects.visible_to(request.user), batch)
         .values("rule__code", "rule__name", "kind")
         .annotate(total=Count("pk"), open=Count("pk", filter=Q(status__in=["open", "assigned"])))
         .order_by("kind", "rule__code")
@@ -219,10 +292,13 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     rules = [
         {
             "rule": rule,
-            "current": {
-                **rule.parameters,
-                **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
-            },
+            "current": [
+                parameters.show(key, value)
+                for key, value in {
+                    **rule.parameters,
+                    **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
+                }.items()
+            ],
             "fired_total": stats.get(rule.pk, 0),
             "open_count": open_counts.get(rule.pk, 0),
         }
@@ -256,12 +332,12 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改规则参数")
     rule = get_object_or_404(Rule, pk=pk)
     year = _year(request)
-    initial = {
-        "year": year,
-        "parameters": json.dumps(rule.parameters_for(year), ensure_ascii=False, indent=1),
-        "enabled": rule.enabled,
-    }
-    form = RuleForm(request.POST or None, initial=initial)
+    form = RuleForm(
+        request.POST or None,
+        initial={"year": year, "enabled": rule.enabled},
+        defaults=rule.parameters,
+        current=rule.parameters_for(year),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_rule_parameters(
@@ -272,7 +348,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 enabled=form.cleaned_data["enabled"],
             )
         except ValidationError as exc:
-            form.add_error("parameters", exc.messages)
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, f"已保存{form.cleaned_data['year']}年度的规则参数")
             return redirect("exchange:rule_list")

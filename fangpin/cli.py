@@ -24,6 +24,7 @@ def command_args(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     """Run a management command, e.g. `fangpin import-registry FILE`."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangpin.settings")
+    os.umask(0o077)  # the database, uploads and exports: the service user's only
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(command_args(sys.argv if argv is None else argv))

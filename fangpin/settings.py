@@ -56,8 +56,12 @@ if TESTING:
     ALLOWED_HOSTS += ["testserver"]
 
 DATA_DIR = Path(os.environ.get("FANGPIN_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+# The data dir and what the service writes in it are readable by the service user only: the
+# `fangpin` command and the WSGI module set umask 077; uploads are saved 0600 in 0700 folders.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 try:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 except OSError as exc:
     raise ImproperlyConfigured(f"FANGPIN_DATA_DIR={DATA_DIR}: cannot create it ({exc})") from exc
 MEDIA_ROOT = DATA_DIR / "media"
@@ -84,6 +88,9 @@ INSTALLED_APPS = [
     "ledgers",
     "benefits",
     "duty",
+    "employment",
+    "livelihood",
+    "projects",
     "stats",
     "api",
 ]
@@ -176,6 +183,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Demo mode (`make run`): the published demo password demo12345 is accepted.
 FANGPIN_DEMO = env_bool("FANGPIN_DEMO", False)
+# The hotline printed on the 明白卡 and the 公示 (by default the national 12317:
+# 全国防止返贫监测和乡村振兴咨询服务电话).
+FANGPIN_HOTLINE = os.environ.get("FANGPIN_HOTLINE", "").strip() or "12317"
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
@@ -240,6 +250,13 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         raise ImproperlyConfigured(
             f"FANGPIN_CSRF_TRUSTED_ORIGINS: {_origin!r} should start with https:// (or http://)"
         )
+# The address farmers and cadres reach the site at from outside (the QR code of 农户自主申报 and the
+# printed notices), e.g. https://fp.example.gov.cn; empty: the address the page was opened at.
+FANGPIN_PUBLIC_URL = os.environ.get("FANGPIN_PUBLIC_URL", "").strip().rstrip("/")
+if FANGPIN_PUBLIC_URL and not FANGPIN_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"FANGPIN_PUBLIC_URL: {FANGPIN_PUBLIC_URL!r} should start with https:// (or http://)"
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -279,6 +296,18 @@ JOBS_EAGER = env_bool("FANGPIN_JOBS_EAGER", TESTING)
 UPLOAD_MAX_BYTES = env_int("FANGPIN_UPLOAD_MAX_MB", 200) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bounds checked before an upload is read (core/uploads.py): inflated size and compression ratio
+# of a workbook, rows and columns of a sheet, pixels of a picture.
+FANGPIN_UPLOAD_MAX_INFLATED_MB = env_int("FANGPIN_UPLOAD_MAX_INFLATED_MB", 1024)
+FANGPIN_UPLOAD_MAX_RATIO = env_int("FANGPIN_UPLOAD_MAX_RATIO", 200)
+FANGPIN_IMPORT_MAX_ROWS = env_int("FANGPIN_IMPORT_MAX_ROWS", 1_000_000)
+FANGPIN_IMPORT_MAX_COLUMNS = env_int("FANGPIN_IMPORT_MAX_COLUMNS", 256)
+FANGPIN_IMAGE_MAX_PIXELS = env_int("FANGPIN_IMAGE_MAX_PIXELS", 40_000_000)
+# Uploaded files that were rejected (or failed) are deleted after this many days.
+FANGPIN_REJECTED_RETENTION_DAYS = env_int("FANGPIN_REJECTED_RETENTION_DAYS", 30)
+# Background jobs: heartbeat interval, and the age after which a running job counts as dead.
+FANGPIN_JOB_HEARTBEAT_SECONDS = env_int("FANGPIN_JOB_HEARTBEAT_SECONDS", 10)
+FANGPIN_JOB_STALE_SECONDS = env_int("FANGPIN_JOB_STALE_SECONDS", 300)
 
 # 农户自主申报: submissions allowed per phone and per client address per day.
 FANGPIN_DECLARE_PER_DAY = env_int("FANGPIN_DECLARE_PER_DAY", 3)

@@ -98,6 +98,7 @@ def template(out: IO[bytes]) -> None:
     """An empty standard workbook: the layout's headers in the order the export writes them."""
     book = StreamWorkbook(out, sheet="户籍台账", widths={4: 22, 6: 22})
     book.write_row(REGISTER.headers, header=True)
+    book.print_setup(header_row=0)
     book.close()
 
 

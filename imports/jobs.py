@@ -37,3 +37,30 @@ def apply(job: Job) -> dict:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
         raise
     return {"url": reverse("imports:detail", args=[batch.pk]), "status": batch.status}
+
+
+@jobs.handler("imports.purge")
+def purge(job: Job) -> dict:
+    """The daily clean-up of rejected uploads (FANGPIN_REJECTED_RETENTION_DAYS)."""
+    return {"purged": services.purge_rejected()}
+
+
+jobs.daily("imports.purge", "清理过期的被拒绝上传文件")
+
+
+@jobs.on_stale("imports.check")
+def check_interrupted(job: Job) -> str:
+    """A check that died: the batch fails (nothing was written); the user uploads it again."""
+    ImportBatch.objects.filter(
+        pk=job.params.get("batch"), status=ImportBatch.Status.CHECKING
+    ).update(status=ImportBatch.Status.FAILED)
+    return "文件检查未完成，请重新上传该文件"
+
+
+@jobs.on_stale("imports.apply")
+def apply_interrupted(job: Job) -> str:
+    """An import that died wrote nothing (one transaction): the batch is 待确认 again."""
+    ImportBatch.objects.filter(
+        pk=job.params.get("batch"), status=ImportBatch.Status.IMPORTING
+    ).update(status=ImportBatch.Status.VALID)
+    return "导入未写入任何数据，该文件已回到“待确认”，可重新确认导入"

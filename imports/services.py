@@ -3,6 +3,7 @@ the services behind the CLI, the web pages and their jobs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core import audit, pipeline
 from core.permissions import Cap, can
@@ -156,6 +158,26 @@ def confirm_batch(*, actor: Any, batch: ImportBatch, create_regions: bool) -> Im
     return batch
 
 
+def purge_rejected(*, days: int | None = None) -> int:
+    """Delete the stored files (and error workbooks) of batches rejected or failed more than
+    `days` ago (FANGPIN_REJECTED_RETENTION_DAYS); the batch rows stay, as a record. Returns the
+    number of batches whose files were removed."""
+    days = settings.FANGPIN_REJECTED_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    old = ImportBatch.objects.filter(
+        status__in=[ImportBatch.Status.REJECTED, ImportBatch.Status.FAILED],
+        updated_at__lt=cutoff,
+    ).exclude(stored_path="")
+    purged = 0
+    for batch in old.iterator():
+        for name in (batch.stored_path, batch.errors_path):
+            if name:
+                Path(name).unlink(missing_ok=True)
+        ImportBatch.objects.filter(pk=batch.pk).update(stored_path="", errors_path="")
+        purged += 1
+    return purged
+
+
 # -- export ---------------------------------------------------------------------------------
 
 
@@ -201,6 +223,7 @@ def write_registry(households: QuerySet[Household], out: Path | IO[bytes], *, ma
     """Write the standard workbook (streamed); returns the number of person rows."""
     book = StreamWorkbook(out, sheet="户籍台账", widths={4: 22, 6: 22})
     book.write_row(REGISTER.headers, header=True)
+    book.print_setup(header_row=0)
     count = 0
     for row in export_rows(households, mask=mask):
         book.write_row(row)

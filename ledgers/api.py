@@ -1,4 +1,4 @@
-"""台账 API (formats.md §7): `GET /api/v1/ledgers`, `/ledgers/{kind}` and `/ledgers/{kind}/stats`.
+"""台账 API: `GET /api/v1/ledgers`, `/ledgers/{kind}` and `/ledgers/{kind}/stats`.
 
 Scoped and masked exactly like the register: a user sees the rows of their region and below,
 sensitive columns masked unless they may see them in full (and a page of full values is logged).
@@ -67,7 +67,12 @@ def _year(year: int | None) -> int:
         raise HttpError(400, str(exc)) from exc
 
 
-@router.get("/ledgers", response=list[KindOut], summary="台账种类")
+@router.get(
+    "/ledgers",
+    response=list[KindOut],
+    summary="台账种类",
+    description="系统中登记的每种台账：代码、名称、层级（个人、农户或区划）、唯一键和导入导出的表头。",
+)
 def list_kinds(request: HttpRequest) -> list[dict[str, Any]]:
     return kit.describe()
 
@@ -113,7 +118,7 @@ def list_rows(
     "/ledgers/{kind}/stats",
     response=dict[str, Any],
     summary="台账统计",
-    description="formats.md §7 的统计口径：条数、人数、户数、金额、各列合计、按列分组和按户类型。",
+    description="统计口径：条数、人数、户数、金额、各列合计、按列分组和按户类型。",
 )
 def ledger_stats(
     request: HttpRequest, kind: str, region: str = "", year: int | None = None

@@ -22,7 +22,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.dates import today
-from ledgers.kit import Ledger, ledgers
+from ledgers.kit import Ledger, ledgers, more_figures
 from ledgers.models import LedgerQuerySet
 from regions.models import Region
 from registry import history
@@ -183,15 +183,20 @@ def by_status(ledger: Ledger, qs: QuerySet, region: Region, on: dt.date) -> dict
         .query.sql_with_params()
     )
     status, status_params = history.household_status_sql(region, on)
+    # Membership tests rather than a LEFT JOIN: SQLite scans a joined subquery once per ledger
+    # row (no automatic index), but builds one lookup for `IN (SELECT …)` (2,000 rows: 430 → 35
+    # ms on a 20,000-household county).
     sql = f"""
-SELECT CASE WHEN st.mon = 1 THEN '监测户' WHEN st.alv = 1 THEN '脱贫户' ELSE '一般农户' END,
+WITH st AS ({status})
+SELECT CASE WHEN l.household_id IN (SELECT hid FROM st WHERE mon = 1) THEN '监测户'
+  WHEN l.household_id IN (SELECT hid FROM st WHERE alv = 1) THEN '脱贫户' ELSE '一般农户' END,
   COUNT(*), COUNT(DISTINCT l.person_id), COUNT(DISTINCT l.household_id), SUM(l.amt)
-FROM ({inner}) l LEFT JOIN ({status}) st ON st.hid = l.household_id
+FROM ({inner}) l
 GROUP BY 1
 """
     out = {s: _pair({}) for s in STATUSES}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*inner_params, *status_params])
+        cursor.execute(sql, [*status_params, *inner_params])
         for name, count, persons, households, amount in cursor.fetchall():
             out[name] = _pair(
                 {
@@ -205,9 +210,11 @@ GROUP BY 1
 
 
 def all_figures(region: Region, year: int) -> dict[str, Any]:
-    """formats.md §7's `ledger stats`: every registered ledger, with zeros where it is empty."""
+    """formats.md §7's `ledger stats`: every registered ledger, with zeros where it is empty,
+    and the figures apps add beside them (`kit.add_figures`)."""
     return {
         "region": {"code": region.code, "name": region.name},
         "year": year,
         "ledgers": {kind: figures(ledger, region, year) for kind, ledger in ledgers().items()},
+        **{name: fn(region, year) for name, fn in more_figures().items()},
     }

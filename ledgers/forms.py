@@ -40,7 +40,7 @@ class LedgerForm(StyledForm):
             # A row keeps its person: the number is neither shown nor changed when editing.
             editable = [k for k in editable if k != "id_number"]
             self.initial.pop("id_number", None)
-        if ledger.level == "region":
+        if ledger.level == "region" and ledger.link is None:
             editable = [k for k in editable if k not in ("town", "village")]
             self.fields["region"] = forms.ChoiceField(
                 label="乡镇或行政村",
@@ -54,7 +54,7 @@ class LedgerForm(StyledForm):
         data = dict(self.cleaned_data)
         if self.row is not None and self.ledger.level == "person":
             data["id_number"] = self.row.person.id_number
-        if self.ledger.level == "region":
+        if self.ledger.level == "region" and "region" in data:
             region = Region.objects.select_related("parent").get(pk=data.pop("region"))
             data |= region_names(region)
         return data
@@ -62,7 +62,7 @@ class LedgerForm(StyledForm):
     @staticmethod
     def initial_for(ledger: Ledger, row: Any) -> dict[str, Any]:
         data = ledger.values(row)
-        if ledger.level == "region":
+        if ledger.level == "region" and ledger.link is None:
             data["region"] = str(row.region_id)
         return data
 

@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
 from core.batching import chunks
 from core.fastinsert import Background, Inserter
-from core.layout import CellError, HeaderMap, is_total_row
+from core.layout import CellError, HeaderMap, id_number, is_total_row
 from core.middleware import current_request
 from core.models import AuditRecord
 from core.pipeline import Progress, Report
@@ -160,7 +161,9 @@ class LayoutImporter:
             return self.layout.variants[variant][1]
         parse = self.layout.column(key).parse
         if key == "id_number":
-            return lambda raw: _masked(raw) or parse(raw)
+            # The birth date is checked against the import's day, not a clock read per row.
+            today = self.today
+            return lambda raw: _masked(raw) or id_number(raw, today)
         return parse
 
     # -- links ----------------------------------------------------------------------------------
@@ -170,7 +173,9 @@ class LayoutImporter:
     def link(self, rows: list[Row]) -> None:
         """Resolve each row's link columns to the register or the region tree (errors to the
         report)."""
-        if self.ledger.level == "person":
+        if self.ledger.link is not None:
+            self.ledger.link(self, rows)
+        elif self.ledger.level == "person":
             self._link_persons(rows)
         elif self.ledger.level == "household":
             self._link_households(rows)
@@ -261,8 +266,15 @@ class LayoutImporter:
             r.links = {"household_id": pk, "region_id": region_id}
 
     def _link_regions(self, rows: list[Row]) -> None:
+        # Only the roots and the regions of the names given (one save loads a few, not the tree).
+        names = {r.values.get(k) for r in rows for k in ("town", "village")} - {None, ""}
+        wanted = Q(parent__isnull=True)
+        for chunk in chunks(names):
+            wanted |= Q(name__in=chunk)
         tree = list(
-            Region.objects.filter(retired=False).values_list("pk", "name", "parent_id", "path")
+            Region.objects.filter(retired=False)
+            .filter(wanted)
+            .values_list("pk", "name", "parent_id", "path")
         )
         child = {(parent, name): (pk, path) for pk, name, parent, path in tree}
         roots = [(pk, path) for pk, _, parent, path in tree if parent is None]

@@ -72,6 +72,12 @@ class Ledger:
     #: `links`: [(label, url name)] shown on the list page; `row_link`: (label, url name,
     #: attribute) shown on a row's page (the url takes the row's attribute).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: A region ledger without 乡镇/行政村 whose rows take their region from another table (a
+    #: payment from its project): `link(importer, rows)` sets each row's `links` ({"region_id":
+    #: …}, and any other field of the model to set on creation) or reports the row with
+    #: `importer.report.error(row, key, value, message)`; `importer.allowed` is the path of the
+    #: user's region. The import and the form both resolve rows through it.
+    link: Callable[[Any, list[Any]], None] | None = None
 
     @property
     def kind(self) -> str:
@@ -247,10 +253,24 @@ def register(ledger: Ledger) -> Ledger:
     def template(out: IO[bytes]) -> None:
         book = StreamWorkbook(out, sheet=ledger.name[:31])
         book.write_row(ledger.layout.headers, header=True)
+        book.print_setup(header_row=0)
         book.close()
 
     pipeline.register(ledger.kind, ledger.name, factory, template=template)
     return ledger
+
+
+_FIGURES: dict[str, Callable[[Any, int], dict[str, Any]]] = {}
+
+
+def add_figures(name: str, fn: Callable[[Any, int], dict[str, Any]]) -> None:
+    """Figures beside the ledgers' in `fangpin ledger stats` (formats.md §7), under `name`:
+    `fn(region, year)` (e.g. benefits' 医保 and 民政 figures of the department batches)."""
+    _FIGURES[name] = fn
+
+
+def more_figures() -> dict[str, Callable[[Any, int], dict[str, Any]]]:
+    return dict(_FIGURES)
 
 
 def discover() -> None:

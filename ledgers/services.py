@@ -113,7 +113,11 @@ def _spread_group(actor: Any, ledger: Ledger, obj: LedgerRow) -> None:
 def delete_row(*, actor: Any, ledger: Ledger, row: LedgerRow) -> None:
     """Delete one row (its audit record keeps what it held)."""
     require(actor, Cap.EDIT_LEDGER, row.scope_region())
-    values = {c.key: getattr(row, c.key) for c in ledger.fields} | {"region_id": row.region_id}
+    values = {c.key: getattr(row, c.key) for c in ledger.fields} | {
+        "region_id": row.region_id,
+        "household_id": row.household_id,
+        "person_id": row.person_id,
+    }
     audit.record(
         actor=actor,
         action="delete",
@@ -143,7 +147,7 @@ def write_rows(
     book.write_row([title])
     book.write_row([subtitle])
     book.write_row(ledger.layout.headers, header=True)
-    book.sheet.freeze_panes(3, 0)
+    book.print_setup(header_row=2)
     count = 0
     for row in qs.select_related(*ledger.related()).order_by("pk").iterator(chunk_size=2000):
         book.write_row(ledger.layout.row_cells(ledger.values(row), full=full))

@@ -1,5 +1,6 @@
-"""The printable Excel 台账 of a ledger's figures: title, region and date, a frozen header, a
-totals row and A4 print set-up (the ledger's own export is `services.write_rows`)."""
+"""Printable Excel 台账: a title, the region and date, a frozen header, a totals row and A4 print
+set-up. `table_workbook` starts any such sheet (the lists of other apps export through it);
+`figures_workbook` is a ledger's figures (the ledger's own export is `services.write_rows`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,32 @@ from regions.models import Region
 
 COUNTS = ("rows", "persons", "households")
 COUNT_LABELS = {"rows": "条数", "persons": "人数", "households": "户数"}
+
+
+def table_workbook(
+    out: IO[bytes] | Any,
+    *,
+    title: str,
+    region: Region,
+    what: str,
+    headers: list[str],
+    widths: dict[int, int] | None = None,
+    landscape: bool = True,
+) -> StreamWorkbook:
+    """A sheet with the title row, the region, `what` and today's date, the bold header row
+    (frozen and repeated on each printed page), A4 fitted to the width. The caller writes the
+    rows, then `totals_row`, then `close()`."""
+    book = StreamWorkbook(out, sheet=title[:31], widths=widths)
+    book.write_title(title, len(headers))
+    book.write_row([f"区划：{region.full_name()}    {what}    制表日期：{dates.today():%Y-%m-%d}"])
+    book.write_row(headers, header=True)
+    book.print_setup(header_row=2, landscape=landscape)
+    return book
+
+
+def totals_row(book: StreamWorkbook, count: int, unit: str = "条", *more: Any) -> None:
+    """The bold 合计 row under the rows: how many, and any further totals (per column)."""
+    book.write_row(["合计", f"{count}{unit}", *more], header=True)
 
 
 def figures_workbook(

@@ -55,15 +55,34 @@ class LeadFilterForm(StyledForm):
         field.empty_label = "全部村"
 
 
+def find_household(user: Any, q: str) -> tuple[Household | None, list[Household], str]:
+    """The one household of the user's region that `q` names — by 户编号, a member's or the
+    head's name, or a full ID number (for users who may see full numbers; the search is logged)
+    — else (None, the candidates when several, the message to show)."""
+    from registry.services import search_households
+
+    found, notice = search_households(Household.objects.visible_to(user), q, actor=user)
+    hits = list(found.select_related("region").order_by("number")[:21])
+    if len(hits) == 1:
+        return hits[0], [], ""
+    if not hits:
+        missing = f"未找到“{q}”（户编号、姓名或证件号码），或该户不在您的管辖范围"
+        return None, [], f"{missing}；{notice}" if notice else missing
+    shown = "、".join(f"{h.head_name}（{h.number}，{h.region.name}）" for h in hits[:5])
+    more = f"等{len(hits) if len(hits) <= 20 else '20多'}户" if len(hits) > 5 else ""
+    return None, hits[:20], f"“{q}”找到多户：{shown}{more}，请填写户编号"
+
+
 class LeadForm(StyledForm):
     """A cadre's report: a household of the register, or a person not yet in it."""
 
     source = forms.ChoiceField(label="线索来源", choices=codes.choices("lead_source"))
     household = forms.CharField(
-        label="户编号（已在户籍台账的农户）",
+        label="农户（已在户籍台账的：户编号、户主或成员姓名、证件号码）",
         required=False,
         max_length=40,
-        help_text="不在台账中的人员请留空，并填写下方所在村、姓名、证件号码",
+        help_text="同名的有多户时请填户编号；不在台账中的人员请留空，并填写下方所在村、姓名、"
+        "证件号码",
     )
     village = forms.ModelChoiceField(
         label="所在村（新登记人员）", required=False, queryset=Region.objects.none()
@@ -93,12 +112,12 @@ class LeadForm(StyledForm):
 
     def clean_household(self) -> Household | None:
         """Only households the user may see: the picker is a read of people's data too."""
-        number = (self.cleaned_data.get("household") or "").strip()
-        if not number:
+        q = (self.cleaned_data.get("household") or "").strip()
+        if not q:
             return None
-        found = Household.objects.visible_to(self.user).filter(number=number).first()
+        found, _others, problem = find_household(self.user, q)
         if found is None:
-            raise ValidationError(f"未找到户编号“{number}”（或该户不在您的管辖范围）")
+            raise ValidationError(problem)
         return found
 
     def clean_reported_date(self) -> Any:

@@ -1395,3 +1395,144 @@ def declaration_status(*, ticket: str, phone: str) -> str | None:
             return "已认定，纳入监测帮扶"
         return "经认定暂不纳入监测（如有异议可向村委会或乡镇反映）"
     return PUBLIC_STATUS.get(str(lead.status), "已受理")
+
+
+# ---------------------------------------------------------------- exports and prints
+
+CASE_HEADERS = ["序号", "类型", "户/申请人", "户编号", "乡镇/村", "起算日", "当前环节", "到期日"]
+CASE_HEADERS += ["预警", "状态", "绿色通道"]
+
+
+@transaction.atomic
+def export_cases(*, actor: Any, cases: Any, title: str, out: Any) -> int:
+    """A list of cases (the queue, my tasks, the overdue) as a printable Excel 台账 with a 合计
+    row; `cases` is already scoped to the actor. Audited."""
+    from ledgers.workbook import table_workbook, totals_row
+    from regions.models import place_names
+
+    require(actor, Cap.EXPORT)
+    region = actor.region
+    book = table_workbook(
+        out,
+        title=f"{region.name}{title}",
+        region=region,
+        what=f"截至 {today():%Y-%m-%d}",
+        headers=CASE_HEADERS,
+        widths={2: 14, 3: 22, 4: 20, 6: 12},
+    )
+    labels = {
+        "kind": dict(Case.Kind.choices),
+        "status": dict(Case.Status.choices),
+        "step": dict(StepCode.choices),
+        "alert": dict(Case.Alert.choices),
+    }
+    count, red, orange = 0, 0, 0
+    rows = cases.select_related("region", "household")
+    for chunk_start in range(0, rows.count(), 2000):
+        chunk = list(rows[chunk_start : chunk_start + 2000])
+        places = place_names(c.region for c in chunk)
+        for c in chunk:
+            count += 1
+            red += c.alert == "red"
+            orange += c.alert == "orange"
+            book.write_row(
+                [
+                    count,
+                    str(labels["kind"].get(c.kind, c.kind)),
+                    c.subject_name,
+                    c.household.number if c.household else "",
+                    places[c.region_id],
+                    c.start_date,
+                    str(labels["step"].get(c.current_step, "—")),
+                    c.due_date,
+                    str(labels["alert"].get(c.alert, "")) if c.alert else "",
+                    str(labels["status"].get(c.status, c.status)),
+                    "是" if c.green_channel else "",
+                ]
+            )
+    totals_row(book, count, "件", "", "", "", "", "", "", f"红色{red}件，橙色{orange}件")
+    book.close()
+    audit.record(
+        actor=actor,
+        action="export",
+        object_type="monitoring.case",
+        object_repr=f"导出{title}{count}件",
+        region_id=region.pk,
+        note=title,
+    )
+    return count
+
+
+@transaction.atomic
+def log_case_file(*, actor: Any, case: Case) -> None:
+    """A printed case file shows the household's data: only for who may export, and logged."""
+    require(actor, Cap.EXPORT, case.region)
+    audit.record(
+        actor=actor,
+        action="export",
+        obj=case,
+        household_id=case.household_id,
+        region_id=case.region_id,
+        note=f"打印{case.get_kind_display()}案卷",
+    )
+
+
+LEAD_HEADERS = ["序号", "发现日期", "线索来源", "乡镇/村", "户编号", "户主/姓名", "反映风险"]
+LEAD_HEADERS += ["困难情况", "状态", "不予纳入原因", "报告人"]
+
+
+@transaction.atomic
+def export_leads(*, actor: Any, leads: Any, out: Any) -> int:
+    """The lead inbox (already scoped and filtered) as a printable Excel 台账 with a 合计 row by
+    status; no ID numbers or phones. Audited."""
+    from collections import Counter
+
+    from ledgers.workbook import table_workbook, totals_row
+    from regions.models import place_names
+
+    require(actor, Cap.EXPORT)
+    region = actor.region
+    book = table_workbook(
+        out,
+        title=f"{region.name}监测线索清单",
+        region=region,
+        what=f"截至 {today():%Y-%m-%d}",
+        headers=LEAD_HEADERS,
+        widths={3: 20, 4: 22, 7: 40, 9: 24},
+    )
+    statuses = dict(Lead.Status.choices)
+    rows = leads.select_related("region", "household").order_by("-reported_date", "-id")
+    count, by_status = 0, Counter[str]()
+    for start in range(0, rows.count(), 2000):
+        chunk = list(rows[start : start + 2000])
+        places = place_names(lead.region for lead in chunk)
+        for lead in chunk:
+            count += 1
+            by_status[str(statuses.get(lead.status, lead.status))] += 1
+            book.write_row(
+                [
+                    count,
+                    lead.reported_date,
+                    lead.source,
+                    places[lead.region_id],
+                    lead.household.number if lead.household else "",
+                    lead.household.head_name if lead.household else lead.person_name,
+                    lead.risks,
+                    lead.description,
+                    str(statuses.get(lead.status, lead.status)),
+                    lead.dismiss_reason,
+                    lead.reporter_name,
+                ]
+            )
+    summary = "，".join(f"{k}{v}条" for k, v in by_status.most_common())
+    totals_row(book, count, "条", "", "", "", "", summary)
+    book.close()
+    audit.record(
+        actor=actor,
+        action="export",
+        object_type="monitoring.lead",
+        object_repr=f"导出监测线索{count}条",
+        region_id=region.pk,
+        note="监测线索清单",
+    )
+    return count

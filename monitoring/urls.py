@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/notice/", views.case_notice, name="case_notice"),
+    path("cases/<int:pk>/file/", views.case_file, name="case_file"),
     path("cases/<int:pk>/<str:action>/", views.case_action, name="case_action"),
     path("overrides/", views.overrides, name="overrides"),
     path("tasks/", views.my_tasks, name="tasks"),

@@ -6,8 +6,11 @@ Views stay thin: they read through `visible_to`, and every change goes through `
 from __future__ import annotations
 
 import copy
+import io
 from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -37,6 +40,7 @@ from monitoring.models import (
     PolicyThreshold,
     StepCode,
 )
+from monitoring.public import address_problem, public_url
 from regions.models import Region, place_names
 from registry.models import Household, Person
 
@@ -70,6 +74,10 @@ def lead_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(reported_date__gte=d["date_from"])
         if d["date_to"]:
             qs = qs.filter(reported_date__lte=d["date_to"])
+    if request.GET.get("format") == "xlsx":
+        out = io.BytesIO()
+        services.export_leads(actor=request.user, leads=qs, out=out)
+        return _xlsx(request, out.getvalue(), "监测线索清单")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     leads = list(page.object_list)
     places = place_names(lead.region for lead in leads)
@@ -239,6 +247,8 @@ def _case_page(
     form: Any = None,
     extra: dict | None = None,
 ) -> HttpResponse:
+    if request.GET.get("format") == "xlsx":
+        return _case_workbook(request, qs, title)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     # Labels and links computed once per page, not per row through the template engine:
     # this list must stay fast at county scale (bench/bench_monitoring.py).
@@ -278,6 +288,23 @@ def _case_page(
             **(extra or {}),
         },
     )
+
+
+def _case_workbook(request: HttpRequest, qs: QuerySet[Case], title: str) -> HttpResponse:
+    """The whole list (every page) as a printable Excel 台账."""
+    out = io.BytesIO()
+    services.export_cases(actor=request.user, cases=qs, title=title, out=out)
+    return _xlsx(request, out.getvalue(), title)
+
+
+def _xlsx(request: HttpRequest, data: bytes, title: str) -> HttpResponse:
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    place = getattr(getattr(request.user, "region", None), "name", "")
+    name = f"{place}{title}{today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def my_tasks(request: HttpRequest) -> HttpResponse:
@@ -534,13 +561,17 @@ def _notice(request: HttpRequest, village: Region, cases: list[Case]) -> HttpRes
             "place": village.place(),
             "sections": sections,
             "supervision": NoticeContact.for_region(village),
-            "hotline": HOTLINE,
+            "hotline": hotline(),
         },
     )
 
 
-# 全国防止返贫监测和乡村振兴咨询服务电话 (policy.md §4.1).
-HOTLINE = "12317"
+def hotline() -> str:
+    """The hotline printed on notices (settings.FANGPIN_HOTLINE, by default the national
+    全国防止返贫监测和乡村振兴咨询服务电话 12317)."""
+    from django.conf import settings
+
+    return str(getattr(settings, "FANGPIN_HOTLINE", "12317"))
 
 
 def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
@@ -549,6 +580,38 @@ def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
         Case.objects.select_related("region", "household"), request.user, pk=pk
     )
     return _notice(request, case.region, [case])
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
+
+def case_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable case file (案卷) of an identification or elimination: the case, every step
+    with who did it and their opinion, the record, the materials — photos shown — for filing."""
+    case = get_visible_or_404(
+        Case.objects.select_related("region", "household", "lead", "created_by"),
+        request.user,
+        pk=pk,
+    )
+    services.log_case_file(actor=request.user, case=case)
+    materials = services.case_materials(case)
+    return render(
+        request,
+        "monitoring/case_file.html",
+        {
+            "case": case,
+            "place": case.region.place(),
+            "steps": case.steps.select_related("completed_by").order_by("order"),
+            "logs": case.logs.select_related("actor").order_by("at", "id"),
+            "materials": materials,
+            "images": [
+                a
+                for a in case.attachments.order_by("uploaded_at", "id")
+                if a.name.lower().endswith(IMAGE_SUFFIXES)
+            ],
+            "today": today(),
+        },
+    )
 
 
 def village_notice(request: HttpRequest, pk: int) -> HttpResponse:
@@ -566,13 +629,16 @@ def village_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def household_lookup(request: HttpRequest) -> HttpResponse:
-    """Find a household of the user's region by 户编号 to start 风险消除 or 回退."""
-    number = request.GET.get("number", "").strip()
-    found = Household.objects.visible_to(request.user).filter(number=number).first()
-    if found is None:
-        messages.error(request, f"未找到户编号“{number}”（或该户不在您的管辖范围）")
+    """Find a household of the user's region — by 户编号, name or ID number — to start
+    风险消除, 回退 or 退出; several matches are listed to choose from."""
+    q = (request.GET.get("q") or request.GET.get("number") or "").strip()
+    found, candidates, problem = forms.find_household(request.user, q) if q else (None, [], "")
+    if found is not None:
+        return redirect("monitoring:household", found.pk)
+    if not candidates:
+        messages.error(request, problem or "请输入户编号、户主或成员姓名、证件号码")
         return redirect("monitoring:case_list")
-    return redirect("monitoring:household", found.pk)
+    return render(request, "monitoring/household_pick.html", {"q": q, "candidates": candidates})
 
 
 def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
@@ -706,6 +772,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
         request,
         "monitoring/settings.html",
         {
+            "public_url": public_url(request, "/"),
+            "public_configured": bool(django_settings.FANGPIN_PUBLIC_URL),
+            "public_problem": address_problem(public_url(request, "/")),
             "thresholds": PolicyThreshold.objects.select_related("region"),
             "current": threshold_for(region, today()),
             "policy": policy,
@@ -778,9 +847,15 @@ def village_qr(request: HttpRequest, pk: int) -> HttpResponse:
         "can_open": can(request.user, Cap.REPORT_LEAD, region),
     }
     if channel is not None:
-        url = request.build_absolute_uri(reverse("public:declare", args=[channel.token]))
+        url = public_url(request, reverse("public:declare", args=[channel.token]))
         svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
-        context.update({"url": url, "svg": svg.to_string(encoding="unicode")})
+        context.update(
+            {
+                "url": url,
+                "svg": svg.to_string(encoding="unicode"),
+                "problem": address_problem(url) if can(request.user, Cap.REPORT_LEAD) else "",
+            }
+        )
     return render(request, "monitoring/village_qr.html", context)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -24,6 +25,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.views import DEMO_PASSWORD
 from core import audit, codes
 from core.dates import today
 from core.idnumber import age_on, make_valid
@@ -42,7 +44,6 @@ from registry.models import (
 REFERENCE_DATE = dt.date(2026, 9, 30)
 COUNTY_NAME = "大冶市"
 COUNTY_CODE = "420281000000"
-DEMO_PASSWORD = "demo12345"
 SOURCE = "演示数据"
 # People married in from neighbouring counties carry their own area codes.
 OTHER_AREAS = ("420222", "420202", "420204", "421127", "420115")
@@ -680,6 +681,22 @@ class CountyBuilder:
             plan[i] = (True, "突发严重困难户")
         return plan
 
+    def _home_village(self, plan: dict[int, tuple[bool, str]], size: int) -> None:
+        """The village of the demo village and grid logins (the first) has 脱贫户 and 监测户 of
+        every category, whatever the draw gave it (no draw: the rest of the county is unchanged)."""
+        wanted = [
+            (True, ""),
+            (True, "脱贫不稳定户"),
+            (False, "边缘易致贫户"),
+            (True, ""),
+            (False, "突发严重困难户"),
+            (True, ""),
+            (False, "边缘易致贫户"),
+            (True, ""),
+        ]
+        for i, status in enumerate(wanted[: max(0, size - 2)]):
+            plan[i] = status
+
     def _allocate(self, villages: list[dict[str, Any]]) -> list[int]:
         """Households per village, proportional to a random size, summing exactly to N."""
         weights = [0.5 + v["weight"] for v in villages]
@@ -689,6 +706,13 @@ class CountyBuilder:
         order = sorted(range(len(shares)), key=lambda i: shares[i] - counts[i], reverse=True)
         for i in order[: self.n - sum(counts)]:
             counts[i] += 1
+        # The home village (of the demo village and grid logins) gets enough households to have
+        # work in it even in a small county; the largest villages give them up.
+        wanted = min(12, self.n // 4)
+        while counts[0] < wanted:
+            biggest = max(range(1, len(counts)), key=lambda i: counts[i])
+            counts[biggest] -= 1
+            counts[0] += 1
         return counts
 
     def build(self) -> dict[str, Any]:
@@ -723,6 +747,7 @@ class CountyBuilder:
         rng = self.rng
         index = 0
         counts = self._allocate(villages)
+        self._home_village(plan, counts[0])
         for v, (place, how_many) in enumerate(zip(villages, counts, strict=True)):
             town, village, groups = place["town"], place["village"], place["groups"]
             for serial in range(1, how_many + 1):
@@ -908,3 +933,46 @@ def build_demo_county(
 ) -> dict[str, Any]:
     """Build the demo county in one transaction (nothing half-saved if anything fails)."""
     return CountyBuilder(households, seed, progress).build()
+
+
+def build_app_demos(
+    county: Region, *, seed: int, progress: Callable[[str], None] = lambda message: None
+) -> dict[str, Any]:
+    """The work in the demo county: every installed app's `<app>.demo.build_demo(county, as_of,
+    seed) -> {name: count}` in INSTALLED_APPS order, each in its own transaction, dated from today
+    (so that its due work is due now). An app adds its ledgers' demo rows by having such a module.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    made: dict[str, Any] = {}
+    as_of = today()
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.demo":
+                raise
+            continue
+        builder = getattr(module, "build_demo", None)
+        if builder is None or config.name == "registry":
+            continue
+        started = time.perf_counter()
+        with transaction.atomic():
+            made[config.label] = builder(county, as_of, seed)
+        progress(f"演示数据：{config.verbose_name}，用时{time.perf_counter() - started:.1f}秒")
+    return made
+
+
+def summary() -> dict[str, int]:
+    """The county's figures as the home page and the dashboard count them (after the apps' demo
+    work changed the register): what the terminal prints."""
+    households = Household.objects.all()
+    return {
+        "households": households.count(),
+        "persons": Person.objects.filter(is_member=True).count(),
+        "alleviated": households.filter(is_alleviated=True).count(),
+        "monitored": households.monitored().count(),
+        "monitored_open": households.monitored().filter(risk_eliminated=False).count(),
+    }

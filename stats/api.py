@@ -1,4 +1,4 @@
-"""`GET /api/v1/stats?region=R&as_of=D` (formats.md §4–5), scoped to the user's region."""
+"""`GET /api/v1/stats?region=R&as_of=D`: the statistics of a region, scoped to the user's."""
 
 from __future__ import annotations
 
@@ -35,7 +35,11 @@ def visible_region(user: Any, ref: str | None) -> Region:
         raise Http404("未找到区划") from exc
 
 
-@router.get("/stats", summary="截至某日的统计数字")
+@router.get(
+    "/stats",
+    summary="截至某日的统计数字",
+    description="某区划（含下级）截至某日的脱贫户、监测对象、风险消除等户数和人数，与统计页一致。",
+)
 def stats(request: HttpRequest, region: str | None = None, as_of: dt.date | None = None) -> Any:
-    """formats.md §4 for `region` (default: the user's region) as of `as_of` (default today)."""
+    """The statistics of `region` (default: the user's region) as of `as_of` (default today)."""
     return compute(visible_region(request.user, region), as_of)

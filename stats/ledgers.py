@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import xlsxwriter
-
 from core import labels as core_labels
 from core.dates import today
 from core.masking import mask_id, mask_phone
 from core.permissions import Cap, can
+from ledgers.workbook import table_workbook, totals_row
 from regions.models import Region
 from registry.history import HouseholdStatus, statuses
 from registry.layouts import REGISTER
@@ -178,39 +177,36 @@ def write(
     as_of: dt.date | None = None,
     start: dt.date | None = None,
 ) -> bytes:
-    """The ledger `kind` of `region` (which the caller checked the user may see) as .xlsx."""
+    """The ledger `kind` of `region` (which the caller checked the user may see) as .xlsx: the
+    printable 台账 of `ledgers.workbook.table_workbook`, with a 合计 row of households and
+    persons."""
     ledger = LEDGERS[kind]
     as_of = as_of or today()
     columns = COMMON + ledger.columns + COMMON_END
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
     # The year's words (2026: 防止返贫致贫对象台账); the column headers stay the import's.
     shown = core_labels.for_date(as_of).words(ledger.title)
-    sheet = book.add_worksheet(shown)
-    title = book.add_format({"bold": True, "font_size": 16, "align": "center"})
-    head = book.add_format({"bold": True, "border": 1, "bg_color": "#F2DCDB", "align": "center"})
-    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.merge_range(0, 0, 0, len(columns) - 1, f"{region.name}{shown}", title)
     when = (
-        f"{(start or dt.date(as_of.year, 1, 1)):%Y-%m-%d} 至 {as_of:%Y-%m-%d}"
+        f"统计期间：{(start or dt.date(as_of.year, 1, 1)):%Y-%m-%d} 至 {as_of:%Y-%m-%d}"
         if ledger.period
-        else f"截至 {as_of:%Y-%m-%d}"
+        else f"统计日期：截至 {as_of:%Y-%m-%d}"
     )
-    sheet.write_string(1, 0, f"区划：{region.full_name()}    统计日期：{when}")
-    for col, name in enumerate(columns):
-        sheet.write_string(2, col, name, head)
-        sheet.set_column(col, col, 18 if name in ("证件号码", "户编号") else 11)
-    row_no = 3
+    out = io.BytesIO()
+    widths = {i: 18 if name in ("证件号码", "户编号") else 11 for i, name in enumerate(columns)}
+    book = table_workbook(
+        out,
+        title=f"{region.name}{shown}",
+        region=region,
+        what=when,
+        headers=columns,
+        widths=widths,
+    )
+    persons, households = 0, set()
     for row in _rows(kind, region, user, as_of, start):
-        for col, value in enumerate(row):
-            if isinstance(value, dt.date):
-                sheet.write_datetime(row_no, col, dt.datetime.combine(value, dt.time()), date_fmt)
-            elif isinstance(value, str):
-                sheet.write_string(row_no, col, escape(value))
-            elif value is not None:
-                sheet.write_number(row_no, col, value)
-        row_no += 1
-    if row_no == 3:
-        sheet.write_string(3, 0, "（无记录）")
+        book.write_row([escape(v) for v in row])
+        persons += 1
+        households.add(row[3])
+    if not persons:
+        book.write_row(["（无记录）"])
+    totals_row(book, len(households), "户", f"{persons}人")
     book.close()
     return out.getvalue()

@@ -17,6 +17,7 @@ from django.conf import settings
 from core import dates
 from core import labels as core_labels
 from core.labels import Labels
+from core.paper import a4
 from regions.models import Region
 from registry import history
 from stats import figures, report_parts
@@ -214,6 +215,7 @@ def render(
 
     doc = DocxTemplate(str(template_path()))
     doc.render(context(region, period, today, as_of))
+    a4(doc.docx)  # a county's own template too: the report is filed on A4
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -15,9 +15,10 @@ from django.shortcuts import render
 
 from core import dates
 from core import labels as core_labels
+from core.scoping import get_visible_or_404
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household, HouseholdEvent
-from stats import figures, ledgers, periods, report
+from stats import figures, ledgers, periods, prints, report
 from stats.services import CATEGORIES, compute_with_children, log_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -205,4 +206,19 @@ def work_report(request: HttpRequest) -> HttpResponse:
     if period.start > today:
         raise BadRequest(f"{period.label}尚未开始")
     data = report.render(region, period)
+    log_export(actor=request.user, region=region, what=f"{period.label}工作情况汇报（Word）")
     return _attachment(data, DOCX, f"{region.name}{period.label}工作情况汇报.docx")
+
+
+def household_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """户档案: the household's whole record on A4, for its 户袋."""
+    household = get_visible_or_404(Household.objects.select_related("region"), request.user, pk=pk)
+    prints.log_print(actor=request.user, household=household, what="户档案")
+    return render(request, "stats/household_file.html", prints.household_record(household))
+
+
+def policy_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """明白卡: the policies the household enjoys, its contact cadre and the hotline, on A4."""
+    household = get_visible_or_404(Household.objects.select_related("region"), request.user, pk=pk)
+    prints.log_print(actor=request.user, household=household, what="明白卡")
+    return render(request, "stats/policy_card.html", prints.policy_card(household))

@@ -175,26 +175,76 @@ def test_campaigns_of_another_town_answer_404(client_for: Any, regions: dict, us
     assert client_for("grid_member").get(f"/assistance/campaigns/{c.pk}/").status_code == 200
 
 
-def test_admins_edit_the_questionnaire_and_bad_json_is_explained(
+def _rows(questions: list[dict[str, str]]) -> dict[str, Any]:
+    """The editor's POST: one row per question, and a blank row (as the page leaves)."""
+    data: dict[str, Any] = {
+        "q-TOTAL_FORMS": str(len(questions) + 1),
+        "q-INITIAL_FORMS": "0",
+        "q-MIN_NUM_FORMS": "0",
+        "q-MAX_NUM_FORMS": "1000",
+    }
+    for i, q in enumerate([*questions, {}]):
+        data |= {f"q-{i}-answer_type": "yesno"} | {f"q-{i}-{k}": v for k, v in q.items()}
+    return data
+
+
+def test_admins_edit_the_questionnaire_through_a_form_without_json(
     client_for: Any, regions: dict, users: dict
 ) -> None:
     c = campaign(regions, users)
     client = client_for("town_staff")
     url = f"/assistance/campaigns/{c.pk}/questionnaire/"
-    bad = client.post(url, {"questionnaire": '{"sections": [{"title": "住房", "questions": []}]}'})
-    assert "第1部分“住房”没有问题" in bad.content.decode()
-    broken = client.post(url, {"questionnaire": "{"})
-    assert "JSON格式错误" in broken.content.decode()
-    wrong_risk = (
-        '{"sections": [{"title": "住房", "questions": [{"key": "h", "text": "危房？",'
-        ' "options": ["是", "否"], "risk_answer": "是", "risk": "因房"}]}]}'
+    page = client.get(url).content.decode()
+    assert "JSON" not in page and "答案类型" in page and "产生线索的答案" in page
+    assert "米面粮油能满足基本生活需要" in page  # the stored questions are the rows
+    nothing = client.post(url, _rows([]))
+    assert "问卷至少需要一个问题" in nothing.content.decode()
+    few = client.post(
+        url,
+        _rows(
+            [{"section": "住房", "text": "房屋类型？", "answer_type": "choices", "options": "砖混"}]
+        ),
     )
-    assert (
-        "第1部分第1题的风险“因房”不在风险类型代码表中"
-        in client.post(url, {"questionnaire": wrong_risk}).content.decode()
+    assert "自定义选项至少需要两个" in few.content.decode()
+    wrong = client.post(
+        url,
+        _rows(
+            [
+                {
+                    "section": "住房",
+                    "text": "住房等级？",
+                    "answer_type": "choices",
+                    "options": "A级、B级、C级、D级",
+                    "risk": "因安全住房",
+                    "risk_answer": "E级",
+                }
+            ]
+        ),
     )
-    good = wrong_risk.replace("因房", "因安全住房")
-    assert client.post(url, {"questionnaire": good}).status_code == 302
+    assert "产生线索的答案应为选项之一：A级、B级、C级、D级" in wrong.content.decode()
+    good = _rows(
+        [
+            {
+                "section": "住房安全",
+                "text": "住房等级为C级或D级？",
+                "risk": "因安全住房",
+                "risk_answer": "是",
+            },
+            {"section": "饮水安全", "text": "有自来水？", "answer_type": "havenot"},
+            {
+                "section": "住房安全",
+                "text": "房屋结构？",
+                "answer_type": "choices",
+                "options": "砖混，土木，钢混",
+            },
+        ]
+    )
+    assert client.post(url, good).status_code == 302
     c.refresh_from_db()
-    assert c.sections[0]["questions"][0]["risk"] == "因安全住房"
-    assert client_for("grid_member").post(url, {"questionnaire": good}).status_code == 403
+    assert [s["title"] for s in c.sections] == ["住房安全", "饮水安全"]
+    housing = c.sections[0]["questions"]
+    assert housing[0]["risk"] == "因安全住房" and housing[0]["risk_answer"] == "是"
+    assert housing[1]["options"] == ["砖混", "土木", "钢混"] and "risk" not in housing[1]
+    assert c.sections[1]["questions"][0]["options"] == ["有", "无"]
+    assert len({q["key"] for s in c.sections for q in s["questions"]}) == 3
+    assert client_for("grid_member").post(url, good).status_code == 403

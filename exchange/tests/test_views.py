@@ -208,18 +208,55 @@ def test_a_rule_page_with_a_wrong_year_answers_400_in_chinese(client_for, items)
         assert response.status_code == 400 and "年度" in response.content.decode()
 
 
-def test_county_admin_sets_a_years_parameters_and_others_cannot(client_for, items):
+def test_county_admin_sets_a_years_parameters_through_a_form_and_others_cannot(client_for, items):
     rule = Rule.objects.get(code="W_MED_SELFPAY")
     url = reverse("exchange:rule_edit", args=[rule.pk])
     assert client_for("town_staff").get(url).status_code == 403
     client = client_for("county_admin")
-    response = client.post(
-        url, {"year": 2027, "parameters": '{"threshold_general": 26000}', "enabled": "on"}
-    )
+    page = client.get(url).content.decode()
+    assert "JSON" not in page and "textarea" not in page
+    assert "一般农户的预警线（元）" in page and "统计期间（个月）" in page
+    form = {"year": 2027, "enabled": "on", "p_months": "12", "p_threshold_priority": "5000"}
+    response = client.post(url, form | {"p_threshold_general": "26000"})
     assert response.status_code == 302
-    assert RuleYear.objects.get(rule=rule, year=2027).parameters == {"threshold_general": 26000}
-    bad = client.post(url, {"year": 2027, "parameters": '{"threshold": 1}', "enabled": "on"})
-    assert "规则没有参数：threshold" in bad.content.decode()
+    assert RuleYear.objects.get(rule=rule, year=2027).parameters == {
+        "months": 12,
+        "threshold_priority": 5000,
+        "threshold_general": 26000,
+    }
+    bad = client.post(url, form | {"p_threshold_general": "两万"})
+    assert "一般农户的预警线（元）" in bad.content.decode() and "整数" in bad.content.decode()
+
+
+def test_list_and_age_parameters_are_typed_as_words_and_checked(client_for, items):
+    client = client_for("county_admin")
+    housing = Rule.objects.get(code="W_HOUSING_CD")
+    url = reverse("exchange:rule_edit", args=[housing.pk])
+    assert 'value="C、D"' in client.get(url).content.decode()
+    assert client.post(url, {"year": 2027, "p_grades": "C，D，B"}).status_code == 302
+    assert RuleYear.objects.get(rule=housing, year=2027).parameters == {"grades": ["C", "D", "B"]}
+    ages = Rule.objects.get(code="W_EDU_DROPOUT")
+    url = reverse("exchange:rule_edit", args=[ages.pk])
+    wrong = client.post(url, {"year": 2027, "p_min_age": "16", "p_max_age": "6"})
+    assert "年龄上限不能小于年龄下限" in wrong.content.decode()
+
+
+def test_every_rule_parameter_has_a_chinese_label(db):
+    from core.checks import all_checks
+    from exchange.parameters import PARAMS
+    from exchange.rules import BUILTIN
+
+    keys = {k for d in BUILTIN for k in d.parameters} | {
+        k for c in all_checks() for k in c.parameters
+    }
+    assert keys <= set(PARAMS), keys - set(PARAMS)
+
+
+def test_the_rule_list_names_sources_and_parameters_in_chinese(client_for, items):
+    body = client_for("county_admin").get(reverse("exchange:rule_list")).content.decode()
+    assert "医保" in body and "台账内部校验" in body
+    assert "一般农户的预警线 20000元" in body and "threshold_general" not in body
+    assert ">medical<" not in body and ">register<" not in body
 
 
 def test_rule_list_and_home_widgets_show_counts(client_for, items):
@@ -241,3 +278,71 @@ def test_running_the_checks_from_the_rule_page_is_a_job_and_auditors_cannot(
         response = client.post(reverse("exchange:rule_list"))
     assert response.status_code == 302
     assert Item.objects.filter(rule__code="C_AGE_LABOUR", household=household).count() == 1
+
+
+def test_each_source_page_lists_its_columns_and_offers_a_template(client_for):
+    from python_calamine import CalamineWorkbook
+
+    from exchange.readers import SOURCES
+
+    client = client_for("town_staff")
+    listed = client.get(reverse("exchange:batch_list")).content.decode()
+    for code in SOURCES:
+        assert reverse("exchange:source", args=[code]) in listed
+    page = client.get(reverse("exchange:source", args=["civil"])).content.decode()
+    assert "救助类别" in page and "农村低保、农村特困" in page and "可空" in page
+    assert reverse("exchange:source_template", args=["civil"]) in page
+    response = client.get(reverse("exchange:source_template", args=["civil"]))
+    assert response.status_code == 200
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    assert rows.to_python()[0] == SOURCES["civil"].headers
+    assert client.get(reverse("exchange:source", args=["nope"])).status_code == 404
+
+
+def test_a_broken_xlsx_is_rejected_with_a_chinese_message(run_compare, tmp_path, regions):
+    from exchange import services
+
+    path = tmp_path / "医保.xlsx"
+    path.write_bytes(b"this is not a zip file at all")
+    batch = services.compare(actor=None, source="medical", path=path, region=regions["county"])
+    assert batch.status == Batch.Status.REJECTED
+    message = batch.errors[0]["message"]
+    assert "不是有效的 .xlsx 工作簿" in message and "EOCD" not in message and "zip" not in message
+
+
+def test_an_earlier_batchs_feedback_keeps_its_rows_after_the_same_file_again(
+    client_for, household, run_compare
+):
+    from python_calamine import CalamineWorkbook
+
+    here = member(household)
+    first = run_compare("medical", [med_row(here)])
+    second = run_compare("medical", [med_row(here)])
+    item = Item.objects.get(person=here)
+    assert item.first_batch == first and item.last_batch == second
+    client = client_for("county_admin")
+    for batch in (first, second):
+        response = client.get(reverse("exchange:batch_export", args=[batch.pk]))
+        rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+        assert len(rows.to_python()) == 2, batch
+        page = client.get(reverse("exchange:batch_detail", args=[batch.pk]))
+        assert [r["total"] for r in page.context["rules"]] == [1]
+
+
+def test_the_feedback_files_close_date_is_the_local_date(client_for, items):
+    import datetime as dt
+
+    from python_calamine import CalamineWorkbook
+
+    # 2026-07-01 01:30 in Beijing is still 2026-06-30 in UTC.
+    late = dt.datetime(2026, 6, 30, 17, 30, tzinfo=dt.UTC)
+    Item.objects.filter(pk=items["here"].pk).update(
+        status="done", result="不纳入", resolved_at=late
+    )
+    client = client_for("county_admin")
+    batch = items["here"].last_batch
+    response = client.get(reverse("exchange:batch_export", args=[batch.pk]))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    table = rows.to_python()
+    column = table[0].index("办结日期")
+    assert {str(r[column])[:10] for r in table[1:] if r[column]} == {"2026-07-01"}

@@ -166,7 +166,27 @@ def world(
     objects["village"], objects["other_village"] = regions["village"], regions["other_village"]
     objects["people"] = people
     objects |= _duty_world(county, regions, today)
+    objects |= _projects_world(county, regions, household)
     return objects
+
+
+def _projects_world(county: Any, regions: dict[str, Any], household: Any) -> dict[str, Any]:
+    """A project on each side, a household the own one benefits."""
+    from ledgers.kit import ledger, region_names
+    from ledgers.services import save_row
+    from projects import services as projects
+
+    out: dict[str, Any] = {}
+    for side, village in (("own", regions["village"]), ("other", regions["other_village"])):
+        out[f"{side}_project"] = save_row(
+            actor=county,
+            ledger=ledger("projects"),
+            values={**region_names(village), "project_no": f"{side}-XM1", "year": 2024},
+        )
+    out["own_beneficiary"] = projects.add_beneficiary(
+        actor=county, project=out["own_project"], household=household
+    )
+    return out
 
 
 def _duty_world(county: Any, regions: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -334,6 +354,9 @@ def own_account(persona: Any, w: dict) -> Any:
 CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], Any]]] = [
     ("home", NONE, "get", everyone),
     ("healthz", NONE, "get", everyone),
+    ("help", NONE, "get", everyone),
+    ("help_topic", a("=monitoring"), "get", everyone),
+    ("api_docs", NONE, "get", everyone),
     ("accounts:login", NONE, "get", everyone),
     ("accounts:logout", NONE, "post", everyone),
     ("accounts:user_list", NONE, "get", capability(Cap.ADMIN, hidden=True)),
@@ -397,6 +420,8 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("monitoring:case_detail", a("own_case"), "get", read(region_of("own_case"))),
     ("monitoring:case_detail", a("other_case"), "get", read(region_of("other_case"))),
     ("monitoring:case_notice", a("own_case"), "get", read(region_of("own_case"))),
+    ("monitoring:case_file", a("own_case"), "get", act(region_of("own_case"), Cap.EXPORT)),
+    ("monitoring:case_file", a("other_case"), "get", act(region_of("other_case"), Cap.EXPORT)),
     (
         "monitoring:case_action",
         a("other_case", "=return"),
@@ -459,6 +484,8 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("exchange:batch_detail", a("own_batch"), "get", shared(region_of("own_batch"))),
     ("exchange:batch_detail", a("other_batch"), "get", shared(region_of("other_batch"))),
     ("exchange:batch_export", a("other_batch"), "get", shared(region_of("other_batch"))),
+    ("exchange:source", a("=medical"), "get", everyone),
+    ("exchange:source_template", a("=civil"), "get", everyone),
     ("exchange:rule_list", NONE, "get", everyone),
     ("exchange:rule_edit", a("rule"), "get", capability(Cap.SETTINGS)),
     ("ledgers:index", NONE, "get", everyone),
@@ -490,6 +517,7 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("duty:teams", NONE, "get", everyone),
     ("duty:rotate", a("own_team"), "post", act(region_of("own_team"), Cap.EDIT_LEDGER)),
     ("duty:monthly", NONE, "get", everyone),
+    ("livelihood:loans_due", NONE, "get", everyone),
     ("duty:village", a("village"), "get", read(lambda w: w["village"])),
     ("duty:village", a("other_village"), "get", read(lambda w: w["other_village"])),
     ("duty:grid", NONE, "get", everyone),
@@ -504,13 +532,41 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
         act(lambda w: w["own_role"].unit.region, Cap.PLAN),
     ),
     ("duty:pairings", NONE, "get", everyone),
+    ("employment:monthly", NONE, "get", everyone),
+    ("projects:progress", NONE, "get", everyone),
+    ("projects:assets", NONE, "get", everyone),
+    ("projects:project", a("own_project"), "get", read(region_of("own_project"))),
+    ("projects:project", a("other_project"), "get", read(region_of("other_project"))),
+    (
+        "projects:beneficiary_add",
+        a("own_project"),
+        "post",
+        act(region_of("own_project"), Cap.EDIT_LEDGER),
+    ),
+    (
+        "projects:approval_add",
+        a("other_project"),
+        "post",
+        act(region_of("other_project"), Cap.EDIT_LEDGER),
+    ),
+    (
+        "projects:beneficiary_remove",
+        a("own_project", "own_beneficiary"),
+        "post",
+        act(region_of("own_project"), Cap.EDIT_LEDGER),
+    ),
     ("stats:index", NONE, "get", everyone),
+    ("benefits:policy", NONE, "get", everyone),
     ("stats:ledger", a("=monitored"), "get", everyone),
     ("stats:report", NONE, "get", everyone),
     ("lowincome:index", NONE, "get", everyone),
     ("lowincome:village", a("village"), "get", read(lambda w: w["village"])),
     ("lowincome:village", a("other_village"), "get", read(lambda w: w["other_village"])),
     ("lowincome:export", NONE, "get", capability(Cap.EXPORT)),
+    ("stats:household_file", a("own"), "get", act(OWN_H, Cap.EXPORT)),
+    ("stats:household_file", a("other"), "get", act(OTHER_H, Cap.EXPORT)),
+    ("stats:policy_card", a("own"), "get", act(OWN_H, Cap.EXPORT)),
+    ("stats:policy_card", a("other"), "get", act(OTHER_H, Cap.EXPORT)),
     ("core:jobs", NONE, "get", everyone),
     ("core:job", a("own_job"), "get", lambda p, w: OK if _sees_job(p, w["own_job"]) else 404),
     (

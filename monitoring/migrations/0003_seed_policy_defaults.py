@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-NOTE = "示例值（policy.md §2），请按本省文件核实修改"
+NOTE = "示例值，请按本省当年公布的监测范围核实修改"
 ROWS = [
     # province, year, amount, effective date, basis
     ("42", 2023, "7300", dt.date(2023, 3, 1), NOTE),

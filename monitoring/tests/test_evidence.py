@@ -265,7 +265,7 @@ def test_no_view_shows_a_group_in_place_of_its_village(client_for, users, region
         actor=None, household=h, address="湖北省大冶市金山店镇朝阳村一组12号"
     )
     card = client.get(reverse("assistance:contact_card", args=[h.pk])).content.decode()
-    card = card[card.index('class="fp-card"') :]
+    card = card[card.index('class="fp-card') :]
     assert "住址：湖北省大冶市金山店镇朝阳村一组12号</p>" in card
     assert card.count("朝阳村") == 1  # the address once
 

@@ -20,9 +20,9 @@ from registry.models import Household, HouseholdEvent, IncomeRecord, Membership,
 from registry.services import status_of
 
 
-def _demo(households: int = 300, seed: int = 7) -> dict:
+def _demo(households: int = 300, seed: int = 7, **options: bool) -> dict:
     out = StringIO()
-    call_command("demo", households=households, seed=seed, stdout=out, stderr=StringIO())
+    call_command("demo", households=households, seed=seed, stdout=out, stderr=StringIO(), **options)
     return json.loads(out.getvalue().strip().splitlines()[-1])
 
 
@@ -64,7 +64,8 @@ def test_every_household_passes_the_status_rules(county):
     assert not Household.objects.filter(category="边缘易致贫户", is_alleviated=True).exists()
     counts = Counter(Household.objects.exclude(category="").values_list("category", flat=True))
     assert set(counts) == {"脱贫不稳定户", "边缘易致贫户", "突发严重困难户"}
-    assert 6 <= Household.objects.filter(is_alleviated=True).count() <= 12  # about 3 %
+    # about 3 %, and the demo logins' village has some of its own
+    assert 6 <= Household.objects.filter(is_alleviated=True).count() <= 16
 
 
 def test_each_household_has_one_head_and_consistent_members(county):
@@ -168,11 +169,12 @@ def _wipe() -> None:
 
 
 def test_the_same_seed_builds_the_same_county(db):
-    _demo(households=120, seed=3)
+    # The register only: the work of the apps is dated from today, not from the seed.
+    _demo(households=120, seed=3, register_only=True)
     first = _fingerprint()
     _wipe()
-    _demo(households=120, seed=3)
+    _demo(households=120, seed=3, register_only=True)
     assert _fingerprint() == first
     _wipe()
-    _demo(households=120, seed=4)
+    _demo(households=120, seed=4, register_only=True)
     assert _fingerprint() != first

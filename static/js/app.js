@@ -5,8 +5,13 @@ document.querySelectorAll("[data-job-status]").forEach(function (box) {
   function poll() {
     fetch(box.dataset.jobStatus, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (s) {
       if (bar) { bar.style.width = s.progress + "%"; bar.textContent = s.progress + "%"; }
-      if (text) { text.textContent = s.status_display + (s.message ? "：" + s.message : ""); }
-      if (s.done) { window.location.href = s.result_url || window.location.href; return; }
+      if (text) { text.textContent = s.status === "succeeded" ? (s.message || "已完成") : s.status_display + (s.message ? "：" + s.message : ""); }
+      if (s.done) {
+        // Say it finished before moving on to the result (or reloading this page's final state).
+        if (bar) { bar.classList.add(s.status === "failed" ? "bg-danger" : "bg-success"); }
+        setTimeout(function () { window.location.href = s.result_url || window.location.href; }, 800);
+        return;
+      }
       setTimeout(poll, 1000);
     }).catch(function () { setTimeout(poll, 3000); });
   }

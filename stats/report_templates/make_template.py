@@ -20,7 +20,9 @@ from typing import Any
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Pt
+
+from core.paper import a4
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,12 +37,8 @@ def _font(run_or_style: object, name: str, size: float, bold: bool = False) -> N
 
 
 def build(path: Path = HERE / "work_summary.docx") -> Path:
-    doc = Document()
     # A4 with the margins of 党政机关公文格式 (GB/T 9704): top 37 mm, bottom 35, left 28, right 26.
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    doc = a4(Document())
     # Body 仿宋_GB2312 三号 (16 pt), 28 pt lines; headings 黑体, sub-headings 楷体_GB2312, the
     # title 方正小标宋简体 二号 (22 pt). Only the names: the fonts are the reader's.
     _font(doc.styles["Normal"], "仿宋_GB2312", 16)

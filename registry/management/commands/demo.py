@@ -11,7 +11,7 @@ from accounts.cli import BatchCommand
 from accounts.models import User
 from core.cli import UsageError
 from regions.models import Region
-from registry.demo import build_demo_county, demo_usernames, vacuum
+from registry.demo import build_app_demos, build_demo_county, demo_usernames, summary, vacuum
 
 
 class Command(BatchCommand):
@@ -20,6 +20,11 @@ class Command(BatchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--households", type=int, default=3000, help="户数（默认3000）")
         parser.add_argument("--seed", type=int, default=1, help="随机种子，同一种子生成同样的县")
+        parser.add_argument(
+            "--register-only",
+            action="store_true",
+            help="只生成区划、户籍和账号，不生成线索、案件、走访、比对等待办工作",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["households"] < 1:
@@ -38,9 +43,17 @@ class Command(BatchCommand):
         counts = build_demo_county(
             households=opts["households"], seed=opts["seed"], progress=self.progress
         )
+        work: dict[str, Any] = {}
+        if not opts["register_only"]:
+            county = Region.objects.get(parent__isnull=True, name=counts["county"])
+            work = build_app_demos(county, seed=opts["seed"], progress=self.progress)
         seconds = round(time.perf_counter() - started, 1)
         vacuum()
+        # The figures as the home page and the dashboard show them (identifications and
+        # eliminations of the demo work change the register after it was built).
+        now = summary()
         self.progress(
-            f"演示县已生成：{counts['households']}户{counts['persons']}人，用时{seconds}秒"
+            f"演示县已生成：{now['households']}户{now['persons']}人，脱贫户{now['alleviated']}户，"
+            f"监测户{now['monitored']}户（风险未消除{now['monitored_open']}户），用时{seconds}秒"
         )
-        self.emit({"status": "created", **counts, "seconds": seconds})
+        self.emit({"status": "created", **counts, "now": now, "work": work, "seconds": seconds})

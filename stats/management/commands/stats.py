@@ -21,7 +21,7 @@ def parse_date(value: str, option: str) -> dt.date:
 
 
 class Command(BatchCommand):
-    help = "统计某区划（含下级）截至某日的脱贫户、监测对象等数字（formats.md §4）"
+    help = "统计某区划（含下级）截至某日的脱贫户、监测对象等户数和人数"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--region", required=True, help="区划代码、唯一名称或名称路径")

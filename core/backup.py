@@ -1,0 +1,286 @@
+"""`fangpin backup OUT` and `fangpin restore IN`: the database and the data dir's files, together.
+
+A backup is one tar file (gzip-compressed when its name ends in .gz), readable by the service
+user only (0600):
+
+- `database/fangpin.sqlite3`: a consistent copy of a running SQLite database made with SQLite's
+  online backup API (a plain `cp` of a database in WAL mode loses what the WAL holds), or
+  `database/fangpin.pgdump`: `pg_dump --format=custom` of the PostgreSQL database (one snapshot);
+- `files/…`: every file under FANGPIN_DATA_DIR (uploads, photos, evidence, comparison batches,
+  report templates) except the SQLite database itself and the collected static files;
+- `manifest.json`: format, time, engine, counts of households, persons and audit records, and the
+  sha256 of every entry, checked when restoring.
+
+The database is copied first and the files after, so every file the database names is in the
+backup (a file uploaded meanwhile is there too, unreferenced, and harmless).
+
+`restore` puts a backup into the configured database and data dir. It refuses a database that
+already holds regions or households unless `force=True`, and a backup of the other engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections
+
+FORMAT = "fangpin-backup-1"
+SQLITE_ENTRY = "database/fangpin.sqlite3"
+PG_ENTRY = "database/fangpin.pgdump"
+COUNTED = {
+    "regions": "regions_region",
+    "households": "registry_household",
+    "persons": "registry_person",
+    "audit_records": "core_auditrecord",
+}
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message is Chinese."""
+
+
+def engine() -> str:
+    return "sqlite" if connection.vendor == "sqlite" else "postgresql"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    """Connection arguments and environment (password) for pg_dump / pg_restore."""
+    db = connection.settings_dict
+    args = []
+    if db.get("HOST"):
+        args += ["--host", str(db["HOST"])]
+    if db.get("PORT"):
+        args += ["--port", str(db["PORT"])]
+    if db.get("USER"):
+        args += ["--username", str(db["USER"])]
+    env = {**os.environ}
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    return args, env
+
+
+def _excluded(data_dir: Path, out: Path | None) -> set[Path]:
+    names = {data_dir / "staticfiles"}
+    if engine() == "sqlite":
+        db = Path(str(connection.settings_dict["NAME"]))
+        names |= {db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")}
+    if out is not None:
+        names.add(out)
+    return {p.resolve() for p in names}
+
+
+def _files(data_dir: Path, out: Path | None) -> Iterator[Path]:
+    skip = _excluded(data_dir, out)
+    for root, dirs, files in os.walk(data_dir):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in skip)
+        for name in sorted(files):
+            path = here / name
+            if path.resolve() not in skip and path.is_file() and not path.is_symlink():
+                yield path
+
+
+def _counts_sqlite(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as db:
+        return {
+            k: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for k, t in COUNTED.items()
+        }
+
+
+def counts() -> dict[str, int]:
+    """Rows of the counted tables in the configured database."""
+    with connection.cursor() as cursor:
+        found = {}
+        for key, table in COUNTED.items():
+            cursor.execute(f"SELECT count(*) FROM {table}")  # fixed table names
+            found[key] = cursor.fetchone()[0]
+    return found
+
+
+def backup(out: str | Path) -> dict[str, Any]:
+    """Write a backup of the database and the data dir's files to `out`; returns the manifest."""
+    out = Path(out).resolve()
+    data_dir = Path(settings.DATA_DIR).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    gzip = out.name.endswith(".gz")
+    entries: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".fangpin-backup-") as tmp:
+        work = Path(tmp)
+        if engine() == "sqlite":
+            copy = work / "db.sqlite3"
+            connection.ensure_connection()
+            target = sqlite3.connect(copy)
+            try:
+                connection.connection.backup(target)  # SQLite's online backup API
+            finally:
+                target.close()
+            db_entry, db_counts = SQLITE_ENTRY, _counts_sqlite(copy)
+        else:
+            copy = work / "db.pgdump"
+            args, env = _pg_env()
+            db_counts = counts()
+            done = subprocess.run(
+                ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", *args,
+                 "--file", str(copy), str(connection.settings_dict["NAME"])],
+                env=env, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if done.returncode != 0:
+                raise BackupError(f"pg_dump 失败：{done.stderr.strip()[-500:]}")
+            db_entry = PG_ENTRY
+        partial = work / "backup.tar"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        files = 0
+        size = 0
+        with (
+            os.fdopen(fd, "wb") as raw,
+            tarfile.open(fileobj=raw, mode="w:gz" if gzip else "w") as tar,
+        ):
+            tar.add(copy, arcname=db_entry)
+            entries[db_entry] = _sha256(copy)
+            for path in _files(data_dir, out):
+                name = "files/" + path.relative_to(data_dir).as_posix()
+                tar.add(path, arcname=name, recursive=False)
+                entries[name] = _sha256(path)
+                files += 1
+                size += path.stat().st_size
+            manifest = {
+                "format": FORMAT,
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "engine": engine(),
+                "database": db_entry,
+                "counts": db_counts,
+                "files": files,
+                "file_bytes": size,
+                "sha256": entries,
+            }
+            data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size, info.mode = len(data), 0o600
+            info.mtime = int(dt.datetime.now(dt.UTC).timestamp())
+            tar.addfile(info, io.BytesIO(data))
+        os.replace(partial, out)
+    os.chmod(out, 0o600)
+    return {k: v for k, v in manifest.items() if k != "sha256"} | {"out": str(out)}
+
+
+def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
+    try:
+        member = tar.extractfile("manifest.json")
+    except KeyError as exc:
+        raise BackupError("不是 fangpin 备份文件（缺少 manifest.json）") from exc
+    assert member is not None
+    manifest = json.loads(member.read())
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"不认识的备份格式“{manifest.get('format')}”")
+    return manifest
+
+
+def _has_data() -> bool:
+    try:
+        found = counts()
+    except Exception:  # no tables yet: an empty database
+        return False
+    return bool(found["regions"] or found["households"])
+
+
+def _safe_path(base: Path, name: str) -> Path:
+    target = (base / name).resolve()
+    if not target.is_relative_to(base):
+        raise BackupError(f"备份中的路径“{name}”不安全，已停止恢复")
+    return target
+
+
+def restore(source: str | Path, *, force: bool = False) -> dict[str, Any]:
+    """Restore a backup into the configured database and data dir; returns what was restored."""
+    source = Path(source)
+    data_dir = Path(settings.DATA_DIR).resolve()
+    with tarfile.open(source) as tar:
+        manifest = _read_manifest(tar)
+        if manifest["engine"] != engine():
+            raise BackupError(
+                f"这是{manifest['engine']}数据库的备份，当前配置的是{engine()}，不能直接恢复"
+            )
+        if _has_data() and not force:
+            raise BackupError("当前数据库中已有数据；确认要覆盖时加 --force")
+        hashes: dict[str, str] = manifest["sha256"]
+        with tempfile.TemporaryDirectory(dir=data_dir, prefix=".fangpin-restore-") as tmp:
+            work = Path(tmp)
+            restored = 0
+            for member in tar:
+                if member.name == "manifest.json":
+                    continue
+                if member.name not in hashes or not member.isfile():
+                    raise BackupError(f"备份中有清单之外的内容“{member.name}”，已停止恢复")
+                if member.name.startswith("files/"):
+                    target = _safe_path(data_dir, member.name.removeprefix("files/"))
+                else:
+                    target = _safe_path(work, member.name)
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                stream = tar.extractfile(member)
+                assert stream is not None
+                digest = hashlib.sha256()
+                partial = target.with_name(f".{target.name}.partial")
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    while chunk := stream.read(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+                if digest.hexdigest() != hashes[member.name]:
+                    partial.unlink()
+                    raise BackupError(f"备份中“{member.name}”的校验值不符，文件已损坏")
+                os.replace(partial, target)
+                restored += member.name.startswith("files/")
+            _restore_database(work / manifest["database"])
+    return {
+        "status": "restored",
+        "from": str(source),
+        "created_at": manifest["created_at"],
+        "engine": manifest["engine"],
+        "files": restored,
+        "counts": counts(),
+    }
+
+
+def _restore_database(dump: Path) -> None:
+    if engine() == "sqlite":
+        target = Path(str(connection.settings_dict["NAME"]))
+        connections.close_all()
+        for extra in (Path(f"{target}-wal"), Path(f"{target}-shm"), Path(f"{target}-journal")):
+            extra.unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = target.with_name(f".{target.name}.restoring")
+        shutil.copyfile(dump, partial)
+        os.chmod(partial, 0o600)
+        os.replace(partial, target)
+        return
+    args, env = _pg_env()
+    connections.close_all()
+    done = subprocess.run(
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
+         "--single-transaction", "--exit-on-error", *args,
+         "--dbname", str(connection.settings_dict["NAME"]), str(dump)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise BackupError(f"pg_restore 失败：{done.stderr.strip()[-500:]}")

@@ -1,0 +1,27 @@
+"""`fangpin backup OUT`: a consistent copy of the database and the data dir's files
+(core.backup)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from core.backup import BackupError, backup
+from core.cli import JsonCommand
+
+
+class Command(JsonCommand):
+    help = "备份数据库和数据目录中的文件到一个 .tar（或 .tar.gz）文件"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("out", help="备份文件，如 /backup/fangpin-$(date +%%F).tar.gz")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        self.progress("正在备份……")
+        try:
+            result = backup(opts["out"])
+        except BackupError as exc:
+            self.emit({"status": "failed", "message": str(exc)}, rejected=True)
+            return
+        self.emit({"status": "ok", **result})

@@ -1,0 +1,27 @@
+"""`fangpin restore IN`: put a backup into the configured database and data dir (core.backup)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from core.backup import BackupError, restore
+from core.cli import JsonCommand
+
+
+class Command(JsonCommand):
+    help = "从 fangpin backup 生成的备份文件恢复数据库和文件"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("source", help="备份文件")
+        parser.add_argument("--force", action="store_true", help="覆盖已有数据的数据库")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        self.progress("正在恢复……")
+        try:
+            result = restore(opts["source"], force=opts["force"])
+        except BackupError as exc:
+            self.emit({"status": "failed", "message": str(exc)}, rejected=True)
+            return
+        self.emit(result)

@@ -1,0 +1,133 @@
+"""`fangpin backup` → `fangpin restore` into a fresh data dir gives the same households, audit
+records and files (issue 17.7); the data dir and its files are the service user's only."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from core.models import AuditRecord
+from fangpin.testing import make_household, make_region_tree, make_user
+from registry.models import Household
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _pg_url(name: str) -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_into_a_fresh_data_dir(tmp_path: Path, settings: Any, capsys) -> None:
+    data = tmp_path / "data"
+    (data / "media" / "visits").mkdir(parents=True)
+    settings.DATA_DIR = data
+    settings.MEDIA_ROOT = data / "media"
+    regions = make_region_tree()
+    admin = make_user("county", "county_admin", regions["county"])
+    for i in range(3):
+        make_household(regions["village"], number=f"42028110020100000{i}")
+    from core import audit
+
+    audit.record(actor=admin, action="action", obj=Household.objects.first(), note="备份测试")
+    photo = data / "media" / "visits" / "a.jpg"
+    photo.write_bytes(b"\xff\xd8photo")
+    (data / "imports").mkdir()
+    (data / "imports" / "up.xlsx").write_bytes(b"PK workbook")
+    numbers = sorted(Household.objects.values_list("number", flat=True))
+    audits = sorted(AuditRecord.objects.values_list("pk", "action", "note"))
+
+    out = tmp_path / "backups" / "fangpin.tar.gz"
+    call_command("backup", str(out))
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["status"] == "ok" and result["counts"]["households"] == 3
+    assert result["files"] == 2 and _mode(out) == 0o600
+
+    fresh = tmp_path / "fresh"
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(fresh),
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("FANGPIN_TESTING", None)
+    restored_db = None
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = ""  # the default: fangpin.sqlite3 in the fresh data dir
+    else:
+        import psycopg
+
+        restored_db = f"{connection.settings_dict['NAME']}_restored"
+        with psycopg.connect(_pg_url("postgres"), autocommit=True) as pg:
+            pg.execute(f'DROP DATABASE IF EXISTS "{restored_db}"')
+            pg.execute(f'CREATE DATABASE "{restored_db}"')
+        env["DATABASE_URL"] = _pg_url(restored_db)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "fangpin.cli", "restore", str(out)],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        assert answer["status"] == "restored" and answer["files"] == 2
+        assert answer["counts"]["households"] == 3
+
+        if restored_db is None:
+            db = fresh / "fangpin.sqlite3"
+            assert _mode(db) == 0o600
+            with sqlite3.connect(db) as conn:
+                got_numbers = sorted(
+                    r[0] for r in conn.execute("SELECT number FROM registry_household")
+                )
+                got_audits = sorted(conn.execute("SELECT id, action, note FROM core_auditrecord"))
+        else:
+            with psycopg.connect(_pg_url(restored_db)) as pg:
+                got_numbers = sorted(
+                    r[0] for r in pg.execute("SELECT number FROM registry_household")
+                )
+                got_audits = sorted(pg.execute("SELECT id, action, note FROM core_auditrecord"))
+        assert got_numbers == numbers
+        assert [tuple(a) for a in got_audits] == audits
+        assert (fresh / "media" / "visits" / "a.jpg").read_bytes() == b"\xff\xd8photo"
+        assert (fresh / "imports" / "up.xlsx").read_bytes() == b"PK workbook"
+        assert _mode(fresh) == 0o700
+        assert _mode(fresh / "media" / "visits" / "a.jpg") == 0o600
+
+        again = subprocess.run(
+            [sys.executable, "-m", "fangpin.cli", "restore", str(out)],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert again.returncode == 1 and "已有数据" in again.stdout
+    finally:
+        if restored_db is not None:
+            with psycopg.connect(_pg_url("postgres"), autocommit=True) as pg:
+                pg.execute(f'DROP DATABASE IF EXISTS "{restored_db}" WITH (FORCE)')
+
+
+def test_a_damaged_backup_is_refused(tmp_path: Path, db: Any, settings: Any) -> None:
+    import tarfile
+
+    from core.backup import BackupError, restore
+
+    bad = tmp_path / "bad.tar"
+    with tarfile.open(bad, "w") as tar:
+        tar.add(__file__, arcname="something.py")
+    with pytest.raises(BackupError, match="不是 fangpin 备份文件"):
+        restore(bad)

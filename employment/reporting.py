@@ -1,0 +1,97 @@
+"""The employment and industry-aid ledgers' sentences in the work report (四、工作落实, §8), in
+the words of the township reports (seed 000)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ledgers import figures, kit
+
+
+def yuan(value: str | Decimal) -> str:
+    """An amount as the reports write it: 32340元, 1540.50元."""
+    amount = Decimal(value)
+    return f"{amount:.0f}" if amount == amount.to_integral() else f"{amount:.2f}"
+
+
+def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
+    return {
+        "work": [
+            _employment(region, start, end),
+            _subsidies(region, start),
+            *_industry_aid(region, start),
+        ]
+    }
+
+
+def _employment(region: Any, start: dt.date, end: dt.date) -> str:
+    found = figures.figures(kit.ledger("employment"), region, start.year)
+    months = [m for m in found["work"] if m <= f"{end:%Y-%m}"]
+    if not months:
+        return "务工监测（一月一报）：本期没有务工监测记录。"
+    month = months[-1]
+    work = found["work"][month]
+    out = work["外出务工"]
+    text = (
+        f"就业帮扶工作。实行务工监测一月一报制度，截至{month[:4]}年{int(month[5:])}月，"
+        f"脱贫人口（含监测人口）外出务工共{out['脱贫户'] + out['监测户']}人，"
+        f"其中脱贫人口{out['脱贫户']}人，监测人口{out['监测户']}人"
+    )
+    if out["一般农户"]:
+        text += f"，另有一般农户{out['一般农户']}人"
+    text += f"；县内务工{work['县内务工']['persons']}人，未务工{work['未务工']['persons']}人"
+    change = found["changes"].get(month)
+    if change:
+        text += f"；较上月新外出{change['新外出']}人，回流{change['回流']}人"
+    return text + "。"
+
+
+def _subsidies(region: Any, start: dt.date) -> str:
+    found = figures.figures(kit.ledger("labour_subsidy"), region, start.year)
+    if not found["rows"]:
+        return "务工补贴：本期没有发放记录。"
+    parts = "，".join(
+        f"{kind}{cell['persons']}人{yuan(cell['amount'])}元"
+        for kind, cell in found["by"].get("补贴类型", {}).items()
+    )
+    text = f"落实务工补贴{found['persons']}人{yuan(found['amount'])}元，其中{parts}"
+    transport = found["by"].get("补贴类型", {}).get("一次性交通补贴")
+    if transport:
+        text += f"；帮助{transport['persons']}名务工人员申报发放一次性交通补贴"
+    return text + "。"
+
+
+def _industry_aid(region: Any, start: dt.date) -> list[str]:
+    found = figures.figures(kit.ledger("industry_aid"), region, start.year)
+    if not found["rows"]:
+        return ["产业奖补：本期没有发放记录。"]
+    items = found["by"].get("奖补项目", {})
+    out = []
+    home = items.get("到户产业奖补")
+    if home:
+        out.append(
+            f"开展农业特色产业奖补工作，为{home['households']}户申报到户产业帮扶奖补资金，"
+            f"兑现到户产业帮扶奖补资金{yuan(home['amount'])}元。"
+        )
+    three = items.get("三业奖补")
+    if three:
+        total, households = Decimal(three["amount"]), three["households"]
+        ledger = kit.ledger("industry_aid")
+        amounts = figures.rows(ledger, region, start.year).filter(item="三业奖补")
+        same = amounts.order_by().values("amount").distinct().count() == 1
+        each = (
+            f"每户落实{yuan(total / households)}元奖补，"
+            if same and three["rows"] == households
+            else ""
+        )
+        out.append(
+            f"开展“三业奖补”工作，{each}帮助{households}户申报发放“三业奖补”，共{yuan(total)}元。"
+        )
+    for name in ("庭院经济奖补", "其他"):
+        cell = items.get(name)
+        if cell:
+            label = "庭院经济奖补" if name == "庭院经济奖补" else "其他产业奖补"
+            out.append(f"落实{label}{cell['households']}户{yuan(cell['amount'])}元。")
+    return out

@@ -1,0 +1,62 @@
+"""The employment ledger's own page: each month's 外出务工 by 户类型, 县内, 未务工 and the
+labourers who left (新外出) or came back (回流) in a month."""
+
+from __future__ import annotations
+
+import re
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.masking import mask_id
+from employment import services
+from ledgers import figures, kit
+from regions.models import Region, get_visible_region_or_404
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _region(request: HttpRequest) -> Region:
+    if request.GET.get("region"):
+        return get_visible_region_or_404(request.user, request.GET["region"])
+    region = getattr(request.user, "region", None)
+    if region is None:
+        raise Http404("未找到")
+    return region
+
+
+def monthly(request: HttpRequest) -> HttpResponse:
+    """?region=&year=&month=: the year's months, and the change lists of one month (the latest
+    unless given)."""
+    region = _region(request)
+    try:
+        year = figures.year_of(request.GET.get("year"))
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
+    ledger = kit.ledger("employment")
+    found = figures.figures(ledger, region, year)
+    months = sorted(found["work"])
+    month = request.GET.get("month") or (months[-1] if months else "")
+    if month and not MONTH.match(month):
+        raise Http404("月份应为YYYY-MM")
+    qs = figures.rows(ledger, region, year).visible_to(request.user)
+    lists = services.changes(qs, month) if month else {"新外出": [], "回流": []}
+    shown = {
+        title: [{"row": r, "id": mask_id(r.person.id_number if r.person else "")} for r in rows]
+        for title, rows in lists.items()
+    }
+    table = [
+        {"month": m, "work": found["work"][m], "changes": found["changes"].get(m)} for m in months
+    ]
+    return render(
+        request,
+        "employment/monthly.html",
+        {
+            "region": region,
+            "year": year,
+            "month": month,
+            "table": table,
+            "lists": shown,
+            "listed": services.LISTED,
+        },
+    )

@@ -1,0 +1,80 @@
+"""衔接资金项目's sentences in the work report, section 四、工作落实 (formats.md §8): the projects
+of the period's year, their funds, the 产业 projects (seed 000: "2023年申报实施产业项目6个，投入
+资金357.7万元") and their share, the payments of the period and the assets; a period with no
+project says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from projects import figures
+from projects.models import Asset, ProjectPayment
+from regions.models import Region
+
+
+def wan(value: Any) -> str:
+    """Yuan as 万元 with at most two decimals, trailing zeros dropped (3577000 → 357.7)."""
+    amount = (Decimal(value or 0) / 10000).quantize(Decimal("0.01"))
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, list[str]]:
+    return {"work": [p for p in (_projects(region, start, end), _assets(region, end)) if p]}
+
+
+def _projects(region: Region, start: dt.date, end: dt.date) -> str:
+    year = start.year
+    projects = figures.projects_of(region, year).exclude(status="已终止")
+    found = figures.industry(projects, year)
+    if not found["projects"]:
+        return f"衔接资金项目：{year}年没有衔接资金项目记录。"
+    text = ""
+    if found["industry_projects"]:
+        text = (
+            f"{year}年申报实施产业项目{found['industry_projects']}个，"
+            f"投入资金{wan(found['industry_funds'])}万元。"
+        )
+    text += (
+        f"全年实施衔接资金项目{found['projects']}个，下达资金{wan(found['funds'])}万元"
+        + (f"，产业发展项目资金占比{found['share']}%" if found["share"] else "")
+        + "。"
+    )
+    status = projects.aggregate(
+        started=Count("pk", filter=Q(actual_start__isnull=False) | Q(status="在建")),
+        finished=Count("pk", filter=Q(status__in=("已完工", "已验收"))),
+        accepted=Count("pk", filter=Q(status="已验收")),
+    )
+    paid = ProjectPayment.objects.filter(
+        project_no__in=projects.values("project_no"), paid_date__lte=end
+    ).aggregate(s=Sum("amount"))["s"]
+    rate = figures.percent(paid, Decimal(found["funds"]))
+    text += (
+        f"已开工{status['started']}个、完工{status['finished']}个、验收{status['accepted']}个，"
+        f"累计支付{wan(paid)}万元" + (f"，支出进度{rate}%" if rate is not None else "") + "。"
+    )
+    return "衔接资金项目：" + text
+
+
+def _assets(region: Region, end: dt.date) -> str:
+    year = end.year
+    t = Asset.objects.below(region).aggregate(
+        n=Count("pk"),
+        value=Sum("original_value"),
+        business=Count("pk", filter=Q(category="经营性")),
+        public=Count("pk", filter=Q(category="公益性")),
+        household=Count("pk", filter=Q(category="到户类")),
+        owned=Count("pk", filter=~Q(owner="")),
+        income=Sum("income", filter=Q(income_year=year)),
+    )
+    if not t["n"]:
+        return ""
+    return (
+        f"帮扶项目资产：登记资产{t['n']}项、原值{wan(t['value'])}万元，其中经营性{t['business']}项、"
+        f"公益性{t['public']}项、到户类{t['household']}项；已确权{t['owned']}项；"
+        f"{year}年资产收益{wan(t['income'])}万元。"
+    )
