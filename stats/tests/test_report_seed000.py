@@ -393,4 +393,5 @@ def test_a_region_without_data_says_so_in_each_section(
     assert "本期无医保结算数据" in text and "本期无民政救助数据" in text
     assert "本期无预警线索和识别监测对象数据" in text
     assert "驻村工作队：本期没有驻村工作队记录。" in text
+    assert "衔接资金项目：2023年没有衔接资金项目记录。" in text  # projects/reporting.py
     assert "4-6月" in text
