@@ -29,14 +29,57 @@ CIVIL_WORDS = (
 )
 
 
+WHOLE = {1: "全县", 2: "全镇", 3: "全村"}
+
+
+def insured(region: Any, on: dt.date) -> dict[str, int]:
+    """Members of the 脱贫户 and 监测户 on `on` by 是否参加城乡居民基本医疗保险 (as recorded)."""
+    from django.db.models import Count, Q
+
+    from core.batching import chunks
+    from registry import history
+    from registry.models import Person
+
+    ids = [s.household_id for s in history.statuses(region, on)]
+    out = {"total": 0, "yes": 0, "no": 0}
+    for part in chunks(ids):
+        found = Person.objects.filter(is_member=True, household_id__in=part).aggregate(
+            total=Count("id"),
+            yes=Count("id", filter=Q(medical_insurance=True)),
+            no=Count("id", filter=Q(medical_insurance=False)),
+        )
+        for k, v in found.items():
+            out[k] += int(v or 0)
+    return out
+
+
+def _insurance_sentence(region: Any, on: dt.date) -> str:
+    """Seed 000: "全镇所有脱贫户、监测户已全部参加了城乡居民基本医疗保险"."""
+    found = insured(region, on)
+    if not found["total"]:
+        return ""
+    whole = WHOLE.get(region.level, "")
+    if found["yes"] == found["total"]:
+        return f"{whole}所有脱贫户、监测户{found['total']}人已全部参加了城乡居民基本医疗保险"
+    unknown = found["total"] - found["yes"] - found["no"]
+    text = (
+        f"{whole}脱贫户、监测户{found['total']}人中已参加城乡居民基本医疗保险{found['yes']}人，"
+        f"未参保{found['no']}人"
+    )
+    return text + (f"，未登记参保情况{unknown}人" if unknown else "")
+
+
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
     found = policy_figures(region, start, end)
     medical, civil = found["medical"], found["civil"]
+    parts = [p for p in [_insurance_sentence(region, end)] if p]
     if medical["batches"]:
-        listed = "、".join(f"{words}{medical[key]['rows']}人次" for key, words in MEDICAL_WORDS)
-        health = f"健康帮扶：{listed}。"
+        parts.append(
+            "、".join(f"{words}{medical[key]['rows']}人次" for key, words in MEDICAL_WORDS)
+        )
     else:
-        health = "健康帮扶：本期无医保结算数据。"
+        parts.append("本期无医保结算数据")
+    health = "健康帮扶：" + "，".join(parts) + "。"
     if civil["batches"]:
         by_type = civil["by_type"]
         parts = [
@@ -48,3 +91,36 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
     else:
         net = "兜底保障：本期无民政救助数据。"
     return {"policy": [health, net]}
+
+
+def report_figures(region: Any, start: dt.date, end: dt.date) -> list[dict[str, str]]:
+    """The figures of `report_sections` with their definitions (the report's appendix)."""
+    found = policy_figures(region, start, end)
+    medical, civil = found["medical"], found["civil"]
+    section = "三、政策落实情况"
+    out: list[dict[str, str]] = []
+    if medical["batches"]:
+        for key, words in MEDICAL_WORDS:
+            out.append(
+                {
+                    "section": section,
+                    "label": words,
+                    "value": f"{medical[key]['rows']}人次",
+                    "definition": f"医保结算中{key}的笔数（结算日期在本期，重复的只计一次）",
+                }
+            )
+    if civil["batches"]:
+        for aid, unit, _words in CIVIL_WORDS:
+            pair = civil["by_type"].get(aid, {})
+            if pair.get(unit):
+                value = f"{pair[unit]}户" if unit == "households" else f"{pair[unit]}人"
+                out.append(
+                    {
+                        "section": section,
+                        "label": aid,
+                        "value": value,
+                        "definition": "民政救助记录中该类别、救助期与本期重叠的"
+                        + ("户" if unit == "households" else "人"),
+                    }
+                )
+    return out

@@ -22,6 +22,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("assistance/", include("assistance.urls")),
     path("exchange/", include("exchange.urls")),
+    path("lowincome/", include("lowincome.urls")),
     path("ledgers/", include("ledgers.urls")),
     path("benefits/", include("benefits.urls")),
     path("duty/", include("duty.urls")),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import dates
+from core import labels as core_labels
 from core.models import AuditRecord
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
@@ -352,5 +353,6 @@ def stats(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
             "year": year,
             "figures": figures,
             "children": children,
+            "labels": core_labels.for_year(year),  # the year's words (监测户 until 2025)
         },
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from core import dates
+from core import labels as core_labels
 from core.xlsx import StreamWorkbook
 from ledgers.kit import Ledger
 from regions.models import Region
@@ -71,8 +72,10 @@ def figures_workbook(
     if "by_status" in figures:
         book.write_row([])
         book.write_row(["按户类型", *COUNT_LABELS.values(), "金额合计"], header=True)
+        words = core_labels.for_year(year)  # 监测户 until 2025, the year's word after
         for value, pair in figures["by_status"].items():
-            book.write_row([value, *(pair[k] for k in COUNTS), Decimal(pair["amount"])])
+            shown = words.household if value == "监测户" else value
+            book.write_row([shown, *(pair[k] for k in COUNTS), Decimal(pair["amount"])])
     book.close()
 
 

@@ -8,28 +8,26 @@ EliminationPolicy) block the step unless a county admin overrides them with a st
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
-import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from core import codes
+
+# The income method is shared with 民政's 低收入人口 (core.income); re-exported for callers here.
+from core.income import (  # noqa: F401
+    FORMULA_NAMES,
+    Income,
+    evaluate_formula,
+    household_income,
+    net_income,
+)
 from monitoring.models import Case, DeadlinePolicy, EliminationPolicy, PolicyThreshold
 from regions.models import Region
-
-FORMULA_NAMES = ("纯收入", "理赔收入", "合规自付支出", "人口")
-_OPS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-}
 
 
 def income_window(on: dt.date) -> tuple[dt.date, dt.date]:
@@ -55,62 +53,20 @@ def threshold_for(region: Region | None, on: dt.date) -> PolicyThreshold | None:
     return max(rows, key=lambda t: (t.effective_date, t.region_id is not None))
 
 
-def evaluate_formula(formula: str, values: dict[str, Decimal]) -> Decimal:
-    """Evaluate a + - * / formula over the names in FORMULA_NAMES (no other code runs)."""
-
-    def ev(node: ast.AST) -> Decimal:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return Decimal(_OPS[type(node.op)](ev(node.left), ev(node.right)))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -ev(node.operand)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-            return Decimal(str(node.value))
-        if isinstance(node, ast.Name) and node.id in values:
-            return values[node.id]
-        raise ValidationError(f"公式只能使用{'、'.join(FORMULA_NAMES)}、数字和 + - * / 括号")
-
-    try:
-        tree = ast.parse(
-            formula.replace("－", "-").replace("（", "(").replace("）", ")"), mode="eval"
-        )
-    except SyntaxError as exc:
-        raise ValidationError(f"公式“{formula}”无法解析") from exc
-    return ev(tree)
-
-
-@dataclass
-class Income:
-    """The income figures of a case and what they compute to."""
-
-    net: Decimal | None = None
-    per_capita: Decimal | None = None
-    after_spending: Decimal | None = None
-    formula: str = ""
-
-
 def income_of(case: Case, policy: DeadlinePolicy | None = None) -> Income:
-    """Rule 7: 纯收入 = 工资性 + 生产经营性 + 财产性 + 转移性 − 生产经营性支出; 人均 = ÷ 人口."""
-    parts = [case.wage, case.business, case.property_income, case.transfer]
-    if any(p is None for p in parts) or not case.members_counted:
+    """Rules 7–8 through the method shared with 民政 (core.income)."""
+    net = net_income(
+        case.wage, case.business, case.property_income, case.transfer, case.business_cost
+    )
+    if net is None or not case.members_counted:
         return Income()
-    net = sum((Decimal(p) for p in parts if p is not None), Decimal(0)) - Decimal(
-        case.business_cost or 0
+    return household_income(
+        net=net,
+        members=case.members_counted,
+        claims=case.claims,
+        spending=case.compliant_spending,
+        formula=(policy or DeadlinePolicy.current()).after_spending_formula,
     )
-    n = Decimal(case.members_counted)
-    formula = (policy or DeadlinePolicy.current()).after_spending_formula
-    after = evaluate_formula(
-        formula,
-        {
-            "纯收入": net,
-            "理赔收入": Decimal(case.claims or 0),
-            "合规自付支出": Decimal(case.compliant_spending or 0),
-            "人口": n,
-        },
-    )
-    cents = Decimal("0.01")
-    return Income(net, (net / n).quantize(cents), after.quantize(cents), formula)
 
 
 @dataclass

@@ -448,6 +448,35 @@ class ThresholdForm(StyledModelForm):
         region.queryset = Region.objects.visible_to(user).filter(level=Region.Level.COUNTY)
 
 
+class LabelForm(StyledForm):
+    """The year's words (core.labels): 防止返贫致贫对象 from 2026 unless set otherwise."""
+
+    year = forms.IntegerField(label="年度", min_value=2014, max_value=2100)
+    population = forms.CharField(label="对象名称", max_length=20, initial="防止返贫致贫对象")
+    household = forms.CharField(
+        label="按户计数时的名称", max_length=20, required=False, help_text="留空同对象名称"
+    )
+    categories = forms.CharField(
+        label="类别改名",
+        max_length=200,
+        required=False,
+        help_text="如：边缘易致贫户=易致贫户；每项用分号隔开，未列出的类别沿用原名",
+    )
+    basis = forms.CharField(label="文件依据", max_length=200, required=False)
+
+    def clean_categories(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        raw = self.cleaned_data.get("categories", "")
+        for part in raw.replace("；", ";").split(";"):
+            if not part.strip():
+                continue
+            code, sep, label = part.replace("＝", "=").partition("=")
+            if not sep or not code.strip() or not label.strip():
+                raise forms.ValidationError(f"“{part.strip()}”应写成 原类别=新名称")
+            out[code.strip()] = label.strip()
+        return out
+
+
 class DeadlineForm(StyledForm):
     name = forms.CharField(label="名称", max_length=60)
     working_days = forms.BooleanField(label="按工作日计算（否则按自然日）", required=False)

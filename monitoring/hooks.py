@@ -7,10 +7,26 @@ from collections.abc import Iterable
 from django.db.models import Count
 
 from core.hooks import provide
+from core.labels import Labels
 from monitoring import services
-from monitoring.models import Case, Lead
+from monitoring.models import Case, DeadlinePolicy, Lead, PolicyLabel
 
 provide("monitoring.create_lead")(services.create_lead)
+
+
+@provide("monitoring.income_formula")
+def income_formula() -> str:
+    """The configured rule-8 formula (DeadlinePolicy), which 民政's list is computed with too."""
+    return DeadlinePolicy.current().after_spending_formula
+
+
+@provide("monitoring.labels")
+def labels(year: int) -> Labels | None:
+    """The year's PolicyLabel as core.labels.Labels (None: the default applies)."""
+    row = PolicyLabel.objects.filter(year=year).first()
+    if row is None:
+        return None
+    return Labels(year, row.population, row.household or row.population, dict(row.categories))
 
 
 @provide("monitoring.household_work")

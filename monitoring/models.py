@@ -191,6 +191,37 @@ class PolicyThreshold(models.Model):
         )
 
 
+class PolicyLabel(models.Model):
+    """The year's name of the monitored population and of its categories (core.labels).
+
+    2026 onwards defaults to 防止返贫致贫对象 (policy.md §9); a row overrides the default of its
+    year, e.g. a province renaming a category. Codes on the register never change.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    population = models.CharField(
+        _("对象名称"), max_length=20, help_text=_("如 监测对象、防止返贫致贫对象")
+    )
+    household = models.CharField(
+        _("户的名称"), max_length=20, help_text=_("按户计数时的名称，如 监测户")
+    )
+    categories = models.JSONField(
+        _("类别名称"),
+        default=dict,
+        blank=True,
+        help_text=_('类别代码到本年名称，如 {"边缘易致贫户": "易致贫户"}；未列出的沿用代码'),
+    )
+    basis = models.CharField(_("文件依据"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("年度名称")
+        verbose_name_plural = _("年度名称")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年：{self.population}"
+
+
 class StepCode(models.TextChoices):
     VISIT = "visit", _("入户核查")
     COMPARE = "compare", _("信息比对")

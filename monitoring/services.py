@@ -50,6 +50,7 @@ from monitoring.models import (
     Holiday,
     Lead,
     NoticeContact,
+    PolicyLabel,
     PolicyThreshold,
     StepCode,
 )
@@ -1231,6 +1232,30 @@ def save_elimination_policy(*, actor: Any, year: int, **fields: Any) -> Eliminat
     before = snapshot(row) if row.pk else None
     for name, value in fields.items():
         setattr(row, name, value)
+    return _save_setting(actor, row, before)
+
+
+@transaction.atomic
+def save_policy_label(
+    *,
+    actor: Any,
+    year: int,
+    population: str,
+    household: str = "",
+    categories: dict[str, str] | None = None,
+    basis: str = "",
+) -> PolicyLabel:
+    """Set the year's words for the population and its categories (core.labels)."""
+    _county_only(actor)
+    unknown = [c for c in categories or {} if c not in codes.CATEGORIES]
+    if unknown:
+        raise ValidationError({"categories": f"没有这种监测对象类别：{'、'.join(unknown)}"})
+    row = PolicyLabel.objects.filter(year=year).first() or PolicyLabel(year=year)
+    before = snapshot(row) if row.pk else None
+    row.population = population.strip()
+    row.household = (household or population).strip()
+    row.categories = {k: v.strip() for k, v in (categories or {}).items() if v.strip()}
+    row.basis = basis.strip()
     return _save_setting(actor, row, before)
 
 

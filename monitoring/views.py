@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core import labels as core_labels
 from core.dates import today
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
@@ -35,6 +36,7 @@ from monitoring.models import (
     Holiday,
     Lead,
     NoticeContact,
+    PolicyLabel,
     PolicyThreshold,
     StepCode,
 )
@@ -529,14 +531,18 @@ def _notice(request: HttpRequest, village: Region, cases: list[Case]) -> HttpRes
     if village.level == Region.Level.GROUP and village.parent is not None:
         village = village.parent  # publicity is the 行政村's, never a 组's
     names = place_names(c.region for c in cases)
+    # The year's words (2026: 拟纳入防止返贫致贫对象), by the day the notice is shown.
+    words = core_labels.for_date(today())
     sections = []
     for kind, title in NOTICE_TITLES.items():
+        if words.renamed:
+            title = title.replace("防止返贫监测对象", words.population)
         rows = [
             {
                 "name": c.subject_name,
                 "place": names[c.region_id],
                 "members": c.household.member_count if c.household else c.members_counted,
-                "item": (c.category or "防止返贫监测对象")
+                "item": (words.category(c.category) if c.category else title.removeprefix("拟纳入"))
                 if kind == Case.Kind.IDENTIFY
                 else title.removeprefix("拟"),
                 "start": c.notice_start,
@@ -699,6 +705,7 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
         initial={"year": year},
     )
     contact_form = forms.NoticeContactForm(user=request.user)
+    label_form = forms.LabelForm(initial={"year": year})
     if request.method == "POST":
         _county_admin(request)
         section = request.POST.get("section", "")
@@ -727,6 +734,14 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
                         actor=request.user, **elimination_form.cleaned_data
                     )
                     messages.success(request, f"已保存{row}")
+                    return redirect("monitoring:settings")
+            elif section == "labels":
+                label_form = forms.LabelForm(request.POST)
+                if label_form.is_valid():
+                    named = services.save_policy_label(
+                        actor=request.user, **label_form.cleaned_data
+                    )
+                    messages.success(request, f"已保存{named}")
                     return redirect("monitoring:settings")
             elif section == "contact":
                 contact_form = forms.NoticeContactForm(request.POST, user=request.user)
@@ -774,6 +789,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
                 region__in=Region.objects.visible_to(request.user)
             ),
             "contact_form": contact_form,
+            "label_form": label_form,
+            "labels_now": core_labels.for_year(year),
+            "label_rows": PolicyLabel.objects.all(),
             "holidays": Holiday.objects.filter(date__year__gte=today().year - 1),
             "is_admin": can(request.user, Cap.SETTINGS),
         },

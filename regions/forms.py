@@ -18,6 +18,9 @@ class RegionForm(StyledForm):
         required=False,
         error_messages={"invalid": "区划代码应为12位数字"},
     )
+    is_community = forms.BooleanField(label="社区（不计入行政村）", required=False)
+    is_alleviated_village = forms.BooleanField(label="脱贫村", required=False)
+    is_key_village = forms.BooleanField(label="重点帮扶村", required=False)
 
 
 class MoveForm(StyledForm):

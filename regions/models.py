@@ -26,6 +26,14 @@ class RegionQuerySet(models.QuerySet):
         """The region and all its descendants."""
         return self.filter(path__startswith=region.path)
 
+    def villages(self) -> RegionQuerySet:
+        """Active 行政村 (village level, not a 社区)."""
+        return self.filter(level=Region.Level.VILLAGE, retired=False, is_community=False)
+
+    def communities(self) -> RegionQuerySet:
+        """Active 社区 (village level)."""
+        return self.filter(level=Region.Level.VILLAGE, retired=False, is_community=True)
+
 
 class Region(models.Model):
     """One node of the region tree. `path` is the chain of ids ("/1/4/17/") for subtree queries."""
@@ -56,6 +64,12 @@ class Region(models.Model):
     path = models.CharField(_("路径"), max_length=255, db_index=True, editable=False, default="")
     retired = models.BooleanField(_("已撤销"), default=False)
     sort = models.PositiveIntegerField(_("排序"), default=0)
+    # Village-level attributes (the reports: "22个村（其中有三个脱贫村…），2个社区").
+    is_community = models.BooleanField(
+        _("社区"), default=False, help_text=_("村级的社区（居委会），不计入行政村数")
+    )
+    is_alleviated_village = models.BooleanField(_("脱贫村"), default=False)
+    is_key_village = models.BooleanField(_("重点帮扶村"), default=False)
 
     objects = RegionQuerySet.as_manager()
 

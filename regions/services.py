@@ -90,13 +90,33 @@ def create_tree(
 
 
 @transaction.atomic
-def update_region(*, actor: Any, region: Region, name: str, code: str = "") -> Region:
-    """Rename a region or change its code."""
+def update_region(
+    *,
+    actor: Any,
+    region: Region,
+    name: str,
+    code: str = "",
+    is_community: bool | None = None,
+    is_alleviated_village: bool | None = None,
+    is_key_village: bool | None = None,
+) -> Region:
+    """Rename a region, change its code or its village attributes (社区, 脱贫村, 重点帮扶村;
+    None leaves one as it is; only a village-level region carries them)."""
     before = snapshot(region)
     region.name, region.code = name.strip(), code.strip()
+    flags = {
+        "is_community": is_community,
+        "is_alleviated_village": is_alleviated_village,
+        "is_key_village": is_key_village,
+    }
+    for field, value in flags.items():
+        if value is not None:
+            if value and region.level != Region.Level.VILLAGE:
+                raise ValidationError({field: "只有村级区划可以标注社区、脱贫村或重点帮扶村"})
+            setattr(region, field, value)
     _check_unique(region)
     region.full_clean()
-    region.save(update_fields=["name", "code"])
+    region.save(update_fields=["name", "code", *flags])
     audit.record(
         actor=actor,
         action="update",

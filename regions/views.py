@@ -34,7 +34,15 @@ def tree(request: HttpRequest) -> HttpResponse:
     context = {
         "regions": regions,
         "selected": selected,
-        "form": RegionForm(initial={"name": selected.name, "code": selected.code})
+        "form": RegionForm(
+            initial={
+                "name": selected.name,
+                "code": selected.code,
+                "is_community": selected.is_community,
+                "is_alleviated_village": selected.is_alleviated_village,
+                "is_key_village": selected.is_key_village,
+            }
+        )
         if selected
         else None,
         "child_form": RegionForm(prefix="child"),

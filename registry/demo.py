@@ -292,6 +292,10 @@ class CountyBuilder:
             for v, village_name in enumerate(village_names):
                 code = f"{town_code[:9]}{200 + v:03d}"
                 village = add(village_name, Region.Level.VILLAGE, town, code, v)
+                # Some 脱贫村 and 重点帮扶村 for the report's 基本情况 (no draw: the rest of the
+                # demo stays as the seed makes it).
+                village.is_alleviated_village = v % 6 == 0
+                village.is_key_village = v % 6 == 0 and t % 3 == 0
                 groups = [
                     add(f"{GROUP_NAMES[g]}组", Region.Level.GROUP, village, "", g)
                     for g in range(rng.randint(3, 8))

@@ -310,3 +310,84 @@ def household_status_sql(region: Region, as_of: dt.date) -> tuple[str, list[Any]
     not in it are neither), for statements that break their rows down by status."""
     sql = status_sql(False, region.parent_id is not None, per_household=True)
     return positional(sql, params(region, as_of))
+
+
+def _span(region: Region, start: dt.date, end: dt.date) -> dict[str, Any]:
+    return params(region, end) | {
+        "start": start if connection.vendor == "postgresql" else start.isoformat()
+    }
+
+
+@dataclass(frozen=True)
+class Marking:
+    """A household's identification (or elimination) in a period: its latest such event."""
+
+    household_id: int
+    kind: str
+    date: dt.date
+    category: str
+    persons: int
+
+
+def markings(
+    region: Region,
+    start: dt.date,
+    end: dt.date,
+    kinds: Sequence[str] = ("identified", "reidentified"),
+) -> list[Marking]:
+    """Events of `kinds` in [start, end] — ``identified`` (识别), ``reidentified`` (风险再标注,
+    返贫), ``eliminated`` (风险消除) — the latest per household and kind, with the household's
+    members on `end`."""
+    known = set(STATUS_KINDS)
+    listed = ", ".join(f"'{k}'" for k in kinds if k in known)
+    region_filter = IN_REGION.format(col="e.household_id") if region.parent_id is not None else ""
+    sql = f"""
+SELECT e.household_id, e.kind, MAX(e.date), MAX(e.category),
+  (SELECT COUNT(*) FROM registry_membership m WHERE m.household_id = e.household_id AND {ACTIVE})
+FROM registry_householdevent e
+WHERE e.kind IN ({listed}) AND e.date >= %(start)s AND e.date <= %(as_of)s
+  {region_filter}
+GROUP BY e.household_id, e.kind
+ORDER BY e.household_id
+"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _span(region, start, end))
+        return [
+            Marking(int(h), k, _date(d) or start, c or "", int(n))
+            for h, k, d, c, n in cursor.fetchall()
+        ]
+
+
+# 自然增加 / 自然减少: births, marriages and moves; a 分户 moves people between households.
+NATURAL_ADDED = ("出生", "婚入", "迁入", "其他")
+NATURAL_REMOVED = ("死亡", "婚出", "迁出", "其他")
+
+
+def membership_changes(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
+    """自然增加 / 自然减少 in [start, end] among 脱贫户 and 监测对象 (households marked either
+    way on or before `end`): {"added" | "removed": {households, persons}}, one statement."""
+    region_filter = IN_REGION.format(col="m.household_id") if region.parent_id is not None else ""
+    marked = (
+        "m.household_id IN (SELECT e.household_id FROM registry_householdevent e WHERE e.kind IN "
+        "('alleviated', 'identified', 'reidentified') AND e.date <= %(as_of)s)"
+    )
+    added = ", ".join(f"'{r}'" for r in NATURAL_ADDED)
+    removed = ", ".join(f"'{r}'" for r in NATURAL_REMOVED)
+    sql = f"""
+SELECT 'added', COUNT(DISTINCT m.household_id), COUNT(*)
+FROM registry_membership m
+WHERE m.start_date >= %(start)s AND m.start_date <= %(as_of)s AND m.start_reason IN ({added})
+  AND {marked} {region_filter}
+UNION ALL
+SELECT 'removed', COUNT(DISTINCT m.household_id), COUNT(*)
+FROM registry_membership m
+WHERE m.end_date >= %(start)s AND m.end_date <= %(as_of)s AND m.end_reason IN ({removed})
+  AND {marked} {region_filter}
+"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _span(region, start, end))
+        rows = cursor.fetchall()
+    return {
+        way: {"households": int(households or 0), "persons": int(persons or 0)}
+        for way, households, persons in rows
+    }

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from core import labels as core_labels
 from core.dates import today
 from core.masking import mask_id, mask_phone
 from core.permissions import Cap, can
@@ -182,6 +183,8 @@ def write(
     ledger = LEDGERS[kind]
     as_of = as_of or today()
     columns = COMMON + ledger.columns + COMMON_END
+    # The year's words (2026: 防止返贫致贫对象台账); the column headers stay the import's.
+    shown = core_labels.for_date(as_of).words(ledger.title)
     when = (
         f"统计期间：{(start or dt.date(as_of.year, 1, 1)):%Y-%m-%d} 至 {as_of:%Y-%m-%d}"
         if ledger.period
@@ -191,7 +194,7 @@ def write(
     widths = {i: 18 if name in ("证件号码", "户编号") else 11 for i, name in enumerate(columns)}
     book = table_workbook(
         out,
-        title=f"{region.name}{ledger.title}",
+        title=f"{region.name}{shown}",
         region=region,
         what=when,
         headers=columns,

@@ -15,10 +15,15 @@ from typing import Any
 from django.conf import settings
 
 from core import dates
+from core import labels as core_labels
+from core.labels import Labels
 from core.paper import a4
 from regions.models import Region
-from stats import figures
-from stats.services import CATEGORIES, compute
+from registry import history
+from stats import figures, report_parts
+from stats.periods import Period, months
+from stats.report_parts import hp, total
+from stats.services import compute
 
 PACKAGED_TEMPLATE = Path(__file__).resolve().parent / "report_templates" / "work_summary.docx"
 
@@ -29,43 +34,38 @@ def template_path() -> Path:
     return custom if custom.exists() else PACKAGED_TEMPLATE
 
 
-def _hp(pair: dict[str, int]) -> str:
-    return f"{pair['households']}户{pair['persons']}人"
-
-
-def basic_situation(region: Region, stats: dict[str, Any]) -> str:
+def basic_situation(region: Region, stats: dict[str, Any], labels: Labels | None = None) -> str:
     """一、基本情况 in the words of the township reports (seed 000)."""
-    mon = stats["monitored"]
-    open_ = mon["not_eliminated"]
-    if region.level == Region.Level.COUNTY:
-        towns = Region.objects.below(region).filter(level=Region.Level.TOWN, retired=False).count()
-        units = f"{towns}个乡镇、{stats['villages']}个村"
-    else:
-        units = f"{stats['villages']}个村"
-    text = (
-        f"{region.name}共有{units}，{stats['households']['households']}户，"
-        f"{stats['households']['persons']}人，现有建档立卡稳定脱贫户{_hp(stats['alleviated_stable'])}，"
-        f"监测户{_hp(mon)}"
-    )
-    if mon["eliminated"]["households"]:
-        text += f"（其中{_hp(mon['eliminated'])}已消除风险）"
-    text += f"，现有未消除风险监测户{_hp(open_)}"
-    years = "，".join(
-        f"{year}年新识别{_hp(pair)}" for year, pair in open_["by_identified_year"].items()
-    )
-    if years:
-        text += f"（{years}）"
-    cats = "，".join(
-        f"{c}{_hp(open_['by_category'][c])}"
-        for c in CATEGORIES
-        if open_["by_category"][c]["households"]
-    )
-    if cats:
-        text += f"，其中{cats}"
-    return text + "。"
+    labels = labels or core_labels.for_date(dt.date.fromisoformat(stats["as_of"]))
+    return report_parts.basic(region, stats, labels).paragraphs[0]
 
 
 SECTIONS = ("duty", "policy", "work")  # 二、责任落实  三、政策落实  四、工作落实
+HEADINGS = {
+    "duty": "二、责任落实情况",
+    "policy": "三、政策落实情况",
+    "work": "四、工作落实情况",
+}
+EMPTY = {
+    "duty": "本期无责任落实数据（督查与例会、驻村工作队、问题整改）。",
+    "policy": "本期无政策落实数据（教育、健康、住房、兜底保障）。",
+    "work": "本期无工作落实数据。",
+}
+
+
+def _reporting_modules() -> list[Any]:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    modules = []
+    for config in apps.get_app_configs():
+        try:
+            modules.append(import_module(f"{config.name}.reporting"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.reporting":
+                raise
+    return modules
 
 
 def app_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, list[str]]:
@@ -73,62 +73,148 @@ def app_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, list
 
     An app contributes by a module `<app>/reporting.py` with `report_sections(region, start,
     end) -> {"duty" | "policy" | "work": [paragraph, …]}` (the apps sit below stats and never
-    import it).
+    import it), and optionally `report_figures(region, start, end) -> [{section, label, value,
+    definition}]` for the table appendix.
     """
-    from importlib import import_module
-
-    from django.apps import apps
-
     out: dict[str, list[str]] = {key: [] for key in SECTIONS}
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.reporting")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.reporting":
-                raise
-            continue
+    for module in _reporting_modules():
         for key, paragraphs in module.report_sections(region, start, end).items():
             out[key].extend(paragraphs)
     return out
 
 
-def context(region: Region, year: int, today: dt.date | None = None) -> dict[str, Any]:
-    """Everything the template needs, as of 31 December of `year` (or today if earlier)."""
+def app_figures(region: Region, start: dt.date, end: dt.date) -> list[dict[str, str]]:
+    """The appendix rows the apps give for their paragraphs (`report_figures`, optional)."""
+    out: list[dict[str, str]] = []
+    for module in _reporting_modules():
+        fn = getattr(module, "report_figures", None)
+        if fn is not None:
+            out.extend(fn(region, start, end))
+    return out
+
+
+def _problems(region: Region, end: dt.date, labels: Labels) -> list[str]:
+    """五: what still waits in the system on the day of drafting, `end` (the writer adds the
+    rest and the plans)."""
+    waiting = [f for f in figures.collect(figures.PENDING, region) if f["value"]]
+    if not waiting:
+        return [
+            f"截至{end.month}月{end.day}日，系统中没有待研判线索、逾期识别环节和未处理的比对预警。"
+        ]
+    listed = "，".join(f"{f['label']}{f['value']}{f['unit']}" for f in waiting)
+    return [labels.words(f"截至{end.month}月{end.day}日，系统中尚有{listed}，需抓紧办理。")]
+
+
+def context(
+    region: Region,
+    period: Period | int,
+    today: dt.date | None = None,
+    as_of: dt.date | None = None,
+) -> dict[str, Any]:
+    """Everything the template needs for `period` (a year as an int is the whole year), counted
+    up to the period's end, `as_of` or today, whichever comes first."""
+    if isinstance(period, int):
+        period = Period("year", period)
     today = today or dates.today()
-    as_of = min(dt.date(year, 12, 31), today)
-    stats = compute(region, as_of)
-    found = figures.collect(figures.PERIOD, region, dt.date(year, 1, 1), as_of)
-    period = f"{year}年1月1日至{as_of.month}月{as_of.day}日"
+    start = period.start
+    end = min(period.end, today, as_of or period.end)
+    year = period.year
+    labels = core_labels.for_year(year)
+    stats = compute(region, end)
+    basic = report_parts.basic(region, stats, labels)
+    work = report_parts.monitoring(region, start, end, labels)
+    contributed = app_sections(region, start, end)
+    contributed = {k: [labels.words(t) for t in v] for k, v in contributed.items()}
+    found = figures.collect(figures.PERIOD, region, start, end)
+    span = f"{year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
     if found:
         listed = "，".join(f"{f['label']}{f['value']}{f['unit']}" for f in found)
-        figures_sentence = f"{period}，系统记录：{listed}。"
+        figures_sentence = labels.words(f"{span}，系统记录：{listed}。")
     else:
-        figures_sentence = f"{period}，系统中尚无线索、比对、帮扶和走访记录。"
-    new = stats["identified_this_year"]
+        figures_sentence = f"{span}，系统中尚无线索、比对、帮扶和走访记录。"
+    new = total(history.markings(region, start, end, ("identified", "reidentified")))
+    gone = total(history.markings(region, start, end, ("eliminated",)))
+    title = f"{region.name}{period.label}巩固拓展脱贫攻坚成果工作情况汇报"
+    if period.kind != "year":
+        lead = period.label
+    else:
+        lead = "今年以来" if year == today.year else f"{year}年以来"
+    parts = [
+        {"heading": HEADINGS["duty"], "paragraphs": contributed["duty"] or [EMPTY["duty"]]},
+        {"heading": HEADINGS["policy"], "paragraphs": contributed["policy"] or [EMPTY["policy"]]},
+        {"heading": HEADINGS["work"], "paragraphs": work.paragraphs + contributed["work"]},
+        {"heading": "五、存在的问题及下步打算", "paragraphs": _problems(region, today, labels)},
+    ]
+    appendix = [
+        {"section": f.section, "label": f.label, "value": f.value, "definition": f.definition}
+        for f in basic.figures + work.figures
+    ]
+    appendix += [labels_row(labels, row) for row in app_figures(region, start, end)]
+    appendix += [
+        {
+            "section": "系统记录",
+            "label": labels.words(f["label"]),
+            "value": f"{f['value']}{f['unit']}",
+            "definition": f"{span}系统中记录的",
+        }
+        for f in found
+    ]
+    order = ["一、", "二、", "三、", "四、", "五、"]
+    appendix.sort(
+        key=lambda row: next(
+            (i for i, p in enumerate(order) if row["section"].startswith(p)), len(order)
+        )
+    )  # stable: each part keeps its own order; 系统记录 last
+    for i, row in enumerate(appendix, 1):
+        row["n"] = str(i)
     return {
-        "title": f"{region.name}{year}年巩固拓展脱贫攻坚成果工作情况汇报",
+        "title": title,
         "intro": (
-            f"{year}年以来，{region.name}严格对照中央、省、市关于巩固拓展脱贫攻坚成果同乡村振兴"
-            f"有效衔接的部署，全年新识别监测对象{_hp(new)}，"
-            f"消除风险{_hp(stats['eliminated_this_year'])}。现将有关工作情况汇报如下："
+            f"{lead}，{region.name}严格对照中央、省、市关于巩固拓展脱贫攻坚成果同乡村振兴"
+            f"有效衔接的部署，{months(start, end)}新识别{labels.population}{hp(new)}，"
+            f"消除风险{hp(gone)}。现将{period.label}有关工作情况汇报如下："
         ),
-        "basic": basic_situation(region, stats),
+        "basic": basic.paragraphs[0],
+        "parts": parts,
+        "appendix": appendix,
+        "appendix_title": (
+            f"附表：{title}数字及口径（统计截至{end.year}年{end.month}月{end.day}日）"
+        ),
         "figures": found,
         "figures_sentence": figures_sentence,
         "region_name": region.name,
         "year": year,
+        "period": period.code,
+        "period_label": period.label,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "labels": labels,
         "date_text": f"{today.year}年{today.month}月{today.day}日",
         "stats": stats,
-        "sections": app_sections(region, dt.date(year, 1, 1), as_of),
+        "sections": contributed,
     }
 
 
-def render(region: Region, year: int, today: dt.date | None = None) -> bytes:
+def labels_row(labels: Labels, row: dict[str, str]) -> dict[str, str]:
+    return {
+        "section": row.get("section", ""),
+        "label": labels.words(row.get("label", "")),
+        "value": str(row.get("value", "")),
+        "definition": labels.words(row.get("definition", "")),
+    }
+
+
+def render(
+    region: Region,
+    period: Period | int,
+    today: dt.date | None = None,
+    as_of: dt.date | None = None,
+) -> bytes:
     """The report as .docx bytes."""
     from docxtpl import DocxTemplate
 
     doc = DocxTemplate(str(template_path()))
-    doc.render(context(region, year, today))
+    doc.render(context(region, period, today, as_of))
     a4(doc.docx)  # a county's own template too: the report is filed on A4
     out = io.BytesIO()
     doc.save(out)

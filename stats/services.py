@@ -7,7 +7,9 @@ The semantics of "on D" (脱贫户, 监测对象, eliminated, category, members)
 `registry.history`, which owns the as-of-date reads of the register; this module folds their rows
 into the figures:
 
-* ``villages`` — 行政村 (level 3, not retired) at or below R.
+* ``villages`` — 行政村 (level 3, not retired, not a 社区) at or below R; ``communities`` — the
+  社区 among them; ``alleviated_villages`` / ``key_villages`` — the 脱贫村 / 重点帮扶村 (count and
+  names in tree order).
 * ``households`` — households with at least one member on D; ``persons`` — their members on D.
 * ``alleviated`` = 脱贫户 on D; ``alleviated_stable`` = 脱贫户 that are not 监测对象 on D;
   ``monitored`` = 监测对象 on D (risk eliminated or not); ``by_category`` always lists the three
@@ -147,14 +149,35 @@ def _fold(tally: _Tally, row: tuple) -> None:
 
 
 def _villages(region: Region) -> int:
-    return Region.objects.below(region).filter(level=Region.Level.VILLAGE, retired=False).count()
+    return Region.objects.below(region).villages().count()
+
+
+def _places(rows: list[tuple[str, bool, bool, bool]]) -> dict[str, Any]:
+    """社区 and the 脱贫村 / 重点帮扶村 among the active village-level regions `rows`
+    ((name, is_community, 脱贫村, 重点帮扶村) in tree order)."""
+    alleviated = [name for name, community, alv, _key in rows if alv and not community]
+    key = [name for name, community, _alv, key in rows if key and not community]
+    return {
+        "communities": sum(1 for _name, community, _a, _k in rows if community),
+        "alleviated_villages": {"count": len(alleviated), "names": alleviated},
+        "key_villages": {"count": len(key), "names": key},
+    }
+
+
+def _village_rows(region: Region) -> list[tuple[str, bool, bool, bool]]:
+    return list(
+        Region.objects.below(region)
+        .filter(level=Region.Level.VILLAGE, retired=False)
+        .order_by("path")
+        .values_list("name", "is_community", "is_alleviated_village", "is_key_village")
+    )
 
 
 def compute(region: Region, as_of: dt.date | None = None) -> dict[str, Any]:
     """The formats.md §4 statistics of `region` (and below) as of `as_of` (default today)."""
     as_of = as_of or today()
     figures = _collect(region, [as_of])[0][0].as_json(region, as_of, _villages(region))
-    return figures | _exits(region, as_of)
+    return figures | _exits(region, as_of) | _places(_village_rows(region))
 
 
 def compute_with_children(
@@ -167,27 +190,55 @@ def compute_with_children(
     """
     as_of = as_of or today()
     children = list(Region.objects.filter(parent=region, retired=False).order_by("sort", "name"))
-    below = list(Region.objects.below(region).values_list("id", "path", "level", "retired"))
+    below = list(
+        Region.objects.below(region)
+        .order_by("path")
+        .values_list(
+            "id",
+            "path",
+            "level",
+            "retired",
+            "name",
+            "is_community",
+            "is_alleviated_village",
+            "is_key_village",
+        )
+    )
     child_by_path = {c.path: c for c in children}
     owner: dict[int, Region] = {}
     villages: dict[int, int] = defaultdict(int)
+    places: dict[int, list[tuple[str, bool, bool, bool]]] = defaultdict(list)
     total_villages = 0
-    for rid, path, level, retired in below:
-        is_village = level == Region.Level.VILLAGE and not retired
+    total_places: list[tuple[str, bool, bool, bool]] = []
+    for rid, path, level, retired, name, community, alv, key in below:
+        village_level = level == Region.Level.VILLAGE and not retired
+        is_village = village_level and not community
         total_villages += is_village
+        if village_level:
+            total_places.append((name, community, alv, key))
         # The child that owns a region is the one whose path is a prefix of it.
         parts = path.strip("/").split("/")
         child = child_by_path.get("/" + "/".join(parts[: region.depth + 1]) + "/")
         if child is not None:
             owner[rid] = child
             villages[child.pk] += is_village
+            if village_level:
+                places[child.pk].append((name, community, alv, key))
     found = _collect(region, [as_of, base] if base else [as_of], owner)
     total, tallies = found[0]
-    split = [tallies[c.pk].as_json(c, as_of, villages[c.pk]) | {"id": c.pk} for c in children]
+    split = [
+        tallies[c.pk].as_json(c, as_of, villages[c.pk]) | _places(places[c.pk]) | {"id": c.pk}
+        for c in children
+    ]
+    here = _places(total_places)
     then = None
     if base:
-        then = found[1][0].as_json(region, base, total_villages) | _exits(region, base)
-    return total.as_json(region, as_of, total_villages) | _exits(region, as_of), split, then
+        then = found[1][0].as_json(region, base, total_villages) | _exits(region, base) | here
+    return (
+        total.as_json(region, as_of, total_villages) | _exits(region, as_of) | here,
+        split,
+        then,
+    )
 
 
 def _exits(region: Region, as_of: dt.date) -> dict[str, Any]:

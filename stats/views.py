@@ -14,10 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core import dates
+from core import labels as core_labels
 from core.scoping import get_visible_or_404
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household, HouseholdEvent
-from stats import figures, ledgers, prints, report
+from stats import figures, ledgers, periods, prints, report
 from stats.services import CATEGORIES, compute_with_children, log_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,6 +68,7 @@ def _delta(now: dict[str, int], then: dict[str, int]) -> dict[str, int]:
 
 def _key_figures(stats: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
     """The headline numbers with their change since 31 December of the previous year."""
+    labels = core_labels.for_date(dt.date.fromisoformat(stats["as_of"]))
 
     def pick(s: dict[str, Any], path: str) -> dict[str, int]:
         for part in path.split("."):
@@ -77,7 +79,7 @@ def _key_figures(stats: dict[str, Any], base: dict[str, Any]) -> list[dict[str, 
         ("户籍户数", "households"),
         ("脱贫户", "alleviated"),
         ("稳定脱贫户", "alleviated_stable"),
-        ("监测对象", "monitored"),
+        (labels.population, "monitored"),
         ("未消除风险", "monitored.not_eliminated"),
         ("已消除风险", "monitored.eliminated"),
     ]
@@ -155,6 +157,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "as_of": as_of,
         "stats": stats,
         "key_figures": _key_figures(stats, base),
+        "labels": core_labels.for_date(as_of),
         "new": stats["identified_this_year"],
         "gone": stats["eliminated_this_year"],
         "children": children,
@@ -163,6 +166,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "pending": figures.collect(figures.PENDING, region),
         "ledgers": [(k, v.title) for k, v in ledgers.LEDGERS.items()],
         "years": list(range(as_of.year, 2020, -1)),
+        "months": list(range(1, 13)),
     }
     return render(request, "stats/index.html", context)
 
@@ -181,24 +185,29 @@ def ledger(request: HttpRequest, kind: str) -> HttpResponse:
     as_of = _date(request, "as_of", "统计日期") or dates.today()
     start = _date(request, "start", "起始日期")
     data = ledgers.write(kind, region, request.user, as_of, start)
-    title = ledgers.LEDGERS[kind].title
+    title = core_labels.for_date(as_of).words(ledgers.LEDGERS[kind].title)
     log_export(actor=request.user, region=region, what=f"{title}（截至{as_of:%Y-%m-%d}）")
     return _attachment(data, XLSX, f"{region.name}{title}{as_of:%Y%m%d}.xlsx")
 
 
 def work_report(request: HttpRequest) -> HttpResponse:
-    """The drafted work report of a region for a year, as a Word download."""
+    """The drafted work report of a region for a year, half-year, quarter or month (`year` and
+    `part`: H1/H2, Q1–Q4 or 01–12; or `period` as the command takes it), as a Word download."""
     region = _region(request)
     today = dates.today()
+    year = request.GET.get("year") or str(today.year)
+    part = request.GET.get("part", "")
     try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
-    if not 2014 <= year <= today.year:
+        period = periods.parse(request.GET.get("period") or (f"{year}-{part}" if part else year))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    if not 2014 <= period.year <= today.year:
         raise Http404("年度超出范围")
-    data = report.render(region, year)
-    log_export(actor=request.user, region=region, what=f"{year}年工作情况汇报（Word）")
-    return _attachment(data, DOCX, f"{region.name}{year}年工作情况汇报.docx")
+    if period.start > today:
+        raise BadRequest(f"{period.label}尚未开始")
+    data = report.render(region, period)
+    log_export(actor=request.user, region=region, what=f"{period.label}工作情况汇报（Word）")
+    return _attachment(data, DOCX, f"{region.name}{period.label}工作情况汇报.docx")
 
 
 def household_file(request: HttpRequest, pk: int) -> HttpResponse:

@@ -155,7 +155,7 @@ def test_progress_counts_coverage_by_village_and_cadre(
     with django_assert_max_num_queries(13):
         page = client.get(f"/assistance/campaigns/{c.pk}/")
     text = page.content.decode()
-    assert "2个村4户10人进行了全面摸排" in text and "识别监测对象1户2人" in text
+    assert "2个村4户10人进行了全面摸排" in text and "识别防止返贫致贫对象1户2人" in text
     village_view = services.campaign_progress(
         c, Screening.objects.visible_to(users["village_staff"])
     )

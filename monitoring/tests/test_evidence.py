@@ -219,7 +219,7 @@ def test_the_notice_names_the_village_committee_the_supervision_phone_and_12317(
         .get(reverse("monitoring:case_notice", args=[case.pk]))
         .content.decode()
     )
-    assert "朝阳村拟纳入防止返贫监测对象公示" in body  # the 行政村's notice, not the 组's
+    assert "朝阳村拟纳入防止返贫致贫对象公示" in body  # the 行政村's notice, not the 组's
     assert "金山店镇朝阳村村民委员会" in body
     assert "监督电话：0714-6200123（金山店镇纪委）" in body and "12317" in body
     assert "金山店镇/朝阳村/一组" in body

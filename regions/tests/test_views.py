@@ -136,3 +136,25 @@ def test_a_malformed_or_foreign_region_id_answers_404(client_for, regions, users
     client = client_for("county_admin")
     assert client.get(TREE, {"id": "abc"}).status_code == 404
     assert client.get(TREE, {"id": "999999"}).status_code == 404
+
+
+def test_a_county_admin_marks_a_village_as_脱贫村_and_a_community(client_for, regions):
+    village, town = regions["village"], regions["town"]
+    client = client_for("county_admin")
+    response = client.post(
+        reverse("regions:update", args=[village.pk]),
+        {"name": "朝阳村", "code": "420281100201", "is_alleviated_village": "on"},
+    )
+    assert response.status_code == 302
+    village.refresh_from_db()
+    assert (village.is_alleviated_village, village.is_community) == (True, False)
+    page = client.get(reverse("regions:tree"), {"id": village.pk}).content.decode()
+    assert 'name="is_alleviated_village"' in page and "checked" in page
+    refused = client.post(
+        reverse("regions:update", args=[town.pk]),
+        {"name": town.name, "code": town.code, "is_community": "on"},
+        follow=True,
+    )
+    assert "只有村级区划可以标注社区、脱贫村或重点帮扶村" in refused.content.decode()
+    town.refresh_from_db()
+    assert not town.is_community

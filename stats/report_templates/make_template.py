@@ -4,25 +4,27 @@ Run `python stats/report_templates/make_template.py` after changing this script.
 wants its own layout edits the .docx in Word (keeping the {{ … }} placeholders it needs) and puts
 it at `<FANGPIN_DATA_DIR>/report_templates/work_summary.docx`, which wins over this one.
 
-Placeholders: title, intro, basic (一、基本情况 paragraph), figures_sentence, region_name, year,
-date_text; sections (duty, policy, work: the paragraphs the apps write for 二、三、四); also
-figures (list of {label, value, unit}, for a template that wants them as a list or table) and
+Placeholders: title, intro, basic (一、基本情况 paragraph), parts (二 to 五: list of {heading,
+paragraphs}), appendix_title and appendix (rows {n, section, label, value, definition}: every
+figure and how it was counted), region_name, year, period, period_label, start, end, date_text,
+labels (the year's words: labels.population, labels.household); also sections (duty, policy,
+work: the paragraphs the apps write), figures_sentence and figures (the system's counts) and
 stats (the formats.md §4 figures).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from core.paper import a4
 
 HERE = Path(__file__).resolve().parent
-PROMPT = "（请在此填写：{}）"
 
 
 def _font(run_or_style: object, name: str, size: float, bold: bool = False) -> None:
@@ -35,10 +37,14 @@ def _font(run_or_style: object, name: str, size: float, bold: bool = False) -> N
 
 
 def build(path: Path = HERE / "work_summary.docx") -> Path:
+    # A4 with the margins of 党政机关公文格式 (GB/T 9704): top 37 mm, bottom 35, left 28, right 26.
     doc = a4(Document())
+    # Body 仿宋_GB2312 三号 (16 pt), 28 pt lines; headings 黑体, sub-headings 楷体_GB2312, the
+    # title 方正小标宋简体 二号 (22 pt). Only the names: the fonts are the reader's.
     _font(doc.styles["Normal"], "仿宋_GB2312", 16)
     doc.styles["Normal"].paragraph_format.first_line_indent = Pt(32)
     doc.styles["Normal"].paragraph_format.line_spacing = Pt(28)
+    doc.styles["Normal"].paragraph_format.space_after = Pt(0)
 
     def para(
         text: str,
@@ -48,7 +54,7 @@ def build(path: Path = HERE / "work_summary.docx") -> Path:
         size: float = 16,
         align: WD_ALIGN_PARAGRAPH | None = None,
         indent: bool = True,
-    ) -> None:
+    ) -> Any:
         p = doc.add_paragraph()
         if align is not None:
             p.alignment = align
@@ -57,49 +63,42 @@ def build(path: Path = HERE / "work_summary.docx") -> Path:
         run = p.add_run(text)
         if font or bold or size != 16:
             _font(run, font or "仿宋_GB2312", size, bold)
-
-    def heading(text: str) -> None:
-        para(text, font="黑体")
-
-    def sub(text: str, prompt: str) -> None:
-        para(text, font="楷体_GB2312")
-        para(PROMPT.format(prompt))
+        return p
 
     para(
         "{{ title }}", font="方正小标宋简体", size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False
     )
     para("{{ intro }}")
-    heading("一、基本情况")
+    para("一、基本情况", font="黑体")
     para("{{ basic }}")
-
-    def contributed(section: str) -> None:
-        """The paragraphs the apps write for a section (stats.report.app_sections)."""
-        para(f"{{%p for text in sections.{section} %}}")
-        para("{{ text }}")
-        para("{%p endfor %}")
-
-    heading("二、责任落实情况")
-    contributed("duty")
-    sub("（一）学习贯彻上级部署情况", "党委中心组学习、工作部署、例会与督查的次数和做法")
-    sub("（二）驻村帮扶责任落实情况", "工作队管理、轮换培训、奖惩机制")
-    sub("（三）问题整改情况", "认领问题数、整改完成情况")
-    heading("三、政策落实情况")
-    contributed("policy")
-    sub("（一）教育帮扶政策落实", "雨露计划、教育资助人次")
-    sub("（二）健康帮扶政策落实", "参保、医疗救助、大病保险人次")
-    sub("（三）住房保障政策落实", "住房安全排查与危房改造户数")
-    sub("（四）饮水安全政策落实", "饮水安全排查与改造情况")
-    sub("（五）兜底保障落实", "特困供养、低保、临时救助等人数")
-    heading("四、工作落实情况")
-    contributed("work")
-    para("（一）防止返贫动态监测和帮扶工作", font="楷体_GB2312")
-    para("{{ figures_sentence }}")
-    sub("（二）产业帮扶工作", "小额信贷、产业奖补、衔接资金项目")
-    sub("（三）就业帮扶工作", "务工底数、稳岗就业、公益性岗位")
-    heading("五、存在的问题及工作计划")
-    para(PROMPT.format("存在的问题与下步计划，分条写明"))
+    # 二 to 五: each heading and its paragraphs (stats.report.context["parts"]).
+    para("{%p for part in parts %}")
+    para("{{ part.heading }}", font="黑体")
+    para("{%p for text in part.paragraphs %}")
+    para("{{ text }}")
+    para("{%p endfor %}")
+    para("{%p endfor %}")
     para("{{ region_name }}", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     para("{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+
+    # The appendix: every figure of the report and how it was counted, to check the draft.
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    para("{{ appendix_title }}", font="黑体", indent=False)
+    table = doc.add_table(rows=3, cols=5)
+    table.style = "Table Grid"
+    for cell, text in zip(
+        table.rows[0].cells, ("序号", "部分", "指标", "数值", "口径"), strict=True
+    ):
+        cell.paragraphs[0].paragraph_format.first_line_indent = Pt(0)
+        _font(cell.paragraphs[0].add_run(text), "黑体", 12)
+    loop = table.rows[1].cells
+    loop[0].paragraphs[0].add_run("{%tr for row in appendix %}")
+    body = table.rows[2].cells
+    for cell, key in zip(body, ("n", "section", "label", "value", "definition"), strict=True):
+        cell.paragraphs[0].paragraph_format.first_line_indent = Pt(0)
+        _font(cell.paragraphs[0].add_run(f"{{{{ row.{key} }}}}"), "仿宋_GB2312", 12)
+    end = table.add_row().cells
+    end[0].paragraphs[0].add_run("{%tr endfor %}")
     doc.save(str(path))
     return path
 

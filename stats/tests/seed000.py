@@ -98,9 +98,13 @@ def build() -> dict[str, Any]:
     """Create 金山店镇 (22 villages) and its register; returns the town."""
     county = create_region(actor=None, name="大冶市", level=1, code="420281000000")
     town = create_region(actor=None, name="金山店镇", level=2, parent=county, code="420281100000")
-    villages = [
-        create_region(actor=None, name=f"第{i + 1}村", level=3, parent=town) for i in range(22)
-    ]
+    # 22个村（其中有三个脱贫村朝阳村、仕秦村、向阳村），2个社区.
+    names = ["朝阳村", "仕秦村", "向阳村"] + [f"第{i + 1}村" for i in range(3, 22)]
+    villages = [create_region(actor=None, name=name, level=3, parent=town) for name in names]
+    Region.objects.filter(pk__in=[v.pk for v in villages[:3]]).update(is_alleviated_village=True)
+    for name in ("金山社区", "东山社区"):
+        community = create_region(actor=None, name=name, level=3, parent=town)
+        Region.objects.filter(pk=community.pk).update(is_community=True)
     retired = create_region(actor=None, name="已撤并村", level=3, parent=town)
     Region.objects.filter(pk=retired.pk).update(retired=True)
 
@@ -262,4 +266,7 @@ def expected() -> dict[str, Any]:
         "identified_this_year": pair(7, 19),
         "eliminated_this_year": pair(0, 0),
         "exits_this_year": {"monitored": {}, "alleviated": {}},
+        "communities": 2,
+        "alleviated_villages": {"count": 3, "names": ["朝阳村", "仕秦村", "向阳村"]},
+        "key_villages": {"count": 0, "names": []},
     }

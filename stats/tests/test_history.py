@@ -62,6 +62,9 @@ def expected(
         "identified_this_year": pair(*new),
         "eliminated_this_year": pair(*gone),
         "exits_this_year": exits or {"monitored": {}, "alleviated": {}},
+        "communities": 0,
+        "alleviated_villages": {"count": 0, "names": []},
+        "key_villages": {"count": 0, "names": []},
     }
 
 

@@ -110,7 +110,8 @@ def test_the_monitored_ledger_masks_ids_escapes_formulas_and_is_audited(
     response = client_for("town_staff").get("/stats/ledger/monitored/")
     assert response.status_code == 200
     rows = _sheet(response.content)
-    assert rows[0][0] == "金山店镇监测对象台账"
+    # Today is after 2025: the year's name of the population (core.labels).
+    assert rows[0][0] == "金山店镇防止返贫致贫对象台账"
     assert rows[1][0].startswith("区划：大冶市/金山店镇")
     header = rows[2]
     data = [dict(zip(header, r, strict=False)) for r in rows[3:-1]]
@@ -123,7 +124,10 @@ def test_the_monitored_ledger_masks_ids_escapes_formulas_and_is_audited(
     assert "138****5678" in [d["联系电话"] for d in data]
     eliminated = [d for d in data if d["风险是否消除"] == "是"]
     assert len(eliminated) == 1 and eliminated[0]["监测对象类别"] == "边缘易致贫户"
-    assert AuditRecord.objects.filter(action="export", note__contains="监测对象台账").count() == 1
+    assert (
+        AuditRecord.objects.filter(action="export", note__contains="防止返贫致贫对象台账").count()
+        == 1
+    )
 
 
 def test_the_county_admin_sees_full_ids_in_the_other_ledgers(

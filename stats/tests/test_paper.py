@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
+from core import labels
 from core.paper import page_sizes_mm
 from fangpin.testing import make_household
 from ledgers.kit import ledgers
@@ -96,7 +97,8 @@ def test_the_status_ledgers_print_on_a4_with_totals(
     response = client_for("county_admin").get(f"/stats/ledger/{kind}/")
     assert response.status_code == 200
     ws = _sheet(response.content)
-    assert ws["A1"].value.endswith(LEDGERS[kind].title)
+    # In the year's words (core.labels: 防止返贫致贫对象台账 from 2026).
+    assert ws["A1"].value.endswith(labels.for_year().words(LEDGERS[kind].title))
     assert_printable(ws)
 
 

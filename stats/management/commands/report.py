@@ -1,7 +1,9 @@
-"""`fangpin report work-summary --region R --year Y --out F.docx`: the drafted work report."""
+"""`fangpin report work-summary --region R (--year Y | --period P) [--as-of D] --out F.docx`:
+the drafted work report (formats.md §8)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from django.core.management.base import CommandParser
 from accounts.cli import BatchCommand
 from core.cli import UsageError
 from core.dates import today
+from stats import periods
 from stats.report import render
 
 
@@ -19,19 +22,46 @@ class Command(BatchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=["work-summary"], help="报告类型")
         parser.add_argument("--region", required=True, help="区划代码、唯一名称或名称路径")
-        parser.add_argument("--year", required=True, type=int, help="年度，如 2023")
+        parser.add_argument("--year", type=int, help="年度，如 2023（全年）")
+        parser.add_argument(
+            "--period",
+            help="期间：2023（全年）、2023-H1（半年）、2023-Q2（季度）或 2023-05（月份）",
+        )
+        parser.add_argument(
+            "--as-of", dest="as_of", help="统计截止日期 YYYY-MM-DD（默认期末或今天）"
+        )
         parser.add_argument("--out", required=True, help="输出的 .docx 文件")
 
     def handle(self, *args: Any, **options: Any) -> None:
         region = self.region_arg(options["region"])
-        year = options["year"]
-        if not 2014 <= year <= today().year:
-            raise UsageError(f"--year 应在2014至今年之间，实为{year}")
+        if options["period"]:
+            try:
+                period = periods.parse(options["period"])
+            except ValueError as exc:
+                raise UsageError(str(exc)) from exc
+            if options["year"] and options["year"] != period.year:
+                raise UsageError(f"--year {options['year']} 与 --period {options['period']} 不一致")
+        elif options["year"]:
+            period = periods.Period("year", options["year"])
+        else:
+            raise UsageError("请给出 --year 或 --period")
+        if not 2014 <= period.year <= today().year:
+            raise UsageError(f"年度应在2014至今年之间，实为{period.year}")
+        if period.start > today():
+            raise UsageError(f"{period.label}尚未开始")
+        as_of = None
+        if options["as_of"]:
+            try:
+                as_of = dt.date.fromisoformat(options["as_of"])
+            except ValueError as exc:
+                raise UsageError(f"--as-of 应为 YYYY-MM-DD，实为“{options['as_of']}”") from exc
+            if as_of < period.start:
+                raise UsageError(f"--as-of {as_of} 早于期间开始日 {period.start}")
         out = Path(options["out"])
         if out.suffix.lower() != ".docx":
             raise UsageError(f"--out 应为 .docx 文件，实为“{out}”")
-        self.progress(f"起草 {region.full_name()} {year}年工作情况汇报 …")
-        data = render(region, year)
+        self.progress(f"起草 {region.full_name()} {period.label}工作情况汇报 …")
+        data = render(region, period, as_of=as_of)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
-        self.emit({"status": "written", "out": str(out), "bytes": len(data)})
+        self.emit({"status": "written", "out": str(out), "bytes": len(data), "period": period.code})

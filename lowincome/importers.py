@@ -1,0 +1,242 @@
+"""The 农村低收入人口 list as an import of core.pipeline (kind `lowincome`): read every row,
+match it to the register by 证件号码, compute the shared income figures (core.income), and
+replace the list of the user's region in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from core import hooks, pipeline
+from core.batching import chunks
+from core.income import DEFAULT_FORMULA, household_income
+from core.layout import CellError, is_total_row
+from core.pipeline import Progress, Report
+from core.tabular import Table
+from lowincome.layouts import LOW_INCOME
+from lowincome.models import LowIncomePerson
+from lowincome.services import match_of
+from regions.models import Region, place_names
+from registry.models import Person
+
+Match = LowIncomePerson.Match
+
+
+@dataclass
+class Plan:
+    rows: list[LowIncomePerson] = field(default_factory=list)
+    removed: int = 0
+    scope: Region | None = None
+    known: set[str] = field(default_factory=set)  # 证件号码 already on the list
+
+
+def _scope(actor: Any) -> Region:
+    region = getattr(actor, "region", None)
+    if region is not None:
+        return region
+    root = Region.objects.filter(parent__isnull=True).order_by("pk").first()
+    if root is None:
+        raise CellError("系统中还没有区划")
+    return root
+
+
+def _formula() -> str:
+    if hooks.provided("monitoring.income_formula"):
+        return str(hooks.call("monitoring.income_formula"))
+    return DEFAULT_FORMULA
+
+
+class LowIncomeImporter:
+    name = LOW_INCOME.name
+    marker = LOW_INCOME.marker
+
+    def __init__(self, *, actor: Any, today: dt.date, **options: Any) -> None:
+        self.actor, self.today = actor, today
+        self.rows = 0
+        self.report = Report(lambda key: LOW_INCOME.column(key).header if key else "")
+
+    def check(self, table: Table, report: Report, progress: Progress) -> Plan | None:
+        header = LOW_INCOME.map_headers(table.headers)
+        problems = header.problems(self.name)
+        if problems:
+            self.report.error(table.header_row, "", "", problems)
+            return None
+        if header.unknown:
+            self.report.warn(
+                table.header_row, "", "", "以下列不认识，已忽略：" + "、".join(header.unknown)
+            )
+        scope = _scope(self.actor)
+        parsed: list[tuple[int, dict[str, Any]]] = []
+        for number, cells in table.rows:
+            if is_total_row(cells):
+                continue
+            self.rows += 1
+            values: dict[str, Any] = {}
+            for key, i in header.positions.items():
+                raw = cells[i] if i < len(cells) else ""
+                try:
+                    values[key] = LOW_INCOME.column(key).parse(raw)
+                except CellError as exc:
+                    self.report.error(number, key, raw, str(exc))
+            for key in ("id_number", "name", "kind"):
+                if key in header.positions and not values.get(key) and key in values:
+                    self.report.error(number, key, "", f"{LOW_INCOME.column(key).header}为空")
+            parsed.append((number, values))
+        progress(50, f"已检查{self.rows}行，正在与户籍台账比对")
+        ids = [v["id_number"] for _, v in parsed if v.get("id_number")]
+        people = {
+            p.id_number: p
+            for part in chunks(ids)
+            for p in Person.objects.filter(id_number__in=part).select_related("household__region")
+        }
+        tree = {r.pk: r for r in Region.objects.below(scope)}
+        regions = {
+            (r.parent.name if r.parent else "", r.name): r
+            for r in Region.objects.below(scope)
+            .filter(level=Region.Level.VILLAGE, retired=False)
+            .select_related("parent")
+        }
+
+        def village_of(region: Region) -> Region:
+            """The 行政村 of a household placed at a 村民小组 (from the tree read once)."""
+            while region.level > Region.Level.VILLAGE and region.parent_id in tree:
+                region = tree[region.parent_id]
+            return region
+
+        seen: dict[str, int] = {}
+        formula = _formula()
+        plan = Plan(scope=scope)
+        for number, v in parsed:
+            id_number = v.get("id_number", "")
+            if not id_number:
+                continue
+            if id_number in seen:
+                self.report.error(
+                    number, "id_number", id_number, f"与第{seen[id_number]}行的证件号码重复"
+                )
+                continue
+            seen[id_number] = number
+            person = people.get(id_number)
+            region: Region | None = None
+            if person is not None and person.household_id:
+                region = person.household.region
+                if not region.path.startswith(scope.path):
+                    self.report.error(
+                        number,
+                        "id_number",
+                        id_number,
+                        "该人员在户籍台账中属于其他区划，不在您的管辖范围内",
+                    )
+                    continue
+                region = village_of(region)
+            else:
+                region = regions.get((v.get("town", ""), v.get("village", "")))
+                if region is None:
+                    where = f"{v.get('town', '')}{v.get('village', '')}" or "（未填）"
+                    self.report.error(
+                        number,
+                        "village",
+                        where,
+                        "该人员不在户籍台账中，须填写您管辖范围内的乡镇和行政村",
+                    )
+                    continue
+            figures = household_income(
+                net=v.get("income"),
+                members=v.get("members"),
+                spending=v.get("spending"),
+                formula=formula,
+            )
+            plan.rows.append(
+                LowIncomePerson(
+                    id_number=id_number,
+                    name=v.get("name", ""),
+                    kind=v.get("kind", ""),
+                    region=region,
+                    person=person,
+                    household=person.household if person is not None else None,
+                    recognised=v.get("recognised"),
+                    members=v.get("members"),
+                    income=v.get("income"),
+                    spending=v.get("spending"),
+                    per_capita=figures.per_capita,
+                    after_spending=figures.after_spending,
+                    match=match_of(person.household if person is not None else None),
+                )
+            )
+        if self.report.errors:
+            return None
+        inside = Region.objects.below(scope).values("pk")
+        kept = {r.id_number for r in plan.rows}
+        before = set(
+            LowIncomePerson.objects.filter(region__in=inside).values_list("id_number", flat=True)
+        )
+        plan.removed = len(before - kept)
+        plan.known = before & kept
+        return plan
+
+    def counts(self, plan: Plan | None) -> dict[str, Any]:
+        """Totals, the ledger kit's created / updated for the import pages, and the matches and
+        mismatches per village."""
+        rows = plan.rows if plan else []
+        by = {m: 0 for m in LowIncomePerson.Match.values}
+        villages: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            by[r.match] += 1
+            village = villages.setdefault(
+                r.region.pk, {"region": r.region, "both": 0, "unregistered": 0, "plain": 0}
+            )
+            village[r.match] += 1
+        names = place_names(v["region"] for v in villages.values())
+        known = plan.known if plan else set()
+        return {
+            "persons": len(rows),
+            "created": sum(1 for r in rows if r.id_number not in known),
+            "updated": sum(1 for r in rows if r.id_number in known),
+            "unchanged": 0,
+            "both": by["both"],
+            "not_on_register": by["unregistered"],
+            "not_monitored": by["plain"],
+            "removed": plan.removed if plan else 0,
+            "by_village": [
+                {"village": names[v["region"].pk]} | {k: v[k] for k in Match.values}
+                for v in sorted(villages.values(), key=lambda v: v["region"].path)
+            ],
+        }
+
+    def changes(self, plan: Plan | None) -> int:
+        return len(plan.rows) + plan.removed if plan else 0
+
+    def write(self, plan: Plan, progress: Progress, note: str) -> dict[str, Any]:
+        assert plan.scope is not None
+        inside = Region.objects.below(plan.scope).values("pk")
+        # The list is 民政's snapshot: it replaces the region's previous one.
+        LowIncomePerson.objects.filter(region__in=inside).delete()
+        for part in chunks([r.id_number for r in plan.rows]):
+            # Someone the list moved here from another region of the county.
+            LowIncomePerson.objects.filter(id_number__in=part).delete()
+        LowIncomePerson.objects.bulk_create(plan.rows, batch_size=2000)
+        return {}
+
+    def summary(self, counts: dict[str, Any]) -> str:
+        return (
+            f"已导入低收入人口{counts['persons']}人：双方名单均有{counts['both']}人，"
+            f"不在户籍台账{counts['not_on_register']}人，在台账但非脱贫户、监测户"
+            f"{counts['not_monitored']}人"
+        )
+
+
+def template(out: IO[bytes]) -> None:
+    """The empty list: the layout's headers (docs/low-income.md)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet(LOW_INCOME.name)
+    bold = book.add_format({"bold": True, "border": 1, "bg_color": "#F2DCDB"})
+    sheet.write_row(0, 0, LOW_INCOME.headers, bold)
+    sheet.set_column(0, 0, 22)
+    sheet.freeze_panes(1, 0)
+    book.close()
+
+
+pipeline.register("lowincome", LOW_INCOME.name, LowIncomeImporter, template=template)
