@@ -160,7 +160,8 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
     """Open the first sheet of `path` and find its header row by `marker`.
 
     A workbook is checked first (core.uploads: inflated size, ratio, rows and columns) and its
-    header looked for in its first rows alone; rows beyond FANGPIN_IMPORT_MAX_ROWS or wider than
+    header looked for in its first rows alone; rows beyond FANGPIN_IMPORT_MAX_ROWS (a CSV:
+    FANGPIN_IMPORT_MAX_CSV_ROWS, also counted before it is parsed) or wider than
     FANGPIN_IMPORT_MAX_COLUMNS are refused as they come (a CSV is read as a stream)."""
     path = Path(path)
     wanted = fold(marker)
@@ -168,11 +169,18 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
     kind, encoding, raw = raw_rows(path)
     if kind == "xlsx" and _checked_package(path, wanted) == -1:
         raise missing
+    if kind == "csv":
+        try:
+            uploads.check_csv_lines(path)
+        except uploads.UploadRejected as exc:
+            raise TableError(str(exc)) from exc
     found = _header(raw, wanted)
     if found is None:
         raise missing
     number, cells, leading = found
-    max_rows = uploads.limit("FANGPIN_IMPORT_MAX_ROWS")
+    max_rows = uploads.limit(
+        "FANGPIN_IMPORT_MAX_CSV_ROWS" if kind == "csv" else "FANGPIN_IMPORT_MAX_ROWS"
+    )
     max_columns = uploads.limit("FANGPIN_IMPORT_MAX_COLUMNS")
 
     def data(start: int = number) -> Iterator[tuple[int, list[Any]]]:

@@ -285,9 +285,9 @@ def test_a_cell_far_to_the_right_is_refused(tmp_path, settings):
 
 
 def test_csv_rows_beyond_the_cap_and_bad_bytes_are_chinese_messages(tmp_path, settings):
-    settings.FANGPIN_IMPORT_MAX_ROWS = 100
+    settings.FANGPIN_IMPORT_MAX_CSV_ROWS = 100
     path = tmp_path / "many.csv"
-    path.write_text("姓名,证件号码\n" + "张三,1\n" * 200, encoding="utf-8")
+    path.write_text("姓名,证件号码\n" + "张三,1\n" * 103, encoding="utf-8")
     with pytest.raises(TableError, match="文件超过100行"):
         list(open_table(path).rows)
     broken = tmp_path / "broken.csv"
@@ -295,6 +295,24 @@ def test_csv_rows_beyond_the_cap_and_bad_bytes_are_chinese_messages(tmp_path, se
     with pytest.raises(TableError) as caught:
         list(open_table(broken).rows)
     assert "codec" not in str(caught.value) and "编码" in str(caught.value)
+
+
+def test_a_csv_may_be_longer_than_a_sheet_and_one_far_too_long_is_refused_unread(
+    tmp_path, settings
+):
+    """formats.md §6: a sheet holds 1,048,576 rows, a CSV up to 2,000,000; a longer CSV is
+    refused before it is parsed."""
+    assert uploads.DEFAULTS["FANGPIN_IMPORT_MAX_ROWS"] == 1_048_576
+    assert uploads.DEFAULTS["FANGPIN_IMPORT_MAX_CSV_ROWS"] == 2_000_000
+    settings.FANGPIN_IMPORT_MAX_ROWS = 50
+    settings.FANGPIN_IMPORT_MAX_CSV_ROWS = 100
+    longer = tmp_path / "longer.csv"
+    longer.write_text("姓名,证件号码\n" + "张三,1\n" * 80, encoding="utf-8")
+    assert len(list(open_table(longer).rows)) == 80  # over the sheet cap, under the CSV one
+    far = tmp_path / "far.csv"
+    far.write_text("姓名,证件号码\n" + "张三,1\n" * 500, encoding="utf-8")
+    with pytest.raises(TableError, match="CSV文件超过100行"):  # the count's message, not the rows'
+        open_table(far)
 
 
 def test_a_file_that_is_not_a_workbook_says_so_in_chinese(tmp_path):

@@ -32,6 +32,7 @@ def test_bombs_and_bad_files_are_rejected_batches_with_chinese_reasons(
 ) -> None:
     settings.DATA_DIR = tmp_path
     settings.FANGPIN_IMPORT_MAX_ROWS = 50
+    settings.FANGPIN_IMPORT_MAX_CSV_ROWS = 50
     client = client_for("county_admin")
 
     bomb = _upload(
