@@ -58,6 +58,7 @@ ALIASES = {
     "employment": "ledgers",
     "livelihood": "ledgers",
     "projects": "ledgers",
+    "lowincome": "exchange",  # the 民政 低收入人口 list is one of the department exchanges
 }
 
 

@@ -38,7 +38,8 @@ def build_demo(county: Region, as_of: dt.date, seed: int) -> dict[str, int]:
     if admin is None:
         raise RuntimeError("演示县还没有县级管理员，无法生成岗位、光伏和信贷数据")
     villages = list(
-        Region.objects.filter(path__startswith=county.path, level=3, retired=False).order_by("path")
+        # in the order they were made: paths sort "/10/" before "/9/"
+        Region.objects.filter(path__startswith=county.path, level=3, retired=False).order_by("pk")
     )
     counts = {"posts": 0, "pv_income": 0, "loans": 0, "cadres": 0}
     for i, village in enumerate(villages):

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from conftest import browser_login
+from core import labels
 from fangpin.testing import make_household
 
 
@@ -44,7 +45,7 @@ def test_a_township_head_opens_the_dashboard_on_a_phone_and_sorts_the_villages(
     assert first_village() == "仕秦村"  # 2 people before 5
     page.click("#children-table th:has-text('人数')")
     assert first_village() == "朝阳村"
-    page.click("#children-table th:has-text('监测户')")
+    page.click(f"#children-table th:has-text('{labels.for_year().household}')")
     assert first_village() == "朝阳村"  # 0 before 1
     page.click("#children-table >> text=朝阳村")
     page.wait_for_url(lambda url: "region=" in url)
