@@ -268,14 +268,16 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     target = None
     if picked.isdigit():
         target = households.select_related("region").filter(pk=picked).first()
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             visit = services.record_visit(
                 actor=request.user, photos=request.FILES.getlist("photos"), **data
             )
-        except ValidationError as exc:
+        except ValidationError as exc:  # a refused photo (size, pixels) among them: a 4xx
             _apply_errors(form, exc)
+            status = 400
         else:
             messages.success(request, f"已记录{visit.household}的走访")
             return redirect("assistance:household", pk=visit.household_id)
@@ -290,6 +292,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         request,
         "assistance/visit_form.html",
         {"form": form, "target": target, "q": q, "found": found},
+        status=status,
     )
 
 

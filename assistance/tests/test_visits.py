@@ -72,7 +72,7 @@ def test_a_file_that_is_not_a_jpeg_or_png_is_refused_and_nothing_is_saved(
     gif = SimpleUploadedFile("b.gif", b"GIF89a" + b"\0" * 40, content_type="image/gif")
     good = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
     response = post_visit(client_for("grid_member"), household, photos=[good, gif])
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "b.gif" in response.content.decode()
     assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
     assert not any(p.is_file() for p in media_root.rglob("*"))
