@@ -49,6 +49,18 @@ def check(
     return register
 
 
+def region_finding(region_id: int, message: str, key: str, **evidence: Any) -> dict:
+    """A finding about a region rather than a household (a team, a project, an asset)."""
+    return {
+        "region_id": region_id,
+        "household_id": None,
+        "person_id": None,
+        "message": message,
+        "evidence": evidence,
+        "key": key,
+    }
+
+
 def all_checks() -> list[Check]:
     """Every registered check, discovered from each app's checks.py."""
     from django.utils.module_loading import autodiscover_modules

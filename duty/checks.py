@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from core.checks import check
+from core.checks import check, region_finding
 from core.dates import today
 from duty import services
 from duty.models import GridUnit, Inspection, WorkTeamMember
@@ -27,17 +27,6 @@ def _regions(region: Any, level: int) -> list[tuple[int, str, str]]:
     if region is not None:
         qs = qs.filter(path__startswith=region.path)
     return list(qs.order_by("path").values_list("pk", "name", "path"))
-
-
-def _finding(region_id: int, message: str, key: str, **evidence: Any) -> dict:
-    return {
-        "region_id": region_id,
-        "household_id": None,
-        "person_id": None,
-        "message": message,
-        "evidence": evidence,
-        "key": key,
-    }
 
 
 def _in_post(region: Any, on: dt.date) -> Any:
@@ -66,7 +55,7 @@ def no_first_secretary(region: Any, params: dict) -> list[dict]:
         if held is None and not params.get("all_villages"):
             continue
         if held is None or "第一书记" not in held:
-            out.append(_finding(pk, f"{name}驻村工作队没有在岗的第一书记", "no_secretary"))
+            out.append(region_finding(pk, f"{name}驻村工作队没有在岗的第一书记", "no_secretary"))
     return out
 
 
@@ -81,7 +70,7 @@ def past_term(region: Any, params: dict) -> list[dict]:
         cutoff = on.replace(year=on.year - years, day=28)
     rows = _in_post(region, on).filter(start__lt=cutoff).values_list("region_id", "name", "start")
     return [
-        _finding(
+        region_finding(
             region_id,
             f"驻村队员{name}自{start:%Y-%m-%d}驻村，已超过{years}年任期",
             f"term:{name}:{start:%Y-%m-%d}",
@@ -160,7 +149,7 @@ def monthly_check(region: Any, params: dict) -> list[dict]:
         keeping = _keeping(scope, on.year)
         gaps = {pk: months for pk, months in gaps.items() if pk in keeping}
     return [
-        _finding(
+        region_finding(
             pk,
             f"{names.get(pk, '')}{month}缺少：{'、'.join(missing)}",
             month,
@@ -196,7 +185,7 @@ def uncovered_households(region: Any, params: dict) -> list[dict]:
         )
     )
     return [
-        _finding(
+        region_finding(
             v["pk"],
             f"{v['name']}有{v['uncovered']}户未分配网格员（覆盖率{v['rate']}%）",
             "uncovered",

@@ -36,32 +36,11 @@ from duty.models import (
     Status,
     WorkTeamMember,
 )
-from ledgers.figures import year_of
-from regions.models import Region, get_visible_region_or_404
+from ledgers.figures import requested_year
+from regions.models import Region, get_visible_region_or_404, own_region, requested_region
 from registry.models import Household
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _own_region(request: HttpRequest) -> Region:
-    region = getattr(request.user, "region", None)
-    if region is None:
-        raise Http404("未找到")
-    return region
-
-
-def _region(request: HttpRequest) -> Region:
-    """?region=pk within the user's region, else the user's own."""
-    if request.GET.get("region"):
-        return get_visible_region_or_404(request.user, request.GET["region"])
-    return _own_region(request)
-
-
-def _year(request: HttpRequest) -> int:
-    try:
-        return year_of(request.GET.get("year"))
-    except ValueError as exc:
-        raise Http404(str(exc)) from exc
 
 
 def _errors(exc: ValidationError) -> str:
@@ -81,7 +60,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 def index(request: HttpRequest) -> HttpResponse:
     """责任落实 at a glance for the user's region: this year's problems, teams, grid and
     pairings, with the way into each page."""
-    region = _own_region(request)
+    region = own_region(request.user)
     today = dates.today()
     start = dt.date(today.year, 1, 1)
     return render(
@@ -268,7 +247,7 @@ def link_rule(request: HttpRequest, pk: int) -> HttpResponse:
 def from_items(request: HttpRequest) -> HttpResponse:
     """系统问题数据 → 问题: pick a rule with open items and a region; one problem is made."""
     require(request.user, Cap.EDIT_LEDGER)
-    rules = hooks.call("exchange.open_item_rules", _own_region(request))
+    rules = hooks.call("exchange.open_item_rules", own_region(request.user))
     form = forms.FromItemsForm(
         request.POST or None,
         viewer=request.user,
@@ -354,8 +333,8 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
 def rollup(request: HttpRequest) -> HttpResponse | FileResponse:
     """问题整改 county › town › village: problems and measures by level, 来源 and 状态, each
     sub-region to drill into; `?format=xlsx` gives the 四清单 台账 for printing."""
-    region = _region(request)
-    year = _year(request)
+    region = requested_region(request)
+    year = requested_year(request)
     if request.GET.get("format") == "xlsx":
         require(request.user, Cap.EXPORT)
         out = io.BytesIO()
@@ -378,7 +357,7 @@ def rollup(request: HttpRequest) -> HttpResponse | FileResponse:
             "year": year,
             "found": figures.rollup(region, year),
             "children": figures.children(region, year),
-            "ancestors": region.ancestors() if region != _own_region(request) else [],
+            "ancestors": region.ancestors() if region != own_region(request.user) else [],
         },
     )
 
@@ -399,7 +378,7 @@ def _on(request: HttpRequest) -> dt.date:
 
 def teams(request: HttpRequest) -> HttpResponse:
     """Work-team members in post on a date (today unless ?on=), by village, with rotation."""
-    region = _region(request)
+    region = requested_region(request)
     on = _on(request)
     members = list(
         services.in_post(region, on)
@@ -445,8 +424,8 @@ def rotate(request: HttpRequest, pk: int) -> HttpResponse:
 def monthly(request: HttpRequest) -> HttpResponse:
     """每月一学习、一例会、一督查: per town (or village with ?level=3) and month of the year, what
     is missing; and the 通报 of each village's team."""
-    region = _region(request)
-    year = _year(request)
+    region = requested_region(request)
+    year = requested_year(request)
     wanted = Region.Level.VILLAGE if request.GET.get("level") == "3" else Region.Level.TOWN
     level = max(int(wanted), region.level)
     today = dates.today()
@@ -519,7 +498,7 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
 
 def grid(request: HttpRequest) -> HttpResponse:
     """Grids of a region with their current roles, and coverage per village."""
-    region = _region(request)
+    region = requested_region(request)
     units = (
         GridUnit.objects.visible_to(request.user)
         .filter(region__path__startswith=region.path)
@@ -672,7 +651,7 @@ def grid_mine(request: HttpRequest) -> HttpResponse:
 
 def pairings(request: HttpRequest) -> HttpResponse:
     """Pairings of the user's region (current and ended) with a form for a new one."""
-    region = _region(request)
+    region = requested_region(request)
     form = forms.PairingForm(request.POST or None, viewer=request.user)
     if request.method == "POST":
         require(request.user, Cap.EDIT_LEDGER)

@@ -48,6 +48,16 @@ def year_of(value: Any) -> int:
     return year
 
 
+def requested_year(request: Any) -> int:
+    """The `?year=` of a page (blank: this year); 404 with the Chinese reason when invalid."""
+    from django.http import Http404
+
+    try:
+        return year_of(request.GET.get("year"))
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
+
+
 def period_q(ledger: Ledger, year: int) -> Q:
     """The rows of `year` by the ledger's period rule (formats.md §7)."""
     p = ledger.layout.period

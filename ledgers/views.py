@@ -26,7 +26,7 @@ from ledgers import figures as ledger_figures
 from ledgers import kit, services, workbook
 from ledgers.forms import FilterForm, LedgerForm
 from ledgers.kit import Ledger
-from regions.models import Region, get_visible_region_or_404
+from regions.models import get_visible_region_or_404, own_region
 
 PAGE_SIZE = 50
 PRINT_ROWS = 5000
@@ -47,13 +47,6 @@ def _ledger(kind: str) -> Ledger:
         return kit.ledger(kind)
     except KeyError as exc:
         raise Http404("没有这种台账") from exc
-
-
-def _own_region(user: Any) -> Region:
-    region = getattr(user, "region", None)
-    if region is None:
-        raise Http404("未找到")
-    return region
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -288,7 +281,7 @@ def export(request: HttpRequest, kind: str) -> FileResponse:
     """The filtered rows in the ledger's own layout (it imports back unchanged)."""
     ledger = _ledger(kind)
     _, qs, data = _filtered(request, ledger)
-    region = data.get("region") or _own_region(request.user)
+    region = data.get("region") or own_region(request.user)
     out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it) a county on disk
     services.export_for_user(
         actor=request.user, ledger=ledger, qs=qs, region=region, out=out, what=_what(data)
@@ -303,7 +296,7 @@ def print_view(request: HttpRequest, kind: str) -> HttpResponse:
     ledger = _ledger(kind)
     require(request.user, Cap.EXPORT)
     _, qs, data = _filtered(request, ledger)
-    region = data.get("region") or _own_region(request.user)
+    region = data.get("region") or own_region(request.user)
     count = qs.count()
     shown = qs.select_related(*ledger.related()).order_by("pk")[:PRINT_ROWS]
     return render(
@@ -327,7 +320,7 @@ def stats(request: HttpRequest, kind: str) -> HttpResponse | FileResponse:
     """The figures of formats.md §7 for a region and a year, with its sub-regions to drill into;
     `?format=xlsx` gives the printable Excel 台账 with totals."""
     ledger = _ledger(kind)
-    region = _own_region(request.user)
+    region = own_region(request.user)
     if request.GET.get("region"):
         region = get_visible_region_or_404(request.user, request.GET["region"])
     try:

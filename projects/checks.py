@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from core.checks import check
+from core.checks import check, region_finding
 from core.dates import today
 from projects import figures
 from projects.models import FINISHED, Asset, Project, ProjectPayment
@@ -34,17 +34,6 @@ from regions.models import Region
 
 LIVE = ~Q(status="已终止")
 NUMBER = re.compile(r"[0-9０-９]")
-
-
-def _finding(region_id: int, message: str, key: str, **evidence: Any) -> dict:
-    return {
-        "region_id": region_id,
-        "household_id": None,
-        "person_id": None,
-        "message": message,
-        "evidence": evidence,
-        "key": key,
-    }
 
 
 def _projects(region: Any) -> QuerySet:
@@ -119,7 +108,7 @@ def slow_projects(region: Any, params: dict) -> list[dict]:
                 why = f"支出进度{rate}%，低于{on.month}月底应达到的{spend}%"
         if why:
             out.append(
-                _finding(
+                region_finding(
                     p["region_id"],
                     f"{_label(p)}进度缓慢：{why}",
                     f"slow:{p['project_no']}",
@@ -138,7 +127,7 @@ def no_retention(region: Any) -> list[dict]:
     """A finished works project (one with a 结算金额) that retains no 质保金."""
     qs = _works_finished(region).filter(Q(retention__isnull=True) | Q(retention=0))
     return [
-        _finding(
+        region_finding(
             p["region_id"],
             f"{_label(p)}已完工，结算金额{p['settlement_amount']}元，未预留质保金",
             f"no_retention:{p['project_no']}",
@@ -158,7 +147,7 @@ def retention_over_ceiling(region: Any, params: dict) -> list[dict]:
         limit = (p["settlement_amount"] * ceiling / 100).quantize(Decimal("0.01"))
         if p["retention"] > limit:
             out.append(
-                _finding(
+                region_finding(
                     p["region_id"],
                     f"{_label(p)}质保金{p['retention']}元，超过结算金额的{ceiling}%（{limit}元）",
                     f"retention_over:{p['project_no']}",
@@ -188,7 +177,7 @@ def retention_released_early(region: Any) -> list[dict]:
             else "未填质保期满日期"
         )
         out.append(
-            _finding(
+            region_finding(
                 p["region_id"],
                 f"{_label(p)}已支付{figures.money(p['paid_sum'])}元，达到结算金额，质保金在质保期满前已退还（{due}）",
                 f"retention_early:{p['project_no']}",
@@ -211,7 +200,7 @@ def unapproved_changes(region: Any) -> list[dict]:
         number = names[c["project_id"]]
         what = "、".join(c["fields"])
         out.append(
-            _finding(
+            region_finding(
                 where[c["project_id"]],
                 f"项目{number}于{c['at']:%Y-%m-%d}变更了{what}，没有登记变更批复",
                 f"change:{c['id']}",
@@ -229,7 +218,7 @@ def not_accepted(region: Any, params: dict) -> list[dict]:
     cutoff = today() - dt.timedelta(days=days)
     qs = _projects(region).filter(LIVE, accepted__isnull=True, actual_end__lt=cutoff)
     return [
-        _finding(
+        region_finding(
             p["region_id"],
             f"{_label(p)}于{p['actual_end']:%Y-%m-%d}完工，超过{days}天未验收",
             f"not_accepted:{p['project_no']}",
@@ -251,7 +240,7 @@ def weak_goals(region: Any) -> list[dict]:
             continue
         why = "未设置绩效目标" if not goal else f"绩效目标“{goal[:40]}”没有可衡量的数量指标"
         out.append(
-            _finding(
+            region_finding(
                 p["region_id"],
                 f"{_label(p)}{why}",
                 f"goal:{p['project_no']}",
@@ -271,7 +260,7 @@ def unkept_assets(region: Any) -> list[dict]:
             w for w, v in (("确权主体", a["owner"]), ("管护责任人", a["keeper_person"])) if not v
         ]
         out.append(
-            _finding(
+            region_finding(
                 a["region_id"],
                 f"资产{a['asset_no']}（{a['name'] or '未命名'}）没有{'和'.join(missing)}",
                 f"unkept:{a['asset_no']}",
@@ -293,7 +282,7 @@ def idle_assets(region: Any, params: dict) -> list[dict]:
         idle = a["status"] == "闲置"
         why = "处于闲置状态" if idle else f"是经营性资产，没有{year}年度收益"
         out.append(
-            _finding(
+            region_finding(
                 a["region_id"],
                 f"资产{a['asset_no']}（{a['name'] or '未命名'}）{why}",
                 f"idle:{a['asset_no']}:{year}",
@@ -315,7 +304,7 @@ def industry_share(region: Any, params: dict) -> list[dict]:
     if not found["share"] or not found["below_floor"]:
         return []
     return [
-        _finding(
+        region_finding(
             county.pk,
             f"{county.name}{year}年衔接资金项目{found['projects']}个、资金{found['funds']}元，"
             f"产业发展资金{found['industry_funds']}元，占比{found['share']}%，低于{floor}%",
@@ -334,7 +323,7 @@ def paid_mismatch(region: Any) -> list[dict]:
         if p["paid_amount"] == p["paid_sum"]:
             continue
         out.append(
-            _finding(
+            region_finding(
                 p["region_id"],
                 f"{_label(p)}已支付金额{p['paid_amount']}元，支付台账合计{figures.money(p['paid_sum'])}元",
                 f"paid:{p['project_no']}",

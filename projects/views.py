@@ -18,41 +18,21 @@ from django.views.decorators.http import require_POST
 from core import audit, dates
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
-from ledgers.figures import year_of
+from ledgers.figures import requested_year
 from projects import figures, forms, services, workbook
 from projects.models import Asset, Beneficiary, Project, ProjectPayment
-from regions.models import Region, get_visible_region_or_404
+from regions.models import own_region, requested_region
 from registry.models import Household
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 
 
-def _own_region(request: HttpRequest) -> Region:
-    region = getattr(request.user, "region", None)
-    if region is None:
-        raise Http404("未找到")
-    return region
-
-
-def _region(request: HttpRequest) -> Region:
-    if request.GET.get("region"):
-        return get_visible_region_or_404(request.user, request.GET["region"])
-    return _own_region(request)
-
-
-def _year(request: HttpRequest) -> int:
-    try:
-        return year_of(request.GET.get("year"))
-    except ValueError as exc:
-        raise Http404(str(exc)) from exc
-
-
 def progress(request: HttpRequest) -> HttpResponse | FileResponse:
     """The year's projects of a region: totals, by town (village), per project (the slowest
     first, 50 a page), behind plan, 产业 share, and 支出进度 by month."""
-    region = _region(request)
-    year = _year(request)
+    region = requested_region(request)
+    year = requested_year(request)
     form = forms.ProgressFilter(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = {k: data[k] for k in ("batch", "category") if data.get(k)}
@@ -100,7 +80,7 @@ def progress(request: HttpRequest) -> HttpResponse | FileResponse:
             "query": query.urlencode(),
             "chart": figures.chart(found),
             "params": params,
-            "ancestors": region.ancestors() if region != _own_region(request) else [],
+            "ancestors": region.ancestors() if region != own_region(request.user) else [],
         },
     )
 
@@ -232,8 +212,8 @@ def approval_add(request: HttpRequest, pk: int) -> HttpResponse:
 def assets(request: HttpRequest) -> HttpResponse | FileResponse:
     """The asset register of a region: by sub-region and by 类别, 确权, 状态; `?format=total`
     the 总账 and `?format=detail` the 明细台账 as Excel for printing."""
-    region = _region(request)
-    year = _year(request)
+    region = requested_region(request)
+    year = requested_year(request)
     kind = request.GET.get("format")
     if kind in ("total", "detail"):
         require(request.user, Cap.EXPORT)
@@ -262,6 +242,6 @@ def assets(request: HttpRequest) -> HttpResponse | FileResponse:
             "region": region,
             "year": year,
             "register": workbook.register(region, year),
-            "ancestors": region.ancestors() if region != _own_region(request) else [],
+            "ancestors": region.ancestors() if region != own_region(request.user) else [],
         },
     )

@@ -144,6 +144,23 @@ def place_names(regions: Iterable[Region]) -> dict[int, str]:
     return names
 
 
+def own_region(user: Any) -> Region:
+    """The user's own region; 404 for a user without one."""
+    from django.http import Http404
+
+    region = getattr(user, "region", None)
+    if region is None:
+        raise Http404("未找到")
+    return region
+
+
+def requested_region(request: Any) -> Region:
+    """`?region=pk` among the regions the user may see, else the user's own region."""
+    if request.GET.get("region"):
+        return get_visible_region_or_404(request.user, request.GET["region"])
+    return own_region(request.user)
+
+
 def get_visible_region_or_404(user: Any, pk: Any) -> Region:
     """A region the user may see, or 404."""
     from django.http import Http404
