@@ -809,6 +809,10 @@ class Layout:
 def is_total_row(cells: list[Any]) -> bool:
     """A 合计 / 总计 / 小计 row (its first non-empty cell says so): skipped by every import."""
     for cell in cells:
+        if cell.__class__ is str and cell.isascii():  # most first cells: no marker is ASCII
+            if cell.strip():
+                return False
+            continue
         s = fold(text(cell))
         if s:
             return s in TOTAL_MARKERS

@@ -11,8 +11,8 @@ web's background jobs call:
 3. it plans what would change (created / updated / unchanged);
 4. with `dry_run` the result stops here (the web preview, `--dry-run`);
 5. otherwise the importer writes the plan in one transaction with its audit records, and the
-   import itself is audited (file name, sha256, counts). A failure or a killed process leaves the
-   database as it was.
+   import itself is audited (file name, sha256, counts) by a record written first, which what the
+   import creates may name. A failure or a killed process leaves the database as it was.
 
 The result is the JSON of formats.md §3 / §7: `status` imported / rejected / valid, `rows`, the
 importer's counts, `error_count`, the first `errors` and `warnings`. A rejected file can come back
@@ -34,6 +34,7 @@ from django.db import transaction
 
 from core import audit, dates, uploads
 from core.layout import ERROR_HEADER
+from core.models import AuditRecord
 from core.permissions import Cap, require
 from core.tabular import Table, TableError, open_table, raw_rows, text
 from core.xlsx import StreamWorkbook
@@ -88,9 +89,12 @@ class Importer(Protocol):
     def changes(self, plan: Any) -> int:
         """How many objects the plan creates or changes."""
 
-    def write(self, plan: Any, progress: Progress, note: str) -> dict[str, Any]:
+    def write(
+        self, plan: Any, progress: Progress, note: str, record: AuditRecord
+    ) -> dict[str, Any]:
         """Write the plan (inside the pipeline's transaction; `note` names the file in the
-        audit records); extra counts for the JSON."""
+        audit records, `record` is the import's own, already written: what the import creates
+        may name it); extra counts for the JSON."""
 
     def summary(self, counts: dict[str, Any]) -> str:
         """The Chinese sentence that says what was imported."""
@@ -171,9 +175,13 @@ def run(
     file_name: str = "",
     errors_out: str | Path | IO[bytes] | None = None,
     progress: Progress | None = None,
+    batch: int | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """Check a file of `kind_name` and, unless dry_run or rejected, write it in one transaction."""
+    """Check a file of `kind_name` and, unless dry_run or rejected, write it in one transaction.
+
+    `batch` is the uploaded file's ImportBatch (which keeps the file), named in the import's
+    record."""
     spec = kind(kind_name)
     if actor is not None:  # a command acts for the system; a user needs the capability
         require(actor, Cap.IMPORT)
@@ -239,18 +247,23 @@ def run(
         note = f"导入{spec.name} {file_name}（sha256 {sha[:16]}…）"
         started = time.perf_counter()
         with transaction.atomic():
-            result |= importer.write(plan, report_progress, note)
-            summary = {k: v for k, v in result.items() if isinstance(v, int) and k != "error_count"}
-            audit.record(
+            # The import's own record comes first: what the import creates may name it.
+            source = {"file": file_name, "sha256": sha} | ({"batch": batch} if batch else {})
+            record = audit.record(
                 actor=actor,
                 action="import",
                 object_type=f"imports.{kind_name}",
                 object_id=sha[:64],
                 object_repr=file_name[:200],
-                after={"file": file_name, "sha256": sha, **summary},
+                after=source,
                 region_id=getattr(getattr(actor, "region", None), "pk", None),
-                note=note + "：" + "，".join(f"{k}={v}" for k, v in summary.items()),
+                note=note,
             )
+            result |= importer.write(plan, report_progress, note, record)
+            summary = {k: v for k, v in result.items() if isinstance(v, int) and k != "error_count"}
+            record.after = source | summary
+            record.note = (note + "：" + "，".join(f"{k}={v}" for k, v in summary.items()))[:500]
+            record.save(update_fields=["after", "note"])
             written = time.perf_counter()
         phases |= getattr(importer, "phases", {})
         phases |= {"write": written - started, "commit": time.perf_counter() - written}

@@ -54,7 +54,7 @@ def _user(actor: Any) -> Any:
 
 
 def after_rectification_write(
-    *, actor: Any, values: list[dict[str, Any]], how: str = "save"
+    *, actor: Any, values: Iterable[dict[str, Any]], how: str = "save"
 ) -> None:
     """The kit's hook after rows were imported, saved or deleted: the problems they belong to
     (and those they left) follow them."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.batching import chunks
@@ -20,7 +21,9 @@ from registry.models import Person
 LISTED = 500  # labourers listed per change on the monthly page
 
 
-def after_employment_write(*, actor: Any, values: list[dict[str, Any]], how: str = "save") -> None:
+def after_employment_write(
+    *, actor: Any, values: Iterable[dict[str, Any]], how: str = "save"
+) -> None:
     """The kit's hook after employment rows were imported, saved or deleted."""
     follow_latest_month({v["person_id"] for v in values if v.get("person_id")}, actor=actor)
 
@@ -29,14 +32,13 @@ def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
     """Set each person's 务工状况 on the register to that of their latest month in the ledger
     (务工地点 is cleared for one now 未务工); a person with no month keeps what the register has.
     Every change is audited on the person (bulk-inserted: a county's import changes a hundred
-    thousand). Returns how many persons changed."""
-    latest = Subquery(
-        EmploymentRow.objects.filter(person_id=OuterRef("pk"))
-        .order_by("-month")
-        .values("status")[:1]
-    )
-    changed = 0
-    now = timezone.now()
+    thousand). Returns how many persons changed.
+
+    Plain statements: each person's latest month is one step back along the (person, month)
+    key, and the changes go in as one executemany (the ORM would build an expression per id)."""
+    quote = connection.ops.quote_name
+    rows, people = quote(EmploymentRow._meta.db_table), quote(Person._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     info = current_request()
     common = {
         "actor_id": getattr(actor, "pk", None),
@@ -46,42 +48,43 @@ def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
         "request_id": info.request_id if info else "",
         "ip": info.ip if info else "",
     }
-    records = Inserter(AuditRecord, keyed=False)
-    for chunk in chunks(sorted(set(person_ids)), 5000):
-        found = (
-            Person.objects.filter(pk__in=chunk)
-            .annotate(latest=latest)
-            .exclude(latest=None)
-            .exclude(employment=F("latest"))
-            .values_list("pk", "employment", "work_place", "latest", "household_id", "name")
-        )
-        by_status: dict[str, list[int]] = {}
-        trail = []
-        for pk, before, place, status, household_id, name in found:
-            by_status.setdefault(status, []).append(pk)
-            after: dict[str, Any] = {"employment": status}
-            was: dict[str, Any] = {"employment": before}
-            if status == "未务工" and place:
-                after["work_place"], was["work_place"] = "", place
-            trail.append(
-                common
-                | {
-                    "object_id": str(pk),
-                    "object_repr": name[:200],
-                    "before": was,
-                    "after": after,
-                    "household_id": household_id,
-                }
+    trail: list[dict[str, Any]] = []
+    updates: list[tuple[str, bool, Any, int]] = []
+    with connection.cursor() as cursor:
+        for chunk in chunks(sorted(set(person_ids))):
+            cursor.execute(
+                f"SELECT p.id, p.employment, p.work_place, p.household_id, p.name,"
+                f" (SELECT e.status FROM {rows} e WHERE e.person_id = p.id"
+                f" ORDER BY e.month DESC LIMIT 1)"
+                f" FROM {people} p WHERE p.id IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
             )
-        for status, pks in by_status.items():
-            fields: dict[str, Any] = {"employment": status, "updated_at": now}
-            if status == "未务工":
-                fields["work_place"] = ""
-            for part in chunks(pks):
-                Person.objects.filter(pk__in=part).update(**fields)
-        records.insert(trail)
-        changed += len(trail)
-    return changed
+            for pk, before, place, household_id, name, status in cursor.fetchall():
+                if status is None or status == before:
+                    continue
+                updates.append((status, status == "未务工", now, pk))
+                after: dict[str, Any] = {"employment": status}
+                was: dict[str, Any] = {"employment": before}
+                if status == "未务工" and place:
+                    after["work_place"], was["work_place"] = "", place
+                trail.append(
+                    common
+                    | {
+                        "object_id": str(pk),
+                        "object_repr": name[:200],
+                        "before": was,
+                        "after": after,
+                        "household_id": household_id,
+                    }
+                )
+        cursor.executemany(
+            f"UPDATE {people} SET employment = %s,"
+            " work_place = CASE WHEN %s THEN '' ELSE work_place END, updated_at = %s"
+            " WHERE id = %s",
+            updates,
+        )
+    Inserter(AuditRecord, keyed=False).insert(trail)
+    return len(trail)
 
 
 def changes(qs: Any, month: str) -> dict[str, list[EmploymentRow]]:

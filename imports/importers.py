@@ -7,6 +7,7 @@ import time
 from typing import IO, Any
 
 from core import pipeline
+from core.models import AuditRecord
 from core.pipeline import Progress, Report
 from core.tabular import Table
 from core.xlsx import StreamWorkbook
@@ -81,7 +82,9 @@ class RegistryImporter:
         counts = self.counts(plan)
         return sum(counts[k] for k in COUNTS if not k.endswith("unchanged"))
 
-    def write(self, plan: Plan, progress: Progress, note: str) -> dict[str, Any]:
+    def write(
+        self, plan: Plan, progress: Progress, note: str, record: AuditRecord
+    ) -> dict[str, Any]:
         writer = Writer(plan, actor=self.actor, note=note, today=self.today, progress=progress)
         writer.run()
         self.phases |= writer.phases

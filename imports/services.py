@@ -136,6 +136,7 @@ def apply_batch(*, actor: Any, batch: ImportBatch, progress: Progress | None = N
         actor=actor,
         file_name=batch.file_name,
         progress=progress,
+        batch=batch.pk,
         **_options(batch, batch.create_regions),
     )
     _store(batch, result, "imported" if result["status"] == "imported" else "rejected")

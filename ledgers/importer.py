@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
-from core.batching import chunks
-from core.fastinsert import Background, Inserter
+from core.batching import chunks, values_rows
+from core.fastinsert import Background, Inserter, import_settings, indexes_built_after
 from core.layout import CellError, HeaderMap, id_number, is_total_row
 from core.middleware import current_request
 from core.models import AuditRecord
@@ -36,11 +37,12 @@ NOT_IN_SCOPE = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     row: int
     values: dict[str, Any]  # column key → parsed value
     links: dict[str, Any] = field(default_factory=dict)  # region_id, household_id, person_id
+    key: tuple = ()  # the ledger's key (`Ledger.key_fields`), once linked
 
 
 @dataclass
@@ -73,6 +75,20 @@ def _masked(raw: Any) -> Masked | None:
 
 def _blank(value: Any) -> bool:
     return value is None or value == ""
+
+
+class _Empty(CellError):
+    """A required cell that parsed to nothing (reported without the raw cell)."""
+
+
+def _required(parse: Any, message: str) -> Any:
+    def parse_required(raw: Any) -> Any:
+        value = parse(raw)
+        if _blank(value):
+            raise _Empty(message)
+        return value
+
+    return parse_required
 
 
 class LayoutImporter:
@@ -111,6 +127,7 @@ class LayoutImporter:
         rows = self._read(table, header, progress)
         progress(50, f"已检查{self.rows}行，正在核对台账对象")
         self.link(rows)
+        self._keys(rows)
         self._duplicates(rows)
         self._groups(rows)
         if self.report.errors:
@@ -119,11 +136,23 @@ class LayoutImporter:
         return self._plan(rows)
 
     def _read(self, table: Table, header: HeaderMap, progress: Progress) -> list[Row]:
-        columns: list[tuple[str, int, dict[Any, Any] | None, Any]] = [
-            (key, i, {} if self.layout.column(key).kind.memoise else None, self._parser(key))
-            for key, i in header.positions.items()
-        ]
-        needed = [c.key for c in self.layout.columns if c.needs_value]
+        """Every row parsed. A column that repeats its values (`Kind.memoise`; 证件号码, as a
+        ledger names a person on many rows) parses each distinct cell once: a row whose cells
+        were all seen before is one dict lookup per cell; any other goes cell by cell."""
+        needed = {c.key for c in self.layout.columns if c.needs_value}
+        parsers: dict[str, Any] = {}
+        seen: list[tuple[str, int, dict[Any, Any]]] = []  # memoised: raw cell → value
+        every: list[tuple[str, int, Any]] = []  # parsed on every row
+        for key, i in header.positions.items():
+            parse = self._parser(key)
+            if key in needed:
+                parse = _required(parse, f"{self.column_name(key)}为空")
+            parsers[key] = parse
+            if key == "id_number" or self.layout.column(key).kind.memoise:
+                seen.append((key, i, {}))
+            else:
+                every.append((key, i, parse))
+        clean = self.ledger.clean
         out: list[Row] = []
         for number, cells in table.rows:
             if is_total_row(cells):
@@ -131,29 +160,53 @@ class LayoutImporter:
             self.rows += 1
             if self.rows % 50000 == 0:
                 progress(min(45, 5 + self.rows // 50000), f"已检查{self.rows}行")
-            values: dict[str, Any] = {}
             failed = False
-            for key, i, memo, parse in columns:
+            try:
+                values = {key: memo[cells[i]] for key, i, memo in seen}
+            except (KeyError, IndexError, TypeError):  # a cell not seen yet, a short row
+                values, failed = self._parse_seen(number, cells, seen, parsers)
+            for key, i, parse in every:
                 raw = cells[i] if i < len(cells) else ""
                 try:
-                    if memo is None:
-                        values[key] = parse(raw)
-                    elif raw in memo:
-                        values[key] = memo[raw]
-                    else:
-                        values[key] = memo[raw] = parse(raw)
+                    values[key] = parse(raw)
                 except CellError as exc:
-                    self.report.error(number, key, raw, str(exc))
+                    self._cell_error(number, key, raw, exc)
                     failed = True
-            for key in needed:
-                if key in values and _blank(values[key]):
-                    self.report.error(number, key, "", f"{self.column_name(key)}为空")
-                    failed = True
-            if not failed and self.ledger.clean is not None:
-                for key, message in self.ledger.clean(values).items():
+            if not failed and clean is not None:
+                for key, message in clean(values).items():
                     self.report.error(number, key, values.get(key, ""), message)
             out.append(Row(number, values))
         return out
+
+    def _parse_seen(
+        self,
+        number: int,
+        cells: list[Any],
+        seen: list[tuple[str, int, dict[Any, Any]]],
+        parsers: dict[str, Any],
+    ) -> tuple[dict[str, Any], bool]:
+        """The memoised cells of a row one by one (remembering each good one); whether any
+        failed."""
+        values: dict[str, Any] = {}
+        failed = False
+        for key, i, memo in seen:
+            raw = cells[i] if i < len(cells) else ""
+            try:
+                values[key] = memo[raw]
+                continue
+            except KeyError:
+                pass
+            except TypeError:  # an unhashable cell: parsed, not remembered
+                memo = {}
+            try:
+                values[key] = memo[raw] = parsers[key](raw)
+            except CellError as exc:
+                self._cell_error(number, key, raw, exc)
+                failed = True
+        return values, failed
+
+    def _cell_error(self, number: int, key: str, raw: Any, exc: CellError) -> None:
+        self.report.error(number, key, "" if isinstance(exc, _Empty) else raw, str(exc))
 
     def _parser(self, key: str) -> Any:
         variant = self.header.variants.get(key) if self.header else None
@@ -161,20 +214,10 @@ class LayoutImporter:
             return self.layout.variants[variant][1]
         parse = self.layout.column(key).parse
         if key == "id_number":
-            # A ledger names a person on many rows (each month, each term): each distinct
-            # number is checked once per file, against one "today" (not the clock per cell).
-            memo: dict[Any, Any] = {}
+            # Checked against one "today" (not the clock per cell); a masked number is kept
+            # for `_unmask`.
             today = self.today
-
-            def person(raw: Any) -> Any:
-                if raw.__class__ is str and raw in memo:
-                    return memo[raw]
-                value = _masked(raw) or id_number(raw, today)
-                if raw.__class__ is str:
-                    memo[raw] = value
-                return value
-
-            return person
+            return lambda raw: _masked(raw) or id_number(raw, today)
         return parse
 
     # -- links ----------------------------------------------------------------------------------
@@ -225,31 +268,36 @@ class LayoutImporter:
 
     def _link_persons(self, rows: list[Row]) -> None:
         self._unmask(rows)
-        ids = {r.values.get("id_number") for r in rows if r.values.get("id_number")}
-        found: dict[str, tuple] = {}
+        ids = {r.values.get("id_number") for r in rows} - {None, ""}
+        # number → (name, links) of each person in the user's region; the rows of one person
+        # share their links.
+        found: dict[str, tuple[str, dict[str, int]]] = {}
         fields = ("pk", "id_number", "name", "household_id", "household__region_id")
         for chunk in chunks(ids):
-            for values in Person.objects.filter(id_number__in=chunk).values_list(
-                *fields, "household__region__path"
+            people = Person.objects.filter(id_number__in=chunk).order_by()
+            for pk, number, name, household_id, region_id, path in values_rows(
+                people, (*fields, "household__region__path")
             ):
-                found[values[1]] = values
+                if not self._outside(path):
+                    links = {"person_id": pk, "household_id": household_id, "region_id": region_id}
+                    found[number] = (name, links)
         for r in rows:
             number = r.values.get("id_number")
             if not number:
                 continue
             person = found.get(number)
             # Not registered and registered elsewhere read alike: nobody learns who lives where.
-            if person is None or self._outside(person[5]):
+            if person is None:
                 self.report.error(r.row, "id_number", number, NOT_IN_SCOPE["id_number"])
                 continue
-            pk, _, name, household_id, region_id, _ = person
+            name, links = person
             given = r.values.get("name")
             if given and given != name:
                 self.report.error(
                     r.row, "name", given, f"姓名与证件号码不符（户籍台账中为“{name}”）"
                 )
                 continue
-            r.links = {"person_id": pk, "household_id": household_id, "region_id": region_id}
+            r.links = links
 
     def _link_households(self, rows: list[Row]) -> None:
         numbers = {r.values.get("number") for r in rows if r.values.get("number")}
@@ -319,9 +367,13 @@ class LayoutImporter:
             r.links = {"region_id": pk}
 
     # -- duplicates and plan --------------------------------------------------------------------
-    def _key(self, r: Row) -> tuple:
-        values = {**r.values, **r.links}
-        return tuple(values.get(f) for f in self.ledger.key_fields)
+    def _keys(self, rows: list[Row]) -> None:
+        """Each linked row's key: its key fields from its links, else from its values."""
+        fields = self.ledger.key_fields
+        for r in rows:
+            links, values = r.links, r.values
+            if links:
+                r.key = tuple([links[f] if f in links else values.get(f) for f in fields])
 
     def _duplicates(self, rows: list[Row]) -> None:
         first: dict[tuple, int] = {}
@@ -329,7 +381,7 @@ class LayoutImporter:
         for r in rows:
             if not r.links:
                 continue
-            key = self._key(r)
+            key = r.key
             if key in first:
                 shown = "、".join(self.column_name(c.key) for c in self.layout.unique)
                 self.report.error(
@@ -388,28 +440,29 @@ class LayoutImporter:
     def _plan(self, rows: list[Row]) -> Plan:
         plan = Plan()
         fields = [c.key for c in self.ledger.fields]
-        existing: dict[tuple, tuple[int, dict[str, Any]]] = {}
+        existing: dict[tuple, tuple] = {}
         model = self.ledger.model
         unscoped = self.ledger.level == "region" and not self.ledger.scoped_key
-        extra = ("region__path",) if unscoped else ()
+        names = ["pk", *fields, *LINKS, *(("region__path",) if unscoped else ())]
+        at = {name: i for i, name in enumerate(names)}
         if model.objects.exists():
             link = self.ledger.key_fields[0]
-            for chunk in chunks({self._key(r)[0] for r in rows}):
-                found = model.objects.filter(**{f"{link}__in": chunk})
-                for values in found.values("pk", *fields, *LINKS, *extra):
-                    key = tuple(values[f] for f in self.ledger.key_fields)
-                    existing[key] = (values["pk"], values)
+            keyed = [at[f] for f in self.ledger.key_fields]
+            for chunk in chunks({r.key[0] for r in rows}):
+                found = model.objects.filter(**{f"{link}__in": chunk}).order_by()
+                for values in values_rows(found, names):
+                    existing[tuple([values[i] for i in keyed])] = values
         key_column = self.layout.unique[0].key if self.layout.unique else ""
+        compared = [(k, at[k]) for k in fields]
         for r in rows:
             # A row's link (person, household, region) is set when it is created: a person who
             # moved since does not make the row "changed".
-            after = {k: r.values[k] for k in fields if k in r.values}
-            before = existing.get(self._key(r))
-            if before is None:
+            stored = existing.get(r.key)
+            if stored is None:
                 plan.new.append(r)
                 continue
-            pk, stored = before
-            if unscoped and self._outside(stored["region__path"]):
+            pk = stored[0]
+            if unscoped and self._outside(stored[-1]):
                 shown = "、".join(self.column_name(c.key) for c in self.layout.unique)
                 self.report.error(
                     r.row,
@@ -418,9 +471,10 @@ class LayoutImporter:
                     f"{shown}已被您管辖范围以外的区划使用，请换一个编号",
                 )
                 continue
-            changed = {k: v for k, v in after.items() if stored.get(k) != v}
+            given = r.values
+            changed = {k: given[k] for k, i in compared if k in given and stored[i] != given[k]}
             if changed:
-                plan.changed.append((pk, r, {k: stored.get(k) for k in changed}, changed))
+                plan.changed.append((pk, r, {k: stored[at[k]] for k in changed}, changed))
             else:
                 plan.unchanged += 1
         if self.layout.group is not None and not self.report.errors:
@@ -444,7 +498,7 @@ class LayoutImporter:
         model = self.ledger.model
         stored = [k for k in (*group.columns, *group.lenient) if k not in self.ledger.links]
         region_too = any(k in self.ledger.links for k in group.columns)
-        matched = {self._key(r) for r in rows}
+        matched = {r.key for r in rows}
         for chunk in chunks([k for k in heads if not _blank(k)]):
             found = model.objects.filter(**{f"{group.key}__in": chunk})
             for values in found.values("pk", "region_id", *self.ledger.key_fields, *stored):
@@ -476,59 +530,66 @@ class LayoutImporter:
         return f"已导入{self.name}：新增{counts['created']}条、更新{counts['updated']}条"
 
     # -- write ----------------------------------------------------------------------------------
-    def write(self, plan: Plan, progress: Progress, note: str) -> dict[str, Any]:
+    def write(
+        self, plan: Plan, progress: Progress, note: str, record: AuditRecord
+    ) -> dict[str, Any]:
+        """New rows name the import's record and their row in the file (the record says who,
+        when, which file and how many: no record per created row); changed rows get a record
+        each with their before and after values."""
+        with import_settings():
+            self._write(plan, progress, note, record)
+        return {}
+
+    def _write(self, plan: Plan, progress: Progress, note: str, record: AuditRecord) -> None:
         model = self.ledger.model
-        fields = [c.key for c in self.ledger.fields]
         actor_id = getattr(self.actor, "pk", None)
-        inserter = Inserter(model)
-        records = Inserter(AuditRecord, keyed=False)
+        inserter = Inserter(model, fixed={"updated_by_id": actor_id, "import_record_id": record.pk})
         ids = inserter.reserve(len(plan.new))
-        label = model._meta.label_lower
         progress(70, f"正在写入{len(plan.new)}条新记录")
-        with Background() as background:
-            # Rows and their audit records go in batch by batch (memory stays flat).
+        # A first load (or one many times what the ledger holds) builds the secondary indexes
+        # once its rows are in.
+        with indexes_built_after({model: len(plan.new)}), Background() as background:
             for start in range(0, len(plan.new), BATCH):
-                chunk = plan.new[start : start + BATCH]
-                rows, created = [], []
-                for pk, r in zip(ids[start : start + BATCH], chunk, strict=True):
-                    values = {k: r.values[k] for k in fields if k in r.values}
-                    rows.append({"id": pk, **values, **r.links, "updated_by_id": actor_id})
-                    created.append(self._record(label, pk, r, "create", None, None, note))
+                # Batch by batch (memory stays flat); a row's values and links by name
+                # (kit.register checks that no link column is also a model field).
+                rows = [
+                    {**r.values, **r.links, "id": pk, "import_row": r.row}
+                    for pk, r in zip(
+                        ids[start : start + BATCH], plan.new[start : start + BATCH], strict=True
+                    )
+                ]
                 inserter.insert(rows, background)
-                records.insert(created, background)
         progress(85, f"正在更新{len(plan.changed)}条记录")
         groups: dict[frozenset[str], list[Any]] = {}
-        changed_records: list[AuditRecord] = []
+        changed_records: list[dict[str, Any]] = []
         now = timezone.now()  # bulk_update does not fill auto_now fields
+        label = model._meta.label_lower
         for pk, r, before, changed in plan.changed:
             obj = model(id=pk, updated_by_id=actor_id, updated_at=now, **changed)  # type: ignore[misc]
             groups.setdefault(frozenset(changed), []).append(obj)
-            changed_records.append(
-                AuditRecord(
-                    **self._record(label, pk, r, "update", plain(before), plain(changed), note)
-                )
-            )
+            changed_records.append(self._record(label, pk, r, plain(before), plain(changed), note))
         for names, objs in groups.items():
             model.objects.bulk_update(objs, [*names, "updated_by", "updated_at"], batch_size=BATCH)
         progress(92, "正在写入变更记录")
-        audit.audit_objects(self.actor, "import", changed_records)
+        Inserter(AuditRecord, keyed=False).insert(changed_records)
         if self.ledger.after_write is not None:
-            written = [{**r.values, **r.links} for r in plan.new]
-            written += [{**r.values, **r.links, **changed} for _, r, _, changed in plan.changed]
+            # Read once by the hook: a county's rows are not copied into a list first.
+            written = chain(
+                ({**r.values, **r.links} for r in plan.new),
+                ({**r.values, **r.links, **changed} for _, r, _, changed in plan.changed),
+            )
             self.ledger.after_write(actor=self.actor, values=written, how="import")
-        return {}
 
     def _record(
         self,
         label: str,
         pk: int,
         r: Row,
-        action: str,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
+        before: dict[str, Any],
+        after: dict[str, Any],
         note: str,
     ) -> dict[str, Any]:
-        """One audit record's values (inserted in bulk)."""
+        """The audit record of one changed row (inserted in bulk)."""
         shown = r.values.get("name") or r.values.get("head_name") or r.values.get("village")
         repr_ = f"{self.name} {shown or ''} 第{r.row}行".strip()
         info = current_request()
@@ -536,7 +597,7 @@ class LayoutImporter:
             actor_id=getattr(self.actor, "pk", None),
             request_id=info.request_id if info else "",
             ip=info.ip if info else "",
-            action=action,
+            action=AuditRecord.Action.UPDATE,
             object_type=label,
             object_id=str(pk),
             object_repr=repr_[:200],

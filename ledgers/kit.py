@@ -67,7 +67,7 @@ class Ledger:
     #: Called in the same transaction after rows were imported, saved or deleted by the kit:
     #: `after_write(actor=…, values=[{key: value, "region_id": …}…], how="import" | "save" |
     #: "delete")` (what the ledger keeps beside its rows follows them, e.g. the problems of the
-    #: measures).
+    #: measures); `values` is an iterable, to be read once.
     after_write: Callable[..., None] | None = None
     #: `links`: [(label, url name)] shown on the list page; `row_link`: (label, url name,
     #: attribute) shown on a row's page (the url takes the row's attribute).
@@ -217,6 +217,10 @@ def _agrees(ledger: Ledger) -> list[str]:
     from core.layout import Money, Number
 
     problems = []
+    attnames = {f.attname for f in ledger.model._meta.concrete_fields}
+    for key in ledger.links:
+        if key in attnames:  # the import writes a row's values and links by name
+            problems.append(f"{key}是链接列，模型中不应有同名字段")
     for column in ledger.fields:
         try:
             field = ledger.model._meta.get_field(column.key)

@@ -75,6 +75,21 @@ class LedgerRow(models.Model):
         related_name="+",
         db_constraint=False,
     )
+    # A row created by an import is audited by the import's own record (file name, sha256,
+    # counts) and names it here with its row in the file; a row created by hand has its own
+    # "create" record instead. Later changes are audited row by row either way.
+    import_record = models.ForeignKey(
+        "core.AuditRecord",
+        verbose_name=_("导入记录"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,  # audit records are never deleted
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    import_row = models.PositiveIntegerField(_("导入行号"), null=True, blank=True, editable=False)
 
     objects = LedgerQuerySet.as_manager()
 

@@ -194,6 +194,12 @@ def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     records = AuditRecord.objects.filter(
         object_type=ledger.model._meta.label_lower, object_id=str(row.pk)
     ).select_related("actor")[:50]
+    # A row created by an import has no record of its own: the import's names the file.
+    origin = (
+        AuditRecord.objects.select_related("actor").filter(pk=row.import_record_id).first()
+        if row.import_record_id
+        else None
+    )
     link = None
     if "row_link" in ledger.extra:
         label, name, attr = ledger.extra["row_link"]
@@ -207,6 +213,7 @@ def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "row": row,
             "cells": cells,
             "records": records,
+            "origin": origin,
             "link": link,
             "can_edit": can(request.user, Cap.EDIT_LEDGER, row.scope_region()),
         },

@@ -12,6 +12,7 @@ from core import hooks, pipeline
 from core.batching import chunks
 from core.income import DEFAULT_FORMULA, household_income
 from core.layout import CellError, is_total_row
+from core.models import AuditRecord
 from core.pipeline import Progress, Report
 from core.tabular import Table
 from lowincome.layouts import LOW_INCOME
@@ -207,7 +208,9 @@ class LowIncomeImporter:
     def changes(self, plan: Plan | None) -> int:
         return len(plan.rows) + plan.removed if plan else 0
 
-    def write(self, plan: Plan, progress: Progress, note: str) -> dict[str, Any]:
+    def write(
+        self, plan: Plan, progress: Progress, note: str, record: AuditRecord
+    ) -> dict[str, Any]:
         assert plan.scope is not None
         inside = Region.objects.below(plan.scope).values("pk")
         # The list is 民政's snapshot: it replaces the region's previous one.

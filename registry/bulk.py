@@ -22,7 +22,14 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from core.fastinsert import Background, Inserter, indexes_built_after, param, statement
+from core.fastinsert import (
+    Background,
+    Inserter,
+    import_settings,
+    indexes_built_after,
+    param,
+    statement,
+)
 from core.middleware import current_request
 from core.models import AuditRecord
 from regions.services import create_tree
@@ -72,9 +79,6 @@ class Plan:
 
 
 BATCH = 5000
-# SQLite page cache (negative = KiB): fangpin.settings' default, and the import's larger one.
-SQLITE_CACHE_KIB = -65536
-IMPORT_CACHE_KIB = -262144
 # Test hook (see imports/tests/test_sigkill.py): seconds to sleep inside the transaction after the
 # first bulk insert, so a test can kill the process mid-write. Unset in normal use.
 PAUSE_ENV = "FANGPIN_IMPORT_TEST_PAUSE"
@@ -138,31 +142,8 @@ class Writer:
         self.phases: dict[str, float] = {}  # seconds per step, for the benchmark
 
     def run(self) -> None:
-        self._tune()
-        try:
+        with import_settings():
             self._write()
-        finally:
-            if connection.vendor == "sqlite":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
-
-    def _tune(self) -> None:
-        """Settings for this one big transaction only."""
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Nothing is lost on a crash that was not already lost: the transaction either
-                # commits as a whole or not at all; this only skips waiting for the WAL flush.
-                cursor.execute("SET LOCAL synchronous_commit = off")
-                # Check each batch's foreign keys as its COPY ends, on the writer thread while
-                # this one prepares the next batch, rather than all at once in the commit.
-                # Every batch refers only to rows of earlier batches, so the order holds.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                # Room to sort in memory when a first load builds its indexes at the end.
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            elif connection.vendor == "sqlite":
-                # The unique/indexed columns (ID numbers, audit indexes) are inserted in random
-                # order; a larger page cache keeps those B-trees in memory during the import.
-                cursor.execute(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
 
     def _write(self) -> None:
         mark = time.perf_counter()

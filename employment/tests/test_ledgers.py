@@ -101,8 +101,9 @@ def test_a_good_file_imports_and_again_changes_nothing(
     assert code == 0, result
     assert (result["status"], result["rows"], result["created"]) == ("imported", 3, 3)
     assert model.objects.count() == 3
-    label = model._meta.label_lower
-    assert AuditRecord.objects.filter(object_type=label, action="create").count() == 3
+    imported = AuditRecord.objects.get(object_type=f"imports.{kind}", action="import")
+    assert imported.after is not None and imported.after["created"] == 3
+    assert set(model.objects.values_list("import_record", flat=True)) == {imported.pk}
     code, again, _ = run_command("ledger", "import", kind, str(path))
     assert (code, again["created"], again["updated"], again["unchanged"]) == (0, 0, 0, 3)
 

@@ -75,10 +75,54 @@ def test_a_good_file_imports_and_again_changes_nothing(
         dt.date(2024, 4, 10),
     )
     assert first.household_id == students["a"].household_id
-    assert AuditRecord.objects.filter(object_type="benefits.yulurow", action="create").count() == 3
+    # The import's own record audits the rows it created; each row names it and its row.
+    imported = AuditRecord.objects.get(object_type="imports.yulu", action="import")
+    assert imported.after == {
+        "file": "yulu.xlsx",
+        "sha256": result["sha256"],
+        "rows": 3,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "warning_count": 0,
+    }
+    assert sorted(YuluRow.objects.values_list("import_record", "import_row")) == [
+        (imported.pk, 3),
+        (imported.pk, 4),
+        (imported.pk, 5),
+    ]
+    assert not AuditRecord.objects.filter(object_type="benefits.yulurow").exists()
     code, again, _ = run_command("ledger", "import", "yulu", str(path))
     assert (code, again["created"], again["updated"], again["unchanged"]) == (0, 0, 0, 3)
     assert "没有变化" in again["message"]
+    assert YuluRow.objects.filter(import_record=imported).count() == 3
+
+
+def test_a_row_changed_by_an_import_keeps_its_origin_and_gets_its_own_record(
+    students: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    first = write_sheet(tmp_path / "spring.xlsx", HEADERS, [row(students["a"])])
+    assert run_command("ledger", "import", "yulu", str(first))[0] == 0
+    second = write_sheet(tmp_path / "fix.xlsx", HEADERS, [row(students["a"], 补助金额="1200")])
+    assert run_command("ledger", "import", "yulu", str(second))[0] == 0
+    saved = YuluRow.objects.get()
+    origin = AuditRecord.objects.get(object_type="imports.yulu", object_repr="spring.xlsx")
+    assert (saved.amount, saved.import_record_id, saved.import_row) == (
+        Decimal("1200.00"),
+        origin.pk,
+        2,
+    )
+    change = AuditRecord.objects.get(object_type="benefits.yulurow", object_id=str(saved.pk))
+    assert (change.action, change.before, change.after) == (
+        "update",
+        {"amount": "1500.00"},
+        {"amount": "1200.00"},
+    )
+    assert "fix.xlsx" in change.note
+    page = client_for("town_staff").get(reverse("ledgers:detail", args=["yulu", saved.pk]))
+    body = page.content.decode()
+    assert "fix.xlsx" in body  # the change
+    assert "导入新增（文件“spring.xlsx”第2行" in body  # where the row came from
 
 
 def test_one_fault_of_each_kind_rejects_the_whole_file_at_its_row_and_column(
@@ -226,6 +270,20 @@ def test_the_web_upload_previews_then_imports_a_ledger(
         client.post(reverse("imports:confirm", args=[batch.pk]), {})
     batch.refresh_from_db()
     assert batch.status == "imported" and YuluRow.objects.count() == 1
+    # The row's page names the batch that keeps the uploaded file.
+    saved = YuluRow.objects.get()
+    assert saved.import_record is not None and saved.import_record.after == {
+        "file": "yulu.xlsx",
+        "sha256": batch.sha256,
+        "batch": batch.pk,
+        "rows": 1,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "warning_count": 0,
+    }
+    page = client.get(reverse("ledgers:detail", args=["yulu", saved.pk])).content.decode()
+    assert reverse("imports:detail", args=[batch.pk]) in page
 
 
 def test_ledger_stats_give_the_figures_of_every_kind(
@@ -326,3 +384,22 @@ def test_a_ledger_whose_model_disagrees_with_its_layout_is_refused_at_registrati
     )
     with pytest.raises(ImproperlyConfigured, match=r"不存在的列.*school|school.*不存在的列"):
         register(Ledger(bad, YuluRow))
+
+
+def test_a_ledger_whose_model_stores_a_link_column_is_refused_at_registration() -> None:
+    """The import writes a row's values and its links by name: a person ledger's 姓名 is the
+    register's, never a field of the row."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.layout import Column, Layout, Text
+    from ledgers.kit import Ledger, person_columns, register
+    from livelihood.models import CadreRow
+
+    named = Layout(
+        kind="named",
+        name="有姓名字段的台账",
+        level="person",
+        columns=(*person_columns(), Column("office", "职务", Text(30))),
+    )
+    with pytest.raises(ImproperlyConfigured, match=r"：name是链接列，模型中不应有同名字段$"):
+        register(Ledger(named, CadreRow))
