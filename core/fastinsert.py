@@ -15,12 +15,15 @@ import json
 import operator
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
+
+from core.batching import chunks
 
 BATCH = 5000
 FIRST_LOAD_MIN = BATCH  # fewer incoming rows than this: keep the indexes (not worth the rebuild)
@@ -36,6 +39,8 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.DecimalField):
+        if type(ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value:
+            return None  # the driver takes a Decimal as it is
         digits, places = field.max_digits, field.decimal_places
         return lambda v: ops.adapt_decimalfield_value(v, digits, places)
     if isinstance(field, models.JSONField):
@@ -175,13 +180,8 @@ class Inserter:
             value = self.defaults.get(f.attname)
             if convert is not None and value is not None:
                 self.defaults[f.attname] = convert(value)
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
-        # The jobs run on the DB-API connection, which takes its driver's own placeholders.
-        mark = "?" if connection.vendor == "sqlite" else "%s"
-        marks = ", ".join([mark] * len(self.fields))
-        self.sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})"
-        self.copy_sql = f"COPY {quote(self.table)} ({columns}) FROM STDIN"
+        self.names = [f.attname for f in self.fields]
+        self.converter = dict(zip(self.names, self.converters, strict=True))
 
     def reserve(self, count: int) -> list[int]:
         """`count` fresh primary keys."""
@@ -209,43 +209,78 @@ class Inserter:
 
     def insert(self, rows: list[dict[str, Any]], background: Background | None = None) -> None:
         """Insert the rows (keyed: each holds its reserved `id`), on `background` when given."""
-        names = [f.attname for f in self.fields]
+        names = self.names
         # Missing keys take the (already converted) default; a merged dict and one itemgetter
         # build each row's values in C, then only the columns with a converter are revisited.
         base = {name: self.defaults.get(name, "") for name in names}
         pick = operator.itemgetter(*names)
-        # A column's dates and amounts repeat: each distinct one is converted once (JSON is
-        # not hashable, and is encoded every time).
-        converted: list[tuple[int, str, Callable[[Any], Any], dict[Any, Any] | None]] = [
-            (i, name, convert, None if convert is _dumps else {})
-            for i, (name, convert) in enumerate(zip(names, self.converters, strict=True))
-            if convert is not None
-        ]
+        converted = self._converted(names)
         for start in range(0, len(rows), BATCH):
             params = []
             for row in rows[start : start + BATCH]:
                 values = list(pick({**base, **row}))
                 for i, name, convert, seen in converted:
                     value = row.get(name)
-                    if value is None:
-                        continue
-                    if seen is None:
-                        values[i] = convert(value)
-                    elif value in seen:
-                        values[i] = seen[value]
-                    else:
-                        values[i] = seen[value] = convert(value)
+                    if value is not None:
+                        values[i] = _convert(value, convert, seen)
                 params.append(values)
-            job = self._job(params)
-            if background is None:
-                connection.ensure_connection()
-                job(connection.connection)
-            else:
-                background.submit(job)
+            self._send(names, params, background)
 
-    def _job(self, params: list[list[Any]]) -> Job:
+    def insert_values(
+        self,
+        names: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        background: Background | None = None,
+    ) -> None:
+        """Insert rows given as the values of the fields `names` (attnames), in that order; every
+        other field takes its default. No dict per row: the fastest way in."""
+        given = list(names)
+        rest = [name for name in self.names if name not in given]
+        tail = tuple(self.defaults.get(name, "") for name in rest)
+        columns = [*given, *rest]
+        converted = self._converted(given)
+        for batch in chunks(rows, BATCH):
+            if not converted:
+                params: list[Any] = [(*row, *tail) for row in batch]
+            else:
+                params = []
+                for row in batch:
+                    values = [*row, *tail]
+                    for i, _, convert, seen in converted:
+                        value = values[i]
+                        if value is not None:
+                            values[i] = _convert(value, convert, seen)
+                    params.append(values)
+            self._send(columns, params, background)
+
+    def _converted(
+        self, names: list[str]
+    ) -> list[tuple[int, str, Callable[[Any], Any], dict[Any, Any] | None]]:
+        """(position, name, converter, memo) of the columns among `names` that need converting.
+
+        A column's dates repeat: each distinct one is converted once (JSON is not hashable, and
+        is encoded every time)."""
+        return [
+            (i, name, convert, None if convert is _dumps else {})
+            for i, name in enumerate(names)
+            if (convert := self.converter[name]) is not None
+        ]
+
+    def _send(self, columns: list[str], params: list[Any], background: Background | None) -> None:
+        """One batch of rows (values of `columns`, in order), on `background` when given."""
+        job = self._job(columns, params)
+        if background is None:
+            connection.ensure_connection()
+            job(connection.connection)
+        else:
+            background.submit(job)
+
+    def _job(self, columns: list[str], params: list[Any]) -> Job:
+        quote = connection.ops.quote_name
+        field = {f.attname: f for f in self.fields}
+        listed = ", ".join(quote(field[name].column) for name in columns)
         if connection.vendor == "postgresql":
-            copy_sql = self.copy_sql
+            copy_sql = f"COPY {quote(self.table)} ({listed}) FROM STDIN"
 
             def copy(raw: Any) -> None:
                 # COPY is several times faster than INSERTs on PostgreSQL.
@@ -254,7 +289,20 @@ class Inserter:
                         out.write_row(values)
 
             return copy
-        return statement(self.sql, params, many=True)
+        # The jobs run on the DB-API connection, which takes its driver's own placeholders.
+        marks = ", ".join(["?"] * len(columns))
+        return statement(
+            f"INSERT INTO {quote(self.table)} ({listed}) VALUES ({marks})", params, many=True
+        )
+
+
+def _convert(value: Any, convert: Callable[[Any], Any], seen: dict[Any, Any] | None) -> Any:
+    if seen is None:
+        return convert(value)
+    if value in seen:
+        return seen[value]
+    seen[value] = converted = convert(value)
+    return converted
 
 
 def _secondary_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:

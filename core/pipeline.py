@@ -73,6 +73,18 @@ class Report:
         )
 
 
+class Phases(dict[str, float]):
+    """Seconds per step of an import (an importer's `phases`, in the result for benchmarks)."""
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - started
+
+
 class Importer(Protocol):
     """What a kind of file brings to the pipeline."""
 

@@ -9,6 +9,7 @@ household or region outside the user's region names only the row and the value i
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass, field
 from itertools import chain
@@ -23,7 +24,7 @@ from core.fastinsert import Background, Inserter, import_settings, indexes_built
 from core.layout import CellError, HeaderMap, id_number, is_total_row
 from core.middleware import current_request
 from core.models import AuditRecord
-from core.pipeline import Progress, Report
+from core.pipeline import Phases, Progress, Report
 from core.tabular import Table
 from ledgers.kit import Ledger
 from regions.models import Region
@@ -106,6 +107,7 @@ class LayoutImporter:
         self.header: HeaderMap | None = None
         self.report = Report(self.column_name)
         self.rows = 0
+        self.phases = Phases()
 
     def column_name(self, key: str) -> str:
         if self.header is not None and key in self.header.written:
@@ -124,16 +126,19 @@ class LayoutImporter:
             self.report.warn(
                 table.header_row, "", "", "以下列不认识，已忽略：" + "、".join(header.unknown)
             )
-        rows = self._read(table, header, progress)
+        with self.phases.timed("read"):
+            rows = self._read(table, header, progress)
         progress(50, f"已检查{self.rows}行，正在核对台账对象")
-        self.link(rows)
-        self._keys(rows)
-        self._duplicates(rows)
-        self._groups(rows)
+        with self.phases.timed("link"):
+            self.link(rows)
+            self._keys(rows)
+            self._duplicates(rows)
+            self._groups(rows)
         if self.report.errors:
             return Plan()
         progress(65, "正在比对已有记录")
-        return self._plan(rows)
+        with self.phases.timed("plan"):
+            return self._plan(rows)
 
     def _read(self, table: Table, header: HeaderMap, progress: Progress) -> list[Row]:
         """Every row parsed. A column that repeats its values (`Kind.memoise`; 证件号码, as a
@@ -546,39 +551,57 @@ class LayoutImporter:
         inserter = Inserter(model, fixed={"updated_by_id": actor_id, "import_record_id": record.pk})
         ids = inserter.reserve(len(plan.new))
         progress(70, f"正在写入{len(plan.new)}条新记录")
+        # Each row as a tuple: its stored values, its links, its id and row in the file (the
+        # file's columns are every row's; kit.register checks no link column is also a field).
+        given = [
+            c.key for c in self.ledger.fields if self.header and c.key in self.header.positions
+        ]
+        found: dict[str, None] = {}  # the links of any row, whatever the linker
+        for r in plan.new:
+            if not r.links.keys() <= found.keys():
+                found |= dict.fromkeys(r.links)
+        links = [k for k in found if k in inserter.names]
+        values, linked = _getter(given), _getter(links)
+        rows = (
+            (*values(r.values), *linked(r.links), pk, r.row)
+            for pk, r in zip(ids, plan.new, strict=True)
+        )
         # A first load (or one many times what the ledger holds) builds the secondary indexes
-        # once its rows are in.
-        with indexes_built_after({model: len(plan.new)}), Background() as background:
-            for start in range(0, len(plan.new), BATCH):
-                # Batch by batch (memory stays flat); a row's values and links by name
-                # (kit.register checks that no link column is also a model field).
-                rows = [
-                    {**r.values, **r.links, "id": pk, "import_row": r.row}
-                    for pk, r in zip(
-                        ids[start : start + BATCH], plan.new[start : start + BATCH], strict=True
-                    )
-                ]
-                inserter.insert(rows, background)
+        # once its rows are in ("indexes": the time after the inserts).
+        with (
+            self.phases.timed("indexes"),
+            indexes_built_after({model: len(plan.new)}),
+            self.phases.timed("insert"),
+            Background() as background,
+        ):
+            inserter.insert_values([*given, *links, "id", "import_row"], rows, background)
+        self.phases["indexes"] -= self.phases["insert"]
         progress(85, f"正在更新{len(plan.changed)}条记录")
-        groups: dict[frozenset[str], list[Any]] = {}
-        changed_records: list[dict[str, Any]] = []
-        now = timezone.now()  # bulk_update does not fill auto_now fields
-        label = model._meta.label_lower
-        for pk, r, before, changed in plan.changed:
-            obj = model(id=pk, updated_by_id=actor_id, updated_at=now, **changed)  # type: ignore[misc]
-            groups.setdefault(frozenset(changed), []).append(obj)
-            changed_records.append(self._record(label, pk, r, plain(before), plain(changed), note))
-        for names, objs in groups.items():
-            model.objects.bulk_update(objs, [*names, "updated_by", "updated_at"], batch_size=BATCH)
-        progress(92, "正在写入变更记录")
-        Inserter(AuditRecord, keyed=False).insert(changed_records)
+        with self.phases.timed("update"):
+            self._update(plan, note, actor_id)
         if self.ledger.after_write is not None:
             # Read once by the hook: a county's rows are not copied into a list first.
             written = chain(
                 ({**r.values, **r.links} for r in plan.new),
                 ({**r.values, **r.links, **changed} for _, r, _, changed in plan.changed),
             )
-            self.ledger.after_write(actor=self.actor, values=written, how="import")
+            with self.phases.timed("after_write"):
+                self.ledger.after_write(actor=self.actor, values=written, how="import")
+
+    def _update(self, plan: Plan, note: str, actor_id: int | None) -> None:
+        """The changed rows, each with its audit record (before and after)."""
+        model = self.ledger.model
+        groups: dict[frozenset[str], list[Any]] = {}
+        records: list[dict[str, Any]] = []
+        now = timezone.now()  # bulk_update does not fill auto_now fields
+        label = model._meta.label_lower
+        for pk, r, before, changed in plan.changed:
+            obj = model(id=pk, updated_by_id=actor_id, updated_at=now, **changed)  # type: ignore[misc]
+            groups.setdefault(frozenset(changed), []).append(obj)
+            records.append(self._record(label, pk, r, plain(before), plain(changed), note))
+        for names, objs in groups.items():
+            model.objects.bulk_update(objs, [*names, "updated_by", "updated_at"], batch_size=BATCH)
+        Inserter(AuditRecord, keyed=False).insert(records)
 
     def _record(
         self,
@@ -607,6 +630,23 @@ class LayoutImporter:
             after=after,
             note=note[:500],
         )
+
+
+def _getter(keys: list[str]) -> Any:
+    """dict → the tuple of its values at `keys` (None where one is missing)."""
+    if not keys:
+        return lambda d: ()
+    pick = operator.itemgetter(*keys)
+    if len(keys) == 1:
+        return lambda d: (d.get(keys[0]),)
+
+    def get(d: dict[str, Any]) -> tuple:
+        try:
+            return pick(d)  # type: ignore[no-any-return]
+        except KeyError:
+            return tuple(d.get(k) for k in keys)
+
+    return get
 
 
 def plain(values: dict[str, Any]) -> dict[str, Any]:
