@@ -13,6 +13,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import getitem
 from typing import Any
 
 from django.db.models import Q
@@ -131,7 +132,6 @@ class LayoutImporter:
         progress(50, f"已检查{self.rows}行，正在核对台账对象")
         with self.phases.timed("link"):
             self.link(rows)
-            self._keys(rows)
             self._duplicates(rows)
             self._groups(rows)
         if self.report.errors:
@@ -158,6 +158,10 @@ class LayoutImporter:
             else:
                 every.append((key, i, parse))
         clean = self.ledger.clean
+        # A row whose memoised cells were all seen: picked and looked up in C, no loop per cell.
+        keys = [key for key, _, _ in seen]
+        memos = [memo for _, _, memo in seen]
+        pick = _picker([i for _, i, _ in seen])
         out: list[Row] = []
         for number, cells in table.rows:
             if is_total_row(cells):
@@ -167,7 +171,7 @@ class LayoutImporter:
                 progress(min(45, 5 + self.rows // 50000), f"已检查{self.rows}行")
             failed = False
             try:
-                values = {key: memo[cells[i]] for key, i, memo in seen}
+                values = dict(zip(keys, map(getitem, memos, pick(cells)), strict=False))
             except (KeyError, IndexError, TypeError):  # a cell not seen yet, a short row
                 values, failed = self._parse_seen(number, cells, seen, parsers)
             for key, i, parse in every:
@@ -372,21 +376,17 @@ class LayoutImporter:
             r.links = {"region_id": pk}
 
     # -- duplicates and plan --------------------------------------------------------------------
-    def _keys(self, rows: list[Row]) -> None:
-        """Each linked row's key: its key fields from its links, else from its values."""
-        fields = self.ledger.key_fields
-        for r in rows:
-            links, values = r.links, r.values
-            if links:
-                r.key = tuple([links[f] if f in links else values.get(f) for f in fields])
-
     def _duplicates(self, rows: list[Row]) -> None:
+        """Each linked row's key (its key fields from its links, else from its values); a key
+        given twice is an error at its second row."""
+        fields = self.ledger.key_fields
         first: dict[tuple, int] = {}
         key_column = self.layout.unique[0].key if self.layout.unique else ""
         for r in rows:
-            if not r.links:
+            links, values = r.links, r.values
+            if not links:
                 continue
-            key = r.key
+            key = r.key = tuple([links[f] if f in links else values.get(f) for f in fields])
             if key in first:
                 shown = "、".join(self.column_name(c.key) for c in self.layout.unique)
                 self.report.error(
@@ -630,6 +630,13 @@ class LayoutImporter:
             after=after,
             note=note[:500],
         )
+
+
+def _picker(positions: list[int]) -> Any:
+    """A row's cells → the tuple of those at `positions` (IndexError for a short row)."""
+    if len(positions) == 1:
+        return lambda cells: (cells[positions[0]],)
+    return operator.itemgetter(*positions) if positions else lambda cells: ()
 
 
 def _getter(keys: list[str]) -> Any:
