@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from core.numerals import small
 from projects import figures
 from projects.models import Asset, ProjectPayment
 from regions.models import Region
@@ -65,7 +66,7 @@ def _projects(region: Region, start: dt.date, end: dt.date) -> str:
 
 
 def _batches(projects: Any) -> str:
-    """The batches (seed 000: "其中第四批3个项目（向阳村、朝阳村、山下村），第五批…") in the
+    """The batches (seed 000: "其中第四批三个项目（向阳村、朝阳村、山下村），第五批…") in the
     order of their first project's number, the villages named while at most MAX_NAMED."""
     batches: dict[str, list[str]] = {}
     for batch, village in projects.order_by("project_no").values_list("batch", "region__name"):
@@ -81,7 +82,7 @@ def _batches(projects: Any) -> str:
         batch, villages = next(iter(batches.items()))
         return f"，均为{batch}项目{named(villages)}"
     listed = (
-        f"{batch or '未填批次'}{len(villages)}个项目{named(villages)}"
+        f"{batch or '未填批次'}{small(len(villages))}项目{named(villages)}"
         for batch, villages in batches.items()
     )
     return "，其中" + "，".join(listed)

@@ -18,6 +18,7 @@ from django.db.models import Count, Min, Q, Sum
 from core import codes
 from core.batching import chunks
 from core.labels import Labels
+from core.numerals import CN_NUMBERS, small
 from regions.models import Region
 from registry import history
 from stats.periods import months
@@ -25,7 +26,6 @@ from stats.services import CATEGORIES
 
 SCREENING = "集中排查"
 OTHER_CHANNEL = "系统导入及其他途径"
-CN_NUMBERS = "零一二三四五六七八九十"
 
 
 @dataclass
@@ -49,11 +49,6 @@ class Part:
 
 def hp(pair: dict[str, int]) -> str:
     return f"{pair['households']}户{pair['persons']}人"
-
-
-def small(n: int) -> str:
-    """三个 for the small counts the reports spell out, 22个 otherwise."""
-    return f"{CN_NUMBERS[n]}个" if 0 < n <= 10 else f"{n}个"
 
 
 def _pair() -> dict[str, int]:
@@ -299,7 +294,7 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
     # 自然增减, exits, 返贫, eliminations.
     steps.append(_dynamic(region, start, end, labels, part, span))
 
-    numbered = [f"{'一二三四五六七八九十'[i]}是{t}" for i, t in enumerate(steps)]
+    numbered = [f"{CN_NUMBERS[i + 1]}是{t}" for i, t in enumerate(steps)]
     part.paragraphs.append("（一）防止返贫动态监测和帮扶工作。" + "；".join(numbered) + "。")
     return part
 

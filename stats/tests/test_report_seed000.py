@@ -113,14 +113,15 @@ def test_seed_000s_whole_year_drafted_with_every_figure_of_sections_one_to_four_
         "小额信贷：通过银行已办理贷款31户",
         "为21户申报到户产业帮扶奖补资金，兑现到户产业帮扶奖补资金32340元",
         "2023年申报实施产业项目6个，投入资金357.7万元",
-        "光伏电站2023年收益分配16万元，用于3个村15人光伏公益性岗位工资11.6万元，"
+        "光伏电站2023年收益分配16万元，用于三个脱贫村15人光伏公益性岗位工资11.6万元，"
         "投入小型公益性事业4.4万元",
         # （三）就业帮扶
         "截至2023年12月，脱贫人口（含监测人口）外出务工共355人，其中脱贫人口335人，监测人口20人",
         "帮助38名务工人员申报发放一次性交通补贴",
         "每户落实1000元奖补，帮助250户申报发放“三业奖补”",
         # （四）衔接资金项目: six, 357.7万元, all finished and accepted
-        "全年实施衔接资金项目6个，下达资金357.7万元",
+        "全年实施衔接资金项目6个，其中第四批三个项目（向阳村、朝阳村、山下村），"
+        "第五批三个项目（龙口村、火石村、白合村），下达资金357.7万元",
         "已开工6个、完工6个、验收6个，累计支付357.7万元",
         # （五）专项整治
         "自查自纠发现的2个问题和督查发现的3个问题已全部整改完成",
@@ -184,7 +185,7 @@ def test_seed_000s_whole_year_drafted_with_every_figure_of_sections_one_to_four_
         "116000.00",
         "44000.00",
     )
-    assert (income["villages"], income["post_persons"]) == (3, 15)
+    assert (income["villages"], income["alleviated_villages"], income["post_persons"]) == (3, 3, 15)
     assert ledgers["posts"]["pv_posts"] == {"rows": 15, "persons": 15}
     projects = ledgers["projects"]
     assert (projects["rows"], projects["amount"]) == (6, "3577000.00")
