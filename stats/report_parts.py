@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,8 +94,9 @@ def basic(region: Region, stats: dict[str, Any], labels: Labels) -> Part:
         f"{head}{stats['households']['households']}户，{stats['households']['persons']}人，"
         f"现有建档立卡稳定脱贫户{hp(stats['alleviated_stable'])}，{household}{hp(mon)}"
     )
-    if mon["eliminated"]["households"]:
-        text += f"（其中{hp(mon['eliminated'])}已消除风险）"
+    courses = _courses(history.courses(region, dt.date.fromisoformat(stats["as_of"])))
+    if courses:
+        text += f"（{courses}）"
     text += f"，现有未消除风险{household}{hp(open_)}"
     years = "，".join(
         f"{year}年新识别{hp(pair)}" for year, pair in open_["by_identified_year"].items()
@@ -143,6 +145,38 @@ def basic(region: Region, stats: dict[str, Any], labels: Labels) -> Part:
                 f"未消除风险{household}中该类别的",
             )
     return part
+
+
+def _courses(courses: list[history.Course]) -> str:
+    """The cohorts of 监测户 with an elimination or a re-identification, by the year each was
+    first identified (seed 000: "2019年识别3户5人，2户4人2020年已消除风险，1户1人2020年消除风险后
+    2022年因危房改造重新识别", here with the re-identification's 风险类型); the households
+    identified and never eliminated are told by year after."""
+    by_year: dict[int, list[history.Course]] = defaultdict(list)
+    for c in courses:
+        by_year[c.first_identified.year].append(c)
+    cohorts = []
+    for year in sorted(by_year):
+        group = by_year[year]
+        gone: dict[int, dict[str, int]] = defaultdict(_pair)
+        again: dict[tuple[int, int, str], dict[str, int]] = defaultdict(_pair)
+        for c in group:
+            if c.eliminated:
+                _add(gone[c.eliminated.year], c.persons)
+            elif c.reidentified:
+                undone = c.undone_elimination.year if c.undone_elimination else 0
+                why = "、".join(codes.split_multi(c.reidentified_risks))
+                _add(again[(undone, c.reidentified.year, why)], c.persons)
+        if not gone and not again:
+            continue
+        parts = [f"{year}年识别{hp(total(group))}"]
+        parts += [f"{hp(pair)}{y}年已消除风险" for y, pair in sorted(gone.items())]
+        parts += [
+            f"{hp(pair)}{f'{undone}年消除风险后' if undone else ''}{y}年{why}重新识别"
+            for (undone, y, why), pair in sorted(again.items())
+        ]
+        cohorts.append("，".join(parts))
+    return "；".join(cohorts)
 
 
 # --- 四（一）防止返贫动态监测和帮扶工作 ----------------------------------------------------------
@@ -209,7 +243,7 @@ def _by_category(rows: list[history.Marking], labels: Labels) -> str:
     return f"，其中{listed}" if listed else ""
 
 
-def total(rows: list[history.Marking]) -> dict[str, int]:
+def total(rows: Sequence[history.Marking | history.Course]) -> dict[str, int]:
     pair = _pair()
     for row in rows:
         _add(pair, row.persons)
