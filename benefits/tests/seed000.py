@@ -26,7 +26,7 @@ from registry.models import Household, Person
 YEAR = 2023
 
 
-def load_ledgers(tmp_path: Path, people: list[Person], households: list[Household]) -> None:
+def load_ledgers(tmp_path: Path, people: list[Person], renovated: list[Household]) -> None:
     yulu = [
         {
             "证件号码": p.id_number,
@@ -62,7 +62,7 @@ def load_ledgers(tmp_path: Path, people: list[Person], households: list[Househol
             "改造方式": "拆除重建" if i < 2 else "修缮加固",
             "补助金额": "20000",
         }
-        for i, h in enumerate(households[-5:])
+        for i, h in enumerate(renovated)
     ]
     for kind, headers, rows in (
         ("yulu", YULU.headers, yulu),
@@ -105,7 +105,7 @@ def medical_rows(people: list[Person]) -> list[dict[str, Any]]:
     return rows
 
 
-def civil_rows(people: list[Person], households: list[Household]) -> list[dict[str, Any]]:
+def civil_rows(people: list[Person], dibao: list[Household]) -> list[dict[str, Any]]:
     def aid(p: Person, kind: str, start: str = f"{YEAR - 1}-03-01", end: str = "") -> dict:
         return {
             "证件号码": p.id_number,
@@ -117,8 +117,8 @@ def civil_rows(people: list[Person], households: list[Household]) -> list[dict[s
         }
 
     rows = [aid(p, "农村特困") for p in people[600:749]]
-    dibao = {h.pk for h in households[:404]}
-    rows += [aid(p, "农村低保") for p in people if p.household_id in dibao]
+    ids = {h.pk for h in dibao}
+    rows += [aid(p, "农村低保") for p in people if p.household_id in ids]
     rows += [aid(p, "临时救助", f"{YEAR}-05-01", f"{YEAR}-05-31") for p in people[1000:1309]]
     rows += [aid(p, "事实无人抚养儿童") for p in people[1309:1342]]
     rows += [aid(p, "重度残疾人护理补贴") for p in people[1342:2091]]
@@ -133,9 +133,10 @@ def civil_rows(people: list[Person], households: list[Household]) -> list[dict[s
 
 def load(county: Any, tmp_path: Path) -> None:
     """The three ledgers (by `fangpin ledger import`) and the batches, as of 2023-11-14."""
-    people = list(Person.objects.filter(is_member=True).order_by("pk"))
-    households = list(Household.objects.order_by("pk"))
-    load_ledgers(tmp_path, people, households)
+    # The first 2520 members (the first 404 households' among them), and the last 5 households.
+    people = list(Person.objects.filter(is_member=True).order_by("pk")[:2520])
+    dibao = list(Household.objects.order_by("pk")[:404])
+    load_ledgers(tmp_path, people, list(Household.objects.order_by("-pk")[:5]))
     med = medical_rows(people)
     for name, rows in (("medical-1.csv", med), ("medical-2.csv", med[:500])):  # re-sent rows
         batch = exchange_services.compare(
@@ -150,7 +151,7 @@ def load(county: Any, tmp_path: Path) -> None:
         actor=None,
         source="civil",
         path=write_sheet(
-            tmp_path / "civil.csv", SOURCES["civil"].headers, civil_rows(people, households)
+            tmp_path / "civil.csv", SOURCES["civil"].headers, civil_rows(people, dibao)
         ),
         as_of=dt.date(YEAR, 11, 14),
         region=county,
