@@ -130,23 +130,26 @@ def _header(
 
 
 def _checked_package(path: Path, wanted: str) -> int | None:
-    """For a zip workbook: its limits checked, and the header's row number found in the first
-    rows alone (None when they cannot be read apart); refuses a wrong header at once."""
+    """For a zip workbook: its limits checked, and for a sheet calamine reads whole, the header's
+    row number found in the first rows alone (None when they cannot be read apart); refuses a
+    wrong header at once. A sheet read in parts (core.xlsxparts) has its small first part parsed
+    before the rest, so its header is found (or missed) there."""
     if not zipfile.is_zipfile(path):
         return None
     try:
         uploads.check_package(path)
+        with zipfile.ZipFile(path) as book:
+            sheet = xlsxparts.first_sheet(book)
+            size = book.getinfo(sheet).file_size if sheet else 0
+        if size >= xlsxparts.PART_MIN_BYTES:
+            # core.xlsxparts reads the sheet itself (never past its declared size), checks its
+            # length and scans each part for the caps before calamine parses it
+            return None
         first = xlsxparts.head(path, HEADER_SEARCH_ROWS)
         found = _header(iter(first), wanted) if first is not None else None
         if first is not None and found is None:
             return -1
-        with zipfile.ZipFile(path) as book:
-            sheet = xlsxparts.first_sheet(book)
-            size = book.getinfo(sheet).file_size if sheet else 0
-        if size < xlsxparts.PART_MIN_BYTES:  # calamine reads the package as it is
-            uploads.verify_package(path)
-        # else core.xlsxparts.split reads the sheet itself (never past its declared size),
-        # scans it for the caps, and hands calamine stored parts
+        uploads.verify_package(path)  # calamine reads the package as it is
     except uploads.UploadRejected as exc:
         raise TableError(str(exc)) from exc
     except TableError:

@@ -5,13 +5,15 @@ calamine inflates a member whole, trusting nothing but the data. So before a pac
 
 1. every member's declared size and its inflation ratio are checked against the limits
    (`check_package`), from the central directory only, in microseconds;
-2. the first sheet's first rows are read on their own (`core.xlsxparts.head`), so a file with
-   the wrong header is refused without parsing the rest;
+2. the first sheet's first rows are read on their own (`core.xlsxparts.head`, or a large
+   sheet's small first part), so a file with the wrong header is refused without parsing the
+   rest;
 3. a package calamine will read as it is (a sheet under core.xlsxparts.PART_MIN_BYTES) is first
    inflated once as a stream, counting bytes (a member that inflates past its declared size is
    forged) and the sheet's rows and columns against the caps (`verify_package`); a larger sheet
    is read by Python's zip reader (which stops at the declared size) and cut into parts, its
-   last row number checked and each part's columns scanned before calamine parses that part.
+   last row number checked (before any part but the first is parsed) and each part's columns
+   scanned before calamine parses that part.
 
 Pictures are bounded by their pixel count read from the header (`check_image`): Pillow's own
 `Image.MAX_IMAGE_PIXELS` is set to the same limit (core.apps), so a picture that slips past a

@@ -28,6 +28,8 @@ from typing import Any
 from core import uploads
 
 PART_MIN_BYTES = 12 << 20  # sheets smaller than this (uncompressed XML) are read whole
+FIRST_PART_BYTES = 1 << 20  # the first part: its rows come while the rest is inflated
+HEAD_BYTES = 4 << 20  # the most XML read to find the first rows
 PART_BYTES = 8 << 20  # a part's size below PARTS parts: a 10,000-household sheet reads in three
 PARTS = 6
 READERS = 2  # threads building and parsing parts
@@ -69,9 +71,73 @@ def _data_end(data: bytes, after: int) -> int | None:
     return found.start() if found and found.end() == close + len(b"sheetData>") else None
 
 
+class _Sheet:
+    """A large first sheet, cut into parts: the package's other members, the sheet's XML and
+    where its rows start and end."""
+
+    def __init__(self, others: dict[str, bytes], sheet: str, head: bytes, closing: bytes) -> None:
+        self.others = others
+        self.sheet = sheet
+        self.head = head  # the XML before the rows, without <dimension>
+        self.closing = closing  # the end tags that close a part's rows
+
+    def part(self, data: bytes | memoryview, a: int, b: int) -> io.BytesIO:
+        """A workbook of the rows data[a:b] (a stored zip: nothing to inflate again)."""
+        uploads.check_columns(data, a, b)  # before calamine sizes a part by its widest row
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
+            for name, content in self.others.items():
+                part.writestr(name, content)
+            with part.open(self.sheet, "w") as out:
+                for piece in (self.head, memoryview(data)[a:b], self.closing):
+                    out.write(piece)
+        buffer.seek(0)
+        return buffer
+
+
+def _first_part(book: zipfile.ZipFile, sheet: str) -> tuple[bytes, re.Match[bytes], int] | None:
+    """The sheet's first FIRST_PART_BYTES or so, inflated as a stream: (that XML, its
+    sheetData tag, the end of its last whole row); None to read the sheet whole (no rows, or
+    no sheetData within HEAD_BYTES)."""
+    data = bytearray()
+    start = None
+    with book.open(sheet) as member:
+        while start is None or len(data) - start.end() < FIRST_PART_BYTES:
+            chunk = member.read(1 << 18)
+            if not chunk:
+                break
+            data += chunk
+            if start is None:
+                start = _DATA_START.search(data)
+                if start is None and len(data) > HEAD_BYTES:
+                    return None
+    if start is None or start.group(0).endswith(b"/>"):
+        return None
+    after = _ROW_END.search(data, min(len(data), start.end() + FIRST_PART_BYTES))
+    if after is not None:
+        return bytes(data), start, after.end()
+    last = max((found.end() for found in _ROW_END.finditer(data, start.end())), default=-1)
+    return (bytes(data), start, last) if last >= 0 else None
+
+
 def split(path: Path, parts: int | None = None) -> list[Callable[[], io.BytesIO]] | None:
-    """The workbook as `parts` workbooks of consecutive rows (by default one per PART_BYTES, at
-    most PARTS), each built when called, or None to read it whole."""
+    """The workbook as `parts` workbooks of consecutive rows, each built when called, or None
+    to read it whole (see `_parts`)."""
+    found = _parts(path, parts)
+    return None if found is None else [found[0], *found[1]()]
+
+
+def _parts(
+    path: Path, parts: int | None = None
+) -> tuple[Callable[[], io.BytesIO], Callable[[], list[Callable[[], io.BytesIO]]]] | None:
+    """(the first part, a function giving the others) of a large first sheet, or None to read
+    the workbook whole.
+
+    The first part is small and cut from the first megabyte inflated, so its rows (the header
+    first) can be parsed while the rest of the sheet is inflated; the others (by default one per
+    PART_BYTES, PARTS at most) are cut once the whole sheet is in memory and its last row number
+    checked against the cap. Parts are built when called.
+    """
     if not zipfile.is_zipfile(path):
         return None  # .xls: calamine reads it whole
     with zipfile.ZipFile(path) as book:
@@ -79,47 +145,42 @@ def split(path: Path, parts: int | None = None) -> list[Callable[[], io.BytesIO]
         size = book.getinfo(sheet).file_size if sheet is not None else 0
         if sheet is None or size < PART_MIN_BYTES:
             return None
-        parts = parts or min(PARTS, max(2, size // PART_BYTES))
-        data = book.read(sheet)  # Python's reader stops at the declared (checked) size
+        first = _first_part(book, sheet)
         others = {
             info.filename: book.read(info.filename)
             for info in book.infolist()
             if info.filename != sheet
         }
-    start = _DATA_START.search(data)
-    end = _data_end(data, start.end()) if start and not start.group(0).endswith(b"/>") else None
-    if start is None or end is None:
+    if first is None:
         return None
-    numbers = _ROW_NUMBER.findall(data, max(start.end(), end - (64 << 10)), end)
-    if numbers:  # Excel numbers its rows: the last one's number is the sheet's length
-        uploads.check_rows(int(numbers[-1]))
-    head = _DIMENSION.sub(b"", data[: start.end()], count=1)
-    tail = data[end:]
-    cuts = [start.end()]
-    for i in range(1, parts):
-        found = _ROW_END.search(data, start.end() + (end - start.end()) * i // parts)
-        if found is None or found.end() > end:
-            return None
-        cuts.append(max(found.end(), cuts[-1]))
-    cuts.append(end)
-    rows = memoryview(data)
+    prefix, start, first_end = first
+    head = _DIMENSION.sub(b"", prefix[: start.end()], count=1)
+    root = re.search(rb"<((?:\w+:)?worksheet)\b", head)
+    if root is None:
+        return None
+    name = start.group(0)[1:].split()[0].rstrip(b">")
+    sheet_xml = _Sheet(others, sheet, head, b"</" + name + b"></" + root.group(1) + b">")
 
-    def build(a: int, b: int) -> io.BytesIO:
-        uploads.check_columns(data, a, b)  # before calamine sizes a part by its widest row
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
-            for name, content in others.items():
-                part.writestr(name, content)
-            with part.open(sheet, "w") as out:
-                for piece in (head, rows[a:b], tail):
-                    out.write(piece)
-        buffer.seek(0)
-        return buffer
+    def rest() -> list[Callable[[], io.BytesIO]]:
+        with zipfile.ZipFile(path) as book:
+            data = book.read(sheet)  # Python's reader stops at the declared (checked) size
+        end = _data_end(data, start.end())
+        if end is None or not data.startswith(prefix[:first_end]):
+            raise ValueError("sheet changed or not cut where expected")  # a broken workbook
+        numbers = _ROW_NUMBER.findall(data, max(start.end(), end - (64 << 10)), end)
+        if numbers:  # Excel numbers its rows: the last one's number is the sheet's length
+            uploads.check_rows(int(numbers[-1]))
+        count = (parts - 1) if parts else min(PARTS, max(2, size // PART_BYTES))
+        cuts = [first_end]
+        for i in range(1, count):
+            found = _ROW_END.search(data, first_end + (end - first_end) * i // count)
+            if found is None or found.end() > end:
+                break
+            cuts.append(max(found.end(), cuts[-1]))
+        cuts.append(end)
+        return [functools.partial(sheet_xml.part, data, a, b) for a, b in itertools.pairwise(cuts)]
 
-    return [functools.partial(build, a, b) for a, b in itertools.pairwise(cuts)]
-
-
-HEAD_BYTES = 4 << 20  # the most XML read to find the first rows
+    return functools.partial(sheet_xml.part, prefix, start.end(), first_end), rest
 
 
 def head(path: Path, rows: int) -> list[list[Any]] | None:
@@ -186,21 +247,20 @@ def _load(source: Path | Callable[[], io.BytesIO]) -> tuple[tuple[int, int], lis
 def rows(path: Path) -> Iterator[list[Any]]:
     """Every row of the first sheet from row 1, blank rows included.
 
-    Parts are built and parsed on READERS threads, at most AHEAD of them beyond the part whose
-    rows are being consumed, so that a county's sheet is never all in memory twice.
+    The first part's rows come first, parsed while another reader thread inflates the rest of
+    the sheet (so a wrong header is found before the rest is checked against the caps); the
+    other parts are built and parsed on READERS threads, at most AHEAD of them beyond the part
+    whose rows are being consumed, so that a county's sheet is never all in memory twice.
     """
-    parts = split(path)
-    sources: list[Path | Callable[[], io.BytesIO]] = [*parts] if parts else [path]
+    found = _parts(path)
     pool = ThreadPoolExecutor(READERS, thread_name_prefix="xlsx-reader")
     try:
-        waiting = iter(sources)
-        pending = deque(pool.submit(_load, source) for source in itertools.islice(waiting, AHEAD))
+        pending = deque([pool.submit(_load, path if found is None else found[0])])
+        others = pool.submit(found[1]) if found is not None else None
+        waiting: Iterator[Callable[[], io.BytesIO]] = iter(())
         next_row = 0
         while pending:
             (first_row, first_col), part = pending.popleft().result()
-            following = next(waiting, None)
-            if following is not None:
-                pending.append(pool.submit(_load, following))
             while next_row < first_row:  # rows missing between two parts are blank
                 yield []
                 next_row += 1
@@ -208,5 +268,12 @@ def rows(path: Path) -> Iterator[list[Any]]:
             for row in part:
                 yield pad + row if first_col else row
             next_row += len(part)
+            if others is not None:  # the first part is consumed: now the rest
+                waiting = iter(others.result())
+                others = None
+                pending.extend(pool.submit(_load, p) for p in itertools.islice(waiting, AHEAD))
+            following = next(waiting, None)
+            if following is not None:
+                pending.append(pool.submit(_load, following))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

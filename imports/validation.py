@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
@@ -52,6 +53,11 @@ PERSON_FIELDS = (
     "birth_date",
 )
 PERSON_ROW = ("pk", "id_number", *PERSON_FIELDS)  # a stored person as the comparison reads it
+AT = {name: i for i, name in enumerate(PERSON_ROW)}  # a stored person's value by field name
+_PICKS: dict[tuple[str, ...], Callable[[tuple], tuple]] = {}  # the file's keys → their values
+I_PK, I_ID, I_NAME, I_HOUSEHOLD, I_MEMBER = (
+    AT[k] for k in ("pk", "id_number", "name", "household_id", "is_member")
+)
 # Person columns whose absence leaves the stored value alone (the required ones are always there).
 OPTIONAL_PERSON = tuple(
     c.key for c in REGISTER.at_level("person") if not c.required and c.key != "phone"
@@ -107,6 +113,7 @@ class Checker:
         self.rows = 0
         self.households: dict[str, HouseholdRows] = {}
         self.ids: dict[str, int] = {}  # 证件号码 (or masked:户编号:姓名) → row
+        self.masked = 0  # rows whose 证件号码 is masked
         self.header: HeaderMap | None = None
         self.county_code = ""
         self.structure_ok = True
@@ -267,6 +274,7 @@ class Checker:
         if masked:
             # A masked export: matched to the member on the register in compare().
             key = f"masked:{number}:{name}"
+            self.masked += 1
             first = self.ids.get(key)
             if first is not None:
                 self.error(row, "id_number", raw_id, f"与第{first}行是同一户的同名成员，无法区分")
@@ -378,17 +386,14 @@ class Checker:
         if stored is None:
             members = self._load_members(in_scope)
         else:  # the whole table was read once: its members need no second scan
-            at = {name: i for i, name in enumerate(PERSON_ROW)}
-            i_pk, i_id, i_name, i_household, i_member = (
-                at[k] for k in ("pk", "id_number", "name", "household_id", "is_member")
-            )
             members = [
-                (r[i_pk], r[i_id], r[i_name], r[i_household])
+                (r[I_PK], r[I_ID], r[I_NAME], r[I_HOUSEHOLD])
                 for r in stored
-                if r[i_member] and r[i_household] in in_scope
+                if r[I_MEMBER] and r[I_HOUSEHOLD] in in_scope
             ]
-        self._unmask(members, numbers_by_pk)
-        persons = self._load_persons(existing, stored)
+        if self.masked:
+            self._unmask(members, numbers_by_pk)
+        persons, where = self._load_persons(existing, stored)
         in_file_ids = set(self.ids)
         # Members still on the register for households in the file, but missing from the file.
         staying: dict[int, int] = {}
@@ -415,7 +420,9 @@ class Checker:
             for person in hh.persons:
                 if not person.id_number:
                     continue  # a masked number that matched nobody: reported by _unmask
-                self._plan_person(plan, hh, person, household_pk, persons.get(person.id_number))
+                self._plan_person(
+                    plan, hh, person, household_pk, persons.get(person.id_number), where
+                )
         return plan
 
     def _unmask(self, members: list[tuple[int, str, str, int]], numbers: dict[int, str]) -> None:
@@ -454,7 +461,13 @@ class Checker:
         counties = [name for _, name, parent, _ in rows if parent is None]
         allowed = self.allowed_region.path if self.allowed_region else "/"
         to_create: set[tuple[str, ...]] = set()
+        # A county's households share a few thousand region paths: each found once.
+        known: dict[tuple[str, ...], tuple[str, ...]] = {}
         for hh in self.households.values():
+            found_path = known.get(hh.region_path)
+            if found_path is not None:
+                hh.full_path = found_path
+                continue
             names = dict(zip(self.region_keys, hh.region_path, strict=True))
             if not (names.get("town") and names.get("village")):
                 continue  # already reported as a blank cell
@@ -483,6 +496,8 @@ class Checker:
             deepest = paths[parent] if parent else "/"
             if missing_at is None and parent is not None:
                 plan.region_ids[path] = parent
+                if deepest.startswith(allowed):
+                    known[hh.region_path] = path
                 self._scope_region(hh, deepest, allowed)
                 continue
             depth = missing_at or 0
@@ -537,30 +552,28 @@ class Checker:
 
     def _load_persons(
         self, existing: dict[str, dict[str, Any]], stored: list[tuple] | None
-    ) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
+    ) -> tuple[dict[str, tuple], dict[int, tuple[str, str]]]:
+        """(the stored persons (PERSON_ROW) named in the file, by 证件号码; each one's household
+        number and region path, by household pk)."""
+        out: dict[str, tuple] = {}
         ids = {i for i in self.ids if not i.startswith("masked:")}
         if stored is not None:
             for values in stored:
-                if values[1] in ids:
-                    out[values[1]] = dict(zip(PERSON_ROW, values, strict=True))
+                if values[I_ID] in ids:
+                    out[values[I_ID]] = values
         elif Person.objects.exists():
             for values in _rows_by_key(Person.objects.all(), PERSON_ROW, "id_number", ids):
-                out[values[1]] = dict(zip(PERSON_ROW, values, strict=True))
-        # Each person's household number and region path, from the households already read (a
-        # join would cost a re-sync seconds); those of households not in the file in one query.
+                out[values[I_ID]] = values
+        # From the households already read (a join would cost a re-sync seconds); those of
+        # households not in the file in one query.
         where = {v["pk"]: (number, v["region__path"]) for number, v in existing.items()}
-        others = {p["household_id"] for p in out.values()} - where.keys()
+        others = {p[I_HOUSEHOLD] for p in out.values()} - where.keys()
         for chunk in chunks(others):
             for pk, number, path in Household.objects.filter(pk__in=chunk).values_list(
                 "pk", "number", "region__path"
             ):
                 where[pk] = (number, path)
-        for person in out.values():
-            person["household__number"], person["household__region__path"] = where[
-                person["household_id"]
-            ]
-        return out
+        return out, where
 
     def _load_members(self, household_pks: set[int]) -> list[tuple[int, str, str, int]]:
         names = ("pk", "id_number", "name", "household_id")
@@ -617,43 +630,57 @@ class Checker:
         hh: HouseholdRows,
         person: PersonRow,
         household_pk: int | None,
-        before: dict[str, Any] | None,
+        before: tuple | None,
+        where: dict[int, tuple[str, str]],
     ) -> None:
-        after = dict(person.values)
-        if KEEP in after.values():
-            after = {k: v for k, v in after.items() if v is not KEEP}
-        after["is_member"] = True
         if before is None:
+            after = {k: v for k, v in person.values.items() if v is not KEEP}
+            after["is_member"] = True
             for key, default in PERSON_DEFAULTS.items():
                 after.setdefault(key, default)
             after.setdefault("phone", "")
             plan.persons_new.append((person, after))
             return
-        if before["household_id"] != household_pk:
-            old_number = before["household__number"]
+        # Most persons of a re-sync are unchanged: their values, in the file's order, are
+        # compared with the stored row's at once; only a difference is looked at field by field.
+        values = person.values
+        keys = tuple(values)
+        pick = _PICKS.get(keys)
+        if pick is None:
+            pick = _PICKS[keys] = operator.itemgetter(*[AT.get(k, I_PK) for k in keys])
+        same = pick(before) == tuple(values.values()) if len(keys) > 1 else False
+        changed = (
+            {}
+            if same
+            else {
+                k: v for k, v in values.items() if v is not KEEP and k in AT and before[AT[k]] != v
+            }
+        )
+        if not before[I_MEMBER]:
+            changed["is_member"] = True
+        if before[I_HOUSEHOLD] != household_pk:
+            old_number, old_path = where[before[I_HOUSEHOLD]]
             if old_number not in self.households:
                 allowed = self.allowed_region.path if self.allowed_region else "/"
-                where = (
-                    f"户编号{old_number}（{before['name']}）"
-                    if before["household__region__path"].startswith(allowed)
+                place = (
+                    f"户编号{old_number}（{before[I_NAME]}）"
+                    if old_path.startswith(allowed)
                     else "您管辖范围以外的一户"
                 )
                 self.error(
                     person.row,
                     "id_number",
                     person.id_number if person.masked is None else mask_id(person.id_number),
-                    f"该证件号码已登记在{where}，不能重复登记；如要迁户，"
+                    f"该证件号码已登记在{place}，不能重复登记；如要迁户，"
                     "请在文件中同时列出原户的全部成员（不含此人），导入时将其迁入本户",
                 )
                 return
-            plan.moves[before["pk"]] = before["household_id"]
-            after["household_id"] = household_pk
-        changed = {k: v for k, v in after.items() if k in before and before[k] != v}
-        if household_pk is None:
-            changed["household_id"] = None  # filled in once the new household exists
+            plan.moves[before[I_PK]] = before[I_HOUSEHOLD]
+            # None for a new household: filled in once it exists
+            changed["household_id"] = household_pk
         if changed:
             plan.persons_changed.append(
-                (before["pk"], person, {k: before.get(k) for k in changed}, changed)
+                (before[I_PK], person, {k: before[AT[k]] for k in changed}, changed)
             )
         else:
             plan.persons_unchanged += 1

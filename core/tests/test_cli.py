@@ -18,3 +18,54 @@ def test_fangpin_check_is_the_data_quality_check_and_djangos_check_keeps_a_name(
 
 def test_options_before_a_command_are_left_alone():
     assert command_args(["x", "--help"]) == ["fangpin", "--help"]
+
+
+def test_a_batch_command_ends_with_its_status_and_its_output_flushed(tmp_path):
+    """Batch commands leave at once (core.cli.JsonCommand.run_from_argv): the status, the
+    message and the JSON must still come out as documented (formats.md §3)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from imports.tests.builders import family, num, write_xlsx
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+    }
+    env.pop("FANGPIN_TESTING", None)
+    root = Path(__file__).resolve().parents[2]
+
+    def fangpin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fangpin.cli", *args],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+
+    usage = fangpin("import-registry", str(tmp_path / "missing.xlsx"))
+    assert usage.returncode == 2
+    assert "文件不存在" in usage.stderr
+
+    assert fangpin("migrate", "-v0").returncode == 0
+    rows = family(num("C1"), 3)
+    wrong = rows[1]["证件号码"]
+    rows[1]["证件号码"] = wrong[:-1] + ("1" if wrong[-1] == "0" else "0")  # its check digit
+    bad = write_xlsx(tmp_path / "bad.xlsx", rows)
+    rejected = fangpin("import-registry", str(bad), "--create-regions")
+    assert rejected.returncode == 1
+    result = json.loads(rejected.stdout.strip().splitlines()[-1])
+    assert result["status"] == "rejected"
+    assert any(e["column"] == "证件号码" for e in result["errors"])
+
+    good = write_xlsx(tmp_path / "good.xlsx", family(num("C2"), 3))
+    imported = fangpin("import-registry", str(good), "--create-regions")
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout.strip().splitlines()[-1])["persons_created"] == 2

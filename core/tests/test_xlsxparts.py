@@ -39,6 +39,7 @@ def test_parts_yield_the_rows_of_the_whole_sheet(
     path = workbook(tmp_path / "book.xlsx", constant_memory=constant_memory)
     whole = list(xlsxparts.rows(path))
     monkeypatch.setattr(xlsxparts, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsxparts, "FIRST_PART_BYTES", 2000)
     parts = xlsxparts.split(path, 5)
     assert parts is not None and len(parts) == 5
     assert list(xlsxparts.rows(path)) == whole
