@@ -122,8 +122,8 @@ def _status(**kw: Any) -> rules.HouseholdStatus:
 
 def build(size: tuple[int, int] = SMALL) -> dict[str, Any]:
     """Create 金山店镇 (22 villages) with a register of `size` (households, persons), and 还地桥镇
-        with 白羊村 and no register; returns the county, the town and its villages. Everyone is insured
-    (seed 000: "所有脱贫户、监测户已全部参加了城乡居民基本医疗保险")."""
+    with 白羊村 and no register; returns the county, the town and its villages. Everyone is
+    insured (seed 000: "所有脱贫户、监测户已全部参加了城乡居民基本医疗保险")."""
     county = create_region(actor=None, name="大冶市", level=1, code="420281000000")
     town = create_region(actor=None, name="金山店镇", level=2, parent=county, code="420281100000")
     # 22个村（其中有三个脱贫村朝阳村、仕秦村、向阳村），2个社区.
