@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from core import audit, dates, uploads
@@ -122,6 +123,12 @@ class Kind:
     factory: Factory
     template: Callable[[IO[bytes]], None] | None = None
     options: tuple[str, ...] = field(default=())  # extra options it takes (create_regions…)
+    # Who may not import it beyond Cap.IMPORT: the Chinese reason for an actor, or "".
+    refuse: Callable[[Any], str] | None = None
+
+    def refusal(self, actor: Any) -> str:
+        """Why `actor` may not import this kind ("" when they may)."""
+        return self.refuse(actor) if self.refuse is not None else ""
 
 
 _KINDS: dict[str, Kind] = {}
@@ -134,9 +141,11 @@ def register(
     *,
     template: Callable[[IO[bytes]], None] | None = None,
     options: tuple[str, ...] = (),
+    refuse: Callable[[Any], str] | None = None,
 ) -> None:
-    """Make a kind of file importable: `factory(actor=…, today=…, **options)` → Importer."""
-    _KINDS[kind] = Kind(kind, name, factory, template, options)
+    """Make a kind of file importable: `factory(actor=…, today=…, **options)` → Importer;
+    `refuse(actor)` gives the reason an actor with Cap.IMPORT still may not import it."""
+    _KINDS[kind] = Kind(kind, name, factory, template, options, refuse)
 
 
 def kinds() -> dict[str, Kind]:
@@ -197,6 +206,8 @@ def run(
     spec = kind(kind_name)
     if actor is not None:  # a command acts for the system; a user needs the capability
         require(actor, Cap.IMPORT)
+        if spec.refusal(actor):
+            raise PermissionDenied(spec.refusal(actor))
     with collector_paused():
         path = Path(path)
         report_progress = progress or (lambda pct, msg: None)

@@ -151,13 +151,14 @@ def _parts(
             for info in book.infolist()
             if info.filename != sheet
         }
-    if first is None:
+    head = _DIMENSION.sub(b"", first[0][: first[1].end()], count=1) if first else b""
+    root = re.search(rb"<((?:\w+:)?worksheet)\b", head)
+    if first is None or root is None:
+        # A large sheet this cannot cut: calamine reads it whole, once it has been inflated as
+        # a stream and counted against the caps (core.tabular skipped that for large sheets).
+        uploads.verify_package(path, sheet)
         return None
     prefix, start, first_end = first
-    head = _DIMENSION.sub(b"", prefix[: start.end()], count=1)
-    root = re.search(rb"<((?:\w+:)?worksheet)\b", head)
-    if root is None:
-        return None
     name = start.group(0)[1:].split()[0].rstrip(b">")
     sheet_xml = _Sheet(others, sheet, head, b"</" + name + b"></" + root.group(1) + b">")
 

@@ -15,7 +15,6 @@ stored full values are kept — never revealed, never overwritten.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -211,14 +210,22 @@ class Checker:
             elif not number:
                 self.error(row, "number", "", "户编号为空")
             person = self._person(row, number, cells, p_name, p_id, p_rel)
+            values = person.values
             for k, i, parsed, parse in person_columns:
                 raw = cells[i]
+                # Each distinct value once (a bad one each time, so every row is reported);
+                # inlined: this runs for every cell of a county's sheet.
+                if parsed is not None and raw in parsed:
+                    values[k] = parsed[raw]
+                    continue
                 try:
-                    person.values[k] = (
-                        parse(raw) if parsed is None else _parse_once(parsed, raw, parse)
-                    )
+                    value = parse(raw)
                 except CellError as exc:
                     self.error(row, k, raw, str(exc))
+                    continue
+                values[k] = value
+                if parsed is not None:
+                    parsed[raw] = value
             sex = person.values.get("sex")
             id_sex = person.values.pop("_id_sex", "")
             if sex and id_sex and sex != id_sex:
@@ -324,7 +331,7 @@ class Checker:
         hh_keys: list[str],
         pos: dict[str, int],
     ) -> HouseholdRows:
-        path = tuple(text(cells[i]) for _, i in get_region)
+        path = tuple([text(cells[i]) for _, i in get_region])
         for (k, _), name in zip(get_region, path, strict=True):
             if not name and REGISTER.column(k).required:
                 self.error(row, k, "", f"{REGISTER.column(k).header}为空")
@@ -332,10 +339,12 @@ class Checker:
         raw_cells: dict[str, Any] = {}
         for k in hh_keys:
             raw = raw_cells[k] = cells[pos[k]]
+            parsed = self._household_parsers[k][0]
+            if raw in parsed:
+                values[k] = parsed[raw]
+                continue
             try:
-                values[k] = _parse_once(
-                    self._household_parsers[k][0], raw, functools.partial(self._household_value, k)
-                )
+                values[k] = parsed[raw] = self._household_value(k, raw)
             except CellError as exc:
                 self.error(row, k, raw, str(exc))
                 values[k] = HOUSEHOLD_DEFAULTS.get(k)
@@ -702,16 +711,6 @@ def _rows_by_key(
         return
     for chunk in chunks(wanted):
         yield from values_rows(qs.filter(**{f"{key}__in": chunk}), names)
-
-
-def _parse_once(parsed: dict[Any, Any], raw: Any, parse: Callable[[Any], Any]) -> Any:
-    """parse(raw), remembered in `parsed` (one column's values); a CellError is not kept, so
-    every row with a bad value is reported."""
-    try:
-        return parsed[raw]
-    except KeyError:
-        value = parsed[raw] = parse(raw)
-        return value
 
 
 def _risk_text(risks: list[str]) -> str:

@@ -7,6 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -60,6 +61,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     kind = form.cleaned_data["kind"]
+    if pipeline.kind(kind).refusal(request.user):
+        raise PermissionDenied(pipeline.kind(kind).refusal(request.user))
     batch = services.create_batch(actor=request.user, upload=form.cleaned_data["file"], kind=kind)
     job = jobs.enqueue(
         "imports.check",

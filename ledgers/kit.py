@@ -80,6 +80,19 @@ class Ledger:
     link: Callable[[Any, list[Any]], None] | None = None
     #: Text columns the list also filters by, by exact value (批次), beside the "by" columns.
     filters: tuple[str, ...] = ()
+    #: The region level (regions.models.Region.Level) whose users keep the ledger: below it a
+    #: user may read it but not add, change, delete or import rows (the 村干部名单: the town).
+    kept_by: int | None = None
+
+    def refusal(self, user: Any) -> str:
+        """Why `user` may not change this ledger's rows ("" when the level allows it; a command
+        acts for the county)."""
+        region = getattr(user, "region", None)
+        if self.kept_by is None or region is None or region.level <= self.kept_by:
+            return ""
+        from regions.models import Region
+
+        return f"{self.name}由{Region.Level(self.kept_by).label}维护，您只能查看"
 
     @property
     def kind(self) -> str:
@@ -262,7 +275,7 @@ def register(ledger: Ledger) -> Ledger:
         book.print_setup(header_row=0)
         book.close()
 
-    pipeline.register(ledger.kind, ledger.name, factory, template=template)
+    pipeline.register(ledger.kind, ledger.name, factory, template=template, refuse=ledger.refusal)
     return ledger
 
 

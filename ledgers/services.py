@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -34,11 +34,24 @@ def _links(ledger: Ledger, actor: Any, values: dict[str, Any]) -> dict[str, Any]
     return row.links
 
 
+def kept(actor: Any, ledger: Ledger) -> None:
+    """PermissionDenied, with the reason, when the ledger is kept above the actor's level."""
+    reason = ledger.refusal(actor)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def may_change(user: Any, ledger: Ledger, region: Any = None) -> bool:
+    """Whether `user` may add, change or delete the ledger's rows (in `region` when given)."""
+    return can(user, Cap.EDIT_LEDGER, region) and not ledger.refusal(user)
+
+
 @transaction.atomic
 def save_row(
     *, actor: Any, ledger: Ledger, values: dict[str, Any], row: LedgerRow | None = None
 ) -> LedgerRow:
     """Create or change one row from {column key: value}; checked like an imported row."""
+    kept(actor, ledger)
     links = _links(ledger, actor, values)
     require(actor, Cap.EDIT_LEDGER, Region.objects.get(pk=links["region_id"]))
     if row is not None:
@@ -112,6 +125,7 @@ def _spread_group(actor: Any, ledger: Ledger, obj: LedgerRow) -> None:
 @transaction.atomic
 def delete_row(*, actor: Any, ledger: Ledger, row: LedgerRow) -> None:
     """Delete one row (its audit record keeps what it held)."""
+    kept(actor, ledger)
     require(actor, Cap.EDIT_LEDGER, row.scope_region())
     values = {c.key: getattr(row, c.key) for c in ledger.fields} | {
         "region_id": row.region_id,

@@ -172,8 +172,8 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "filtered": any(v for v in data.values()),
-            "can_edit": can(request.user, Cap.EDIT_LEDGER),
-            "can_import": can(request.user, Cap.IMPORT),
+            "can_edit": services.may_change(request.user, ledger),
+            "can_import": can(request.user, Cap.IMPORT) and not ledger.refusal(request.user),
             "links": [(label, reverse(name)) for label, name in ledger.extra.get("links", ())],
         },
     )
@@ -215,7 +215,7 @@ def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "records": records,
             "origin": origin,
             "link": link,
-            "can_edit": can(request.user, Cap.EDIT_LEDGER, row.scope_region()),
+            "can_edit": services.may_change(request.user, ledger, row.scope_region()),
         },
     )
 
@@ -239,6 +239,7 @@ def _save(request: HttpRequest, ledger: Ledger, form: LedgerForm, row: Any = Non
 def row_new(request: HttpRequest, kind: str) -> HttpResponse:
     ledger = _ledger(kind)
     require(request.user, Cap.EDIT_LEDGER)
+    services.kept(request.user, ledger)
     # A link may prefill the form (?problem_no=…: a measure of a known problem).
     initial = {k: v for k, v in request.GET.items() if ledger.layout.has(k) or k == "region"}
     form = LedgerForm(request.POST or None, ledger=ledger, viewer=request.user, initial=initial)
@@ -256,6 +257,7 @@ def row_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     ledger = _ledger(kind)
     row = _row(request, ledger, pk)
     require(request.user, Cap.EDIT_LEDGER, row.scope_region())
+    services.kept(request.user, ledger)
     form = LedgerForm(
         request.POST or None,
         ledger=ledger,

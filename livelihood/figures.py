@@ -47,9 +47,15 @@ def post_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str,
 
 
 def pv_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str, Any]:
-    """How many villages and stations, and the persons on 光伏-funded posts in the same region
-    and year (the "15人" of the report)."""
-    counts = qs.aggregate(villages=Count("region", distinct=True), stations=Count("pk"))
+    """How many villages (and of them 脱贫村) and stations, and the persons on 光伏-funded posts in
+    the same region and year (the "三个脱贫村15人" of the report)."""
+    counts = qs.aggregate(
+        villages=Count("region", distinct=True),
+        alleviated_villages=Count(
+            "region", distinct=True, filter=Q(region__is_alleviated_village=True)
+        ),
+        stations=Count("pk"),
+    )
     posts = (
         PostRow.objects.below(region)
         .filter(pv_posts_q())
@@ -58,6 +64,7 @@ def pv_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str, A
     )
     return {
         "villages": counts["villages"],
+        "alleviated_villages": counts["alleviated_villages"],
         "stations": counts["stations"],
         "post_persons": posts["persons"],
     }

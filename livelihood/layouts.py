@@ -22,6 +22,7 @@ from core.layout import (
 from ledgers.kit import Ledger, person_columns, region_columns, register
 from livelihood import figures
 from livelihood.models import CadreRow, LoanRow, PostRow, PvIncomeRow
+from regions.models import Region
 
 POST_CATEGORIES = ("乡村公益性岗位", "光伏公益性岗位", "生态护林员", "其他")
 POST_FUNDING = ("衔接资金", "光伏收益", "就业补助资金", "其他")
@@ -235,6 +236,7 @@ register(
         CadreRow,
         clean=clean_cadre,
         search=("name", "office"),
+        kept_by=Region.Level.TOWN,
         help="村干部名单：由乡镇维护，每名村干部每个任期一行。用于检查公益性岗位是否聘用了村干部"
         "或其家庭成员（同户成员）。",
     )

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from core.numerals import small
 from ledgers import figures, kit
 
 
@@ -54,9 +55,11 @@ def _pv(region: Any, year: int) -> str:
     if Decimal(sums["公益岗位支出"]):
         persons = found["post_persons"]
         who = f"{persons}人" if persons else ""
-        uses.append(
-            f"用于{found['villages']}个村{who}光伏公益性岗位工资{wan(sums['公益岗位支出'])}"
-        )
+        villages = found["villages"]
+        # Seed 000: "用于三个脱贫村15人…" when every station's village is a 脱贫村.
+        alleviated = villages == found["alleviated_villages"]
+        where = f"{small(villages)}脱贫村" if alleviated else f"{villages}个村"
+        uses.append(f"用于{where}{who}光伏公益性岗位工资{wan(sums['公益岗位支出'])}")
     if Decimal(sums["公益事业支出"]):
         uses.append(f"投入小型公益性事业{wan(sums['公益事业支出'])}")
     if Decimal(sums["奖励补助支出"]):

@@ -1,7 +1,7 @@
 """衔接资金项目's sentences in the work report, section 四、工作落实 (formats.md §8): the projects
-of the period's year, their funds, the 产业 projects (seed 000: "2023年申报实施产业项目6个，投入
-资金357.7万元") and their share, the payments of the period and the assets; a period with no
-project says so."""
+of the period's year by 批次 with their villages, their funds, the 产业 projects (seed 000:
+"2023年申报实施产业项目6个，投入资金357.7万元") and their share, the payments of the period and
+the assets; a period with no project says so."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from core.numerals import small
 from projects import figures
 from projects.models import Asset, ProjectPayment
 from regions.models import Region
+
+MAX_NAMED = 10  # villages named per batch in the report
 
 
 def wan(value: Any) -> str:
@@ -40,7 +43,9 @@ def _projects(region: Region, start: dt.date, end: dt.date) -> str:
             f"投入资金{wan(found['industry_funds'])}万元。"
         )
     text += (
-        f"全年实施衔接资金项目{found['projects']}个，下达资金{wan(found['funds'])}万元"
+        f"全年实施衔接资金项目{found['projects']}个"
+        + _batches(projects)
+        + f"，下达资金{wan(found['funds'])}万元"
         + (f"，产业发展项目资金占比{found['share']}%" if found["share"] else "")
         + "。"
     )
@@ -58,6 +63,29 @@ def _projects(region: Region, start: dt.date, end: dt.date) -> str:
         f"累计支付{wan(paid)}万元" + (f"，支出进度{rate}%" if rate is not None else "") + "。"
     )
     return "衔接资金项目：" + text
+
+
+def _batches(projects: Any) -> str:
+    """The batches (seed 000: "其中第四批三个项目（向阳村、朝阳村、山下村），第五批…") in the
+    order of their first project's number, the villages named while at most MAX_NAMED."""
+    batches: dict[str, list[str]] = {}
+    for batch, village in projects.order_by("project_no").values_list("batch", "region__name"):
+        batches.setdefault(batch, []).append(village)
+    if not any(batches):
+        return ""
+
+    def named(villages: list[str]) -> str:
+        unique = list(dict.fromkeys(villages))
+        return f"（{'、'.join(unique)}）" if len(unique) <= MAX_NAMED else ""
+
+    if len(batches) == 1:
+        batch, villages = next(iter(batches.items()))
+        return f"，均为{batch}项目{named(villages)}"
+    listed = (
+        f"{batch or '未填批次'}{small(len(villages))}项目{named(villages)}"
+        for batch, villages in batches.items()
+    )
+    return "，其中" + "，".join(listed)
 
 
 def _assets(region: Region, end: dt.date) -> str:

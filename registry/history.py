@@ -30,7 +30,9 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from core.batching import chunks
 from regions.models import Region
+from registry.models import HouseholdEvent
 
 STATUS_KINDS = (
     "alleviated",
@@ -257,6 +259,61 @@ def statuses(region: Region, as_of: dt.date) -> list[HouseholdStatus]:
             params(region, as_of),
         )
     ]
+
+
+@dataclass(frozen=True)
+class Course:
+    """A 监测对象's course up to a day: when first identified, whether its risk is eliminated on
+    the day (and when), and its latest re-identification with the elimination it undid."""
+
+    household_id: int
+    persons: int
+    first_identified: dt.date
+    eliminated: dt.date | None
+    reidentified: dt.date | None
+    reidentified_risks: str  # 风险类型 of the re-identification, as stored (因安全住房|因病)
+    undone_elimination: dt.date | None
+
+
+def courses(region: Region, as_of: dt.date) -> list[Course]:
+    """Every 监测对象 of `region` on `as_of` with its course (seed 000: "2019年识别3户5人，2户4人
+    2020年已消除风险，1户1人2020年消除风险后2022年因危房改造重新识别")."""
+    monitored = {s.household_id: s for s in statuses(region, as_of) if s.monitored}
+    events: dict[int, list[tuple[str, dt.date, str]]] = {hid: [] for hid in monitored}
+    for part in chunks(list(monitored)):
+        rows = (
+            HouseholdEvent.objects.filter(
+                household_id__in=part,
+                kind__in=("identified", "reidentified", "eliminated"),
+                date__lte=as_of,
+            )
+            .order_by("household_id", "date", "pk")
+            .values_list("household_id", "kind", "date", "risks")
+        )
+        for hid, kind, date, risks in rows:
+            events[hid].append((kind, date, risks))
+    out = []
+    for hid, status in monitored.items():
+        found = events[hid]
+        first = next((e[1] for e in found if e[0] == "identified"), status.identified_date)
+        again = [i for i, e in enumerate(found) if e[0] == "reidentified"]
+        last = found[again[-1]] if again else None
+        undone = None
+        if again:
+            before = reversed(found[: again[-1]])
+            undone = next((e[1] for e in before if e[0] == "eliminated"), None)
+        out.append(
+            Course(
+                household_id=hid,
+                persons=status.persons,
+                first_identified=first or as_of,
+                eliminated=status.eliminated_date if status.eliminated else None,
+                reidentified=last[1] if last else None,
+                reidentified_risks=last[2] if last else "",
+                undone_elimination=undone,
+            )
+        )
+    return out
 
 
 EXIT_KINDS = {"exited": "monitored", "unalleviated": "alleviated"}

@@ -34,12 +34,6 @@ def template_path() -> Path:
     return custom if custom.exists() else PACKAGED_TEMPLATE
 
 
-def basic_situation(region: Region, stats: dict[str, Any], labels: Labels | None = None) -> str:
-    """一、基本情况 in the words of the township reports (seed 000)."""
-    labels = labels or core_labels.for_date(dt.date.fromisoformat(stats["as_of"]))
-    return report_parts.basic(region, stats, labels).paragraphs[0]
-
-
 SECTIONS = ("duty", "policy", "work")  # 二、责任落实  三、政策落实  四、工作落实
 HEADINGS = {
     "duty": "二、责任落实情况",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.db.models import Count, Min, Q, Sum
 from core import codes
 from core.batching import chunks
 from core.labels import Labels
+from core.numerals import CN_NUMBERS, small
 from regions.models import Region
 from registry import history
 from stats.periods import months
@@ -25,7 +27,6 @@ from stats.services import CATEGORIES
 
 SCREENING = "集中排查"
 OTHER_CHANNEL = "系统导入及其他途径"
-CN_NUMBERS = "零一二三四五六七八九十"
 
 
 @dataclass
@@ -49,11 +50,6 @@ class Part:
 
 def hp(pair: dict[str, int]) -> str:
     return f"{pair['households']}户{pair['persons']}人"
-
-
-def small(n: int) -> str:
-    """三个 for the small counts the reports spell out, 22个 otherwise."""
-    return f"{CN_NUMBERS[n]}个" if 0 < n <= 10 else f"{n}个"
 
 
 def _pair() -> dict[str, int]:
@@ -98,8 +94,9 @@ def basic(region: Region, stats: dict[str, Any], labels: Labels) -> Part:
         f"{head}{stats['households']['households']}户，{stats['households']['persons']}人，"
         f"现有建档立卡稳定脱贫户{hp(stats['alleviated_stable'])}，{household}{hp(mon)}"
     )
-    if mon["eliminated"]["households"]:
-        text += f"（其中{hp(mon['eliminated'])}已消除风险）"
+    courses = _courses(history.courses(region, dt.date.fromisoformat(stats["as_of"])))
+    if courses:
+        text += f"（{courses}）"
     text += f"，现有未消除风险{household}{hp(open_)}"
     years = "，".join(
         f"{year}年新识别{hp(pair)}" for year, pair in open_["by_identified_year"].items()
@@ -148,6 +145,38 @@ def basic(region: Region, stats: dict[str, Any], labels: Labels) -> Part:
                 f"未消除风险{household}中该类别的",
             )
     return part
+
+
+def _courses(courses: list[history.Course]) -> str:
+    """The cohorts of 监测户 with an elimination or a re-identification, by the year each was
+    first identified (seed 000: "2019年识别3户5人，2户4人2020年已消除风险，1户1人2020年消除风险后
+    2022年因危房改造重新识别", here with the re-identification's 风险类型); the households
+    identified and never eliminated are told by year after."""
+    by_year: dict[int, list[history.Course]] = defaultdict(list)
+    for c in courses:
+        by_year[c.first_identified.year].append(c)
+    cohorts = []
+    for year in sorted(by_year):
+        group = by_year[year]
+        gone: dict[int, dict[str, int]] = defaultdict(_pair)
+        again: dict[tuple[int, int, str], dict[str, int]] = defaultdict(_pair)
+        for c in group:
+            if c.eliminated:
+                _add(gone[c.eliminated.year], c.persons)
+            elif c.reidentified:
+                undone = c.undone_elimination.year if c.undone_elimination else 0
+                why = "、".join(codes.split_multi(c.reidentified_risks))
+                _add(again[(undone, c.reidentified.year, why)], c.persons)
+        if not gone and not again:
+            continue
+        parts = [f"{year}年识别{hp(total(group))}"]
+        parts += [f"{hp(pair)}{y}年已消除风险" for y, pair in sorted(gone.items())]
+        parts += [
+            f"{hp(pair)}{f'{undone}年消除风险后' if undone else ''}{y}年{why}重新识别"
+            for (undone, y, why), pair in sorted(again.items())
+        ]
+        cohorts.append("，".join(parts))
+    return "；".join(cohorts)
 
 
 # --- 四（一）防止返贫动态监测和帮扶工作 ----------------------------------------------------------
@@ -214,7 +243,7 @@ def _by_category(rows: list[history.Marking], labels: Labels) -> str:
     return f"，其中{listed}" if listed else ""
 
 
-def total(rows: list[history.Marking]) -> dict[str, int]:
+def total(rows: Sequence[history.Marking | history.Course]) -> dict[str, int]:
     pair = _pair()
     for row in rows:
         _add(pair, row.persons)
@@ -299,7 +328,7 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
     # 自然增减, exits, 返贫, eliminations.
     steps.append(_dynamic(region, start, end, labels, part, span))
 
-    numbered = [f"{'一二三四五六七八九十'[i]}是{t}" for i, t in enumerate(steps)]
+    numbered = [f"{CN_NUMBERS[i + 1]}是{t}" for i, t in enumerate(steps)]
     part.paragraphs.append("（一）防止返贫动态监测和帮扶工作。" + "；".join(numbered) + "。")
     return part
 

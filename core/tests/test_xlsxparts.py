@@ -68,3 +68,21 @@ def test_a_broken_workbook_is_a_table_error(
     truncated.write_bytes(good.read_bytes()[:-200])
     with pytest.raises(TableError, match="无法读取Excel文件"):
         open_table(truncated)
+
+
+def test_a_large_sheet_that_cannot_be_cut_is_verified_before_calamine_reads_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core import uploads
+
+    path = workbook(tmp_path / "book.xlsx", constant_memory=False)
+    whole = list(xlsxparts.rows(path))
+    monkeypatch.setattr(xlsxparts, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsxparts, "_first_part", lambda book, sheet: None)
+    verified: list[Path] = []
+    real = uploads.verify_package
+    monkeypatch.setattr(
+        uploads, "verify_package", lambda p, sheet=None: verified.append(p) or real(p, sheet)
+    )
+    assert list(xlsxparts.rows(path)) == whole
+    assert verified == [path]

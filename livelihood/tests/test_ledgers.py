@@ -238,3 +238,34 @@ def test_a_post_is_added_by_hand_checked_like_an_import_and_audited(
         dt.date(2025, 2, 28),
     )
     assert AuditRecord.objects.filter(object_type="livelihood.postrow", action="create").exists()
+
+
+def test_the_cadre_list_is_kept_by_the_town_and_a_village_user_only_reads_it(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    number = id_number(dt.date(1970, 3, 3))
+    path = write_sheet(tmp_path / "cadres.xlsx", HEADERS["cadres"], [cadre(number)])
+    refusal = "村干部名单由乡镇维护，您只能查看"
+    assert pipeline.kind("cadres").refusal(users["village_staff"]) == refusal
+    assert pipeline.kind("cadres").refusal(users["town_staff"]) == ""
+    with pytest.raises(PermissionDenied):
+        pipeline.run("cadres", path, actor=users["village_staff"])
+    assert not CadreRow.objects.exists()
+    assert pipeline.run("cadres", path, actor=users["town_staff"])["status"] == "imported"
+    row = CadreRow.objects.get()
+
+    village = client_for("village_staff")
+    page = village.get(reverse("ledgers:list", args=["cadres"]))
+    assert page.status_code == 200 and number[-4:] in page.content.decode()
+    assert reverse("ledgers:new", args=["cadres"]) not in page.content.decode()
+    assert village.get(reverse("ledgers:new", args=["cadres"])).status_code == 403
+    edit = reverse("ledgers:edit", args=["cadres", row.pk])
+    refused = village.post(edit, {"name": "改名"})
+    assert refused.status_code == 403 and refusal in refused.content.decode()
+    assert village.post(reverse("ledgers:delete", args=["cadres", row.pk])).status_code == 403
+    assert CadreRow.objects.get().name == row.name
+    # The village keeps its other ledgers as before.
+    posts = village.get(reverse("ledgers:list", args=["posts"])).content.decode()
+    assert reverse("ledgers:new", args=["posts"]) in posts

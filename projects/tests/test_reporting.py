@@ -1,5 +1,6 @@
-"""Figures from data built for them: seed 000's "2023年申报实施产业项目6个，投入资金357.7万元" in
-the ledger stats and the drafted report; seed 004's 产业 share (77 projects, 55.5%)."""
+"""Figures from data built for them: seed 004's 产业 share (77 projects, 55.5%) in the ledger stats
+and the report's sentences; a year without projects (seed 000's projects:
+stats/tests/test_report_seed000.py, on the rows of projects/tests/seed000.py)."""
 
 from __future__ import annotations
 
@@ -10,69 +11,7 @@ from typing import Any
 from fangpin.testing import run_command
 from projects import reporting
 from projects.tests.helpers import asset, load, project
-
-ZERO = {"省级衔接资金": 0, "市级衔接资金": 0, "县级衔接资金": 0, "其他资金": 0}
-
-
-def test_seed000_six_industry_projects_and_357_7_wan_in_the_stats_and_the_report(
-    users: dict[str, Any], regions: dict[str, Any], tmp_path: Path, client_for: Any
-) -> None:
-    funds = [800000, 650000, 577000, 500000, 550000, 500000]  # 3,577,000 yuan
-    rows = [
-        project(
-            f"CY{i}",
-            年度=2023,
-            中央衔接资金=f,
-            **ZERO,
-            计划开工日期="2023-03-01",
-            计划完工日期="2023-09-30",
-            实际开工日期="2023-03-05",
-            实际完工日期="2023-09-20",
-            验收日期="2023-10-15",
-        )
-        for i, f in enumerate(funds)
-    ]
-    rows.append(
-        project(
-            "JC1",
-            年度=2023,
-            项目类别="基础设施",
-            中央衔接资金=1000000,
-            **ZERO,
-            计划开工日期="2023-03-01",
-            计划完工日期="2023-09-30",
-            实际开工日期="2023-03-05",
-            实际完工日期="2023-09-20",
-            验收日期="2023-10-15",
-        )
-    )
-    rows.append(project("OLD", 年度=2022))
-    assert load("projects", rows, tmp_path, users["county_admin"])["status"] == "imported"
-    code, stats, _ = run_command("ledger", "stats", "--region", "大冶市", "--year", "2023")
-    found = stats["ledgers"]["projects"]
-    assert (code, found["rows"], found["amount"]) == (0, 7, "4577000.00")
-    assert found["by"]["项目类别"]["产业发展"]["rows"] == 6
-    assert found["industry"] == {
-        "projects": 7,
-        "funds": "4577000.00",
-        "industry_projects": 6,
-        "industry_funds": "3577000.00",
-        "share": "78.2",
-    }
-    text = reporting.report_sections(regions["county"], dt.date(2023, 1, 1), dt.date(2023, 12, 31))
-    assert "2023年申报实施产业项目6个，投入资金357.7万元" in text["work"][0]
-    assert (
-        "全年实施衔接资金项目7个，下达资金457.7万元，产业发展项目资金占比78.2%" in text["work"][0]
-    )
-    # The drafted report (the statistics page's download) carries it in 四、工作落实.
-    import io
-
-    import docx
-
-    response = client_for("county_admin").get("/stats/report/", {"year": 2023})
-    paragraphs = [p.text for p in docx.Document(io.BytesIO(response.content)).paragraphs]
-    work = paragraphs[next(i for i, p in enumerate(paragraphs) if p.startswith("四、")) :]
-    assert any("2023年申报实施产业项目6个，投入资金357.7万元" in p for p in work)
+from projects.tests.seed000 import ZERO
 
 
 def test_seed004_the_industry_share_of_77_approved_projects_is_55_5_percent(
@@ -96,8 +35,9 @@ def test_seed004_the_industry_share_of_77_approved_projects_is_55_5_percent(
     )
     text = reporting.report_sections(regions["county"], dt.date(2022, 1, 1), dt.date(2022, 12, 31))
     assert (
-        "全年实施衔接资金项目77个，下达资金1000万元，产业发展项目资金占比55.5%" in text["work"][0]
-    )
+        "全年实施衔接资金项目77个，均为第一批项目（朝阳村），下达资金1000万元，"
+        "产业发展项目资金占比55.5%"
+    ) in text["work"][0]
 
 
 def test_a_year_without_projects_says_so_and_assets_are_counted(

@@ -1,6 +1,7 @@
 """Household screens: list (search, filters, sort, count, pages), detail, edit forms, reveal."""
 
 import datetime as dt
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.urls import reverse
 
 from core.models import AuditRecord
 from fangpin.testing import id_number, make_household
+from monitoring.models import PolicyLabel
 from regions import services as region_services
 from registry import services
 from registry.models import Household, HouseholdEvent, IncomeRecord, Membership, Person
@@ -397,3 +399,51 @@ def _post_household_edit(client, household, **fields):
     data = {k: v for k, v in initial.items() if v not in (None, False)}
     data.update(fields)
     return client.post(url, data)
+
+
+def test_badges_name_the_category_in_the_years_words_with_no_query_per_row(
+    client_for, regions, django_assert_num_queries
+):
+    """A year that renames a category (core.labels) shows the new name on the list's and the
+    detail page's badges; 2023 keeps the code's name; more rows cost no more queries."""
+    PolicyLabel.objects.create(
+        year=2026,
+        population="防止返贫致贫对象",
+        household="防止返贫致贫对象",
+        categories={"边缘易致贫户": "易致贫户"},
+    )
+    household = make_household(
+        regions["village"],
+        members=2,
+        category="边缘易致贫户",
+        identified_date=dt.date(2025, 3, 1),
+        risk_list=["因病"],
+    )
+    detail = reverse("registry:household_detail", args=[household.pk])
+    badge = 'text-bg-danger">{}</span>'
+    client = client_for("county_admin")
+    with patch("core.dates.today", return_value=dt.date(2026, 12, 6)):
+        client.get(LIST)  # warm the session
+        with CaptureQueriesContext(connection) as one_row:
+            page = client.get(LIST).content.decode()
+        assert badge.format("易致贫户") in page and badge.format("边缘易致贫户") not in page
+        Household.objects.bulk_create(
+            Household(
+                number=f"4202819{i:011d}",
+                region=regions["village"],
+                head_name=f"王{i}",
+                category="边缘易致贫户",
+                identified_date=dt.date(2025, 3, 1),
+            )
+            for i in range(30)
+        )
+        with django_assert_num_queries(len(one_row)):
+            page = client.get(LIST).content.decode()
+        assert page.count(badge.format("易致贫户")) == 31
+        page = client.get(detail).content.decode()
+        assert badge.format("易致贫户") in page
+        assert '防止返贫致贫对象类别</dt><dd class="col-7">易致贫户</dd>' in page
+    with patch("core.dates.today", return_value=dt.date(2023, 12, 6)):
+        page = client.get(detail).content.decode()
+        assert badge.format("边缘易致贫户") in page
+        assert '监测对象类别</dt><dd class="col-7">边缘易致贫户</dd>' in page

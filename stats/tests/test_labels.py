@@ -76,6 +76,7 @@ def test_a_2026_report_says_防止返贫致贫对象_and_a_2023_report_监测对
     assert "朝阳村共有2户，6人，" in village  # a village does not count itself
     old = _text(town, 2023, dt.date(2023, 12, 31))
     assert "监测户1户2人" in old and "防止返贫致贫对象" not in old
+    assert "新识别监测对象1户2人" in old
     # The statistics keep their keys across the change.
     assert compute(town, dt.date(2026, 12, 6))["monitored"]["households"] == 2
 

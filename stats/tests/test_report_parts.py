@@ -93,6 +93,40 @@ def test_exits_returns_and_natural_changes_are_told(
         assert early.status_code == 400 and "2023年第三季度尚未开始" in early.content.decode()
 
 
+def test_the_monitored_households_with_an_elimination_are_told_by_the_year_first_identified(
+    regions: dict[str, Any],
+) -> None:
+    from stats.report import context
+
+    def monitored(members: int, identified: dt.date, *events: tuple[str, dt.date, str]) -> None:
+        household = make_household(
+            regions["village"],
+            members=members,
+            category="边缘易致贫户",
+            identified_date=identified,
+            risk_list=["因病"],
+        )
+        for kind, day, risks in events:
+            HouseholdEvent.objects.create(household=household, kind=kind, date=day, risks=risks)
+
+    monitored(2, dt.date(2021, 3, 1), ("eliminated", dt.date(2022, 6, 1), ""))
+    monitored(3, dt.date(2021, 4, 1))
+    monitored(
+        1,
+        dt.date(2020, 3, 1),
+        ("eliminated", dt.date(2021, 5, 1), ""),
+        ("reidentified", dt.date(2023, 2, 1), "因安全住房、因病"),
+    )
+    monitored(4, dt.date(2020, 5, 1), ("reidentified", dt.date(2022, 2, 1), "因灾"))
+    monitored(5, dt.date(2019, 5, 1))  # never eliminated: told only by its year below
+    basic = context(regions["town"], 2023, today=dt.date(2023, 12, 31))["basic"]
+    assert (
+        "监测户5户15人（2020年识别2户5人，1户4人2022年因灾重新识别，"
+        "1户1人2021年消除风险后2023年因安全住房、因病重新识别；"
+        "2021年识别2户5人，1户2人2022年已消除风险），现有未消除风险监测户4户13人"
+    ) in basic
+
+
 def test_communities_are_not_villages_and_alleviated_villages_are_named(
     regions: dict[str, Any],
 ) -> None:
