@@ -85,7 +85,9 @@ class RegistryImporter:
     def write(
         self, plan: Plan, progress: Progress, note: str, record: AuditRecord
     ) -> dict[str, Any]:
-        writer = Writer(plan, actor=self.actor, note=note, today=self.today, progress=progress)
+        writer = Writer(
+            plan, actor=self.actor, note=note, today=self.today, progress=progress, record=record
+        )
         writer.run()
         self.phases |= writer.phases
         return {"regions_created": writer.regions_created}

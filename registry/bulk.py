@@ -2,10 +2,11 @@
 transaction (the import's). Only the registry writes its tables; `imports` builds the Plan.
 
 New households and persons are inserted in batches (fastinsert), changed ones updated with
-`bulk_update`; status changes become dated HouseholdEvents (registry.rules.status_events); every
-created or changed object gets an AuditRecord (a changed one with its before and after values).
-The memberships of new persons and the records of created objects are made by the database from
-the rows just inserted (INSERT … SELECT): no Python touches them row by row.
+`bulk_update`; status changes become dated HouseholdEvents (registry.rules.status_events). A
+created household or person names the import's own AuditRecord (file, sha256, counts) and its row
+in the file; a changed one gets an AuditRecord of its own with its before and after values. The
+memberships of new persons are made by the database from the rows just inserted (INSERT …
+SELECT): no Python touches them row by row.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ class Writer:
         note: str,
         today: dt.date,
         progress: Callable[[int, str], None],
+        record: AuditRecord,
     ) -> None:
         self.plan = plan
         self.actor = actor if getattr(actor, "pk", None) else None
@@ -127,8 +129,11 @@ class Writer:
         self.today = today
         self.progress = progress
         self.audit_rows: list[dict[str, Any]] = []
-        self.households, self.persons = Inserter(Household), Inserter(Person)
-        # Memberships and records are also made by INSERT … SELECT: the database numbers them.
+        # What the import creates names its record (`record`: the import's own, already written).
+        origin = {"import_record_id": record.pk}
+        self.households = Inserter(Household, fixed=origin)
+        self.persons = Inserter(Person, fixed=origin)
+        # Memberships are also made by INSERT … SELECT: the database numbers them.
         self.memberships = Inserter(Membership, keyed=False)
         self.audit_inserter = Inserter(AuditRecord, keyed=False)
         self.household_ids: list[int] = []
@@ -164,7 +169,6 @@ class Writer:
             Household: len(plan.households_new),
             Person: len(plan.persons_new),
             Membership: len(plan.persons_new),
-            AuditRecord: len(plan.households_new) + len(plan.persons_new),
         }
         with indexes_built_after(loads):
             # New rows go to the database on a thread of their own (fastinsert.Background).
@@ -238,48 +242,6 @@ class Writer:
         self.audit_inserter.insert(self.audit_rows, self.background)
         self.audit_rows = []
 
-    def _created_records(self, model: type[Household | Person], ids: list[int]) -> None:
-        """Queue the records of created households or persons, made from their rows by SQL.
-
-        A created object's record names the import (its note) but holds no values: they are the
-        file's row (the import record keeps its sha256), and every later change records its own
-        before and after.
-        """
-        quote = connection.ops.quote_name
-        if model is Household:
-            source = quote(Household._meta.db_table) + " t"
-            household, region = "t.id", "t.region_id"
-            # str(Household): "{head_name or '—'}户（{number}）"
-            label = "COALESCE(NULLIF(t.head_name, ''), '—') || '户（' || t.number || '）'"
-        else:
-            source = (
-                f"{quote(Person._meta.db_table)} t"
-                f" JOIN {quote(Household._meta.db_table)} h ON h.id = t.household_id"
-            )
-            household, region, label = "t.household_id", "h.region_id", "t.name"
-        info = current_request()
-        at = connection.ops.adapt_datetimefield_value(timezone.now())
-        text = param("varchar")
-        sql = (
-            f"INSERT INTO {quote(AuditRecord._meta.db_table)} (at, actor_id, action, object_type,"
-            " object_id, object_repr, household_id, region_id, before, after, note, request_id, ip)"
-            f" SELECT {param('timestamptz')}, {param('bigint')}, 'create', {text},"
-            f" CAST(t.id AS VARCHAR(64)), SUBSTR({label}, 1, 200), {household}, {region},"
-            f" NULL, NULL, {text}, {text}, {text}"
-            f" FROM {source} WHERE t.id BETWEEN {param('bigint')} AND {param('bigint')}"
-        )
-        constants = [
-            at,
-            self.actor.pk if self.actor else None,
-            model._meta.label_lower,
-            self.note,
-            info.request_id if info else "",
-            info.ip if info else "",
-        ]
-        assert self.background is not None
-        for first, last in _runs(ids):
-            self.background.submit(statement(sql, [*constants, first, last]))
-
     def _new_households(self) -> None:
         plan = self.plan
         rows = []
@@ -287,14 +249,13 @@ class Writer:
             values = dict(after)
             values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
             values["number"] = hh.number
-            rows.append({"id": pk, **values})
+            rows.append({"id": pk, "import_row": hh.first_row, **values})
             self.household_pk[hh.number] = pk
             self.region_of[pk] = values["region_id"]
         assert self.background is not None
         for start in range(0, len(rows), BATCH):
             self.households.insert(rows[start : start + BATCH], self.background)
             _pause_once(self.state, self.background)
-        self._created_records(Household, self.household_ids)
 
     def _changed_households(self) -> None:
         plan = self.plan
@@ -339,7 +300,13 @@ class Writer:
                 ids[start : start + BATCH], new[start : start + BATCH], strict=True
             ):
                 household = self.household_pk[p.number]
-                row = {"id": pk, "household_id": household, "id_number": p.id_number, **after}
+                row = {
+                    "id": pk,
+                    "household_id": household,
+                    "id_number": p.id_number,
+                    "import_row": p.row,
+                    **after,
+                }
                 rows.append(row)
                 if p.number not in existing:
                     original.append(pk)
@@ -367,7 +334,6 @@ class Writer:
         assert self.background is not None
         for first, last in _runs(original):
             self.background.submit(statement(sql, [Membership.StartReason.ORIGINAL, first, last]))
-        self._created_records(Person, ids)
 
     def _member_event(self, household: int, person: int, how: str) -> HouseholdEvent:
         return HouseholdEvent(

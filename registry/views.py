@@ -206,6 +206,14 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "incomes": household.incomes.order_by("-year"),
         "events": household.events.select_related("person", "actor").order_by("-date", "-id"),
         "audit_rows": _audit_rows(household),
+        # A household created by an import has no record of its own: the import's names the file.
+        "origin": (
+            AuditRecord.objects.select_related("actor")
+            .filter(pk=household.import_record_id)
+            .first()
+            if household.import_record_id
+            else None
+        ),
         "can_edit": can(request.user, Cap.EDIT_REGISTER, household.region),
         "can_reveal": can(request.user, Cap.REVEAL, household.region),
         "can_correct": can(request.user, Cap.OVERRIDE, household.region),

@@ -82,7 +82,12 @@ def test_a_clean_file_creates_households_members_history_and_audit(
     after = record.after or {}
     assert after["sha256"] == result["sha256"] and after["persons_created"] == 4
     assert record.actor == users["county_admin"]
-    assert AuditRecord.objects.filter(object_type="registry.person", action="create").count() == 4
+    # What the import created names its record and its row, instead of a record each.
+    assert not AuditRecord.objects.filter(
+        action="create", object_type__startswith="registry."
+    ).exists()
+    assert (h.import_record_id, h.import_row) == (record.pk, 4)  # below the titles and header
+    assert (head.import_record_id, head.import_row) == (record.pk, 4)
 
 
 def test_reimporting_the_same_file_changes_nothing_and_says_so(
@@ -324,7 +329,7 @@ def test_a_person_listed_in_a_new_household_moves_when_the_old_one_is_listed_too
     assert HouseholdEvent.objects.filter(kind="member_removed", person=p).exists()
 
 
-def test_new_members_join_today_and_every_created_object_has_a_record_naming_the_import(
+def test_new_members_join_today_and_every_created_object_names_the_import_and_its_row(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
     run_cli(str(write_xlsx(tmp_path / "a.xlsx", family(num("J1"), 10))))
@@ -344,19 +349,19 @@ def test_new_members_join_today_and_every_created_object_has_a_record_naming_the
     originals = Membership.objects.filter(household=j2)
     assert [(m.start_date, m.start_reason) for m in originals] == [(None, "原有")] * 2
     assert Household.objects.get(number=num("J1")).member_count == 3 and j2.member_count == 2
-    created = AuditRecord.objects.filter(action="create", note__contains="b.xlsx")
-    assert sorted(created.values_list("object_type", "object_repr")) == [
-        ("registry.household", f"户主20户（{num('J2')}）"),
-        ("registry.person", "之子12"),
-        ("registry.person", "户主20"),
-        ("registry.person", "配偶20"),
+    second = AuditRecord.objects.get(action="import", object_repr="b.xlsx")
+    assert not AuditRecord.objects.filter(
+        action="create", object_type__startswith="registry."
+    ).exists()
+    made = Person.objects.filter(import_record=second).order_by("import_row")
+    assert [(p.name, p.import_row) for p in made] == [
+        ("户主20", 4),
+        ("之子12", 5),
+        ("配偶20", 6),
     ]
-    for record in created:
-        assert record.actor == users["county_admin"] and record.region == regions["group"]
-        assert record.before is None and record.after is None
-    head = created.get(object_repr="户主20")
-    pk = Person.objects.get(id_number=pid(20)).pk
-    assert (head.object_id, head.household_id) == (str(pk), j2.pk)
+    assert (j2.import_record_id, j2.import_row) == (second.pk, 4)
+    first = Household.objects.get(number=num("J1"))
+    assert first.import_record_id != second.pk  # a household only changed keeps its origin
 
 
 def test_an_import_never_reuses_the_id_of_a_deleted_household(

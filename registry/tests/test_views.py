@@ -447,3 +447,19 @@ def test_badges_name_the_category_in_the_years_words_with_no_query_per_row(
         page = client.get(detail).content.decode()
         assert badge.format("边缘易致贫户") in page
         assert '监测对象类别</dt><dd class="col-7">边缘易致贫户</dd>' in page
+
+
+def test_a_household_made_by_an_import_names_the_file_and_its_row_in_its_history(
+    regions, users, client_for, tmp_path
+):
+    from core import pipeline
+    from imports.tests.builders import family, num, write_xlsx
+
+    path = write_xlsx(tmp_path / "台账2024.xlsx", family(num("I1"), 10) + family(num("I2"), 20))
+    result = pipeline.run("registry", path, actor=users["county_admin"], create_regions=True)
+    assert result["status"] == "imported", result["errors"]
+    household = Household.objects.get(number=num("I2"))
+    page = client_for("town_staff").get(reverse("registry:household_detail", args=[household.pk]))
+    text = page.content.decode()
+    assert "导入新增户（文件“台账2024.xlsx”第4行起" in text
+    assert result["sha256"][:16] in text
