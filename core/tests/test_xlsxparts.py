@@ -81,8 +81,11 @@ def test_a_large_sheet_that_cannot_be_cut_is_verified_before_calamine_reads_it_w
     monkeypatch.setattr(xlsxparts, "_first_part", lambda book, sheet: None)
     verified: list[Path] = []
     real = uploads.verify_package
-    monkeypatch.setattr(
-        uploads, "verify_package", lambda p, sheet=None: verified.append(p) or real(p, sheet)
-    )
+
+    def verify(path: Path, sheet: str | None = None) -> uploads.PackageInfo:
+        verified.append(path)
+        return real(path, sheet)
+
+    monkeypatch.setattr(uploads, "verify_package", verify)
     assert list(xlsxparts.rows(path)) == whole
     assert verified == [path]
