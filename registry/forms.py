@@ -14,10 +14,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.functional import lazy
 
 from core import codes
 from core.dates import today
 from core.forms import StyledForm, style
+from core.labels import Labels
 from regions.models import Region
 from registry import services
 from registry.layouts import PERSON_KEYS, REGISTER
@@ -168,13 +170,32 @@ class HouseholdFilterForm(StyledForm):
         choices=[(f"{sign}{key}", key) for key in SORTS for sign in ("", "-")],
     )
 
-    def __init__(self, *args: Any, regions: Sequence[AnyRegion], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, regions: Sequence[AnyRegion], labels: Labels | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.regions = {str(r.pk): r for r in regions}
         region = self.fields["region"]
         assert isinstance(region, forms.ChoiceField)
         region.choices = _blank(region_choices(regions), "全部区划")
         self.fields["q"].widget.attrs["placeholder"] = "姓名、户编号或证件号码"
+        if labels is not None:
+            # The year's words (core.labels), read when the options are drawn: `labels` is the
+            # page's own lazy object, so the badges and the options cost one query together.
+            category = self.fields["category"]
+            assert isinstance(category, forms.ChoiceField)
+            word = lazy(lambda code: labels.category(code), str)
+            population = lazy(lambda prefix: prefix + labels.population, str)
+            category.choices = _blank(
+                [
+                    ("monitored", population("全部")),
+                    *(
+                        (code, word(code))
+                        for code, _ in REGISTER.column("category").kind.choices() or []
+                    ),
+                    ("none", population("非")),
+                ]
+            )
 
     def clean_region(self) -> AnyRegion | None:
         value = self.cleaned_data.get("region") or ""

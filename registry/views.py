@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core import audit
+from core import labels as core_labels
 from core.dates import today
 from core.models import AuditRecord
 from core.permissions import Cap, can, require
@@ -111,7 +112,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
     the row labels), the count, and the page rows with their region.
     """
     regions = _nav_regions(request.user)
-    form = HouseholdFilterForm(request.GET or None, regions=regions)
+    labels = core_labels.context(request)["labels"]  # shared by the badges and the filter
+    form = HouseholdFilterForm(request.GET or None, regions=regions, labels=labels)
     data: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()
@@ -143,6 +145,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "headers": _sort_headers(sort, query.copy()),
             "form": form,
+            "labels": labels,
             "q": data.get("q", ""),
             "query": query.urlencode(),
             "filtered": any(v for k, v in data.items() if k != "sort"),

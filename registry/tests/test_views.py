@@ -124,15 +124,15 @@ def test_the_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
     client = client_for("county_admin")
     make_household(regions["village"], members=1)
     client.get(LIST)  # warm the session
-    # user, user's region, regions (tree, picker, labels), count, page rows; the session is a
-    # signed cookie, so nothing is read or written for it
-    with django_assert_num_queries(5):
+    # user, user's region, regions (tree, picker, labels), the year's words (category filter and
+    # badges), count, page rows; the session is a signed cookie, so nothing is read or written
+    with django_assert_num_queries(6):
         client.get(LIST, {"q": "成员", "category": "", "sort": "-head_name"})
     Household.objects.bulk_create(
         Household(number=f"4202819{i:011d}", region=regions["group"], head_name=f"王{i}")
         for i in range(60)
     )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(LIST, {"sort": "-head_name"})
     assert len(response.context["page"].object_list) == 50
     assert response.context["page"].paginator.count == 61
@@ -440,9 +440,14 @@ def test_badges_name_the_category_in_the_years_words_with_no_query_per_row(
         with django_assert_num_queries(len(one_row)):
             page = client.get(LIST).content.decode()
         assert page.count(badge.format("易致贫户")) == 31
+        # The filter's options too, from the same lookup.
+        assert '<option value="边缘易致贫户">易致贫户</option>' in page
+        assert '<option value="monitored">全部防止返贫致贫对象</option>' in page
         page = client.get(detail).content.decode()
         assert badge.format("易致贫户") in page
         assert '防止返贫致贫对象类别</dt><dd class="col-7">易致贫户</dd>' in page
+        printed = client.get(reverse("stats:household_file", args=[household.pk]))
+        assert "<th>防止返贫致贫对象类别</th><td>易致贫户</td>" in printed.content.decode()
     with patch("core.dates.today", return_value=dt.date(2023, 12, 6)):
         page = client.get(detail).content.decode()
         assert badge.format("边缘易致贫户") in page
