@@ -206,8 +206,8 @@ def run(
     spec = kind(kind_name)
     if actor is not None:  # a command acts for the system; a user needs the capability
         require(actor, Cap.IMPORT)
-        if spec.refusal(actor):
-            raise PermissionDenied(spec.refusal(actor))
+        if reason := spec.refusal(actor):
+            raise PermissionDenied(reason)
     with collector_paused():
         path = Path(path)
         report_progress = progress or (lambda pct, msg: None)

@@ -81,6 +81,24 @@ class _Sheet:
         self.head = head  # the XML before the rows, without <dimension>
         self.closing = closing  # the end tags that close a part's rows
 
+    @classmethod
+    def of(
+        cls, book: zipfile.ZipFile, sheet: str, prefix: bytes, start: re.Match[bytes]
+    ) -> _Sheet | None:
+        """The parts' frame from the sheet's first bytes `prefix` (whose sheetData tag is
+        `start`) and the package's other members; None when its root is not found."""
+        head = _DIMENSION.sub(b"", prefix[: start.end()], count=1)
+        root = re.search(rb"<((?:\w+:)?worksheet)\b", head)
+        if root is None:
+            return None
+        name = start.group(0)[1:].split()[0].rstrip(b">")
+        others = {
+            info.filename: book.read(info.filename)
+            for info in book.infolist()
+            if info.filename != sheet
+        }
+        return cls(others, sheet, head, b"</" + name + b"></" + root.group(1) + b">")
+
     def part(self, data: bytes | memoryview, a: int, b: int) -> io.BytesIO:
         """A workbook of the rows data[a:b] (a stored zip: nothing to inflate again)."""
         uploads.check_columns(data, a, b)  # before calamine sizes a part by its widest row
@@ -146,21 +164,13 @@ def _parts(
         if sheet is None or size < PART_MIN_BYTES:
             return None
         first = _first_part(book, sheet)
-        others = {
-            info.filename: book.read(info.filename)
-            for info in book.infolist()
-            if info.filename != sheet
-        }
-    head = _DIMENSION.sub(b"", first[0][: first[1].end()], count=1) if first else b""
-    root = re.search(rb"<((?:\w+:)?worksheet)\b", head)
-    if first is None or root is None:
+        sheet_xml = _Sheet.of(book, sheet, first[0], first[1]) if first is not None else None
+    if first is None or sheet_xml is None:
         # A large sheet this cannot cut: calamine reads it whole, once it has been inflated as
         # a stream and counted against the caps (core.tabular skipped that for large sheets).
         uploads.verify_package(path, sheet)
         return None
     prefix, start, first_end = first
-    name = start.group(0)[1:].split()[0].rstrip(b">")
-    sheet_xml = _Sheet(others, sheet, head, b"</" + name + b"></" + root.group(1) + b">")
 
     def rest() -> list[Callable[[], io.BytesIO]]:
         with zipfile.ZipFile(path) as book:
@@ -204,29 +214,16 @@ def head(path: Path, rows: int) -> list[list[Any]] | None:
                 start = _DATA_START.search(data)
                 if start is not None and len(_ROW_END.findall(data, start.end())) >= rows:
                     break
-        others = {
-            info.filename: book.read(info.filename)
-            for info in book.infolist()
-            if info.filename != sheet
-        }
-    start = _DATA_START.search(data)
-    if start is None or start.group(0).endswith(b"/>"):
+        start = _DATA_START.search(data)
+        if start is None or start.group(0).endswith(b"/>"):
+            return None
+        ends = list(_ROW_END.finditer(data, start.end()))
+        if not ends:
+            return []
+        sheet_xml = _Sheet.of(book, sheet, data, start)
+    if sheet_xml is None:
         return None
-    ends = list(_ROW_END.finditer(data, start.end()))
-    if not ends:
-        return []
-    cut = ends[min(rows, len(ends)) - 1].end()
-    head_xml = _DIMENSION.sub(b"", data[: start.end()], count=1)
-    root = re.search(rb"<((?:\w+:)?worksheet)\b", head_xml)
-    if root is None:
-        return None
-    closing = b"</" + start.group(0)[1:].split()[0].rstrip(b">") + b"></" + root.group(1) + b">"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
-        for name, content in others.items():
-            part.writestr(name, content)
-        part.writestr(sheet, head_xml + data[start.end() : cut] + closing)
-    buffer.seek(0)
+    buffer = sheet_xml.part(data, start.end(), ends[min(rows, len(ends)) - 1].end())
     (first_row, first_col), found = _load(lambda: buffer)
     pad = [""] * first_col
     return ([[]] * first_row + [pad + r for r in found])[:rows]

@@ -61,8 +61,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     kind = form.cleaned_data["kind"]
-    if pipeline.kind(kind).refusal(request.user):
-        raise PermissionDenied(pipeline.kind(kind).refusal(request.user))
+    if reason := pipeline.kind(kind).refusal(request.user):
+        raise PermissionDenied(reason)
     batch = services.create_batch(actor=request.user, upload=form.cleaned_data["file"], kind=kind)
     job = jobs.enqueue(
         "imports.check",

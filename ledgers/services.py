@@ -36,8 +36,7 @@ def _links(ledger: Ledger, actor: Any, values: dict[str, Any]) -> dict[str, Any]
 
 def kept(actor: Any, ledger: Ledger) -> None:
     """PermissionDenied, with the reason, when the ledger is kept above the actor's level."""
-    reason = ledger.refusal(actor)
-    if reason:
+    if reason := ledger.refusal(actor):
         raise PermissionDenied(reason)
 
 
