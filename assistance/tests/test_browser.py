@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from assistance import services
 from assistance.models import Screening, Visit
@@ -49,7 +50,7 @@ def test_a_grid_member_records_a_visit_and_a_screening_on_a_phone(
     page.set_input_files("#id_photos", str(photo))
     page.click("button:has-text('保存走访')")
     page.wait_for_url(f"**/assistance/households/{h.pk}/")
-    assert page.locator("text=院落已清理，饮水正常").is_visible()
+    expect(page.locator("text=院落已清理，饮水正常")).to_be_visible()
     visit = Visit.objects.get(household=h, kind="日常走访")
     assert visit.talked and visit.environment_tidied and visit.photos.count() == 1
     assert page.locator("img[alt=走访照片]").evaluate("img => img.naturalWidth") > 0
@@ -57,7 +58,8 @@ def test_a_grid_member_records_a_visit_and_a_screening_on_a_phone(
     page.goto(live_server.url + f"/assistance/campaigns/{c.pk}/households/")
     page.click(f"text={h.head_name}")
     for section in c.sections:
-        assert page.locator("h1", has_text=section["title"]).is_visible()
+        # The click navigates; wait for the section page rather than sample it.
+        expect(page.locator("h1", has_text=section["title"])).to_be_visible()
         for q in section["questions"]:
             answer = (
                 q["risk_answer"]
@@ -67,7 +69,7 @@ def test_a_grid_member_records_a_visit_and_a_screening_on_a_phone(
             page.check(f"input[name={q['key']}][value='{answer}']")
         page.click("form button.btn-danger")
     page.wait_for_url(f"**/assistance/campaigns/{c.pk}/households/")
-    assert page.locator("text=已生成线索").is_visible()
+    expect(page.locator("text=已生成线索")).to_be_visible()
     lead = Lead.objects.get(household=h)
     assert lead.source == "集中排查" and lead.risks == "因安全住房"
     assert Screening.objects.get(household=h).lead == lead
