@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from core import codes, idnumber
 from core.codes import fold
 from core.masking import mask_id, mask_phone
-from core.tabular import number_text, text, to_date
+from core.tabular import free_text, number_text, text, to_date
 
 ERROR_HEADER = "错误说明"
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计"})
@@ -254,19 +254,28 @@ class Text(Kind):
         self.max_length = max_length
 
     def parse(self, raw: Any) -> str:
-        s = text(raw)
+        s = free_text(raw)
         if len(s) > self.max_length:
             raise CellError(f"最多{self.max_length}个字，实为{len(s)}个字")
         return s
 
     def form_field(self, column: Column) -> forms.Field:
         widget = forms.Textarea(attrs={"rows": 3}) if self.max_length > 200 else None
-        return forms.CharField(
+        return TextField(
             label=column.header,
             required=column.required,
             max_length=self.max_length,
             widget=widget,
         )
+
+
+class TextField(forms.CharField):
+    """Free text typed in a form, kept as an import keeps it (`free_text`), so that a row saved
+    by hand and exported imports back unchanged."""
+
+    def to_python(self, value: Any) -> Any:
+        s = super().to_python(value)
+        return free_text(s) if s else s
 
 
 class Code(Kind):

@@ -230,6 +230,24 @@ def text(value: Any) -> str:
     return unicodedata.normalize("NFKC", s).strip()
 
 
+# Full-width letters and digits (０-９, Ａ-Ｚ, ａ-ｚ) → ASCII; nothing else.
+_FULL_WIDTH_ALNUM = {
+    cp: cp - 0xFEE0
+    for first, last in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for cp in range(first, last + 1)
+}
+
+
+def free_text(value: Any) -> str:
+    """A free-text cell as the user wrote it: trimmed, full-width letters and digits folded, but
+    Chinese punctuation (，。：（）), circled numbers and units kept — `text` folds them all (NFKC),
+    which is right for codes and headers but would rewrite a 问题描述 or a 建设内容 (and make a
+    row saved by hand "changed" when its export is imported back)."""
+    if value.__class__ is str:
+        return value.strip() if value.isascii() else value.translate(_FULL_WIDTH_ALNUM).strip()
+    return text(value)
+
+
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _DIGITS_KEPT_BY_EXCEL = 15
 

@@ -194,6 +194,27 @@ def test_the_export_reimports_as_a_no_op(
     assert (code, again["unchanged"], again["created"], again["updated"]) == (0, 2, 0, 0)
 
 
+def test_free_text_keeps_its_chinese_punctuation_and_a_row_saved_by_hand_exports_as_a_no_op(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    school = "大冶市（第一）职业技术学校，东校区①"
+    source = write_sheet(
+        tmp_path / "in.xlsx", HEADERS, [row(students["a"], 学校名称=f" {school} ", 年级="二年级")]
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    assert YuluRow.objects.get().school == school  # as written, only trimmed
+    # A row saved by hand (the form keeps what was typed) is not "changed" by its own export.
+    YuluRow.objects.update(grade="二年级：（下）")
+    out = tmp_path / "out.xlsx"
+    run_command("ledger", "export", "yulu", "--region", "大冶市", "--out", str(out))
+    code, again, _ = run_command("ledger", "import", "yulu", str(out))
+    assert (code, again["unchanged"], again["updated"]) == (0, 1, 0)
+    # Full-width letters and digits are still read as their ASCII selves.
+    fixed = write_sheet(tmp_path / "w.xlsx", HEADERS, [row(students["a"], 年级="２０２４级Ａ班")])
+    assert run_command("ledger", "import", "yulu", str(fixed))[0] == 0
+    assert YuluRow.objects.get().grade == "2024级A班"
+
+
 def test_the_list_shows_exactly_the_users_region_masked_with_totals(
     students: dict[str, Any], client_for: Any, tmp_path: Path, django_assert_max_num_queries: Any
 ) -> None:
