@@ -368,6 +368,7 @@ def test_the_api_lists_rows_scoped_and_masked_and_gives_the_figures(
     page = client.get("/api/v1/ledgers/yulu?year=2024").json()
     assert page["count"] == 1
     assert page["results"][0]["证件号码"] == students["a"].masked_id()
+    assert page["results"][0]["补助金额"] == "1500.00"  # as the figures give money
     figures = client.get("/api/v1/ledgers/yulu/stats?year=2024").json()
     assert figures["figures"]["rows"] == 1
     assert client.get("/api/v1/ledgers/nothing").status_code == 404
