@@ -174,6 +174,27 @@ def test_one_fault_of_each_kind_rejects_the_whole_file_at_its_row_and_column(
     assert book[0][-1] == "错误说明" and "学期" in str(book[5][-1])
 
 
+def test_a_file_rejected_as_a_whole_still_gets_an_error_workbook_saying_why(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    # No header row in the first ten: the workbook gives the reason.
+    late = tmp_path / "late.csv"
+    titles = "".join(f"说明{i}\n" for i in range(10))
+    late.write_text(titles + ",".join(HEADERS) + "\n", encoding="utf-8")
+    out = tmp_path / "late-errors.xlsx"
+    code, result, _ = run_command("ledger", "import", "yulu", str(late), "--errors", str(out))
+    assert code == 1 and result["errors"][0]["row"] is None
+    book = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert book[0] == ["错误说明"] and "证件号码" in book[1][0]
+    # A required column missing: the reason stands beside the header's 错误说明.
+    headers = [h for h in HEADERS if h != "姓名"]
+    short = write_sheet(tmp_path / "short.xlsx", headers, [row(students["a"])])
+    out = tmp_path / "short-errors.xlsx"
+    assert run_command("ledger", "import", "yulu", str(short), "--errors", str(out))[0] == 1
+    book = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert book[0][-1].startswith("错误说明：") and "姓名" in book[0][-1]
+
+
 def test_the_export_reimports_as_a_no_op(
     students: dict[str, Any], regions: dict[str, Any], tmp_path: Path
 ) -> None:
