@@ -113,12 +113,14 @@ def month(value: Any) -> str:
 
 
 def year(value: Any, low: int = 1949, high: int = 2100) -> int | None:
+    """A calendar year: 2024, or as a ledger writes it, 2024年 or 2024年度."""
     s = text(value)
     if not s:
         return None
-    if not re.fullmatch(r"\d{4}", s):
+    found = re.fullmatch(r"(\d{4})(?:年度?)?", s)
+    if found is None:
         raise CellError(f"应为四位年份，实为“{s}”")
-    number = int(s)
+    number = int(found.group(1))
     if not low <= number <= high:
         raise CellError(f"年份应在{low}—{high}之间，实为{number}")
     return number

@@ -60,7 +60,7 @@ def test_a_good_file_imports_and_again_changes_nothing(
     rows = [
         row(students["a"]),
         row(students["a"], 学期="秋季", 补助金额="1500.00"),
-        row(students["b"], 学历层次="高职", 补助金额="1,500"),
+        row(students["b"], 学历层次="高职", 补助金额="1,500", 年度="2024年度"),
         {"证件号码": "合计", "补助金额": "4500"},
     ]
     path = write_sheet(tmp_path / "yulu.xlsx", HEADERS, rows, title="大冶市雨露计划发放名单")
@@ -75,6 +75,7 @@ def test_a_good_file_imports_and_again_changes_nothing(
         dt.date(2024, 4, 10),
     )
     assert first.household_id == students["a"].household_id
+    assert YuluRow.objects.get(person=students["b"]).year == 2024  # written 2024年度
     # The import's own record audits the rows it created; each row names it and its row.
     imported = AuditRecord.objects.get(object_type="imports.yulu", action="import")
     assert imported.after == {
