@@ -252,11 +252,20 @@ class Kind:
 
 
 class Text(Kind):
+    """Free text, kept as written (`free_text`: Chinese punctuation stays). A key column's text
+    (合同编号, 电站名称) is an identifier and is folded whole (`text`), so that 一期（A） and
+    一期(A) name one row."""
+
     def __init__(self, max_length: int = 100) -> None:
         self.max_length = max_length
 
     def parse(self, raw: Any) -> str:
-        s = free_text(raw)
+        return self._checked(free_text(raw))
+
+    def parse_key(self, raw: Any) -> str:
+        return self._checked(text(raw))
+
+    def _checked(self, s: str) -> str:
         if len(s) > self.max_length:
             raise CellError(f"最多{self.max_length}个字，实为{len(s)}个字")
         return s
@@ -268,16 +277,21 @@ class Text(Kind):
             required=column.required,
             max_length=self.max_length,
             widget=widget,
+            fold=text if column.unique else free_text,
         )
 
 
 class TextField(forms.CharField):
-    """Free text typed in a form, kept as an import keeps it (`free_text`), so that a row saved
-    by hand and exported imports back unchanged."""
+    """Text typed in a form, kept as an import keeps it (`Text`), so that a row saved by hand
+    and exported imports back unchanged."""
+
+    def __init__(self, *args: Any, fold: Callable[[Any], str] = free_text, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fold = fold
 
     def to_python(self, value: Any) -> Any:
         s = super().to_python(value)
-        return free_text(s) if s else s
+        return self.fold(s) if s else s
 
 
 class Code(Kind):
@@ -593,6 +607,8 @@ class Column:
     spread_count: int = 5
 
     def parse(self, raw: Any) -> Any:
+        if self.unique and isinstance(self.kind, Text):
+            return self.kind.parse_key(raw)
         return self.kind.parse(raw)
 
     @property

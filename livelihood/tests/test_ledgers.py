@@ -157,6 +157,19 @@ def test_a_station_with_行政村_blank_is_the_towns_and_with_乡镇_blank_too_t
     assert town["ledgers"]["pv_income"]["rows"] == 2
 
 
+def test_a_text_key_is_an_identifier_full_and_half_width_alike_and_free_text_is_kept(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    first = [pv(电站名称="朝阳村光伏电站（一期）", 备注="其他支出：保险费，含税")]
+    path = write_sheet(tmp_path / "a.xlsx", HEADERS["pv_income"], first)
+    assert run_command("ledger", "import", "pv_income", str(path))[0] == 0
+    again = [pv(电站名称="朝阳村光伏电站(一期)", 备注="其他支出：保险费，含税")]
+    path = write_sheet(tmp_path / "b.xlsx", HEADERS["pv_income"], again)
+    code, result, _ = run_command("ledger", "import", "pv_income", str(path))
+    assert (code, result["created"], result["unchanged"]) == (0, 0, 1)
+    assert PvIncomeRow.objects.get().note == "其他支出：保险费，含税"
+
+
 def test_one_fault_of_each_kind_rejects_a_pv_file_whole(
     users: dict[str, Any], tmp_path: Path
 ) -> None:
