@@ -82,10 +82,21 @@ BROKEN_WORKBOOK = (
 )
 
 
-def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[Any]]:
-    """A CSV's rows; its decoding and parsing errors as Chinese messages (never the codec's)."""
+def _csv_rows(reader: Any) -> Iterator[list[Any]]:
+    """A CSV's rows, each at its line number (formats.md §1): a cell with line breaks in it
+    makes its row span several lines, and blank rows stand for the lines it took, so the rows
+    after it keep the numbers a text editor shows. Decoding and parsing errors as Chinese
+    messages (never the codec's)."""
+    given = 0  # rows yielded so far
+    last = 0  # the last line read so far (this row starts on the next)
     try:
-        yield from reader
+        for row in reader:
+            for _ in range(last - given):
+                yield []
+                given += 1
+            yield row
+            given += 1
+            last = reader.line_num
     except UnicodeDecodeError as exc:
         raise TableError("CSV文件编码无法识别，请另存为UTF-8或GB18030后再上传") from exc
     except csv.Error as exc:
