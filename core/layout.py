@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from core import codes, idnumber
 from core.codes import fold
 from core.masking import mask_id, mask_phone
-from core.tabular import number_text, text, to_date
+from core.tabular import free_text, number_text, text, to_date
 
 ERROR_HEADER = "错误说明"
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计"})
@@ -113,12 +113,14 @@ def month(value: Any) -> str:
 
 
 def year(value: Any, low: int = 1949, high: int = 2100) -> int | None:
+    """A calendar year: 2024, or as a ledger writes it, 2024年 or 2024年度."""
     s = text(value)
     if not s:
         return None
-    if not re.fullmatch(r"\d{4}", s):
+    found = re.fullmatch(r"(\d{4})(?:年度?)?", s)
+    if found is None:
         raise CellError(f"应为四位年份，实为“{s}”")
-    number = int(s)
+    number = int(found.group(1))
     if not low <= number <= high:
         raise CellError(f"年份应在{low}—{high}之间，实为{number}")
     return number
@@ -250,23 +252,46 @@ class Kind:
 
 
 class Text(Kind):
+    """Free text, kept as written (`free_text`: Chinese punctuation stays). A key column's text
+    (合同编号, 电站名称) is an identifier and is folded whole (`text`), so that 一期（A） and
+    一期(A) name one row."""
+
     def __init__(self, max_length: int = 100) -> None:
         self.max_length = max_length
 
     def parse(self, raw: Any) -> str:
-        s = text(raw)
+        return self._checked(free_text(raw))
+
+    def parse_key(self, raw: Any) -> str:
+        return self._checked(text(raw))
+
+    def _checked(self, s: str) -> str:
         if len(s) > self.max_length:
             raise CellError(f"最多{self.max_length}个字，实为{len(s)}个字")
         return s
 
     def form_field(self, column: Column) -> forms.Field:
         widget = forms.Textarea(attrs={"rows": 3}) if self.max_length > 200 else None
-        return forms.CharField(
+        return TextField(
             label=column.header,
             required=column.required,
             max_length=self.max_length,
             widget=widget,
+            fold=text if column.unique else free_text,
         )
+
+
+class TextField(forms.CharField):
+    """Text typed in a form, kept as an import keeps it (`Text`), so that a row saved by hand
+    and exported imports back unchanged."""
+
+    def __init__(self, *args: Any, fold: Callable[[Any], str] = free_text, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fold = fold
+
+    def to_python(self, value: Any) -> Any:
+        s = super().to_python(value)
+        return self.fold(s) if s else s
 
 
 class Code(Kind):
@@ -582,6 +607,8 @@ class Column:
     spread_count: int = 5
 
     def parse(self, raw: Any) -> Any:
+        if self.unique and isinstance(self.kind, Text):
+            return self.kind.parse_key(raw)
         return self.kind.parse(raw)
 
     @property

@@ -251,9 +251,10 @@ def run(
             if errors_out is not None and table is not None:
                 try:
                     write_error_workbook(path, errors_out, report.row_messages, table)
-                except TableError:  # the file failed partway (a cap, a broken part): no workbook
-                    if isinstance(errors_out, str | Path):
-                        Path(errors_out).unlink(missing_ok=True)
+                except TableError:  # the file failed partway (a cap, a broken part): its reasons
+                    write_file_errors(errors_out, report.errors)
+            elif errors_out is not None:  # not read at all (no header row, not a table)
+                write_file_errors(errors_out, report.errors)
             return result
         counts = importer.counts(plan)
         changes = importer.changes(plan)
@@ -311,10 +312,22 @@ def write_error_workbook(
         book.skip_to(number - 1)
         values = [*cells[:width], *[""] * (width - len(cells))]
         if number == table.header_row:
-            book.write_row([*values, ERROR_HEADER], header=True)
+            # What is wrong with the header itself (a required column missing) beside its title.
+            about = "；".join(row_messages.get(number, []))
+            title = f"{ERROR_HEADER}：{about}" if about else ERROR_HEADER
+            book.write_row([*values, title], header=True)
         elif number in row_messages:
             book.write_row([*values, "；".join(row_messages[number])], mark=width)
         else:
             book.write_row(values)
     book.print_setup(header_row=max(table.header_row - 1, 0))
+    book.close()
+
+
+def write_file_errors(out: Path | str | IO[bytes], errors: list[dict[str, Any]]) -> None:
+    """The error workbook of a file whose rows could not be read: its reasons, one a row."""
+    book = StreamWorkbook(Path(out) if isinstance(out, str) else out, sheet=ERROR_HEADER)
+    book.write_row([ERROR_HEADER], header=True)
+    for error in errors:
+        book.write_row([error["message"]])
     book.close()

@@ -82,10 +82,21 @@ BROKEN_WORKBOOK = (
 )
 
 
-def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[Any]]:
-    """A CSV's rows; its decoding and parsing errors as Chinese messages (never the codec's)."""
+def _csv_rows(reader: Any) -> Iterator[list[Any]]:
+    """A CSV's rows, each at its line number (formats.md §1): a cell with line breaks in it
+    makes its row span several lines, and blank rows stand for the lines it took, so the rows
+    after it keep the numbers a text editor shows. Decoding and parsing errors as Chinese
+    messages (never the codec's)."""
+    given = 0  # rows yielded so far
+    last = 0  # the last line read so far (this row starts on the next)
     try:
-        yield from reader
+        for row in reader:
+            for _ in range(last - given):
+                yield []
+                given += 1
+            yield row
+            given += 1
+            last = reader.line_num
     except UnicodeDecodeError as exc:
         raise TableError("CSV文件编码无法识别，请另存为UTF-8或GB18030后再上传") from exc
     except csv.Error as exc:
@@ -228,6 +239,24 @@ def text(value: Any) -> str:
     if s.isascii():
         return s.strip()
     return unicodedata.normalize("NFKC", s).strip()
+
+
+# Full-width letters and digits (０-９, Ａ-Ｚ, ａ-ｚ) → ASCII; nothing else.
+_FULL_WIDTH_ALNUM = {
+    cp: cp - 0xFEE0
+    for first, last in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for cp in range(first, last + 1)
+}
+
+
+def free_text(value: Any) -> str:
+    """A free-text cell as the user wrote it: trimmed, full-width letters and digits folded, but
+    Chinese punctuation (，。：（）), circled numbers and units kept — `text` folds them all (NFKC),
+    which is right for codes and headers but would rewrite a 问题描述 or a 建设内容 (and make a
+    row saved by hand "changed" when its export is imported back)."""
+    if value.__class__ is str:
+        return value.strip() if value.isascii() else value.translate(_FULL_WIDTH_ALNUM).strip()
+    return text(value)
 
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")

@@ -112,10 +112,9 @@ WORK_TEAMS = Layout(
 
 
 def clean_work_team(values: dict[str, Any]) -> dict[str, str]:
-    """A member is sent to a village; a stint does not end before it starts."""
+    """A stint does not end before it starts. (A blank 行政村 is the 乡镇's own team, or the
+    county's when 乡镇 is blank too: formats.md §6.)"""
     problems: dict[str, str] = {}
-    if "village" in values and not values.get("village"):
-        problems["village"] = "驻村工作队员应填写所驻行政村"
     start, end = values.get("start"), values.get("end")
     if start and end and end < start:
         problems["end"] = f"驻村结束日期{end:%Y-%m-%d}早于开始日期{start:%Y-%m-%d}"

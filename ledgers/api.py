@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from core import audit
+from core.layout import Column, Money
 from core.permissions import Cap, can
 from ledgers import figures, kit
 from regions.models import Region
@@ -60,6 +61,14 @@ def _region(user: Any, ref: str) -> Region:
         raise HttpError(400, "；".join(exc.messages)) from exc
 
 
+def _cell(column: Column, value: Any, full: bool) -> str:
+    """A cell as the list shows it, but money as the figures give it ("1500.00", no thousands
+    separator), so that a program reads the number back."""
+    if isinstance(column.kind, Money) and value is not None:
+        return figures.money(value)
+    return column.show(value, full=full)
+
+
 def _year(year: int | None) -> int:
     try:
         return figures.year_of(year)
@@ -101,7 +110,7 @@ def list_rows(
     results = []
     for row in rows:
         values = ledger.values(row)
-        cells = {c.header: c.show(values.get(c.key), full=full) for c in ledger.layout.columns}
+        cells = {c.header: _cell(c, values.get(c.key), full) for c in ledger.layout.columns}
         results.append({"id": row.pk, **cells})
     if full and results and any(c.sensitive for c in ledger.layout.columns):
         audit.record(

@@ -33,9 +33,10 @@ from registry.models import Household, Person
 
 BATCH = 5000
 LINKS = ("region_id", "household_id", "person_id")
+# Names the number the row gave (formats.md §6), never what the register holds there.
 NOT_IN_SCOPE = {
-    "id_number": "证件号码不在您管辖范围的户籍台账中（未登记或属于其他区划）",
-    "number": "户编号不在您管辖范围的户籍台账中（未登记或属于其他区划）",
+    "id_number": "证件号码“{}”不在您管辖范围的户籍台账中（未登记或属于其他区划）",
+    "number": "户编号“{}”不在您管辖范围的户籍台账中（未登记或属于其他区划）",
 }
 
 
@@ -297,7 +298,9 @@ class LayoutImporter:
             person = found.get(number)
             # Not registered and registered elsewhere read alike: nobody learns who lives where.
             if person is None:
-                self.report.error(r.row, "id_number", number, NOT_IN_SCOPE["id_number"])
+                self.report.error(
+                    r.row, "id_number", number, NOT_IN_SCOPE["id_number"].format(number)
+                )
                 continue
             name, links = person
             given = r.values.get("name")
@@ -322,7 +325,7 @@ class LayoutImporter:
                 continue
             household = found.get(number)
             if household is None or self._outside(household[4]):
-                self.report.error(r.row, "number", number, NOT_IN_SCOPE["number"])
+                self.report.error(r.row, "number", number, NOT_IN_SCOPE["number"].format(number))
                 continue
             pk, _, head, region_id, _ = household
             given = r.values.get("head_name")

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from core.dates import today
 from livelihood.models import PostRow
+from regions.models import Region
 
 PV_FUNDING = "光伏收益"
 PV_CATEGORY = "光伏公益性岗位"
@@ -49,8 +50,9 @@ def post_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str,
 def pv_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str, Any]:
     """How many villages (and of them 脱贫村) and stations, and the persons on 光伏-funded posts in
     the same region and year (the "三个脱贫村15人" of the report)."""
+    village = Q(region__level=Region.Level.VILLAGE)  # a town's or the county's station is none
     counts = qs.aggregate(
-        villages=Count("region", distinct=True),
+        villages=Count("region", distinct=True, filter=village),
         alleviated_villages=Count(
             "region", distinct=True, filter=Q(region__is_alleviated_village=True)
         ),

@@ -98,11 +98,9 @@ PV_INCOME = Layout(
 
 
 def clean_pv(values: dict[str, Any]) -> dict[str, str]:
-    """The income is a village's (光伏扶贫电站 belong to the 村集体) and is not published before
-    its year."""
+    """The income is not published before its year. (A station with 行政村 blank is the 乡镇's,
+    e.g. a 联村电站, or the county's when 乡镇 is blank too: formats.md §6.)"""
     problems: dict[str, str] = {}
-    if "village" in values and not values.get("village"):
-        problems["village"] = "光伏收益分配应填写电站所在的行政村"
     published, year = values.get("published"), values.get("year")
     if published and year and published.year < year:
         problems["published"] = f"公示日期{published:%Y-%m-%d}早于收益年度{year}"

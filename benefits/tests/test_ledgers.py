@@ -179,7 +179,12 @@ def test_one_fault_of_each_kind_rejects_the_whole_file_at_its_row_and_column(
     assert found == set(expected.items())
     messages = {(e["row"], e["column"]): e["message"] for e in result["errors"]}
     assert "不在您管辖范围" in messages[(4, spec.link)]
-    assert messages[(3, spec.link)] == messages[(4, spec.link)]  # nothing learnt of the other
+    given = {(e["row"], e["column"]): str(e["value"]) for e in result["errors"]}
+    assert f"{spec.link}“{given[(4, spec.link)]}”不在" in messages[(4, spec.link)]
+    # Apart from the number it was given, nothing learnt of the other region's.
+    assert messages[(3, spec.link)].replace(given[(3, spec.link)], "") == messages[
+        (4, spec.link)
+    ].replace(given[(4, spec.link)], "")
     assert "第2行" in messages[(7, spec.link)]
     assert "不能为负数" in messages[(8, expected[8])]
 

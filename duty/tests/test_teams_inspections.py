@@ -38,12 +38,25 @@ def test_a_good_team_file_imports_and_again_changes_nothing(
     assert (again["unchanged"], again["created"], again["updated"]) == (3, 0, 0)
 
 
+def test_a_member_with_行政村_blank_is_the_towns_and_with_乡镇_blank_too_the_countys(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [member("李四", 行政村=""), member("王五", 乡镇="", 行政村="")]
+    path = write_sheet(tmp_path / "t.xlsx", TEAMS, rows)
+    code, result, _ = run_command("ledger", "import", "work_teams", str(path))
+    assert (code, result["created"]) == (0, 2), result["errors"]
+    regions = dict(WorkTeamMember.objects.values_list("name", "region__name"))
+    assert regions == {"李四": "金山店镇", "王五": "大冶市"}
+    town = run_command("ledger", "stats", "--region", "大冶市/金山店镇", "--year", "2025")[1]
+    assert town["ledgers"]["work_teams"]["rows"] == 1
+
+
 def test_faults_of_a_team_file_are_named_at_their_row_and_column(
     users: dict[str, Any], tmp_path: Path
 ) -> None:
     rows = [
         member("李四"),  # 2 fine
-        member("赵六", 行政村=""),  # 3 a team member without a village
+        member("赵六", 驻村开始日期="2020-13-01"),  # 3 a bad date
         member("孙七", 驻村结束日期="2020-01-01"),  # 4 ends before it starts
         member("周八", 队内职务="组长"),  # 5 bad code
         member("吴九", 联系电话="12345"),  # 6 bad phone
@@ -54,7 +67,7 @@ def test_faults_of_a_team_file_are_named_at_their_row_and_column(
     result = pipeline.run("work_teams", path, actor=users["town_staff"])
     assert result["status"] == "rejected" and WorkTeamMember.objects.count() == 0
     assert {(e["row"], e["column"]) for e in result["errors"]} == {
-        (3, "行政村"),
+        (3, "驻村开始日期"),
         (4, "驻村结束日期"),
         (5, "队内职务"),
         (6, "联系电话"),

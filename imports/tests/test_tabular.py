@@ -74,3 +74,15 @@ def test_a_file_without_the_marker_in_the_first_ten_rows_is_refused(tmp_path: Pa
     path.write_text("\n".join(["标题"] * 12 + ["证件号码"]), encoding="utf-8")
     with pytest.raises(TableError, match="前10行"):
         open_table(path)
+
+
+def test_a_csv_row_is_numbered_by_its_line_even_after_a_cell_with_line_breaks(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "x.csv"
+    lines = ["标题", "证件号码,备注", '1,"两行\r\n的备注"', "2,", "", "3,最后"]
+    path.write_bytes("\r\n".join(lines).encode("gb18030"))
+    table = open_table(path)
+    assert table.header_row == 2
+    rows = [(number, cells[0]) for number, cells in table.rows if cells]
+    assert rows == [(3, "1"), (5, "2"), (7, "3")]  # as a text editor numbers the lines

@@ -60,7 +60,7 @@ def test_a_good_file_imports_and_again_changes_nothing(
     rows = [
         row(students["a"]),
         row(students["a"], 学期="秋季", 补助金额="1500.00"),
-        row(students["b"], 学历层次="高职", 补助金额="1,500"),
+        row(students["b"], 学历层次="高职", 补助金额="1,500", 年度="2024年度"),
         {"证件号码": "合计", "补助金额": "4500"},
     ]
     path = write_sheet(tmp_path / "yulu.xlsx", HEADERS, rows, title="大冶市雨露计划发放名单")
@@ -75,6 +75,7 @@ def test_a_good_file_imports_and_again_changes_nothing(
         dt.date(2024, 4, 10),
     )
     assert first.household_id == students["a"].household_id
+    assert YuluRow.objects.get(person=students["b"]).year == 2024  # written 2024年度
     # The import's own record audits the rows it created; each row names it and its row.
     imported = AuditRecord.objects.get(object_type="imports.yulu", action="import")
     assert imported.after == {
@@ -159,13 +160,40 @@ def test_one_fault_of_each_kind_rejects_the_whole_file_at_its_row_and_column(
         (10, "姓名"),
     }
     messages = {(e["row"], e["column"]): e["message"] for e in result["errors"]}
-    assert messages[(4, "证件号码")] == messages[(5, "证件号码")]  # alike: nothing learnt
+    # Each names the number it was given; otherwise they read alike: nothing learnt.
+    given = {(e["row"], e["column"]): str(e["value"]) for e in result["errors"]}
+    for at in ((4, "证件号码"), (5, "证件号码")):
+        assert f"证件号码“{given[at]}”不在" in messages[at]
+    assert messages[(4, "证件号码")].replace(given[(4, "证件号码")], "") == messages[
+        (5, "证件号码")
+    ].replace(given[(5, "证件号码")], "")
     assert "不在您管辖范围" in messages[(5, "证件号码")]
     assert students["other"].name not in {e["message"] for e in result["errors"]}
     assert "是否应为" in messages[(6, "学期")] and "第2行" in messages[(8, "证件号码")]
     assert "不能为负数" in messages[(9, "补助金额")]
     book = CalamineWorkbook.from_path(str(errors_out)).get_sheet_by_index(0).to_python()
     assert book[0][-1] == "错误说明" and "学期" in str(book[5][-1])
+
+
+def test_a_file_rejected_as_a_whole_still_gets_an_error_workbook_saying_why(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    # No header row in the first ten: the workbook gives the reason.
+    late = tmp_path / "late.csv"
+    titles = "".join(f"说明{i}\n" for i in range(10))
+    late.write_text(titles + ",".join(HEADERS) + "\n", encoding="utf-8")
+    out = tmp_path / "late-errors.xlsx"
+    code, result, _ = run_command("ledger", "import", "yulu", str(late), "--errors", str(out))
+    assert code == 1 and result["errors"][0]["row"] is None
+    book = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert book[0] == ["错误说明"] and "证件号码" in book[1][0]
+    # A required column missing: the reason stands beside the header's 错误说明.
+    headers = [h for h in HEADERS if h != "姓名"]
+    short = write_sheet(tmp_path / "short.xlsx", headers, [row(students["a"])])
+    out = tmp_path / "short-errors.xlsx"
+    assert run_command("ledger", "import", "yulu", str(short), "--errors", str(out))[0] == 1
+    book = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert book[0][-1].startswith("错误说明：") and "姓名" in book[0][-1]
 
 
 def test_the_export_reimports_as_a_no_op(
@@ -192,6 +220,27 @@ def test_the_export_reimports_as_a_no_op(
     assert sheet[0][0] == "金山店镇雨露计划" and sheet[2] == HEADERS
     code, again, _ = run_command("ledger", "import", "yulu", str(out))
     assert (code, again["unchanged"], again["created"], again["updated"]) == (0, 2, 0, 0)
+
+
+def test_free_text_keeps_its_chinese_punctuation_and_a_row_saved_by_hand_exports_as_a_no_op(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    school = "大冶市（第一）职业技术学校，东校区①"
+    source = write_sheet(
+        tmp_path / "in.xlsx", HEADERS, [row(students["a"], 学校名称=f" {school} ", 年级="二年级")]
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    assert YuluRow.objects.get().school == school  # as written, only trimmed
+    # A row saved by hand (the form keeps what was typed) is not "changed" by its own export.
+    YuluRow.objects.update(grade="二年级：（下）")
+    out = tmp_path / "out.xlsx"
+    run_command("ledger", "export", "yulu", "--region", "大冶市", "--out", str(out))
+    code, again, _ = run_command("ledger", "import", "yulu", str(out))
+    assert (code, again["unchanged"], again["updated"]) == (0, 1, 0)
+    # Full-width letters and digits are still read as their ASCII selves.
+    fixed = write_sheet(tmp_path / "w.xlsx", HEADERS, [row(students["a"], 年级="２０２４级Ａ班")])
+    assert run_command("ledger", "import", "yulu", str(fixed))[0] == 0
+    assert YuluRow.objects.get().grade == "2024级A班"
 
 
 def test_the_list_shows_exactly_the_users_region_masked_with_totals(
@@ -341,6 +390,7 @@ def test_the_api_lists_rows_scoped_and_masked_and_gives_the_figures(
     page = client.get("/api/v1/ledgers/yulu?year=2024").json()
     assert page["count"] == 1
     assert page["results"][0]["证件号码"] == students["a"].masked_id()
+    assert page["results"][0]["补助金额"] == "1500.00"  # as the figures give money
     figures = client.get("/api/v1/ledgers/yulu/stats?year=2024").json()
     assert figures["figures"]["rows"] == 1
     assert client.get("/api/v1/ledgers/nothing").status_code == 404

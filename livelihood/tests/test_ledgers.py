@@ -127,9 +127,47 @@ def test_one_fault_of_each_kind_rejects_a_post_file_whole(
         (10, "状态"),
     }
     assert "不在您管辖范围" in errors[(4, "证件号码")]
-    assert errors[(3, "证件号码")] == errors[(4, "证件号码")]
+    numbers = {3: rows[1]["证件号码"], 4: people["other"].id_number}
+    assert f"证件号码“{numbers[4]}”不在" in errors[(4, "证件号码")]
+    assert errors[(3, "证件号码")].replace(numbers[3], "") == errors[(4, "证件号码")].replace(
+        numbers[4], ""
+    )
     assert "第2行" in errors[(7, "证件号码")] and "不能为负数" in errors[(8, "月补贴标准")]
     assert errors[(10, "状态")] == "已填写退岗日期，状态应为“已退岗”"
+
+
+def test_a_station_with_行政村_blank_is_the_towns_and_with_乡镇_blank_too_the_countys(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [
+        pv(),
+        pv(行政村="", 电站名称="金山店镇联村电站"),
+        pv(乡镇="", 行政村="", 电站名称="县集中式电站", 发电收益="50000"),
+    ]
+    path = write_sheet(tmp_path / "pv.xlsx", HEADERS["pv_income"], rows)
+    code, result, _ = run_command("ledger", "import", "pv_income", str(path))
+    assert (code, result["created"]) == (0, 3), result["errors"]
+    regions = dict(PvIncomeRow.objects.values_list("station", "region__name"))
+    assert regions["金山店镇联村电站"] == "金山店镇" and regions["县集中式电站"] == "大冶市"
+    county = run_command("ledger", "stats", "--region", "大冶市", "--year", "2024")[1]
+    figures = county["ledgers"]["pv_income"]
+    assert (figures["rows"], figures["amount"], figures["stations"]) == (3, "82000.00", 3)
+    assert figures["villages"] == 1  # a town's or the county's station is not a village
+    town = run_command("ledger", "stats", "--region", "大冶市/金山店镇", "--year", "2024")[1]
+    assert town["ledgers"]["pv_income"]["rows"] == 2
+
+
+def test_a_text_key_is_an_identifier_full_and_half_width_alike_and_free_text_is_kept(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    first = [pv(电站名称="朝阳村光伏电站（一期）", 备注="其他支出：保险费，含税")]
+    path = write_sheet(tmp_path / "a.xlsx", HEADERS["pv_income"], first)
+    assert run_command("ledger", "import", "pv_income", str(path))[0] == 0
+    again = [pv(电站名称="朝阳村光伏电站(一期)", 备注="其他支出：保险费，含税")]
+    path = write_sheet(tmp_path / "b.xlsx", HEADERS["pv_income"], again)
+    code, result, _ = run_command("ledger", "import", "pv_income", str(path))
+    assert (code, result["created"], result["unchanged"]) == (0, 0, 1)
+    assert PvIncomeRow.objects.get().note == "其他支出：保险费，含税"
 
 
 def test_one_fault_of_each_kind_rejects_a_pv_file_whole(
