@@ -7,7 +7,8 @@
 `persons` counts distinct people, `households` distinct households (0 for region rows);
 `amount` is the ledger's declared amount (e.g. 补助金额); `by_status` classes each row by its
 household's status at the end of the period (registry.history: 监测户 = a 监测对象, risk
-eliminated or not; 脱贫户 = a 脱贫户 that is not one; 一般农户 = neither). Every figure is a
+eliminated or not; 脱贫户 = a 脱贫户 that is not one; 一般农户 = neither; empty for region rows).
+Every figure is a
 few aggregate queries, never a pass over the rows in Python.
 """
 
@@ -139,8 +140,11 @@ def figures(ledger: Ledger, region: Region, year: int) -> dict[str, Any]:
             column.kind.display(g[column.key]) or "（空）": _pair(g)
             for g in sorted(grouped, key=lambda g: str(g[column.key] or ""))
         }
-    if ledger.level != "region":
-        out["by_status"] = by_status(ledger, qs, region, period_end(year))
+    # Region rows belong to no household: their `by_status` is present (every kind has the same
+    # keys, formats.md §7) and empty.
+    out["by_status"] = (
+        by_status(ledger, qs, region, period_end(year)) if ledger.level != "region" else {}
+    )
     if ledger.more_figures is not None:
         out |= ledger.more_figures(ledger, qs, region, year)
     return out

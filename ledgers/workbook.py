@@ -69,7 +69,7 @@ def figures_workbook(
         book.write_row([f"按{title}", *COUNT_LABELS.values(), "金额合计"], header=True)
         for value, pair in values.items():
             book.write_row([value, *(pair[k] for k in COUNTS), Decimal(pair["amount"])])
-    if "by_status" in figures:
+    if figures["by_status"]:
         book.write_row([])
         book.write_row(["按户类型", *COUNT_LABELS.values(), "金额合计"], header=True)
         words = core_labels.for_year(year)  # 监测户 until 2025, the year's word after

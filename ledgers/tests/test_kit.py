@@ -377,6 +377,10 @@ def test_ledger_stats_give_the_figures_of_every_kind(
     assert yulu["by"]["学历层次"]["高职"]["amount"] == "2000.00"
     assert yulu["by_status"]["监测户"]["rows"] == 3
     assert yulu["by_status"]["一般农户"]["rows"] == 0
+    keys = {"rows", "persons", "households", "amount", "sums", "by", "by_status"}
+    for kind, figures in result["ledgers"].items():
+        assert keys <= set(figures), kind  # every kind, region rows too (by_status empty)
+    assert result["ledgers"]["projects"]["by_status"] == {}
 
 
 def test_the_api_lists_rows_scoped_and_masked_and_gives_the_figures(
