@@ -185,13 +185,20 @@ def check_csv_lines(path: Path) -> None:
     """Refuse a CSV with more lines than FANGPIN_IMPORT_MAX_CSV_ROWS allows before it is parsed
     (counting line ends reads 100 MB in a fraction of a second)."""
     max_rows = limit("FANGPIN_IMPORT_MAX_CSV_ROWS")
-    lines = 0
+    refused = UploadRejected(f"CSV文件超过{max_rows}行，已拒绝；请按乡镇拆分后分别上传")
+    lines, quoted, last = 0, False, b"\n"
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             lines += chunk.count(b"\n")
-            # a header and the titles above it, and quoted line breaks, within a margin
+            quoted = quoted or b'"' in chunk
+            last = chunk[-1:]
+            # Line breaks inside quoted cells are no rows: within a margin, the rows decide.
             if lines > max_rows + max_rows // 20:
-                raise UploadRejected(f"CSV文件超过{max_rows}行，已拒绝；请按乡镇拆分后分别上传")
+                raise refused
+    if last != b"\n":
+        lines += 1  # the last line has no line end
+    if not quoted and lines > max_rows:  # without quotes every line is a row, numbered as such
+        raise refused
 
 
 def check_columns(data: bytes, start: int = 0, end: int | None = None) -> None:

@@ -315,6 +315,20 @@ def test_a_csv_may_be_longer_than_a_sheet_and_one_far_too_long_is_refused_unread
     far.write_text("姓名,证件号码\n" + "张三,1\n" * 500, encoding="utf-8")
     with pytest.raises(TableError, match="CSV文件超过100行"):  # the count's message, not the rows'
         open_table(far)
+    # Without quoted line breaks the count is exact: one line over is refused unread too, and
+    # a file of exactly the cap (its header line included) is read.
+    over = tmp_path / "over.csv"
+    over.write_text("姓名,证件号码\n" + "张三,1\n" * 98 + "张三,1", encoding="utf-8")
+    assert len(list(open_table(over).rows)) == 99
+    over.write_text("姓名,证件号码\n" + "张三,1\n" * 100, encoding="utf-8")
+    with pytest.raises(TableError, match="CSV文件超过100行"):
+        open_table(over)
+    quoted = tmp_path / "quoted.csv"  # a cell's line breaks are within the margin
+    quoted.write_text('姓名,证件号码\n"张\n三",1\n' + "张三,1\n" * 97, encoding="utf-8")
+    assert len(list(open_table(quoted).rows)) == 98
+    quoted.write_text('姓名,证件号码\n"张\n三",1\n' + "张三,1\n" * 98, encoding="utf-8")
+    with pytest.raises(TableError, match="文件超过100行"):  # its last line is the 101st
+        list(open_table(quoted).rows)
 
 
 def test_a_file_that_is_not_a_workbook_says_so_in_chinese(tmp_path):
