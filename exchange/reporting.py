@@ -1,7 +1,8 @@
 """The department batches' sentences in the work report's 三、政策落实 (formats.md §8), in seed
 000's words: 健康帮扶 (医保 救助 人次) and 兜底保障 (民政 救助 by 救助类别). The figures are
 `exchange.hooks.policy_figures` (the same as `fangpin ledger stats` gives under "departments");
-no batch loaded says so instead of inventing a figure.
+no batch loaded, or no settlement of the region's people in the period, says so instead of
+inventing a figure.
 """
 
 from __future__ import annotations
@@ -73,10 +74,12 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
     found = policy_figures(region, start, end)
     medical, civil = found["medical"], found["civil"]
     parts = [p for p in [_insurance_sentence(region, end)] if p]
-    if medical["batches"]:
+    if medical["batches"] and medical["settlements"]:
         parts.append(
             "、".join(f"{words}{medical[key]['rows']}人次" for key, words in MEDICAL_WORDS)
         )
+    elif medical["batches"]:
+        parts.append("本期无医保结算记录")
     else:
         parts.append("本期无医保结算数据")
     health = "健康帮扶：" + "，".join(parts) + "。"
@@ -99,7 +102,7 @@ def report_figures(region: Any, start: dt.date, end: dt.date) -> list[dict[str, 
     medical, civil = found["medical"], found["civil"]
     section = "三、政策落实情况"
     out: list[dict[str, str]] = []
-    if medical["batches"]:
+    if medical["batches"] and medical["settlements"]:
         for key, words in MEDICAL_WORDS:
             out.append(
                 {
