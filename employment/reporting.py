@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from employment.figures import month_changes
+from employment.figures import month_changes, work_in_month
 from ledgers import figures, kit
 
 
@@ -28,12 +28,19 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
 
 
 def _employment(region: Any, start: dt.date, end: dt.date) -> str:
-    found = figures.figures(kit.ledger("employment"), region, start.year)
-    months = [m for m in found["work"] if m <= f"{end:%Y-%m}"]
-    if not months:
+    """外出务工 (省外 + 县外省内) in the period's last reported month, by the households' status
+    at the period's end (formats.md §8); a period without a month reported says so."""
+    ledger = kit.ledger("employment")
+    every = ledger.model.objects.below(region)
+    month = (
+        every.filter(month__gte=f"{start:%Y-%m}", month__lte=f"{end:%Y-%m}")
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if not month:
         return "务工监测（一月一报）：本期没有务工监测记录。"
-    month = months[-1]
-    work = found["work"][month]
+    work = work_in_month(every, region, month, end)
     out = work["外出务工"]
     text = (
         f"就业帮扶工作。实行务工监测一月一报制度，截至{month[:4]}年{int(month[5:])}月，"
@@ -43,8 +50,7 @@ def _employment(region: Any, start: dt.date, end: dt.date) -> str:
     if out["一般农户"]:
         text += f"，另有一般农户{out['一般农户']}人"
     text += f"；县内务工{work['县内务工']['persons']}人，未务工{work['未务工']['persons']}人"
-    qs = figures.rows(kit.ledger("employment"), region, start.year)
-    change = month_changes(qs, month)
+    change = month_changes(every, month)
     if change:
         text += f"；较上月新外出{change['新外出']}人，回流{change['回流']}人"
     return text + "。"

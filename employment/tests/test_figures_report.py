@@ -16,3 +16,59 @@ def test_a_report_without_rows_says_so(regions: dict[str, Any]) -> None:
         "务工补贴：本期没有发放记录。",
         "产业奖补：本期没有发放记录。",
     ]
+
+
+def test_the_report_tells_the_periods_last_month_by_the_status_at_the_periods_end(
+    regions: dict[str, Any], users: dict[str, Any], tmp_path: Any, monkeypatch: Any
+) -> None:
+    """外出务工 (省外 + 县外省内) of the period's last month, 脱贫户 / 监测户 as the households
+    were at the period's end (formats.md §8): a household identified in May is not a 监测户 in
+    the first quarter's report; a quarter after the last month reported has no figure."""
+    from core import pipeline
+    from employment.layouts import EMPLOYMENT
+    from employment.reporting import report_sections
+    from fangpin.testing import make_household, write_sheet
+    from registry import services
+
+    monkeypatch.setattr(services, "today", lambda: dt.date(2024, 1, 1))
+    poor = make_household(regions["village"], members=1, is_alleviated=True, alleviated_year=2016)
+    later = make_household(regions["village"], members=1)
+    monkeypatch.setattr(services, "today", lambda: dt.date(2024, 5, 1))
+    services.update_household(
+        source="导入",
+        actor=None,
+        household=later,
+        category="边缘易致贫户",
+        identified_date=dt.date(2024, 5, 1),
+        risk_list=["因病"],
+    )
+    rows = []
+    for household, place in ((poor, "省外务工"), (later, "县外省内务工")):
+        person = household.persons.get()
+        for month in ("2024-02", "2024-03", "2024-05", "2024-06"):
+            rows.append(
+                {
+                    "证件号码": person.id_number,
+                    "姓名": person.name,
+                    "月份": month,
+                    "务工状况": place,
+                    "就业形式": "企业务工",
+                }
+            )
+    path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
+    assert pipeline.run("employment", path, actor=users["county_admin"])["status"] == "imported"
+
+    def told(start: dt.date, end: dt.date) -> str:
+        text: str = report_sections(regions["town"], start, end)["work"][0]
+        return text
+
+    q1 = told(dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert "截至2024年3月，脱贫人口（含监测人口）外出务工共1人，其中脱贫人口1人，监测人口0人" in q1
+    assert "另有一般农户1人" in q1
+    q2 = told(dt.date(2024, 4, 1), dt.date(2024, 6, 30))
+    assert "截至2024年6月，脱贫人口（含监测人口）外出务工共2人，其中脱贫人口1人，监测人口1人" in q2
+    assert "较上月新外出0人，回流0人" in q2
+    april = told(dt.date(2024, 4, 1), dt.date(2024, 4, 30))
+    assert april == "务工监测（一月一报）：本期没有务工监测记录。"
+    q3 = told(dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+    assert q3 == "务工监测（一月一报）：本期没有务工监测记录。"
