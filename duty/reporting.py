@@ -162,4 +162,4 @@ def _special(region: Region, start: dt.date, end: dt.date) -> list[str]:
             done = bucket[Status.DONE] + bucket[Status.CLOSED]
             state = "已全部整改完成" if done == n else f"已整改完成{done}个，正在整改{n - done}个"
             paragraphs.append(f"开展{category}：{'和'.join(parts)}{state}。")
-    return paragraphs
+    return paragraphs or ["专项整治：本期没有专项整治问题记录。"]
