@@ -116,14 +116,16 @@ def report_figures(region: Any, start: dt.date, end: dt.date) -> list[dict[str, 
         for aid, unit, _words in CIVIL_WORDS:
             pair = civil["by_type"].get(aid, {})
             if pair.get(unit):
-                value = f"{pair[unit]}户" if unit == "households" else f"{pair[unit]}人"
+                # Persons for every 救助类别; 农村低保 is told in households and persons.
+                households = unit == "households"
+                value = f"{pair[unit]}户{pair['persons']}人" if households else f"{pair[unit]}人"
                 out.append(
                     {
                         "section": section,
                         "label": aid,
                         "value": value,
                         "definition": "民政救助记录中该类别、救助期与本期重叠的"
-                        + ("户" if unit == "households" else "人"),
+                        + ("户及其中受助的人" if households else "人"),
                     }
                 )
     return out

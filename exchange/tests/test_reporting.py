@@ -61,3 +61,47 @@ def test_settlements_count_as_人次_by_what_the_fund_paid_and_a_period_without_
     # Nor for a town whose people have none (the county's batch covers it).
     other = report_sections(regions["other_town"], *Q2)["policy"][0]
     assert "本期无医保结算记录" in other and "人次" not in other
+
+
+def test_兜底保障_counts_persons_per_救助类别_and_households_for_农村低保(
+    regions: dict[str, Any], run_compare: Any
+) -> None:
+    one = make_household(regions["village"], members=1)
+    two = make_household(regions["village"], members=1)
+    a, b = member(one, dt.date(1970, 1, 1), name="甲"), member(one, dt.date(1980, 1, 1), name="乙")
+    c = member(two, dt.date(1990, 1, 1), name="丙")
+
+    def aid(p: Any, kind: str, begin: str, end: str = "") -> dict[str, Any]:
+        return {
+            "证件号码": p.id_number,
+            "姓名": p.name,
+            "救助类别": kind,
+            "开始日期": begin,
+            "结束日期": end,
+            "金额": 300,
+        }
+
+    batch = run_compare(
+        "civil",
+        [
+            aid(a, "农村低保", "2024-01-01"),
+            aid(b, "农村低保", "2024-01-01", "2024-12-31"),
+            aid(c, "农村低保", "2024-03-01"),
+            aid(a, "事实无人抚养儿童", "2024-04-01", "2024-04-30"),
+            aid(b, "困难残疾人生活补贴", "2024-05-01"),
+            aid(c, "重度残疾人护理补贴", "2024-06-30", "2024-08-01"),
+            aid(c, "临时救助", "2024-07-01", "2024-07-01"),  # after the period
+            aid(b, "农村特困", "2023-01-01", "2024-03-31"),  # ended before it
+        ],
+        as_of=dt.date(2024, 7, 31),
+    )
+    assert batch.rejected_rows == 0
+    net = report_sections(regions["town"], *Q2)["policy"][1]
+    assert net == (
+        "兜底保障：已有2户落实农村低保保障，1人落实事实无人抚养儿童基本生活补助，"
+        "1人落实重度残疾人护理补贴，1人落实困难残疾人生活补贴。"
+    )
+    rows = {f["label"]: f["value"] for f in report_figures(regions["town"], *Q2)}
+    assert rows["农村低保"] == "2户3人"
+    assert (rows["事实无人抚养儿童"], rows["重度残疾人护理补贴"]) == ("1人", "1人")
+    assert "临时救助" not in rows and "农村特困" not in rows
