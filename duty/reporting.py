@@ -31,13 +31,22 @@ def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, l
     return {"duty": [p for p in duty if p], "work": _special(region, start, end)}
 
 
+def _span(start: dt.date, end: dt.date) -> str:
+    """The counts' span: the year when they run from its 1 January (up to the period's end, as
+    seed 000 says "2023年已下发"), else the months of the period (2023年4-6月, 2023年5月)."""
+    if (start.month, start.day) == (1, 1):
+        return f"{start.year}年"
+    months = f"{start.month}月" if start.month == end.month else f"{start.month}-{end.month}月"
+    return f"{start.year}年{months}"
+
+
 def _inspections(region: Region, start: dt.date, end: dt.date) -> str:
     found = figures.inspections(region, start, end)
     if not found["rows"]:
         return "督查与例会：本期没有工作提示、学习、例会和督查记录。"
     kinds = found["by_kind"]
     text = (
-        f"{start.year}年已下发{kinds['工作提示']}次定期工作提示、"
+        f"{_span(start, end)}已下发{kinds['工作提示']}次定期工作提示、"
         f"开展了{kinds['纪律督查']}次工作队纪律督查"
     )
     others = [
