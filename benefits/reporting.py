@@ -23,9 +23,9 @@ STAGES = {
 }
 
 
-def education(region: Any, year: int) -> str:
-    yulu = figures.figures(kit.ledger("yulu"), region, year)
-    aid = figures.figures(kit.ledger("education_aid"), region, year)
+def education(region: Any, year: int, within: Any = None) -> str:
+    yulu = figures.figures(kit.ledger("yulu"), region, year, within)
+    aid = figures.figures(kit.ledger("education_aid"), region, year, within)
     parts = []
     if yulu["rows"]:
         terms = "，".join(
@@ -70,5 +70,7 @@ def housing(region: Any, year: int) -> str:
 
 
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
-    """三、政策落实: 教育帮扶 and 住房保障 of the ledgers, for the year of the period."""
-    return {"policy": [education(region, start.year), housing(region, start.year)]}
+    """三、政策落实: 教育帮扶 (paid in the period) and 住房保障 (the year's 改造) of the
+    ledgers."""
+    within = figures.paid_within(start, end)
+    return {"policy": [education(region, start.year, within), housing(region, start.year)]}

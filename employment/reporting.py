@@ -21,8 +21,8 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
     return {
         "work": [
             _employment(region, start, end),
-            _subsidies(region, start),
-            *_industry_aid(region, start),
+            _subsidies(region, start, end),
+            *_industry_aid(region, start, end),
         ]
     }
 
@@ -56,8 +56,9 @@ def _employment(region: Any, start: dt.date, end: dt.date) -> str:
     return text + "。"
 
 
-def _subsidies(region: Any, start: dt.date) -> str:
-    found = figures.figures(kit.ledger("labour_subsidy"), region, start.year)
+def _subsidies(region: Any, start: dt.date, end: dt.date) -> str:
+    within = figures.paid_within(start, end)
+    found = figures.figures(kit.ledger("labour_subsidy"), region, start.year, within)
     if not found["rows"]:
         return "务工补贴：本期没有发放记录。"
     parts = "，".join(
@@ -71,8 +72,9 @@ def _subsidies(region: Any, start: dt.date) -> str:
     return text + "。"
 
 
-def _industry_aid(region: Any, start: dt.date) -> list[str]:
-    found = figures.figures(kit.ledger("industry_aid"), region, start.year)
+def _industry_aid(region: Any, start: dt.date, end: dt.date) -> list[str]:
+    within = figures.paid_within(start, end)
+    found = figures.figures(kit.ledger("industry_aid"), region, start.year, within)
     if not found["rows"]:
         return ["产业奖补：本期没有发放记录。"]
     items = found["by"].get("奖补项目", {})
@@ -88,6 +90,8 @@ def _industry_aid(region: Any, start: dt.date) -> list[str]:
         total, households = Decimal(three["amount"]), three["households"]
         ledger = kit.ledger("industry_aid")
         amounts = figures.rows(ledger, region, start.year).filter(item="三业奖补")
+        if within is not None:
+            amounts = amounts.filter(within)
         same = amounts.order_by().values("amount").distinct().count() == 1
         each = (
             f"每户落实{yuan(total / households)}元奖补，"

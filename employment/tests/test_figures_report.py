@@ -72,3 +72,61 @@ def test_the_report_tells_the_periods_last_month_by_the_status_at_the_periods_en
     assert april == "务工监测（一月一报）：本期没有务工监测记录。"
     q3 = told(dt.date(2024, 7, 1), dt.date(2024, 9, 30))
     assert q3 == "务工监测（一月一报）：本期没有务工监测记录。"
+
+
+def test_subsidies_and_aid_of_part_of_a_year_are_those_paid_in_it(
+    regions: dict[str, Any], users: dict[str, Any], tmp_path: Any
+) -> None:
+    """务工补贴 and 产业奖补 are kept by 年度; a report of part of the year counts what was paid
+    (发放日期) in it, the year's report every row of the 年度."""
+    from core import pipeline
+    from employment.layouts import INDUSTRY_AID, LABOUR_SUBSIDY
+    from employment.reporting import report_sections
+    from fangpin.testing import make_household, write_sheet
+
+    households = [make_household(regions["village"], members=1) for _ in range(3)]
+    people = [h.persons.get() for h in households]
+    subsidies = [
+        {
+            "证件号码": p.id_number,
+            "姓名": p.name,
+            "年度": "2024",
+            "补贴类型": "一次性交通补贴",
+            "金额": "500",
+            "发放日期": day,
+        }
+        for p, day in zip(people, ("2024-03-10", "2024-10-10", ""), strict=True)
+    ]
+    aid = [
+        {
+            "户编号": h.number,
+            "户主姓名": h.head_name,
+            "年度": "2024",
+            "奖补项目": "三业奖补",
+            "金额": "1000",
+            "发放日期": day,
+        }
+        for h, day in zip(households, ("2024-02-01", "2024-08-01", "2024-09-01"), strict=True)
+    ]
+    for kind, layout, rows in (
+        ("labour_subsidy", LABOUR_SUBSIDY, subsidies),
+        ("industry_aid", INDUSTRY_AID, aid),
+    ):
+        path = write_sheet(tmp_path / f"{kind}.xlsx", layout.headers, rows)
+        assert pipeline.run(kind, path, actor=users["county_admin"])["status"] == "imported"
+
+    def told(start: dt.date, end: dt.date) -> list[str]:
+        found: list[str] = report_sections(regions["town"], start, end)["work"][1:]
+        return found
+
+    year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert year[0].startswith("落实务工补贴3人1500元")
+    assert "帮助3户申报发放“三业奖补”，共3000元" in year[1]
+    q1 = told(dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert q1[0].startswith("落实务工补贴1人500元")
+    assert "帮助1户申报发放“三业奖补”，共1000元" in q1[1]
+    h2 = told(dt.date(2024, 7, 1), dt.date(2024, 12, 31))
+    assert h2[0].startswith("落实务工补贴1人500元")
+    assert "帮助2户申报发放“三业奖补”，共2000元" in h2[1]
+    may = told(dt.date(2024, 5, 1), dt.date(2024, 5, 31))
+    assert may == ["务工补贴：本期没有发放记录。", "产业奖补：本期没有发放记录。"]
