@@ -29,11 +29,13 @@ def wan(amount: Any) -> str:
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
     """小额信贷, 光伏收益分配 and 公益性岗位 for the report's year."""
     year = start.year
-    return {"work": [_loans(region, year), _pv(region, year), _posts(region, start, end)]}
+    loans = _loans(region, year, figures.paid_within(start, end, "lent_date"))
+    return {"work": [loans, _pv(region, year), _posts(region, start, end)]}
 
 
-def _loans(region: Any, year: int) -> str:
-    found = figures.figures(kit.ledger("loans"), region, year)
+def _loans(region: Any, year: int, within: Any = None) -> str:
+    """The loans lent in the year (by 放款日期), or in the report's shorter period."""
+    found = figures.figures(kit.ledger("loans"), region, year, within)
     if not found["rows"]:
         return "小额信贷：本期没有放款记录。"
     text = f"小额信贷：通过银行已办理贷款{found['households']}户，贷款金额{wan(found['amount'])}"

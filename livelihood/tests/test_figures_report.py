@@ -71,3 +71,37 @@ def test_the_posts_of_the_period_are_told_with_those_on_post_at_its_end(
     assert told(dt.date(2025, 1, 1), dt.date(2025, 3, 31)) == (
         "公益性岗位：本期没有公益性岗位聘用记录。"
     )
+
+
+def test_the_loans_of_part_of_a_year_are_those_lent_in_it(
+    regions: dict[str, Any], users: dict[str, Any], tmp_path: Any
+) -> None:
+    import datetime as dt
+
+    from fangpin.testing import make_household
+    from livelihood.reporting import report_sections
+    from livelihood.tests.helpers import load, loan
+
+    people = [
+        make_household(
+            regions["village"], members=1, is_alleviated=True, alleviated_year=2016
+        ).persons.get()
+        for _ in range(2)
+    ]
+    load(
+        "loans",
+        [loan(people[0]), loan(people[1], 放款日期="2024-08-01", 到期日期="2027-08-01")],
+        tmp_path,
+        users["county_admin"],
+    )
+
+    def told(start: dt.date, end: dt.date) -> str:
+        return report_sections(regions["town"], start, end)["work"][0]
+
+    assert told(dt.date(2024, 1, 1), dt.date(2024, 12, 31)).startswith(
+        "小额信贷：通过银行已办理贷款2户，贷款金额10万元"
+    )
+    assert told(dt.date(2024, 1, 1), dt.date(2024, 3, 31)).startswith(
+        "小额信贷：通过银行已办理贷款1户，贷款金额5万元"
+    )
+    assert told(dt.date(2024, 4, 1), dt.date(2024, 6, 30)) == "小额信贷：本期没有放款记录。"
