@@ -127,10 +127,13 @@ def paid_within(start: dt.date, end: dt.date, field: str = "paid_date") -> Q | N
     """For the work report of [start, end]: the rows of a year-keyed ledger (年度) paid in the
     period by `field` (发放日期), or None when the period is the year (from 1 January into
     December: every row of the 年度, 发放日期 or not). A row without the date cannot be placed
-    in a shorter period and is left out of it."""
+    in a shorter period and is left out of it, except from this year's report so far."""
     if (start.month, start.day, end.month) == (1, 1, 12):
         return None
-    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+    within = Q(**{f"{field}__gte": start, f"{field}__lte": end})
+    if (start.month, start.day) == (1, 1) and end >= today():
+        within |= Q(**{f"{field}__isnull": True})
+    return within
 
 
 def figures(ledger: Ledger, region: Region, year: int, within: Q | None = None) -> dict[str, Any]:
