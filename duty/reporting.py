@@ -10,6 +10,8 @@ from duty import figures
 from duty.models import Status
 from regions.models import Region
 
+# 二 is duty's alone; in 四 its 专项整治 come after the other apps' paragraphs (formats.md §8).
+REPORT_ORDER = 1
 # How the reports name a source when it found problems (seed 000: "自查自纠发现的2个问题").
 FOUND_BY = {"自查": "自查自纠", "督查": "督查", "暗访": "暗访督导", "信访": "信访"}
 LEVEL_WORDS = {

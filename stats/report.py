@@ -59,6 +59,8 @@ def _reporting_modules() -> list[Any]:
         except ModuleNotFoundError as exc:
             if exc.name != f"{config.name}.reporting":
                 raise
+    # A module may ask to come later (`REPORT_ORDER`, default 0): 专项整治 closes 四 (§8).
+    modules.sort(key=lambda module: getattr(module, "REPORT_ORDER", 0))
     return modules
 
 
