@@ -334,6 +334,8 @@ def monitoring(
     elif by_channel.get(SCREENING):
         rows = by_channel[SCREENING]
         steps.append(f"开展集中排查，识别{who}{hp(total(rows))}{_by_category(rows, labels)}")
+    else:
+        steps.append("本期无集中排查数据")
 
     # 自然增减, exits, 返贫, eliminations.
     steps.append(_dynamic(region, start, end, labels, part, span, register_empty))

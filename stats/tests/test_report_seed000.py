@@ -230,6 +230,7 @@ def test_a_region_without_data_says_so_in_each_section(
     )
     assert "部署，户籍台账中尚无本区域农户数据。现将2023年第二季度有关工作情况汇报如下：" in text
     assert "本期无脱贫户、监测户动态管理数据" in text
+    assert "二是本期无集中排查数据；" in text
     assert "0户0人" not in text and "自然增加0人" not in text
     # 专项整治 closes 四, as §8 lists it.
     assert paragraphs[paragraphs.index("五、存在的问题及下步打算") - 1] == (
