@@ -85,6 +85,8 @@ def _industry_aid(region: Any, start: dt.date, end: dt.date) -> list[str]:
             f"开展农业特色产业奖补工作，为{home['households']}户申报到户产业帮扶奖补资金，"
             f"兑现到户产业帮扶奖补资金{yuan(home['amount'])}元。"
         )
+    else:
+        out.append("到户产业奖补：本期没有发放记录。")
     three = items.get("三业奖补")
     if three:
         total, households = Decimal(three["amount"]), three["households"]
@@ -101,6 +103,8 @@ def _industry_aid(region: Any, start: dt.date, end: dt.date) -> list[str]:
         out.append(
             f"开展“三业奖补”工作，{each}帮助{households}户申报发放“三业奖补”，共{yuan(total)}元。"
         )
+    else:
+        out.append("“三业奖补”：本期没有发放记录。")
     for name in ("庭院经济奖补", "其他"):
         cell = items.get(name)
         if cell:

@@ -121,13 +121,15 @@ def test_subsidies_and_aid_of_part_of_a_year_are_those_paid_in_it(
 
     year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert year[0].startswith("落实务工补贴3人1500元")
-    assert "帮助3户申报发放“三业奖补”，共3000元" in year[1]
+    # Only 三业奖补 in the year: 到户产业奖补 says it has none rather than keeping silent.
+    assert year[1] == "到户产业奖补：本期没有发放记录。"
+    assert "帮助3户申报发放“三业奖补”，共3000元" in year[2]
     q1 = told(dt.date(2024, 1, 1), dt.date(2024, 3, 31))
     assert q1[0].startswith("落实务工补贴1人500元")
-    assert "帮助1户申报发放“三业奖补”，共1000元" in q1[1]
+    assert "帮助1户申报发放“三业奖补”，共1000元" in q1[2]
     h2 = told(dt.date(2024, 7, 1), dt.date(2024, 12, 31))
     assert h2[0].startswith("落实务工补贴1人500元")
-    assert "帮助2户申报发放“三业奖补”，共2000元" in h2[1]
+    assert "帮助2户申报发放“三业奖补”，共2000元" in h2[2]
     may = told(dt.date(2024, 5, 1), dt.date(2024, 5, 31))
     assert may == ["务工补贴：本期没有发放记录。", "产业奖补：本期没有发放记录。"]
     # This year's report drafted in June: what was paid so far, and the rows without a date.
