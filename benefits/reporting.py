@@ -1,7 +1,8 @@
 """The benefit ledgers' sentences in the work report's 三、政策落实 (formats.md §8), in seed 000's
 words: 教育帮扶 (雨露计划 人次 by 学期, 教育资助 persons by 学段) and 住房保障 (危房改造 households
 by 改造方式). The 医保 and 民政 figures of the same section are the exchange app's
-(exchange/reporting.py). A ledger with no rows in the year says so instead of inventing a figure.
+(exchange/reporting.py). A ledger with no rows in the period (education: paid in it, when it is
+part of a year; housing: the year's) says so instead of inventing a figure.
 """
 
 from __future__ import annotations
