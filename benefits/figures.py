@@ -3,7 +3,8 @@
 
 `department_figures(region, year)` appears in `fangpin ledger stats` as "departments":
 
-    {"medical": {"batches": n, "住院医疗救助" | "大病保险" | "门诊慢特病医疗救助":
+    {"medical": {"batches": n, "settlements": n (every settlement in the period),
+                 "住院医疗救助" | "大病保险" | "门诊慢特病医疗救助":
                  {"rows" (人次), "persons", "households", "amount"}},
      "civil": {"batches": n, "by_type": {救助类别: {"rows", "persons", "households", "amount"}}}}
 

@@ -1,7 +1,8 @@
 """The benefit ledgers' sentences in the work report's 三、政策落实 (formats.md §8), in seed 000's
 words: 教育帮扶 (雨露计划 人次 by 学期, 教育资助 persons by 学段) and 住房保障 (危房改造 households
 by 改造方式). The 医保 and 民政 figures of the same section are the exchange app's
-(exchange/reporting.py). A ledger with no rows in the year says so instead of inventing a figure.
+(exchange/reporting.py). A ledger with no rows in the period (education: paid in it, when it is
+part of a year; housing: the year's) says so instead of inventing a figure.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ STAGES = {
 }
 
 
-def education(region: Any, year: int) -> str:
-    yulu = figures.figures(kit.ledger("yulu"), region, year)
-    aid = figures.figures(kit.ledger("education_aid"), region, year)
+def education(region: Any, year: int, within: Any = None) -> str:
+    yulu = figures.figures(kit.ledger("yulu"), region, year, within)
+    aid = figures.figures(kit.ledger("education_aid"), region, year, within)
     parts = []
     if yulu["rows"]:
         terms = "，".join(
@@ -70,5 +71,7 @@ def housing(region: Any, year: int) -> str:
 
 
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
-    """三、政策落实: 教育帮扶 and 住房保障 of the ledgers, for the year of the period."""
-    return {"policy": [education(region, start.year), housing(region, start.year)]}
+    """三、政策落实: 教育帮扶 (paid in the period) and 住房保障 (the year's 改造) of the
+    ledgers."""
+    within = figures.paid_within(start, end)
+    return {"policy": [education(region, start.year, within), housing(region, start.year)]}

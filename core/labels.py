@@ -37,10 +37,14 @@ class Labels:
         return self.population != LEGACY_POPULATION
 
     def words(self, text: str) -> str:
-        """`text` written with the year's labels (监测户 / 监测对象 replaced)."""
+        """`text` written with the year's labels (监测户 / 监测对象 / 监测人口 replaced)."""
         if not self.renamed:
             return text
-        return text.replace("监测户", self.household).replace("监测对象", self.population)
+        return (
+            text.replace("监测户", self.household)
+            .replace("监测对象", self.population)
+            .replace("监测人口", self.population)
+        )
 
 
 def default(year: int) -> Labels:

@@ -10,6 +10,8 @@ from duty import figures
 from duty.models import Status
 from regions.models import Region
 
+# 二 is duty's alone; in 四 its 专项整治 come after the other apps' paragraphs (formats.md §8).
+REPORT_ORDER = 1
 # How the reports name a source when it found problems (seed 000: "自查自纠发现的2个问题").
 FOUND_BY = {"自查": "自查自纠", "督查": "督查", "暗访": "暗访督导", "信访": "信访"}
 LEVEL_WORDS = {
@@ -31,13 +33,22 @@ def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, l
     return {"duty": [p for p in duty if p], "work": _special(region, start, end)}
 
 
+def _span(start: dt.date, end: dt.date) -> str:
+    """The counts' span: the year when they run from its 1 January (up to the period's end, as
+    seed 000 says "2023年已下发"), else the months of the period (2023年4-6月, 2023年5月)."""
+    if (start.month, start.day) == (1, 1):
+        return f"{start.year}年"
+    months = f"{start.month}月" if start.month == end.month else f"{start.month}-{end.month}月"
+    return f"{start.year}年{months}"
+
+
 def _inspections(region: Region, start: dt.date, end: dt.date) -> str:
     found = figures.inspections(region, start, end)
     if not found["rows"]:
         return "督查与例会：本期没有工作提示、学习、例会和督查记录。"
     kinds = found["by_kind"]
     text = (
-        f"{start.year}年已下发{kinds['工作提示']}次定期工作提示、"
+        f"{_span(start, end)}已下发{kinds['工作提示']}次定期工作提示、"
         f"开展了{kinds['纪律督查']}次工作队纪律督查"
     )
     others = [
@@ -162,4 +173,4 @@ def _special(region: Region, start: dt.date, end: dt.date) -> list[str]:
             done = bucket[Status.DONE] + bucket[Status.CLOSED]
             state = "已全部整改完成" if done == n else f"已整改完成{done}个，正在整改{n - done}个"
             paragraphs.append(f"开展{category}：{'和'.join(parts)}{state}。")
-    return paragraphs
+    return paragraphs or ["专项整治：本期没有专项整治问题记录。"]

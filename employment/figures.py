@@ -15,6 +15,7 @@ an index answers, never a pass over the rows in Python.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection
@@ -60,11 +61,12 @@ def _grouped(qs: Any) -> dict[tuple[str, str], dict[str, int]]:
     return {(g["month"], g["status"]): {"n": g["n"], "h": g["h"]} for g in grouped}
 
 
-def _by_month(qs: Any, region: Region, year: int) -> dict[str, Any]:
+def _by_month(qs: Any, region: Region, year: int, on: dt.date | None = None) -> dict[str, Any]:
     """Three grouped statements: every row by month and 务工状况 (an index scan), then those of
     the 监测户 and of the 脱贫户 (a few thousand households, found by the household index); the
-    一般农户 are the rest (a household has one status, so households subtract too)."""
-    status, params = history.household_status_sql(region, period_end(year))
+    一般农户 are the rest (a household has one status, so households subtract too). The status
+    is the household's on `on`, by default the year's end (up to today)."""
+    status, params = history.household_status_sql(region, on or period_end(year))
     flags = {"监测户": "s.mon = 1", "脱贫户": "s.alv = 1 AND COALESCE(s.mon, 0) <> 1"}
     found = {
         kind: _grouped(
@@ -89,6 +91,13 @@ def _by_month(qs: Any, region: Region, year: int) -> dict[str, Any]:
             "by_status": {kind: by_status[kind] for kind in STATUSES},
         }
     return out
+
+
+def work_in_month(qs: Any, region: Region, month: str, on: dt.date) -> dict[str, Any]:
+    """`work` of the rows `qs` in `month` alone, by the households' status on `on` (the work
+    report's last month of its period, by the status at the period's end)."""
+    found = _by_month(qs.filter(month=month), region, int(month[:4]), on)
+    return _work(found.get(month, {}))
 
 
 def _work(statuses: dict[str, Any]) -> dict[str, Any]:

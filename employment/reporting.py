@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from employment.figures import month_changes
+from employment.figures import month_changes, work_in_month
 from ledgers import figures, kit
 
 
@@ -21,19 +21,26 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
     return {
         "work": [
             _employment(region, start, end),
-            _subsidies(region, start),
-            *_industry_aid(region, start),
+            _subsidies(region, start, end),
+            *_industry_aid(region, start, end),
         ]
     }
 
 
 def _employment(region: Any, start: dt.date, end: dt.date) -> str:
-    found = figures.figures(kit.ledger("employment"), region, start.year)
-    months = [m for m in found["work"] if m <= f"{end:%Y-%m}"]
-    if not months:
+    """外出务工 (省外 + 县外省内) in the period's last reported month, by the households' status
+    at the period's end (formats.md §8); a period without a month reported says so."""
+    ledger = kit.ledger("employment")
+    every = ledger.model.objects.below(region)
+    month = (
+        every.filter(month__gte=f"{start:%Y-%m}", month__lte=f"{end:%Y-%m}")
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if not month:
         return "务工监测（一月一报）：本期没有务工监测记录。"
-    month = months[-1]
-    work = found["work"][month]
+    work = work_in_month(every, region, month, end)
     out = work["外出务工"]
     text = (
         f"就业帮扶工作。实行务工监测一月一报制度，截至{month[:4]}年{int(month[5:])}月，"
@@ -43,15 +50,15 @@ def _employment(region: Any, start: dt.date, end: dt.date) -> str:
     if out["一般农户"]:
         text += f"，另有一般农户{out['一般农户']}人"
     text += f"；县内务工{work['县内务工']['persons']}人，未务工{work['未务工']['persons']}人"
-    qs = figures.rows(kit.ledger("employment"), region, start.year)
-    change = month_changes(qs, month)
+    change = month_changes(every, month)
     if change:
         text += f"；较上月新外出{change['新外出']}人，回流{change['回流']}人"
     return text + "。"
 
 
-def _subsidies(region: Any, start: dt.date) -> str:
-    found = figures.figures(kit.ledger("labour_subsidy"), region, start.year)
+def _subsidies(region: Any, start: dt.date, end: dt.date) -> str:
+    within = figures.paid_within(start, end)
+    found = figures.figures(kit.ledger("labour_subsidy"), region, start.year, within)
     if not found["rows"]:
         return "务工补贴：本期没有发放记录。"
     parts = "，".join(
@@ -65,8 +72,9 @@ def _subsidies(region: Any, start: dt.date) -> str:
     return text + "。"
 
 
-def _industry_aid(region: Any, start: dt.date) -> list[str]:
-    found = figures.figures(kit.ledger("industry_aid"), region, start.year)
+def _industry_aid(region: Any, start: dt.date, end: dt.date) -> list[str]:
+    within = figures.paid_within(start, end)
+    found = figures.figures(kit.ledger("industry_aid"), region, start.year, within)
     if not found["rows"]:
         return ["产业奖补：本期没有发放记录。"]
     items = found["by"].get("奖补项目", {})
@@ -77,11 +85,15 @@ def _industry_aid(region: Any, start: dt.date) -> list[str]:
             f"开展农业特色产业奖补工作，为{home['households']}户申报到户产业帮扶奖补资金，"
             f"兑现到户产业帮扶奖补资金{yuan(home['amount'])}元。"
         )
+    else:
+        out.append("到户产业奖补：本期没有发放记录。")
     three = items.get("三业奖补")
     if three:
         total, households = Decimal(three["amount"]), three["households"]
         ledger = kit.ledger("industry_aid")
         amounts = figures.rows(ledger, region, start.year).filter(item="三业奖补")
+        if within is not None:
+            amounts = amounts.filter(within)
         same = amounts.order_by().values("amount").distinct().count() == 1
         each = (
             f"每户落实{yuan(total / households)}元奖补，"
@@ -91,6 +103,8 @@ def _industry_aid(region: Any, start: dt.date) -> list[str]:
         out.append(
             f"开展“三业奖补”工作，{each}帮助{households}户申报发放“三业奖补”，共{yuan(total)}元。"
         )
+    else:
+        out.append("“三业奖补”：本期没有发放记录。")
     for name in ("庭院经济奖补", "其他"):
         cell = items.get(name)
         if cell:

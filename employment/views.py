@@ -8,6 +8,7 @@ import re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core import labels as core_labels
 from core.masking import mask_id
 from employment import services
 from ledgers import figures, kit
@@ -58,5 +59,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
             "table": table,
             "lists": shown,
             "listed": services.LISTED,
+            # The persons of the 监测户 in the year's words (2026: 防止返贫致贫对象).
+            "monitored_persons": core_labels.for_year(year).words("监测人口"),
         },
     )

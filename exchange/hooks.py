@@ -206,12 +206,17 @@ def policy_figures(region: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
     """The department figures the report's 三、政策落实 quotes, for the people of `region`
     (and below) on the register, in [start, end]: 医保 settlements (人次 = rows, persons,
     households, amount paid by the fund) with 医疗救助支付 > 0 (住院, 门诊慢特病) and
-    大病保险支付 > 0, by 结算日期; 民政 assistance by 救助类别 (persons, households, amount)
-    whose 开始日期…结束日期 overlaps the period. Each settlement or assistance row counts once
-    however many batches repeat it."""
+    大病保险支付 > 0, by 结算日期, and `settlements`, every settlement of theirs in the period
+    (0: the batches hold none, so the report has no 医保 figure to give); 民政 assistance by
+    救助类别 (persons, households, amount) whose 开始日期…结束日期 overlaps the period. Each
+    settlement or assistance row counts once however many batches repeat it."""
     empty = _four(0, 0, 0, 0)
     out: dict[str, Any] = {
-        "medical": {"batches": 0, **{label: dict(empty) for label in MEDICAL_FIGURES}},
+        "medical": {
+            "batches": 0,
+            "settlements": 0,
+            **{label: dict(empty) for label in MEDICAL_FIGURES},
+        },
         "civil": {
             "batches": 0,
             "by_type": {t: dict(empty) for t in AID_TYPES},
@@ -238,7 +243,7 @@ def policy_figures(region: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
             )
             found = (
                 con.execute(
-                    f"SELECT {selects} FROM ({medical}) m JOIN people USING (id_number) "
+                    f"SELECT {selects}, count(*) FROM ({medical}) m JOIN people USING (id_number) "
                     "WHERE settle_date BETWEEN $start AND $end",
                     period,
                 ).fetchone()
@@ -246,6 +251,7 @@ def policy_figures(region: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
             )
             for i, label in enumerate(MEDICAL_FIGURES):
                 out["medical"][label] = _four(*found[i * 4 : i * 4 + 4])
+            out["medical"]["settlements"] = int(found[-1] or 0) if found else 0
         if civil_batches:
             out["civil"]["batches"] = civil_batches
             for aid_type, persons, households, amount, n in con.execute(

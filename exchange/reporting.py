@@ -1,7 +1,8 @@
 """The department batches' sentences in the work report's 三、政策落实 (formats.md §8), in seed
 000's words: 健康帮扶 (医保 救助 人次) and 兜底保障 (民政 救助 by 救助类别). The figures are
 `exchange.hooks.policy_figures` (the same as `fangpin ledger stats` gives under "departments");
-no batch loaded says so instead of inventing a figure.
+no batch loaded, or no settlement of the region's people in the period, says so instead of
+inventing a figure.
 """
 
 from __future__ import annotations
@@ -73,10 +74,12 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
     found = policy_figures(region, start, end)
     medical, civil = found["medical"], found["civil"]
     parts = [p for p in [_insurance_sentence(region, end)] if p]
-    if medical["batches"]:
+    if medical["batches"] and medical["settlements"]:
         parts.append(
             "、".join(f"{words}{medical[key]['rows']}人次" for key, words in MEDICAL_WORDS)
         )
+    elif medical["batches"]:
+        parts.append("本期无医保结算记录")
     else:
         parts.append("本期无医保结算数据")
     health = "健康帮扶：" + "，".join(parts) + "。"
@@ -99,7 +102,7 @@ def report_figures(region: Any, start: dt.date, end: dt.date) -> list[dict[str, 
     medical, civil = found["medical"], found["civil"]
     section = "三、政策落实情况"
     out: list[dict[str, str]] = []
-    if medical["batches"]:
+    if medical["batches"] and medical["settlements"]:
         for key, words in MEDICAL_WORDS:
             out.append(
                 {
@@ -113,14 +116,16 @@ def report_figures(region: Any, start: dt.date, end: dt.date) -> list[dict[str, 
         for aid, unit, _words in CIVIL_WORDS:
             pair = civil["by_type"].get(aid, {})
             if pair.get(unit):
-                value = f"{pair[unit]}户" if unit == "households" else f"{pair[unit]}人"
+                # Persons for every 救助类别; 农村低保 is told in households and persons.
+                households = unit == "households"
+                value = f"{pair[unit]}户{pair['persons']}人" if households else f"{pair[unit]}人"
                 out.append(
                     {
                         "section": section,
                         "label": aid,
                         "value": value,
                         "definition": "民政救助记录中该类别、救助期与本期重叠的"
-                        + ("户" if unit == "households" else "人"),
+                        + ("户及其中受助的人" if households else "人"),
                     }
                 )
     return out

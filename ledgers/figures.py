@@ -124,9 +124,25 @@ def _pair(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def figures(ledger: Ledger, region: Region, year: int) -> dict[str, Any]:
-    """One ledger's figures for `region` (and below) in `year`."""
+def paid_within(start: dt.date, end: dt.date, field: str = "paid_date") -> Q | None:
+    """For the work report of [start, end]: the rows of a year-keyed ledger (年度) paid in the
+    period by `field` (发放日期), or None when the period is the year (from 1 January into
+    December: every row of the 年度, 发放日期 or not). A row without the date cannot be placed
+    in a shorter period and is left out of it, except from this year's report so far."""
+    if (start.month, start.day, end.month) == (1, 1, 12):
+        return None
+    within = Q(**{f"{field}__gte": start, f"{field}__lte": end})
+    if (start.month, start.day) == (1, 1) and end >= today():
+        within |= Q(**{f"{field}__isnull": True})
+    return within
+
+
+def figures(ledger: Ledger, region: Region, year: int, within: Q | None = None) -> dict[str, Any]:
+    """One ledger's figures for `region` (and below) in `year` (and `within`, when given: the
+    work report's shorter period)."""
     qs = rows(ledger, region, year)
+    if within is not None:
+        qs = qs.filter(within)
     money_columns = ledger.layout.money
     totals = qs.aggregate(**_tally(ledger), **{f"sum_{c.key}": Sum(c.key) for c in money_columns})
     out = _pair(totals)

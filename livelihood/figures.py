@@ -26,9 +26,19 @@ def pv_posts_q() -> Q:
 def year_q(year: int) -> Q:
     """Posts held at some time in `year` (formats.md §7: 聘用开始日期…退岗日期, or else
     聘用结束日期)."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return span_q(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def span_q(start: dt.date, end: dt.date) -> Q:
+    """Posts held at some time in [start, end]."""
     open_end = Q(exit_date__isnull=True) & (Q(end__isnull=True) | Q(end__gte=start))
     return Q(start__lte=end) & (Q(exit_date__gte=start) | open_end)
+
+
+def on_post_q(on: dt.date) -> Q:
+    """Posts held on `on`."""
+    running = Q(exit_date__isnull=True) & (Q(end__isnull=True) | Q(end__gte=on))
+    return Q(start__lte=on) & (running | Q(exit_date__gt=on))
 
 
 def _end_of(year: int) -> dt.date:
@@ -37,9 +47,7 @@ def _end_of(year: int) -> dt.date:
 
 def post_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str, Any]:
     """在岗 at the period's end, and the 光伏-funded posts (persons, villages)."""
-    on = _end_of(year)
-    running = Q(exit_date__isnull=True) & (Q(end__isnull=True) | Q(end__gte=on))
-    held = qs.filter(start__lte=on).filter(running | Q(exit_date__gt=on))
+    held = qs.filter(on_post_q(_end_of(year)))
     pv = qs.filter(pv_posts_q()).aggregate(rows=Count("pk"), persons=Count("person", distinct=True))
     return {
         "on_post": held.count(),

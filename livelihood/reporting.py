@@ -8,8 +8,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count
+
 from core.numerals import small
 from ledgers import figures, kit
+from livelihood.figures import on_post_q, pv_posts_q, span_q
+from livelihood.models import PostRow
 
 
 def wan(amount: Any) -> str:
@@ -25,11 +29,13 @@ def wan(amount: Any) -> str:
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
     """小额信贷, 光伏收益分配 and 公益性岗位 for the report's year."""
     year = start.year
-    return {"work": [_loans(region, year), _pv(region, year), _posts(region, year)]}
+    loans = _loans(region, year, figures.paid_within(start, end, "lent_date"))
+    return {"work": [loans, _pv(region, year), _posts(region, start, end)]}
 
 
-def _loans(region: Any, year: int) -> str:
-    found = figures.figures(kit.ledger("loans"), region, year)
+def _loans(region: Any, year: int, within: Any = None) -> str:
+    """The loans lent in the year (by 放款日期), or in the report's shorter period."""
+    found = figures.figures(kit.ledger("loans"), region, year, within)
     if not found["rows"]:
         return "小额信贷：本期没有放款记录。"
     text = f"小额信贷：通过银行已办理贷款{found['households']}户，贷款金额{wan(found['amount'])}"
@@ -71,12 +77,20 @@ def _pv(region: Any, year: int) -> str:
     return text + "。"
 
 
-def _posts(region: Any, year: int) -> str:
-    found = figures.figures(kit.ledger("posts"), region, year)
-    if not found["rows"]:
+def _posts(region: Any, start: dt.date, end: dt.date) -> str:
+    """Persons on a post at some time in the period, on post at its end, and of them those
+    paid from 光伏收益 (seed 000: "全年聘用…"; a shorter period names its months)."""
+    held = PostRow.objects.below(region).filter(span_q(start, end))
+    persons = held.aggregate(n=Count("person", distinct=True))["n"]
+    if not persons:
         return "公益性岗位：本期没有公益性岗位聘用记录。"
-    text = f"公益性岗位：全年聘用{found['persons']}人，期末在岗{found['on_post']}人"
-    pv = found["pv_posts"]["persons"]
+    on_post = held.filter(on_post_q(end)).count()
+    pv = held.filter(pv_posts_q()).aggregate(n=Count("person", distinct=True))["n"]
+    if (start.month, start.day, end.month) == (1, 1, 12):
+        span = "全年"
+    else:
+        span = f"{start.month}月" if start.month == end.month else f"{start.month}-{end.month}月"
+    text = f"公益性岗位：{span}聘用{persons}人，期末在岗{on_post}人"
     if pv:
         text += f"，其中光伏收益岗位{pv}人"
     return text + "。"

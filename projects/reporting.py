@@ -42,8 +42,10 @@ def _projects(region: Region, start: dt.date, end: dt.date) -> str:
             f"{year}年申报实施产业项目{found['industry_projects']}个，"
             f"投入资金{wan(found['industry_funds'])}万元。"
         )
+    # The projects are the year's plan: a shorter period tells the year's (seed 000: "全年").
+    whole = (start.month, start.day, end.month) == (1, 1, 12)
     text += (
-        f"全年实施衔接资金项目{found['projects']}个"
+        f"{'全年' if whole else f'{year}年'}实施衔接资金项目{found['projects']}个"
         + _batches(projects)
         + f"，下达资金{wan(found['funds'])}万元"
         + (f"，产业发展项目资金占比{found['share']}%" if found["share"] else "")

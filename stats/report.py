@@ -59,6 +59,8 @@ def _reporting_modules() -> list[Any]:
         except ModuleNotFoundError as exc:
             if exc.name != f"{config.name}.reporting":
                 raise
+    # A module may ask to come later (`REPORT_ORDER`, default 0): 专项整治 closes 四 (§8).
+    modules.sort(key=lambda module: getattr(module, "REPORT_ORDER", 0))
     return modules
 
 
@@ -116,7 +118,8 @@ def context(
     labels = core_labels.for_year(year)
     stats = compute(region, end)
     basic = report_parts.basic(region, stats, labels)
-    work = report_parts.monitoring(region, start, end, labels)
+    empty = not stats["households"]["households"]
+    work = report_parts.monitoring(region, start, end, labels, register_empty=empty)
     contributed = app_sections(region, start, end)
     contributed = {k: [labels.words(t) for t in v] for k, v in contributed.items()}
     found = figures.collect(figures.PERIOD, region, start, end)
@@ -161,12 +164,16 @@ def context(
     )  # stable: each part keeps its own order; 系统记录 last
     for i, row in enumerate(appendix, 1):
         row["n"] = str(i)
+    done = (
+        "户籍台账中尚无本区域农户数据"
+        if empty and not (new["households"] or gone["households"])
+        else f"{months(start, end)}新识别{labels.population}{hp(new)}，消除风险{hp(gone)}"
+    )
     return {
         "title": title,
         "intro": (
             f"{lead}，{region.name}严格对照中央、省、市关于巩固拓展脱贫攻坚成果同乡村振兴"
-            f"有效衔接的部署，{months(start, end)}新识别{labels.population}{hp(new)}，"
-            f"消除风险{hp(gone)}。现将{period.label}有关工作情况汇报如下："
+            f"有效衔接的部署，{done}。现将{period.label}有关工作情况汇报如下："
         ),
         "basic": basic.paragraphs[0],
         "parts": parts,

@@ -90,6 +90,14 @@ def basic(region: Region, stats: dict[str, Any], labels: Labels) -> Part:
         kind = "社区" if region.is_community else "脱贫村" if region.is_alleviated_village else ""
         head = f"{region.name}{f'（{kind}）' if kind else ''}共有"
     household = labels.household
+    one = "一、基本情况"
+    if not stats["households"]["households"]:
+        # Nobody on the register here (on that day): say so rather than a row of 0户0人.
+        where = f"{head[:-1]}；" if region.level < Region.Level.VILLAGE else head[: -len("共有")]
+        part.paragraphs.append(f"{where}户籍台账中尚无本区域农户数据。")
+        part.figure(one, "行政村", f"{stats['villages']}个", "本区域内未撤销的村级区划，不含社区")
+        part.figure(one, "户数、人数", "无数据", f"{stats['as_of']}户籍台账中本区域没有有成员的户")
+        return part
     text = (
         f"{head}{stats['households']['households']}户，{stats['households']['persons']}人，"
         f"现有建档立卡稳定脱贫户{hp(stats['alleviated_stable'])}，{household}{hp(mon)}"
@@ -112,7 +120,6 @@ def basic(region: Region, stats: dict[str, Any], labels: Labels) -> Part:
         text += f"，其中{cats}"
     part.paragraphs.append(text + "。")
     day = stats["as_of"]
-    one = "一、基本情况"
     part.figure(one, "行政村", f"{stats['villages']}个", "本区域内未撤销的村级区划，不含社区")
     if stats.get("communities"):
         part.figure(one, "社区", f"{stats['communities']}个", "村级区划中标注为社区的")
@@ -250,8 +257,11 @@ def total(rows: Sequence[history.Marking | history.Course]) -> dict[str, int]:
     return pair
 
 
-def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> Part:
-    """四（一）: leads, identifications by channel and category, 集中排查, 自然增减, exits."""
+def monitoring(
+    region: Region, start: dt.date, end: dt.date, labels: Labels, register_empty: bool = False
+) -> Part:
+    """四（一）: leads, identifications by channel and category, 集中排查, 自然增减, exits
+    (`register_empty`: the register has nobody in the region at the end)."""
     from monitoring.models import Lead
 
     part = Part()
@@ -324,9 +334,11 @@ def monitoring(region: Region, start: dt.date, end: dt.date, labels: Labels) -> 
     elif by_channel.get(SCREENING):
         rows = by_channel[SCREENING]
         steps.append(f"开展集中排查，识别{who}{hp(total(rows))}{_by_category(rows, labels)}")
+    else:
+        steps.append("本期无集中排查数据")
 
     # 自然增减, exits, 返贫, eliminations.
-    steps.append(_dynamic(region, start, end, labels, part, span))
+    steps.append(_dynamic(region, start, end, labels, part, span, register_empty))
 
     numbered = [f"{CN_NUMBERS[i + 1]}是{t}" for i, t in enumerate(steps)]
     part.paragraphs.append("（一）防止返贫动态监测和帮扶工作。" + "；".join(numbered) + "。")
@@ -408,11 +420,24 @@ def _screening(
 
 
 def _dynamic(
-    region: Region, start: dt.date, end: dt.date, labels: Labels, part: Part, span: str
+    region: Region,
+    start: dt.date,
+    end: dt.date,
+    labels: Labels,
+    part: Part,
+    span: str,
+    register_empty: bool = False,
 ) -> str:
     four = "四、工作落实情况"
     changes = history.membership_changes(region, start, end)
     added, removed = changes["added"], changes["removed"]
+    exits = history.exits(region, start, end)
+    again = history.markings(region, start, end, ("reidentified",))
+    gone = history.markings(region, start, end, ("eliminated",))
+    if register_empty and not (
+        added["persons"] or removed["persons"] or any(exits.values()) or again or gone
+    ):
+        return f"本期无脱贫户、{labels.household}动态管理数据"
     text = (
         f"开展动态管理。{span}脱贫户、{labels.household}自然增加{added['persons']}人，"
         f"自然减少{hp(removed)}"
@@ -429,7 +454,6 @@ def _dynamic(
         hp(removed),
         "脱贫户、" + labels.household + "成员中离开日期在本期的（死亡、婚出、迁出、其他）",
     )
-    exits = history.exits(region, start, end)
     parts = []
     for reason, pair in exits["monitored"].items():
         parts.append(f"{reason}{labels.population}{hp(pair)}")
@@ -438,12 +462,10 @@ def _dynamic(
         word = reason if reason == "清退" else f"{reason}退出"
         parts.append(f"{word}脱贫户{hp(pair)}")
         part.figure(four, f"{reason}（脱贫户）", hp(pair), "本期清退脱贫户事件，按原因")
-    again = history.markings(region, start, end, ("reidentified",))
     if again:
         pair = total(again)
         parts.append(f"风险消除后返贫（风险再标注）{hp(pair)}")
         part.figure(four, "返贫（风险再标注）", hp(pair), "本期风险再标注事件的户")
-    gone = history.markings(region, start, end, ("eliminated",))
     if gone:
         pair = total(gone)
         parts.append(f"标注风险消除{hp(pair)}")

@@ -408,3 +408,29 @@ def test_the_policy_workbook_has_a_title_the_figures_and_a_total(
     other_town = people["other_h"].region.parent_id
     refused = client_for("town_staff").get(url, {"region": other_town, "format": "xlsx"})
     assert refused.status_code == 404
+
+
+def test_the_reports_education_aid_of_part_of_a_year_is_what_was_paid_in_it(
+    people: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from benefits.reporting import report_sections
+
+    rows = [
+        edu_row(people["a"], 发放日期="2024-04-10"),
+        edu_row(people["b"], 学期="秋季", 学段="初中", 发放日期="2024-10-10"),
+    ]
+    source = write_sheet(tmp_path / "edu.xlsx", EDU.headers, rows)
+    assert run_command("ledger", "import", "education_aid", str(source))[0] == 0
+
+    def told(start: dt.date, end: dt.date) -> str:
+        text: str = report_sections(regions["town"], start, end)["policy"][0]
+        return text
+
+    year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert "教育资助共计2人，其中小学1人，初中1人，发放资助资金800.00元" in year
+    h1 = told(dt.date(2024, 1, 1), dt.date(2024, 6, 30))
+    assert "教育资助共计1人，其中小学1人，发放资助资金400.00元" in h1
+    q3 = told(dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+    assert "教育资助本期没有发放记录" in q3

@@ -157,3 +157,12 @@ def test_the_four_lists_workbook_has_titles_bands_totals_and_a4_setup(
 
 def _year(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def test_a_period_without_duty_records_says_so_in_two_and_four(regions: dict[str, Any]) -> None:
+    from duty.reporting import report_sections
+
+    found = report_sections(regions["town"], dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert found["work"] == ["专项整治：本期没有专项整治问题记录。"]
+    assert "问题整改：本期没有问题整改记录。" in found["duty"]
+    assert "驻村工作队：本期没有驻村工作队记录。" in found["duty"]

@@ -225,3 +225,25 @@ def test_the_monthly_study_meeting_and_inspection_check_names_the_missing_months
     assert [row["region"] for row in page.context["table"]] == [regions["town"]]
     assert page.context["table"][0]["cells"][4] == ["例会"]
     assert page.context["table"][0]["cells"][0] == []
+
+
+def test_the_report_counts_inspections_of_the_period_and_names_its_span(
+    users: dict[str, Any], tmp_path: Path, regions: dict[str, Any]
+) -> None:
+    from duty.reporting import report_sections
+
+    rows = [inspection(f"2023-{m:02d}-05", "工作提示") for m in range(1, 13)]
+    rows += [inspection(f"2023-{m:02d}-20", "纪律督查", 行政村="朝阳村") for m in (2, 5, 8)]
+    load("inspections", rows, tmp_path, users["county_admin"])
+
+    def told(start: dt.date, end: dt.date) -> str:
+        return report_sections(regions["town"], start, end)["duty"][0]
+
+    year = told(dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert year.startswith("2023年已下发12次定期工作提示、开展了3次工作队纪律督查")
+    q1 = told(dt.date(2023, 1, 1), dt.date(2023, 3, 31))
+    assert q1.startswith("2023年已下发3次定期工作提示、开展了1次工作队纪律督查")
+    q3 = told(dt.date(2023, 7, 1), dt.date(2023, 9, 30))
+    assert q3.startswith("2023年7-9月已下发3次定期工作提示、开展了1次工作队纪律督查")
+    may = told(dt.date(2023, 5, 1), dt.date(2023, 5, 31))
+    assert may.startswith("2023年5月已下发1次定期工作提示、开展了1次工作队纪律督查")

@@ -302,7 +302,7 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
     path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
     assert run_command("ledger", "import", "employment", str(path))[0] == 0
     client = client_for("town_staff")
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):  # 16th: the year's words for the 监测人口 column
         response = client.get(reverse("employment:monthly"), {"year": "2023"})
     assert response.status_code == 200
     lists = response.context["lists"]
@@ -315,6 +315,9 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
     table = response.context["table"]
     assert [r["month"] for r in table] == ["2023-11", "2023-12"]
     assert table[1]["changes"] == {"回流": 1, "新外出": 1}
+    assert '<th class="text-end">监测人口</th>' in body
+    in_2026 = client.get(reverse("employment:monthly"), {"year": "2026"}).content.decode()
+    assert '<th class="text-end">防止返贫致贫对象</th>' in in_2026 and "监测人口" not in in_2026
     listed = client.get(reverse("ledgers:list", args=["employment"])).content.decode()
     assert reverse("employment:monthly") in listed
     refused = client_for("town_staff").get(

@@ -32,3 +32,76 @@ def test_amounts_are_written_in_wan_from_ten_thousand_up() -> None:
         "10万元",
         "0元",
     ]
+
+
+def test_the_posts_of_the_period_are_told_with_those_on_post_at_its_end(
+    regions: dict[str, Any], users: dict[str, Any], tmp_path: Any
+) -> None:
+    import datetime as dt
+
+    from fangpin.testing import make_household
+    from livelihood.reporting import report_sections
+    from livelihood.tests.helpers import load, post
+
+    people = [
+        p for h in range(3) for p in make_household(regions["village"], members=1).persons.all()
+    ]
+    load(
+        "posts",
+        [
+            post(people[0]),  # the whole of 2024
+            post(
+                people[1], 资金来源="衔接资金", 岗位类别="乡村公益性岗位", 聘用开始日期="2024-07-01"
+            ),
+            post(people[2], 状态="已退岗", 退岗日期="2024-02-15", 退岗原因="外出务工"),
+        ],
+        tmp_path,
+        users["county_admin"],
+    )
+
+    def told(start: dt.date, end: dt.date) -> str:
+        return report_sections(regions["town"], start, end)["work"][2]
+
+    year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert year == "公益性岗位：全年聘用3人，期末在岗2人，其中光伏收益岗位2人。"
+    q1 = told(dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert q1 == "公益性岗位：1-3月聘用2人，期末在岗1人，其中光伏收益岗位2人。"
+    q3 = told(dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+    assert q3 == "公益性岗位：7-9月聘用2人，期末在岗2人，其中光伏收益岗位1人。"
+    assert told(dt.date(2025, 1, 1), dt.date(2025, 3, 31)) == (
+        "公益性岗位：本期没有公益性岗位聘用记录。"
+    )
+
+
+def test_the_loans_of_part_of_a_year_are_those_lent_in_it(
+    regions: dict[str, Any], users: dict[str, Any], tmp_path: Any
+) -> None:
+    import datetime as dt
+
+    from fangpin.testing import make_household
+    from livelihood.reporting import report_sections
+    from livelihood.tests.helpers import load, loan
+
+    people = [
+        make_household(
+            regions["village"], members=1, is_alleviated=True, alleviated_year=2016
+        ).persons.get()
+        for _ in range(2)
+    ]
+    load(
+        "loans",
+        [loan(people[0]), loan(people[1], 放款日期="2024-08-01", 到期日期="2027-08-01")],
+        tmp_path,
+        users["county_admin"],
+    )
+
+    def told(start: dt.date, end: dt.date) -> str:
+        return report_sections(regions["town"], start, end)["work"][0]
+
+    assert told(dt.date(2024, 1, 1), dt.date(2024, 12, 31)).startswith(
+        "小额信贷：通过银行已办理贷款2户，贷款金额10万元"
+    )
+    assert told(dt.date(2024, 1, 1), dt.date(2024, 3, 31)).startswith(
+        "小额信贷：通过银行已办理贷款1户，贷款金额5万元"
+    )
+    assert told(dt.date(2024, 4, 1), dt.date(2024, 6, 30)) == "小额信贷：本期没有放款记录。"

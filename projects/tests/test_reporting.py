@@ -38,6 +38,9 @@ def test_seed004_the_industry_share_of_77_approved_projects_is_55_5_percent(
         "全年实施衔接资金项目77个，均为第一批项目（朝阳村），下达资金1000万元，"
         "产业发展项目资金占比55.5%"
     ) in text["work"][0]
+    # A quarter's report does not call the year's plan 全年 of the quarter.
+    q2 = reporting.report_sections(regions["county"], dt.date(2022, 4, 1), dt.date(2022, 6, 30))
+    assert "2022年实施衔接资金项目77个" in q2["work"][0] and "全年" not in q2["work"][0]
 
 
 def test_a_year_without_projects_says_so_and_assets_are_counted(

@@ -65,18 +65,36 @@ def test_the_default_labels_change_in_2026_and_a_yearly_setting_overrides_them(d
 
 
 def test_a_2026_report_says_防止返贫致贫对象_and_a_2023_report_监测对象(
-    regions: dict[str, Any], households: dict[str, Any], settings: Any, tmp_path: Any
+    regions: dict[str, Any],
+    households: dict[str, Any],
+    users: dict[str, Any],
+    settings: Any,
+    tmp_path: Any,
 ) -> None:
+    from core import pipeline
+    from employment.layouts import EMPLOYMENT
+    from fangpin.testing import write_sheet
+
     settings.DATA_DIR = tmp_path
     town = regions["town"]
+    rows = [
+        {"证件号码": p.id_number, "姓名": p.name, "月份": month, "务工状况": "省外务工"}
+        for p in households["new"].persons.all()[:1]
+        for month in ("2023-11", "2026-11")
+    ]
+    path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
+    assert pipeline.run("employment", path, actor=users["county_admin"])["status"] == "imported"
     new = _text(town, 2026, dt.date(2026, 12, 6))
     assert "防止返贫致贫对象2户6人" in new and "现有未消除风险防止返贫致贫对象2户6人" in new
     assert "监测户" not in new and "监测对象" not in new
+    # 外出务工 by status: the 2026 words for the persons too.
+    assert "脱贫人口（含防止返贫致贫对象）外出务工共1人" in new and "监测人口" not in new
     village = _text(regions["village"], 2026, dt.date(2026, 12, 6))
     assert "朝阳村共有2户，6人，" in village  # a village does not count itself
     old = _text(town, 2023, dt.date(2023, 12, 31))
     assert "监测户1户2人" in old and "防止返贫致贫对象" not in old
     assert "新识别监测对象1户2人" in old
+    assert "脱贫人口（含监测人口）外出务工共0人" in old and "另有一般农户1人" in old
     # The statistics keep their keys across the change.
     assert compute(town, dt.date(2026, 12, 6))["monitored"]["households"] == 2
 

@@ -220,4 +220,22 @@ def test_a_region_without_data_says_so_in_each_section(
     assert "本期无预警线索和识别监测对象数据" in text
     assert "驻村工作队：本期没有驻村工作队记录。" in text
     assert "衔接资金项目：2023年没有衔接资金项目记录。" in text  # projects/reporting.py
-    assert "4-6月" in text
+    table = "\n".join(c.text for r in document.tables[-1].rows for c in r.cells)
+    assert "发现日期在4-6月内的线索" in table
+    # Nobody on the register: 一 and the intro say so instead of a row of 0户0人.
+    paragraphs = [p.text for p in document.paragraphs]
+    assert (
+        paragraphs[paragraphs.index("一、基本情况") + 1]
+        == "空镇共有1个村；户籍台账中尚无本区域农户数据。"
+    )
+    assert "部署，户籍台账中尚无本区域农户数据。现将2023年第二季度有关工作情况汇报如下：" in text
+    assert "本期无脱贫户、监测户动态管理数据" in text
+    assert "二是本期无集中排查数据；" in text
+    assert "0户0人" not in text and "自然增加0人" not in text
+    # 专项整治 closes 四, as §8 lists it.
+    assert paragraphs[paragraphs.index("五、存在的问题及下步打算") - 1] == (
+        "专项整治：本期没有专项整治问题记录。"
+    )
+    village = _draft(tmp_path, "空镇/空村", "--period", "2023-05")
+    lines = [p.text for p in village.paragraphs]
+    assert lines[lines.index("一、基本情况") + 1] == "空村户籍台账中尚无本区域农户数据。"
