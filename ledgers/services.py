@@ -101,6 +101,11 @@ def _spread_group(actor: Any, ledger: Ledger, obj: LedgerRow) -> None:
     siblings = ledger.model.objects.filter(**{group.key: getattr(obj, group.key)}).exclude(
         pk=obj.pk
     )
+    region = getattr(actor, "region", None)
+    if region is not None and siblings.exclude(pk__in=siblings.below(region).values("pk")).exists():
+        # The group is another region's: this row must not move it here (rolled back).
+        label = ledger.layout.column(group.key).header
+        raise ValidationError({group.key: f"{label}已被您管辖范围以外的区划使用，请换一个编号"})
     for sibling in siblings:
         before = {k: getattr(sibling, k) for k in names if getattr(sibling, k) != getattr(obj, k)}
         if not before:
