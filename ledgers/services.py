@@ -224,3 +224,26 @@ def log_full_search(*, actor: Any, ledger: Ledger, number: str) -> None:
         region_id=getattr(actor, "region_id", None),
         note=f"查询{mask_id(number)}",
     )
+
+
+def log_form_view(*, actor: Any, ledger: Ledger, row: LedgerRow, form: Any) -> None:
+    """Audit an edit form that shows a row's full ID numbers or phones (to a user who may see
+    them: `form.masked` is empty)."""
+    shown = [
+        c.header
+        for c in ledger.layout.columns
+        if c.sensitive
+        and c.key in form.fields
+        and not getattr(form, "masked", {})
+        and form.initial.get(c.key)
+    ]
+    if shown:
+        audit.record(
+            actor=actor,
+            action="view_sensitive",
+            obj=row,
+            object_repr=f"{ledger.name}记录",
+            region_id=row.region_id,
+            household_id=row.household_id,
+            note=f"修改表单显示完整{'、'.join(shown)}",
+        )
