@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 from core import pipeline
 from core.checks import all_checks
 from core.income import household_income
+from core.models import AuditRecord
 from exchange.models import Item
 from exchange.services import run_checks
 from fangpin.testing import id_number, make_household, run_command, write_sheet
@@ -170,8 +171,19 @@ def test_a_bad_file_is_rejected_whole_with_every_error(
 def test_the_export_for_民政_lists_the_防止返贫致贫对象_and_reimports_as_matches(
     tmp_path: Path, users: dict[str, Any], register: dict[str, Any], client_for: Any
 ) -> None:
-    response = client_for("town_staff").get("/lowincome/export.xlsx")
+    # A user who may not see full ID numbers gets them masked, and the export says so.
+    masked = client_for("town_staff").get("/lowincome/export.xlsx")
+    assert masked.status_code == 200
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(masked.content)).get_sheet_by_index(0)
+    numbers = [r[0] for r in sheet.to_python()[1:]]
+    assert len(numbers) == 2 and all("**********" in n for n in numbers)
+    note = AuditRecord.objects.filter(action="export").latest("pk").note
+    assert "证件号码已脱敏" in note
+    # Who may see them exports them in full, for 民政 to import.
+    town = users["town_staff"].region.pk
+    response = client_for("county_admin").get(f"/lowincome/export.xlsx?region={town}")
     assert response.status_code == 200
+    assert "含完整证件号码" in AuditRecord.objects.filter(action="export").latest("pk").note
     path = tmp_path / "export.xlsx"
     path.write_bytes(response.content)
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
