@@ -66,3 +66,43 @@ def test_the_edit_form_does_not_show_a_full_phone_and_blank_keeps_it(
     # Who may see it sees it, and the sight is logged.
     assert "13900001111" in client_for("county_admin").get(url).content.decode()
     assert AuditRecord.objects.filter(action="view_sensitive", object_id=str(row.pk)).exists()
+
+
+def test_an_upload_s_errors_show_full_numbers_only_to_its_uploader_or_who_may_see_them(
+    users: dict[str, Any],
+    client_for: Any,
+    household: Any,
+    other_household: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A town's rejected file names numbers; the county's auditor (who may not see full numbers)
+    reads its preview masked and cannot download its error workbook (the file's rows in full)."""
+    from benefits.layouts import YULU
+    from fangpin.testing import write_sheet
+    from imports.models import ImportBatch
+
+    settings.DATA_DIR = tmp_path
+    stranger = other_household.persons.first()
+    path = write_sheet(
+        tmp_path / "yulu.xlsx",
+        YULU.headers,
+        [{"证件号码": stranger.id_number, "姓名": stranger.name, "年度": "2024", "学期": "春季"}],
+    )
+    with path.open("rb") as fh, django_capture_on_commit_callbacks(execute=True):
+        client_for("town_staff").post(reverse("imports:upload"), {"kind": "yulu", "file": fh})
+    batch = ImportBatch.objects.get()
+    assert batch.status == "rejected"
+    detail = reverse("imports:detail", args=[batch.pk])
+    errors = reverse("imports:error_file", args=[batch.pk])
+    own = client_for("town_staff")
+    assert stranger.id_number in own.get(detail).content.decode()
+    assert own.get(errors).status_code == 200
+    auditor = client_for("auditor")
+    page = auditor.get(detail).content.decode()
+    assert stranger.id_number not in page and stranger.masked_id() in page
+    assert auditor.get(errors).status_code == 403
+    county = client_for("county_admin")  # may see full numbers
+    assert stranger.id_number in county.get(detail).content.decode()
+    assert county.get(errors).status_code == 200
