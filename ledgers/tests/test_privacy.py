@@ -106,3 +106,19 @@ def test_an_upload_s_errors_show_full_numbers_only_to_its_uploader_or_who_may_se
     county = client_for("county_admin")  # may see full numbers
     assert stranger.id_number in county.get(detail).content.decode()
     assert county.get(errors).status_code == 200
+
+
+def test_the_team_pages_show_full_phones_only_to_who_may_see_them_and_log_it(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    _teams(users, tmp_path)
+    village = users["village_staff"].region.pk
+    seen = AuditRecord.objects.filter(action="view_sensitive")
+    for n, url in enumerate((reverse("duty:teams"), reverse("duty:village", args=[village]))):
+        masked = client_for("village_staff").get(url).content.decode()
+        assert "13855550001" not in masked and "138****0001" in masked
+        assert seen.count() == n
+        full = client_for("county_admin").get(url).content.decode()
+        assert "13855550001" in full
+        assert seen.count() == n + 1
+        assert "联系电话" in seen.latest("pk").object_repr
