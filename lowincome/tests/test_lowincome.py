@@ -316,3 +316,20 @@ def test_the_village_list_reads_a_fixed_number_of_queries(
                        identified_date=dt.date(2025, 3, 1), risk_list=["因病"])  # fmt: skip
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get("/lowincome/").status_code == 200
+
+
+def test_a_new_list_audits_each_person_it_changes_or_removes_with_before_and_after(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any]
+) -> None:
+    rows = _rows(register)
+    assert _import(tmp_path, rows, users["town_staff"])["status"] == "imported"
+    rows[0]["低收入人口类别"] = "特困人员"
+    result = _import(tmp_path, rows[:2], users["town_staff"])
+    assert (result["status"], result["removed"]) == ("imported", 1)
+    label = "lowincome.lowincomeperson"
+    changed = AuditRecord.objects.get(object_type=label, action="update")
+    assert (changed.before, changed.after) == ({"kind": "低保"}, {"kind": "特困"})
+    assert changed.household_id == register["monitored"].pk
+    removed = AuditRecord.objects.get(object_type=label, action="delete")
+    assert removed.before["kind"] == "低保边缘" and removed.household_id == register["plain"].pk
+    assert _head(register["plain"]).id_number not in removed.object_repr
