@@ -142,14 +142,14 @@ def _masked(items: list[dict]) -> list[dict]:
 
 def error_file(request: HttpRequest, pk: int) -> FileResponse:
     batch = get_visible_or_404(ImportBatch.objects.all(), request.user, pk=pk)
+    path = Path(batch.errors_path) if batch.errors_path else None
+    if path is None or not path.exists():
+        raise Http404("没有错误说明文件")
     if not _full(request, batch):
         # The workbook is the uploaded file's rows in full, beside their messages.
         raise PermissionDenied(
             "错误说明文件含完整证件号码和电话，只有上传人和有权查看的用户可以下载"
         )
-    path = Path(batch.errors_path) if batch.errors_path else None
-    if path is None or not path.exists():
-        raise Http404("没有错误说明文件")
     name = f"{Path(batch.file_name).stem}-错误说明.xlsx"
     return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 
