@@ -119,18 +119,13 @@ class LowIncomeImporter:
                 continue
             seen[id_number] = number
             person = people.get(id_number)
+            if person is not None and not person.household.region.path.startswith(scope.path):
+                # Registered in another region reads as not on the register (of the user's
+                # region): nobody learns who lives where.
+                person = None
             region: Region | None = None
             if person is not None and person.household_id:
-                region = person.household.region
-                if not region.path.startswith(scope.path):
-                    self.report.error(
-                        number,
-                        "id_number",
-                        id_number,
-                        "该人员在户籍台账中属于其他区划，不在您的管辖范围内",
-                    )
-                    continue
-                region = village_of(region)
+                region = village_of(person.household.region)
             else:
                 region = regions.get((v.get("town", ""), v.get("village", "")))
                 if region is None:

@@ -335,3 +335,23 @@ def test_a_new_list_audits_each_person_it_changes_or_removes_with_before_and_aft
         "plain"
     ].pk
     assert _head(register["plain"]).id_number not in removed.object_repr
+
+
+def test_a_person_registered_in_another_town_reads_as_one_not_on_the_register(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any]
+) -> None:
+    """A town's import does not tell which numbers the register holds in another town."""
+    stranger = _head(register["other"])
+    unknown = id_number(dt.date(1971, 3, 4))
+    rows = [
+        {"证件号码": n, "姓名": "某人", "低收入人口类别": "低保"}
+        for n in (stranger.id_number, unknown)
+    ]
+    result = _import(tmp_path, rows, users["town_staff"])
+    assert result["status"] == "rejected"
+    first, second = result["errors"]
+    assert (first["column"], first["message"]) == (second["column"], second["message"])
+    placed = [r | {"乡镇（街道）": "金山店镇", "村（社区）": "仕秦村"} for r in rows]
+    result = _import(tmp_path, placed, users["town_staff"])
+    assert (result["status"], result["not_on_register"]) == ("imported", 2)
+    assert LowIncomePerson.objects.get(id_number=stranger.id_number).person is None
