@@ -20,8 +20,9 @@ from core import audit, hooks
 from core.audit import snapshot
 from core.batching import chunks
 from core.dates import today
+from core.masking import mask_phone
 from core.models import AuditRecord
-from core.permissions import Cap, require
+from core.permissions import Cap, can, require
 from duty import evidence
 from duty.models import (
     Alert,
@@ -788,3 +789,19 @@ def pairings_on(region: Region, on: dt.date) -> QuerySet[Pairing]:
     return Pairing.objects.filter(village__path__startswith=region.path, start__lte=on).filter(
         Q(end__isnull=True) | Q(end__gte=on)
     )
+
+
+def show_phones(*, actor: Any, members: list[WorkTeamMember], region: Region) -> None:
+    """Set each member's `shown_phone`: in full for a user who may see phones (the sight is
+    logged), masked for anyone else."""
+    full = can(actor, Cap.REVEAL)
+    for m in members:
+        m.shown_phone = m.phone if full else mask_phone(m.phone)  # type: ignore[attr-defined]
+    if full and any(m.phone for m in members):
+        audit.record(
+            actor=actor,
+            action="view_sensitive",
+            obj=region,
+            region_id=region.pk,
+            object_repr=f"查看{region.name}驻村工作队完整联系电话（{len(members)}人）",
+        )

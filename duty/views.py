@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import audit, dates, hooks
-from core.masking import mask_phone
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from duty import figures, forms, services, workbook
@@ -386,9 +385,7 @@ def teams(request: HttpRequest) -> HttpResponse:
         .select_related("region", "region__parent")
         .order_by("region__path", "post", "name")
     )
-    full = can(request.user, Cap.REVEAL)
-    for m in members:
-        m.shown_phone = m.phone if full else mask_phone(m.phone)
+    services.show_phones(actor=request.user, members=members, region=region)
     return render(
         request,
         "duty/teams.html",
@@ -464,9 +461,7 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
     today = dates.today()
     start = dt.date(today.year, 1, 1)
     stints = list(WorkTeamMember.objects.filter(region=v).order_by("-start", "name"))
-    full = can(request.user, Cap.REVEAL)
-    for s in stints:
-        s.shown_phone = s.phone if full else mask_phone(s.phone)
+    services.show_phones(actor=request.user, members=stints, region=v)
     return render(
         request,
         "duty/village.html",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core import jobs, pipeline
 from core.dates import today
+from core.masking import mask_numbers
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from imports import services
@@ -80,14 +81,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         ImportBatch.objects.select_related("created_by", "job"), request.user, pk=pk
     )
     counts = batch.counts or {}
+    errors, warnings = batch.errors[:PREVIEW_ROWS], batch.warnings[:PREVIEW_ROWS]
+    if not _full(request, batch):
+        errors, warnings = _masked(errors), _masked(warnings)
     return render(
         request,
         "imports/detail.html",
         {
             "batch": batch,
             "counts": counts,
-            "errors": batch.errors[:PREVIEW_ROWS],
-            "warnings": batch.warnings[:PREVIEW_ROWS],
+            "errors": errors,
+            "warnings": warnings,
             "regions_to_create": counts.get("regions_to_create", []),
             "kind_name": pipeline.kind(batch.kind).name,
             "form": ConfirmForm(),
@@ -122,11 +126,30 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("core:job", job.pk)
 
 
+def _full(request: HttpRequest, batch: ImportBatch) -> bool:
+    """Whether the user reads a batch's cells in full: its uploader (who gave the file) or a user
+    who may see full numbers."""
+    return batch.created_by_id == request.user.pk or can(request.user, Cap.REVEAL)
+
+
+def _masked(items: list[dict]) -> list[dict]:
+    """Errors or warnings with the ID numbers and phones in their values and messages masked."""
+    return [
+        {**e, "value": mask_numbers(e.get("value")), "message": mask_numbers(e.get("message"))}
+        for e in items
+    ]
+
+
 def error_file(request: HttpRequest, pk: int) -> FileResponse:
     batch = get_visible_or_404(ImportBatch.objects.all(), request.user, pk=pk)
     path = Path(batch.errors_path) if batch.errors_path else None
     if path is None or not path.exists():
         raise Http404("没有错误说明文件")
+    if not _full(request, batch):
+        # The workbook is the uploaded file's rows in full, beside their messages.
+        raise PermissionDenied(
+            "错误说明文件含完整证件号码和电话，只有上传人和有权查看的用户可以下载"
+        )
     name = f"{Path(batch.file_name).stem}-错误说明.xlsx"
     return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 

@@ -8,6 +8,7 @@ from django import forms
 
 from core.dates import today
 from core.forms import StyledForm, style
+from core.permissions import Cap, can
 from ledgers.kit import Ledger, region_names
 from regions.models import Region
 
@@ -47,11 +48,26 @@ class LedgerForm(StyledForm):
                 choices=[("", "请选择"), *_region_choices(viewer, Region.Level.VILLAGE)],
             )
         self.fields.update(layout.form_fields(editable))
+        # A user who may not see full numbers edits a row without them: a sensitive column is
+        # not prefilled (its mask is the placeholder), and left blank it keeps its value.
+        self.masked: dict[str, str] = {}
+        if row is not None and not can(viewer, Cap.REVEAL):
+            for column in layout.columns:
+                if column.sensitive and column.key in self.fields:
+                    value = self.initial.pop(column.key, None)
+                    self.masked[column.key] = column.masked(value) if value else ""
+                    field = self.fields[column.key]
+                    field.required = False
+                    field.widget.attrs["placeholder"] = self.masked[column.key]
+                    field.help_text = "为保护隐私不显示完整号码；留空则保持不变"
         style(self)
 
     def row_values(self) -> dict[str, Any]:
         """{column key: value} for `ledgers.services.save_row`."""
         data = dict(self.cleaned_data)
+        for key in self.masked:
+            if data.get(key) in (None, ""):
+                data[key] = getattr(self.row, key)
         if self.row is not None and self.ledger.level == "person":
             data["id_number"] = self.row.person.id_number
         if self.ledger.level == "region" and "region" in data:

@@ -507,9 +507,20 @@ class LayoutImporter:
         stored = [k for k in (*group.columns, *group.lenient) if k not in self.ledger.links]
         region_too = any(k in self.ledger.links for k in group.columns)
         matched = {r.key for r in rows}
+        where = f"{model.objects.all().region_field}__path"
+        label = self.column_name(group.key)
+        refused: set[Any] = set()
         for chunk in chunks([k for k in heads if not _blank(k)]):
             found = model.objects.filter(**{f"{group.key}__in": chunk})
-            for values in found.values("pk", "region_id", *self.ledger.key_fields, *stored):
+            for values in found.values("pk", "region_id", where, *self.ledger.key_fields, *stored):
+                if self._outside(values[where] or ""):
+                    # The group is another region's: a row of the file must not move it here.
+                    name = values[group.key]
+                    if name not in refused:
+                        refused.add(name)
+                        message = f"{label}已被您管辖范围以外的区划使用，请换一个编号"
+                        self.report.error(heads[name].row, group.key, name, message)
+                    continue
                 key = tuple(values[f] for f in self.ledger.key_fields)
                 if values["pk"] in in_file or key in matched:
                     continue

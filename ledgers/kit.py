@@ -250,6 +250,12 @@ def _agrees(ledger: Ledger) -> list[str]:
         text_like = isinstance(field, models.CharField | models.TextField)
         if not text_like and not getattr(field, "null", True) and not column.needs_value:
             problems.append(f"{column.key}：可以不填的非文本字段须 null=True")
+    for key in (*ledger.search, *ledger.filters):
+        # A search or a filter by a full number tells whoever sees it masked that a guess is
+        # right (the list's sort asks core.permissions.Cap.REVEAL for the same reason).
+        if ledger.layout.has(key) and ledger.layout.column(key).sensitive:
+            header = ledger.layout.column(key).header
+            problems.append(f"{header}是打码列，不能用于查询或筛选")
     return problems
 
 

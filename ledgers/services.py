@@ -101,6 +101,11 @@ def _spread_group(actor: Any, ledger: Ledger, obj: LedgerRow) -> None:
     siblings = ledger.model.objects.filter(**{group.key: getattr(obj, group.key)}).exclude(
         pk=obj.pk
     )
+    region = getattr(actor, "region", None)
+    if region is not None and siblings.exclude(pk__in=siblings.below(region).values("pk")).exists():
+        # The group is another region's: this row must not move it here (rolled back).
+        label = ledger.layout.column(group.key).header
+        raise ValidationError({group.key: f"{label}已被您管辖范围以外的区划使用，请换一个编号"})
     for sibling in siblings:
         before = {k: getattr(sibling, k) for k in names if getattr(sibling, k) != getattr(obj, k)}
         if not before:
@@ -219,3 +224,26 @@ def log_full_search(*, actor: Any, ledger: Ledger, number: str) -> None:
         region_id=getattr(actor, "region_id", None),
         note=f"查询{mask_id(number)}",
     )
+
+
+def log_form_view(*, actor: Any, ledger: Ledger, row: LedgerRow, form: Any) -> None:
+    """Audit an edit form that shows a row's full ID numbers or phones (to a user who may see
+    them: `form.masked` is empty)."""
+    shown = [
+        c.header
+        for c in ledger.layout.columns
+        if c.sensitive
+        and c.key in form.fields
+        and not getattr(form, "masked", {})
+        and form.initial.get(c.key)
+    ]
+    if shown:
+        audit.record(
+            actor=actor,
+            action="view_sensitive",
+            obj=row,
+            object_repr=f"{ledger.name}记录",
+            region_id=row.region_id,
+            household_id=row.household_id,
+            note=f"修改表单显示完整{'、'.join(shown)}",
+        )

@@ -108,8 +108,14 @@ def _search(request: HttpRequest, ledger: Ledger, q: str) -> Q:
     return found
 
 
-def _sorted(ledger: Ledger, qs: QuerySet, sort: str) -> tuple[QuerySet, str]:
-    keys = {c.key for c in ledger.layout.columns}
+def _sortable(request: HttpRequest, ledger: Ledger) -> set[str]:
+    """The columns the list sorts by: a masked column only for users who may see it in full
+    (its order would tell the masked digits, row against row)."""
+    full = can(request.user, Cap.REVEAL)
+    return {c.key for c in ledger.layout.columns if full or not c.sensitive}
+
+
+def _sorted(ledger: Ledger, qs: QuerySet, sort: str, keys: set[str]) -> tuple[QuerySet, str]:
     name = sort.lstrip("-")
     if name not in keys:
         return qs.order_by("-pk"), ""
@@ -144,7 +150,10 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
     """One ledger: filters, search, sortable columns, 50 a page with the count and totals."""
     ledger = _ledger(kind)
     form, qs, data = _filtered(request, ledger)
-    qs, sort = _sorted(ledger, qs.select_related(*ledger.related()), request.GET.get("sort", ""))
+    sortable = _sortable(request, ledger)
+    qs, sort = _sorted(
+        ledger, qs.select_related(*ledger.related()), request.GET.get("sort", ""), sortable
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -156,6 +165,7 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
             "key": c.key,
             "arrow": ("▼" if sort == f"-{c.key}" else "▲") if sort.lstrip("-") == c.key else "",
             "next": f"-{c.key}" if sort == c.key else c.key,
+            "sortable": c.key in sortable,
         }
         for c in ledger.layout.columns
     ]
@@ -265,6 +275,8 @@ def row_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         row=row,
         initial=LedgerForm.initial_for(ledger, row),
     )
+    if request.method == "GET":
+        services.log_form_view(actor=request.user, ledger=ledger, row=row, form=form)
     if request.method == "POST" and form.is_valid() and _save(request, ledger, form, row):
         messages.success(request, "已保存")
         return redirect("ledgers:detail", kind, row.pk)

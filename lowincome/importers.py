@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from core import hooks, pipeline
+from core import audit, hooks, pipeline
 from core.batching import chunks
 from core.income import DEFAULT_FORMULA, household_income
 from core.layout import CellError, is_total_row
@@ -119,18 +119,13 @@ class LowIncomeImporter:
                 continue
             seen[id_number] = number
             person = people.get(id_number)
+            if person is not None and not person.household.region.path.startswith(scope.path):
+                # Registered in another region reads as not on the register (of the user's
+                # region): nobody learns who lives where.
+                person = None
             region: Region | None = None
             if person is not None and person.household_id:
-                region = person.household.region
-                if not region.path.startswith(scope.path):
-                    self.report.error(
-                        number,
-                        "id_number",
-                        id_number,
-                        "该人员在户籍台账中属于其他区划，不在您的管辖范围内",
-                    )
-                    continue
-                region = village_of(region)
+                region = village_of(person.household.region)
             else:
                 region = regions.get((v.get("town", ""), v.get("village", "")))
                 if region is None:
@@ -213,12 +208,19 @@ class LowIncomeImporter:
     ) -> dict[str, Any]:
         assert plan.scope is not None
         inside = Region.objects.below(plan.scope).values("pk")
+        numbers = [r.id_number for r in plan.rows]
+        # What the list held before (the region's, and anyone the file moves here), for the
+        # audit trail.
+        old = {p.id_number: p for p in LowIncomePerson.objects.filter(region__in=inside)}
+        for part in chunks(numbers):
+            old.update((p.id_number, p) for p in LowIncomePerson.objects.filter(id_number__in=part))
         # The list is 民政's snapshot: it replaces the region's previous one.
         LowIncomePerson.objects.filter(region__in=inside).delete()
-        for part in chunks([r.id_number for r in plan.rows]):
+        for part in chunks(numbers):
             # Someone the list moved here from another region of the county.
             LowIncomePerson.objects.filter(id_number__in=part).delete()
         LowIncomePerson.objects.bulk_create(plan.rows, batch_size=2000)
+        audit.audit_objects(self.actor, "update", _changes(old, plan.rows, note))
         return {}
 
     def summary(self, counts: dict[str, Any]) -> str:
@@ -227,6 +229,69 @@ class LowIncomeImporter:
             f"不在户籍台账{counts['not_on_register']}人，在台账但非脱贫户、监测户"
             f"{counts['not_monitored']}人"
         )
+
+
+# What a person's audit record compares (the number is the key; `snapshot` keeps it on removal).
+COMPARED = (
+    "name",
+    "kind",
+    "region_id",
+    "person_id",
+    "household_id",
+    "recognised",
+    "members",
+    "income",
+    "spending",
+    "per_capita",
+    "after_spending",
+    "match",
+)
+
+
+def _changes(
+    old: dict[str, LowIncomePerson], rows: list[LowIncomePerson], note: str
+) -> list[AuditRecord]:
+    """An audit record, with before and after, for each person the new list changes or drops
+    (a person it adds is named by the import's own record, as the ledgers' are)."""
+    label = LowIncomePerson._meta.label_lower
+    out = []
+
+    def named(p: LowIncomePerson) -> str:
+        return f"低收入人口 {p.name}（{p.masked_id()}）"[:200]
+
+    for r in rows:
+        before = old.pop(r.id_number, None)
+        if before is None:
+            continue
+        changed = [f for f in COMPARED if getattr(before, f) != getattr(r, f)]
+        if changed:
+            out.append(
+                AuditRecord(
+                    action=AuditRecord.Action.UPDATE,
+                    object_type=label,
+                    object_id=str(r.pk or ""),
+                    object_repr=named(r),
+                    before={f: audit.plain(getattr(before, f)) for f in changed},
+                    after={f: audit.plain(getattr(r, f)) for f in changed},
+                    region_id=r.region_id,
+                    household_id=r.household_id,
+                    note=note[:500],
+                )
+            )
+    for gone in old.values():
+        out.append(
+            AuditRecord(
+                action=AuditRecord.Action.DELETE,
+                object_type=label,
+                object_id=str(gone.pk),
+                object_repr=named(gone),
+                before=audit.snapshot(gone, exclude=("imported_at",)),
+                region_id=gone.region_id,
+                household_id=gone.household_id,
+                note=note[:500],
+            )
+        )
+    return out
 
 
 def template(out: IO[bytes]) -> None:

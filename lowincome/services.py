@@ -141,8 +141,9 @@ def village_people(village: Region, *, full: bool = False) -> dict[str, list[dic
     return dict(groups)
 
 
-def export(region: Region) -> bytes:
-    """The register's 防止返贫致贫对象 of `region` in the list's layout (for 民政 to import)."""
+def export(region: Region, *, full: bool = True) -> bytes:
+    """The register's 防止返贫致贫对象 of `region` in the list's layout (for 民政 to import);
+    ID numbers masked unless `full` (a user who may not see them)."""
     from lowincome.layouts import LOW_INCOME
 
     headers = [c.header for c in LOW_INCOME.columns]
@@ -159,7 +160,7 @@ def export(region: Region) -> bytes:
         village = regions.get(_village_of(regions, person.household.region_id))
         town = regions.get(village.parent_id) if village and village.parent_id else None
         values = {
-            "证件号码": person.id_number,
+            "证件号码": person.id_number if full else mask_id(person.id_number),
             "姓名": person.name,
             "乡镇": town.name if town else "",
             "行政村": village.name if village else "",

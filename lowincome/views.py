@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.audit import record
-from core.permissions import Cap, require
+from core.permissions import Cap, can, require
 from lowincome import services
 from regions.models import Region, get_visible_region_or_404
 
@@ -67,13 +67,15 @@ def export(request: HttpRequest) -> HttpResponse:
     """The region's 防止返贫致贫对象 in the list's layout, for 民政."""
     region = _region(request)
     require(request.user, Cap.EXPORT, region)
-    data = services.export(region)
+    full = can(request.user, Cap.REVEAL, region)
+    data = services.export(region, full=full)
     record(
         actor=request.user,
         action="export",
         obj=region,
         region_id=region.pk,
-        note=f"导出{region.name}低收入人口交换名单",
+        note=f"导出{region.name}低收入人口交换名单"
+        + ("（含完整证件号码）" if full else "（证件号码已脱敏）"),
     )
     response = HttpResponse(data, content_type=XLSX)
     name = f"{region.name}低收入人口交换名单.xlsx"

@@ -96,7 +96,9 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
     the changes of its 建设内容 and budget with their 变更批复."""
     p = _project(request, pk)
     payments = list(
-        ProjectPayment.objects.filter(project_no=p.project_no).order_by("paid_date", "pk")
+        ProjectPayment.objects.visible_to(request.user)
+        .filter(project_no=p.project_no)
+        .order_by("paid_date", "pk")
     )
     running, over_time = 0, []
     for pay in payments:
@@ -123,7 +125,10 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
             "rate": figures.percent(running, allocated),
             "payments": over_time,
             "chart": chart,
-            "assets": Asset.objects.filter(project_no=p.project_no).order_by("asset_no"),
+            # 来源项目编号 is free text: an asset of another region may name the project.
+            "assets": Asset.objects.visible_to(request.user)
+            .filter(project_no=p.project_no)
+            .order_by("asset_no"),
             # Households outside the user's region (a town project's, seen from a village) are
             # counted, not shown.
             "beneficiaries": Beneficiary.objects.filter(

@@ -238,3 +238,41 @@ def test_the_problem_columns_belong_to_the_problem_on_import_and_by_hand(
     # The form cannot set a status: 已完成 and 销号 are steps of their own.
     assert set(rows.values_list("status", flat=True)) == {"整改中"}
     assert "status" not in form.fields
+
+
+def test_a_new_measure_cannot_take_over_a_problem_of_another_town(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    """A measure number the problem does not have yet is a new row, but the problem's other
+    measures (of another town) must not follow it into the importer's region."""
+    load("rectification", [measure("P1", 1)], tmp_path, users["county_admin"])
+    result = load(
+        "rectification",
+        [measure("P1", 2, 乡镇="还地桥镇", 行政村="白羊村", 问题描述="改写")],
+        tmp_path,
+        users["other_town"],
+        "again.xlsx",
+    )
+    assert result["status"] == "rejected"
+    assert result["errors"][0]["column"] == "问题编号"
+    assert "管辖范围以外" in result["errors"][0]["message"]
+    # Nor by hand.
+    url = reverse("ledgers:new", args=["rectification"])
+    data = {
+        "problem_no": "P1",
+        "measure_no": "3",
+        "source": "省后评估",
+        "description": "改写",
+        "region": str(users["other_town"].region.pk),
+        "measure_type": "长期坚持",
+    }
+    response = client_for("other_town").post(url, data)
+    assert response.status_code == 200
+    assert "管辖范围以外" in response.content.decode()
+    stored = RectificationRow.objects.get()
+    assert (stored.measure_no, stored.description, stored.region.name) == (
+        1,
+        "问题P1的描述",
+        "朝阳村",
+    )
+    assert Problem.objects.get(number="P1").region.name == "朝阳村"

@@ -457,3 +457,17 @@ def test_a_ledger_whose_model_stores_a_link_column_is_refused_at_registration() 
     )
     with pytest.raises(ImproperlyConfigured, match=r"：name是链接列，模型中不应有同名字段$"):
         register(Ledger(named, CadreRow))
+
+
+def test_a_ledger_searching_or_filtering_a_masked_column_is_refused_at_registration() -> None:
+    """A search or a filter by a full number would tell a user who sees it masked whether a
+    guess is right."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from duty.layouts import WORK_TEAMS
+    from duty.models import WorkTeamMember
+    from ledgers.kit import Ledger, register
+
+    for options in ({"search": ("name", "phone")}, {"filters": ("phone",)}):
+        with pytest.raises(ImproperlyConfigured, match=r"联系电话.*打码"):
+            register(Ledger(WORK_TEAMS, WorkTeamMember, **options))  # type: ignore[arg-type]

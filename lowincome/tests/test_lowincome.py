@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 from core import pipeline
 from core.checks import all_checks
 from core.income import household_income
+from core.models import AuditRecord
 from exchange.models import Item
 from exchange.services import run_checks
 from fangpin.testing import id_number, make_household, run_command, write_sheet
@@ -170,8 +171,19 @@ def test_a_bad_file_is_rejected_whole_with_every_error(
 def test_the_export_for_民政_lists_the_防止返贫致贫对象_and_reimports_as_matches(
     tmp_path: Path, users: dict[str, Any], register: dict[str, Any], client_for: Any
 ) -> None:
-    response = client_for("town_staff").get("/lowincome/export.xlsx")
+    # A user who may not see full ID numbers gets them masked, and the export says so.
+    masked = client_for("town_staff").get("/lowincome/export.xlsx")
+    assert masked.status_code == 200
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(masked.content)).get_sheet_by_index(0)
+    numbers = [str(r[0]) for r in sheet.to_python()[1:]]
+    assert len(numbers) == 2 and all("**********" in n for n in numbers)
+    note = AuditRecord.objects.filter(action="export").latest("pk").note
+    assert "证件号码已脱敏" in note
+    # Who may see them exports them in full, for 民政 to import.
+    town = users["town_staff"].region.pk
+    response = client_for("county_admin").get(f"/lowincome/export.xlsx?region={town}")
     assert response.status_code == 200
+    assert "含完整证件号码" in AuditRecord.objects.filter(action="export").latest("pk").note
     path = tmp_path / "export.xlsx"
     path.write_bytes(response.content)
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
@@ -304,3 +316,42 @@ def test_the_village_list_reads_a_fixed_number_of_queries(
                        identified_date=dt.date(2025, 3, 1), risk_list=["因病"])  # fmt: skip
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get("/lowincome/").status_code == 200
+
+
+def test_a_new_list_audits_each_person_it_changes_or_removes_with_before_and_after(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any]
+) -> None:
+    rows = _rows(register)
+    assert _import(tmp_path, rows, users["town_staff"])["status"] == "imported"
+    rows[0]["低收入人口类别"] = "特困人员"
+    result = _import(tmp_path, rows[:2], users["town_staff"])
+    assert (result["status"], result["removed"]) == ("imported", 1)
+    label = "lowincome.lowincomeperson"
+    changed = AuditRecord.objects.get(object_type=label, action="update")
+    assert (changed.before, changed.after) == ({"kind": "低保"}, {"kind": "特困"})
+    assert changed.household_id == register["monitored"].pk
+    removed = AuditRecord.objects.get(object_type=label, action="delete")
+    assert (removed.before or {}).get("kind") == "低保边缘" and removed.household_id == register[
+        "plain"
+    ].pk
+    assert _head(register["plain"]).id_number not in removed.object_repr
+
+
+def test_a_person_registered_in_another_town_reads_as_one_not_on_the_register(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any]
+) -> None:
+    """A town's import does not tell which numbers the register holds in another town."""
+    stranger = _head(register["other"])
+    unknown = id_number(dt.date(1971, 3, 4))
+    rows = [
+        {"证件号码": n, "姓名": "某人", "低收入人口类别": "低保"}
+        for n in (stranger.id_number, unknown)
+    ]
+    result = _import(tmp_path, rows, users["town_staff"])
+    assert result["status"] == "rejected"
+    first, second = result["errors"]
+    assert (first["column"], first["message"]) == (second["column"], second["message"])
+    placed = [r | {"乡镇（街道）": "金山店镇", "村（社区）": "仕秦村"} for r in rows]
+    result = _import(tmp_path, placed, users["town_staff"])
+    assert (result["status"], result["not_on_register"]) == ("imported", 2)
+    assert LowIncomePerson.objects.get(id_number=stranger.id_number).person is None

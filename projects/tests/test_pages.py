@@ -287,3 +287,17 @@ def test_the_progress_table_downloads_for_printing(
     assert numbers == ["XS1", "XM1", "XM2", "XM0"]  # the slowest first
     assert sheet[7][0] == "合计" and sheet[7][11] == 350000
     assert AuditRecord.objects.filter(action="export", note__contains="项目进度表").exists()
+
+
+def test_the_project_page_shows_no_asset_of_another_region_naming_the_project(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    """来源项目编号 is free text: another town's asset may name this project; its page does not
+    show that asset to a user of the project's region."""
+    load("projects", [project("P1")], tmp_path, users["town_staff"])
+    other = asset("A9", 来源项目编号="P1", 乡镇="还地桥镇", 行政村="白羊村", 资产名称="别镇资产")
+    assert load("assets", [other], tmp_path, users["other_town"], "a.xlsx")["status"] == "imported"
+    load("assets", [asset("A1", 来源项目编号="P1")], tmp_path, users["town_staff"], "b.xlsx")
+    url = reverse("projects:project", args=[Project.objects.get().pk])
+    page = client_for("village_staff").get(url).content.decode()
+    assert "资产A1" in page and "别镇资产" not in page
