@@ -605,8 +605,10 @@ class Checker:
                 after[key] = before[key] if before else HOUSEHOLD_DEFAULTS[key]
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         after["head_name"] = head.values["name"] if head else ""
-        # The household's phone is its 户主's; a masked or absent one keeps the stored number.
-        head_phone = head.values.get("phone", KEEP) if head else KEEP
+        # The household's phone is its 户主's; a masked, blank or absent one keeps the stored
+        # number (as the member form does: national exports often leave it blank, and a
+        # household's phone kept from an earlier 户主 is not written by the export).
+        head_phone = (head.values.get("phone") or KEEP) if head else KEEP
         after["phone"] = (before["phone"] if before else "") if head_phone is KEEP else head_phone
         after["member_count"] = len(hh.persons) + (staying.get(before["pk"], 0) if before else 0)
         after["region_id"] = plan.region_ids.get(hh.full_path)
