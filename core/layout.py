@@ -756,7 +756,8 @@ class Layout:
             for c in self.columns
             if c.required and c.key not in positions and c.key not in spreads
         ]
-        ordered = {k: [i for _, i in sorted(v)] for k, v in spreads.items() if k not in positions}
+        # Merged in the file's column order (formats.md §1), whatever the numbers say.
+        ordered = {k: sorted(i for _, i in v) for k, v in spreads.items() if k not in positions}
         return HeaderMap(positions, written, unknown, missing, variants, ordered, twice)
 
     def api_fields(self, keys: Iterable[str]) -> dict[str, Any]:
