@@ -43,6 +43,17 @@ STATUS_FIELD_COLUMN = {
     "eliminated_date": "eliminated_date",
     "elimination_method": "elimination_method",
 }
+# The household cells each status rule reads: a cell that could not be read is reported once, and
+# the rules that would judge its stand-in (blank) are not run on it.
+STATUS_RULE_READS = {
+    "category": {"category", "is_alleviated"},
+    "alleviated_year": {"alleviated_year", "is_alleviated"},
+    "risks": {"risks"},
+    "identified_date": {"identified_date", "category"},
+    "risk_eliminated": {"risk_eliminated", "category", "eliminated_date", "elimination_method"},
+    "eliminated_date": {"eliminated_date", "identified_date", "risk_eliminated"},
+    "elimination_method": {"elimination_method"},
+}
 # What the database holds for a household or a person, for the comparison.
 HOUSEHOLD_FIELDS = ("region_id", "head_name", "member_count", "phone", *HOUSEHOLD_KEYS)
 PERSON_FIELDS = (
@@ -337,6 +348,7 @@ class Checker:
                 self.error(row, k, "", f"{REGISTER.column(k).header}为空")
         values: dict[str, Any] = {}
         raw_cells: dict[str, Any] = {}
+        unread: set[str] = set()
         for k in hh_keys:
             raw = raw_cells[k] = cells[pos[k]]
             parsed = self._household_parsers[k][0]
@@ -348,11 +360,13 @@ class Checker:
             except CellError as exc:
                 self.error(row, k, raw, str(exc))
                 values[k] = HOUSEHOLD_DEFAULTS.get(k)
+                unread.add(k)
         for k, i in get_region:
             raw_cells[k] = cells[i]
         exit_reason = values.pop("exit_reason", "") or ""
         hh = HouseholdRows(number, row, path, values, raw_cells)
         hh.exit_reason = exit_reason
+        hh.unread = unread
         return hh
 
     def _agree(
@@ -614,6 +628,8 @@ class Checker:
         after["region_id"] = plan.region_ids.get(hh.full_path)
         status_after = _status(after)
         for field_name, message in rules.check_status(status_after, self.today).items():
+            if hh.unread & STATUS_RULE_READS.get(field_name, {field_name}):
+                continue
             key = STATUS_FIELD_COLUMN.get(field_name, "category")
             if key not in hh.values and "category" in hh.values:
                 key = "category"

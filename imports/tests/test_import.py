@@ -188,6 +188,34 @@ def test_a_file_with_planted_faults_is_rejected_whole_and_each_fault_reported_on
     assert sheet[6][5] == "重复乙" and "第6行重复" in str(sheet[6][-1])
 
 
+def test_a_cell_that_cannot_be_read_is_one_error_not_one_more_per_rule_that_reads_it(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    monitored = {"监测对象类别": "边缘易致贫户", "风险类型": "因病"}
+    rows = [
+        person(num("D001"), "日期", pid(50), **monitored, 识别监测时间="2023-02-30"),  # 2
+        person(num("D002"), "类别", pid(51), 监测对象类别="监测户", 识别监测时间="2023-02-01"),
+        person(
+            num("D003"),
+            "消除",
+            pid(52),
+            **monitored,
+            识别监测时间="2023-02-01",
+            风险是否消除="已消除",
+            风险消除时间="2023-03-01",
+            风险消除方式="帮扶消除",
+        ),  # 4
+        person(num("D004"), "年度", pid(53), 是否脱贫户="是的", 脱贫年度="2016"),  # 5
+    ]
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "cells.xlsx", rows)))
+
+    assert code == 1
+    found = sorted((e["row"], e["column"]) for e in result["errors"])
+    expected = [(2, "识别监测时间"), (3, "监测对象类别"), (4, "风险是否消除"), (5, "是否脱贫户")]
+    assert found == expected
+    assert result["error_count"] == 4
+
+
 def test_a_file_from_the_wrong_template_is_rejected_naming_the_missing_headers(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
