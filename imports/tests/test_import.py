@@ -216,6 +216,23 @@ def test_a_cell_that_cannot_be_read_is_one_error_not_one_more_per_rule_that_read
     assert result["error_count"] == 4
 
 
+def test_a_per_capita_income_computed_by_a_formula_is_rounded_to_the_fen(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """家庭年人均纯收入 is a quotient (formats.md §1: yuan, ≥ 0): more decimals are rounded."""
+    rows = family(num("I001"), 60, 家庭年人均纯收入=16105 / 3) + family(
+        num("I002"), 62, 家庭年人均纯收入="1234.565"
+    )
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "income.xlsx", rows)))
+
+    assert code == 0, result["errors"]
+    incomes = dict(Household.objects.values_list("number", "per_capita_income"))
+    assert str(incomes[num("I001")]) == "5368.33" and str(incomes[num("I002")]) == "1234.57"
+    negative = family(num("I003"), 64, 家庭年人均纯收入="-0.5")
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "negative.xlsx", negative)))
+    assert code == 1 and result["errors"][0]["column"] == "家庭年人均纯收入"
+
+
 def test_a_file_from_the_wrong_template_is_rejected_naming_the_missing_headers(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
