@@ -244,6 +244,8 @@ class Checker:
             if sex or id_sex or "sex" in pos:
                 person.values["sex"] = sex or id_sex
             if not number:
+                # No household to join, but its cells are checked all the same: every error once.
+                self._household(row, "", cells, get_region, hh_keys, pos)
                 continue
             hh = self.households.get(number)
             if hh is None:

@@ -233,6 +233,17 @@ def test_a_per_capita_income_computed_by_a_formula_is_rounded_to_the_fen(
     assert code == 1 and result["errors"][0]["column"] == "家庭年人均纯收入"
 
 
+def test_a_row_whose_household_number_is_wrong_has_its_other_cells_checked_too(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    rows = [person("42028A", "编号", pid(66), 家庭年人均纯收入="-1", 是否脱贫户="可能")]
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "number.xlsx", rows)))
+
+    assert code == 1
+    found = sorted(e["column"] for e in result["errors"])
+    assert found == ["家庭年人均纯收入", "户编号", "是否脱贫户"]
+
+
 def test_a_file_from_the_wrong_template_is_rejected_naming_the_missing_headers(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
