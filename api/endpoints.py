@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.models import ApiToken
@@ -136,6 +137,31 @@ api = ChineseAPI(
     docs_url=None,  # the interactive docs page loads assets from a CDN: /api/v1/docs/ instead
     urls_namespace="api",
 )
+
+
+# What a parameter of each pydantic error type should have been.
+EXPECTED = {"int": "整数", "date": "YYYY-MM-DD 格式的日期", "bool": "true 或 false"}
+
+
+@api.exception_handler(ValidationError)
+def _invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A parameter that does not parse (page=x, as_of=2024-13-01): 422 with a Chinese sentence
+    per parameter, pydantic's details kept for programs."""
+    sentences: list[str] = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in {"query", "path"}]
+        name = loc[-1] if loc else ""
+        title = GLOSSARY.get(name, ("", ""))[0]
+        kind = str(error.get("type", "")).split("_")[0]
+        expected = EXPECTED.get(kind, "")
+        sentences.append(
+            f"参数{title}（{name}）的值无效" + (f"，应为{expected}" if expected else "")
+        )
+    return api.create_response(
+        request,
+        {"detail": "；".join(dict.fromkeys(sentences)), "errors": exc.errors},
+        status=422,
+    )
 
 
 def _install_routers() -> None:

@@ -1,7 +1,7 @@
 """`fangpin backup OUT` and `fangpin restore IN`: the database and the data dir's files, together.
 
-A backup is one tar file (gzip-compressed when its name ends in .gz), readable by the service
-user only (0600):
+A backup is a new directory OUT (formats.md §3), or one tar file when OUT ends in .tar, .tar.gz or
+.tgz (gzip-compressed when .gz/.tgz), readable by the service user only (0700/0600), holding:
 
 - `database/fangpin.sqlite3`: a consistent copy of a running SQLite database made with SQLite's
   online backup API (a plain `cp` of a database in WAL mode loses what the WAL holds), or
@@ -30,9 +30,10 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, connections
@@ -80,8 +81,10 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def _excluded(data_dir: Path, out: Path | None) -> set[Path]:
+def _excluded(data_dir: Path, out: Path | None, work: Path | None = None) -> set[Path]:
     names = {data_dir / "staticfiles"}
+    if work is not None:
+        names.add(work)
     if engine() == "sqlite":
         db = Path(str(connection.settings_dict["NAME"]))
         names |= {db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")}
@@ -90,8 +93,8 @@ def _excluded(data_dir: Path, out: Path | None) -> set[Path]:
     return {p.resolve() for p in names}
 
 
-def _files(data_dir: Path, out: Path | None) -> Iterator[Path]:
-    skip = _excluded(data_dir, out)
+def _files(data_dir: Path, out: Path | None, work: Path | None = None) -> Iterator[Path]:
+    skip = _excluded(data_dir, out, work)
     for root, dirs, files in os.walk(data_dir):
         here = Path(root)
         dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in skip)
@@ -118,12 +121,24 @@ def counts() -> dict[str, int]:
     return found
 
 
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz")
+
+
+def is_archive(path: Path) -> bool:
+    """A backup named like a tar file is one tar file; any other name is a new directory."""
+    return path.name.endswith(ARCHIVE_SUFFIXES)
+
+
 def backup(out: str | Path) -> dict[str, Any]:
-    """Write a backup of the database and the data dir's files to `out`; returns the manifest."""
+    """Write a backup of the database and the data dir's files to `out` (a tar file, or a new
+    directory holding the same entries); returns the manifest."""
     out = Path(out).resolve()
     data_dir = Path(settings.DATA_DIR).resolve()
+    archive = is_archive(out)
+    if not archive and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BackupError(f"“{out}”已存在且不是空目录；请给一个新的备份目录")
     out.parent.mkdir(parents=True, exist_ok=True)
-    gzip = out.name.endswith(".gz")
+    gzip = out.name.endswith((".gz", ".tgz"))
     entries: dict[str, str] = {}
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".fangpin-backup-") as tmp:
         work = Path(tmp)
@@ -148,19 +163,15 @@ def backup(out: str | Path) -> dict[str, Any]:
             if done.returncode != 0:
                 raise BackupError(f"pg_dump 失败：{done.stderr.strip()[-500:]}")
             db_entry = PG_ENTRY
-        partial = work / "backup.tar"
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        partial = work / ("backup.tar" if archive else "backup")
         files = 0
         size = 0
-        with (
-            os.fdopen(fd, "wb") as raw,
-            tarfile.open(fileobj=raw, mode="w:gz" if gzip else "w") as tar,
-        ):
-            tar.add(copy, arcname=db_entry)
+        with _writer(partial, archive, gzip) as add:
+            add(db_entry, copy, None)
             entries[db_entry] = _sha256(copy)
-            for path in _files(data_dir, out):
+            for path in _files(data_dir, out, work):
                 name = "files/" + path.relative_to(data_dir).as_posix()
-                tar.add(path, arcname=name, recursive=False)
+                add(name, path, None)
                 entries[name] = _sha256(path)
                 files += 1
                 size += path.stat().st_size
@@ -174,14 +185,52 @@ def backup(out: str | Path) -> dict[str, Any]:
                 "file_bytes": size,
                 "sha256": entries,
             }
-            data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size, info.mode = len(data), 0o600
-            info.mtime = int(dt.datetime.now(dt.UTC).timestamp())
-            tar.addfile(info, io.BytesIO(data))
-        os.replace(partial, out)
-    os.chmod(out, 0o600)
+            add("manifest.json", None, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+        if archive:
+            os.replace(partial, out)
+            os.chmod(out, 0o600)
+        else:
+            if out.exists():
+                out.rmdir()  # the new, empty directory the user made for it
+            os.rename(partial, out)
     return {k: v for k, v in manifest.items() if k != "sha256"} | {"out": str(out)}
+
+
+@contextmanager
+def _writer(
+    partial: Path, archive: bool, gzip: bool
+) -> Iterator[Callable[[str, Path | None, bytes | None], None]]:
+    """`add(name, path, data)` puts a file (or bytes) into the tar or the directory at `partial`;
+    every entry is the service user's only."""
+    if not archive:
+        partial.mkdir(mode=0o700)
+
+        def put(name: str, path: Path | None, data: bytes | None) -> None:
+            target = partial / name
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as dest:
+                if path is None:
+                    dest.write(data or b"")
+                else:
+                    with path.open("rb") as src:
+                        shutil.copyfileobj(src, dest, 1 << 20)
+
+        yield put
+        return
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz" if gzip else "w") as tar:
+
+        def add(name: str, path: Path | None, data: bytes | None) -> None:
+            if path is not None:
+                tar.add(path, arcname=name, recursive=False)
+                return
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data or b""), 0o600
+            info.mtime = int(dt.datetime.now(dt.UTC).timestamp())
+            tar.addfile(info, io.BytesIO(data or b""))
+
+        yield add
 
 
 def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
@@ -190,10 +239,55 @@ def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     except KeyError as exc:
         raise BackupError("不是 fangpin 备份文件（缺少 manifest.json）") from exc
     assert member is not None
-    manifest = json.loads(member.read())
+    return _check_format(json.loads(member.read()))
+
+
+def _check_format(manifest: dict[str, Any]) -> dict[str, Any]:
     if manifest.get("format") != FORMAT:
         raise BackupError(f"不认识的备份格式“{manifest.get('format')}”")
     return manifest
+
+
+@contextmanager
+def _open_backup(
+    source: Path,
+) -> Iterator[tuple[dict[str, Any], Callable[[], Iterator[tuple[str, IO[bytes]]]]]]:
+    """(the manifest, a function listing every entry but the manifest as (name, stream)), from a
+    backup directory or a tar file; anything outside the manifest is refused."""
+    if source.is_dir():
+        try:
+            manifest = _check_format(json.loads((source / "manifest.json").read_bytes()))
+        except FileNotFoundError as exc:
+            raise BackupError("不是 fangpin 备份目录（缺少 manifest.json）") from exc
+
+        def listed() -> Iterator[tuple[str, IO[bytes]]]:
+            for name in manifest["sha256"]:
+                path = _safe_path(source.resolve(), name)
+                if not path.is_file():
+                    raise BackupError(f"备份目录中缺少“{name}”，已停止恢复")
+                with path.open("rb") as stream:
+                    yield name, stream
+
+        yield manifest, listed
+        return
+    try:
+        tar = tarfile.open(source)  # noqa: SIM115 (closed by the `with` below)
+    except tarfile.TarError as exc:
+        raise BackupError("不是 fangpin 备份文件（无法按 tar 读取）") from exc
+    with tar:
+        manifest = _read_manifest(tar)
+
+        def members() -> Iterator[tuple[str, IO[bytes]]]:
+            for member in tar:
+                if member.name == "manifest.json":
+                    continue
+                if member.name not in manifest["sha256"] or not member.isfile():
+                    raise BackupError(f"备份中有清单之外的内容“{member.name}”，已停止恢复")
+                stream = tar.extractfile(member)
+                assert stream is not None
+                yield member.name, stream
+
+        yield manifest, members
 
 
 def _has_data() -> bool:
@@ -212,33 +306,30 @@ def _safe_path(base: Path, name: str) -> Path:
 
 
 def restore(source: str | Path, *, force: bool = False) -> dict[str, Any]:
-    """Restore a backup into the configured database and data dir; returns what was restored."""
+    """Restore a backup (directory or tar file) into the configured database and data dir;
+    returns what was restored."""
     source = Path(source)
     data_dir = Path(settings.DATA_DIR).resolve()
-    with tarfile.open(source) as tar:
-        manifest = _read_manifest(tar)
+    with _open_backup(source) as (manifest, entries):
         if manifest["engine"] != engine():
             raise BackupError(
                 f"这是{manifest['engine']}数据库的备份，当前配置的是{engine()}，不能直接恢复"
             )
         if _has_data() and not force:
             raise BackupError("当前数据库中已有数据；确认要覆盖时加 --force")
+        if not force and data_dir.is_dir() and next(_files(data_dir, None), None) is not None:
+            raise BackupError(f"数据目录 {data_dir} 中已有文件；确认要覆盖时加 --force")
         hashes: dict[str, str] = manifest["sha256"]
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.TemporaryDirectory(dir=data_dir, prefix=".fangpin-restore-") as tmp:
             work = Path(tmp)
             restored = 0
-            for member in tar:
-                if member.name == "manifest.json":
-                    continue
-                if member.name not in hashes or not member.isfile():
-                    raise BackupError(f"备份中有清单之外的内容“{member.name}”，已停止恢复")
-                if member.name.startswith("files/"):
-                    target = _safe_path(data_dir, member.name.removeprefix("files/"))
+            for name, stream in entries():
+                if name.startswith("files/"):
+                    target = _safe_path(data_dir, name.removeprefix("files/"))
                 else:
-                    target = _safe_path(work, member.name)
+                    target = _safe_path(work, name)
                 target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                stream = tar.extractfile(member)
-                assert stream is not None
                 digest = hashlib.sha256()
                 partial = target.with_name(f".{target.name}.partial")
                 fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -246,11 +337,11 @@ def restore(source: str | Path, *, force: bool = False) -> dict[str, Any]:
                     while chunk := stream.read(1 << 20):
                         digest.update(chunk)
                         out.write(chunk)
-                if digest.hexdigest() != hashes[member.name]:
+                if digest.hexdigest() != hashes[name]:
                     partial.unlink()
-                    raise BackupError(f"备份中“{member.name}”的校验值不符，文件已损坏")
+                    raise BackupError(f"备份中“{name}”的校验值不符，文件已损坏")
                 os.replace(partial, target)
-                restored += member.name.startswith("files/")
+                restored += name.startswith("files/")
             _restore_database(work / manifest["database"])
     return {
         "status": "restored",

@@ -10,9 +10,9 @@ import json
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class UsageError(CommandError):
@@ -28,6 +28,27 @@ class JsonCommand(BaseCommand):
     # Django's system checks cost a second at every start of a batch command; `fangpin
     # django-check` (and the server's start) still run them.
     requires_system_checks: list[str] = []  # type: ignore[assignment]
+    _emitted = False
+    _usage = ""  # why the usage was wrong (exit 2), for the JSON line
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        refuse = parser.error
+
+        def error(message: str) -> NoReturn:
+            self._usage = message
+            refuse(message)
+            raise SystemExit(2)  # not reached: argparse has left already
+
+        parser.error = error  # type: ignore[method-assign]
+        return parser
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except UsageError as exc:
+            self._usage = str(exc)
+            raise
 
     def run_from_argv(self, argv: list[str]) -> None:
         """Run from the console, then end the process at once with the command's status.
@@ -43,6 +64,12 @@ class JsonCommand(BaseCommand):
             if isinstance(exc.code, str):
                 sys.stderr.write(exc.code + "\n")
             status = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            if status == 2 and not self._emitted:
+                # Wrong usage still ends with the JSON line (formats.md §3), the reason in it.
+                message = self._usage or "命令用法有误"
+                self.stdout.write(
+                    json.dumps({"status": "usage_error", "message": message}, ensure_ascii=False)
+                )
         sys.stdout.flush()
         sys.stderr.flush()
         logging.shutdown()
@@ -53,6 +80,7 @@ class JsonCommand(BaseCommand):
 
     def emit(self, result: dict[str, Any], *, rejected: bool = False) -> None:
         """Print the JSON result as the last stdout line; exit 1 if the input was rejected."""
+        self._emitted = True
         self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
         self.stdout.flush()
         if rejected:

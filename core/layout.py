@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -138,6 +138,9 @@ def phone(value: Any) -> str:
     if s and not (_MOBILE.match(s) or _LANDLINE.match(s)):
         raise CellError(f"“{s}”应为11位手机号或带区号的固定电话")
     return s
+
+
+CENT = Decimal("0.01")
 
 
 def decimal(value: Any, places: int = 2, low: Decimal | None = Decimal(0)) -> Decimal | None:
@@ -422,11 +425,18 @@ class Year(Kind):
 
 
 class Money(Kind):
-    """Yuan, ≥ 0, at most two decimals."""
+    """Yuan, ≥ 0, at most two decimals — or, with `rounded`, any number rounded to the fen
+    (a per-capita figure is a quotient: 16105 ÷ 3 is 5368.33)."""
 
     python_type = Decimal
 
+    def __init__(self, rounded: bool = False) -> None:
+        self.rounded = rounded
+
     def parse(self, raw: Any) -> Decimal | None:
+        if self.rounded:
+            number = decimal(raw, 15)
+            return None if number is None else number.quantize(CENT, rounding=ROUND_HALF_UP)
         return decimal(raw, 2)
 
     def cell(self, value: Any) -> Any:
@@ -783,7 +793,8 @@ class Layout:
             for c in self.columns
             if c.required and c.key not in positions and c.key not in spreads
         ]
-        ordered = {k: [i for _, i in sorted(v)] for k, v in spreads.items() if k not in positions}
+        # Merged in the file's column order (formats.md §1), whatever the numbers say.
+        ordered = {k: sorted(i for _, i in v) for k, v in spreads.items() if k not in positions}
         return HeaderMap(positions, written, unknown, missing, variants, ordered, twice)
 
     def api_fields(self, keys: Iterable[str]) -> dict[str, Any]:

@@ -293,11 +293,14 @@ _DATE_PATTERNS = (
     (re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$"), 2),
     (re.compile(r"^(\d{4})(\d{2})$"), 2),
 )
+# An Excel serial number written as text (a CSV saved from a sheet whose date cells had lost their
+# format): five digits, 1927–2173; six and eight digits are YYYYMM and YYYYMMDD.
+_SERIAL_TEXT = re.compile(r"^(\d{5})(?:\.0+)?$")
 
 
 def to_date(value: Any) -> dt.date | None:
-    """A date from an Excel date, an Excel serial number, or text (YYYY-MM-DD, YYYY-MM, YYYYMM,
-    YYYYMMDD, YYYY年M月D日). Blank → None; anything else raises ValueError."""
+    """A date from an Excel date, an Excel serial number (also as text), or text (YYYY-MM-DD,
+    YYYY-MM, YYYYMM, YYYYMMDD, YYYY年M月D日). Blank → None; anything else raises ValueError."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -317,4 +320,7 @@ def to_date(value: Any) -> dt.date | None:
             year, month = int(m.group(1)), int(m.group(2))
             day = int(m.group(3)) if parts == 3 else 1
             return dt.date(year, month, day)
+    m = _SERIAL_TEXT.match(s)
+    if m:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(m.group(1)))
     raise ValueError(s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -27,7 +28,22 @@ def main(argv: list[str] | None = None) -> None:
     os.umask(0o077)  # the database, uploads and exports: the service user's only
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(command_args(sys.argv if argv is None else argv))
+    args = command_args(sys.argv if argv is None else argv)
+    try:
+        execute_from_command_line(args)
+    except SystemExit as exc:
+        # Django leaves an unknown command with status 1; for `fangpin` that is wrong usage.
+        if exc.code == 1 and len(args) > 1 and not args[1].startswith("-"):
+            from django.core.management import get_commands
+
+            if args[1] not in get_commands():
+                message = {
+                    "status": "usage_error",
+                    "message": f"没有命令“{args[1]}”，见 fangpin help",
+                }
+                print(json.dumps(message, ensure_ascii=False))
+                raise SystemExit(2) from exc
+        raise
 
 
 if __name__ == "__main__":

@@ -43,6 +43,17 @@ STATUS_FIELD_COLUMN = {
     "eliminated_date": "eliminated_date",
     "elimination_method": "elimination_method",
 }
+# The household cells each status rule reads: a cell that could not be read is reported once, and
+# the rules that would judge its stand-in (blank) are not run on it.
+STATUS_RULE_READS = {
+    "category": {"category", "is_alleviated"},
+    "alleviated_year": {"alleviated_year", "is_alleviated"},
+    "risks": {"risks"},
+    "identified_date": {"identified_date", "category"},
+    "risk_eliminated": {"risk_eliminated", "category", "eliminated_date", "elimination_method"},
+    "eliminated_date": {"eliminated_date", "identified_date", "risk_eliminated"},
+    "elimination_method": {"elimination_method"},
+}
 # What the database holds for a household or a person, for the comparison.
 HOUSEHOLD_FIELDS = ("region_id", "head_name", "member_count", "phone", *HOUSEHOLD_KEYS)
 PERSON_FIELDS = (
@@ -233,6 +244,8 @@ class Checker:
             if sex or id_sex or "sex" in pos:
                 person.values["sex"] = sex or id_sex
             if not number:
+                # No household to join, but its cells are checked all the same: every error once.
+                self._household(row, "", cells, get_region, hh_keys, pos)
                 continue
             hh = self.households.get(number)
             if hh is None:
@@ -337,6 +350,7 @@ class Checker:
                 self.error(row, k, "", f"{REGISTER.column(k).header}为空")
         values: dict[str, Any] = {}
         raw_cells: dict[str, Any] = {}
+        unread: set[str] = set()
         for k in hh_keys:
             raw = raw_cells[k] = cells[pos[k]]
             parsed = self._household_parsers[k][0]
@@ -348,11 +362,13 @@ class Checker:
             except CellError as exc:
                 self.error(row, k, raw, str(exc))
                 values[k] = HOUSEHOLD_DEFAULTS.get(k)
+                unread.add(k)
         for k, i in get_region:
             raw_cells[k] = cells[i]
         exit_reason = values.pop("exit_reason", "") or ""
         hh = HouseholdRows(number, row, path, values, raw_cells)
         hh.exit_reason = exit_reason
+        hh.unread = unread
         return hh
 
     def _agree(
@@ -605,13 +621,17 @@ class Checker:
                 after[key] = before[key] if before else HOUSEHOLD_DEFAULTS[key]
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         after["head_name"] = head.values["name"] if head else ""
-        # The household's phone is its 户主's; a masked or absent one keeps the stored number.
-        head_phone = head.values.get("phone", KEEP) if head else KEEP
+        # The household's phone is its 户主's; a masked, blank or absent one keeps the stored
+        # number (as the member form does: national exports often leave it blank, and a
+        # household's phone kept from an earlier 户主 is not written by the export).
+        head_phone = (head.values.get("phone") or KEEP) if head else KEEP
         after["phone"] = (before["phone"] if before else "") if head_phone is KEEP else head_phone
         after["member_count"] = len(hh.persons) + (staying.get(before["pk"], 0) if before else 0)
         after["region_id"] = plan.region_ids.get(hh.full_path)
         status_after = _status(after)
         for field_name, message in rules.check_status(status_after, self.today).items():
+            if hh.unread & STATUS_RULE_READS.get(field_name, {field_name}):
+                continue
             key = STATUS_FIELD_COLUMN.get(field_name, "category")
             if key not in hh.values and "category" in hh.values:
                 key = "category"

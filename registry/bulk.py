@@ -58,6 +58,7 @@ class HouseholdRows:
     persons: list[PersonRow] = field(default_factory=list)
     full_path: tuple[str, ...] = ()  # region names from the county down, set by compare()
     exit_reason: str = ""
+    unread: set[str] = field(default_factory=set)  # household cells that could not be read
 
 
 @dataclass

@@ -125,7 +125,7 @@ REGISTER = Layout(
         Column("medical_insurance", "是否参加城乡居民基本医疗保险", YesNo(), level="person"),
         Column("dibao", "是否享受低保", YesNo(), level="person"),
         Column("tekun", "是否特困供养", YesNo(), level="person"),
-        Column("per_capita_income", "家庭年人均纯收入", Money(), level="household"),
+        Column("per_capita_income", "家庭年人均纯收入", Money(rounded=True), level="household"),
         Column(
             "no_labour", "整户无劳动能力", YesNo(), ("整户无劳动能力兜底保障户",), level="household"
         ),

@@ -164,6 +164,15 @@ def test_add_user_refuses_a_weak_password(regions, monkeypatch):
     assert not User.objects.filter(username="weak").exists()
 
 
+def test_a_short_password_is_refused_in_chinese(regions, monkeypatch, capsys):
+    monkeypatch.setenv("FANGPIN_PASSWORD", "Hx7k2")
+    with pytest.raises(SystemExit) as exc:
+        call_command("add_user", "short", region="金山店镇", role="town_staff")
+    assert exc.value.code == 1
+    errors = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["errors"]
+    assert errors == ["密码太短，至少需要8个字符。"]
+
+
 def test_add_token_prints_a_token_that_authenticates(users, capsys):
     call_command("add_token", "town")
     token = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["token"]

@@ -33,8 +33,13 @@ def _pg_url(name: str) -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
 
 
+@pytest.mark.parametrize("name", ["fangpin-2026-12-01", "fangpin.tar.gz"])
 @pytest.mark.django_db(transaction=True)
-def test_backup_and_restore_into_a_fresh_data_dir(tmp_path: Path, settings: Any, capsys) -> None:
+def test_backup_and_restore_into_a_fresh_data_dir(
+    tmp_path: Path, settings: Any, capsys, name: str
+) -> None:
+    """`fangpin backup DIR` writes a new directory (formats.md §3); a name ending in .tar.gz
+    writes one file instead."""
     data = tmp_path / "data"
     (data / "media" / "visits").mkdir(parents=True)
     settings.DATA_DIR = data
@@ -53,11 +58,17 @@ def test_backup_and_restore_into_a_fresh_data_dir(tmp_path: Path, settings: Any,
     numbers = sorted(Household.objects.values_list("number", flat=True))
     audits = sorted(AuditRecord.objects.values_list("pk", "action", "note"))
 
-    out = tmp_path / "backups" / "fangpin.tar.gz"
+    out = tmp_path / "backups" / name
     call_command("backup", str(out))
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["status"] == "ok" and result["counts"]["households"] == 3
-    assert result["files"] == 2 and _mode(out) == 0o600
+    if name.endswith(".tar.gz"):
+        assert out.is_file() and result["files"] == 2 and _mode(out) == 0o600
+    else:
+        assert out.is_dir() and result["files"] == 2 and _mode(out) == 0o700
+        assert (out / "manifest.json").is_file() and (out / "database").is_dir()
+        assert (out / "files" / "media" / "visits" / "a.jpg").read_bytes() == b"\xff\xd8photo"
+        assert _mode(out / "files" / "imports" / "up.xlsx") == 0o600
 
     fresh = tmp_path / "fresh"
     env = {
@@ -131,3 +142,63 @@ def test_a_damaged_backup_is_refused(tmp_path: Path, db: Any, settings: Any) -> 
         tar.add(__file__, arcname="something.py")
     with pytest.raises(BackupError, match="不是 fangpin 备份文件"):
         restore(bad)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_directory_must_be_new_or_empty(tmp_path: Path, settings: Any) -> None:
+    from core.backup import BackupError, backup
+
+    settings.DATA_DIR = tmp_path / "data"
+    (tmp_path / "data").mkdir()
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("x")
+    with pytest.raises(BackupError, match="不是空目录"):
+        backup(taken)
+    assert [p.name for p in taken.iterdir()] == ["keep.txt"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert backup(empty)["out"] == str(empty.resolve())
+    assert (empty / "manifest.json").is_file()
+
+
+def test_restoring_from_nothing_is_wrong_usage(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(tmp_path / "fresh"),
+        "DATABASE_URL": "",
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("FANGPIN_TESTING", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "fangpin.cli", "restore", str(tmp_path / "none")],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "备份不存在" in json.loads(done.stdout.strip().splitlines()[-1])["message"]
+
+
+def test_a_data_dir_holding_files_is_refused_like_a_database_with_data(
+    tmp_path: Path, db: Any, settings: Any
+) -> None:
+    """restore DIR needs an empty database and data dir (formats.md §3)."""
+    from core.backup import BackupError, restore
+
+    backup_dir = tmp_path / "bk"
+    (backup_dir / "files").mkdir(parents=True)
+    (backup_dir / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": "fangpin-backup-1",
+                "engine": "sqlite" if connection.vendor == "sqlite" else "postgresql",
+                "sha256": {},
+            }
+        )
+    )
+    settings.DATA_DIR = tmp_path / "data"
+    (tmp_path / "data" / "imports").mkdir(parents=True)
+    (tmp_path / "data" / "imports" / "left.xlsx").write_bytes(b"PK")
+    with pytest.raises(BackupError, match=r"数据目录.*已有文件"):
+        restore(backup_dir)

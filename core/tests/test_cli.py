@@ -69,3 +69,40 @@ def test_a_batch_command_ends_with_its_status_and_its_output_flushed(tmp_path):
     imported = fangpin("import-registry", str(good), "--create-regions")
     assert imported.returncode == 0, imported.stderr
     assert json.loads(imported.stdout.strip().splitlines()[-1])["persons_created"] == 2
+
+
+def test_wrong_usage_exits_2_and_still_ends_with_a_json_line(tmp_path):
+    """Exit 2 on wrong usage (formats.md §3) — an unknown command too, whose Django status is
+    1 — with the reason as the last line of stdout, as every batch command ends."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+    }
+    env.pop("FANGPIN_TESTING", None)
+    root = Path(__file__).resolve().parents[2]
+    cases = {
+        ("import-registry", str(tmp_path / "missing.xlsx")): "文件不存在",
+        ("import-registry",): "file",  # argparse: a required argument is missing
+        ("import-registry", "x.xlsx", "--no-such-option"): "--no-such-option",
+        ("no-such-command",): "no_such_command",
+    }
+    for args, reason in cases.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "fangpin.cli", *args],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2, (args, done.stderr)
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last["status"] == "usage_error" and reason in last["message"], args

@@ -188,6 +188,62 @@ def test_a_file_with_planted_faults_is_rejected_whole_and_each_fault_reported_on
     assert sheet[6][5] == "重复乙" and "第6行重复" in str(sheet[6][-1])
 
 
+def test_a_cell_that_cannot_be_read_is_one_error_not_one_more_per_rule_that_reads_it(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    monitored = {"监测对象类别": "边缘易致贫户", "风险类型": "因病"}
+    rows = [
+        person(num("D001"), "日期", pid(50), **monitored, 识别监测时间="2023-02-30"),  # 2
+        person(num("D002"), "类别", pid(51), 监测对象类别="监测户", 识别监测时间="2023-02-01"),
+        person(
+            num("D003"),
+            "消除",
+            pid(52),
+            **monitored,
+            识别监测时间="2023-02-01",
+            风险是否消除="已消除",
+            风险消除时间="2023-03-01",
+            风险消除方式="帮扶消除",
+        ),  # 4
+        person(num("D004"), "年度", pid(53), 是否脱贫户="是的", 脱贫年度="2016"),  # 5
+    ]
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "cells.xlsx", rows)))
+
+    assert code == 1
+    found = sorted((e["row"], e["column"]) for e in result["errors"])
+    expected = [(2, "识别监测时间"), (3, "监测对象类别"), (4, "风险是否消除"), (5, "是否脱贫户")]
+    assert found == expected
+    assert result["error_count"] == 4
+
+
+def test_a_per_capita_income_computed_by_a_formula_is_rounded_to_the_fen(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """家庭年人均纯收入 is a quotient (formats.md §1: yuan, ≥ 0): more decimals are rounded."""
+    rows = family(num("I001"), 60, 家庭年人均纯收入=16105 / 3) + family(
+        num("I002"), 62, 家庭年人均纯收入="1234.565"
+    )
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "income.xlsx", rows)))
+
+    assert code == 0, result["errors"]
+    incomes = dict(Household.objects.values_list("number", "per_capita_income"))
+    assert str(incomes[num("I001")]) == "5368.33" and str(incomes[num("I002")]) == "1234.57"
+    negative = family(num("I003"), 64, 家庭年人均纯收入="-0.5")
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "negative.xlsx", negative)))
+    assert code == 1 and result["errors"][0]["column"] == "家庭年人均纯收入"
+
+
+def test_a_row_whose_household_number_is_wrong_has_its_other_cells_checked_too(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    rows = [person("42028A", "编号", pid(66), 家庭年人均纯收入="-1", 是否脱贫户="可能")]
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "number.xlsx", rows)))
+
+    assert code == 1
+    found = sorted(e["column"] for e in result["errors"])
+    assert found == ["家庭年人均纯收入", "户编号", "是否脱贫户"]
+
+
 def test_a_file_from_the_wrong_template_is_rejected_naming_the_missing_headers(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:

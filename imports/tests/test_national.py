@@ -91,6 +91,27 @@ def test_a_national_export_imports_with_its_aliases_and_a_phone_per_member(
     assert (head.dibao, head.tekun, head.employment) == (True, False, "县外省内务工")
 
 
+def test_the_risk_columns_of_every_spelling_merge_in_column_order(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    headers = [h for h in NATIONAL if h not in {"致贫风险1", "致贫风险2"}]
+    headers += ["致贫风险1", "致贫风险2", "返贫风险1", "致（返）贫风险1", "致贫/返贫风险2"]
+    risks = {
+        "致贫风险1": "因学",
+        "致贫风险2": "因病",
+        "返贫风险1": "因灾",
+        "致（返）贫风险1": "",
+        "致贫/返贫风险2": "缺劳动力",
+    }
+    rows = [r | risks for r in national_rows()]
+    path = write_sheet(tmp_path / "risks.xlsx", headers, rows)
+    code, result, _ = run_command("import_registry", str(path))
+    assert code == 0, result
+    assert result["warnings"] == []
+    h = Household.objects.get(number=num("N1"))
+    assert h.risk_list == ["因学", "因病", "因自然灾害", "缺劳动力"]
+
+
 def test_an_unknown_code_proposes_the_nearest_one(regions: dict[str, Any], tmp_path: Path) -> None:
     rows = national_rows()
     rows[0]["务工状况"] = "省内县外打工"

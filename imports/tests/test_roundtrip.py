@@ -118,3 +118,19 @@ def test_the_web_export_masks_id_numbers_unless_the_user_may_see_them(
     from core.models import AuditRecord
 
     assert AuditRecord.objects.filter(action="export", actor=users["town_staff"]).exists()
+
+
+def test_a_household_phone_kept_without_the_heads_own_round_trips(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """A 户主 whose own phone is blank (cleared in the member form, or a national export's blank
+    cell) leaves the household's phone as it was: the export has no cell for it."""
+    seed(tmp_path)
+    Household.objects.filter(number=num("R2")).update(phone="13911112222")
+    path = export(tmp_path)
+
+    code, result, _ = run_cli(str(path))
+
+    assert code == 0, result["errors"]
+    assert result["households_updated"] == result["persons_updated"] == 0
+    assert Household.objects.get(number=num("R2")).phone == "13911112222"

@@ -22,6 +22,8 @@ from core.xlsx import StreamWorkbook
         ("202305", dt.date(2023, 5, 1)),
         ("20230501", dt.date(2023, 5, 1)),
         (45047.0, dt.date(2023, 5, 1)),
+        ("45047", dt.date(2023, 5, 1)),
+        ("45047.0", dt.date(2023, 5, 1)),
         (dt.datetime(2023, 5, 1, 8, 0), dt.date(2023, 5, 1)),
         ("", None),
     ],

@@ -183,7 +183,9 @@ def test_the_api_is_scoped_and_accepts_a_bearer_token(
     assert (
         client.get("/api/v1/stats", {"region": "还地桥镇/白羊村"}, **auth).json()["villages"] == 1
     )
-    assert client.get("/api/v1/stats", {"as_of": "nonsense"}, **auth).status_code == 422
+    nonsense = client.get("/api/v1/stats", {"as_of": "nonsense"}, **auth)
+    assert nonsense.status_code == 422
+    assert nonsense.json()["detail"] == "参数统计日期（as_of）的值无效，应为YYYY-MM-DD 格式的日期"
     town_id = str(regions["town"].pk)
     assert client.get("/api/v1/stats", {"region": town_id}, **auth).status_code == 404
     own_id = str(regions["other_town"].pk)

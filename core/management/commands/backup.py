@@ -12,10 +12,12 @@ from core.cli import JsonCommand
 
 
 class Command(JsonCommand):
-    help = "备份数据库和数据目录中的文件到一个 .tar（或 .tar.gz）文件"
+    help = "备份数据库和数据目录中的文件到一个新目录（或一个 .tar/.tar.gz 文件）"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("out", help="备份文件，如 /backup/fangpin-$(date +%%F).tar.gz")
+        parser.add_argument(
+            "out", help="新的备份目录，如 /backup/fangpin-$(date +%%F)；以 .tar.gz 结尾时写一个文件"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         self.progress("正在备份……")
