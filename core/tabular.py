@@ -261,6 +261,7 @@ def free_text(value: Any) -> str:
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _DIGITS_KEPT_BY_EXCEL = 15
+_EXACT_FLOAT = 2.0**53  # every integer below it is a float exactly
 
 
 def number_text(value: Any) -> tuple[str, str]:
@@ -275,7 +276,11 @@ def number_text(value: Any) -> tuple[str, str]:
         return str(value), ""
     if isinstance(value, float):
         digits = f"{value:.0f}"
-        if len(digits) > _DIGITS_KEPT_BY_EXCEL:
+        # Excel keeps 15 significant digits and zeroes the rest. A number written by another
+        # program (openpyxl, a script) may carry more: below 2**53 a float holds them exactly,
+        # and a non-zero digit after the 15th proves that nothing was cut.
+        exact = value.is_integer() and value < _EXACT_FLOAT and digits[15:].strip("0")
+        if len(digits) > _DIGITS_KEPT_BY_EXCEL and not exact:
             return digits, (
                 f"该值被Excel存成了数字（{value:.14E}），只保留了15位有效数字，"
                 "后几位已丢失；请把该列设为“文本”格式后重新填写"

@@ -41,6 +41,10 @@ def test_numbers_stored_by_excel_are_restored_or_reported_lost() -> None:
     assert number_text(420281800101001.0) == ("420281800101001", "")
     assert number_text(12345) == ("12345", "")
     assert "已丢失" in number_text(4.20281198001011e17)[1]
+    # 16 digits written as a number by a program, not Excel: exact, as the file holds them.
+    assert number_text(4202810010010001.0) == ("4202810010010001", "")
+    # Ending in zero it may be Excel's cut: refused as before.
+    assert "已丢失" in number_text(4202810010010000.0)[1]
     assert "科学计数法" in number_text("4.20281198001011E+17")[1]
     assert number_text(" ４２０２８１ ") == ("420281", "")
 
