@@ -105,6 +105,7 @@ def by_village(region: Region) -> list[VillageRow]:
 def village_people(village: Region, *, full: bool = False) -> dict[str, list[dict[str, Any]]]:
     """The people of one village in each group, with the reason (IDs masked unless `full`)."""
     show = (lambda s: s) if full else mask_id
+    words = core_labels.for_year(today().year).words
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in LowIncomePerson.objects.filter(
         region__in=Region.objects.below(village).values("pk")
@@ -115,7 +116,7 @@ def village_people(village: Region, *, full: bool = False) -> dict[str, list[dic
                 "id_number": show(p.id_number),
                 "kind": p.kind,
                 "household": p.household.number if p.household else "",
-                "reason": Match(p.match).label,
+                "reason": words(str(Match(p.match).label)),
                 "per_capita": p.per_capita,
                 "after_spending": p.after_spending,
             }

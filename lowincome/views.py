@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core import labels as core_labels
 from core.audit import record
 from core.permissions import Cap, can, require
 from lowincome import services
@@ -46,6 +47,7 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_visible_region_or_404(request.user, pk)
     require(request.user, Cap.VIEW, region)
     groups = services.village_people(region)
+    words = core_labels.for_year().words  # 2026: 非脱贫户、防止返贫致贫对象
     sections = [
         ("both", "双方名单均有"),
         ("unregistered", "仅在民政名单：不在户籍台账"),
@@ -57,7 +59,7 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
         "lowincome/village.html",
         {
             "region": region,
-            "sections": [(title, groups.get(key, [])) for key, title in sections],
+            "sections": [(words(title), groups.get(key, [])) for key, title in sections],
             "tab": "lowincome",
         },
     )

@@ -106,10 +106,15 @@ def test_pages_and_ledgers_of_2026_use_the_new_name_and_a_2023_date_the_old(
     with patch("core.dates.today", return_value=dt.date(2026, 12, 6)):
         page = client.get("/stats/", {"as_of": "2026-12-06"}).content.decode()
         assert "本年新识别防止返贫致贫对象" in page
+        assert ">防止返贫致贫对象台账</a>" in page and ">监测对象台账</a>" not in page
+        # A ledger's help names the population in the year's words too.
+        yulu = client.get("/ledgers/yulu/").content.decode()
+        assert "脱贫户和未消除风险防止返贫致贫对象家庭" in yulu and "监测户" not in yulu
         home = client.get("/").content.decode()
         assert "未消除风险防止返贫致贫对象" in home
     page = client.get("/stats/", {"as_of": "2023-12-31"}).content.decode()
     assert "本年新识别监测对象" in page and "本年新识别防止返贫致贫对象" not in page
+    assert ">监测对象台账</a>" in page
     sheet = client.get("/stats/ledger/monitored/", {"as_of": "2026-12-06"})
     assert quote("防止返贫致贫对象台账") in sheet["Content-Disposition"]
     sheet = client.get("/stats/ledger/monitored/", {"as_of": "2023-12-31"})
