@@ -11,8 +11,9 @@ from django.shortcuts import render
 from core import labels as core_labels
 from core.masking import mask_id
 from employment import services
+from employment.figures import month_changes
 from ledgers import figures, kit
-from regions.models import Region, get_visible_region_or_404
+from regions.models import Region, get_visible_region_or_404, place_names
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -42,13 +43,24 @@ def monthly(request: HttpRequest) -> HttpResponse:
         raise Http404("月份应为YYYY-MM")
     qs = figures.rows(ledger, region, year).visible_to(request.user)
     lists = services.changes(qs, month) if month else {"新外出": [], "回流": []}
+    # Where each labourer lives as people name it (乡镇/行政村/组), never the 组 alone.
+    places = place_names(r.region for rows in lists.values() for r in rows)
     shown = {
-        title: [{"row": r, "id": mask_id(r.person.id_number if r.person else "")} for r in rows]
+        title: [
+            {
+                "row": r,
+                "id": mask_id(r.person.id_number if r.person else ""),
+                "place": places.get(r.region_id, ""),
+            }
+            for r in rows
+        ]
         for title, rows in lists.items()
     }
-    table = [
-        {"month": m, "work": found["work"][m], "changes": found["changes"].get(m)} for m in months
-    ]
+    counts = dict(found["changes"])
+    if month in found["work"] and month not in counts:
+        # The figures count the latest month's changes; the month the user chose counts too.
+        counts[month] = month_changes(figures.rows(ledger, region, year), month)
+    table = [{"month": m, "work": found["work"][m], "changes": counts.get(m)} for m in months]
     return render(
         request,
         "employment/monthly.html",

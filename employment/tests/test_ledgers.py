@@ -302,7 +302,8 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
     path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
     assert run_command("ledger", "import", "employment", str(path))[0] == 0
     client = client_for("town_staff")
-    with django_assert_max_num_queries(16):  # 16th: the year's words for the 监测人口 column
+    # 16th: the year's words for the 监测人口 column; 17th: the places of the listed people.
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("employment:monthly"), {"year": "2023"})
     assert response.status_code == 200
     lists = response.context["lists"]
@@ -328,3 +329,35 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
     found = api.json()["figures"]
     assert found["work"]["2023-12"]["外出务工"]["persons"] == 1  # b; the other town's not
     assert found["changes"] == {"2023-12": {"回流": 1, "新外出": 1}}
+
+
+def test_the_monthly_page_counts_the_changes_of_the_month_chosen_and_names_the_village(
+    people: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    a, b = people["a"], people["b"]
+    idle = {"务工状况": "未务工", "就业形式": "", "务工单位": "", "月收入": ""}
+    rows = [
+        work(a, 月份="2023-10", **idle),
+        work(a, 月份="2023-11"),  # 新外出 in November
+        work(a, 月份="2023-12"),
+        work(b, 月份="2023-10", **idle),
+        work(b, 月份="2023-11", **idle),
+        work(b, 月份="2023-12", **idle),
+    ]
+    path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
+    assert run_command("ledger", "import", "employment", str(path))[0] == 0
+    client = client_for("town_staff")
+    url = reverse("employment:monthly")
+    latest = client.get(url, {"year": "2023"})
+    table = {r["month"]: r["changes"] for r in latest.context["table"]}
+    assert table == {"2023-10": None, "2023-11": None, "2023-12": {"回流": 0, "新外出": 0}}
+    # A month whose changes the page did not count links to them, rather than a blank cell.
+    assert 'month=2023-11">点击查看</a>' in latest.content.decode()
+    chosen = client.get(url, {"year": "2023", "month": "2023-11"})
+    table = {r["month"]: r["changes"] for r in chosen.context["table"]}
+    assert table["2023-11"] == {"回流": 0, "新外出": 1}
+    body = chosen.content.decode()
+    assert '<td class="text-end">1</td><td class="text-end">0</td></tr>' in body
+    # The labourer's village, not the 村民小组 alone.
+    place = a.household.region.place()
+    assert "/" in place and f"<td>{place}</td>" in body
