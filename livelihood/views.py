@@ -8,6 +8,7 @@ from django.shortcuts import render
 from core import dates, hooks
 from livelihood.checks import due_loans
 from livelihood.models import LoanRow
+from regions.models import place_names
 
 LIMIT = 500
 
@@ -34,12 +35,17 @@ def loans_due(request: HttpRequest) -> HttpResponse:
     if loans and hooks.provided("assistance.contact_names"):
         contacts = hooks.call("assistance.contact_names", {x.household_id for x in loans})
     wanted = request.GET.get("contact", "").strip()
+    # Where each borrower lives as people name it (乡镇/行政村/组), never the 组 alone.
+    places = place_names(x.household.region for x in loans if x.household)
     rows = []
     for loan in loans:
         names = contacts.get(loan.household_id or 0, [])
         if wanted and wanted not in names:
             continue
-        rows.append({"loan": loan, "contacts": "、".join(names), "late": _late(loan, on)})
+        place = places.get(loan.household.region_id, "") if loan.household else ""
+        rows.append(
+            {"loan": loan, "contacts": "、".join(names), "late": _late(loan, on), "place": place}
+        )
     return render(
         request,
         "livelihood/loans_due.html",

@@ -375,6 +375,7 @@ def test_the_due_page_lists_overdue_and_falling_due_loans_of_the_users_region(
     assert "LATE" in body and "SOON" in body and "柯帮扶" in body
     assert "FINE" not in body and "THERE" not in body
     assert head.id_number not in body and head.masked_id() in body
+    assert f"<td>{poor.region.place()}</td>" in body  # 乡镇/行政村, not the 组 alone
     assert "THERE" in client_for("other_town").get(url).content.decode()
     assert "LATE" not in client_for("town_staff").get(url, {"contact": "别人"}).content.decode()
     assert client_for("town_staff").get(url, {"days": "abc"}).status_code == 404
