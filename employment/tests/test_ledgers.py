@@ -361,3 +361,25 @@ def test_the_monthly_page_counts_the_changes_of_the_month_chosen_and_names_the_v
     # The labourer's village, not the 村民小组 alone.
     place = a.household.region.place()
     assert "/" in place and f"<td>{place}</td>" in body
+
+
+def test_the_list_filters_by_month_and_says_what_is_wrong_with_a_filter(
+    people: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    a, b = people["a"], people["b"]
+    rows = [work(a, 月份="2023-11"), work(a, 月份="2023-12"), work(b, 月份="2023-12")]
+    path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
+    assert run_command("ledger", "import", "employment", str(path))[0] == 0
+    client = client_for("town_staff")
+    url = reverse("ledgers:list", args=["employment"])
+    # 一月一报: the month is the filter a clerk needs first.
+    december = client.get(url, {"by_month": "2023-12"})
+    assert december.context["page"].paginator.count == 2
+    assert 'type="month" name="by_month"' in december.content.decode()
+    assert client.get(url, {"by_month": "2023-10"}).context["page"].paginator.count == 0
+    # A filter that cannot be read is named in Chinese, not silently dropped.
+    bad = client.get(url, {"by_month": "2023-13", "year": "abc"})
+    body = bad.content.decode()
+    assert "月份应为YYYY-MM，如2023-12（未按此条件查询）" in body
+    assert "年度应为四位年份，如2026（未按此条件查询）" in body
+    assert bad.context["page"].paginator.count == 3
