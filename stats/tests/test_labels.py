@@ -174,3 +174,15 @@ def test_a_ledgers_figures_page_names_the_status_by_the_years_words(
     assert [r[0] for r in rows if r and r[0] in ("防止返贫致贫对象", "监测户")] == [
         "防止返贫致贫对象"
     ]
+
+
+def test_the_rule_names_read_in_the_years_words(client_for: Any, regions: Any) -> None:
+    """Rules keep their names (and codes); a page shows them in this year's words."""
+    client = client_for("county_admin")
+    with patch("core.dates.today", return_value=dt.date(2026, 12, 6)):
+        new = client.get("/exchange/rules/").content.decode()
+    assert "雨露计划对象不是脱贫户或未消除风险防止返贫致贫对象" in new
+    assert "低保边缘人员所在户既非防止返贫致贫对象也非脱贫户" in new and "监测户" not in new
+    with patch("core.dates.today", return_value=dt.date(2025, 12, 6)):
+        old = client.get("/exchange/rules/").content.decode()
+    assert "雨露计划对象不是脱贫户或未消除风险监测户" in old
