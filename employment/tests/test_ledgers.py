@@ -5,12 +5,14 @@ month."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from python_calamine import CalamineWorkbook
 
 from core import pipeline
 from core.models import AuditRecord
@@ -361,6 +363,18 @@ def test_the_monthly_page_counts_the_changes_of_the_month_chosen_and_names_the_v
     # The labourer's village, not the 村民小组 alone.
     place = a.household.region.place()
     assert "/" in place and f"<td>{place}</td>" in body
+    # The page as a printable Excel 台账: the months, then the month's lists (masked); audited.
+    assert "format=xlsx" in body
+    sheet = client.get(url, {"year": "2023", "month": "2023-11", "format": "xlsx"})
+    assert sheet.status_code == 200
+    book = CalamineWorkbook.from_filelike(io.BytesIO(sheet.content))
+    cells = book.get_sheet_by_index(0).to_python()
+    november = [int(c) if isinstance(c, float) else c for c in cells[4]]
+    assert (november[:2], november[7:]) == (["2023-11", 1], [1, 0])  # 外出 1; 新外出 1, 回流 0
+    left = [r for r in cells if r and r[0] == "新外出" and r[2] == a.name]
+    assert left and left[0][1] == place and left[0][3] == a.masked_id()
+    assert a.id_number not in str(cells)
+    assert AuditRecord.objects.filter(object_type="employment.employmentrow").exists()
 
 
 def test_the_list_filters_by_month_and_says_what_is_wrong_with_a_filter(
