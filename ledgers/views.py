@@ -319,7 +319,16 @@ def print_view(request: HttpRequest, kind: str) -> HttpResponse:
     _, qs, data = _filtered(request, ledger)
     region = data.get("region") or own_region(request.user)
     count = qs.count()
-    shown = qs.select_related(*ledger.related()).order_by("pk")[:PRINT_ROWS]
+    # In the list's order when it was sorted (the print link carries ?sort=), else as entered.
+    shown, sort = _sorted(
+        ledger,
+        qs.select_related(*ledger.related()),
+        request.GET.get("sort", ""),
+        _sortable(request, ledger),
+    )
+    if not sort:
+        shown = shown.order_by("pk")
+    shown = shown[:PRINT_ROWS]
     return render(
         request,
         "ledgers/print.html",

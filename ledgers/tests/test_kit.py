@@ -270,6 +270,26 @@ def test_the_list_shows_exactly_the_users_region_masked_with_totals(
     assert detail.status_code == 404
 
 
+def test_the_print_view_keeps_the_lists_order(
+    students: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    source = write_sheet(
+        tmp_path / "in.xlsx",
+        HEADERS,
+        [row(students["a"], 补助金额="1000"), row(students["b"], 补助金额="2000")],
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    client = client_for("town_staff")
+    url = reverse("ledgers:print", args=["yulu"])
+    listed = client.get(reverse("ledgers:list", args=["yulu"]), {"sort": "-amount"})
+    assert f"{url}?sort=-amount" in listed.content.decode()  # the print link carries the sort
+    # Sorted by 补助金额, largest first, as the list showed it; as entered without a sort.
+    by_amount = client.get(url, {"sort": "-amount"}).content.decode()
+    assert by_amount.index("2,000.00") < by_amount.index("1,000.00")
+    entered = client.get(url).content.decode()
+    assert entered.index("1,000.00") < entered.index("2,000.00")
+
+
 def test_a_row_is_added_by_hand_checked_like_an_import_and_audited(
     students: dict[str, Any], client_for: Any
 ) -> None:
