@@ -110,6 +110,8 @@ def test_pages_and_ledgers_of_2026_use_the_new_name_and_a_2023_date_the_old(
         # A ledger's help names the population in the year's words too.
         yulu = client.get("/ledgers/yulu/").content.decode()
         assert "脱贫户和未消除风险防止返贫致贫对象家庭" in yulu and "监测户" not in yulu
+        formats = client.get("/help/ledgers/").content.decode()  # the same words in the help
+        assert "脱贫户和未消除风险防止返贫致贫对象家庭" in formats
         home = client.get("/").content.decode()
         assert "未消除风险防止返贫致贫对象" in home
     page = client.get("/stats/", {"as_of": "2023-12-31"}).content.decode()
