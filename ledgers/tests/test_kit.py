@@ -290,6 +290,32 @@ def test_the_print_view_keeps_the_lists_order(
     assert entered.index("1,000.00") < entered.index("2,000.00")
 
 
+def test_a_person_ledgers_list_and_print_say_where_each_row_is(
+    students: dict[str, Any], client_for: Any, tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    source = write_sheet(
+        tmp_path / "in.xlsx", HEADERS, [row(students["a"]), row(students["other"])]
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    client = client_for("county_admin")
+    here, there = students["a"].household.region.place(), students["other"].household.region.place()
+    with django_assert_max_num_queries(12):
+        listed = client.get(reverse("ledgers:list", args=["yulu"]), {"sort": "place"})
+    body = listed.content.decode()
+    # A county's list mixes every village: each row says its 乡镇/行政村, and sorts by it.
+    assert "所在地" in body and f"<td>{here}</td>" in body and f"<td>{there}</td>" in body
+    a, b = students["a"].household.region, students["other"].household.region
+    first, second = (here, there) if a.path < b.path else (there, here)  # in the tree's order
+    assert body.index(f"<td>{first}</td>") < body.index(f"<td>{second}</td>")
+    down = client.get(reverse("ledgers:list", args=["yulu"]), {"sort": "-place"})
+    text = down.content.decode()
+    assert text.index(f"<td>{second}</td>") < text.index(f"<td>{first}</td>")
+    printed = client.get(reverse("ledgers:print", args=["yulu"])).content.decode()
+    assert "<th>所在地</th>" in printed and f"<td>{here}</td>" in printed
+    # The totals stay under their columns: 合计, a blank 所在地, then the layout's columns.
+    assert listed.context["totals"][0] == "" and len(listed.context["totals"]) == 1 + len(HEADERS)
+
+
 def test_a_row_is_added_by_hand_checked_like_an_import_and_audited(
     students: dict[str, Any], client_for: Any
 ) -> None:
