@@ -183,8 +183,10 @@ def test_the_rule_names_read_in_the_years_words(client_for: Any, regions: Any) -
     client = client_for("county_admin")
     with patch("core.dates.today", return_value=dt.date(2026, 12, 6)):
         new = client.get("/exchange/rules/").content.decode()
-    assert "雨露计划对象不是脱贫户或未消除风险防止返贫致贫对象" in new
-    assert "低保边缘人员所在户既非防止返贫致贫对象也非脱贫户" in new and "监测户" not in new
+        assert "雨露计划对象不是脱贫户或未消除风险防止返贫致贫对象" in new
+        assert "低保边缘人员所在户既非防止返贫致贫对象也非脱贫户" in new and "监测户" not in new
+        queue = client.get("/exchange/").content.decode()  # the queue's rule filter too
+    assert ">R19 有劳动力防止返贫致贫对象缺开发式帮扶</option>" in queue and "监测户" not in queue
     with patch("core.dates.today", return_value=dt.date(2025, 12, 6)):
         old = client.get("/exchange/rules/").content.decode()
     assert "雨露计划对象不是脱贫户或未消除风险监测户" in old
