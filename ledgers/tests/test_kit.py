@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.urls import reverse
@@ -314,6 +315,26 @@ def test_a_person_ledgers_list_and_print_say_where_each_row_is(
     assert "<th>所在地</th>" in printed and f"<td>{here}</td>" in printed
     # The totals stay under their columns: 合计, a blank 所在地, then the layout's columns.
     assert listed.context["totals"][0] == "" and len(listed.context["totals"]) == 1 + len(HEADERS)
+
+
+def test_the_pages_of_a_long_list_reach_its_first_and_last_page_keeping_the_filters(
+    students: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    terms = [("2023", "春季"), ("2023", "秋季"), ("2024", "春季"), ("2024", "秋季")]
+    rows = [row(students["a"], 年度=y, 学期=t) for y, t in terms]
+    assert (
+        run_command(
+            "ledger", "import", "yulu", str(write_sheet(tmp_path / "in.xlsx", HEADERS, rows))
+        )[0]
+        == 0
+    )
+    client = client_for("town_staff")
+    url = reverse("ledgers:list", args=["yulu"])
+    with patch("ledgers.views.PAGE_SIZE", 1):
+        first = client.get(url, {"by_level": "中职"}).content.decode()
+        last = client.get(url, {"by_level": "中职", "page": "4"}).content.decode()
+    assert 'href="?by_level=%E4%B8%AD%E8%81%8C&page=4">末页</a>' in first and "首页" not in first
+    assert 'href="?by_level=%E4%B8%AD%E8%81%8C&page=1">首页</a>' in last and "末页" not in last
 
 
 def test_a_row_is_added_by_hand_checked_like_an_import_and_audited(
