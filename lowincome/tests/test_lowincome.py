@@ -362,3 +362,25 @@ def test_a_person_registered_in_another_town_reads_as_one_not_on_the_register(
     result = _import(tmp_path, placed, users["town_staff"])
     assert (result["status"], result["not_on_register"]) == ("imported", 2)
     assert LowIncomePerson.objects.get(id_number=stranger.id_number).person is None
+
+
+def test_a_person_is_found_by_name_with_the_group_the_place_and_the_reason(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any], client_for: Any
+) -> None:
+    assert _import(tmp_path, _rows(register), users["county_admin"])["status"] == "imported"
+    plain = _head(register["plain"])
+    client = client_for("town_staff")
+    found = client.get("/lowincome/", {"q": plain.name}).content.decode()
+    # On 民政's list but neither 脱贫户 nor 监测户 on the register: said so, with the village.
+    assert "姓名以“" in found and plain.masked_id() in found and plain.id_number not in found
+    part = found[found.index("仅在民政名单：在户籍台账") :]
+    assert f"<td>{plain.name}</td>" in part.split("</table>")[0]
+    assert f"<td>{register['plain'].region.place()}</td>" in found
+    # Someone of ours not on 民政's list is found too; a name nobody has says so.
+    ours = register["monitored"].persons.order_by("pk")[1]
+    assert "未纳入低收入人口名单" in client.get("/lowincome/", {"q": ours.name}).content.decode()
+    nobody = client.get("/lowincome/", {"q": "查无此人"}).content.decode()
+    assert "比对名单中没有姓名以“查无此人”开头的人员" in nobody
+    # Another town's people are not found.
+    there = _head(register["other"])
+    assert there.masked_id() not in client.get("/lowincome/", {"q": there.name}).content.decode()
