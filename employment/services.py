@@ -107,3 +107,71 @@ def changes(qs: Any, month: str) -> dict[str, list[EmploymentRow]]:
     left = rows.filter(Q(before__isnull=True) | ~Q(before__in=OUT), status__in=OUT)
     back = rows.filter(before__in=OUT).exclude(status__in=OUT)
     return {"新外出": list(left[:LISTED]), "回流": list(back[:LISTED])}
+
+
+MONTH_HEADERS = ["月份", "外出务工", "其中脱贫人口", "监测人口", "一般农户", "县内务工", "未务工"]
+MONTH_HEADERS += ["新外出", "回流"]
+CHANGE_HEADERS = ["变化", "所在地", "姓名", "证件号码", "上月", "本月", "务工单位"]
+
+
+def export_monthly(
+    *,
+    actor: Any,
+    region: Any,
+    year: int,
+    month: str,
+    table: list[dict[str, Any]],
+    lists: dict[str, list[dict[str, Any]]],
+    out: Any,
+) -> None:
+    """The monthly page as a printable Excel 台账: each month's figures, then the month's 新外出
+    and 回流 (ID numbers masked, as on the page). Audited."""
+    from core import audit
+    from core import labels as core_labels
+    from core.permissions import Cap, require
+    from ledgers.workbook import table_workbook
+
+    require(actor, Cap.EXPORT, region)
+    words = core_labels.for_year(year).words
+    book = table_workbook(
+        out,
+        title=f"{region.name}{year}年务工监测月度情况",
+        region=region,
+        what=f"{year}年（新外出、回流名单为{month}）" if month else f"{year}年",
+        headers=[words(h) for h in MONTH_HEADERS],
+        widths={0: 10, 1: 24, 3: 20, 6: 20},
+    )
+    for r in table:
+        work, changes = r["work"], r["changes"] or {}
+        book.write_row(
+            [
+                r["month"],
+                work["外出务工"]["persons"],
+                work["外出务工"]["脱贫户"],
+                work["外出务工"]["监测户"],
+                work["外出务工"]["一般农户"],
+                work["县内务工"]["persons"],
+                work["未务工"]["persons"],
+                changes.get("新外出", "—"),
+                changes.get("回流", "—"),
+            ]
+        )
+    listed = 0
+    for title, rows in lists.items():
+        book.write_row([])
+        book.write_row([f"{month} {title}（{len(rows)}人）"], header=True)
+        book.write_row(CHANGE_HEADERS, header=True)
+        for r in rows:
+            row = r["row"]
+            name = row.person.name if row.person else ""
+            before = row.before or "未填报"
+            book.write_row([title, r["place"], name, r["id"], before, row.status, row.employer])
+            listed += 1
+    book.close()
+    audit.record(
+        actor=actor,
+        action="export",
+        object_type="employment.employmentrow",
+        object_repr=f"导出{region.name}{year}年务工监测月度情况（名单{listed}人）",
+        region_id=region.pk,
+    )

@@ -3,7 +3,9 @@ labourers who left (新外出) or came back (回流) in a month."""
 
 from __future__ import annotations
 
+import io
 import re
+from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,9 +13,11 @@ from django.shortcuts import render
 from core import labels as core_labels
 from core.masking import mask_id
 from employment import services
+from employment.figures import month_changes
 from ledgers import figures, kit
-from regions.models import Region, get_visible_region_or_404
+from regions.models import Region, get_visible_region_or_404, place_names
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -28,7 +32,7 @@ def _region(request: HttpRequest) -> Region:
 
 def monthly(request: HttpRequest) -> HttpResponse:
     """?region=&year=&month=: the year's months, and the change lists of one month (the latest
-    unless given)."""
+    unless given); ?format=xlsx the same as a printable Excel 台账."""
     region = _region(request)
     try:
         year = figures.year_of(request.GET.get("year"))
@@ -42,13 +46,39 @@ def monthly(request: HttpRequest) -> HttpResponse:
         raise Http404("月份应为YYYY-MM")
     qs = figures.rows(ledger, region, year).visible_to(request.user)
     lists = services.changes(qs, month) if month else {"新外出": [], "回流": []}
+    # Where each labourer lives as people name it (乡镇/行政村/组), never the 组 alone.
+    places = place_names(r.region for rows in lists.values() for r in rows)
     shown = {
-        title: [{"row": r, "id": mask_id(r.person.id_number if r.person else "")} for r in rows]
+        title: [
+            {
+                "row": r,
+                "id": mask_id(r.person.id_number if r.person else ""),
+                "place": places.get(r.region_id, ""),
+            }
+            for r in rows
+        ]
         for title, rows in lists.items()
     }
-    table = [
-        {"month": m, "work": found["work"][m], "changes": found["changes"].get(m)} for m in months
-    ]
+    counts = dict(found["changes"])
+    if month in found["work"] and month not in counts:
+        # The figures count the latest month's changes; the month the user chose counts too.
+        counts[month] = month_changes(figures.rows(ledger, region, year), month)
+    table = [{"month": m, "work": found["work"][m], "changes": counts.get(m)} for m in months]
+    if request.GET.get("format") == "xlsx":
+        out = io.BytesIO()
+        services.export_monthly(
+            actor=request.user,
+            region=region,
+            year=year,
+            month=month,
+            table=table,
+            lists=shown,
+            out=out,
+        )
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+        name = f"{region.name}{year}年务工监测月度情况.xlsx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
     return render(
         request,
         "employment/monthly.html",

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import User
+from core import labels as core_labels
 from core.forms import StyledForm, style
 from exchange import parameters
 from exchange.models import SOURCE_CHOICES, Item, Kind, Rule, Severity
@@ -66,6 +67,10 @@ class FilterForm(StyledForm):
         field = self.fields["village"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "全部村"), *[(str(k), v) for k, v in villages or []]]
+        rule = self.fields["rule"]
+        assert isinstance(rule, forms.ModelChoiceField)
+        words = core_labels.for_year().words  # the rules' names in this year's words
+        rule.label_from_instance = lambda r: words(f"{r.code} {r.name}")  # type: ignore[method-assign,assignment]
 
 
 class AssignForm(StyledForm):

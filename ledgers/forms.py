@@ -88,7 +88,17 @@ class FilterForm(StyledForm):
 
     q = forms.CharField(label="查询", required=False, max_length=40)
     region = forms.ChoiceField(label="区划", required=False)
-    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    year = forms.IntegerField(
+        label="年度",
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "invalid": "年度应为四位年份，如2026",
+            "min_value": "年度应在2000—2100之间",
+            "max_value": "年度应在2000—2100之间",
+        },
+    )
 
     def __init__(self, *args: Any, ledger: Ledger, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,11 +108,19 @@ class FilterForm(StyledForm):
         region.choices = [("", "全部区划"), *_region_choices(viewer, Region.Level.VILLAGE)]
         self.fields["year"].widget.attrs["placeholder"] = f"如{today().year}"
         for column in ledger.layout.by:
+            if column.key in ledger.links:
+                continue
             choices = column.kind.choices()
-            if choices and column.key not in ledger.links:
+            if choices:
                 self.fields[f"by_{column.key}"] = forms.ChoiceField(
                     label=column.header, required=False, choices=[("", "全部"), *choices]
                 )
+            else:
+                # A "by" column without fixed values (月份, 职务) is filtered by what is typed,
+                # checked like the column itself (a month as YYYY-MM).
+                field = column.kind.form_field(column)
+                field.required = False
+                self.fields[f"by_{column.key}"] = field
         for key in ledger.filters:
             self.fields[f"f_{key}"] = forms.CharField(
                 label=ledger.layout.column(key).header, required=False, max_length=100

@@ -26,7 +26,7 @@ from ledgers import figures as ledger_figures
 from ledgers import kit, services, workbook
 from ledgers.forms import FilterForm, LedgerForm
 from ledgers.kit import Ledger
-from regions.models import get_visible_region_or_404, own_region
+from regions.models import get_visible_region_or_404, own_region, place_names
 
 PAGE_SIZE = 50
 PRINT_ROWS = 5000
@@ -39,7 +39,10 @@ LINK_PATHS = {
     "head_name": "household__head_name",
     "town": "region__parent__name",
     "village": "region__name",
+    "place": "region__path",
 }
+# The 所在地 column of a person or household ledger's list (not a column of its layout).
+PLACE = "place"
 
 
 def _ledger(kind: str) -> Ledger:
@@ -117,20 +120,27 @@ def _sortable(request: HttpRequest, ledger: Ledger) -> set[str]:
 
 def _sorted(ledger: Ledger, qs: QuerySet, sort: str, keys: set[str]) -> tuple[QuerySet, str]:
     name = sort.lstrip("-")
+    if name == PLACE and ledger.level != "region":
+        keys = keys | {PLACE}
     if name not in keys:
         return qs.order_by("-pk"), ""
-    path = LINK_PATHS[name] if name in ledger.links else name
+    path = LINK_PATHS.get(name, name) if name in ledger.links or name == PLACE else name
     return qs.order_by(f"-{path}" if sort.startswith("-") else path, "pk"), sort
 
 
 def _rows(request: HttpRequest, ledger: Ledger, rows: Any) -> list[dict[str, Any]]:
-    """Each row's cells as shown: sensitive values masked unless the user may see them."""
+    """Each row's cells as shown: sensitive values masked unless the user may see them; a person
+    or household row also says where it is (乡镇/行政村/组: its layout has no such column, and a
+    county's list mixes every village)."""
+    rows = list(rows)
+    places = place_names(r.region for r in rows) if ledger.level != "region" else {}
     out = []
     for row in rows:
         values = ledger.values(row)
         out.append(
             {
                 "pk": row.pk,
+                "place": places.get(row.region_id, ""),
                 # Pages show masks to everyone; full values only in an (audited) export.
                 "cells": [c.show(values.get(c.key), full=False) for c in ledger.layout.columns],
             }
@@ -144,6 +154,13 @@ def _totals(ledger: Ledger, qs: QuerySet) -> list[str] | None:
         return None
     sums = qs.aggregate(**{c.key: Sum(c.key) for c in money})
     return [c.kind.display(sums[c.key] or 0) if c in money else "" for c in ledger.layout.columns]
+
+
+def _placed(ledger: Ledger, cells: list[str] | None, first: str = "") -> list[str] | None:
+    """A row of cells with the 所在地 column's cell first (person and household ledgers)."""
+    if cells is None or ledger.level == "region":
+        return cells
+    return [first, *cells]
 
 
 def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
@@ -169,6 +186,17 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
         }
         for c in ledger.layout.columns
     ]
+    if ledger.level != "region":
+        headers.insert(
+            0,
+            {
+                "label": "所在地",
+                "key": PLACE,
+                "arrow": ("▼" if sort == f"-{PLACE}" else "▲") if sort.lstrip("-") == PLACE else "",
+                "next": f"-{PLACE}" if sort == PLACE else PLACE,
+                "sortable": True,
+            },
+        )
     return render(
         request,
         "ledgers/list.html",
@@ -178,7 +206,7 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
             "page": page,
             "rows": _rows(request, ledger, page.object_list),
             "headers": headers,
-            "totals": _totals(ledger, qs),
+            "totals": _placed(ledger, _totals(ledger, qs)),
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "filtered": any(v for v in data.values()),
@@ -319,7 +347,16 @@ def print_view(request: HttpRequest, kind: str) -> HttpResponse:
     _, qs, data = _filtered(request, ledger)
     region = data.get("region") or own_region(request.user)
     count = qs.count()
-    shown = qs.select_related(*ledger.related()).order_by("pk")[:PRINT_ROWS]
+    # In the list's order when it was sorted (the print link carries ?sort=), else as entered.
+    shown, sort = _sorted(
+        ledger,
+        qs.select_related(*ledger.related()),
+        request.GET.get("sort", ""),
+        _sortable(request, ledger),
+    )
+    if not sort:
+        shown = shown.order_by("pk")
+    shown = shown[:PRINT_ROWS]
     return render(
         request,
         "ledgers/print.html",
@@ -327,9 +364,9 @@ def print_view(request: HttpRequest, kind: str) -> HttpResponse:
             "ledger": ledger,
             "region": region,
             "what": _what(data),
-            "headers": [c.header for c in ledger.layout.columns],
+            "headers": _placed(ledger, [c.header for c in ledger.layout.columns], "所在地"),
             "rows": _rows(request, ledger, shown),
-            "totals": _totals(ledger, qs),
+            "totals": _placed(ledger, _totals(ledger, qs)),
             "count": count,
             "cut": count > PRINT_ROWS,
             "today": dates.today(),

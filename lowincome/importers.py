@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from core import audit, hooks, pipeline
+from core import labels as core_labels
 from core.batching import chunks
 from core.income import DEFAULT_FORMULA, household_income
 from core.layout import CellError, is_total_row
@@ -224,7 +225,7 @@ class LowIncomeImporter:
         return {}
 
     def summary(self, counts: dict[str, Any]) -> str:
-        return (
+        return core_labels.for_date(self.today).words(
             f"已导入低收入人口{counts['persons']}人：双方名单均有{counts['both']}人，"
             f"不在户籍台账{counts['not_on_register']}人，在台账但非脱贫户、监测户"
             f"{counts['not_monitored']}人"

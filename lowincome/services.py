@@ -102,31 +102,41 @@ def by_village(region: Region) -> list[VillageRow]:
     return out
 
 
-def village_people(village: Region, *, full: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """The people of one village in each group, with the reason (IDs masked unless `full`)."""
+def village_people(
+    village: Region, *, full: bool = False, name: str = ""
+) -> dict[str, list[dict[str, Any]]]:
+    """The people of one village (or any region) in each group, with the reason and the place
+    (IDs masked unless `full`); `name` keeps those whose name starts with it (the search)."""
     show = (lambda s: s) if full else mask_id
+    words = core_labels.for_year(today().year).words
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in LowIncomePerson.objects.filter(
+    listed = LowIncomePerson.objects.filter(
         region__in=Region.objects.below(village).values("pk")
-    ).select_related("household"):
+    ).select_related("household", "region")
+    ours_qs = _monitored_members(village).exclude(
+        id_number__in=LowIncomePerson.objects.values("id_number")
+    )
+    if name:
+        listed = listed.filter(name__startswith=name)
+        ours_qs = ours_qs.filter(name__startswith=name)
+    listed_rows = list(listed.order_by("region__path", "name", "pk"))
+    ours = list(ours_qs.select_related("household__region").order_by("household_id", "id"))
+    places = place_names([p.region for p in listed_rows] + [p.household.region for p in ours])
+    for p in listed_rows:
         groups[p.match].append(
             {
                 "name": p.name,
                 "id_number": show(p.id_number),
                 "kind": p.kind,
                 "household": p.household.number if p.household else "",
-                "reason": Match(p.match).label,
+                "reason": words(str(Match(p.match).label)),
                 "per_capita": p.per_capita,
                 "after_spending": p.after_spending,
+                "place": places.get(p.region_id, ""),
             }
         )
     population = core_labels.for_year(today().year).population
-    for person in (
-        _monitored_members(village)
-        .exclude(id_number__in=LowIncomePerson.objects.values("id_number"))
-        .select_related("household")
-        .order_by("household_id", "id")
-    ):
+    for person in ours:
         groups["ours"].append(
             {
                 "name": person.name,
@@ -136,6 +146,7 @@ def village_people(village: Region, *, full: bool = False) -> dict[str, list[dic
                 "reason": ONLY_OURS.replace("防止返贫致贫对象", population),
                 "per_capita": None,
                 "after_spending": None,
+                "place": places.get(person.household.region_id, ""),
             }
         )
     return dict(groups)

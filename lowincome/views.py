@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core import labels as core_labels
 from core.audit import record
 from core.permissions import Cap, can, require
 from lowincome import services
@@ -26,9 +27,24 @@ def _region(request: HttpRequest) -> Region:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    """Per village: on both lists, only on 民政's (and why), only on ours."""
+    """Per village: on both lists, only on 民政's (and why), only on ours; ?q= finds people by
+    name in every group of the region, with where they live and why."""
     region = _region(request)
     require(request.user, Cap.VIEW, region)
+    q = request.GET.get("q", "").strip()[:40]
+    if q:  # who is this person in the comparison, and why
+        groups = services.village_people(region, name=q)
+        return render(
+            request,
+            "lowincome/index.html",
+            {
+                "region": region,
+                "q": q,
+                "sections": _sections(groups),
+                "found": any(groups.values()),
+                "tab": "lowincome",
+            },
+        )
     rows = services.by_village(region)
     totals = {
         key: sum(getattr(r, key) for r in rows)
@@ -41,23 +57,31 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+SECTIONS = [
+    ("both", "双方名单均有"),
+    ("unregistered", "仅在民政名单：不在户籍台账"),
+    ("plain", "仅在民政名单：在户籍台账但非脱贫户、监测户"),
+    ("ours", "仅在本系统：未纳入低收入人口名单"),
+]
+
+
+def _sections(groups: dict[str, list[dict]]) -> list[tuple[str, list[dict]]]:
+    """Each group's title (in this year's words: 非脱贫户、防止返贫致贫对象) and people."""
+    words = core_labels.for_year().words
+    return [(words(title), groups.get(key, [])) for key, title in SECTIONS]
+
+
 def village(request: HttpRequest, pk: int) -> HttpResponse:
     """One village's people in each group, with the reason (ID numbers masked)."""
     region = get_visible_region_or_404(request.user, pk)
     require(request.user, Cap.VIEW, region)
     groups = services.village_people(region)
-    sections = [
-        ("both", "双方名单均有"),
-        ("unregistered", "仅在民政名单：不在户籍台账"),
-        ("plain", "仅在民政名单：在户籍台账但非脱贫户、监测户"),
-        ("ours", "仅在本系统：未纳入低收入人口名单"),
-    ]
     return render(
         request,
         "lowincome/village.html",
         {
             "region": region,
-            "sections": [(title, groups.get(key, [])) for key, title in sections],
+            "sections": _sections(groups),
             "tab": "lowincome",
         },
     )

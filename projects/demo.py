@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.models import User
+from core import labels as core_labels
 from ledgers.kit import ledger, region_names
 from ledgers.services import save_row
 from projects import services
@@ -121,7 +122,10 @@ def _project(
         else None,
         "paid_amount": None,
         "performance_goal": (
-            f"带动脱贫户和监测户{rng.randint(10, 80)}户，户均增收{rng.randint(5, 30) * 100}元"
+            # As a clerk writes it that year: 2026 says 防止返贫致贫对象 (core.labels).
+            core_labels.default(year).words(
+                f"带动脱贫户和监测户{rng.randint(10, 80)}户，户均增收{rng.randint(5, 30) * 100}元"
+            )
             if i % 8 != 6
             else "促进群众增收"  # no number to measure (seed 003 #16)
         ),

@@ -157,14 +157,15 @@ def index(request: HttpRequest) -> HttpResponse:
         "as_of": as_of,
         "stats": stats,
         "key_figures": _key_figures(stats, base),
-        "labels": core_labels.for_date(as_of),
+        "labels": (labels := core_labels.for_date(as_of)),
         "new": stats["identified_this_year"],
         "gone": stats["eliminated_this_year"],
         "children": children,
         "tree": tree,
         "charts": _charts(region, request.user, stats),
         "pending": figures.collect(figures.PENDING, region),
-        "ledgers": [(k, v.title) for k, v in ledgers.LEDGERS.items()],
+        # The titles in the date's words, as the download names them (防止返贫致贫对象台账).
+        "ledgers": [(k, labels.words(v.title)) for k, v in ledgers.LEDGERS.items()],
         "years": list(range(as_of.year, 2020, -1)),
         "months": list(range(1, 13)),
     }

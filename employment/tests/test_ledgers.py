@@ -5,12 +5,14 @@ month."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from python_calamine import CalamineWorkbook
 
 from core import pipeline
 from core.models import AuditRecord
@@ -302,7 +304,8 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
     path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
     assert run_command("ledger", "import", "employment", str(path))[0] == 0
     client = client_for("town_staff")
-    with django_assert_max_num_queries(16):  # 16th: the year's words for the 监测人口 column
+    # 16th: the year's words for the 监测人口 column; 17th: the places of the listed people.
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("employment:monthly"), {"year": "2023"})
     assert response.status_code == 200
     lists = response.context["lists"]
@@ -328,3 +331,69 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
     found = api.json()["figures"]
     assert found["work"]["2023-12"]["外出务工"]["persons"] == 1  # b; the other town's not
     assert found["changes"] == {"2023-12": {"回流": 1, "新外出": 1}}
+
+
+def test_the_monthly_page_counts_the_changes_of_the_month_chosen_and_names_the_village(
+    people: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    a, b = people["a"], people["b"]
+    idle = {"务工状况": "未务工", "就业形式": "", "务工单位": "", "月收入": ""}
+    rows = [
+        work(a, 月份="2023-10", **idle),
+        work(a, 月份="2023-11"),  # 新外出 in November
+        work(a, 月份="2023-12"),
+        work(b, 月份="2023-10", **idle),
+        work(b, 月份="2023-11", **idle),
+        work(b, 月份="2023-12", **idle),
+    ]
+    path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
+    assert run_command("ledger", "import", "employment", str(path))[0] == 0
+    client = client_for("town_staff")
+    url = reverse("employment:monthly")
+    latest = client.get(url, {"year": "2023"})
+    table = {r["month"]: r["changes"] for r in latest.context["table"]}
+    assert table == {"2023-10": None, "2023-11": None, "2023-12": {"回流": 0, "新外出": 0}}
+    # A month whose changes the page did not count links to them, rather than a blank cell.
+    assert 'month=2023-11">点击查看</a>' in latest.content.decode()
+    chosen = client.get(url, {"year": "2023", "month": "2023-11"})
+    table = {r["month"]: r["changes"] for r in chosen.context["table"]}
+    assert table["2023-11"] == {"回流": 0, "新外出": 1}
+    body = chosen.content.decode()
+    assert '<td class="text-end">1</td><td class="text-end">0</td></tr>' in body
+    # The labourer's village, not the 村民小组 alone.
+    place = a.household.region.place()
+    assert "/" in place and f"<td>{place}</td>" in body
+    # The page as a printable Excel 台账: the months, then the month's lists (masked); audited.
+    assert "format=xlsx" in body
+    sheet = client.get(url, {"year": "2023", "month": "2023-11", "format": "xlsx"})
+    assert sheet.status_code == 200
+    book = CalamineWorkbook.from_filelike(io.BytesIO(sheet.content))
+    cells = book.get_sheet_by_index(0).to_python()
+    november = [int(c) if isinstance(c, float) else c for c in cells[4]]
+    assert (november[:2], november[7:]) == (["2023-11", 1], [1, 0])  # 外出 1; 新外出 1, 回流 0
+    left = [r for r in cells if r and r[0] == "新外出" and r[2] == a.name]
+    assert left and left[0][1] == place and left[0][3] == a.masked_id()
+    assert a.id_number not in str(cells)
+    assert AuditRecord.objects.filter(object_type="employment.employmentrow").exists()
+
+
+def test_the_list_filters_by_month_and_says_what_is_wrong_with_a_filter(
+    people: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    a, b = people["a"], people["b"]
+    rows = [work(a, 月份="2023-11"), work(a, 月份="2023-12"), work(b, 月份="2023-12")]
+    path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
+    assert run_command("ledger", "import", "employment", str(path))[0] == 0
+    client = client_for("town_staff")
+    url = reverse("ledgers:list", args=["employment"])
+    # 一月一报: the month is the filter a clerk needs first.
+    december = client.get(url, {"by_month": "2023-12"})
+    assert december.context["page"].paginator.count == 2
+    assert 'type="month" name="by_month"' in december.content.decode()
+    assert client.get(url, {"by_month": "2023-10"}).context["page"].paginator.count == 0
+    # A filter that cannot be read is named in Chinese, not silently dropped.
+    bad = client.get(url, {"by_month": "2023-13", "year": "abc"})
+    body = bad.content.decode()
+    assert "月份应为YYYY-MM，如2023-12（未按此条件查询）" in body
+    assert "年度应为四位年份，如2026（未按此条件查询）" in body
+    assert bad.context["page"].paginator.count == 3

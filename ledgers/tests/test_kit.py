@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.urls import reverse
@@ -269,6 +270,72 @@ def test_the_list_shows_exactly_the_users_region_masked_with_totals(
     row_pk = YuluRow.objects.get(person=students["other"]).pk
     detail = client_for("town_staff").get(reverse("ledgers:detail", args=["yulu", row_pk]))
     assert detail.status_code == 404
+
+
+def test_the_print_view_keeps_the_lists_order(
+    students: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    source = write_sheet(
+        tmp_path / "in.xlsx",
+        HEADERS,
+        [row(students["a"], 补助金额="1000"), row(students["b"], 补助金额="2000")],
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    client = client_for("town_staff")
+    url = reverse("ledgers:print", args=["yulu"])
+    listed = client.get(reverse("ledgers:list", args=["yulu"]), {"sort": "-amount"})
+    assert f"{url}?sort=-amount" in listed.content.decode()  # the print link carries the sort
+    # Sorted by 补助金额, largest first, as the list showed it; as entered without a sort.
+    by_amount = client.get(url, {"sort": "-amount"}).content.decode()
+    assert by_amount.index("2,000.00") < by_amount.index("1,000.00")
+    entered = client.get(url).content.decode()
+    assert entered.index("1,000.00") < entered.index("2,000.00")
+
+
+def test_a_person_ledgers_list_and_print_say_where_each_row_is(
+    students: dict[str, Any], client_for: Any, tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    source = write_sheet(
+        tmp_path / "in.xlsx", HEADERS, [row(students["a"]), row(students["other"])]
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    client = client_for("county_admin")
+    here, there = students["a"].household.region.place(), students["other"].household.region.place()
+    with django_assert_max_num_queries(12):
+        listed = client.get(reverse("ledgers:list", args=["yulu"]), {"sort": "place"})
+    body = listed.content.decode()
+    # A county's list mixes every village: each row says its 乡镇/行政村, and sorts by it.
+    assert "所在地" in body and f"<td>{here}</td>" in body and f"<td>{there}</td>" in body
+    a, b = students["a"].household.region, students["other"].household.region
+    first, second = (here, there) if a.path < b.path else (there, here)  # in the tree's order
+    assert body.index(f"<td>{first}</td>") < body.index(f"<td>{second}</td>")
+    down = client.get(reverse("ledgers:list", args=["yulu"]), {"sort": "-place"})
+    text = down.content.decode()
+    assert text.index(f"<td>{second}</td>") < text.index(f"<td>{first}</td>")
+    printed = client.get(reverse("ledgers:print", args=["yulu"])).content.decode()
+    assert "<th>所在地</th>" in printed and f"<td>{here}</td>" in printed
+    # The totals stay under their columns: 合计, a blank 所在地, then the layout's columns.
+    assert listed.context["totals"][0] == "" and len(listed.context["totals"]) == 1 + len(HEADERS)
+
+
+def test_the_pages_of_a_long_list_reach_its_first_and_last_page_keeping_the_filters(
+    students: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    terms = [("2023", "春季"), ("2023", "秋季"), ("2024", "春季"), ("2024", "秋季")]
+    rows = [row(students["a"], 年度=y, 学期=t) for y, t in terms]
+    assert (
+        run_command(
+            "ledger", "import", "yulu", str(write_sheet(tmp_path / "in.xlsx", HEADERS, rows))
+        )[0]
+        == 0
+    )
+    client = client_for("town_staff")
+    url = reverse("ledgers:list", args=["yulu"])
+    with patch("ledgers.views.PAGE_SIZE", 1):
+        first = client.get(url, {"by_level": "中职"}).content.decode()
+        last = client.get(url, {"by_level": "中职", "page": "4"}).content.decode()
+    assert 'href="?by_level=%E4%B8%AD%E8%81%8C&page=4">末页</a>' in first and "首页" not in first
+    assert 'href="?by_level=%E4%B8%AD%E8%81%8C&page=1">首页</a>' in last and "末页" not in last
 
 
 def test_a_row_is_added_by_hand_checked_like_an_import_and_audited(

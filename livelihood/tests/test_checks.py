@@ -4,12 +4,15 @@ clean data; seed 003 #5, #7 and #19 are caught."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from python_calamine import CalamineWorkbook
 
 from core.layout import Column, Date, Layout, Money, Text
+from core.models import AuditRecord
 from fangpin.testing import make_household
 from ledgers import kit
 from livelihood import checks
@@ -375,9 +378,22 @@ def test_the_due_page_lists_overdue_and_falling_due_loans_of_the_users_region(
     assert "LATE" in body and "SOON" in body and "柯帮扶" in body
     assert "FINE" not in body and "THERE" not in body
     assert head.id_number not in body and head.masked_id() in body
+    assert f"<td>{poor.region.place()}</td>" in body  # 乡镇/行政村, not the 组 alone
     assert "THERE" in client_for("other_town").get(url).content.decode()
     assert "LATE" not in client_for("town_staff").get(url, {"contact": "别人"}).content.decode()
     assert client_for("town_staff").get(url, {"days": "abc"}).status_code == 404
+    # The same list as a printable Excel 台账 for the 帮扶联系人, masked, with a 合计 row; audited.
+    assert "format=xlsx" in body
+    sheet = client_for("town_staff").get(url, {"format": "xlsx"})
+    assert sheet.status_code == 200
+    table = CalamineWorkbook.from_filelike(io.BytesIO(sheet.content)).get_sheet_by_index(0)
+    rows = table.to_python()
+    listed = [r for r in rows if r and r[4] in ("LATE", "SOON")]
+    assert sorted(r[4] for r in listed) == ["LATE", "SOON"]
+    assert all(r[1] == poor.region.place() and r[9] == "柯帮扶" for r in listed)
+    assert head.id_number not in str(rows) and head.masked_id() in str(rows)
+    assert [str(c) for c in rows[-1][:2]] == ["合计", "2笔"]
+    assert AuditRecord.objects.filter(action="export", object_type="livelihood.loanrow").exists()
 
 
 def test_seed003_19_through_the_projects_ledger_when_it_is_installed(

@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -88,7 +89,11 @@ def _import(tmp_path: Path, rows: list[dict[str, Any]], actor: Any, **kw: Any) -
 def test_the_list_is_imported_matched_and_compared_per_village_with_the_reasons(
     tmp_path: Path, users: dict[str, Any], register: dict[str, Any], client_for: Any
 ) -> None:
-    result = _import(tmp_path, _rows(register), users["county_admin"])
+    with patch("core.dates.today", return_value=dt.date(2026, 12, 6)):  # the 2026 words
+        result = _import(tmp_path, _rows(register), users["county_admin"])
+        village = client_for("village_staff").get(
+            f"/lowincome/village/{register['monitored'].region_id}/"
+        )
     assert result["status"] == "imported", result["errors"]
     assert (
         result["persons"],
@@ -109,7 +114,8 @@ def test_the_list_is_imported_matched_and_compared_per_village_with_the_reasons(
     ]
     assert (result["created"], result["updated"]) == (3, 0)
     assert result["message"] == (
-        "已导入低收入人口3人：双方名单均有1人，不在户籍台账1人，在台账但非脱贫户、监测户1人"
+        "已导入低收入人口3人：双方名单均有1人，不在户籍台账1人，"
+        "在台账但非脱贫户、防止返贫致贫对象1人"
     )
     first = LowIncomePerson.objects.get(person=_head(register["monitored"]))
     assert (first.kind, first.match) == ("低保", "both")
@@ -122,12 +128,13 @@ def test_the_list_is_imported_matched_and_compared_per_village_with_the_reasons(
     assert (rows["朝阳村"].both, rows["朝阳村"].plain, rows["朝阳村"].only_ours) == (1, 1, 1)
     assert rows["仕秦村"].unregistered == 1
     assert "还地桥镇" not in page.content.decode()  # another town's village is not listed
+    assert "core.income" not in page.content.decode()  # no module names on a page
 
-    village = client_for("village_staff").get(
-        f"/lowincome/village/{register['monitored'].region_id}/"
-    )
     text = village.content.decode()
-    assert "在户籍台账但非脱贫户、监测户" in text and "防止返贫致贫对象未纳入低收入人口名单" in text
+    # The section and the reason in the year's words, like the rest of the page.
+    assert "仅在民政名单：在户籍台账但非脱贫户、防止返贫致贫对象（1人）" in text
+    assert "<td>在户籍台账但非脱贫户、防止返贫致贫对象</td>" in text
+    assert "防止返贫致贫对象未纳入低收入人口名单" in text and "监测户" not in text
     assert _head(register["plain"]).id_number not in text  # masked
     other = client_for("village_staff").get(f"/lowincome/village/{register['other'].region_id}/")
     assert other.status_code == 404
@@ -355,3 +362,25 @@ def test_a_person_registered_in_another_town_reads_as_one_not_on_the_register(
     result = _import(tmp_path, placed, users["town_staff"])
     assert (result["status"], result["not_on_register"]) == ("imported", 2)
     assert LowIncomePerson.objects.get(id_number=stranger.id_number).person is None
+
+
+def test_a_person_is_found_by_name_with_the_group_the_place_and_the_reason(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any], client_for: Any
+) -> None:
+    assert _import(tmp_path, _rows(register), users["county_admin"])["status"] == "imported"
+    plain = _head(register["plain"])
+    client = client_for("town_staff")
+    found = client.get("/lowincome/", {"q": plain.name}).content.decode()
+    # On 民政's list but neither 脱贫户 nor 监测户 on the register: said so, with the village.
+    assert "姓名以“" in found and plain.masked_id() in found and plain.id_number not in found
+    part = found[found.index("仅在民政名单：在户籍台账") :]
+    assert f"<td>{plain.name}</td>" in part.split("</table>")[0]
+    assert f"<td>{register['plain'].region.place()}</td>" in found
+    # Someone of ours not on 民政's list is found too; a name nobody has says so.
+    ours = register["monitored"].persons.order_by("pk")[1]
+    assert "未纳入低收入人口名单" in client.get("/lowincome/", {"q": ours.name}).content.decode()
+    nobody = client.get("/lowincome/", {"q": "查无此人"}).content.decode()
+    assert "比对名单中没有姓名以“查无此人”开头的人员" in nobody
+    # Another town's people are not found.
+    there = _head(register["other"])
+    assert there.masked_id() not in client.get("/lowincome/", {"q": there.name}).content.decode()

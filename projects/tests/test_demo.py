@@ -24,6 +24,10 @@ def test_the_demo_fills_projects_payments_assets_and_households(
     assert counts["households"] == Beneficiary.objects.count()
     assert set(Project.objects.values_list("year", flat=True)) == {today.year - 1, today.year}
     assert not ProjectPayment.objects.filter(project__isnull=True).exists()
+    # The goals speak their year's words (2026: 防止返贫致贫对象, before: 监测户).
+    for year, goal in Project.objects.values_list("year", "performance_goal"):
+        if "带动" in goal:
+            assert ("监测户" in goal) == (year < 2026), (year, goal)
     found = {c.code: c for c in all_checks()}
     fired = {
         code

@@ -19,7 +19,8 @@ document.querySelectorAll("[data-job-status]").forEach(function (box) {
 });
 
 // Behaviour that would otherwise be inline (the Content-Security-Policy allows no inline script):
-// <select data-autosubmit> submits its form on change; <button data-print> prints the page.
+// <select data-autosubmit> submits its form on change; <button data-print> prints the page;
+// <form data-confirm="…"> asks before it is sent (a deletion).
 document.addEventListener("change", function (event) {
   var el = event.target;
   if (el.matches && el.matches("[data-autosubmit]") && el.form) { el.form.submit(); }
@@ -27,6 +28,11 @@ document.addEventListener("change", function (event) {
 document.addEventListener("click", function (event) {
   var el = event.target.closest && event.target.closest("[data-print]");
   if (el) { event.preventDefault(); window.print(); }
+});
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) { event.preventDefault(); }
 });
 
 // 走访: the "记录当前位置" button fills latitude and longitude from the device (needs HTTPS).

@@ -106,10 +106,17 @@ def test_pages_and_ledgers_of_2026_use_the_new_name_and_a_2023_date_the_old(
     with patch("core.dates.today", return_value=dt.date(2026, 12, 6)):
         page = client.get("/stats/", {"as_of": "2026-12-06"}).content.decode()
         assert "本年新识别防止返贫致贫对象" in page
+        assert ">防止返贫致贫对象台账</a>" in page and ">监测对象台账</a>" not in page
+        # A ledger's help names the population in the year's words too.
+        yulu = client.get("/ledgers/yulu/").content.decode()
+        assert "脱贫户和未消除风险防止返贫致贫对象家庭" in yulu and "监测户" not in yulu
+        formats = client.get("/help/ledgers/").content.decode()  # the same words in the help
+        assert "脱贫户和未消除风险防止返贫致贫对象家庭" in formats
         home = client.get("/").content.decode()
         assert "未消除风险防止返贫致贫对象" in home
     page = client.get("/stats/", {"as_of": "2023-12-31"}).content.decode()
     assert "本年新识别监测对象" in page and "本年新识别防止返贫致贫对象" not in page
+    assert ">监测对象台账</a>" in page
     sheet = client.get("/stats/ledger/monitored/", {"as_of": "2026-12-06"})
     assert quote("防止返贫致贫对象台账") in sheet["Content-Disposition"]
     sheet = client.get("/stats/ledger/monitored/", {"as_of": "2023-12-31"})
@@ -169,3 +176,17 @@ def test_a_ledgers_figures_page_names_the_status_by_the_years_words(
     assert [r[0] for r in rows if r and r[0] in ("防止返贫致贫对象", "监测户")] == [
         "防止返贫致贫对象"
     ]
+
+
+def test_the_rule_names_read_in_the_years_words(client_for: Any, regions: Any) -> None:
+    """Rules keep their names (and codes); a page shows them in this year's words."""
+    client = client_for("county_admin")
+    with patch("core.dates.today", return_value=dt.date(2026, 12, 6)):
+        new = client.get("/exchange/rules/").content.decode()
+        assert "雨露计划对象不是脱贫户或未消除风险防止返贫致贫对象" in new
+        assert "低保边缘人员所在户既非防止返贫致贫对象也非脱贫户" in new and "监测户" not in new
+        queue = client.get("/exchange/").content.decode()  # the queue's rule filter too
+    assert ">R19 有劳动力防止返贫致贫对象缺开发式帮扶</option>" in queue and "监测户" not in queue
+    with patch("core.dates.today", return_value=dt.date(2025, 12, 6)):
+        old = client.get("/exchange/rules/").content.decode()
+    assert "雨露计划对象不是脱贫户或未消除风险监测户" in old
