@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -160,7 +164,16 @@ def write_rows(
     subtitle: str,
 ) -> int:
     """The layout's workbook: a title, a subtitle, the frozen header row and the rows — no totals,
-    so that it imports back as a no-op. Sensitive values masked unless `full`."""
+    so that it imports back as a no-op. Sensitive values masked unless `full`.
+
+    More rows than a sheet holds are refused (`TooManyRows`) before anything is written: Excel
+    would silently drop the rest."""
+    count = qs.count()
+    if count + 3 > SHEET_ROWS:
+        raise TooManyRows(
+            f"共{count}条，超过Excel工作表{SHEET_ROWS}行的上限；"
+            "请按年度或区划分批导出，或导出为CSV文件（可容纳200万行）"
+        )
     book = StreamWorkbook(out, sheet=ledger.name[:31])
     book.write_row([title])
     book.write_row([subtitle])
@@ -174,6 +187,41 @@ def write_rows(
     return count
 
 
+SHEET_ROWS = 1_048_576  # an .xlsx sheet's rows (Excel's own limit)
+
+
+class TooManyRows(ValueError):
+    """An export longer than an .xlsx sheet holds."""
+
+
+def write_csv(ledger: Ledger, qs: QuerySet, out: IO[bytes], *, full: bool) -> int:
+    """The layout as CSV (UTF-8 with BOM, as Excel and WPS open it): the header row and the rows,
+    no totals, so that it imports back as a no-op (§6 reads CSV up to 2,000,000 rows)."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow(ledger.layout.headers)
+    count = 0
+    for row in qs.select_related(*ledger.related()).order_by("pk").iterator(chunk_size=2000):
+        writer.writerow(
+            [_csv_cell(v) for v in ledger.layout.row_cells(ledger.values(row), full=full)]
+        )
+        count += 1
+    text.flush()
+    text.detach()  # the caller's file stays open
+    return count
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell as CSV text: dates ISO, money as written; text Excel would run as a formula gets a
+    leading tab (shown as typed; the import trims it)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    s = str(value)
+    return "\t" + s if s[:1] in ("=", "+", "-", "@") else s
+
+
 def headings(ledger: Ledger, region: Region, what: str) -> dict[str, str]:
     """The title and subtitle rows of an export."""
     return {
@@ -184,13 +232,24 @@ def headings(ledger: Ledger, region: Region, what: str) -> dict[str, str]:
 
 @transaction.atomic
 def export_for_user(
-    *, actor: Any, ledger: Ledger, qs: QuerySet, region: Region, out: Path | IO[bytes], what: str
+    *,
+    actor: Any,
+    ledger: Ledger,
+    qs: QuerySet,
+    region: Region,
+    out: IO[bytes],
+    what: str,
+    as_csv: bool = False,
 ) -> int:
-    """Export rows the actor may see; sensitive values masked unless they may see them; logged."""
+    """Export rows the actor may see (as .xlsx, or CSV with `as_csv`); sensitive values masked
+    unless they may see them; logged."""
     require(actor, Cap.EXPORT)
     full = can(actor, Cap.REVEAL)
     visible = qs & ledger.model.objects.visible_to(actor)
-    count = write_rows(ledger, visible, out, full=full, **headings(ledger, region, what))
+    if as_csv:
+        count = write_csv(ledger, visible, out, full=full)
+    else:
+        count = write_rows(ledger, visible, out, full=full, **headings(ledger, region, what))
     audit.record(
         actor=actor,
         action="export",

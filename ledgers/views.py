@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -326,18 +327,34 @@ def _what(data: dict[str, Any]) -> str:
     return f"{data['year']}年度" if data.get("year") else "全部年度"
 
 
-def export(request: HttpRequest, kind: str) -> FileResponse:
-    """The filtered rows in the ledger's own layout (it imports back unchanged)."""
+def export(request: HttpRequest, kind: str) -> HttpResponseBase:
+    """The filtered rows in the ledger's own layout (it imports back unchanged): .xlsx, or CSV
+    with `?format=csv` (for more rows than a sheet holds)."""
     ledger = _ledger(kind)
     _, qs, data = _filtered(request, ledger)
     region = data.get("region") or own_region(request.user)
+    as_csv = request.GET.get("format") == "csv"
     out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it) a county on disk
-    services.export_for_user(
-        actor=request.user, ledger=ledger, qs=qs, region=region, out=out, what=_what(data)
-    )
+    try:
+        services.export_for_user(
+            actor=request.user,
+            ledger=ledger,
+            qs=qs,
+            region=region,
+            out=out,
+            what=_what(data),
+            as_csv=as_csv,
+        )
+    except services.TooManyRows as exc:
+        out.close()
+        messages.error(request, str(exc))
+        query = request.GET.copy()
+        query.pop("format", None)
+        return redirect(f"{reverse('ledgers:list', args=[kind])}?{query.urlencode()}")
     out.seek(0)
-    name = f"{ledger.name}-{region.name}-{dates.today():%Y%m%d}.xlsx"
-    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+    name = f"{ledger.name}-{region.name}-{dates.today():%Y%m%d}.{'csv' if as_csv else 'xlsx'}"
+    kind_of = "text/csv; charset=utf-8" if as_csv else XLSX
+    return FileResponse(out, as_attachment=True, filename=name, content_type=kind_of)
 
 
 def print_view(request: HttpRequest, kind: str) -> HttpResponse:

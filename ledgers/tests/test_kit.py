@@ -10,6 +10,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
+from django.core.management.base import CommandError
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
@@ -221,6 +222,40 @@ def test_the_export_reimports_as_a_no_op(
     sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
     assert sheet[0][0] == "金山店镇雨露计划" and sheet[2] == HEADERS
     code, again, _ = run_command("ledger", "import", "yulu", str(out))
+    assert (code, again["unchanged"], again["created"], again["updated"]) == (0, 2, 0, 0)
+
+
+def test_an_export_longer_than_a_sheet_is_refused_and_goes_whole_as_csv(
+    students: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    """Excel drops rows beyond 1,048,576 without a word: such an export is refused as .xlsx
+    (CLI and web) and written whole as CSV, which imports back as a no-op."""
+    source = write_sheet(
+        tmp_path / "in.xlsx",
+        HEADERS,
+        [row(students["a"], 学校名称="=1+1 职校"), row(students["b"], 年级="")],
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    out = tmp_path / "out.xlsx"
+    with patch("ledgers.services.SHEET_ROWS", 4):  # title, subtitle, header and one row
+        with pytest.raises(CommandError, match="超过Excel工作表4行的上限") as refused:
+            run_command("ledger", "export", "yulu", "--region", "大冶市", "--out", str(out))
+        assert refused.value.returncode == 2  # wrong usage: name a .csv
+        assert not out.exists()
+        client = client_for("county_admin")
+        answer = client.get(reverse("ledgers:export", args=["yulu"]), {"year": "2024"}, follow=True)
+        assert "超过Excel工作表4行的上限" in answer.content.decode()
+        csv_out = tmp_path / "out.csv"
+        code, result, _ = run_command(
+            "ledger", "export", "yulu", "--region", "大冶市", "--out", str(csv_out)
+        )
+        assert (code, result["rows"]) == (0, 2)
+        web = client.get(reverse("ledgers:export", args=["yulu"]), {"format": "csv"})
+        assert web["Content-Type"].startswith("text/csv")
+        assert b"".join(web.streaming_content).decode("utf-8-sig").count("\n") == 3
+    lines = csv_out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == ",".join(HEADERS) and "\t=1+1 职校" in lines[1]  # never run as a formula
+    code, again, _ = run_command("ledger", "import", "yulu", str(csv_out))
     assert (code, again["unchanged"], again["created"], again["updated"]) == (0, 2, 0, 0)
 
 

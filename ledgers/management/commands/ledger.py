@@ -28,7 +28,7 @@ class Command(BatchCommand):
         exp.add_argument("kind")
         exp.add_argument("--region", required=True)
         exp.add_argument("--year", type=int)
-        exp.add_argument("--out", required=True)
+        exp.add_argument("--out", required=True, help="FILE.xlsx，或 FILE.csv（超过104万行时）")
         st = sub.add_parser("stats", help="台账统计")
         st.add_argument("--region", required=True)
         st.add_argument("--year", type=int)
@@ -72,10 +72,18 @@ class Command(BatchCommand):
         if opts["year"] is not None:
             qs = qs.filter(figures.period_q(ledger, opts["year"]))
             what = f"{opts['year']}年度"
-        with Path(opts["out"]).open("wb") as out:
-            count = services.write_rows(
-                ledger, qs, out, full=True, **services.headings(ledger, region, what)
-            )
+        target = Path(opts["out"])
+        try:
+            with target.open("wb") as out:
+                if target.suffix.lower() == ".csv":
+                    count = services.write_csv(ledger, qs, out, full=True)
+                else:
+                    count = services.write_rows(
+                        ledger, qs, out, full=True, **services.headings(ledger, region, what)
+                    )
+        except services.TooManyRows as exc:
+            target.unlink(missing_ok=True)
+            raise UsageError(f"{exc}（--out 文件名.csv）") from exc
         self.progress(f"已导出{count}条")
         self.emit({"kind": ledger.kind, "rows": count, "out": opts["out"]})
 
