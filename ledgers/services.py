@@ -180,8 +180,8 @@ def write_rows(
     book.write_row(ledger.layout.headers, header=True)
     book.print_setup(header_row=2)
     count = 0
-    for row in qs.select_related(*ledger.related()).order_by("pk").iterator(chunk_size=2000):
-        book.write_row(ledger.layout.row_cells(ledger.values(row), full=full))
+    for values in ledger.export_values(qs):
+        book.write_row(ledger.layout.row_cells(values, full=full))
         count += 1
     book.close()
     return count
@@ -201,10 +201,8 @@ def write_csv(ledger: Ledger, qs: QuerySet, out: IO[bytes], *, full: bool) -> in
     writer = csv.writer(text)
     writer.writerow(ledger.layout.headers)
     count = 0
-    for row in qs.select_related(*ledger.related()).order_by("pk").iterator(chunk_size=2000):
-        writer.writerow(
-            [_csv_cell(v) for v in ledger.layout.row_cells(ledger.values(row), full=full)]
-        )
+    for values in ledger.export_values(qs):
+        writer.writerow([_csv_cell(v) for v in ledger.layout.row_cells(values, full=full)])
         count += 1
     text.flush()
     text.detach()  # the caller's file stays open
