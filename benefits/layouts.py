@@ -9,6 +9,12 @@ from benefits.models import EducationAidRow, HousingRenovationRow, YuluRow
 from core.layout import Code, Column, Date, Layout, Money, Period, Text, Year
 from ledgers.kit import Ledger, add_figures, household_columns, person_columns, register
 
+# What offices write for the same values: 春/秋, 春季学期; a grade without 级 (C, c).
+TERMS = ("春季", "秋季")
+TERM_ALIASES = {"春": "春季", "秋": "秋季", "春季学期": "春季", "秋季学期": "秋季"}
+GRADES = ("A级", "B级", "C级", "D级")
+GRADE_ALIASES = {g: f"{g}级" for g in "ABCD"} | {g.lower(): f"{g}级" for g in "ABCD"}
+
 YULU = Layout(
     kind="yulu",
     name="雨露计划",
@@ -16,7 +22,14 @@ YULU = Layout(
     columns=(
         *person_columns(),
         Column("year", "年度", Year(2014), required=True, unique=True),
-        Column("term", "学期", Code(values=("春季", "秋季")), required=True, unique=True, by=True),
+        Column(
+            "term",
+            "学期",
+            Code(values=TERMS, aliases=TERM_ALIASES),
+            required=True,
+            unique=True,
+            by=True,
+        ),
         Column("school", "学校名称", Text(100)),
         Column("level", "学历层次", Code(values=("中职", "高职")), by=True),
         Column("grade", "年级", Text(20)),
@@ -55,7 +68,12 @@ EDUCATION_AID = Layout(
         *person_columns(),
         Column("year", "年度", Year(2014), required=True, unique=True),
         Column(
-            "term", "学期", Code(values=("春季", "秋季")), required=True, blank=True, unique=True
+            "term",
+            "学期",
+            Code(values=TERMS, aliases=TERM_ALIASES),
+            required=True,
+            blank=True,
+            unique=True,
         ),
         Column(
             "stage",
@@ -84,7 +102,7 @@ HOUSING_RENOVATION = Layout(
     columns=(
         *household_columns(),
         Column("year", "年度", Year(2014), required=True, unique=True),
-        Column("grade", "鉴定等级", Code(values=("A级", "B级", "C级", "D级"))),
+        Column("grade", "鉴定等级", Code(values=GRADES, aliases=GRADE_ALIASES)),
         Column(
             "method", "改造方式", Code(values=("拆除重建", "修缮加固", "置换", "其他")), by=True
         ),

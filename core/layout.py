@@ -300,14 +300,16 @@ class TextField(forms.CharField):
 class Code(Kind):
     """One value of a code table (`core.codes`), aliases accepted; or a fixed list of values."""
 
-    def __init__(self, table: str = "", values: Iterable[str] = ()) -> None:
+    def __init__(
+        self, table: str = "", values: Iterable[str] = (), aliases: dict[str, str] | None = None
+    ) -> None:
         self.table = table
         self.values = tuple(values)
         if self.values and not table:
             # A ledger's own short list: a table of its own in core.codes, so aliases and the
             # "did you mean" hint work the same way.
             self.table = "_".join(self.values)
-            codes.register_table(self.table, self.values)
+            codes.register_table(self.table, self.values, aliases)
 
     def parse(self, raw: Any) -> str:
         return code(self.table, raw)

@@ -151,6 +151,27 @@ def test_an_education_aid_without_a_term_is_a_yearly_item(
     assert yearly.household_id == people["b"].household_id
 
 
+def test_the_words_offices_write_for_a_term_and_a_grade_read_as_the_codes(
+    people: dict[str, Any], users: dict[str, Any], tmp_path: Path
+) -> None:
+    edu = write_sheet(
+        tmp_path / "edu.xlsx",
+        EDU.headers,
+        [edu_row(people["a"], 学期="春"), edu_row(people["a"], 学期="秋季学期", 金额="400.00")],
+    )
+    assert run_command("ledger", "import", "education_aid", str(edu))[0] == 0
+    terms = EducationAidRow.objects.filter(person=people["a"]).values_list("term", flat=True)
+    assert sorted(terms) == ["春季", "秋季"]
+    house = write_sheet(
+        tmp_path / "house.xlsx",
+        HOUSE.headers,
+        [house_row(people["h"], 鉴定等级="c"), house_row(people["h2"], 鉴定等级="D")],
+    )
+    assert run_command("ledger", "import", "housing_renovation", str(house))[0] == 0
+    grades = HousingRenovationRow.objects.values_list("grade", flat=True)
+    assert sorted(grades) == ["C级", "D级"]
+
+
 def test_a_renovation_of_a_safe_house_or_with_dates_out_of_order_is_refused(
     people: dict[str, Any], users: dict[str, Any], tmp_path: Path
 ) -> None:
