@@ -205,6 +205,20 @@ def labels_row(labels: Labels, row: dict[str, str]) -> dict[str, str]:
     }
 
 
+def as_of_date(text: str, period: Period) -> dt.date | None:
+    """The report's cut-off date from YYYY-MM-DD text ('' → None: the period's end or today);
+    a date that does not parse or falls before the period is a ValueError in Chinese."""
+    if not text:
+        return None
+    try:
+        as_of = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"截止日期应为 YYYY-MM-DD，实为“{text}”") from exc
+    if as_of < period.start:
+        raise ValueError(f"截止日期{as_of}早于期间开始日{period.start}")
+    return as_of
+
+
 def render(
     region: Region,
     period: Period | int,

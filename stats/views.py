@@ -193,7 +193,8 @@ def ledger(request: HttpRequest, kind: str) -> HttpResponse:
 
 def work_report(request: HttpRequest) -> HttpResponse:
     """The drafted work report of a region for a year, half-year, quarter or month (`year` and
-    `part`: H1/H2, Q1–Q4 or 01–12; or `period` as the command takes it), as a Word download."""
+    `part`: H1/H2, Q1–Q4 or 01–12; or `period` as the command takes it), counted up to `as_of`
+    when given, as a Word download."""
     region = _region(request)
     today = dates.today()
     year = request.GET.get("year") or str(today.year)
@@ -206,7 +207,11 @@ def work_report(request: HttpRequest) -> HttpResponse:
         raise Http404("年度超出范围")
     if period.start > today:
         raise BadRequest(f"{period.label}尚未开始")
-    data = report.render(region, period)
+    try:
+        as_of = report.as_of_date(request.GET.get("as_of", "").strip(), period)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    data = report.render(region, period, as_of=as_of)
     log_export(actor=request.user, region=region, what=f"{period.label}工作情况汇报（Word）")
     return _attachment(data, DOCX, f"{region.name}{period.label}工作情况汇报.docx")
 

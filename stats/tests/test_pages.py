@@ -167,6 +167,16 @@ def test_the_report_button_downloads_the_drafted_report(
     assert basic.startswith("金山店镇共有2个村，3户，6人，现有建档立卡稳定脱贫户1户2人，")
     assert f"{year}年新识别1户3人" in basic
     assert "三、政策落实情况" in paragraphs
+    # Counted up to a cut-off date, as `--as-of`, and says so.
+    assert f"截至{year}年1月1日" not in "\n".join(paragraphs)
+    early = client_for("town_staff").get("/stats/report/", {"year": year, "as_of": f"{year}-01-01"})
+    assert early.status_code == 200
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(early.content)).paragraphs)
+    assert f"截至{year}年1月1日" in text
+    bad = client_for("town_staff").get(
+        "/stats/report/", {"year": year, "as_of": f"{year - 1}-12-31"}
+    )
+    assert bad.status_code == 400 and "早于期间开始日" in bad.content.decode()
 
 
 def test_the_api_is_scoped_and_accepts_a_bearer_token(

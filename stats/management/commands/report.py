@@ -3,7 +3,6 @@ the drafted work report (formats.md §8)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from accounts.cli import BatchCommand
 from core.cli import UsageError
 from core.dates import today
 from stats import periods
-from stats.report import render
+from stats.report import as_of_date, render
 
 
 class Command(BatchCommand):
@@ -49,14 +48,10 @@ class Command(BatchCommand):
             raise UsageError(f"年度应在2014至今年之间，实为{period.year}")
         if period.start > today():
             raise UsageError(f"{period.label}尚未开始")
-        as_of = None
-        if options["as_of"]:
-            try:
-                as_of = dt.date.fromisoformat(options["as_of"])
-            except ValueError as exc:
-                raise UsageError(f"--as-of 应为 YYYY-MM-DD，实为“{options['as_of']}”") from exc
-            if as_of < period.start:
-                raise UsageError(f"--as-of {as_of} 早于期间开始日 {period.start}")
+        try:
+            as_of = as_of_date(options["as_of"] or "", period)
+        except ValueError as exc:
+            raise UsageError(f"--as-of：{exc}") from exc
         out = Path(options["out"])
         if out.suffix.lower() != ".docx":
             raise UsageError(f"--out 应为 .docx 文件，实为“{out}”")
