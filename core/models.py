@@ -11,6 +11,28 @@ from django.utils.translation import gettext_lazy as _
 from core.scoping import ScopedQuerySet
 
 
+def import_record_field() -> models.ForeignKey[AuditRecord | None, AuditRecord | None]:
+    """The import that created a row (its audit record: file name, sha256, counts), instead of a
+    "create" record of the row's own; blank for a row made by hand. Later changes are audited
+    one by one either way. No constraint and no index: it is only read for one row's page."""
+    return models.ForeignKey(
+        "core.AuditRecord",
+        verbose_name=_("导入记录"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,  # audit records are never deleted
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
+def import_row_field() -> models.PositiveIntegerField[int | None, int | None]:
+    """The row of the import's file a row was created from (the spreadsheet's own number)."""
+    return models.PositiveIntegerField(_("导入行号"), null=True, blank=True, editable=False)
+
+
 class AuditRecordQuerySet(ScopedQuerySet):
     region_field = "region"
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import import_record_field, import_row_field
 from core.scoping import ScopedQuerySet
 
 
@@ -75,21 +76,8 @@ class LedgerRow(models.Model):
         related_name="+",
         db_constraint=False,
     )
-    # A row created by an import is audited by the import's own record (file name, sha256,
-    # counts) and names it here with its row in the file; a row created by hand has its own
-    # "create" record instead. Later changes are audited row by row either way.
-    import_record = models.ForeignKey(
-        "core.AuditRecord",
-        verbose_name=_("导入记录"),
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,  # audit records are never deleted
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    import_row = models.PositiveIntegerField(_("导入行号"), null=True, blank=True, editable=False)
+    import_record = import_record_field()
+    import_row = import_row_field()
 
     objects = LedgerQuerySet.as_manager()
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import codes
 from core.masking import mask_id, mask_phone
+from core.models import import_record_field, import_row_field
 from core.scoping import ScopedQuerySet
 
 RISK_SEPARATOR = ","
@@ -133,21 +134,8 @@ class Household(models.Model):
         _("家庭年人均纯收入"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     member_count = models.PositiveSmallIntegerField(_("家庭人口数"), default=0)
-    # Created by an import: the import's own audit record (file, sha256, counts) and the row in
-    # the file, instead of a "create" record each; created by hand: a record of its own. Later
-    # changes are audited one by one either way.
-    import_record = models.ForeignKey(
-        "core.AuditRecord",
-        verbose_name=_("导入记录"),
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,  # audit records are never deleted
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    import_row = models.PositiveIntegerField(_("导入行号"), null=True, blank=True, editable=False)
+    import_record = import_record_field()
+    import_row = import_row_field()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -227,21 +215,8 @@ class Person(models.Model):
     )
     dibao = models.BooleanField(_("是否享受低保"), null=True, blank=True)
     tekun = models.BooleanField(_("是否特困供养"), null=True, blank=True)
-    # Created by an import: the import's own audit record (file, sha256, counts) and the row in
-    # the file, instead of a "create" record each; created by hand: a record of its own. Later
-    # changes are audited one by one either way.
-    import_record = models.ForeignKey(
-        "core.AuditRecord",
-        verbose_name=_("导入记录"),
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,  # audit records are never deleted
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    import_row = models.PositiveIntegerField(_("导入行号"), null=True, blank=True, editable=False)
+    import_record = import_record_field()
+    import_row = import_row_field()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
