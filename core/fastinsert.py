@@ -22,8 +22,6 @@ from typing import Any
 from django.db import connection, models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
-from psycopg._copy_base import format_row_text  # the formatter Copy.write_row uses
-from psycopg.adapt import Transformer
 
 from core.batching import chunks
 
@@ -285,7 +283,11 @@ class Inserter:
             copy_sql = f"COPY {quote(self.table)} ({listed}) FROM STDIN"
             # COPY is several times faster than INSERTs on PostgreSQL. Its rows are formatted
             # here, by psycopg's own formatter, so that the writer thread only sends them: the
-            # next batch is formatted while the server takes this one.
+            # next batch is formatted while the server takes this one. (Imported here: on SQLite
+            # loading psycopg cost every command's start 60 ms.)
+            from psycopg._copy_base import format_row_text  # the formatter Copy.write_row uses
+            from psycopg.adapt import Transformer
+
             connection.ensure_connection()
             data = bytearray()
             transformer = Transformer(connection.connection)

@@ -8,8 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-import xlsxwriter
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -23,6 +21,8 @@ class StreamWorkbook:
         sheet: str = "Sheet1",
         widths: dict[int, int] | None = None,
     ) -> None:
+        import xlsxwriter  # here: most commands write no workbook, and it costs a start 20 ms
+
         self.book = xlsxwriter.Workbook(
             target if not isinstance(target, Path) else str(target),
             {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False},
