@@ -486,7 +486,7 @@ class Checker:
         counties = [name for _, name, parent, _ in rows if parent is None]
         allowed = self.allowed_region.path if self.allowed_region else "/"
         to_create: set[tuple[str, ...]] = set()
-        # A county's households share a few thousand region paths: each found once.
+        # A county's households share a few thousand region paths: each found (or planned) once.
         known: dict[tuple[str, ...], tuple[str, ...]] = {}
         for hh in self.households.values():
             found_path = known.get(hh.region_path)
@@ -540,6 +540,7 @@ class Checker:
                     if path[:end] not in to_create:
                         to_create.add(path[:end])
                         plan.regions_to_create.append(path[:end])
+                known[hh.region_path] = path  # the next household here needs nothing more
             else:
                 self.error(
                     hh.first_row,

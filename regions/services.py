@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from core import audit
 from core.audit import snapshot
+from core.fastinsert import Inserter
 from regions.models import Region
 
 
@@ -48,42 +49,45 @@ def create_tree(
     *, actor: Any, paths: list[tuple[str, ...]], known: dict[tuple[str, ...], int], note: str = ""
 ) -> dict[tuple[str, ...], int]:
     """Create many regions at once (a county's first import): `paths` are name paths from the
-    county down (a path's parent is in `known` or in `paths`), created level by level with one
-    INSERT per level and one audit record naming them all. Returns every path's id.
+    county down (a path's parent is in `known` or in `paths`), written with reserved ids and their
+    `path` already known, in one batch of INSERTs, with one audit record naming them all. Returns
+    every path's id.
 
     Names are checked like `create_region`'s (no empty or over-long name); two siblings of the same
     name cannot arise, since each path is created once.
     """
     ids = dict(known)
-    created: list[str] = []
-    for level in sorted({len(p) for p in paths}):
-        batch = [p for p in paths if len(p) == level and p not in ids]
-        rows = []
-        for path in batch:
-            name = path[-1].strip()
-            if not name or len(name) > 60:
-                raise ValidationError({"name": f"区划名称“{name}”为空或超过60个字"})
-            rows.append(Region(name=name, level=level, parent_id=ids.get(path[:-1])))
-        Region.objects.bulk_create(rows, batch_size=500)
-        for path, r in zip(batch, rows, strict=True):
-            ids[path] = r.pk
-            created.append("/".join(path))
-        # Each new region's path is its parent's plus its id: one UPDATE per level.
-        table = connection.ops.quote_name(Region._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET path = COALESCE((SELECT p.path FROM {table} p"
-                f" WHERE p.id = {table}.parent_id), '/') || CAST(id AS VARCHAR(20)) || '/'"
-                " WHERE level = %s AND path = ''",
-                [level],
-            )
-    if created:
+    # Parents before children; within a level, in the order given.
+    new = sorted(dict.fromkeys(p for p in paths if p not in ids), key=len)
+    for path in new:
+        name = path[-1].strip()
+        if not name or len(name) > 60:
+            raise ValidationError({"name": f"区划名称“{name}”为空或超过60个字"})
+    parents = {ids[p[:-1]] for p in new if p[:-1] in ids}
+    tree_path = dict(Region.objects.filter(pk__in=parents).values_list("pk", "path"))
+    inserter = Inserter(Region)
+    rows = []
+    for path, pk in zip(new, inserter.reserve(len(new)), strict=True):
+        parent = ids.get(path[:-1])
+        ids[path] = pk
+        tree_path[pk] = f"{tree_path[parent] if parent else '/'}{pk}/"
+        rows.append(
+            {
+                "id": pk,
+                "name": path[-1].strip(),
+                "level": len(path),
+                "parent_id": parent,
+                "path": tree_path[pk],
+            }
+        )
+    inserter.insert(rows)
+    if new:
         audit.record(
             actor=actor,
             action="create",
             object_type="regions.region",
-            object_repr=f"批量新建区划{len(created)}个",
-            after={"regions": created},
+            object_repr=f"批量新建区划{len(new)}个",
+            after={"regions": ["/".join(p) for p in new]},
             note=(note or "批量新建区划")[:500],
         )
     return ids

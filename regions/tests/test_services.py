@@ -39,3 +39,21 @@ def test_a_whole_tree_is_created_in_bulk_with_one_audit_record(db):
     record = AuditRecord.objects.get(object_type="regions.region")
     assert record.after is not None and record.after["regions"][0] == "大冶市"
     assert len(record.after["regions"]) == 6
+
+
+def test_a_tree_grown_under_a_known_region_takes_its_path_and_the_next_ids(regions):
+    from regions.models import Region
+    from regions.services import create_tree
+
+    town = regions["town"]
+    known = {("大冶市",): town.parent_id, ("大冶市", town.name): town.pk}
+    last = Region.objects.order_by("-pk").first()
+    assert last is not None
+    paths = [("大冶市", town.name, "新村"), ("大冶市", town.name, "新村", "一组")]
+    ids = create_tree(actor=None, paths=paths, known=known)
+    village = Region.objects.get(pk=ids[paths[0]])
+    group = Region.objects.get(pk=ids[paths[1]])
+    assert village.pk > last.pk and group.pk > village.pk
+    assert village.parent_id == town.pk and village.level == 3
+    assert village.path == f"{town.path}{village.pk}/"
+    assert group.path == f"{village.path}{group.pk}/" and group.level == 4
