@@ -15,11 +15,10 @@ from benefits.services import KINDS
 from benefits.workbook import policy_workbook
 from core import audit
 from core.permissions import Cap, require
+from core.xlsx import XLSX
 from ledgers import figures as ledger_figures
 from ledgers import kit
 from regions.models import Region, get_visible_region_or_404
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def policy(request: HttpRequest) -> HttpResponse | FileResponse:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # the content type
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from core import audit, dates, hooks
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
+from core.xlsx import XLSX
 from duty import figures, forms, services, workbook
 from duty.checks import MONTHLY, monthly_gaps
 from duty.models import (
@@ -38,8 +39,6 @@ from duty.models import (
 from ledgers.figures import requested_year
 from regions.models import Region, get_visible_region_or_404, own_region, requested_region
 from registry.models import Household
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _errors(exc: ValidationError) -> str:

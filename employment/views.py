@@ -12,12 +12,12 @@ from django.shortcuts import render
 
 from core import labels as core_labels
 from core.masking import mask_id
+from core.xlsx import XLSX
 from employment import services
 from employment.figures import month_changes
 from ledgers import figures, kit
 from regions.models import Region, get_visible_region_or_404, place_names
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 

@@ -23,6 +23,7 @@ from core import labels as core_labels
 from core.models import AuditRecord
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
+from core.xlsx import XLSX
 from ledgers import figures as ledger_figures
 from ledgers import kit, services, workbook
 from ledgers.forms import FilterForm, LedgerForm
@@ -31,7 +32,6 @@ from regions.models import get_visible_region_or_404, own_region, place_names
 
 PAGE_SIZE = 50
 PRINT_ROWS = 5000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The ORM path of each link column, for search and sorting.
 LINK_PATHS = {
     "id_number": "person__id_number",

@@ -9,9 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core import dates
+from core.xlsx import XLSX
 from livelihood import services
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def loans_due(request: HttpRequest) -> HttpResponse:

@@ -10,10 +10,9 @@ from django.shortcuts import render
 from core import labels as core_labels
 from core.audit import record
 from core.permissions import Cap, can, require
+from core.xlsx import XLSX
 from lowincome import services
 from regions.models import Region, get_visible_region_or_404
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _region(request: HttpRequest) -> Region:

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 from core import audit, dates
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
+from core.xlsx import XLSX
 from ledgers.figures import requested_year
 from projects import figures, forms, services, workbook
 from projects.models import Asset, Beneficiary, Project, ProjectPayment
 from regions.models import own_region, requested_region
 from registry.models import Household
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 
 

@@ -16,12 +16,12 @@ from django.shortcuts import render
 from core import dates
 from core import labels as core_labels
 from core.scoping import get_visible_or_404
+from core.xlsx import XLSX
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household, HouseholdEvent
 from stats import figures, ledgers, periods, prints, report
 from stats.services import CATEGORIES, compute_with_children, log_export
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
