@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from core import exports
 from core.models import Job
 from core.scoping import get_visible_or_404
 
@@ -37,6 +39,24 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
             "done": job.done,
             "result_url": (job.result or {}).get("url", ""),
         }
+    )
+
+
+def job_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The file an export job wrote, for the user who asked for it (it was made, masked or not,
+    with that user's rights)."""
+    job = get_visible_or_404(Job.objects.all(), request.user, pk=pk)
+    if job.created_by_id != request.user.pk:
+        raise PermissionDenied("导出文件只有发起导出的用户可以下载")
+    path = exports.stored(job)
+    if path is None:
+        raise Http404("导出文件已过期或不存在，请重新导出")
+    result = job.result or {}
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=result.get("filename") or path.name,
+        content_type=result.get("content_type") or "application/octet-stream",
     )
 
 

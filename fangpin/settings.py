@@ -310,6 +310,11 @@ FANGPIN_REJECTED_RETENTION_DAYS = env_int("FANGPIN_REJECTED_RETENTION_DAYS", 30)
 FANGPIN_JOB_HEARTBEAT_SECONDS = env_int("FANGPIN_JOB_HEARTBEAT_SECONDS", 10)
 FANGPIN_JOB_STALE_SECONDS = env_int("FANGPIN_JOB_STALE_SECONDS", 300)
 
+# Exports of more rows than this are written by a background job, with progress, and downloaded
+# from its page; the files are kept this many hours.
+FANGPIN_EXPORT_INLINE_ROWS = env_int("FANGPIN_EXPORT_INLINE_ROWS", 50_000)
+FANGPIN_EXPORT_RETENTION_HOURS = env_int("FANGPIN_EXPORT_RETENTION_HOURS", 24)
+
 # 农户自主申报: submissions allowed per phone and per client address per day.
 FANGPIN_DECLARE_PER_DAY = env_int("FANGPIN_DECLARE_PER_DAY", 3)
 # Evidence files and photos: the largest accepted upload.

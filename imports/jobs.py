@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from core import jobs
+from core import exports, jobs
 from core.models import Job
+from core.xlsx import XLSX
 from imports import services
 from imports.models import ImportBatch
 
@@ -64,3 +65,20 @@ def apply_interrupted(job: Job) -> str:
         pk=job.params.get("batch"), status=ImportBatch.Status.IMPORTING
     ).update(status=ImportBatch.Status.VALID)
     return "导入未写入任何数据，该文件已回到“待确认”，可重新确认导入"
+
+
+@jobs.handler("imports.export")
+def export(job: Job) -> dict:
+    """A register export too large for the page (core.exports), with the page's filters, made
+    with the rights of the user who asked for it."""
+    actor = job.created_by
+    households = services.households_to_export(actor, job.params.get("query", {}))
+    path = exports.target(job, ".xlsx")
+    count = services.export_for_user(
+        actor=actor,
+        households=households,
+        out=path,
+        note=job.params.get("note", ""),
+        progress=_progress(job),
+    )
+    return exports.result(job, path, services.export_name(), XLSX, count)

@@ -16,14 +16,16 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core import audit, pipeline
+from core import audit, dates, pipeline
 from core.permissions import Cap, can
 from core.pipeline import Progress
 from core.xlsx import StreamWorkbook
 from imports.models import ImportBatch
 from regions.models import Region
+from registry.forms import HouseholdFilterForm
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGION_KEYS, REGISTER
 from registry.models import Household, Person
+from registry.services import filter_households
 
 STORED_ERRORS = 500  # errors kept on an ImportBatch for the preview page
 
@@ -220,8 +222,16 @@ def export_rows(households: QuerySet[Household], *, mask: bool) -> Iterator[list
         yield REGISTER.row_cells(values, full=not mask)
 
 
-def write_registry(households: QuerySet[Household], out: Path | IO[bytes], *, mask: bool) -> int:
-    """Write the standard workbook (streamed); returns the number of person rows."""
+def write_registry(
+    households: QuerySet[Household],
+    out: Path | IO[bytes],
+    *,
+    mask: bool,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> int:
+    """Write the standard workbook (streamed); returns the number of person rows. `progress`
+    hears of every 10,000 rows, as a share of `total` (the expected rows)."""
     book = StreamWorkbook(out, sheet="户籍台账", widths={4: 22, 6: 22})
     book.write_row(REGISTER.headers, header=True)
     book.print_setup(header_row=0)
@@ -229,18 +239,26 @@ def write_registry(households: QuerySet[Household], out: Path | IO[bytes], *, ma
     for row in export_rows(households, mask=mask):
         book.write_row(row)
         count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(min(95, 95 * count // max(total, 1)), f"已写出{count}行")
     book.close()
     return count
 
 
 @transaction.atomic
 def export_for_user(
-    *, actor: Any, households: QuerySet[Household], out: Path | IO[bytes], note: str = ""
+    *,
+    actor: Any,
+    households: QuerySet[Household],
+    out: Path | IO[bytes],
+    note: str = "",
+    progress: Progress | None = None,
 ) -> int:
     """Export households the actor may see; ID numbers masked unless they may see them in full."""
     visible = households & Household.objects.visible_to(actor)
     mask = not can(actor, Cap.REVEAL)
-    count = write_registry(visible, out, mask=mask)
+    total = export_size(visible) if progress is not None else 0
+    count = write_registry(visible, out, mask=mask, progress=progress, total=total)
     audit.record(
         actor=actor,
         action="export",
@@ -250,3 +268,34 @@ def export_for_user(
         note=(note + ("（证件号码已脱敏）" if mask else "（含完整证件号码）"))[:500],
     )
     return count
+
+
+def export_name() -> str:
+    """The download name of a register export."""
+    return f"户籍台账-{dates.today():%Y%m%d}.xlsx"
+
+
+def export_size(households: QuerySet[Household]) -> int:
+    """The rows an export of these households writes (their members)."""
+    return Person.objects.filter(household__in=households, is_member=True).count()
+
+
+def households_to_export(actor: Any, query: dict[str, str]) -> QuerySet[Household]:
+    """The households the list page shows for these GET filters (region, q, category, risk,
+    household_type or is_alleviated=是/否, eliminated, health, labour), within the actor's
+    regions: what its 导出Excel writes, inside the request or in a job."""
+    data = dict(query)
+    if "is_alleviated" in data and "household_type" not in data:
+        data["household_type"] = {
+            "是": "脱贫户",
+            "1": "脱贫户",
+            "否": "一般农户",
+            "0": "一般农户",
+        }.get(str(data.get("is_alleviated", "")), "")
+    regions = list(Region.objects.visible_to(actor).order_by("path"))
+    form = HouseholdFilterForm(data, regions=regions)
+    form.is_valid()
+    households, _ = filter_households(
+        Household.objects.visible_to(actor), form.cleaned_data, actor=actor
+    )
+    return households

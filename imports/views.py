@@ -10,24 +10,20 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core import jobs, pipeline
-from core.dates import today
+from core import exports, jobs, pipeline
 from core.masking import mask_numbers
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
+from core.xlsx import XLSX
 from imports import services
 from imports.forms import ConfirmForm, UploadForm
 from imports.importers import template as template_workbook
 from imports.models import ImportBatch
-from regions.models import Region
-from registry.forms import HouseholdFilterForm
-from registry.models import Household
-from registry.views import filter_households
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 50
 
 
@@ -169,31 +165,30 @@ def template(request: HttpRequest) -> FileResponse:
     )
 
 
-def export(request: HttpRequest) -> FileResponse:
+def export(request: HttpRequest) -> HttpResponseBase:
     """The registry of the filtered household list (same GET filters as the list page).
 
     Filters: region, q, category, risk, household_type (or is_alleviated=是/否), eliminated.
     ID numbers and phones are masked unless the user may see them in full; the export is logged.
+    More rows than FANGPIN_EXPORT_INLINE_ROWS are written by a background job (core.exports).
     """
-    data = request.GET.copy()
-    if "is_alleviated" in data and "household_type" not in data:
-        data["household_type"] = {
-            "是": "脱贫户",
-            "1": "脱贫户",
-            "否": "一般农户",
-            "0": "一般农户",
-        }.get(str(data.get("is_alleviated", "")), "")
-    regions = list(Region.objects.visible_to(request.user).order_by("path"))
-    form = HouseholdFilterForm(data, regions=regions)
-    form.is_valid()
-    households, _ = filter_households(
-        Household.objects.visible_to(request.user), form.cleaned_data, actor=request.user
-    )
+    query = {k: str(v) for k, v in request.GET.items() if v}
+    households = services.households_to_export(request.user, query)
+    filters = "，".join(f"{k}={v}" for k, v in query.items())
+    if services.export_size(households) > exports.inline_limit():
+        job = jobs.enqueue(
+            "imports.export",
+            title="导出户籍台账",
+            params={"query": query, "note": f"网页导出 {filters}".strip()},
+            user=request.user,
+        )
+        messages.info(request, "导出的行数较多，已转为后台任务；完成后在本页下载")
+        return redirect("core:job", job.pk)
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    filters = "，".join(f"{k}={v}" for k, v in request.GET.items() if v)
     services.export_for_user(
         actor=request.user, households=households, out=spool, note=f"网页导出 {filters}".strip()
     )
     spool.seek(0)
-    name = f"户籍台账-{today():%Y%m%d}.xlsx"
-    return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+    return FileResponse(
+        spool, as_attachment=True, filename=services.export_name(), content_type=XLSX
+    )

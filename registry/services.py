@@ -14,6 +14,7 @@ from core.dates import today
 from core.idnumber import normalize
 from core.masking import mask_id
 from core.permissions import Cap, can, require
+from regions.models import Region
 from registry import rules
 from registry.models import (
     EventKind,
@@ -596,3 +597,37 @@ def log_full_view(*, actor: Any, obj: Household | Person, note: str) -> None:
         region_id=region_id,
         note=note,
     )
+
+
+def filter_households(
+    qs: HouseholdQuerySet, data: dict[str, Any], *, actor: Any
+) -> tuple[HouseholdQuerySet, str]:
+    """Apply the list's cleaned filters, and say why a search was narrowed ('' if it was not).
+
+    Member filters are subqueries, so rows never repeat; a full ID number is searched only for
+    users who may see full numbers (`services.search_households`).
+    """
+    region = data.get("region")
+    if region is not None and region.parent_id is not None:
+        qs = qs.filter(region__in=Region.objects.filter(path__startswith=region.path).values("pk"))
+    if data.get("household_type"):
+        qs = qs.filter(is_alleviated=data["household_type"] == "脱贫户")
+    category = data.get("category")
+    if category == "monitored":
+        qs = qs.monitored()
+    elif category == "none":
+        qs = qs.filter(category="")
+    elif category:
+        qs = qs.filter(category=category)
+    if data.get("risk"):
+        qs = qs.with_risk(data["risk"])
+    if data.get("eliminated"):
+        qs = qs.monitored().filter(risk_eliminated=data["eliminated"] == "是")
+    members = Person.objects.filter(is_member=True)
+    if data.get("health"):
+        qs = qs.filter(pk__in=members.filter(health__contains=data["health"]).values("household"))
+    if data.get("labour"):
+        qs = qs.filter(pk__in=members.filter(labour_skill=data["labour"]).values("household"))
+    if data.get("q"):
+        return search_households(qs, data["q"], actor=actor)
+    return qs, ""

@@ -39,7 +39,7 @@ from registry.forms import (
     attach_errors,
     region_names,
 )
-from registry.models import Household, HouseholdQuerySet, Membership, Person
+from registry.models import Household, Membership, Person
 
 PAGE_SIZE = 50
 
@@ -71,40 +71,6 @@ def _nav_regions(user: Any) -> list[RegionNode]:
     return [RegionNode(*row) for row in rows]
 
 
-def filter_households(
-    qs: HouseholdQuerySet, data: dict[str, Any], *, actor: Any
-) -> tuple[HouseholdQuerySet, str]:
-    """Apply the list's cleaned filters, and say why a search was narrowed ('' if it was not).
-
-    Member filters are subqueries, so rows never repeat; a full ID number is searched only for
-    users who may see full numbers (`services.search_households`).
-    """
-    region = data.get("region")
-    if region is not None and region.parent_id is not None:
-        qs = qs.filter(region__in=Region.objects.filter(path__startswith=region.path).values("pk"))
-    if data.get("household_type"):
-        qs = qs.filter(is_alleviated=data["household_type"] == "脱贫户")
-    category = data.get("category")
-    if category == "monitored":
-        qs = qs.monitored()
-    elif category == "none":
-        qs = qs.filter(category="")
-    elif category:
-        qs = qs.filter(category=category)
-    if data.get("risk"):
-        qs = qs.with_risk(data["risk"])
-    if data.get("eliminated"):
-        qs = qs.monitored().filter(risk_eliminated=data["eliminated"] == "是")
-    members = Person.objects.filter(is_member=True)
-    if data.get("health"):
-        qs = qs.filter(pk__in=members.filter(health__contains=data["health"]).values("household"))
-    if data.get("labour"):
-        qs = qs.filter(pk__in=members.filter(labour_skill=data["labour"]).values("household"))
-    if data.get("q"):
-        return services.search_households(qs, data["q"], actor=actor)
-    return qs, ""
-
-
 def household_list(request: HttpRequest) -> HttpResponse:
     """户籍台账: search, filters, a region tree, sortable columns, 50 a page with the count.
 
@@ -118,7 +84,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()
         data = form.cleaned_data
-    qs, notice = filter_households(
+    qs, notice = services.filter_households(
         Household.objects.visible_to(request.user).select_related("region"),
         data,
         actor=request.user,

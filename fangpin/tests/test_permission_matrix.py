@@ -575,6 +575,8 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
         "get",
         lambda p, w: OK if _sees_job(p, w["other_job"]) else 404,
     ),
+    # The job has no file: its creator hears it is gone; another who sees the job is refused.
+    ("core:job_file", a("own_job"), "get", lambda p, w: _job_file(p, w["own_job"])),
     ("api:api-root", NONE, "get", lambda p, w: 404),
     ("api:openapi-json", NONE, "get", everyone),
     ("api:list_households", NONE, "get", everyone),
@@ -592,6 +594,13 @@ def _sees_job(persona: Any, job: Any) -> bool:
     if not sees(persona, job.region):
         return False
     return persona.role == "county_admin" or job.created_by_id == persona.pk
+
+
+def _job_file(persona: Any, job: Any) -> Any:
+    """An export job's file: only for the user who asked for it (core.exports)."""
+    if not _sees_job(persona, job) or job.created_by_id == persona.pk:
+        return 404
+    return 403
 
 
 def test_every_url_name_has_a_row() -> None:

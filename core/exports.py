@@ -1,0 +1,71 @@
+"""Exports too large to make inside a request.
+
+A page's export of a few thousand rows answers at once. A county's register (400,000 rows, about a
+minute of writing) would outlast a reverse proxy's timeout and show no progress, so above
+FANGPIN_EXPORT_INLINE_ROWS the page queues a job instead: the job writes the file into
+DATA_DIR/exports with progress, and its page offers it for download — to the user who asked for it
+only, since the file was made (masked or not) with that user's rights. Files older than
+FANGPIN_EXPORT_RETENTION_HOURS are removed when the next export job starts.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from core.models import Job
+
+
+def retention_hours() -> int:
+    return int(getattr(settings, "FANGPIN_EXPORT_RETENTION_HOURS", 24))
+
+
+def inline_limit() -> int:
+    """The most rows an export page writes inside the request."""
+    return int(getattr(settings, "FANGPIN_EXPORT_INLINE_ROWS", 50_000))
+
+
+def folder() -> Path:
+    path = Path(settings.DATA_DIR) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def target(job: Job, suffix: str) -> Path:
+    """Where the job writes its file (older files swept first)."""
+    sweep()
+    return folder() / f"job-{job.pk}{suffix}"
+
+
+def result(job: Job, path: Path, filename: str, content_type: str, count: int) -> dict[str, Any]:
+    """The job's result: what its page offers for download."""
+    return {
+        "download": reverse("core:job_file", args=[job.pk]),
+        "file": path.name,
+        "filename": filename,
+        "content_type": content_type,
+        "rows": count,
+        "hours": retention_hours(),
+    }
+
+
+def stored(job: Job) -> Path | None:
+    """The job's file, if it is still there."""
+    name = (job.result or {}).get("file", "")
+    path = folder() / Path(name).name if name else None
+    return path if path is not None and path.is_file() else None
+
+
+def sweep() -> None:
+    """Remove export files older than the retention period."""
+    cutoff = time.time() - retention_hours() * 3600
+    for path in folder().glob("job-*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:  # removed meanwhile by another worker
+            continue
