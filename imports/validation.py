@@ -68,10 +68,6 @@ _PICKS: dict[tuple[str, ...], Callable[[tuple], tuple]] = {}  # the file's keys 
 I_PK, I_ID, I_NAME, I_HOUSEHOLD, I_MEMBER = (
     AT[k] for k in ("pk", "id_number", "name", "household_id", "is_member")
 )
-# Person columns whose absence leaves the stored value alone (the required ones are always there).
-OPTIONAL_PERSON = tuple(
-    c.key for c in REGISTER.at_level("person") if not c.required and c.key != "phone"
-)
 
 
 def _defaults(model: Any, keys: Iterable[str]) -> dict[str, Any]:
@@ -80,7 +76,6 @@ def _defaults(model: Any, keys: Iterable[str]) -> dict[str, Any]:
 
 
 HOUSEHOLD_DEFAULTS = _defaults(Household, HOUSEHOLD_KEYS)
-PERSON_DEFAULTS = _defaults(Person, OPTIONAL_PERSON)
 # Masked values in a clerk's export: kept as stored.
 MASKED_ID = re.compile(r"^(\w{4})\*{4,}(\w{4})$")
 MASKED_PHONE = re.compile(r"^\d{3}\*{4,}\d{4}$")
@@ -664,11 +659,10 @@ class Checker:
         where: dict[int, tuple[str, str]],
     ) -> None:
         if before is None:
+            # An absent column (and a kept, masked value) takes the field's default when the row
+            # is written (core.fastinsert).
             after = {k: v for k, v in person.values.items() if v is not KEEP}
             after["is_member"] = True
-            for key, default in PERSON_DEFAULTS.items():
-                after.setdefault(key, default)
-            after.setdefault("phone", "")
             plan.persons_new.append((person, after))
             return
         # Most persons of a re-sync are unchanged: their values, in the file's order, are

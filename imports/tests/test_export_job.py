@@ -44,7 +44,11 @@ def test_a_large_export_is_a_job_whose_page_offers_the_masked_file_to_its_owner(
     job = _export_by_job(client, django_capture_on_commit_callbacks, "category=脱贫不稳定户")
 
     assert job.status == Job.Status.SUCCEEDED and job.created_by == users["town_staff"]
-    assert job.result is not None and job.result["rows"] == 2 and job.params["query"] == {"category": "脱贫不稳定户"}
+    assert (
+        job.result is not None
+        and job.result["rows"] == 2
+        and job.params["query"] == {"category": "脱贫不稳定户"}
+    )
     page = client.get(reverse("core:job", args=[job.pk])).content.decode()
     assert "下载户籍台账-" in page and "共2行" in page
     response = client.get(job.result["download"])
