@@ -78,6 +78,10 @@ class JsonCommand(BaseCommand):
     def progress(self, message: str) -> None:
         self.stderr.write(message)
 
+    def percent(self, pct: int, message: str) -> None:
+        """Progress of a long step (a service's `progress` callback): " 45% 已写出…"."""
+        self.progress(f"{pct:3d}% {message}")
+
     def emit(self, result: dict[str, Any], *, rejected: bool = False) -> None:
         """Print the JSON result as the last stdout line; exit 1 if the input was rejected."""
         self._emitted = True

@@ -11,7 +11,7 @@ from django.core.management.base import CommandParser
 from accounts.cli import BatchCommand
 from core import audit
 from core.cli import UsageError
-from imports.services import write_registry
+from imports.services import export_size, write_registry
 from registry.models import Household
 
 
@@ -31,7 +31,13 @@ class Command(BatchCommand):
             raise UsageError(f"目录不存在：{out.parent}")
         households = Household.objects.filter(region__path__startswith=region.path)
         self.progress(f"正在导出{region.full_name()}…")
-        rows = write_registry(households, out, mask=False)
+        rows = write_registry(
+            households,
+            out,
+            mask=False,
+            progress=self.percent,
+            total=export_size(households),
+        )
         count = households.count()
         audit.record(
             actor=self.system_user(),

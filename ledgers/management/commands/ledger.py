@@ -58,7 +58,7 @@ class Command(BatchCommand):
             actor=self.system_user(),
             dry_run=opts["dry_run"],
             errors_out=opts["errors"] or None,
-            progress=lambda pct, msg: self.stderr.write(f"{pct:3d}% {msg}"),
+            progress=self.percent,
         )
         result.pop("_all_errors", None)
         self.progress(result["message"])
