@@ -5,19 +5,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core import audit, dates
 from core.audit import snapshot
 from core.masking import mask_id
 from core.permissions import Cap, can, require
+from core.pipeline import Progress
 from core.xlsx import StreamWorkbook
+from ledgers import figures as ledger_figures
+from ledgers.forms import FilterForm
 from ledgers.importer import LayoutImporter, Row
 from ledgers.kit import Ledger
 from ledgers.models import LedgerRow
@@ -154,6 +158,57 @@ def delete_row(*, actor: Any, ledger: Ledger, row: LedgerRow) -> None:
         ledger.after_write(actor=actor, values=[values], how="delete")
 
 
+def filtered(
+    actor: Any, ledger: Ledger, query: Mapping[str, Any], *, log_search: bool = True
+) -> tuple[FilterForm, QuerySet, dict]:
+    """A ledger's rows the actor may see, after a list page's GET filters (region, year, the
+    by-columns, the ledger's filters, q); invalid filters are not applied. A search by a full ID
+    number is logged (unless `log_search` is off: a job repeating a page's search)."""
+    form = FilterForm(query or None, ledger=ledger, viewer=actor)
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        data = form.cleaned_data
+    qs = ledger.model.objects.visible_to(actor)
+    if data.get("region") is not None:
+        qs = qs.below(data["region"])
+    if data.get("year"):
+        qs = qs.filter(ledger_figures.period_q(ledger, data["year"]))
+    for column in ledger.layout.by:
+        value = data.get(f"by_{column.key}")
+        if value:
+            qs = qs.filter(**{column.key: value})
+    for key in ledger.filters:
+        value = (data.get(f"f_{key}") or "").strip()
+        if value:
+            qs = qs.filter(**{key: value})
+    q = (data.get("q") or "").strip()
+    if q:
+        qs = qs.filter(_search(actor, ledger, q, log=log_search))
+    return form, qs, data
+
+
+def _search(actor: Any, ledger: Ledger, q: str, *, log: bool) -> Q:
+    found = Q(pk__in=[])
+    if ledger.level == "person":
+        if len(q) >= 15 and q[:-1].isdigit():
+            # A full ID number finds a person only for users who may see full numbers, and the
+            # search is logged like any sight of a full number.
+            if can(actor, Cap.REVEAL):
+                found |= Q(person__id_number=q.upper())
+                if log:
+                    log_full_search(actor=actor, ledger=ledger, number=q)
+        else:
+            found |= Q(person__name__startswith=q)
+    elif ledger.level == "household":
+        found |= Q(household__number__startswith=q) | Q(household__head_name__startswith=q)
+    else:
+        found |= Q(region__name__contains=q) | Q(region__parent__name__contains=q)
+    for key in ledger.search:
+        found |= Q(**{f"{key}__contains": q})
+    return found
+
+
 def write_rows(
     ledger: Ledger,
     qs: QuerySet,
@@ -162,6 +217,7 @@ def write_rows(
     full: bool,
     title: str,
     subtitle: str,
+    progress: Progress | None = None,
 ) -> int:
     """The layout's workbook: a title, a subtitle, the frozen header row and the rows — no totals,
     so that it imports back as a no-op. Sensitive values masked unless `full`.
@@ -179,10 +235,12 @@ def write_rows(
     book.write_row([subtitle])
     book.write_row(ledger.layout.headers, header=True)
     book.print_setup(header_row=2)
-    count = 0
+    total, count = count, 0
     for values in ledger.export_values(qs):
         book.write_row(ledger.layout.row_cells(values, full=full))
         count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(min(95, 95 * count // max(total, 1)), f"已写出{count}行")
     book.close()
     return count
 
@@ -194,16 +252,26 @@ class TooManyRows(ValueError):
     """An export longer than an .xlsx sheet holds."""
 
 
-def write_csv(ledger: Ledger, qs: QuerySet, out: IO[bytes], *, full: bool) -> int:
+def write_csv(
+    ledger: Ledger,
+    qs: QuerySet,
+    out: IO[bytes],
+    *,
+    full: bool,
+    progress: Progress | None = None,
+) -> int:
     """The layout as CSV (UTF-8 with BOM, as Excel and WPS open it): the header row and the rows,
     no totals, so that it imports back as a no-op (§6 reads CSV up to 2,000,000 rows)."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     writer.writerow(ledger.layout.headers)
+    total = qs.count() if progress is not None else 0
     count = 0
     for values in ledger.export_values(qs):
         writer.writerow([_csv_cell(v) for v in ledger.layout.row_cells(values, full=full)])
         count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(min(95, 95 * count // max(total, 1)), f"已写出{count}行")
     text.flush()
     text.detach()  # the caller's file stays open
     return count
@@ -218,6 +286,19 @@ def _csv_cell(value: Any) -> str:
         return format(value, "f")
     s = str(value)
     return "\t" + s if s[:1] in ("=", "+", "-", "@") else s
+
+
+CSV = "text/csv; charset=utf-8"
+
+
+def export_name(ledger: Ledger, region: Region, *, as_csv: bool) -> str:
+    """The download name of a ledger export."""
+    return f"{ledger.name}-{region.name}-{dates.today():%Y%m%d}.{'csv' if as_csv else 'xlsx'}"
+
+
+def what(data: dict[str, Any]) -> str:
+    """The period an export covers, for its subtitle and record."""
+    return f"{data['year']}年度" if data.get("year") else "全部年度"
 
 
 def headings(ledger: Ledger, region: Region, what: str) -> dict[str, str]:
@@ -238,6 +319,7 @@ def export_for_user(
     out: IO[bytes],
     what: str,
     as_csv: bool = False,
+    progress: Progress | None = None,
 ) -> int:
     """Export rows the actor may see (as .xlsx, or CSV with `as_csv`); sensitive values masked
     unless they may see them; logged."""
@@ -245,9 +327,11 @@ def export_for_user(
     full = can(actor, Cap.REVEAL)
     visible = qs & ledger.model.objects.visible_to(actor)
     if as_csv:
-        count = write_csv(ledger, visible, out, full=full)
+        count = write_csv(ledger, visible, out, full=full, progress=progress)
     else:
-        count = write_rows(ledger, visible, out, full=full, **headings(ledger, region, what))
+        count = write_rows(
+            ledger, visible, out, full=full, progress=progress, **headings(ledger, region, what)
+        )
     audit.record(
         actor=actor,
         action="export",

@@ -11,14 +11,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core import dates
+from core import dates, exports, jobs
 from core import labels as core_labels
 from core.models import AuditRecord
 from core.permissions import Cap, can, require
@@ -68,48 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _filtered(request: HttpRequest, ledger: Ledger) -> tuple[FilterForm, QuerySet, dict]:
     """The list's rows after the GET filters (invalid filters are not applied)."""
-    form = FilterForm(request.GET or None, ledger=ledger, viewer=request.user)
-    data: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()
-        data = form.cleaned_data
-    qs = ledger.model.objects.visible_to(request.user)
-    if data.get("region") is not None:
-        qs = qs.below(data["region"])
-    if data.get("year"):
-        qs = qs.filter(ledger_figures.period_q(ledger, data["year"]))
-    for column in ledger.layout.by:
-        value = data.get(f"by_{column.key}")
-        if value:
-            qs = qs.filter(**{column.key: value})
-    for key in ledger.filters:
-        value = (data.get(f"f_{key}") or "").strip()
-        if value:
-            qs = qs.filter(**{key: value})
-    q = (data.get("q") or "").strip()
-    if q:
-        qs = qs.filter(_search(request, ledger, q))
-    return form, qs, data
-
-
-def _search(request: HttpRequest, ledger: Ledger, q: str) -> Q:
-    found = Q(pk__in=[])
-    if ledger.level == "person":
-        if len(q) >= 15 and q[:-1].isdigit():
-            # A full ID number finds a person only for users who may see full numbers, and the
-            # search is logged like any sight of a full number.
-            if can(request.user, Cap.REVEAL):
-                found |= Q(person__id_number=q.upper())
-                services.log_full_search(actor=request.user, ledger=ledger, number=q)
-        else:
-            found |= Q(person__name__startswith=q)
-    elif ledger.level == "household":
-        found |= Q(household__number__startswith=q) | Q(household__head_name__startswith=q)
-    else:
-        found |= Q(region__name__contains=q) | Q(region__parent__name__contains=q)
-    for key in ledger.search:
-        found |= Q(**{f"{key}__contains": q})
-    return found
+    return services.filtered(request.user, ledger, request.GET)
 
 
 def _sortable(request: HttpRequest, ledger: Ledger) -> set[str]:
@@ -323,17 +282,24 @@ def row_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return redirect("ledgers:list", kind)
 
 
-def _what(data: dict[str, Any]) -> str:
-    return f"{data['year']}年度" if data.get("year") else "全部年度"
-
-
 def export(request: HttpRequest, kind: str) -> HttpResponseBase:
     """The filtered rows in the ledger's own layout (it imports back unchanged): .xlsx, or CSV
-    with `?format=csv` (for more rows than a sheet holds)."""
+    with `?format=csv` (for more rows than a sheet holds). More rows than
+    FANGPIN_EXPORT_INLINE_ROWS are written by a background job (core.exports)."""
     ledger = _ledger(kind)
     _, qs, data = _filtered(request, ledger)
     region = data.get("region") or own_region(request.user)
     as_csv = request.GET.get("format") == "csv"
+    if qs.count() > exports.inline_limit():
+        require(request.user, Cap.EXPORT)
+        job = jobs.enqueue(
+            "ledgers.export",
+            title=f"导出{ledger.name}",
+            params={"kind": kind, "query": {k: str(v) for k, v in request.GET.items() if v}},
+            user=request.user,
+        )
+        messages.info(request, "导出的行数较多，已转为后台任务；完成后在本页下载")
+        return redirect("core:job", job.pk)
     out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it) a county on disk
     try:
         services.export_for_user(
@@ -342,7 +308,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponseBase:
             qs=qs,
             region=region,
             out=out,
-            what=_what(data),
+            what=services.what(data),
             as_csv=as_csv,
         )
     except services.TooManyRows as exc:
@@ -352,9 +318,12 @@ def export(request: HttpRequest, kind: str) -> HttpResponseBase:
         query.pop("format", None)
         return redirect(f"{reverse('ledgers:list', args=[kind])}?{query.urlencode()}")
     out.seek(0)
-    name = f"{ledger.name}-{region.name}-{dates.today():%Y%m%d}.{'csv' if as_csv else 'xlsx'}"
-    kind_of = "text/csv; charset=utf-8" if as_csv else XLSX
-    return FileResponse(out, as_attachment=True, filename=name, content_type=kind_of)
+    name = services.export_name(ledger, region, as_csv=as_csv)
+    return FileResponse(out, as_attachment=True, filename=name, content_type=_type(as_csv))
+
+
+def _type(as_csv: bool) -> str:
+    return services.CSV if as_csv else XLSX
 
 
 def print_view(request: HttpRequest, kind: str) -> HttpResponse:
@@ -380,7 +349,7 @@ def print_view(request: HttpRequest, kind: str) -> HttpResponse:
         {
             "ledger": ledger,
             "region": region,
-            "what": _what(data),
+            "what": services.what(data),
             "headers": _placed(ledger, [c.header for c in ledger.layout.columns], "所在地"),
             "rows": _rows(request, ledger, shown),
             "totals": _placed(ledger, _totals(ledger, qs)),

@@ -68,18 +68,24 @@ class Command(BatchCommand):
         ledger = self._ledger(opts["kind"])
         region = self.region_arg(opts["region"])
         qs = ledger.model.objects.below(region)
-        what = "全部年度"
         if opts["year"] is not None:
             qs = qs.filter(figures.period_q(ledger, opts["year"]))
-            what = f"{opts['year']}年度"
+        what = services.what({"year": opts["year"]})
         target = Path(opts["out"])
         try:
             with target.open("wb") as out:
                 if target.suffix.lower() == ".csv":
-                    count = services.write_csv(ledger, qs, out, full=True)
+                    count = services.write_csv(ledger, qs, out, full=True, progress=self.percent)
                 else:
+                    heading = services.headings(ledger, region, what)
                     count = services.write_rows(
-                        ledger, qs, out, full=True, **services.headings(ledger, region, what)
+                        ledger,
+                        qs,
+                        out,
+                        full=True,
+                        title=heading["title"],
+                        subtitle=heading["subtitle"],
+                        progress=self.percent,
                     )
         except services.TooManyRows as exc:
             target.unlink(missing_ok=True)

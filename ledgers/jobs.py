@@ -1,0 +1,35 @@
+"""Background jobs of the ledgers: an export too large for the page (core.exports)."""
+
+from __future__ import annotations
+
+from core import exports, jobs
+from core.models import Job
+from core.xlsx import XLSX
+from ledgers import kit, services
+from regions.models import own_region
+
+
+@jobs.handler("ledgers.export")
+def export(job: Job) -> dict:
+    """A ledger export with the list page's filters, made with the rights of the user who asked
+    for it (their full-number search was logged by the page already)."""
+    actor = job.created_by
+    ledger = kit.ledger(job.params["kind"])
+    query = job.params.get("query", {})
+    _, qs, data = services.filtered(actor, ledger, query, log_search=False)
+    region = data.get("region") or own_region(actor)
+    as_csv = query.get("format") == "csv"
+    path = exports.target(job, ".csv" if as_csv else ".xlsx")
+    with path.open("wb") as out:
+        count = services.export_for_user(
+            actor=actor,
+            ledger=ledger,
+            qs=qs,
+            region=region,
+            out=out,
+            what=services.what(data),
+            as_csv=as_csv,
+            progress=lambda pct, message: jobs.report(job, pct, message),
+        )
+    name = services.export_name(ledger, region, as_csv=as_csv)
+    return exports.result(job, path, name, services.CSV if as_csv else XLSX, count)
