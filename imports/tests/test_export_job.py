@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.urls import reverse
 
 from core import exports
 from core.models import AuditRecord, Job
+from fangpin.testing import make_region_tree, make_user
 from imports.tests.builders import num
 from imports.tests.test_roundtrip import read, seed
 
@@ -118,3 +120,39 @@ def test_an_old_export_file_is_swept_and_its_page_says_it_has_expired(
     assert not path.exists() and job.result is not None
     gone = client.get(job.result["download"])
     assert gone.status_code == 404 and "导出文件已过期或不存在" in gone.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_writes_its_file_outside_any_transaction_so_its_progress_is_seen(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """Progress reported inside a transaction reaches the page only when the job ends, and on
+    SQLite (BEGIN IMMEDIATE) the whole export would hold the database's write lock."""
+    from django.db import connection
+    from django.test import Client
+
+    from core import jobs
+    from imports import services
+
+    regions = make_region_tree()
+    user = make_user("town", "town_staff", regions["town"])
+    seed(tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+    settings.JOBS_EAGER = False
+    client = Client()
+    client.force_login(user)
+    assert client.get("/imports/export.xlsx").status_code == 302
+    job = Job.objects.get(kind="imports.export")
+    seen: list[bool] = []
+    rows = services.export_rows
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(connection.in_atomic_block)
+        return rows(*args, **kwargs)
+
+    monkeypatch.setattr(services, "export_rows", spy)
+
+    assert jobs.run(job.pk).status == Job.Status.SUCCEEDED
+    assert seen == [False]
+    assert AuditRecord.objects.filter(action="export", actor=user).count() == 1
