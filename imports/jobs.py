@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from core import exports, jobs
 from core.models import Job
+from core.permissions import Cap, require
 from core.xlsx import XLSX
 from imports import services
 from imports.models import ImportBatch
@@ -72,6 +73,8 @@ def export(job: Job) -> dict:
     """A register export too large for the page (core.exports), with the page's filters, made
     with the rights of the user who asked for it."""
     actor = job.created_by
+    # The user's rights now, not when they asked: one deactivated meanwhile gets no file.
+    require(actor, Cap.EXPORT)
     households = services.households_to_export(actor, job.params.get("query", {}))
     path = exports.target(job, ".xlsx")
     count = services.export_for_user(
