@@ -43,7 +43,9 @@ def apply(job: Job) -> dict:
 
 @jobs.handler("imports.purge")
 def purge(job: Job) -> dict:
-    """The daily clean-up of rejected uploads (FANGPIN_REJECTED_RETENTION_DAYS)."""
+    """The daily clean-up of rejected uploads (FANGPIN_REJECTED_RETENTION_DAYS) and of export
+    files past FANGPIN_EXPORT_RETENTION_HOURS (even when no export job starts)."""
+    exports.sweep()
     return {"purged": services.purge_rejected()}
 
 

@@ -315,3 +315,41 @@ def test_a_failed_export_job_says_so_in_chinese_and_offers_no_file(
     assert "任务失败：任务出错（系统内部错误）" in page and "data-job-download" not in page
     assert not list((tmp_path / "data" / "exports").glob("job-*"))
     assert not AuditRecord.objects.filter(action="export").exists()
+
+
+def test_a_file_past_its_retention_is_not_served_even_before_a_sweep(
+    regions: dict,
+    users: dict,
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    seed(tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+    client = client_for("town_staff")
+    job = _export_by_job(client, django_capture_on_commit_callbacks, "")
+    path = exports.stored(job)
+    assert path is not None and job.result is not None
+    old = time.time() - (settings.FANGPIN_EXPORT_RETENTION_HOURS * 3600 + 60)
+    os.utime(path, (old, old))
+
+    assert client.get(job.result["download"]).status_code == 404
+    assert not path.exists()
+
+
+def test_the_daily_clean_up_removes_old_export_files(
+    regions: dict, tmp_path: Path, settings: Any
+) -> None:
+    from core import jobs
+
+    settings.DATA_DIR = tmp_path / "data"
+    old_file = exports.folder() / "job-1.xlsx"
+    old_file.write_bytes(b"x")
+    old = time.time() - (settings.FANGPIN_EXPORT_RETENTION_HOURS * 3600 + 60)
+    os.utime(old_file, (old, old))
+    job = Job.objects.create(kind="imports.purge", title="清理")
+
+    assert jobs.run(job.pk).status == Job.Status.SUCCEEDED
+    assert not old_file.exists()
