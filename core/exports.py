@@ -5,7 +5,8 @@ minute of writing) would outlast a reverse proxy's timeout and show no progress,
 FANGPIN_EXPORT_INLINE_ROWS the page queues a job instead: the job writes the file into
 DATA_DIR/exports with progress, and its page offers it for download — to the user who asked for it
 only, since the file was made (masked or not) with that user's rights. Files older than
-FANGPIN_EXPORT_RETENTION_HOURS are removed when the next export job starts.
+FANGPIN_EXPORT_RETENTION_HOURS are removed when the next export job starts, when a file is asked
+for, and by the daily clean-up (imports.purge).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def result(job: Job, path: Path, filename: str, content_type: str, count: int) -
 
 
 def stored(job: Job) -> Path | None:
-    """The job's file, if it is still there."""
+    """The job's file, if it is still there and within its retention period."""
+    sweep()
     name = (job.result or {}).get("file", "")
     path = folder() / Path(name).name if name else None
     return path if path is not None and path.is_file() else None

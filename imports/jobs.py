@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from core import exports, jobs
 from core.models import Job
+from core.permissions import Cap, require
 from core.xlsx import XLSX
 from imports import services
 from imports.models import ImportBatch
@@ -42,7 +43,9 @@ def apply(job: Job) -> dict:
 
 @jobs.handler("imports.purge")
 def purge(job: Job) -> dict:
-    """The daily clean-up of rejected uploads (FANGPIN_REJECTED_RETENTION_DAYS)."""
+    """The daily clean-up of rejected uploads (FANGPIN_REJECTED_RETENTION_DAYS) and of export
+    files past FANGPIN_EXPORT_RETENTION_HOURS (even when no export job starts)."""
+    exports.sweep()
     return {"purged": services.purge_rejected()}
 
 
@@ -72,6 +75,8 @@ def export(job: Job) -> dict:
     """A register export too large for the page (core.exports), with the page's filters, made
     with the rights of the user who asked for it."""
     actor = job.created_by
+    # The user's rights now, not when they asked: one deactivated meanwhile gets no file.
+    require(actor, Cap.EXPORT)
     households = services.households_to_export(actor, job.params.get("query", {}))
     path = exports.target(job, ".xlsx")
     count = services.export_for_user(

@@ -245,7 +245,6 @@ def write_registry(
     return count
 
 
-@transaction.atomic
 def export_for_user(
     *,
     actor: Any,
@@ -254,7 +253,11 @@ def export_for_user(
     note: str = "",
     progress: Progress | None = None,
 ) -> int:
-    """Export households the actor may see; ID numbers masked unless they may see them in full."""
+    """Export households the actor may see; ID numbers masked unless they may see them in full.
+
+    No transaction: the export changes nothing but its audit record (written once the file is),
+    and a transaction around the writing would hide a job's progress from its page until the end
+    and, on SQLite (BEGIN IMMEDIATE), hold the database's write lock for the whole export."""
     visible = households & Household.objects.visible_to(actor)
     mask = not can(actor, Cap.REVEAL)
     total = export_size(visible) if progress is not None else 0

@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.urls import reverse
 
 from core import exports
 from core.models import AuditRecord, Job
+from fangpin.testing import make_household, make_region_tree, make_user
 from imports.tests.builders import num
 from imports.tests.test_roundtrip import read, seed
 
@@ -118,3 +120,236 @@ def test_an_old_export_file_is_swept_and_its_page_says_it_has_expired(
     assert not path.exists() and job.result is not None
     gone = client.get(job.result["download"])
     assert gone.status_code == 404 and "导出文件已过期或不存在" in gone.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_writes_its_file_outside_any_transaction_so_its_progress_is_seen(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """Progress reported inside a transaction reaches the page only when the job ends, and on
+    SQLite (BEGIN IMMEDIATE) the whole export would hold the database's write lock."""
+    from django.db import connection
+    from django.test import Client
+
+    from core import jobs
+    from imports import services
+
+    regions = make_region_tree()
+    user = make_user("town", "town_staff", regions["town"])
+    seed(tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+    settings.JOBS_EAGER = False
+    client = Client()
+    client.force_login(user)
+    assert client.get("/imports/export.xlsx").status_code == 302
+    job = Job.objects.get(kind="imports.export")
+    seen: list[bool] = []
+    rows = services.export_rows
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(connection.in_atomic_block)
+        return rows(*args, **kwargs)
+
+    monkeypatch.setattr(services, "export_rows", spy)
+
+    assert jobs.run(job.pk).status == Job.Status.SUCCEEDED
+    assert seen == [False]
+    assert AuditRecord.objects.filter(action="export", actor=user).count() == 1
+
+
+def _inline_rows(client: Any, query: str, tmp_path: Path, settings: Any) -> list[list]:
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1_000_000
+    response = client.get(f"/imports/export.xlsx?{query}")
+    assert response.status_code == 200
+    out = tmp_path / "inline.xlsx"
+    out.write_bytes(b"".join(response.streaming_content))
+    return read(out)
+
+
+def _job_rows(client: Any, capture: Any, query: str, tmp_path: Path, settings: Any) -> list[list]:
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 0
+    Job.objects.filter(kind="imports.export").delete()
+    job = _export_by_job(client, capture, query)
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert job.result is not None
+    response = client.get(job.result["download"])
+    assert response.status_code == 200
+    out = tmp_path / "job.xlsx"
+    out.write_bytes(b"".join(response.streaming_content))
+    return read(out)
+
+
+@pytest.mark.parametrize("role", ["town_staff", "county_admin", "village_staff"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=户主10",
+        f"q={num('R2')}",
+        "is_alleviated=是",
+        "is_alleviated=否",
+        "is_alleviated=是&household_type=",
+        "category=monitored&risk=因病",
+        "region={village}",
+        "region={other_village}",
+        "region=999999",
+    ],
+)
+def test_the_job_writes_exactly_what_the_page_would_have(
+    role: str,
+    query: str,
+    regions: dict,
+    users: dict,
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    seed(tmp_path)
+    make_household(regions["other_village"], number="420281200101000009")
+    settings.DATA_DIR = tmp_path / "data"
+    query = query.format(village=regions["village"].pk, other_village=regions["other_village"].pk)
+    client = client_for(role)
+
+    inline = _inline_rows(client, query, tmp_path, settings)
+    by_job = _job_rows(client, django_capture_on_commit_callbacks, query, tmp_path, settings)
+
+    assert by_job == inline
+    assert AuditRecord.objects.filter(action="export", actor=users[role]).count() == 2
+    notes = list(
+        AuditRecord.objects.filter(action="export", actor=users[role]).values_list(
+            "note", flat=True
+        )
+    )
+    assert notes[0] == notes[1]
+
+
+def _queued(client: Any, capture: Any, query: str) -> Job:
+    """Queue an export job without running it (as the worker would later)."""
+    with capture(execute=False):
+        response = client.get(f"/imports/export.xlsx?{query}")
+    assert response.status_code == 302
+    return Job.objects.get(kind="imports.export", status=Job.Status.QUEUED)
+
+
+def test_a_user_deactivated_before_the_job_runs_gets_no_file(
+    regions: dict,
+    users: dict,
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from core import jobs
+
+    seed(tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+    job = _queued(client_for("town_staff"), django_capture_on_commit_callbacks, "")
+    users["town_staff"].is_active = False
+    users["town_staff"].save()
+
+    job = jobs.run(job.pk)
+
+    assert job.status == Job.Status.FAILED and "不能导出" in job.message
+    assert not list((tmp_path / "data" / "exports").glob("job-*"))
+    assert not AuditRecord.objects.filter(action="export").exists()
+
+
+def test_rights_lost_before_the_job_runs_apply_to_its_file(
+    regions: dict,
+    users: dict,
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from core import jobs
+
+    seed(tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+    admin = users["county_admin"]
+    job = _queued(client_for("county_admin"), django_capture_on_commit_callbacks, "")
+    admin.can_view_sensitive = False
+    admin.save()
+
+    job = jobs.run(job.pk)
+
+    path = exports.stored(job)
+    assert job.status == Job.Status.SUCCEEDED and path is not None
+    rows = read(path)
+    assert all("*" in row[6] for row in rows[1:])
+    assert "已脱敏" in AuditRecord.objects.get(action="export", actor=admin).note
+
+
+def test_a_failed_export_job_says_so_in_chinese_and_offers_no_file(
+    regions: dict,
+    users: dict,
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from imports import services
+
+    seed(tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+    rows = services.export_rows
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        yield next(rows(*args, **kwargs))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "export_rows", broken)
+    client = client_for("town_staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/imports/export.xlsx")
+    job = Job.objects.get(kind="imports.export")
+
+    assert job.status == Job.Status.FAILED and job.result is None
+    page = client.get(reverse("core:job", args=[job.pk])).content.decode()
+    assert "任务失败：任务出错（系统内部错误）" in page and "data-job-download" not in page
+    assert not list((tmp_path / "data" / "exports").glob("job-*"))
+    assert not AuditRecord.objects.filter(action="export").exists()
+
+
+def test_a_file_past_its_retention_is_not_served_even_before_a_sweep(
+    regions: dict,
+    users: dict,
+    client_for: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    seed(tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+    client = client_for("town_staff")
+    job = _export_by_job(client, django_capture_on_commit_callbacks, "")
+    path = exports.stored(job)
+    assert path is not None and job.result is not None
+    old = time.time() - (settings.FANGPIN_EXPORT_RETENTION_HOURS * 3600 + 60)
+    os.utime(path, (old, old))
+
+    assert client.get(job.result["download"]).status_code == 404
+    assert not path.exists()
+
+
+def test_the_daily_clean_up_removes_old_export_files(
+    regions: dict, tmp_path: Path, settings: Any
+) -> None:
+    from core import jobs
+
+    settings.DATA_DIR = tmp_path / "data"
+    old_file = exports.folder() / "job-1.xlsx"
+    old_file.write_bytes(b"x")
+    old = time.time() - (settings.FANGPIN_EXPORT_RETENTION_HOURS * 3600 + 60)
+    os.utime(old_file, (old, old))
+    job = Job.objects.create(kind="imports.purge", title="清理")
+
+    assert jobs.run(job.pk).status == Job.Status.SUCCEEDED
+    assert not old_file.exists()
