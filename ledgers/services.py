@@ -309,7 +309,6 @@ def headings(ledger: Ledger, region: Region, what: str) -> dict[str, str]:
     }
 
 
-@transaction.atomic
 def export_for_user(
     *,
     actor: Any,
@@ -322,7 +321,10 @@ def export_for_user(
     progress: Progress | None = None,
 ) -> int:
     """Export rows the actor may see (as .xlsx, or CSV with `as_csv`); sensitive values masked
-    unless they may see them; logged."""
+    unless they may see them; logged once the file is written.
+
+    No transaction, as for the register's (imports.services.export_for_user): it would hide a
+    job's progress from its page and, on SQLite, hold the write lock for the whole export."""
     require(actor, Cap.EXPORT)
     full = can(actor, Cap.REVEAL)
     visible = qs & ledger.model.objects.visible_to(actor)

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
@@ -103,3 +104,41 @@ def test_a_user_who_may_not_export_is_refused_before_a_job_is_queued(
     response = client_for("town_staff").get(reverse("ledgers:export", args=["yulu"]))
     assert response.status_code == 403 and "您的账号不能导出" in response.content.decode()
     assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ledger_job_writes_outside_any_transaction_so_its_progress_is_seen(
+    students: dict[str, Any],  # noqa: F811
+    users: dict[str, Any],
+    tmp_path: Path,
+    settings: Any,
+    monkeypatch: Any,
+) -> None:
+    """As for the register (imports.tests.test_export_job): progress inside a transaction would
+    reach the job's page only at its end, and SQLite's write lock be held for the export."""
+    from django.db import connection
+    from django.test import Client
+
+    from core import jobs
+    from ledgers import services
+
+    _imported(students, tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+    settings.JOBS_EAGER = False
+    client = Client()
+    client.force_login(users["town_staff"])
+    assert client.get(reverse("ledgers:export", args=["yulu"])).status_code == 302
+    job = Job.objects.get(kind="ledgers.export")
+    seen: list[bool] = []
+    write = services.write_rows
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(connection.in_atomic_block)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(services, "write_rows", spy)
+
+    assert jobs.run(job.pk).status == Job.Status.SUCCEEDED
+    assert seen == [False]
+    assert AuditRecord.objects.filter(action="export", actor=users["town_staff"]).count() == 1
