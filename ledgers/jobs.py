@@ -6,7 +6,6 @@ from core import exports, jobs
 from core.models import Job
 from core.xlsx import XLSX
 from ledgers import kit, services
-from regions.models import own_region
 
 
 @jobs.handler("ledgers.export")
@@ -17,19 +16,16 @@ def export(job: Job) -> dict:
     ledger = kit.ledger(job.params["kind"])
     query = job.params.get("query", {})
     _, qs, data = services.filtered(actor, ledger, query, log_search=False)
-    region = data.get("region") or own_region(actor)
     as_csv = query.get("format") == "csv"
     path = exports.target(job, ".csv" if as_csv else ".xlsx")
     with path.open("wb") as out:
-        count = services.export_for_user(
+        count, name = services.export_filtered(
             actor=actor,
             ledger=ledger,
             qs=qs,
-            region=region,
+            data=data,
             out=out,
-            what=services.what(data),
             as_csv=as_csv,
             progress=lambda pct, message: jobs.report(job, pct, message),
         )
-    name = services.export_name(ledger, region, as_csv=as_csv)
     return exports.result(job, path, name, services.CSV if as_csv else XLSX, count)

@@ -25,7 +25,7 @@ from ledgers.forms import FilterForm
 from ledgers.importer import LayoutImporter, Row
 from ledgers.kit import Ledger
 from ledgers.models import LedgerRow
-from regions.models import Region
+from regions.models import Region, own_region
 
 
 def _links(ledger: Ledger, actor: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -343,6 +343,32 @@ def export_for_user(
         note=f"{what}{'（含完整证件号码）' if full else '（证件号码已脱敏）'}"[:500],
     )
     return count
+
+
+def export_filtered(
+    *,
+    actor: Any,
+    ledger: Ledger,
+    qs: QuerySet,
+    data: dict[str, Any],
+    out: IO[bytes],
+    as_csv: bool,
+    progress: Progress | None = None,
+) -> tuple[int, str]:
+    """A list page's filtered rows (`filtered`) exported for the actor, titled with the filters'
+    region (or the actor's own) and year: (rows written, the download name)."""
+    region = data.get("region") or own_region(actor)
+    count = export_for_user(
+        actor=actor,
+        ledger=ledger,
+        qs=qs,
+        region=region,
+        out=out,
+        what=what(data),
+        as_csv=as_csv,
+        progress=progress,
+    )
+    return count, export_name(ledger, region, as_csv=as_csv)
 
 
 @transaction.atomic

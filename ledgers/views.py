@@ -288,7 +288,6 @@ def export(request: HttpRequest, kind: str) -> HttpResponseBase:
     FANGPIN_EXPORT_INLINE_ROWS are written by a background job (core.exports)."""
     ledger = _ledger(kind)
     _, qs, data = _filtered(request, ledger)
-    region = data.get("region") or own_region(request.user)
     as_csv = request.GET.get("format") == "csv"
     if qs.count() > exports.inline_limit():
         require(request.user, Cap.EXPORT)
@@ -302,14 +301,8 @@ def export(request: HttpRequest, kind: str) -> HttpResponseBase:
         return redirect("core:job", job.pk)
     out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it) a county on disk
     try:
-        services.export_for_user(
-            actor=request.user,
-            ledger=ledger,
-            qs=qs,
-            region=region,
-            out=out,
-            what=services.what(data),
-            as_csv=as_csv,
+        _, name = services.export_filtered(
+            actor=request.user, ledger=ledger, qs=qs, data=data, out=out, as_csv=as_csv
         )
     except services.TooManyRows as exc:
         out.close()
@@ -318,7 +311,6 @@ def export(request: HttpRequest, kind: str) -> HttpResponseBase:
         query.pop("format", None)
         return redirect(f"{reverse('ledgers:list', args=[kind])}?{query.urlencode()}")
     out.seek(0)
-    name = services.export_name(ledger, region, as_csv=as_csv)
     return FileResponse(out, as_attachment=True, filename=name, content_type=_type(as_csv))
 
 

@@ -18,6 +18,13 @@ from imports.tests.builders import num
 from imports.tests.test_roundtrip import read, seed
 
 
+def _every_export_a_job(tmp_path: Path, settings: Any) -> None:
+    """The round-trip county (test_roundtrip.seed); every export a job, its file under tmp_path."""
+    seed(tmp_path)
+    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
+    settings.DATA_DIR = tmp_path / "data"
+
+
 def _export_by_job(client: Any, capture: Any, query: str) -> Job:
     with capture(execute=True):
         response = client.get(f"/imports/export.xlsx?{query}")
@@ -38,9 +45,7 @@ def test_a_large_export_is_a_job_whose_page_offers_the_masked_file_to_its_owner(
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    seed(tmp_path)
-    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
+    _every_export_a_job(tmp_path, settings)
     client = client_for("town_staff")
 
     job = _export_by_job(client, django_capture_on_commit_callbacks, "category=脱贫不稳定户")
@@ -81,9 +86,7 @@ def test_nobody_else_downloads_the_file_not_even_the_county_admin(
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    seed(tmp_path)
-    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
+    _every_export_a_job(tmp_path, settings)
     job = _export_by_job(client_for("town_staff"), django_capture_on_commit_callbacks, "")
     assert job.result is not None
     url = job.result["download"]
@@ -105,9 +108,7 @@ def test_an_old_export_file_is_swept_and_its_page_says_it_has_expired(
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    seed(tmp_path)
-    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
+    _every_export_a_job(tmp_path, settings)
     client = client_for("town_staff")
     job = _export_by_job(client, django_capture_on_commit_callbacks, "")
     path = exports.stored(job)
@@ -136,9 +137,7 @@ def test_the_job_writes_its_file_outside_any_transaction_so_its_progress_is_seen
 
     regions = make_region_tree()
     user = make_user("town", "town_staff", regions["town"])
-    seed(tmp_path)
-    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
+    _every_export_a_job(tmp_path, settings)
     settings.JOBS_EAGER = False
     client = Client()
     client.force_login(user)
@@ -243,9 +242,7 @@ def test_a_user_deactivated_before_the_job_runs_gets_no_file(
 ) -> None:
     from core import jobs
 
-    seed(tmp_path)
-    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
+    _every_export_a_job(tmp_path, settings)
     job = _queued(client_for("town_staff"), django_capture_on_commit_callbacks, "")
     users["town_staff"].is_active = False
     users["town_staff"].save()
@@ -267,9 +264,7 @@ def test_rights_lost_before_the_job_runs_apply_to_its_file(
 ) -> None:
     from core import jobs
 
-    seed(tmp_path)
-    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
+    _every_export_a_job(tmp_path, settings)
     admin = users["county_admin"]
     job = _queued(client_for("county_admin"), django_capture_on_commit_callbacks, "")
     admin.can_view_sensitive = False
@@ -295,9 +290,7 @@ def test_a_failed_export_job_says_so_in_chinese_and_offers_no_file(
 ) -> None:
     from imports import services
 
-    seed(tmp_path)
-    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
+    _every_export_a_job(tmp_path, settings)
     rows = services.export_rows
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -325,9 +318,7 @@ def test_a_file_past_its_retention_is_not_served_even_before_a_sweep(
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    seed(tmp_path)
-    settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
+    _every_export_a_job(tmp_path, settings)
     client = client_for("town_staff")
     job = _export_by_job(client, django_capture_on_commit_callbacks, "")
     path = exports.stored(job)
