@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import audit, dates, pipeline
+from core.batching import values_rows
 from core.permissions import Cap, can
 from core.pipeline import Progress
 from core.xlsx import StreamWorkbook
@@ -24,7 +25,7 @@ from imports.models import ImportBatch
 from regions.models import Region
 from registry.forms import HouseholdFilterForm
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGION_KEYS, REGISTER
-from registry.models import Household, Person
+from registry.models import Household, Person, show_risks
 from registry.services import filter_households
 
 STORED_ERRORS = 500  # errors kept on an ImportBatch for the preview page
@@ -203,21 +204,26 @@ def _region_names() -> dict[int, list[str]]:
 
 
 def export_rows(households: QuerySet[Household], *, mask: bool) -> Iterator[list[Any]]:
-    """Rows of the standard layout for the members of these households (heads first)."""
+    """Rows of the standard layout for the members of these households (heads first).
+
+    Plain values, not two model objects per row: a county's 400,000 rows spent a third of the
+    export building them."""
     names = _region_names()
-    persons = (
-        Person.objects.filter(household__in=households, is_member=True)
-        .select_related("household")
-        .order_by("household__region_id", "household__number", "household_id", "pk")
+    persons = Person.objects.filter(household__in=households, is_member=True).order_by(
+        "household__region_id", "household__number", "household_id", "pk"
     )
-    for p in persons.iterator(chunk_size=2000):
-        h = p.household
-        values: dict[str, Any] = dict(zip(REGION_KEYS, names[h.region_id], strict=False))
-        values["number"] = h.number
-        values |= {k: getattr(h, k) for k in HOUSEHOLD_KEYS}
-        values |= {k: getattr(p, k) for k in PERSON_KEYS}
-        values["risks"] = h.risk_display
-        if not h.category:
+    columns = (
+        "household__region_id",
+        "household__number",
+        *(f"household__{k}" for k in HOUSEHOLD_KEYS),
+        *PERSON_KEYS,
+    )
+    keys = ("number", *HOUSEHOLD_KEYS, *PERSON_KEYS)
+    for row in values_rows(persons, columns):
+        values: dict[str, Any] = dict(zip(REGION_KEYS, names[row[0]], strict=False))
+        values.update(zip(keys, row[1:], strict=True))
+        values["risks"] = show_risks(values["risks"])
+        if not values["category"]:
             values["risk_eliminated"] = None  # not a 监测对象: the cell stays blank
         yield REGISTER.row_cells(values, full=not mask)
 

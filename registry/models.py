@@ -36,6 +36,16 @@ def looks_like_id_number(q: str) -> bool:
     return len(q) >= 15 and q[:-1].isdigit()
 
 
+def split_risks(stored: str) -> list[str]:
+    """The risk codes of a household's stored `risks` text."""
+    return [r for r in stored.split(RISK_SEPARATOR) if r]
+
+
+def show_risks(stored: str) -> str:
+    """The stored `risks` as the register's cell shows them."""
+    return codes.join_multi(split_risks(stored))
+
+
 class HouseholdQuerySet(ScopedQuerySet):
     region_field = "region"
 
@@ -157,7 +167,7 @@ class Household(models.Model):
 
     @property
     def risk_list(self) -> list[str]:
-        return [r for r in self.risks.split(RISK_SEPARATOR) if r]
+        return split_risks(self.risks)
 
     @risk_list.setter
     def risk_list(self, values: list[str]) -> None:
@@ -167,7 +177,7 @@ class Household(models.Model):
 
     @property
     def risk_display(self) -> str:
-        return codes.join_multi(self.risk_list)
+        return show_risks(self.risks)
 
     @property
     def household_type(self) -> str:
