@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
+from core import jobs
 from core.models import Job
+from core.xlsx import XLSX
+
+CSV = "text/csv; charset=utf-8"
 
 
 def retention_hours() -> int:
@@ -28,6 +35,20 @@ def retention_hours() -> int:
 def inline_limit() -> int:
     """The most rows an export page writes inside the request."""
     return int(getattr(settings, "FANGPIN_EXPORT_INLINE_ROWS", 50_000))
+
+
+def content_type(name: str | Path) -> str:
+    """The content type of an export file by its suffix (.xlsx or .csv)."""
+    return CSV if str(name).lower().endswith(".csv") else XLSX
+
+
+def queue(request: HttpRequest, kind: str, *, title: str, params: dict[str, Any]) -> HttpResponse:
+    """Queue the export job `kind` for the requesting user and send them to its page; `params`
+    gets the page's GET filters as `query`."""
+    query = {k: str(v) for k, v in request.GET.items() if v}
+    job = jobs.enqueue(kind, title=title, params={"query": query, **params}, user=request.user)
+    messages.info(request, "导出的行数较多，已转为后台任务；完成后在本页下载")
+    return redirect("core:job", job.pk)
 
 
 def folder() -> Path:
@@ -42,13 +63,13 @@ def target(job: Job, suffix: str) -> Path:
     return folder() / f"job-{job.pk}{suffix}"
 
 
-def result(job: Job, path: Path, filename: str, content_type: str, count: int) -> dict[str, Any]:
+def result(job: Job, path: Path, filename: str, count: int) -> dict[str, Any]:
     """The job's result: what its page offers for download."""
     return {
         "download": reverse("core:job_file", args=[job.pk]),
         "file": path.name,
         "filename": filename,
-        "content_type": content_type,
+        "content_type": content_type(filename),
         "rows": count,
         "hours": retention_hours(),
     }

@@ -102,6 +102,11 @@ def report(job: Job, progress: int, message: str = "") -> None:
     Job.objects.filter(pk=job.pk).update(progress=job.progress, message=job.message)
 
 
+def progress(job: Job) -> Callable[[int, str], None]:
+    """A service's `progress(pct, message)` callback that reports on `job`."""
+    return lambda pct, message: report(job, pct, message)
+
+
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

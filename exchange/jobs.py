@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.urls import reverse
 
-from core.jobs import handler, report
+from core.jobs import handler, progress, report
 from core.models import Job
 from exchange import services
 
@@ -25,7 +25,7 @@ def compare_job(job: Job) -> dict:
             filename=params.get("filename", path.name),
             as_of=dt.date.fromisoformat(params["as_of"]) if params.get("as_of") else None,
             region=job.region,
-            progress=lambda pct, msg: report(job, pct, msg),
+            progress=progress(job),
         )
     finally:
         path.unlink(missing_ok=True)

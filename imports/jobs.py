@@ -7,13 +7,8 @@ from django.urls import reverse
 from core import exports, jobs
 from core.models import Job
 from core.permissions import Cap, require
-from core.xlsx import XLSX
 from imports import services
 from imports.models import ImportBatch
-
-
-def _progress(job: Job) -> services.Progress:
-    return lambda pct, message: jobs.report(job, pct, message)
 
 
 @jobs.handler("imports.check")
@@ -22,7 +17,7 @@ def check(job: Job) -> dict:
     batch = ImportBatch.objects.get(pk=job.params["batch"])
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CHECKING)
     try:
-        services.check_batch(actor=job.created_by, batch=batch, progress=_progress(job))
+        services.check_batch(actor=job.created_by, batch=batch, progress=jobs.progress(job))
     except Exception:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
         raise
@@ -34,7 +29,7 @@ def apply(job: Job) -> dict:
     """Import the confirmed batch."""
     batch = ImportBatch.objects.get(pk=job.params["batch"])
     try:
-        services.apply_batch(actor=job.created_by, batch=batch, progress=_progress(job))
+        services.apply_batch(actor=job.created_by, batch=batch, progress=jobs.progress(job))
     except Exception:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
         raise
@@ -84,6 +79,6 @@ def export(job: Job) -> dict:
         households=households,
         out=path,
         note=job.params.get("note", ""),
-        progress=_progress(job),
+        progress=jobs.progress(job),
     )
-    return exports.result(job, path, services.export_name(), XLSX, count)
+    return exports.result(job, path, services.export_name(), count)

@@ -176,14 +176,8 @@ def export(request: HttpRequest) -> HttpResponseBase:
     households = services.households_to_export(request.user, query)
     filters = "，".join(f"{k}={v}" for k, v in query.items())
     if services.export_size(households) > exports.inline_limit():
-        job = jobs.enqueue(
-            "imports.export",
-            title="导出户籍台账",
-            params={"query": query, "note": f"网页导出 {filters}".strip()},
-            user=request.user,
-        )
-        messages.info(request, "导出的行数较多，已转为后台任务；完成后在本页下载")
-        return redirect("core:job", job.pk)
+        note = f"网页导出 {filters}".strip()
+        return exports.queue(request, "imports.export", title="导出户籍台账", params={"note": note})
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     services.export_for_user(
         actor=request.user, households=households, out=spool, note=f"网页导出 {filters}".strip()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from core import exports, jobs
 from core.models import Job
-from core.xlsx import XLSX
 from ledgers import kit, services
 
 
@@ -26,6 +25,6 @@ def export(job: Job) -> dict:
             data=data,
             out=out,
             as_csv=as_csv,
-            progress=lambda pct, message: jobs.report(job, pct, message),
+            progress=jobs.progress(job),
         )
-    return exports.result(job, path, name, services.CSV if as_csv else XLSX, count)
+    return exports.result(job, path, name, count)

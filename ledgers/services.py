@@ -288,9 +288,6 @@ def _csv_cell(value: Any) -> str:
     return "\t" + s if s[:1] in ("=", "+", "-", "@") else s
 
 
-CSV = "text/csv; charset=utf-8"
-
-
 def export_name(ledger: Ledger, region: Region, *, as_csv: bool) -> str:
     """The download name of a ledger export."""
     return f"{ledger.name}-{region.name}-{dates.today():%Y%m%d}.{'csv' if as_csv else 'xlsx'}"

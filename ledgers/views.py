@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core import dates, exports, jobs
+from core import dates, exports
 from core import labels as core_labels
 from core.models import AuditRecord
 from core.permissions import Cap, can, require
@@ -291,14 +291,9 @@ def export(request: HttpRequest, kind: str) -> HttpResponseBase:
     as_csv = request.GET.get("format") == "csv"
     if qs.count() > exports.inline_limit():
         require(request.user, Cap.EXPORT)
-        job = jobs.enqueue(
-            "ledgers.export",
-            title=f"导出{ledger.name}",
-            params={"kind": kind, "query": {k: str(v) for k, v in request.GET.items() if v}},
-            user=request.user,
+        return exports.queue(
+            request, "ledgers.export", title=f"导出{ledger.name}", params={"kind": kind}
         )
-        messages.info(request, "导出的行数较多，已转为后台任务；完成后在本页下载")
-        return redirect("core:job", job.pk)
     out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it) a county on disk
     try:
         _, name = services.export_filtered(
@@ -311,11 +306,9 @@ def export(request: HttpRequest, kind: str) -> HttpResponseBase:
         query.pop("format", None)
         return redirect(f"{reverse('ledgers:list', args=[kind])}?{query.urlencode()}")
     out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=name, content_type=_type(as_csv))
-
-
-def _type(as_csv: bool) -> str:
-    return services.CSV if as_csv else XLSX
+    return FileResponse(
+        out, as_attachment=True, filename=name, content_type=exports.content_type(name)
+    )
 
 
 def print_view(request: HttpRequest, kind: str) -> HttpResponse:
