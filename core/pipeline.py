@@ -24,10 +24,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MethodType
 from typing import IO, Any, Protocol
 
 from django.core.exceptions import PermissionDenied
@@ -49,11 +51,22 @@ class Report:
     """Every error and warning of one file, each once, with its row and column."""
 
     def __init__(self, column_name: Callable[[str], str] = lambda key: key) -> None:
-        self.column_name = column_name
+        # An importer's own method is held weakly: the importer holds its report, and that
+        # cycle would keep every row it read alive until a collection scanned them all.
+        if isinstance(column_name, MethodType):
+            method = weakref.WeakMethod(column_name)
+            self._namer: Callable[[], Callable[[str], str] | None] = method
+        else:
+            self._namer = lambda: column_name
         self.errors: list[dict[str, Any]] = []
         self.warnings: list[dict[str, Any]] = []
         self.row_messages: dict[int, list[str]] = {}
         self._seen: set[tuple] = set()
+
+    def column_name(self, key: str) -> str:
+        """The column's header as the file wrote it (its key once the importer is gone)."""
+        namer = self._namer()
+        return namer(key) if namer is not None else key
 
     def error(self, row: int | None, key: str, value: Any, message: str) -> None:
         column = self.column_name(key) if key else ""
@@ -209,93 +222,122 @@ def run(
         if reason := spec.refusal(actor):
             raise PermissionDenied(reason)
     with collector_paused():
-        path = Path(path)
-        report_progress = progress or (lambda pct, msg: None)
-        file_name = file_name or path.name
-        sha = file_sha256(path)
-        importer = spec.factory(actor=actor, today=dates.today(), **options)
-        report = Report()
-        report_progress(2, "正在读取文件")
-        table: Table | None = None
-        plan: Any = None
-        started = time.perf_counter()
+        # The import's objects die as _run returns, before the collector is back: left alive
+        # until then, the first collection would scan them all (70 ms for 10,000 households).
+        return _run(
+            spec,
+            kind_name,
+            Path(path),
+            actor=actor,
+            dry_run=dry_run,
+            file_name=file_name,
+            errors_out=errors_out,
+            progress=progress,
+            batch=batch,
+            options=options,
+        )
+
+
+def _run(
+    spec: Kind,
+    kind_name: str,
+    path: Path,
+    *,
+    actor: Any,
+    dry_run: bool,
+    file_name: str,
+    errors_out: str | Path | IO[bytes] | None,
+    progress: Progress | None,
+    batch: int | None,
+    options: dict[str, Any],
+) -> dict[str, Any]:
+    """`run`'s work, with the collector paused."""
+    report_progress = progress or (lambda pct, msg: None)
+    file_name = file_name or path.name
+    sha = file_sha256(path)
+    importer = spec.factory(actor=actor, today=dates.today(), **options)
+    report = Report()
+    report_progress(2, "正在读取文件")
+    table: Table | None = None
+    plan: Any = None
+    started = time.perf_counter()
+    try:
+        table = open_table(path, marker=importer.marker)
+    except TableError as exc:
+        report.error(None, "", "", str(exc))
+    if table is not None:
         try:
-            table = open_table(path, marker=importer.marker)
-        except TableError as exc:
-            report.error(None, "", "", str(exc))
-        if table is not None:
-            try:
-                plan = importer.check(table, report, report_progress)
-            except TableError as exc:  # a file that goes bad partway (an encoding, a broken part)
-                plan = None
-                report = getattr(importer, "report", report)
-                report.error(None, "", "", str(exc))
+            plan = importer.check(table, report, report_progress)
+        except TableError as exc:  # a file that goes bad partway (an encoding, a broken part)
+            plan = None
             report = getattr(importer, "report", report)
-        phases = {**getattr(importer, "phases", {}), "check": time.perf_counter() - started}
-        result: dict[str, Any] = {
-            "status": "rejected",
-            "kind": kind_name,
-            "file": file_name,
-            "sha256": sha,
-            "rows": getattr(importer, "rows", 0),
-        }
-        if report.errors or plan is None:
-            result |= importer.counts(None) | {
-                "error_count": len(report.errors),
-                "errors": report.errors[:FIRST_ERRORS],
-                "warning_count": len(report.warnings),
-                "warnings": report.warnings[:FIRST_ERRORS],
-                "message": f"文件有{len(report.errors)}处错误，未导入任何数据",
-                "_all_errors": report.errors,
-            }
-            if errors_out is not None and table is not None:
-                try:
-                    write_error_workbook(path, errors_out, report.row_messages, table)
-                except TableError:  # the file failed partway (a cap, a broken part): its reasons
-                    write_file_errors(errors_out, report.errors)
-            elif errors_out is not None:  # not read at all (no header row, not a table)
-                write_file_errors(errors_out, report.errors)
-            return result
-        counts = importer.counts(plan)
-        changes = importer.changes(plan)
-        result |= counts | {
-            "error_count": 0,
-            "errors": [],
+            report.error(None, "", "", str(exc))
+        report = getattr(importer, "report", report)
+    phases = {**getattr(importer, "phases", {}), "check": time.perf_counter() - started}
+    result: dict[str, Any] = {
+        "status": "rejected",
+        "kind": kind_name,
+        "file": file_name,
+        "sha256": sha,
+        "rows": getattr(importer, "rows", 0),
+    }
+    if report.errors or plan is None:
+        result |= importer.counts(None) | {
+            "error_count": len(report.errors),
+            "errors": report.errors[:FIRST_ERRORS],
             "warning_count": len(report.warnings),
             "warnings": report.warnings[:FIRST_ERRORS],
+            "message": f"文件有{len(report.errors)}处错误，未导入任何数据",
+            "_all_errors": report.errors,
         }
-        if dry_run:
-            result["status"] = "valid"
-            result["message"] = "检查通过，可以导入" if changes else NO_CHANGE
-            return result
-        note = f"导入{spec.name} {file_name}（sha256 {sha[:16]}…）"
-        started = time.perf_counter()
-        with transaction.atomic():
-            # The import's own record comes first: what the import creates may name it.
-            source = {"file": file_name, "sha256": sha} | ({"batch": batch} if batch else {})
-            record = audit.record(
-                actor=actor,
-                action="import",
-                object_type=f"imports.{kind_name}",
-                object_id=sha[:64],
-                object_repr=file_name[:200],
-                after=source,
-                region_id=getattr(getattr(actor, "region", None), "pk", None),
-                note=note,
-            )
-            result |= importer.write(plan, report_progress, note, record)
-            summary = {k: v for k, v in result.items() if isinstance(v, int) and k != "error_count"}
-            record.after = source | summary
-            record.note = (note + "：" + "，".join(f"{k}={v}" for k, v in summary.items()))[:500]
-            record.save(update_fields=["after", "note"])
-            written = time.perf_counter()
-        phases |= getattr(importer, "phases", {})
-        phases |= {"write": written - started, "commit": time.perf_counter() - written}
-        result["phases"] = {k: round(v, 2) for k, v in phases.items()}
-        result["status"] = "imported"
-        result["message"] = importer.summary(result) if changes else NO_CHANGE
-        report_progress(100, result["message"])
+        if errors_out is not None and table is not None:
+            try:
+                write_error_workbook(path, errors_out, report.row_messages, table)
+            except TableError:  # the file failed partway (a cap, a broken part): its reasons
+                write_file_errors(errors_out, report.errors)
+        elif errors_out is not None:  # not read at all (no header row, not a table)
+            write_file_errors(errors_out, report.errors)
         return result
+    counts = importer.counts(plan)
+    changes = importer.changes(plan)
+    result |= counts | {
+        "error_count": 0,
+        "errors": [],
+        "warning_count": len(report.warnings),
+        "warnings": report.warnings[:FIRST_ERRORS],
+    }
+    if dry_run:
+        result["status"] = "valid"
+        result["message"] = "检查通过，可以导入" if changes else NO_CHANGE
+        return result
+    note = f"导入{spec.name} {file_name}（sha256 {sha[:16]}…）"
+    started = time.perf_counter()
+    with transaction.atomic():
+        # The import's own record comes first: what the import creates may name it.
+        source = {"file": file_name, "sha256": sha} | ({"batch": batch} if batch else {})
+        record = audit.record(
+            actor=actor,
+            action="import",
+            object_type=f"imports.{kind_name}",
+            object_id=sha[:64],
+            object_repr=file_name[:200],
+            after=source,
+            region_id=getattr(getattr(actor, "region", None), "pk", None),
+            note=note,
+        )
+        result |= importer.write(plan, report_progress, note, record)
+        summary = {k: v for k, v in result.items() if isinstance(v, int) and k != "error_count"}
+        record.after = source | summary
+        record.note = (note + "：" + "，".join(f"{k}={v}" for k, v in summary.items()))[:500]
+        record.save(update_fields=["after", "note"])
+        written = time.perf_counter()
+    phases |= getattr(importer, "phases", {})
+    phases |= {"write": written - started, "commit": time.perf_counter() - written}
+    result["phases"] = {k: round(v, 2) for k, v in phases.items()}
+    result["status"] = "imported"
+    result["message"] = importer.summary(result) if changes else NO_CHANGE
+    report_progress(100, result["message"])
+    return result
 
 
 def write_error_workbook(
