@@ -1,4 +1,4 @@
-"""Plain `executemany` INSERTs (COPY on PostgreSQL) with ids reserved up front, for the import.
+"""Multi-row INSERTs (COPY on PostgreSQL) with ids reserved up front, for the import.
 
 Django's bulk_create prepares every value field by field through the ORM; at 400,000 persons that is
 most of an import's time. Here each column gets one converter (dates, decimals, JSON) chosen once,
@@ -11,9 +11,11 @@ Python that prepares the next batch.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import operator
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -299,11 +301,35 @@ class Inserter:
                     out.write(data)
 
             return copy
-        # The jobs run on the DB-API connection, which takes its driver's own placeholders.
-        marks = ", ".join(["?"] * len(columns))
-        return statement(
-            f"INSERT INTO {quote(self.table)} ({listed}) VALUES ({marks})", params, many=True
-        )
+        return _sqlite_rows(f"INSERT INTO {quote(self.table)} ({listed}) VALUES ", params)
+
+
+def _sqlite_rows(insert: str, params: list[Any]) -> Job:
+    """A job inserting rows into SQLite as many at a time as one statement may bind.
+
+    `executemany` takes the GIL back after every row it steps through, so the thread preparing
+    the next batch keeps stopping; a statement of several hundred rows is stepped through in
+    one go, without the GIL (and binds the same values the same way)."""
+
+    def run(raw: Any) -> None:
+        if not params:
+            return
+        width = len(params[0])
+        # The bundled SQLite allows 32,766 parameters; a build may allow fewer or more.
+        per = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+        row = "(" + ", ".join(["?"] * width) + ")"
+        sql: dict[int, str] = {}  # rows in a statement → its text (the driver caches the plan)
+        cursor = raw.cursor()
+        try:
+            for start in range(0, len(params), per):
+                rows = params[start : start + per]
+                if len(rows) not in sql:
+                    sql[len(rows)] = insert + ", ".join([row] * len(rows))
+                cursor.execute(sql[len(rows)], list(itertools.chain.from_iterable(rows)))
+        finally:
+            cursor.close()
+
+    return run
 
 
 def _convert(value: Any, convert: Callable[[Any], Any], seen: dict[Any, Any] | None) -> Any:
