@@ -660,9 +660,11 @@ class Checker:
     ) -> None:
         if before is None:
             # An absent column (and a kept, masked value) takes the field's default when the row
-            # is written (core.fastinsert).
-            after = {k: v for k, v in person.values.items() if v is not KEEP}
-            after["is_member"] = True
+            # is written (core.fastinsert); is_member's is True. The values themselves are the
+            # row unless a masked one must go (a copy per person: half a second for a county).
+            after = person.values
+            if KEEP in after.values():
+                after = {k: v for k, v in after.items() if v is not KEEP}
             plan.persons_new.append((person, after))
             return
         # Most persons of a re-sync are unchanged: their values, in the file's order, are
