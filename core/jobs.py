@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from core.dates import today
@@ -96,10 +96,66 @@ def enqueue(
 
 
 def report(job: Job, progress: int, message: str = "") -> None:
-    """Save progress (0–100) and the current step; the page polls it."""
+    """Save progress (0–100) and the current step; the page polls it.
+
+    Inside a transaction (an import writes in one) the update would reach the page only at the
+    commit, and on PostgreSQL it would lock the job's row against the worker's heartbeat until
+    then. There it goes through a connection of its own, committed at once (`_Outside`).
+    SQLite allows one writer at a time: there it waits for the commit with everything else."""
     job.progress = max(0, min(100, int(progress)))
     job.message = message[:300]
+    outside = _OUTSIDE.get(job.pk)
+    if connection.in_atomic_block and connection.vendor == "postgresql":
+        if outside is None:
+            outside = _OUTSIDE[job.pk] = _Outside()
+        if outside.update(job):
+            return
+    elif outside is not None:  # the transaction is over: the usual connection again
+        _OUTSIDE.pop(job.pk).close()
     Job.objects.filter(pk=job.pk).update(progress=job.progress, message=job.message)
+
+
+class _Outside:
+    """A PostgreSQL connection of its own for a job's progress, in autocommit.
+
+    A job created in the very transaction that reports (a test's) is not visible to it, and a
+    row that transaction has already locked would make it wait for its own caller: either way
+    the update is not made (no row, or the lock not granted within a second), and from then on
+    the job's progress goes the usual way."""
+
+    def __init__(self) -> None:
+        self.raw: Any = None
+        self.usable = True
+
+    def update(self, job: Job) -> bool:
+        """Whether the progress was written and committed."""
+        if not self.usable:
+            return False
+        quote = connection.ops.quote_name
+        try:
+            if self.raw is None:
+                self.raw = connection.get_new_connection(connection.get_connection_params())
+                self.raw.autocommit = True
+                self.raw.execute("SET lock_timeout = '1s'")
+            found = self.raw.execute(
+                f"UPDATE {quote(Job._meta.db_table)} SET progress = %s, message = %s WHERE id = %s",
+                [job.progress, job.message, job.pk],
+            ).rowcount
+        except Exception:  # the driver's own errors: progress never stops the job
+            log.warning("job %s: progress not written outside the transaction", job.pk)
+            found = 0
+        self.usable = bool(found)
+        if not self.usable:
+            self.close()
+        return self.usable
+
+    def close(self) -> None:
+        if self.raw is not None:
+            self.raw.close()
+            self.raw = None
+
+
+_OUTSIDE: dict[int, _Outside] = {}  # running jobs reporting from inside a transaction
 
 
 def progress(job: Job) -> Callable[[int, str], None]:
@@ -236,6 +292,8 @@ def run(job_id: int, *, heartbeat: bool = False) -> Job:
     finally:
         if beat is not None:
             beat.stop()
+        if job.pk in _OUTSIDE:
+            _OUTSIDE.pop(job.pk).close()
     job.refresh_from_db()
     return job
 

@@ -1,0 +1,70 @@
+"""A job's progress reaches its page while the job writes in one transaction (PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from core import jobs
+from core.models import Job
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has one writer: progress waits for it"
+)
+
+
+def _other_connection() -> Any:
+    raw = connection.get_new_connection(connection.get_connection_params())
+    raw.autocommit = True
+    raw.execute("SET lock_timeout = '1s'")
+    return raw
+
+
+@jobs.handler("test.writes_in_one_transaction")
+def _writes(job: Job) -> dict:
+    other = _other_connection()
+    try:
+        with transaction.atomic():
+            jobs.report(job, 80, "正在写入成员")
+            seen = other.execute(
+                "SELECT progress, message FROM core_job WHERE id = %s", [job.pk]
+            ).fetchone()
+            # The worker's heartbeat, on a connection of its own, is not kept waiting.
+            beat = other.execute(
+                "UPDATE core_job SET heartbeat_at = now() WHERE id = %s", [job.pk]
+            ).rowcount
+        after = len(jobs._OUTSIDE)
+        jobs.report(job, 95, "正在写入变更记录")  # the transaction is over: the usual way
+    finally:
+        other.close()
+    return {"seen": list(seen), "beat": beat, "outside_after": after, "left": len(jobs._OUTSIDE)}
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_progress_inside_a_transaction_is_seen_at_once_and_locks_nothing(users):
+    job = Job.objects.create(
+        kind="test.writes_in_one_transaction", title="测试任务", created_by=users["county_admin"]
+    )
+    done = jobs.run(job.pk)
+    assert done.status == Job.Status.SUCCEEDED, done.error
+    assert done.result == {"seen": [80, "正在写入成员"], "beat": 1, "outside_after": 1, "left": 0}
+    assert not jobs._OUTSIDE  # its connection closed with the job
+
+
+def test_a_job_made_in_the_same_transaction_reports_the_usual_way(users):
+    """A test's job exists only inside the test's transaction: a connection of its own would
+    not see it, so the progress is written where it is."""
+    job = Job.objects.create(kind="test.none", title="测试任务", created_by=users["county_admin"])
+    with transaction.atomic():
+        jobs.report(job, 75, "正在写入户")
+        assert Job.objects.values_list("progress", "message").get(pk=job.pk) == (75, "正在写入户")
+        jobs.report(job, 80, "正在写入成员")
+        assert Job.objects.values_list("progress", "message").get(pk=job.pk) == (80, "正在写入成员")
+    jobs.report(job, 90, "正在建立索引")
+    assert Job.objects.get(pk=job.pk).progress == 90
+    # No connection is left open (on PostgreSQL the one tried found no row and was closed).
+    assert all(outside.raw is None for outside in jobs._OUTSIDE.values())
+    jobs._OUTSIDE.pop(job.pk, None)
