@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import OUT, ROOT, build_county, run_per_engine, timed
+from common import OUT, ROOT, build_county, run_child, run_per_engine, timed
 
 YEAR = 2025
 ROWS = int(os.environ.get("FANGPIN_BENCH_EMPLOYMENT_ROWS", "1400000"))
@@ -96,22 +96,13 @@ def write_csv(path: Path, persons: list[tuple[str, str]]) -> int:
 def _import(path: Path, env: dict[str, str]) -> tuple[float, float, float, dict[str, Any]]:
     """(wall seconds, CPU seconds, peak MiB, the command's JSON) of one import in a child (the
     machine may be shared: CPU seconds say what the import itself cost)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fangpin.cli", "ledger", "import", "employment", str(path)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+    child, code = run_child(
+        [sys.executable, "-m", "fangpin.cli", "ledger", "import", "employment", str(path)], env
     )
-    assert proc.stdout is not None
-    text = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    result = json.loads(text.strip().splitlines()[-1])
-    if os.waitstatus_to_exitcode(status) != 0:
+    result = json.loads(child.out.strip().splitlines()[-1])
+    if code != 0:
         raise SystemExit(f"import failed: {json.dumps(result, ensure_ascii=False)[:2000]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, result
+    return child.wall, child.cpu, child.peak_mib, result
 
 
 def run(engine: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import HOUSEHOLDS, OUT, PG_BASE, ROOT, bytecode, engines
+from bench.common import HOUSEHOLDS, OUT, PG_BASE, ROOT, bytecode, engines, run_child
 from bench.workbook import changed, workbook
 
 SLICE_HOUSEHOLDS = int(os.environ.get("FANGPIN_BENCH_SLICE", "10000"))
@@ -64,17 +64,11 @@ def fresh_database(engine: str, name: str) -> str:
 
 
 def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a child; (wall seconds, peak RSS MiB, stdout)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd} failed ({proc.returncode}): {out[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, out
+    """Run a child; (wall seconds, its own peak RSS MiB, stdout)."""
+    child, code = run_child(cmd, env)
+    if code != 0:
+        raise SystemExit(f"{cmd} failed ({code}): {child.out[-2000:]}")
+    return child.wall, child.peak_mib, child.out
 
 
 def ie_child(path: str, rows: int) -> None:

@@ -18,6 +18,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,55 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 HOUSEHOLDS = int(os.environ.get("FANGPIN_BENCH_HOUSEHOLDS", "130000"))
 PG_BASE = os.environ.get("FANGPIN_BENCH_PG", "postgres://root@127.0.0.1:5432/")
+
+
+class Child:
+    """A finished child process: wall and CPU seconds, its own peak memory, its stdout."""
+
+    def __init__(self, wall: float, cpu: float, peak_mib: float, out: str) -> None:
+        self.wall, self.cpu, self.peak_mib, self.out = wall, cpu, peak_mib, out
+
+
+def _hwm_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM, MiB); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_child(cmd: list[str], env: dict[str, str]) -> tuple[Child, int]:
+    """Run `cmd` from ROOT with its stdout captured; (what it took, its exit status).
+
+    The peak is the child's own. getrusage's ru_maxrss is not: it keeps the memory the child
+    shared with this process before it executed the command (a benchmark that has read a
+    county's workbook made a 10,000-household import look 1.1 GiB). VmHWM starts again at the
+    exec, so it is read while the child runs (ru_maxrss where /proc is not)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    peak = [0.0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _hwm_mib(proc.pid))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    peak[0] = max(peak[0], _hwm_mib(proc.pid))  # its last reading, if it is still there
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    found = peak[0] or usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return Child(wall, cpu, found, out), os.waitstatus_to_exitcode(status)
 
 
 def bytecode() -> None:
