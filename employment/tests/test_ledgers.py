@@ -304,8 +304,9 @@ def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(
     path = write_sheet(tmp_path / "e.xlsx", EMPLOYMENT.headers, rows)
     assert run_command("ledger", "import", "employment", str(path))[0] == 0
     client = client_for("town_staff")
-    # 16th: the year's words for the 监测人口 column; 17th: the places of the listed people.
-    with django_assert_max_num_queries(17):
+    # The months' figures alone (not the kit's by every column); 11th: the year's words for the
+    # 监测人口 column; 12th: the places of the listed people.
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("employment:monthly"), {"year": "2023"})
     assert response.status_code == 200
     lists = response.context["lists"]
