@@ -37,9 +37,13 @@ class Child:
         self.wall, self.cpu, self.peak_mib, self.out = wall, cpu, peak_mib, out
 
 
-def _hwm_mib(pid: int) -> float:
-    """The process's peak resident memory so far (VmHWM, MiB); 0 once it is gone."""
+def _hwm_mib(pid: int, cmd: list[str]) -> float:
+    """The peak resident memory so far (VmHWM, MiB) of process `pid` once it runs `cmd`; 0
+    before its exec (it would be this process's memory) and once it is gone."""
     try:
+        with open(f"/proc/{pid}/cmdline", "rb") as line:
+            if line.read().split(b"\0")[:-1] != [os.fsencode(a) for a in cmd]:
+                return 0.0
         with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
@@ -63,20 +67,22 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[Child, int]:
 
     def watch() -> None:
         while not done.wait(0.02):
-            peak[0] = max(peak[0], _hwm_mib(proc.pid))
+            peak[0] = max(peak[0], _hwm_mib(proc.pid, cmd))
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     assert proc.stdout is not None
     out = proc.stdout.read()
-    peak[0] = max(peak[0], _hwm_mib(proc.pid))  # its last reading, if it is still there
+    peak[0] = max(peak[0], _hwm_mib(proc.pid, cmd))  # its last reading, if it is still there
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     watcher.join()
-    found = peak[0] or usage.ru_maxrss / 1024
+    if not peak[0]:  # gone before a reading (no /proc): ru_maxrss, which may count ours
+        peak[0] = usage.ru_maxrss / 1024
     cpu = usage.ru_utime + usage.ru_stime
-    return Child(wall, cpu, found, out), os.waitstatus_to_exitcode(status)
+    return Child(wall, cpu, peak[0], out), proc.returncode
 
 
 def bytecode() -> None:

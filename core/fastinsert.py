@@ -315,6 +315,8 @@ def _sqlite_rows(insert: str, params: list[Any]) -> Job:
         if not params:
             return
         width = len(params[0])
+        if any(len(row) != width for row in params):  # executemany would refuse them too
+            raise ValueError(f"rows of {width} values and of other widths in one batch")
         # The bundled SQLite allows 32,766 parameters; a build may allow fewer or more.
         per = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
         row = "(" + ", ".join(["?"] * width) + ")"

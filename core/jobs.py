@@ -100,62 +100,54 @@ def report(job: Job, progress: int, message: str = "") -> None:
 
     Inside a transaction (an import writes in one) the update would reach the page only at the
     commit, and on PostgreSQL it would lock the job's row against the worker's heartbeat until
-    then. There it goes through a connection of its own, committed at once (`_Outside`).
+    then. There it goes through a connection of its own, committed at once (`_outside`).
     SQLite allows one writer at a time: there it waits for the commit with everything else."""
     job.progress = max(0, min(100, int(progress)))
     job.message = message[:300]
-    outside = _OUTSIDE.get(job.pk)
     if connection.in_atomic_block and connection.vendor == "postgresql":
-        if outside is None:
-            outside = _OUTSIDE[job.pk] = _Outside()
-        if outside.update(job):
+        how = getattr(job, _OUTSIDE, None)
+        if how not in ("inside", "skip"):
+            how = _outside(job)
+            setattr(job, _OUTSIDE, how)
+        if how != "inside":
             return
-    elif outside is not None:  # the transaction is over: the usual connection again
-        _OUTSIDE.pop(job.pk).close()
+    else:
+        setattr(job, _OUTSIDE, None)  # the next transaction tries again
     Job.objects.filter(pk=job.pk).update(progress=job.progress, message=job.message)
 
 
-class _Outside:
-    """A PostgreSQL connection of its own for a job's progress, in autocommit.
+# How a job reports from inside a transaction: "outside" (a connection of its own), "inside"
+# (it exists only in that transaction) or "skip" (until the transaction ends).
+_OUTSIDE = "_fangpin_progress"
 
-    A job created in the very transaction that reports (a test's) is not visible to it, and a
-    row that transaction has already locked would make it wait for its own caller: either way
-    the update is not made (no row, or the lock not granted within a second), and from then on
-    the job's progress goes the usual way."""
 
-    def __init__(self) -> None:
-        self.raw: Any = None
-        self.usable = True
+def _outside(job: Job) -> str:
+    """Write the job's progress on a PostgreSQL connection of its own, in autocommit; how to
+    report the rest of the transaction.
 
-    def update(self, job: Job) -> bool:
-        """Whether the progress was written and committed."""
-        if not self.usable:
-            return False
-        quote = connection.ops.quote_name
+    A job created in the very transaction that reports (a test's) is not visible there: it is
+    reported "inside". A row that is locked (by the transaction itself, or a worker marking the
+    job stale) is not waited for beyond a second, and the job's progress is skipped until the
+    transaction ends: written inside, it would hold the row's lock against the heartbeat. One
+    connection per report: an import reports a few times while it writes, and nothing is left
+    open whatever happens to the job."""
+    quote = connection.ops.quote_name
+    try:
+        raw = connection.get_new_connection(connection.get_connection_params())
         try:
-            if self.raw is None:
-                self.raw = connection.get_new_connection(connection.get_connection_params())
-                self.raw.autocommit = True
-                self.raw.execute("SET lock_timeout = '1s'")
-            found = self.raw.execute(
-                f"UPDATE {quote(Job._meta.db_table)} SET progress = %s, message = %s WHERE id = %s",
-                [job.progress, job.message, job.pk],
+            raw.autocommit = True
+            raw.execute("SET lock_timeout = '1s'")
+            found = raw.execute(
+                f"UPDATE {quote(Job._meta.db_table)} SET progress = %s, message = %s"
+                " WHERE id = %s AND status = %s",
+                [job.progress, job.message, job.pk, Job.Status.RUNNING],
             ).rowcount
-        except Exception:  # the driver's own errors: progress never stops the job
-            log.warning("job %s: progress not written outside the transaction", job.pk)
-            found = 0
-        self.usable = bool(found)
-        if not self.usable:
-            self.close()
-        return self.usable
-
-    def close(self) -> None:
-        if self.raw is not None:
-            self.raw.close()
-            self.raw = None
-
-
-_OUTSIDE: dict[int, _Outside] = {}  # running jobs reporting from inside a transaction
+        finally:
+            raw.close()
+    except Exception:  # the driver's own errors (a lock timeout): progress never stops a job
+        log.warning("job %s: progress not written outside the transaction", job.pk)
+        return "skip"
+    return "outside" if found else "inside"
 
 
 def progress(job: Job) -> Callable[[int, str], None]:
@@ -292,8 +284,6 @@ def run(job_id: int, *, heartbeat: bool = False) -> Job:
     finally:
         if beat is not None:
             beat.stop()
-        if job.pk in _OUTSIDE:
-            _OUTSIDE.pop(job.pk).close()
     job.refresh_from_db()
     return job
 

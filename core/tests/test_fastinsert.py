@@ -65,3 +65,13 @@ def test_rows_spanning_several_statements_are_written_exactly(regions):
         assert h.member_count == row["member_count"]
         assert h.address == "" and h.risk_eliminated is False  # absent keys take the defaults
         assert h.created_at is not None
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's multi-row statements")
+@pytest.mark.django_db
+def test_rows_of_different_widths_are_refused_not_shifted():
+    """Values bound in one statement would slide into the next row's columns."""
+    connection.ensure_connection()
+    job = fastinsert._sqlite_rows("INSERT INTO t (a, b) VALUES ", [(1, 2), (3, 4, 5), (6,)])
+    with pytest.raises(ValueError, match="other widths"):
+        job(connection.connection)

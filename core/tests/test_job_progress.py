@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -35,11 +36,26 @@ def _writes(job: Job) -> dict:
             beat = other.execute(
                 "UPDATE core_job SET heartbeat_at = now() WHERE id = %s", [job.pk]
             ).rowcount
-        after = len(jobs._OUTSIDE)
         jobs.report(job, 95, "正在写入变更记录")  # the transaction is over: the usual way
     finally:
         other.close()
-    return {"seen": list(seen), "beat": beat, "outside_after": after, "left": len(jobs._OUTSIDE)}
+    return {"seen": list(seen), "beat": beat}
+
+
+@jobs.handler("test.locks_its_own_row")
+def _locks(job: Job) -> dict:
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(title="已锁定")  # the transaction holds the row
+        started = time.perf_counter()
+        jobs.report(job, 70, "正在写入户")  # not waited for beyond a second, then skipped
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        jobs.report(job, 80, "正在写入成员")  # skipped at once
+        second = time.perf_counter() - started
+        inside = Job.objects.values_list("progress", flat=True).get(pk=job.pk)
+    jobs.report(job, 90, "正在写入变更记录")
+    after = Job.objects.values_list("progress", flat=True).get(pk=job.pk)
+    return {"first": first, "second": second, "inside": inside, "after": after}
 
 
 @on_postgresql
@@ -50,8 +66,20 @@ def test_progress_inside_a_transaction_is_seen_at_once_and_locks_nothing(users):
     )
     done = jobs.run(job.pk)
     assert done.status == Job.Status.SUCCEEDED, done.error
-    assert done.result == {"seen": [80, "正在写入成员"], "beat": 1, "outside_after": 1, "left": 0}
-    assert not jobs._OUTSIDE  # its connection closed with the job
+    assert done.result == {"seen": [80, "正在写入成员"], "beat": 1}
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_row_its_own_transaction_locked_is_not_waited_for(users):
+    job = Job.objects.create(
+        kind="test.locks_its_own_row", title="测试任务", created_by=users["county_admin"]
+    )
+    done = jobs.run(job.pk)
+    assert done.status == Job.Status.SUCCEEDED, done.error
+    found = done.result or {}
+    assert found["first"] < 3 and found["second"] < 0.5
+    assert (found["inside"], found["after"]) == (0, 90)  # skipped inside, written after
 
 
 def test_a_job_made_in_the_same_transaction_reports_the_usual_way(users):
@@ -65,6 +93,3 @@ def test_a_job_made_in_the_same_transaction_reports_the_usual_way(users):
         assert Job.objects.values_list("progress", "message").get(pk=job.pk) == (80, "正在写入成员")
     jobs.report(job, 90, "正在建立索引")
     assert Job.objects.get(pk=job.pk).progress == 90
-    # No connection is left open (on PostgreSQL the one tried found no row and was closed).
-    assert all(outside.raw is None for outside in jobs._OUTSIDE.values())
-    jobs._OUTSIDE.pop(job.pk, None)
