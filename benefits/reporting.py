@@ -55,23 +55,31 @@ def education(region: Any, year: int, within: Any = None) -> str:
     return "教育帮扶：" + "".join(parts)
 
 
-def housing(region: Any, year: int) -> str:
+def housing(region: Any, year: int, whole: bool = True) -> str:
+    """危房改造 of the 年度 `year`. A renovation is kept by 年度, not placed in a quarter or a
+    month: a report of part of the year says that its figure is the year's."""
     house = figures.figures(kit.ledger("housing_renovation"), region, year)
+    scope = "" if whole else f"{year}年度"
     if not house["rows"]:
-        return "住房保障：危房改造本期没有改造记录。"
+        return f"住房保障：危房改造{scope or '本期'}没有改造记录。"
     methods = house["by"].get("改造方式", {})
     listed = "，".join(
         f"{method}{pair['households']}户" for method, pair in methods.items() if method != "（空）"
     )
     return (
-        f"住房保障：对{house['households']}户实施危房改造政策"
+        f"住房保障：{scope}对{house['households']}户实施危房改造政策"
         + (f"，其中{listed}" if listed else "")
         + f"，补助资金{house['amount']}元。"
     )
 
 
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
-    """三、政策落实: 教育帮扶 (paid in the period) and 住房保障 (the year's 改造) of the
-    ledgers."""
+    """三、政策落实: 教育帮扶 (paid in the period) and 住房保障 (the year's 改造, named as such in
+    a report of part of the year) of the ledgers."""
     within = figures.paid_within(start, end)
-    return {"policy": [education(region, start.year, within), housing(region, start.year)]}
+    return {
+        "policy": [
+            education(region, start.year, within),
+            housing(region, start.year, whole=within is None),
+        ]
+    }

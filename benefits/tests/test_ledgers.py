@@ -455,3 +455,31 @@ def test_the_reports_education_aid_of_part_of_a_year_is_what_was_paid_in_it(
     assert "教育资助共计1人，其中小学1人，发放资助资金400.00元" in h1
     q3 = told(dt.date(2024, 7, 1), dt.date(2024, 9, 30))
     assert "教育资助本期没有发放记录" in q3
+
+
+def test_the_reports_housing_of_part_of_a_year_says_the_figure_is_the_years(
+    people: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """A renovation is kept by 年度: a quarter's report tells the year's, and says so."""
+    import datetime as dt
+
+    from benefits.reporting import report_sections
+
+    source = write_sheet(tmp_path / "house.xlsx", HOUSE.headers, [house_row(people["h"])])
+    assert run_command("ledger", "import", "housing_renovation", str(source))[0] == 0
+
+    def told(start: dt.date, end: dt.date) -> str:
+        text: str = report_sections(regions["town"], start, end)["policy"][1]
+        return text
+
+    year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert year.startswith("住房保障：对1户实施危房改造政策，其中修缮加固1户")
+    q1 = told(dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert q1.startswith("住房保障：2024年度对1户实施危房改造政策")
+    assert (
+        told(dt.date(2025, 4, 1), dt.date(2025, 6, 30))
+        == "住房保障：危房改造2025年度没有改造记录。"
+    )
+    assert (
+        told(dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == "住房保障：危房改造本期没有改造记录。"
+    )
