@@ -58,26 +58,25 @@ def _locks(job: Job) -> dict:
     return {"first": first, "second": second, "inside": inside, "after": after}
 
 
+def _result(kind: str, user: Any) -> dict:
+    """The result of a committed job of `kind` run by the worker's code."""
+    job = Job.objects.create(kind=kind, title="测试任务", created_by=user)
+    done = jobs.run(job.pk)
+    assert done.status == Job.Status.SUCCEEDED, done.error
+    return done.result or {}
+
+
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_progress_inside_a_transaction_is_seen_at_once_and_locks_nothing(users):
-    job = Job.objects.create(
-        kind="test.writes_in_one_transaction", title="测试任务", created_by=users["county_admin"]
-    )
-    done = jobs.run(job.pk)
-    assert done.status == Job.Status.SUCCEEDED, done.error
-    assert done.result == {"seen": [80, "正在写入成员"], "beat": 1}
+    found = _result("test.writes_in_one_transaction", users["county_admin"])
+    assert found == {"seen": [80, "正在写入成员"], "beat": 1}
 
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_row_its_own_transaction_locked_is_not_waited_for(users):
-    job = Job.objects.create(
-        kind="test.locks_its_own_row", title="测试任务", created_by=users["county_admin"]
-    )
-    done = jobs.run(job.pk)
-    assert done.status == Job.Status.SUCCEEDED, done.error
-    found = done.result or {}
+    found = _result("test.locks_its_own_row", users["county_admin"])
     assert found["first"] < 3 and found["second"] < 0.5
     assert (found["inside"], found["after"]) == (0, 90)  # skipped inside, written after
 
