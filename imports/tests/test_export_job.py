@@ -13,16 +13,19 @@ from django.urls import reverse
 
 from core import exports
 from core.models import AuditRecord, Job
-from fangpin.testing import make_household, make_region_tree, make_user
+from fangpin.testing import make_household
 from imports.tests.builders import num
 from imports.tests.test_roundtrip import read, seed
 
 
-def _every_export_a_job(tmp_path: Path, settings: Any) -> None:
-    """The round-trip county (test_roundtrip.seed); every export a job, its file under tmp_path."""
+@pytest.fixture
+def every_export_a_job(regions: dict, users: dict, tmp_path: Path, settings: Any) -> Path:
+    """The round-trip county (test_roundtrip.seed); every export a job. Returns the directory
+    the job files go to."""
     seed(tmp_path)
     settings.FANGPIN_EXPORT_INLINE_ROWS = 1
     settings.DATA_DIR = tmp_path / "data"
+    return tmp_path / "data" / "exports"
 
 
 def _export_by_job(client: Any, capture: Any, query: str) -> Job:
@@ -38,14 +41,12 @@ def _export_by_job(client: Any, capture: Any, query: str) -> Job:
 
 
 def test_a_large_export_is_a_job_whose_page_offers_the_masked_file_to_its_owner(
-    regions: dict,
+    every_export_a_job: Path,
     users: dict,
     client_for: Any,
     tmp_path: Path,
-    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    _every_export_a_job(tmp_path, settings)
     client = client_for("town_staff")
 
     job = _export_by_job(client, django_capture_on_commit_callbacks, "category=脱贫不稳定户")
@@ -78,15 +79,12 @@ def test_an_export_within_the_limit_still_downloads_at_once(
 
 
 def test_nobody_else_downloads_the_file_not_even_the_county_admin(
-    regions: dict,
+    every_export_a_job: Path,
     users: dict,
     client_for: Any,
     client: Any,
-    tmp_path: Path,
-    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    _every_export_a_job(tmp_path, settings)
     job = _export_by_job(client_for("town_staff"), django_capture_on_commit_callbacks, "")
     assert job.result is not None
     url = job.result["download"]
@@ -100,21 +98,24 @@ def test_nobody_else_downloads_the_file_not_even_the_county_admin(
     assert client.get(url).status_code == 404
 
 
-def test_an_old_export_file_is_swept_and_its_page_says_it_has_expired(
-    regions: dict,
-    users: dict,
-    client_for: Any,
-    tmp_path: Path,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    _every_export_a_job(tmp_path, settings)
-    client = client_for("town_staff")
-    job = _export_by_job(client, django_capture_on_commit_callbacks, "")
+def _expired(client: Any, capture: Any, settings: Any) -> tuple[Job, Path]:
+    """A finished export job whose file is just past FANGPIN_EXPORT_RETENTION_HOURS."""
+    job = _export_by_job(client, capture, "")
     path = exports.stored(job)
     assert path is not None
     old = time.time() - (settings.FANGPIN_EXPORT_RETENTION_HOURS * 3600 + 60)
     os.utime(path, (old, old))
+    return job, path
+
+
+def test_an_old_export_file_is_swept_and_its_page_says_it_has_expired(
+    every_export_a_job: Path,
+    client_for: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client = client_for("town_staff")
+    job, path = _expired(client, django_capture_on_commit_callbacks, settings)
 
     exports.sweep()
 
@@ -125,7 +126,7 @@ def test_an_old_export_file_is_swept_and_its_page_says_it_has_expired(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_job_writes_its_file_outside_any_transaction_so_its_progress_is_seen(
-    tmp_path: Path, settings: Any, monkeypatch: Any
+    every_export_a_job: Path, users: dict, settings: Any, monkeypatch: Any
 ) -> None:
     """Progress reported inside a transaction reaches the page only when the job ends, and on
     SQLite (BEGIN IMMEDIATE) the whole export would hold the database's write lock."""
@@ -135,9 +136,7 @@ def test_the_job_writes_its_file_outside_any_transaction_so_its_progress_is_seen
     from core import jobs
     from imports import services
 
-    regions = make_region_tree()
-    user = make_user("town", "town_staff", regions["town"])
-    _every_export_a_job(tmp_path, settings)
+    user = users["town_staff"]
     settings.JOBS_EAGER = False
     client = Client()
     client.force_login(user)
@@ -233,16 +232,13 @@ def _queued(client: Any, capture: Any, query: str) -> Job:
 
 
 def test_a_user_deactivated_before_the_job_runs_gets_no_file(
-    regions: dict,
+    every_export_a_job: Path,
     users: dict,
     client_for: Any,
-    tmp_path: Path,
-    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from core import jobs
 
-    _every_export_a_job(tmp_path, settings)
     job = _queued(client_for("town_staff"), django_capture_on_commit_callbacks, "")
     users["town_staff"].is_active = False
     users["town_staff"].save()
@@ -250,21 +246,18 @@ def test_a_user_deactivated_before_the_job_runs_gets_no_file(
     job = jobs.run(job.pk)
 
     assert job.status == Job.Status.FAILED and "不能导出" in job.message
-    assert not list((tmp_path / "data" / "exports").glob("job-*"))
+    assert not list(every_export_a_job.glob("job-*"))
     assert not AuditRecord.objects.filter(action="export").exists()
 
 
 def test_rights_lost_before_the_job_runs_apply_to_its_file(
-    regions: dict,
+    every_export_a_job: Path,
     users: dict,
     client_for: Any,
-    tmp_path: Path,
-    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from core import jobs
 
-    _every_export_a_job(tmp_path, settings)
     admin = users["county_admin"]
     job = _queued(client_for("county_admin"), django_capture_on_commit_callbacks, "")
     admin.can_view_sensitive = False
@@ -280,17 +273,13 @@ def test_rights_lost_before_the_job_runs_apply_to_its_file(
 
 
 def test_a_failed_export_job_says_so_in_chinese_and_offers_no_file(
-    regions: dict,
-    users: dict,
+    every_export_a_job: Path,
     client_for: Any,
-    tmp_path: Path,
-    settings: Any,
     monkeypatch: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from imports import services
 
-    _every_export_a_job(tmp_path, settings)
     rows = services.export_rows
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -306,26 +295,20 @@ def test_a_failed_export_job_says_so_in_chinese_and_offers_no_file(
     assert job.status == Job.Status.FAILED and job.result is None
     page = client.get(reverse("core:job", args=[job.pk])).content.decode()
     assert "任务失败：任务出错（系统内部错误）" in page and "data-job-download" not in page
-    assert not list((tmp_path / "data" / "exports").glob("job-*"))
+    assert not list(every_export_a_job.glob("job-*"))
     assert not AuditRecord.objects.filter(action="export").exists()
 
 
 def test_a_file_past_its_retention_is_not_served_even_before_a_sweep(
-    regions: dict,
-    users: dict,
+    every_export_a_job: Path,
     client_for: Any,
-    tmp_path: Path,
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    _every_export_a_job(tmp_path, settings)
     client = client_for("town_staff")
-    job = _export_by_job(client, django_capture_on_commit_callbacks, "")
-    path = exports.stored(job)
-    assert path is not None and job.result is not None
-    old = time.time() - (settings.FANGPIN_EXPORT_RETENTION_HOURS * 3600 + 60)
-    os.utime(path, (old, old))
+    job, path = _expired(client, django_capture_on_commit_callbacks, settings)
 
+    assert job.result is not None
     assert client.get(job.result["download"]).status_code == 404
     assert not path.exists()
 

@@ -19,9 +19,13 @@ from fangpin.testing import run_command, write_sheet
 from ledgers.tests.test_kit import HEADERS, row, students  # noqa: F401 (a fixture)
 
 
-def _imported(students: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
+@pytest.fixture
+def yulu(students: dict[str, Any], tmp_path: Path, settings: Any) -> dict[str, Any]:  # noqa: F811
+    """Two students' 雨露计划 rows imported; job files under tmp_path. Returns the students."""
     source = write_sheet(tmp_path / "in.xlsx", HEADERS, [row(students["a"]), row(students["b"])])
     assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    settings.DATA_DIR = tmp_path / "data"
+    return students
 
 
 def _by_job(client: Any, capture: Any, query: dict[str, str]) -> dict[str, Any]:
@@ -39,16 +43,14 @@ def _by_job(client: Any, capture: Any, query: dict[str, str]) -> dict[str, Any]:
 
 
 def test_a_large_ledger_export_is_a_job_whose_file_is_the_pages_masked_layout(
-    students: dict[str, Any],  # noqa: F811
+    yulu: dict[str, Any],
     users: dict[str, Any],
     client_for: Any,
     tmp_path: Path,
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    _imported(students, tmp_path)
     settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
     client = client_for("town_staff")
 
     result = _by_job(client, django_capture_on_commit_callbacks, {"year": "2024"})
@@ -66,15 +68,11 @@ def test_a_large_ledger_export_is_a_job_whose_file_is_the_pages_masked_layout(
 
 
 def test_a_large_csv_export_is_a_job_too_and_a_small_one_downloads_at_once(
-    students: dict[str, Any],  # noqa: F811
-    users: dict[str, Any],
+    yulu: dict[str, Any],
     client_for: Any,
-    tmp_path: Path,
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    _imported(students, tmp_path)
-    settings.DATA_DIR = tmp_path / "data"
     client = client_for("county_admin")
     settings.FANGPIN_EXPORT_INLINE_ROWS = 2
     at_once = client.get(reverse("ledgers:export", args=["yulu"]), {"format": "csv"})
@@ -87,18 +85,13 @@ def test_a_large_csv_export_is_a_job_too_and_a_small_one_downloads_at_once(
     body = b"".join(client.get(result["download"]).streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0] == HEADERS and len(rows) == 3
-    assert {r[0] for r in rows[1:]} == {students["a"].id_number, students["b"].id_number}
+    assert {r[0] for r in rows[1:]} == {yulu["a"].id_number, yulu["b"].id_number}
     assert client_for("town_staff").get(result["download"]).status_code == 404
 
 
 def test_a_user_who_may_not_export_is_refused_before_a_job_is_queued(
-    students: dict[str, Any],  # noqa: F811
-    client_for: Any,
-    tmp_path: Path,
-    settings: Any,
-    monkeypatch: Any,
+    yulu: dict[str, Any], client_for: Any, settings: Any, monkeypatch: Any
 ) -> None:
-    _imported(students, tmp_path)
     settings.FANGPIN_EXPORT_INLINE_ROWS = 1
     monkeypatch.setitem(permissions.TABLE, Cap.EXPORT, frozenset({"county_admin"}))
     response = client_for("town_staff").get(reverse("ledgers:export", args=["yulu"]))
@@ -108,11 +101,7 @@ def test_a_user_who_may_not_export_is_refused_before_a_job_is_queued(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_ledger_job_writes_outside_any_transaction_so_its_progress_is_seen(
-    students: dict[str, Any],  # noqa: F811
-    users: dict[str, Any],
-    tmp_path: Path,
-    settings: Any,
-    monkeypatch: Any,
+    yulu: dict[str, Any], users: dict[str, Any], settings: Any, monkeypatch: Any
 ) -> None:
     """As for the register (imports.tests.test_export_job): progress inside a transaction would
     reach the job's page only at its end, and SQLite's write lock be held for the export."""
@@ -122,9 +111,7 @@ def test_the_ledger_job_writes_outside_any_transaction_so_its_progress_is_seen(
     from core import jobs
     from ledgers import services
 
-    _imported(students, tmp_path)
     settings.FANGPIN_EXPORT_INLINE_ROWS = 1
-    settings.DATA_DIR = tmp_path / "data"
     settings.JOBS_EAGER = False
     client = Client()
     client.force_login(users["town_staff"])
