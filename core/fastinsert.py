@@ -11,8 +11,10 @@ Python that prepares the next batch.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
+import logging
 import operator
 import queue
 import sqlite3
@@ -21,14 +23,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 from core.batching import chunks
 
+log = logging.getLogger(__name__)
+
 BATCH = 5000
 FIRST_LOAD_MIN = BATCH  # fewer incoming rows than this: keep the indexes (not worth the rebuild)
+ANALYZE_MIN = 100_000  # rows written into a table that make its planner statistics stale
 # SQLite page cache (negative = KiB): fangpin.settings' default, and an import's larger one.
 SQLITE_CACHE_KIB = -65536
 IMPORT_CACHE_KIB = -262144
@@ -395,6 +400,53 @@ def import_settings() -> Iterator[None]:
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
+
+
+def refresh_statistics(loads: dict[type[models.Model], int]) -> None:
+    """PostgreSQL: after a load of ANALYZE_MIN rows or more into a table (a county's register,
+    a year of 务工 reports), its planner statistics now, and its pages marked all-visible once
+    the import commits.
+
+    Until autovacuum gets round to a freshly loaded table (if it is on: a minute or more later),
+    the planner estimates it from its old statistics or from none, and picks plans for a few
+    thousand rows where there are a million; and an index-only scan still visits every row,
+    whose pages are not yet marked visible to all. Right after a county's year of 务工 reports
+    (1.4 million rows) was imported, its monthly figures took 1.9 s instead of 0.6 s, and
+    importing the same file again 78 s instead of 28 s.
+    ANALYZE runs inside the import's transaction (its sample sees the new rows; the commit
+    publishes the statistics); VACUUM cannot, and runs after the commit. SQLite keeps no
+    statistics unless asked, and its queries are written for that.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model, n in loads.items() if n >= ANALYZE_MIN]
+    if not tables:
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        # Until its commit is flushed, VACUUM may not take the rows as committed and leaves
+        # their pages unmarked: this commit waits for the flush (import_settings let it not).
+        cursor.execute("SET LOCAL synchronous_commit = on")
+    transaction.on_commit(functools.partial(_vacuum, tables))
+
+
+def _vacuum(tables: list[str]) -> None:
+    """VACUUM the tables (after the commit). The import is in whatever this does: a table
+    another statement holds (an index being built) is left to autovacuum, and a failure is
+    logged, not raised."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")
+            try:
+                for table in tables:
+                    cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
+            finally:
+                cursor.execute("RESET lock_timeout")
+    except DatabaseError:
+        log.warning(
+            "VACUUM after an import failed (the import is committed): %s", tables, exc_info=True
+        )
 
 
 @contextmanager

@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from core import audit
 from core.batching import chunks, values_rows
-from core.fastinsert import Background, Inserter, import_settings, indexes_built_after
+from core.fastinsert import (
+    Background,
+    Inserter,
+    import_settings,
+    indexes_built_after,
+    refresh_statistics,
+)
 from core.layout import CellError, HeaderMap, id_number, is_total_row
 from core.middleware import current_request
 from core.models import AuditRecord
@@ -593,6 +599,8 @@ class LayoutImporter:
         progress(85, f"正在更新{len(plan.changed)}条记录")
         with self.phases.timed("update"):
             self._update(plan, note, actor_id)
+        with self.phases.timed("statistics"):
+            refresh_statistics({model: len(plan.new) + len(plan.changed)})
         if self.ledger.after_write is not None:
             # Read once by the hook: a county's rows are not copied into a list first.
             written = chain(

@@ -29,6 +29,7 @@ from core.fastinsert import (
     import_settings,
     indexes_built_after,
     param,
+    refresh_statistics,
     statement,
 )
 from core.middleware import current_request
@@ -190,6 +191,15 @@ class Writer:
         self.progress(92, "正在写入变更记录")
         self._write_audit()
         phase("update")
+        refresh_statistics(
+            {
+                Household: len(plan.households_new) + len(plan.households_changed),
+                Person: len(plan.persons_new) + len(plan.persons_changed),
+                Membership: len(plan.persons_new),
+                HouseholdEvent: len(self.events),
+            }
+        )
+        phase("statistics")
 
     def _regions(self) -> None:
         """The file's missing regions, created in bulk with one audit record naming them."""

@@ -79,3 +79,34 @@ def test_a_failed_first_load_keeps_indexes_and_changes_nothing(
         import_registry(path, actor=None, create_regions=True)
     assert schema() == before
     assert not Household.objects.exists() and not Person.objects.exists()
+
+
+def planner_view(model: type) -> tuple[float, int]:
+    """PostgreSQL's row estimate of the table and its pages marked all-visible, as its last
+    ANALYZE and VACUUM left them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples, relallvisible FROM pg_class WHERE oid = %s::regclass",
+            [connection.ops.quote_name(model._meta.db_table)],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_leaves_its_tables_analyzed_and_vacuumed(
+    regions: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queries right after a county's first load are planned for its rows, and index-only scans
+    need not visit them."""
+    before = planner_view(Person)  # -1 rows (never analyzed), or what an index build left
+    small = write_xlsx(tmp_path / "a.xlsx", family(num("F001"), 10))
+    assert import_registry(small, actor=None, create_regions=True)["status"] == "imported"
+    assert planner_view(Person) == before  # below ANALYZE_MIN rows: left to autovacuum
+    monkeypatch.setattr(fastinsert, "ANALYZE_MIN", 1)
+    large = write_xlsx(tmp_path / "b.xlsx", family(num("F001"), 10) + family(num("F002"), 20))
+    assert import_registry(large, actor=None, create_regions=True)["status"] == "imported"
+    for model in (Household, Person, Membership):
+        rows, visible = planner_view(model)
+        assert rows == model.objects.count() > 0
+        assert visible > 0, model

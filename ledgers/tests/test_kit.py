@@ -11,12 +11,13 @@ from unittest.mock import patch
 
 import pytest
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from benefits.layouts import YULU
 from benefits.models import YuluRow
-from core import pipeline
+from core import fastinsert, pipeline
 from core.models import AuditRecord
 from fangpin.testing import id_number, run_command, write_sheet
 
@@ -99,6 +100,29 @@ def test_a_good_file_imports_and_again_changes_nothing(
     assert (code, again["created"], again["updated"], again["unchanged"]) == (0, 0, 0, 3)
     assert "没有变化" in again["message"]
     assert YuluRow.objects.filter(import_record=imported).count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_large_ledger_import_leaves_fresh_planner_statistics(
+    students: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures looked at right after a county's 务工 import are planned for its rows."""
+
+    def estimate() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'benefits_yulurow'::regclass"
+            )
+            return cursor.fetchone()[0]
+
+    before = estimate()
+    path = write_sheet(tmp_path / "a.xlsx", HEADERS, [row(students["a"])])
+    assert run_command("ledger", "import", "yulu", str(path))[0] == 0
+    assert estimate() == before  # fewer rows than ANALYZE_MIN: left to autovacuum
+    monkeypatch.setattr(fastinsert, "ANALYZE_MIN", 1)
+    path = write_sheet(tmp_path / "b.xlsx", HEADERS, [row(students["a"]), row(students["b"])])
+    assert run_command("ledger", "import", "yulu", str(path))[1]["created"] == 1
+    assert estimate() == YuluRow.objects.count() == 2
 
 
 def test_a_row_changed_by_an_import_keeps_its_origin_and_gets_its_own_record(
