@@ -55,7 +55,9 @@ def _grouped(qs: Any) -> dict[tuple[str, str], dict[str, int]]:
     grouped = (
         qs.order_by()
         .values("month", "status")
-        .annotate(n=Count("pk"), h=Count("household_id", distinct=True))
+        # COUNT(*) rather than of the id: PostgreSQL can then answer from the index alone (an
+        # index-only scan, once the table has been vacuumed).
+        .annotate(n=Count("*"), h=Count("household_id", distinct=True))
         .order_by("month", "status")
     )
     return {(g["month"], g["status"]): {"n": g["n"], "h": g["h"]} for g in grouped}
