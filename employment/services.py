@@ -11,7 +11,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.batching import chunks
-from core.fastinsert import Inserter
+from core.fastinsert import BATCH, Inserter
 from core.middleware import current_request
 from core.models import AuditRecord
 from employment.figures import OUT, previous_month
@@ -77,12 +77,26 @@ def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
                         "household_id": household_id,
                     }
                 )
-        cursor.executemany(
-            f"UPDATE {people} SET employment = %s,"
-            " work_place = CASE WHEN %s THEN '' ELSE work_place END, updated_at = %s"
-            " WHERE id = %s",
-            updates,
-        )
+        if connection.vendor == "postgresql":
+            # A statement per batch: executemany is one UPDATE a person, each a round trip
+            # through the pipeline (a county's 117,000 labourers took 13 s; this, 1 s).
+            for batch in chunks(updates, BATCH):
+                statuses, clear, _, ids = zip(*batch, strict=True)
+                cursor.execute(
+                    f"UPDATE {people} p SET employment = u.status,"
+                    " work_place = CASE WHEN u.clear THEN '' ELSE p.work_place END,"
+                    " updated_at = %s"
+                    " FROM unnest(%s::text[], %s::boolean[], %s::bigint[]) AS u(status, clear, id)"
+                    " WHERE p.id = u.id",
+                    [now, list(statuses), list(clear), list(ids)],
+                )
+        else:  # SQLite steps through the one prepared statement in C
+            cursor.executemany(
+                f"UPDATE {people} SET employment = %s,"
+                " work_place = CASE WHEN %s THEN '' ELSE work_place END, updated_at = %s"
+                " WHERE id = %s",
+                updates,
+            )
     Inserter(AuditRecord, keyed=False).insert(trail)
     return len(trail)
 

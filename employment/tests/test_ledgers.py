@@ -278,10 +278,11 @@ def test_the_registers_work_status_follows_the_latest_month(
     assert trail.before == {"employment": "县内务工", "work_place": "大冶市城区"}
     assert trail.actor == users["town_staff"]
     # The latest month deleted: the month before decides again.
+    Person.objects.filter(pk=a.pk).update(work_place="武汉市")
     december = EmploymentRow.objects.get(person=a, month="2023-12")
     delete_row(actor=users["town_staff"], ledger=ledger("employment"), row=december)
     a.refresh_from_db()
-    assert a.employment == "省外务工"
+    assert (a.employment, a.work_place) == ("省外务工", "武汉市")  # 务工地点 kept: still out
     # A month before the latest one changes nothing on the register.
     path = write_sheet(tmp_path / "old.xlsx", EMPLOYMENT.headers, [work(b, 月份="2023-09")])
     assert pipeline.run("employment", path, actor=users["town_staff"])["status"] == "imported"
