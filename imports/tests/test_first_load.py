@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models import Model
 
 from core import fastinsert
 from imports.services import import_registry
@@ -81,7 +82,7 @@ def test_a_failed_first_load_keeps_indexes_and_changes_nothing(
     assert not Household.objects.exists() and not Person.objects.exists()
 
 
-def planner_view(model: type) -> tuple[float, int]:
+def planner_view(model: type[Model]) -> tuple[float, int]:
     """PostgreSQL's row estimate of the table and its pages marked all-visible, as its last
     ANALYZE and VACUUM left them."""
     with connection.cursor() as cursor:
