@@ -35,6 +35,10 @@ PARTS = 6
 READERS = 2  # threads building and parsing parts
 AHEAD = 3  # parts submitted beyond the one being consumed
 
+# A part parsed: (the range's start (row, column), its rows from that start).
+Parsed = tuple[tuple[int, int], list[list[Any]]]
+Part = Callable[[], Parsed]  # a part, built and parsed when called
+
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"")
 _TARGET = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _DATA_START = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?>")
@@ -62,6 +66,20 @@ def first_sheet(book: zipfile.ZipFile) -> str | None:
     return None
 
 
+def shared_strings(book: zipfile.ZipFile) -> str | None:
+    """The package path of the workbook's shared-string table, if it has one."""
+    try:
+        rels = book.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    for tag in _TARGET.findall(rels):
+        attrs = dict(_ATTR.findall(tag))
+        if attrs.get(b"Type", b"").endswith(b"/sharedStrings"):
+            target = attrs.get(b"Target", b"").decode()
+            return target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return None
+
+
 def _data_end(data: bytes, after: int) -> int | None:
     """Where the closing sheetData tag starts, found from the end of the sheet (a forward regex
     scan of a county's sheet holds the GIL for most of a second)."""
@@ -71,15 +89,77 @@ def _data_end(data: bytes, after: int) -> int | None:
     return found.start() if found and found.end() == close + len(b"sheetData>") else None
 
 
+class _Strings:
+    """The shared-string table that every part carries, cut to the entries a part's rows are
+    likely to name.
+
+    calamine parses the whole table for each part before its rows, holding the GIL for half of
+    it (a county's table is 23 MB: 0.7 s a part, seven parts). The programs that write exports
+    number the strings in the order they first appear, so the rows up to a part's end name only
+    the first entries, about as many as that end's share of the sheet. A part gets the table
+    cut after that share (and some room); one that names an entry beyond the cut fails to
+    parse and is parsed again with the whole table, as is every part after it.
+    """
+
+    BLOCK = 1 << 16
+    # Room: the first rows bring the strings every row repeats (codes, village names): a
+    # county's export names 12% of its table in the first 10% of its sheet, 53% in the first
+    # half. A part keeps its share times 1.05, plus 5% of the table and 2,048 entries.
+    ROOM = 1.05, 0.05, 2048
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name = name
+        self.data = data
+        first = data.find(b"<si>")
+        close = data.rfind(b"</")
+        # Cut only a table this can cut cleanly: unprefixed entries, closed by </sst>.
+        self.usable = first >= 0 and data[close:].rstrip() == b"</sst>"
+        self.closing = data[close:]
+        # Entries starting in each block: one C-speed count a block (a match starting near a
+        # block's end is counted in its block, as the count may read 3 bytes past it).
+        self.blocks = [
+            data.count(b"<si>", at, at + self.BLOCK + 3) for at in range(0, len(data), self.BLOCK)
+        ]
+        self.entries = sum(self.blocks)
+        self.whole = not self.usable  # set once a cut table fell short
+
+    def cut(self, share: float) -> bytes | None:
+        """The table with only the entries that the rows up to `share` of the sheet likely
+        name; None for the whole table."""
+        times, plus, more = self.ROOM
+        keep = int(self.entries * (share * times + plus)) + more
+        if self.whole or keep >= self.entries:
+            return None
+        seen = 0
+        for number, count in enumerate(self.blocks):
+            if seen + count > keep:
+                at = number * self.BLOCK
+                for _ in range(keep - seen + 1):
+                    at = self.data.find(b"<si>", at) + 4
+                return self.data[: at - 4] + self.closing
+            seen += count
+        return None
+
+
 class _Sheet:
     """A large first sheet, cut into parts: the package's other members, the sheet's XML and
     where its rows start and end."""
 
-    def __init__(self, others: dict[str, bytes], sheet: str, head: bytes, closing: bytes) -> None:
+    def __init__(
+        self,
+        others: dict[str, bytes],
+        sheet: str,
+        head: bytes,
+        closing: bytes,
+        size: int = 0,
+        strings: _Strings | None = None,
+    ) -> None:
         self.others = others
         self.sheet = sheet
         self.head = head  # the XML before the rows, without <dimension>
         self.closing = closing  # the end tags that close a part's rows
+        self.size = size  # the sheet's XML, in bytes
+        self.strings = strings
 
     @classmethod
     def of(
@@ -97,20 +177,45 @@ class _Sheet:
             for info in book.infolist()
             if info.filename != sheet
         }
-        return cls(others, sheet, head, b"</" + name + b"></" + root.group(1) + b">")
+        found = shared_strings(book)
+        strings = _Strings(found, others[found]) if found in others else None
+        closing = b"</" + name + b"></" + root.group(1) + b">"
+        return cls(others, sheet, head, closing, book.getinfo(sheet).file_size, strings)
 
-    def part(self, data: bytes | memoryview, a: int, b: int) -> io.BytesIO:
-        """A workbook of the rows data[a:b] (a stored zip: nothing to inflate again)."""
+    def part(
+        self, data: bytes | memoryview, a: int, b: int, *, whole: bool = True
+    ) -> tuple[io.BytesIO, bool]:
+        """A workbook of the rows data[a:b] (a stored zip: nothing to inflate again), and
+        whether its shared strings were cut (unless `whole`: see _Strings)."""
         uploads.check_columns(data, a, b)  # before calamine sizes a part by its widest row
+        members = self.others
+        cut = None
+        if not whole and self.strings is not None and self.size:
+            cut = self.strings.cut(b / self.size)
+            if cut is not None:
+                members = members | {self.strings.name: cut}
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as part:
-            for name, content in self.others.items():
+            for name, content in members.items():
                 part.writestr(name, content)
             with part.open(self.sheet, "w") as out:
                 for piece in (self.head, memoryview(data)[a:b], self.closing):
                     out.write(piece)
         buffer.seek(0)
-        return buffer
+        return buffer, cut is not None
+
+    def load(self, data: bytes | memoryview, a: int, b: int) -> Parsed:
+        """The rows data[a:b] parsed (`_load`), with the shared strings cut if they can be, or
+        whole when the cut fell short (and whole for every part from then on)."""
+        buffer, was_cut = self.part(data, a, b, whole=False)
+        try:
+            return _load(lambda: buffer)
+        except Exception:  # calamine: "Cell string index not found in shared strings table"
+            if not was_cut or self.strings is None:
+                raise
+            self.strings.whole = True
+            buffer, _ = self.part(data, a, b)
+            return _load(lambda: buffer)
 
 
 def _first_part(book: zipfile.ZipFile, sheet: str) -> tuple[bytes, re.Match[bytes], int] | None:
@@ -138,23 +243,21 @@ def _first_part(book: zipfile.ZipFile, sheet: str) -> tuple[bytes, re.Match[byte
     return (bytes(data), start, last) if last >= 0 else None
 
 
-def split(path: Path, parts: int | None = None) -> list[Callable[[], io.BytesIO]] | None:
-    """The workbook as `parts` workbooks of consecutive rows, each built when called, or None
-    to read it whole (see `_parts`)."""
+def split(path: Path, parts: int | None = None) -> list[Part] | None:
+    """The workbook as `parts` parts of consecutive rows, each built and parsed when called, or
+    None to read it whole (see `_parts`)."""
     found = _parts(path, parts)
     return None if found is None else [found[0], *found[1]()]
 
 
-def _parts(
-    path: Path, parts: int | None = None
-) -> tuple[Callable[[], io.BytesIO], Callable[[], list[Callable[[], io.BytesIO]]]] | None:
+def _parts(path: Path, parts: int | None = None) -> tuple[Part, Callable[[], list[Part]]] | None:
     """(the first part, a function giving the others) of a large first sheet, or None to read
     the workbook whole.
 
     The first part is small and cut from the first megabyte inflated, so its rows (the header
     first) can be parsed while the rest of the sheet is inflated; the others (by default one per
     PART_BYTES, PARTS at most) are cut once the whole sheet is in memory and its last row number
-    checked against the cap. Parts are built when called.
+    checked against the cap. Parts are built and parsed when called.
     """
     if not zipfile.is_zipfile(path):
         return None  # .xls: calamine reads it whole
@@ -172,7 +275,7 @@ def _parts(
         return None
     prefix, start, first_end = first
 
-    def rest() -> list[Callable[[], io.BytesIO]]:
+    def rest() -> list[Part]:
         with zipfile.ZipFile(path) as book:
             data = book.read(sheet)  # Python's reader stops at the declared (checked) size
         end = _data_end(data, start.end())
@@ -189,9 +292,9 @@ def _parts(
                 break
             cuts.append(max(found.end(), cuts[-1]))
         cuts.append(end)
-        return [functools.partial(sheet_xml.part, data, a, b) for a, b in itertools.pairwise(cuts)]
+        return [functools.partial(sheet_xml.load, data, a, b) for a, b in itertools.pairwise(cuts)]
 
-    return functools.partial(sheet_xml.part, prefix, start.end(), first_end), rest
+    return functools.partial(sheet_xml.load, prefix, start.end(), first_end), rest
 
 
 def head(path: Path, rows: int) -> list[list[Any]] | None:
@@ -223,13 +326,13 @@ def head(path: Path, rows: int) -> list[list[Any]] | None:
         sheet_xml = _Sheet.of(book, sheet, data, start)
     if sheet_xml is None:
         return None
-    buffer = sheet_xml.part(data, start.end(), ends[min(rows, len(ends)) - 1].end())
+    buffer, _ = sheet_xml.part(data, start.end(), ends[min(rows, len(ends)) - 1].end())
     (first_row, first_col), found = _load(lambda: buffer)
     pad = [""] * first_col
     return ([[]] * first_row + [pad + r for r in found])[:rows]
 
 
-def _load(source: Path | Callable[[], io.BytesIO]) -> tuple[tuple[int, int], list[list[Any]]]:
+def _load(source: Path | Callable[[], io.BytesIO]) -> Parsed:
     """(range start (row, column), rows from that start) of a workbook's first sheet."""
     from python_calamine import CalamineWorkbook
 
@@ -253,9 +356,9 @@ def rows(path: Path) -> Iterator[list[Any]]:
     found = _parts(path)
     pool = ThreadPoolExecutor(READERS, thread_name_prefix="xlsx-reader")
     try:
-        pending = deque([pool.submit(_load, path if found is None else found[0])])
+        pending = deque([pool.submit(_load, path) if found is None else pool.submit(found[0])])
         others = pool.submit(found[1]) if found is not None else None
-        waiting: Iterator[Callable[[], io.BytesIO]] = iter(())
+        waiting: Iterator[Part] = iter(())
         next_row = 0
         while pending:
             (first_row, first_col), part = pending.popleft().result()
@@ -269,9 +372,9 @@ def rows(path: Path) -> Iterator[list[Any]]:
             if others is not None:  # the first part is consumed: now the rest
                 waiting = iter(others.result())
                 others = None
-                pending.extend(pool.submit(_load, p) for p in itertools.islice(waiting, AHEAD))
+                pending.extend(pool.submit(p) for p in itertools.islice(waiting, AHEAD))
             following = next(waiting, None)
             if following is not None:
-                pending.append(pool.submit(_load, following))
+                pending.append(pool.submit(following))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

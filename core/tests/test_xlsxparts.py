@@ -12,22 +12,27 @@ from core import xlsxparts
 from core.tabular import TableError, open_table
 
 
-def workbook(path: Path, *, constant_memory: bool) -> Path:
-    """Title rows, a header, data with gaps of blank rows, numbers, dates and a blank column A."""
+def workbook(path: Path, *, constant_memory: bool, backwards: bool = False) -> Path:
+    """Title rows, a header, data with gaps of blank rows, numbers, dates and a blank column A.
+    `backwards`: the data written from the last row up, so that the shared-string table lists
+    the last rows' strings first (as a sheet edited by hand may)."""
     book = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory})
     sheet = book.add_worksheet("台账")
     sheet.write_row(0, 1, ["某县户籍台账"])
     sheet.write_row(2, 1, ["户编号", "姓名", "证件号码", "人均收入", "日期"])
+    rows = []
     row = 3
     for n in range(600):
         if n % 97 == 0:
             row += 3  # blank rows, some of them where a part may be cut
+        rows.append((row, n))
+        row += 1
+    for row, n in reversed(rows) if backwards else rows:
         sheet.write_string(row, 1, f"H{n:04d}")
         sheet.write_string(row, 2, f"居民{n}")
         sheet.write_number(row, 3, 420281198001010000 + n)
         sheet.write_number(row, 4, 1000.5 + n)
         sheet.write_datetime(row, 5, dt.datetime(2024, 1, 1) + dt.timedelta(days=n))
-        row += 1
     book.close()
     return path
 
@@ -89,3 +94,40 @@ def test_a_large_sheet_that_cannot_be_cut_is_verified_before_calamine_reads_it_w
     monkeypatch.setattr(uploads, "verify_package", verify)
     assert list(xlsxparts.rows(path)) == whole
     assert verified == [path]
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_parts_carry_the_shared_strings_their_rows_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backwards: bool
+) -> None:
+    """A part gets the shared-string table cut to its share of the sheet; when its rows name
+    an entry beyond the cut (a table not in the order of the rows), it is parsed again with the
+    whole table, as are the parts after it: the rows are the sheet's either way."""
+    path = workbook(tmp_path / "book.xlsx", constant_memory=False, backwards=backwards)
+    whole = list(xlsxparts.rows(path))
+    monkeypatch.setattr(xlsxparts, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsxparts, "FIRST_PART_BYTES", 2000)
+    monkeypatch.setattr(xlsxparts, "PARTS", 5)
+    monkeypatch.setattr(xlsxparts, "PART_BYTES", 1)
+    times, plus, _ = xlsxparts._Strings.ROOM
+    monkeypatch.setattr(xlsxparts._Strings, "ROOM", (times, plus, 0))  # a table this small
+    tables: list[xlsxparts._Strings] = []
+    cuts: list[bytes | None] = []
+    real = xlsxparts._Strings.cut
+
+    def cut(self: xlsxparts._Strings, share: float) -> bytes | None:
+        tables.append(self)
+        cuts.append(real(self, share))
+        return cuts[-1]
+
+    monkeypatch.setattr(xlsxparts._Strings, "cut", cut)
+    assert list(xlsxparts.rows(path)) == whole
+    table = tables[0]
+    assert len(cuts) == 6 and len(table.data) > 10_000
+    assert cuts[0] is not None and len(cuts[0]) < len(table.data) // 4
+    # In order, every part parsed with its cut; backwards, the first cut fell short.
+    assert table.whole is backwards
+    if backwards:
+        assert cuts[1:] == [None] * 5  # the rest carried the whole table
+    else:  # all but the last part, which needs the whole table (built in any order)
+        assert sum(c is None for c in cuts) == 1
