@@ -183,11 +183,13 @@ class _Sheet:
         return cls(others, sheet, head, closing, book.getinfo(sheet).file_size, strings)
 
     def part(
-        self, data: bytes | memoryview, a: int, b: int, *, whole: bool = True
+        self, data: bytes | memoryview, a: int, b: int, *, whole: bool = True, checked: bool = False
     ) -> tuple[io.BytesIO, bool]:
         """A workbook of the rows data[a:b] (a stored zip: nothing to inflate again), and
-        whether its shared strings were cut (unless `whole`: see _Strings)."""
-        uploads.check_columns(data, a, b)  # before calamine sizes a part by its widest row
+        whether its shared strings were cut (unless `whole`: see _Strings). `checked`: its
+        columns were scanned already."""
+        if not checked:
+            uploads.check_columns(data, a, b)  # before calamine sizes a part by its widest row
         members = self.others
         cut = None
         if not whole and self.strings is not None and self.size:
@@ -207,15 +209,19 @@ class _Sheet:
     def load(self, data: bytes | memoryview, a: int, b: int) -> Parsed:
         """The rows data[a:b] parsed (`_load`), with the shared strings cut if they can be, or
         whole when the cut fell short (and whole for every part from then on)."""
+        from python_calamine import CalamineError
+
         buffer, was_cut = self.part(data, a, b, whole=False)
         try:
             return _load(lambda: buffer)
-        except Exception:  # calamine: "Cell string index not found in shared strings table"
+        except CalamineError:  # "Cell string index not found in shared strings table"
             if not was_cut or self.strings is None:
                 raise
             self.strings.whole = True
-            buffer, _ = self.part(data, a, b)
-            return _load(lambda: buffer)
+        # Again outside the handler: its traceback would keep the failed parse in memory.
+        del buffer
+        buffer, _ = self.part(data, a, b, checked=True)
+        return _load(lambda: buffer)
 
 
 def _first_part(book: zipfile.ZipFile, sheet: str) -> tuple[bytes, re.Match[bytes], int] | None:
