@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, Error, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
@@ -422,9 +422,18 @@ def refresh_statistics(loads: dict[type[models.Model], int]) -> None:
     tables = [model._meta.db_table for model, n in loads.items() if n >= ANALYZE_MIN]
     if not tables:
         return
+    for table in tables:
+        # An optimisation must not cost the import: a table another statement holds (a VACUUM,
+        # an index being built) is left to autovacuum, and the savepoint keeps the import's
+        # transaction usable after a refusal.
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '5s'")
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+                cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+        except DatabaseError:
+            log.warning("ANALYZE %s in an import failed", table, exc_info=True)
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
         # Until its commit is flushed, VACUUM may not take the rows as committed and leaves
         # their pages unmarked: this commit waits for the flush (import_settings let it not).
         cursor.execute("SET LOCAL synchronous_commit = on")
@@ -432,21 +441,21 @@ def refresh_statistics(loads: dict[type[models.Model], int]) -> None:
 
 
 def _vacuum(tables: list[str]) -> None:
-    """VACUUM the tables (after the commit). The import is in whatever this does: a table
-    another statement holds (an index being built) is left to autovacuum, and a failure is
-    logged, not raised."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '5s'")
-            try:
-                for table in tables:
+    """VACUUM the tables, after the import's commit (not inside a transaction: a caller's, or a
+    test's, would refuse it). The import is in whatever this does: a table another statement
+    holds is left to autovacuum, and a failure is logged, not raised."""
+    if connection.in_atomic_block or not connection.get_autocommit():
+        return
+    for table in tables:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '5s'")
+                try:
                     cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
-            finally:
-                cursor.execute("RESET lock_timeout")
-    except DatabaseError:
-        log.warning(
-            "VACUUM after an import failed (the import is committed): %s", tables, exc_info=True
-        )
+                finally:
+                    cursor.execute("RESET lock_timeout")
+        except Error:
+            log.warning("VACUUM %s after an import failed", table, exc_info=True)
 
 
 @contextmanager

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from core import fastinsert
 from registry.models import Household
@@ -75,3 +76,20 @@ def test_rows_of_different_widths_are_refused_not_shifted():
     job = fastinsert._sqlite_rows("INSERT INTO t (a, b) VALUES ", [(1, 2), (3, 4, 5), (6,)])
     with pytest.raises(ValueError, match="other widths"):
         job(connection.connection)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+@pytest.mark.django_db
+def test_statistics_that_cannot_be_refreshed_cost_the_import_nothing(regions):
+    """ANALYZE refused (here: no such table) is logged and the import's transaction goes on;
+    VACUUM, which no transaction allows, waits for the commit and is skipped inside one."""
+
+    class Missing:
+        _meta = SimpleNamespace(db_table="no_such_table")
+
+    loads: dict[Any, int] = {Missing: fastinsert.ANALYZE_MIN, Household: fastinsert.ANALYZE_MIN}
+    with transaction.atomic():
+        fastinsert.refresh_statistics(loads)
+        Household.objects.create(number="420281100201000001", region=regions["village"])
+    fastinsert._vacuum(["registry_household"])  # inside the test's transaction: skipped
+    assert Household.objects.count() == 1  # and the connection still works
