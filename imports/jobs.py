@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from core import exports, jobs
-from core.models import Job
+from core.models import AuditRecord, Job
 from core.permissions import Cap, require
 from imports import services
 from imports.models import ImportBatch
@@ -58,10 +58,21 @@ def check_interrupted(job: Job) -> str:
 
 @jobs.on_stale("imports.apply")
 def apply_interrupted(job: Job) -> str:
-    """An import that died wrote nothing (one transaction): the batch is 待确认 again."""
-    ImportBatch.objects.filter(
-        pk=job.params.get("batch"), status=ImportBatch.Status.IMPORTING
-    ).update(status=ImportBatch.Status.VALID)
+    """An import that died before its commit wrote nothing (one transaction): the batch is 待确认
+    again. One that died after it (while a large load's tables were being vacuumed, say) is in:
+    the import's own record, written in that transaction, names the batch and keeps its counts."""
+    batch = job.params.get("batch")
+    importing = ImportBatch.objects.filter(pk=batch, status=ImportBatch.Status.IMPORTING)
+    record = (
+        AuditRecord.objects.filter(action="import", after__batch=batch, at__gte=job.created_at)
+        .order_by("-pk")
+        .first()
+    )
+    if record is not None:
+        counts = {k: v for k, v in record.after.items() if isinstance(v, int) and k != "batch"}
+        importing.update(status=ImportBatch.Status.IMPORTED, counts=counts)
+        return "数据已导入，任务在导入后的整理中中断（不影响已导入的数据）"
+    importing.update(status=ImportBatch.Status.VALID)
     return "导入未写入任何数据，该文件已回到“待确认”，可重新确认导入"
 
 
