@@ -35,7 +35,8 @@ def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
     thousand). Returns how many persons changed.
 
     Plain statements: each person's latest month is one step back along the (person, month)
-    key, and the changes go in as one executemany (the ORM would build an expression per id)."""
+    key, and the changes go in as one statement a batch on PostgreSQL, one executemany on SQLite
+    (the ORM would build an expression per id)."""
     quote = connection.ops.quote_name
     rows, people = quote(EmploymentRow._meta.db_table), quote(Person._meta.db_table)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
