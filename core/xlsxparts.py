@@ -49,35 +49,34 @@ _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _ATTR = re.compile(rb"(\w+)=\"([^\"]*)\"")
 
 
+def _member(book: zipfile.ZipFile, wanted: Callable[[dict[bytes, bytes]], bool]) -> str | None:
+    """The package path of the workbook's first relationship whose attributes are `wanted`."""
+    try:
+        rels = book.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    for tag in _TARGET.findall(rels):
+        attrs = dict(_ATTR.findall(tag))
+        if wanted(attrs):
+            target = attrs.get(b"Target", b"").decode()
+            return target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return None
+
+
 def first_sheet(book: zipfile.ZipFile) -> str | None:
     """The package path of the workbook's first sheet (the one calamine's index 0 reads)."""
     try:
         found = _SHEET.search(book.read("xl/workbook.xml"))
-        rels = book.read("xl/_rels/workbook.xml.rels")
     except KeyError:
         return None
     if found is None:
         return None
-    for tag in _TARGET.findall(rels):
-        attrs = dict(_ATTR.findall(tag))
-        if attrs.get(b"Id") == found.group(1):
-            target = attrs.get(b"Target", b"").decode()
-            return target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-    return None
+    return _member(book, lambda attrs: attrs.get(b"Id") == found.group(1))
 
 
 def shared_strings(book: zipfile.ZipFile) -> str | None:
     """The package path of the workbook's shared-string table, if it has one."""
-    try:
-        rels = book.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return None
-    for tag in _TARGET.findall(rels):
-        attrs = dict(_ATTR.findall(tag))
-        if attrs.get(b"Type", b"").endswith(b"/sharedStrings"):
-            target = attrs.get(b"Target", b"").decode()
-            return target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-    return None
+    return _member(book, lambda attrs: attrs.get(b"Type", b"").endswith(b"/sharedStrings"))
 
 
 def _data_end(data: bytes, after: int) -> int | None:
@@ -110,10 +109,7 @@ class _Strings:
     def __init__(self, name: str, data: bytes) -> None:
         self.name = name
         self.data = data
-        first = data.find(b"<si>")
         close = data.rfind(b"</")
-        # Cut only a table this can cut cleanly: unprefixed entries, closed by </sst>.
-        self.usable = first >= 0 and data[close:].rstrip() == b"</sst>"
         self.closing = data[close:]
         # Entries starting in each block: one C-speed count a block (a match starting near a
         # block's end is counted in its block, as the count may read 3 bytes past it).
@@ -121,7 +117,9 @@ class _Strings:
             data.count(b"<si>", at, at + self.BLOCK + 3) for at in range(0, len(data), self.BLOCK)
         ]
         self.entries = sum(self.blocks)
-        self.whole = not self.usable  # set once a cut table fell short
+        # Cut only a table this can cut cleanly: unprefixed entries, closed by </sst>; and
+        # none once a cut table fell short.
+        self.whole = not self.entries or self.closing.rstrip() != b"</sst>"
 
     def cut(self, share: float) -> bytes | None:
         """The table with only the entries that the rows up to `share` of the sheet likely
