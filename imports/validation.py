@@ -80,12 +80,16 @@ HOUSEHOLD_DEFAULTS = _defaults(Household, HOUSEHOLD_KEYS)
 MASKED_ID = re.compile(r"^(\w{4})\*{4,}(\w{4})$")
 MASKED_PHONE = re.compile(r"^\d{3}\*{4,}\d{4}$")
 KEEP = object()  # a masked cell: the stored value stays
+COMBINATIONS = 50_000  # combinations of a person's coded cells kept parsed (imports.validation)
 
 
 def _phone(raw: Any) -> Any:
     """A member's phone; a masked one (138****5678) keeps the stored number."""
-    if raw.__class__ is str and "*" in raw and MASKED_PHONE.match(raw.strip()):
-        return KEEP
+    if raw.__class__ is str:
+        if len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1" and raw[1] > "2":
+            return raw  # a plain mobile number, as phone() would return it: most cells
+        if "*" in raw and MASKED_PHONE.match(raw.strip()):
+            return KEEP
     return phone(raw)
 
 
@@ -124,6 +128,8 @@ class Checker:
         self.structure_ok = True
         self.region_keys: list[str] = []
         self._household_parsers: dict[str, tuple[dict[Any, Any], Callable[[Any], Any]]] = {}
+        self._relations: dict[Any, str] = {}  # a 与户主关系 cell read well → its code
+        self._paths: dict[tuple, tuple[str, ...]] = {}  # region cells → their names
 
     @property
     def errors(self) -> list[dict]:
@@ -179,6 +185,12 @@ class Checker:
             for k in PERSON_KEYS
             if k in pos and k not in special
         ]
+        # A person's coded cells repeat as a whole (a few thousand combinations in a county):
+        # each combination read without an error is parsed once, all its cells at a time.
+        memoised = [c for c in person_columns if c[2] is not None]
+        person_columns = [c for c in person_columns if c[2] is None]
+        pick_memoised = _picker([i for _, i, _, _ in memoised])
+        combinations: dict[tuple, dict[str, Any]] = {}
         p_number, p_name, p_id, p_rel = (
             pos["number"],
             pos["name"],
@@ -193,6 +205,7 @@ class Checker:
             pos = {**pos, "risks": width}
             hh_keys.append("risks")
         hh_columns = [(k, pos[k]) for k in hh_keys] + get_region
+        pick_household = _picker([i for _, i in hh_columns])
         for row, cells in table.rows:
             self.rows += 1
             if self.rows % 20000 == 0:
@@ -217,21 +230,13 @@ class Checker:
                 self.error(row, "number", "", "户编号为空")
             person = self._person(row, number, cells, p_name, p_id, p_rel)
             values = person.values
-            for k, i, parsed, parse in person_columns:
-                raw = cells[i]
-                # Each distinct value once (a bad one each time, so every row is reported);
-                # inlined: this runs for every cell of a county's sheet.
-                if parsed is not None and raw in parsed:
-                    values[k] = parsed[raw]
-                    continue
-                try:
-                    value = parse(raw)
-                except CellError as exc:
-                    self.error(row, k, raw, str(exc))
-                    continue
-                values[k] = value
-                if parsed is not None:
-                    parsed[raw] = value
+            combination = pick_memoised(cells)
+            known = combinations.get(combination)
+            if known is not None:
+                values.update(known)
+            elif self._cells(row, cells, memoised, values) and len(combinations) < COMBINATIONS:
+                combinations[combination] = {k: values[k] for k, _, _, _ in memoised}
+            self._cells(row, cells, person_columns, values)
             sex = person.values.get("sex")
             id_sex = person.values.pop("_id_sex", "")
             if sex and id_sex and sex != id_sex:
@@ -245,8 +250,9 @@ class Checker:
             hh = self.households.get(number)
             if hh is None:
                 hh = self._household(row, number, cells, get_region, hh_keys, pos)
+                hh.agreed = pick_household(cells)
                 self.households[number] = hh
-            else:
+            elif pick_household(cells) != hh.agreed:
                 # Later rows of a household only have to agree with its first row.
                 self._agree(hh, row, cells, hh_columns)
             hh.persons.append(person)
@@ -260,6 +266,33 @@ class Checker:
                 heads = [p.row for p in hh.persons if p.values.get("relation") == "户主"]
                 where = f"（户主在第{'、'.join(map(str, heads))}行）" if len(heads) > 1 else ""
                 self.error(hh.first_row, "relation", "", f"户编号{hh.number}：{problem}{where}")
+
+    def _cells(
+        self,
+        row: int,
+        cells: list[Any],
+        columns: list[tuple[str, int, dict[Any, Any] | None, Callable[[Any], Any]]],
+        values: dict[str, Any],
+    ) -> bool:
+        """Parse a person's `columns` of `cells` into `values`, reporting errors; whether every
+        cell was read."""
+        read = True
+        for k, i, parsed, parse in columns:
+            raw = cells[i]
+            # Each distinct value once (a bad one each time, so every row is reported).
+            if parsed is not None and raw in parsed:
+                values[k] = parsed[raw]
+                continue
+            try:
+                value = parse(raw)
+            except CellError as exc:
+                self.error(row, k, raw, str(exc))
+                read = False
+                continue
+            values[k] = value
+            if parsed is not None:
+                parsed[raw] = value
+        return read
 
     def _household_value(self, key: str, raw: Any) -> Any:
         parser = self._household_parsers[key][1]
@@ -283,48 +316,60 @@ class Checker:
             self.error(row, "name", name, f"姓名最多60个字，实为{len(name)}个字")
         values["name"] = name
         raw_id = cells[p_id]
-        id_text, problem = number_text(raw_id)
-        masked = MASKED_ID.match(id_text.upper()) if not problem else None
+        masked = None
         id_value = ""
-        if masked:
-            # A masked export: matched to the member on the register in compare().
-            key = f"masked:{number}:{name}"
-            self.masked += 1
-            first = self.ids.get(key)
-            if first is not None:
-                self.error(row, "id_number", raw_id, f"与第{first}行是同一户的同名成员，无法区分")
-            else:
-                self.ids[key] = row
-        elif problem:
-            id_value = idnumber.normalize(id_text)
-            self.error(row, "id_number", raw_id, problem)
-        else:
-            result = idnumber.check(id_text, today=self.today, convert_15=True)
-            id_value = result.value
-            for message in result.errors:
-                self.error(row, "id_number", raw_id, message)
-            for message in result.warnings:
-                self.warn(row, "id_number", raw_id, message)
-            if result.ok:
-                values["birth_date"] = result.birth_date
-                values["_id_sex"] = result.sex
-                warning = rules.area_code_warning(result.value, self.county_code)
-                if warning:
-                    self.warn(row, "id_number", raw_id, warning)
-                first = self.ids.get(id_value)
+        # The usual cell first: a plain, valid 18-digit number (idnumber.quick).
+        good = idnumber.quick(raw_id, self.today) if raw_id.__class__ is str else None
+        if good is None:
+            id_text, problem = number_text(raw_id)
+            masked = MASKED_ID.match(id_text.upper()) if not problem else None
+            if masked:
+                # A masked export: matched to the member on the register in compare().
+                key = f"masked:{number}:{name}"
+                self.masked += 1
+                first = self.ids.get(key)
                 if first is not None:
-                    self.error(row, "id_number", raw_id, f"证件号码与第{first}行重复")
+                    message = f"与第{first}行是同一户的同名成员，无法区分"
+                    self.error(row, "id_number", raw_id, message)
                 else:
-                    self.ids[id_value] = row
+                    self.ids[key] = row
+            elif problem:
+                id_value = idnumber.normalize(id_text)
+                self.error(row, "id_number", raw_id, problem)
+            else:
+                result = idnumber.check(id_text, today=self.today, convert_15=True)
+                id_value = result.value
+                for message in result.errors:
+                    self.error(row, "id_number", raw_id, message)
+                for message in result.warnings:
+                    self.warn(row, "id_number", raw_id, message)
+                if result.ok:
+                    assert result.birth_date is not None
+                    good = (result.value, result.birth_date, result.sex)
+        if good is not None:
+            id_value, values["birth_date"], values["_id_sex"] = good
+            warning = rules.area_code_warning(id_value, self.county_code)
+            if warning:
+                self.warn(row, "id_number", raw_id, warning)
+            first = self.ids.get(id_value)
+            if first is not None:
+                self.error(row, "id_number", raw_id, f"证件号码与第{first}行重复")
+            else:
+                self.ids[id_value] = row
         raw_rel = cells[p_rel]
-        try:
-            values["relation"] = code("relation", raw_rel)
-        except CellError as exc:
-            self.error(row, "relation", raw_rel, str(exc))
-            values["relation"] = ""
-        else:
-            if not values["relation"]:
-                self.error(row, "relation", "", "与户主关系为空")
+        relation = self._relations.get(raw_rel)
+        if relation is None:
+            try:
+                relation = code("relation", raw_rel)
+            except CellError as exc:
+                self.error(row, "relation", raw_rel, str(exc))
+                relation = ""
+            else:
+                if relation:
+                    self._relations[raw_rel] = relation
+                else:
+                    self.error(row, "relation", "", "与户主关系为空")
+        values["relation"] = relation
         person = PersonRow(row, number, id_value, values)
         if masked:
             person.masked = (masked.group(1), masked.group(2))
@@ -339,10 +384,16 @@ class Checker:
         hh_keys: list[str],
         pos: dict[str, int],
     ) -> HouseholdRows:
-        path = tuple([text(cells[i]) for _, i in get_region])
-        for (k, _), name in zip(get_region, path, strict=True):
-            if not name and REGISTER.column(k).required:
-                self.error(row, k, "", f"{REGISTER.column(k).header}为空")
+        raw_path = tuple([cells[i] for _, i in get_region])
+        path = self._paths.get(raw_path)
+        if path is None:
+            path = tuple([text(c) for c in raw_path])
+            blank = [k for (k, _), name in zip(get_region, path, strict=True) if not name]
+            for k in blank:
+                if REGISTER.column(k).required:
+                    self.error(row, k, "", f"{REGISTER.column(k).header}为空")
+            if not blank:  # a few thousand paths in a county: each read once
+                self._paths[raw_path] = path
         values: dict[str, Any] = {}
         raw_cells: dict[str, Any] = {}
         unread: set[str] = set()
@@ -710,6 +761,16 @@ class Checker:
             )
         else:
             plan.persons_unchanged += 1
+
+
+def _picker(positions: list[int]) -> Callable[[list[Any]], tuple]:
+    """The cells at `positions`, as a tuple (also for one position, or none)."""
+    if len(positions) == 1:
+        at = positions[0]
+        return lambda cells: (cells[at],)
+    if not positions:
+        return lambda cells: ()
+    return operator.itemgetter(*positions)
 
 
 def _rows_by_key(

@@ -60,6 +60,7 @@ class HouseholdRows:
     full_path: tuple[str, ...] = ()  # region names from the county down, set by compare()
     exit_reason: str = ""
     unread: set[str] = field(default_factory=set)  # household cells that could not be read
+    agreed: tuple = ()  # the first row's household cells, which later rows must repeat
 
 
 @dataclass

@@ -57,3 +57,40 @@ def test_check_digit_matches_the_weighted_sum_of_gb11643():
         first17 = "".join(rng.choice("0123456789") for _ in range(17))
         total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
         assert idnumber.check_digit(first17) == "10X98765432"[total % 11], first17
+
+
+def test_quick_passes_exactly_the_plain_numbers_that_check_passes_silently():
+    """`quick` is `check` for a plain 18-character cell: the same number, birth date and sex, and
+    None for every cell that `check` refuses, warns about or has to fold first."""
+    today = dt.date(2026, 12, 7)
+    valid = idnumber.make_valid("42028119800101001")
+    x_last = next(
+        n
+        for n in (idnumber.make_valid(f"42028119800101{i:03d}") for i in range(200))
+        if n.endswith("X")
+    )
+    cells = [
+        valid,
+        x_last,
+        x_last[:17] + "x",  # a lower-case check character: check upper-cases it
+        valid[:17] + ("1" if valid[17] != "1" else "2"),  # wrong check digit
+        idnumber.make_valid("42028120300101001"),  # born after today
+        idnumber.make_valid("42028118800101001"),  # born before 1890
+        idnumber.make_valid("42028119800230001"),  # no such day
+        "４" + valid[1:],  # a full-width digit: check folds it
+        valid + " ",
+        valid[:15],
+        valid[:6] + "*" * 8 + valid[14:],
+        idnumber.make_valid("42028119800101001") + "11",  # a 残疾人证号
+    ]
+    for cell in cells:
+        full = idnumber.check(cell, today=today, convert_15=True)
+        silent = full.ok and not full.warnings and full.value == cell.upper()
+        found = idnumber.quick(cell, today)
+        if silent and len(cell) == 18:
+            assert found == (full.value, full.birth_date, full.sex), cell
+        else:
+            assert found is None, cell
+    lower = idnumber.quick(x_last[:17] + "x", today)
+    assert lower is not None and lower[:2] == (x_last, dt.date(1980, 1, 1))
+    assert idnumber.quick(valid, today) == (valid, dt.date(1980, 1, 1), "男")
