@@ -76,6 +76,8 @@ def _defaults(model: Any, keys: Iterable[str]) -> dict[str, Any]:
 
 
 HOUSEHOLD_DEFAULTS = _defaults(Household, HOUSEHOLD_KEYS)
+_PICK_HOUSEHOLD = operator.itemgetter(*HOUSEHOLD_DEFAULTS)  # a stored household's, in that order
+_HOUSEHOLD_PICKS: dict[tuple[str, ...], Callable[[dict], tuple]] = {}  # its keys → their values
 # Masked values in a clerk's export: kept as stored.
 MASKED_ID = re.compile(r"^(\w{4})\*{4,}(\w{4})$")
 MASKED_PHONE = re.compile(r"^\d{3}\*{4,}\d{4}$")
@@ -457,10 +459,15 @@ class Checker:
         if stored is None:
             members = self._load_members(in_scope)
         else:  # the whole table was read once: its members need no second scan
+            # Unmasking looks at every member; otherwise only those the file leaves out matter
+            # (tested first: a re-sync names nearly everyone).
+            ids = self.ids
             members = [
                 (r[I_PK], r[I_ID], r[I_NAME], r[I_HOUSEHOLD])
                 for r in stored
-                if r[I_MEMBER] and r[I_HOUSEHOLD] in in_scope
+                if (self.masked or r[I_ID] not in ids)
+                and r[I_MEMBER]
+                and r[I_HOUSEHOLD] in in_scope
             ]
         if self.masked:
             self._unmask(members, numbers_by_pk)
@@ -628,18 +635,16 @@ class Checker:
         """(the stored persons (PERSON_ROW) named in the file, by 证件号码; each one's household
         number and region path, by household pk)."""
         out: dict[str, tuple] = {}
-        ids = {i for i in self.ids if not i.startswith("masked:")}
+        ids = {i for i in self.ids if not i.startswith("masked:")} if self.masked else self.ids
         if stored is not None:
-            for values in stored:
-                if values[I_ID] in ids:
-                    out[values[I_ID]] = values
+            out = {values[I_ID]: values for values in stored if values[I_ID] in ids}
         elif Person.objects.exists():
             for values in _rows_by_key(Person.objects.all(), PERSON_ROW, "id_number", ids):
                 out[values[I_ID]] = values
         # From the households already read (a join would cost a re-sync seconds); those of
         # households not in the file in one query.
         where = {v["pk"]: (number, v["region__path"]) for number, v in existing.items()}
-        others = {p[I_HOUSEHOLD] for p in out.values()} - where.keys()
+        others = set(map(operator.itemgetter(I_HOUSEHOLD), out.values())) - where.keys()
         for chunk in chunks(others):
             for pk, number, path in Household.objects.filter(pk__in=chunk).values_list(
                 "pk", "number", "region__path"
@@ -659,13 +664,14 @@ class Checker:
         before: dict[str, Any] | None,
         staying: dict[int, int],
     ) -> None:
-        after: dict[str, Any] = {}
-        for key in HOUSEHOLD_DEFAULTS:
-            if key in hh.values:
-                value = hh.values[key]
-                after[key] = _risk_text(value) if key == "risks" else value
-            else:
-                after[key] = before[key] if before else HOUSEHOLD_DEFAULTS[key]
+        # The stored (or default) values, in HOUSEHOLD_DEFAULTS' order, overlaid by the file's.
+        if before:
+            after = dict(zip(HOUSEHOLD_DEFAULTS, _PICK_HOUSEHOLD(before), strict=True))
+        else:
+            after = dict(HOUSEHOLD_DEFAULTS)
+        after.update(hh.values)
+        if "risks" in hh.values:
+            after["risks"] = _risk_text(hh.values["risks"])
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         after["head_name"] = head.values["name"] if head else ""
         # The household's phone is its 户主's; a masked, blank or absent one keeps the stored
@@ -689,7 +695,13 @@ class Checker:
             plan.households_new.append((hh, after))
             plan.status[hh.number] = (None, status_after)
             return
-        changed = {k: v for k, v in after.items() if before[k] != v}
+        keys = tuple(after)
+        pick = _HOUSEHOLD_PICKS.get(keys)
+        if pick is None:
+            pick = _HOUSEHOLD_PICKS[keys] = operator.itemgetter(*keys)
+        # Most households of a re-sync are unchanged: compared at once, field by field if not.
+        same = pick(before) == tuple(after.values())
+        changed = {} if same else {k: v for k, v in after.items() if before[k] != v}
         if changed:
             plan.households_changed.append(
                 (before["pk"], hh, {k: before[k] for k in changed}, changed)
