@@ -77,12 +77,16 @@ def _defaults(model: Any, keys: Iterable[str]) -> dict[str, Any]:
 
 HOUSEHOLD_DEFAULTS = _defaults(Household, HOUSEHOLD_KEYS)
 _PICK_HOUSEHOLD = operator.itemgetter(*HOUSEHOLD_DEFAULTS)  # a stored household's, in that order
-_HOUSEHOLD_PICKS: dict[tuple[str, ...], Callable[[dict], tuple]] = {}  # its keys → their values
+# What _plan_household compares: those, and what it works out.
+_PICK_PLANNED = operator.itemgetter(
+    *HOUSEHOLD_DEFAULTS, "head_name", "phone", "member_count", "region_id"
+)
 # Masked values in a clerk's export: kept as stored.
 MASKED_ID = re.compile(r"^(\w{4})\*{4,}(\w{4})$")
 MASKED_PHONE = re.compile(r"^\d{3}\*{4,}\d{4}$")
 KEEP = object()  # a masked cell: the stored value stays
-COMBINATIONS = 50_000  # combinations of a person's coded cells kept parsed (imports.validation)
+COMBINATIONS = 50_000  # combinations of a person's cells kept parsed (Checker.read)
+_UNREAD = object()  # a kept combination's stand-in for a cell parsed on every row
 
 
 def _phone(raw: Any) -> Any:
@@ -187,11 +191,11 @@ class Checker:
             for k in PERSON_KEYS
             if k in pos and k not in special
         ]
-        # A person's coded cells repeat as a whole (a few thousand combinations in a county):
-        # each combination read without an error is parsed once, all its cells at a time.
-        memoised = [c for c in person_columns if c[2] is not None]
-        person_columns = [c for c in person_columns if c[2] is None]
-        pick_memoised = _picker([i for _, i, _, _ in memoised])
+        # A person's cells but the phone repeat as a whole (a few thousand combinations in a
+        # county): a combination read without an error is kept parsed, its values in the
+        # layout's order with a stand-in for each cell that is parsed every time (the phone).
+        every_time = [c for c in person_columns if c[2] is None]
+        pick_combination = _picker([i for _, i, parsed, _ in person_columns if parsed is not None])
         combinations: dict[tuple, dict[str, Any]] = {}
         p_number, p_name, p_id, p_rel = (
             pos["number"],
@@ -232,13 +236,21 @@ class Checker:
                 self.error(row, "number", "", "户编号为空")
             person = self._person(row, number, cells, p_name, p_id, p_rel)
             values = person.values
-            combination = pick_memoised(cells)
+            combination = pick_combination(cells)
             known = combinations.get(combination)
-            if known is not None:
+            if known is None:
+                read = self._cells(row, cells, person_columns, values)
+                if read and len(combinations) < COMBINATIONS:
+                    combinations[combination] = {
+                        k: _UNREAD if parsed is None else values[k]
+                        for k, _, parsed, _ in person_columns
+                    }
+            else:
                 values.update(known)
-            elif self._cells(row, cells, memoised, values) and len(combinations) < COMBINATIONS:
-                combinations[combination] = {k: values[k] for k, _, _, _ in memoised}
-            self._cells(row, cells, person_columns, values)
+                if not self._cells(row, cells, every_time, values):
+                    for k, _, _, _ in every_time:  # a cell not read leaves no value
+                        if values[k] is _UNREAD:
+                            del values[k]
             sex = person.values.get("sex")
             id_sex = person.values.pop("_id_sex", "")
             if sex and id_sex and sex != id_sex:
@@ -394,7 +406,8 @@ class Checker:
             for k in blank:
                 if REGISTER.column(k).required:
                     self.error(row, k, "", f"{REGISTER.column(k).header}为空")
-            if not blank:  # a few thousand paths in a county: each read once
+            # A few thousand paths in a county, each read once (text cells only: 1 == True).
+            if not blank and all(c.__class__ is str for c in raw_path):
                 self._paths[raw_path] = path
         values: dict[str, Any] = {}
         raw_cells: dict[str, Any] = {}
@@ -695,12 +708,8 @@ class Checker:
             plan.households_new.append((hh, after))
             plan.status[hh.number] = (None, status_after)
             return
-        keys = tuple(after)
-        pick = _HOUSEHOLD_PICKS.get(keys)
-        if pick is None:
-            pick = _HOUSEHOLD_PICKS[keys] = operator.itemgetter(*keys)
         # Most households of a re-sync are unchanged: compared at once, field by field if not.
-        same = pick(before) == tuple(after.values())
+        same = _PICK_PLANNED(before) == _PICK_PLANNED(after)
         changed = {} if same else {k: v for k, v in after.items() if before[k] != v}
         if changed:
             plan.households_changed.append(

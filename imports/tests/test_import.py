@@ -219,26 +219,33 @@ def test_a_cell_that_cannot_be_read_is_one_error_not_one_more_per_rule_that_read
 def test_coded_cells_repeated_on_many_rows_are_judged_on_each_row(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
-    """Rows with the same coded cells share one reading only when it had no error: a bad cell is
-    reported on every row that has it, and a good combination reads the same on every row."""
+    """Rows with the same cells share one reading only when it had no error: a bad cell is
+    reported on every row that has it, in the layout's order, and a good combination reads the
+    same on every row, each with its own phone."""
     cells = {"民族": "汉", "文化程度": "初中", "健康状况": "健康"}
     rows = [
         person(num("C001"), "甲", pid(70), **cells, 劳动技能="外星技能"),  # 2
-        person(num("C002"), "乙", pid(71), **cells),  # 3
+        person(num("C002"), "乙", pid(71), **cells, 联系电话="13800000071"),  # 3
         person(num("C003"), "丙", pid(72), **cells, 劳动技能="外星技能"),  # 4
-        person(num("C004"), "丁", pid(73), **cells),  # 5
+        person(num("C004"), "丁", pid(73), **cells, 联系电话="12345"),  # 5
+        person(num("C005"), "戊", pid(74), **cells, 联系电话="12345", 是否享受低保="也许"),  # 6
     ]
     code, result, _ = run_cli(str(write_xlsx(tmp_path / "codes.xlsx", rows)))
 
     assert code == 1
-    assert sorted((e["row"], e["column"]) for e in result["errors"]) == [
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [
         (2, "劳动技能"),
         (4, "劳动技能"),
+        (5, "联系电话"),
+        (6, "联系电话"),
+        (6, "是否享受低保"),
     ]
+    rows[3]["联系电话"] = "13800000073"
     code, result, _ = run_cli(str(write_xlsx(tmp_path / "good.xlsx", [rows[1], rows[3]])))
     assert code == 0, result["errors"]
     read = Person.objects.filter(id_number__in=[pid(71), pid(73)])
     assert {(p.ethnicity, p.education, p.health) for p in read} == {("汉族", "初中", "健康")}
+    assert {p.id_number: p.phone for p in read} == {pid(71): "13800000071", pid(73): "13800000073"}
 
 
 def test_a_per_capita_income_computed_by_a_formula_is_rounded_to_the_fen(
