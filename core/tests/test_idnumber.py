@@ -77,6 +77,8 @@ def test_quick_passes_exactly_the_plain_numbers_that_check_passes_silently():
         idnumber.make_valid("42028120300101001"),  # born after today
         idnumber.make_valid("42028118800101001"),  # born before 1890
         idnumber.make_valid("42028119800230001"),  # no such day
+        idnumber.make_valid("42028120000229001"),  # a leap day
+        idnumber.make_valid("42028119000229001"),  # 1900 was not a leap year
         "４" + valid[1:],  # a full-width digit: check folds it
         valid + " ",
         valid[:15],
@@ -94,3 +96,4 @@ def test_quick_passes_exactly_the_plain_numbers_that_check_passes_silently():
     lower = idnumber.quick(x_last[:17] + "x", today)
     assert lower is not None and lower[:2] == (x_last, dt.date(1980, 1, 1))
     assert idnumber.quick(valid, today) == (valid, dt.date(1980, 1, 1), "男")
+    assert idnumber.quick(cells[7], today) is not None and idnumber.quick(cells[8], today) is None
