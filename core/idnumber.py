@@ -20,6 +20,7 @@ _SEPARATORS = re.compile(r"[\s\-'\u200b\ufeff]")
 _DISABILITY = re.compile(r"\d{17}[\dX][0-9A-Z]{2,4}")
 _RESIDENT = re.compile(r"\d{17}[\dX]")
 _PLAIN = re.compile(r"[0-9]{17}[0-9Xx]")  # ASCII only: a full-width digit needs normalize()
+EARLIEST_BIRTH_YEAR = 1890  # an earlier birth date is a typing error
 
 
 def check_digit(first17: str) -> str:
@@ -106,10 +107,10 @@ def check(raw: object, *, today: dt.date | None = None, convert_15: bool = False
     today = today or dates.today()
     if birth > today:
         result.errors.append(f"证件号码中的出生日期{birth:%Y-%m-%d}在今天之后")
-    elif birth.year < 1890:
+    elif birth.year < EARLIEST_BIRTH_YEAR:
         result.errors.append(f"证件号码中的出生日期{birth:%Y-%m-%d}不合理")
     result.birth_date = birth
-    result.sex = "男" if int(base[16]) % 2 == 1 else "女"
+    result.sex = _sex(base)
     return result
 
 
@@ -125,9 +126,14 @@ def quick(raw: str, today: dt.date) -> tuple[str, dt.date, str] | None:
     if check_digit(value[:17]) != value[17]:
         return None
     birth = _birth(value[6:14])
-    if birth is None or birth > today or birth.year < 1890:
+    if birth is None or birth > today or birth.year < EARLIEST_BIRTH_YEAR:
         return None
-    return value, birth, "男" if int(value[16]) % 2 == 1 else "女"
+    return value, birth, _sex(value)
+
+
+def _sex(number: str) -> str:
+    """男 / 女 from the 17th digit (odd: male)."""
+    return "男" if int(number[16]) % 2 == 1 else "女"
 
 
 def age_on(birth: dt.date, on: dt.date) -> int:

@@ -64,7 +64,7 @@ PERSON_FIELDS = (
 )
 PERSON_ROW = ("pk", "id_number", *PERSON_FIELDS)  # a stored person as the comparison reads it
 AT = {name: i for i, name in enumerate(PERSON_ROW)}  # a stored person's value by field name
-_PICKS: dict[tuple[str, ...], Callable[[tuple], tuple]] = {}  # the file's keys → their values
+_PICKS: dict[tuple[str, ...], Callable[[Any], tuple]] = {}  # the file's keys → their values
 I_PK, I_ID, I_NAME, I_HOUSEHOLD, I_MEMBER = (
     AT[k] for k in ("pk", "id_number", "name", "household_id", "is_member")
 )
@@ -745,8 +745,8 @@ class Checker:
         keys = tuple(values)
         pick = _PICKS.get(keys)
         if pick is None:
-            pick = _PICKS[keys] = operator.itemgetter(*[AT.get(k, I_PK) for k in keys])
-        same = pick(before) == tuple(values.values()) if len(keys) > 1 else False
+            pick = _PICKS[keys] = _picker([AT.get(k, I_PK) for k in keys])
+        same = pick(before) == tuple(values.values())
         changed = (
             {}
             if same
@@ -784,8 +784,8 @@ class Checker:
             plan.persons_unchanged += 1
 
 
-def _picker(positions: list[int]) -> Callable[[list[Any]], tuple]:
-    """The cells at `positions`, as a tuple (also for one position, or none)."""
+def _picker(positions: list[int]) -> Callable[[Any], tuple]:
+    """The items at `positions` of a row, as a tuple (also for one position, or none)."""
     if len(positions) == 1:
         at = positions[0]
         return lambda cells: (cells[at],)
