@@ -18,10 +18,11 @@ import io
 import itertools
 import posixpath
 import re
+import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -349,6 +350,101 @@ def _load(source: Path | Callable[[], io.BytesIO]) -> Parsed:
     return (sheet.start or (0, 0)), rows
 
 
+class _Reading:
+    """A first sheet being read: its first part (or the whole workbook) and the cutting of the
+    others submitted to READERS threads at once; the others themselves once the first part is
+    consumed (`rest`), or, when `eager`, as soon as they are cut."""
+
+    def __init__(
+        self,
+        path: Path,
+        found: tuple[Part, Callable[[], list[Part]]] | None,
+        *,
+        eager: bool = False,
+    ) -> None:
+        self.pool = ThreadPoolExecutor(READERS, thread_name_prefix="xlsx-reader")
+        first = self.pool.submit(_load, path) if found is None else self.pool.submit(found[0])
+        self.pending = deque([first])
+        self.waiting: Iterator[Part] = iter(())
+        self.others = self.pool.submit(found[1]) if found is not None else None
+        self.lock = threading.Lock()
+        self.closed = False
+        if eager and self.others is not None:
+            self.others.add_done_callback(self._cut)
+
+    def _cut(self, done: Future[list[Part]]) -> None:
+        if done.exception() is None:  # otherwise raised when the rows get there
+            self.rest()
+
+    def rest(self) -> None:
+        """Submit the first AHEAD of the other parts (once), waiting for them to be cut."""
+        with self.lock:
+            if self.others is None or self.closed:
+                return
+            self.waiting = iter(self.others.result())
+            self.others = None
+            self.pending.extend(self.pool.submit(p) for p in itertools.islice(self.waiting, AHEAD))
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+# A reading started before it was asked for (`prefetch`): the file's identity, and the reading.
+_started: tuple[tuple[int, ...], _Reading] | None = None
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    found = path.stat()
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def prefetch(path: Path) -> None:
+    """Start reading a large first sheet now, for the next `rows(path)` to take over.
+
+    A command that imports a workbook calls this before Django starts: calamine parses the
+    first parts without the GIL while the apps load (a quarter of a second), so a
+    10,000-household file's rows are ready when its checks begin. Only a package within the
+    limits (core.uploads.check_package) and a sheet cut into parts, whose every part is checked
+    before it is parsed; anything else, or any error, starts nothing (the file is then read, and
+    refused, as usual)."""
+    global _started
+    forget()
+    try:
+        uploads.check_package(path)
+        found = _parts(path)
+        if found is not None:
+            _started = (_identity(path), _Reading(path, found, eager=True))
+    except Exception:  # reported when the file is read for real
+        return
+
+
+def forget() -> None:
+    """Drop a reading started by `prefetch` that nobody took."""
+    global _started
+    if _started is not None:
+        _started[1].close()
+        _started = None
+
+
+def _take(path: Path) -> _Reading | None:
+    """The reading `prefetch` started for this very file (same inode, size and time), if any."""
+    global _started
+    if _started is None:
+        return None
+    identity, reading = _started
+    _started = None
+    try:
+        same = _identity(path) == identity
+    except OSError:
+        same = False
+    if not same:
+        reading.close()
+        return None
+    return reading
+
+
 def rows(path: Path) -> Iterator[list[Any]]:
     """Every row of the first sheet from row 1, blank rows included.
 
@@ -357,12 +453,9 @@ def rows(path: Path) -> Iterator[list[Any]]:
     other parts are built and parsed on READERS threads, at most AHEAD of them beyond the part
     whose rows are being consumed, so that a county's sheet is never all in memory twice.
     """
-    found = _parts(path)
-    pool = ThreadPoolExecutor(READERS, thread_name_prefix="xlsx-reader")
+    reading = _take(path) or _Reading(path, _parts(path))
+    pending = reading.pending
     try:
-        pending = deque([pool.submit(_load, path) if found is None else pool.submit(found[0])])
-        others = pool.submit(found[1]) if found is not None else None
-        waiting: Iterator[Part] = iter(())
         next_row = 0
         while pending:
             (first_row, first_col), part = pending.popleft().result()
@@ -373,12 +466,9 @@ def rows(path: Path) -> Iterator[list[Any]]:
             for row in part:
                 yield pad + row if first_col else row
             next_row += len(part)
-            if others is not None:  # the first part is consumed: now the rest
-                waiting = iter(others.result())
-                others = None
-                pending.extend(pool.submit(p) for p in itertools.islice(waiting, AHEAD))
-            following = next(waiting, None)
+            reading.rest()  # the first part is consumed: now the rest, if not already
+            following = next(reading.waiting, None)
             if following is not None:
-                pending.append(pool.submit(following))
+                pending.append(reading.pool.submit(following))
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        reading.close()

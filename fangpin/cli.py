@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
+from pathlib import Path
 
 # `fangpin check` is the data-quality check of formats.md §3; Django's system check keeps its
 # own name under manage.py (and as `fangpin django-check`).
 ALIASES = {"check": "check_data", "django_check": "check"}
+# Commands whose one positional argument is a workbook they read whole, and the options of
+# theirs (and Django's) that take a value.
+READS_WORKBOOK = {"import_registry"}
+VALUED = {"--errors", "-v", "--verbosity", "--settings", "--pythonpath"}
 
 
 def command_args(argv: list[str]) -> list[str]:
@@ -22,13 +28,34 @@ def command_args(argv: list[str]) -> list[str]:
     return args
 
 
+def workbook_arg(args: list[str]) -> Path | None:
+    """The .xlsx file a workbook-reading command was given (after `command_args`), if any."""
+    if len(args) < 3 or args[1] not in READS_WORKBOOK:
+        return None
+    given = [
+        arg
+        for before, arg in itertools.pairwise(args[1:])
+        if not arg.startswith("-") and before not in VALUED
+    ]
+    if len(given) != 1 or not given[0].lower().endswith(".xlsx"):
+        return None
+    path = Path(given[0])
+    return path if path.is_file() else None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run a management command, e.g. `fangpin import-registry FILE`."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangpin.settings")
     os.umask(0o077)  # the database, uploads and exports: the service user's only
+    args = command_args(sys.argv if argv is None else argv)
+    workbook = workbook_arg(args)
+    if workbook is not None:
+        from core import xlsxparts
+
+        # Its first parts are parsed (without the GIL) while Django loads the apps.
+        xlsxparts.prefetch(workbook)
     from django.core.management import execute_from_command_line
 
-    args = command_args(sys.argv if argv is None else argv)
     try:
         execute_from_command_line(args)
     except SystemExit as exc:
@@ -44,6 +71,9 @@ def main(argv: list[str] | None = None) -> None:
                 print(json.dumps(message, ensure_ascii=False))
                 raise SystemExit(2) from exc
         raise
+    finally:
+        if workbook is not None:
+            xlsxparts.forget()  # a reading the command never took (it stopped before)
 
 
 if __name__ == "__main__":

@@ -130,3 +130,19 @@ def test_an_import_command_starts_without_the_libraries_it_may_not_need(tmp_path
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_the_workbook_an_import_reads_is_found_before_django_starts(tmp_path):
+    """`fangpin import-registry FILE …` starts reading FILE while Django loads: the one
+    positional .xlsx that exists, not an option's value, and nothing for other commands."""
+    from fangpin.cli import workbook_arg
+
+    book = tmp_path / "户籍.xlsx"
+    book.write_bytes(b"PK")
+    errors = str(tmp_path / "errors.xlsx")
+    args = command_args(["x", "import-registry", "--errors", errors, str(book), "-v", "0"])
+    assert workbook_arg(args) == book
+    assert workbook_arg(command_args(["x", "import-registry", str(book), "--dry-run"])) == book
+    assert workbook_arg(command_args(["x", "import-registry", str(tmp_path / "none.xlsx")])) is None
+    assert workbook_arg(command_args(["x", "export-registry", str(book)])) is None
+    assert workbook_arg(command_args(["x", "import-registry", str(book), str(book)])) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,57 @@ def test_parts_carry_the_shared_strings_their_rows_name(
         assert cuts[1:] == [None] * 5  # the rest carried the whole table
     else:  # all but the last part, which needs the whole table (built in any order)
         assert sum(c is None for c in cuts) == 1
+
+
+def test_a_prefetched_reading_is_taken_by_the_read_of_that_very_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command's workbook starts being read before Django starts (fangpin.cli): the read
+    that follows takes those parts, and yields the rows it would have read itself; a file
+    changed meanwhile is read again."""
+    path = workbook(tmp_path / "book.xlsx", constant_memory=False)
+    whole = list(xlsxparts.rows(path))
+    monkeypatch.setattr(xlsxparts, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsxparts, "FIRST_PART_BYTES", 2000)
+    monkeypatch.setattr(xlsxparts, "PART_BYTES", 1)
+    loads: list[int] = []
+    real = xlsxparts._Sheet.load
+
+    def load(self: xlsxparts._Sheet, data: bytes, a: int, b: int) -> xlsxparts.Parsed:
+        loads.append(a)
+        return real(self, data, a, b)
+
+    monkeypatch.setattr(xlsxparts._Sheet, "load", load)
+    assert list(xlsxparts.rows(path)) == whole
+    parts = len(loads)
+    assert parts > 1 + xlsxparts.AHEAD
+    loads.clear()
+    xlsxparts.prefetch(path)
+    assert xlsxparts._started is not None
+    waited = 0.0
+    while len(loads) < 1 + xlsxparts.AHEAD and waited < 10:  # parsed ahead, none asked for
+        time.sleep(0.01)
+        waited += 0.01
+    assert list(xlsxparts.rows(path)) == whole
+    assert len(loads) == parts and xlsxparts._started is None  # none parsed twice
+
+    xlsxparts.prefetch(path)
+    other = workbook(tmp_path / "other.xlsx", constant_memory=False, backwards=True)
+    path.write_bytes(other.read_bytes())  # replaced before it is read: its own rows
+    assert list(xlsxparts.rows(path)) == list(xlsxparts.rows(other))
+    assert xlsxparts._started is None
+
+
+def test_a_file_the_limits_refuse_is_not_prefetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: object
+) -> None:
+    """Prefetching checks the package's limits first: a refused file starts nothing, and is
+    refused, with its reason, when it is read."""
+    monkeypatch.setattr(xlsxparts, "PART_MIN_BYTES", 0)
+    path = workbook(tmp_path / "book.xlsx", constant_memory=False)
+    settings.FANGPIN_UPLOAD_MAX_RATIO = 1  # type: ignore[attr-defined]
+    monkeypatch.setattr("core.uploads.RATIO_FROM_BYTES", 0)
+    xlsxparts.prefetch(path)
+    assert xlsxparts._started is None
+    with pytest.raises(TableError, match="压缩比异常"):
+        open_table(path)
