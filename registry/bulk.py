@@ -139,12 +139,19 @@ class Writer:
         # Memberships are also made by INSERT … SELECT: the database numbers them.
         self.memberships = Inserter(Membership, keyed=False)
         self.audit_inserter = Inserter(AuditRecord, keyed=False)
+        # Status and membership events, made by the import and its user (a first load: one or
+        # two a household).
+        self.event_inserter = Inserter(
+            HouseholdEvent,
+            keyed=False,
+            fixed={"actor_id": getattr(self.actor, "pk", None), "source": "导入"},
+        )
         self.household_ids: list[int] = []
         self.person_ids: list[int] = []
         self.background: Background | None = None
         self.household_pk: dict[str, int] = dict(plan.existing_households)
         self.region_of: dict[int, int] = dict(plan.existing_regions)
-        self.events: list[HouseholdEvent] = []
+        self.events: list[dict[str, Any]] = []  # HouseholdEvent rows
         self.state: dict[str, bool] = {}
         self.regions_created = 0
         self.phases: dict[str, float] = {}  # seconds per step, for the benchmark
@@ -188,7 +195,7 @@ class Writer:
         self._changed_households()
         self._status_events()
         self._changed_persons()
-        HouseholdEvent.objects.bulk_create(self.events, batch_size=BATCH)
+        self.event_inserter.insert(self.events)
         self.progress(92, "正在写入变更记录")
         self._write_audit()
         phase("update")
@@ -297,9 +304,7 @@ class Writer:
             pk = self.household_pk[number]
             reason = self.plan.exit_reasons.get(number) or "国家系统导入"
             for event in rules.status_events(before, after, self.today, reason):
-                self.events.append(
-                    HouseholdEvent(household_id=pk, actor=self.actor, source="导入", **event)
-                )
+                self.events.append({"household_id": pk, **event})
 
     def _new_persons(self) -> None:
         existing = self.plan.existing_households
@@ -347,16 +352,14 @@ class Writer:
         for first, last in _runs(original):
             self.background.submit(statement(sql, [Membership.StartReason.ORIGINAL, first, last]))
 
-    def _member_event(self, household: int, person: int, how: str) -> HouseholdEvent:
-        return HouseholdEvent(
-            household_id=household,
-            kind="member_added" if how == "added" else "member_removed",
-            date=self.today,
-            person_id=person,
-            reason="迁入" if how == "added" else "迁出",
-            actor=self.actor,
-            source="导入",
-        )
+    def _member_event(self, household: int, person: int, how: str) -> dict[str, Any]:
+        return {
+            "household_id": household,
+            "kind": "member_added" if how == "added" else "member_removed",
+            "date": self.today,
+            "person_id": person,
+            "reason": "迁入" if how == "added" else "迁出",
+        }
 
     def _changed_persons(self) -> None:
         plan = self.plan

@@ -432,7 +432,14 @@ def test_new_members_join_today_and_every_created_object_names_the_import_and_it
     assert code == 0, result
     joined = Membership.objects.get(person__id_number=child["证件号码"])
     assert (joined.start_date, joined.start_reason) == (timezone.localdate(), "其他")
-    assert HouseholdEvent.objects.filter(kind="member_added", person=joined.person).exists()
+    event = HouseholdEvent.objects.get(kind="member_added", person=joined.person)
+    # Made by the import, for the user it acts as (a command: the first county admin).
+    assert (event.source, event.actor.role, event.date) == (
+        "导入",
+        "county_admin",
+        timezone.localdate(),
+    )
+    assert event.created_at is not None and event.household.number == num("J1")
     j2 = Household.objects.get(number=num("J2"))
     originals = Membership.objects.filter(household=j2)
     assert [(m.start_date, m.start_reason) for m in originals] == [(None, "原有")] * 2
