@@ -373,7 +373,8 @@ class _Reading:
             self.others.add_done_callback(self._cut)
 
     def _cut(self, done: Future[list[Part]]) -> None:
-        if done.exception() is None:  # otherwise raised when the rows get there
+        # A failure is raised when the rows get there; a cancelled cut is a closed reading.
+        if not done.cancelled() and done.exception() is None:
             self.rest()
 
     def rest(self) -> None:
@@ -412,10 +413,12 @@ def prefetch(path: Path) -> None:
     global _started
     forget()
     try:
+        # Who the file is, before a byte of it is read: a file replaced meanwhile is not taken.
+        identity = _identity(path)
         uploads.check_package(path)
         found = _parts(path)
-        if found is not None:
-            _started = (_identity(path), _Reading(path, found, eager=True))
+        if found is not None and _identity(path) == identity:
+            _started = (identity, _Reading(path, found, eager=True))
     except Exception:  # reported when the file is read for real
         return
 

@@ -14,7 +14,9 @@ ALIASES = {"check": "check_data", "django_check": "check"}
 # Commands whose one positional argument is a workbook they read whole, and the options of
 # theirs (and Django's) that take a value.
 READS_WORKBOOK = {"import_registry"}
-VALUED = {"--errors", "-v", "--verbosity", "--settings", "--pythonpath"}
+VALUED = {"--errors", "-v", "--verbosity"}
+# Options that change the settings: the limits a prefetch reads would not be the command's.
+SETTINGS_OPTIONS = ("--settings", "--pythonpath")
 
 
 def command_args(argv: list[str]) -> list[str]:
@@ -31,6 +33,8 @@ def command_args(argv: list[str]) -> list[str]:
 def workbook_arg(args: list[str]) -> Path | None:
     """The .xlsx file a workbook-reading command was given (after `command_args`), if any."""
     if len(args) < 3 or args[1] not in READS_WORKBOOK:
+        return None
+    if any(arg.startswith(SETTINGS_OPTIONS) for arg in args):
         return None
     given = [
         arg
@@ -73,7 +77,9 @@ def main(argv: list[str] | None = None) -> None:
         raise
     finally:
         if workbook is not None:
-            xlsxparts.forget()  # a reading the command never took (it stopped before)
+            # A reading the command never took (run in-process; a batch command's own process
+            # ends with it).
+            xlsxparts.forget()
 
 
 if __name__ == "__main__":

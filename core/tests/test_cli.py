@@ -146,3 +146,6 @@ def test_the_workbook_an_import_reads_is_found_before_django_starts(tmp_path):
     assert workbook_arg(command_args(["x", "import-registry", str(tmp_path / "none.xlsx")])) is None
     assert workbook_arg(command_args(["x", "export-registry", str(book)])) is None
     assert workbook_arg(command_args(["x", "import-registry", str(book), str(book)])) is None
+    # Other settings: read with their limits, by the command itself.
+    for option in (["--settings", "other.settings"], ["--pythonpath=/srv"]):
+        assert workbook_arg(command_args(["x", "import-registry", str(book), *option])) is None

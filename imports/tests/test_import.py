@@ -434,6 +434,7 @@ def test_new_members_join_today_and_every_created_object_names_the_import_and_it
     assert (joined.start_date, joined.start_reason) == (timezone.localdate(), "其他")
     event = HouseholdEvent.objects.get(kind="member_added", person=joined.person)
     # Made by the import, for the user it acts as (a command: the first county admin).
+    assert event.actor is not None
     assert (event.source, event.actor.role, event.date) == (
         "导入",
         "county_admin",
