@@ -128,6 +128,7 @@ class Writer:
     ) -> None:
         self.plan = plan
         self.actor = actor if getattr(actor, "pk", None) else None
+        self.actor_id = self.actor.pk if self.actor else None  # on the records and events
         self.note = note[:500]
         self.today = today
         self.progress = progress
@@ -144,7 +145,7 @@ class Writer:
         self.event_inserter = Inserter(
             HouseholdEvent,
             keyed=False,
-            fixed={"actor_id": getattr(self.actor, "pk", None), "source": "导入"},
+            fixed={"actor_id": self.actor_id, "source": "导入"},
         )
         self.household_ids: list[int] = []
         self.person_ids: list[int] = []
@@ -253,9 +254,8 @@ class Writer:
         if not self.audit_rows:
             return
         info = current_request()
-        actor_id = self.actor.pk if self.actor else None
         for row in self.audit_rows:
-            row["actor_id"] = actor_id
+            row["actor_id"] = self.actor_id
             if info:
                 row["request_id"], row["ip"] = info.request_id, info.ip
         self.audit_inserter.insert(self.audit_rows, self.background)
