@@ -28,6 +28,9 @@ class JsonCommand(BaseCommand):
     # Django's system checks cost a second at every start of a batch command; `fangpin
     # django-check` (and the server's start) still run them.
     requires_system_checks: list[str] = []  # type: ignore[assignment]
+    # Run from the console, the process ends as the command returns (`run_from_argv`): what it
+    # built need not be freed first (core.pipeline.run's `ends_process`).
+    ends_process = False
     _emitted = False
     _usage = ""  # why the usage was wrong (exit 2), for the JSON line
 
@@ -57,6 +60,7 @@ class JsonCommand(BaseCommand):
         interpreter's exit took seconds after the result was already printed. Output is flushed
         and the database connections closed (by Django, as every run ends) before leaving.
         """
+        self.ends_process = True
         try:
             super().run_from_argv(argv)
             status = 0

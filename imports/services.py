@@ -40,11 +40,12 @@ def import_registry(
     file_name: str = "",
     errors_out: str | Path | None = None,
     progress: Progress | None = None,
+    ends_process: bool = False,
 ) -> dict[str, Any]:
     """Check a registry workbook and, unless dry_run or rejected, write it in one transaction.
 
     Returns the formats.md §3 result: status imported / rejected / valid, the counts, the first
-    errors and warnings (core.pipeline.run with the register's importer).
+    errors and warnings (core.pipeline.run with the register's importer, `ends_process` too).
     """
     return pipeline.run(
         "registry",
@@ -55,6 +56,7 @@ def import_registry(
         file_name=file_name,
         errors_out=errors_out,
         progress=progress,
+        ends_process=ends_process,
     )
 
 

@@ -1,5 +1,7 @@
 """The `fangpin` command maps documented names onto management commands."""
 
+import pytest
+
 from fangpin.cli import command_args
 
 
@@ -149,3 +151,54 @@ def test_the_workbook_an_import_reads_is_found_before_django_starts(tmp_path):
     # Other settings: read with their limits, by the command itself.
     for option in (["--settings", "other.settings"], ["--pythonpath=/srv"]):
         assert workbook_arg(command_args(["x", "import-registry", str(book), *option])) is None
+
+
+class _Exited(Exception):
+    """os._exit, in-process."""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", ["import_registry", "ledger", "lowincome"])
+@pytest.mark.parametrize("from_console", [False, True])
+def test_an_import_command_leaves_its_objects_to_the_exit_only_from_the_console(
+    tmp_path, monkeypatch, capsys, command, from_console
+):
+    """Run from the console the process ends as the command returns, so the import need not
+    free its objects first (core.pipeline.run's `ends_process`); called in-process, it must."""
+    import logging
+    import os
+
+    from django.core.management import call_command, get_commands, load_command_class
+
+    from core import pipeline
+    from ledgers import kit
+
+    told: list[bool] = []
+
+    def run(*args, **kwargs):
+        told.append(kwargs["ends_process"])
+        return {"status": "valid", "message": "检查通过，可以导入"}
+
+    def exit_(status):
+        raise _Exited(status)
+
+    monkeypatch.setattr(pipeline, "run", run)
+    monkeypatch.setattr(os, "_exit", exit_)
+    monkeypatch.setattr(logging, "shutdown", lambda: None)
+    path = tmp_path / "名单.csv"
+    path.write_text("姓名\n", encoding="utf-8")
+    args = {
+        "import_registry": [str(path)],
+        "ledger": ["import", next(iter(kit.ledgers())), str(path)],
+        "lowincome": ["import", str(path)],
+    }[command]
+    if from_console:
+        with pytest.raises(_Exited) as exited:
+            load_command_class(get_commands()[command], command).run_from_argv(
+                ["fangpin", command, *args]
+            )
+        assert exited.value.args == (0,)
+    else:
+        call_command(command, *args)
+    assert told == [from_console]
+    capsys.readouterr()

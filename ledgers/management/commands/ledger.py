@@ -59,6 +59,7 @@ class Command(BatchCommand):
             dry_run=opts["dry_run"],
             errors_out=opts["errors"] or None,
             progress=self.percent,
+            ends_process=self.ends_process,
         )
         result.pop("_all_errors", None)
         self.progress(result["message"])
