@@ -279,3 +279,38 @@ def test_through_the_web_a_national_export_and_then_its_un_marking_import(
     assert event.reason == "国家系统导入"
     page = client.get(f"/registry/households/{h.pk}/").content.decode()
     assert "退出监测" in page
+
+
+def test_new_members_with_and_without_a_masked_phone_are_written_alike_but_the_phone(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """A masked phone on a new member stores no number (there is none to keep); the member's
+    other cells, and the members beside it, are written all the same."""
+    rows = national_rows()
+    rows[1]["联系电话"] = "139****2222"
+    path = write_sheet(tmp_path / "national.xlsx", NATIONAL, rows)
+    code, result, _ = run_command("import_registry", str(path))
+    assert code == 0, result
+    assert result["persons_created"] == 3
+    people = {
+        p.name: p
+        for p in Person.objects.select_related("household").filter(household__number=num("N1"))
+    }
+    assert {name: p.phone for name, p in people.items()} == {
+        "张三": "13800001111",
+        "李四": "",
+        "张小": "",
+    }
+    for name, serial, relation in (
+        ("张三", 10, "户主"),
+        ("李四", 11, "配偶"),
+        ("张小", 12, "之子"),
+    ):
+        person = people[name]
+        assert (person.id_number, person.relation) == (
+            pid(serial, male=relation != "配偶"),
+            relation,
+        )
+        assert person.is_member and person.import_row is not None
+    assert people["张三"].employment == "县外省内务工"  # the code table's own name
+    assert people["李四"].sex == "女" and people["李四"].birth_date is not None
