@@ -263,17 +263,23 @@ class Writer:
 
     def _new_households(self) -> None:
         plan = self.plan
-        rows = []
-        for pk, (hh, after) in zip(self.household_ids, plan.households_new, strict=True):
-            values = dict(after)
-            values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
-            values["number"] = hh.number
-            rows.append({"id": pk, "import_row": hh.first_row, **values})
-            self.household_pk[hh.number] = pk
-            self.region_of[pk] = values["region_id"]
+        new = list(zip(self.household_ids, plan.households_new, strict=True))
         assert self.background is not None
-        for start in range(0, len(rows), BATCH):
-            self.households.insert(rows[start : start + BATCH], self.background)
+        for start in range(0, len(new), BATCH):
+            groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}  # as in _new_persons
+            for pk, (hh, after) in new[start : start + BATCH]:
+                values = dict(after)
+                values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
+                values["number"] = hh.number
+                keys = tuple(values)
+                rows = groups.get(keys)
+                if rows is None:
+                    rows = groups[keys] = []
+                rows.append((pk, hh.first_row, *values.values()))
+                self.household_pk[hh.number] = pk
+                self.region_of[pk] = values["region_id"]
+            for keys, rows in groups.items():
+                self.households.insert_values(("id", "import_row", *keys), rows, self.background)
             _pause_once(self.state, self.background)
 
     def _changed_households(self) -> None:
@@ -312,8 +318,8 @@ class Writer:
         ids = self.person_ids
         original: list[int] = []  # persons of new households: original members, joined by SQL
         for start in range(0, len(new), BATCH):
-            # Rows as values, not dicts (two dicts a person: a second of a county's write),
-            # grouped by the fields they hold: one group for nearly every file.
+            # Rows as values, not dicts (two dicts a person were half of the Python spent
+            # writing them), grouped by the fields they hold: one group for nearly every file.
             groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
             joins = []
             for pk, (p, after) in zip(
