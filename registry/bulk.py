@@ -97,6 +97,27 @@ def _pause_once(state: dict[str, bool], background: Background) -> None:
         time.sleep(float(seconds))
 
 
+class _ByFields:
+    """A batch of new rows as values, grouped by the fields they hold (one group for nearly
+    every file), for `Inserter.insert_values`: no dict a row to merge with the defaults (two
+    dicts a person were half of the Python spent writing them)."""
+
+    def __init__(self, *lead: str) -> None:
+        self.lead = lead  # the fields every row starts with
+        self.groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+
+    def add(self, lead: tuple[Any, ...], values: dict[str, Any]) -> None:
+        keys = tuple(values)
+        rows = self.groups.get(keys)
+        if rows is None:
+            rows = self.groups[keys] = []
+        rows.append((*lead, *values.values()))
+
+    def insert(self, inserter: Inserter, background: Background | None) -> None:
+        for keys, rows in self.groups.items():
+            inserter.insert_values((*self.lead, *keys), rows, background)
+
+
 def _batches(items: list[Any]) -> Any:
     for start in range(0, len(items), BATCH):
         yield items[start : start + BATCH]
@@ -266,20 +287,15 @@ class Writer:
         new = list(zip(self.household_ids, plan.households_new, strict=True))
         assert self.background is not None
         for start in range(0, len(new), BATCH):
-            groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}  # as in _new_persons
+            rows = _ByFields("id", "import_row")
             for pk, (hh, after) in new[start : start + BATCH]:
                 values = dict(after)
                 values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
                 values["number"] = hh.number
-                keys = tuple(values)
-                rows = groups.get(keys)
-                if rows is None:
-                    rows = groups[keys] = []
-                rows.append((pk, hh.first_row, *values.values()))
+                rows.add((pk, hh.first_row), values)
                 self.household_pk[hh.number] = pk
                 self.region_of[pk] = values["region_id"]
-            for keys, rows in groups.items():
-                self.households.insert_values(("id", "import_row", *keys), rows, self.background)
+            rows.insert(self.households, self.background)
             _pause_once(self.state, self.background)
 
     def _changed_households(self) -> None:
@@ -318,19 +334,13 @@ class Writer:
         ids = self.person_ids
         original: list[int] = []  # persons of new households: original members, joined by SQL
         for start in range(0, len(new), BATCH):
-            # Rows as values, not dicts (two dicts a person were half of the Python spent
-            # writing them), grouped by the fields they hold: one group for nearly every file.
-            groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+            rows = _ByFields("id", "household_id", "id_number", "import_row")
             joins = []
             for pk, (p, after) in zip(
                 ids[start : start + BATCH], new[start : start + BATCH], strict=True
             ):
                 household = self.household_pk[p.number]
-                keys = tuple(after)
-                rows = groups.get(keys)
-                if rows is None:
-                    rows = groups[keys] = []
-                rows.append((pk, household, p.id_number, p.row, *after.values()))
+                rows.add((pk, household, p.id_number, p.row), after)
                 if p.number not in existing:
                     original.append(pk)
                     continue
@@ -344,10 +354,7 @@ class Writer:
                     }
                 )
                 self.events.append(self._member_event(household, pk, "added"))
-            for keys, rows in groups.items():
-                self.persons.insert_values(
-                    ("id", "household_id", "id_number", "import_row", *keys), rows, self.background
-                )
+            rows.insert(self.persons, self.background)
             self.memberships.insert(joins, self.background)
         quote = connection.ops.quote_name
         sql = (
