@@ -286,9 +286,9 @@ class Writer:
         plan = self.plan
         new = list(zip(self.household_ids, plan.households_new, strict=True))
         assert self.background is not None
-        for start in range(0, len(new), BATCH):
+        for batch in _batches(new):
             rows = _ByFields("id", "import_row")
-            for pk, (hh, after) in new[start : start + BATCH]:
+            for pk, (hh, after) in batch:
                 values = dict(after)
                 values["region_id"] = values["region_id"] or plan.region_ids[hh.full_path]
                 values["number"] = hh.number
