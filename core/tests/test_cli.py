@@ -202,3 +202,36 @@ def test_an_import_command_leaves_its_objects_to_the_exit_only_from_the_console(
         call_command(command, *args)
     assert told == [from_console]
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("reads_workbook", [True, False])
+def test_the_collector_is_paused_from_the_start_of_an_import_that_reads_a_workbook(
+    tmp_path, monkeypatch, reads_workbook
+):
+    """`fangpin import-registry FILE.xlsx` pauses the cyclic collector before Django starts
+    (the import would pause it anyway, later); in-process, main leaves it as it found it. Other
+    commands run with it on."""
+    import gc
+
+    import django.core.management
+
+    from core import xlsxparts
+    from fangpin import cli
+
+    book = tmp_path / "户籍.xlsx"
+    book.write_bytes(b"PK")
+    seen: dict[str, bool] = {}
+    monkeypatch.setattr(xlsxparts, "prefetch", lambda path: seen.update(prefetch=gc.isenabled()))
+    monkeypatch.setattr(
+        django.core.management,
+        "execute_from_command_line",
+        lambda args: seen.update(command=gc.isenabled()),
+    )
+    command = "import-registry" if reads_workbook else "export-registry"
+    assert gc.isenabled()
+    try:
+        cli.main(["fangpin", command, str(book)])
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == ({"prefetch": False, "command": False} if reads_workbook else {"command": True})
