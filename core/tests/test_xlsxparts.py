@@ -186,3 +186,11 @@ def test_a_file_the_limits_refuse_is_not_prefetched(
     assert xlsxparts._started is None
     with pytest.raises(TableError, match="压缩比异常"):
         open_table(path)
+
+
+def test_a_sheet_is_cut_into_rounds_for_the_two_readers() -> None:
+    """A 10,000-household sheet (24 MB of XML) is cut into four parts after the first, two for
+    each reader; a sheet just large enough to be cut, into two; a county's, into PARTS."""
+    assert xlsxparts.rest_parts(23_965_266) == 4
+    assert xlsxparts.rest_parts(xlsxparts.PART_MIN_BYTES) == 2
+    assert xlsxparts.rest_parts(300_000_000) == xlsxparts.PARTS
