@@ -35,7 +35,7 @@ HEAD_BYTES = 4 << 20  # the most XML read to find the first rows
 # first: two rounds for the two readers. Cut in two, both parts' cells were converted to Python
 # near the end of Django's start-up, each in one long hold of the GIL (0.05 s of a 1.3 s import).
 PART_BYTES = 5 << 20
-PARTS = 6
+PARTS = 10  # a county's sheet (320 MB): smaller parts in flight, the import's peak 1.5 GiB, not 1.7
 READERS = 2  # threads building and parsing parts
 AHEAD = 3  # parts submitted beyond the one being consumed
 

@@ -193,4 +193,4 @@ def test_a_sheet_is_cut_into_rounds_for_the_two_readers() -> None:
     each reader; a sheet just large enough to be cut, into two; a county's, into PARTS."""
     assert xlsxparts.rest_parts(23_965_266) == 4
     assert xlsxparts.rest_parts(xlsxparts.PART_MIN_BYTES) == 2
-    assert xlsxparts.rest_parts(300_000_000) == xlsxparts.PARTS
+    assert xlsxparts.rest_parts(323_433_564) == xlsxparts.PARTS
