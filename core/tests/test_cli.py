@@ -212,6 +212,7 @@ def test_the_collector_is_paused_from_the_start_of_an_import_that_reads_a_workbo
     (the import would pause it anyway, later); in-process, main leaves it as it found it. Other
     commands run with it on."""
     import gc
+    import os
 
     import django.core.management
 
@@ -229,9 +230,11 @@ def test_the_collector_is_paused_from_the_start_of_an_import_that_reads_a_workbo
     )
     command = "import-registry" if reads_workbook else "export-registry"
     assert gc.isenabled()
+    umask = os.umask(0o077)  # main sets the service's; the tests after this one keep theirs
     try:
         cli.main(["fangpin", command, str(book)])
         assert gc.isenabled()
     finally:
         gc.enable()
+        os.umask(umask)
     assert seen == ({"prefetch": False, "command": False} if reads_workbook else {"command": True})
