@@ -97,7 +97,7 @@ class _Strings:
     likely to name.
 
     calamine parses the whole table for each part before its rows, holding the GIL for half of
-    it (a county's table is 23 MB: 0.7 s a part, seven parts). The programs that write exports
+    it (a county's table is 23 MB: 0.7 s a part, for every part). The programs that write exports
     number the strings in the order they first appear, so the rows up to a part's end name only
     the first entries, about as many as that end's share of the sheet. A part gets the table
     cut after that share (and some room); one that names an entry beyond the cut fails to
@@ -268,8 +268,8 @@ def _parts(path: Path, parts: int | None = None) -> tuple[Part, Callable[[], lis
     the workbook whole.
 
     The first part is small and cut from the first megabyte inflated, so its rows (the header
-    first) can be parsed while the rest of the sheet is inflated; the others (by default one per
-    PART_BYTES, PARTS at most) are cut once the whole sheet is in memory and its last row number
+    first) can be parsed while the rest of the sheet is inflated; the others (by default
+    `rest_parts` of them) are cut once the whole sheet is in memory and its last row number
     checked against the cap. Parts are built and parsed when called.
     """
     if not zipfile.is_zipfile(path):

@@ -330,15 +330,12 @@ class Writer:
 
     def _new_persons(self) -> None:
         existing = self.plan.existing_households
-        new = self.plan.persons_new
-        ids = self.person_ids
+        new = list(zip(self.person_ids, self.plan.persons_new, strict=True))
         original: list[int] = []  # persons of new households: original members, joined by SQL
-        for start in range(0, len(new), BATCH):
+        for batch in _batches(new):
             rows = _ByFields("id", "household_id", "id_number", "import_row")
             joins = []
-            for pk, (p, after) in zip(
-                ids[start : start + BATCH], new[start : start + BATCH], strict=True
-            ):
+            for pk, (p, after) in batch:
                 household = self.household_pk[p.number]
                 rows.add((pk, household, p.id_number, p.row), after)
                 if p.number not in existing:
