@@ -78,6 +78,17 @@ def test_rows_of_different_widths_are_refused_not_shifted():
         job(connection.connection)
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the sqlite3 driver's adapters")
+@pytest.mark.django_db
+def test_booleans_are_bound_by_a_registered_adapter_as_the_integers_they_are():
+    """core's ready() registers bool → int, so the driver finds it at its first look (a fifth of
+    a person row's binding otherwise); SQLite stores the same 1 and 0, and the ORM reads bools."""
+    assert sqlite3.adapters.get((bool, sqlite3.PrepareProtocol)) is int
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT typeof(%s), %s, %s", [True, True, False])
+        assert cursor.fetchone() == ("integer", 1, 0)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
 @pytest.mark.django_db
 def test_statistics_that_cannot_be_refreshed_cost_the_import_nothing(regions):
