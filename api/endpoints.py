@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.models import ApiToken
@@ -104,8 +110,35 @@ def _chinese(name: str, item: dict[str, Any]) -> None:
         item["description"] = description
 
 
+def _chinese_405(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """`view` answering a method it lacks in the documented body: ninja writes a plain "Method
+    not allowed" there, outside its exception handlers."""
+
+    @functools.wraps(view)  # keeps csrf_exempt, which ninja sets on its views
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        allowed = response.get("Allow", "")
+        said = f"此接口不支持 {request.method} 请求，只支持 {allowed}"
+        chinese = error_response(request, 405, said)
+        chinese["Allow"] = allowed
+        return chinese
+
+    return checked
+
+
 class ChineseAPI(NinjaAPI):
-    """The OpenAPI document with Chinese titles for every parameter, field and schema."""
+    """The OpenAPI document with Chinese titles for every parameter, field and schema, and Chinese
+    error bodies."""
+
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _chinese_405(pattern.callback)
+        return patterns, app_name, namespace
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -137,6 +170,45 @@ api = ChineseAPI(
     docs_url=None,  # the interactive docs page loads assets from a CDN: /api/v1/docs/ instead
     urls_namespace="api",
 )
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# The body of an error whose code said nothing in Chinese (ninja's own "Unauthorized",
+# "Forbidden", "Not Found").
+SAID = {
+    401: "未登录或令牌无效：请先登录，或在请求头中写 Authorization: Bearer <令牌>",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持此请求方法",
+    429: "请求过于频繁，请稍后再试",
+}
+
+
+def error_response(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
+    """An error in the body every endpoint documents ({"detail": …}), in Chinese: the code's own
+    sentence, else the status's."""
+    detail = message if CJK.search(message) else SAID.get(status, "请求无效")
+    response = api.create_response(request, {"detail": detail}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)  # also ninja's AuthenticationError (401), AuthorizationError
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, exc.message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """ninja answers every 404 "Not Found"; keep what the code said (another area's object is
+    refused with the same sentence as a missing one, so this tells nothing more)."""
+    return error_response(request, 404, str(exc))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, 403, str(exc))
 
 
 # What a parameter of each pydantic error type should have been.

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from api.endpoints import api
+from api.endpoints import api, error_response
 
 PREFIX = "/api/v1"
 
@@ -90,3 +90,8 @@ def docs(request: HttpRequest) -> HttpResponse:
         "api/docs.html",
         {"info": schema["info"], "endpoints": endpoints, "models": models, "prefix": PREFIX},
     )
+
+
+def no_endpoint(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """A path under /api/v1/ that is no endpoint: 404 in the endpoints' body."""
+    return error_response(request, 404, f"没有这个接口：{request.path}")
