@@ -41,7 +41,10 @@ class SessionAuth(APIKeyCookie):
 # so the OpenAPI document reads in Chinese whatever the Python names are. A new parameter or
 # field name needs its entry here (api/tests/test_openapi.py checks).
 GLOSSARY: dict[str, tuple[str, str]] = {
-    "region": ("区划", "区划代码、唯一名称或名称路径（如 大冶市/金山店镇），默认为本人所在区划"),
+    "region": (
+        "区划",
+        "区划ID、代码、唯一名称或名称路径（如 大冶市/金山店镇），默认为本人所在区划",
+    ),
     "q": ("关键词", "姓名、户编号或证件号码"),
     "category": ("监测对象类别", "如 脱贫不稳定户、边缘易致贫户、突发严重困难户"),
     "page": ("页码", "从1开始"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
@@ -17,8 +16,7 @@ from core import audit
 from core.layout import Column, Money
 from core.permissions import Cap, can
 from ledgers import figures, kit
-from regions.models import Region
-from regions.services import resolve
+from registry.api import visible_region
 
 router = Router(tags=["台账"])
 PAGE_SIZE = 50
@@ -45,20 +43,6 @@ def _ledger(kind: str) -> kit.Ledger:
         return kit.ledger(kind)
     except KeyError as exc:
         raise Http404("没有这种台账") from exc
-
-
-def _region(user: Any, ref: str) -> Region:
-    mine = getattr(user, "region", None)
-    if mine is None:
-        raise Http404("未找到")
-    if not ref.strip():
-        return mine
-    try:
-        return resolve(ref, within=mine)
-    except Region.DoesNotExist as exc:
-        raise Http404(f"找不到区划“{ref}”") from exc
-    except ValidationError as exc:  # a name several regions bear
-        raise HttpError(400, "；".join(exc.messages)) from exc
 
 
 def _cell(column: Column, value: Any, full: bool) -> str:
@@ -97,7 +81,7 @@ def list_rows(
 ) -> dict[str, Any]:
     ledger = _ledger(kind)
     user = request.user
-    place = _region(user, region)
+    place = visible_region(user, region)
     if page < 1 or page > 10**6:
         raise HttpError(400, "页码无效")
     qs = ledger.model.objects.visible_to(user).below(place)
@@ -133,7 +117,7 @@ def ledger_stats(
     request: HttpRequest, kind: str, region: str = "", year: int | None = None
 ) -> dict[str, Any]:
     ledger = _ledger(kind)
-    place = _region(request.user, region)
+    place = visible_region(request.user, region)
     year = _year(year)
     return {
         "region": {"code": place.code, "name": place.name},

@@ -20,7 +20,7 @@ from core import audit, codes, dates
 from core.masking import mask_phone
 from core.permissions import Cap, can
 from core.scoping import get_visible_or_404
-from regions.models import Region
+from regions.models import Region, own_region
 from regions.services import resolve
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGISTER
 from registry.models import Household, HouseholdQuerySet, Person
@@ -111,16 +111,28 @@ def _member(p: Person, full: bool, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _visible_region(user: Any, ref: str) -> Region:
-    """Resolve `region` within the user's own area; anything outside it answers 404."""
-    mine = getattr(user, "region", None)
-    if mine is None:
-        raise Http404("未找到")
+def visible_region(user: Any, ref: str | None) -> Region:
+    """The `region` parameter of every endpoint: a region id, a 12-digit code, a unique name or a
+    name path, looked up only among the regions the user may see; blank is the user's own region.
+
+    One that is outside the user's area answers exactly like one that does not exist (404 with
+    the same sentence), so nobody can probe which regions exist elsewhere; a name several of the
+    user's regions bear answers 400.
+    """
+    mine = own_region(user)
+    ref = (ref or "").strip()
+    if not ref:
+        return mine
+    if ref.isdigit() and len(ref) < 12:
+        # A region id, as the pages use in links; else it may still be a (numeric) name.
+        found = Region.objects.visible_to(user).filter(pk=int(ref)).first()
+        if found is not None:
+            return found
     try:
         return resolve(ref, within=mine)
     except Region.DoesNotExist as exc:
         raise Http404(f"找不到区划“{ref}”") from exc
-    except ValidationError as exc:
+    except ValidationError as exc:  # a name several regions bear
         raise HttpError(400, "；".join(exc.messages)) from exc
 
 
@@ -141,7 +153,7 @@ def list_households(
     user = request.user
     qs: HouseholdQuerySet = Household.objects.visible_to(user)
     if region.strip():
-        place = _visible_region(user, region)
+        place = visible_region(user, region)
         qs = qs.filter(region__in=Region.objects.below(place).values("pk"))
     if category:
         if category not in codes.CATEGORIES:

@@ -1,10 +1,15 @@
-"""Every error of the API answers in Chinese, in one body: {"detail": …}."""
+"""Every error of the API answers in Chinese, in one body ({"detail": …}), and the
+`region` parameter means the same on every endpoint (another area's region answers exactly like
+one that does not exist)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+
+from accounts.models import ApiToken
+from regions.services import create_region
 
 WITH_REGION = [
     "/api/v1/households",
@@ -23,6 +28,49 @@ def test_no_or_a_wrong_token_answers_401_in_chinese(client: Any, db: Any, path: 
         assert set(response.json()) == {"detail"}
         assert "令牌" in response.json()["detail"]
         assert response["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("path", WITH_REGION)
+def test_a_region_of_another_area_answers_as_one_that_does_not_exist(
+    client: Any, users: dict[str, Any], regions: dict[str, Any], path: str
+) -> None:
+    _, token = ApiToken.issue(users["other_town"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    town = regions["town"]
+    pairs = [("金山店镇", "不存在镇"), (town.code, "420281999999"), (str(town.pk), "987654")]
+    for elsewhere, missing in pairs:
+        outside, absent = (
+            client.get(path, {"region": elsewhere}, **auth),
+            client.get(path, {"region": missing}, **auth),
+        )
+        assert (outside.status_code, absent.status_code) == (404, 404)
+        assert outside.json() == {"detail": f"找不到区划“{elsewhere}”"}
+        assert absent.json() == {"detail": f"找不到区划“{missing}”"}
+
+
+@pytest.mark.parametrize("path", WITH_REGION)
+def test_a_name_two_of_ones_regions_bear_answers_400_and_asks_for_the_parent(
+    client_for: Any, regions: dict[str, Any], path: str
+) -> None:
+    for town in ("town", "other_town"):
+        create_region(actor=None, name="一村", level=3, parent=regions[town])
+    response = client_for("county_admin").get(path, {"region": "一村"})
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert detail.startswith("区划“一村”不唯一（") and detail.endswith("），请写出上级名称")
+    # Within one town the name is unique, and a path names either.
+    assert client_for("town_staff").get(path, {"region": "一村"}).status_code == 200
+    assert client_for("county_admin").get(path, {"region": "还地桥镇/一村"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", WITH_REGION)
+def test_the_region_takes_an_id_a_code_a_name_or_a_path_and_blank_is_ones_own(
+    client_for: Any, regions: dict[str, Any], path: str
+) -> None:
+    client = client_for("town_staff")
+    village = regions["village"]
+    for ref in (str(village.pk), village.code, "朝阳村", "金山店镇/朝阳村", " ", ""):
+        assert client.get(path, {"region": ref}).status_code == 200, ref
 
 
 def test_another_areas_household_answers_as_a_missing_one(
