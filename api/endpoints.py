@@ -93,6 +93,26 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "tekun": ("是否特困供养", ""),
     "level": ("层级", ""),
     "key": ("唯一键", ""),
+    "detail": ("说明", ""),
+    "errors": ("错误明细", ""),
+    "households": ("户数", ""),
+    "persons": ("人数", ""),
+    "villages": ("行政村数", ""),
+    "alleviated": ("脱贫户", ""),
+    "alleviated_stable": ("稳定脱贫户", ""),
+    "monitored": ("监测对象", ""),
+    "eliminated": ("风险已消除", ""),
+    "not_eliminated": ("风险未消除", ""),
+    "by_category": ("按监测对象类别", ""),
+    "by_identified_year": ("按识别年度", ""),
+    "identified_this_year": ("本年新识别", ""),
+    "eliminated_this_year": ("本年风险消除", ""),
+    "exits_this_year": ("本年退出", ""),
+    "communities": ("社区数", ""),
+    "alleviated_villages": ("脱贫村", ""),
+    "key_villages": ("重点帮扶村", ""),
+    "names": ("名称", ""),
+    "figures": ("统计数字", ""),
 }
 SCHEMA_TITLES = {
     "HouseholdOut": "农户",
@@ -102,6 +122,25 @@ SCHEMA_TITLES = {
     "MemberOut": "家庭成员",
     "KindOut": "台账种类",
     "RowPage": "台账记录（分页）",
+    "Error": "错误",
+    "InvalidParameters": "参数无效",
+    "StatsOut": "统计数字",
+    "RegionRef": "区划（代码和名称）",
+    "Count": "户数和人数",
+    "Monitored": "监测对象",
+    "NotEliminated": "风险未消除的监测对象",
+    "Exits": "退出（按原因）",
+    "Places": "村（个数和名称）",
+    "LedgerStats": "台账统计",
+}
+# What each status of an endpoint's responses means (ninja writes the English reason phrase).
+STATUSES = {
+    200: "成功",
+    400: "请求无效（如区划名称不唯一、筛选值无效），detail 说明原因",
+    401: "未登录或令牌无效",
+    403: "无权访问",
+    404: "未找到，或不在本人所辖区划内（两者的回答相同）",
+    422: "参数格式无效（如页码不是整数、日期不是 YYYY-MM-DD）",
 }
 
 
@@ -150,9 +189,8 @@ class ChineseAPI(NinjaAPI):
                 for param in op.get("parameters", []):
                     _chinese(param["name"], param)
                     _chinese(param["name"], param.setdefault("schema", {}))
-                for response in op.get("responses", {}).values():
-                    if response.get("description") == "OK":
-                        response["description"] = "成功"
+                for status, response in op.get("responses", {}).items():
+                    response["description"] = STATUSES.get(int(status), response["description"])
         for name, component in schema.get("components", {}).get("schemas", {}).items():
             component["title"] = SCHEMA_TITLES.get(name, component.get("title", name))
             for prop, item in component.get("properties", {}).items():

@@ -1,4 +1,5 @@
-"""What every app's API module shares: the YYYY-MM-DD date parameter.
+"""What every app's API module shares: the bodies of the error responses (for an endpoint's
+`response=`, so that /api/v1/openapi.json lists them) and the YYYY-MM-DD date parameter.
 
 No `router` here: `api.endpoints` mounts only the modules that have one.
 """
@@ -9,8 +10,29 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
+from ninja import Field, Schema
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
+
+
+class Error(Schema):
+    """The body of every error response but an unparsable parameter's (400, 401, 403, 404, 405)."""
+
+    detail: str = Field(description="出错原因（中文）")
+
+
+class InvalidParameters(Error):
+    """422: one Chinese sentence per parameter that does not parse, and pydantic's details."""
+
+    errors: list[dict[str, Any]] = Field(
+        description="每个无效参数的位置（loc）、错误类型（type）和原值（input），供程序读取"
+    )
+
+
+def errors(*statuses: int) -> dict[int, type[Error]]:
+    """The error responses an endpoint can give, to merge into its `response=`."""
+    return {status: InvalidParameters if status == 422 else Error for status in statuses}
+
 
 # Digits in ASCII only: `\d` would also take full-width ones.
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

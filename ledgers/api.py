@@ -13,10 +13,11 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from core import audit
+from core.api import errors
 from core.layout import Column, Money
 from core.permissions import Cap, can
 from ledgers import figures, kit
-from registry.api import visible_region
+from registry.api import RegionRef, visible_region
 
 router = Router(tags=["台账"])
 PAGE_SIZE = 50
@@ -36,6 +37,16 @@ class RowPage(Schema):
     page: int
     page_size: int
     results: list[dict[str, Any]] = Field(description="每行以列名（表头）为键；敏感列按权限打码")
+
+
+class LedgerStats(Schema):
+    region: RegionRef = Field(description="统计的区划")
+    year: int = Field(description="统计年度")
+    kind: str
+    figures: dict[str, Any] = Field(
+        description="条数、人数、户数、金额、各列合计（sums）、按列分组（by）、按户类型（by_status），"
+        "有的台账另有其他统计"
+    )
 
 
 def _ledger(kind: str) -> kit.Ledger:
@@ -62,7 +73,7 @@ def _year(year: int | None) -> int:
 
 @router.get(
     "/ledgers",
-    response=list[KindOut],
+    response={200: list[KindOut], **errors(401)},
     summary="台账种类",
     description="系统中登记的每种台账：代码、名称、层级（个人、农户或区划）、唯一键和导入导出的表头。",
 )
@@ -72,7 +83,7 @@ def list_kinds(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/ledgers/{kind}",
-    response=RowPage,
+    response={200: RowPage, **errors(400, 401, 404, 422)},
     summary="台账记录",
     description="按区划（代码、唯一名称或名称路径）和年度筛选，每页50条；证件号码和电话按权限打码。",
 )
@@ -109,7 +120,7 @@ def list_rows(
 
 @router.get(
     "/ledgers/{kind}/stats",
-    response=dict[str, Any],
+    response={200: LedgerStats, **errors(400, 401, 404, 422)},
     summary="台账统计",
     description="统计口径：条数、人数、户数、金额、各列合计、按列分组和按户类型。",
 )

@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from pydantic import create_model
 
 from core import audit, codes, dates
+from core.api import errors
 from core.masking import mask_phone
 from core.permissions import Cap, can
 from core.scoping import get_visible_or_404
@@ -38,6 +39,13 @@ class RegionOut(Schema):
     code: str
     name: str
     path: str = Field(description="从县开始的名称路径，如 大冶市/金山店镇/朝阳村/一组")
+
+
+class RegionRef(Schema):
+    """A region as the figures name it (stats and ledger figures)."""
+
+    code: str = Field(description="12位统计用区划代码（未登记时为空）")
+    name: str
 
 
 # Household and member columns come from the register's layout (registry.layouts).
@@ -138,7 +146,7 @@ def visible_region(user: Any, ref: str | None) -> Region:
 
 @router.get(
     "/households",
-    response=HouseholdPage,
+    response={200: HouseholdPage, **errors(400, 401, 404, 422)},
     summary="农户列表",
     description="按区划（代码、唯一名称或名称路径）、关键词（姓名、户编号、证件号码）和监测对象类别"
     "筛选，每页50户。证件号码和电话按权限打码。",
@@ -189,7 +197,7 @@ def list_households(
 
 @router.get(
     "/households/{household_id}",
-    response=HouseholdDetailOut,
+    response={200: HouseholdDetailOut, **errors(401, 404, 422)},
     summary="农户详情（含成员）",
     description="另一区划的农户返回404。可查看完整证件号码的用户每次查看都记入变更记录。",
 )

@@ -1,9 +1,10 @@
-"""Every error of the API answers in Chinese, in one body ({"detail": …}), and the
+"""Every error of the API answers in Chinese, in the body the OpenAPI document gives it, and the
 `region` parameter means the same on every endpoint (another area's region answers exactly like
 one that does not exist)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from accounts.models import ApiToken
 from regions.services import create_region
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 WITH_REGION = [
     "/api/v1/households",
     "/api/v1/stats",
@@ -97,3 +99,30 @@ def test_a_path_that_is_no_endpoint_answers_404_in_json(client_for: Any, path: s
     response = client_for("town_staff").get(path)
     assert response.status_code == 404
     assert response.json() == {"detail": f"没有这个接口：{path}"}
+
+
+def test_the_openapi_document_gives_every_endpoints_error_responses(client_for: Any) -> None:
+    schema = client_for("town_staff").get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+    assert components["Error"]["properties"]["detail"]["type"] == "string"
+    assert components["Error"]["required"] == ["detail"]
+    assert set(components["InvalidParameters"]["required"]) == {"detail", "errors"}
+    expected = {
+        "/api/v1/households": {"400", "401", "404", "422"},
+        "/api/v1/households/{household_id}": {"401", "404", "422"},
+        "/api/v1/stats": {"400", "401", "404", "422"},
+        "/api/v1/ledgers": {"401"},
+        "/api/v1/ledgers/{kind}": {"400", "401", "404", "422"},
+        "/api/v1/ledgers/{kind}/stats": {"400", "401", "404", "422"},
+    }
+    assert set(schema["paths"]) == set(expected)
+    for path, statuses in expected.items():
+        responses = schema["paths"][path]["get"]["responses"]
+        assert set(responses) == {"200", *statuses}, path
+        for status, response in responses.items():
+            assert CJK.search(response["description"]), (path, status)
+            body = response["content"]["application/json"]["schema"]
+            assert "$ref" in body or "items" in body, (path, status)
+            if status != "200":
+                wanted = "InvalidParameters" if status == "422" else "Error"
+                assert body["$ref"].endswith(f"/{wanted}"), (path, status)
