@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.models import ApiToken
@@ -35,7 +41,10 @@ class SessionAuth(APIKeyCookie):
 # so the OpenAPI document reads in Chinese whatever the Python names are. A new parameter or
 # field name needs its entry here (api/tests/test_openapi.py checks).
 GLOSSARY: dict[str, tuple[str, str]] = {
-    "region": ("区划", "区划代码、唯一名称或名称路径（如 大冶市/金山店镇），默认为本人所在区划"),
+    "region": (
+        "区划",
+        "区划ID、代码、唯一名称或名称路径（如 大冶市/金山店镇），默认为本人所在区划",
+    ),
     "q": ("关键词", "姓名、户编号或证件号码"),
     "category": ("监测对象类别", "如 脱贫不稳定户、边缘易致贫户、突发严重困难户"),
     "page": ("页码", "从1开始"),
@@ -84,6 +93,26 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "tekun": ("是否特困供养", ""),
     "level": ("层级", ""),
     "key": ("唯一键", ""),
+    "detail": ("说明", ""),
+    "errors": ("错误明细", ""),
+    "households": ("户数", ""),
+    "persons": ("人数", ""),
+    "villages": ("行政村数", ""),
+    "alleviated": ("脱贫户", ""),
+    "alleviated_stable": ("稳定脱贫户", ""),
+    "monitored": ("监测对象", ""),
+    "eliminated": ("风险已消除", ""),
+    "not_eliminated": ("风险未消除", ""),
+    "by_category": ("按监测对象类别", ""),
+    "by_identified_year": ("按识别年度", ""),
+    "identified_this_year": ("本年新识别", ""),
+    "eliminated_this_year": ("本年风险消除", ""),
+    "exits_this_year": ("本年退出", ""),
+    "communities": ("社区数", ""),
+    "alleviated_villages": ("脱贫村", ""),
+    "key_villages": ("重点帮扶村", ""),
+    "names": ("名称", ""),
+    "figures": ("统计数字", ""),
 }
 SCHEMA_TITLES = {
     "HouseholdOut": "农户",
@@ -93,6 +122,25 @@ SCHEMA_TITLES = {
     "MemberOut": "家庭成员",
     "KindOut": "台账种类",
     "RowPage": "台账记录（分页）",
+    "Error": "错误",
+    "InvalidParameters": "参数无效",
+    "StatsOut": "统计数字",
+    "RegionRef": "区划（代码和名称）",
+    "Count": "户数和人数",
+    "Monitored": "监测对象",
+    "NotEliminated": "风险未消除的监测对象",
+    "Exits": "退出（按原因）",
+    "Places": "村（个数和名称）",
+    "LedgerStats": "台账统计",
+}
+# What each status of an endpoint's responses means (ninja writes the English reason phrase).
+STATUSES = {
+    200: "成功",
+    400: "请求无效（如区划名称不唯一、筛选值无效），detail 说明原因",
+    401: "未登录或令牌无效",
+    403: "无权访问",
+    404: "未找到，或不在本人所辖区划内（两者的回答相同）",
+    422: "参数格式无效（如页码不是整数、日期不是 YYYY-MM-DD）",
 }
 
 
@@ -104,8 +152,35 @@ def _chinese(name: str, item: dict[str, Any]) -> None:
         item["description"] = description
 
 
+def _chinese_405(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """`view` answering a method it lacks in the documented body: ninja writes a plain "Method
+    not allowed" there, outside its exception handlers."""
+
+    @functools.wraps(view)  # keeps csrf_exempt, which ninja sets on its views
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        allowed = response.get("Allow", "")
+        said = f"此接口不支持 {request.method} 请求，只支持 {allowed}"
+        chinese = error_response(request, 405, said)
+        chinese["Allow"] = allowed
+        return chinese
+
+    return checked
+
+
 class ChineseAPI(NinjaAPI):
-    """The OpenAPI document with Chinese titles for every parameter, field and schema."""
+    """The OpenAPI document with Chinese titles for every parameter, field and schema, and Chinese
+    error bodies."""
+
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _chinese_405(pattern.callback)
+        return patterns, app_name, namespace
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -114,9 +189,8 @@ class ChineseAPI(NinjaAPI):
                 for param in op.get("parameters", []):
                     _chinese(param["name"], param)
                     _chinese(param["name"], param.setdefault("schema", {}))
-                for response in op.get("responses", {}).values():
-                    if response.get("description") == "OK":
-                        response["description"] = "成功"
+                for status, response in op.get("responses", {}).items():
+                    response["description"] = STATUSES.get(int(status), response["description"])
         for name, component in schema.get("components", {}).get("schemas", {}).items():
             component["title"] = SCHEMA_TITLES.get(name, component.get("title", name))
             for prop, item in component.get("properties", {}).items():
@@ -137,6 +211,45 @@ api = ChineseAPI(
     docs_url=None,  # the interactive docs page loads assets from a CDN: /api/v1/docs/ instead
     urls_namespace="api",
 )
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# The body of an error whose code said nothing in Chinese (ninja's own "Unauthorized",
+# "Forbidden", "Not Found").
+SAID = {
+    401: "未登录或令牌无效：请先登录，或在请求头中写 Authorization: Bearer <令牌>",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持此请求方法",
+    429: "请求过于频繁，请稍后再试",
+}
+
+
+def error_response(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
+    """An error in the body every endpoint documents ({"detail": …}), in Chinese: the code's own
+    sentence, else the status's."""
+    detail = message if CJK.search(message) else SAID.get(status, "请求无效")
+    response = api.create_response(request, {"detail": detail}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)  # also ninja's AuthenticationError (401), AuthorizationError
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, exc.message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """ninja answers every 404 "Not Found"; keep what the code said (another area's object is
+    refused with the same sentence as a missing one, so this tells nothing more)."""
+    return error_response(request, 404, str(exc))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, 403, str(exc))
 
 
 # What a parameter of each pydantic error type should have been.

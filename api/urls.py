@@ -1,11 +1,15 @@
 """The JSON API under /api/v1/, its OpenAPI document and its browsable documentation."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from api import views
 from api.endpoints import api
 
 urlpatterns = [
     path("docs/", views.docs, name="api_docs"),
+    # Before ninja's: its root view only names the prefix and raises a bare 404.
+    path("", views.no_endpoint),
     path("", api.urls),
+    # Any other path under /api/v1/: a JSON 404 like the endpoints', not the pages' HTML one.
+    re_path(r"^.*$", views.no_endpoint),
 ]

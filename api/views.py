@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from api.endpoints import api
+from api.endpoints import api, error_response
 
 PREFIX = "/api/v1"
 
@@ -37,6 +37,11 @@ def _ref(schema: dict[str, Any]) -> str:
     return str(ref).rsplit("/", 1)[-1]
 
 
+def _body(response: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of a response's body."""
+    return dict(response.get("content", {}).get("application/json", {}).get("schema", {}))
+
+
 @login_required
 def docs(request: HttpRequest) -> HttpResponse:
     schema = api.get_openapi_schema(path_prefix=PREFIX)
@@ -44,8 +49,7 @@ def docs(request: HttpRequest) -> HttpResponse:
     endpoints = []
     for path, ops in schema.get("paths", {}).items():
         for method, op in ops.items():
-            response = op.get("responses", {}).get("200", {})
-            body = response.get("content", {}).get("application/json", {}).get("schema", {})
+            body = _body(op.get("responses", {}).get("200", {}))
             endpoints.append(
                 {
                     "method": method.upper(),
@@ -67,6 +71,15 @@ def docs(request: HttpRequest) -> HttpResponse:
                     ],
                     "returns": _type(body) if body else "",
                     "returns_ref": _ref(body),
+                    "errors": [
+                        {
+                            "status": status,
+                            "description": r.get("description", ""),
+                            "ref": _ref(_body(r)),
+                        }
+                        for status, r in op.get("responses", {}).items()
+                        if status != "200"
+                    ],
                 }
             )
     models = [
@@ -90,3 +103,8 @@ def docs(request: HttpRequest) -> HttpResponse:
         "api/docs.html",
         {"info": schema["info"], "endpoints": endpoints, "models": models, "prefix": PREFIX},
     )
+
+
+def no_endpoint(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """A path under /api/v1/ that is no endpoint: 404 in the endpoints' body."""
+    return error_response(request, 404, f"没有这个接口：{request.path}")

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from core import audit
+from core.api import errors
 from core.layout import Column, Money
 from core.permissions import Cap, can
 from ledgers import figures, kit
-from regions.models import Region
-from regions.services import resolve
+from registry.api import RegionRef, visible_region
 
 router = Router(tags=["台账"])
 PAGE_SIZE = 50
@@ -40,25 +39,21 @@ class RowPage(Schema):
     results: list[dict[str, Any]] = Field(description="每行以列名（表头）为键；敏感列按权限打码")
 
 
+class LedgerStats(Schema):
+    region: RegionRef = Field(description="统计的区划")
+    year: int = Field(description="统计年度")
+    kind: str
+    figures: dict[str, Any] = Field(
+        description="条数、人数、户数、金额、各列合计（sums）、按列分组（by）、按户类型（by_status），"
+        "有的台账另有其他统计"
+    )
+
+
 def _ledger(kind: str) -> kit.Ledger:
     try:
         return kit.ledger(kind)
     except KeyError as exc:
         raise Http404("没有这种台账") from exc
-
-
-def _region(user: Any, ref: str) -> Region:
-    mine = getattr(user, "region", None)
-    if mine is None:
-        raise Http404("未找到")
-    if not ref.strip():
-        return mine
-    try:
-        return resolve(ref, within=mine)
-    except Region.DoesNotExist as exc:
-        raise Http404(f"找不到区划“{ref}”") from exc
-    except ValidationError as exc:  # a name several regions bear
-        raise HttpError(400, "；".join(exc.messages)) from exc
 
 
 def _cell(column: Column, value: Any, full: bool) -> str:
@@ -78,7 +73,7 @@ def _year(year: int | None) -> int:
 
 @router.get(
     "/ledgers",
-    response=list[KindOut],
+    response={200: list[KindOut], **errors(401)},
     summary="台账种类",
     description="系统中登记的每种台账：代码、名称、层级（个人、农户或区划）、唯一键和导入导出的表头。",
 )
@@ -88,7 +83,7 @@ def list_kinds(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/ledgers/{kind}",
-    response=RowPage,
+    response={200: RowPage, **errors(400, 401, 404, 422)},
     summary="台账记录",
     description="按区划（代码、唯一名称或名称路径）和年度筛选，每页50条；证件号码和电话按权限打码。",
 )
@@ -97,7 +92,7 @@ def list_rows(
 ) -> dict[str, Any]:
     ledger = _ledger(kind)
     user = request.user
-    place = _region(user, region)
+    place = visible_region(user, region)
     if page < 1 or page > 10**6:
         raise HttpError(400, "页码无效")
     qs = ledger.model.objects.visible_to(user).below(place)
@@ -125,7 +120,7 @@ def list_rows(
 
 @router.get(
     "/ledgers/{kind}/stats",
-    response=dict[str, Any],
+    response={200: LedgerStats, **errors(400, 401, 404, 422)},
     summary="台账统计",
     description="统计口径：条数、人数、户数、金额、各列合计、按列分组和按户类型。",
 )
@@ -133,7 +128,7 @@ def ledger_stats(
     request: HttpRequest, kind: str, region: str = "", year: int | None = None
 ) -> dict[str, Any]:
     ledger = _ledger(kind)
-    place = _region(request.user, region)
+    place = visible_region(request.user, region)
     year = _year(year)
     return {
         "region": {"code": place.code, "name": place.name},

@@ -17,10 +17,11 @@ from ninja.errors import HttpError
 from pydantic import create_model
 
 from core import audit, codes, dates
+from core.api import errors
 from core.masking import mask_phone
 from core.permissions import Cap, can
 from core.scoping import get_visible_or_404
-from regions.models import Region
+from regions.models import Region, own_region
 from regions.services import resolve
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGISTER
 from registry.models import Household, HouseholdQuerySet, Person
@@ -38,6 +39,13 @@ class RegionOut(Schema):
     code: str
     name: str
     path: str = Field(description="从县开始的名称路径，如 大冶市/金山店镇/朝阳村/一组")
+
+
+class RegionRef(Schema):
+    """A region as the figures name it (stats and ledger figures)."""
+
+    code: str = Field(description="12位统计用区划代码（未登记时为空）")
+    name: str
 
 
 # Household and member columns come from the register's layout (registry.layouts).
@@ -111,22 +119,34 @@ def _member(p: Person, full: bool, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _visible_region(user: Any, ref: str) -> Region:
-    """Resolve `region` within the user's own area; anything outside it answers 404."""
-    mine = getattr(user, "region", None)
-    if mine is None:
-        raise Http404("未找到")
+def visible_region(user: Any, ref: str | None) -> Region:
+    """The `region` parameter of every endpoint: a region id, a 12-digit code, a unique name or a
+    name path, looked up only among the regions the user may see; blank is the user's own region.
+
+    One that is outside the user's area answers exactly like one that does not exist (404 with
+    the same sentence), so nobody can probe which regions exist elsewhere; a name several of the
+    user's regions bear answers 400.
+    """
+    mine = own_region(user)
+    ref = (ref or "").strip()
+    if not ref:
+        return mine
+    if ref.isdigit() and len(ref) < 12:
+        # A region id, as the pages use in links; else it may still be a (numeric) name.
+        found = Region.objects.visible_to(user).filter(pk=int(ref)).first()
+        if found is not None:
+            return found
     try:
         return resolve(ref, within=mine)
     except Region.DoesNotExist as exc:
         raise Http404(f"找不到区划“{ref}”") from exc
-    except ValidationError as exc:
+    except ValidationError as exc:  # a name several regions bear
         raise HttpError(400, "；".join(exc.messages)) from exc
 
 
 @router.get(
     "/households",
-    response=HouseholdPage,
+    response={200: HouseholdPage, **errors(400, 401, 404, 422)},
     summary="农户列表",
     description="按区划（代码、唯一名称或名称路径）、关键词（姓名、户编号、证件号码）和监测对象类别"
     "筛选，每页50户。证件号码和电话按权限打码。",
@@ -141,7 +161,7 @@ def list_households(
     user = request.user
     qs: HouseholdQuerySet = Household.objects.visible_to(user)
     if region.strip():
-        place = _visible_region(user, region)
+        place = visible_region(user, region)
         qs = qs.filter(region__in=Region.objects.below(place).values("pk"))
     if category:
         if category not in codes.CATEGORIES:
@@ -177,7 +197,7 @@ def list_households(
 
 @router.get(
     "/households/{household_id}",
-    response=HouseholdDetailOut,
+    response={200: HouseholdDetailOut, **errors(401, 404, 422)},
     summary="农户详情（含成员）",
     description="另一区划的农户返回404。可查看完整证件号码的用户每次查看都记入变更记录。",
 )

@@ -33,6 +33,7 @@ def test_the_docs_page_lists_every_endpoint_without_a_cdn(client_for: Any) -> No
     for path in schema["paths"]:
         assert path in body
     assert "农户列表" in body and "统计日期" in body and "户编号" in body
+    assert "未登录或令牌无效" in body and 'href="#model-InvalidParameters"' in body
     assert "cdn" not in body.lower() and "unpkg" not in body and "jsdelivr" not in body
     srcs = re.findall(r'(?:src|href)="(https?://[^"]+)"', body)
     assert srcs == [], srcs
