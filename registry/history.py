@@ -10,6 +10,8 @@ date D ("on D" = on or before D; events are read from `HouseholdEvent`):
   ``unalleviated`` (清退) event ≤ D.
 * It is a 监测对象 on D when its latest ``identified``/``reidentified`` event ≤ D is later than its
   latest ``exited`` (剔除, 识别不精准退出, …) event ≤ D.
+* "Later" for these two is by date, then on the same day by record: an un-marking and a
+  re-marking on one day (an import day each) leave the status the later one says.
 * Its risk is eliminated on D when its latest ``eliminated`` event ≤ D is later than its latest
   ``identified``/``reidentified``/``rolled_back`` event ≤ D. On the same day an identification is
   followed by its elimination (eliminated), while a roll-back or re-identification follows the
@@ -61,13 +63,16 @@ def status_sql(by_region: bool, region_filter: bool, per_household: bool = False
 
     With `per_household`, the rows are the status households themselves (for the ledgers).
     """
+    # An event's place in the history: (date, id) as text, the id zero-padded so that text order
+    # is that order. Markings and un-markings are compared by it, so that of two on the same day
+    # the later record wins (an exit and the re-marking that follows it, both on an import day).
     if connection.vendor == "postgresql":
-        # Latest category: order by (date, id); the id is zero-padded so text order is that order.
-        catkey = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0') || e.category"
+        key = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0')"
         year = "CAST(EXTRACT(YEAR FROM ev.idt) AS integer)"
     else:
-        catkey = "e.date || printf('%%012d', e.id) || e.category"
+        key = "e.date || printf('%%012d', e.id)"
         year = "CAST(substr(ev.idt, 1, 4) AS integer)"
+    catkey = f"{key} || e.category"
     ev_region = IN_REGION.format(col="e.household_id") if region_filter else ""
     # The region of each of the few status households by its primary key: a join would make
     # PostgreSQL hash every household of the county to find those few.
@@ -87,9 +92,10 @@ def status_sql(by_region: bool, region_filter: bool, per_household: bool = False
     return f"""
 WITH ev AS (
   SELECT +e.household_id AS hid,
-    MAX(CASE WHEN e.kind = 'alleviated' AND {upto} THEN e.date END) AS alt,
-    MAX(CASE WHEN e.kind = 'unalleviated' AND {upto} THEN e.date END) AS unalt,
-    MAX(CASE WHEN e.kind = 'exited' AND {upto} THEN e.date END) AS ext,
+    MAX(CASE WHEN e.kind = 'alleviated' AND {upto} THEN {key} END) AS alk,
+    MAX(CASE WHEN e.kind = 'unalleviated' AND {upto} THEN {key} END) AS unalk,
+    MAX(CASE WHEN e.kind = 'exited' AND {upto} THEN {key} END) AS exk,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto} THEN {key} END) AS idk,
     MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto} THEN e.date END) AS idt,
     MAX(CASE WHEN e.kind IN ('reidentified', 'rolled_back') AND {upto} THEN e.date END)
       AS reopened,
@@ -116,9 +122,9 @@ mc AS (
 hs AS (
   SELECT {rid} AS rid, ev.hid AS hid, ev.idt AS idt,
     ev.elt AS elt, COALESCE(mc.n, 0) AS n,
-    CASE WHEN ev.alt IS NOT NULL AND (ev.unalt IS NULL OR ev.alt > ev.unalt)
+    CASE WHEN ev.alk IS NOT NULL AND (ev.unalk IS NULL OR ev.alk > ev.unalk)
       THEN 1 ELSE 0 END AS alv,
-    CASE WHEN ev.idt IS NOT NULL AND (ev.ext IS NULL OR ev.idt > ev.ext) THEN 1 ELSE 0 END AS mon,
+    CASE WHEN ev.idk IS NOT NULL AND (ev.exk IS NULL OR ev.idk > ev.exk) THEN 1 ELSE 0 END AS mon,
     CASE WHEN ev.elt IS NOT NULL AND ev.elt >= ev.idt
           AND (ev.reopened IS NULL OR ev.elt > ev.reopened) THEN 1 ELSE 0 END AS elim,
     CASE WHEN ev.idt IS NOT NULL THEN substr(ev.catkey, 23) ELSE '' END AS cat,
