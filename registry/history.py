@@ -18,8 +18,9 @@ date D ("on D" = on or before D; events are read from `HouseholdEvent`):
   elimination it undoes (not eliminated).
 * Its category on D is that of its latest ``identified``/``reidentified``/``category_changed``
   event ≤ D (same day: the later record).
-* Members on D: memberships with start ≤ D or unknown start, and no end or end > D. A household's
-  size is read from its maintained `member_count` corrected by its few dated memberships.
+* Members on D: memberships with start ≤ D or unknown start, and no end or end > D, of persons
+  born by D (`member_on`). A household's size is read from its maintained `member_count`
+  corrected by its few dated memberships and members born after D.
 """
 
 from __future__ import annotations
@@ -48,10 +49,24 @@ STATUS_KINDS = (
 )
 
 
-ACTIVE = (
-    "(m.start_date IS NULL OR m.start_date <= %(as_of)s) "
-    "AND (m.end_date IS NULL OR m.end_date > %(as_of)s)"
-)
+def member_on(d: str = "%(as_of)s", born: str = "p.birth_date") -> str:
+    """Whether membership m is in force on the date `d` (an SQL parameter) for its person, born
+    on `born`: started by then (or since before the records), not ended by then, and the person
+    born by then — an original member, imported with no start date, is no member before birth.
+
+    The one definition of "members on D" for every statement here (`MembershipQuerySet.on` says
+    the same to the ORM).
+    """
+    return (
+        f"(m.start_date IS NULL OR m.start_date <= {d}) "
+        f"AND (m.end_date IS NULL OR m.end_date > {d}) "
+        f"AND ({born} IS NULL OR {born} <= {d})"
+    )
+
+
+ACTIVE = member_on()
+# The memberships with their persons, as ACTIVE reads them.
+MEMBERS = "registry_membership m JOIN registry_person p ON p.id = m.person_id"
 IN_REGION = (
     "AND {col} IN (SELECT h2.id FROM registry_household h2 WHERE h2.region_id IN "
     "(SELECT id FROM regions_region WHERE path LIKE %(path)s))"
@@ -115,7 +130,7 @@ WITH ev AS (
 ),
 mc AS (
   SELECT m.household_id AS hid, COUNT(*) AS n
-  FROM registry_membership m
+  FROM {MEMBERS}
   WHERE {ACTIVE} AND m.household_id IN (SELECT hid FROM ev)
   GROUP BY m.household_id
 ),
@@ -153,8 +168,10 @@ def size_sql(by_region: bool, region_filter: bool, dates: int = 1) -> str:
     A household's members on D are its `member_count` — its open memberships, which every writer
     of the register keeps (rule D01 of `fangpin check` watches it) — corrected by the memberships
     whose standing on D differs from that: + 1 for each in force on D but ended since, − 1 for each
-    open one not yet started on D. The first part reads an index of (region, member_count); the
-    correction reads the partial index of dated memberships and joins only the few that differ.
+    open one not yet started on D or of a person not yet born on D. The first part reads an index
+    of (region, member_count); the correction reads the partial index of dated memberships and
+    the index of birth dates (persons born after the earliest date, %(earliest)s: none for
+    today), and joins only those few.
     """
     rid = "h.region_id" if by_region else "0"
     group = "GROUP BY h.region_id" if by_region else ""
@@ -169,7 +186,7 @@ def size_sql(by_region: bool, region_filter: bool, dates: int = 1) -> str:
         ["SUM(CASE WHEN h.member_count > 0 THEN 1 ELSE 0 END), SUM(h.member_count)"] * dates
     )
     inner = ",\n    ".join(
-        f"SUM(CASE WHEN {ACTIVE.replace('%(as_of)s', d)} THEN 1 ELSE 0 END"
+        f"SUM(CASE WHEN {member_on(d, born='m.born')} THEN 1 ELSE 0 END"
         f" - CASE WHEN m.end_date IS NULL THEN 1 ELSE 0 END) AS d{i}"
         for i, d in enumerate(names)
     )
@@ -187,11 +204,20 @@ FROM registry_household h
 UNION ALL
 SELECT {rid} AS rid, {correction}
 FROM (
-  SELECT m.household_id AS hid,
+  SELECT m.hid AS hid,
     {inner}
-  FROM registry_membership m
-  WHERE {DATED} AND ({differs}) {m_region}
-  GROUP BY m.household_id
+  FROM (
+    -- Disjoint: dated memberships that differ (or whose person was born late), and undated
+    -- ones whose person was born late.
+    SELECT m.household_id AS hid, m.start_date, m.end_date, p.birth_date AS born
+    FROM {MEMBERS}
+    WHERE {DATED} AND (({differs}) OR p.birth_date > %(earliest)s) {m_region}
+    UNION ALL
+    SELECT m.household_id, m.start_date, m.end_date, p.birth_date
+    FROM {MEMBERS}
+    WHERE p.birth_date > %(earliest)s AND m.start_date IS NULL AND m.end_date IS NULL {m_region}
+  ) m
+  GROUP BY m.hid
 ) d
 JOIN registry_household h ON h.id = d.hid
 {group}
@@ -202,6 +228,7 @@ def params(region: Region, as_of: dt.date, dates: Sequence[dt.date] = ()) -> dic
     """The statements' parameters (SQLite keeps dates as ISO text: it gets text to compare)."""
     values: dict[str, dt.date] = {"as_of": as_of, "year_start": dt.date(as_of.year, 1, 1)}
     values |= {f"d{i}": d for i, d in enumerate(dates)}
+    values["earliest"] = min([as_of, *dates])
     out: dict[str, Any] = {"path": f"{region.path}%"}
     if connection.vendor != "postgresql":
         return out | {k: v.isoformat() for k, v in values.items()}
@@ -334,7 +361,7 @@ def exits(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, d
     region_filter = IN_REGION.format(col="e.household_id") if region.parent_id is not None else ""
     sql = f"""
 SELECT e.kind, e.reason, COUNT(DISTINCT e.household_id),
-  COALESCE(SUM((SELECT COUNT(*) FROM registry_membership m
+  COALESCE(SUM((SELECT COUNT(*) FROM {MEMBERS}
                 WHERE m.household_id = e.household_id AND {ACTIVE})), 0)
 FROM registry_householdevent e
 WHERE e.kind IN ('exited', 'unalleviated') AND e.date >= %(start)s AND e.date <= %(as_of)s
@@ -406,7 +433,7 @@ def markings(
     region_filter = IN_REGION.format(col="e.household_id") if region.parent_id is not None else ""
     sql = f"""
 SELECT e.household_id, e.kind, MAX(e.date), MAX(e.category),
-  (SELECT COUNT(*) FROM registry_membership m WHERE m.household_id = e.household_id AND {ACTIVE})
+  (SELECT COUNT(*) FROM {MEMBERS} WHERE m.household_id = e.household_id AND {ACTIVE})
 FROM registry_householdevent e
 WHERE e.kind IN ({listed}) AND e.date >= %(start)s AND e.date <= %(as_of)s
   {region_filter}

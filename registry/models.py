@@ -210,7 +210,8 @@ class Person(models.Model):
     name = models.CharField(_("姓名"), max_length=60, db_index=True)
     id_number = models.CharField(_("证件号码"), max_length=22, unique=True)
     sex = models.CharField(_("性别"), max_length=2, choices=codes.choices("sex"))
-    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    # Indexed: statistics as of a past date look up the few persons born since (registry.history).
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
     relation = models.CharField(_("与户主关系"), max_length=10, choices=codes.choices("relation"))
     ethnicity = models.CharField(_("民族"), max_length=10, blank=True)
     education = models.CharField(_("文化程度"), max_length=10, blank=True)
@@ -262,9 +263,12 @@ class MembershipQuerySet(ScopedQuerySet):
     region_field = "household__region"
 
     def on(self, date: dt.date) -> MembershipQuerySet:
-        """Memberships in force on a date."""
-        return self.filter(Q(start_date__isnull=True) | Q(start_date__lte=date)).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=date)
+        """Memberships in force on a date, of persons born by then (`registry.history.member_on`
+        is the same rule in the statistics' SQL)."""
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=date),
+            Q(end_date__isnull=True) | Q(end_date__gt=date),
+            Q(person__birth_date__isnull=True) | Q(person__birth_date__lte=date),
         )
 
 
