@@ -339,16 +339,16 @@ class Writer:
             found = rules.date_corrections(before, after)
             if found:
                 corrections[pk] = found
-        for event, old in HouseholdEvent.objects.correct_dates(corrections):
-            pk = event.household_id
+        for moved, old in HouseholdEvent.objects.correct_dates(corrections):
+            pk = moved.household_id
             self._audit(
                 "registry.householdevent",
-                event.pk,
-                str(event),
+                moved.pk,
+                str(moved),
                 pk,
                 self.region_of[pk],
                 {"date": old.isoformat()},
-                {"date": event.date.isoformat()},
+                {"date": moved.date.isoformat()},
             )
 
     def _new_persons(self) -> None:

@@ -37,7 +37,7 @@ def test_stored_markings_and_corrected_dates_are_repaired_once_and_audited(
     regions: dict[str, Any],
 ) -> None:
     village = regions["village"]
-    monitored = {
+    monitored: dict[str, Any] = {
         "category": "边缘易致贫户",
         "identified_date": D(2023, 5, 1),
         "risk_list": ["因病"],
