@@ -49,24 +49,34 @@ STATUS_KINDS = (
 )
 
 
-def member_on(d: str = "%(as_of)s", born: str = "p.birth_date") -> str:
-    """Whether membership m is in force on the date `d` (an SQL parameter) for its person, born
-    on `born`: started by then (or since before the records), not ended by then, and the person
-    born by then — an original member, imported with no start date, is no member before birth.
+def born_after(d: str) -> str:
+    """Membership m's person was born after the date `d` (an SQL parameter). A set of the few
+    persons born since, read from the index on birth dates and probed per membership: no
+    look-up of each membership's person."""
+    return f"m.person_id IN (SELECT p.id FROM registry_person p WHERE p.birth_date > {d})"
+
+
+def member_on(d: str = "%(as_of)s") -> str:
+    """Whether membership m is in force on the date `d` (an SQL parameter): started by then (or
+    since before the records), not ended by then, and its person born by then — an original
+    member, imported with no start date, is no member before birth.
 
     The one definition of "members on D" for every statement here (`MembershipQuerySet.on` says
     the same to the ORM).
     """
+    return f"{in_force(d)} AND NOT {born_after(d)}"
+
+
+def in_force(d: str) -> str:
+    """Membership m's dates hold on `d`: started by then (or since before the records), not
+    ended by then — `member_on` less the birth."""
     return (
         f"(m.start_date IS NULL OR m.start_date <= {d}) "
-        f"AND (m.end_date IS NULL OR m.end_date > {d}) "
-        f"AND ({born} IS NULL OR {born} <= {d})"
+        f"AND (m.end_date IS NULL OR m.end_date > {d})"
     )
 
 
 ACTIVE = member_on()
-# The memberships with their persons, as ACTIVE reads them.
-MEMBERS = "registry_membership m JOIN registry_person p ON p.id = m.person_id"
 IN_REGION = (
     "AND {col} IN (SELECT h2.id FROM registry_household h2 WHERE h2.region_id IN "
     "(SELECT id FROM regions_region WHERE path LIKE %(path)s))"
@@ -129,10 +139,23 @@ WITH ev AS (
   GROUP BY 1
 ),
 mc AS (
-  SELECT m.household_id AS hid, COUNT(*) AS n
-  FROM {MEMBERS}
-  WHERE {ACTIVE} AND m.household_id IN (SELECT hid FROM ev)
-  GROUP BY m.household_id
+  -- Members on D (`member_on`): those whose dates hold, read from the covering index of
+  -- (household, start, end), less the few of them born after D, found by birth date.
+  SELECT hid, SUM(n) AS n FROM (
+    SELECT m.household_id AS hid, COUNT(*) AS n
+    FROM registry_membership m
+    WHERE {in_force("%(as_of)s")} AND m.household_id IN (SELECT hid FROM ev)
+    GROUP BY m.household_id
+    UNION ALL
+    SELECT m.household_id, -COUNT(*)
+    -- CROSS JOIN: SQLite reads the persons first (by birth date), not each status household's
+    -- members first.
+    FROM registry_person p CROSS JOIN registry_membership m
+    WHERE m.person_id = p.id AND p.birth_date > %(as_of)s AND {in_force("%(as_of)s")}
+      AND m.household_id IN (SELECT hid FROM ev)
+    GROUP BY m.household_id
+  ) parts
+  GROUP BY hid
 ),
 hs AS (
   SELECT {rid} AS rid, ev.hid AS hid, ev.idt AS idt,
@@ -185,11 +208,13 @@ def size_sql(by_region: bool, region_filter: bool, dates: int = 1) -> str:
     base = ", ".join(
         ["SUM(CASE WHEN h.member_count > 0 THEN 1 ELSE 0 END), SUM(h.member_count)"] * dates
     )
-    inner = ",\n    ".join(
-        f"SUM(CASE WHEN {member_on(d, born='m.born')} THEN 1 ELSE 0 END"
-        f" - CASE WHEN m.end_date IS NULL THEN 1 ELSE 0 END) AS d{i}"
+    # Each membership's correction on each date: in force on it, less counted while open.
+    rows = ", ".join(
+        f"CASE WHEN {member_on(d)} THEN 1 ELSE 0 END"
+        f" - CASE WHEN m.end_date IS NULL THEN 1 ELSE 0 END AS d{i}"
         for i, d in enumerate(names)
     )
+    sums = ", ".join(f"SUM(d{i}) AS d{i}" for i in range(dates))
     differs = " OR ".join(f"({DIFFERS.format(d=d)})" for d in names)
     correction = ", ".join(
         f"SUM(CASE WHEN h.member_count + d.d{i} > 0 THEN 1 ELSE 0 END"
@@ -204,20 +229,20 @@ FROM registry_household h
 UNION ALL
 SELECT {rid} AS rid, {correction}
 FROM (
-  SELECT m.hid AS hid,
-    {inner}
+  SELECT hid, {sums}
   FROM (
-    -- Disjoint: dated memberships that differ (or whose person was born late), and undated
-    -- ones whose person was born late.
-    SELECT m.household_id AS hid, m.start_date, m.end_date, p.birth_date AS born
-    FROM {MEMBERS}
-    WHERE {DATED} AND (({differs}) OR p.birth_date > %(earliest)s) {m_region}
+    -- Disjoint: the dated memberships that differ, and the other memberships of the few
+    -- persons born after the earliest date.
+    SELECT m.household_id AS hid, {rows}
+    FROM registry_membership m
+    WHERE {DATED} AND ({differs}) {m_region}
     UNION ALL
-    SELECT m.household_id, m.start_date, m.end_date, p.birth_date
-    FROM {MEMBERS}
-    WHERE p.birth_date > %(earliest)s AND m.start_date IS NULL AND m.end_date IS NULL {m_region}
-  ) m
-  GROUP BY m.hid
+    SELECT m.household_id AS hid, {rows}
+    FROM registry_person p JOIN registry_membership m ON m.person_id = p.id
+    WHERE p.birth_date > %(earliest)s AND NOT ({DATED} AND COALESCE(({differs}), FALSE))
+      {m_region}
+  ) r
+  GROUP BY hid
 ) d
 JOIN registry_household h ON h.id = d.hid
 {group}
@@ -361,7 +386,7 @@ def exits(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, d
     region_filter = IN_REGION.format(col="e.household_id") if region.parent_id is not None else ""
     sql = f"""
 SELECT e.kind, e.reason, COUNT(DISTINCT e.household_id),
-  COALESCE(SUM((SELECT COUNT(*) FROM {MEMBERS}
+  COALESCE(SUM((SELECT COUNT(*) FROM registry_membership m
                 WHERE m.household_id = e.household_id AND {ACTIVE})), 0)
 FROM registry_householdevent e
 WHERE e.kind IN ('exited', 'unalleviated') AND e.date >= %(start)s AND e.date <= %(as_of)s
@@ -433,7 +458,7 @@ def markings(
     region_filter = IN_REGION.format(col="e.household_id") if region.parent_id is not None else ""
     sql = f"""
 SELECT e.household_id, e.kind, MAX(e.date), MAX(e.category),
-  (SELECT COUNT(*) FROM {MEMBERS} WHERE m.household_id = e.household_id AND {ACTIVE})
+  (SELECT COUNT(*) FROM registry_membership m WHERE m.household_id = e.household_id AND {ACTIVE})
 FROM registry_householdevent e
 WHERE e.kind IN ({listed}) AND e.date >= %(start)s AND e.date <= %(as_of)s
   {region_filter}
