@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from core.batching import chunks
 from core.fastinsert import (
     Background,
     Inserter,
@@ -322,11 +323,33 @@ class Writer:
             Household.objects.bulk_update(objs, [*fields, "updated_at"], batch_size=BATCH)
 
     def _status_events(self) -> None:
-        for number, (before, after) in self.plan.status.items():
+        """The events of the households whose status changed, and their corrected dates moved
+        onto the events that recorded them (each move audited like the household's change)."""
+        status = self.plan.status
+        known = [self.household_pk[n] for n, (before, _) in status.items() if before is not None]
+        ends: dict[int, dict[str, dt.date]] = {}
+        for part in chunks(known):
+            ends |= HouseholdEvent.objects.filter(household_id__in=part).last_ends()
+        corrections: dict[int, list[rules.DateCorrection]] = {}
+        for number, (before, after) in status.items():
             pk = self.household_pk[number]
             reason = self.plan.exit_reasons.get(number) or "国家系统导入"
-            for event in rules.status_events(before, after, self.today, reason):
+            for event in rules.status_events(before, after, self.today, reason, ends.get(pk)):
                 self.events.append({"household_id": pk, **event})
+            found = rules.date_corrections(before, after)
+            if found:
+                corrections[pk] = found
+        for moved, old in HouseholdEvent.objects.correct_dates(corrections):
+            pk = moved.household_id
+            self._audit(
+                "registry.householdevent",
+                moved.pk,
+                str(moved),
+                pk,
+                self.region_of[pk],
+                {"date": old.isoformat()},
+                {"date": moved.date.isoformat()},
+            )
 
     def _new_persons(self) -> None:
         existing = self.plan.existing_households

@@ -10,14 +10,17 @@ date D ("on D" = on or before D; events are read from `HouseholdEvent`):
   ``unalleviated`` (清退) event ≤ D.
 * It is a 监测对象 on D when its latest ``identified``/``reidentified`` event ≤ D is later than its
   latest ``exited`` (剔除, 识别不精准退出, …) event ≤ D.
+* "Later" for these two is by date, then on the same day by record: an un-marking and a
+  re-marking on one day (an import day each) leave the status the later one says.
 * Its risk is eliminated on D when its latest ``eliminated`` event ≤ D is later than its latest
   ``identified``/``reidentified``/``rolled_back`` event ≤ D. On the same day an identification is
   followed by its elimination (eliminated), while a roll-back or re-identification follows the
   elimination it undoes (not eliminated).
 * Its category on D is that of its latest ``identified``/``reidentified``/``category_changed``
   event ≤ D (same day: the later record).
-* Members on D: memberships with start ≤ D or unknown start, and no end or end > D. A household's
-  size is read from its maintained `member_count` corrected by its few dated memberships.
+* Members on D: memberships with start ≤ D or unknown start, and no end or end > D, of persons
+  born by D (`member_on`). A household's size is read from its maintained `member_count`
+  corrected by its few dated memberships and members born after D.
 """
 
 from __future__ import annotations
@@ -46,10 +49,34 @@ STATUS_KINDS = (
 )
 
 
-ACTIVE = (
-    "(m.start_date IS NULL OR m.start_date <= %(as_of)s) "
-    "AND (m.end_date IS NULL OR m.end_date > %(as_of)s)"
-)
+def born_after(d: str) -> str:
+    """Membership m's person was born after the date `d` (an SQL parameter). A set of the few
+    persons born since, read from the index on birth dates and probed per membership: no
+    look-up of each membership's person."""
+    return f"m.person_id IN (SELECT p.id FROM registry_person p WHERE p.birth_date > {d})"
+
+
+def member_on(d: str = "%(as_of)s") -> str:
+    """Whether membership m is in force on the date `d` (an SQL parameter): started by then (or
+    since before the records), not ended by then, and its person born by then — an original
+    member, imported with no start date, is no member before birth.
+
+    The one definition of "members on D" for every statement here (`MembershipQuerySet.on` says
+    the same to the ORM).
+    """
+    return f"{in_force(d)} AND NOT {born_after(d)}"
+
+
+def in_force(d: str) -> str:
+    """Membership m's dates hold on `d`: started by then (or since before the records), not
+    ended by then — `member_on` less the birth."""
+    return (
+        f"(m.start_date IS NULL OR m.start_date <= {d}) "
+        f"AND (m.end_date IS NULL OR m.end_date > {d})"
+    )
+
+
+ACTIVE = member_on()
 IN_REGION = (
     "AND {col} IN (SELECT h2.id FROM registry_household h2 WHERE h2.region_id IN "
     "(SELECT id FROM regions_region WHERE path LIKE %(path)s))"
@@ -61,13 +88,16 @@ def status_sql(by_region: bool, region_filter: bool, per_household: bool = False
 
     With `per_household`, the rows are the status households themselves (for the ledgers).
     """
+    # An event's place in the history: (date, id) as text, the id zero-padded so that text order
+    # is that order. Markings and un-markings are compared by it, so that of two on the same day
+    # the later record wins (an exit and the re-marking that follows it, both on an import day).
     if connection.vendor == "postgresql":
-        # Latest category: order by (date, id); the id is zero-padded so text order is that order.
-        catkey = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0') || e.category"
+        key = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0')"
         year = "CAST(EXTRACT(YEAR FROM ev.idt) AS integer)"
     else:
-        catkey = "e.date || printf('%%012d', e.id) || e.category"
+        key = "e.date || printf('%%012d', e.id)"
         year = "CAST(substr(ev.idt, 1, 4) AS integer)"
+    catkey = f"{key} || e.category"
     ev_region = IN_REGION.format(col="e.household_id") if region_filter else ""
     # The region of each of the few status households by its primary key: a join would make
     # PostgreSQL hash every household of the county to find those few.
@@ -87,9 +117,10 @@ def status_sql(by_region: bool, region_filter: bool, per_household: bool = False
     return f"""
 WITH ev AS (
   SELECT +e.household_id AS hid,
-    MAX(CASE WHEN e.kind = 'alleviated' AND {upto} THEN e.date END) AS alt,
-    MAX(CASE WHEN e.kind = 'unalleviated' AND {upto} THEN e.date END) AS unalt,
-    MAX(CASE WHEN e.kind = 'exited' AND {upto} THEN e.date END) AS ext,
+    MAX(CASE WHEN e.kind = 'alleviated' AND {upto} THEN {key} END) AS alk,
+    MAX(CASE WHEN e.kind = 'unalleviated' AND {upto} THEN {key} END) AS unalk,
+    MAX(CASE WHEN e.kind = 'exited' AND {upto} THEN {key} END) AS exk,
+    MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto} THEN {key} END) AS idk,
     MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto} THEN e.date END) AS idt,
     MAX(CASE WHEN e.kind IN ('reidentified', 'rolled_back') AND {upto} THEN e.date END)
       AS reopened,
@@ -108,17 +139,30 @@ WITH ev AS (
   GROUP BY 1
 ),
 mc AS (
-  SELECT m.household_id AS hid, COUNT(*) AS n
-  FROM registry_membership m
-  WHERE {ACTIVE} AND m.household_id IN (SELECT hid FROM ev)
-  GROUP BY m.household_id
+  -- Members on D (`member_on`): those whose dates hold, read from the covering index of
+  -- (household, start, end), less the few of them born after D, found by birth date.
+  SELECT hid, SUM(n) AS n FROM (
+    SELECT m.household_id AS hid, COUNT(*) AS n
+    FROM registry_membership m
+    WHERE {in_force("%(as_of)s")} AND m.household_id IN (SELECT hid FROM ev)
+    GROUP BY m.household_id
+    UNION ALL
+    SELECT m.household_id, -COUNT(*)
+    -- CROSS JOIN: SQLite reads the persons first (by birth date), not each status household's
+    -- members first.
+    FROM registry_person p CROSS JOIN registry_membership m
+    WHERE m.person_id = p.id AND p.birth_date > %(as_of)s AND {in_force("%(as_of)s")}
+      AND m.household_id IN (SELECT hid FROM ev)
+    GROUP BY m.household_id
+  ) parts
+  GROUP BY hid
 ),
 hs AS (
   SELECT {rid} AS rid, ev.hid AS hid, ev.idt AS idt,
     ev.elt AS elt, COALESCE(mc.n, 0) AS n,
-    CASE WHEN ev.alt IS NOT NULL AND (ev.unalt IS NULL OR ev.alt > ev.unalt)
+    CASE WHEN ev.alk IS NOT NULL AND (ev.unalk IS NULL OR ev.alk > ev.unalk)
       THEN 1 ELSE 0 END AS alv,
-    CASE WHEN ev.idt IS NOT NULL AND (ev.ext IS NULL OR ev.idt > ev.ext) THEN 1 ELSE 0 END AS mon,
+    CASE WHEN ev.idk IS NOT NULL AND (ev.exk IS NULL OR ev.idk > ev.exk) THEN 1 ELSE 0 END AS mon,
     CASE WHEN ev.elt IS NOT NULL AND ev.elt >= ev.idt
           AND (ev.reopened IS NULL OR ev.elt > ev.reopened) THEN 1 ELSE 0 END AS elim,
     CASE WHEN ev.idt IS NOT NULL THEN substr(ev.catkey, 23) ELSE '' END AS cat,
@@ -147,8 +191,10 @@ def size_sql(by_region: bool, region_filter: bool, dates: int = 1) -> str:
     A household's members on D are its `member_count` — its open memberships, which every writer
     of the register keeps (rule D01 of `fangpin check` watches it) — corrected by the memberships
     whose standing on D differs from that: + 1 for each in force on D but ended since, − 1 for each
-    open one not yet started on D. The first part reads an index of (region, member_count); the
-    correction reads the partial index of dated memberships and joins only the few that differ.
+    open one not yet started on D or of a person not yet born on D. The first part reads an index
+    of (region, member_count); the correction reads the partial index of dated memberships and
+    the index of birth dates (persons born after the earliest date, %(earliest)s: none for
+    today), and joins only those few.
     """
     rid = "h.region_id" if by_region else "0"
     group = "GROUP BY h.region_id" if by_region else ""
@@ -162,11 +208,13 @@ def size_sql(by_region: bool, region_filter: bool, dates: int = 1) -> str:
     base = ", ".join(
         ["SUM(CASE WHEN h.member_count > 0 THEN 1 ELSE 0 END), SUM(h.member_count)"] * dates
     )
-    inner = ",\n    ".join(
-        f"SUM(CASE WHEN {ACTIVE.replace('%(as_of)s', d)} THEN 1 ELSE 0 END"
-        f" - CASE WHEN m.end_date IS NULL THEN 1 ELSE 0 END) AS d{i}"
+    # Each membership's correction on each date: in force on it, less counted while open.
+    rows = ", ".join(
+        f"CASE WHEN {member_on(d)} THEN 1 ELSE 0 END"
+        f" - CASE WHEN m.end_date IS NULL THEN 1 ELSE 0 END AS d{i}"
         for i, d in enumerate(names)
     )
+    sums = ", ".join(f"SUM(d{i}) AS d{i}" for i in range(dates))
     differs = " OR ".join(f"({DIFFERS.format(d=d)})" for d in names)
     correction = ", ".join(
         f"SUM(CASE WHEN h.member_count + d.d{i} > 0 THEN 1 ELSE 0 END"
@@ -181,11 +229,20 @@ FROM registry_household h
 UNION ALL
 SELECT {rid} AS rid, {correction}
 FROM (
-  SELECT m.household_id AS hid,
-    {inner}
-  FROM registry_membership m
-  WHERE {DATED} AND ({differs}) {m_region}
-  GROUP BY m.household_id
+  SELECT hid, {sums}
+  FROM (
+    -- Disjoint: the dated memberships that differ, and the other memberships of the few
+    -- persons born after the earliest date.
+    SELECT m.household_id AS hid, {rows}
+    FROM registry_membership m
+    WHERE {DATED} AND ({differs}) {m_region}
+    UNION ALL
+    SELECT m.household_id AS hid, {rows}
+    FROM registry_person p JOIN registry_membership m ON m.person_id = p.id
+    WHERE p.birth_date > %(earliest)s AND NOT ({DATED} AND COALESCE(({differs}), FALSE))
+      {m_region}
+  ) r
+  GROUP BY hid
 ) d
 JOIN registry_household h ON h.id = d.hid
 {group}
@@ -196,6 +253,7 @@ def params(region: Region, as_of: dt.date, dates: Sequence[dt.date] = ()) -> dic
     """The statements' parameters (SQLite keeps dates as ISO text: it gets text to compare)."""
     values: dict[str, dt.date] = {"as_of": as_of, "year_start": dt.date(as_of.year, 1, 1)}
     values |= {f"d{i}": d for i, d in enumerate(dates)}
+    values["earliest"] = min([as_of, *dates])
     out: dict[str, Any] = {"path": f"{region.path}%"}
     if connection.vendor != "postgresql":
         return out | {k: v.isoformat() for k, v in values.items()}

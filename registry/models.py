@@ -13,13 +13,15 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import connections, models
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from core import codes
+from core.batching import chunks
 from core.masking import mask_id, mask_phone
 from core.models import import_record_field, import_row_field
 from core.scoping import ScopedQuerySet
+from registry.rules import DateCorrection
 
 RISK_SEPARATOR = ","
 
@@ -208,7 +210,8 @@ class Person(models.Model):
     name = models.CharField(_("姓名"), max_length=60, db_index=True)
     id_number = models.CharField(_("证件号码"), max_length=22, unique=True)
     sex = models.CharField(_("性别"), max_length=2, choices=codes.choices("sex"))
-    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    # Indexed: statistics as of a past date look up the few persons born since (registry.history).
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
     relation = models.CharField(_("与户主关系"), max_length=10, choices=codes.choices("relation"))
     ethnicity = models.CharField(_("民族"), max_length=10, blank=True)
     education = models.CharField(_("文化程度"), max_length=10, blank=True)
@@ -260,9 +263,12 @@ class MembershipQuerySet(ScopedQuerySet):
     region_field = "household__region"
 
     def on(self, date: dt.date) -> MembershipQuerySet:
-        """Memberships in force on a date."""
-        return self.filter(Q(start_date__isnull=True) | Q(start_date__lte=date)).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=date)
+        """Memberships in force on a date, of persons born by then (`registry.history.member_on`
+        is the same rule in the statistics' SQL)."""
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=date),
+            Q(end_date__isnull=True) | Q(end_date__gt=date),
+            Q(person__birth_date__isnull=True) | Q(person__birth_date__lte=date),
         )
 
 
@@ -337,6 +343,51 @@ class EventKind(models.TextChoices):
 
 class HouseholdEventQuerySet(ScopedQuerySet):
     region_field = "household__region"
+
+    def last_ends(self) -> dict[int, dict[str, dt.date]]:
+        """Each household's last un-marking date by kind (``exited``, ``unalleviated``), for
+        `rules.status_events`: a marking is never dated before the un-marking it follows."""
+        rows = (
+            self.filter(kind__in=(EventKind.EXITED, EventKind.UNALLEVIATED))
+            .order_by()
+            .values_list("household_id", "kind")
+            .annotate(last=Max("date"))
+        )
+        out: dict[int, dict[str, dt.date]] = {}
+        for household_id, kind, last in rows:
+            out.setdefault(household_id, {})[kind] = last
+        return out
+
+    def correct_dates(
+        self, corrections: dict[int, list[DateCorrection]]
+    ) -> list[tuple[HouseholdEvent, dt.date]]:
+        """Move each household's latest event (by date, then record) of a correction's kinds to
+        the corrected date; returns the moved events with their former dates, for the audit.
+
+        A date before the household's last exit stays unmoved: the event then records a
+        re-marking after that exit, which the corrected date cannot precede
+        (`rules.not_before_end`).
+        """
+        moved: list[tuple[HouseholdEvent, dt.date]] = []
+        for part in chunks(list(corrections)):
+            ends = self.filter(household_id__in=part).last_ends()
+            kinds = {k for hid in part for c in corrections[hid] for k in c.kinds}
+            latest: dict[tuple[int, DateCorrection], HouseholdEvent] = {}
+            events = self.filter(household_id__in=part, kind__in=kinds).order_by(
+                "household_id", "date", "pk"
+            )
+            for event in events:
+                for c in corrections[event.household_id]:
+                    if event.kind in c.kinds:
+                        latest[event.household_id, c] = event
+            for (hid, c), event in latest.items():
+                exited = ends.get(hid, {}).get("exited")
+                if event.date == c.date or (exited is not None and c.date < exited):
+                    continue
+                moved.append((event, event.date))
+                event.date = c.date
+        HouseholdEvent.objects.bulk_update([e for e, _ in moved], ["date"], batch_size=1000)
+        return moved
 
 
 class HouseholdEvent(models.Model):

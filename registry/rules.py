@@ -7,6 +7,7 @@ them with its own row and column names.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core import codes, dates, idnumber
@@ -110,11 +111,38 @@ def check_member_set(relations: list[str]) -> str:
     return ""
 
 
+def _reidentified(before: HouseholdStatus, after: HouseholdStatus) -> bool:
+    """再标注: an eliminated 监测对象 identified again at a later 识别监测时间."""
+    return bool(
+        before.risk_eliminated
+        and not after.risk_eliminated
+        and after.identified_date
+        and before.identified_date
+        and after.identified_date > before.identified_date
+    )
+
+
+def not_before_end(date: dt.date, end: dt.date | None, today: dt.date) -> dt.date:
+    """The date of a marking stated as `date`, given the household's last un-marking `end` of
+    that status: the stated date, unless it falls before `end` — then the day it is recorded.
+
+    The history is read in date order (same day: the later record), so a marking dated before
+    the un-marking it follows would never take effect: a household 剔除 and marked again by the
+    next import with its old 识别监测时间 would stay out of the statistics. The un-marking did
+    happen (statistics as of the days in between must not change afterwards), so the status
+    holds again from the re-marking on, as §1 dates an un-marking the import day.
+    """
+    if end is not None and date < end:
+        return max(today, end)
+    return date
+
+
 def status_events(
     before: HouseholdStatus | None,
     after: HouseholdStatus,
     today: dt.date,
     exit_reason: str = "",
+    ends: Mapping[str, dt.date] | None = None,
 ) -> list[dict]:
     """The history events that turn `before` into `after` (kind, date and details).
 
@@ -122,7 +150,11 @@ def status_events(
     an old register writes its events at the dates that really happened. Clearing a mark (监测对象
     类别 emptied, 是否脱贫户 set back to 否) is an un-marking event dated `today` with `exit_reason`
     (剔除, 清退, 识别不精准退出, 国家系统导入…), so statistics count the household until then only.
+    `ends` holds the household's last un-marking dates by kind (``exited``, ``unalleviated``): no
+    marking is dated before the un-marking it follows (`not_before_end`).
     """
+    ends = ends or {}
+    exited, unalleviated = ends.get("exited"), ends.get("unalleviated")
     events: list[dict] = []
     if before is not None and before.category and not after.category:
         events.append(
@@ -139,30 +171,25 @@ def status_events(
     was_alleviated = before.is_alleviated if before else False
     if after.is_alleviated and not was_alleviated:
         date = dt.date(after.alleviated_year, 12, 31) if after.alleviated_year else today
-        events.append({"kind": "alleviated", "date": min(date, today)})
+        date = not_before_end(min(date, today), unalleviated, today)
+        events.append({"kind": "alleviated", "date": date})
     old_cat = before.category if before else ""
     if after.category and not old_cat:
         events.append(
             {
                 "kind": "identified",
-                "date": after.identified_date or today,
+                "date": not_before_end(after.identified_date or today, exited, today),
                 "category": after.category,
                 "risks": risks,
             }
         )
     elif after.category and old_cat and before is not None:
-        reidentified = (
-            before.risk_eliminated
-            and not after.risk_eliminated
-            and after.identified_date
-            and before.identified_date
-            and after.identified_date > before.identified_date
-        )
-        if reidentified:
+        if _reidentified(before, after):
+            assert after.identified_date is not None  # _reidentified checks it
             events.append(
                 {
                     "kind": "reidentified",
-                    "date": after.identified_date,
+                    "date": not_before_end(after.identified_date, exited, today),
                     "category": after.category,
                     "risks": risks,
                 }
@@ -182,9 +209,39 @@ def status_events(
         events.append(
             {
                 "kind": "eliminated",
-                "date": after.eliminated_date or today,
+                "date": not_before_end(after.eliminated_date or today, exited, today),
                 "category": after.category,
                 "method": after.elimination_method,
             }
         )
     return events
+
+
+@dataclass(frozen=True)
+class DateCorrection:
+    """A stated date corrected on a household that keeps its status: its latest event of
+    `kinds` (the one that recorded the old date) is to take `date`."""
+
+    kinds: tuple[str, ...]
+    date: dt.date
+
+
+def date_corrections(
+    before: HouseholdStatus | None, after: HouseholdStatus
+) -> list[DateCorrection]:
+    """The corrections of 识别监测时间 and 风险消除时间 in a change that makes no new event of
+    their kind (a household still monitored, resp. still eliminated, with another date).
+
+    Statistics read those dates from the events (formats.md §4: by_identified_year,
+    identified_this_year…), so a corrected date has to move its event, like 手工更正 does.
+    """
+    if before is None or not (before.category and after.category):
+        return []
+    out = []
+    moved = after.identified_date != before.identified_date
+    if moved and after.identified_date and not _reidentified(before, after):
+        out.append(DateCorrection(("identified", "reidentified"), after.identified_date))
+    both = before.risk_eliminated and after.risk_eliminated
+    if both and after.eliminated_date and after.eliminated_date != before.eliminated_date:
+        out.append(DateCorrection(("eliminated",), after.eliminated_date))
+    return out

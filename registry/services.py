@@ -49,14 +49,32 @@ def _write_events(
     source: str,
     exit_reason: str = "",
     on: dt.date | None = None,
+    note: str = "",
 ) -> list[HouseholdEvent]:
+    """The events of a status change, and the corrected dates moved onto the events that
+    recorded them (each move audited)."""
+    after = status_of(h)
+    ends = h.events.last_ends().get(h.pk) if before is not None else None
     events = [
         HouseholdEvent(
             household=h, actor=actor if getattr(actor, "pk", None) else None, source=source, **e
         )
-        for e in rules.status_events(before, status_of(h), on or today(), exit_reason)
+        for e in rules.status_events(before, after, on or today(), exit_reason, ends)
     ]
     HouseholdEvent.objects.bulk_create(events)
+    corrections = rules.date_corrections(before, after)
+    if corrections:
+        for event, old in HouseholdEvent.objects.correct_dates({h.pk: corrections}):
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=event,
+                before={"date": old.isoformat()},
+                after={"date": event.date.isoformat()},
+                household_id=h.pk,
+                region_id=h.region_id,
+                note=note or "更正日期",
+            )
     return events
 
 
@@ -169,7 +187,7 @@ def update_household(
     _check(h)
     h.full_clean()
     h.save()
-    _write_events(h, before_status, actor, source, exit_reason, on)
+    _write_events(h, before_status, actor, source, exit_reason, on, note)
     after_snap = snapshot(h)
     if after_snap != before_snap:
         audit.record(
@@ -193,8 +211,8 @@ def correct_household(
     """手工更正: a county admin corrects wrongly entered status fields, with a stated reason.
 
     Audited with the reason, and shown on the household's timeline as a 手工更正 event. A corrected
-    识别监测时间 or 风险消除时间 also moves the event that recorded the wrong date, so statistics as
-    of any date follow the corrected value.
+    识别监测时间 or 风险消除时间 also moves the event that recorded the wrong date (as any status
+    change does: `rules.date_corrections`), so statistics as of any date follow the corrected value.
     """
     require(actor, Cap.OVERRIDE, household.region, "只有县级管理员可以手工更正")
     reason = reason.strip()
@@ -220,8 +238,6 @@ def correct_household(
     ]
     if not changed:
         raise ValidationError({"reason": "没有修改任何监测状态字段"})
-    _move_event_date(h, ("identified", "reidentified"), before.identified_date, h.identified_date)
-    _move_event_date(h, ("eliminated",), before.eliminated_date, h.eliminated_date)
     HouseholdEvent.objects.create(
         household=h,
         kind=EventKind.CHANGED,
@@ -232,18 +248,6 @@ def correct_household(
         actor=actor if getattr(actor, "pk", None) else None,
     )
     return h
-
-
-def _move_event_date(
-    h: Household, kinds: tuple[str, ...], old: dt.date | None, new: dt.date | None
-) -> None:
-    """The latest event of `kinds` dated `old` takes the corrected date `new`."""
-    if old is None or new is None or old == new:
-        return
-    event = h.events.filter(kind__in=kinds, date=old).order_by("-id").first()
-    if event is not None:
-        event.date = new
-        event.save(update_fields=["date"])
 
 
 def corrections() -> Any:

@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from core.idnumber import from_15
 from core.models import AuditRecord
+from fangpin.testing import run_command
 from imports.tests.builders import family, num, person, pid, write_csv, write_xlsx
 from regions.models import Region
 from registry.models import Household, HouseholdEvent, Membership, Person
@@ -480,3 +481,105 @@ def test_a_missing_file_is_a_usage_error(db: Any) -> None:
     with pytest.raises(CommandError) as exc:
         call_command("import_registry", "/nonexistent.xlsx")
     assert exc.value.returncode == 2
+
+
+def _stats(region: str, as_of: dt.date | None = None) -> dict[str, Any]:
+    args = ["stats", "--region", region] + (["--as-of", as_of.isoformat()] if as_of else [])
+    code, figures, _ = run_command(*args)
+    assert code == 0
+    return figures
+
+
+def test_a_household_marked_again_after_its_exit_counts_again_from_the_re_marking(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """An import clears the marks (an exit dated the import day); the next one brings them back
+    with their old dates. The re-marking cannot precede the exit it follows: it is dated the
+    import day too, after the exit, so today's figures are the register's again, while the exit
+    stays in the history (and among the year's exits)."""
+    monitored = {"监测对象类别": "边缘易致贫户", "识别监测时间": "2023-05", "风险类型": "因病"}
+    marked = family(num("R1"), 10, **monitored) + family(
+        num("R2"), 20, **{"是否脱贫户": "是", "脱贫年度": "2016"}
+    )
+    first = write_xlsx(tmp_path / "a.xlsx", marked)
+    assert run_cli(str(first))[0] == 0
+    blank = {"识别监测时间": "", "风险类型": "", "脱贫年度": ""}
+    cleared = family(num("R1"), 10, **blank) + family(num("R2"), 20, **blank)
+    assert run_cli(str(write_xlsx(tmp_path / "b.xlsx", cleared)))[0] == 0
+
+    code, result, _ = run_cli(str(first))
+
+    assert code == 0 and result["households_updated"] == 2
+    today = timezone.localdate()
+    history = HouseholdEvent.objects.order_by("pk").values_list("household__number", "kind", "date")
+    assert [e for e in history if e[0] == num("R1")] == [
+        (num("R1"), "identified", dt.date(2023, 5, 1)),
+        (num("R1"), "exited", today),
+        (num("R1"), "identified", today),
+    ]
+    assert [e for e in history if e[0] == num("R2")] == [
+        (num("R2"), "alleviated", dt.date(2016, 12, 31)),
+        (num("R2"), "unalleviated", today),
+        (num("R2"), "alleviated", today),
+    ]
+    figures = _stats("朝阳村")
+    two = {"households": 1, "persons": 2}
+    assert figures["monitored"]["not_eliminated"]["by_category"]["边缘易致贫户"] == two
+    assert figures["monitored"]["households"] == 1
+    assert figures["alleviated"] == two
+    assert figures["exits_this_year"] == {
+        "monitored": {"国家系统导入": two},
+        "alleviated": {"国家系统导入": two},
+    }
+    # A 识别监测时间 corrected to another day still before the exit leaves the re-marking be.
+    earlier = family(num("R1"), 10, **{**monitored, "识别监测时间": "2023-01"})
+    assert run_cli(str(write_xlsx(tmp_path / "c.xlsx", earlier)))[0] == 0
+    assert HouseholdEvent.objects.filter(household__number=num("R1"), date=today).count() == 2
+    assert _stats("朝阳村")["monitored"]["households"] == 1
+
+
+def test_a_corrected_identification_or_elimination_date_moves_its_event_audited(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """A re-sync that corrects 识别监测时间 or 风险消除时间 of a household that stays monitored
+    moves the event that recorded the old date: the figures as of any date follow it."""
+    sudden = {
+        "监测对象类别": "突发严重困难户",
+        "识别监测时间": "2024-02-15",
+        "风险类型": "因意外事故",
+    }
+    eliminated = {
+        "监测对象类别": "边缘易致贫户",
+        "识别监测时间": "2023-03",
+        "风险类型": "因病",
+        "风险是否消除": "是",
+        "风险消除时间": "2024-03-01",
+        "风险消除方式": "帮扶消除",
+    }
+    rows = family(num("C1"), 10, **sudden) + family(num("C2"), 20, **eliminated)
+    assert run_cli(str(write_xlsx(tmp_path / "a.xlsx", rows)))[0] == 0
+    corrected = family(num("C1"), 10, **{**sudden, "识别监测时间": "2023-12-01"}) + family(
+        num("C2"), 20, **{**eliminated, "风险消除时间": "2024-05-01"}
+    )
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "b.xlsx", corrected)))
+
+    assert code == 0 and result["households_updated"] == 2
+    figures = _stats("朝阳村", dt.date(2024, 4, 1))
+    not_eliminated = figures["monitored"]["not_eliminated"]
+    assert not_eliminated["by_identified_year"] == {"2023": {"households": 2, "persons": 4}}
+    assert figures["identified_this_year"] == {"households": 0, "persons": 0}
+    assert figures["monitored"]["eliminated"] == {"households": 0, "persons": 0}
+    assert figures["eliminated_this_year"] == {"households": 0, "persons": 0}
+    assert _stats("朝阳村", dt.date(2024, 5, 1))["eliminated_this_year"]["households"] == 1
+    events = HouseholdEvent.objects.filter(kind__in=("identified", "eliminated"))
+    assert sorted(events.values_list("household__number", "kind", "date")) == [
+        (num("C1"), "identified", dt.date(2023, 12, 1)),
+        (num("C2"), "eliminated", dt.date(2024, 5, 1)),
+        (num("C2"), "identified", dt.date(2023, 3, 1)),
+    ]
+    moves = AuditRecord.objects.filter(object_type="registry.householdevent").order_by("pk")
+    assert [(m.before, m.after, m.note.startswith("导入")) for m in moves] == [
+        ({"date": "2024-02-15"}, {"date": "2023-12-01"}, True),
+        ({"date": "2024-03-01"}, {"date": "2024-05-01"}, True),
+    ]

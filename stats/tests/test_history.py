@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
+from python_calamine import CalamineWorkbook
 
-from fangpin.testing import id_number, make_household
+from fangpin.testing import id_number, make_household, run_command
 from registry import services
-from registry.models import Person
+from registry.models import Membership, Person
+from stats import ledgers
 from stats.services import compute, compute_with_children
 
 D = dt.date
@@ -352,3 +355,42 @@ def test_only_a_county_admin_un_marks_and_only_with_a_known_reason(
         )
     household.refresh_from_db()
     assert household.category == "突发严重困难户"
+
+
+def test_a_member_counts_from_birth_though_registered_with_no_start_date(
+    regions: dict[str, Any], users: dict[str, Any], client_for: Any
+) -> None:
+    """An original member (an import's, with no membership start) born in 2024 is no member on
+    2023-12-31: not in the statistics by command or API, the dashboard's earlier date, nor the
+    ledgers (formats.md §4: persons are the household's members on that date)."""
+    village, town = regions["village"], regions["town"]
+    h = make_household(village, members=2, is_alleviated=True, alleviated_year=2019)
+    child = services.add_person(
+        actor=None,
+        household=h,
+        name="钱小十一",
+        id_number=id_number(D(2024, 5, 1), "男"),
+        relation="之子",
+        sex="男",
+    )
+    assert (child.birth_date, child.memberships.get().start_date) == (D(2024, 5, 1), None)
+    eve, born = D(2023, 12, 31), D(2024, 5, 1)
+
+    figures = compute(village, eve)
+    assert (figures["households"], figures["alleviated"]) == (pair(1, 2), pair(1, 2))
+    assert compute(village, born)["alleviated"] == pair(1, 3)
+    code, by_command, _ = run_command("stats", "--region", "朝阳村", "--as-of", eve.isoformat())
+    assert code == 0 and by_command == figures
+    api = client_for("county_admin").get(
+        "/api/v1/stats", {"region": "420281100201", "as_of": eve.isoformat()}
+    )
+    assert api.status_code == 200 and api.json() == figures
+    # The dashboard reads both dates in one pass; the earlier one must agree.
+    _now, _split, then = compute_with_children(town, born, eve)
+    assert then == compute(town, eve) and then["households"] == pair(1, 2)
+    assert Membership.objects.on(eve).filter(household=h).count() == 2
+    assert Membership.objects.on(born).filter(household=h).count() == 3
+    ledger = ledgers.write("alleviated", village, users["county_admin"], eve)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(ledger))
+    cells = [str(v) for row in book.get_sheet_by_index(0).to_python() for v in row]
+    assert "钱小十一" not in cells and "2人" in cells
