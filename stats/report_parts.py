@@ -272,8 +272,8 @@ def monitoring(
 
     # Leads by channel.
     leads = (
-        Lead.objects.filter(reported_date__gte=start, reported_date__lte=end)
-        .exclude(status=Lead.Status.MERGED)
+        Lead.objects.counted()
+        .filter(reported_date__gte=start, reported_date__lte=end)
         .filter(region__in=Region.objects.below(region).values("pk"))
     )
     by_source = dict(leads.values_list("source").annotate(n=Count("id")).order_by())

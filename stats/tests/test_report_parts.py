@@ -230,3 +230,28 @@ def test_natural_changes_count_only_households_that_were_marked_on_the_day_of_th
     rows = {r["label"]: r["value"] for r in found["appendix"]}
     assert (rows["自然增加"], rows["自然减少"]) == ("0户0人", "1户1人")
 
+
+def test_a_merged_lead_is_not_a_lead_of_its_own_in_the_text_or_the_appendix(
+    regions: dict[str, Any], users: dict[str, Any]
+) -> None:
+    """One figure, one definition: the household reported twice is one lead (the second is
+    merged into the first), in 四（一） and in the appendix's 系统记录 alike."""
+    from monitoring import services
+    from stats.report import context
+
+    household = make_household(regions["village"], members=2)
+    actor = users["county_admin"]
+    services.create_lead(
+        actor=actor, source="基层干部排查", reported_date=dt.date(2023, 5, 2),
+        household=household, risks=["因病"],
+    )  # fmt: skip
+    again = services.create_lead(
+        actor=actor, source="部门筛查预警", reported_date=dt.date(2023, 5, 9),
+        household=household, risks=["因学"],
+    )  # fmt: skip
+    assert again.status == "merged"
+    found = context(regions["town"], 2023, today=dt.date(2023, 12, 31))
+    work = "\n".join(next(p for p in found["parts"] if p["heading"].startswith("四"))["paragraphs"])
+    assert "1-12月共排查预警线索1条" in work
+    rows = {r["label"]: r["value"] for r in found["appendix"]}
+    assert rows["预警线索"] == rows["排查预警线索"] == "1条"
