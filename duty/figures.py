@@ -152,10 +152,10 @@ def rollup(
         categories[source_name].add(category_name)
         out["problems"] += 1
         out["status"][status] += 1
-    for name, seen in units.items():
-        levels[name]["units"] = len(seen)
-    for source_name, seen in categories.items():
-        by_source[source_name]["categories"] = len(seen)
+    for name, ids in units.items():
+        levels[name]["units"] = len(ids)
+    for source_name, kinds in categories.items():
+        by_source[source_name]["categories"] = len(kinds)
     for r in rows.order_by().values("region__level").annotate(n=Count("pk")):
         name = LEVELS.get(r["region__level"])
         if name:
