@@ -214,7 +214,6 @@ def progress(
     start_target = target(params.get("start_targets") or {}, month)
     grace = int(params.get("grace_days") or 0)
     projects = projects_of(region, year).filter(**(filters or {}))
-
     paid_sum = (
         ProjectPayment.objects.filter(project_no=OuterRef("project_no"))
         .order_by()
@@ -224,7 +223,7 @@ def progress(
         projects.order_by("project_no")
         .annotate(
             allocated=allocated_expr(),
-            paid=Coalesce(
+            paid_all=Coalesce(
                 Subquery(paid_sum.annotate(s=Sum("amount")).values("s")),
                 Value(ZERO),
                 output_field=MONEY,
@@ -256,7 +255,7 @@ def progress(
             "accepted",
             "paid_amount",
             "allocated",
-            "paid",
+            "paid_all",
             "paid_by_on",
             "payment_rows",
         )
