@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 
 from duty import services
 from duty.checks import done_through
@@ -43,9 +43,51 @@ def _zero_status() -> dict[str, int]:
     return {s: 0 for s in Status.values}
 
 
-def rollup(region: Region, year: int | None, *, special: bool | None = None) -> dict[str, Any]:
+def closed_q(on: dt.date | None, prefix: str = "") -> Q:
+    """The measures 已销号 on `on` (as recorded when None): from their 销号日期 on. An imported
+    已销号 row without the date counts as recorded, since nothing says when it was closed."""
+    closed = Q(**{f"{prefix}status": Status.CLOSED})
+    if on is None:
+        return closed
+    return closed & (
+        Q(**{f"{prefix}closed_date__isnull": True}) | Q(**{f"{prefix}closed_date__lte": on})
+    )
+
+
+def done_q(on: dt.date | None, prefix: str = "") -> Q:
+    """The measures 已完成 (or 已销号) on `on`: from their 完成日期 on, or closed by then. A
+    completion without a date (an imported 已完成 or 已销号 row) counts as recorded; a row
+    销号 after `on` was done on it unless its 完成日期 says otherwise."""
+    done = Q(**{f"{prefix}status__in": services.DONE})
+    if on is None:
+        return done
+    dated = Q(**{f"{prefix}completed_on__isnull": True}) | Q(**{f"{prefix}completed_on__lte": on})
+    return (done & dated) | closed_q(on, prefix)
+
+
+def state_on(on: dt.date | None) -> Case:
+    """A measure's 状态 on `on` as an expression (`closed_q`, `done_q`; as recorded when None)."""
+    return Case(
+        When(closed_q(on), then=Value(Status.CLOSED)),
+        When(done_q(on), then=Value(Status.DONE)),
+        default=Value(Status.OPEN),
+        output_field=CharField(),
+    )
+
+
+def rollup(
+    region: Region,
+    year: int | None,
+    *,
+    special: bool | None = None,
+    within: Q | None = None,
+    on: dt.date | None = None,
+) -> dict[str, Any]:
     """Problems (those with a measure in the period) and measures, by level, 来源, 类别 and 状态;
     with `special` False only the problems outside the 专项整治 categories, with True only those.
+    `within` narrows the measures to a part of the year (the work report's period, by 整改时限);
+    with `on`, every 状态 is the one of that day as far as the ledger dates it (`state_on`), and
+    a problem's is that of all its measures on that day (`services.problem_status`).
 
     {"problems", "measures", "status": {状态: problems}, "measure_status": {状态: measures},
      "overdue": red measures, "levels": [{level, units, problems, measures}],
@@ -54,28 +96,66 @@ def rollup(region: Region, year: int | None, *, special: bool | None = None) -> 
                            整改中, 已完成, 已销号}}}
     """
     rows = measures(region, year)
+    if within is not None:
+        rows = rows.filter(within)
     if special is not None:
         named = Q(category__contains=SPECIAL)
         rows = rows.filter(named if special else ~named)
-    problems = Problem.objects.filter(pk__in=rows.values("problem_id"))
+    # The overdue mark is today's; on another day, a measure open then and past its 整改时限.
+    overdue = Q(status=Status.OPEN, alert="red") if on is None else ~done_q(on) & Q(deadline__lt=on)
     out: dict[str, Any] = {
         "problems": 0,
         "measures": 0,
         "status": _zero_status(),
         "measure_status": _zero_status(),
-        "overdue": rows.filter(status=Status.OPEN, alert="red").count(),
+        "overdue": rows.filter(overdue).count(),
     }
-    for r in rows.order_by().values("status").annotate(n=Count("pk")):
-        out["measure_status"][r["status"]] = r["n"]
+    for r in rows.order_by().annotate(st=state_on(on)).values("st").annotate(n=Count("pk")):
+        out["measure_status"][r["st"]] = r["n"]
         out["measures"] += r["n"]
+    # One row per problem with its measures (all of them, in the period or not) done and closed
+    # on `on`: a few thousand at most, folded below.
+    problems = list(
+        Problem.objects.filter(pk__in=rows.values("problem_id"))
+        .order_by()
+        .annotate(
+            n=Count("measures"),
+            done=Count("measures", filter=done_q(on, "measures__")),
+            closed=Count("measures", filter=closed_q(on, "measures__")),
+        )
+        .values_list("source", "category", "region_id", "region__level", "n", "done", "closed")
+    )
     levels: dict[str, dict[str, int]] = {
         name: {"units": 0, "problems": 0, "measures": 0} for name in LEVELS.values()
     }
-    by_level = problems.order_by().values("region__level")
-    for r in by_level.annotate(n=Count("pk"), units=Count("region", distinct=True)):
-        name = LEVELS.get(r["region__level"])
+    units: dict[str, set[int]] = defaultdict(set)
+    by_source: dict[str, dict[str, Any]] = {}
+    by_category: dict[str, dict[str, Any]] = {}
+    categories: dict[str, set[str]] = defaultdict(set)
+    for source_name, category_name, region_id, level, n, done, closed in problems:
+        status = services.problem_status(n, done, closed)
+        name = LEVELS.get(level)
         if name:
-            levels[name] |= {"problems": r["n"], "units": r["units"]}
+            levels[name]["problems"] += 1
+            units[name].add(region_id)
+        source = by_source.setdefault(
+            source_name, {"problems": 0, "measures": 0, "categories": 0, **_zero_status()}
+        )
+        category = by_category.setdefault(
+            category_name or "（未分类）",
+            {"problems": 0, "measures": 0, "by_source": defaultdict(int), **_zero_status()},
+        )
+        for bucket in (source, category):
+            bucket["problems"] += 1
+            bucket[status] += 1
+        category["by_source"][source_name] += 1
+        categories[source_name].add(category_name)
+        out["problems"] += 1
+        out["status"][status] += 1
+    for name, ids in units.items():
+        levels[name]["units"] = len(ids)
+    for source_name, kinds in categories.items():
+        by_source[source_name]["categories"] = len(kinds)
     for r in rows.order_by().values("region__level").annotate(n=Count("pk")):
         name = LEVELS.get(r["region__level"])
         if name:
@@ -83,25 +163,6 @@ def rollup(region: Region, year: int | None, *, special: bool | None = None) -> 
     out["levels"] = [
         {"level": name, **levels[name]} for name in LEVELS.values() if levels[name]["problems"]
     ]
-    by_source: dict[str, dict[str, Any]] = {}
-    by_category: dict[str, dict[str, Any]] = {}
-    grouped = problems.order_by().values("source", "category", "status").annotate(n=Count("pk"))
-    for r in grouped:
-        source = by_source.setdefault(
-            r["source"], {"problems": 0, "measures": 0, "categories": 0, **_zero_status()}
-        )
-        category = by_category.setdefault(
-            r["category"] or "（未分类）",
-            {"problems": 0, "measures": 0, "by_source": defaultdict(int), **_zero_status()},
-        )
-        for bucket in (source, category):
-            bucket["problems"] += r["n"]
-            bucket[r["status"]] += r["n"]
-        category["by_source"][r["source"]] += r["n"]
-        out["problems"] += r["n"]
-        out["status"][r["status"]] += r["n"]
-    for r in problems.order_by().values("source").annotate(n=Count("category", distinct=True)):
-        by_source[r["source"]]["categories"] = r["n"]
     for r in rows.order_by().values("source", "category").annotate(n=Count("pk")):
         if r["source"] in by_source:
             by_source[r["source"]]["measures"] += r["n"]

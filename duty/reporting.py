@@ -8,6 +8,7 @@ from typing import Any
 
 from duty import figures
 from duty.models import Status
+from ledgers import figures as ledger_figures
 from regions.models import Region
 
 # 二 is duty's alone; in 四 its 专项整治 come after the other apps' paragraphs (formats.md §8).
@@ -132,17 +133,19 @@ def _state(n: int, found: dict[str, Any]) -> str:
     return text + f"，正在整改{found[Status.OPEN]}个"
 
 
-def _years(start: dt.date, end: dt.date) -> list[int]:
-    return list(range(start.year, end.year + 1))
+def _rollup(region: Region, start: dt.date, end: dt.date, *, special: bool) -> dict[str, Any]:
+    """The roll-up of the report's period: the measures whose 整改时限 falls in it (§7 dates the
+    ledger's rows by 整改时限; a shorter period than the year is narrowed as the other dated
+    ledgers are, `paid_within`), each 状态 as it stood on the period's last day."""
+    within = ledger_figures.paid_within(start, end, "deadline")
+    return figures.rollup(region, start.year, special=special, within=within, on=end)
 
 
 def _rectification(region: Region, start: dt.date, end: dt.date) -> list[str]:
     """问题整改 by 来源 (专项整治 problems are reported under 四), with the roll-up by level."""
     paragraphs: list[str] = []
-    for year in _years(start, end):
-        found = figures.rollup(region, year, special=False)
-        if not found["problems"]:
-            continue
+    found = _rollup(region, start, end, special=False)
+    if found["problems"]:
         levels = found["levels"]
         if len(levels) > 1:
             parts = []
@@ -163,14 +166,13 @@ def _rectification(region: Region, start: dt.date, end: dt.date) -> list[str]:
 def _special(region: Region, start: dt.date, end: dt.date) -> list[str]:
     """四: 专项整治 problems by 问题类别, named by who found them (seed 000)."""
     paragraphs = []
-    for year in _years(start, end):
-        found = figures.rollup(region, year, special=True)
-        for category, bucket in found["by_category"].items():
-            # What the town found itself first, then what others found (seed 000).
-            found_by = sorted(bucket["by_source"].items(), key=lambda kv: kv[0] != "自查")
-            parts = [f"{FOUND_BY.get(source, source)}发现的{n}个问题" for source, n in found_by]
-            n = bucket["problems"]
-            done = bucket[Status.DONE] + bucket[Status.CLOSED]
-            state = "已全部整改完成" if done == n else f"已整改完成{done}个，正在整改{n - done}个"
-            paragraphs.append(f"开展{category}：{'和'.join(parts)}{state}。")
+    found = _rollup(region, start, end, special=True)
+    for category, bucket in found["by_category"].items():
+        # What the town found itself first, then what others found (seed 000).
+        found_by = sorted(bucket["by_source"].items(), key=lambda kv: kv[0] != "自查")
+        parts = [f"{FOUND_BY.get(source, source)}发现的{n}个问题" for source, n in found_by]
+        n = bucket["problems"]
+        done = bucket[Status.DONE] + bucket[Status.CLOSED]
+        state = "已全部整改完成" if done == n else f"已整改完成{done}个，正在整改{n - done}个"
+        paragraphs.append(f"开展{category}：{'和'.join(parts)}{state}。")
     return paragraphs or ["专项整治：本期没有专项整治问题记录。"]

@@ -70,7 +70,9 @@ def after_rectification_write(
     sync_problems(numbers | left, actor=actor, imported=how == "import")
 
 
-def _problem_status(count: int, done: int, closed: int) -> str:
+def problem_status(count: int, done: int, closed: int) -> str:
+    """A problem's 状态 from its `count` measures, `done` of them 已完成 or 已销号 and `closed`
+    已销号: 已销号 when all are, 已完成 when all are done, else 整改中."""
     if count and closed == count:
         return Status.CLOSED
     if count and done == count:
@@ -123,7 +125,7 @@ def sync_problems(numbers: set[str], *, actor: Any, imported: bool = False) -> N
                 )
                 problem.delete()
             continue
-        status = _problem_status(data["count"], data["done"], data["closed"])
+        status = problem_status(data["count"], data["done"], data["closed"])
         values = {
             "region_id": data["region_id"],
             "source": data["source"],

@@ -34,20 +34,26 @@ WHOLE = {1: "全县", 2: "全镇", 3: "全村"}
 
 
 def insured(region: Any, on: dt.date) -> dict[str, int]:
-    """Members of the 脱贫户 and 监测户 on `on` by 是否参加城乡居民基本医疗保险 (as recorded)."""
+    """Members of the 脱贫户 and 监测户 on `on` by 是否参加城乡居民基本医疗保险 (as recorded):
+    the households' members on that day (formats.md §4, as `fangpin stats --as-of` counts
+    them), not today's — a child born since, or a member who died since, is told as on `on`."""
     from django.db.models import Count, Q
 
     from core.batching import chunks
     from registry import history
-    from registry.models import Person
+    from registry.models import Membership
 
     ids = [s.household_id for s in history.statuses(region, on)]
     out = {"total": 0, "yes": 0, "no": 0}
     for part in chunks(ids):
-        found = Person.objects.filter(is_member=True, household_id__in=part).aggregate(
-            total=Count("id"),
-            yes=Count("id", filter=Q(medical_insurance=True)),
-            no=Count("id", filter=Q(medical_insurance=False)),
+        found = (
+            Membership.objects.on(on)
+            .filter(household_id__in=part)
+            .aggregate(
+                total=Count("person_id"),
+                yes=Count("person_id", filter=Q(person__medical_insurance=True)),
+                no=Count("person_id", filter=Q(person__medical_insurance=False)),
+            )
         )
         for k, v in found.items():
             out[k] += int(v or 0)

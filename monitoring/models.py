@@ -19,6 +19,11 @@ class LeadQuerySet(ScopedQuerySet):
     def open(self) -> LeadQuerySet:
         return self.filter(status__in=[Lead.Status.NEW, Lead.Status.CASE_OPENED])
 
+    def counted(self) -> LeadQuerySet:
+        """The leads every count of leads counts: a merged lead is a duplicate of the lead it was
+        merged into (the same household reported twice), not a lead of its own."""
+        return self.exclude(status=Lead.Status.MERGED)
+
 
 class Lead(models.Model):
     """A risk clue about a household (or a person not yet in the register), from any channel."""

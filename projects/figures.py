@@ -48,6 +48,18 @@ SCHEDULE_DEFAULTS: dict[str, Any] = {
 }
 
 
+# Where a project's paid amount comes from: the sum of its 项目资金支付 rows when it has any, else
+# the 已支付金额 its projects row states (a county that keeps no payment ledger), else nothing.
+PAID_PAYMENTS = "支付台账"
+PAID_RECORDED = "已支付金额"
+
+
+def reached(day: dt.date | None, on: dt.date, status_says: bool) -> bool:
+    """Whether a project had reached a step (开工, 完工, 验收) on `on`: by the step's date where
+    the ledger has it, else by its 项目状态 (today's: nothing dates it)."""
+    return day <= on if day else status_says
+
+
 def money(value: Any) -> str:
     return f"{Decimal(value or 0).quantize(ZERO)}"
 
@@ -128,11 +140,14 @@ def _blank_totals() -> dict[str, Any]:
         "projects": 0,
         "started": 0,
         "finished": 0,
+        "accepted": 0,
         "behind": 0,
         "mismatch": 0,
         "funds": {label: ZERO for _, label in FUNDS},
         "allocated": ZERO,
         "paid": ZERO,
+        "paid_recorded": ZERO,  # of `paid`, what came from 已支付金额 (no payment rows)
+        "paid_unknown": 0,  # projects with neither payment rows nor 已支付金额
         "industry": ZERO,
     }
 
@@ -141,10 +156,15 @@ def _add(into: dict[str, Any], p: dict[str, Any]) -> None:
     into["projects"] += 1
     into["started"] += int(p["started"])
     into["finished"] += int(p["finished"])
+    into["accepted"] += int(p["accepted"])
     into["behind"] += int(bool(p["behind"]))
     into["mismatch"] += int(p["mismatch"])
     into["allocated"] += p["allocated"]
     into["paid"] += p["paid"]
+    if p["paid_from"] == PAID_RECORDED:
+        into["paid_recorded"] += p["paid"]
+    elif not p["paid_from"]:
+        into["paid_unknown"] += 1
     if p["category"] == INDUSTRY:
         into["industry"] += p["allocated"]
 
@@ -185,7 +205,10 @@ def progress(
     filters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The progress of the projects of `year` in `region` and below, as of `on` (`filters`:
-    批次 and 项目类别 to narrow them)."""
+    批次 and 项目类别 to narrow them): 开工, 完工 and 验收 by their dates up to `on` (`reached`),
+    paid by the payments dated up to `on` (an undated one counts: nothing places it later), or
+    by 已支付金额 for a project without payment rows (`paid_from` says which; the work report
+    and this page give one figure)."""
     month = 12 if year < on.year else (on.month if year == on.year else 0)
     spend_target = target(params.get("spend_targets") or {}, month)
     start_target = target(params.get("start_targets") or {}, month)
@@ -195,14 +218,26 @@ def progress(
         ProjectPayment.objects.filter(project_no=OuterRef("project_no"))
         .order_by()
         .values("project_no")
-        .annotate(s=Sum("amount"))
-        .values("s")
     )
     rows = list(
         projects.order_by("project_no")
         .annotate(
             allocated=allocated_expr(),
-            paid=Coalesce(Subquery(paid_sum), Value(ZERO), output_field=MONEY),
+            paid_all=Coalesce(
+                Subquery(paid_sum.annotate(s=Sum("amount")).values("s")),
+                Value(ZERO),
+                output_field=MONEY,
+            ),
+            paid_by_on=Coalesce(
+                Subquery(
+                    paid_sum.filter(Q(paid_date__lte=on) | Q(paid_date__isnull=True))
+                    .annotate(s=Sum("amount"))
+                    .values("s")
+                ),
+                Value(ZERO),
+                output_field=MONEY,
+            ),
+            payment_rows=Coalesce(Subquery(paid_sum.annotate(n=Count("pk")).values("n")), Value(0)),
         )
         .values_list(
             "pk",
@@ -217,9 +252,12 @@ def progress(
             "planned_end",
             "actual_start",
             "actual_end",
+            "accepted",
             "paid_amount",
             "allocated",
-            "paid",
+            "paid_all",
+            "paid_by_on",
+            "payment_rows",
         )
     )
     # The funds by level, summed by region in SQL (a few hundred rows at most).
@@ -262,12 +300,21 @@ def progress(
         planned_end,
         actual_start,
         actual_end,
+        accepted,
         paid_amount,
         allocated,
-        p_paid,
+        payments_sum,
+        paid_by_on,
+        payment_rows,
     ) in rows:
         if status == "已终止":
             continue  # a terminated project is not part of the year's progress
+        if payment_rows:
+            p_paid, paid_from = paid_by_on, PAID_PAYMENTS
+        elif paid_amount is not None:
+            p_paid, paid_from = paid_amount, PAID_RECORDED
+        else:
+            p_paid, paid_from = ZERO, ""
         rate = percent(p_paid, allocated)
         p = {
             "pk": pk,
@@ -281,10 +328,13 @@ def progress(
             "paid_amount": paid_amount,
             "allocated": allocated,
             "paid": p_paid,
+            "paid_from": paid_from,
             "rate": rate,
-            "started": bool(actual_start) or status in started_states,
-            "finished": bool(actual_end) or status in FINISHED,
-            "mismatch": paid_amount is not None and paid_amount != p_paid,
+            "started": reached(actual_start, on, status in started_states),
+            "finished": reached(actual_end, on, status in FINISHED),
+            "accepted": reached(accepted, on, status == "已验收"),
+            # 已支付金额 is checked against every payment row (P11 of the checks).
+            "mismatch": paid_amount is not None and paid_amount != payments_sum,
             "spend_behind": rate is not None and rate < spend_target,
         }
         p["behind"] = behind(p, on, grace)

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 
 from core.numerals import small
 from projects import figures
-from projects.models import Asset, ProjectPayment
+from projects.models import Asset
 from regions.models import Region
 
 MAX_NAMED = 10  # villages named per batch in the report
@@ -51,20 +51,24 @@ def _projects(region: Region, start: dt.date, end: dt.date) -> str:
         + (f"，产业发展项目资金占比{found['share']}%" if found["share"] else "")
         + "。"
     )
-    status = projects.aggregate(
-        started=Count("pk", filter=Q(actual_start__isnull=False) | Q(status="在建")),
-        finished=Count("pk", filter=Q(status__in=("已完工", "已验收"))),
-        accepted=Count("pk", filter=Q(status="已验收")),
-    )
-    paid = ProjectPayment.objects.filter(
-        project_no__in=projects.values("project_no"), paid_date__lte=end
-    ).aggregate(s=Sum("amount"))["s"]
-    rate = figures.percent(paid, Decimal(found["funds"]))
-    text += (
-        f"已开工{status['started']}个、完工{status['finished']}个、验收{status['accepted']}个，"
-        f"累计支付{wan(paid)}万元" + (f"，支出进度{rate}%" if rate is not None else "") + "。"
-    )
+    # 开工, 完工, 验收 and the payments as the projects' progress page counts them, on `end`.
+    t = figures.progress(region, year, end, figures.parameters(year))["total"]
+    text += f"已开工{t['started']}个、完工{t['finished']}个、验收{t['accepted']}个，{_paid(t)}。"
     return "衔接资金项目：" + text
+
+
+def _paid(t: dict[str, Any]) -> str:
+    """累计支付 and 支出进度 from the data that has them (the payments, else 已支付金额); no
+    payment recorded either way says so rather than 0."""
+    if t["paid_unknown"] == t["projects"]:
+        return "暂无资金支付数据"
+    text = f"累计支付{wan(t['paid'])}万元"
+    recorded = t["paid_recorded"]
+    if recorded and recorded == t["paid"]:
+        text += "（据项目台账已支付金额）"
+    elif recorded:
+        text += f"（其中{wan(recorded)}万元据项目台账已支付金额）"
+    return text + (f"，支出进度{t['rate']}%" if t["rate"] is not None else "")
 
 
 def _batches(projects: Any) -> str:

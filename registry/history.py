@@ -83,19 +83,25 @@ IN_REGION = (
 )
 
 
+def event_key() -> str:
+    """Event e's place in the history, as text: (date, id), the id zero-padded so that text
+    order is that order. Markings and un-markings are compared by it, so that of two on the same
+    day the later record wins (an exit and the re-marking that follows it, both on an import
+    day). For statements run with parameters (its % is doubled)."""
+    if connection.vendor == "postgresql":
+        return "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0')"
+    return "e.date || printf('%%012d', e.id)"
+
+
 def status_sql(by_region: bool, region_filter: bool, per_household: bool = False) -> str:
     """Per household with status events: its status and member count on D, grouped by status.
 
     With `per_household`, the rows are the status households themselves (for the ledgers).
     """
-    # An event's place in the history: (date, id) as text, the id zero-padded so that text order
-    # is that order. Markings and un-markings are compared by it, so that of two on the same day
-    # the later record wins (an exit and the re-marking that follows it, both on an import day).
+    key = event_key()
     if connection.vendor == "postgresql":
-        key = "CAST(e.date AS text) || lpad(CAST(e.id AS text), 12, '0')"
         year = "CAST(EXTRACT(YEAR FROM ev.idt) AS integer)"
     else:
-        key = "e.date || printf('%%012d', e.id)"
         year = "CAST(substr(ev.idt, 1, 4) AS integer)"
     catkey = f"{key} || e.category"
     ev_region = IN_REGION.format(col="e.household_id") if region_filter else ""
@@ -478,26 +484,46 @@ NATURAL_ADDED = ("出生", "婚入", "迁入", "其他")
 NATURAL_REMOVED = ("死亡", "婚出", "迁出", "其他")
 
 
-def membership_changes(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
-    """自然增加 / 自然减少 in [start, end] among 脱贫户 and 监测对象 (households marked either
-    way on or before `end`): {"added" | "removed": {households, persons}}, one statement."""
-    region_filter = IN_REGION.format(col="m.household_id") if region.parent_id is not None else ""
-    marked = (
-        "m.household_id IN (SELECT e.household_id FROM registry_householdevent e WHERE e.kind IN "
-        "('alleviated', 'identified', 'reidentified') AND e.date <= %(as_of)s)"
+def held_on_sql(hid: str, day: str) -> str:
+    """A condition on one row of an outer statement: the household `hid` was 脱贫户 or 监测对象
+    (risk eliminated or not) on the day `day` (both SQL expressions of that row), by the rules
+    above. For a few rows each with a day of its own; `status_sql` serves one day for all."""
+
+    def latest(kinds: str) -> str:
+        return (
+            f"(SELECT MAX({event_key()}) FROM registry_householdevent e "
+            f"WHERE e.household_id = {hid} AND e.kind IN ({kinds}) AND e.date <= {day})"
+        )
+
+    # A status never ended compares with a place before any event (NULL would fail the ">").
+    never = "'0'"
+    alleviated = latest("'alleviated'")
+    cleared = latest("'unalleviated'")
+    marked = latest("'identified', 'reidentified'")
+    exited = latest("'exited'")
+    return (
+        f"({alleviated} > COALESCE({cleared}, {never}) OR {marked} > COALESCE({exited}, {never}))"
     )
+
+
+def membership_changes(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
+    """自然增加 / 自然减少 in [start, end] among 脱贫户 and 监测对象: the members who joined
+    (left) a household that was 脱贫户 or 监测对象 on the day they joined (left) it — not one
+    marked only before or after it. {"added" | "removed": {households, persons}}, one
+    statement."""
+    region_filter = IN_REGION.format(col="m.household_id") if region.parent_id is not None else ""
     added = ", ".join(f"'{r}'" for r in NATURAL_ADDED)
     removed = ", ".join(f"'{r}'" for r in NATURAL_REMOVED)
     sql = f"""
 SELECT 'added', COUNT(DISTINCT m.household_id), COUNT(*)
 FROM registry_membership m
 WHERE m.start_date >= %(start)s AND m.start_date <= %(as_of)s AND m.start_reason IN ({added})
-  AND {marked} {region_filter}
+  AND {held_on_sql("m.household_id", "m.start_date")} {region_filter}
 UNION ALL
 SELECT 'removed', COUNT(DISTINCT m.household_id), COUNT(*)
 FROM registry_membership m
 WHERE m.end_date >= %(start)s AND m.end_date <= %(as_of)s AND m.end_reason IN ({removed})
-  AND {marked} {region_filter}
+  AND {held_on_sql("m.household_id", "m.end_date")} {region_filter}
 """
     with connection.cursor() as cursor:
         cursor.execute(sql, _span(region, start, end))

@@ -272,8 +272,8 @@ def monitoring(
 
     # Leads by channel.
     leads = (
-        Lead.objects.filter(reported_date__gte=start, reported_date__lte=end)
-        .exclude(status=Lead.Status.MERGED)
+        Lead.objects.counted()
+        .filter(reported_date__gte=start, reported_date__lte=end)
         .filter(region__in=Region.objects.below(region).values("pk"))
     )
     by_source = dict(leads.values_list("source").annotate(n=Count("id")).order_by())
@@ -446,13 +446,17 @@ def _dynamic(
         four,
         "自然增加",
         hp(added),
-        "脱贫户、" + labels.household + "成员中加入日期在本期的（出生、婚入、迁入、其他）",
+        "加入日期在本期、加入时所在户为脱贫户或"
+        + labels.household
+        + "的成员（出生、婚入、迁入、其他）",
     )
     part.figure(
         four,
         "自然减少",
         hp(removed),
-        "脱贫户、" + labels.household + "成员中离开日期在本期的（死亡、婚出、迁出、其他）",
+        "离开日期在本期、离开时所在户为脱贫户或"
+        + labels.household
+        + "的成员（死亡、婚出、迁出、其他）",
     )
     parts = []
     for reason, pair in exits["monitored"].items():

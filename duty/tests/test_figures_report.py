@@ -166,3 +166,52 @@ def test_a_period_without_duty_records_says_so_in_two_and_four(regions: dict[str
     assert found["work"] == ["专项整治：本期没有专项整治问题记录。"]
     assert "问题整改：本期没有问题整改记录。" in found["duty"]
     assert "驻村工作队：本期没有驻村工作队记录。" in found["duty"]
+
+
+def test_a_period_s_rectification_is_its_measures_by_整改时限_with_their_状态_on_its_last_day(
+    regions: dict[str, Any], users: dict[str, Any], tmp_path: Path, monkeypatch: Any
+) -> None:
+    """§7 dates a measure by its 整改时限: a month's report tells the problems with a measure due
+    in it, as they stood at its end (closed on 04-10: not yet 销号 in March; completed on
+    04-05: still 整改中), not the year's with today's 状态."""
+    from duty import services
+    from duty.models import RectificationRow
+    from duty.reporting import report_sections
+
+    special = "乡村振兴领域不正之风和腐败问题专项整治"
+    rows = [
+        measure("A1", 1, 整改时限="2024-03-20", 状态="已销号", 销号日期="2024-04-10"),
+        measure("A1", 2, 整改时限="2024-03-25", 状态="已销号", 销号日期="2024-04-10"),
+        measure("A2", 1, 整改时限="2024-03-15"),
+        measure("A3", 1, 问题来源="国家考核", 整改时限="2024-06-30", 状态="已完成"),
+        measure("S1", 1, 问题来源="自查", 问题类别=special, 整改时限="2024-03-31"),
+        measure("S2", 1, 问题来源="督查", 问题类别=special, 整改时限="2024-08-31", 状态="已完成"),
+    ]
+    assert load("rectification", rows, tmp_path, users["county_admin"])["status"] == "imported"
+    monkeypatch.setattr(services, "today", lambda: dt.date(2024, 4, 5))
+    services.complete_measure(
+        actor=users["village_staff"], measure=RectificationRow.objects.get(problem_no="A2")
+    )
+
+    town = regions["town"]
+    march = report_sections(town, dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+    assert (
+        "省后评估反馈问题：认领2个问题，制定整改措施3条，已完成整改1个，正在整改1个。"
+        in (march["duty"])
+    )
+    assert not [p for p in march["duty"] if "国家考核" in p]  # due in June
+    assert march["work"] == [f"开展{special}：自查自纠发现的1个问题已整改完成0个，正在整改1个。"]
+
+    year = report_sections(town, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert (
+        "省后评估反馈问题：认领2个问题，制定整改措施3条，目前2个问题均已完成整改（其中已销号1个）。"
+    ) in year["duty"]
+    assert (
+        "国家考核反馈问题：认领1个问题，制定整改措施1条，目前1个问题均已完成整改。"
+        in (year["duty"])
+    )
+    assert year["work"] == [
+        f"开展{special}：自查自纠发现的1个问题和督查发现的1个问题已整改完成1个，正在整改1个。"
+    ]
+    # The roll-up page (no `on`) keeps the ledger's 状态 as recorded.
+    assert figures.rollup(town, 2024)["status"] == {"整改中": 1, "已完成": 3, "已销号": 1}

@@ -8,7 +8,7 @@ from typing import Any
 
 from exchange.reporting import report_figures, report_sections
 from exchange.tests.conftest import member
-from fangpin.testing import make_household
+from fangpin.testing import id_number, make_household
 
 Q2 = (dt.date(2024, 4, 1), dt.date(2024, 6, 30))
 
@@ -105,3 +105,43 @@ def test_兜底保障_counts_persons_per_救助类别_and_households_for_农村�
     assert rows["农村低保"] == "2户3人"
     assert (rows["事实无人抚养儿童"], rows["重度残疾人护理补贴"]) == ("1人", "1人")
     assert "临时救助" not in rows and "农村特困" not in rows
+
+
+def test_健康帮扶_counts_the_members_on_the_period_s_last_day_not_today_s(
+    regions: dict[str, Any],
+) -> None:
+    """formats.md §4: the persons are the household's members on that day — a member who died
+    after the period is counted in it, a child born after it is not."""
+    from registry import services as registry_services
+    from registry.models import Person
+
+    household = make_household(
+        regions["village"], members=2, is_alleviated=True, alleviated_year=2016
+    )
+    Person.objects.filter(household=household).update(medical_insurance=True)
+    died = member(household, dt.date(1950, 3, 1), name="故去", medical_insurance=False)
+    registry_services.remove_member(
+        actor=None, person=died, reason="死亡", date=dt.date(2024, 7, 10)
+    )
+    registry_services.add_person(
+        actor=None,
+        household=household,
+        reason="出生",
+        date=dt.date(2024, 8, 1),
+        name="新生",
+        id_number=id_number(dt.date(2024, 8, 1), "女"),
+        relation="之孙女",
+        sex="女",
+        birth_date=dt.date(2024, 8, 1),
+    )
+    health = report_sections(regions["town"], *Q2)["policy"][0]
+    assert health.startswith(
+        "健康帮扶：全镇脱贫户、监测户3人中已参加城乡居民基本医疗保险2人，未参保1人，"
+    )
+    assert "未登记参保情况" not in health  # the child born in August is not one of them yet
+    # At the year's end the child is counted, the one who died is not.
+    year = report_sections(regions["town"], dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert year["policy"][0].startswith(
+        "健康帮扶：全镇脱贫户、监测户3人中已参加城乡居民基本医疗保险2人，未参保0人，"
+        "未登记参保情况1人"
+    )

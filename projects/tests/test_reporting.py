@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from fangpin.testing import run_command
-from projects import reporting
-from projects.tests.helpers import asset, load, project
+from projects import figures, reporting
+from projects.tests.helpers import asset, load, payment, project
 from projects.tests.seed000 import ZERO
 
 
@@ -68,3 +68,51 @@ def test_the_ledger_stats_page_shows_the_industry_projects(
     load("projects", rows, tmp_path, users["county_admin"])
     page = client_for("county_admin").get("/ledgers/projects/stats/?year=2023")
     assert "其中产业发展项目1个，资金3577000.00元，占全部项目资金的100.0%" in page.content.decode()
+
+
+def test_the_report_counts_started_projects_and_payments_as_the_progress_figures_do(
+    users: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """One definition (`figures.progress`): a finished or accepted project has started though
+    its 实际开工日期 is blank; what was paid comes from the payments, else from a project's own
+    已支付金额, and a year with neither says so instead of 0."""
+    admin = users["county_admin"]
+    not_started = {
+        "实际开工日期": "",
+        "实际完工日期": "",
+        "验收日期": "",
+        "项目状态": "未开工",
+        "结算金额": "",
+        "质保金": "",
+    }
+    rows = [
+        project("KG1", 已支付金额=1000000),  # started 03-05, finished 09-20, accepted 10-15
+        project("KG2", 实际开工日期="", 已支付金额=500000),  # accepted; its start not dated
+        project("KG3", **not_started),
+        project("KG4", 年度=2023, **not_started),
+    ]
+    assert load("projects", rows, tmp_path, admin)["status"] == "imported"
+    county = regions["county"]
+    year = reporting.report_sections(county, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert (
+        "已开工2个、完工2个、验收2个，累计支付150万元（据项目台账已支付金额），支出进度50.0%。"
+    ) in year["work"][0]
+    # The first quarter: KG1 started on 03-05, KG2 by its status; neither finished by 03-31.
+    q1 = reporting.report_sections(county, dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert "已开工2个、完工0个、验收0个" in q1["work"][0]
+
+    # A payment row makes KG1's paid the payments' (to the period's end); KG2 keeps its own.
+    pay = [payment("KG1", "V1", 300000, 支付日期="2024-06-10")]
+    assert load("project_payments", pay, tmp_path, admin, "p.xlsx")["status"] == "imported"
+    year = reporting.report_sections(county, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert "累计支付80万元（其中50万元据项目台账已支付金额），支出进度26.7%。" in year["work"][0]
+    total = figures.progress(county, 2024, dt.date(2024, 12, 31), figures.parameters(2024))
+    t = total["total"]
+    assert (t["started"], t["finished"], t["accepted"], t["paid"]) == (2, 2, 2, 800000)
+    q1 = reporting.report_sections(county, dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert "累计支付50万元（据项目台账已支付金额），支出进度16.7%。" in q1["work"][0]
+
+    # 2023's only project has no payment and no 已支付金额: no figure is invented.
+    old = reporting.report_sections(county, dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert "已开工0个、完工0个、验收0个，暂无资金支付数据。" in old["work"][0]
+    assert "累计支付" not in old["work"][0]

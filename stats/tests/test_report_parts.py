@@ -12,7 +12,7 @@ import docx
 import pytest
 from django.core.exceptions import ValidationError
 
-from fangpin.testing import make_household
+from fangpin.testing import id_number, make_household
 from regions.services import create_region, update_region
 from registry.models import HouseholdEvent, Membership
 from stats import periods
@@ -193,3 +193,65 @@ def test_a_department_push_is_named_by_its_department(
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert "通过医保推送，识别监测对象1户3人，其中突发严重困难户1户3人" in text
     assert "分月看，10月医保推送新增1户3人" in text
+
+
+def test_natural_changes_count_only_households_that_were_marked_on_the_day_of_the_change(
+    regions: dict[str, Any],
+) -> None:
+    """自然增减 are the members who joined or left a 脱贫户 or 监测户 (on the day they did):
+    not the move of a household identified only after it, nor the birth in one 清退 before."""
+    from registry import services
+    from stats.report import context
+
+    village = regions["village"]
+    later = make_household(village, members=3)  # 一般农户 when its member moved out
+    services.remove_member(
+        actor=None, person=later.persons.last(), reason="迁出", date=dt.date(2023, 4, 1)
+    )
+    HouseholdEvent.objects.create(
+        household=later, kind="identified", date=dt.date(2023, 6, 20), category="边缘易致贫户"
+    )
+    kept = make_household(village, members=2, is_alleviated=True, alleviated_year=2016)
+    services.remove_member(
+        actor=None, person=kept.persons.last(), reason="死亡", date=dt.date(2023, 7, 10)
+    )
+    cleared = make_household(village, members=2, is_alleviated=True, alleviated_year=2016)
+    HouseholdEvent.objects.create(
+        household=cleared, kind="unalleviated", date=dt.date(2023, 3, 1), reason="清退"
+    )
+    birth = dt.date(2023, 5, 1)
+    services.add_person(
+        actor=None, household=cleared, reason="出生", date=birth, name="新生",
+        id_number=id_number(birth, "男"), relation="之孙子", sex="男", birth_date=birth,
+    )  # fmt: skip
+    found = context(regions["town"], 2023, today=dt.date(2023, 12, 31))
+    work = "\n".join(next(p for p in found["parts"] if p["heading"].startswith("四"))["paragraphs"])
+    assert "1-12月脱贫户、监测户自然增加0人，自然减少1户1人" in work
+    rows = {r["label"]: r["value"] for r in found["appendix"]}
+    assert (rows["自然增加"], rows["自然减少"]) == ("0户0人", "1户1人")
+
+
+def test_a_merged_lead_is_not_a_lead_of_its_own_in_the_text_or_the_appendix(
+    regions: dict[str, Any], users: dict[str, Any]
+) -> None:
+    """One figure, one definition: the household reported twice is one lead (the second is
+    merged into the first), in 四（一） and in the appendix's 系统记录 alike."""
+    from monitoring import services
+    from stats.report import context
+
+    household = make_household(regions["village"], members=2)
+    actor = users["county_admin"]
+    services.create_lead(
+        actor=actor, source="基层干部排查", reported_date=dt.date(2023, 5, 2),
+        household=household, risks=["因病"],
+    )  # fmt: skip
+    again = services.create_lead(
+        actor=actor, source="部门筛查预警", reported_date=dt.date(2023, 5, 9),
+        household=household, risks=["因学"],
+    )  # fmt: skip
+    assert again.status == "merged"
+    found = context(regions["town"], 2023, today=dt.date(2023, 12, 31))
+    work = "\n".join(next(p for p in found["parts"] if p["heading"].startswith("四"))["paragraphs"])
+    assert "1-12月共排查预警线索1条" in work
+    rows = {r["label"]: r["value"] for r in found["appendix"]}
+    assert rows["预警线索"] == rows["排查预警线索"] == "1条"
