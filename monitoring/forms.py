@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -93,7 +94,7 @@ class LeadForm(StyledForm):
     risks = forms.MultipleChoiceField(
         label="反映风险",
         required=False,
-        choices=codes.choices("risk"),
+        choices=partial(codes.choices, "risk"),
         widget=forms.CheckboxSelectMultiple,
     )
     description = forms.CharField(
@@ -279,7 +280,7 @@ class StepForm(StyledForm):
             f["risks"] = forms.MultipleChoiceField(
                 label="风险类型（最多5项）",
                 required=False,
-                choices=codes.choices("risk"),
+                choices=partial(codes.choices, "risk"),
                 widget=forms.CheckboxSelectMultiple,
                 initial=case.risk_list,
             )
@@ -618,7 +619,9 @@ class DeclarationForm(StyledForm):
         error_messages={"invalid": "请填写11位手机号码"},
     )
     risks = forms.MultipleChoiceField(
-        label="风险类型", choices=codes.choices("risk"), widget=forms.CheckboxSelectMultiple
+        label="风险类型",
+        choices=partial(codes.choices, "risk"),
+        widget=forms.CheckboxSelectMultiple,
     )
     difficulty = forms.CharField(
         label="家庭困难情况", max_length=1000, widget=forms.Textarea(attrs={"rows": 4})
