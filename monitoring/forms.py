@@ -654,3 +654,21 @@ class DeclarationForm(StyledForm):
 class TicketForm(StyledForm):
     ticket = forms.CharField(label="受理编号", max_length=20)
     phone = forms.CharField(label="申报时填写的手机号码", max_length=11)
+
+
+class CodeYearForm(forms.Form):
+    """The year the code-tables page shows (this year when blank)."""
+
+    year = forms.IntegerField(label="年度", required=False, min_value=2021, max_value=2100)
+
+
+class CodeEditForm(forms.Form):
+    """One button of the code-tables page; the service checks the value and the table."""
+
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("add", "retire", "restore", "alias", "unalias")]
+    )
+    table = forms.CharField(max_length=60)
+    value = forms.CharField(label="代码值", required=False, max_length=200, strip=False)
+    alias = forms.CharField(label="别名", required=False, max_length=200, strip=False)
+    year = forms.IntegerField(label="起始年度", required=False)
