@@ -845,7 +845,9 @@ def code_tables(request: HttpRequest) -> HttpResponse:
         require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改代码表")
         post = forms.CodeEditForm(request.POST)
         if not post.is_valid():
-            messages.error(request, "；".join(e for errs in post.errors.values() for e in errs))
+            messages.error(
+                request, "；".join(str(e) for errs in post.errors.values() for e in errs)
+            )
             return redirect(f"{reverse('monitoring:code_tables')}?{request.GET.urlencode()}")
         d = post.cleaned_data
         try:
