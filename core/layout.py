@@ -332,8 +332,11 @@ class Code(Kind):
     def name_table(self, name: str, title: str) -> None:
         """Give the ledger's own list its stable name (`layout.column`) and Chinese title: the
         name an office's edits are kept under, whatever the default values become."""
-        if not self.own or self.table == name:
+        if not self.own:
             return
+        # A kind shared by two columns keeps the first column's name (one table, one set of
+        # edits).
+        self.own = False
         codes.forget_table(self.table)
         self.table = name
         codes.register_table(name, self.values, self.aliases, title=title, fixed=self.fixed)
