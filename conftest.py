@@ -113,3 +113,12 @@ def pytest_runtest_teardown(item: Any, nextitem: Any) -> Any:
                 seed: Any = getattr(op, "code", None)
                 if isinstance(op, RunPython) and getattr(seed, "__name__", "") == "seed":
                     seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _code_tables_reset() -> Any:
+    """A test's code-table edits are rolled back with its database; so are the tables in memory."""
+    yield
+    from core import codes
+
+    codes.reset()

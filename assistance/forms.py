@@ -232,7 +232,7 @@ class QuestionForm(StyledForm):
     risk = forms.ChoiceField(
         label="风险类型",
         required=False,
-        choices=[("", "（不产生线索）"), *((r, r) for r in codes.RISKS)],
+        choices=lambda: [("", "（不产生线索）"), *codes.choices("risk")],
     )
     risk_answer = forms.CharField(label="产生线索的答案", required=False, max_length=40)
     key = forms.CharField(widget=forms.HiddenInput, required=False)

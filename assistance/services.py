@@ -455,7 +455,7 @@ def validate_questionnaire(data: Any) -> dict[str, Any]:
             options = q.get("options")
             if not isinstance(options, list) or len(options) < 2:
                 raise ValidationError({"questionnaire": f"{at}至少需要两个选项"})
-            if q.get("risk") and q["risk"] not in codes.RISKS:
+            if q.get("risk") and q["risk"] not in codes.values("risk"):
                 raise ValidationError(
                     {"questionnaire": f"{at}的风险“{q['risk']}”不在风险类型代码表中"}
                 )

@@ -2,6 +2,13 @@
 
 Each table maps a canonical label to itself and every accepted alias to its label; `lookup` folds
 full-width characters and spaces first, and `suggest` names the nearest valid value for a message.
+
+The values here are the national defaults. An office's edits (values added, defaults retired,
+aliases added; `core.models.CodeEdit`, changed through `core.services`) are differences kept in
+the database and merged into the same in-memory index: read once per request or import (a
+version token, one query; the edits themselves only when it changed), never per cell. A retired
+value is refused by imports and left out of forms; stored data keeps it and `known` still lists
+it for the figures.
 """
 
 from __future__ import annotations
@@ -9,7 +16,9 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 RELATIONS = (
@@ -184,6 +193,52 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Chinese names of the tables, for the settings page and the `fangpin codes` command; a
+# ledger's own tables are named by their layout (core.layout.Layout).
+TITLES: dict[str, str] = {
+    "category": "监测对象类别",
+    "relation": "与户主关系",
+    "risk": "风险类型",
+    "health": "健康状况",
+    "labour": "劳动技能",
+    "education": "文化程度",
+    "schooling": "在校生状况",
+    "employment": "务工状况",
+    "elimination_method": "风险消除方式",
+    "exit_reason": "退出原因",
+    "sex": "性别",
+    "ethnicity": "民族",
+}
+# The longest value a table's column stores (the register's fields); other tables: MAX_VALUE.
+MAX_VALUE = 20
+LIMITS: dict[str, int] = {
+    "category": 10,
+    "relation": 10,
+    "risk": 10,
+    "health": 10,
+    "labour": 12,
+    "education": 10,
+    "schooling": 10,
+    "employment": 10,
+    "sex": 2,
+    "ethnicity": 10,
+    "elimination_method": 10,
+    "exit_reason": 10,
+}
+# Tables an office may not edit: rules and figures name their values one by one (the three
+# categories, 帮扶消除/自然消除, the exit reasons a procedure writes), or a model field takes
+# only its own choices (性别, 与户主关系, 线索来源, 措施类别). Ledgers add theirs (ledgers.kit).
+FIXED: set[str] = {
+    "category",
+    "elimination_method",
+    "exit_reason",
+    "sex",
+    "relation",
+    "lead_source",
+    "measure",
+}
+
+
 def fold(text: object) -> str:
     """Full-width to half-width, strip every space: how headers and values are compared."""
     if text is None:
@@ -191,25 +246,198 @@ def fold(text: object) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
+# -- an office's edits (core.models.CodeEdit), loaded once into the in-memory index -------------
+
+
+@dataclass(frozen=True)
+class Edits:
+    """What an office changed in one table: values added (in effect or since retired), values
+    retired (defaults or added) and aliases added ({alias: value})."""
+
+    added: tuple[str, ...] = ()
+    retired: frozenset[str] = frozenset()
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+_NONE = Edits()
+_EDITS: dict[str, Edits] = {}
+# The edits in memory: the version token they were read at, the year they apply to, and
+# whether a request or an import since asked for them to be checked again (`expire`).
+_loaded: dict[str, Any] = {"token": "", "year": 0, "expired": False}
+_on_change: list[Callable[[], None]] = []
+
+
+def _in_effect(table: str) -> tuple[str, ...]:
+    edits = _EDITS.get(table, _NONE)
+    known = TABLES[table] + edits.added
+    return tuple(v for v in known if v not in edits.retired) if edits.retired else known
+
+
 def _index(table: str) -> dict[str, str]:
-    index = {fold(v): v for v in TABLES[table]}
-    index.update({fold(k): v for k, v in ALIASES.get(table, {}).items()})
+    values = _in_effect(table)
+    index = {fold(v): v for v in values}
+    aliases = {**ALIASES.get(table, {}), **_EDITS.get(table, _NONE).aliases}
+    allowed = set(values)
+    for alias, target in aliases.items():
+        if target in allowed:  # an alias of a retired value is retired with it
+            index.setdefault(fold(alias), target)
     return index
 
 
 _INDEXES = {name: _index(name) for name in TABLES}
 
 
-def register_table(name: str, values: Iterable[str], aliases: dict[str, str] | None = None) -> None:
-    """Add a code table (a ledger's own list of values), with its aliases."""
+def register_table(
+    name: str,
+    values: Iterable[str],
+    aliases: dict[str, str] | None = None,
+    *,
+    title: str = "",
+    max_length: int | None = None,
+    fixed: bool = False,
+) -> None:
+    """Add a code table (a ledger's own list of values), with its aliases, its Chinese name,
+    the longest value its column stores, and whether it is `fixed` (not editable)."""
     TABLES[name] = tuple(values)
     ALIASES[name] = dict(aliases or {})
+    if title:
+        TITLES[name] = title
+    if max_length is not None:
+        LIMITS[name] = max_length
+    if fixed:
+        FIXED.add(name)
     _INDEXES[name] = _index(name)
 
 
+def declare(name: str, *, max_length: int | None = None, fixed: bool = False) -> None:
+    """What a table's storage allows: the longest value its column holds, and `fixed` when the
+    column only takes the model's own choices (a status a workflow moves through)."""
+    if max_length is not None:
+        LIMITS[name] = max_length
+    if fixed:
+        FIXED.add(name)
+
+
+def forget_table(name: str) -> None:
+    """Drop a provisional table (a ledger's list before its layout named it)."""
+    for registry in (TABLES, ALIASES, TITLES, LIMITS, _INDEXES):
+        registry.pop(name, None)  # type: ignore[attr-defined]
+    FIXED.discard(name)
+
+
+def title(table: str) -> str:
+    """A table's Chinese name (its key when it has none)."""
+    return TITLES.get(table, table)
+
+
+def on_change(callback: Callable[[], None]) -> None:
+    """Call `callback` whenever the tables in effect change (memos of parsed cells)."""
+    _on_change.append(callback)
+
+
+def expire() -> None:
+    """Check the edits again at the next use (each request: another process may have edited)."""
+    _loaded["expired"] = True
+
+
+def ensure_current() -> None:
+    """Load the edits if a request or an import asked for them to be checked (`expire`)."""
+    if _loaded["expired"]:
+        refresh()
+
+
+def refresh() -> None:
+    """Read the edits' version (one query) and, only if it or the year changed, the edits."""
+    from core.dates import today
+    from core.models import CodeEdit, CodeTablesVersion
+
+    _loaded["expired"] = False
+    token = CodeTablesVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    year = today().year
+    if token == _loaded["token"] and (not token or year == _loaded["year"]):
+        return
+    _apply(merge(CodeEdit.objects.rows(year)) if token else {}, token, year)
+
+
+def merge(rows: Iterable[tuple[str, str, str, str]]) -> dict[str, Edits]:
+    """The edits of each table from its rows (table, value, action, target), oldest year first:
+    a later year's row overrides an earlier one's (a value retired in 2025 and restored in 2026)."""
+    added: dict[str, list[str]] = {}
+    retired: dict[str, set[str]] = {}
+    aliases: dict[str, dict[str, str]] = {}
+    for table, value, action, target in rows:
+        gone = retired.setdefault(table, set())
+        if action == "add":
+            new = added.setdefault(table, [])
+            if value in gone:
+                gone.discard(value)
+            elif value not in TABLES.get(table, ()) and value not in new:
+                new.append(value)
+        elif action == "retire":
+            gone.add(value)
+        elif action == "alias":
+            aliases.setdefault(table, {})[value] = target
+    names = set(added) | {t for t, v in retired.items() if v} | set(aliases)
+    return {
+        t: Edits(tuple(added.get(t, ())), frozenset(retired.get(t, ())), aliases.get(t, {}))
+        for t in names
+    }
+
+
+def _apply(edits: dict[str, Edits], token: str, year: int) -> None:
+    _EDITS.clear()
+    _EDITS.update(edits)
+    _INDEXES.update({name: _index(name) for name in TABLES})
+    _loaded.update(token=token, year=year, expired=False)
+    for callback in _on_change:
+        callback()
+
+
+def reset() -> None:
+    """Back to the national defaults in memory (tests: a rolled-back edit leaves no trace)."""
+    if _EDITS or _loaded["token"]:
+        _apply({}, "", 0)
+    _loaded["expired"] = False
+
+
+def edits(table: str) -> Edits:
+    """The office's edits of a table in effect now (empty: the national defaults)."""
+    ensure_current()
+    return _EDITS.get(table, _NONE)
+
+
+def values(table: str) -> tuple[str, ...]:
+    """The values in effect: the defaults and the values added, less those retired."""
+    ensure_current()
+    return _in_effect(table)
+
+
+def known(table: str) -> tuple[str, ...]:
+    """Every value the table ever had here, retired ones too: what stored data may hold and
+    figures show."""
+    ensure_current()
+    return TABLES[table] + _EDITS.get(table, _NONE).added
+
+
 def lookup(table: str, value: object) -> str | None:
-    """The canonical label for a value or alias, or None when unknown."""
+    """The canonical label for a value or alias in effect, or None when unknown or retired."""
+    ensure_current()
     return _INDEXES[table].get(fold(value))
+
+
+def retired(table: str, value: object) -> str | None:
+    """The retired value `value` names (itself or an alias of it), for the refusal's message."""
+    ensure_current()
+    edits = _EDITS.get(table, _NONE)
+    if not edits.retired:
+        return None
+    folded = fold(value)
+    aliases = {**ALIASES.get(table, {}), **edits.aliases}
+    for v in edits.retired:
+        if fold(v) == folded:
+            return v
+    target = next((t for a, t in aliases.items() if fold(a) == folded), None)
+    return target if target in edits.retired else None
 
 
 def suggest(table: str, value: object) -> str | None:
@@ -227,13 +455,16 @@ def suggest(table: str, value: object) -> str | None:
         overlap = 2 * shared / (len(typed) + len(label))
         return (difflib.SequenceMatcher(None, typed, label).ratio() + overlap) / 2
 
-    best = max(TABLES[table], key=score, default=None)
+    best = max(values(table), key=score, default=None)
     return best if best is not None and score(best) >= 0.4 else None
 
 
 def choices(table: str) -> list[tuple[str, str]]:
-    """Django form choices for a table."""
-    return [(v, v) for v in TABLES[table]]
+    """Django form choices for a table: the values in effect (a retired one is not offered).
+
+    A form field passes `partial(choices, table)` (a callable): the choices are read as each
+    form is made, so an edit shows without a restart."""
+    return [(v, v) for v in values(table)]
 
 
 def split_multi(value: object) -> list[str]:
@@ -282,5 +513,5 @@ LEAD_SOURCES = (
     "社会监督",
     "平台监测分析",
 )
-register_table("measure", MEASURE_CATEGORIES)
-register_table("lead_source", LEAD_SOURCES)
+register_table("measure", MEASURE_CATEGORIES, title="帮扶措施类别", max_length=12)
+register_table("lead_source", LEAD_SOURCES, title="线索来源", max_length=10)

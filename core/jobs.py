@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from core import codes
 from core.dates import today
 from core.models import Job
 
@@ -247,6 +248,7 @@ def run(job_id: int, *, heartbeat: bool = False) -> Job:
     The worker passes `heartbeat=True`: a thread keeps the job's heartbeat while it runs."""
     job = Job.objects.get(pk=job_id)
     fn = _HANDLERS.get(job.kind)
+    codes.expire()  # the worker lives long: code tables edited since are read at first use
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.RUNNING,
         started_at=timezone.now(),

@@ -57,12 +57,17 @@ def yes_no(value: Any, *, blank: bool | None = None) -> bool | None:
 
 @lru_cache(maxsize=8192)
 def code(table: str, value: Any) -> str:
-    """A code-table value (aliases accepted); an unknown one names the nearest valid value."""
+    """A code-table value (aliases accepted); an unknown one names the nearest valid value, a
+    retired one says so. Memoised: the tables in effect are current when a request or an
+    import starts (`codes.ensure_current`), and a change clears the memo (`codes.on_change`)."""
     s = text(value)
     if not s:
         return ""
     found = codes.lookup(table, s)
     if found is None:
+        gone = codes.retired(table, s)
+        if gone is not None:
+            raise CellError(f"“{s}”已停用（代码表“{codes.title(table)}”），不能再填报")
         hint = codes.suggest(table, s)
         raise CellError(f"“{s}”不在代码表中" + (f"，是否应为“{hint}”？" if hint else ""))
     return found
@@ -77,6 +82,10 @@ def code_tuple(table: str, value: Any) -> tuple[str, ...]:
         if found not in out:
             out.append(found)
     return tuple(out)
+
+
+codes.on_change(code.cache_clear)
+codes.on_change(code_tuple.cache_clear)
 
 
 def date(value: Any) -> dt.date | None:
@@ -298,30 +307,55 @@ class TextField(forms.CharField):
 
 
 class Code(Kind):
-    """One value of a code table (`core.codes`), aliases accepted; or a fixed list of values."""
+    """One value of a code table (`core.codes`), aliases accepted; or a ledger's own list of
+    values, a table of its own named by its layout (`Layout.__post_init__`). A `fixed` list (a
+    workflow's statuses) is not editable by an office."""
 
     def __init__(
-        self, table: str = "", values: Iterable[str] = (), aliases: dict[str, str] | None = None
+        self,
+        table: str = "",
+        values: Iterable[str] = (),
+        aliases: dict[str, str] | None = None,
+        *,
+        fixed: bool = False,
     ) -> None:
         self.table = table
         self.values = tuple(values)
-        if self.values and not table:
-            # A ledger's own short list: a table of its own in core.codes, so aliases and the
-            # "did you mean" hint work the same way.
+        self.aliases = dict(aliases or {})
+        self.fixed = fixed
+        self.own = bool(self.values and not table)
+        if self.own:
+            # Provisional until a layout names it: usable outside a layout all the same.
             self.table = "_".join(self.values)
-            codes.register_table(self.table, self.values, aliases)
+            codes.register_table(self.table, self.values, aliases, fixed=fixed)
+
+    def name_table(self, name: str, title: str) -> None:
+        """Give the ledger's own list its stable name (`layout.column`) and Chinese title: the
+        name an office's edits are kept under, whatever the default values become."""
+        if not self.own:
+            return
+        # A kind shared by two columns keeps the first column's name (one table, one set of
+        # edits).
+        self.own = False
+        codes.forget_table(self.table)
+        self.table = name
+        codes.register_table(name, self.values, self.aliases, title=title, fixed=self.fixed)
 
     def parse(self, raw: Any) -> str:
+        codes.ensure_current()
         return code(self.table, raw)
 
     def choices(self) -> list[tuple[str, str]]:
-        return codes.choices(self.table)
+        """A list filter's values: every value the table has had (stored rows may hold a
+        retired one)."""
+        return [(v, v) for v in codes.known(self.table)]
 
     def form_field(self, column: Column) -> forms.Field:
+        table = self.table
         return forms.ChoiceField(
             label=column.header,
             required=column.required,
-            choices=[("", "—"), *self.choices()],
+            choices=lambda: [("", "—"), *codes.choices(table)],  # read as each form is made
         )
 
 
@@ -332,13 +366,14 @@ class Codes(Kind):
         self.table, self.max_items = table, max_items
 
     def parse(self, raw: Any) -> str:
+        codes.ensure_current()
         found = code_tuple(self.table, raw)
         if len(found) > self.max_items:
             raise CellError(f"最多{self.max_items}项，实为{len(found)}项")
         return codes.join_multi(found)
 
     def choices(self) -> list[tuple[str, str]]:
-        return codes.choices(self.table)
+        return [(v, v) for v in codes.known(self.table)]
 
     def api_type(self) -> Any:
         return list[str]
@@ -347,10 +382,11 @@ class Codes(Kind):
         return codes.split_multi(value)
 
     def form_field(self, column: Column) -> forms.Field:
+        table = self.table
         return JoinedMultipleChoiceField(
             label=column.header,
             required=column.required,
-            choices=self.choices(),
+            choices=lambda: codes.choices(table),  # read as each form is made
             widget=forms.CheckboxSelectMultiple(attrs={"class": "me-1"}),
         )
 
@@ -703,6 +739,13 @@ class Layout:
     marker_header: str = ""
     #: Columns that must agree across the rows of a group (one row per part of a thing).
     group: Group | None = None
+
+    def __post_init__(self) -> None:
+        # A ledger's own lists become tables named after their columns (kind.key), under which
+        # an office's edits are kept (core.codes).
+        for c in self.columns:
+            if isinstance(c.kind, Code):
+                c.kind.name_table(f"{self.kind}.{c.key}", f"{self.name}·{c.header}")
 
     @cached_property
     def _by_key(self) -> dict[str, Column]:

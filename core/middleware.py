@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
+from core import codes
+
 
 @dataclass(frozen=True)
 class RequestInfo:
@@ -44,6 +46,9 @@ class RequestContextMiddleware:
             path=request.path[:200],
         )
         token = _current.set(info)
+        # Another process may have edited a code table: checked at the request's first use of
+        # one (a version read), not here, so pages without code tables pay nothing.
+        codes.expire()
         try:
             response = self.get_response(request)
         finally:

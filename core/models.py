@@ -174,3 +174,73 @@ class Job(models.Model):
     @property
     def done(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+
+def installed_province() -> str:
+    """This installation's province (FANGPIN_PROVINCE): the scope of its code-table edits."""
+    return settings.FANGPIN_PROVINCE
+
+
+class CodeEditQuerySet(models.QuerySet):
+    def here(self) -> CodeEditQuerySet:
+        """The edits of this installation's province."""
+        return self.filter(province=installed_province())
+
+    def rows(self, year: int) -> list[tuple[str, str, str, str]]:
+        """(table, value, action, target) of the edits in force here in `year`, oldest year
+        first: what `core.codes.merge` reads."""
+        qs = self.here().filter(year__lte=year).order_by("year", "pk")
+        return list(qs.values_list("table", "value", "action", "target"))
+
+
+class CodeEdit(models.Model):
+    """An office's change to a code table (core.codes), from a year on: a value added, a value
+    retired (or restored in a later year), an alias added. The national defaults stay in code;
+    these rows are only the differences, so none at all means the defaults."""
+
+    class Action(models.TextChoices):
+        ADD = "add", _("增加（或恢复）")
+        RETIRE = "retire", _("停用")
+        ALIAS = "alias", _("别名")
+
+    province = models.CharField(_("省份代码"), max_length=2, default=installed_province)
+    year = models.PositiveSmallIntegerField(_("起始年度"))
+    table = models.CharField(_("代码表"), max_length=60)
+    value = models.CharField(_("代码值"), max_length=60)
+    action = models.CharField(_("变更"), max_length=6, choices=Action.choices)
+    target = models.CharField(_("别名对应的值"), max_length=60, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = CodeEditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("代码表变更")
+        verbose_name_plural = _("代码表变更")
+        ordering = ["table", "year", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "table", "value", "year"], name="code_edit_unique_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        from core import codes
+
+        title = codes.TITLES.get(self.table, self.table)
+        what = f"“{self.value}”→“{self.target}”" if self.target else f"“{self.value}”"
+        return f"{title}：{self.year}年起{self.get_action_display()}{what}"
+
+
+class CodeTablesVersion(models.Model):
+    """One row whose token changes with every code-table edit, in the edit's transaction: each
+    process compares it with the token its in-memory tables were read at (core.codes.refresh).
+    A token, not a counter: a rolled-back edit must not leave a number another edit reuses."""
+
+    token = models.CharField(_("版本"), max_length=32)
+
+    class Meta:
+        verbose_name = _("代码表版本")
+        verbose_name_plural = _("代码表版本")
+
+    def __str__(self) -> str:
+        return self.token

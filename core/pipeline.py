@@ -35,7 +35,7 @@ from typing import IO, Any, Protocol
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from core import audit, dates, uploads
+from core import audit, codes, dates, uploads
 from core.layout import ERROR_HEADER
 from core.models import AuditRecord
 from core.permissions import Cap, require
@@ -273,6 +273,10 @@ def _run(
 ) -> dict[str, Any]:
     """`run`'s work, with the collector paused; what holds the rows goes in `kept` too."""
     report_progress = progress or (lambda pct, msg: None)
+    # The code tables as edited now, read at the import's first code cell (the version, one
+    # query; the edits only if they changed): the rows are then checked against the in-memory
+    # index, never a query per cell.
+    codes.expire()
     file_name = file_name or path.name
     sha = file_sha256(path)
     importer = spec.factory(actor=actor, today=dates.today(), **options)

@@ -26,8 +26,8 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 
-from core import pipeline
-from core.layout import Column, HouseholdNumber, IdNumber, Layout, RegionName, Text
+from core import codes, pipeline
+from core.layout import Code, Column, HouseholdNumber, IdNumber, Layout, RegionName, Text
 from core.xlsx import StreamWorkbook
 from ledgers.models import LedgerRow
 
@@ -291,6 +291,19 @@ def _agrees(ledger: Ledger) -> list[str]:
     return problems
 
 
+def _declare_codes(ledger: Ledger) -> None:
+    """Tell core.codes what the model allows of each code column: its length, and whether it
+    takes only the model's choices (then an office may not edit the table)."""
+    for column in ledger.fields:
+        if isinstance(column.kind, Code):
+            field = ledger.model._meta.get_field(column.key)
+            codes.declare(
+                column.kind.table,
+                max_length=getattr(field, "max_length", None),
+                fixed=bool(getattr(field, "choices", None)),
+            )
+
+
 def register(ledger: Ledger) -> Ledger:
     """Make a ledger known to the kit and its kind importable (core.pipeline); its model must
     agree with its layout (checked here, so a mismatch fails at start-up, not at a write)."""
@@ -303,6 +316,7 @@ def register(ledger: Ledger) -> Ledger:
         raise ImproperlyConfigured(f"台账{ledger.kind}的模型与版式不一致：" + "；".join(problems))
 
     _LEDGERS[ledger.kind] = ledger
+    _declare_codes(ledger)
 
     def factory(*, actor: Any, today: Any) -> LayoutImporter:
         return LayoutImporter(ledger, actor=actor, today=today)

@@ -8,7 +8,8 @@ from core import codes
 from core.layout import Code, Column, Date, IdNumber, Integer, Layout, Money, RegionName, Text
 from lowincome.models import KIND_ALIASES, KINDS
 
-codes.register_table("lowincome_kind", KINDS, KIND_ALIASES)
+# The model takes only its own choices (LowIncomePerson.kind): not editable by an office.
+codes.register_table("lowincome_kind", KINDS, KIND_ALIASES, title="低收入人口类别", fixed=True)
 
 LOW_INCOME = Layout(
     kind="lowincome",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -93,7 +94,7 @@ class LeadForm(StyledForm):
     risks = forms.MultipleChoiceField(
         label="反映风险",
         required=False,
-        choices=codes.choices("risk"),
+        choices=partial(codes.choices, "risk"),
         widget=forms.CheckboxSelectMultiple,
     )
     description = forms.CharField(
@@ -279,7 +280,7 @@ class StepForm(StyledForm):
             f["risks"] = forms.MultipleChoiceField(
                 label="风险类型（最多5项）",
                 required=False,
-                choices=codes.choices("risk"),
+                choices=partial(codes.choices, "risk"),
                 widget=forms.CheckboxSelectMultiple,
                 initial=case.risk_list,
             )
@@ -618,7 +619,9 @@ class DeclarationForm(StyledForm):
         error_messages={"invalid": "请填写11位手机号码"},
     )
     risks = forms.MultipleChoiceField(
-        label="风险类型", choices=codes.choices("risk"), widget=forms.CheckboxSelectMultiple
+        label="风险类型",
+        choices=partial(codes.choices, "risk"),
+        widget=forms.CheckboxSelectMultiple,
     )
     difficulty = forms.CharField(
         label="家庭困难情况", max_length=1000, widget=forms.Textarea(attrs={"rows": 4})
@@ -651,3 +654,21 @@ class DeclarationForm(StyledForm):
 class TicketForm(StyledForm):
     ticket = forms.CharField(label="受理编号", max_length=20)
     phone = forms.CharField(label="申报时填写的手机号码", max_length=11)
+
+
+class CodeYearForm(forms.Form):
+    """The year the code-tables page shows (this year when blank)."""
+
+    year = forms.IntegerField(label="年度", required=False, min_value=2021, max_value=2100)
+
+
+class CodeEditForm(forms.Form):
+    """One button of the code-tables page; the service checks the value and the table."""
+
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("add", "retire", "restore", "alias", "unalias")]
+    )
+    table = forms.CharField(max_length=60)
+    value = forms.CharField(label="代码值", required=False, max_length=200, strip=False)
+    alias = forms.CharField(label="别名", required=False, max_length=200, strip=False)
+    year = forms.IntegerField(label="起始年度", required=False)

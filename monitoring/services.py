@@ -85,7 +85,7 @@ def create_lead(
     if reported_date > today():
         raise ValidationError({"reported_date": "发现日期不能晚于今天"})
     risk_values = [r for r in risks if r]
-    unknown = [r for r in risk_values if r not in codes.RISKS]
+    unknown = [r for r in risk_values if r not in codes.values("risk")]
     if unknown:
         raise ValidationError({"risks": f"风险类型“{'、'.join(unknown)}”不在代码表中"})
     if not risk_values and not description.strip():
@@ -676,7 +676,7 @@ def complete_step(
             raise ValidationError({name: "该项不能在此环节填写"})
         setattr(case, name, value)
     if risks is not None:
-        unknown = [r for r in risks if r not in codes.RISKS]
+        unknown = [r for r in risks if r not in codes.values("risk")]
         if unknown or len(risks) > 5:
             raise ValidationError({"risks": "风险类型须取自代码表，最多5项"})
         case.risks = codes.join_multi(risks)

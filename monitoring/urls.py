@@ -27,6 +27,7 @@ urlpatterns = [
     path("settings/thresholds/new/", views.threshold_edit, name="threshold_new"),
     path("settings/thresholds/<int:pk>/", views.threshold_edit, name="threshold_edit"),
     path("settings/holidays/<int:pk>/delete/", views.holiday_delete, name="holiday_delete"),
+    path("settings/codes/", views.code_tables, name="code_tables"),
     path("villages/", views.villages, name="villages"),
     path("villages/<int:pk>/notice/", views.village_notice, name="village_notice"),
     path("villages/<int:pk>/qr/", views.village_qr, name="village_qr"),

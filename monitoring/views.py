@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import labels as core_labels
+from core import services as core_services
 from core.dates import today
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
@@ -824,6 +825,67 @@ def holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.delete_holiday(actor=request.user, holiday=row)
     messages.success(request, f"已删除 {row.date:%Y-%m-%d}")
     return redirect("monitoring:settings")
+
+
+# What each button of the code-tables page does (core.services; the same as `fangpin codes`).
+CODE_ACTIONS = {
+    "add": core_services.add_value,
+    "retire": core_services.retire_value,
+    "restore": core_services.restore_value,
+}
+CODE_DONE = {"add": "已增加", "retire": "已停用", "restore": "已恢复"}
+
+
+def code_tables(request: HttpRequest) -> HttpResponse:
+    """Every code table of the year: its values (默认 / 新增 / 已停用) and aliases; county
+    administrators add, retire and restore values and add aliases (core.services)."""
+    form = forms.CodeYearForm(request.GET or None)
+    year = form.cleaned_data["year"] if form.is_valid() and form.cleaned_data["year"] else None
+    if request.method == "POST":
+        require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改代码表")
+        post = forms.CodeEditForm(request.POST)
+        if not post.is_valid():
+            messages.error(
+                request, "；".join(str(e) for errs in post.errors.values() for e in errs)
+            )
+            return redirect(f"{reverse('monitoring:code_tables')}?{request.GET.urlencode()}")
+        d = post.cleaned_data
+        try:
+            if d["action"] == "alias":
+                state = core_services.add_alias(
+                    actor=request.user,
+                    table=d["table"],
+                    alias=d["alias"],
+                    value=d["value"],
+                    year=d["year"],
+                )
+                done = f"已增加别名“{d['alias']}”→“{d['value']}”"
+            elif d["action"] == "unalias":
+                state = core_services.remove_alias(
+                    actor=request.user, table=d["table"], alias=d["alias"]
+                )
+                done = f"已删除别名“{d['alias']}”"
+            else:
+                state = CODE_ACTIONS[d["action"]](
+                    actor=request.user, table=d["table"], value=d["value"], year=d["year"]
+                )
+                done = f"{CODE_DONE[d['action']]}“{d['value'].strip()}”"
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, f"代码表“{state.title}”：{done}")
+        year_part = f"?year={d['year']}" if d["year"] else ""
+        return redirect(f"{reverse('monitoring:code_tables')}{year_part}#t-{d['table']}")
+    return render(
+        request,
+        "monitoring/code_tables.html",
+        {
+            "year": year or core_services.current_year(),
+            "year_form": form if form.is_bound else forms.CodeYearForm(),
+            "tables": core_services.table_states(year),
+            "is_admin": can(request.user, Cap.SETTINGS),
+        },
+    )
 
 
 def village_qr(request: HttpRequest, pk: int) -> HttpResponse:

@@ -149,7 +149,7 @@ class HouseholdFilterForm(StyledForm):
     risk = forms.ChoiceField(
         label=REGISTER.column("risks").header,
         required=False,
-        choices=_blank(REGISTER.column("risks").kind.choices() or []),
+        choices=lambda: _blank(REGISTER.column("risks").kind.choices() or []),
     )
     eliminated = forms.ChoiceField(
         label="风险是否消除", required=False, choices=_blank([("是", "是"), ("否", "否")])
@@ -157,12 +157,12 @@ class HouseholdFilterForm(StyledForm):
     health = forms.ChoiceField(
         label=REGISTER.column("health").header,
         required=False,
-        choices=_blank(REGISTER.column("health").kind.choices() or []),
+        choices=lambda: _blank(REGISTER.column("health").kind.choices() or []),
     )
     labour = forms.ChoiceField(
         label=REGISTER.column("labour_skill").header,
         required=False,
-        choices=_blank(REGISTER.column("labour_skill").kind.choices() or []),
+        choices=lambda: _blank(REGISTER.column("labour_skill").kind.choices() or []),
     )
     sort = forms.ChoiceField(
         label="排序",

@@ -46,7 +46,7 @@ def check_status(s: HouseholdStatus, today: dt.date | None = None) -> dict[str, 
             errors["alleviated_year"] = f"脱贫年度应在2014—2020之间，实为{s.alleviated_year}"
     if len(s.risks) > MAX_RISKS:
         errors["risks"] = f"风险类型最多5项，实为{len(s.risks)}项"
-    unknown = [r for r in s.risks if r not in codes.RISKS]
+    unknown = [r for r in s.risks if r not in codes.known("risk")]
     if unknown:
         errors["risks"] = f"风险类型“{'、'.join(unknown)}”不在代码表中"
     if s.category and s.identified_date is None:

@@ -444,6 +444,8 @@ CASES: list[tuple[str, Callable[[dict], list[Any]], str, Callable[[Any, dict], A
     ("monitoring:threshold_new", NONE, "get", capability(Cap.SETTINGS)),
     ("monitoring:threshold_edit", a("threshold"), "get", capability(Cap.SETTINGS)),
     ("monitoring:holiday_delete", a("holiday"), "post", capability(Cap.SETTINGS)),
+    ("monitoring:code_tables", NONE, "get", everyone),
+    ("monitoring:code_tables", NONE, "post", capability(Cap.SETTINGS)),
     ("monitoring:villages", NONE, "get", everyone),
     ("monitoring:village_notice", a("village"), "get", read(lambda w: w["village"])),
     ("monitoring:village_qr", a("other_village"), "get", read(lambda w: w["other_village"])),
