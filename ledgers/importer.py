@@ -16,7 +16,6 @@ from itertools import chain
 from operator import getitem
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
@@ -110,7 +109,7 @@ class LayoutImporter:
         self.marker = self.layout.marker
         self.actor = actor
         self.today = today
-        region = getattr(actor, "region", None)
+        region = self.region = getattr(actor, "region", None)
         self.allowed = region.path if region is not None else "/"
         self.header: HeaderMap | None = None
         self.report = Report(self.column_name)
@@ -343,34 +342,50 @@ class LayoutImporter:
             r.links = {"household_id": pk, "region_id": region_id}
 
     def _link_regions(self, rows: list[Row]) -> None:
-        # Only the roots and the regions of the names given (one save loads a few, not the tree).
-        names = {r.values.get(k) for r in rows for k in ("town", "village")} - {None, ""}
-        wanted = Q(parent__isnull=True)
-        for chunk in chunks(names):
-            wanted |= Q(name__in=chunk)
-        tree = list(
-            Region.objects.filter(retired=False)
-            .filter(wanted)
-            .values_list("pk", "name", "parent_id", "path")
+        """乡镇 and 行政村 name a town and a village of the user's county (formats.md §6: a blank
+        行政村 is the 乡镇, a blank 乡镇 too the county). A user above county level (a command
+        acting for nobody) may name any county's: a 乡镇 several of them have is an error."""
+        counties = list(
+            Region.objects.counties_of(self.region).order_by("pk").values_list("pk", "name", "path")
         )
-        child = {(parent, name): (pk, path) for pk, name, parent, path in tree}
-        roots = [(pk, path) for pk, _, parent, path in tree if parent is None]
+        # Only the regions of the names given (one save loads a few, not the tree).
+        names = {r.values.get(k) for r in rows for k in ("town", "village")} - {None, ""}
+        child: dict[tuple[int, str], tuple[int, str]] = {}
+        for chunk in chunks(names):
+            found = Region.objects.filter(retired=False, name__in=chunk)
+            for pk, name, parent, path in found.values_list("pk", "name", "parent_id", "path"):
+                child[(parent, name)] = (pk, path)
         for r in rows:
             town, village = r.values.get("town") or "", r.values.get("village") or ""
-            if len(roots) != 1:
-                self.report.error(r.row, "town", town, "系统中没有唯一的县(市、区)，无法确定区划")
+            if village and not town:
+                self.report.error(r.row, "town", "", "填写了行政村，请同时填写所在乡镇")
                 continue
-            pk, path = roots[0]
             if town:
-                found = child.get((pk, town))
-                if found is None:
-                    self.report.error(r.row, "town", town, f"乡镇“{town}”在系统中不存在")
+                places = [(child[(c, town)], name) for c, name, _ in counties if (c, town) in child]
+                if not places:
+                    where = counties[0][1] if len(counties) == 1 else "系统"
+                    self.report.error(r.row, "town", town, f"乡镇“{town}”在{where}中不存在")
                     continue
-                pk, path = found
+                if len(places) > 1:
+                    among = "、".join(name for _, name in places)
+                    self.report.error(
+                        r.row,
+                        "town",
+                        town,
+                        f"{among}都有名为“{town}”的乡镇，无法确定是哪一个"
+                        "（请由所在县(市、区)的用户导入）",
+                    )
+                    continue
+                (pk, path), _ = places[0]
+            elif len(counties) == 1:
+                pk, _, path = counties[0]
+            else:
+                # A blank 乡镇 is the county: which one, when the user's region spans several?
+                self.report.error(
+                    r.row, "town", "", "乡镇为空表示县本级，但无法确定是哪个县(市、区)，请填写乡镇"
+                )
+                continue
             if village:
-                if not town:
-                    self.report.error(r.row, "town", "", "填写了行政村，请同时填写所在乡镇")
-                    continue
                 found = child.get((pk, village))
                 if found is None:
                     self.report.error(
