@@ -77,23 +77,6 @@ def clean_rectification(values: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
-def clean_problem_rows(rows: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
-    """销号 is the problem's: either every measure of a problem in the file is 已销号 or none."""
-    closed = [r for r in rows if r.get("status") == Status.CLOSED]
-    if not closed or len(closed) == len(rows):
-        return []
-    first = closed[0]["__row"]
-    return [
-        (
-            r["__row"],
-            "status",
-            f"问题“{r['problem_no']}”的措施应同时销号（第{first}行已销号，本行为“{r['status']}”）",
-        )
-        for r in rows
-        if r.get("status") != Status.CLOSED
-    ]
-
-
 WORK_TEAMS = Layout(
     kind="work_teams",
     name="驻村工作队",
@@ -150,7 +133,6 @@ register(
         RECTIFICATION,
         RectificationRow,
         clean=clean_rectification,
-        clean_group=clean_problem_rows,
         scoped_key=False,
         after_write=services.after_rectification_write,
         search=("problem_no", "description", "measure", "unit", "responsible"),

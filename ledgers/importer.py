@@ -424,19 +424,17 @@ class LayoutImporter:
 
     def _groups(self, rows: list[Row]) -> None:
         """The group columns agree on every row of a group (`Layout.group`), as a household's
-        columns do in the register; then the ledger's own rules across a group's rows."""
+        columns do in the register."""
         group = self.layout.group
         if group is None:
             return
         first: dict[Any, Row] = {}
         given: dict[tuple[Any, str], Row] = {}
-        members: dict[Any, list[Row]] = {}
         label = self.column_name(group.key)
         for r in rows:
             name = r.values.get(group.key)
             if _blank(name):
                 continue
-            members.setdefault(name, []).append(r)
             head = first.setdefault(name, r)
             for key in group.columns:
                 if key in r.values:
@@ -446,11 +444,6 @@ class LayoutImporter:
                     continue
                 earlier = given.setdefault((name, key), r)
                 self._agree(label, name, key, earlier, r)
-        if self.ledger.clean_group is not None:
-            for group_rows in members.values():
-                listed = [{**r.values, "__row": r.row} for r in group_rows]
-                for row, key, message in self.ledger.clean_group(listed):
-                    self.report.error(row, key, "", message)
 
     def _agree(self, label: str, name: Any, key: str, head: Row, r: Row) -> None:
         first, value = head.values.get(key), r.values.get(key)
