@@ -69,7 +69,8 @@ RECTIFICATION = Layout(
 def clean_rectification(values: dict[str, Any]) -> dict[str, str]:
     """A 销号日期 belongs to a 销号 measure; a 限时整改 measure has its 整改时限."""
     problems: dict[str, str] = {}
-    if values.get("closed_date") and values.get("status") != Status.CLOSED:
+    closed = values.get("closed_date")
+    if closed and "status" in values and values["status"] != Status.CLOSED:
         problems["closed_date"] = "只有状态为“已销号”的措施才有销号日期"
     timed = values.get("measure_type") == "限时整改"
     if timed and "deadline" in values and not values.get("deadline"):

@@ -51,6 +51,7 @@ class Row:
     values: dict[str, Any]  # column key → parsed value
     links: dict[str, Any] = field(default_factory=dict)  # region_id, household_id, person_id
     key: tuple = ()  # the ledger's key (`Ledger.key_fields`), once linked
+    unread: tuple[str, ...] = ()  # the columns whose cells could not be read (reported)
 
 
 @dataclass
@@ -175,22 +176,26 @@ class LayoutImporter:
             self.rows += 1
             if self.rows % 50000 == 0:
                 progress(min(45, 5 + self.rows // 50000), f"已检查{self.rows}行")
-            failed = False
+            unread: tuple[str, ...] = ()
             try:
                 values = dict(zip(keys, map(getitem, memos, pick(cells)), strict=False))
             except (KeyError, IndexError, TypeError):  # a cell not seen yet, a short row
-                values, failed = self._parse_seen(number, cells, seen, parsers)
+                values, unread = self._parse_seen(number, cells, seen, parsers)
             for key, i, parse in every:
                 raw = cells[i] if i < len(cells) else ""
                 try:
                     values[key] = parse(raw)
                 except CellError as exc:
                     self._cell_error(number, key, raw, exc)
-                    failed = True
-            if not failed and clean is not None:
+                    unread += (key,)
+            if clean is not None:
+                # Every row's rules, a bad cell or not: a cell that could not be read is left
+                # out of `values`, as a column the file lacks, so only the rules that need it
+                # stay silent (`Ledger.clean`); its own error says what is wrong with it.
                 for key, message in clean(values).items():
-                    self.report.error(number, key, values.get(key, ""), message)
-            out.append(Row(number, values))
+                    if key not in unread:
+                        self.report.error(number, key, values.get(key, ""), message)
+            out.append(Row(number, values, unread=unread))
         return out
 
     def _parse_seen(
@@ -199,11 +204,11 @@ class LayoutImporter:
         cells: list[Any],
         seen: list[tuple[str, int, dict[Any, Any]]],
         parsers: dict[str, Any],
-    ) -> tuple[dict[str, Any], bool]:
-        """The memoised cells of a row one by one (remembering each good one); whether any
-        failed."""
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The memoised cells of a row one by one (remembering each good one); the columns of
+        those that could not be read."""
         values: dict[str, Any] = {}
-        failed = False
+        unread: tuple[str, ...] = ()
         for key, i, memo in seen:
             raw = cells[i] if i < len(cells) else ""
             try:
@@ -217,8 +222,8 @@ class LayoutImporter:
                 values[key] = memo[raw] = parsers[key](raw)
             except CellError as exc:
                 self._cell_error(number, key, raw, exc)
-                failed = True
-        return values, failed
+                unread += (key,)
+        return values, unread
 
     def _cell_error(self, number: int, key: str, raw: Any, exc: CellError) -> None:
         self.report.error(number, key, "" if isinstance(exc, _Empty) else raw, str(exc))
@@ -428,22 +433,20 @@ class LayoutImporter:
         group = self.layout.group
         if group is None:
             return
-        first: dict[Any, Row] = {}
+        # Each column against the group's first row that gave it: a cell that could not be read
+        # (or a lenient one left blank) is compared with nothing.
         given: dict[tuple[Any, str], Row] = {}
         label = self.column_name(group.key)
         for r in rows:
             name = r.values.get(group.key)
             if _blank(name):
                 continue
-            head = first.setdefault(name, r)
             for key in group.columns:
                 if key in r.values:
-                    self._agree(label, name, key, head, r)
+                    self._agree(label, name, key, given.setdefault((name, key), r), r)
             for key in group.lenient:
-                if _blank(r.values.get(key)):
-                    continue
-                earlier = given.setdefault((name, key), r)
-                self._agree(label, name, key, earlier, r)
+                if not _blank(r.values.get(key)):
+                    self._agree(label, name, key, given.setdefault((name, key), r), r)
 
     def _agree(self, label: str, name: Any, key: str, head: Row, r: Row) -> None:
         first, value = head.values.get(key), r.values.get(key)

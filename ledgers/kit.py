@@ -51,7 +51,11 @@ class Ledger:
 
     layout: Layout
     model: type[LedgerRow]
-    #: Cross-column rules of one row: values by key → {key: Chinese message}.
+    #: Cross-column rules of one row: values by key → {key: Chinese message}. Run on every row
+    #: of a file: a cell that could not be read is missing from the values, as is a column the
+    #: file lacks, so a rule reads its cells with `values.get` and tests a blank only where the
+    #: column is `in values` — then a rule that needs a bad cell says nothing and the others
+    #: still speak (formats.md §6: every error).
     clean: Callable[[dict[str, Any]], dict[str, str]] | None = None
     #: Text columns the list's search box looks in (besides the link columns).
     search: tuple[str, ...] = ()

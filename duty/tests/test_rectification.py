@@ -118,6 +118,32 @@ def test_one_fault_of_each_kind_rejects_the_file_at_its_row_and_column(
     )
 
 
+def test_a_bad_cell_is_compared_with_nothing_and_hides_no_other_rule(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """A problem's first row with a bad 问题来源: its other rows agree among themselves, not with
+    the bad cell; a 销号日期 beside a bad 状态 is not called a date without 销号, and a bad
+    销号日期 does not hide a 限时整改 without its 整改时限."""
+    rows = [
+        measure("P1", 1, 问题来源="上级交办"),  # 2 bad code
+        measure("P1", 2),  # 3 agrees with row 4, not with nothing
+        measure("P1", 3, 问题来源="审计"),  # 4 disagrees with row 3
+        measure("P2", 1, 状态="已消号", 销号日期="2024-05-01"),  # 5 a bad 状态 only
+        measure("P3", 1, 销号日期="2024-13-01", 整改时限=""),  # 6 both
+    ]
+    result = load("rectification", rows, tmp_path, users["town_staff"])
+    assert [(e["row"], e["column"], e["value"]) for e in result["errors"]] == [
+        (2, "问题来源", "上级交办"),
+        (5, "状态", "已消号"),
+        (6, "销号日期", "2024-13-01"),
+        (6, "整改时限", ""),
+        (4, "问题来源", "审计"),
+    ]
+    assert result["errors"][-1]["message"] == (
+        "同一问题编号“P1”的“问题来源”与第3行不一致（第3行为“省后评估”，第4行为“审计”）"
+    )
+
+
 def test_the_export_reimports_as_a_no_op(users: dict[str, Any], tmp_path: Path) -> None:
     rows = [
         measure("P1", 1),

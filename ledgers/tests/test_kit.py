@@ -201,6 +201,26 @@ def test_one_fault_of_each_kind_rejects_the_whole_file_at_its_row_and_column(
     assert book[0][-1] == "错误说明" and "学期" in str(book[5][-1])
 
 
+def test_every_error_of_a_row_is_reported_and_none_that_a_bad_cell_would_make_up(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    """A bad cell does not hide a row's other errors (formats.md §6: every error): the rules
+    across columns run on the cells that were read; only a rule that needs the bad cell stays
+    silent."""
+    rows = [
+        row(students["a"], 补助金额="-5", 发放日期="2023-01-01"),  # 2: both cells wrong
+        row(students["b"], 年度="24", 发放日期="2020-01-01"),  # 3: no 年度 to compare with
+    ]
+    path = write_sheet(tmp_path / "bad.xlsx", HEADERS, rows)
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+    assert code == 1 and YuluRow.objects.count() == 0
+    assert [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]] == [
+        (2, "补助金额", "-5", "不能为负数（-5）"),
+        (2, "发放日期", "2023-01-01", "发放日期2023-01-01早于补助年度2024"),
+        (3, "年度", "24", "应为四位年份，实为“24”"),
+    ]
+
+
 def test_a_file_rejected_as_a_whole_still_gets_an_error_workbook_saying_why(
     students: dict[str, Any], tmp_path: Path
 ) -> None:
