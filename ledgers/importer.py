@@ -407,13 +407,15 @@ class LayoutImporter:
     # -- duplicates and plan --------------------------------------------------------------------
     def _duplicates(self, rows: list[Row]) -> None:
         """Each linked row's key (its key fields from its links, else from its values); a key
-        given twice is an error at its second row."""
+        given twice is an error at its second row. A row whose key could not be read (a bad
+        年度) has no key to repeat."""
         fields = self.ledger.key_fields
         first: dict[tuple, int] = {}
         key_column = self.layout.unique[0].key if self.layout.unique else ""
+        key_columns = {c.key for c in self.layout.unique}
         for r in rows:
             links, values = r.links, r.values
-            if not links:
+            if not links or not key_columns.isdisjoint(r.unread):
                 continue
             key = r.key = tuple([links[f] if f in links else values.get(f) for f in fields])
             if key in first:

@@ -221,6 +221,28 @@ def test_every_error_of_a_row_is_reported_and_none_that_a_bad_cell_would_make_up
     ]
 
 
+def test_a_row_whose_key_could_not_be_read_repeats_no_other(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two bad 年度 are not the same key (formats.md §6 names each fault once); a row with a bad
+    cell outside its key still repeats one."""
+    rows = [
+        row(students["a"], 年度="26"),  # 2 and 3: keys not read
+        row(students["a"], 年度="25"),
+        row(students["b"], 补助金额="abc"),  # 4 and 5: the same key, read
+        row(students["b"]),
+    ]
+    path = write_sheet(tmp_path / "bad.xlsx", HEADERS, rows)
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+    assert code == 1
+    assert [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]] == [
+        (2, "年度", "26", "应为四位年份，实为“26”"),
+        (3, "年度", "25", "应为四位年份，实为“25”"),
+        (4, "补助金额", "abc", "“abc”不是数字"),
+        (5, "证件号码", students["b"].id_number, "与第4行重复（证件号码、年度、学期相同）"),
+    ]
+
+
 def test_a_file_rejected_as_a_whole_still_gets_an_error_workbook_saying_why(
     students: dict[str, Any], tmp_path: Path
 ) -> None:
