@@ -87,8 +87,10 @@ WORK_TEAMS = Layout(
         Column("name", "姓名", Text(60), required=True, unique=True),
         Column("unit", "派出单位", Text(100)),
         Column("post", "队内职务", Code(values=WorkTeamMember.Post.values), by=True),
-        Column("start", "驻村开始日期", Date(), required=True, unique=True),
-        Column("end", "驻村结束日期", Date()),
+        # Either date may be ahead of today: a rotation is entered before it happens
+        # (duty.services.rotate), and a posting's end is known when it starts.
+        Column("start", "驻村开始日期", Date(past=False), required=True, unique=True),
+        Column("end", "驻村结束日期", Date(past=False)),
         Column("phone", "联系电话", Phone(), sensitive=True),
     ),
     period=Period("start", "span", end="end"),
