@@ -357,8 +357,8 @@ class LayoutImporter:
         names = {r.values.get(k) for r in rows for k in ("town", "village")} - {None, ""}
         child: dict[tuple[int, str], tuple[int, str]] = {}
         for chunk in chunks(names):
-            found = Region.objects.filter(retired=False, name__in=chunk)
-            for pk, name, parent, path in found.values_list("pk", "name", "parent_id", "path"):
+            named = Region.objects.filter(retired=False, name__in=chunk)
+            for pk, name, parent, path in named.values_list("pk", "name", "parent_id", "path"):
                 child[(parent, name)] = (pk, path)
         for r in rows:
             town, village = r.values.get("town") or "", r.values.get("village") or ""
