@@ -402,10 +402,14 @@ class JoinedMultipleChoiceField(forms.MultipleChoiceField):
 
 
 class Date(Kind):
+    """A date (formats.md §1's forms). `past`: what the column records has happened (a payment, a
+    publication, an actual start), so it is not after today; `past=False` for what may be
+    planned or run on (an end of term, a due date, a deadline, a planned start)."""
+
     python_type = dt.date
 
     def __init__(self, past: bool = True) -> None:
-        self.past = past  # a date that has happened: not after today
+        self.past = past
 
     def parse(self, raw: Any) -> dt.date | None:
         value = date(raw)

@@ -69,29 +69,13 @@ RECTIFICATION = Layout(
 def clean_rectification(values: dict[str, Any]) -> dict[str, str]:
     """A 销号日期 belongs to a 销号 measure; a 限时整改 measure has its 整改时限."""
     problems: dict[str, str] = {}
-    if values.get("closed_date") and values.get("status") != Status.CLOSED:
+    closed = values.get("closed_date")
+    if closed and "status" in values and values["status"] != Status.CLOSED:
         problems["closed_date"] = "只有状态为“已销号”的措施才有销号日期"
     timed = values.get("measure_type") == "限时整改"
     if timed and "deadline" in values and not values.get("deadline"):
         problems["deadline"] = "限时整改的措施应填写整改时限"
     return problems
-
-
-def clean_problem_rows(rows: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
-    """销号 is the problem's: either every measure of a problem in the file is 已销号 or none."""
-    closed = [r for r in rows if r.get("status") == Status.CLOSED]
-    if not closed or len(closed) == len(rows):
-        return []
-    first = closed[0]["__row"]
-    return [
-        (
-            r["__row"],
-            "status",
-            f"问题“{r['problem_no']}”的措施应同时销号（第{first}行已销号，本行为“{r['status']}”）",
-        )
-        for r in rows
-        if r.get("status") != Status.CLOSED
-    ]
 
 
 WORK_TEAMS = Layout(
@@ -103,8 +87,10 @@ WORK_TEAMS = Layout(
         Column("name", "姓名", Text(60), required=True, unique=True),
         Column("unit", "派出单位", Text(100)),
         Column("post", "队内职务", Code(values=WorkTeamMember.Post.values), by=True),
-        Column("start", "驻村开始日期", Date(), required=True, unique=True),
-        Column("end", "驻村结束日期", Date()),
+        # Either date may be ahead of today: a rotation is entered before it happens
+        # (duty.services.rotate), and a posting's end is known when it starts.
+        Column("start", "驻村开始日期", Date(past=False), required=True, unique=True),
+        Column("end", "驻村结束日期", Date(past=False)),
         Column("phone", "联系电话", Phone(), sensitive=True),
     ),
     period=Period("start", "span", end="end"),
@@ -150,7 +136,6 @@ register(
         RECTIFICATION,
         RectificationRow,
         clean=clean_rectification,
-        clean_group=clean_problem_rows,
         scoped_key=False,
         after_write=services.after_rectification_write,
         search=("problem_no", "description", "measure", "unit", "responsible"),

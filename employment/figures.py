@@ -1,6 +1,7 @@
 """The employment ledger's own figures (formats.md §7, merged into the kit's by `more_figures`):
 
     by_month: {MONTH: {务工状况: {rows, persons, by_status: {脱贫户|监测户|一般农户: {…}}}}}
+              (the rows without a 务工状况 under "（空）", as in the kit's `by`)
     work:     {MONTH: {"外出务工"|"县内务工"|"未务工": {persons, 脱贫户, 监测户, 一般农户}}}
     changes:  {LATEST MONTH: {"回流": n, "新外出": n}}
 
@@ -9,8 +10,10 @@
 compares a labourer's month with the calendar month before it: 新外出 = out this month and not
 out (or not reported) the month before, 回流 = out the month before and reported not out now;
 the figures give the year's latest month (`month_changes` any other: the report's last month,
-the monthly page). A county's year is 1.4 million rows: every figure is a grouped statement that
-an index answers, never a pass over the rows in Python.
+the monthly page). A month reported without a 务工状况 is neither 新外出 nor 回流, and the month
+after it compares with it as with a month not reported. A county's year is 1.4 million rows:
+every figure is a grouped statement that an index answers, never a pass over the rows in
+Python.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.db.models import Count
 from django.db.models.expressions import RawSQL
 
 from employment.models import EmploymentRow
-from ledgers.figures import STATUSES, _pair, period_end
+from ledgers.figures import BLANK, STATUSES, _pair, period_end
 from ledgers.kit import Ledger
 from regions.models import Region
 from registry import history
@@ -60,7 +63,7 @@ def _grouped(qs: Any) -> dict[tuple[str, str], dict[str, int]]:
         .annotate(n=Count("*"), h=Count("household_id", distinct=True))
         .order_by("month", "status")
     )
-    return {(g["month"], g["status"]): {"n": g["n"], "h": g["h"]} for g in grouped}
+    return {(g["month"], g["status"] or BLANK): {"n": g["n"], "h": g["h"]} for g in grouped}
 
 
 def _by_month(qs: Any, region: Region, year: int, on: dt.date | None = None) -> dict[str, Any]:
@@ -119,9 +122,9 @@ def month_changes(qs: Any, month: str) -> dict[str, int] | None:
     before = previous_month(month)
     if not qs.filter(month=before).exists():
         return None
-    inner, params = (
-        qs.filter(month=month).order_by().values("person_id", "status").query.sql_with_params()
-    )
+    # This month's blanks say nothing; last month's read as not out (not reported).
+    reported = qs.filter(month=month).exclude(status="")
+    inner, params = reported.order_by().values("person_id", "status").query.sql_with_params()
     marks = ", ".join(["%s"] * len(OUT))
     table = EmploymentRow._meta.db_table
     sql = f"""

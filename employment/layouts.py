@@ -20,7 +20,8 @@ EMPLOYMENT = Layout(
     columns=(
         *person_columns(),
         Column("month", "月份", Month(), required=True, unique=True, by=True),
-        Column("status", "务工状况", Code("employment"), required=True, by=True),
+        # Not part of the key: a month reported without it is kept, and counted as blank.
+        Column("status", "务工状况", Code("employment"), by=True),
         Column("form", "就业形式", Code(values=FORMS), by=True),
         Column("employer", "务工单位", Text(100)),
         Column("income", "月收入", Money()),

@@ -29,11 +29,13 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
 
 def _employment(region: Any, start: dt.date, end: dt.date) -> str:
     """外出务工 (省外 + 县外省内) in the period's last reported month, by the households' status
-    at the period's end (formats.md §8); a period without a month reported says so."""
+    at the period's end (formats.md §8); a period without a month reported says so. A month
+    whose rows all left 务工状况 blank reports nobody's work: the month before it counts."""
     ledger = kit.ledger("employment")
     every = ledger.model.objects.below(region)
     month = (
         every.filter(month__gte=f"{start:%Y-%m}", month__lte=f"{end:%Y-%m}")
+        .exclude(status="")
         .order_by("-month")
         .values_list("month", flat=True)
         .first()

@@ -30,7 +30,8 @@ def after_employment_write(
 
 def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
     """Set each person's 务工状况 on the register to that of their latest month in the ledger
-    (务工地点 is cleared for one now 未务工); a person with no month keeps what the register has.
+    (务工地点 is cleared for one now 未务工); a person with no month keeps what the register has,
+    and a month reported without a 务工状况 says nothing of it (the month before it counts).
     Every change is audited on the person (bulk-inserted: a county's import changes a hundred
     thousand). Returns how many persons changed.
 
@@ -55,7 +56,7 @@ def follow_latest_month(person_ids: Iterable[int], *, actor: Any = None) -> int:
         for chunk in chunks(sorted(set(person_ids))):
             cursor.execute(
                 f"SELECT p.id, p.employment, p.work_place, p.household_id, p.name,"
-                f" (SELECT e.status FROM {rows} e WHERE e.person_id = p.id"
+                f" (SELECT e.status FROM {rows} e WHERE e.person_id = p.id AND e.status <> ''"
                 f" ORDER BY e.month DESC LIMIT 1)"
                 f" FROM {people} p WHERE p.id IN ({', '.join(['%s'] * len(chunk))})",
                 chunk,
@@ -121,7 +122,7 @@ def changes(qs: Any, month: str) -> dict[str, list[EmploymentRow]]:
         .order_by("region__path", "person__name", "pk")
     )
     left = rows.filter(Q(before__isnull=True) | ~Q(before__in=OUT), status__in=OUT)
-    back = rows.filter(before__in=OUT).exclude(status__in=OUT)
+    back = rows.filter(before__in=OUT).exclude(status__in=(*OUT, ""))
     return {"新外出": list(left[:LISTED]), "回流": list(back[:LISTED])}
 
 

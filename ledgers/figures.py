@@ -29,6 +29,7 @@ from regions.models import Region
 from registry import history
 
 STATUSES = ("脱贫户", "监测户", "一般农户")
+BLANK = "（空）"  # the `by` value of the rows that left the column blank
 ZERO = Decimal("0.00")
 
 
@@ -153,7 +154,7 @@ def figures(ledger: Ledger, region: Region, year: int, within: Q | None = None) 
             continue
         grouped = qs.order_by().values(column.key).annotate(**_tally(ledger))
         out["by"][column.header] = {
-            column.kind.display(g[column.key]) or "（空）": _pair(g)
+            column.kind.display(g[column.key]) or BLANK: _pair(g)
             for g in sorted(grouped, key=lambda g: str(g[column.key] or ""))
         }
     # Region rows belong to no household: their `by_status` is present (every kind has the same

@@ -16,7 +16,6 @@ from itertools import chain
 from operator import getitem
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
@@ -52,6 +51,7 @@ class Row:
     values: dict[str, Any]  # column key → parsed value
     links: dict[str, Any] = field(default_factory=dict)  # region_id, household_id, person_id
     key: tuple = ()  # the ledger's key (`Ledger.key_fields`), once linked
+    unread: tuple[str, ...] = ()  # the columns whose cells could not be read (reported)
 
 
 @dataclass
@@ -110,7 +110,7 @@ class LayoutImporter:
         self.marker = self.layout.marker
         self.actor = actor
         self.today = today
-        region = getattr(actor, "region", None)
+        region = self.region = getattr(actor, "region", None)
         self.allowed = region.path if region is not None else "/"
         self.header: HeaderMap | None = None
         self.report = Report(self.column_name)
@@ -176,22 +176,26 @@ class LayoutImporter:
             self.rows += 1
             if self.rows % 50000 == 0:
                 progress(min(45, 5 + self.rows // 50000), f"已检查{self.rows}行")
-            failed = False
+            unread: tuple[str, ...] = ()
             try:
                 values = dict(zip(keys, map(getitem, memos, pick(cells)), strict=False))
             except (KeyError, IndexError, TypeError):  # a cell not seen yet, a short row
-                values, failed = self._parse_seen(number, cells, seen, parsers)
+                values, unread = self._parse_seen(number, cells, seen, parsers)
             for key, i, parse in every:
                 raw = cells[i] if i < len(cells) else ""
                 try:
                     values[key] = parse(raw)
                 except CellError as exc:
                     self._cell_error(number, key, raw, exc)
-                    failed = True
-            if not failed and clean is not None:
+                    unread += (key,)
+            if clean is not None:
+                # Every row's rules, a bad cell or not: a cell that could not be read is left
+                # out of `values`, as a column the file lacks, so only the rules that need it
+                # stay silent (`Ledger.clean`); its own error says what is wrong with it.
                 for key, message in clean(values).items():
-                    self.report.error(number, key, values.get(key, ""), message)
-            out.append(Row(number, values))
+                    if key not in unread:
+                        self.report.error(number, key, values.get(key, ""), message)
+            out.append(Row(number, values, unread=unread))
         return out
 
     def _parse_seen(
@@ -200,11 +204,11 @@ class LayoutImporter:
         cells: list[Any],
         seen: list[tuple[str, int, dict[Any, Any]]],
         parsers: dict[str, Any],
-    ) -> tuple[dict[str, Any], bool]:
-        """The memoised cells of a row one by one (remembering each good one); whether any
-        failed."""
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The memoised cells of a row one by one (remembering each good one); the columns of
+        those that could not be read."""
         values: dict[str, Any] = {}
-        failed = False
+        unread: tuple[str, ...] = ()
         for key, i, memo in seen:
             raw = cells[i] if i < len(cells) else ""
             try:
@@ -218,8 +222,8 @@ class LayoutImporter:
                 values[key] = memo[raw] = parsers[key](raw)
             except CellError as exc:
                 self._cell_error(number, key, raw, exc)
-                failed = True
-        return values, failed
+                unread += (key,)
+        return values, unread
 
     def _cell_error(self, number: int, key: str, raw: Any, exc: CellError) -> None:
         self.report.error(number, key, "" if isinstance(exc, _Empty) else raw, str(exc))
@@ -343,34 +347,50 @@ class LayoutImporter:
             r.links = {"household_id": pk, "region_id": region_id}
 
     def _link_regions(self, rows: list[Row]) -> None:
-        # Only the roots and the regions of the names given (one save loads a few, not the tree).
-        names = {r.values.get(k) for r in rows for k in ("town", "village")} - {None, ""}
-        wanted = Q(parent__isnull=True)
-        for chunk in chunks(names):
-            wanted |= Q(name__in=chunk)
-        tree = list(
-            Region.objects.filter(retired=False)
-            .filter(wanted)
-            .values_list("pk", "name", "parent_id", "path")
+        """乡镇 and 行政村 name a town and a village of the user's county (formats.md §6: a blank
+        行政村 is the 乡镇, a blank 乡镇 too the county). A user above county level (a command
+        acting for nobody) may name any county's: a 乡镇 several of them have is an error."""
+        counties = list(
+            Region.objects.counties_of(self.region).order_by("pk").values_list("pk", "name", "path")
         )
-        child = {(parent, name): (pk, path) for pk, name, parent, path in tree}
-        roots = [(pk, path) for pk, _, parent, path in tree if parent is None]
+        # Only the regions of the names given (one save loads a few, not the tree).
+        names = {r.values.get(k) for r in rows for k in ("town", "village")} - {None, ""}
+        child: dict[tuple[int, str], tuple[int, str]] = {}
+        for chunk in chunks(names):
+            named = Region.objects.filter(retired=False, name__in=chunk)
+            for pk, name, parent, path in named.values_list("pk", "name", "parent_id", "path"):
+                child[(parent, name)] = (pk, path)
         for r in rows:
             town, village = r.values.get("town") or "", r.values.get("village") or ""
-            if len(roots) != 1:
-                self.report.error(r.row, "town", town, "系统中没有唯一的县(市、区)，无法确定区划")
+            if village and not town:
+                self.report.error(r.row, "town", "", "填写了行政村，请同时填写所在乡镇")
                 continue
-            pk, path = roots[0]
             if town:
-                found = child.get((pk, town))
-                if found is None:
-                    self.report.error(r.row, "town", town, f"乡镇“{town}”在系统中不存在")
+                places = [(child[(c, town)], name) for c, name, _ in counties if (c, town) in child]
+                if not places:
+                    where = counties[0][1] if len(counties) == 1 else "系统"
+                    self.report.error(r.row, "town", town, f"乡镇“{town}”在{where}中不存在")
                     continue
-                pk, path = found
+                if len(places) > 1:
+                    among = "、".join(name for _, name in places)
+                    self.report.error(
+                        r.row,
+                        "town",
+                        town,
+                        f"{among}都有名为“{town}”的乡镇，无法确定是哪一个"
+                        "（请由所在县(市、区)的用户导入）",
+                    )
+                    continue
+                (pk, path), _ = places[0]
+            elif len(counties) == 1:
+                pk, _, path = counties[0]
+            else:
+                # A blank 乡镇 is the county: which one, when the user's region spans several?
+                self.report.error(
+                    r.row, "town", "", "乡镇为空表示县本级，但无法确定是哪个县(市、区)，请填写乡镇"
+                )
+                continue
             if village:
-                if not town:
-                    self.report.error(r.row, "town", "", "填写了行政村，请同时填写所在乡镇")
-                    continue
                 found = child.get((pk, village))
                 if found is None:
                     self.report.error(
@@ -387,13 +407,15 @@ class LayoutImporter:
     # -- duplicates and plan --------------------------------------------------------------------
     def _duplicates(self, rows: list[Row]) -> None:
         """Each linked row's key (its key fields from its links, else from its values); a key
-        given twice is an error at its second row."""
+        given twice is an error at its second row. A row whose key could not be read (a bad
+        年度) has no key to repeat."""
         fields = self.ledger.key_fields
         first: dict[tuple, int] = {}
         key_column = self.layout.unique[0].key if self.layout.unique else ""
+        key_columns = {c.key for c in self.layout.unique}
         for r in rows:
             links, values = r.links, r.values
-            if not links:
+            if not links or not key_columns.isdisjoint(r.unread):
                 continue
             key = r.key = tuple([links[f] if f in links else values.get(f) for f in fields])
             if key in first:
@@ -409,33 +431,24 @@ class LayoutImporter:
 
     def _groups(self, rows: list[Row]) -> None:
         """The group columns agree on every row of a group (`Layout.group`), as a household's
-        columns do in the register; then the ledger's own rules across a group's rows."""
+        columns do in the register."""
         group = self.layout.group
         if group is None:
             return
-        first: dict[Any, Row] = {}
+        # Each column against the group's first row that gave it: a cell that could not be read
+        # (or a lenient one left blank) is compared with nothing.
         given: dict[tuple[Any, str], Row] = {}
-        members: dict[Any, list[Row]] = {}
         label = self.column_name(group.key)
         for r in rows:
             name = r.values.get(group.key)
             if _blank(name):
                 continue
-            members.setdefault(name, []).append(r)
-            head = first.setdefault(name, r)
             for key in group.columns:
                 if key in r.values:
-                    self._agree(label, name, key, head, r)
+                    self._agree(label, name, key, given.setdefault((name, key), r), r)
             for key in group.lenient:
-                if _blank(r.values.get(key)):
-                    continue
-                earlier = given.setdefault((name, key), r)
-                self._agree(label, name, key, earlier, r)
-        if self.ledger.clean_group is not None:
-            for group_rows in members.values():
-                listed = [{**r.values, "__row": r.row} for r in group_rows]
-                for row, key, message in self.ledger.clean_group(listed):
-                    self.report.error(row, key, "", message)
+                if not _blank(r.values.get(key)):
+                    self._agree(label, name, key, given.setdefault((name, key), r), r)
 
     def _agree(self, label: str, name: Any, key: str, head: Row, r: Row) -> None:
         first, value = head.values.get(key), r.values.get(key)

@@ -51,7 +51,11 @@ class Ledger:
 
     layout: Layout
     model: type[LedgerRow]
-    #: Cross-column rules of one row: values by key → {key: Chinese message}.
+    #: Cross-column rules of one row: values by key → {key: Chinese message}. Run on every row
+    #: of a file: a cell that could not be read is missing from the values, as is a column the
+    #: file lacks, so a rule reads its cells with `values.get` and tests a blank only where the
+    #: column is `in values` — then a rule that needs a bad cell says nothing and the others
+    #: still speak (formats.md §6: every error).
     clean: Callable[[dict[str, Any]], dict[str, str]] | None = None
     #: Text columns the list's search box looks in (besides the link columns).
     search: tuple[str, ...] = ()
@@ -60,9 +64,6 @@ class Ledger:
     #: Figures of its own beyond formats.md §7's (e.g. employment's by_month): called with the
     #: ledger, its rows of the region and year, the region and the year; merged into the figures.
     more_figures: Callable[..., dict[str, Any]] | None = None
-    #: Rules across the rows of one group in a file (`layout.group`): [(values by key of each
-    #: row, with "__row" its row number)] → [(row, key, Chinese message)].
-    clean_group: Callable[[list[dict[str, Any]]], list[tuple[int, str, str]]] | None = None
     #: A region ledger whose key columns are unique in the county (问题编号) says False: the row's
     #: region is then not part of its key, and a key used outside the user's region is an error.
     scoped_key: bool = True

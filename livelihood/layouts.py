@@ -171,7 +171,8 @@ CADRES = Layout(
             sensitive=True,
         ),
         Column("office", "职务", Text(30), by=True, help="如村党组织书记、村委会主任、村委委员"),
-        Column("start", "任职开始日期", Date(), required=True, unique=True),
+        # A term may be entered before it starts, as a post's contract (聘用开始日期) may.
+        Column("start", "任职开始日期", Date(past=False), required=True, unique=True),
         Column("end", "任职结束日期", Date(past=False)),
     ),
     period=Period("start", "span", end="end"),

@@ -26,6 +26,15 @@ class RegionQuerySet(models.QuerySet):
         """The region and all its descendants."""
         return self.filter(path__startswith=region.path)
 
+    def counties_of(self, region: Region | None) -> RegionQuerySet:
+        """The active counties `region` belongs to: the county at or above it, or every county
+        below a region above county level (every county for None: a command acts for all)."""
+        counties = self.filter(level=Region.Level.COUNTY, retired=False)
+        if region is None:
+            return counties
+        above = [int(x) for x in region.path.strip("/").split("/") if x]
+        return counties.filter(models.Q(pk__in=above) | models.Q(path__startswith=region.path))
+
     def villages(self) -> RegionQuerySet:
         """Active 行政村 (village level, not a 社区)."""
         return self.filter(level=Region.Level.VILLAGE, retired=False, is_community=False)

@@ -178,6 +178,8 @@ def test_a_renovation_of_a_safe_house_or_with_dates_out_of_order_is_refused(
     rows = [
         house_row(people["h"], 鉴定等级="B级"),
         house_row(people["h2"], 竣工日期="2024-02-01"),
+        # A bad amount hides neither: the rules need only the grade and the dates.
+        house_row(people["h"], 年度="2023", 鉴定等级="A级", 补助金额="abc", 竣工日期="2024-02-01"),
     ]
     path = write_sheet(tmp_path / "in.xlsx", HOUSE.headers, rows)
     result = pipeline.run("housing_renovation", path, actor=users["town_staff"])
@@ -185,6 +187,14 @@ def test_a_renovation_of_a_safe_house_or_with_dates_out_of_order_is_refused(
     messages = {(e["row"], e["column"]): e["message"] for e in result["errors"]}
     assert "只适用于C级、D级危房" in messages[(2, "鉴定等级")]
     assert "早于开工日期" in messages[(3, "竣工日期")]
+    assert set(messages) == {
+        (2, "鉴定等级"),
+        (3, "竣工日期"),
+        (4, "补助金额"),
+        (4, "鉴定等级"),
+        (4, "竣工日期"),
+    }
+    assert messages[(4, "鉴定等级")] == messages[(2, "鉴定等级")].replace("B级", "A级")
 
 
 @pytest.mark.parametrize("spec", [EDU, HOUSE], ids=lambda s: s.kind)

@@ -87,8 +87,8 @@ def test_one_fault_of_each_kind_rejects_the_file_at_its_row_and_column(
         measure("P4", 1, 行政村="无此村"),  # 6 unknown village
         measure("P5", 1, 乡镇="还地桥镇", 行政村="白羊村"),  # 7 another town (for the town)
         measure("P1", 2, 问题描述="别的描述"),  # 8 disagrees with row 2
-        measure("P6", 1, 状态="已销号", 销号日期="2024-05-01"),  # 9
-        measure("P6", 2, 状态="已完成"),  # 10 not 销号 with its problem
+        measure("P6", 1, 状态="已销号", 销号日期="2024-05-01"),  # 9 fine, and 10 too:
+        measure("P6", 2, 状态="已完成"),  # 状态 is the measure's
         measure("P7", 1, 销号日期="2024-05-01"),  # 11 date without 销号
         measure("P8", 1, 整改时限=""),  # 12 限时整改 without a deadline
         measure("P9", 1, 措施序号="一"),  # 13 措施序号 not a number
@@ -105,7 +105,6 @@ def test_one_fault_of_each_kind_rejects_the_file_at_its_row_and_column(
         (6, "行政村"),
         (7, "行政村"),
         (8, "问题描述"),
-        (10, "状态"),
         (11, "销号日期"),
         (12, "整改时限"),
         (13, "措施序号"),
@@ -117,7 +116,32 @@ def test_one_fault_of_each_kind_rejects_the_file_at_its_row_and_column(
     assert messages[(8, "问题描述")] == (
         "同一问题编号“P1”的“问题描述”与第2行不一致（第2行为“问题P1的描述”，第8行为“别的描述”）"
     )
-    assert "第9行已销号" in messages[(10, "状态")]
+
+
+def test_a_bad_cell_is_compared_with_nothing_and_hides_no_other_rule(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """A problem's first row with a bad 问题来源: its other rows agree among themselves, not with
+    the bad cell; a 销号日期 beside a bad 状态 is not called a date without 销号, and a bad
+    销号日期 does not hide a 限时整改 without its 整改时限."""
+    rows = [
+        measure("P1", 1, 问题来源="上级交办"),  # 2 bad code
+        measure("P1", 2),  # 3 agrees with row 4, not with nothing
+        measure("P1", 3, 问题来源="审计"),  # 4 disagrees with row 3
+        measure("P2", 1, 状态="已消号", 销号日期="2024-05-01"),  # 5 a bad 状态 only
+        measure("P3", 1, 销号日期="2024-13-01", 整改时限=""),  # 6 both
+    ]
+    result = load("rectification", rows, tmp_path, users["town_staff"])
+    assert [(e["row"], e["column"], e["value"]) for e in result["errors"]] == [
+        (2, "问题来源", "上级交办"),
+        (5, "状态", "已消号"),
+        (6, "销号日期", "2024-13-01"),
+        (6, "整改时限", ""),
+        (4, "问题来源", "审计"),
+    ]
+    assert result["errors"][-1]["message"] == (
+        "同一问题编号“P1”的“问题来源”与第3行不一致（第3行为“省后评估”，第4行为“审计”）"
+    )
 
 
 def test_the_export_reimports_as_a_no_op(users: dict[str, Any], tmp_path: Path) -> None:
@@ -207,6 +231,47 @@ def test_an_imported_ledger_may_bring_problems_already_closed_recorded_as_import
     p1.refresh_from_db()
     assert (p1.status, p1.closed_on) == (Status.OPEN, None)
     assert p1.reviews.filter(action=Review.Action.IMPORT_REOPEN).exists()
+
+
+def test_a_problems_measures_may_differ_in_status_and_it_is_closed_when_every_one_is(
+    regions: dict[str, Any], users: dict[str, Any], tmp_path: Path
+) -> None:
+    """状态 is the measure's (formats.md §6): one measure 已销号 beside one 整改中 imports, and
+    the problem stays 整改中 — in the problems, the figures and the report — until every one of
+    its measures is 已销号."""
+    from duty import figures, reporting
+
+    rows = [
+        measure("WT-020", 1, 状态="已销号", 销号日期="2024-05-01"),
+        measure("WT-020", 2, 状态="整改中"),
+    ]
+    result = load("rectification", rows, tmp_path, users["town_staff"])
+    assert (result["status"], result["created"], result["errors"]) == ("imported", 2, [])
+    stored = RectificationRow.objects.filter(problem_no="WT-020")
+    assert dict(stored.values_list("measure_no", "status")) == {1: "已销号", 2: "整改中"}
+    problem = Problem.objects.get(number="WT-020")
+    assert (problem.status, problem.closed_on, problem.reviews.count()) == (Status.OPEN, None, 0)
+    found = figures.rollup(regions["town"], 2024)
+    assert (found["status"], found["measure_status"]) == (
+        {"整改中": 1, "已完成": 0, "已销号": 0},
+        {"整改中": 1, "已完成": 0, "已销号": 1},
+    )
+    stats = run_command("ledger", "stats", "--region", "金山店镇", "--year", "2024")[1]
+    by_status = stats["ledgers"]["rectification"]["by"]["状态"]
+    assert {k: v["rows"] for k, v in by_status.items()} == {"已销号": 1, "整改中": 1}
+    report = reporting.report_sections(regions["town"], dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    said = "省后评估反馈问题：认领1个问题，制定整改措施2条，已完成整改0个，正在整改1个。"
+    assert said in report["duty"]
+    # Its last measure 销号 too: the problem is closed, recorded as the import's.
+    rows[1] |= {"状态": "已销号", "销号日期": "2024-06-01"}
+    load("rectification", rows, tmp_path, users["town_staff"], "closed.xlsx")
+    problem.refresh_from_db()
+    assert (problem.status, problem.closed_on, problem.closed_via) == (
+        Status.CLOSED,
+        dt.date(2024, 6, 1),
+        "import",
+    )
+    assert figures.rollup(regions["town"], 2024)["status"]["已销号"] == 1
 
 
 def test_the_problem_columns_belong_to_the_problem_on_import_and_by_hand(

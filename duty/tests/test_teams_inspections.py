@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import reverse
 
 from core import pipeline
+from core.dates import today
 from duty import checks
 from duty.models import Inspection, WorkTeamMember
 from duty.tests.helpers import INSP, TEAMS, inspection, load, member
@@ -74,6 +75,37 @@ def test_faults_of_a_team_file_are_named_at_their_row_and_column(
         (7, "乡镇"),
         (8, "行政村"),
     }
+
+
+def test_a_stint_may_end_or_start_in_the_future_but_an_inspection_has_happened(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    """Dates as in formats.md §1: a planned 驻村结束日期 or a rotation's 驻村开始日期 may be
+    ahead of today, by import, by hand and through the export's round trip; an inspection's 日期
+    may not."""
+    ahead = today() + dt.timedelta(days=400)
+    rows = [
+        member("李四", 驻村开始日期="2025-06-01", 驻村结束日期=f"{ahead:%Y-%m-%d}"),
+        member("钱二", 驻村开始日期=f"{ahead:%Y-%m-%d}"),
+    ]
+    path = write_sheet(tmp_path / "t.xlsx", TEAMS, rows)
+    code, result, _ = run_command("ledger", "import", "work_teams", str(path))
+    assert (code, result["created"]) == (0, 2), result["errors"]
+    assert WorkTeamMember.objects.get(name="李四").end == ahead
+    out = tmp_path / "out.xlsx"
+    run_command("ledger", "export", "work_teams", "--region", "金山店镇", "--out", str(out))
+    code, again, _ = run_command("ledger", "import", "work_teams", str(out))
+    assert (code, again["unchanged"]) == (0, 2)
+    data = {"region": str(WorkTeamMember.objects.get(name="李四").region_id), "name": "王五"}
+    data |= {"start": "2025-06-01", "end": f"{ahead:%Y-%m-%d}", "post": "队员"}
+    response = client_for("town_staff").post(reverse("ledgers:new", args=["work_teams"]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    path = write_sheet(tmp_path / "i.xlsx", INSP, [inspection(f"{ahead:%Y-%m-%d}", "例会")])
+    code, refused, _ = run_command("ledger", "import", "inspections", str(path))
+    assert code == 1
+    assert [(e["column"], e["message"]) for e in refused["errors"]] == [
+        ("日期", f"日期{ahead:%Y-%m-%d}晚于今天")
+    ]
 
 
 def test_the_team_export_reimports_as_a_no_op_and_is_masked_without_the_right(

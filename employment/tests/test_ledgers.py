@@ -5,6 +5,7 @@ month."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -288,6 +289,56 @@ def test_the_registers_work_status_follows_the_latest_month(
     assert pipeline.run("employment", path, actor=users["town_staff"])["status"] == "imported"
     b.refresh_from_db()
     assert b.employment == "未务工"
+
+
+def test_a_month_without_a_work_status_is_kept_blank_and_counted_under_none(
+    people: dict[str, Any], regions: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    """务工状况 is not a key (formats.md §6): a file without the column, or a row with it blank,
+    imports; the month is kept blank, leaves the register's 务工状况 as it was, counts under
+    "（空）" and is neither 外出务工, 新外出 nor 回流 in the figures and the page; the report
+    speaks of the last month that gives 务工状况."""
+    from employment.reporting import report_sections
+
+    a, b = people["a"], people["b"]
+    november = [work(a, 月份="2023-11"), work(b, 月份="2023-11")]
+    path = write_sheet(tmp_path / "nov.xlsx", EMPLOYMENT.headers, november)
+    assert run_command("ledger", "import", "employment", str(path))[0] == 0
+    headers = [h for h in EMPLOYMENT.headers if h != "务工状况"]
+    path = write_sheet(tmp_path / "dec.xlsx", headers, [work(a, 月份="2023-12")])
+    code, result, _ = run_command("ledger", "import", "employment", str(path))
+    assert (code, result["created"], result["warnings"]) == (0, 1, []), result
+    path = write_sheet(
+        tmp_path / "b.xlsx", EMPLOYMENT.headers, [work(b, 月份="2023-12", 务工状况="")]
+    )
+    code, result, _ = run_command("ledger", "import", "employment", str(path))
+    assert (code, result["created"]) == (0, 1), result
+    december = EmploymentRow.objects.filter(month="2023-12")
+    assert set(december.values_list("status", "form")) == {("", "企业务工")}
+    a.refresh_from_db()
+    assert a.employment == "省外务工"  # November's: December said nothing of it
+    found = run_command("ledger", "stats", "--region", "金山店镇", "--year", "2023")[1]
+    figures = found["ledgers"]["employment"]
+    assert {k: v["rows"] for k, v in figures["by"]["务工状况"].items()} == {
+        "省外务工": 2,
+        "（空）": 2,
+    }
+    assert figures["by_month"]["2023-12"].keys() == {"（空）"}
+    assert figures["by_month"]["2023-12"]["（空）"]["rows"] == 2
+    assert sum(v["rows"] for v in figures["by_status"].values()) == 4
+    assert {k: v["persons"] for k, v in figures["work"]["2023-12"].items()} == {
+        "外出务工": 0,
+        "县内务工": 0,
+        "未务工": 0,
+    }
+    assert figures["changes"] == {"2023-12": {"回流": 0, "新外出": 0}}
+    page = client_for("town_staff").get(
+        reverse("employment:monthly"), {"year": "2023", "month": "2023-12"}
+    )
+    assert page.context["lists"] == {"新外出": [], "回流": []}
+    # The report's last month is the last one that says who works where.
+    report = report_sections(regions["town"], dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert "截至2023年11月" in report["work"][0] and "另有一般农户2人" in report["work"][0]
 
 
 def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(

@@ -201,6 +201,48 @@ def test_one_fault_of_each_kind_rejects_the_whole_file_at_its_row_and_column(
     assert book[0][-1] == "错误说明" and "学期" in str(book[5][-1])
 
 
+def test_every_error_of_a_row_is_reported_and_none_that_a_bad_cell_would_make_up(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    """A bad cell does not hide a row's other errors (formats.md §6: every error): the rules
+    across columns run on the cells that were read; only a rule that needs the bad cell stays
+    silent."""
+    rows = [
+        row(students["a"], 补助金额="-5", 发放日期="2023-01-01"),  # 2: both cells wrong
+        row(students["b"], 年度="24", 发放日期="2020-01-01"),  # 3: no 年度 to compare with
+    ]
+    path = write_sheet(tmp_path / "bad.xlsx", HEADERS, rows)
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+    assert code == 1 and YuluRow.objects.count() == 0
+    assert [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]] == [
+        (2, "补助金额", "-5", "不能为负数（-5）"),
+        (2, "发放日期", "2023-01-01", "发放日期2023-01-01早于补助年度2024"),
+        (3, "年度", "24", "应为四位年份，实为“24”"),
+    ]
+
+
+def test_a_row_whose_key_could_not_be_read_repeats_no_other(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two bad 年度 are not the same key (formats.md §6 names each fault once); a row with a bad
+    cell outside its key still repeats one."""
+    rows = [
+        row(students["a"], 年度="26"),  # 2 and 3: keys not read
+        row(students["a"], 年度="25"),
+        row(students["b"], 补助金额="abc"),  # 4 and 5: the same key, read
+        row(students["b"]),
+    ]
+    path = write_sheet(tmp_path / "bad.xlsx", HEADERS, rows)
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+    assert code == 1
+    assert [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]] == [
+        (2, "年度", "26", "应为四位年份，实为“26”"),
+        (3, "年度", "25", "应为四位年份，实为“25”"),
+        (4, "补助金额", "abc", "“abc”不是数字"),
+        (5, "证件号码", students["b"].id_number, "与第4行重复（证件号码、年度、学期相同）"),
+    ]
+
+
 def test_a_file_rejected_as_a_whole_still_gets_an_error_workbook_saying_why(
     students: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -598,3 +640,76 @@ def test_a_ledger_searching_or_filtering_a_masked_column_is_refused_at_registrat
     for options in ({"search": ("name", "phone")}, {"filters": ("phone",)}):
         with pytest.raises(ImproperlyConfigured, match=r"联系电话.*打码"):
             register(Ledger(WORK_TEAMS, WorkTeamMember, **options))  # type: ignore[arg-type]
+
+
+def test_region_rows_are_found_in_the_importing_users_county_beside_a_second_county(
+    regions: dict[str, Any],
+    users: dict[str, Any],
+    client: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A second county with a town and a village of the same names: each county's users import
+    into their own county (formats.md §6), by command, web upload and form alike; a user above
+    the counties (a command acting for nobody) is told which rows are ambiguous."""
+    from duty.models import WorkTeamMember
+    from duty.tests.helpers import TEAMS, member
+    from fangpin.testing import make_user
+    from imports.models import ImportBatch
+    from regions.services import create_region
+
+    second = create_region(actor=None, name="阳新县", level=1, code="420222000000")
+    town = create_region(actor=None, name="金山店镇", level=2, parent=second)
+    village = create_region(actor=None, name="朝阳村", level=3, parent=town)
+    baisha = create_region(actor=None, name="白沙镇", level=2, parent=second)
+    admin = make_user("county2", "county_admin", second)
+    rows = [
+        member("李四"),  # 2: 金山店镇/朝阳村, in both counties
+        member("王五", 乡镇="", 行政村=""),  # 3: the county itself
+        member("赵六", 乡镇="白沙镇", 行政村=""),  # 4: a town of the second county only
+    ]
+    path = write_sheet(tmp_path / "teams.xlsx", TEAMS, rows)
+
+    # The command acts for the first county (大冶市): 白沙镇 is not one of its towns.
+    code, result, _ = run_command("ledger", "import", "work_teams", str(path), "--dry-run")
+    assert code == 1
+    assert [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]] == [
+        (4, "乡镇", "白沙镇", "乡镇“白沙镇”在大冶市中不存在")
+    ]
+    # Above the counties, a town two counties have and a blank 乡镇 cannot be placed.
+    above = pipeline.run("work_teams", path, actor=None, dry_run=True)
+    assert [(e["row"], e["column"], e["value"], e["message"]) for e in above["errors"]] == [
+        (
+            2,
+            "乡镇",
+            "金山店镇",
+            "大冶市、阳新县都有名为“金山店镇”的乡镇，无法确定是哪一个（请由所在县(市、区)的用户导入）",
+        ),
+        (3, "乡镇", "", "乡镇为空表示县本级，但无法确定是哪个县(市、区)，请填写乡镇"),
+    ]
+    # The second county's admin, through the web upload: every row is of that county.
+    settings.DATA_DIR = tmp_path
+    client.force_login(admin)
+    with path.open("rb") as fh, django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:upload"), {"kind": "work_teams", "file": fh})
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.counts["created"]) == ("valid", 3), batch.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:confirm", args=[batch.pk]), {})
+    assert dict(WorkTeamMember.objects.values_list("name", "region__path")) == {
+        "李四": village.path,
+        "王五": second.path,
+        "赵六": baisha.path,
+    }
+    # And by hand: the form's region is found again in the user's own county.
+    data = {"region": str(village.pk), "name": "钱七", "start": "2025-06-01", "post": "队员"}
+    response = client.post(reverse("ledgers:new", args=["work_teams"]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert WorkTeamMember.objects.get(name="钱七").region == village
+    # A town's clerk of the first county still imports into their town only.
+    own = pipeline.run("work_teams", path, actor=users["town_staff"], dry_run=True)
+    assert {(e["row"], e["message"]) for e in own["errors"]} == {
+        (3, "该区划不在您的管辖范围内"),
+        (4, "乡镇“白沙镇”在大冶市中不存在"),
+    }

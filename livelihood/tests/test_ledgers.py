@@ -249,6 +249,26 @@ def test_the_cadre_list_masks_its_id_numbers_and_refuses_a_bad_one(
     assert number not in body.decode() and number[-4:] in body.decode()
 
 
+def test_a_term_may_start_ahead_of_today_but_a_loan_is_lent_when_it_is(
+    people: dict[str, Any], users: dict[str, Any], tmp_path: Path
+) -> None:
+    """A 村干部's term entered before it starts imports (as a post's contract does); a 放款日期
+    records a loan that was lent, so a future one is refused (formats.md §6: dates as in §1)."""
+    from core.dates import today
+
+    ahead = today() + dt.timedelta(days=30)
+    path = write_sheet(
+        tmp_path / "c.xlsx", HEADERS["cadres"], [cadre(id_number(), 任职开始日期=ahead)]
+    )
+    assert pipeline.run("cadres", path, actor=users["town_staff"])["status"] == "imported"
+    assert CadreRow.objects.get().start == ahead
+    due = ahead + dt.timedelta(days=3 * 365)
+    errors = _faults(
+        "loans", [loan(people["a"], 放款日期=ahead, 到期日期=due)], users["town_staff"], tmp_path
+    )
+    assert errors == {(2, "放款日期"): f"日期{ahead:%Y-%m-%d}晚于今天"}
+
+
 def test_a_post_is_added_by_hand_checked_like_an_import_and_audited(
     people: dict[str, Any], client_for: Any
 ) -> None:
