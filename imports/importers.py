@@ -27,9 +27,10 @@ COUNTS = (
 
 
 def allowed_region_for(actor: Any) -> Region | None:
-    """Where an actor may import: a town staff their town; a county admin or a command, anywhere."""
-    region = getattr(actor, "region", None)
-    return region if region is not None and region.parent_id is not None else None
+    """Where an actor may import: their own region (a town staff their town, a county admin
+    their county: not a second county beside it); anyone with no region (a command on a
+    database with no county admin yet), anywhere."""
+    return getattr(actor, "region", None)
 
 
 class RegistryImporter:

@@ -92,6 +92,35 @@ def test_a_rejected_upload_shows_errors_and_the_error_workbook(
     assert Household.objects.count() == 0
 
 
+def test_a_county_admin_imports_into_their_own_county_only(
+    client_for: Any,
+    regions: dict,
+    users: dict,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    """A second county beside one's own is outside one's region: its rows are refused, even
+    with 创建区划, and nothing is written there."""
+    settings.DATA_DIR = tmp_path
+    other = Region.objects.create(name="阳新县", level=1, parent=None)
+    town = Region.objects.create(name="白沙镇", level=2, parent=other)
+    Region.objects.create(name="梧桐村", level=3, parent=town)
+    client = client_for("county_admin")
+    rows = family(num("C1"), 10) + family(
+        num("C2"), 20, **{"县(市、区)": "阳新县", "乡镇": "白沙镇", "行政村": "梧桐村"}
+    )
+    upload(client, write_xlsx(tmp_path / "two.xlsx", rows), django_capture_on_commit_callbacks)
+
+    batch = ImportBatch.objects.get()
+    assert batch.status == "rejected"
+    [error] = batch.errors
+    assert error["row"] == 4 and "管辖范围（大冶市）" in error["message"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{batch.pk}/confirm/", {"create_regions": "on"})
+    assert Household.objects.count() == 0
+
+
 def test_another_town_cannot_see_the_batch_and_readers_cannot_import(
     client_for: Any,
     regions: dict,
