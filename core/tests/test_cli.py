@@ -238,3 +238,69 @@ def test_the_collector_is_paused_from_the_start_of_an_import_that_reads_a_workbo
         gc.enable()
         os.umask(umask)
     assert seen == ({"prefetch": False, "command": False} if reads_workbook else {"command": True})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("error", ["unforeseen", "command_error"])
+def test_an_error_no_command_foresaw_still_ends_with_a_json_line(
+    tmp_path, monkeypatch, capsys, caplog, error
+):
+    """The last resort of every batch command: an error it did not foresee ends with a JSON
+    line (`status` "error", a Chinese message) and exit 1 — formats.md §3 has no other status
+    for it — and the traceback goes to stderr (the log), not instead of the JSON line."""
+    import json
+    import logging
+    import os
+
+    from django.core.management import get_commands, load_command_class
+    from django.core.management.base import CommandError
+
+    from core import pipeline
+
+    def run(*args, **kwargs):
+        if error == "command_error":
+            raise CommandError("台账服务暂不可用")
+        raise RuntimeError("磁盘出错")
+
+    def exit_(status):
+        raise _Exited(status)
+
+    monkeypatch.setattr(pipeline, "run", run)
+    monkeypatch.setattr(os, "_exit", exit_)
+    monkeypatch.setattr(logging, "shutdown", lambda: None)
+    path = tmp_path / "名单.csv"
+    path.write_text("姓名\n", encoding="utf-8")
+    command = load_command_class(get_commands()["lowincome"], "lowincome")
+    with pytest.raises(_Exited) as exited:
+        command.run_from_argv(["fangpin", "lowincome", "import", str(path)])
+    assert exited.value.args == (1,)
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["status"] == "error"
+    if error == "command_error":
+        assert last["message"] == "台账服务暂不可用"
+    else:
+        assert "fangpin lowincome 意外出错" in last["message"] and "磁盘出错" in last["message"]
+        assert "RuntimeError: 磁盘出错" in caplog.text  # the traceback, logged to stderr
+
+
+def test_a_django_command_that_fails_unforeseen_ends_with_a_json_line_too(
+    monkeypatch, capsys, caplog
+):
+    """Commands that are no batch command (Django's own, serve, worker) share the last resort
+    in `fangpin.cli.main`."""
+    import json
+
+    import django.core.management
+
+    from fangpin import cli
+
+    def fail(args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", fail)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["fangpin", "migrate"])
+    assert exited.value.code == 1
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["status"] == "error" and "fangpin migrate 意外出错" in last["message"]
+    assert "Traceback" in caplog.text
