@@ -2,23 +2,37 @@
 line of stdout, exit 0 on success, 1 when the input was rejected, 2 on wrong usage.
 
 Commands that take a region or act as a user use `accounts.cli.BatchCommand`, which adds those.
-An error no command foresaw still ends with the JSON line (`status` "error") and exit 1, the
-traceback on stderr.
+A file a command is to write (`--out`, `--errors`) is checked with `output_file` before any work:
+a path that cannot be written is wrong usage. An error no command foresaw still ends with the
+JSON line (`status` "error") and exit 1, the traceback on stderr.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 logger = logging.getLogger(__name__)
+
+# Why a file cannot be made, said in Chinese (the rest: the system's own words).
+_REASONS = {
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "文件系统只读",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.ENOSPC: "磁盘已满",
+    errno.EDQUOT: "超出磁盘配额",
+}
 
 
 class UsageError(CommandError):
@@ -26,6 +40,58 @@ class UsageError(CommandError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, returncode=2)
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's cause in Chinese, for a command's message."""
+    return _REASONS.get(exc.errno or 0) or f"系统错误：{exc.strerror or exc}"
+
+
+def target_problem(path: Path, *, parents: bool = False) -> str | None:
+    """Why `path` cannot be written as a new or replaced file or directory (in Chinese), or None.
+
+    Its directory must exist and take a new entry — found by making one, since permissions alone
+    do not tell (root passes every check, yet cannot write in /proc or on a read-only mount).
+    With `parents`, missing directories above it are to be made: the nearest one that exists
+    must take them. An existing file must open for writing.
+    """
+    above = path.parent
+    while parents and not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.exists():
+        return f"目录不存在：{above}"
+    if not above.is_dir():
+        return f"不是目录：{above}"
+    try:
+        with tempfile.TemporaryFile(dir=above):
+            pass
+    except OSError as exc:
+        return f"不能在目录 {above} 中新建文件（{os_reason(exc)}）"
+    if path.is_file():
+        try:
+            with path.open("ab"):  # appends nothing: the file is unchanged
+                pass
+        except OSError as exc:
+            return f"不能写入已有文件（{os_reason(exc)}）"
+    return None
+
+
+def output_file(
+    value: str, option: str, suffixes: tuple[str, ...] = (), *, parents: bool = False
+) -> Path:
+    """The file `option` names for the command to write, checked before any work is done: one of
+    `suffixes` (if given), not a directory, and writable (`target_problem`); else wrong usage
+    (exit 2) naming the path."""
+    path = Path(value)
+    if suffixes and path.suffix.lower() not in suffixes:
+        wanted = " 或 ".join(suffixes)
+        raise UsageError(f"{option} 应为 {wanted} 文件，实为“{value}”")
+    if path.is_dir():
+        raise UsageError(f"{option} “{value}”是一个目录，应为要写出的文件名")
+    problem = target_problem(path, parents=parents)
+    if problem is not None:
+        raise UsageError(f"{option} “{value}”无法写入：{problem}")
+    return path
 
 
 def unexpected(exc: Exception, command: str, write: Callable[[str], object]) -> int:

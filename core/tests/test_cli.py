@@ -240,6 +240,69 @@ def test_the_collector_is_paused_from_the_start_of_an_import_that_reads_a_workbo
     assert seen == ({"prefetch": False, "command": False} if reads_workbook else {"command": True})
 
 
+def test_an_output_file_that_cannot_be_written_is_wrong_usage_before_any_work(tmp_path):
+    """A path given for a file to write (`--out`, `--errors`) that cannot be written is wrong
+    usage (formats.md §3): exit 2, the JSON line naming the path — found before the import or
+    export starts, so a good file is not imported when its error workbook has nowhere to go."""
+    import json
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from imports.tests.builders import family, num, write_xlsx
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+    }
+    env.pop("FANGPIN_TESTING", None)
+    root = Path(__file__).resolve().parents[2]
+
+    def fangpin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fangpin.cli", *args],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+
+    assert fangpin("migrate", "-v0").returncode == 0
+    good = str(write_xlsx(tmp_path / "good.xlsx", family(num("C3"), 3)))
+    a_file = tmp_path / "note.txt"
+    a_file.write_text("x")
+    a_dir = tmp_path / "taken.xlsx"
+    a_dir.mkdir()
+    missing = tmp_path / "no-such-dir" / "e.xlsx"
+    cases = [
+        (["import-registry", good, "--create-regions", "--errors", str(missing)], "目录不存在"),
+        (["import-registry", good, "--create-regions", "--errors", str(a_dir)], "是一个目录"),
+        (["import-registry", good, "--errors", str(tmp_path / "e.csv")], "应为 .xlsx"),
+        (["import-registry", good, "--errors", f"{a_file}/e.xlsx"], "不是目录"),
+        (["export-registry", "--region", "大冶市", "--out", str(a_dir)], "是一个目录"),
+        (["export-registry", "--region", "大冶市", "--out", str(missing)], "目录不存在"),
+        (["ledger", "export", "yulu", "--region", "大冶市", "--out", str(a_dir)], "是一个目录"),
+        (["lowincome", "export", "--region", "大冶市", "--out", str(missing)], "目录不存在"),
+    ]
+    if Path("/proc/self").is_dir():  # takes no new file, whoever asks (root too)
+        cases.append((["export-registry", "--region", "大冶市", "--out", "/proc/x.xlsx"], "/proc"))
+    for args, reason in cases:
+        done = fangpin(*args)
+        assert done.returncode == 2, (args, done.stderr[-2000:])
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last["status"] == "usage_error", args
+        assert reason in last["message"] and args[-1] in last["message"], (args, last)
+        assert "Traceback" not in done.stderr, args
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM registry_household").fetchone() == (0,)
+    assert not missing.parent.exists() and list(a_dir.iterdir()) == []
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("error", ["unforeseen", "command_error"])
 def test_an_error_no_command_foresaw_still_ends_with_a_json_line(
