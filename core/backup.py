@@ -38,6 +38,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import connection, connections
 
+from core.cli import target_problem
+
 FORMAT = "fangpin-backup-1"
 SQLITE_ENTRY = "database/fangpin.sqlite3"
 PG_ENTRY = "database/fangpin.pgdump"
@@ -129,14 +131,28 @@ def is_archive(path: Path) -> bool:
     return path.name.endswith(ARCHIVE_SUFFIXES)
 
 
+def check_target(out: str | Path) -> Path:
+    """The backup's target, resolved, if a backup can be written there: a tar file's name that is
+    not a directory, or a new (or empty) directory, below a directory that takes new entries
+    (missing ones are made); else BackupError naming it."""
+    out = Path(out).resolve()
+    if is_archive(out):
+        if out.is_dir():
+            raise BackupError(f"“{out}”是一个目录；备份文件（.tar/.tar.gz）要给一个文件名")
+    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BackupError(f"“{out}”已存在且不是空目录；请给一个新的备份目录")
+    problem = target_problem(out, parents=True)
+    if problem is not None:
+        raise BackupError(f"不能把备份写到“{out}”：{problem}")
+    return out
+
+
 def backup(out: str | Path) -> dict[str, Any]:
     """Write a backup of the database and the data dir's files to `out` (a tar file, or a new
     directory holding the same entries); returns the manifest."""
-    out = Path(out).resolve()
+    out = check_target(out)
     data_dir = Path(settings.DATA_DIR).resolve()
     archive = is_archive(out)
-    if not archive and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise BackupError(f"“{out}”已存在且不是空目录；请给一个新的备份目录")
     out.parent.mkdir(parents=True, exist_ok=True)
     gzip = out.name.endswith((".gz", ".tgz"))
     entries: dict[str, str] = {}

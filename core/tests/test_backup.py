@@ -202,3 +202,41 @@ def test_a_data_dir_holding_files_is_refused_like_a_database_with_data(
     (tmp_path / "data" / "imports" / "left.xlsx").write_bytes(b"PK")
     with pytest.raises(BackupError, match=r"数据目录.*已有文件"):
         restore(backup_dir)
+
+
+def test_a_backup_target_that_cannot_be_written_is_wrong_usage(tmp_path: Path) -> None:
+    """`fangpin backup DIR` with a DIR that cannot take the backup exits 2 before copying
+    anything, the JSON line naming it (formats.md §3), not a traceback."""
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": "",
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("FANGPIN_TESTING", None)
+    a_file = tmp_path / "note.txt"
+    a_file.write_text("x")
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("x")
+    (tmp_path / "dir.tar.gz").mkdir()
+    cases = {
+        f"{a_file}/bk": "不是目录",
+        str(taken): "不是空目录",
+        str(tmp_path / "dir.tar.gz"): "是一个目录",
+    }
+    if Path("/proc/self").is_dir():  # takes no new entry, whoever asks (root too)
+        cases["/proc/fangpin-backup"] = "/proc"
+    for target, reason in cases.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "fangpin.cli", "backup", target],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 2, (target, done.stderr[-2000:])
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last["status"] == "usage_error" and reason in last["message"], (target, last)
+        assert target in last["message"] and "Traceback" not in done.stderr
+    assert [p.name for p in taken.iterdir()] == ["keep.txt"]
+    assert not list(tmp_path.glob(".fangpin-backup-*")) and a_file.read_text() == "x"
