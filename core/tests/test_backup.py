@@ -204,6 +204,95 @@ def test_a_data_dir_holding_files_is_refused_like_a_database_with_data(
         restore(backup_dir)
 
 
+def _fake_backup(path: Path) -> Path:
+    """A backup holding nothing, of the configured engine: enough to reach restore's checks."""
+    (path / "files").mkdir(parents=True)
+    (path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": "fangpin-backup-1",
+                "engine": "sqlite" if connection.vendor == "sqlite" else "postgresql",
+                "sha256": {},
+            }
+        )
+    )
+    return path
+
+
+@pytest.mark.parametrize("holding", ["user", "audit_record"])
+def test_a_database_holding_any_user_data_is_not_empty(
+    tmp_path: Path, db: Any, settings: Any, holding: str
+) -> None:
+    """ "Must be empty" (formats.md §3) is no row in any table of the apps, not only no regions
+    or households: a lone user or audit record is refused too, named in the message."""
+    from core import audit
+    from core.backup import BackupError, restore
+
+    settings.DATA_DIR = tmp_path / "data"
+    if holding == "user":
+        make_user("root", "county_admin", None)
+        named = "用户（accounts_user）1条"
+    else:
+        audit.record(actor=None, action="action", object_type="core.test", object_repr="试")
+        named = "变更记录（core_auditrecord）1条"
+    with pytest.raises(BackupError, match="当前数据库中已有数据") as refused:
+        restore(_fake_backup(tmp_path / "bk"))
+    assert named in str(refused.value)
+    assert not (tmp_path / "data").exists()
+
+
+def test_restore_refuses_a_migrated_database_holding_a_user_and_takes_it_without(
+    tmp_path: Path,
+) -> None:
+    """The audit's case: a new database, migrated, with one superuser. `fangpin restore` exits
+    1 and the user is still there; without the user (what `migrate` wrote alone) it restores.
+    What `migrate` writes is exactly `core.backup.SEEDED` (and django_migrations)."""
+    from core.backup import SEEDED
+
+    db_path = tmp_path / "new.sqlite3"
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("FANGPIN_TESTING", None)
+
+    def fangpin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fangpin.cli", *args],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    assert fangpin("migrate", "-v0").returncode == 0
+    with sqlite3.connect(db_path) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not r[0].startswith("sqlite_")  # SQLite's own
+        ]
+        filled = {t for t in tables if conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()}
+    assert filled == SEEDED | {"django_migrations"}
+    source = tmp_path / "bk"
+    made = fangpin("backup", str(source))  # of a migrated database, with no user data
+    assert made.returncode == 0, made.stderr[-2000:]
+    code = "from accounts.models import User; User.objects.create_superuser('root', '', 'Pw-1')"
+    assert fangpin("shell", "-c", code).returncode == 0
+
+    refused = fangpin("restore", str(source))
+    assert refused.returncode == 1, refused.stderr[-2000:]
+    answer = json.loads(refused.stdout.strip().splitlines()[-1])
+    assert answer["status"] == "failed" and "用户（accounts_user）1条" in answer["message"]
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT username FROM accounts_user").fetchall() == [("root",)]
+        conn.execute("DELETE FROM accounts_user")
+    restored = fangpin("restore", str(source))
+    assert restored.returncode == 0, restored.stdout + restored.stderr[-2000:]
+    assert json.loads(restored.stdout.strip().splitlines()[-1])["status"] == "restored"
+
+
 def test_a_backup_target_that_cannot_be_written_is_wrong_usage(tmp_path: Path) -> None:
     """`fangpin backup DIR` with a DIR that cannot take the backup exits 2 before copying
     anything, the JSON line naming it (formats.md §3), not a traceback."""
