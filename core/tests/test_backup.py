@@ -27,6 +27,24 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+def _fangpin(data_dir: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`fangpin ARGS` as from the console, on the given data dir and database ("" for the data
+    dir's own SQLite file)."""
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("FANGPIN_TESTING", None)
+    return subprocess.run(
+        [sys.executable, "-m", "fangpin.cli", *args],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
 def _pg_url(name: str) -> str:
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
@@ -163,45 +181,9 @@ def test_a_backup_directory_must_be_new_or_empty(tmp_path: Path, settings: Any) 
 
 
 def test_restoring_from_nothing_is_wrong_usage(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "SECRET_KEY": "test",
-        "FANGPIN_DATA_DIR": str(tmp_path / "fresh"),
-        "DATABASE_URL": "",
-        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("FANGPIN_TESTING", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "fangpin.cli", "restore", str(tmp_path / "none")],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    done = _fangpin(tmp_path / "fresh", "", "restore", str(tmp_path / "none"))
     assert done.returncode == 2
     assert "备份不存在" in json.loads(done.stdout.strip().splitlines()[-1])["message"]
-
-
-def test_a_data_dir_holding_files_is_refused_like_a_database_with_data(
-    tmp_path: Path, db: Any, settings: Any
-) -> None:
-    """restore DIR needs an empty database and data dir (formats.md §3)."""
-    from core.backup import BackupError, restore
-
-    backup_dir = tmp_path / "bk"
-    (backup_dir / "files").mkdir(parents=True)
-    (backup_dir / "manifest.json").write_text(
-        json.dumps(
-            {
-                "format": "fangpin-backup-1",
-                "engine": "sqlite" if connection.vendor == "sqlite" else "postgresql",
-                "sha256": {},
-            }
-        )
-    )
-    settings.DATA_DIR = tmp_path / "data"
-    (tmp_path / "data" / "imports").mkdir(parents=True)
-    (tmp_path / "data" / "imports" / "left.xlsx").write_bytes(b"PK")
-    with pytest.raises(BackupError, match=r"数据目录.*已有文件"):
-        restore(backup_dir)
 
 
 def _fake_backup(path: Path) -> Path:
@@ -217,6 +199,20 @@ def _fake_backup(path: Path) -> Path:
         )
     )
     return path
+
+
+def test_a_data_dir_holding_files_is_refused_like_a_database_with_data(
+    tmp_path: Path, db: Any, settings: Any
+) -> None:
+    """restore DIR needs an empty database and data dir (formats.md §3)."""
+    from core.backup import BackupError, restore
+
+    backup_dir = _fake_backup(tmp_path / "bk")
+    settings.DATA_DIR = tmp_path / "data"
+    (tmp_path / "data" / "imports").mkdir(parents=True)
+    (tmp_path / "data" / "imports" / "left.xlsx").write_bytes(b"PK")
+    with pytest.raises(BackupError, match=r"数据目录.*已有文件"):
+        restore(backup_dir)
 
 
 @pytest.mark.parametrize("holding", ["user", "audit_record"])
@@ -250,21 +246,9 @@ def test_restore_refuses_a_migrated_database_holding_a_user_and_takes_it_without
     from core.backup import SEEDED
 
     db_path = tmp_path / "new.sqlite3"
-    env = {
-        **os.environ,
-        "SECRET_KEY": "test",
-        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("FANGPIN_TESTING", None)
 
     def fangpin(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fangpin.cli", *args],
-            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+        return _fangpin(tmp_path / "data", f"sqlite:///{db_path}", *args)
 
     assert fangpin("migrate", "-v0").returncode == 0
     with sqlite3.connect(db_path) as conn:
@@ -296,15 +280,6 @@ def test_restore_refuses_a_migrated_database_holding_a_user_and_takes_it_without
 def test_a_backup_target_that_cannot_be_written_is_wrong_usage(tmp_path: Path) -> None:
     """`fangpin backup DIR` with a DIR that cannot take the backup exits 2 before copying
     anything, the JSON line naming it (formats.md §3), not a traceback."""
-    env = {
-        **os.environ,
-        "SECRET_KEY": "test",
-        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": "",
-        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("FANGPIN_TESTING", None)
     a_file = tmp_path / "note.txt"
     a_file.write_text("x")
     taken = tmp_path / "taken"
@@ -319,10 +294,7 @@ def test_a_backup_target_that_cannot_be_written_is_wrong_usage(tmp_path: Path) -
     if Path("/proc/self").is_dir():  # takes no new entry, whoever asks (root too)
         cases["/proc/fangpin-backup"] = "/proc"
     for target, reason in cases.items():
-        done = subprocess.run(
-            [sys.executable, "-m", "fangpin.cli", "backup", target],
-            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+        done = _fangpin(tmp_path / "data", "", "backup", target)
         assert done.returncode == 2, (target, done.stderr[-2000:])
         last = json.loads(done.stdout.strip().splitlines()[-1])
         assert last["status"] == "usage_error" and reason in last["message"], (target, last)
