@@ -329,9 +329,10 @@ def held_data() -> dict[str, int]:
         model._meta.db_table: str(model._meta.verbose_name)
         for model in apps.get_models(include_auto_created=True)
     }
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
     held: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for table in sorted(connection.introspection.django_table_names(only_existing=True)):
+        for table in sorted(tables):
             if table in SEEDED:
                 continue
             cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
