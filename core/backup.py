@@ -14,8 +14,9 @@ A backup is a new directory OUT (formats.md §3), or one tar file when OUT ends 
 The database is copied first and the files after, so every file the database names is in the
 backup (a file uploaded meanwhile is there too, unreferenced, and harmless).
 
-`restore` puts a backup into the configured database and data dir. It refuses a database that
-already holds regions or households unless `force=True`, and a backup of the other engine.
+`restore` puts a backup into the configured database and data dir, which must be empty: no row
+in any model's table but those `migrate` itself writes (`SEEDED`), and no file in the data dir.
+It refuses otherwise unless `force=True`, and refuses a backup of the other engine.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections
+
+from core.cli import target_problem
 
 FORMAT = "fangpin-backup-1"
 SQLITE_ENTRY = "database/fangpin.sqlite3"
@@ -47,6 +51,20 @@ COUNTED = {
     "persons": "registry_person",
     "audit_records": "core_auditrecord",
 }
+
+# The tables `migrate` fills in a new database (django_migrations is no model's): content types
+# and permissions (after every migrate), and the defaults the data migrations seed. Rows there do
+# not make a database "not empty"; a row in any other model's table does. A test migrates a new
+# database and checks that these are exactly the tables holding rows.
+SEEDED = frozenset(
+    {
+        "django_content_type",
+        "auth_permission",
+        "assistance_visitrule",  # assistance 0003_seed_visit_rules
+        "monitoring_deadlinepolicy",  # monitoring 0003_seed_policy_defaults
+        "monitoring_policythreshold",  # monitoring 0003_seed_policy_defaults
+    }
+)
 
 
 class BackupError(Exception):
@@ -129,14 +147,28 @@ def is_archive(path: Path) -> bool:
     return path.name.endswith(ARCHIVE_SUFFIXES)
 
 
+def check_target(out: str | Path) -> Path:
+    """The backup's target, resolved, if a backup can be written there: a tar file's name that is
+    not a directory, or a new (or empty) directory, below a directory that takes new entries
+    (missing ones are made); else BackupError naming it."""
+    out = Path(out).resolve()
+    if is_archive(out):
+        if out.is_dir():
+            raise BackupError(f"“{out}”是一个目录；备份文件（.tar/.tar.gz）要给一个文件名")
+    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BackupError(f"“{out}”已存在且不是空目录；请给一个新的备份目录")
+    problem = target_problem(out, parents=True)
+    if problem is not None:
+        raise BackupError(f"不能把备份写到“{out}”：{problem}")
+    return out
+
+
 def backup(out: str | Path) -> dict[str, Any]:
     """Write a backup of the database and the data dir's files to `out` (a tar file, or a new
     directory holding the same entries); returns the manifest."""
-    out = Path(out).resolve()
+    out = check_target(out)
     data_dir = Path(settings.DATA_DIR).resolve()
     archive = is_archive(out)
-    if not archive and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise BackupError(f"“{out}”已存在且不是空目录；请给一个新的备份目录")
     out.parent.mkdir(parents=True, exist_ok=True)
     gzip = out.name.endswith((".gz", ".tgz"))
     entries: dict[str, str] = {}
@@ -290,12 +322,24 @@ def _open_backup(
         yield manifest, members
 
 
-def _has_data() -> bool:
-    try:
-        found = counts()
-    except Exception:  # no tables yet: an empty database
-        return False
-    return bool(found["regions"] or found["households"])
+def held_data() -> dict[str, int]:
+    """Rows per model table (by the model's Chinese name) in the configured database, but for
+    those `migrate` writes itself (`SEEDED`); empty for an empty (or unmigrated) database."""
+    names = {
+        model._meta.db_table: str(model._meta.verbose_name)
+        for model in apps.get_models(include_auto_created=True)
+    }
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    held: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            if table in SEEDED:
+                continue
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            rows = cursor.fetchone()[0]
+            if rows:
+                held[f"{names.get(table, table)}（{table}）"] = rows
+    return held
 
 
 def _safe_path(base: Path, name: str) -> Path:
@@ -315,8 +359,13 @@ def restore(source: str | Path, *, force: bool = False) -> dict[str, Any]:
             raise BackupError(
                 f"这是{manifest['engine']}数据库的备份，当前配置的是{engine()}，不能直接恢复"
             )
-        if _has_data() and not force:
-            raise BackupError("当前数据库中已有数据；确认要覆盖时加 --force")
+        held = {} if force else held_data()
+        if held:
+            found = "、".join(f"{name}{rows}条" for name, rows in list(held.items())[:5])
+            more = f"等{len(held)}张表" if len(held) > 5 else ""
+            raise BackupError(
+                f"当前数据库中已有数据：{found}{more}；只能恢复到空数据库，确认要覆盖时加 --force"
+            )
         if not force and data_dir.is_dir() and next(_files(data_dir, None), None) is not None:
             raise BackupError(f"数据目录 {data_dir} 中已有文件；确认要覆盖时加 --force")
         hashes: dict[str, str] = manifest["sha256"]

@@ -2,17 +2,37 @@
 line of stdout, exit 0 on success, 1 when the input was rejected, 2 on wrong usage.
 
 Commands that take a region or act as a user use `accounts.cli.BatchCommand`, which adds those.
+A file a command is to write (`--out`, `--errors`) is checked with `output_file` before any work:
+a path that cannot be written is wrong usage. An error no command foresaw still ends with the
+JSON line (`status` "error") and exit 1, the traceback on stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
 import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+logger = logging.getLogger(__name__)
+
+# Why a file cannot be made, said in Chinese (the rest: the system's own words).
+_REASONS = {
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "文件系统只读",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.ENOSPC: "磁盘已满",
+    errno.EDQUOT: "超出磁盘配额",
+}
 
 
 class UsageError(CommandError):
@@ -20,6 +40,78 @@ class UsageError(CommandError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, returncode=2)
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's cause in Chinese, for a command's message."""
+    return _REASONS.get(exc.errno or 0) or f"系统错误：{exc.strerror or exc}"
+
+
+def target_problem(path: Path, *, parents: bool = False) -> str | None:
+    """Why `path` cannot be written as a new or replaced file or directory (in Chinese), or None.
+
+    Its directory must exist and take a new entry — found by making one, since permissions alone
+    do not tell (root passes every check, yet cannot write in /proc or on a read-only mount).
+    With `parents`, missing directories above it are to be made: the nearest one that exists
+    must take them. An existing file must open for writing.
+    """
+    above = path.parent
+    while parents and not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.exists():
+        return f"目录不存在：{above}"
+    if not above.is_dir():
+        return f"不是目录：{above}"
+    try:
+        with tempfile.TemporaryFile(dir=above):
+            pass
+    except OSError as exc:
+        return f"不能在目录 {above} 中新建文件（{os_reason(exc)}）"
+    if path.is_file():
+        try:
+            with path.open("ab"):  # appends nothing: the file is unchanged
+                pass
+        except OSError as exc:
+            return f"不能写入已有文件（{os_reason(exc)}）"
+    return None
+
+
+def output_file(
+    value: str, option: str, suffixes: tuple[str, ...] = (), *, parents: bool = False
+) -> Path:
+    """The file `option` names for the command to write, checked before any work is done: one of
+    `suffixes` (if given), not a directory, and writable (`target_problem`); else wrong usage
+    (exit 2) naming the path."""
+    path = Path(value)
+    if suffixes and path.suffix.lower() not in suffixes:
+        wanted = " 或 ".join(suffixes)
+        raise UsageError(f"{option} 应为 {wanted} 文件，实为“{value}”")
+    if path.is_dir():
+        raise UsageError(f"{option} “{value}”是一个目录，应为要写出的文件名")
+    problem = target_problem(path, parents=parents)
+    if problem is not None:
+        raise UsageError(f"{option} “{value}”无法写入：{problem}")
+    return path
+
+
+def unexpected(exc: Exception, command: str, write: Callable[[str], object]) -> int:
+    """The last resort for an error no command foresaw: the traceback to the log (stderr), a
+    JSON line with `status` "error" and a Chinese message through `write`; the exit status.
+
+    formats.md §3 has three statuses and 2 is wrong usage only, so a command that could not
+    finish for any other reason exits 1, as a rejected input does (`status` tells them apart).
+    A JSON line printed before the error no longer holds: this one follows it.
+    """
+    name = command.replace("_", "-")
+    logger.error("fangpin %s 意外出错", name, exc_info=exc)
+    message = (
+        f"fangpin {name} 意外出错，未能完成（{type(exc).__name__}: {exc}）；"
+        "错误详情已写到标准错误输出"
+    )
+    # stdout itself may be gone (a closed pipe): the log has it all.
+    with contextlib.suppress(OSError):
+        write(json.dumps({"status": "error", "message": message}, ensure_ascii=False))
+    return 1
 
 
 class JsonCommand(BaseCommand):
@@ -32,14 +124,14 @@ class JsonCommand(BaseCommand):
     # built need not be freed first (core.pipeline.run's `ends_process`).
     ends_process = False
     _emitted = False
-    _usage = ""  # why the usage was wrong (exit 2), for the JSON line
+    _reason = ""  # why the usage was wrong (exit 2) or the command failed, for the JSON line
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         refuse = parser.error
 
         def error(message: str) -> NoReturn:
-            self._usage = message
+            self._reason = message
             refuse(message)
             raise SystemExit(2)  # not reached: argparse has left already
 
@@ -49,8 +141,8 @@ class JsonCommand(BaseCommand):
     def execute(self, *args: Any, **options: Any) -> Any:
         try:
             return super().execute(*args, **options)
-        except UsageError as exc:
-            self._usage = str(exc)
+        except CommandError as exc:
+            self._reason = str(exc)
             raise
 
     def run_from_argv(self, argv: list[str]) -> None:
@@ -59,6 +151,9 @@ class JsonCommand(BaseCommand):
         A county's import leaves a million objects behind; freeing them one by one at the
         interpreter's exit took seconds after the result was already printed. Output is flushed
         and the database connections closed (by Django, as every run ends) before leaving.
+
+        Every way out ends with the JSON line (formats.md §3), the reason in it: wrong usage (2),
+        a command's failure without a result (1), and an error no command foresaw.
         """
         self.ends_process = True
         try:
@@ -68,16 +163,23 @@ class JsonCommand(BaseCommand):
             if isinstance(exc.code, str):
                 sys.stderr.write(exc.code + "\n")
             status = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-            if status == 2 and not self._emitted:
-                # Wrong usage still ends with the JSON line (formats.md §3), the reason in it.
-                message = self._usage or "命令用法有误"
-                self.stdout.write(
-                    json.dumps({"status": "usage_error", "message": message}, ensure_ascii=False)
-                )
+            if status and not self._emitted:
+                usage = status == 2
+                message = self._reason or ("命令用法有误" if usage else "命令未能完成")
+                outcome = "usage_error" if usage else "error"
+                self._write_json({"status": outcome, "message": message})
+        except Exception as exc:
+            self._emitted = True
+            status = unexpected(exc, argv[1] if len(argv) > 1 else "", self.stdout.write)
         sys.stdout.flush()
         sys.stderr.flush()
         logging.shutdown()
         os._exit(status)
+
+    def _write_json(self, result: dict[str, Any]) -> None:
+        """Print one JSON line to stdout (the command's last, unless an error follows it)."""
+        self._emitted = True
+        self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
 
     def progress(self, message: str) -> None:
         self.stderr.write(message)
@@ -88,8 +190,7 @@ class JsonCommand(BaseCommand):
 
     def emit(self, result: dict[str, Any], *, rejected: bool = False) -> None:
         """Print the JSON result as the last stdout line; exit 1 if the input was rejected."""
-        self._emitted = True
-        self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
+        self._write_json(result)
         self.stdout.flush()
         if rejected:
             sys.exit(1)

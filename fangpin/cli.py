@@ -81,6 +81,12 @@ def main(argv: list[str] | None = None) -> None:
                 print(json.dumps(message, ensure_ascii=False))
                 raise SystemExit(2) from exc
         raise
+    except Exception as exc:
+        # Django's own commands (and serve, worker) end here; the batch commands have their own
+        # last resort (core.cli.JsonCommand), and every one ends with the JSON line.
+        from core.cli import unexpected
+
+        raise SystemExit(unexpected(exc, args[1] if len(args) > 1 else "", print)) from None
     finally:
         if workbook is not None:
             # A reading the command never took (run in-process; a batch command's own process

@@ -27,6 +27,24 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+def _fangpin(data_dir: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`fangpin ARGS` as from the console, on the given data dir and database ("" for the data
+    dir's own SQLite file)."""
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("FANGPIN_TESTING", None)
+    return subprocess.run(
+        [sys.executable, "-m", "fangpin.cli", *args],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
 def _pg_url(name: str) -> str:
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
@@ -163,32 +181,15 @@ def test_a_backup_directory_must_be_new_or_empty(tmp_path: Path, settings: Any) 
 
 
 def test_restoring_from_nothing_is_wrong_usage(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "SECRET_KEY": "test",
-        "FANGPIN_DATA_DIR": str(tmp_path / "fresh"),
-        "DATABASE_URL": "",
-        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("FANGPIN_TESTING", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "fangpin.cli", "restore", str(tmp_path / "none")],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    done = _fangpin(tmp_path / "fresh", "", "restore", str(tmp_path / "none"))
     assert done.returncode == 2
     assert "备份不存在" in json.loads(done.stdout.strip().splitlines()[-1])["message"]
 
 
-def test_a_data_dir_holding_files_is_refused_like_a_database_with_data(
-    tmp_path: Path, db: Any, settings: Any
-) -> None:
-    """restore DIR needs an empty database and data dir (formats.md §3)."""
-    from core.backup import BackupError, restore
-
-    backup_dir = tmp_path / "bk"
-    (backup_dir / "files").mkdir(parents=True)
-    (backup_dir / "manifest.json").write_text(
+def _fake_backup(path: Path) -> Path:
+    """A backup holding nothing, of the configured engine: enough to reach restore's checks."""
+    (path / "files").mkdir(parents=True)
+    (path / "manifest.json").write_text(
         json.dumps(
             {
                 "format": "fangpin-backup-1",
@@ -197,8 +198,106 @@ def test_a_data_dir_holding_files_is_refused_like_a_database_with_data(
             }
         )
     )
+    return path
+
+
+def test_a_data_dir_holding_files_is_refused_like_a_database_with_data(
+    tmp_path: Path, db: Any, settings: Any
+) -> None:
+    """restore DIR needs an empty database and data dir (formats.md §3)."""
+    from core.backup import BackupError, restore
+
+    backup_dir = _fake_backup(tmp_path / "bk")
     settings.DATA_DIR = tmp_path / "data"
     (tmp_path / "data" / "imports").mkdir(parents=True)
     (tmp_path / "data" / "imports" / "left.xlsx").write_bytes(b"PK")
     with pytest.raises(BackupError, match=r"数据目录.*已有文件"):
         restore(backup_dir)
+
+
+@pytest.mark.parametrize("holding", ["user", "audit_record"])
+def test_a_database_holding_any_user_data_is_not_empty(
+    tmp_path: Path, db: Any, settings: Any, holding: str
+) -> None:
+    """ "Must be empty" (formats.md §3) is no row in any table of the apps, not only no regions
+    or households: a lone user or audit record is refused too, named in the message."""
+    from core import audit
+    from core.backup import BackupError, restore
+
+    settings.DATA_DIR = tmp_path / "data"
+    if holding == "user":
+        make_user("root", "county_admin", None)
+        named = "用户（accounts_user）1条"
+    else:
+        audit.record(actor=None, action="action", object_type="core.test", object_repr="试")
+        named = "变更记录（core_auditrecord）1条"
+    with pytest.raises(BackupError, match="当前数据库中已有数据") as refused:
+        restore(_fake_backup(tmp_path / "bk"))
+    assert named in str(refused.value)
+    assert not (tmp_path / "data").exists()
+
+
+def test_restore_refuses_a_migrated_database_holding_a_user_and_takes_it_without(
+    tmp_path: Path,
+) -> None:
+    """The audit's case: a new database, migrated, with one superuser. `fangpin restore` exits
+    1 and the user is still there; without the user (what `migrate` wrote alone) it restores.
+    What `migrate` writes is exactly `core.backup.SEEDED` (and django_migrations)."""
+    from core.backup import SEEDED
+
+    db_path = tmp_path / "new.sqlite3"
+
+    def fangpin(*args: str) -> subprocess.CompletedProcess[str]:
+        return _fangpin(tmp_path / "data", f"sqlite:///{db_path}", *args)
+
+    assert fangpin("migrate", "-v0").returncode == 0
+    with sqlite3.connect(db_path) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not r[0].startswith("sqlite_")  # SQLite's own
+        ]
+        filled = {t for t in tables if conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()}
+    assert filled == SEEDED | {"django_migrations"}
+    source = tmp_path / "bk"
+    made = fangpin("backup", str(source))  # of a migrated database, with no user data
+    assert made.returncode == 0, made.stderr[-2000:]
+    code = "from accounts.models import User; User.objects.create_superuser('root', '', 'Pw-1')"
+    assert fangpin("shell", "-c", code).returncode == 0
+
+    refused = fangpin("restore", str(source))
+    assert refused.returncode == 1, refused.stderr[-2000:]
+    answer = json.loads(refused.stdout.strip().splitlines()[-1])
+    assert answer["status"] == "failed" and "用户（accounts_user）1条" in answer["message"]
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT username FROM accounts_user").fetchall() == [("root",)]
+        conn.execute("DELETE FROM accounts_user")
+    restored = fangpin("restore", str(source))
+    assert restored.returncode == 0, restored.stdout + restored.stderr[-2000:]
+    assert json.loads(restored.stdout.strip().splitlines()[-1])["status"] == "restored"
+
+
+def test_a_backup_target_that_cannot_be_written_is_wrong_usage(tmp_path: Path) -> None:
+    """`fangpin backup DIR` with a DIR that cannot take the backup exits 2 before copying
+    anything, the JSON line naming it (formats.md §3), not a traceback."""
+    a_file = tmp_path / "note.txt"
+    a_file.write_text("x")
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("x")
+    (tmp_path / "dir.tar.gz").mkdir()
+    cases = {
+        f"{a_file}/bk": "不是目录",
+        str(taken): "不是空目录",
+        str(tmp_path / "dir.tar.gz"): "是一个目录",
+    }
+    if Path("/proc/self").is_dir():  # takes no new entry, whoever asks (root too)
+        cases["/proc/fangpin-backup"] = "/proc"
+    for target, reason in cases.items():
+        done = _fangpin(tmp_path / "data", "", "backup", target)
+        assert done.returncode == 2, (target, done.stderr[-2000:])
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last["status"] == "usage_error" and reason in last["message"], (target, last)
+        assert target in last["message"] and "Traceback" not in done.stderr
+    assert [p.name for p in taken.iterdir()] == ["keep.txt"]
+    assert not list(tmp_path.glob(".fangpin-backup-*")) and a_file.read_text() == "x"

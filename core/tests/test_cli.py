@@ -1,8 +1,33 @@
 """The `fangpin` command maps documented names onto management commands."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from fangpin.cli import command_args
+
+
+def _fangpin(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`fangpin ARGS` as from the console, on a SQLite database and a data dir in tmp_path."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SECRET_KEY": "test",
+        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+    }
+    env.pop("FANGPIN_TESTING", None)
+    return subprocess.run(
+        [sys.executable, "-m", "fangpin.cli", *args],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_hyphenated_commands_map_to_their_modules():
@@ -25,32 +50,10 @@ def test_options_before_a_command_are_left_alone():
 def test_a_batch_command_ends_with_its_status_and_its_output_flushed(tmp_path):
     """Batch commands leave at once (core.cli.JsonCommand.run_from_argv): the status, the
     message and the JSON must still come out as documented (formats.md §3)."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     from imports.tests.builders import family, num, write_xlsx
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-        "SECRET_KEY": "test",
-        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
-    }
-    env.pop("FANGPIN_TESTING", None)
-    root = Path(__file__).resolve().parents[2]
-
     def fangpin(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fangpin.cli", *args],
-            env=env,
-            cwd=root,
-            capture_output=True,
-            text=True,
-        )
+        return _fangpin(tmp_path, *args)
 
     usage = fangpin("import-registry", str(tmp_path / "missing.xlsx"))
     assert usage.returncode == 2
@@ -76,21 +79,6 @@ def test_a_batch_command_ends_with_its_status_and_its_output_flushed(tmp_path):
 def test_wrong_usage_exits_2_and_still_ends_with_a_json_line(tmp_path):
     """Exit 2 on wrong usage (formats.md §3) — an unknown command too, whose Django status is
     1 — with the reason as the last line of stdout, as every batch command ends."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-        "SECRET_KEY": "test",
-        "FANGPIN_DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": "fangpin.settings",
-    }
-    env.pop("FANGPIN_TESTING", None)
-    root = Path(__file__).resolve().parents[2]
     cases = {
         ("import-registry", str(tmp_path / "missing.xlsx")): "文件不存在",
         ("import-registry",): "file",  # argparse: a required argument is missing
@@ -98,13 +86,7 @@ def test_wrong_usage_exits_2_and_still_ends_with_a_json_line(tmp_path):
         ("no-such-command",): "no_such_command",
     }
     for args, reason in cases.items():
-        done = subprocess.run(
-            [sys.executable, "-m", "fangpin.cli", *args],
-            env=env,
-            cwd=root,
-            capture_output=True,
-            text=True,
-        )
+        done = _fangpin(tmp_path, *args)
         assert done.returncode == 2, (args, done.stderr)
         last = json.loads(done.stdout.strip().splitlines()[-1])
         assert last["status"] == "usage_error" and reason in last["message"], args
@@ -157,17 +139,30 @@ class _Exited(Exception):
     """os._exit, in-process."""
 
 
+@pytest.fixture
+def console(monkeypatch, tmp_path):
+    """A command run in-process as from the console: os._exit raises _Exited, logging stays up;
+    the file it is given to import (a one-column roster)."""
+    import logging
+
+    def exit_(status):
+        raise _Exited(status)
+
+    monkeypatch.setattr(os, "_exit", exit_)
+    monkeypatch.setattr(logging, "shutdown", lambda: None)
+    path = tmp_path / "名单.csv"
+    path.write_text("姓名\n", encoding="utf-8")
+    return path
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("command", ["import_registry", "ledger", "lowincome"])
 @pytest.mark.parametrize("from_console", [False, True])
 def test_an_import_command_leaves_its_objects_to_the_exit_only_from_the_console(
-    tmp_path, monkeypatch, capsys, command, from_console
+    console, monkeypatch, capsys, command, from_console
 ):
     """Run from the console the process ends as the command returns, so the import need not
     free its objects first (core.pipeline.run's `ends_process`); called in-process, it must."""
-    import logging
-    import os
-
     from django.core.management import call_command, get_commands, load_command_class
 
     from core import pipeline
@@ -179,14 +174,8 @@ def test_an_import_command_leaves_its_objects_to_the_exit_only_from_the_console(
         told.append(kwargs["ends_process"])
         return {"status": "valid", "message": "检查通过，可以导入"}
 
-    def exit_(status):
-        raise _Exited(status)
-
     monkeypatch.setattr(pipeline, "run", run)
-    monkeypatch.setattr(os, "_exit", exit_)
-    monkeypatch.setattr(logging, "shutdown", lambda: None)
-    path = tmp_path / "名单.csv"
-    path.write_text("姓名\n", encoding="utf-8")
+    path = console
     args = {
         "import_registry": [str(path)],
         "ledger": ["import", next(iter(kit.ledgers())), str(path)],
@@ -238,3 +227,98 @@ def test_the_collector_is_paused_from_the_start_of_an_import_that_reads_a_workbo
         gc.enable()
         os.umask(umask)
     assert seen == ({"prefetch": False, "command": False} if reads_workbook else {"command": True})
+
+
+def test_an_output_file_that_cannot_be_written_is_wrong_usage_before_any_work(tmp_path):
+    """A path given for a file to write (`--out`, `--errors`) that cannot be written is wrong
+    usage (formats.md §3): exit 2, the JSON line naming the path — found before the import or
+    export starts, so a good file is not imported when its error workbook has nowhere to go."""
+    import sqlite3
+
+    from imports.tests.builders import family, num, write_xlsx
+
+    def fangpin(*args: str) -> subprocess.CompletedProcess[str]:
+        return _fangpin(tmp_path, *args)
+
+    assert fangpin("migrate", "-v0").returncode == 0
+    good = str(write_xlsx(tmp_path / "good.xlsx", family(num("C3"), 3)))
+    a_file = tmp_path / "note.txt"
+    a_file.write_text("x")
+    a_dir = tmp_path / "taken.xlsx"
+    a_dir.mkdir()
+    missing = tmp_path / "no-such-dir" / "e.xlsx"
+    cases = [
+        (["import-registry", good, "--create-regions", "--errors", str(missing)], "目录不存在"),
+        (["import-registry", good, "--create-regions", "--errors", str(a_dir)], "是一个目录"),
+        (["import-registry", good, "--errors", str(tmp_path / "e.csv")], "应为 .xlsx"),
+        (["import-registry", good, "--errors", f"{a_file}/e.xlsx"], "不是目录"),
+        (["export-registry", "--region", "大冶市", "--out", str(a_dir)], "是一个目录"),
+        (["export-registry", "--region", "大冶市", "--out", str(missing)], "目录不存在"),
+        (["ledger", "export", "yulu", "--region", "大冶市", "--out", str(a_dir)], "是一个目录"),
+        (["lowincome", "export", "--region", "大冶市", "--out", str(missing)], "目录不存在"),
+    ]
+    if Path("/proc/self").is_dir():  # takes no new file, whoever asks (root too)
+        cases.append((["export-registry", "--region", "大冶市", "--out", "/proc/x.xlsx"], "/proc"))
+    for args, reason in cases:
+        done = fangpin(*args)
+        assert done.returncode == 2, (args, done.stderr[-2000:])
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last["status"] == "usage_error", args
+        assert reason in last["message"] and args[-1] in last["message"], (args, last)
+        assert "Traceback" not in done.stderr, args
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM registry_household").fetchone() == (0,)
+    assert not missing.parent.exists() and list(a_dir.iterdir()) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("error", ["unforeseen", "command_error"])
+def test_an_error_no_command_foresaw_still_ends_with_a_json_line(
+    console, monkeypatch, capsys, caplog, error
+):
+    """The last resort of every batch command: an error it did not foresee ends with a JSON
+    line (`status` "error", a Chinese message) and exit 1 — formats.md §3 has no other status
+    for it — and the traceback goes to stderr (the log), not instead of the JSON line."""
+    from django.core.management import get_commands, load_command_class
+    from django.core.management.base import CommandError
+
+    from core import pipeline
+
+    def run(*args, **kwargs):
+        if error == "command_error":
+            raise CommandError("台账服务暂不可用")
+        raise RuntimeError("磁盘出错")
+
+    monkeypatch.setattr(pipeline, "run", run)
+    command = load_command_class(get_commands()["lowincome"], "lowincome")
+    with pytest.raises(_Exited) as exited:
+        command.run_from_argv(["fangpin", "lowincome", "import", str(console)])
+    assert exited.value.args == (1,)
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["status"] == "error"
+    if error == "command_error":
+        assert last["message"] == "台账服务暂不可用"
+    else:
+        assert "fangpin lowincome 意外出错" in last["message"] and "磁盘出错" in last["message"]
+        assert "RuntimeError: 磁盘出错" in caplog.text  # the traceback, logged to stderr
+
+
+def test_a_django_command_that_fails_unforeseen_ends_with_a_json_line_too(
+    monkeypatch, capsys, caplog
+):
+    """Commands that are no batch command (Django's own, serve, worker) share the last resort
+    in `fangpin.cli.main`."""
+    import django.core.management
+
+    from fangpin import cli
+
+    def fail(args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", fail)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["fangpin", "migrate"])
+    assert exited.value.code == 1
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["status"] == "error" and "fangpin migrate 意外出错" in last["message"]
+    assert "Traceback" in caplog.text

@@ -152,6 +152,27 @@ def test_a_non_positive_household_count_is_a_usage_error(db):
     assert exc.value.returncode == 2 and not Region.objects.exists()
 
 
+def test_too_few_households_for_the_demo_work_is_a_usage_error(db):
+    """The apps' demo work needs ordinary households (30 with seed 3 ran out of them, after the
+    county was built): the command refuses fewer than it needs before building anything."""
+    from registry.management.commands.demo import MIN_HOUSEHOLDS
+
+    with pytest.raises(CommandError) as exc:
+        _demo(households=30, seed=3)
+    assert exc.value.returncode == 2 and f"至少为{MIN_HOUSEHOLDS}" in str(exc.value)
+    assert not Region.objects.exists() and not User.objects.exists()
+    # The register alone needs no more than one household.
+    assert _demo(households=5, seed=3, register_only=True)["households"] == 5
+
+
+def test_the_demo_builds_with_the_fewest_households_it_accepts(db):
+    from registry.management.commands.demo import MIN_HOUSEHOLDS
+
+    made = _demo(households=MIN_HOUSEHOLDS, seed=1)  # seed 1 needs the most of those tried
+    assert made["status"] == "created" and made["households"] == MIN_HOUSEHOLDS
+    assert made["work"]["monitoring"]["cases"] > 0
+
+
 def _fingerprint() -> list:
     return [
         list(Region.objects.order_by("path").values_list("name", "code")),

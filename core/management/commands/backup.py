@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from core.backup import BackupError, backup
-from core.cli import JsonCommand
+from core.backup import BackupError, backup, check_target
+from core.cli import JsonCommand, UsageError
 
 
 class Command(JsonCommand):
@@ -20,6 +20,11 @@ class Command(JsonCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            check_target(opts["out"])
+        except BackupError as exc:
+            # A target that cannot take the backup is a bad path given: wrong usage (exit 2).
+            raise UsageError(str(exc)) from exc
         self.progress("正在备份……")
         try:
             result = backup(opts["out"])

@@ -3,14 +3,13 @@ file can be imported again (an administrator's command)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
 from core import audit
-from core.cli import UsageError
+from core.cli import output_file
 from imports.services import export_size, write_registry
 from registry.models import Household
 
@@ -23,12 +22,8 @@ class Command(BatchCommand):
         parser.add_argument("--out", required=True, metavar="FILE.xlsx")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        out = output_file(opts["out"], "--out", (".xlsx",))
         region = self.region_arg(opts["region"])
-        out = Path(opts["out"])
-        if out.suffix.lower() != ".xlsx":
-            raise UsageError("--out 应为 .xlsx 文件")
-        if not out.parent.exists():
-            raise UsageError(f"目录不存在：{out.parent}")
         households = Household.objects.filter(region__path__startswith=region.path)
         self.progress(f"正在导出{region.full_name()}…")
         rows = write_registry(

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
-from core.cli import UsageError
+from core.cli import UsageError, output_file
 from imports.services import import_registry
 
 
@@ -27,6 +27,9 @@ class Command(BatchCommand):
             raise UsageError(f"文件不存在：{path}")
         if path.suffix.lower() not in {".xlsx", ".csv"}:
             raise UsageError(f"不支持的文件类型“{path.suffix}”，应为 .xlsx 或 .csv")
+        if opts["errors"]:
+            # Checked now: the workbook is written only after the whole file was read.
+            output_file(opts["errors"], "--errors", (".xlsx",))
         last = [-1]
 
         def progress(pct: int, message: str) -> None:

@@ -9,7 +9,7 @@ from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
 from core import pipeline
-from core.cli import UsageError
+from core.cli import UsageError, output_file
 from ledgers import figures, kit, services
 
 
@@ -51,6 +51,8 @@ class Command(BatchCommand):
         path = Path(opts["file"])
         if not path.is_file():
             raise UsageError(f"找不到文件：{path}")
+        if opts["errors"]:
+            output_file(opts["errors"], "--errors", (".xlsx",))
         self.progress(f"导入{ledger.name} {path.name} …")
         result = pipeline.run(
             ledger.kind,
@@ -67,12 +69,12 @@ class Command(BatchCommand):
 
     def do_export(self, **opts: Any) -> None:
         ledger = self._ledger(opts["kind"])
+        target = output_file(opts["out"], "--out", (".xlsx", ".csv"))
         region = self.region_arg(opts["region"])
         qs = ledger.model.objects.below(region)
         if opts["year"] is not None:
             qs = qs.filter(figures.period_q(ledger, opts["year"]))
         what = services.what({"year": opts["year"]})
-        target = Path(opts["out"])
         try:
             with target.open("wb") as out:
                 if target.suffix.lower() == ".csv":

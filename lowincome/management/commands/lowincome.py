@@ -10,7 +10,7 @@ from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
 from core import pipeline
-from core.cli import UsageError
+from core.cli import UsageError, output_file
 from lowincome import services
 
 
@@ -32,6 +32,8 @@ class Command(BatchCommand):
             path = Path(opts["file"])
             if not path.is_file():
                 raise UsageError(f"找不到文件：{path}")
+            if opts["errors"]:
+                output_file(opts["errors"], "--errors", (".xlsx",))
             self.progress(f"导入农村低收入人口名单 {path.name} …")
             result = pipeline.run(
                 "lowincome",
@@ -46,7 +48,8 @@ class Command(BatchCommand):
             self.progress(result["message"])
             self.emit(result, rejected=result["status"] == "rejected")
             return
+        out = output_file(opts["out"], "--out", (".xlsx",))
         region = self.region_arg(opts["region"])
         data = services.export(region)
-        Path(opts["out"]).write_bytes(data)
+        out.write_bytes(data)
         self.emit({"region": region.full_name(), "out": opts["out"], "bytes": len(data)})

@@ -3,13 +3,12 @@ the drafted work report (formats.md §8)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
-from core.cli import UsageError
+from core.cli import UsageError, output_file
 from core.dates import today
 from stats import periods
 from stats.report import as_of_date, render
@@ -52,9 +51,8 @@ class Command(BatchCommand):
             as_of = as_of_date(options["as_of"] or "", period)
         except ValueError as exc:
             raise UsageError(f"--as-of：{exc}") from exc
-        out = Path(options["out"])
-        if out.suffix.lower() != ".docx":
-            raise UsageError(f"--out 应为 .docx 文件，实为“{out}”")
+        # Its missing directories are made, as before.
+        out = output_file(options["out"], "--out", (".docx",), parents=True)
         self.progress(f"起草 {region.full_name()} {period.label}工作情况汇报 …")
         data = render(region, period, as_of=as_of)
         out.parent.mkdir(parents=True, exist_ok=True)
