@@ -480,3 +480,48 @@ def test_a_missing_file_is_a_usage_error(db: Any) -> None:
     with pytest.raises(CommandError) as exc:
         call_command("import_registry", "/nonexistent.xlsx")
     assert exc.value.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "field", "stored"),
+    [
+        ("在校生状况", "13", "schooling", "高职高专一年级"),
+        ("在校生状况", "高职三年级", "schooling", "高职高专三年级"),
+        ("在校生状况", "小学三年级", "schooling", "小学"),
+        ("在校生状况", "03", "schooling", "小学"),
+        ("在校生状况", 16, "schooling", "大专及以上"),
+        ("健康状况", "02、04", "health", "长期慢性病、残疾"),
+        ("健康状况", "01", "health", "健康"),
+        ("劳动技能", "04", "labour_skill", "无劳动力"),
+        ("文化程度", "06", "education", "学龄前儿童"),
+        ("民族", "01", "ethnicity", "汉族"),
+        ("民族", "15", "ethnicity", "土家族"),
+    ],
+)
+def test_the_national_code_tables_values_and_numbers_are_read_as_their_labels(
+    regions: dict, users: dict, tmp_path: Path, header: str, cell: Any, field: str, stored: str
+) -> None:
+    """policy.md §8.2: the national system's numeric codes and older labels are the labels."""
+    rows = [person(num("K001"), "甲", pid(10), **{header: cell})]
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "codes.xlsx", rows)))
+
+    assert code == 0, result["errors"]
+    assert getattr(Person.objects.get(), field) == stored
+
+
+@pytest.mark.parametrize(
+    ("cell", "hint"), [("小学1年级", "小学"), ("初中一年级", "七年级"), ("高职四年级", "高职高专")]
+)
+def test_a_wrong_schooling_value_is_hinted_within_its_own_stage(
+    regions: dict, users: dict, tmp_path: Path, cell: str, hint: str
+) -> None:
+    rows = [person(num("K001"), "甲", pid(10), 在校生状况=cell)]
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "codes.xlsx", rows)))
+
+    assert code == 1
+    [error] = result["errors"]
+    assert (error["row"], error["column"], error["value"]) == (2, "在校生状况", cell)
+    assert error["message"].startswith(f"“{cell}”不在代码表中，是否应为“{hint}")
+    assert "高中" not in error["message"]
