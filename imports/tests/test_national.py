@@ -314,3 +314,51 @@ def test_new_members_with_and_without_a_masked_phone_are_written_alike_but_the_p
         assert person.is_member and person.import_row is not None
     assert people["张三"].employment == "县外省内务工"  # the code table's own name
     assert people["李四"].sex == "女" and people["李四"].birth_date is not None
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("享受低保政策情况", "不享受低保"),
+        ("享受低保政策情况", "农村特困"),
+        ("享受低保政策情况", "低保边缘"),
+        ("享受特困供养政策情况", "非特困"),
+        ("享受特困供养政策情况", "农村低保"),
+    ],
+)
+def test_a_policy_column_takes_only_its_listed_values(
+    regions: dict[str, Any], tmp_path: Path, header: str, value: str
+) -> None:
+    rows = national_rows()
+    rows[1][header] = value
+    path = write_sheet(tmp_path / "policy.xlsx", NATIONAL, rows)
+
+    code, result, _ = run_command("import_registry", str(path))
+
+    assert code == 1
+    [error] = result["errors"]
+    assert (error["row"], error["column"], error["value"]) == (3, header, value)
+    kind = "低保" if "低保" in header else "特困"
+    assert error["message"] == f"应为“农村{kind}”“城市{kind}”或“未享受”，实为“{value}”"
+    assert not Person.objects.exists()
+
+
+def test_the_policy_columns_listed_values_and_a_blank_are_read(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = national_rows()
+    cells = [("城市低保", "城市特困"), ("未享受", "农村特困"), ("", "")]
+    for row, (dibao, tekun) in zip(rows, cells, strict=True):
+        row |= {"享受低保政策情况": dibao, "享受特困供养政策情况": tekun}
+    path = write_sheet(tmp_path / "policy.xlsx", NATIONAL, rows)
+
+    code, result, _ = run_command("import_registry", str(path))
+
+    assert code == 0, result["errors"]
+    stored = dict(Person.objects.values_list("name", "dibao"))
+    assert stored == {"张三": True, "李四": False, "张小": None}
+    assert dict(Person.objects.values_list("name", "tekun")) == {
+        "张三": True,
+        "李四": True,
+        "张小": None,
+    }
