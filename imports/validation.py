@@ -443,7 +443,7 @@ class Checker:
             value, first = cells[i], hh.cells[key]
             if value == first:
                 continue
-            if codes.fold(text(value)) != codes.fold(text(first)):
+            if not self._same_value(key, value, first):
                 self.error(
                     row,
                     key,
@@ -451,6 +451,23 @@ class Checker:
                     f"同一户编号{hh.number}的“{self.column_name(key)}”与第{hh.first_row}行不一致"
                     f"（第{hh.first_row}行为“{text(first)}”，第{row}行为“{text(value)}”）",
                 )
+
+    def _same_value(self, key: str, value: Any, first: Any) -> bool:
+        """Whether two different cells of a household column say the same thing: the same text,
+        or the same value as the column reads it (5000 and 5000.00, 202203 and 2022-03, 因灾 and
+        因自然灾害), each cell parsed once through the column's memo."""
+        if codes.fold(text(value)) == codes.fold(text(first)):
+            return True
+        if key not in self._household_parsers:  # a region's name: its text
+            return False
+        memo = self._household_parsers[key][0]
+        try:
+            for raw in (value, first):
+                if raw not in memo:
+                    memo[raw] = self._household_value(key, raw)
+        except CellError:
+            return False  # a cell that cannot be read agrees with nothing
+        return bool(memo[value] == memo[first])
 
     # -- against the database ------------------------------------------------------------------
     def compare(self) -> Plan:
