@@ -523,7 +523,7 @@ class Checker:
             if number in outside:
                 self.error(hh.first_row, "number", number, f"户编号{number}不在您的管辖范围内")
                 continue
-            self._plan_household(plan, hh, before, staying)
+            self._plan_household(plan, hh, before, staying, persons)
             household_pk = before["pk"] if before else None
             for person in hh.persons:
                 if not person.id_number:
@@ -562,6 +562,7 @@ class Checker:
 
     def _regions(self, plan: Plan) -> None:
         rows = list(Region.objects.values_list("pk", "name", "parent_id", "path"))
+        self._parents = {pk: parent for pk, _, parent, _ in rows}
         child: dict[tuple[int | None, str], int] = {
             (parent, name): pk for pk, name, parent, _ in rows
         }
@@ -693,6 +694,7 @@ class Checker:
         hh: HouseholdRows,
         before: dict[str, Any] | None,
         staying: dict[int, int],
+        persons: dict[str, tuple],
     ) -> None:
         # The stored (or default) values, in HOUSEHOLD_DEFAULTS' order, overlaid by the file's.
         if before:
@@ -704,13 +706,15 @@ class Checker:
             after["risks"] = _risk_text(hh.values["risks"])
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         after["head_name"] = head.values["name"] if head else ""
-        # The household's phone is its 户主's; a masked, blank or absent one keeps the stored
-        # number (as the member form does: national exports often leave it blank, and a
-        # household's phone kept from an earlier 户主 is not written by the export).
-        head_phone = (head.values.get("phone") or KEEP) if head else KEEP
-        after["phone"] = (before["phone"] if before else "") if head_phone is KEEP else head_phone
+        after["phone"] = _head_phone(head, persons)
         after["member_count"] = len(hh.persons) + (staying.get(before["pk"], 0) if before else 0)
         after["region_id"] = plan.region_ids.get(hh.full_path)
+        if before and "group" not in self.region_keys:
+            # Without a 村民小组 column a household stays in its 组 of the village the file
+            # names, as any absent column keeps its stored value.
+            stored = before["region_id"]
+            if after["region_id"] is not None and self._parents.get(stored) == after["region_id"]:
+                after["region_id"] = stored
         status_after = _status(after)
         for field_name, message in rules.check_status(status_after, self.today).items():
             if hh.unread & STATUS_RULE_READS.get(field_name, {field_name}):
@@ -827,6 +831,18 @@ def _rows_by_key(
         return
     for chunk in chunks(wanted):
         yield from values_rows(qs.filter(**{f"{key}__in": chunk}), names)
+
+
+def _head_phone(head: PersonRow | None, persons: dict[str, tuple]) -> str:
+    """The household's phone: its 户主's after the import (formats.md §1), blank when the 户主 has
+    none. A masked cell or an absent column keeps the 户主's stored number, so that is the one."""
+    if head is None:
+        return ""  # no 户主: already an error
+    phone = head.values.get("phone", KEEP)
+    if phone is KEEP:
+        stored = persons.get(head.id_number)
+        return stored[AT["phone"]] if stored else ""
+    return str(phone)
 
 
 def _risk_text(risks: list[str]) -> str:

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from core.idnumber import from_15
 from core.models import AuditRecord
-from imports.tests.builders import family, num, person, pid, write_csv, write_xlsx
+from imports.tests.builders import HEADERS, family, num, person, pid, write_csv, write_xlsx
 from regions.models import Region
 from registry.models import Household, HouseholdEvent, Membership, Person
 
@@ -577,3 +577,54 @@ def test_a_wrong_schooling_value_is_hinted_within_its_own_stage(
     assert (error["row"], error["column"], error["value"]) == (2, "在校生状况", cell)
     assert error["message"].startswith(f"“{cell}”不在代码表中，是否应为“{hint}")
     assert "高中" not in error["message"]
+
+
+def test_the_household_phone_follows_its_head_through_every_reimport(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """The household's phone is its 户主's: a new 户主 without a phone leaves it blank, the 户主's
+    phone set or cleared sets or clears it, and without a 联系电话 column it is the new 户主's
+    stored number."""
+    rows = family(num("P001"), 10)
+
+    def load(name: str, head: int, phones: tuple[str, str], headers: list | None = None) -> str:
+        for i, row in enumerate(rows):
+            row["与户主关系"] = "户主" if i == head else "配偶"
+            row["联系电话"] = phones[i]
+        code, result, _ = run_cli(str(write_xlsx(tmp_path / name, rows, headers)))
+        assert code == 0, result["errors"]
+        return Household.objects.get(number=num("P001")).phone
+
+    assert load("first.xlsx", 0, ("13800000001", "")) == "13800000001"
+    assert load("new_head.xlsx", 1, ("13800000001", "")) == ""
+    assert Household.objects.get().head_name == "配偶10"
+    assert load("head_phone.xlsx", 1, ("", "13911112222")) == "13911112222"
+    assert load("cleared.xlsx", 1, ("13800000001", "")) == ""
+    assert load("both.xlsx", 0, ("13800000001", "13911112222")) == "13800000001"
+    # No 联系电话 column: the 配偶 becomes 户主, and the household takes her stored number.
+    without_phones = [h for h in HEADERS if h in rows[0] and h != "联系电话"]
+    assert load("no_column.xlsx", 1, ("", ""), without_phones) == "13911112222"
+    assert dict(Person.objects.values_list("name", "phone")) == {
+        "户主10": "13800000001",
+        "配偶10": "13911112222",
+    }
+
+
+def test_a_file_without_the_group_column_keeps_each_household_in_its_group(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """村民小组 is optional: left out, a household stays in its 组 of the village the file names,
+    as any absent column keeps its stored value; a household the file puts in another village
+    moves there."""
+    rows = family(num("G001"), 10) + family(num("G002"), 20)
+    assert run_cli(str(write_xlsx(tmp_path / "first.xlsx", rows)))[0] == 0
+    headers = [h for h in HEADERS if h in rows[0] and h != "村民小组"]
+    for row in rows[2:]:
+        row["行政村"] = "仕秦村"
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "nogroup.xlsx", rows, headers)))
+
+    assert code == 0, result["errors"]
+    assert (result["households_updated"], result["households_unchanged"]) == (1, 1)
+    regions_now = dict(Household.objects.values_list("number", "region"))
+    assert regions_now == {num("G001"): regions["group"].pk, num("G002"): regions["village2"].pk}
