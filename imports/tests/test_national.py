@@ -316,6 +316,27 @@ def test_new_members_with_and_without_a_masked_phone_are_written_alike_but_the_p
     assert people["李四"].sex == "女" and people["李四"].birth_date is not None
 
 
+def test_a_blank_household_type_is_refused_like_a_blank_is_alleviated(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """户类型 stands in for the required 是否脱贫户: a blank cell is the same error, never 一般农户
+    (which would un-mark the 脱贫户)."""
+    path = write_sheet(tmp_path / "first.xlsx", NATIONAL, national_rows())
+    assert run_command("import_registry", str(path))[0] == 0
+    blank = [r | {"户类型": ""} for r in national_rows()]
+    again = write_sheet(tmp_path / "blank.xlsx", NATIONAL, blank)
+
+    code, result, _ = run_command("import_registry", str(again))
+
+    assert code == 1 and result["status"] == "rejected"
+    found = {(e["row"], e["column"], e["message"]) for e in result["errors"]}
+    message = "是否脱贫户为必填项，应填“脱贫户”或“一般农户”"
+    assert (2, "户类型", message) in found
+    h = Household.objects.get(number=num("N1"))
+    assert h.is_alleviated
+    assert not HouseholdEvent.objects.filter(household=h, kind="unalleviated").exists()
+
+
 @pytest.mark.parametrize(
     ("header", "value"),
     [
@@ -362,3 +383,30 @@ def test_the_policy_columns_listed_values_and_a_blank_are_read(
         "李四": True,
         "张小": None,
     }
+
+
+@pytest.mark.parametrize("first", ["是否脱贫户", "户类型"])
+def test_is_alleviated_and_household_type_both_given_must_agree(
+    regions: dict[str, Any], tmp_path: Path, first: str
+) -> None:
+    """Both columns are read, whichever comes first; a row where they disagree is an error
+    naming both, and rows where they agree import."""
+    headers = [h for h in NATIONAL if h != "户类型"]
+    at = headers.index("与户主关系") + 1
+    headers[at:at] = [first, "户类型" if first == "是否脱贫户" else "是否脱贫户"]
+    rows = [r | {"是否脱贫户": "是"} for r in national_rows()]
+    path = write_sheet(tmp_path / "agree.xlsx", headers, rows)
+    code, result, _ = run_command("import_registry", str(path))
+    assert code == 0, result["errors"]
+    assert result["warnings"] == []  # neither is an unknown column
+    assert Household.objects.get(number=num("N1")).is_alleviated
+
+    rows = [r | {"是否脱贫户": "否", "监测对象类别": "边缘易致贫户"} for r in national_rows()]
+    path = write_sheet(tmp_path / "disagree.xlsx", headers, rows)
+    code, result, _ = run_command("import_registry", str(path))
+
+    assert code == 1
+    [error] = result["errors"]
+    assert (error["row"], error["column"], error["value"]) == (2, "户类型", "脱贫户")
+    assert error["message"] == "“是否脱贫户”为“否”，“户类型”为“脱贫户”，两列不一致"
+    assert Household.objects.get(number=num("N1")).is_alleviated
