@@ -453,7 +453,7 @@ class Checker:
             blank = [k for (k, _), name in zip(get_region, path, strict=True) if not name]
             for k in blank:
                 if REGISTER.column(k).required:
-                    self.error(row, k, "", f"{REGISTER.column(k).header}为空")
+                    self.error(row, k, "", f"{self.column_name(k)}为空")
             # A few thousand paths in a county, each read once (text cells only: 1 == True).
             if not blank and all(c.__class__ is str for c in raw_path):
                 self._paths[raw_path] = path

@@ -410,3 +410,31 @@ def test_is_alleviated_and_household_type_both_given_must_agree(
     assert (error["row"], error["column"], error["value"]) == (2, "户类型", "脱贫户")
     assert error["message"] == "“是否脱贫户”为“否”，“户类型”为“脱贫户”，两列不一致"
     assert Household.objects.get(number=num("N1")).is_alleviated
+
+
+def test_errors_name_the_columns_as_the_file_writes_them(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """Full-width brackets in a header (县（市、区）, 乡（镇）, 致（返）贫风险1) are the column's
+    name in the messages and in the error workbook's 【…】 labels."""
+    renamed = {"县(市、区)": "县（市、区）", "乡镇": "乡（镇）", "致贫风险1": "致（返）贫风险1"}
+    headers = [renamed.get(h, h) for h in NATIONAL]
+    people = [national_rows()[0], member(num("N2"), "王五", 20, "户主")]
+    rows = [{renamed.get(k, k): v for k, v in r.items()} for r in people]
+    rows[0] |= {"县（市、区）": "大冶县", "致（返）贫风险1": "因穷"}
+    rows[1]["乡（镇）"] = ""
+    path = write_sheet(tmp_path / "names.xlsx", headers, rows)
+    errors_path = tmp_path / "errors.xlsx"
+
+    code, result, _ = run_command("import_registry", str(path), "--errors", str(errors_path))
+
+    assert code == 1
+    columns = {(e["row"], e["column"]) for e in result["errors"]}
+    assert {(2, "县（市、区）"), (2, "致（返）贫风险1"), (3, "乡（镇）")} <= columns
+    assert all("(" not in e["column"] for e in result["errors"])
+    blank = next(e for e in result["errors"] if e["row"] == 3)
+    assert blank["message"] == "乡（镇）为空"
+    sheet = CalamineWorkbook.from_path(str(errors_path)).get_sheet_by_index(0).to_python()
+    assert sheet[0][: len(headers)] == headers
+    assert "【致（返）贫风险1】" in sheet[1][-1] and "【县（市、区）】" in sheet[1][-1]
+    assert "【乡（镇）】乡（镇）为空" in sheet[2][-1]
