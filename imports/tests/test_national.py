@@ -436,5 +436,6 @@ def test_errors_name_the_columns_as_the_file_writes_them(
     assert blank["message"] == "乡（镇）为空"
     sheet = CalamineWorkbook.from_path(str(errors_path)).get_sheet_by_index(0).to_python()
     assert sheet[0][: len(headers)] == headers
-    assert "【致（返）贫风险1】" in sheet[1][-1] and "【县（市、区）】" in sheet[1][-1]
-    assert "【乡（镇）】乡（镇）为空" in sheet[2][-1]
+    first, second = str(sheet[1][-1]), str(sheet[2][-1])
+    assert "【致（返）贫风险1】" in first and "【县（市、区）】" in first
+    assert "【乡（镇）】乡（镇）为空" in second
