@@ -161,8 +161,59 @@ ETHNICITIES = (
 )
 DEVELOPMENTAL_LABOUR = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
 
+
+def _numbered(labels: dict[int, str]) -> dict[str, str]:
+    """A national code table's numbers as aliases of their labels: 01 as the national system
+    writes it, and 1 as a spreadsheet holds 01 typed into a number cell."""
+    return {form: label for n, label in labels.items() for form in (f"{n:02d}", str(n))}
+
+
+# The old national system's codes (policy.md §8.2); 13–15 are the older labels of 高职高专.
+SCHOOLING_NUMBERS = {
+    1: "非在校生",
+    2: "学前教育",
+    3: "小学",
+    4: "七年级",
+    5: "八年级",
+    6: "九年级",
+    7: "高中一年级",
+    8: "高中二年级",
+    9: "高中三年级",
+    10: "中职一年级",
+    11: "中职二年级",
+    12: "中职三年级",
+    13: "高职高专一年级",
+    14: "高职高专二年级",
+    15: "高职高专三年级",
+    16: "大专及以上",
+}
+# Stages of 在校生状况: a wrong value's hint stays in the stage the value names (小学一年级 is not
+# 高中一年级). Each: the words that name the stage, and its labels.
+SCHOOLING_STAGES = (
+    (("学前", "学龄前", "幼儿"), ("学龄前儿童", "学前教育")),
+    (("小学",), ("小学",)),
+    (("初中", "七年级", "八年级", "九年级"), ("七年级", "八年级", "九年级")),
+    (("高中",), ("高中一年级", "高中二年级", "高中三年级")),
+    (("中职", "中专"), ("中职一年级", "中职二年级", "中职三年级")),
+    (("高职", "高专"), ("高职高专一年级", "高职高专二年级", "高职高专三年级")),
+    (("大专",), ("大专及以上",)),
+    (("本科",), ("本科",)),
+    (("硕士", "研究生"), ("硕士生及以上",)),
+)
+HINT_STAGES: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
+    "schooling": SCHOOLING_STAGES
+}
+
 ALIASES: dict[str, dict[str, str]] = {
-    "relation": {"本人": "户主", "本人或户主": "户主", "子": "之子", "女": "之女"},
+    # The national relation codes are not read (policy.md §8.2 has two tables whose 10 and 20
+    # differ: 之外孙女 or 配偶); the labels of both are, where they name one relation.
+    "relation": {
+        "本人": "户主",
+        "本人或户主": "户主",
+        "子": "之子",
+        "女": "之女",
+        "兄弟姐妹": "之兄弟姐妹",
+    },
     "risk": {
         "因灾": "因自然灾害",
         "住房出现安全问题": "因安全住房",
@@ -170,10 +221,31 @@ ALIASES: dict[str, dict[str, str]] = {
         "因务工就业不稳定": "因务工就业不稳",
         "因产业失败": "因产业项目失败",
     },
-    "health": {"患大病": "患有大病", "慢性病": "长期慢性病"},
-    "labour": {"弱劳动力": "弱劳动力或半劳动力", "半劳动力": "弱劳动力或半劳动力"},
-    "ethnicity": {"汉": "汉族"},
-    "schooling": {"学龄前": "学龄前儿童"},
+    "health": {
+        "患大病": "患有大病",
+        "慢性病": "长期慢性病",
+        **_numbered({1: "健康", 2: "长期慢性病", 3: "患有大病", 4: "残疾"}),
+    },
+    "labour": {
+        "弱劳动力": "弱劳动力或半劳动力",
+        "半劳动力": "弱劳动力或半劳动力",
+        **_numbered({1: "普通劳动力", 2: "技能劳动力", 3: "丧失劳动力", 4: "无劳动力"}),
+    },
+    "education": _numbered(
+        {1: "文盲或半文盲", 2: "小学", 3: "初中", 4: "高中", 5: "大专及以上", 6: "学龄前儿童"}
+    ),
+    # GB/T 3304's numbers: ETHNICITIES is in its order, 01 汉族 … 56 基诺族, then 97 其他.
+    "ethnicity": {
+        "汉": "汉族",
+        **_numbered(dict(enumerate(ETHNICITIES[:-1], start=1))),
+        **_numbered({97: "其他"}),
+    },
+    "schooling": {
+        "学龄前": "学龄前儿童",
+        **{f"高职{n}年级": f"高职高专{n}年级" for n in "一二三"},
+        **{f"小学{n}年级": "小学" for n in "一二三四五六"},
+        **_numbered(SCHOOLING_NUMBERS),
+    },
     "employment": {"省内县外务工": "县外省内务工"},
 }
 
@@ -455,7 +527,14 @@ def suggest(table: str, value: object) -> str | None:
         overlap = 2 * shared / (len(typed) + len(label))
         return (difflib.SequenceMatcher(None, typed, label).ratio() + overlap) / 2
 
-    best = max(values(table), key=score, default=None)
+    labels: Iterable[str] = values(table)
+    stages = [
+        named for words, named in HINT_STAGES.get(table, ()) if any(w in typed for w in words)
+    ]
+    if stages:
+        in_effect = set(labels)
+        labels = [label for named in stages for label in named if label in in_effect]
+    best = max(labels, key=score, default=None)
     return best if best is not None and score(best) >= 0.4 else None
 
 

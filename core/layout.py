@@ -690,6 +690,10 @@ class HeaderMap:
     variants: dict[str, str] = field(default_factory=dict)  # key → the alias variant used
     spreads: dict[str, list[int]] = field(default_factory=dict)  # key → positions, in order
     twice: list[str] = field(default_factory=list)  # columns given twice, with their positions
+    #: A column given both under its own header and as a variant (是否脱贫户 and 户类型): key →
+    #: (the variant's position, its header as written, the variant). Both are read; the caller
+    #: checks that they agree.
+    also: dict[str, tuple[int, str, str]] = field(default_factory=dict)
 
     def problems(self, template: str) -> str:
         """The Chinese sentence for a header row that cannot be read ("" when it can)."""
@@ -813,6 +817,7 @@ class Layout:
         spreads: dict[str, list[tuple[int, int]]] = {}
         unknown: list[str] = []
         twice: list[str] = []
+        also: dict[str, tuple[int, str, str]] = {}
         for i, header in enumerate(headers):
             folded = fold(header)
             if not folded or folded == fold(ERROR_HEADER):
@@ -823,8 +828,16 @@ class Layout:
                 if target not in positions:
                     positions[target], written[target], variants[target] = i, header, variant
                     continue
+                if target not in variants and target not in also:
+                    also[target] = (i, header, variant)
+                    continue
             found = names.get(folded)
             if found is not None and found not in positions:
+                positions[found], written[found] = i, header
+                continue
+            if found is not None and found in variants and found not in also:
+                # The variant came first: the column's own header is read as the column.
+                also[found] = (positions[found], written[found], variants.pop(found))
                 positions[found], written[found] = i, header
                 continue
             if found is not None:
@@ -844,7 +857,7 @@ class Layout:
         ]
         # Merged in the file's column order (formats.md §1), whatever the numbers say.
         ordered = {k: sorted(i for _, i in v) for k, v in spreads.items() if k not in positions}
-        return HeaderMap(positions, written, unknown, missing, variants, ordered, twice)
+        return HeaderMap(positions, written, unknown, missing, variants, ordered, twice, also)
 
     def api_fields(self, keys: Iterable[str]) -> dict[str, Any]:
         """pydantic field definitions {key: (type, Field(description=header))} for `keys`."""

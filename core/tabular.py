@@ -217,7 +217,9 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
 
     if len(cells) > max_columns and not is_blank(cells[max_columns:]):
         raise TableError(f"表头超过{max_columns}列，已拒绝；请删除多余的列后再上传")
-    headers = [text(c) for c in cells]
+    # As written (trimmed): messages name a column by its header text, 县（市、区） included;
+    # layouts match headers folded (core.layout.Layout.map_headers).
+    headers = [free_text(c) for c in cells]
     return Table(headers, number, data(), kind, encoding, leading, path.stat().st_size)
 
 

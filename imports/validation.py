@@ -87,6 +87,8 @@ MASKED_PHONE = re.compile(r"^\d{3}\*{4,}\d{4}$")
 KEEP = object()  # a masked cell: the stored value stays
 COMBINATIONS = 50_000  # combinations of a person's cells kept parsed (Checker.read)
 _UNREAD = object()  # a kept combination's stand-in for a cell parsed on every row
+# The key of a second spelling of a column in the file (是否脱贫户 and 户类型: HeaderMap.also).
+ALSO = "also:"
 
 
 def _phone(raw: Any) -> Any:
@@ -100,6 +102,8 @@ def _phone(raw: Any) -> Any:
 
 
 def _parser(key: str, header: HeaderMap) -> Callable[[Any], Any]:
+    if key.startswith(ALSO):
+        return REGISTER.variants[header.also[key.removeprefix(ALSO)][2]][1]
     variant = header.variants.get(key)
     if variant:
         return REGISTER.variants[variant][1]
@@ -136,6 +140,10 @@ class Checker:
         self._household_parsers: dict[str, tuple[dict[Any, Any], Callable[[Any], Any]]] = {}
         self._relations: dict[Any, str] = {}  # a 与户主关系 cell read well → its code
         self._paths: dict[tuple, tuple[str, ...]] = {}  # region cells → their names
+        self._parents: dict[int, int | None] = {}  # every region's parent, by pk
+        # A column given under two spellings: (the second's key, the column's key), per level.
+        self._also: dict[str, list[tuple[str, str]]] = {"household": [], "person": []}
+        self._blank_alleviated = "是否脱贫户为必填项，应填“是”或“否”"
 
     @property
     def errors(self) -> list[dict]:
@@ -151,8 +159,11 @@ class Checker:
 
     # -- reporting ---------------------------------------------------------------------------
     def column_name(self, key: str) -> str:
+        """The column's header as the file writes it."""
         if self.header is not None and key in self.header.written:
             return self.header.written[key]
+        if self.header is not None and key.startswith(ALSO):
+            return self.header.also[key.removeprefix(ALSO)][1]
         return REGISTER.column(key).header if REGISTER.has(key) else key
 
     def error(self, row: int | None, key: str, value: Any, message: str) -> None:
@@ -178,10 +189,16 @@ class Checker:
             )
         root = Region.objects.filter(level=Region.Level.COUNTY).order_by("pk").first()
         self.county_code = root.code if root else ""
-        pos = header.positions
+        if header.variants.get("is_alleviated") == "户类型":
+            self._blank_alleviated = "是否脱贫户为必填项，应填“脱贫户”或“一般农户”"
+        # A column under both spellings: the second is read as a column of its own and must agree.
+        pos = {**header.positions, **{ALSO + k: i for k, (i, _, _) in header.also.items()}}
+        for k in header.also:
+            self._also[REGISTER.column(k).level].append((ALSO + k, k))
         get_region = [(k, pos[k]) for k in REGION_KEYS if k in pos]
         self.region_keys = [k for k, _ in get_region]
         hh_keys = [k for k in (*HOUSEHOLD_KEYS, "exit_reason") if k in pos]
+        hh_keys += [also for also, _ in self._also["household"]]
         spreads = header.spreads.get("risks", [])
         self._household_parsers = {k: ({}, _parser(k, header)) for k in (*hh_keys, "risks")}
         # Per column, each distinct cell is parsed once (a column holds a handful of values).
@@ -191,6 +208,10 @@ class Checker:
             for k in PERSON_KEYS
             if k in pos and k not in special
         ]
+        person_columns += [
+            (also, pos[also], {}, _parser(also, header)) for also, _ in self._also["person"]
+        ]
+        person_also = self._also["person"]
         # A person's cells but the phone repeat as a whole (a few thousand combinations in a
         # county): a combination read without an error is kept parsed, its values in the
         # layout's order with a stand-in for each cell that is parsed every time (the phone).
@@ -251,6 +272,8 @@ class Checker:
                     for k, _, _, _ in every_time:  # a cell not read leaves no value
                         if values[k] is _UNREAD:
                             del values[k]
+            if person_also:
+                self._disagreeing(row, cells, pos, person_also, values)
             sex = person.values.get("sex")
             id_sex = person.values.pop("_id_sex", "")
             if sex and id_sex and sex != id_sex:
@@ -308,11 +331,36 @@ class Checker:
                 parsed[raw] = value
         return read
 
+    def _disagreeing(
+        self,
+        row: int,
+        cells: list[Any],
+        pos: dict[str, int],
+        pairs: list[tuple[str, str]],
+        values: dict[str, Any],
+        unread: Collection[str] = (),
+    ) -> None:
+        """A column given under both spellings (是否脱贫户 and 户类型): the second's value leaves
+        `values`; where both were read and say different things, that is an error naming both."""
+        for also, key in pairs:
+            other = values.pop(also, None)
+            mine = values.get(key)
+            if other is None or mine is None or other == mine or key in unread:
+                continue
+            first, second = self.column_name(key), self.column_name(also)
+            self.error(
+                row,
+                also,
+                cells[pos[also]],
+                f"“{first}”为“{text(cells[pos[key]])}”，“{second}”为“{text(cells[pos[also]])}”，"
+                "两列不一致",
+            )
+
     def _household_value(self, key: str, raw: Any) -> Any:
         parser = self._household_parsers[key][1]
         value = parser(raw)
         if key == "is_alleviated" and value is None:
-            raise CellError("是否脱贫户为必填项，应填“是”或“否”")
+            raise CellError(self._blank_alleviated)
         if key in {"risk_eliminated", "no_labour"}:
             return bool(value)
         if key == "risks":
@@ -405,7 +453,7 @@ class Checker:
             blank = [k for (k, _), name in zip(get_region, path, strict=True) if not name]
             for k in blank:
                 if REGISTER.column(k).required:
-                    self.error(row, k, "", f"{REGISTER.column(k).header}为空")
+                    self.error(row, k, "", f"{self.column_name(k)}为空")
             # A few thousand paths in a county, each read once (text cells only: 1 == True).
             if not blank and all(c.__class__ is str for c in raw_path):
                 self._paths[raw_path] = path
@@ -426,6 +474,8 @@ class Checker:
                 unread.add(k)
         for k, i in get_region:
             raw_cells[k] = cells[i]
+        if self._also["household"]:
+            self._disagreeing(row, cells, pos, self._also["household"], values, unread)
         exit_reason = values.pop("exit_reason", "") or ""
         hh = HouseholdRows(number, row, path, values, raw_cells)
         hh.exit_reason = exit_reason
@@ -443,7 +493,7 @@ class Checker:
             value, first = cells[i], hh.cells[key]
             if value == first:
                 continue
-            if codes.fold(text(value)) != codes.fold(text(first)):
+            if not self._same_value(key, value, first):
                 self.error(
                     row,
                     key,
@@ -451,6 +501,23 @@ class Checker:
                     f"同一户编号{hh.number}的“{self.column_name(key)}”与第{hh.first_row}行不一致"
                     f"（第{hh.first_row}行为“{text(first)}”，第{row}行为“{text(value)}”）",
                 )
+
+    def _same_value(self, key: str, value: Any, first: Any) -> bool:
+        """Whether two different cells of a household column say the same thing: the same text,
+        or the same value as the column reads it (5000 and 5000.00, 202203 and 2022-03, 因灾 and
+        因自然灾害), each cell parsed once through the column's memo."""
+        if codes.fold(text(value)) == codes.fold(text(first)):
+            return True
+        if key not in self._household_parsers:  # a region's name: its text
+            return False
+        memo = self._household_parsers[key][0]
+        try:
+            for raw in (value, first):
+                if raw not in memo:
+                    memo[raw] = self._household_value(key, raw)
+        except CellError:
+            return False  # a cell that cannot be read agrees with nothing
+        return bool(memo[value] == memo[first])
 
     # -- against the database ------------------------------------------------------------------
     def compare(self) -> Plan:
@@ -506,7 +573,7 @@ class Checker:
             if number in outside:
                 self.error(hh.first_row, "number", number, f"户编号{number}不在您的管辖范围内")
                 continue
-            self._plan_household(plan, hh, before, staying)
+            self._plan_household(plan, hh, before, staying, persons)
             household_pk = before["pk"] if before else None
             for person in hh.persons:
                 if not person.id_number:
@@ -545,6 +612,7 @@ class Checker:
 
     def _regions(self, plan: Plan) -> None:
         rows = list(Region.objects.values_list("pk", "name", "parent_id", "path"))
+        self._parents = {pk: parent for pk, _, parent, _ in rows}
         child: dict[tuple[int | None, str], int] = {
             (parent, name): pk for pk, name, parent, _ in rows
         }
@@ -676,6 +744,7 @@ class Checker:
         hh: HouseholdRows,
         before: dict[str, Any] | None,
         staying: dict[int, int],
+        persons: dict[str, tuple],
     ) -> None:
         # The stored (or default) values, in HOUSEHOLD_DEFAULTS' order, overlaid by the file's.
         if before:
@@ -687,13 +756,15 @@ class Checker:
             after["risks"] = _risk_text(hh.values["risks"])
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         after["head_name"] = head.values["name"] if head else ""
-        # The household's phone is its 户主's; a masked, blank or absent one keeps the stored
-        # number (as the member form does: national exports often leave it blank, and a
-        # household's phone kept from an earlier 户主 is not written by the export).
-        head_phone = (head.values.get("phone") or KEEP) if head else KEEP
-        after["phone"] = (before["phone"] if before else "") if head_phone is KEEP else head_phone
+        after["phone"] = _head_phone(head, persons)
         after["member_count"] = len(hh.persons) + (staying.get(before["pk"], 0) if before else 0)
         after["region_id"] = plan.region_ids.get(hh.full_path)
+        if before and "group" not in self.region_keys:
+            # Without a 村民小组 column a household stays in its 组 of the village the file
+            # names, as any absent column keeps its stored value.
+            stored = before["region_id"]
+            if after["region_id"] is not None and self._parents.get(stored) == after["region_id"]:
+                after["region_id"] = stored
         status_after = _status(after)
         for field_name, message in rules.check_status(status_after, self.today).items():
             if hh.unread & STATUS_RULE_READS.get(field_name, {field_name}):
@@ -810,6 +881,18 @@ def _rows_by_key(
         return
     for chunk in chunks(wanted):
         yield from values_rows(qs.filter(**{f"{key}__in": chunk}), names)
+
+
+def _head_phone(head: PersonRow | None, persons: dict[str, tuple]) -> str:
+    """The household's phone: its 户主's after the import (formats.md §1), blank when the 户主 has
+    none. A masked cell or an absent column keeps the 户主's stored number, so that is the one."""
+    if head is None:
+        return ""  # no 户主: already an error
+    phone = head.values.get("phone", KEEP)
+    if phone is KEEP:
+        stored = persons.get(head.id_number)
+        return stored[AT["phone"]] if stored else ""
+    return str(phone)
 
 
 def _risk_text(risks: list[str]) -> str:

@@ -789,7 +789,7 @@ class CountyBuilder:
                 records = self._incomes(family, status, dibao) if poor else []
                 head = family[0]
                 number = f"{village.code}{serial:06d}"
-                phone = next((m.phone for m in members if m.phone), "")
+                phone = head.phone  # the household's phone is its 户主's (formats.md §1)
                 households.add((
                     hid, number, group.pk, head.name,
                     f"{town.name}{village.name}{group.name}{rng.randint(1, 120)}号", phone,

@@ -7,6 +7,7 @@ once. Keys are the fields of `Household` and `Person` (and the region columns' n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -31,27 +32,41 @@ from core.tabular import text
 
 
 @lru_cache(maxsize=64)
-def household_type(value: Any) -> bool:
-    """户类型 (the alias column of 是否脱贫户): 脱贫户 / 一般农户."""
+def household_type(value: Any) -> bool | None:
+    """户类型 (the alias column of 是否脱贫户): 脱贫户 / 一般农户; blank is None, as a blank
+    是否脱贫户 is (the column is required: the import refuses it, never reads it as 一般农户)."""
     s = fold(text(value))
+    if not s:
+        return None
     if s in {"脱贫户", "是"}:
         return True
-    if s in {"一般农户", "一般户", "否", ""}:
+    if s in {"一般农户", "一般户", "否"}:
         return False
     raise CellError(f"户类型应为“脱贫户”或“一般农户”，实为“{s}”")
 
 
-@lru_cache(maxsize=64)
-def policy_enjoyed(value: Any) -> bool | None:
-    """享受低保政策情况 / 享受特困供养政策情况: 农村低保 / 城市低保 (…特困) → 是, 未享受 → 否."""
-    s = fold(text(value))
-    if not s:
-        return None
-    if s in {"未享受", "否", "无"}:
-        return False
-    if s in {"是"} or s.endswith(("低保", "特困", "特困供养")):
-        return True
-    raise CellError(f"应为“农村低保”“城市低保”（或“农村特困”“城市特困”）或“未享受”，实为“{s}”")
+def _policy(kind: str) -> Callable[[Any], bool | None]:
+    """The parser of 享受{kind}政策情况 (policy.md §8.2): 农村{kind} / 城市{kind} → 是, 未享受 → 否,
+    blank → not given. Only these: 不享受低保 or 非特困 ends like a yes, and the other column's
+    农村特困 in the 低保 column is a mistake, not a yes."""
+    values = {f"农村{kind}": True, f"城市{kind}": True, "未享受": False}
+    expected = f"应为“农村{kind}”“城市{kind}”或“未享受”"
+
+    @lru_cache(maxsize=64)
+    def parse(value: Any) -> bool | None:
+        s = fold(text(value))
+        if not s:
+            return None
+        found = values.get(s)
+        if found is None:
+            raise CellError(f"{expected}，实为“{s}”")
+        return found
+
+    return parse
+
+
+dibao_policy = _policy("低保")
+tekun_policy = _policy("特困")
 
 
 RISK_COLUMNS = ("致贫风险{}", "返贫风险{}", "致贫/返贫风险{}", "致（返）贫风险{}")
@@ -142,8 +157,8 @@ REGISTER = Layout(
     marker_header="证件号码",
     variants={
         "户类型": ("is_alleviated", household_type),
-        "享受低保政策情况": ("dibao", policy_enjoyed),
-        "享受特困供养政策情况": ("tekun", policy_enjoyed),
+        "享受低保政策情况": ("dibao", dibao_policy),
+        "享受特困供养政策情况": ("tekun", tekun_policy),
     },
 )
 

@@ -174,11 +174,13 @@ def update_household(
     """Change a household's fields; status changes become dated events (an un-marking with
     `exit_reason`; events no status field dates, such as a roll-back, are dated `on`, default
     today). The status fields (PROCEDURE_FIELDS) change only when `source` is a procedure, an
-    import or a county correction (STATUS_SOURCES); a plain edit is refused."""
+    import or a county correction (STATUS_SOURCES); a plain edit is refused. A `phone` is the
+    户主's (update_person), which the household's follows."""
     h = Household.objects.select_for_update().get(pk=household.pk)
     before_snap, before_status = snapshot(h), status_of(h)
     old = Household(**{name: getattr(h, name) for name in PROCEDURE_FIELDS})
     risks = fields.pop("risk_list", None)
+    phone = fields.pop("phone", None)
     for name, value in fields.items():
         setattr(h, name, value)
     if risks is not None:
@@ -200,6 +202,12 @@ def update_household(
             region_id=h.region_id,
             note=note,
         )
+    if phone is not None:
+        # The household's phone is its 户主's: a phone given for the household is the 户主's.
+        head = h.persons.filter(is_member=True, relation="户主").first()
+        if head is None:
+            raise ValidationError({"phone": "该户没有户主；联系电话是户主的，请先登记户主"})
+        _update_person(actor=actor, person=head, phone=phone)
     household.refresh_from_db()
     return household
 
@@ -322,10 +330,11 @@ def unmark(
 
 
 def _refresh_head(h: Household) -> None:
-    """The household's 户主 name and phone are its head's; its size, its members'."""
+    """The household's 户主 name and phone are its head's (blank when the 户主 has none, as the
+    import writes them: formats.md §1); its size, its members'."""
     head = h.persons.filter(is_member=True, relation="户主").first()
     h.head_name = head.name if head else ""
-    h.phone = head.phone if head and head.phone else h.phone
+    h.phone = head.phone if head else ""
     h.member_count = h.persons.filter(is_member=True).count()
     h.save(update_fields=["head_name", "phone", "member_count", "updated_at"])
 

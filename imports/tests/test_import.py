@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 from core.idnumber import from_15
 from core.models import AuditRecord
 from fangpin.testing import run_command
-from imports.tests.builders import family, num, person, pid, write_csv, write_xlsx
+from imports.tests.builders import HEADERS, family, num, person, pid, write_csv, write_xlsx
 from regions.models import Region
 from registry.models import Household, HouseholdEvent, Membership, Person
 
@@ -583,3 +583,138 @@ def test_a_corrected_identification_or_elimination_date_moves_its_event_audited(
         ({"date": "2024-02-15"}, {"date": "2023-12-01"}, True),
         ({"date": "2024-03-01"}, {"date": "2024-05-01"}, True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "second", "same"),
+    [
+        ("识别监测时间", "2022-03", "202203", True),
+        ("风险类型", "因病、因学", "因病,因学", True),
+        ("风险类型", "因灾", "因自然灾害", True),
+        ("家庭年人均纯收入", "5000", "5000.00", True),
+        ("是否脱贫户", "否", "N", True),
+        ("识别监测时间", "2022-03", "2022-04", False),
+        ("风险类型", "因病、因学", "因学、因病", False),
+        ("家庭年人均纯收入", "5000", "5000.01", False),
+        ("监测对象类别", "突发严重困难户", "边缘易致贫户", False),
+        ("家庭年人均纯收入", "5000", "五千", False),
+    ],
+)
+def test_rows_of_a_household_agree_when_their_values_do(
+    regions: dict, users: dict, tmp_path: Path, header: str, first: str, second: str, same: bool
+) -> None:
+    """A household column written two ways that §1 both allows is one value, not a conflict;
+    different values are an error naming both rows."""
+    monitored = {"监测对象类别": "突发严重困难户", "识别监测时间": "2022-03", "风险类型": "因病"}
+    rows = family(num("A001"), 10, **monitored)
+    rows[0][header], rows[1][header] = first, second
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "agree.xlsx", rows)))
+
+    if same:
+        assert code == 0, result["errors"]
+        h = Household.objects.get(number=num("A001"))
+        assert (h.identified_date, h.member_count) == (dt.date(2022, 3, 1), 2)
+        return
+    assert code == 1
+    [error] = result["errors"]
+    assert (error["row"], error["column"], error["value"]) == (3, header, second)
+    assert error["message"] == (
+        f"同一户编号{num('A001')}的“{header}”与第2行不一致（第2行为“{first}”，第3行为“{second}”）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "field", "stored"),
+    [
+        ("在校生状况", "13", "schooling", "高职高专一年级"),
+        ("在校生状况", "高职三年级", "schooling", "高职高专三年级"),
+        ("在校生状况", "小学三年级", "schooling", "小学"),
+        ("在校生状况", "03", "schooling", "小学"),
+        ("在校生状况", 16, "schooling", "大专及以上"),
+        ("健康状况", "02、04", "health", "长期慢性病、残疾"),
+        ("健康状况", "01", "health", "健康"),
+        ("劳动技能", "04", "labour_skill", "无劳动力"),
+        ("文化程度", "06", "education", "学龄前儿童"),
+        ("民族", "01", "ethnicity", "汉族"),
+        ("民族", "15", "ethnicity", "土家族"),
+    ],
+)
+def test_the_national_code_tables_values_and_numbers_are_read_as_their_labels(
+    regions: dict, users: dict, tmp_path: Path, header: str, cell: Any, field: str, stored: str
+) -> None:
+    """policy.md §8.2: the national system's numeric codes and older labels are the labels."""
+    rows = [person(num("K001"), "甲", pid(10), **{header: cell})]
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "codes.xlsx", rows)))
+
+    assert code == 0, result["errors"]
+    assert getattr(Person.objects.get(), field) == stored
+
+
+@pytest.mark.parametrize(
+    ("cell", "hint"), [("小学1年级", "小学"), ("初中一年级", "七年级"), ("高职四年级", "高职高专")]
+)
+def test_a_wrong_schooling_value_is_hinted_within_its_own_stage(
+    regions: dict, users: dict, tmp_path: Path, cell: str, hint: str
+) -> None:
+    rows = [person(num("K001"), "甲", pid(10), 在校生状况=cell)]
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "codes.xlsx", rows)))
+
+    assert code == 1
+    [error] = result["errors"]
+    assert (error["row"], error["column"], error["value"]) == (2, "在校生状况", cell)
+    assert error["message"].startswith(f"“{cell}”不在代码表中，是否应为“{hint}")
+    assert "高中" not in error["message"]
+
+
+def test_the_household_phone_follows_its_head_through_every_reimport(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """The household's phone is its 户主's: a new 户主 without a phone leaves it blank, the 户主's
+    phone set or cleared sets or clears it, and without a 联系电话 column it is the new 户主's
+    stored number."""
+    rows = family(num("P001"), 10)
+
+    def load(name: str, head: int, phones: tuple[str, str], headers: list | None = None) -> str:
+        for i, row in enumerate(rows):
+            row["与户主关系"] = "户主" if i == head else "配偶"
+            row["联系电话"] = phones[i]
+        code, result, _ = run_cli(str(write_xlsx(tmp_path / name, rows, headers)))
+        assert code == 0, result["errors"]
+        return Household.objects.get(number=num("P001")).phone
+
+    assert load("first.xlsx", 0, ("13800000001", "")) == "13800000001"
+    assert load("new_head.xlsx", 1, ("13800000001", "")) == ""
+    assert Household.objects.get().head_name == "配偶10"
+    assert load("head_phone.xlsx", 1, ("", "13911112222")) == "13911112222"
+    assert load("cleared.xlsx", 1, ("13800000001", "")) == ""
+    assert load("both.xlsx", 0, ("13800000001", "13911112222")) == "13800000001"
+    # No 联系电话 column: the 配偶 becomes 户主, and the household takes her stored number.
+    without_phones = [h for h in HEADERS if h in rows[0] and h != "联系电话"]
+    assert load("no_column.xlsx", 1, ("", ""), without_phones) == "13911112222"
+    assert dict(Person.objects.values_list("name", "phone")) == {
+        "户主10": "13800000001",
+        "配偶10": "13911112222",
+    }
+
+
+def test_a_file_without_the_group_column_keeps_each_household_in_its_group(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """村民小组 is optional: left out, a household stays in its 组 of the village the file names,
+    as any absent column keeps its stored value; a household the file puts in another village
+    moves there."""
+    rows = family(num("G001"), 10) + family(num("G002"), 20)
+    assert run_cli(str(write_xlsx(tmp_path / "first.xlsx", rows)))[0] == 0
+    headers = [h for h in HEADERS if h in rows[0] and h != "村民小组"]
+    for row in rows[2:]:
+        row["行政村"] = "仕秦村"
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "nogroup.xlsx", rows, headers)))
+
+    assert code == 0, result["errors"]
+    assert (result["households_updated"], result["households_unchanged"]) == (1, 1)
+    regions_now = dict(Household.objects.values_list("number", "region"))
+    assert regions_now == {num("G001"): regions["group"].pk, num("G002"): regions["village2"].pk}

@@ -314,3 +314,128 @@ def test_new_members_with_and_without_a_masked_phone_are_written_alike_but_the_p
         assert person.is_member and person.import_row is not None
     assert people["张三"].employment == "县外省内务工"  # the code table's own name
     assert people["李四"].sex == "女" and people["李四"].birth_date is not None
+
+
+def test_a_blank_household_type_is_refused_like_a_blank_is_alleviated(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """户类型 stands in for the required 是否脱贫户: a blank cell is the same error, never 一般农户
+    (which would un-mark the 脱贫户)."""
+    path = write_sheet(tmp_path / "first.xlsx", NATIONAL, national_rows())
+    assert run_command("import_registry", str(path))[0] == 0
+    blank = [r | {"户类型": ""} for r in national_rows()]
+    again = write_sheet(tmp_path / "blank.xlsx", NATIONAL, blank)
+
+    code, result, _ = run_command("import_registry", str(again))
+
+    assert code == 1 and result["status"] == "rejected"
+    found = {(e["row"], e["column"], e["message"]) for e in result["errors"]}
+    message = "是否脱贫户为必填项，应填“脱贫户”或“一般农户”"
+    assert (2, "户类型", message) in found
+    h = Household.objects.get(number=num("N1"))
+    assert h.is_alleviated
+    assert not HouseholdEvent.objects.filter(household=h, kind="unalleviated").exists()
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("享受低保政策情况", "不享受低保"),
+        ("享受低保政策情况", "农村特困"),
+        ("享受低保政策情况", "低保边缘"),
+        ("享受特困供养政策情况", "非特困"),
+        ("享受特困供养政策情况", "农村低保"),
+    ],
+)
+def test_a_policy_column_takes_only_its_listed_values(
+    regions: dict[str, Any], tmp_path: Path, header: str, value: str
+) -> None:
+    rows = national_rows()
+    rows[1][header] = value
+    path = write_sheet(tmp_path / "policy.xlsx", NATIONAL, rows)
+
+    code, result, _ = run_command("import_registry", str(path))
+
+    assert code == 1
+    [error] = result["errors"]
+    assert (error["row"], error["column"], error["value"]) == (3, header, value)
+    kind = "低保" if "低保" in header else "特困"
+    assert error["message"] == f"应为“农村{kind}”“城市{kind}”或“未享受”，实为“{value}”"
+    assert not Person.objects.exists()
+
+
+def test_the_policy_columns_listed_values_and_a_blank_are_read(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = national_rows()
+    cells = [("城市低保", "城市特困"), ("未享受", "农村特困"), ("", "")]
+    for row, (dibao, tekun) in zip(rows, cells, strict=True):
+        row |= {"享受低保政策情况": dibao, "享受特困供养政策情况": tekun}
+    path = write_sheet(tmp_path / "policy.xlsx", NATIONAL, rows)
+
+    code, result, _ = run_command("import_registry", str(path))
+
+    assert code == 0, result["errors"]
+    stored = dict(Person.objects.values_list("name", "dibao"))
+    assert stored == {"张三": True, "李四": False, "张小": None}
+    assert dict(Person.objects.values_list("name", "tekun")) == {
+        "张三": True,
+        "李四": True,
+        "张小": None,
+    }
+
+
+@pytest.mark.parametrize("first", ["是否脱贫户", "户类型"])
+def test_is_alleviated_and_household_type_both_given_must_agree(
+    regions: dict[str, Any], tmp_path: Path, first: str
+) -> None:
+    """Both columns are read, whichever comes first; a row where they disagree is an error
+    naming both, and rows where they agree import."""
+    headers = [h for h in NATIONAL if h != "户类型"]
+    at = headers.index("与户主关系") + 1
+    headers[at:at] = [first, "户类型" if first == "是否脱贫户" else "是否脱贫户"]
+    rows = [r | {"是否脱贫户": "是"} for r in national_rows()]
+    path = write_sheet(tmp_path / "agree.xlsx", headers, rows)
+    code, result, _ = run_command("import_registry", str(path))
+    assert code == 0, result["errors"]
+    assert result["warnings"] == []  # neither is an unknown column
+    assert Household.objects.get(number=num("N1")).is_alleviated
+
+    rows = [r | {"是否脱贫户": "否", "监测对象类别": "边缘易致贫户"} for r in national_rows()]
+    path = write_sheet(tmp_path / "disagree.xlsx", headers, rows)
+    code, result, _ = run_command("import_registry", str(path))
+
+    assert code == 1
+    [error] = result["errors"]
+    assert (error["row"], error["column"], error["value"]) == (2, "户类型", "脱贫户")
+    assert error["message"] == "“是否脱贫户”为“否”，“户类型”为“脱贫户”，两列不一致"
+    assert Household.objects.get(number=num("N1")).is_alleviated
+
+
+def test_errors_name_the_columns_as_the_file_writes_them(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """Full-width brackets in a header (县（市、区）, 乡（镇）, 致（返）贫风险1) are the column's
+    name in the messages and in the error workbook's 【…】 labels."""
+    renamed = {"县(市、区)": "县（市、区）", "乡镇": "乡（镇）", "致贫风险1": "致（返）贫风险1"}
+    headers = [renamed.get(h, h) for h in NATIONAL]
+    people = [national_rows()[0], member(num("N2"), "王五", 20, "户主")]
+    rows = [{renamed.get(k, k): v for k, v in r.items()} for r in people]
+    rows[0] |= {"县（市、区）": "大冶县", "致（返）贫风险1": "因穷"}
+    rows[1]["乡（镇）"] = ""
+    path = write_sheet(tmp_path / "names.xlsx", headers, rows)
+    errors_path = tmp_path / "errors.xlsx"
+
+    code, result, _ = run_command("import_registry", str(path), "--errors", str(errors_path))
+
+    assert code == 1
+    columns = {(e["row"], e["column"]) for e in result["errors"]}
+    assert {(2, "县（市、区）"), (2, "致（返）贫风险1"), (3, "乡（镇）")} <= columns
+    assert all("(" not in e["column"] for e in result["errors"])
+    blank = next(e for e in result["errors"] if e["row"] == 3)
+    assert blank["message"] == "乡（镇）为空"
+    sheet = CalamineWorkbook.from_path(str(errors_path)).get_sheet_by_index(0).to_python()
+    assert sheet[0][: len(headers)] == headers
+    first, second = str(sheet[1][-1]), str(sheet[2][-1])
+    assert "【致（返）贫风险1】" in first and "【县（市、区）】" in first
+    assert "【乡（镇）】乡（镇）为空" in second

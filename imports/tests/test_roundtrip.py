@@ -120,11 +120,11 @@ def test_the_web_export_masks_id_numbers_unless_the_user_may_see_them(
     assert AuditRecord.objects.filter(action="export", actor=users["town_staff"]).exists()
 
 
-def test_a_household_phone_kept_without_the_heads_own_round_trips(
+def test_a_household_phone_not_its_heads_follows_the_head_on_reimport(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:
-    """A 户主 whose own phone is blank (cleared in the member form, or a national export's blank
-    cell) leaves the household's phone as it was: the export has no cell for it."""
+    """The household's phone is its 户主's (formats.md §1): one left from an earlier 户主 (or
+    written before the rule) is cleared by the re-import of the export, whose 户主 has none."""
     seed(tmp_path)
     Household.objects.filter(number=num("R2")).update(phone="13911112222")
     path = export(tmp_path)
@@ -132,5 +132,6 @@ def test_a_household_phone_kept_without_the_heads_own_round_trips(
     code, result, _ = run_cli(str(path))
 
     assert code == 0, result["errors"]
-    assert result["households_updated"] == result["persons_updated"] == 0
-    assert Household.objects.get(number=num("R2")).phone == "13911112222"
+    assert (result["households_updated"], result["persons_updated"]) == (1, 0)
+    assert Household.objects.get(number=num("R2")).phone == ""
+    assert Household.objects.get(number=num("R1")).phone == "13800001111"

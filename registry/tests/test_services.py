@@ -180,3 +180,32 @@ def test_member_count_drift_is_a_d01_finding_and_services_keep_it(household, oth
     assert finding["household_id"] == other_household.pk
     assert finding["message"].startswith("家庭人口数为9，成员记录中在户成员为")
     assert list(d01.fn(household.region)) == []
+
+
+def test_the_household_phone_follows_its_head_through_every_edit(household, users):
+    """formats.md §1: the household's phone is its 户主's, blank when the 户主 has none — also
+    when a member is edited by hand, the 户主 changes or leaves, or the household is given one."""
+    admin = users["county_admin"]
+    head = household.persons.get(relation="户主")
+    spouse = household.persons.get(relation="配偶")
+
+    def phone() -> str:
+        return Household.objects.get(pk=household.pk).phone
+
+    services.update_person(actor=admin, person=head, phone="13800000001")
+    assert phone() == "13800000001"
+    services.update_person(actor=admin, person=head, phone="")
+    assert phone() == ""
+    services.update_household(actor=admin, household=household, phone="13800000002")
+    assert Person.objects.get(pk=head.pk).phone == "13800000002" and phone() == "13800000002"
+    # A new 户主 without a phone: the household has none.
+    services.update_person(actor=admin, person=head, relation="之父")
+    services.update_person(actor=admin, person=spouse, relation="户主")
+    assert phone() == ""
+    services.update_person(actor=admin, person=spouse, phone="13900000003")
+    assert phone() == "13900000003"
+    services.remove_member(actor=admin, person=spouse, reason="死亡", date=dt.date(2024, 6, 1))
+    assert phone() == ""
+    with pytest.raises(ValidationError) as exc:
+        services.update_household(actor=admin, household=household, phone="13800000004")
+    assert "该户没有户主" in _messages(exc.value)
