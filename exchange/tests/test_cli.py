@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -138,3 +139,143 @@ def test_fifteen_digit_numbers_with_spaces_are_converted_and_matched(tmp_path, v
     )
     result, _ = run("compare", "housing", str(path))
     assert (result["matched"], result["unmatched"], result["rejected_rows"]) == (1, 0, 0)
+
+
+# --- reading files as formats.md §1 does: line breaks, blank rows, dates, ID numbers -------------
+
+
+def stored(batch: Batch, column: str) -> dict[int, object]:
+    """Row number → the value kept for one column of the batch's rows (its Parquet file)."""
+    import duckdb
+
+    rows = duckdb.sql(f"SELECT row_no, {column} FROM read_parquet('{batch.rows_file}')")
+    return dict(rows.fetchall())
+
+
+def workbook(path, rows: list[list]) -> None:
+    """An .xlsx whose first sheet holds `rows` from row 1; None leaves a row empty, a datetime
+    is written as an Excel date with the given format's time."""
+
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    day = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row or []):
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(r, c, value, day)
+            elif isinstance(value, str):
+                sheet.write_string(r, c, value)
+            else:
+                sheet.write(r, c, value)
+    book.close()
+
+
+def test_a_quoted_line_break_in_a_csv_cell_is_read_and_later_rows_keep_their_lines(
+    tmp_path, village_household
+):
+    p = member(village_household, name="何七")
+    path = tmp_path / "housing.csv"
+    path.write_text(
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        f'{p.id_number},"何\n七",C,2026-04-01\n'  # lines 2 and 3
+        f"{p.id_number},何七,X,2026-04-01\n",  # line 4
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert code == 0
+    assert (result["records"], result["matched"], result["rejected_rows"]) == (2, 1, 1)
+    assert result["errors"] == [{"row": 4, "message": "鉴定等级“X”不在代码表中（应为A/B/C/D）"}]
+    batch = Batch.objects.get()
+    assert batch.status == Batch.Status.DONE and stored(batch, "name") == {2: "何\n七", 4: "何七"}
+
+
+def test_a_line_break_in_an_xlsx_cell_is_read(tmp_path, village_household):
+    p = member(village_household)
+    path = tmp_path / "education.xlsx"
+    headers = ["证件号码", "姓名", "学段", "年级", "学籍状态", "学校名称", "更新日期"]
+    workbook(
+        path,
+        [
+            headers,
+            [p.id_number, p.name, "高中", "高三", "在读", "大冶市\n第一中学", "2026-03-01"],
+            [p.id_number, p.name, "高中", "高三", "退学", "大冶市第一中学", "2026-03-01"],
+        ],
+    )
+    result, code = run("compare", "education", str(path), "--as-of", "2026-06-30")
+    assert code == 0
+    assert (result["records"], result["matched"], result["rejected_rows"]) == (2, 1, 1)
+    assert result["errors"][0]["row"] == 3
+    assert stored(Batch.objects.get(), "school")[2] == "大冶市\n第一中学"
+
+
+def test_a_row_wider_than_the_header_past_duckdbs_sample_is_read_too(tmp_path, village_household):
+    p = member(village_household)
+    good = f"{p.id_number},{p.name},A,2026-04-01\n"
+    path = tmp_path / "housing.csv"
+    path.write_text(
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        + good * 3000
+        + f"{p.id_number},{p.name},B,2026-04-01,备注,,\n"  # line 3002
+        + f"{p.id_number},{p.name},E,2026-04-01\n",  # line 3003
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 3002, 1)
+    assert result["errors"] == [{"row": 3003, "message": "鉴定等级“E”不在代码表中（应为A/B/C/D）"}]
+
+
+def test_a_file_that_cannot_be_read_is_rejected_in_chinese_with_exit_1(tmp_path, regions):
+    path = tmp_path / "housing.csv"
+    path.write_text(  # a quote opened and never closed, over a cell longer than any
+        '证件号码,姓名,鉴定等级,鉴定日期\n110105194912310021,"张三,C,2026-04-01\n'
+        + "x" * 200_000
+        + "\n",
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path))
+    assert code == 1 and result["status"] == Batch.Status.REJECTED
+    assert result["errors"] == [
+        {
+            "row": None,
+            "message": "CSV文件格式有误（引号不配对或单元格过长），请用Excel另存为后再上传",
+        }
+    ]
+    assert Batch.objects.get().status == Batch.Status.REJECTED
+
+
+def test_blank_rows_are_skipped_and_rows_keep_the_files_numbers(tmp_path, village_household):
+    p = member(village_household)
+    bad = p.id_number[:17] + ("0" if p.id_number[17] != "0" else "1")
+    path = tmp_path / "housing.csv"
+    path.write_text(
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        f"{p.id_number},{p.name},C,2026-04-01\n"
+        "\n"  # line 3: an empty line
+        ",,,\n"  # line 4: a row of empty cells
+        f"{bad},{p.name},C,2026-04-01\n",  # line 5
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 2, 1, 1)
+    assert [e["row"] for e in result["errors"]] == [5]
+    assert result["errors"][0]["message"].startswith("证件号码校验位错误")
+
+
+def test_an_empty_xlsx_row_is_no_row(tmp_path, village_household):
+    p = member(village_household)
+    path = tmp_path / "housing.xlsx"
+    workbook(
+        path,
+        [
+            ["证件号码", "姓名", "鉴定等级", "鉴定日期"],
+            [p.id_number, p.name, "C", "2026-04-01"],
+            None,  # row 3: never written
+            ["", " ", "", ""],  # row 4: cells holding nothing
+            [p.id_number, p.name, "E", "2026-04-01"],  # row 5
+        ],
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 2, 1)
+    assert [e["row"] for e in result["errors"]] == [5]
