@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from exchange.models import Batch
+from exchange.readers import SOURCES
 from exchange.tests.conftest import member, write_file
 
 
@@ -65,7 +66,8 @@ def test_compare_prints_the_counts_as_json(tmp_path, village_household):
         {
             "row": 4,
             "message": "证件号码应为18位数字（最后一位可以是X），实为3位；"
-            "变动类型“失踪”不在代码表中（应为死亡/迁出/迁入/出生）；变动日期“2026-13-01”不是有效日期",
+            "变动类型“失踪”不在代码表中（应为死亡/迁出/迁入/出生）；"
+            "变动日期“2026-13-01”不是有效日期（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）",
         }
     ]
 
@@ -243,6 +245,46 @@ def test_a_file_that_cannot_be_read_is_rejected_in_chinese_with_exit_1(tmp_path,
         }
     ]
     assert Batch.objects.get().status == Batch.Status.REJECTED
+
+
+def test_dates_are_read_as_the_register_reads_them(tmp_path, village_household):
+
+    p = member(village_household)
+    path = tmp_path / "medical.xlsx"
+    headers = SOURCES["medical"].headers
+    row = [p.id_number, p.name, None, "普通门诊", 100, 50, 0, 0, 50]
+
+    def on(day: object) -> list:
+        return [*row[:2], day, *row[3:]]
+
+    workbook(
+        path,
+        [
+            headers,
+            on(46266),  # an Excel serial without a date format: 2026-09-01
+            on(dt.datetime(2026, 9, 2, 14, 30)),  # a date cell with a time
+            on("99999"),  # a serial as text: 2173-10-13, a date still to come
+            on("2026011"),
+            on("202609"),
+        ],
+    )
+    result, code = run("compare", "medical", str(path), "--as-of", "2026-10-31")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 5, 2)
+    assert result["errors"] == [
+        {"row": 4, "message": "结算日期：日期2173-10-13晚于今天"},
+        {
+            "row": 5,
+            "message": "结算日期“2026011”不是有效日期"
+            "（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）",
+        },
+    ]
+    assert stored(Batch.objects.get(), "settle_date") == {
+        2: dt.date(2026, 9, 1),
+        3: dt.date(2026, 9, 2),
+        4: None,
+        5: None,
+        6: dt.date(2026, 9, 1),
+    }
 
 
 def test_blank_rows_are_skipped_and_rows_keep_the_files_numbers(tmp_path, village_household):
