@@ -4,8 +4,8 @@ A file becomes the DuckDB table `raw` (every cell as text, with the row's own nu
 left out), then the table `parsed` (typed values, normalised ID number, and a Chinese reason for
 every bad row). A CSV whose lines are its rows is read by DuckDB directly; a workbook, or a CSV with
 line breaks in cells or empty lines, is first numbered by core.tabular's reader. Checks are SQL
-expressions over the whole file, except dates: the register's own parser (formats.md §1) runs once
-per distinct value, so a 3,000,000-row 医保 file still costs seconds.
+expressions over the whole file, except ID numbers and dates: the register's own parsers
+(formats.md §1) run once per distinct value, so a 3,000,000-row 医保 file still costs seconds.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core import uploads
+from core import idnumber, uploads
 from core.codes import fold
+from core.dates import today
 from core.layout import CellError, Date
+from core.layout import id_number as id_cell
 from core.tabular import TableError, is_blank, raw_rows, text
 
 if TYPE_CHECKING:
@@ -367,47 +369,6 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-_STRIP = "'[\\s\\-''\u200b\ufeff]'"
-_FULLWIDTH = "'０１２３４５６７８９Ｘｘ', '0123456789XX'"
-
-
-def _id_stages(col: str) -> list[str]:
-    """SELECT-list additions, one stage each, that normalise the ID column into `_id`.
-
-    Staged (each stage a subquery) so the check-digit arithmetic is planned once, not once per
-    reference: 15-digit numbers get '19' and a computed check character.
-    """
-    total = " + ".join(
-        f"try_cast(substr(_f17, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS)
-    )
-    return [
-        f"upper(CASE WHEN strlen({col}) = length({col}) "
-        f"THEN regexp_replace({col}, {_STRIP}, '', 'g') "
-        f"ELSE translate(regexp_replace({col}, {_STRIP}, '', 'g'), {_FULLWIDTH}) END) AS _v",
-        "regexp_full_match(_v, '\\d{15}') AS _is15, "
-        "regexp_full_match(_v, '\\d{17}[\\dX]') AS _is18",
-        "CASE WHEN _is15 THEN substr(_v, 1, 6) || '19' || substr(_v, 7, 9) "
-        "ELSE substr(_v, 1, 17) END AS _f17",
-        f"substr('10X98765432', (({total}) % 11) + 1, 1) AS _chk",
-        "CASE WHEN _is15 THEN _f17 || _chk ELSE _v END AS _id",
-        "try_strptime(substr(_id, 7, 8), '%Y%m%d') AS _birth",
-    ]
-
-
-_ID_ERROR = (
-    "CASE WHEN _v = '' THEN '证件号码为空' "
-    "WHEN NOT (_is15 OR _is18) "
-    "THEN '证件号码应为18位数字（最后一位可以是X），实为' || length(_v) || '位' "
-    "WHEN _is18 AND substr(_v, 18, 1) <> _chk THEN '证件号码校验位错误（应为' || _chk || '）' "
-    "WHEN _birth IS NULL THEN '证件号码中的出生日期' || substr(_id, 7, 8) || '不是有效日期' "
-    "WHEN _birth > current_date OR year(_birth) < 1890 THEN '证件号码中的出生日期不合理' "
-    "END"
-)
-
-
 # --- the register's rules (formats.md §1), once per distinct cell -----------------------------
 
 
@@ -416,6 +377,19 @@ def _named(header: str, message: str) -> str:
     if message.startswith(header):
         return message
     return header + (message if message.startswith("“") else "：" + message)
+
+
+def id_number(raw: str, on: dt.date) -> tuple[str, str | None]:
+    """(number, error) of a 证件号码 cell as the register reads it (core.layout.id_number): an
+    18-digit resident number (15 digits converted) or a 20/22-character 残疾人证号."""
+    good = idnumber.quick(raw, on)  # the usual cell, without building a check
+    if good is not None:
+        return good[0], None
+    try:
+        value = id_cell(raw, on)
+    except CellError as exc:
+        return idnumber.normalize(raw), _named("证件号码", str(exc))
+    return value, (None if value else "证件号码为空")
 
 
 def date_parser(column: Column) -> Callable[[str], tuple[dt.date | None, str | None]]:
@@ -562,6 +536,7 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, prepared: Prepared) -> 
         raise FileRejected([f"缺少必需的列：{'、'.join(missing)}"])
     inner, selects, errors, joins = [], [], [], []
     id_col = ""
+    on = today()
     for c in source.columns:
         col = _q(folded[fold(c.header)])
         if c.kind == "id":
@@ -576,15 +551,7 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, prepared: Prepared) -> 
         inner.append(typed)
         selects.append(f"{value} AS {c.alias}")
         errors.append(error)
-    # ID numbers repeat (a 医保 file has ~8 rows per person): normalise and check each distinct
-    # value once, then join back — the check-digit arithmetic is the costliest expression.
-    staged = f"(SELECT DISTINCT coalesce({id_col}, '') AS _raw FROM raw)"
-    for stage in _id_stages("_raw"):
-        staged = f"(SELECT *, {stage} FROM {staged})"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE idmap AS SELECT _raw AS _text, _id AS _value, "
-        f"{_ID_ERROR} AS _error FROM {staged}"
-    )
+    _map_cells(con, "idmap", id_col, lambda raw: id_number(raw, on), "string")
     reasons = f"concat_ws('；', {', '.join(errors)})"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT row_no, {', '.join(selects)}, "

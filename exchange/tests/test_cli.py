@@ -65,7 +65,7 @@ def test_compare_prints_the_counts_as_json(tmp_path, village_household):
     assert result["errors"] == [
         {
             "row": 4,
-            "message": "证件号码应为18位数字（最后一位可以是X），实为3位；"
+            "message": "证件号码应为18位（残疾人证号为20或22位），实为3位；"
             "变动类型“失踪”不在代码表中（应为死亡/迁出/迁入/出生）；"
             "变动日期“2026-13-01”不是有效日期（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）",
         }
@@ -321,3 +321,29 @@ def test_an_empty_xlsx_row_is_no_row(tmp_path, village_household):
     result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
     assert (code, result["records"], result["rejected_rows"]) == (0, 2, 1)
     assert [e["row"] for e in result["errors"]] == [5]
+
+
+def test_a_person_known_by_a_disability_certificate_number_is_matched(tmp_path, village_household):
+    from core.idnumber import make_valid
+
+    number = make_valid("42022219800101123") + "42"  # 20 characters, as §1 accepts
+    member(village_household, birth=dt.date(1980, 1, 1), name="残十", id_number=number)
+    path = write_file(
+        tmp_path,
+        "civil",
+        [
+            {"证件号码": number, "姓名": "残十", "救助类别": "农村低保", "开始日期": "2026-01-01"},
+            {
+                "证件号码": number[:18] + "4",
+                "姓名": "残十",
+                "救助类别": "农村低保",
+                "开始日期": "2026-01-01",
+            },
+        ],
+    )
+    result, code = run("compare", "civil", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 2, 1, 1)
+    assert result["errors"] == [
+        {"row": 3, "message": "证件号码应为18位（残疾人证号为20或22位），实为19位"}
+    ]
+    assert stored(Batch.objects.get(), "id_number")[2] == number
