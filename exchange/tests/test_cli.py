@@ -150,11 +150,11 @@ def stored(batch: Batch, column: str) -> dict[int, object]:
     """Row number → the value kept for one column of the batch's rows (its Parquet file)."""
     import duckdb
 
-    rows = duckdb.sql(f"SELECT row_no, {column} FROM read_parquet('{batch.rows_file}')")
-    return dict(rows.fetchall())
+    sql = f"SELECT row_no, {column} FROM read_parquet('{batch.rows_file}')"
+    return dict(duckdb.execute(sql).fetchall())
 
 
-def workbook(path, rows: list[list]) -> None:
+def workbook(path, rows: list[list | None]) -> None:
     """An .xlsx whose first sheet holds `rows` from row 1; None leaves a row empty, a datetime
     is written as an Excel date with the given format's time."""
 
