@@ -267,10 +267,9 @@ def lines_are_rows(path: Path) -> bool:
                     return False
                 empty_seen = True
             tail = chunk[-2:]
-            marks = chunk.translate(None, _NOT_QUOTE_OR_NEWLINE)
-            if not quoted and b'"' not in marks:
+            if not quoted and b'"' not in chunk:
                 continue
-            *lines, last = marks.split(b"\n")
+            *lines, last = chunk.translate(None, _NOT_QUOTE_OR_NEWLINE).split(b"\n")
             for line in lines:  # the quotes on each line: an odd count opens or closes a cell
                 if quoted ^ (len(line) % 2 == 1):
                     return False
