@@ -71,8 +71,7 @@ def compare(
         con.execute("SET memory_limit = '1GB'")
         progress(5, "正在读取文件")
         try:
-            csv_path = readers.as_utf8_csv(Path(path), Path(tmp))
-            parsed = readers.load(con, spec, csv_path)
+            parsed = readers.read(con, spec, Path(path), Path(tmp))
         except readers.FileRejected as exc:
             return _rejected(actor, source, filename or Path(path).name, as_of, region, exc)
         progress(40, f"已读取{parsed.records}行，正在读取户籍台账")

@@ -16,7 +16,7 @@ def test_a_zip_bomb_from_a_department_is_refused_at_once(tmp_path: Path) -> None
     path = _bomb(tmp_path / "bomb.xlsx", 1.5)
     started = time.perf_counter()
     with pytest.raises(readers.FileRejected) as caught:
-        readers.as_utf8_csv(path, tmp_path)
+        readers.prepare(path, tmp_path)
     assert time.perf_counter() - started < 2
     assert "解压后超过" in str(caught.value)
 
@@ -25,5 +25,5 @@ def test_bytes_no_codec_reads_are_a_chinese_message(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes("姓名,证件号码\n".encode("gb18030") + b"\x81\x20\xff\xff,1\n" * 3)
     with pytest.raises(readers.FileRejected) as caught:
-        readers.as_utf8_csv(path, tmp_path)
+        readers.prepare(path, tmp_path)
     assert "编码无法识别" in str(caught.value) and "codec" not in str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from exchange.models import Batch
+from exchange.readers import SOURCES
 from exchange.tests.conftest import member, write_file
 
 
@@ -63,8 +65,9 @@ def test_compare_prints_the_counts_as_json(tmp_path, village_household):
     assert result["errors"] == [
         {
             "row": 4,
-            "message": "证件号码应为18位数字（最后一位可以是X），实为3位；"
-            "变动类型“失踪”不在代码表中（应为死亡/迁出/迁入/出生）；变动日期“2026-13-01”不是有效日期",
+            "message": "证件号码应为18位（残疾人证号为20或22位），实为3位；"
+            "变动类型“失踪”不在代码表中（应为死亡/迁出/迁入/出生）；"
+            "变动日期“2026-13-01”不是有效日期（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）",
         }
     ]
 
@@ -138,3 +141,209 @@ def test_fifteen_digit_numbers_with_spaces_are_converted_and_matched(tmp_path, v
     )
     result, _ = run("compare", "housing", str(path))
     assert (result["matched"], result["unmatched"], result["rejected_rows"]) == (1, 0, 0)
+
+
+# --- reading files as formats.md §1 does: line breaks, blank rows, dates, ID numbers -------------
+
+
+def stored(batch: Batch, column: str) -> dict[int, object]:
+    """Row number → the value kept for one column of the batch's rows (its Parquet file)."""
+    import duckdb
+
+    sql = f"SELECT row_no, {column} FROM read_parquet('{batch.rows_file}')"
+    return dict(duckdb.execute(sql).fetchall())
+
+
+def workbook(path, rows: list[list | None]) -> None:
+    """An .xlsx whose first sheet holds `rows` from row 1; None leaves a row empty, a datetime
+    is written as an Excel date with the given format's time."""
+
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    day = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row or []):
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(r, c, value, day)
+            elif isinstance(value, str):
+                sheet.write_string(r, c, value)
+            else:
+                sheet.write(r, c, value)
+    book.close()
+
+
+def test_a_quoted_line_break_in_a_csv_cell_is_read_and_later_rows_keep_their_lines(
+    tmp_path, village_household
+):
+    p = member(village_household, name="何七")
+    path = tmp_path / "housing.csv"
+    path.write_text(
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        f'{p.id_number},"何\n七",C,2026-04-01\n'  # lines 2 and 3
+        f"{p.id_number},何七,X,2026-04-01\n",  # line 4
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert code == 0
+    assert (result["records"], result["matched"], result["rejected_rows"]) == (2, 1, 1)
+    assert result["errors"] == [{"row": 4, "message": "鉴定等级“X”不在代码表中（应为A/B/C/D）"}]
+    batch = Batch.objects.get()
+    assert batch.status == Batch.Status.DONE and stored(batch, "name") == {2: "何\n七", 4: "何七"}
+
+
+def test_a_line_break_in_an_xlsx_cell_is_read(tmp_path, village_household):
+    p = member(village_household)
+    path = tmp_path / "education.xlsx"
+    headers = ["证件号码", "姓名", "学段", "年级", "学籍状态", "学校名称", "更新日期"]
+    workbook(
+        path,
+        [
+            headers,
+            [p.id_number, p.name, "高中", "高三", "在读", "大冶市\n第一中学", "2026-03-01"],
+            [p.id_number, p.name, "高中", "高三", "退学", "大冶市第一中学", "2026-03-01"],
+        ],
+    )
+    result, code = run("compare", "education", str(path), "--as-of", "2026-06-30")
+    assert code == 0
+    assert (result["records"], result["matched"], result["rejected_rows"]) == (2, 1, 1)
+    assert result["errors"][0]["row"] == 3
+    assert stored(Batch.objects.get(), "school")[2] == "大冶市\n第一中学"
+
+
+def test_a_row_wider_than_the_header_past_duckdbs_sample_is_read_too(tmp_path, village_household):
+    p = member(village_household)
+    good = f"{p.id_number},{p.name},A,2026-04-01\n"
+    path = tmp_path / "housing.csv"
+    path.write_text(
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        + good * 3000
+        + f"{p.id_number},{p.name},B,2026-04-01,备注,,\n"  # line 3002
+        + f"{p.id_number},{p.name},E,2026-04-01\n",  # line 3003
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 3002, 1)
+    assert result["errors"] == [{"row": 3003, "message": "鉴定等级“E”不在代码表中（应为A/B/C/D）"}]
+
+
+def test_a_file_that_cannot_be_read_is_rejected_in_chinese_with_exit_1(tmp_path, regions):
+    path = tmp_path / "housing.csv"
+    path.write_text(  # a quote opened and never closed, over a cell longer than any
+        '证件号码,姓名,鉴定等级,鉴定日期\n110105194912310021,"张三,C,2026-04-01\n'
+        + "x" * 200_000
+        + "\n",
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path))
+    assert code == 1 and result["status"] == Batch.Status.REJECTED
+    assert result["errors"] == [
+        {
+            "row": None,
+            "message": "CSV文件格式有误（引号不配对或单元格过长），请用Excel另存为后再上传",
+        }
+    ]
+    assert Batch.objects.get().status == Batch.Status.REJECTED
+
+
+def test_dates_are_read_as_the_register_reads_them(tmp_path, village_household):
+
+    p = member(village_household)
+    path = tmp_path / "medical.xlsx"
+    headers = SOURCES["medical"].headers
+    row = [p.id_number, p.name, None, "普通门诊", 100, 50, 0, 0, 50]
+
+    def on(day: object) -> list:
+        return [*row[:2], day, *row[3:]]
+
+    workbook(
+        path,
+        [
+            headers,
+            on(46266),  # an Excel serial without a date format: 2026-09-01
+            on(dt.datetime(2026, 9, 2, 14, 30)),  # a date cell with a time
+            on("99999"),  # a serial as text: 2173-10-13, a date still to come
+            on("2026011"),
+            on("202609"),
+        ],
+    )
+    result, code = run("compare", "medical", str(path), "--as-of", "2026-10-31")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 5, 2)
+    assert result["errors"] == [
+        {"row": 4, "message": "结算日期：日期2173-10-13晚于今天"},
+        {
+            "row": 5,
+            "message": "结算日期“2026011”不是有效日期"
+            "（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）",
+        },
+    ]
+    assert stored(Batch.objects.get(), "settle_date") == {
+        2: dt.date(2026, 9, 1),
+        3: dt.date(2026, 9, 2),
+        4: None,
+        5: None,
+        6: dt.date(2026, 9, 1),
+    }
+
+
+def test_blank_rows_are_skipped_and_rows_keep_the_files_numbers(tmp_path, village_household):
+    p = member(village_household)
+    bad = p.id_number[:17] + ("0" if p.id_number[17] != "0" else "1")
+    path = tmp_path / "housing.csv"
+    path.write_text(
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        f"{p.id_number},{p.name},C,2026-04-01\n"
+        "\n"  # line 3: an empty line
+        ",,,\n"  # line 4: a row of empty cells
+        f"{bad},{p.name},C,2026-04-01\n",  # line 5
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 2, 1, 1)
+    assert [e["row"] for e in result["errors"]] == [5]
+    assert result["errors"][0]["message"].startswith("证件号码校验位错误")
+
+
+def test_an_empty_xlsx_row_is_no_row(tmp_path, village_household):
+    p = member(village_household)
+    path = tmp_path / "housing.xlsx"
+    workbook(
+        path,
+        [
+            ["证件号码", "姓名", "鉴定等级", "鉴定日期"],
+            [p.id_number, p.name, "C", "2026-04-01"],
+            None,  # row 3: never written
+            ["", " ", "", ""],  # row 4: cells holding nothing
+            [p.id_number, p.name, "E", "2026-04-01"],  # row 5
+        ],
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 2, 1)
+    assert [e["row"] for e in result["errors"]] == [5]
+
+
+def test_a_person_known_by_a_disability_certificate_number_is_matched(tmp_path, village_household):
+    from core.idnumber import make_valid
+
+    number = make_valid("42022219800101123") + "42"  # 20 characters, as §1 accepts
+    member(village_household, birth=dt.date(1980, 1, 1), name="残十", id_number=number)
+    path = write_file(
+        tmp_path,
+        "civil",
+        [
+            {"证件号码": number, "姓名": "残十", "救助类别": "农村低保", "开始日期": "2026-01-01"},
+            {
+                "证件号码": number[:18] + "4",
+                "姓名": "残十",
+                "救助类别": "农村低保",
+                "开始日期": "2026-01-01",
+            },
+        ],
+    )
+    result, code = run("compare", "civil", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 2, 1, 1)
+    assert result["errors"] == [
+        {"row": 3, "message": "证件号码应为18位（残疾人证号为20或22位），实为19位"}
+    ]
+    assert stored(Batch.objects.get(), "id_number")[2] == number

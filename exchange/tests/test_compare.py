@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from exchange import readers
 from exchange.models import Batch, Item
 from exchange.tests.conftest import member
 
@@ -41,3 +46,22 @@ def test_a_medical_file_is_matched_and_a_high_self_payment_becomes_a_warning(
     item = Item.objects.get(rule__code="W_MED_SELFPAY")
     assert item.message == "近12个月个人自付医疗费用合计 23,456 元，超过一般农户阈值 20,000 元"
     assert batch.warnings_created == 1 and batch.status == Batch.Status.DONE
+
+
+@pytest.mark.parametrize(
+    ("content", "lines_are_rows"),
+    [
+        (b'a,b\n1,"2,5"\n3,"x ""y"""\n', True),  # quotes, but each line one row
+        (b"a,b\n1,2\n\n\r\n", True),  # empty lines after the last row change no number
+        (b'a,b\n1,"2\n5"\n', False),  # a cell over two lines
+        (b"a,b\n1,2\n\n3,4\n", False),  # DuckDB skips the empty line 3
+        (b"\r\na,b\n1,2\n", False),
+    ],
+)
+def test_duckdb_reads_a_csv_as_it_is_only_when_its_lines_are_its_rows(
+    tmp_path: Path, content: bytes, lines_are_rows: bool
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    assert readers.lines_are_rows(path) is lines_are_rows
+    assert readers.prepare(path, tmp_path).numbered is not lines_are_rows

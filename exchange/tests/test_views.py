@@ -147,6 +147,30 @@ def test_uploading_a_file_runs_the_comparison_as_a_job(
     assert page.status_code == 200 and "W_MED_SELFPAY" in page.content.decode()
 
 
+def test_an_upload_with_a_line_break_in_a_cell_is_compared_by_its_job(
+    client_for, household, django_capture_on_commit_callbacks
+):
+    from core.models import Job
+
+    p = member(household)
+    content = (
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        f'{p.id_number},"{p.name}\n（户主）",C,2026-04-01\n'
+        f"{p.id_number},{p.name},X,2026-04-01\n"
+    )
+    upload = SimpleUploadedFile("住建.csv", content.encode("gb18030"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for("county_admin").post(
+            reverse("exchange:batch_list"),
+            {"source": "housing", "file": upload, "as_of": "2026-06-30"},
+        )
+    job = Job.objects.get()
+    assert job.status == Job.Status.SUCCEEDED
+    batch = Batch.objects.get()
+    assert (batch.records, batch.matched, batch.rejected_rows) == (2, 1, 1)
+    assert batch.errors == [{"row": 4, "message": "鉴定等级“X”不在代码表中（应为A/B/C/D）"}]
+
+
 def test_uploading_a_wrong_type_names_the_problem(client_for):
     client = client_for("county_admin")
     upload = SimpleUploadedFile("data.txt", b"x")
