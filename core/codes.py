@@ -447,6 +447,10 @@ def merge(rows: Iterable[tuple[str, str, str, str]]) -> dict[str, Edits]:
                 new.append(value)
         elif action == "retire":
             gone.add(value)
+            # A value retired in the year it was added (its only row): added, then retired.
+            new = added.setdefault(table, [])
+            if value not in TABLES.get(table, ()) and value not in new:
+                new.append(value)
         elif action == "alias":
             aliases.setdefault(table, {})[value] = target
     names = set(added) | {t for t, v in retired.items() if v} | set(aliases)

@@ -243,7 +243,10 @@ def _set(actor: Any, table: str, value: str, year: int, *, in_effect: bool) -> T
     before = audit.snapshot(own) if own is not None else None
     inherited = table_state_before(table, year)
     was = value in inherited.in_effect
-    if was == in_effect:
+    # A value added this year and retired in it stays known (stored rows may hold it): its
+    # row becomes a RETIRE, which `codes.merge` reads as added then retired.
+    unknown = value not in (*inherited.defaults, *inherited.added)
+    if was == in_effect and not (unknown and not in_effect):
         if own is not None:
             audit.record(actor=actor, action="delete", obj=own, before=before)
             own.delete()

@@ -252,3 +252,53 @@ def test_the_command_lists_changes_and_refuses_with_exit_codes(users: dict) -> N
     assert set(CodeEdit.objects.values_list("value", "action")) == {("因债务", "add")}
     audit = AuditRecord.objects.filter(object_type="core.codeedit")
     assert audit.count() == 3 and {r.actor for r in audit} == {users["county_admin"]}
+
+
+def test_a_value_retired_in_the_year_it_was_added_stays_known(
+    users: dict, regions: dict, tmp_path: Path
+) -> None:
+    """Added then retired in one year: its row becomes a RETIRE, not deleted; stored rows
+    holding it stay valid and the filters still list it, while imports refuse it."""
+    from fangpin.testing import make_household
+    from registry import services as registry
+    from registry.forms import HouseholdFilterForm
+    from registry.models import Household
+
+    admin = users["county_admin"]
+    services.add_value(actor=admin, table="risk", value="因债务")
+    h = make_household(
+        regions["village"],
+        category="边缘易致贫户",
+        identified_date=dt.date(2024, 3, 1),
+        risk_list=["因债务"],
+    )
+    state = services.retire_value(actor=admin, table="risk", value="因债务")
+    assert state.status("因债务") == "已停用"
+    assert set(CodeEdit.objects.values_list("value", "action")) == {("因债务", "retire")}
+    codes.reset()  # as a new process
+    codes.expire()
+    assert "因债务" in codes.known("risk") and "因债务" not in codes.values("risk")
+    assert codes.retired("risk", "因债务") == "因债务"
+
+    # The household holding it can still be updated.
+    registry.update_household(actor=admin, household=h, address="新地址")
+    h.refresh_from_db()
+    assert h.address == "新地址" and h.risk_list == ["因债务"]
+    # The list filter still offers it and finds the household.
+    offered = [v for v, _ in HouseholdFilterForm(regions=[]).fields["risk"].choices]
+    assert "因债务" in offered
+    assert list(Household.objects.with_risk("因债务")) == [h]
+    # An import refuses it as retired.
+    rows = [
+        person(num("E002"), "乙", pid(81), 是否脱贫户="是", 监测对象类别="脱贫不稳定户",
+               识别监测时间="2024-03-01", 风险类型="因债务"),
+    ]  # fmt: skip
+    code_, result = import_registry(write_xlsx(tmp_path / "retired.xlsx", rows))
+    assert code_ == 1
+    assert [(e["column"], e["message"]) for e in result["errors"]] == [
+        ("风险类型", "“因债务”已停用（代码表“风险类型”），不能再填报")
+    ]
+    # Restored in the same year: in effect again, its row an ADD.
+    services.restore_value(actor=admin, table="risk", value="因债务")
+    assert codes.lookup("risk", "因债务") == "因债务"
+    assert set(CodeEdit.objects.values_list("value", "action")) == {("因债务", "add")}
