@@ -232,10 +232,18 @@ class QuestionForm(StyledForm):
     risk = forms.ChoiceField(
         label="风险类型",
         required=False,
-        choices=lambda: [("", "（不产生线索）"), *codes.choices("risk")],
+        choices=[("", "（不产生线索）")],  # with the values in effect: __init__
     )
     risk_answer = forms.CharField(label="产生线索的答案", required=False, max_length=40)
     key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A question saved with a since-retired risk keeps it (codes.choices).
+        held = self.initial.get("risk")
+        risk = self.fields["risk"]
+        assert isinstance(risk, forms.ChoiceField)
+        risk.choices = [("", "（不产生线索）"), *codes.choices("risk", held)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

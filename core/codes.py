@@ -542,12 +542,23 @@ def suggest(table: str, value: object) -> str | None:
     return best if best is not None and score(best) >= 0.4 else None
 
 
-def choices(table: str) -> list[tuple[str, str]]:
-    """Django form choices for a table: the values in effect (a retired one is not offered).
+def choices(table: str, current: object = None) -> list[tuple[str, str]]:
+    """Django form choices for a table: the values in effect, plus the value(s) the row being
+    edited holds (`current`: a value, 、-joined values or a list) when the table has had them:
+    a retired value is never newly offered, but a row holding it keeps it when saved.
 
-    A form field passes `partial(choices, table)` (a callable): the choices are read as each
-    form is made, so an edit shows without a restart."""
-    return [(v, v) for v in values(table)]
+    A form field passes `partial(choices, table, current)` (a callable): the choices are read
+    as each form is made, so an edit shows without a restart."""
+    offered = values(table)
+    if isinstance(current, str):
+        held = split_multi(current)
+    elif isinstance(current, Iterable):
+        held = [fold(v) for v in current]
+    else:
+        held = []
+    ever = known(table)
+    kept = tuple(v for v in ever if v not in offered and fold(v) in held)
+    return [(v, v) for v in (*offered, *kept)]
 
 
 def split_multi(value: object) -> list[str]:

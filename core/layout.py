@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property, lru_cache
@@ -350,12 +350,15 @@ class Code(Kind):
         retired one)."""
         return [(v, v) for v in codes.known(self.table)]
 
-    def form_field(self, column: Column) -> forms.Field:
+    def form_field(self, column: Column, current: object = None) -> forms.Field:
+        """A select of the values in effect, plus `current` (the edited row's value) when the
+        table has had it: a row holding a retired value keeps it."""
         table = self.table
         return forms.ChoiceField(
             label=column.header,
             required=column.required,
-            choices=lambda: [("", "—"), *codes.choices(table)],  # read as each form is made
+            # read as each form is made
+            choices=lambda: [("", "—"), *codes.choices(table, current)],
         )
 
 
@@ -381,12 +384,14 @@ class Codes(Kind):
     def api_value(self, value: Any) -> list[str]:
         return codes.split_multi(value)
 
-    def form_field(self, column: Column) -> forms.Field:
+    def form_field(self, column: Column, current: object = None) -> forms.Field:
+        """Checkboxes of the values in effect, plus those of `current` (the edited row's
+        values) the table has had: a row holding a retired value keeps it."""
         table = self.table
         return JoinedMultipleChoiceField(
             label=column.header,
             required=column.required,
-            choices=lambda: codes.choices(table),  # read as each form is made
+            choices=lambda: codes.choices(table, current),  # read as each form is made
             widget=forms.CheckboxSelectMultiple(attrs={"class": "me-1"}),
         )
 
@@ -883,14 +888,21 @@ class Layout:
                 out[key] = c.kind.api_value(value)
         return out
 
-    def form_fields(self, keys: Iterable[str] | None = None) -> dict[str, forms.Field]:
-        """Django form fields for the editable columns (or `keys`, in that order)."""
+    def form_fields(
+        self, keys: Iterable[str] | None = None, initial: Mapping[str, Any] | None = None
+    ) -> dict[str, forms.Field]:
+        """Django form fields for the editable columns (or `keys`, in that order); `initial`,
+        the edited row's values: a code column also offers the (retired) value the row holds."""
         chosen = [self.column(k) for k in keys] if keys is not None else [c for c in self.columns]
         fields = {}
         for c in chosen:
-            if c.editable:
+            if not c.editable:
+                continue
+            if isinstance(c.kind, Code | Codes):
+                fields[c.key] = c.kind.form_field(c, (initial or {}).get(c.key))
+            else:
                 fields[c.key] = c.kind.form_field(c)
-                fields[c.key].required = c.needs_value
+            fields[c.key].required = c.needs_value
         return fields
 
     def row_cells(self, values: dict[str, Any], *, full: bool = True) -> list[Any]:

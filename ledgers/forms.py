@@ -47,7 +47,7 @@ class LedgerForm(StyledForm):
                 label="乡镇或行政村",
                 choices=[("", "请选择"), *_region_choices(viewer, Region.Level.VILLAGE)],
             )
-        self.fields.update(layout.form_fields(editable))
+        self.fields.update(layout.form_fields(editable, self.initial))
         # A user who may not see full numbers edits a row without them: a sensitive column is
         # not prefilled (its mask is the placeholder), and left blank it keeps its value.
         self.masked: dict[str, str] = {}

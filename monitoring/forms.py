@@ -280,7 +280,7 @@ class StepForm(StyledForm):
             f["risks"] = forms.MultipleChoiceField(
                 label="风险类型（最多5项）",
                 required=False,
-                choices=partial(codes.choices, "risk"),
+                choices=partial(codes.choices, "risk", case.risk_list),
                 widget=forms.CheckboxSelectMultiple,
                 initial=case.risk_list,
             )

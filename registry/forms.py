@@ -241,7 +241,7 @@ class HouseholdForm(RegisterForm):
 
     def __init__(self, *args: Any, viewer: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(REGISTER.form_fields(HOUSEHOLD_FORM_KEYS))
+        self.fields.update(REGISTER.form_fields(HOUSEHOLD_FORM_KEYS, self.initial))
         if not editing:
             for key, field in REGISTER.form_fields(HEAD_FORM_KEYS).items():
                 field.label = f"户主{field.label}"
@@ -295,7 +295,7 @@ class CorrectionForm(RegisterForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(REGISTER.form_fields(PROCEDURE_FIELDS))
+        self.fields.update(REGISTER.form_fields(PROCEDURE_FIELDS, self.initial))
         self.order_fields([*PROCEDURE_FIELDS, "reason"])
         style(self)
 
@@ -314,7 +314,7 @@ class PersonForm(RegisterForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(REGISTER.form_fields(PERSON_KEYS))
+        self.fields.update(REGISTER.form_fields(PERSON_KEYS, self.initial))
         self.fields["sex"].help_text = "留空则按证件号码"
         self.order_fields(["name", "id_number", "relation", "sex", "birth_date"])
         style(self)

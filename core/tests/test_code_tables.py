@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
@@ -302,3 +303,75 @@ def test_a_value_retired_in_the_year_it_was_added_stays_known(
     services.restore_value(actor=admin, table="risk", value="因债务")
     assert codes.lookup("risk", "因债务") == "因债务"
     assert set(CodeEdit.objects.values_list("value", "action")) == {("因债务", "add")}
+
+
+def test_forms_keep_the_retired_value_a_row_holds_and_offer_it_to_no_other(
+    users: dict, regions: dict
+) -> None:
+    """A row holding a since-retired value is saved with it unchanged: the household form's
+    read-only 风险类型, the member form's selects and checkboxes, the 手工更正 form and a
+    ledger row form all offer it for that row, and no form offers it to another row."""
+    from fangpin.testing import make_household
+    from ledgers.forms import LedgerForm
+    from ledgers.kit import ledgers
+    from registry.forms import CorrectionForm, HouseholdForm, PersonForm
+
+    admin = users["county_admin"]
+    h = make_household(
+        regions["village"],
+        category="边缘易致贫户",
+        identified_date=dt.date(2024, 3, 1),
+        risk_list=["因安全饮水", "因病"],
+    )
+    p = h.persons.get(relation="户主")
+    p.ethnicity, p.education, p.health = "满族", "小学", "长期慢性病、残疾"
+    p.save()
+    for table, value in [("risk", "因安全饮水"), ("ethnicity", "满族"), ("education", "小学"),
+                         ("health", "残疾"), ("employment", "乡镇内务工")]:  # fmt: skip
+        services.retire_value(actor=admin, table=table, value=value)
+
+    def posted(form: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if value is None:
+                continue
+            if isinstance(field, forms.MultipleChoiceField):
+                data[name] = codes.split_multi(value) if isinstance(value, str) else value
+            else:
+                data[name] = value
+        return data
+
+    initial = HouseholdForm.initial_for(h)
+    form = HouseholdForm(initial=initial, viewer=admin, editing=True)
+    assert [v for v, _ in form.fields["risks"].choices] == [  # type: ignore[attr-defined]
+        *(v for v in codes.RISKS if v != "因安全饮水"),
+        "因安全饮水",
+    ]
+    bound = HouseholdForm(posted(form), initial=initial, viewer=admin, editing=True)
+    assert bound.is_valid(), bound.errors
+
+    correction = CorrectionForm(initial=initial)
+    data = posted(correction) | {"reason": "核对"}
+    bound_c = CorrectionForm(data, initial=initial)
+    assert bound_c.is_valid(), bound_c.errors
+    assert bound_c.service_fields()["risk_list"] == ["因安全饮水", "因病"]
+
+    person_initial = PersonForm.initial_for(p)
+    person_form = PersonForm(initial=person_initial)
+    bound_p = PersonForm(posted(person_form), initial=person_initial)
+    assert bound_p.is_valid(), bound_p.errors
+    saved = bound_p.service_fields()
+    assert (saved["ethnicity"], saved["education"]) == ("满族", "小学")
+    assert codes.split_multi(saved["health"]) == ["长期慢性病", "残疾"]
+    # Another member, holding none of them, is not offered them.
+    other = PersonForm(initial=PersonForm.initial_for(h.persons.exclude(pk=p.pk).first()))
+    assert "满族" not in [v for v, _ in other.fields["ethnicity"].choices]  # type: ignore[attr-defined]
+    assert "残疾" not in [v for v, _ in other.fields["health"].choices]  # type: ignore[attr-defined]
+    assert "小学" not in [v for v, _ in other.fields["education"].choices]  # type: ignore[attr-defined]
+
+    ledger = next(lg for lg in ledgers().values() if lg.model.__name__ == "EmploymentRow")
+    held = LedgerForm(ledger=ledger, viewer=admin, initial={"status": "乡镇内务工"})
+    assert ("乡镇内务工", "乡镇内务工") in held.fields["status"].choices  # type: ignore[attr-defined]
+    new = LedgerForm(ledger=ledger, viewer=admin)
+    assert ("乡镇内务工", "乡镇内务工") not in new.fields["status"].choices  # type: ignore[attr-defined]
