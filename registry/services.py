@@ -135,6 +135,11 @@ def create_household(
     if actor is not None:
         require(actor, Cap.EDIT_REGISTER, fields.get("region"))
     risks = fields.pop("risk_list", None)
+    # The household's phone is its 户主's (as in update_household): one given for the household
+    # is the head's, unless the head's own is given.
+    phone = fields.pop("phone", None)
+    if phone and head is not None and not head.get("phone"):
+        head = {**head, "phone": phone}
     h = Household(**fields)
     if risks is not None:
         h.risk_list = risks

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from core.checks import all_checks
 from core.idnumber import make_valid
 from core.models import AuditRecord
-from fangpin.testing import id_number
+from fangpin.testing import id_number, make_household
 from registry import services
 from registry.models import Household, HouseholdEvent, Person
 
@@ -180,6 +180,17 @@ def test_member_count_drift_is_a_d01_finding_and_services_keep_it(household, oth
     assert finding["household_id"] == other_household.pk
     assert finding["message"].startswith("家庭人口数为9，成员记录中在户成员为")
     assert list(d01.fn(household.region)) == []
+
+
+def test_a_phone_given_when_a_household_is_created_is_its_heads(regions, users):
+    """Created with a phone (the web form's, a procedure's): it is the 户主's, and stays the
+    household's when the 户主 is edited afterwards."""
+    admin = users["county_admin"]
+    h = make_household(regions["village"], members=2, phone="13812345678")
+    head = h.persons.get(relation="户主")
+    assert head.phone == "13812345678" and h.phone == "13812345678"
+    services.update_person(actor=admin, person=head, name="改名")
+    assert Household.objects.get(pk=h.pk).phone == "13812345678"
 
 
 def test_the_household_phone_follows_its_head_through_every_edit(household, users):
