@@ -607,6 +607,7 @@ def save_screening_section(
                 risks=risks,
                 description="；".join(text for _, text in found),
                 origin=f"assistance.screening:{s.pk}",
+                from_rules=True,
             )
     if first_finish:
         # Correcting answers later must not count as another visit.

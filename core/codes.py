@@ -308,7 +308,57 @@ FIXED: set[str] = {
     "relation",
     "lead_source",
     "measure",
+    # A workflow's states (PostRow.Status; projects.models.STATUSES feeds projects.figures).
+    "posts.status",
+    "projects.status",
 }
+# Values that code names one by one (rules, checks, figures, default questionnaires): an office
+# may add values to these tables and aliases to any value, but may not retire these. Keyed by
+# table name (a ledger's table by `layout.column`); `protected` reads it.
+PROTECTED: dict[str, frozenset[str]] = {
+    name: frozenset(values)
+    for name, values in {
+        # exchange.rules, monitoring.assessment/checks/services (绿色通道), benefits.checks,
+        # assistance.services (the default 集中排查 questionnaire raises leads with these).
+        "risk": (
+            "因病", "因残", "因学", "因自然灾害", "因意外事故", "因务工就业不稳", "缺劳动力",
+            "因安全住房", "因安全饮水", "其他",
+        ),
+        # registry.forms (健康 alone), monitoring.assessment/checks, assistance.checks.
+        "health": HEALTH,
+        "labour": LABOUR,  # exchange.rules (rule 27)
+        "education": ("学龄前儿童",),  # exchange.rules
+        "schooling": ("非在校生", "学龄前儿童", "学前教育"),  # exchange.rules
+        "employment": EMPLOYMENT,  # employment.figures (OUT, LOCAL, 未务工), employment.services
+        # benefits.checks, benefits.reporting, exchange.rules
+        "yulu.term": ("春季", "秋季"),
+        "yulu.level": ("中职", "高职"),
+        "education_aid.term": ("春季", "秋季"),
+        "education_aid.stage": ("学前", "小学", "初中", "高中", "中职", "高职", "本科"),
+        # duty.checks (Z01), duty.figures, duty.reporting, duty.services
+        "work_teams.post": ("第一书记",),
+        "inspections.kind": ("工作提示", "学习", "例会", "纪律督查", "业务督查", "暗访", "培训"),
+        "rectification.source": ("督查", "暗访", "自查", "信访", "系统问题数据"),
+        "rectification.measure_type": ("限时整改",),
+        # employment.checks, employment.reporting, livelihood.checks
+        "employment.form": ("公益性岗位",),
+        "labour_subsidy.kind": ("一次性交通补贴", "外出务工补助"),
+        "industry_aid.item": ("到户产业奖补", "三业奖补", "庭院经济奖补"),
+        # livelihood.checks, livelihood.figures, livelihood.services
+        "posts.category": ("光伏公益性岗位",),
+        "posts.funding": ("光伏收益",),
+        "loans.use_mode": ("户贷企用", "户贷社用"),
+        "loans.repayment": ("已结清", "逾期"),
+        # projects.checks, projects.workbook
+        "assets.category": ("经营性",),
+        "assets.status": ("闲置", "损毁", "已处置"),
+    }.items()
+}  # fmt: skip
+
+
+def protected(table: str) -> frozenset[str]:
+    """The values of `table` that code names (PROTECTED): they may not be retired."""
+    return PROTECTED.get(table, frozenset())
 
 
 def fold(text: object) -> str:

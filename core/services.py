@@ -176,6 +176,8 @@ def retire_value(*, actor: Any, table: str, value: str, year: int | None = None)
         raise ValidationError({"value": f"代码表“{title}”中没有值“{v}”{where}"})
     if found in state.retired:
         raise ValidationError({"value": f"“{found}”已停用，无需再次停用"})
+    if found in codes.protected(table):
+        raise ValidationError({"value": f"“{found}”是系统规则使用的值，不能停用"})
     if len(state.in_effect) <= 1:
         raise ValidationError({"value": f"代码表“{title}”至少要保留一个可用的值"})
     return _set(actor, table, found, year, in_effect=False)

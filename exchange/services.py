@@ -220,6 +220,7 @@ def resolve(
             risks=[item.rule.risk] if item.rule.risk else [],
             description=f"{item.rule.name}：{item.message}",
             origin=f"exchange.warning:{item.pk}",
+            from_rules=True,
         )
     item.result = result
     item.result_note = note[:500]

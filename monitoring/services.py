@@ -74,9 +74,13 @@ def create_lead(
     phone: str = "",
     reporter_name: str = "",
     origin: str = "",
+    from_rules: bool = False,
 ) -> Lead:
     """Register a lead. A lead for a household that already has an open lead is merged into it
-    (its risks and description carry into that lead's open case)."""
+    (its risks and description carry into that lead's open case).
+
+    A person chooses risks in effect; a rule (`from_rules`: a department warning, a finished
+    集中排查) names risks the code table has had (`codes.known`), as stored data may."""
     if source not in codes.LEAD_SOURCES:
         raise ValidationError({"source": f"线索来源“{source}”不在代码表中"})
     region = household.region if household is not None else region
@@ -85,7 +89,8 @@ def create_lead(
     if reported_date > today():
         raise ValidationError({"reported_date": "发现日期不能晚于今天"})
     risk_values = [r for r in risks if r]
-    unknown = [r for r in risk_values if r not in codes.values("risk")]
+    allowed = codes.known("risk") if from_rules else codes.values("risk")
+    unknown = [r for r in risk_values if r not in allowed]
     if unknown:
         raise ValidationError({"risks": f"风险类型“{'、'.join(unknown)}”不在代码表中"})
     if not risk_values and not description.strip():
@@ -676,7 +681,9 @@ def complete_step(
             raise ValidationError({name: "该项不能在此环节填写"})
         setattr(case, name, value)
     if risks is not None:
-        unknown = [r for r in risks if r not in codes.values("risk")]
+        # A risk the case already holds stays though since retired (codes.choices).
+        held = case.risk_list
+        unknown = [r for r in risks if r not in codes.values("risk") and r not in held]
         if unknown or len(risks) > 5:
             raise ValidationError({"risks": "风险类型须取自代码表，最多5项"})
         case.risks = codes.join_multi(risks)

@@ -140,13 +140,13 @@ def test_retiring_or_restoring_what_is_not_there_is_refused(users: dict) -> None
         with pytest.raises(ValidationError) as exc:
             fn(actor=admin, table="risk", value=value)
         assert exc.value.messages == [message]
-    services.retire_value(actor=admin, table="risk", value="因病")
+    services.retire_value(actor=admin, table="risk", value="因产业项目失败")
     with pytest.raises(ValidationError) as exc:
-        services.retire_value(actor=admin, table="risk", value="因病")
-    assert exc.value.messages == ["“因病”已停用，无需再次停用"]
+        services.retire_value(actor=admin, table="risk", value="因产业项目失败")
+    assert exc.value.messages == ["“因产业项目失败”已停用，无需再次停用"]
     with pytest.raises(ValidationError) as exc:
-        services.add_value(actor=admin, table="risk", value="因病")
-    assert exc.value.messages == ["“因病”已停用，如需继续使用请恢复"]
+        services.add_value(actor=admin, table="risk", value="因产业项目失败")
+    assert exc.value.messages == ["“因产业项目失败”已停用，如需继续使用请恢复"]
     assert CodeEdit.objects.count() == 1
 
 
@@ -215,12 +215,13 @@ def test_a_ledger_import_sees_the_edited_table(household: Any, users: dict, tmp_
     result = pipeline.run("yulu", sheet("冬季"), actor=users["county_admin"], dry_run=True)
     assert [(e["row"], e["column"]) for e in result["errors"]] == [(2, "学期")]
     services.add_value(actor=users["county_admin"], table="yulu.term", value="冬季")
-    services.retire_value(actor=users["county_admin"], table="yulu.term", value="春季")
     codes.reset()
     assert pipeline.run("yulu", sheet("冬季"), actor=users["county_admin"])["status"] == "imported"
-    refused = pipeline.run("yulu", sheet("春季"), actor=users["county_admin"], dry_run=True)
+    services.retire_value(actor=users["county_admin"], table="yulu.term", value="冬季")
+    codes.reset()
+    refused = pipeline.run("yulu", sheet("冬季"), actor=users["county_admin"], dry_run=True)
     assert [(e["row"], e["column"], e["message"]) for e in refused["errors"]] == [
-        (2, "学期", "“春季”已停用（代码表“雨露计划·学期”），不能再填报")
+        (2, "学期", "“冬季”已停用（代码表“雨露计划·学期”），不能再填报")
     ]
 
 
@@ -241,15 +242,15 @@ def test_the_command_lists_changes_and_refuses_with_exit_codes(users: dict) -> N
     status, result, _ = run_command("codes", "add", "risk", "因债务")
     assert status == 0 and result["status"] == "saved"
     assert {"value": "因债务", "status": "新增"} in result["table"]["values"]
-    status, result, _ = run_command("codes", "retire", "risk", "因病")
-    assert status == 0 and "因病" not in result["table"]["in_effect"]
+    status, result, _ = run_command("codes", "retire", "risk", "因产业项目失败")
+    assert status == 0 and "因产业项目失败" not in result["table"]["in_effect"]
     status, result, _ = run_command("codes", "add", "risk", "因债务")
     assert (status, result) == (
         1,
         {"status": "rejected", "message": "“因债务”已在代码表“风险类型”中"},
     )
-    status, result, _ = run_command("codes", "restore", "risk", "因病")
-    assert status == 0 and "因病" in result["table"]["in_effect"]
+    status, result, _ = run_command("codes", "restore", "risk", "因产业项目失败")
+    assert status == 0 and "因产业项目失败" in result["table"]["in_effect"]
     assert set(CodeEdit.objects.values_list("value", "action")) == {("因债务", "add")}
     audit = AuditRecord.objects.filter(object_type="core.codeedit")
     assert audit.count() == 3 and {r.actor for r in audit} == {users["county_admin"]}
@@ -321,13 +322,14 @@ def test_forms_keep_the_retired_value_a_row_holds_and_offer_it_to_no_other(
         regions["village"],
         category="边缘易致贫户",
         identified_date=dt.date(2024, 3, 1),
-        risk_list=["因安全饮水", "因病"],
+        risk_list=["因产业项目失败", "因病"],
     )
     p = h.persons.get(relation="户主")
-    p.ethnicity, p.education, p.health = "满族", "小学", "长期慢性病、残疾"
+    services.add_value(actor=admin, table="health", value="听力障碍")
+    p.ethnicity, p.education, p.health = "满族", "小学", "长期慢性病、听力障碍"
     p.save()
-    for table, value in [("risk", "因安全饮水"), ("ethnicity", "满族"), ("education", "小学"),
-                         ("health", "残疾"), ("employment", "乡镇内务工")]:  # fmt: skip
+    for table, value in [("risk", "因产业项目失败"), ("ethnicity", "满族"), ("education", "小学"),
+                         ("health", "听力障碍"), ("employment.form", "企业务工")]:  # fmt: skip
         services.retire_value(actor=admin, table=table, value=value)
 
     def posted(form: Any) -> dict[str, Any]:
@@ -345,8 +347,8 @@ def test_forms_keep_the_retired_value_a_row_holds_and_offer_it_to_no_other(
     initial = HouseholdForm.initial_for(h)
     form = HouseholdForm(initial=initial, viewer=admin, editing=True)
     assert [v for v, _ in form.fields["risks"].choices] == [  # type: ignore[attr-defined]
-        *(v for v in codes.RISKS if v != "因安全饮水"),
-        "因安全饮水",
+        *(v for v in codes.RISKS if v != "因产业项目失败"),
+        "因产业项目失败",
     ]
     bound = HouseholdForm(posted(form), initial=initial, viewer=admin, editing=True)
     assert bound.is_valid(), bound.errors
@@ -355,7 +357,7 @@ def test_forms_keep_the_retired_value_a_row_holds_and_offer_it_to_no_other(
     data = posted(correction) | {"reason": "核对"}
     bound_c = CorrectionForm(data, initial=initial)
     assert bound_c.is_valid(), bound_c.errors
-    assert bound_c.service_fields()["risk_list"] == ["因安全饮水", "因病"]
+    assert bound_c.service_fields()["risk_list"] == ["因产业项目失败", "因病"]
 
     person_initial = PersonForm.initial_for(p)
     person_form = PersonForm(initial=person_initial)
@@ -363,15 +365,58 @@ def test_forms_keep_the_retired_value_a_row_holds_and_offer_it_to_no_other(
     assert bound_p.is_valid(), bound_p.errors
     saved = bound_p.service_fields()
     assert (saved["ethnicity"], saved["education"]) == ("满族", "小学")
-    assert codes.split_multi(saved["health"]) == ["长期慢性病", "残疾"]
+    assert codes.split_multi(saved["health"]) == ["长期慢性病", "听力障碍"]
     # Another member, holding none of them, is not offered them.
     other = PersonForm(initial=PersonForm.initial_for(h.persons.exclude(pk=p.pk).first()))
     assert "满族" not in [v for v, _ in other.fields["ethnicity"].choices]  # type: ignore[attr-defined]
-    assert "残疾" not in [v for v, _ in other.fields["health"].choices]  # type: ignore[attr-defined]
+    assert "听力障碍" not in [v for v, _ in other.fields["health"].choices]  # type: ignore[attr-defined]
     assert "小学" not in [v for v, _ in other.fields["education"].choices]  # type: ignore[attr-defined]
 
     ledger = next(lg for lg in ledgers().values() if lg.model.__name__ == "EmploymentRow")
-    held = LedgerForm(ledger=ledger, viewer=admin, initial={"status": "乡镇内务工"})
-    assert ("乡镇内务工", "乡镇内务工") in held.fields["status"].choices  # type: ignore[attr-defined]
+    held = LedgerForm(ledger=ledger, viewer=admin, initial={"form": "企业务工"})
+    assert ("企业务工", "企业务工") in held.fields["form"].choices  # type: ignore[attr-defined]
     new = LedgerForm(ledger=ledger, viewer=admin)
-    assert ("乡镇内务工", "乡镇内务工") not in new.fields["status"].choices  # type: ignore[attr-defined]
+    assert ("企业务工", "企业务工") not in new.fields["form"].choices  # type: ignore[attr-defined]
+
+
+def test_values_the_code_names_may_not_be_retired_but_the_table_may_grow(users: dict) -> None:
+    admin = users["county_admin"]
+    for table, value, title in [
+        ("risk", "因病", "风险类型"),
+        ("risk", "因学", "风险类型"),
+        ("employment", "省外务工", "务工状况"),
+        ("work_teams.post", "第一书记", "驻村工作队·职务"),
+        ("health", "健康", "健康状况"),
+    ]:
+        with pytest.raises(ValidationError) as exc:
+            services.retire_value(actor=admin, table=table, value=value)
+        assert exc.value.messages == [f"“{value}”是系统规则使用的值，不能停用"], title
+    for table in ("projects.status", "posts.status"):
+        with pytest.raises(ValidationError, match="由业务规则或流程使用，不能修改"):
+            services.add_value(actor=admin, table=table, value="暂停")
+    assert CodeEdit.objects.count() == 0
+    # 风险类型 still grows: a value and an alias added, and an unnamed value retired.
+    services.add_value(actor=admin, table="risk", value="因债务")
+    services.add_alias(actor=admin, table="risk", alias="因病致贫", value="因病")
+    services.retire_value(actor=admin, table="risk", value="因产业项目失败")
+    assert codes.lookup("risk", "因病致贫") == "因病"
+    # Every protected value names a value of a table that exists.
+    for table, values in codes.PROTECTED.items():
+        assert table in codes.TABLES and table not in codes.FIXED, table
+        assert values <= set(codes.TABLES[table]), table
+
+
+def test_a_rule_raises_a_lead_with_a_retired_risk_a_person_cannot(
+    users: dict, household: Any
+) -> None:
+    from monitoring.services import create_lead
+
+    admin = users["county_admin"]
+    services.retire_value(actor=admin, table="risk", value="因产业项目失败")
+    common = dict(actor=admin, reported_date=dt.date.today(), household=household,
+                  risks=["因产业项目失败"])  # fmt: skip
+    with pytest.raises(ValidationError, match="不在代码表中"):
+        create_lead(source="基层干部排查", **common)
+    lead = create_lead(source="部门筛查预警", from_rules=True, **common)
+    assert "因产业项目失败" in lead.risks
+
