@@ -15,7 +15,7 @@ class EmploymentRow(LedgerRow):
     LEVEL = "person"
 
     month = models.CharField(_("月份"), max_length=7)
-    status = models.CharField(_("务工状况"), max_length=10)
+    status = models.CharField(_("务工状况"), max_length=10, blank=True)
     form = models.CharField(_("就业形式"), max_length=10, blank=True)
     employer = models.CharField(_("务工单位"), max_length=100, blank=True)
     income = models.DecimalField(_("月收入"), max_digits=12, decimal_places=2, null=True)
