@@ -128,6 +128,20 @@ def _clean_value(name: str, value: str, field: str = "value") -> str:
     return v
 
 
+def _clean_alias(alias: str) -> str:
+    """An alias is never stored in the register's column, only in CodeEdit's: its length is
+    that field's, not the table's LIMITS."""
+    a = (alias or "").strip()
+    if not a:
+        raise ValidationError({"alias": "请填写别名"})
+    limit = CodeEdit._meta.get_field("value").max_length or codes.MAX_VALUE
+    if len(a) > limit:
+        raise ValidationError({"alias": f"别名最多{limit}个字，实为{len(a)}个字"})
+    if any(ch in a for ch in SEPARATORS):
+        raise ValidationError({"alias": "别名不能含有“、”“，”“；”等分隔符"})
+    return a
+
+
 def _clean_year(year: int | None) -> int:
     year = current_year() if year is None else year
     if not FIRST_YEAR <= year <= LAST_YEAR:
@@ -203,7 +217,7 @@ def add_alias(
 ) -> TableState:
     """Accept `alias` for `value` in imports from `year` on (a spelling a department uses)."""
     title = _editable(actor, table)
-    a = _clean_value(table, alias, "alias")
+    a = _clean_alias(alias)
     v, year = _clean_value(table, value), _clean_year(year)
     state = table_state(table, year)
     target, _ = _find(state, v)
@@ -223,7 +237,7 @@ def add_alias(
 def remove_alias(*, actor: Any, table: str, alias: str) -> TableState:
     """Stop accepting an alias an office added (a national default alias stays)."""
     title = _editable(actor, table)
-    a = _clean_value(table, alias, "alias")
+    a = _clean_alias(alias)
     rows = [
         r
         for r in CodeEdit.objects.here().filter(table=table, action=CodeEdit.Action.ALIAS)

@@ -420,3 +420,23 @@ def test_a_rule_raises_a_lead_with_a_retired_risk_a_person_cannot(
     lead = create_lead(source="部门筛查预警", from_rules=True, **common)
     assert "因产业项目失败" in lead.risks
 
+
+def test_an_alias_is_held_to_its_own_field_not_the_columns_length(users: dict) -> None:
+    admin = users["county_admin"]
+    services.add_alias(actor=admin, table="yulu.term", alias="春季学期（上半年）", value="春季")
+    services.add_alias(actor=admin, table="risk", alias="因家庭成员患重大疾病致贫", value="因病")
+    assert codes.lookup("yulu.term", "春季学期(上半年)") == "春季"
+    assert codes.lookup("risk", "因家庭成员患重大疾病致贫") == "因病"
+    cases = [
+        ("  ", "因病", "请填写别名"),
+        ("因" * 61, "因病", "别名最多60个字，实为61个字"),
+        ("因病、因残", "因病", "别名不能含有“、”“，”“；”等分隔符"),
+        ("因 残", "因病", "“因 残”已是代码表中的值"),
+        ("因灾", "因病", "“因灾”已是“因自然灾害”的别名"),
+        ("因家庭成员患重大疾病致贫", "因残", "“因家庭成员患重大疾病致贫”已是“因病”的别名"),
+    ]
+    for alias, value, message in cases:
+        with pytest.raises(ValidationError) as exc:
+            services.add_alias(actor=admin, table="risk", alias=alias, value=value)
+        assert exc.value.message_dict == {"alias": [message]}, alias
+    assert CodeEdit.objects.count() == 2
