@@ -566,11 +566,28 @@ def retired(table: str, value: object) -> str | None:
     return target if target in edits.retired else None
 
 
+# The grade a wrong 在校生状况 names within its stage: 二年级, 2年级 (七年级 is the first of 初中).
+GRADE_NUMBERS = {ch: n for n, chars in enumerate(("一1", "二2", "三3", "四4", "五5", "六6"), 1)
+                 for ch in chars}  # fmt: skip
+
+
+def _grade(typed: str, words: Iterable[str]) -> int | None:
+    """The grade number `typed` names once its stage's words are taken out (None: none, or
+    more than one)."""
+    for word in words:
+        typed = typed.replace(word, "")
+    found = {GRADE_NUMBERS[ch] for ch in typed if ch in GRADE_NUMBERS}
+    return found.pop() if len(found) == 1 else None
+
+
 def suggest(table: str, value: object) -> str | None:
-    """The nearest valid label, for messages like「是否应为“因病”？」.
+    """The nearest valid label, for messages like「是否应为“因病”？」; None when none is near.
 
     Near means sharing characters in order (difflib) and sharing characters at all: Chinese
     words are reordered more often than misspelt (省内县外务工 is 县外省内务工, not 省外务工).
+    A 在校生状况 that names its stage (HINT_STAGES) is hinted within it, at the grade it names
+    (初中二年级 → 八年级, 高中2年级 → 高中二年级); a grade the stage lacks, or grades equally
+    near (一年级: of which stage?), get no hint.
     """
     typed = fold(value)
     if not typed:
@@ -581,15 +598,28 @@ def suggest(table: str, value: object) -> str | None:
         overlap = 2 * shared / (len(typed) + len(label))
         return (difflib.SequenceMatcher(None, typed, label).ratio() + overlap) / 2
 
-    labels: Iterable[str] = values(table)
+    in_effect = values(table)
+    labels: list[str] = list(in_effect)
     stages = [
-        named for words, named in HINT_STAGES.get(table, ()) if any(w in typed for w in words)
+        (words, named)
+        for words, named in HINT_STAGES.get(table, ())
+        if any(w in typed for w in words)
     ]
     if stages:
-        in_effect = set(labels)
-        labels = [label for named in stages for label in named if label in in_effect]
-    best = max(labels, key=score, default=None)
-    return best if best is not None and score(best) >= 0.4 else None
+        labels = []
+        for words, named in stages:
+            grade = _grade(typed, words) if len(named) > 1 else None
+            if grade is not None:  # the grade named, or none when the stage has no such grade
+                named = named[grade - 1 : grade]
+            labels += [label for label in named if label in in_effect]
+        if len(labels) == 1:
+            return labels[0]
+    ranked = sorted(((score(label), label) for label in labels), reverse=True)
+    if not ranked or ranked[0][0] < 0.4:
+        return None
+    if table in HINT_STAGES and len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
+        return None  # grades tie (一年级 of which stage?): no hint rather than the first
+    return max(labels, key=score)
 
 
 def choices(table: str, current: object = None) -> list[tuple[str, str]]:

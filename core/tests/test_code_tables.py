@@ -440,3 +440,28 @@ def test_an_alias_is_held_to_its_own_field_not_the_columns_length(users: dict) -
             services.add_alias(actor=admin, table="risk", alias=alias, value=value)
         assert exc.value.message_dict == {"alias": [message]}, alias
     assert CodeEdit.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("初中二年级", "八年级"),
+        ("初中3年级", "九年级"),
+        ("高中2年级", "高中二年级"),
+        ("高中三年级 ", "高中三年级"),
+        ("中职2年级", "中职二年级"),
+        ("中专一年级", "中职一年级"),
+        ("高职高专3年级", "高职高专三年级"),
+        ("小学五年级级", "小学"),
+        # A grade the stage lacks, or no stage at all and several grades as near: no hint.
+        ("高职四年级", None),
+        ("中职4年级", None),
+        ("五年级", None),
+        ("一年级", None),
+        ("高中年级", None),
+    ],
+)
+def test_a_schooling_hint_names_the_grade_within_the_stage(
+    typed: str, hint: str | None, users: dict
+) -> None:
+    assert codes.suggest("schooling", typed) == hint
