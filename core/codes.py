@@ -526,12 +526,6 @@ def reset() -> None:
     _loaded["expired"] = False
 
 
-def edits(table: str) -> Edits:
-    """The office's edits of a table in effect now (empty: the national defaults)."""
-    ensure_current()
-    return _EDITS.get(table, _NONE)
-
-
 def values(table: str) -> tuple[str, ...]:
     """The values in effect: the defaults and the values added, less those retired."""
     ensure_current()
