@@ -287,7 +287,8 @@ def test_a_value_retired_in_the_year_it_was_added_stays_known(
     h.refresh_from_db()
     assert h.address == "新地址" and h.risk_list == ["因债务"]
     # The list filter still offers it and finds the household.
-    offered = [v for v, _ in HouseholdFilterForm(regions=[]).fields["risk"].choices]
+    risk: Any = HouseholdFilterForm(regions=[]).fields["risk"]
+    offered = [v for v, _ in risk.choices]
     assert "因债务" in offered
     assert list(Household.objects.with_risk("因债务")) == [h]
     # An import refuses it as retired.
