@@ -431,8 +431,25 @@ def default_questionnaire() -> dict[str, Any]:
     }
 
 
-def validate_questionnaire(data: Any) -> dict[str, Any]:
-    """Check a questionnaire's structure; the message names the section and question."""
+def _risks(questionnaire: Any) -> set[str]:
+    """The risks a stored questionnaire's questions raise leads of."""
+    sections = questionnaire.get("sections", []) if isinstance(questionnaire, dict) else []
+    return {
+        q["risk"]
+        for section in sections
+        if isinstance(section, dict)
+        for q in section.get("questions") or []
+        if isinstance(q, dict) and q.get("risk")
+    }
+
+
+def validate_questionnaire(data: Any, kept: Iterable[str] = ()) -> dict[str, Any]:
+    """Check a questionnaire's structure; the message names the section and question.
+
+    A question's risk is one in effect, or one of `kept` (the risks the questionnaire already
+    raised) that the table still knows: a risk retired since may stay, not be newly chosen.
+    """
+    allowed = set(codes.values("risk")) | (set(kept) & set(codes.known("risk")))
     if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
         raise ValidationError({"questionnaire": "问卷格式不正确：应由若干部分组成"})
     if not data["sections"]:
@@ -455,7 +472,7 @@ def validate_questionnaire(data: Any) -> dict[str, Any]:
             options = q.get("options")
             if not isinstance(options, list) or len(options) < 2:
                 raise ValidationError({"questionnaire": f"{at}至少需要两个选项"})
-            if q.get("risk") and q["risk"] not in codes.values("risk"):
+            if q.get("risk") and q["risk"] not in allowed:
                 raise ValidationError(
                     {"questionnaire": f"{at}的风险“{q['risk']}”不在风险类型代码表中"}
                 )
@@ -504,7 +521,7 @@ def create_campaign(
 def update_questionnaire(*, actor: Any, campaign: Campaign, questionnaire: Any) -> Campaign:
     """Replace a campaign's questionnaire after checking it."""
     before = campaign.questionnaire
-    campaign.questionnaire = validate_questionnaire(questionnaire)
+    campaign.questionnaire = validate_questionnaire(questionnaire, kept=_risks(before))
     campaign.save(update_fields=["questionnaire"])
     audit.record(
         actor=actor,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from assistance import services
 from assistance.models import Campaign, Screening, Visit
@@ -248,3 +249,34 @@ def test_admins_edit_the_questionnaire_through_a_form_without_json(
     assert c.sections[1]["questions"][0]["options"] == ["有", "无"]
     assert len({q["key"] for s in c.sections for q in s["questions"]}) == 3
     assert client_for("grid_member").post(url, good).status_code == 403
+
+
+def test_a_questionnaire_keeps_a_risk_retired_since_but_no_other_takes_it(
+    regions: dict, users: dict
+) -> None:
+    """A risk added by the office, asked about, then retired: the campaign's questionnaire can
+    still be edited with it; a new questionnaire may not choose it."""
+    from core import services as code_tables
+
+    admin = users["county_admin"]
+    code_tables.add_value(actor=admin, table="risk", value="因债务")
+    c = campaign(regions, users)
+    questionnaire = c.questionnaire
+    question = {
+        "key": "debt",
+        "text": "因债务导致生活困难？",
+        "options": ["是", "否"],
+        "risk": "因债务",
+        "risk_answer": "是",
+    }
+    questionnaire["sections"][0]["questions"].append(question)
+    services.update_questionnaire(actor=admin, campaign=c, questionnaire=questionnaire)
+    code_tables.retire_value(actor=admin, table="risk", value="因债务")
+
+    question["text"] = "因债务导致生活困难吗？"
+    services.update_questionnaire(actor=admin, campaign=c, questionnaire=questionnaire)
+    c.refresh_from_db()
+    assert c.questionnaire["sections"][0]["questions"][-1]["text"] == "因债务导致生活困难吗？"
+    with pytest.raises(ValidationError) as refused:
+        services.validate_questionnaire(questionnaire)
+    assert "风险“因债务”不在风险类型代码表中" in str(refused.value)
