@@ -449,7 +449,7 @@ def validate_questionnaire(data: Any, kept: Iterable[str] = ()) -> dict[str, Any
     A question's risk is one in effect, or one of `kept` (the risks the questionnaire already
     raised) that the table still knows: a risk retired since may stay, not be newly chosen.
     """
-    allowed = set(codes.values("risk")) | (set(kept) & set(codes.known("risk")))
+    allowed = codes.offered("risk", list(kept))
     if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
         raise ValidationError({"questionnaire": "问卷格式不正确：应由若干部分组成"})
     if not data["sections"]:

@@ -616,23 +616,27 @@ def suggest(table: str, value: object) -> str | None:
     return max(labels, key=score)
 
 
-def choices(table: str, current: object = None) -> list[tuple[str, str]]:
-    """Django form choices for a table: the values in effect, plus the value(s) the row being
-    edited holds (`current`: a value, 、-joined values or a list) when the table has had them:
-    a retired value is never newly offered, but a row holding it keeps it when saved.
-
-    A form field passes `partial(choices, table, current)` (a callable): the choices are read
-    as each form is made, so an edit shows without a restart."""
-    offered = values(table)
+def offered(table: str, current: object = None) -> tuple[str, ...]:
+    """The values a row may take: those in effect, plus the value(s) the row holds (`current`:
+    a value, 、-joined values or a list) when the table has had them. A retired value is never
+    newly chosen, but a row holding it keeps it when saved."""
+    in_effect = values(table)
     if isinstance(current, str):
         held = split_multi(current)
     elif isinstance(current, Iterable):
         held = [fold(v) for v in current]
     else:
         held = []
-    ever = known(table)
-    kept = tuple(v for v in ever if v not in offered and fold(v) in held)
-    return [(v, v) for v in (*offered, *kept)]
+    kept = tuple(v for v in known(table) if v not in in_effect and fold(v) in held)
+    return (*in_effect, *kept)
+
+
+def choices(table: str, current: object = None) -> list[tuple[str, str]]:
+    """Django form choices for a table: the values `offered` to a row holding `current`.
+
+    A form field passes `partial(choices, table, current)` (a callable): the choices are read
+    as each form is made, so an edit shows without a restart."""
+    return [(v, v) for v in offered(table, current)]
 
 
 def split_multi(value: object) -> list[str]:

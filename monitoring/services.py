@@ -681,9 +681,9 @@ def complete_step(
             raise ValidationError({name: "该项不能在此环节填写"})
         setattr(case, name, value)
     if risks is not None:
-        # A risk the case already holds stays though since retired (codes.choices).
-        held = case.risk_list
-        unknown = [r for r in risks if r not in codes.values("risk") and r not in held]
+        # A risk the case already holds stays though since retired.
+        allowed = codes.offered("risk", case.risk_list)
+        unknown = [r for r in risks if r not in allowed]
         if unknown or len(risks) > 5:
             raise ValidationError({"risks": "风险类型须取自代码表，最多5项"})
         case.risks = codes.join_multi(risks)
