@@ -135,8 +135,11 @@ def test_serve_restarts_a_killed_worker_and_sigterm_stops_gunicorn_and_the_worke
         (worker,) = worker_pids()
         os.kill(worker, signal.SIGKILL)
         assert _wait(lambda: bool(worker_pids()) and worker_pids() != [worker], 60)
+        # gunicorn binds its socket before it forks its workers, so they may still be starting.
+        assert _wait(
+            lambda: len(_children(serve.pid)) >= 3, 60
+        )  # gunicorn, its workers, the job worker
         everyone = _children(serve.pid)
-        assert len(everyone) >= 3  # gunicorn, its workers, the job worker
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=30)
         assert _wait(lambda: not any(_alive(p) for p in everyone), 30), "children left running"
