@@ -112,6 +112,15 @@ def _within(user: Any, region: Any) -> bool:
     return own is not None and path is not None and path.startswith(own.path)
 
 
+def import_region(actor: Any) -> Any:
+    """Where an actor may import: their own region and below (a town staff their town, a county
+    admin their county, not a second county beside it); anywhere for no actor and for a command
+    (`fangpin`, acting for the server: accounts.cli.BatchCommand.system_user)."""
+    if actor is None or getattr(actor, "acts_for_server", False):
+        return None
+    return getattr(actor, "region", None)
+
+
 def can(user: Any, cap: Cap, region: Any = None) -> bool:
     """Whether `user` has `cap` — in `region` (a region object) when one is given."""
     if user is None or not getattr(user, "is_authenticated", False):

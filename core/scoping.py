@@ -13,6 +13,20 @@ from django.db.models import Q
 from django.http import Http404
 
 
+def whole_tree(region: Any) -> bool:
+    """Whether `region` is the whole region tree: a root (a county) with no other beside it.
+
+    Asked once per region object (a request's user's region, a job's actor's): a database that
+    holds a second county makes each county admin's region a subtree like any other."""
+    if region.parent_id is not None:
+        return False
+    alone = region.__dict__.get("_whole_tree")
+    if alone is None:
+        roots = type(region)._default_manager.filter(parent__isnull=True)
+        alone = region.__dict__["_whole_tree"] = not roots.exclude(pk=region.pk).exists()
+    return alone
+
+
 def region_q(user: Any, field: str = "region") -> Q:
     """A filter matching objects whose `field` lies in the user's region or below.
 
@@ -21,10 +35,10 @@ def region_q(user: Any, field: str = "region") -> Q:
     region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
     if region is None:
         return Q(pk__in=[])
-    if region.parent_id is None:
-        # The root of the tree: everything. Skipping the join keeps county lists fast. Not Q():
-        # an empty Q vanishes when OR-ed (`region_q(u) | Q(x)` would mean only x); the negated
-        # empty IN is "always true" and compiles to no condition at all.
+    if whole_tree(region):
+        # Everything. Skipping the join keeps county lists fast. Not Q(): an empty Q vanishes
+        # when OR-ed (`region_q(u) | Q(x)` would mean only x); the negated empty IN is "always
+        # true" and compiles to no condition at all.
         return ~Q(pk__in=[])
     # The region's own model (regions.Region) finds the subtree; core names no app.
     inside = type(region)._default_manager.filter(path__startswith=region.path).values("pk")

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.scoping import ScopedQuerySet, region_q
+from core.scoping import ScopedQuerySet, region_q, whole_tree
 
 SOURCE_CHOICES = [
     ("medical", "医保"),
@@ -105,7 +105,7 @@ class BatchQuerySet(ScopedQuerySet):
         region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
         if region is None:
             return self.none()
-        if region.parent_id is None:
+        if whole_tree(region):
             return self  # the county sees every batch (an empty Q() would vanish in the OR)
         above = [int(pk) for pk in region.path.strip("/").split("/") if pk]
         return self.filter(region_q(user, "region") | Q(region_id__in=above))

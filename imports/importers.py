@@ -8,11 +8,11 @@ from typing import IO, Any
 
 from core import pipeline
 from core.models import AuditRecord
+from core.permissions import import_region
 from core.pipeline import Progress, Report
 from core.tabular import Table
 from core.xlsx import StreamWorkbook
 from imports.validation import Checker
-from regions.models import Region
 from registry.bulk import Plan, Writer
 from registry.layouts import REGISTER
 
@@ -26,13 +26,6 @@ COUNTS = (
 )
 
 
-def allowed_region_for(actor: Any) -> Region | None:
-    """Where an actor may import: their own region (a town staff their town, a county admin
-    their county: not a second county beside it); anyone with no region (a command on a
-    database with no county admin yet), anywhere."""
-    return getattr(actor, "region", None)
-
-
 class RegistryImporter:
     """标准户籍台账 (formats.md §1): checked by `imports.validation.Checker`, written by the
     registry's bulk service (`registry.bulk.Writer`)."""
@@ -44,7 +37,7 @@ class RegistryImporter:
         self.actor = actor
         self.today = today
         self.checker = Checker(
-            allowed_region=allowed_region_for(actor), create_regions=create_regions, today=today
+            allowed_region=import_region(actor), create_regions=create_regions, today=today
         )
         self.report = self.checker.report
         self.phases: dict[str, float] = {}

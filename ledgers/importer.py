@@ -30,6 +30,7 @@ from core.fastinsert import (
 from core.layout import CellError, HeaderMap, id_number, is_total_row
 from core.middleware import current_request
 from core.models import AuditRecord
+from core.permissions import import_region
 from core.pipeline import Phases, Progress, Report
 from core.tabular import Table
 from ledgers.kit import Ledger
@@ -110,7 +111,7 @@ class LayoutImporter:
         self.marker = self.layout.marker
         self.actor = actor
         self.today = today
-        region = self.region = getattr(actor, "region", None)
+        region = self.region = import_region(actor)
         self.allowed = region.path if region is not None else "/"
         self.header: HeaderMap | None = None
         self.report = Report(self.column_name)

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import import_record_field, import_row_field
-from core.scoping import ScopedQuerySet
+from core.scoping import ScopedQuerySet, whole_tree
 
 
 class LedgerQuerySet(ScopedQuerySet):
@@ -31,7 +31,7 @@ class LedgerQuerySet(ScopedQuerySet):
 
     def below(self, region: Any) -> LedgerQuerySet:
         """Rows of `region` and below (the root: every row)."""
-        if region.parent_id is None:
+        if whole_tree(region):
             return self
         return self.filter(**{f"{self.region_field}__path__startswith": region.path})
 

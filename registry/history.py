@@ -34,6 +34,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from core.batching import chunks
+from core.scoping import whole_tree
 from regions.models import Region
 from registry.models import HouseholdEvent
 
@@ -319,7 +320,7 @@ def statuses(region: Region, as_of: dt.date) -> list[HouseholdStatus]:
             persons=int(n),
         )
         for hid, alv, mon, elim, cat, idt, elt, new_ty, elim_ty, n in query(
-            status_sql(False, region.parent_id is not None, per_household=True),
+            status_sql(False, not whole_tree(region), per_household=True),
             params(region, as_of),
         )
     ]
@@ -389,7 +390,7 @@ def exits(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, d
     剔除 / 识别不精准退出 end a household's monitoring (event ``exited``), 清退 its 脱贫户 status
     (``unalleviated``); persons are the household's members on `end`.
     """
-    region_filter = IN_REGION.format(col="e.household_id") if region.parent_id is not None else ""
+    region_filter = IN_REGION.format(col="e.household_id") if not whole_tree(region) else ""
     sql = f"""
 SELECT e.kind, e.reason, COUNT(DISTINCT e.household_id),
   COALESCE(SUM((SELECT COUNT(*) FROM registry_membership m
@@ -429,7 +430,7 @@ def positional(sql: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
 def household_status_sql(region: Region, as_of: dt.date) -> tuple[str, list[Any]]:
     """A relation (hid, alv, mon) of the 脱贫户 and 监测对象 of `region` on `as_of` (households
     not in it are neither), for statements that break their rows down by status."""
-    sql = status_sql(False, region.parent_id is not None, per_household=True)
+    sql = status_sql(False, not whole_tree(region), per_household=True)
     return positional(sql, params(region, as_of))
 
 
@@ -461,7 +462,7 @@ def markings(
     members on `end`."""
     known = set(STATUS_KINDS)
     listed = ", ".join(f"'{k}'" for k in kinds if k in known)
-    region_filter = IN_REGION.format(col="e.household_id") if region.parent_id is not None else ""
+    region_filter = IN_REGION.format(col="e.household_id") if not whole_tree(region) else ""
     sql = f"""
 SELECT e.household_id, e.kind, MAX(e.date), MAX(e.category),
   (SELECT COUNT(*) FROM registry_membership m WHERE m.household_id = e.household_id AND {ACTIVE})
@@ -511,7 +512,7 @@ def membership_changes(region: Region, start: dt.date, end: dt.date) -> dict[str
     (left) a household that was 脱贫户 or 监测对象 on the day they joined (left) it — not one
     marked only before or after it. {"added" | "removed": {households, persons}}, one
     statement."""
-    region_filter = IN_REGION.format(col="m.household_id") if region.parent_id is not None else ""
+    region_filter = IN_REGION.format(col="m.household_id") if not whole_tree(region) else ""
     added = ", ".join(f"'{r}'" for r in NATURAL_ADDED)
     removed = ", ".join(f"'{r}'" for r in NATURAL_REMOVED)
     sql = f"""

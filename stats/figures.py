@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db.models import Q
 
+from core.scoping import whole_tree
 from regions.models import Region
 
 
@@ -100,7 +101,7 @@ PENDING = [
 
 def _region_q(model: Any, region: Region) -> Q:
     """Rows of `model` in `region` and below, by the region path its queryset declares."""
-    if region.parent_id is None:
+    if whole_tree(region):
         return Q()
     region_field = getattr(model.objects.all(), "region_field", None)
     if not region_field:

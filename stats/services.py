@@ -40,6 +40,7 @@ from django.db import transaction
 
 from core import audit
 from core.dates import today
+from core.scoping import whole_tree
 from regions.models import Region
 from registry import history
 
@@ -100,7 +101,7 @@ def _collect(
     """For each date: the region's tally and, with `owner` (region id → child), each child's
     (children only for the first date; the others give the region's figures alone)."""
     # The root of the tree holds every household: skip the region filter (and its joins).
-    region_filter = region.parent_id is not None
+    region_filter = not whole_tree(region)
     by_region = owner is not None
     owner = owner or {}
     out: list[tuple[_Tally, dict[int, _Tally]]] = [(_Tally(), defaultdict(_Tally)) for _ in dates]

@@ -15,7 +15,7 @@ from django.shortcuts import render
 
 from core import dates
 from core import labels as core_labels
-from core.scoping import get_visible_or_404
+from core.scoping import get_visible_or_404, whole_tree
 from core.xlsx import XLSX
 from regions.models import Region, get_visible_region_or_404
 from registry.models import Household, HouseholdEvent
@@ -95,7 +95,7 @@ def _key_figures(stats: dict[str, Any], base: dict[str, Any]) -> list[dict[str, 
 
 def _in(region: Region, field: str) -> Q:
     """Rows whose `field` lies in `region` or below; nothing to filter at the root of the tree."""
-    if region.parent_id is None:
+    if whole_tree(region):
         return Q()
     return Q(**{f"{field}__in": Region.objects.below(region).values("pk")})
 

@@ -124,16 +124,17 @@ def test_the_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
     client = client_for("county_admin")
     make_household(regions["village"], members=1)
     client.get(LIST)  # warm the session
-    # user, user's region, regions (tree, picker, labels), the year's words (category filter and
-    # badges), the code tables' version (the filters' values: core.codes), count, page rows; the
-    # session is a signed cookie, so nothing is read or written
-    with django_assert_num_queries(7):
+    # user, user's region, whether it is the whole tree (core.scoping.whole_tree), regions (tree,
+    # picker, labels), the year's words (category filter and badges), the code tables' version
+    # (the filters' values: core.codes), count, page rows; the session is a signed cookie, so
+    # nothing is read or written
+    with django_assert_num_queries(8):
         client.get(LIST, {"q": "成员", "category": "", "sort": "-head_name"})
     Household.objects.bulk_create(
         Household(number=f"4202819{i:011d}", region=regions["group"], head_name=f"王{i}")
         for i in range(60)
     )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(LIST, {"sort": "-head_name"})
     assert len(response.context["page"].object_list) == 50
     assert response.context["page"].paginator.count == 61
