@@ -446,10 +446,10 @@ _HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 
 
 def _folded(expr: str) -> str:
-    """SQL of `expr` folded to half-width and trimmed, as the register reads its cells
-    (core.tabular.text); used only where the cell as it stands does not read, so a file of
-    plain cells pays nothing for it."""
-    return f"trim(translate({expr}, {_lit(_FULL)}, {_lit(_HALF)}))"
+    """SQL of `expr` folded to half-width without any space, as the register compares coded
+    values (core.codes.fold); used only where the cell as it stands does not read, so a file
+    of plain cells pays nothing for it."""
+    return f"regexp_replace(translate({expr}, {_lit(_FULL)}, {_lit(_HALF)}), '\\s', '', 'g')"
 
 
 def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
@@ -472,7 +472,7 @@ def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
         return inner, v, f"CASE WHEN {v} IS NULL AND {e} IS NULL THEN {missing} ELSE {e} END"
     if c.kind == "money":
         plain = t
-        clean = f"regexp_replace({_folded(plain)}, '[,，元\\s]', '', 'g')"
+        clean = f"regexp_replace({_folded(plain)}, '[,，元]', '', 'g')"
         inner = (
             f"{text}, coalesce(try_cast({plain} AS DECIMAL(14, 2)), "
             f"try_cast({clean} AS DECIMAL(14, 2))) AS {v}"

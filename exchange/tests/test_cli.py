@@ -315,7 +315,7 @@ def test_full_width_cells_are_read_as_the_register_reads_them(tmp_path, village_
         "证件号码,姓名,结算日期,就诊类型,医疗总费用,基本医保支付,大病保险支付,医疗救助支付,个人自付\n"
         f"{p.id_number},{p.name},２０２６－０９－０１,住院\u3000,１０，０００,６０００元,\u3000０,"
         "１０００\u3000,３０００\n"
-        f"{p.id_number},{p.name},2026-09-02,急诊,1,1,0,0,1\n",  # still not a 就诊类型
+        f"{p.id_number},{p.name},2026-09-02,急 诊,1,1,0,0,1\n",  # still not a 就诊类型
         encoding="utf-8",
     )
     result, code = run("compare", "medical", str(path), "--as-of", "2026-10-31")
@@ -330,10 +330,13 @@ def test_full_width_cells_are_read_as_the_register_reads_them(tmp_path, village_
     ]
     housing = tmp_path / "housing.csv"
     housing.write_text(
-        f"证件号码,姓名,鉴定等级,鉴定日期\n{p.id_number},{p.name},Ｃ,2026-04-01\n", encoding="utf-8"
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        f"{p.id_number},{p.name},Ｃ,2026-04-01\n{p.id_number},{p.name},d ,2026-04-02\n",
+        encoding="utf-8",
     )
     result, code = run("compare", "housing", str(housing), "--as-of", "2026-06-30")
-    assert (code, result["matched"], result["rejected_rows"]) == (0, 1, 0)
+    assert (code, result["matched"], result["rejected_rows"]) == (0, 2, 0)
+    assert list(stored(Batch.objects.latest("pk"), "grade").values()) == ["C", "D"]
 
 
 def test_an_empty_xlsx_row_is_no_row(tmp_path, village_household):
