@@ -9,11 +9,13 @@ JSON line (`status` "error") and exit 1, the traceback on stderr.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import errno
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -33,6 +35,56 @@ _REASONS = {
     errno.ENOSPC: "磁盘已满",
     errno.EDQUOT: "超出磁盘配额",
 }
+
+
+# argparse's own refusals (Python 3.11's wording), said in Chinese like every other message of the
+# commands: the user reads them in the JSON line and on stderr (formats.md §3).
+_TYPES = {"int": "整数", "float": "数字"}
+_ARGPARSE: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"the following arguments are required: (.+)"),
+        lambda m: f"缺少必需的参数：{m[1]}",
+    ),
+    (re.compile(r"unrecognized arguments: (.+)"), lambda m: f"无法识别的参数：{m[1]}"),
+    (re.compile(r"one of the arguments (.+) is required"), lambda m: f"须给出参数 {m[1]} 之一"),
+    (
+        re.compile(r"ambiguous option: (\S+) could match (.+)"),
+        lambda m: f"选项 {m[1]} 有歧义，可能是 {m[2]}",
+    ),
+    (re.compile(r"argument (\S+): expected one argument"), lambda m: f"参数 {m[1]} 需要一个值"),
+    (
+        re.compile(r"argument (\S+): expected at least one argument"),
+        lambda m: f"参数 {m[1]} 至少需要一个值",
+    ),
+    (
+        re.compile(r"argument (\S+): expected at most one argument"),
+        lambda m: f"参数 {m[1]} 至多接受一个值",
+    ),
+    (
+        re.compile(r"argument (\S+): ignored explicit argument (.+)"),
+        lambda m: f"参数 {m[1]} 不接受值 {m[2]}",
+    ),
+    (
+        re.compile(r"argument (\S+): not allowed with argument (\S+)"),
+        lambda m: f"参数 {m[1]} 不能与 {m[2]} 同时使用",
+    ),
+    (
+        re.compile(r"argument (\S+): invalid (\w+) value: '(.*)'"),
+        lambda m: f"参数 {m[1]} 的值“{m[3]}”无效，应为{_TYPES.get(m[2], m[2])}",
+    ),
+    (
+        re.compile(r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)"),
+        lambda m: f"参数 {m[1]} 的值“{m[2]}”无效，可选：{m[3].replace(chr(39), '')}",
+    ),
+)
+
+
+def argparse_message(message: str) -> str:
+    """One of argparse's English refusals in Chinese; any other message as it is."""
+    for pattern, say in _ARGPARSE:
+        if found := pattern.fullmatch(message):
+            return say(found)
+    return message
 
 
 class UsageError(CommandError):
@@ -128,15 +180,25 @@ class JsonCommand(BaseCommand):
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
+        self._keep_reason(parser)
+        return parser
+
+    def _keep_reason(self, parser: argparse.ArgumentParser) -> None:
+        """Keep argparse's refusal (in Chinese) for the JSON line, the sub-commands' parsers'
+        too (`ledger stats --year 2.5` is refused by the parser of `stats`)."""
         refuse = parser.error
 
         def error(message: str) -> NoReturn:
+            message = argparse_message(message)
             self._reason = message
             refuse(message)
             raise SystemExit(2)  # not reached: argparse has left already
 
         parser.error = error  # type: ignore[method-assign]
-        return parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    self._keep_reason(sub)
 
     def execute(self, *args: Any, **options: Any) -> Any:
         try:

@@ -439,6 +439,19 @@ def _map_cells(
     con.unregister(f"{table}_arrow")
 
 
+# Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, and their half-width twins: what a
+# cell typed in a Chinese input method's full-width mode holds ("３０００", "Ｃ", "住院　").
+_FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+
+
+def _folded(expr: str) -> str:
+    """SQL of `expr` folded to half-width without any space, as the register compares coded
+    values (core.codes.fold); used only where the cell as it stands does not read, so a file
+    of plain cells pays nothing for it."""
+    return f"regexp_replace(translate({expr}, {_lit(_FULL)}, {_lit(_HALF)}), '\\s', '', 'g')"
+
+
 def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
     """(inner SQL, value SQL, error SQL) for one column; the error is NULL when the cell is fine.
 
@@ -459,7 +472,7 @@ def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
         return inner, v, f"CASE WHEN {v} IS NULL AND {e} IS NULL THEN {missing} ELSE {e} END"
     if c.kind == "money":
         plain = t
-        clean = f"regexp_replace({plain}, '[,，元]', '', 'g')"
+        clean = f"regexp_replace({_folded(plain)}, '[,，元]', '', 'g')"
         inner = (
             f"{text}, coalesce(try_cast({plain} AS DECIMAL(14, 2)), "
             f"try_cast({clean} AS DECIMAL(14, 2))) AS {v}"
@@ -475,8 +488,9 @@ def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
     if c.kind == "enum":
         allowed = ", ".join(_lit(x) for x in c.values)
         bad = f"'{c.header}“' || {t} || '”不在代码表中（应为{'/'.join(c.values)}）'"
+        folded = f"CASE WHEN upper({t}) IN ({allowed}) THEN upper({t}) ELSE upper({_folded(t)}) END"
         return (
-            f"{text}, upper({t}) AS {v}",
+            f"{text}, {folded} AS {v}",
             f"NULLIF({v}, '')",
             f"CASE WHEN {t} = '' THEN {missing} WHEN {v} NOT IN ({allowed}) THEN {bad} END",
         )

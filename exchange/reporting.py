@@ -68,6 +68,9 @@ def _insurance_sentence(region: Any, on: dt.date) -> str:
     whole = WHOLE.get(region.level, "")
     if found["yes"] == found["total"]:
         return f"{whole}所有脱贫户、监测户{found['total']}人已全部参加了城乡居民基本医疗保险"
+    if not (found["yes"] or found["no"]):
+        # No one's 参保 is recorded (an optional column of §1): no 0 to tell as a figure.
+        return f"{whole}脱贫户、监测户{found['total']}人，户籍台账均未登记参保情况"
     unknown = found["total"] - found["yes"] - found["no"]
     text = (
         f"{whole}脱贫户、监测户{found['total']}人中已参加城乡居民基本医疗保险{found['yes']}人，"

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
-from core.numerals import small
+from core.numerals import CN_NUMBERS, small
 from projects import figures
 from projects.models import Asset
 from regions.models import Region
@@ -71,12 +71,21 @@ def _paid(t: dict[str, Any]) -> str:
     return text + (f"，支出进度{t['rate']}%" if t["rate"] is not None else "")
 
 
+def _batch_name(batch: str) -> str:
+    """A 批次 as the sentence says it: 第四批 as typed, a bare number (4) as 第四批 — "均为4项目"
+    is no sentence."""
+    if not batch.isdigit():
+        return batch
+    n = int(batch)
+    return f"第{CN_NUMBERS[n] if 0 < n <= 10 else n}批"
+
+
 def _batches(projects: Any) -> str:
     """The batches (seed 000: "其中第四批三个项目（向阳村、朝阳村、山下村），第五批…") in the
     order of their first project's number, the villages named while at most MAX_NAMED."""
     batches: dict[str, list[str]] = {}
     for batch, village in projects.order_by("project_no").values_list("batch", "region__name"):
-        batches.setdefault(batch, []).append(village)
+        batches.setdefault(_batch_name(batch), []).append(village)
     if not any(batches):
         return ""
 

@@ -92,6 +92,30 @@ def test_wrong_usage_exits_2_and_still_ends_with_a_json_line(tmp_path):
         assert last["status"] == "usage_error" and reason in last["message"], args
 
 
+def test_argparses_refusals_are_said_in_chinese(tmp_path):
+    """What argparse refuses (a missing option, a value of the wrong type, an unknown choice,
+    also in a sub-command's parser) reaches the JSON line and stderr in Chinese, exit 2."""
+    out = str(tmp_path / "r.docx")
+    cases = {
+        ("report", "work-summary", "--region", "x", "--year", "2025"): "缺少必需的参数：--out",
+        ("report", "work-summary", "--region", "x", "--year", "abc", "--out", out): (
+            "参数 --year 的值“abc”无效，应为整数"
+        ),
+        ("report", "summary", "--region", "x", "--year", "2025", "--out", out): (
+            "参数 kind 的值“summary”无效，可选：work-summary"
+        ),
+        ("ledger", "stats", "--region", "x", "--year", "2.5"): "参数 --year 的值“2.5”无效",
+        ("stats", "--region", "x", "--as-of"): "参数 --as-of 需要一个值",
+        ("stats", "--region", "x", "--nope"): "无法识别的参数：--nope",
+    }
+    for args, reason in cases.items():
+        done = _fangpin(tmp_path, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last == {"status": "usage_error", "message": last["message"]}, args
+        assert reason in last["message"] and reason in done.stderr, (args, last)
+
+
 def test_an_import_command_starts_without_the_libraries_it_may_not_need(tmp_path):
     """Every command pays for what starting Django and finding the importers loads: a workbook
     writer (33 ms) or, on SQLite, PostgreSQL's driver (60 ms) are loaded when used."""

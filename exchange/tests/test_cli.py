@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -303,6 +304,39 @@ def test_blank_rows_are_skipped_and_rows_keep_the_files_numbers(tmp_path, villag
     assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 2, 1, 1)
     assert [e["row"] for e in result["errors"]] == [5]
     assert result["errors"][0]["message"].startswith("证件号码校验位错误")
+
+
+def test_full_width_cells_are_read_as_the_register_reads_them(tmp_path, village_household):
+    """A cell typed in an input method's full-width mode (digits, letters, the ideographic
+    space) means what its half-width twin means, as in the register's import (§1)."""
+    p = member(village_household)
+    path = tmp_path / "medical.csv"
+    path.write_text(
+        "证件号码,姓名,结算日期,就诊类型,医疗总费用,基本医保支付,大病保险支付,医疗救助支付,个人自付\n"
+        f"{p.id_number},{p.name},２０２６－０９－０１,住院\u3000,１０，０００,６０００元,\u3000０,"
+        "１０００\u3000,３０００\n"
+        f"{p.id_number},{p.name},2026-09-02,急 诊,1,1,0,0,1\n",  # still not a 就诊类型
+        encoding="utf-8",
+    )
+    result, code = run("compare", "medical", str(path), "--as-of", "2026-10-31")
+    assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 2, 1, 1)
+    assert [e["row"] for e in result["errors"]] == [3]
+    batch = Batch.objects.get()
+    assert stored(batch, "visit_type")[2] == "住院"
+    assert [stored(batch, c)[2] for c in ("total_cost", "basic_paid", "assist_paid")] == [
+        Decimal("10000.00"),
+        Decimal("6000.00"),
+        Decimal("1000.00"),
+    ]
+    housing = tmp_path / "housing.csv"
+    housing.write_text(
+        "证件号码,姓名,鉴定等级,鉴定日期\n"
+        f"{p.id_number},{p.name},Ｃ,2026-04-01\n{p.id_number},{p.name},d ,2026-04-02\n",
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(housing), "--as-of", "2026-06-30")
+    assert (code, result["matched"], result["rejected_rows"]) == (0, 2, 0)
+    assert list(stored(Batch.objects.latest("pk"), "grade").values()) == ["C", "D"]
 
 
 def test_an_empty_xlsx_row_is_no_row(tmp_path, village_household):

@@ -145,3 +145,19 @@ def test_健康帮扶_counts_the_members_on_the_period_s_last_day_not_today_s(
         "健康帮扶：全镇脱贫户、监测户3人中已参加城乡居民基本医疗保险2人，未参保0人，"
         "未登记参保情况1人"
     )
+
+
+def test_健康帮扶_without_any_参保_recorded_gives_no_insured_figure(
+    regions: dict[str, Any],
+) -> None:
+    """formats.md §8: a register without 是否参加城乡居民基本医疗保险 has no figure of the
+    insured to give ("已参加…0人，未参保0人" was a figure invented from nothing)."""
+    from registry.models import Person
+
+    household = make_household(
+        regions["village"], members=2, is_alleviated=True, alleviated_year=2016
+    )
+    Person.objects.filter(household=household).update(medical_insurance=None)
+    health = report_sections(regions["town"], *Q2)["policy"][0]
+    assert health.startswith("健康帮扶：全镇脱贫户、监测户2人，户籍台账均未登记参保情况，")
+    assert "已参加" not in health and "未参保" not in health

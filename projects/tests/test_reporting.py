@@ -116,3 +116,16 @@ def test_the_report_counts_started_projects_and_payments_as_the_progress_figures
     old = reporting.report_sections(county, dt.date(2023, 1, 1), dt.date(2023, 12, 31))
     assert "已开工0个、完工0个、验收0个，暂无资金支付数据。" in old["work"][0]
     assert "累计支付" not in old["work"][0]
+
+
+def test_a_batch_typed_as_a_number_reads_as_第n批(
+    users: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """Seed 000 writes "第四批三个项目"; a 批次 typed as 4 no longer gives "均为4项目"."""
+    rows = [project("PC1", 批次="4"), project("PC2", 批次="4"), project("PC3", 批次="12")]
+    assert load("projects", rows, tmp_path, users["county_admin"])["status"] == "imported"
+    text = reporting.report_sections(regions["county"], dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert (
+        "实施衔接资金项目3个，其中第四批两个项目（朝阳村），第12批一个项目（朝阳村）"
+        in (text["work"][0])
+    )
