@@ -224,6 +224,36 @@ def test_a_project_number_of_another_town_cannot_be_taken_over(
     assert Project.objects.get(project_no="XM1").region.name == "朝阳村"
 
 
+def test_a_reimport_that_moves_a_project_or_an_asset_updates_its_region(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """乡镇/行政村 of a row keyed by its own number are values: changed, the row is updated
+    (formats.md §6 upsert); a file without those columns moves nothing."""
+    load("projects", [project("XM1")], tmp_path, users["town_staff"])
+    load("assets", [asset("ZC1")], tmp_path, users["town_staff"], "a.xlsx")
+    moved = load("projects", [project("XM1", 行政村="仕秦村")], tmp_path, users["town_staff"])
+    assert (moved["status"], moved["updated"], moved["unchanged"]) == ("imported", 1, 0)
+    assert Project.objects.get(project_no="XM1").region.name == "仕秦村"
+    moved = load("assets", [asset("ZC1", 行政村="")], tmp_path, users["town_staff"], "a.xlsx")
+    assert (moved["updated"], Asset.objects.get(asset_no="ZC1").region.name) == (1, "金山店镇")
+    again = load("assets", [asset("ZC1", 行政村="")], tmp_path, users["town_staff"], "a.xlsx")
+    assert (again["updated"], again["unchanged"]) == (0, 1)
+    headers = [h for h in PROJ if h not in ("乡镇", "行政村")]
+    path = write_sheet(tmp_path / "no-place.xlsx", headers, [project("XM1")])
+    code, result, _ = run_command("ledger", "import", "projects", str(path))
+    assert (code, result["updated"], result["unchanged"]) == (0, 0, 1)
+    assert Project.objects.get(project_no="XM1").region.name == "仕秦村"
+    out = load(
+        "projects",
+        [project("XM1", 乡镇="还地桥镇", 行政村="白羊村")],
+        tmp_path,
+        users["town_staff"],
+    )
+    assert (out["status"], out["errors"][0]["column"]) == ("rejected", "行政村")
+    assert "不在您的管辖范围内" in out["errors"][0]["message"]
+    assert Project.objects.get(project_no="XM1").region.name == "仕秦村"
+
+
 def test_a_payment_is_entered_by_hand_without_a_region(
     users: dict[str, Any], client_for: Any, tmp_path: Path
 ) -> None:
