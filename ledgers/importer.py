@@ -514,14 +514,15 @@ class LayoutImporter:
 
     def _places_rows(self) -> bool:
         """Whether the file's 乡镇/行政村 move a stored row: a region ledger whose key is its own
-        number (项目编号, 资产编号, 问题编号), not its region, read from a file that has those
-        columns (a file without them moves nothing), as the form moves it (services.save_row)."""
+        number (项目编号, 资产编号, 问题编号), not its region, read from a file that has both
+        columns (a file without them, or without 行政村, moves nothing: a missing column is not a
+        blank one), as the form moves it (services.save_row)."""
         return (
             self.ledger.level == "region"
             and self.ledger.link is None
             and "region_id" not in self.ledger.key_fields
             and self.header is not None
-            and not self.header.positions.keys().isdisjoint(self.ledger.links)
+            and self.header.positions.keys() >= set(self.ledger.links)
         )
 
     def _plan_siblings(self, plan: Plan, rows: list[Row]) -> None:
