@@ -171,8 +171,8 @@ def by_child(ledger: Ledger, region: Region, year: int) -> list[dict[str, Any]]:
     """The headline figures (rows, persons, households, amount, sums) of each active child region
     of `region`, from one query grouped by the rows' regions (a region's rows belong to one
     child, so the child's figures are sums). Each entry has its `label`; a region ledger's rows
-    kept at `region` itself (行政村 blank: the 乡镇's own, formats.md §6) come first as its
-    "本级", so that the parts add up to the whole."""
+    kept at `region` itself (行政村 blank: the 乡镇's own, formats.md §6) come last as its
+    "本级" (as in the 资产总账), so that the parts add up to the whole."""
     children = list(
         Region.objects.filter(
             parent=region, retired=False, level__lte=Region.Level.VILLAGE
@@ -205,7 +205,7 @@ def by_child(ledger: Ledger, region: Region, year: int) -> list[dict[str, Any]]:
                 into[key] = (into.get(key) or 0) + (value or 0)
     out = []
     parts = [(region, f"{region.name}本级")] if own and children and totals[region.pk] else []
-    for child, label in [*parts, *((c, c.name) for c in children)]:
+    for child, label in [*((c, c.name) for c in children), *parts]:
         t = totals[child.pk]
         figures = _pair(t)
         figures["sums"] = {c.header: money(t.get(f"sum_{c.key}")) for c in money_columns}
