@@ -170,7 +170,9 @@ def figures(ledger: Ledger, region: Region, year: int, within: Q | None = None) 
 def by_child(ledger: Ledger, region: Region, year: int) -> list[dict[str, Any]]:
     """The headline figures (rows, persons, households, amount, sums) of each active child region
     of `region`, from one query grouped by the rows' regions (a region's rows belong to one
-    child, so the child's figures are sums)."""
+    child, so the child's figures are sums). Each entry has its `label`; a region ledger's rows
+    kept at `region` itself (行政村 blank: the 乡镇's own, formats.md §6) come last as its
+    "本级" (as in the 资产总账), so that the parts add up to the whole."""
     children = list(
         Region.objects.filter(
             parent=region, retired=False, level__lte=Region.Level.VILLAGE
@@ -187,9 +189,14 @@ def by_child(ledger: Ledger, region: Region, year: int) -> list[dict[str, Any]]:
     paths = dict(Region.objects.below(region).values_list("pk", "path"))
     owner = {c.path: c for c in children}
     totals: dict[int, dict[str, Any]] = {c.pk: {} for c in children}
+    own = ledger.level == "region"
+    if own:
+        totals[region.pk] = {}
     for g in grouped:
         path = paths.get(g[where], "")
         child = next((c for p, c in owner.items() if path.startswith(p)), None)
+        if child is None and own and g[where] == region.pk:
+            child = region
         if child is None:
             continue
         into = totals[child.pk]
@@ -197,11 +204,12 @@ def by_child(ledger: Ledger, region: Region, year: int) -> list[dict[str, Any]]:
             if key != where:
                 into[key] = (into.get(key) or 0) + (value or 0)
     out = []
-    for child in children:
+    parts = [(region, f"{region.name}本级")] if own and children and totals[region.pk] else []
+    for child, label in [*((c, c.name) for c in children), *parts]:
         t = totals[child.pk]
         figures = _pair(t)
         figures["sums"] = {c.header: money(t.get(f"sum_{c.key}")) for c in money_columns}
-        out.append({"region": child, "figures": figures})
+        out.append({"region": child, "label": label, "figures": figures})
     return out
 
 

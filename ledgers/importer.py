@@ -482,9 +482,11 @@ class LayoutImporter:
                     existing[tuple([values[i] for i in keyed])] = values
         key_column = self.layout.unique[0].key if self.layout.unique else ""
         compared = [(k, at[k]) for k in fields]
+        placed = self._places_rows()
         for r in rows:
             # A row's link (person, household, region) is set when it is created: a person who
-            # moved since does not make the row "changed".
+            # moved since does not make the row "changed". A region row keyed by its own number
+            # is the exception: its 乡镇/行政村 are values like any other (`_places_rows`).
             stored = existing.get(r.key)
             if stored is None:
                 plan.new.append(r)
@@ -501,6 +503,8 @@ class LayoutImporter:
                 continue
             given = r.values
             changed = {k: given[k] for k, i in compared if k in given and stored[i] != given[k]}
+            if placed and stored[at["region_id"]] != r.links["region_id"]:
+                changed["region_id"] = r.links["region_id"]
             if changed:
                 plan.changed.append((pk, r, {k: stored[at[k]] for k in changed}, changed))
             else:
@@ -508,6 +512,19 @@ class LayoutImporter:
         if self.layout.group is not None and not self.report.errors:
             self._plan_siblings(plan, rows)
         return plan
+
+    def _places_rows(self) -> bool:
+        """Whether the file's 乡镇/行政村 move a stored row: a region ledger whose key is its own
+        number (项目编号, 资产编号, 问题编号), not its region, read from a file that has both
+        columns (a file without them, or without 行政村, moves nothing: a missing column is not a
+        blank one), as the form moves it (services.save_row)."""
+        return (
+            self.ledger.level == "region"
+            and self.ledger.link is None
+            and "region_id" not in self.ledger.key_fields
+            and self.header is not None
+            and self.header.positions.keys() >= set(self.ledger.links)
+        )
 
     def _plan_siblings(self, plan: Plan, rows: list[Row]) -> None:
         """Rows already stored in a group of the file but not in the file take the group's

@@ -61,8 +61,8 @@ def figures_workbook(
     )
     book.write_row(header, header=True)
     book.print_setup(header_row=2)
-    for part in children or [{"region": region, "figures": figures}]:
-        book.write_row(_line(part["region"].name, part["figures"], money))
+    for part in children or [{"label": region.name, "figures": figures}]:
+        book.write_row(_line(part["label"], part["figures"], money))
     book.write_row(_line("合计", figures, money), header=True)
     for title, values in figures["by"].items():
         book.write_row([])

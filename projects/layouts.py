@@ -13,7 +13,7 @@ from typing import Any
 from core.batching import chunks
 from core.layout import Code, Column, Date, Integer, Layout, Money, Period, Text, Year
 from ledgers.kit import Ledger, region_columns, register
-from projects import figures
+from projects import figures, services
 from projects.models import (
     ASSET_CATEGORIES,
     ASSET_STATUSES,
@@ -176,6 +176,7 @@ register(
         Project,
         clean=clean_project,
         scoped_key=False,
+        after_write=services.after_project_write,
         search=("project_no", "name", "batch", "unit", "content"),
         filters=("batch",),
         help="衔接资金项目台账：每个项目一行，项目编号在全县唯一。下达资金按中央、省、市、县和其他"

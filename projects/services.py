@@ -4,17 +4,26 @@ approvals of changes to its 建设内容 or budget (变更批复). Audited, scop
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from core import audit
 from core.batching import chunks
 from core.models import AuditRecord
 from core.permissions import Cap, require
-from projects.models import PLAN_FIELDS, PLAN_LABELS, Approval, Beneficiary, Project
+from projects.models import (
+    PLAN_FIELDS,
+    PLAN_LABELS,
+    Approval,
+    Beneficiary,
+    Project,
+    ProjectPayment,
+)
 from registry.models import Household
 
 
@@ -146,3 +155,38 @@ def plan_changes(projects: QuerySet) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def after_project_write(*, actor: Any, values: Iterable[dict[str, Any]], how: str = "save") -> None:
+    """The kit's hook after projects were imported or saved: a project moved to another region
+    takes its payments along (a payment's region is its project's: formats.md §6), else they
+    would stay visible, and counted, in the region it left."""
+    numbers = {v["project_no"] for v in values if v.get("project_no")}
+    label = ProjectPayment._meta.label_lower
+    for chunk in chunks(sorted(numbers)):
+        stale = ProjectPayment.objects.filter(project__project_no__in=chunk).exclude(
+            region_id=F("project__region_id")
+        )
+        moved = list(stale.values_list("pk", "region_id", "project__region_id", "voucher_no"))
+        to: dict[int, list[int]] = {}
+        for pk, _, after, _ in moved:
+            to.setdefault(after, []).append(pk)
+        for region_id, pks in to.items():
+            ProjectPayment.objects.filter(pk__in=pks).update(
+                region_id=region_id, updated_at=timezone.now()
+            )
+        audit.audit_objects(
+            actor,
+            "update",
+            [
+                AuditRecord(
+                    object_type=label,
+                    object_id=str(pk),
+                    object_repr=f"项目资金支付 {voucher}（随项目改变区划）",
+                    before={"region_id": before},
+                    after={"region_id": after},
+                    region_id=after,
+                )
+                for pk, before, after, voucher in moved
+            ],
+        )

@@ -305,6 +305,21 @@ def test_the_problem_columns_belong_to_the_problem_on_import_and_by_hand(
     assert "status" not in form.fields
 
 
+def test_a_reimport_of_every_measure_in_another_village_moves_the_problem(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """乡镇/行政村 are problem columns, not the key: the measures given move, and so do the rest."""
+    load("rectification", [measure("P1", 1), measure("P1", 2)], tmp_path, users["town_staff"])
+    rows = [measure("P1", 1, 行政村="仕秦村"), measure("P1", 2, 行政村="仕秦村")]
+    result = load("rectification", rows, tmp_path, users["town_staff"], "moved.xlsx")
+    assert (result["status"], result["updated"], result["unchanged"]) == ("imported", 2, 0)
+    stored = RectificationRow.objects.filter(problem_no="P1")
+    assert set(stored.values_list("region__name", flat=True)) == {"仕秦村"}
+    assert Problem.objects.get(number="P1").region.name == "仕秦村"
+    again = load("rectification", rows, tmp_path, users["town_staff"], "moved.xlsx")
+    assert (again["updated"], again["unchanged"]) == (0, 2)
+
+
 def test_a_new_measure_cannot_take_over_a_problem_of_another_town(
     users: dict[str, Any], client_for: Any, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ export re-imports as a no-op, and each user sees exactly their region."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,41 @@ def test_a_station_with_行政村_blank_is_the_towns_and_with_乡镇_blank_too_t
     assert figures["villages"] == 1  # a town's or the county's station is not a village
     town = run_command("ledger", "stats", "--region", "大冶市/金山店镇", "--year", "2024")[1]
     assert town["ledgers"]["pv_income"]["rows"] == 2
+
+
+def test_the_statistics_page_lists_a_towns_own_stations_so_its_parts_add_up(
+    users: dict[str, Any], client_for: Any, tmp_path: Path, regions: dict[str, Any]
+) -> None:
+    """A station with 行政村 blank is the 乡镇's own (formats.md §6): the page's sub-regions and
+    the Excel 台账 show it as 本级, and the rows above the 合计 add up to it."""
+    from python_calamine import CalamineWorkbook
+
+    rows = [
+        pv(),
+        pv(行政村="", 电站名称="金山店镇联村电站", 发电收益="30000"),
+        pv(乡镇="", 行政村="", 电站名称="县集中式电站", 发电收益="50000"),
+    ]
+    path = write_sheet(tmp_path / "pv.xlsx", HEADERS["pv_income"], rows)
+    assert run_command("ledger", "import", "pv_income", str(path))[0] == 0
+    client = client_for("county_admin")
+    url = reverse("ledgers:stats", args=["pv_income"])
+    page = client.get(url + "?year=2024")
+    parts = [(c["label"], c["figures"]["amount"]) for c in page.context["children"]]
+    assert parts[-1] == ("大冶市本级", "50000.00")
+    assert ("金山店镇", "46000.00") in parts and ("还地桥镇", "0.00") in parts
+    assert "大冶市本级" in page.content.decode()
+    town = client.get(url + f"?year=2024&region={regions['town'].pk}").context["children"]
+    assert [(c["label"], c["figures"]["rows"]) for c in town] == [
+        ("仕秦村", 0),
+        ("朝阳村", 1),
+        ("金山店镇本级", 1),
+    ]
+    book = client.get(url + "?year=2024&format=xlsx")
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(book.getvalue())).get_sheet_by_index(0)
+    lines = sheet.to_python()
+    total = next(i for i, line in enumerate(lines) if line[0] == "合计")
+    amounts = [Decimal(str(line[4])) for line in lines[3 : total + 1]]
+    assert sum(amounts[:-1]) == amounts[-1] == 96000
 
 
 def test_a_text_key_is_an_identifier_full_and_half_width_alike_and_free_text_is_kept(

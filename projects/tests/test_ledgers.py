@@ -8,7 +8,10 @@ from typing import Any
 
 from django.urls import reverse
 
+from core.models import AuditRecord
 from fangpin.testing import run_command, write_sheet
+from ledgers import kit
+from ledgers.services import save_row
 from projects.models import Asset, Project, ProjectPayment
 from projects.tests.helpers import PAY, PROJ, asset, load, payment, project
 
@@ -222,6 +225,68 @@ def test_a_project_number_of_another_town_cannot_be_taken_over(
     assert result["errors"][0]["column"] == "项目编号"
     assert "管辖范围以外" in result["errors"][0]["message"]
     assert Project.objects.get(project_no="XM1").region.name == "朝阳村"
+
+
+def test_a_reimport_that_moves_a_project_or_an_asset_updates_its_region(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """乡镇/行政村 of a row keyed by its own number are values: changed, the row is updated
+    (formats.md §6 upsert); a file without those columns moves nothing."""
+    load("projects", [project("XM1")], tmp_path, users["town_staff"])
+    load("assets", [asset("ZC1")], tmp_path, users["town_staff"], "a.xlsx")
+    moved = load("projects", [project("XM1", 行政村="仕秦村")], tmp_path, users["town_staff"])
+    assert (moved["status"], moved["updated"], moved["unchanged"]) == ("imported", 1, 0)
+    assert Project.objects.get(project_no="XM1").region.name == "仕秦村"
+    moved = load("assets", [asset("ZC1", 行政村="")], tmp_path, users["town_staff"], "a.xlsx")
+    assert (moved["updated"], Asset.objects.get(asset_no="ZC1").region.name) == (1, "金山店镇")
+    again = load("assets", [asset("ZC1", 行政村="")], tmp_path, users["town_staff"], "a.xlsx")
+    assert (again["updated"], again["unchanged"]) == (0, 1)
+    for dropped in (("乡镇", "行政村"), ("行政村",)):
+        headers = [h for h in PROJ if h not in dropped]
+        path = write_sheet(tmp_path / "no-place.xlsx", headers, [project("XM1")])
+        code, result, _ = run_command("ledger", "import", "projects", str(path))
+        assert (code, result["updated"], result["unchanged"]) == (0, 0, 1)
+    assert Project.objects.get(project_no="XM1").region.name == "仕秦村"
+    out = load(
+        "projects",
+        [project("XM1", 乡镇="还地桥镇", 行政村="白羊村")],
+        tmp_path,
+        users["town_staff"],
+    )
+    assert (out["status"], out["errors"][0]["column"]) == ("rejected", "行政村")
+    assert "不在您的管辖范围内" in out["errors"][0]["message"]
+    assert Project.objects.get(project_no="XM1").region.name == "仕秦村"
+
+
+def test_the_payments_of_a_project_moved_to_another_region_go_with_it(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """A payment's region is its project's (formats.md §6): moved by an import or by hand, the
+    project's payments are seen and counted where it now is, not where it was."""
+    admin = users["county_admin"]
+    load("projects", [project("XM1")], tmp_path, admin)
+    load(
+        "project_payments", [payment("XM1", "V1"), payment("XM1", "V2")], tmp_path, admin, "p.xlsx"
+    )
+    moved = [project("XM1", 乡镇="还地桥镇", 行政村="白羊村")]
+    assert load("projects", moved, tmp_path, admin)["updated"] == 1
+    assert set(ProjectPayment.objects.values_list("region__name", flat=True)) == {"白羊村"}
+    assert ProjectPayment.objects.visible_to(users["other_town"]).count() == 2
+    assert ProjectPayment.objects.visible_to(users["town_staff"]).count() == 0
+    record = AuditRecord.objects.filter(object_type="projects.projectpayment").latest("pk")
+    assert record.after == {"region_id": Project.objects.get().region_id}
+    ledger = kit.ledger("projects")
+    row = Project.objects.get()
+    save_row(
+        actor=admin,
+        ledger=ledger,
+        values=ledger.values(row) | {"town": "金山店镇", "village": "仕秦村"},
+        row=row,
+    )
+    assert set(ProjectPayment.objects.values_list("region__name", flat=True)) == {"仕秦村"}
+    code, figures, _ = run_command("ledger", "stats", "--region", "金山店镇", "--year", "2024")
+    assert code == 0
+    assert figures["ledgers"]["project_payments"]["amount"] == "200000.00"
 
 
 def test_a_payment_is_entered_by_hand_without_a_region(
