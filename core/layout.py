@@ -919,7 +919,8 @@ class Layout:
 
 
 def is_total_row(cells: list[Any]) -> bool:
-    """A 合计 / 总计 / 小计 row (its first non-empty cell says so): skipped by every import."""
+    """A 合计 / 总计 / 小计 row (its first non-empty cell says so, spaces and a colon aside:
+    合 计, 合计：): skipped by every import."""
     for cell in cells:
         if cell.__class__ is str and cell.isascii():  # most first cells: no marker is ASCII
             if cell.strip():
@@ -927,5 +928,5 @@ def is_total_row(cells: list[Any]) -> bool:
             continue
         s = fold(text(cell))
         if s:
-            return s in TOTAL_MARKERS
+            return s.rstrip(":") in TOTAL_MARKERS  # NFKC made a full-width ： ASCII
     return False

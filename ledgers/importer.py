@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core import audit
 from core.batching import chunks, values_rows
+from core.codes import fold
 from core.fastinsert import (
     Background,
     Inserter,
@@ -81,6 +82,12 @@ def _masked(raw: Any) -> Masked | None:
         return None
     found = MASKED_ID.match(raw.strip().upper())
     return Masked(found.group(1), found.group(2)) if found else None
+
+
+def same_name(given: str, registered: str) -> bool:
+    """A name as a file writes it agrees with the register's: spaces aside (a two-character
+    name padded to the width of three, 张  三, as offices align their lists), full-width or not."""
+    return given == registered or fold(given) == fold(registered)
 
 
 def _blank(value: Any) -> bool:
@@ -315,7 +322,7 @@ class LayoutImporter:
                 continue
             name, links = person
             given = r.values.get("name")
-            if given and given != name:
+            if given and not same_name(given, name):
                 self.report.error(
                     r.row, "name", given, f"姓名与证件号码不符（户籍台账中为“{name}”）"
                 )
@@ -340,7 +347,7 @@ class LayoutImporter:
                 continue
             pk, _, head, region_id, _ = household
             given = r.values.get("head_name")
-            if given and head and given != head:
+            if given and head and not same_name(given, head):
                 self.report.error(
                     r.row, "head_name", given, f"户主姓名与户编号不符（户籍台账中为“{head}”）"
                 )
