@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from pydantic import create_model
 
 from core import audit, codes, dates
-from core.api import errors
+from core.api import Page, errors
 from core.masking import mask_phone
 from core.permissions import Cap, can
 from core.scoping import get_visible_or_404
@@ -156,7 +156,7 @@ def list_households(
     region: str = "",
     q: str = "",
     category: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> dict[str, Any]:
     user = request.user
     qs: HouseholdQuerySet = Household.objects.visible_to(user)
