@@ -14,6 +14,7 @@ import errno
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -33,6 +34,42 @@ _REASONS = {
     errno.ENOSPC: "磁盘已满",
     errno.EDQUOT: "超出磁盘配额",
 }
+
+
+# argparse's own sentences (it has no Chinese catalogue), in Chinese, with what they name.
+_ARGPARSE = (
+    (r"the following arguments are required: (.+)", "缺少参数：{0}"),
+    (r"unrecognized arguments: (.+)", "不认识的参数：{0}"),
+    (r"one of the arguments (.+) is required", "须给出参数 {0} 之一"),
+    (r"ambiguous option: (\S+) could match (.+)", "参数 {0} 不明确，可能是 {1}"),
+    (
+        r"argument (\S+): invalid choice: (.+) \(choose from (.+)\)",
+        "参数 {0} 的值{1}无效，应为{2}之一",
+    ),
+    (r"argument (\S+): invalid \S+ value: (.+)", "参数 {0} 的值{1}无效"),
+    (r"argument (\S+): expected one argument", "参数 {0} 缺少值"),
+    (r"argument (\S+): expected at least one argument", "参数 {0} 至少要有一个值"),
+    (r"argument (\S+): expected at most one argument", "参数 {0} 最多只能有一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", "参数 {0} 不能与 {1} 同时使用"),
+    (r"argument (\S+): (.+)", "参数 {0}：{1}"),
+)
+
+
+def _quoted(part: str) -> str:
+    """A value argparse gives as its repr ('admin', or a list 'a', 'b') as the messages quote
+    one (“admin”, “a”、“b”); any other part as it is."""
+    if not part.startswith("'"):
+        return part
+    return "、".join(f"“{value.strip(chr(39))}”" for value in part.split(", "))
+
+
+def chinese_usage(message: str) -> str:
+    """An argparse error in Chinese; a message it does not know (a command's own) as it is."""
+    for pattern, sentence in _ARGPARSE:
+        found = re.fullmatch(pattern, message, re.DOTALL)
+        if found is not None:
+            return sentence.format(*map(_quoted, found.groups()))
+    return message
 
 
 class UsageError(CommandError):
@@ -131,7 +168,7 @@ class JsonCommand(BaseCommand):
         refuse = parser.error
 
         def error(message: str) -> NoReturn:
-            self._reason = message
+            self._reason = message = chinese_usage(message)
             refuse(message)
             raise SystemExit(2)  # not reached: argparse has left already
 

@@ -92,6 +92,25 @@ def test_wrong_usage_exits_2_and_still_ends_with_a_json_line(tmp_path):
         assert last["status"] == "usage_error" and reason in last["message"], args
 
 
+def test_argparse_refusals_are_said_in_chinese_on_stderr_and_in_the_json_line(tmp_path):
+    cases = {
+        ("add-user", "u", "--region", "大冶市", "--role", "admin"): (
+            "参数 --role 的值“admin”无效，应为“county_admin”、“town_staff”、“village_staff”、"
+            "“grid_member”、“auditor”之一"
+        ),
+        ("stats",): "缺少参数：--region",
+        ("stats", "--region"): "参数 --region 缺少值",
+        ("stats", "--region", "大冶市", "--bogus"): "不认识的参数：--bogus",
+        ("demo", "--households", "abc"): "参数 --households 的值“abc”无效",
+    }
+    for args, message in cases.items():
+        done = _fangpin(tmp_path, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last == {"status": "usage_error", "message": message}
+        assert message in done.stderr
+
+
 def test_an_import_command_starts_without_the_libraries_it_may_not_need(tmp_path):
     """Every command pays for what starting Django and finding the importers loads: a workbook
     writer (33 ms) or, on SQLite, PostgreSQL's driver (60 ms) are loaded when used."""
