@@ -163,6 +163,7 @@ def list_households(
     if region.strip():
         place = visible_region(user, region)
         qs = qs.filter(region__in=Region.objects.below(place).values("pk"))
+    category = category.strip()  # as every other parameter: " " is blank, not a category
     if category:
         if category not in codes.CATEGORIES:
             raise HttpError(400, f"监测对象类别“{category}”无效，应为{'、'.join(codes.CATEGORIES)}")

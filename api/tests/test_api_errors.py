@@ -82,6 +82,10 @@ def test_a_blank_page_or_year_is_taken_as_not_given_as_a_web_form_sends_it(
     listed = client.get("/api/v1/households", {"page": "", "category": "", "q": "", "region": ""})
     assert listed.status_code == 200
     assert listed.json()["page"] == 1 and listed.json()["count"] == 1
+    spaced = client.get("/api/v1/households", {"category": " ", "page": " 1 "})
+    assert spaced.status_code == 200 and spaced.json()["count"] == 1
+    none = client.get("/api/v1/households", {"category": " 脱贫不稳定户 "})
+    assert none.status_code == 200 and none.json()["count"] == 0
     rows = client.get("/api/v1/ledgers/yulu", {"page": " ", "year": ""})
     assert rows.status_code == 200 and rows.json()["page"] == 1
     figures = client.get("/api/v1/ledgers/yulu/stats", {"year": ""})
