@@ -754,8 +754,9 @@ class Checker:
         after.update(hh.values)
         if "risks" in hh.values:
             after["risks"] = _risk_text(hh.values["risks"])
-        if before:
-            # A mark the file clears takes its stored dates along unless the file gives them.
+        if before and (before["category"] or before["is_alleviated"]):
+            # A mark the file clears takes its stored dates along unless the file gives them
+            # (asked of the marked households only: most of a county's are not).
             for k, v in rules.cleared_with_mark(before, after).items():
                 if k not in hh.values:
                     after[k] = v
