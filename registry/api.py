@@ -84,6 +84,10 @@ HouseholdPage = create_model(
     page=(int, ...),
     page_size=(int, ...),
     results=(list[HouseholdOut], ...),  # type: ignore[valid-type]
+    notice=(
+        str,
+        Field("", description="对查询的说明，如无权按证件号码查询时只按户编号查找；无说明时为空"),
+    ),
 )
 
 
@@ -168,8 +172,11 @@ def list_households(
         if category not in codes.CATEGORIES:
             raise HttpError(400, f"监测对象类别“{category}”无效，应为{'、'.join(codes.CATEGORIES)}")
         qs = qs.filter(category=category)
+    notice = ""
     if q.strip():
-        qs, _ = search_households(qs, q, actor=user)
+        # The notice says why a full ID number found nobody for a user who may not search by
+        # one (as the list page does): without it a program reads "not on the register".
+        qs, notice = search_households(qs, q, actor=user)
     if not 1 <= page <= MAX_PAGE:
         raise HttpError(400, f"页码应为1到{MAX_PAGE}之间的整数")
     count = qs.count()
@@ -193,6 +200,7 @@ def list_households(
         "page": page,
         "page_size": PAGE_SIZE,
         "results": [_household(h, paths[h.region_id], full) for h in rows],
+        "notice": notice,
     }
 
 
