@@ -113,6 +113,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "key_villages": ("重点帮扶村", ""),
     "names": ("名称", ""),
     "figures": ("统计数字", ""),
+    "notice": ("说明", ""),
 }
 SCHEMA_TITLES = {
     "HouseholdOut": "农户",

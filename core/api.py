@@ -1,5 +1,6 @@
 """What every app's API module shares: the bodies of the error responses (for an endpoint's
-`response=`, so that /api/v1/openapi.json lists them) and the YYYY-MM-DD date parameter.
+`response=`, so that /api/v1/openapi.json lists them), the YYYY-MM-DD date parameter and the
+integer parameters that take a blank as not given.
 
 No `router` here: `api.endpoints` mounts only the modules that have one.
 """
@@ -57,3 +58,18 @@ def _iso_date(value: Any) -> Any:
 
 # A date parameter of the API (None when absent or blank).
 IsoDate = Annotated[dt.date | None, BeforeValidator(_iso_date)]
+
+
+def _blank_as(default: int | None) -> BeforeValidator:
+    """A parameter sent blank (`?page=`, what a web form sends for an empty field) read as not
+    given, as a blank `region`, `category` or `as_of` is; pydantic's int refuses "" (422)."""
+
+    def read(value: Any) -> Any:
+        return default if isinstance(value, str) and not value.strip() else value
+
+    return BeforeValidator(read)
+
+
+# A page number (1 when absent or blank) and an optional integer such as a year (None then).
+Page = Annotated[int, _blank_as(1)]
+OptionalInt = Annotated[int | None, _blank_as(None)]

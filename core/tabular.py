@@ -277,6 +277,9 @@ def number_text(value: Any) -> tuple[str, str]:
     if isinstance(value, int):
         return str(value), ""
     if isinstance(value, float):
+        if not value.is_integer():
+            # 4202810556.5 would round to another household's number, or to another phone.
+            return f"{value}", f"该值是带小数的数字（{value}），应为一串数字；请核对后重新填写"
         digits = f"{value:.0f}"
         # Excel keeps 15 significant digits and zeroes the rest. A number written by another
         # program (openpyxl, a script) may carry more: below 2**53 a float holds them exactly,

@@ -754,6 +754,12 @@ class Checker:
         after.update(hh.values)
         if "risks" in hh.values:
             after["risks"] = _risk_text(hh.values["risks"])
+        if before and (before["category"] or before["is_alleviated"]):
+            # A mark the file clears takes its stored dates along unless the file gives them
+            # (asked of the marked households only: most of a county's are not).
+            for k, v in rules.cleared_with_mark(before, after).items():
+                if k not in hh.values:
+                    after[k] = v
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         after["head_name"] = head.values["name"] if head else ""
         after["phone"] = _head_phone(head, persons)

@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from core import audit
-from core.api import errors
+from core.api import OptionalInt, Page, errors
 from core.layout import Column, Money
 from core.permissions import Cap, can
 from ledgers import figures, kit
@@ -88,7 +88,11 @@ def list_kinds(request: HttpRequest) -> list[dict[str, Any]]:
     description="按区划（代码、唯一名称或名称路径）和年度筛选，每页50条；证件号码和电话按权限打码。",
 )
 def list_rows(
-    request: HttpRequest, kind: str, region: str = "", year: int | None = None, page: int = 1
+    request: HttpRequest,
+    kind: str,
+    region: str = "",
+    year: OptionalInt = None,
+    page: Page = 1,
 ) -> dict[str, Any]:
     ledger = _ledger(kind)
     user = request.user
@@ -125,7 +129,7 @@ def list_rows(
     description="统计口径：条数、人数、户数、金额、各列合计、按列分组和按户类型。",
 )
 def ledger_stats(
-    request: HttpRequest, kind: str, region: str = "", year: int | None = None
+    request: HttpRequest, kind: str, region: str = "", year: OptionalInt = None
 ) -> dict[str, Any]:
     ledger = _ledger(kind)
     place = visible_region(request.user, region)

@@ -203,7 +203,9 @@ def resolve(ref: str, within: Region | None = None) -> Region:
         raise Region.DoesNotExist(f"找不到区划“{ref}”")
     if len(candidates) > 1:
         names = ", ".join(c.full_name() for c in candidates[:5])
-        raise ValidationError(f"区划“{ref}”不唯一（{names}），请写出上级名称")
+        # A county has hundreds of 一组: say how many the five named stand for.
+        more = f"等{len(candidates)}处" if len(candidates) > 5 else ""
+        raise ValidationError(f"区划“{ref}”不唯一（{names}{more}），请写出上级名称")
     return candidates[0]
 
 

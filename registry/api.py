@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from pydantic import create_model
 
 from core import audit, codes, dates
-from core.api import errors
+from core.api import Page, errors
 from core.masking import mask_phone
 from core.permissions import Cap, can
 from core.scoping import get_visible_or_404
@@ -84,6 +84,10 @@ HouseholdPage = create_model(
     page=(int, ...),
     page_size=(int, ...),
     results=(list[HouseholdOut], ...),  # type: ignore[valid-type]
+    notice=(
+        str,
+        Field("", description="对查询的说明，如无权按证件号码查询时只按户编号查找；无说明时为空"),
+    ),
 )
 
 
@@ -156,19 +160,23 @@ def list_households(
     region: str = "",
     q: str = "",
     category: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> dict[str, Any]:
     user = request.user
     qs: HouseholdQuerySet = Household.objects.visible_to(user)
     if region.strip():
         place = visible_region(user, region)
         qs = qs.filter(region__in=Region.objects.below(place).values("pk"))
+    category = category.strip()  # as every other parameter: " " is blank, not a category
     if category:
         if category not in codes.CATEGORIES:
             raise HttpError(400, f"监测对象类别“{category}”无效，应为{'、'.join(codes.CATEGORIES)}")
         qs = qs.filter(category=category)
+    notice = ""
     if q.strip():
-        qs, _ = search_households(qs, q, actor=user)
+        # The notice says why a full ID number found nobody for a user who may not search by
+        # one (as the list page does): without it a program reads "not on the register".
+        qs, notice = search_households(qs, q, actor=user)
     if not 1 <= page <= MAX_PAGE:
         raise HttpError(400, f"页码应为1到{MAX_PAGE}之间的整数")
     count = qs.count()
@@ -192,6 +200,7 @@ def list_households(
         "page": page,
         "page_size": PAGE_SIZE,
         "results": [_household(h, paths[h.region_id], full) for h in rows],
+        "notice": notice,
     }
 
 

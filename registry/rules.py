@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from core import codes, dates, idnumber
 
@@ -27,6 +28,30 @@ class HouseholdStatus:
     risk_eliminated: bool
     eliminated_date: dt.date | None
     elimination_method: str
+
+
+# What ending a household's monitoring clears (剔除, 识别不精准退出…, or an import that empties
+# 监测对象类别); ending its 脱贫户 status clears 脱贫年度 likewise.
+CLEARED_MONITORING: dict[str, Any] = {
+    "category": "",
+    "risks": "",
+    "identified_date": None,
+    "risk_eliminated": False,
+    "eliminated_date": None,
+    "elimination_method": "",
+}
+
+
+def cleared_with_mark(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields a mark cleared between `before` and `after` takes along (as `services.unmark`
+    clears them): 监测对象类别 emptied, its dates, risks and elimination; 是否脱贫户 set to 否, its
+    脱贫年度. A national export un-marks a household without those columns (formats.md §1)."""
+    cleared: dict[str, Any] = {}
+    if before["category"] and not after["category"]:
+        cleared.update(CLEARED_MONITORING)
+    if before["is_alleviated"] and not after["is_alleviated"]:
+        cleared["alleviated_year"] = None
+    return cleared
 
 
 def check_status(s: HouseholdStatus, today: dt.date | None = None) -> dict[str, str]:

@@ -269,14 +269,6 @@ def corrections() -> Any:
 
 
 EXIT_LABELS = {"monitored": "退出监测", "alleviated": "清退脱贫户"}
-CLEARED_MONITORING: dict[str, Any] = {
-    "category": "",
-    "risks": "",
-    "identified_date": None,
-    "risk_eliminated": False,
-    "eliminated_date": None,
-    "elimination_method": "",
-}
 
 
 @transaction.atomic
@@ -308,7 +300,7 @@ def unmark(
     if what == "monitored":
         if not h.category:
             raise ValidationError({"category": "该户不是监测对象"})
-        for name, value in CLEARED_MONITORING.items():
+        for name, value in rules.CLEARED_MONITORING.items():
             setattr(h, name, value)
     elif what == "alleviated":
         if not h.is_alleviated:

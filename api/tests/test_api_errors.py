@@ -75,6 +75,28 @@ def test_the_region_takes_an_id_a_code_a_name_or_a_path_and_blank_is_ones_own(
         assert client.get(path, {"region": ref}).status_code == 200, ref
 
 
+def test_a_blank_page_or_year_is_taken_as_not_given_as_a_web_form_sends_it(
+    client_for: Any, household: Any
+) -> None:
+    client = client_for("town_staff")
+    listed = client.get("/api/v1/households", {"page": "", "category": "", "q": "", "region": ""})
+    assert listed.status_code == 200
+    assert listed.json()["page"] == 1 and listed.json()["count"] == 1
+    spaced = client.get("/api/v1/households", {"category": " ", "page": " 1 "})
+    assert spaced.status_code == 200 and spaced.json()["count"] == 1
+    none = client.get("/api/v1/households", {"category": " 脱贫不稳定户 "})
+    assert none.status_code == 200 and none.json()["count"] == 0
+    rows = client.get("/api/v1/ledgers/yulu", {"page": " ", "year": ""})
+    assert rows.status_code == 200 and rows.json()["page"] == 1
+    figures = client.get("/api/v1/ledgers/yulu/stats", {"year": ""})
+    assert figures.status_code == 200
+    assert figures.json()["year"] == client.get("/api/v1/ledgers/yulu/stats").json()["year"]
+    # A value that is there and no integer is still refused, in Chinese.
+    bad = client.get("/api/v1/households", {"page": "x"})
+    assert bad.status_code == 422 and "页码" in bad.json()["detail"]
+    assert client.get("/api/v1/households", {"page": "0"}).status_code == 400
+
+
 def test_another_areas_household_answers_as_a_missing_one(
     client_for: Any, household: Any, other_household: Any
 ) -> None:

@@ -113,6 +113,18 @@ def test_pages_hold_fifty_households(client_for, regions):
     assert base.pk in {h["id"] for h in first["results"] + second["results"]}
 
 
+def test_a_full_id_number_searched_by_a_user_who_may_not_says_why_nothing_is_found(
+    client_for, household
+):
+    person = household.persons.first()
+    masked = client_for("town_staff").get(LIST, {"q": person.id_number}).json()
+    assert masked["count"] == 0
+    assert masked["notice"] == "按证件号码查询仅限可查看完整证件号码的用户；已只按户编号查找"
+    full = client_for("county_admin").get(LIST, {"q": person.id_number}).json()
+    assert (full["count"], full["notice"]) == (1, "")
+    assert client_for("town_staff").get(LIST).json()["notice"] == ""
+
+
 def test_id_numbers_and_phones_are_masked_for_users_without_the_permission(client_for, household):
     person = household.persons.first()
     person.phone = "13812345678"

@@ -107,6 +107,11 @@ def test_argparses_refusals_are_said_in_chinese(tmp_path):
         ("ledger", "stats", "--region", "x", "--year", "2.5"): "参数 --year 的值“2.5”无效",
         ("stats", "--region", "x", "--as-of"): "参数 --as-of 需要一个值",
         ("stats", "--region", "x", "--nope"): "无法识别的参数：--nope",
+        ("add-user", "u", "--region", "x", "--role", "admin"): (
+            "参数 --role 的值“admin”无效，可选：county_admin, town_staff, village_staff, "
+            "grid_member, auditor"
+        ),
+        ("demo", "--households", "abc"): "参数 --households 的值“abc”无效，应为整数",
     }
     for args, reason in cases.items():
         done = _fangpin(tmp_path, *args)

@@ -340,6 +340,23 @@ def test_csv_in_utf8_with_bom_and_gb18030_with_title_rows_and_header_aliases(
         assert p.household.region == regions["group"]
 
 
+def test_a_numeric_household_number_with_a_fraction_is_an_error_not_another_household(
+    regions: dict, tmp_path: Path
+) -> None:
+    make = [person("4202811002", "本户", pid(70))]
+    assert run_cli(str(write_xlsx(tmp_path / "first.xlsx", make)))[0] == 0
+    # 4202811002.5 rounds to the household above (half to even): it must not update it.
+    rows = [person("", "错号", pid(71), 户编号=4202811002.5, 联系电话=13800001111.5)]
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "n.xlsx", rows)))
+    assert code == 1
+    assert [(e["row"], e["column"], e["value"]) for e in result["errors"]] == [
+        (2, "户编号", "4202811002.5"),
+        (2, "联系电话", "13800001111.5"),
+    ]
+    assert "带小数" in result["errors"][0]["message"]
+    assert list(Person.objects.values_list("name", flat=True)) == ["本户"]
+
+
 def test_excel_numeric_ids_are_restored_and_lost_digits_reported(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:

@@ -153,6 +153,60 @@ def test_clearing_the_marks_by_import_writes_un_marking_events_counted_by_reason
     assert compute(regions["village"], today)["alleviated"]["households"] == 0
 
 
+def test_a_national_export_without_the_marks_date_columns_un_marks_what_it_clears(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    # On the register with 脱贫年度, 识别监测时间 and a risk eliminated (the standard layout).
+    marked = {
+        "是否脱贫户": "是",
+        "脱贫年度": 2016,
+        "风险是否消除": "是",
+        "风险消除时间": "2024-03-01",
+        "风险消除方式": "帮扶消除",
+    }
+    first = [{k: v for k, v in r.items() if k != "户类型"} | marked for r in national_rows()]
+    headers = [h if h != "户类型" else "是否脱贫户" for h in NATIONAL] + [*marked][1:]
+    path = write_sheet(tmp_path / "first.xlsx", headers, first)
+    assert run_command("import_registry", str(path))[0] == 0, "setup"
+    h = Household.objects.get(number=num("N1"))
+    assert (h.alleviated_year, h.identified_date) == (2016, dt.date(2023, 5, 1))
+    # The national export has neither 脱贫年度 nor the elimination's columns; it clears both marks.
+    cleared = [
+        r
+        | {
+            "户类型": "一般农户",
+            "监测对象类别": "",
+            "识别监测时间": "",
+            "致贫风险1": "",
+            "致贫风险2": "",
+        }
+        for r in national_rows()
+    ]
+    again = write_sheet(tmp_path / "second.xlsx", NATIONAL, cleared)
+    code, result, _ = run_command("import_registry", str(again))
+    assert code == 0, result["errors"]
+    assert result["households_updated"] == 1
+    h.refresh_from_db()
+    assert (h.is_alleviated, h.alleviated_year, h.category, h.identified_date) == (
+        False,
+        None,
+        "",
+        None,
+    )
+    assert (h.risk_eliminated, h.eliminated_date, h.elimination_method) == (False, None, "")
+    reasons = dict(
+        HouseholdEvent.objects.filter(household=h, kind__in=["exited", "unalleviated"]).values_list(
+            "kind", "reason"
+        )
+    )
+    assert reasons == {"exited": "国家系统导入", "unalleviated": "国家系统导入"}
+    today = HouseholdEvent.objects.get(household=h, kind="exited").date
+    figures = compute(regions["village"], today)
+    assert figures["monitored"]["households"] == figures["alleviated"]["households"] == 0
+    before = compute(regions["village"], today - dt.timedelta(days=1))
+    assert before["alleviated"]["households"] == 1
+
+
 def _upload(client: Any, path: Path, capture: Any) -> ImportBatch:
     with capture(execute=True):
         client.post(

@@ -47,6 +47,11 @@ def test_numbers_stored_by_excel_are_restored_or_reported_lost() -> None:
     assert "已丢失" in number_text(4202810010010000.0)[1]
     assert "科学计数法" in number_text("4.20281198001011E+17")[1]
     assert number_text(" ４２０２８１ ") == ("420281", "")
+    # A number with a fraction is no code: rounded, it would name another household.
+    assert number_text(4202810556.5) == (
+        "4202810556.5",
+        "该值是带小数的数字（4202810556.5），应为一串数字；请核对后重新填写",
+    )
 
 
 def test_text_folds_full_width_and_trims() -> None:

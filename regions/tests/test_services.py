@@ -57,3 +57,22 @@ def test_a_tree_grown_under_a_known_region_takes_its_path_and_the_next_ids(regio
     assert village.parent_id == town.pk and village.level == 3
     assert village.path == f"{town.path}{village.pk}/"
     assert group.path == f"{village.path}{group.pk}/" and group.level == 4
+
+
+def test_an_ambiguous_name_names_five_places_and_says_how_many_there_are(regions):
+    from regions.services import resolve
+
+    create_region(actor=None, name="一组", level=4, parent=regions["village2"])
+    with pytest.raises(ValidationError) as exc:
+        resolve("一组")
+    assert exc.value.messages == [
+        "区划“一组”不唯一（大冶市/金山店镇/朝阳村/一组, 大冶市/金山店镇/仕秦村/一组），"
+        "请写出上级名称"
+    ]
+    for name in ("二村", "三村", "四村", "五村"):
+        village = create_region(actor=None, name=name, level=3, parent=regions["town"])
+        create_region(actor=None, name="一组", level=4, parent=village)
+    with pytest.raises(ValidationError) as exc:
+        resolve("一组")
+    [message] = exc.value.messages
+    assert message.endswith("等6处），请写出上级名称") and message.count("/一组") == 5
