@@ -42,6 +42,8 @@ class Column:
     values: tuple[str, ...] = ()
     # A date: one that has happened (not after today, as the register's dates) unless False.
     past: bool = True
+    # A date: the alias of the date in the same row it may not precede (an end's start).
+    not_before: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,14 @@ SOURCES: dict[str, Source] = {
                 ),
                 Column("开始日期", "start_date", "date"),
                 # The term's planned end: later than today while the aid lasts.
-                Column("结束日期", "end_date", "date", required=False, past=False),
+                Column(
+                    "结束日期",
+                    "end_date",
+                    "date",
+                    required=False,
+                    past=False,
+                    not_before="start_date",
+                ),
                 Column("金额", "amount", "money", required=False),
             ),
         ),
@@ -574,6 +583,15 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, prepared: Prepared) -> 
         f"idmap._error AS _id_error, {', '.join(inner)} FROM raw "
         f"JOIN idmap ON idmap._text = coalesce(raw.{id_col}, '') {' '.join(joins)})"
     )
+    by_alias = {c.alias: c for c in source.columns}
+    for c in source.columns:
+        if c.not_before:
+            # A row read cell by cell may still say its aid ended before it began.
+            message = _named(c.header, f"早于{by_alias[c.not_before].header}")
+            con.execute(
+                f"UPDATE parsed SET error = concat_ws('；', error, {_lit(message)}) "
+                f"WHERE {c.alias} < {c.not_before}"
+            )
     # free the text copy before matching
     con.execute("DROP TABLE raw; DROP TABLE idmap")
     for c in source.columns:

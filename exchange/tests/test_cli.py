@@ -381,3 +381,27 @@ def test_a_person_known_by_a_disability_certificate_number_is_matched(tmp_path, 
         {"row": 3, "message": "证件号码应为18位（残疾人证号为20或22位），实为19位"}
     ]
     assert stored(Batch.objects.get(), "id_number")[2] == number
+
+
+def test_an_aid_that_ends_before_it_begins_is_a_rejected_row(tmp_path, village_household):
+    p = member(village_household)
+    aid = {"证件号码": p.id_number, "姓名": p.name, "救助类别": "农村低保", "金额": "300"}
+    path = write_file(
+        tmp_path,
+        "civil",
+        [
+            {**aid, "开始日期": "2026-03-01", "结束日期": "2026-12-31"},
+            {**aid, "开始日期": "2026-03-01", "结束日期": "2026-02-28"},
+            {**aid, "开始日期": "2026-03-01", "结束日期": "2026-03-01"},
+            {**aid, "开始日期": "2026-03-01"},
+        ],
+    )
+    result, code = run("compare", "civil", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 4, 1)
+    assert result["errors"] == [{"row": 3, "message": "结束日期：早于开始日期"}]
+    assert stored(Batch.objects.get(), "end_date") == {
+        2: dt.date(2026, 12, 31),
+        3: dt.date(2026, 2, 28),
+        4: dt.date(2026, 3, 1),
+        5: None,
+    }
