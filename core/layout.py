@@ -122,11 +122,12 @@ def month(value: Any) -> str:
 
 
 def year(value: Any, low: int = 1949, high: int = 2100) -> int | None:
-    """A calendar year: 2024, or as a ledger writes it, 2024年 or 2024年度."""
+    """A calendar year: 2024, or as a ledger writes it, 2024年 or 2024年度, or as a program
+    writes a column of numbers with blanks in it, 2024.0."""
     s = text(value)
     if not s:
         return None
-    found = re.fullmatch(r"(\d{4})(?:年度?)?", s)
+    found = re.fullmatch(r"(\d{4})(?:\.0+|年度?)?", s)
     if found is None:
         raise CellError(f"应为四位年份，实为“{s}”")
     number = int(found.group(1))
