@@ -262,6 +262,7 @@ def free_text(value: Any) -> str:
 
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_POINT_ZERO = re.compile(r"\d+\.0+")
 _DIGITS_KEPT_BY_EXCEL = 15
 _EXACT_FLOAT = 2.0**53  # every integer below it is a float exactly
 
@@ -294,6 +295,10 @@ def number_text(value: Any) -> tuple[str, str]:
     s = text(value)
     if ("E" in s or "e" in s) and _SCIENTIFIC.match(s):
         return s, (f"该值是科学计数法“{s}”，数字已丢失；请把该列设为“文本”格式后重新填写原始号码")
+    if "." in s and _POINT_ZERO.fullmatch(s):
+        # 13812345678.0: a CSV written by a program from a column of numbers with blanks in it
+        # (pandas); the digits before the point are all there.
+        return s[: s.index(".")], ""
     return s, ""
 
 

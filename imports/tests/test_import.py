@@ -741,3 +741,19 @@ def test_a_file_without_the_group_column_keeps_each_household_in_its_group(
     assert (result["households_updated"], result["households_unchanged"]) == (1, 1)
     regions_now = dict(Household.objects.values_list("number", "region"))
     assert regions_now == {num("G001"): regions["group"].pk, num("G002"): regions["village2"].pk}
+
+
+def test_numbers_a_program_wrote_with_a_point_zero_are_read_as_their_digits(
+    regions: dict, tmp_path: Path
+) -> None:
+    """pandas writes a column of numbers with blanks in it as floats: 13800001111.0, 2016.0."""
+    head, spouse = family(num("P0"), 60)
+    head |= {"联系电话": "13800001111.0", "是否脱贫户": "是", "脱贫年度": "2016.0"}
+    spouse |= {"联系电话": "", "是否脱贫户": "是", "脱贫年度": "2016.0"}
+    code, result, _ = run_cli(str(write_csv(tmp_path / "p.csv", [head, spouse])))
+    assert code == 0, result["errors"]
+    household = Household.objects.get(number=num("P0"))
+    assert (household.phone, household.alleviated_year) == ("13800001111", 2016)
+    bad = {**head, "联系电话": "13800001111.5"}
+    code, result, _ = run_cli(str(write_csv(tmp_path / "q.csv", [bad, spouse])))
+    assert code == 1 and [(e["row"], e["column"]) for e in result["errors"]] == [(2, "联系电话")]
