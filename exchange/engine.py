@@ -26,6 +26,7 @@ from django.utils import timezone
 from core import hooks
 from core.batching import chunks
 from core.layout import YesNo
+from core.masking import mask_numbers
 from exchange.models import Batch, Item, Rule, RuleRunStat
 from exchange.rules import BUILTIN, BY_CODE, RuleDef
 from registry.layouts import REGISTER
@@ -253,9 +254,13 @@ class _Blank(dict):
 
 
 def render(template: str, params: dict, evidence: dict) -> str:
-    """The explanation with the evidence figures filled in (money with thousands separators)."""
+    """The explanation with the evidence figures filled in (money with thousands separators).
+
+    ID and mobile numbers in it are masked (a 残疾人证号 is its holder's ID number and two
+    digits): whoever may see the item reads the message, and the full numbers stay in the
+    evidence and on the person, behind the register's own masks."""
     context = _Blank({k: _shown(v) for k, v in {**params, **evidence}.items()})
-    return template.format_map(context)[:500]
+    return mask_numbers(template.format_map(context))[:500]
 
 
 def fingerprint(code: str, person_id: int | None, household_id: int, key: str) -> str:

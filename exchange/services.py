@@ -17,7 +17,7 @@ from django.utils import timezone
 from core import audit, hooks
 from core.audit import snapshot
 from core.dates import today
-from core.masking import mask_id
+from core.masking import mask_id, mask_numbers
 from core.models import AuditRecord
 from core.permissions import Cap, can, require
 from core.xlsx import StreamWorkbook
@@ -325,7 +325,15 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
         if not values:
             name = item.person.name if item.person else getattr(item.household, "head_name", "")
             values = [id_number, name] + [""] * (len(spec.columns) - 2)
-        values[0] = id_number if show_full else mask_id(id_number)
+        if not show_full:
+            # The department's other cells may hold the number too (a 残疾人证号 is the ID
+            # number and two digits).
+            values = [
+                mask_id(id_number),
+                *(mask_numbers(v) if isinstance(v, str) else v for v in values[1:]),
+            ]
+        else:
+            values[0] = id_number
         book.write_row(
             [
                 *values,

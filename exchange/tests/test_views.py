@@ -370,3 +370,52 @@ def test_the_feedback_files_close_date_is_the_local_date(client_for, items):
     table = rows.to_python()
     column = table[0].index("办结日期")
     assert {str(r[column])[:10] for r in table[1:] if r[column]} == {"2026-07-01"}
+
+
+def test_a_disability_certificate_does_not_undo_the_id_number_mask(
+    client_for, household, run_compare
+):
+    """A 残疾人证号 is the holder's ID number and two digits: the finding's message and the
+    feedback workbook show it masked, as they show the ID number, to a user who may not see it."""
+    from python_calamine import CalamineWorkbook
+
+    holder = member(household, health="健康")
+    certificate = holder.id_number + "41"
+    batch = run_compare(
+        "disability",
+        [
+            {
+                "证件号码": holder.id_number,
+                "姓名": holder.name,
+                "残疾人证号": certificate,
+                "残疾类别": "肢体",
+                "残疾等级": "四级",
+                "发证日期": "2026-05-01",
+            }
+        ],
+    )
+    item = Item.objects.get(person=holder, rule__code="F_DIS_HEALTH")
+    client = client_for("town_staff")
+    for url in (reverse("exchange:index"), reverse("exchange:item_detail", args=[item.pk])):
+        page = client.get(url).content.decode()
+        assert "残联有残疾人证" in page and holder.id_number not in page, url
+    response = client.get(reverse("exchange:batch_export", args=[batch.pk]))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    cells = [str(c) for row in rows.to_python() for c in row]
+    assert "残疾人证号" in cells and not [c for c in cells if holder.id_number in c]
+
+
+def test_a_message_stored_before_masking_is_masked_by_the_migration(household, run_compare):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    holder = member(household)
+    run_compare("medical", [med_row(holder)])
+    item = Item.objects.get(person=holder)
+    full = f"残联有残疾人证（{holder.id_number}41，肢体四级），电话13800001111"
+    Item.objects.filter(pk=item.pk).update(message=full)
+    import_module("exchange.migrations.0004_mask_numbers_in_messages").forwards(apps, None)
+    item.refresh_from_db()
+    assert holder.id_number not in item.message and "13800001111" not in item.message
+    assert item.message.startswith("残联有残疾人证（") and "肢体四级" in item.message
