@@ -250,8 +250,8 @@ def check_image(
     source: bytes | IO[bytes], name: str, formats: tuple[str, ...]
 ) -> tuple[str, int, int]:
     """(format, width, height) of an uploaded picture read from its header, or UploadRejected:
-    not a picture, a format outside `formats` (Pillow's names: JPEG, PNG), or more pixels than
-    FANGPIN_IMAGE_MAX_PIXELS."""
+    not a picture (or a cut-off one), a format outside `formats` (Pillow's names: JPEG, PNG), or
+    more pixels than FANGPIN_IMAGE_MAX_PIXELS."""
     from PIL import Image, UnidentifiedImageError
 
     pixels = limit("FANGPIN_IMAGE_MAX_PIXELS")
@@ -267,7 +267,15 @@ def check_image(
                         f"照片“{name}”为{width}×{height}像素，超过{pixels // 1_000_000}百万像素，"
                         "请缩小后再上传"
                     )
-                image.verify()
+                image.verify()  # PNG: every chunk's checksum, to the end; JPEG: nothing
+            if kind == "JPEG":
+                # A cut-off JPEG (an upload broken off on a phone) passes verify() and fails
+                # only when shown or thumbnailed: decode it at 1/8 scale, where libjpeg still
+                # reads every scan, to its end.
+                stream.seek(0)
+                with Image.open(stream) as image:
+                    image.draft("RGB", (max(width // 8, 1), max(height // 8, 1)))
+                    image.load()
     except UploadRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -50,3 +50,25 @@ def test_a_pixel_bomb_photo_is_refused_in_chinese_and_nothing_is_saved(
     assert response.status_code == 400
     assert "像素" in response.content.decode()
     assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
+
+
+def cut_off_jpeg() -> bytes:
+    """The first 2,000 bytes of a noisy 400 × 300 JPEG: a photo whose upload broke off."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.effect_noise((400, 300), 60).convert("RGB").save(out, "JPEG")
+    return out.getvalue()[:2000]
+
+
+def test_a_cut_off_jpeg_is_refused_in_chinese_and_nothing_is_saved(
+    client_for: Any, household: Any, media_root: Any
+) -> None:
+    photo = SimpleUploadedFile("断了.jpg", cut_off_jpeg(), content_type="image/jpeg")
+    response = post_visit(client_for("grid_member"), household, photos=photo)
+    assert response.status_code == 400  # was a 500 from the thumbnail
+    assert "文件“断了.jpg”不是有效的图片" in response.content.decode()
+    assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
