@@ -3,15 +3,13 @@
 A file is accepted when its size is within `FANGPIN_ATTACHMENT_MAX_MB`, its extension is one of
 .jpg/.jpeg/.png/.pdf and its content is what the extension says: a PDF starts with %PDF, a picture
 is opened by Pillow from its header only (its pixel count bounded before anything is decoded,
-`FANGPIN_MAX_IMAGE_PIXELS`), then verified. The client's file name is kept for display only; on
+`FANGPIN_IMAGE_MAX_PIXELS`), then verified. The client's file name is kept for display only; on
 disk the file gets a random name.
 """
 
 from __future__ import annotations
 
-import io
 import uuid
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +20,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from core.dates import today
+from core.uploads import UploadRejected, check_image
 
 PICTURES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "PDF": "application/pdf"}
-DEFAULT_MAX_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -41,24 +39,10 @@ def _max_bytes() -> int:
 
 
 def _check_picture(data: bytes, name: str, expected: str) -> None:
-    from PIL import Image, UnidentifiedImageError
-
-    limit = int(getattr(settings, "FANGPIN_MAX_IMAGE_PIXELS", DEFAULT_MAX_PIXELS))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:  # reads the header only
-                width, height = image.size
-                kind = image.format
-                if width * height > limit:
-                    raise ValidationError(
-                        f"图片“{name}”尺寸过大（{width}×{height}像素），请缩小后再上传"
-                    )
-                image.verify()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ValidationError(f"图片“{name}”尺寸过大，请缩小后再上传") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(f"文件“{name}”不是有效的图片") from exc
+    try:  # pixels from the header, then the whole file (core.uploads: one check for all uploads)
+        kind, _, _ = check_image(data, name, tuple(CONTENT_TYPES))
+    except UploadRejected as exc:
+        raise ValidationError(str(exc)) from exc
     if kind != expected:
         raise ValidationError(f"文件“{name}”的内容（{kind}）与扩展名不符")
 

@@ -24,6 +24,7 @@ from core.dates import today
 from core.layout import valid_phone
 from core.locks import hold
 from core.permissions import Cap, can, require
+from core.uploads import UploadRejected, check_image
 from monitoring.assessment import (
     Assessment,
     EliminationFacts,
@@ -261,7 +262,6 @@ def _audit(actor: Any, obj: Lead | Case, before: dict | None, note: str = "") ->
 # Evidence is a photo or a PDF (policy: signed forms, minutes, notice photos): formats a phone
 # camera or a scanner gives, which browsers show without plug-ins.
 ALLOWED_FILES = {".pdf": "PDF", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
-IMAGE_MAX_PIXELS_DEFAULT = 40_000_000  # a 40-megapixel photo; larger is a decompression bomb
 
 
 def max_attachment_bytes() -> int:
@@ -292,27 +292,12 @@ def check_upload(upload: UploadedFile) -> str:
         if head != b"%PDF-":
             raise mismatch
         return ext
-    from PIL import Image
-
-    pixels = getattr(settings, "FANGPIN_IMAGE_MAX_PIXELS", IMAGE_MAX_PIXELS_DEFAULT)
-    try:
-        with Image.open(upload) as image:  # reads the header only
-            if image.format != ALLOWED_FILES[ext]:
-                raise mismatch
-            width, height = image.size
-            if width * height > pixels:
-                raise ValidationError(
-                    {"file": f"照片“{name}”为{width}×{height}像素，过大，请缩小后再上传"}
-                )
-            image.verify()
-    except ValidationError:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise ValidationError({"file": f"照片“{name}”像素过多，请缩小后再上传"}) from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise mismatch from exc
-    finally:
-        upload.seek(0)
+    try:  # pixels from the header, then the whole file (core.uploads: one check for all uploads)
+        kind, _, _ = check_image(upload, name, ("JPEG", "PNG"))
+    except UploadRejected as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    if kind != ALLOWED_FILES[ext]:
+        raise mismatch
     return ext
 
 

@@ -60,8 +60,8 @@ def test_photos_and_pdfs_are_kept_and_anything_else_is_refused_with_a_reason(
     settings.FANGPIN_ATTACHMENT_MAX_MB = 0
     assert "超过0MB" in _upload(client, row, "大.png", _png()).content.decode()
     settings.FANGPIN_ATTACHMENT_MAX_MB = 10
-    settings.FANGPIN_MAX_IMAGE_PIXELS = 100
-    assert "尺寸过大" in _upload(client, row, "巨图.png", _png((50, 50))).content.decode()
+    settings.FANGPIN_IMAGE_MAX_PIXELS = 100
+    assert "20×10像素，超过" in _upload(client, row, "巨图.png", _png((20, 10))).content.decode()
     assert Evidence.objects.count() == 2
     assert _upload(client_for("grid_member"), row, "x.png", _png()).status_code == 403
     evidence = Evidence.objects.first()
@@ -72,6 +72,14 @@ def test_photos_and_pdfs_are_kept_and_anything_else_is_refused_with_a_reason(
         client_for("other_town").get(reverse("duty:evidence", args=[evidence.pk])).status_code
         == 404
     )
+
+
+def test_a_cut_off_jpeg_is_refused_and_not_kept(row: RectificationRow, client_for: Any) -> None:
+    from assistance.tests.test_photo_bomb import cut_off_jpeg
+
+    page = _upload(client_for("village_staff"), row, "现场.jpg", cut_off_jpeg()).content.decode()
+    assert "文件“现场.jpg”不是有效的图片" in page
+    assert not Evidence.objects.exists()
 
 
 def _jpeg() -> bytes:

@@ -261,9 +261,23 @@ def test_evidence_must_be_a_real_photo_or_pdf(users, household):
     assert services.add_attachment(actor=users["village_staff"], upload=pdf(), lead=lead).pk
 
 
+def test_a_cut_off_jpeg_is_refused_and_not_kept(client_for, users, household, settings, tmp_path):
+    from assistance.tests.test_photo_bomb import cut_off_jpeg
+
+    settings.MEDIA_ROOT = tmp_path
+    lead = _lead(users, household)
+    url = reverse("monitoring:lead_action", args=[lead.pk, "upload"])
+    upload = SimpleUploadedFile("承诺书.jpg", cut_off_jpeg())
+    response = client_for("village_staff").post(url, {"file": upload}, follow=True)
+    assert response.status_code == 200
+    assert "文件“承诺书.jpg”不是有效的图片" in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
 def test_a_huge_image_is_refused_before_its_pixels_are_decoded(users, household, settings):
     settings.FANGPIN_IMAGE_MAX_PIXELS = 100
     lead = _lead(users, household)
-    with pytest.raises(ValidationError, match="20×10像素，过大"):
+    with pytest.raises(ValidationError, match="20×10像素，超过"):
         services.add_attachment(actor=users["village_staff"], upload=png(size=(20, 10)), lead=lead)
     assert not Attachment.objects.exists()
