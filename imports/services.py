@@ -155,9 +155,17 @@ def confirm_batch(*, actor: Any, batch: ImportBatch, create_regions: bool) -> Im
         raise ValueError("只有检查通过的文件才能确认导入")
     if batch.counts.get("regions_to_create") and not create_regions:
         raise ValueError("文件中有系统中不存在的区划，请勾选“创建区划”后再确认")
+    # Only while it is still 待确认 in the database: of two confirmations sent at once (a double
+    # click, two tabs), each read the batch before the other saved it, and both would start
+    # an import job.
+    if not ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALID).update(
+        create_regions=create_regions,
+        status=ImportBatch.Status.IMPORTING,
+        updated_at=timezone.now(),
+    ):
+        raise ValueError("该文件已确认导入，请勿重复提交")
     batch.create_regions = create_regions
     batch.status = ImportBatch.Status.IMPORTING
-    batch.save(update_fields=["create_regions", "status", "updated_at"])
     audit.record(
         actor=actor, action="action", obj=batch, region_id=batch.region_id, note="确认导入"
     )

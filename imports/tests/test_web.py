@@ -186,3 +186,34 @@ def test_the_household_list_links_to_an_export_of_the_same_filters(client_for, h
         reverse("registry:household_list"), {"category": "边缘易致贫户"}
     )
     assert f"{reverse('imports:export')}?category=" in response.content.decode()
+
+
+def test_a_second_confirmation_sent_at_once_starts_no_second_import(
+    client_for: Any,
+    regions: dict,
+    users: dict,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    """A double click: the second request read the batch as 待确认 before the first saved it."""
+    from core.models import Job
+    from imports import services
+
+    settings.DATA_DIR = tmp_path
+    client = client_for("county_admin")
+    path = write_xlsx(tmp_path / "twice.xlsx", family(num("D1"), 10))
+    upload(client, path, django_capture_on_commit_callbacks)
+    stale = ImportBatch.objects.get()
+    assert stale.status == "valid"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{stale.pk}/confirm/", {})
+    batch = ImportBatch.objects.get()
+    assert batch.status == "imported" and batch.counts["households_created"] == 1
+
+    with pytest.raises(ValueError, match="已确认导入，请勿重复提交"):
+        services.confirm_batch(actor=users["county_admin"], batch=stale, create_regions=False)
+    batch.refresh_from_db()
+    assert batch.status == "imported" and batch.counts["households_created"] == 1
+    assert Job.objects.filter(kind="imports.apply").count() == 1
+    assert Household.objects.count() == 1
