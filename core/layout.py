@@ -585,7 +585,18 @@ class IdNumber(Kind):
         return id_number(raw)
 
     def form_field(self, column: Column) -> forms.Field:
-        return forms.CharField(label=column.header, required=column.required, max_length=22)
+        return IdNumberField(label=column.header, required=column.required, max_length=22)
+
+
+class IdNumberField(forms.CharField):
+    """证件号码 in a form, read as an import reads it: a wrong check digit is named as such (not
+    as a number missing from the register), and lowercase x, spaces or 15 digits are accepted."""
+
+    def clean(self, value: Any) -> str:
+        try:
+            return id_number(super().clean(value))
+        except CellError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class Phone(Kind):

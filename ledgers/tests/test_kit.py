@@ -713,3 +713,21 @@ def test_region_rows_are_found_in_the_importing_users_county_beside_a_second_cou
         (3, "该区划不在您的管辖范围内"),
         (4, "乡镇“白沙镇”在大冶市中不存在"),
     }
+
+
+def test_the_row_form_reads_a_number_as_the_import_does(
+    students: dict[str, Any], client_for: Any
+) -> None:
+    """A wrong check digit is named as such (it was "不在您管辖范围的户籍台账中"), and a number
+    typed with spaces is the register's (it was not found)."""
+    url = reverse("ledgers:new", args=["yulu"])
+    a = students["a"]
+    data = {"name": a.name, "year": "2024", "term": "秋季", "level": "高职", "amount": "1500"}
+    wrong = a.id_number[:17] + ("1" if a.id_number[17] == "0" else "0")
+    response = client_for("town_staff").post(url, data | {"id_number": wrong})
+    assert response.status_code == 200
+    assert "证件号码校验位错误" in response.content.decode()
+    assert not YuluRow.objects.exists()
+    spaced = f"{a.id_number[:6]} {a.id_number[6:14]} {a.id_number[14:]}"
+    assert client_for("town_staff").post(url, data | {"id_number": spaced}).status_code == 302
+    assert YuluRow.objects.get().person == a
