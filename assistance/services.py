@@ -221,19 +221,21 @@ def _store_photo(upload: Any) -> dict[str, Any]:
     data = upload.read()
     try:  # the header first: a picture of too many pixels is refused before it is decoded
         kind, _, _ = check_image(data, name, tuple(PHOTO_TYPES))
+        # The thumbnail before anything is stored: a picture whose data is broken though its
+        # header and checksums are sound (a PNG) fails here, leaving no file behind.
         image = Image.open(io.BytesIO(data))
+        image.draft("RGB", THUMB_SIZE)  # a JPEG decodes at the size the thumbnail needs
+        thumb = image.convert("RGB")
     except UploadRejected as exc:
         raise ValidationError({"photos": str(exc)}) from exc
     except (Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError({"photos": f"文件“{name}”不是有效的图片"}) from exc
     content_type, ext = PHOTO_TYPES[kind]
-    stem = f"visits/{today():%Y/%m}/{uuid.uuid4().hex}"
-    path = default_storage.save(f"{stem}.{ext}", ContentFile(data))
-    image.draft("RGB", THUMB_SIZE)  # a JPEG decodes at the size the thumbnail needs
-    thumb = image.convert("RGB")
     thumb.thumbnail(THUMB_SIZE)
     buf = io.BytesIO()
     thumb.save(buf, "JPEG", quality=80)
+    stem = f"visits/{today():%Y/%m}/{uuid.uuid4().hex}"
+    path = default_storage.save(f"{stem}.{ext}", ContentFile(data))
     thumb_path = default_storage.save(f"{stem}.thumb.jpg", ContentFile(buf.getvalue()))
     return {"file": path, "thumbnail": thumb_path, "content_type": content_type, "size": len(data)}
 

@@ -72,3 +72,32 @@ def test_a_cut_off_jpeg_is_refused_in_chinese_and_nothing_is_saved(
     assert "文件“断了.jpg”不是有效的图片" in response.content.decode()
     assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
     assert not [p for p in media_root.rglob("*") if p.is_file()]
+
+
+def test_a_png_with_broken_data_after_a_good_photo_leaves_no_file_and_no_visit(
+    client_for: Any, household: Any, media_root: Any
+) -> None:
+    """Its header and checksums are sound, its picture data is not: found when it is decoded."""
+    from assistance.tests.test_visits import png_bytes
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 100, 100, 8, 2, 0, 0, 0)
+    broken = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", b"not deflate data" * 10)
+        + chunk(b"IEND", b"")
+    )
+    photos = [
+        SimpleUploadedFile("好.png", png_bytes(size=(80, 60)), content_type="image/png"),
+        SimpleUploadedFile("坏.png", broken, content_type="image/png"),
+    ]
+    response = post_visit(client_for("grid_member"), household, photos=photos)
+    assert response.status_code == 400  # was a 500 from the thumbnail
+    assert "文件“坏.png”不是有效的图片" in response.content.decode()
+    assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
