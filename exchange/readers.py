@@ -356,6 +356,10 @@ def prepare(path: Path, workdir: Path) -> Prepared:
         return numbered_copy(raw_rows(path)[2], workdir)
     if suffix not in (".csv", ".txt"):
         raise FileRejected([f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件"])
+    try:  # its lines counted before DuckDB or core.tabular reads a row, as an import's are
+        uploads.check_csv_lines(path)
+    except uploads.UploadRejected as exc:
+        raise FileRejected([str(exc)]) from exc
     encoding = detect_encoding(path)
     try:
         csv_path = path if encoding == "utf-8" else transcode(path, encoding, workdir)

@@ -171,6 +171,30 @@ def test_an_upload_with_a_line_break_in_a_cell_is_compared_by_its_job(
     assert batch.errors == [{"row": 4, "message": "鉴定等级“X”不在代码表中（应为A/B/C/D）"}]
 
 
+def test_a_csv_over_the_row_cap_is_refused_before_it_is_read(
+    client_for, household, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    """FANGPIN_IMPORT_MAX_CSV_ROWS bounds a department's CSV as it bounds an import's (the
+    workbook was bounded, the CSV was read whole)."""
+    settings.FANGPIN_IMPORT_MAX_CSV_ROWS = 5
+    p = member(household)
+    path = write_file(tmp_path, "medical", [med_row(p)] * 8, encoding="gb18030")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for("county_admin").post(
+            reverse("exchange:batch_list"),
+            {"source": "medical", "file": SimpleUploadedFile("医保.csv", path.read_bytes())},
+        )
+    assert response.status_code == 302
+    batch = Batch.objects.get()
+    assert (batch.records, batch.matched, batch.warnings_created) == (0, 0, 0)
+    assert batch.errors == [
+        {"row": None, "message": "CSV文件超过5行，已拒绝；请按乡镇拆分后分别上传"}
+    ]
+    assert not Item.objects.exists()
+    page = client_for("county_admin").get(reverse("exchange:batch_detail", args=[batch.pk]))
+    assert "CSV文件超过5行" in page.content.decode()
+
+
 def test_uploading_a_wrong_type_names_the_problem(client_for):
     client = client_for("county_admin")
     upload = SimpleUploadedFile("data.txt", b"x")
