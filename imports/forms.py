@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from core import pipeline
 from core.forms import StyledForm
-
-MAX_UPLOAD_MB = 200
 
 
 class UploadForm(StyledForm):
@@ -38,8 +37,11 @@ class UploadForm(StyledForm):
             raise forms.ValidationError(
                 f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx 或 .csv"
             )
-        if (upload.size or 0) > MAX_UPLOAD_MB * 1024 * 1024:
-            raise forms.ValidationError(f"文件超过{MAX_UPLOAD_MB}MB，请按乡镇拆分后分别导入")
+        limit = settings.UPLOAD_MAX_BYTES  # FANGPIN_UPLOAD_MAX_MB, as for department files
+        if (upload.size or 0) > limit:
+            raise forms.ValidationError(
+                f"文件超过{limit // (1024 * 1024)}MB，请按乡镇拆分后分别导入"
+            )
         return upload
 
 

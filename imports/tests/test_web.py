@@ -217,3 +217,19 @@ def test_a_second_confirmation_sent_at_once_starts_no_second_import(
     assert batch.status == "imported" and batch.counts["households_created"] == 1
     assert Job.objects.filter(kind="imports.apply").count() == 1
     assert Household.objects.count() == 1
+
+
+def test_the_upload_limit_is_the_configured_one(
+    client_for: Any, regions: dict, users: dict, tmp_path: Path, settings: Any
+) -> None:
+    """FANGPIN_UPLOAD_MAX_MB bounds an import as it bounds a department's file (it was a fixed
+    200 MB here)."""
+    settings.DATA_DIR = tmp_path
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    data = b"x" * (1024 * 1024 + 1)
+    response = client_for("county_admin").post(
+        "/imports/upload/", {"file": SimpleUploadedFile("大.csv", data)}
+    )
+    assert response.status_code == 400
+    assert "文件超过1MB，请按乡镇拆分后分别导入" in response.content.decode()
+    assert not ImportBatch.objects.exists()
