@@ -17,7 +17,9 @@ calamine inflates a member whole, trusting nothing but the data. So before a pac
 
 Pictures are bounded by their pixel count read from the header (`check_image`): Pillow's own
 `Image.MAX_IMAGE_PIXELS` is set to the same limit (core.apps), so a picture that slips past a
-check still stops at decoding. Every refusal is an `UploadRejected` with a Chinese message.
+check still stops at decoding. A picture is then read to its end without keeping its pixels (a
+JPEG decoded at 1/8 scale, a PNG's data inflated), so a cut-off or broken one is refused before
+it is stored, not when it is shown. Every refusal is an `UploadRejected` with a Chinese message.
 
 Limits are settings (environment variables in fangpin/settings.py); defaults fit a county's
 register (≈400,000 rows, a few dozen columns).
@@ -250,8 +252,8 @@ def check_image(
     source: bytes | IO[bytes], name: str, formats: tuple[str, ...]
 ) -> tuple[str, int, int]:
     """(format, width, height) of an uploaded picture read from its header, or UploadRejected:
-    not a picture (or a cut-off one), a format outside `formats` (Pillow's names: JPEG, PNG), or
-    more pixels than FANGPIN_IMAGE_MAX_PIXELS."""
+    not a picture (or a cut-off or broken one), a format outside `formats` (Pillow's names:
+    JPEG, PNG), or more pixels than FANGPIN_IMAGE_MAX_PIXELS."""
     from PIL import Image, UnidentifiedImageError
 
     pixels = limit("FANGPIN_IMAGE_MAX_PIXELS")
@@ -276,6 +278,8 @@ def check_image(
                 with Image.open(stream) as image:
                     image.draft("RGB", (max(width // 8, 1), max(height // 8, 1)))
                     image.load()
+            elif kind == "PNG":
+                _inflate_png(stream)
     except UploadRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -288,3 +292,34 @@ def check_image(
     if kind not in formats:
         raise UploadRejected(f"照片“{name}”格式为{kind}，只接受{'或'.join(formats)}")
     return kind, width, height
+
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type: grey, RGB, palette, grey+α, RGBA
+
+
+def _inflate_png(stream: IO[bytes]) -> None:
+    """Inflate a PNG's pixel data (its IDAT chunks) as a stream, keeping none of it: ValueError
+    if it is broken or ends early. verify() checks the chunks' checksums, not what they hold,
+    so a PNG with sound checksums round broken data would pass, and fail only when shown."""
+    stream.seek(8)
+    inflate = zlib.decompressobj()
+    produced, expected = 0, 0
+    try:
+        while header := stream.read(8):
+            length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+            body = stream.read(length)
+            stream.read(4)  # the checksum, verified already
+            if kind == b"IHDR" and len(body) == 13 and not body[12]:  # not interlaced
+                width, height = int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big")
+                bits = body[8] * _PNG_CHANNELS.get(body[9], 4)
+                expected = height * (1 + (width * bits + 7) // 8)  # a filter byte per row
+            elif kind == b"IDAT":
+                while body:
+                    produced += len(inflate.decompress(body, _CHUNK))
+                    body = inflate.unconsumed_tail
+            elif kind == b"IEND":
+                break
+    except zlib.error as exc:
+        raise ValueError("PNG像素数据已损坏") from exc
+    if not inflate.eof or produced < expected:
+        raise ValueError("PNG像素数据不完整")

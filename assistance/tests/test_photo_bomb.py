@@ -74,11 +74,8 @@ def test_a_cut_off_jpeg_is_refused_in_chinese_and_nothing_is_saved(
     assert not [p for p in media_root.rglob("*") if p.is_file()]
 
 
-def test_a_png_with_broken_data_after_a_good_photo_leaves_no_file_and_no_visit(
-    client_for: Any, household: Any, media_root: Any
-) -> None:
-    """Its header and checksums are sound, its picture data is not: found when it is decoded."""
-    from assistance.tests.test_visits import png_bytes
+def broken_png() -> bytes:
+    """A 100 × 100 PNG whose header and checksums are sound and whose pixel data is not."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
@@ -86,15 +83,23 @@ def test_a_png_with_broken_data_after_a_good_photo_leaves_no_file_and_no_visit(
         )
 
     header = struct.pack(">IIBBBBB", 100, 100, 8, 2, 0, 0, 0)
-    broken = (
+    return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", b"not deflate data" * 10)
         + chunk(b"IEND", b"")
     )
+
+
+def test_a_png_with_broken_data_after_a_good_photo_leaves_no_file_and_no_visit(
+    client_for: Any, household: Any, media_root: Any
+) -> None:
+    """Its header and checksums are sound, its picture data is not."""
+    from assistance.tests.test_visits import png_bytes
+
     photos = [
         SimpleUploadedFile("好.png", png_bytes(size=(80, 60)), content_type="image/png"),
-        SimpleUploadedFile("坏.png", broken, content_type="image/png"),
+        SimpleUploadedFile("坏.png", broken_png(), content_type="image/png"),
     ]
     response = post_visit(client_for("grid_member"), household, photos=photos)
     assert response.status_code == 400  # was a 500 from the thumbnail

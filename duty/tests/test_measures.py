@@ -74,11 +74,14 @@ def test_photos_and_pdfs_are_kept_and_anything_else_is_refused_with_a_reason(
     )
 
 
-def test_a_cut_off_jpeg_is_refused_and_not_kept(row: RectificationRow, client_for: Any) -> None:
-    from assistance.tests.test_photo_bomb import cut_off_jpeg
+def test_a_broken_picture_is_refused_and_not_kept(row: RectificationRow, client_for: Any) -> None:
+    from assistance.tests.test_photo_bomb import broken_png, cut_off_jpeg
 
-    page = _upload(client_for("village_staff"), row, "现场.jpg", cut_off_jpeg()).content.decode()
+    client = client_for("village_staff")
+    page = _upload(client, row, "现场.jpg", cut_off_jpeg()).content.decode()
     assert "文件“现场.jpg”不是有效的图片" in page
+    page = _upload(client, row, "验收.png", broken_png()).content.decode()  # sound checksums
+    assert "文件“验收.png”不是有效的图片" in page
     assert not Evidence.objects.exists()
 
 

@@ -261,8 +261,8 @@ def test_evidence_must_be_a_real_photo_or_pdf(users, household):
     assert services.add_attachment(actor=users["village_staff"], upload=pdf(), lead=lead).pk
 
 
-def test_a_cut_off_jpeg_is_refused_and_not_kept(client_for, users, household, settings, tmp_path):
-    from assistance.tests.test_photo_bomb import cut_off_jpeg
+def test_a_broken_picture_is_refused_and_not_kept(client_for, users, household, settings, tmp_path):
+    from assistance.tests.test_photo_bomb import broken_png, cut_off_jpeg
 
     settings.MEDIA_ROOT = tmp_path
     lead = _lead(users, household)
@@ -271,6 +271,9 @@ def test_a_cut_off_jpeg_is_refused_and_not_kept(client_for, users, household, se
     response = client_for("village_staff").post(url, {"file": upload}, follow=True)
     assert response.status_code == 200
     assert "文件“承诺书.jpg”不是有效的图片" in response.content.decode()
+    upload = SimpleUploadedFile("核查表.png", broken_png())  # sound checksums, broken data
+    response = client_for("village_staff").post(url, {"file": upload}, follow=True)
+    assert "文件“核查表.png”不是有效的图片" in response.content.decode()
     assert not Attachment.objects.exists()
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
