@@ -37,6 +37,8 @@ def attach_errors(form: forms.Form, exc: ValidationError) -> None:
         return
     for name, errors in exc.message_dict.items():
         target = FIELD_ALIASES.get(name, name)
+        if target not in form.fields and f"head_{target}" in form.fields:
+            target = f"head_{target}"  # a new household's 户主 (its fields are prefixed)
         if target in form.fields:
             for message in errors:
                 form.add_error(target, message)

@@ -212,6 +212,26 @@ def test_an_editor_creates_a_household_together_with_its_head(client_for, region
     assert h.persons.get().relation == "户主"
 
 
+def test_a_new_head_s_taken_id_number_is_an_error_on_its_field(client_for, regions, household):
+    """The 户主's number already registered: said on 户主证件号码 (it was a form-wide
+    "证件号码：…"), and neither the household nor a person is saved."""
+    before = (Household.objects.count(), Person.objects.count())
+    response = client_for("town_staff").post(
+        reverse("registry:household_create"),
+        {
+            "number": "420281100201000778",
+            "region": regions["village"].pk,
+            "is_alleviated": "0",
+            "head_name": "王大",
+            "head_id_number": household.persons.first().id_number,
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "__all__" not in errors and "已登记在其他户" in errors["head_id_number"][0]
+    assert (Household.objects.count(), Person.objects.count()) == before
+
+
 def test_a_household_number_is_ten_to_twenty_digits(client_for, regions):
     response = client_for("town_staff").post(
         reverse("registry:household_create"),
