@@ -27,6 +27,7 @@ from benefits.models import EducationAidRow, HousingRenovationRow, YuluRow
 from core import hooks
 from core.checks import check
 from core.dates import today
+from core.scoping import narrow
 from regions.models import Region
 from registry import history
 from registry.models import Household, Person
@@ -193,9 +194,7 @@ def education_not_received(region: Any, params: dict) -> list[dict]:
     people has either. The year is this one from `from_month` on (payments are due), else
     the last."""
     year = _check_year(today(), int(params.get("from_month") or 7))
-    households = Household.objects.all()
-    if region is not None and region.parent_id is not None:
-        households = households.filter(region__path__startswith=region.path)
+    households = narrow(Household.objects.all(), region)
     households = households.filter(
         Q(is_alleviated=True) | (~Q(category="") & Q(risk_eliminated=False))
     )

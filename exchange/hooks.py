@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Max, Q, QuerySet
 
 from core.hooks import provide
+from core.scoping import narrow
 from exchange.engine import ensure_rules, register_snapshot
 from exchange.models import Batch, Item, ItemQuerySet, Rule
 from exchange.readers import SOURCES, _lit
@@ -114,10 +115,7 @@ def _shown(value: Any) -> str:
 
 
 def _open_below(region: Any) -> ItemQuerySet:
-    items = Item.objects.open()
-    if region is not None and region.parent_id is not None:
-        items = items.filter(region__path__startswith=region.path)
-    return items
+    return narrow(Item.objects.open(), region)
 
 
 @provide("exchange.open_items")

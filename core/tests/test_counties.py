@@ -67,3 +67,63 @@ def test_a_command_imports_a_county_beside_the_one_its_admin_keeps(
     assert made.region.path.startswith(Region.objects.get(name="阳新县").path)
     # The web keeps a county admin to their own county.
     assert not Household.objects.visible_to(users["county_admin"]).filter(pk=made.pk).exists()
+
+
+def _deaths(tmp_path: Any, *people: Any) -> Any:
+    """A 公安 file reporting each person dead (rule W_DEATH or its like fires per person)."""
+    from exchange.tests.conftest import write_file
+
+    rows = [
+        {"证件号码": p.id_number, "姓名": p.name, "变动类型": "死亡", "变动日期": "2026-05-01"}
+        for p in people
+    ]
+    return write_file(tmp_path, "civil_registry", rows)
+
+
+def test_a_county_admins_file_matches_and_closes_only_their_own_county(
+    users: dict[str, Any], household: Any, second_county: dict[str, Any], tmp_path: Any
+) -> None:
+    from exchange import services as exchange_services
+    from exchange.models import Batch, Item
+    from exchange.tests.conftest import AS_OF, member
+
+    ours = member(household, name="本县人")
+    theirs = member(second_county["household"], name="邻县人")
+    # A command compares for the server: both counties' people, a batch both admins see.
+    run = exchange_services.compare(
+        actor=None, source="civil_registry", path=_deaths(tmp_path, ours, theirs), as_of=AS_OF
+    )
+    assert (run.matched, run.region) == (2, None)
+    yx = make_user("yx", "county_admin", second_county["county"])
+    for admin in (users["county_admin"], yx):
+        assert Batch.objects.visible_to(admin).filter(pk=run.pk).exists()
+    open_theirs = Item.objects.open().filter(person=theirs)
+    assert open_theirs.count() == 2
+    # County 1's admin sends a file naming county 2's person: not theirs to match, and their
+    # file (which no longer names their own) closes nothing in county 2.
+    batch = exchange_services.compare(
+        actor=users["county_admin"],
+        source="civil_registry",
+        path=_deaths(tmp_path, theirs),
+        as_of=AS_OF,
+    )
+    assert (batch.matched, batch.unmatched) == (0, 1)
+    assert open_theirs.count() == 2
+    assert not Item.objects.open().filter(person=ours).exists()  # their own silent one closed
+
+
+def test_fangpin_check_finds_in_every_county_and_a_countys_run_keeps_to_it(
+    regions: dict[str, Any], second_county: dict[str, Any]
+) -> None:
+    from exchange import services as exchange_services
+    from exchange.models import Item
+
+    Project.objects.create(project_no="DY-1", region=regions["village"], performance_goal="增收")
+    Project.objects.create(project_no="YX-1", region=second_county["village"], performance_goal="")
+    weak = Item.objects.open().filter(rule__code="P07")
+    exchange_services.run_checks(actor=None)  # `fangpin check`: every county
+    assert weak.filter(region__path__startswith=second_county["county"].path).count() == 1
+    assert weak.count() == 2
+    Project.objects.filter(project_no="DY-1").update(performance_goal="增收10%")
+    exchange_services.run_checks(actor=None, region=regions["county"])
+    assert [i.region_id for i in weak] == [second_county["village"].pk]
