@@ -37,15 +37,6 @@ VOCATIONAL = ("中职", "高职")  # 在校生状况 codes starting so: 中职/�
 HOUSING_MEASURES = ("住房安全保障", "搬迁")
 
 
-def _root(region: Any) -> Region:
-    if region is not None:
-        return region
-    root = Region.objects.filter(parent__isnull=True).order_by("pk").first()
-    if root is None:
-        raise RuntimeError("没有县级区划")
-    return root
-
-
 def _below(qs: Any, region: Any) -> Any:
     return qs if region is None else qs.below(region)
 
@@ -80,7 +71,8 @@ def yulu_not_eligible(region: Any, params: dict) -> list[dict]:
     """雨露计划 paid for a household that on the term's first day (春季 3月1日, 秋季 9月1日) was
     neither a 脱贫户 nor a 监测户 whose risk was not yet eliminated; rows of
     the last `years` years."""
-    root = _root(region)
+    # history.statuses reads one region: for a command (None) each county in turn.
+    scopes = [region] if region is not None else list(Region.objects.counties_of(None))
     since = today().year - max(int(params.get("years") or 3), 1) + 1
     rows = list(
         _below(YuluRow.objects, region)
@@ -95,7 +87,8 @@ def yulu_not_eligible(region: Any, params: dict) -> list[dict]:
         if start not in eligible:
             eligible[start] = {
                 s.household_id
-                for s in history.statuses(root, start)
+                for scope in scopes
+                for s in history.statuses(scope, start)
                 if s.alleviated or (s.monitored and not s.eliminated)
             }
         if household_id not in eligible[start]:

@@ -127,3 +127,42 @@ def test_fangpin_check_finds_in_every_county_and_a_countys_run_keeps_to_it(
     Project.objects.filter(project_no="DY-1").update(performance_goal="增收10%")
     exchange_services.run_checks(actor=None, region=regions["county"])
     assert [i.region_id for i in weak] == [second_county["village"].pk]
+
+
+def test_a_commands_checks_judge_each_county_by_its_own_figures(
+    regions: dict[str, Any], second_county: dict[str, Any]
+) -> None:
+    from decimal import Decimal
+
+    from benefits.checks import yulu_not_eligible
+    from benefits.models import YuluRow
+    from core.dates import today
+    from projects.checks import industry_share
+
+    village = second_county["village"]
+    year = today().year
+    for no, category, funds in (("YX-1", "产业发展", 10), ("YX-2", "基础设施", 90)):
+        Project.objects.create(
+            project_no=no, region=village, year=year, category=category, fund_central=funds
+        )
+    # P10 (`fangpin check`): 阳新县's share is 10%, though 大冶市 has no projects.
+    found = industry_share(None, {"floor_percent": 55})
+    assert [(f["region_id"], f["evidence"]["占比"]) for f in found] == [
+        (second_county["county"].pk, "10.0")
+    ]
+    assert industry_share(regions["county"], {"floor_percent": 55}) == []
+    # B01: a 阳新县 脱贫户's 雨露计划 is judged by 阳新县's register, not 大冶市's.
+    poor = make_household(
+        village, number="420222100101000002", is_alleviated=True, alleviated_year=2019
+    )
+    head = poor.persons.get(relation="户主")
+    YuluRow.objects.create(
+        person=head,
+        household=poor,
+        region=village,
+        year=year - 1,
+        term="秋季",
+        level="中职",
+        amount=Decimal(1500),
+    )
+    assert yulu_not_eligible(None, {"years": 3}) == []
