@@ -71,8 +71,7 @@ def yulu_not_eligible(region: Any, params: dict) -> list[dict]:
     """雨露计划 paid for a household that on the term's first day (春季 3月1日, 秋季 9月1日) was
     neither a 脱贫户 nor a 监测户 whose risk was not yet eliminated; rows of
     the last `years` years."""
-    # history.statuses reads one region: for a command (None) each county in turn.
-    scopes = [region] if region is not None else list(Region.objects.counties_of(None))
+    scopes = Region.objects.scopes(region)  # history.statuses reads one region
     since = today().year - max(int(params.get("years") or 3), 1) + 1
     rows = list(
         _below(YuluRow.objects, region)

@@ -166,3 +166,26 @@ def test_a_commands_checks_judge_each_county_by_its_own_figures(
         amount=Decimal(1500),
     )
     assert yulu_not_eligible(None, {"years": 3}) == []
+
+
+def test_a_commands_duty_checks_look_at_every_countys_towns_and_grids(
+    regions: dict[str, Any], second_county: dict[str, Any], monkeypatch: Any
+) -> None:
+    import datetime as dt
+
+    from duty import checks as duty_checks
+    from duty.models import GridUnit, Inspection
+
+    monkeypatch.setattr(duty_checks, "today", lambda: dt.date(2026, 3, 15))
+    village = second_county["village"]
+    GridUnit.objects.create(region=village, name="一网格")
+    found = duty_checks.uncovered_households(None, {"min_rate": 100})
+    assert [f["message"] for f in found] == ["富池村有1户未分配网格员（覆盖率0.0%）"]
+    Inspection.objects.create(
+        region=village.parent, date=dt.date(2026, 1, 10), kind="学习", organizer="富池镇"
+    )
+    found = duty_checks.monthly_check(None, {"level": "town"})
+    assert [f["message"] for f in found] == [
+        "富池镇2026-01缺少：例会、督查",
+        "富池镇2026-02缺少：学习、例会、督查",
+    ]
