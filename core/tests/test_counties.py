@@ -189,3 +189,47 @@ def test_a_commands_duty_checks_look_at_every_countys_towns_and_grids(
         "富池镇2026-01缺少：例会、督查",
         "富池镇2026-02缺少：学习、例会、督查",
     ]
+
+
+def test_a_command_imports_a_second_countys_low_income_list_and_keeps_the_firsts(
+    users: dict[str, Any], household: Any, second_county: dict[str, Any], tmp_path: Any
+) -> None:
+    import datetime as dt
+
+    from fangpin.testing import id_number
+    from lowincome.models import LowIncomePerson
+    from lowincome.tests.test_lowincome import _import
+
+    ours = household.persons.order_by("pk").first()
+    theirs = second_county["household"].persons.order_by("pk").first()
+    kind = {"低收入人口类别": "特困人员"}
+    _import(
+        tmp_path, [{"证件号码": ours.id_number, "姓名": ours.name, **kind}], users["county_admin"]
+    )
+    newcomer = {"证件号码": id_number(dt.date(1970, 1, 2)), "姓名": "外来人", **kind}
+    rows = [
+        {"证件号码": theirs.id_number, "姓名": theirs.name, **kind},
+        {**newcomer, "乡镇（街道）": "富池镇", "村（社区）": "富池村"},
+    ]
+    server = users["county_admin"]
+    server.acts_for_server = True  # as `fangpin lowincome import` (accounts.cli)
+    result = _import(tmp_path, rows, server)
+    assert result["status"] == "imported", result["errors"]
+    assert result["persons"] == 2 and result["removed"] == 0
+    listed = dict(LowIncomePerson.objects.values_list("id_number", "region_id"))
+    assert listed == {
+        ours.id_number: household.region_id,
+        theirs.id_number: second_county["village"].pk,
+        newcomer["证件号码"]: second_county["village"].pk,
+    }
+    del server.acts_for_server  # the web keeps a county admin's file to their county
+    refused = _import(tmp_path, rows, users["county_admin"])
+    assert refused["status"] == "rejected"
+    assert "须填写您管辖范围内的乡镇和行政村" in str(refused["errors"])
+    # A 乡镇 and 行政村 both counties have names no county's list.
+    town = create_region(actor=None, name="金山店镇", level=2, parent=second_county["county"])
+    create_region(actor=None, name="朝阳村", level=3, parent=town)
+    server.acts_for_server = True
+    twin = [{**newcomer, "乡镇（街道）": "金山店镇", "村（社区）": "朝阳村"}]
+    refused = _import(tmp_path, twin, server)
+    assert refused["errors"][0]["message"] == "多个县都有该乡镇和行政村，无法确定"
