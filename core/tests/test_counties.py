@@ -233,3 +233,36 @@ def test_a_command_imports_a_second_countys_low_income_list_and_keeps_the_firsts
     twin = [{**newcomer, "乡镇（街道）": "金山店镇", "村（社区）": "朝阳村"}]
     refused = _import(tmp_path, twin, server)
     assert refused["errors"][0]["message"] == "多个县都有该乡镇和行政村，无法确定"
+
+
+def test_a_county_admin_neither_sees_nor_changes_the_other_countys_threshold(
+    regions: dict[str, Any], second_county: dict[str, Any], client: Any
+) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.core.exceptions import PermissionDenied
+
+    from monitoring import services as monitoring_services
+    from monitoring.models import PolicyThreshold
+
+    theirs = PolicyThreshold.objects.create(
+        province="42",
+        region=regions["county"],
+        year=2026,
+        amount=Decimal("9876"),
+        effective_date=dt.date(2026, 3, 1),
+    )
+    yx = make_user("yx", "county_admin", second_county["county"])
+    client.force_login(yx)
+    page = client.get(reverse("monitoring:settings")).content.decode()
+    assert "9,876" not in page and "9876" not in page
+    edit = reverse("monitoring:threshold_edit", args=[theirs.pk])
+    assert client.get(edit).status_code == 404
+    posted = {"province": "42", "year": 2026, "amount": "1", "effective_date": "2026-03-01"}
+    assert client.post(edit, posted).status_code == 404
+    theirs.amount = Decimal(1)
+    with pytest.raises(PermissionDenied, match="不能修改其他县的监测范围"):
+        monitoring_services.save_threshold(actor=yx, threshold=theirs)
+    theirs.refresh_from_db()
+    assert theirs.amount == Decimal("9876.00")
