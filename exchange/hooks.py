@@ -23,13 +23,15 @@ if TYPE_CHECKING:
 
 
 def _batches(region: Any) -> QuerySet[Batch]:
-    """Comparable batches whose scope covers `region` (the county's file covers its villages) or
-    lies inside it."""
+    """Comparable batches whose scope covers `region` (the county's file covers its villages, a
+    command's every county) or lies inside it."""
     qs = Batch.objects.filter(status=Batch.Status.DONE).exclude(rows_file="")
     if region is None:
         return qs
     above = [int(pk) for pk in region.path.strip("/").split("/") if pk]
-    return qs.filter(Q(region_id__in=above) | Q(region__path__startswith=region.path))
+    return qs.filter(
+        Q(region_id__in=above) | Q(region__path__startswith=region.path) | Q(region__isnull=True)
+    )
 
 
 @provide("exchange.loaded_sources")

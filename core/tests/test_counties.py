@@ -83,6 +83,7 @@ def _deaths(tmp_path: Any, *people: Any) -> Any:
 def test_a_county_admins_file_matches_and_closes_only_their_own_county(
     users: dict[str, Any], household: Any, second_county: dict[str, Any], tmp_path: Any
 ) -> None:
+    from core import hooks
     from exchange import services as exchange_services
     from exchange.models import Batch, Item
     from exchange.tests.conftest import AS_OF, member
@@ -97,6 +98,10 @@ def test_a_county_admins_file_matches_and_closes_only_their_own_county(
     yx = make_user("yx", "county_admin", second_county["county"])
     for admin in (users["county_admin"], yx):
         assert Batch.objects.visible_to(admin).filter(pk=run.pk).exists()
+    # Its rows are in each county's case files and reports.
+    for county in (household.region, second_county["county"]):
+        loaded = hooks.call("exchange.loaded_sources", region=county)
+        assert {s["source"]: s["batches"] for s in loaded}["civil_registry"] == 1
     open_theirs = Item.objects.open().filter(person=theirs)
     assert open_theirs.count() == 2
     # County 1's admin sends a file naming county 2's person: not theirs to match, and their
