@@ -271,3 +271,32 @@ def test_a_county_admin_neither_sees_nor_changes_the_other_countys_threshold(
         monitoring_services.save_threshold(actor=yx, threshold=theirs)
     theirs.refresh_from_db()
     assert theirs.amount == Decimal("9876.00")
+
+
+def test_an_id_numbers_area_code_is_at_home_in_either_county(
+    regions: dict[str, Any], tmp_path: Any
+) -> None:
+    from imports.tests.builders import person, pid
+
+    where = {"县(市、区)": "阳新县", "乡镇": "富池镇", "行政村": "富池村"}
+    rows = [
+        person(num("Y1"), "阳甲", pid(1, area="420222"), **where),
+        person(num("Y2"), "京乙", pid(2, area="110105"), **where),
+    ]
+    path = str(write_xlsx(tmp_path / "yx.xlsx", rows))
+
+    def warned() -> list[str]:
+        code, result, _ = run_cli(path, "--create-regions", "--dry-run")
+        assert code == 0, result["errors"]
+        return [w["message"] for w in result["warnings"] if w["column"] == "证件号码"]
+
+    alone = warned()  # 大冶市 alone: both numbers are from elsewhere
+    assert alone[0] == "证件号码地区码420222不是本县代码420281（可能是外地或旧代码，请核实）"
+    assert len(alone) == 2
+    county = create_region(actor=None, name="阳新县", level=Region.Level.COUNTY)
+    assert warned() == []  # 阳新县's code unknown: any number may be its own
+    county.code = "420222000000"
+    county.save()
+    assert warned() == [
+        "证件号码地区码110105不是本县代码420281、420222（可能是外地或旧代码，请核实）"
+    ]
