@@ -12,6 +12,7 @@ from assistance import services
 from assistance.models import Contact, Measure, Screening, Visit
 from core.batching import chunks
 from core.hooks import provide
+from core.scoping import narrow
 from registry.models import Household
 
 
@@ -66,8 +67,7 @@ def unsafe_house_answers(region: Any) -> dict[int, dt.date | None]:
     """Households of `region` (and below) whose screening answered 是 to “现住房为C级或D级危房”:
     {household id: the latest such screening's campaign start}."""
     qs = Screening.objects.filter(answers__housing="是")
-    if region is not None and region.parent_id is not None:
-        qs = qs.filter(household__region__path__startswith=region.path)
+    qs = narrow(qs, region, "household__region")
     out: dict[int, dt.date | None] = {}
     for household_id, day in qs.values_list("household_id", "campaign__start_date"):
         latest = out.get(household_id)

@@ -27,6 +27,7 @@ from benefits.models import EducationAidRow, HousingRenovationRow, YuluRow
 from core import hooks
 from core.checks import check
 from core.dates import today
+from core.scoping import narrow
 from regions.models import Region
 from registry import history
 from registry.models import Household, Person
@@ -34,15 +35,6 @@ from registry.models import Household, Person
 TERM_START = {"春季": (3, 1), "秋季": (9, 1)}
 VOCATIONAL = ("中职", "高职")  # 在校生状况 codes starting so: 中职/高职高专 一~三年级
 HOUSING_MEASURES = ("住房安全保障", "搬迁")
-
-
-def _root(region: Any) -> Region:
-    if region is not None:
-        return region
-    root = Region.objects.filter(parent__isnull=True).order_by("pk").first()
-    if root is None:
-        raise RuntimeError("没有县级区划")
-    return root
 
 
 def _below(qs: Any, region: Any) -> Any:
@@ -79,7 +71,7 @@ def yulu_not_eligible(region: Any, params: dict) -> list[dict]:
     """雨露计划 paid for a household that on the term's first day (春季 3月1日, 秋季 9月1日) was
     neither a 脱贫户 nor a 监测户 whose risk was not yet eliminated; rows of
     the last `years` years."""
-    root = _root(region)
+    scopes = Region.objects.scopes(region)  # history.statuses reads one region
     since = today().year - max(int(params.get("years") or 3), 1) + 1
     rows = list(
         _below(YuluRow.objects, region)
@@ -94,7 +86,8 @@ def yulu_not_eligible(region: Any, params: dict) -> list[dict]:
         if start not in eligible:
             eligible[start] = {
                 s.household_id
-                for s in history.statuses(root, start)
+                for scope in scopes
+                for s in history.statuses(scope, start)
                 if s.alleviated or (s.monitored and not s.eliminated)
             }
         if household_id not in eligible[start]:
@@ -193,9 +186,7 @@ def education_not_received(region: Any, params: dict) -> list[dict]:
     people has either. The year is this one from `from_month` on (payments are due), else
     the last."""
     year = _check_year(today(), int(params.get("from_month") or 7))
-    households = Household.objects.all()
-    if region is not None and region.parent_id is not None:
-        households = households.filter(region__path__startswith=region.path)
+    households = narrow(Household.objects.all(), region)
     households = households.filter(
         Q(is_alleviated=True) | (~Q(category="") & Q(risk_eliminated=False))
     )

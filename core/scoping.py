@@ -27,6 +27,14 @@ def whole_tree(region: Any) -> bool:
     return alone
 
 
+def narrow(qs: Any, region: Any, field: str = "region") -> Any:
+    """`qs` cut to the rows whose `field` (a region) lies in `region` or below: None and the whole
+    tree cut nothing (commands, the one county), a county beside another cuts to itself."""
+    if region is None or whole_tree(region):
+        return qs
+    return qs.filter(**{f"{field}__path__startswith": region.path})
+
+
 def region_q(user: Any, field: str = "region") -> Q:
     """A filter matching objects whose `field` lies in the user's region or below.
 

@@ -139,26 +139,28 @@ def monthly_check(region: Any, params: dict) -> list[dict]:
     on = today()
     level = Region.Level.VILLAGE if params.get("level") == "village" else Region.Level.TOWN
     types = params.get("types") or MONTHLY
-    scope = region or Region.objects.filter(parent=None).first()
-    if scope is None or on.month == 1:
+    if on.month == 1:
         return []
-    names = {pk: name for pk, name, _ in _regions(region, level)}
-    names.setdefault(scope.pk, scope.name)
-    gaps = monthly_gaps(scope, on.year, on.month - 1, level=level, types=types)
-    if not params.get("all_units"):
-        keeping = _keeping(scope, on.year)
-        gaps = {pk: months for pk, months in gaps.items() if pk in keeping}
-    return [
-        region_finding(
-            pk,
-            f"{names.get(pk, '')}{month}缺少：{'、'.join(missing)}",
-            month,
-            月份=month,
-            缺少="、".join(missing),
-        )
-        for pk, months in gaps.items()
-        for month, missing in months.items()
-    ]
+    out = []
+    for scope in Region.objects.scopes(region):
+        names = {pk: name for pk, name, _ in _regions(scope, level)}
+        names.setdefault(scope.pk, scope.name)
+        gaps = monthly_gaps(scope, on.year, on.month - 1, level=level, types=types)
+        if not params.get("all_units"):
+            keeping = _keeping(scope, on.year)
+            gaps = {pk: months for pk, months in gaps.items() if pk in keeping}
+        out += [
+            region_finding(
+                pk,
+                f"{names.get(pk, '')}{month}缺少：{'、'.join(missing)}",
+                month,
+                月份=month,
+                缺少="、".join(missing),
+            )
+            for pk, months in gaps.items()
+            for month, missing in months.items()
+        ]
+    return out
 
 
 def _keeping(scope: Region, year: int) -> set[int]:
@@ -174,25 +176,25 @@ def _keeping(scope: Region, year: int) -> set[int]:
 @check("Z04", "村有未分配网格员的农户", "yellow", parameters={"min_rate": 100})
 def uncovered_households(region: Any, params: dict) -> list[dict]:
     """A village with grids where the share of households with a 网格员 is below `min_rate` (%)."""
-    scope = region or Region.objects.filter(parent=None).first()
-    if scope is None:
-        return []
     least = float(params.get("min_rate", 100))
-    # Only where the grid is set up: a village with a grid (or a 组 of it with one).
-    gridded = set(
-        GridUnit.objects.filter(region__path__startswith=scope.path).values_list(
-            "region__path", flat=True
+    out = []
+    for scope in Region.objects.scopes(region):
+        # Only where the grid is set up: a village with a grid (or a 组 of it with one).
+        gridded = set(
+            GridUnit.objects.filter(region__path__startswith=scope.path).values_list(
+                "region__path", flat=True
+            )
         )
-    )
-    return [
-        region_finding(
-            v["pk"],
-            f"{v['name']}有{v['uncovered']}户未分配网格员（覆盖率{v['rate']}%）",
-            "uncovered",
-            未分配户数=v["uncovered"],
-        )
-        for v in services.coverage(scope)
-        if v["households"]
-        and (v["rate"] or 0) < least
-        and any(path.startswith(v["path"]) for path in gridded)
-    ]
+        out += [
+            region_finding(
+                v["pk"],
+                f"{v['name']}有{v['uncovered']}户未分配网格员（覆盖率{v['rate']}%）",
+                "uncovered",
+                未分配户数=v["uncovered"],
+            )
+            for v in services.coverage(scope)
+            if v["households"]
+            and (v["rate"] or 0) < least
+            and any(path.startswith(v["path"]) for path in gridded)
+        ]
+    return out

@@ -27,6 +27,7 @@ from core import hooks
 from core.batching import chunks
 from core.layout import YesNo
 from core.masking import mask_numbers
+from core.scoping import narrow
 from exchange.models import Batch, Item, Rule, RuleRunStat
 from exchange.rules import BUILTIN, BY_CODE, RuleDef
 from registry.layouts import REGISTER
@@ -154,9 +155,7 @@ def _read_register(region: Any) -> pa.Table:
 
     from registry.models import Person
 
-    people: QuerySet = Person.objects.all()
-    if region is not None and region.parent_id is not None:
-        people = people.filter(household__region__path__startswith=region.path)
+    people: QuerySet = narrow(Person.objects.all(), region, "household__region")
     sql, params = (
         people.order_by().values_list(*(orm for _, orm in _REG_FIELDS)).query.sql_with_params()
     )
@@ -195,9 +194,7 @@ def attach_measures(con: duckdb.DuckDBPyConnection, region: Any) -> None:
     """The assistance measures (household, category, status, term) as DuckDB table `measures`."""
     import pyarrow as pa
 
-    qs = hooks.call("assistance.measures")
-    if region is not None and region.parent_id is not None:
-        qs = qs.filter(household__region__path__startswith=region.path)
+    qs = narrow(hooks.call("assistance.measures"), region, "household__region")
     rows = list(qs.values_list("household_id", "category", "status", "start_date", "end_date"))
     columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
     con.register(
@@ -337,9 +334,8 @@ def store(
             "status = CASE WHEN status = 'closed' THEN 'open' ELSE status END WHERE id = %s",
             [(fired[fp][4], fired[fp][5], batch_id, stamp, pk) for fp, pk in known.items()],
         )
-    stale = Item.objects.open().filter(rule=rule, last_seen__lt=now)
-    if scope is not None and scope.parent_id is not None:
-        stale = stale.filter(region__path__startswith=scope.path)
+    # Only the scope's own: a county's file closes nothing of the county beside it.
+    stale = narrow(Item.objects.open().filter(rule=rule, last_seen__lt=now), scope)
     closed = stale.update(status=Item.Status.CLOSED, closed_at=now)
     new_by_region = Counter(region_of[fp] for fp in new)
     RuleRunStat.objects.bulk_create(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Max, Q, QuerySet
 
 from core.hooks import provide
+from core.scoping import narrow
 from exchange.engine import ensure_rules, register_snapshot
 from exchange.models import Batch, Item, ItemQuerySet, Rule
 from exchange.readers import SOURCES, _lit
@@ -22,13 +23,15 @@ if TYPE_CHECKING:
 
 
 def _batches(region: Any) -> QuerySet[Batch]:
-    """Comparable batches whose scope covers `region` (the county's file covers its villages) or
-    lies inside it."""
+    """Comparable batches whose scope covers `region` (the county's file covers its villages, a
+    command's every county) or lies inside it."""
     qs = Batch.objects.filter(status=Batch.Status.DONE).exclude(rows_file="")
     if region is None:
         return qs
     above = [int(pk) for pk in region.path.strip("/").split("/") if pk]
-    return qs.filter(Q(region_id__in=above) | Q(region__path__startswith=region.path))
+    return qs.filter(
+        Q(region_id__in=above) | Q(region__path__startswith=region.path) | Q(region__isnull=True)
+    )
 
 
 @provide("exchange.loaded_sources")
@@ -114,10 +117,7 @@ def _shown(value: Any) -> str:
 
 
 def _open_below(region: Any) -> ItemQuerySet:
-    items = Item.objects.open()
-    if region is not None and region.parent_id is not None:
-        items = items.filter(region__path__startswith=region.path)
-    return items
+    return narrow(Item.objects.open(), region)
 
 
 @provide("exchange.open_items")

@@ -101,14 +101,17 @@ class BatchQuerySet(ScopedQuerySet):
 
     def visible_to(self, user: Any) -> Self:
         """Batches of the user's region and below, and the county's (or town's) batches above it:
-        a town sees the county's 医保 file, though only its own items in it."""
+        a town sees the county's 医保 file, though only its own items in it; a command's batch
+        (every county) is above all."""
         region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
         if region is None:
             return self.none()
         if whole_tree(region):
             return self  # the county sees every batch (an empty Q() would vanish in the OR)
         above = [int(pk) for pk in region.path.strip("/").split("/") if pk]
-        return self.filter(region_q(user, "region") | Q(region_id__in=above))
+        return self.filter(
+            region_q(user, "region") | Q(region_id__in=above) | Q(region__isnull=True)
+        )
 
 
 class Batch(models.Model):
@@ -121,8 +124,14 @@ class Batch(models.Model):
     source = models.CharField(_("数据来源"), max_length=20, choices=SOURCE_CHOICES[:-1])
     filename = models.CharField(_("文件名"), max_length=200)
     as_of = models.DateField(_("比对基准日"))
+    # None: every county on the server (a `fangpin compare`, which no county's admin runs).
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("比对范围"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("比对范围"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
     records = models.PositiveIntegerField(_("记录数"), default=0)

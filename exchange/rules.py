@@ -27,6 +27,7 @@ from django.db.models import Count, DateField, ExpressionWrapper, F, Q, QuerySet
 
 from core import hooks
 from core.idnumber import age_on
+from core.scoping import narrow
 
 NOT_STUDENT = ("", "非在校生")
 PRESCHOOL = ("", "非在校生", "学龄前儿童", "学前教育")
@@ -254,19 +255,13 @@ HAVING bool_and(status = '未就业')
 def _persons(region: Any) -> QuerySet:
     from registry.models import Person
 
-    qs = Person.objects.filter(is_member=True)
-    if region is not None and region.parent_id is not None:
-        qs = qs.filter(household__region__path__startswith=region.path)
-    return qs
+    return narrow(Person.objects.filter(is_member=True), region, "household__region")
 
 
 def _households(region: Any) -> QuerySet:
     from registry.models import Household
 
-    qs = Household.objects.all()
-    if region is not None and region.parent_id is not None:
-        qs = qs.filter(region__path__startswith=region.path)
-    return qs
+    return narrow(Household.objects.all(), region)
 
 
 def _born_between(oldest: int, youngest: int, on: dt.date) -> Q:
@@ -365,8 +360,7 @@ def check_expired_posts(region: Any, params: dict, on: dt.date) -> Iterable[dict
         category="公益岗位帮扶", status__in=["planned", "ongoing"], end_date__lt=on
     )
     labels = dict(qs.model.Status.choices)
-    if region is not None and region.parent_id is not None:
-        qs = qs.filter(household__region__path__startswith=region.path)
+    qs = narrow(qs, region, "household__region")
     for m in qs.values(
         "id", "household_id", "household__region_id", "subtype", "end_date", "status"
     ).iterator(chunk_size=2000):

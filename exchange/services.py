@@ -19,7 +19,7 @@ from core.audit import snapshot
 from core.dates import today
 from core.masking import mask_id, mask_numbers
 from core.models import AuditRecord
-from core.permissions import Cap, can, require
+from core.permissions import Cap, can, import_region, require
 from core.xlsx import StreamWorkbook
 from exchange import engine, readers
 from exchange import parameters as parameters_
@@ -31,14 +31,6 @@ Progress = Callable[[int, str], None]
 
 def _quiet(pct: int, message: str) -> None:
     """Default progress callback: report nowhere."""
-
-
-def county_root() -> Region:
-    """The top of the region tree (comparisons from the command line cover everything)."""
-    root = Region.objects.filter(parent__isnull=True).order_by("pk").first()
-    if root is None:
-        raise ValidationError("尚未建立行政区划")
-    return root
 
 
 def compare(
@@ -55,11 +47,12 @@ def compare(
 
     A file that cannot be used at all (unreadable, required headers missing) becomes a batch with
     status 已拒收 and the reasons; bad rows of a usable file are listed with row and reason.
+    Without `region`, a user's file is their region's; a command's covers every county (None).
     """
     if source not in readers.SOURCES:
         raise ValidationError({"source": f"未知的数据来源“{source}”"})
     started = time.perf_counter()
-    region = region or getattr(actor, "region", None) or county_root()
+    region = region or import_region(actor)
     as_of = as_of or today()
     spec = readers.SOURCES[source]
     rules = engine.ensure_rules()
@@ -100,7 +93,7 @@ def compare(
                 note=f"部门数据比对：{batch}",
                 obj=batch,
                 after=snapshot(batch, exclude=("errors", "unmatched_sample", "created_at")),
-                region_id=region.pk,
+                region_id=getattr(region, "pk", None),
             )
     con.close()
     progress(100, "比对完成")
@@ -113,7 +106,7 @@ def _rejected(
     source: str,
     filename: str,
     as_of: dt.date,
-    region: Region,
+    region: Region | None,
     exc: readers.FileRejected,
 ) -> Batch:
     batch = Batch.objects.create(
@@ -130,24 +123,24 @@ def _rejected(
         action="import",
         obj=batch,
         note=f"部门数据文件已拒收：{exc}",
-        region_id=region.pk,
+        region_id=getattr(region, "pk", None),
     )
     return batch
 
 
 @transaction.atomic
 def run_checks(*, actor: Any, region: Region | None = None, as_of: dt.date | None = None) -> dict:
-    """Run every internal data-quality rule over the region; store and close findings."""
-    region = region or county_root()
+    """Run every internal data-quality rule over the region (every county for None); store and
+    close findings."""
     rules = engine.ensure_rules()
     result = engine.run_checks(region, rules, as_of or today())
     audit.record(
         actor=actor,
         action="action",
         object_type="exchange.rule",
-        object_repr=f"数据质量校验 {region}",
+        object_repr=f"数据质量校验 {region or '全部区划'}",
         after=result,
-        region_id=region.pk,
+        region_id=getattr(region, "pk", None),
     )
     return result
 

@@ -134,7 +134,7 @@ class Checker:
         self.ids: dict[str, int] = {}  # 证件号码 (or masked:户编号:姓名) → row
         self.masked = 0  # rows whose 证件号码 is masked
         self.header: HeaderMap | None = None
-        self.county_code = ""
+        self.county_codes: tuple[str, ...] = ()
         self.structure_ok = True
         self.region_keys: list[str] = []
         self._household_parsers: dict[str, tuple[dict[Any, Any], Callable[[Any], Any]]] = {}
@@ -187,8 +187,10 @@ class Checker:
             self.warn(
                 table.header_row, "", "", "以下列不认识，已忽略：" + "、".join(header.unknown)
             )
-        root = Region.objects.filter(level=Region.Level.COUNTY).order_by("pk").first()
-        self.county_code = root.code if root else ""
+        # Any county's code is at home on a server of several; a county without a code could be
+        # anyone's, so then no number is warned about.
+        codes = list(Region.objects.counties_of(None).order_by("pk").values_list("code", flat=True))
+        self.county_codes = tuple(c[:6] for c in codes) if all(codes) else ()
         if header.variants.get("is_alleviated") == "户类型":
             self._blank_alleviated = "是否脱贫户为必填项，应填“脱贫户”或“一般农户”"
         # A column under both spellings: the second is read as a column of its own and must agree.
@@ -410,7 +412,7 @@ class Checker:
                     good = (result.value, result.birth_date, result.sex)
         if good is not None:
             id_value, values["birth_date"], values["_id_sex"] = good
-            warning = rules.area_code_warning(id_value, self.county_code)
+            warning = rules.area_code_warning(id_value, self.county_codes)
             if warning:
                 self.warn(row, "id_number", raw_id, warning)
             first = self.ids.get(id_value)

@@ -1,6 +1,7 @@
 """The 农村低收入人口 list as an import of core.pipeline (kind `lowincome`): read every row,
 match it to the register by 证件号码, compute the shared income figures (core.income), and
-replace the list of the user's region in one transaction."""
+replace the list of the user's region (a command's: of the counties its rows lie in) in one
+transaction."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.db.models import Q
+
 from core import audit, hooks, pipeline
 from core import labels as core_labels
 from core.batching import chunks
 from core.income import DEFAULT_FORMULA, household_income
 from core.layout import CellError, is_total_row
 from core.models import AuditRecord
+from core.permissions import import_region
 from core.pipeline import Progress, Report
 from core.tabular import Table
 from lowincome.layouts import LOW_INCOME
@@ -29,18 +33,28 @@ Match = LowIncomePerson.Match
 class Plan:
     rows: list[LowIncomePerson] = field(default_factory=list)
     removed: int = 0
-    scope: Region | None = None
+    scopes: list[Region] = field(default_factory=list)  # whose lists the file replaces
     known: set[str] = field(default_factory=set)  # 证件号码 already on the list
 
 
-def _scope(actor: Any) -> Region:
-    region = getattr(actor, "region", None)
+def _scope(actor: Any) -> Region | None:
+    """The region whose list the actor's file is: theirs, the one county for a command; None
+    for a command on a server of several counties (each row's county's list, then)."""
+    region = import_region(actor)
     if region is not None:
         return region
-    root = Region.objects.filter(parent__isnull=True).order_by("pk").first()
-    if root is None:
+    counties = list(Region.objects.counties_of(None).order_by("pk")[:2])
+    if not counties:
         raise CellError("系统中还没有区划")
-    return root
+    return counties[0] if len(counties) == 1 else None
+
+
+def _inside(scopes: list[Region]) -> Any:
+    """The pks of the regions in and below `scopes`."""
+    paths = Q(pk__in=[])
+    for scope in scopes:
+        paths |= Q(path__startswith=scope.path)
+    return Region.objects.filter(paths).values("pk")
 
 
 def _formula() -> str:
@@ -92,13 +106,15 @@ class LowIncomeImporter:
             for part in chunks(ids)
             for p in Person.objects.filter(id_number__in=part).select_related("household__region")
         }
-        tree = {r.pk: r for r in Region.objects.below(scope)}
-        regions = {
-            (r.parent.name if r.parent else "", r.name): r
-            for r in Region.objects.below(scope)
-            .filter(level=Region.Level.VILLAGE, retired=False)
-            .select_related("parent")
-        }
+        below = Region.objects.below(scope) if scope is not None else Region.objects.all()
+        tree = {r.pk: r for r in below}
+        regions: dict[tuple[str, str], Region] = {}
+        twins: set[tuple[str, str]] = set()  # a 乡镇 and 行政村 two counties both have
+        for r in below.filter(level=Region.Level.VILLAGE, retired=False).select_related("parent"):
+            place = (r.parent.name if r.parent else "", r.name)
+            if place in regions:
+                twins.add(place)
+            regions[place] = r
 
         def village_of(region: Region) -> Region:
             """The 行政村 of a household placed at a 村民小组 (from the tree read once)."""
@@ -108,7 +124,7 @@ class LowIncomeImporter:
 
         seen: dict[str, int] = {}
         formula = _formula()
-        plan = Plan(scope=scope)
+        plan = Plan(scopes=[scope] if scope is not None else [])
         for number, v in parsed:
             id_number = v.get("id_number", "")
             if not id_number:
@@ -120,7 +136,11 @@ class LowIncomeImporter:
                 continue
             seen[id_number] = number
             person = people.get(id_number)
-            if person is not None and not person.household.region.path.startswith(scope.path):
+            if (
+                person is not None
+                and scope is not None
+                and not person.household.region.path.startswith(scope.path)
+            ):
                 # Registered in another region reads as not on the register (of the user's
                 # region): nobody learns who lives where.
                 person = None
@@ -128,7 +148,13 @@ class LowIncomeImporter:
             if person is not None and person.household_id:
                 region = village_of(person.household.region)
             else:
-                region = regions.get((v.get("town", ""), v.get("village", "")))
+                place = (v.get("town", ""), v.get("village", ""))
+                if place in twins:
+                    self.report.error(
+                        number, "village", "".join(place), "多个县都有该乡镇和行政村，无法确定"
+                    )
+                    continue
+                region = regions.get(place)
                 if region is None:
                     where = f"{v.get('town', '')}{v.get('village', '')}" or "（未填）"
                     self.report.error(
@@ -163,7 +189,10 @@ class LowIncomeImporter:
             )
         if self.report.errors:
             return None
-        inside = Region.objects.below(scope).values("pk")
+        if scope is None:  # the counties the rows lie in
+            counties = {int(r.region.path.strip("/").split("/")[0]) for r in plan.rows}
+            plan.scopes = list(Region.objects.filter(pk__in=counties).order_by("pk"))
+        inside = _inside(plan.scopes)
         kept = {r.id_number for r in plan.rows}
         before = set(
             LowIncomePerson.objects.filter(region__in=inside).values_list("id_number", flat=True)
@@ -207,8 +236,7 @@ class LowIncomeImporter:
     def write(
         self, plan: Plan, progress: Progress, note: str, record: AuditRecord
     ) -> dict[str, Any]:
-        assert plan.scope is not None
-        inside = Region.objects.below(plan.scope).values("pk")
+        inside = _inside(plan.scopes)
         numbers = [r.id_number for r in plan.rows]
         # What the list held before (the region's, and anyone the file moves here), for the
         # audit trail.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import codes
 from core.masking import mask_id, mask_phone
-from core.scoping import ScopedQuerySet
+from core.scoping import ScopedQuerySet, region_q
 
 
 class LeadQuerySet(ScopedQuerySet):
@@ -147,6 +147,12 @@ PROVINCES = {
 }  # fmt: skip
 
 
+class PolicyThresholdQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> PolicyThresholdQuerySet:
+        """The provinces' lines and those of the user's own county (not a neighbour's)."""
+        return self.filter(models.Q(region__isnull=True) | region_q(user, "region"))
+
+
 class PolicyThreshold(models.Model):
     """监测范围 (yuan per person per year) of a province, or of a prefecture/county inside it.
 
@@ -167,6 +173,8 @@ class PolicyThreshold(models.Model):
     amount = models.DecimalField(_("监测范围（元/人·年）"), max_digits=10, decimal_places=2)
     effective_date = models.DateField(_("执行日期"))
     basis = models.CharField(_("文件依据"), max_length=200, blank=True)
+
+    objects = PolicyThresholdQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("监测范围")

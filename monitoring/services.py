@@ -1151,12 +1151,16 @@ def _county_only(actor: Any) -> None:
 
 @transaction.atomic
 def save_threshold(*, actor: Any, threshold: PolicyThreshold) -> PolicyThreshold:
-    """Create or change a 监测范围 row."""
+    """Create or change a 监测范围 row: a province's, or one of the actor's own county."""
     _county_only(actor)
     before = None
     if threshold.pk:
         old = PolicyThreshold.objects.get(pk=threshold.pk)
+        if old.region is not None:
+            require(actor, Cap.SETTINGS, old.region, "不能修改其他县的监测范围")
         before = snapshot(old)
+    if threshold.region is not None:
+        require(actor, Cap.SETTINGS, threshold.region, "不能修改其他县的监测范围")
     return _save_setting(actor, threshold, before)
 
 

@@ -776,7 +776,7 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
             "public_url": public_url(request, "/"),
             "public_configured": bool(django_settings.FANGPIN_PUBLIC_URL),
             "public_problem": address_problem(public_url(request, "/")),
-            "thresholds": PolicyThreshold.objects.select_related("region"),
+            "thresholds": PolicyThreshold.objects.visible_to(request.user).select_related("region"),
             "current": threshold_for(region, today()),
             "policy": policy,
             "deadline_form": deadline_form,
@@ -801,7 +801,8 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
 
 def threshold_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _county_admin(request)
-    instance = PolicyThreshold.objects.filter(pk=pk).first() if pk else None
+    visible = PolicyThreshold.objects.visible_to(request.user)
+    instance = visible.filter(pk=pk).first() if pk else None
     if pk and instance is None:
         raise Http404("未找到")
     form = forms.ThresholdForm(request.POST or None, instance=instance, user=request.user)

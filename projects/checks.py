@@ -294,24 +294,27 @@ def idle_assets(region: Any, params: dict) -> list[dict]:
 
 @check("P10", "产业发展资金占比低于下限", "yellow", parameters=figures.SHARE_DEFAULTS)
 def industry_share(region: Any, params: dict) -> list[dict]:
-    """The county's 产业发展 share of this year's 衔接资金 under the floor (percent)."""
-    county = region or Region.objects.filter(parent__isnull=True).order_by("pk").first()
-    if county is None or county.parent_id is not None:
+    """Each county's 产业发展 share of this year's 衔接资金 under the floor (percent): the
+    region's, or every county's for None."""
+    if region is not None and region.level > Region.Level.COUNTY:
         return []  # the floor is the county's, not a town's
     year = today().year
     floor = Decimal(str(params.get("floor_percent", 55)))
-    found = figures.industry(figures.projects_of(county, year).filter(LIVE), year, floor)
-    if not found["share"] or not found["below_floor"]:
-        return []
-    return [
-        region_finding(
-            county.pk,
-            f"{county.name}{year}年衔接资金项目{found['projects']}个、资金{found['funds']}元，"
-            f"产业发展资金{found['industry_funds']}元，占比{found['share']}%，低于{floor}%",
-            f"share:{year}",
-            占比=found["share"],
+    out = []
+    for county in Region.objects.counties_of(region).order_by("pk"):
+        found = figures.industry(figures.projects_of(county, year).filter(LIVE), year, floor)
+        if not found["share"] or not found["below_floor"]:
+            continue
+        out.append(
+            region_finding(
+                county.pk,
+                f"{county.name}{year}年衔接资金项目{found['projects']}个、资金{found['funds']}元，"
+                f"产业发展资金{found['industry_funds']}元，占比{found['share']}%，低于{floor}%",
+                f"share:{year}",
+                占比=found["share"],
+            )
         )
-    ]
+    return out
 
 
 @check("P11", "已支付金额与支付台账不符", "yellow")

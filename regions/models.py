@@ -35,6 +35,11 @@ class RegionQuerySet(models.QuerySet):
         above = [int(x) for x in region.path.strip("/").split("/") if x]
         return counties.filter(models.Q(pk__in=above) | models.Q(path__startswith=region.path))
 
+    def scopes(self, region: Region | None) -> list[Region]:
+        """[`region`], or every county for None: a check over the whole server (a command)
+        reads county by county where it needs one region (a county's figures, its tree)."""
+        return [region] if region is not None else list(self.counties_of(None).order_by("pk"))
+
     def villages(self) -> RegionQuerySet:
         """Active 行政村 (village level, not a 社区)."""
         return self.filter(level=Region.Level.VILLAGE, retired=False, is_community=False)

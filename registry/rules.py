@@ -114,13 +114,14 @@ def check_person_identity(
     return result, errors
 
 
-def area_code_warning(id_number: str, county_code: str) -> str:
-    """A warning (never an error) when the number's area code is not the county's."""
-    if not county_code or len(id_number) < 6:
+def area_code_warning(id_number: str, county_codes: tuple[str, ...]) -> str:
+    """A warning (never an error) when the number's area code is none of the counties' (their
+    6-digit codes; none known, no warning)."""
+    if not county_codes or len(id_number) < 6:
         return ""
-    if id_number[:6] != county_code[:6]:
+    if id_number[:6] not in county_codes:
         return (
-            f"证件号码地区码{id_number[:6]}不是本县代码{county_code[:6]}"
+            f"证件号码地区码{id_number[:6]}不是本县代码{'、'.join(county_codes)}"
             "（可能是外地或旧代码，请核实）"
         )
     return ""

@@ -14,6 +14,7 @@ from core.dates import today
 from core.idnumber import normalize
 from core.masking import mask_id
 from core.permissions import Cap, can, require
+from core.scoping import whole_tree
 from regions.models import Region
 from registry import rules
 from registry.models import (
@@ -618,7 +619,7 @@ def filter_households(
     users who may see full numbers (`services.search_households`).
     """
     region = data.get("region")
-    if region is not None and region.parent_id is not None:
+    if region is not None and not whole_tree(region):
         qs = qs.filter(region__in=Region.objects.filter(path__startswith=region.path).values("pk"))
     if data.get("household_type"):
         qs = qs.filter(is_alleviated=data["household_type"] == "脱贫户")

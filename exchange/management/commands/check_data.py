@@ -14,7 +14,7 @@ class Command(BatchCommand):
     help = "运行台账内部数据质量校验规则，生成或关闭疑点"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--region", help="区划代码、唯一名称或名称路径；默认全县")
+        parser.add_argument("--region", help="区划代码、唯一名称或名称路径；默认全部区划")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         region = self.region_arg(opts["region"]) if opts["region"] else None
