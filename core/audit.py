@@ -12,6 +12,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from core.masking import mask_numbers
 from core.middleware import current_request
 from core.models import AuditRecord
 
@@ -74,6 +75,15 @@ def record(
     )
 
 
+def log_full_numbers(
+    *, actor: Any, obj: models.Model, texts: Iterable[Any], note: str, region_id: int | None
+) -> None:
+    """Record that a page showed `actor` full ID or mobile numbers (a 查阅记录 entry), when any
+    of `texts` (the cells it showed in full) holds one."""
+    if any(isinstance(t, str) and mask_numbers(t) != t for t in texts):
+        record(actor=actor, action="view_sensitive", obj=obj, region_id=region_id, note=note)
+
+
 def audit_objects(actor: Any, action: str, rows: list[AuditRecord]) -> None:
     """Bulk-insert prepared audit records (imports write thousands at once)."""
     info = current_request()
@@ -88,7 +98,9 @@ def audit_objects(actor: Any, action: str, rows: list[AuditRecord]) -> None:
 # --- Reading audit records: Chinese labels and values (变更记录) -------------------------------
 
 # Full ID numbers, phones and birth dates (which rebuild a masked number) never appear in a
-# change log; reveal them on the object instead.
+# change log; reveal them on the object instead. Any other value is shown with the numbers in it
+# masked (core.masking.mask_numbers), and so are a record's `object_repr` and `note` on the pages
+# that list records (`|mask_numbers`).
 MASKED_FIELDS = frozenset({"id_number", "phone", "birth_date"})
 
 
@@ -129,6 +141,16 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
         return model._meta.get_field(name)
     except FieldDoesNotExist:  # an old record may name a field that no longer exists
         return None
+
+
+def _label(f: Any, name: str) -> str:
+    """A field's Chinese name; a reverse relation a record counts (a visit's `photos`) is named by
+    its model (走访照片), as it has no verbose name of its own."""
+    if f is None:
+        return name
+    if f.auto_created and not f.concrete:
+        return str(f.related_model._meta.verbose_name)
+    return str(f.verbose_name)
 
 
 def show_value(value: Any, f: Any = None, related: dict | None = None) -> str:
@@ -201,14 +223,15 @@ def describe(
             if name in hide:
                 continue
             f = _field(model, name)
-            label = str(f.verbose_name) if f is not None else name
+            label = _label(f, name)
             if name in mask:
                 shown = ("（已隐藏）" if before else "—", "（已隐藏）" if after else "—")
             else:
                 rel = related.get(f.related_model) if f is not None and f.is_relation else None
+                # A free text (困难情况, 走访情况, a file's name) may hold a number in full.
                 shown = (
-                    _shown(model, name, before, f, rel),
-                    _shown(model, name, after, f, rel),
+                    mask_numbers(_shown(model, name, before, f, rel)),
+                    mask_numbers(_shown(model, name, after, f, rel)),
                 )
             if shown[0] != shown[1]:
                 changes.append(Change(label, *shown))

@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 
 from core import codes, idnumber
 from core.codes import fold
-from core.masking import mask_id, mask_phone
+from core.masking import mask_id, mask_numbers, mask_phone
 from core.tabular import free_text, number_text, text, to_date
 
 ERROR_HEADER = "错误说明"
@@ -692,8 +692,25 @@ class Column:
             return mask_phone(shown)
         return mask_id(shown)
 
+    @property
+    def is_free_text(self) -> bool:
+        """A text typed as it comes (问题描述, 备注; not a key such as 合同编号): it may name an ID
+        or a mobile number, masked with the rest for a user who may not see full numbers."""
+        return (
+            isinstance(self.kind, Text)
+            and self.level == "row"
+            and not self.unique
+            and not self.sensitive
+        )
+
     def show(self, value: Any, *, full: bool) -> str:
-        return self.kind.display(value) if full or not self.sensitive else self.masked(value)
+        if full:
+            return self.kind.display(value)
+        if self.sensitive:
+            return self.masked(value)
+        if self.is_free_text:
+            return mask_numbers(self.kind.display(value))
+        return self.kind.display(value)
 
 
 @dataclass

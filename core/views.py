@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import render
 
 from core import exports
+from core.masking import mask_numbers
 from core.models import Job
 from core.scoping import get_visible_or_404
 
@@ -35,7 +36,7 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
             "status": job.status,
             "status_display": job.get_status_display(),
             "progress": job.progress,
-            "message": job.message,
+            "message": mask_numbers(job.message),  # as its page shows it
             "done": job.done,
             "result_url": (job.result or {}).get("url", ""),
         }

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import audit, dates, hooks
+from core.masking import mask_numbers, text_contains
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from core.xlsx import XLSX
@@ -93,7 +94,10 @@ def problems(request: HttpRequest) -> HttpResponse:
     if data.get("alert"):
         qs = qs.filter(measures__alert=data["alert"]).distinct()
     if data.get("q"):
-        qs = qs.filter(Q(number__contains=data["q"]) | Q(description__contains=data["q"]))
+        full = can(request.user, Cap.REVEAL)
+        qs = qs.filter(
+            Q(number__contains=data["q"]) | text_contains("description", data["q"], full=full)
+        )
     page = Paginator(qs.order_by("number"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -170,8 +174,10 @@ def problem(request: HttpRequest, pk: int) -> HttpResponse:
                     "measure_no": p.measure_count + 1,
                     "source": p.source,
                     "category": p.category,
-                    "description": p.description,
-                    "lead_unit": p.lead_unit,
+                    # Masked in the link (a page's links are read like the page) and so in the
+                    # form; the saved measure takes its problem's own texts (save_row).
+                    "description": mask_numbers(p.description),
+                    "lead_unit": mask_numbers(p.lead_unit),
                     "region": p.region_id,
                     "rule_code": p.rule_code,
                 }
@@ -315,14 +321,14 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
         action="export",
         obj=e,
         region_id=e.measure.region_id,
-        note=f"查看佐证材料 {e.name}",
+        note=f"查看佐证材料 {mask_numbers(e.name)}",
     )
     inline = e.content_type.startswith("image/") or e.content_type == "application/pdf"
     response = FileResponse(
         default_storage.open(e.file, "rb"),
         content_type=e.content_type,
         as_attachment=not inline,
-        filename=e.name,
+        filename=mask_numbers(e.name),  # as the page shows it: a name may hold an ID number
     )
     response["Cache-Control"] = "private, max-age=600"
     return response
@@ -336,7 +342,7 @@ def rollup(request: HttpRequest) -> HttpResponse | FileResponse:
     if request.GET.get("format") == "xlsx":
         require(request.user, Cap.EXPORT)
         out = io.BytesIO()
-        count = workbook.four_lists(region, year, out)
+        count = workbook.four_lists(region, year, out, full=can(request.user, Cap.REVEAL))
         audit.record(
             actor=request.user,
             action="export",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import IO
 
 from core import dates
+from core.masking import mask_numbers
 from core.xlsx import StreamWorkbook
 from duty import figures
 from duty.models import Status
@@ -21,8 +22,10 @@ BANDS = (
 WIDTHS = {0: 10, 3: 36, 7: 36, 9: 14, 10: 14, 13: 12, 14: 30}
 
 
-def four_lists(region: Region, year: int, out: IO[bytes]) -> int:
-    """Write the 四清单 of `region` and below for `year`; returns the number of measures."""
+def four_lists(region: Region, year: int, out: IO[bytes], *, full: bool = True) -> int:
+    """Write the 四清单 of `region` and below for `year`; returns the number of measures. Unless
+    `full` (a user who may see full numbers), the numbers inside its texts are masked."""
+    shown = (lambda s: s) if full else mask_numbers
     book = StreamWorkbook(out, sheet="问题整改四清单", widths=WIDTHS)
     book.write_row([f"{region.name}{year}年问题整改台账（问题、任务、责任、时限四清单）"])
     book.write_row(
@@ -44,18 +47,18 @@ def four_lists(region: Region, year: int, out: IO[bytes]) -> int:
                 m.problem_no,
                 m.source,
                 m.category,
-                m.description,
+                shown(m.description),
                 town,
                 village,
                 m.measure_no,
-                m.measure,
+                shown(m.measure),
                 m.measure_type,
-                m.lead_unit,
-                m.unit,
-                m.responsible,
+                shown(m.lead_unit),
+                shown(m.unit),
+                shown(m.responsible),
                 m.deadline,
                 m.status + ("（逾期）" if m.alert == "red" and m.status == Status.OPEN else ""),
-                m.progress,
+                shown(m.progress),
                 m.closed_date,
             ]
         )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.batching import chunks
 from core.fastinsert import BATCH, Inserter
+from core.masking import mask_numbers
 from core.middleware import current_request
 from core.models import AuditRecord
 from employment.figures import OUT, previous_month
@@ -182,7 +183,8 @@ def export_monthly(
             row = r["row"]
             name = row.person.name if row.person else ""
             before = row.before or "未填报"
-            book.write_row([title, r["place"], name, r["id"], before, row.status, row.employer])
+            employer = mask_numbers(row.employer)  # masked as the list's 证件号码 are
+            book.write_row([title, r["place"], name, r["id"], before, row.status, employer])
             listed += 1
     book.close()
     audit.record(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Max, Q, QuerySet
 
 from core.hooks import provide
+from core.masking import mask_numbers
 from core.scoping import narrow
 from exchange.engine import ensure_rules, register_snapshot
 from exchange.models import Batch, Item, ItemQuerySet, Rule
@@ -88,7 +89,7 @@ def person_findings(
                         "source": source,
                         "source_label": spec.department,
                         "batch": batch.pk,
-                        "batch_name": batch.filename,
+                        "batch_name": mask_numbers(batch.filename),
                         "as_of": batch.as_of.isoformat(),
                         "id_number": row["id_number"],
                         "name": row.get("name") or "",
@@ -109,11 +110,14 @@ def person_findings(
 
 
 def _shown(value: Any) -> str:
+    """A department cell as the case page shows it (and its step's record keeps it): a 残疾人证号
+    is its holder's ID number and two digits, and any text may hold a number, so numbers are
+    masked as the register masks them."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float | Decimal):
         return f"{value:,.2f}"
-    return str(value)
+    return mask_numbers(str(value))
 
 
 def _open_below(region: Any) -> ItemQuerySet:

@@ -327,14 +327,16 @@ def feedback_workbook(*, actor: Any, batch: Batch) -> bytes:
             ]
         else:
             values[0] = id_number
+        typed = [item.result_note, "；".join(item.changed_fields)]  # what the verifier wrote
+        if not show_full:
+            typed = [mask_numbers(t) for t in typed]
         book.write_row(
             [
                 *values,
                 item.rule.name,
                 item.message,
                 item.result or item.get_status_display(),
-                item.result_note,
-                "；".join(item.changed_fields),
+                *typed,
                 item.resolved_by.get_full_name() if item.resolved_by else "",
                 timezone.localdate(item.resolved_at) if item.resolved_at else "",
             ]

@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from core import jobs
+from core import audit, jobs
 from core.dates import today
-from core.masking import mask_id
+from core.masking import mask_id, mask_numbers
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from exchange import engine, parameters, readers, services
@@ -241,7 +241,9 @@ def source_template(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_visible_or_404(Batch.objects.select_related("created_by"), request.user, pk=pk)
+    batch = get_visible_or_404(
+        Batch.objects.select_related("created_by", "region"), request.user, pk=pk
+    )
     items = (
         services.batch_items(Item.objects.visible_to(request.user), batch)
         .values("rule__code", "rule__name", "kind")
@@ -249,14 +251,32 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("kind", "rule__code")
     )
     sensitive = can(request.user, Cap.REVEAL)
+    # People the register does not hold live nowhere the system knows: a batch's are listed
+    # only to who sees its whole scope (its uploader's region or above), not to a town or a
+    # village reading the county's batch.
+    whole = batch.region is None or can(request.user, Cap.VIEW, batch.region)
     unmatched = [
         {**u, "id_number": u["id_number"] if sensitive else mask_id(u["id_number"])}
-        for u in batch.unmatched_sample
+        for u in (batch.unmatched_sample if whole else [])
     ]
+    # A rejected row's reason may quote its cell (金额“13800001111”不是有效金额): in full only to
+    # its uploader (who gave the file) and to a user who may see full numbers, as an import's.
+    uploader = batch.created_by_id is not None and batch.created_by_id == request.user.pk
+    errors = batch.errors
+    if not (sensitive or uploader):
+        errors = [{**e, "message": mask_numbers(e.get("message"))} for e in errors]
+    elif not uploader:
+        audit.log_full_numbers(
+            actor=request.user,
+            obj=batch,
+            texts=[u["id_number"] for u in unmatched] + [e.get("message") for e in errors],
+            note="比对批次页面显示完整证件号码（未匹配人员、错误行）",
+            region_id=batch.region_id,
+        )
     return render(
         request,
         "exchange/batch_detail.html",
-        {"batch": batch, "rules": items, "unmatched": unmatched},
+        {"batch": batch, "rules": items, "unmatched": unmatched, "errors": errors},
     )
 
 

@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core import exports, jobs, pipeline
+from core import audit, exports, jobs, pipeline
 from core.masking import mask_numbers
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
@@ -80,6 +80,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     errors, warnings = batch.errors[:PREVIEW_ROWS], batch.warnings[:PREVIEW_ROWS]
     if not _full(request, batch):
         errors, warnings = _masked(errors), _masked(warnings)
+    elif batch.created_by_id != request.user.pk:
+        # Another's file in full, to a user who may see full numbers: a read like any other.
+        audit.log_full_numbers(
+            actor=request.user,
+            obj=batch,
+            texts=[e.get(k) for e in (*errors, *warnings) for k in ("value", "message")],
+            note="导入批次页面显示完整证件号码或电话（错误和提示）",
+            region_id=batch.region_id,
+        )
     return render(
         request,
         "imports/detail.html",
@@ -174,7 +183,8 @@ def export(request: HttpRequest) -> HttpResponseBase:
     """
     query = {k: str(v) for k, v in request.GET.items() if v}
     households = services.households_to_export(request.user, query)
-    filters = "，".join(f"{k}={v}" for k, v in query.items())
+    # The record names the filters, a searched ID number masked: 查阅记录 shows it to auditors.
+    filters = mask_numbers("，".join(f"{k}={v}" for k, v in query.items()))
     if services.export_size(households) > exports.inline_limit():
         note = f"网页导出 {filters}".strip()
         return exports.queue(request, "imports.export", title="导出户籍台账", params={"note": note})

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from core import audit
 from core.api import OptionalInt, Page, errors
 from core.layout import Column, Money
+from core.masking import mask_numbers
 from core.permissions import Cap, can
 from ledgers import figures, kit
 from registry.api import RegionRef, visible_region
@@ -64,6 +65,14 @@ def _cell(column: Column, value: Any, full: bool) -> str:
     return column.show(value, full=full)
 
 
+def _shows_numbers(ledger: kit.Ledger, results: list[dict[str, Any]]) -> bool:
+    """Whether a page of rows shows full numbers: a sensitive column, or a number in a text."""
+    if any(c.sensitive for c in ledger.layout.columns):
+        return True
+    texts = [c.header for c in ledger.layout.columns if c.is_free_text]
+    return any(mask_numbers(r[h]) != r[h] for r in results for h in texts if r.get(h))
+
+
 def _year(year: int | None) -> int:
     try:
         return figures.year_of(year)
@@ -111,7 +120,7 @@ def list_rows(
         values = ledger.values(row)
         cells = {c.header: _cell(c, values.get(c.key), full) for c in ledger.layout.columns}
         results.append({"id": row.pk, **cells})
-    if full and results and any(c.sensitive for c in ledger.layout.columns):
+    if full and results and _shows_numbers(ledger, results):
         audit.record(
             actor=user,
             action="view_sensitive",

@@ -8,6 +8,7 @@ from django import forms
 
 from core.dates import today
 from core.forms import StyledForm, style
+from core.masking import mask_numbers
 from core.permissions import Cap, can
 from ledgers.kit import Ledger, region_names
 from regions.models import Region
@@ -51,6 +52,12 @@ class LedgerForm(StyledForm):
         # A user who may not see full numbers edits a row without them: a sensitive column is
         # not prefilled (its mask is the placeholder), and left blank it keeps its value.
         self.masked: dict[str, str] = {}
+        # A free text is shown with the numbers in it masked, as the row's page shows it (to
+        # everyone); saved, it keeps them (the masks are put back: ledgers.services.save_row).
+        for column in layout.columns:
+            value = self.initial.get(column.key)
+            if column.is_free_text and column.key in self.fields and isinstance(value, str):
+                self.initial[column.key] = mask_numbers(value)
         if row is not None and not can(viewer, Cap.REVEAL):
             for column in layout.columns:
                 if column.sensitive and column.key in self.fields:

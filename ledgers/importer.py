@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 from operator import getitem
 from typing import Any
@@ -29,6 +31,7 @@ from core.fastinsert import (
     refresh_statistics,
 )
 from core.layout import CellError, HeaderMap, id_number, is_total_row
+from core.masking import unmask_numbers
 from core.middleware import current_request
 from core.models import AuditRecord
 from core.permissions import import_region
@@ -472,6 +475,24 @@ class LayoutImporter:
             f"（第{head.row}行为“{shown_first}”，第{r.row}行为“{shown}”）",
         )
 
+    @cached_property
+    def texts(self) -> list[str]:
+        """The free-text columns: in the export of a user who may not see full numbers, the
+        numbers inside them are masked."""
+        return [c.key for c in self.ledger.fields if c.is_free_text]
+
+    def _unmasked(self, given: dict[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+        """A row's values with the masked numbers of its free texts taken from the stored texts:
+        a masked export imported back changes nothing it did not change."""
+        out = given
+        for k in self.texts:
+            value = given.get(k)
+            if isinstance(value, str) and "*" in value and stored.get(k):
+                if out is given:
+                    out = dict(given)
+                out[k] = unmask_numbers(value, stored[k])
+        return out
+
     def _plan(self, rows: list[Row]) -> Plan:
         plan = Plan()
         fields = [c.key for c in self.ledger.fields]
@@ -508,7 +529,7 @@ class LayoutImporter:
                     f"{shown}已被您管辖范围以外的区划使用，请换一个编号",
                 )
                 continue
-            given = r.values
+            given = self._unmasked(r.values, {k: stored[at[k]] for k in self.texts})
             changed = {k: given[k] for k, i in compared if k in given and stored[i] != given[k]}
             if placed and stored[at["region_id"]] != r.links["region_id"]:
                 changed["region_id"] = r.links["region_id"]
@@ -569,9 +590,8 @@ class LayoutImporter:
                 if values["pk"] in in_file or key in matched:
                     continue
                 head = heads[values[group.key]]
-                after = {
-                    k: head.values[k] for k in group.columns if k in stored and k in head.values
-                }
+                given = self._unmasked(head.values, values)
+                after = {k: given[k] for k in group.columns if k in stored and k in given}
                 after |= lenient.get(values[group.key], {})
                 if region_too and "region_id" in head.links:
                     after["region_id"] = head.links["region_id"]

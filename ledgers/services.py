@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from core import audit, dates
 from core.audit import snapshot
-from core.masking import mask_id
+from core.masking import mask_id, mask_numbers, text_contains, unmask_numbers
 from core.permissions import Cap, can, require
 from core.pipeline import Progress
 from core.xlsx import StreamWorkbook
@@ -67,6 +67,7 @@ def save_row(
         problems = ledger.clean(values)
         if problems:
             raise ValidationError(problems)
+    values = _unmasked(actor, ledger, values, row)
     before = snapshot(row) if row is not None else None
     obj = row or ledger.model()
     for column in ledger.fields:
@@ -95,6 +96,29 @@ def save_row(
     if ledger.after_write is not None:
         ledger.after_write(actor=actor, values=[{**values, **links}], how="save")
     return obj
+
+
+def _unmasked(
+    actor: Any, ledger: Ledger, values: dict[str, Any], row: LedgerRow | None
+) -> dict[str, Any]:
+    """The values with the masked numbers of their free texts put back from the stored text: a
+    user who may not see full numbers edits a row (or adds one to a group: a problem's next
+    measure) from texts shown masked, and the row keeps the numbers it had."""
+    texts = [c.key for c in ledger.fields if c.is_free_text and "*" in str(values.get(c.key) or "")]
+    if not texts:
+        return values
+    stored = row
+    group = ledger.layout.group
+    if stored is None and group is not None and values.get(group.key):
+        stored = (
+            ledger.model.objects.visible_to(actor)
+            .filter(**{group.key: values[group.key]})
+            .order_by("pk")
+            .first()
+        )
+    if stored is None:
+        return values
+    return values | {k: unmask_numbers(values[k], getattr(stored, k, "")) for k in texts}
 
 
 def _spread_group(actor: Any, ledger: Ledger, obj: LedgerRow) -> None:
@@ -190,11 +214,12 @@ def filtered(
 
 def _search(actor: Any, ledger: Ledger, q: str, *, log: bool) -> Q:
     found = Q(pk__in=[])
+    full = can(actor, Cap.REVEAL)
     if ledger.level == "person":
         if len(q) >= 15 and q[:-1].isdigit():
             # A full ID number finds a person only for users who may see full numbers, and the
             # search is logged like any sight of a full number.
-            if can(actor, Cap.REVEAL):
+            if full:
                 found |= Q(person__id_number=q.upper())
                 if log:
                     log_full_search(actor=actor, ledger=ledger, number=q)
@@ -205,7 +230,11 @@ def _search(actor: Any, ledger: Ledger, q: str, *, log: bool) -> Q:
     else:
         found |= Q(region__name__contains=q) | Q(region__parent__name__contains=q)
     for key in ledger.search:
-        found |= Q(**{f"{key}__contains": q})
+        if ledger.layout.has(key) and ledger.layout.column(key).is_free_text:
+            # What the list shows: numbers in the text masked, so not found by their digits.
+            found |= text_contains(key, q, full=full)
+        else:
+            found |= Q(**{f"{key}__contains": q})
     return found
 
 
@@ -236,8 +265,9 @@ def write_rows(
     book.write_row(ledger.layout.headers, header=True)
     book.print_setup(header_row=2)
     total, count = count, 0
+    row_cells = _row_cells(ledger, full=full)
     for values in ledger.export_values(qs):
-        book.write_row(ledger.layout.row_cells(values, full=full))
+        book.write_row(row_cells(values))
         count += 1
         if progress is not None and count % 10_000 == 0:
             progress(min(95, 95 * count // max(total, 1)), f"已写出{count}行")
@@ -267,14 +297,34 @@ def write_csv(
     writer.writerow(ledger.layout.headers)
     total = qs.count() if progress is not None else 0
     count = 0
+    row_cells = _row_cells(ledger, full=full)
     for values in ledger.export_values(qs):
-        writer.writerow([_csv_cell(v) for v in ledger.layout.row_cells(values, full=full)])
+        writer.writerow([_csv_cell(v) for v in row_cells(values)])
         count += 1
         if progress is not None and count % 10_000 == 0:
             progress(min(95, 95 * count // max(total, 1)), f"已写出{count}行")
     text.flush()
     text.detach()  # the caller's file stays open
     return count
+
+
+def _row_cells(ledger: Ledger, *, full: bool) -> Callable[[dict[str, Any]], list[Any]]:
+    """An export row's cells: sensitive columns masked unless `full`, and so are the numbers
+    inside its free texts (a 问题描述 naming a person's ID number). Such a file imported back
+    keeps the stored texts (`core.masking.unmask_numbers` in the importer)."""
+    layout = ledger.layout
+    free = [i for i, c in enumerate(layout.exported) if c.is_free_text]
+    if full or not free:
+        return lambda values: layout.row_cells(values, full=full)
+
+    def cells(values: dict[str, Any]) -> list[Any]:
+        out = layout.row_cells(values, full=False)
+        for i in free:
+            if out[i].__class__ is str:
+                out[i] = mask_numbers(out[i])
+        return out
+
+    return cells
 
 
 def _csv_cell(value: Any) -> str:

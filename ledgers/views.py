@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, F, QuerySet, Sum, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from core import dates, exports
 from core import labels as core_labels
+from core.masking import HOLDS_NUMBER
 from core.models import AuditRecord
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
@@ -78,13 +79,20 @@ def _sortable(request: HttpRequest, ledger: Ledger) -> set[str]:
     return {c.key for c in ledger.layout.columns if full or not c.sensitive}
 
 
-def _sorted(ledger: Ledger, qs: QuerySet, sort: str, keys: set[str]) -> tuple[QuerySet, str]:
+def _sorted(
+    ledger: Ledger, qs: QuerySet, sort: str, keys: set[str], *, full: bool = True
+) -> tuple[QuerySet, str]:
     name = sort.lstrip("-")
     if name == PLACE and ledger.level != "region":
         keys = keys | {PLACE}
     if name not in keys:
         return qs.order_by("-pk"), ""
     path = LINK_PATHS.get(name, name) if name in ledger.links or name == PLACE else name
+    if not full and ledger.layout.has(name) and ledger.layout.column(name).is_free_text:
+        # A text holding a number (masked on the page) sorts by nothing of it: among rows the
+        # user may add, its place would tell the hidden digits, as a masked column's would.
+        key: Any = Case(When(**{f"{path}__regex": HOLDS_NUMBER}, then=Value("")), default=F(path))
+        return qs.order_by(key.desc() if sort.startswith("-") else key.asc(), "pk"), sort
     return qs.order_by(f"-{path}" if sort.startswith("-") else path, "pk"), sort
 
 
@@ -129,7 +137,11 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
     form, qs, data = _filtered(request, ledger)
     sortable = _sortable(request, ledger)
     qs, sort = _sorted(
-        ledger, qs.select_related(*ledger.related()), request.GET.get("sort", ""), sortable
+        ledger,
+        qs.select_related(*ledger.related()),
+        request.GET.get("sort", ""),
+        sortable,
+        full=can(request.user, Cap.REVEAL),
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -324,6 +336,7 @@ def print_view(request: HttpRequest, kind: str) -> HttpResponse:
         qs.select_related(*ledger.related()),
         request.GET.get("sort", ""),
         _sortable(request, ledger),
+        full=can(request.user, Cap.REVEAL),
     )
     if not sort:
         shown = shown.order_by("pk")

@@ -23,6 +23,7 @@ from core.audit import snapshot
 from core.dates import today
 from core.layout import valid_phone
 from core.locks import hold
+from core.masking import mask_id, mask_numbers
 from core.permissions import Cap, can, require
 from core.uploads import UploadRejected, check_image
 from monitoring.assessment import (
@@ -129,6 +130,23 @@ def create_lead(
         lead.merged_into = existing
     lead.full_clean()
     lead.save()
+    if (
+        existing is not None
+        and household is None
+        and getattr(actor, "pk", None)
+        and not can(actor, Cap.REVEAL)
+    ):
+        # The merge tells the reporter the number they typed is an open lead's (its page masks
+        # it): a confirmed guess, logged like a number found taken in the register.
+        audit.record(
+            actor=actor,
+            action="search",
+            object_type="monitoring.lead",
+            object_id=str(existing.pk),
+            object_repr=mask_id(id_number),
+            region_id=region.pk,
+            note="登记线索时录入的证件号码与未办结线索相同，已合并",
+        )
     if existing is not None:
         _carry_into_case(actor, lead, existing)
     audit.record(
@@ -1514,9 +1532,9 @@ def export_leads(*, actor: Any, leads: Any, out: Any) -> int:
                     lead.household.number if lead.household else "",
                     lead.household.head_name if lead.household else lead.person_name,
                     lead.risks,
-                    lead.description,
+                    mask_numbers(lead.description),  # typed text may name a number in full
                     str(statuses.get(lead.status, lead.status)),
-                    lead.dismiss_reason,
+                    mask_numbers(lead.dismiss_reason),
                     lead.reporter_name,
                 ]
             )

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from core import labels as core_labels
 from core import services as core_services
 from core.dates import today
+from core.masking import mask_numbers
 from core.permissions import Cap, can, require
 from core.scoping import get_visible_or_404
 from monitoring import forms, services
@@ -146,8 +147,10 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif lead.id_number:
         duplicates = Lead.objects.visible_to(request.user).filter(id_number=lead.id_number)
     # Staff-side only: does the person already appear in the register (never shown publicly)?
+    # Only to a user who may search by a full ID number: to anyone else a lead for a typed
+    # number would confirm a guess of a member's masked number (registry.services).
     registered = None
-    if not lead.household_id and lead.id_number:
+    if not lead.household_id and lead.id_number and can(request.user, Cap.REVEAL):
         registered = (
             Person.objects.visible_to(request.user)
             .filter(id_number=lead.id_number)
@@ -217,7 +220,8 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = row.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("文件不存在") from exc
-    return FileResponse(handle, as_attachment=True, filename=row.name)
+    # The uploader's file name may hold an ID number (张三身份证4202….jpg): masked as on the page.
+    return FileResponse(handle, as_attachment=True, filename=mask_numbers(row.name))
 
 
 # --- Cases -------------------------------------------------------------------------------------

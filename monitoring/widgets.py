@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from core import codes
+from core.masking import mask_numbers
 from monitoring.models import Case, Lead
 from monitoring.services import my_steps
 
@@ -87,8 +88,12 @@ def home_tasks(request: HttpRequest) -> list[dict]:
                 {
                     "text": f"{lead.household.head_name if lead.household else lead.person_name}"
                     f" · {lead.get_source_display()}",
+                    # Masked before it is cut: a number cut short is no longer recognised.
                     "note": f"{lead.region.name} · {lead.reported_date:%m-%d}发现 · "
-                    f"{'、'.join(codes.split_multi(lead.risks)) or lead.description[:20]}",
+                    + (
+                        "、".join(codes.split_multi(lead.risks))
+                        or mask_numbers(lead.description)[:20]
+                    ),
                     "url": reverse("monitoring:lead_detail", args=[lead.pk]),
                     "action": "核实" if triage else "",
                     "level": "",

@@ -619,7 +619,9 @@ def filter_households(
     users who may see full numbers (`services.search_households`).
     """
     region = data.get("region")
-    if region is not None and not whole_tree(region):
+    # The list's picker gives a RegionNode (registry.forms), the export a Region: ask about the
+    # whole tree through a Region either way.
+    if region is not None and not whole_tree(Region(pk=region.pk, parent_id=region.parent_id)):
         qs = qs.filter(region__in=Region.objects.filter(path__startswith=region.path).values("pk"))
     if data.get("household_type"):
         qs = qs.filter(is_alleviated=data["household_type"] == "脱贫户")

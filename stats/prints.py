@@ -51,14 +51,7 @@ def ledger_rows(household: Household, kinds: Iterable[Ledger] | None = None) -> 
         rows = []
         for row in qs[:200]:
             values = ledger.values(row)
-            rows.append(
-                [
-                    c.masked(values.get(c.key))
-                    if c.sensitive and values.get(c.key)
-                    else c.kind.display(values.get(c.key))
-                    for c in shown
-                ]
-            )
+            rows.append([c.show(values.get(c.key), full=False) for c in shown])
         if rows:
             out.append(LedgerBlock(ledger.kind, ledger.name, [c.header for c in shown], rows))
     return out

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import AuditRecord
+from exchange import services
 from exchange.models import Batch, Item, Rule, RuleYear
 from exchange.tests.conftest import member, write_file
 from monitoring.models import Lead
@@ -443,3 +444,59 @@ def test_a_message_stored_before_masking_is_masked_by_the_migration(household, r
     item.refresh_from_db()
     assert holder.id_number not in item.message and "13800001111" not in item.message
     assert item.message.startswith("残联有残疾人证（") and "肢体四级" in item.message
+
+
+def test_a_rejected_rows_reason_quotes_its_cell_masked_but_to_its_uploader(
+    client_for, users, regions, household, tmp_path
+):
+    """A reason quotes the cell (残疾等级“13800001111”不在代码表中), and a batch's file name may
+    name a number: both masked to a user who neither uploaded the file nor may see full numbers;
+    a user who may is shown them, and the sight is logged; the uploader reads their own file."""
+    holder = member(household)
+    row = {
+        "证件号码": holder.id_number,
+        "姓名": holder.name,
+        "残疾人证号": f"{holder.id_number}41",
+        "残疾类别": "肢体",
+        "残疾等级": "13800001111",
+        "发证日期": "2026-05-01",
+    }
+    batch = services.compare(
+        actor=users["town_staff"],
+        source="disability",
+        path=write_file(tmp_path, "disability", [row]),
+        filename=f"残联{holder.id_number}.csv",
+        region=regions["county"],
+    )
+    assert "13800001111" in str(batch.errors)
+    url = reverse("exchange:batch_detail", args=[batch.pk])
+    seen = AuditRecord.objects.filter(action="view_sensitive")
+    for who in ("village_staff", "auditor"):
+        page = client_for(who).get(url).content.decode()
+        assert "残疾等级“138****1111”不在代码表中" in page, who
+        assert "13800001111" not in page and holder.id_number not in page, who
+        listed = client_for(who).get(reverse("exchange:batch_list")).content.decode()
+        assert f"残联{holder.masked_id()}.csv" in listed and holder.id_number not in listed
+    assert not seen.exists()
+    assert "13800001111" in client_for("town_staff").get(url).content.decode()
+    assert not seen.exists()
+    assert "13800001111" in client_for("county_admin").get(url).content.decode()
+    assert seen.get().actor == users["county_admin"]
+
+
+def test_people_the_register_lacks_are_listed_only_to_who_sees_the_batchs_whole_scope(
+    client_for, household, run_compare
+):
+    """A county file's people who are on no register live nowhere the system knows: the town and
+    the village reading the county's batch see its figures, not those people."""
+    holder = member(household)
+    stranger = {**med_row(holder), "证件号码": "420281197503080022", "姓名": "外县人"}
+    batch = run_compare("medical", [med_row(holder), stranger])
+    assert batch.unmatched == 1
+    url = reverse("exchange:batch_detail", args=[batch.pk])
+    for who in ("town_staff", "village_staff"):
+        page = client_for(who).get(url).content.decode()
+        assert "未匹配到台账人员" not in page and "外县人" not in page, who
+    page = client_for("auditor").get(url).content.decode()
+    assert "外县人" in page and "4202**********0022" in page
+    assert "420281197503080022" in client_for("county_admin").get(url).content.decode()

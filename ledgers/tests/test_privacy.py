@@ -122,3 +122,113 @@ def test_the_team_pages_show_full_phones_only_to_who_may_see_them_and_log_it(
         assert "13855550001" in full
         assert seen.count() == n + 1
         assert "联系电话" in seen.latest("pk").object_repr
+
+
+def test_numbers_in_a_free_text_are_masked_found_by_no_digit_and_kept(
+    users: dict[str, Any], household: Any, tmp_path: Path
+) -> None:
+    """A 问题描述 naming a person's ID number and phone: a user who may not see full numbers
+    reads it masked on every page, export and in the API; a search by the number's digits finds
+    nothing the page hides; the row edited from its masked text, a new measure of its problem
+    and the masked export imported back all keep the numbers."""
+    import io
+
+    from django.test import Client
+    from python_calamine import CalamineWorkbook
+
+    from core import pipeline
+    from duty.models import Problem, RectificationRow
+    from duty.tests.helpers import measure
+
+    def client_for(who: str) -> Client:
+        client = Client()
+        client.force_login(users[who])
+        return client
+
+    head = household.persons.get(relation="户主")
+    text = f"户主{head.name}（{head.id_number}，电话13911112222）住房未鉴定"
+    shown = f"户主{head.name}（{head.masked_id()}，电话139****2222）住房未鉴定"
+    rows = [measure("P1", 1, 问题描述=text), measure("P1", 2, 问题描述=text)]
+    assert load("rectification", rows, tmp_path, users["county_admin"])["status"] == "imported"
+    row = RectificationRow.objects.get(measure_no=1)
+    village = client_for("village_staff")
+    listed = reverse("ledgers:list", args=["rectification"])
+    for url in (
+        listed,
+        reverse("ledgers:detail", args=["rectification", row.pk]),
+        reverse("ledgers:print", args=["rectification"]),
+        reverse("duty:problem", args=[Problem.objects.get().pk]),
+        reverse("duty:problems"),
+    ):
+        page = village.get(url).content.decode()
+        assert head.id_number not in page and "13911112222" not in page, url
+        assert shown[:20] in page, url
+    api = village.get("/api/v1/ledgers/rectification").json()["results"]
+    assert {r["问题描述"] for r in api} == {shown}
+
+    def found(client: Any, q: str) -> int:
+        return client.get(listed, {"q": q}).context["page"].paginator.count
+
+    for q in (head.id_number, head.id_number[6:14], "2222", "139111"):
+        assert found(village, q) == 0, q
+    assert found(village, "住房未鉴定") == 2
+    assert found(client_for("county_admin"), head.id_number) == 2
+    problems = reverse("duty:problems")
+    assert village.get(problems, {"q": head.id_number[-6:]}).context["page"].paginator.count == 0
+
+    edit = reverse("ledgers:edit", args=["rectification", row.pk])
+    form = village.get(edit)
+    assert head.id_number not in form.content.decode() and shown in form.content.decode()
+    data = {k: v for k, v in form.context["form"].initial.items() if v is not None}
+    assert village.post(edit, data | {"progress": "已鉴定"}).status_code == 302
+    row.refresh_from_db()
+    assert (row.description, row.progress) == (text, "已鉴定")
+
+    # The problem page's 新增措施 link carries its texts masked; the new measure has the full.
+    problem = village.get(reverse("duty:problem", args=[row.problem_id]))
+    link = problem.context["new_measure"]
+    assert head.id_number not in link
+    new = village.get(link)
+    data = {k: v for k, v in new.context["form"].initial.items() if v is not None}
+    data |= {"measure": "鉴定住房", "deadline": "2024-06-30", "status": "整改中"}
+    assert village.post(link, data).status_code == 302
+    assert set(RectificationRow.objects.values_list("description", flat=True)) == {text}
+
+    town = client_for("town_staff")
+    exported = town.get(reverse("ledgers:export", args=["rectification"]))
+    content = exported.getvalue()
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+    cells = [str(c) for r in book.to_python() for c in r]
+    assert shown in cells and not [c for c in cells if head.id_number in c]
+    (tmp_path / "back.xlsx").write_bytes(content)
+    result = pipeline.run("rectification", tmp_path / "back.xlsx", actor=users["town_staff"])
+    assert result["status"] == "imported" and result["updated"] == 0, result
+    assert set(RectificationRow.objects.values_list("description", flat=True)) == {text}
+
+
+def test_a_free_text_holding_a_number_does_not_sort_by_it_for_who_may_not_see_it(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    """Two 问题描述 that differ only in a number's hidden digits: sorted by 问题描述, a user who may
+    not see full numbers gets them as entered either way (a row they add would otherwise find the
+    digits by where it sorts); texts without numbers still sort."""
+    from duty.tests.helpers import measure
+
+    rows = [
+        measure("P1", 1, 问题描述="户主（420222198005179011）住房"),
+        measure("P2", 1, 问题描述="户主（420222198005171011）住房"),
+        measure("P3", 1, 问题描述="乙村道路"),
+        measure("P4", 1, 问题描述="甲村道路"),
+    ]
+    assert load("rectification", rows, tmp_path, users["county_admin"])["status"] == "imported"
+    url = reverse("ledgers:list", args=["rectification"])
+
+    def order(who: str, sort: str) -> list[str]:
+        page = client_for(who).get(url, {"sort": sort}).context["page"]
+        return [r.problem_no for r in page.object_list]
+
+    full = order("county_admin", "description")
+    assert full.index("P2") < full.index("P1")  # …1011 before …9011
+    roads = [p for p in full if p in ("P3", "P4")]  # in the database's collation
+    assert order("village_staff", "description") == ["P1", "P2", *roads]
+    assert order("village_staff", "-description") == [*roads[::-1], "P1", "P2"]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from core.masking import mask_id
 from exchange import services as exchange_services
 from exchange.tests.conftest import write_file
 from fangpin.testing import make_household
@@ -181,6 +182,43 @@ def test_the_comparison_step_shows_medical_and_civil_findings_from_loaded_batche
     advance(users, case, until="review")
     log = case.logs.get(step="compare", action="完成")
     assert {f["source"] for f in log.data["findings"]} == {"医保", "民政"}
+
+
+def test_the_comparison_shows_a_certificate_and_a_phone_masked(
+    client_for, users, household, regions, tmp_path, data_dir
+):
+    """A 残疾人证号 is its holder's ID number and two digits, and a department's text may name a
+    phone: the comparison on the case page, its record and the batch's name show them masked
+    (to everyone: a page shows the register's numbers masked)."""
+    member = household.persons.get(relation="配偶")
+    rows = [
+        {
+            "证件号码": member.id_number,
+            "姓名": member.name,
+            "残疾人证号": f"{member.id_number}41",
+            "残疾类别": "视力，联系电话13800001111",
+            "残疾等级": "四级",
+            "发证日期": "2026-05-01",
+        }
+    ]
+    exchange_services.compare(
+        actor=None,
+        source="disability",
+        path=write_file(tmp_path, "disability", rows),
+        filename=f"残联{member.id_number}.csv",
+        as_of=dt.date(2026, 10, 31),
+        region=regions["county"],
+    )
+    case = advance(users, make_case(users, household, days_ago=30), until="compare")
+    for who in ("village_staff", "county_admin"):
+        body = client_for(who).get(reverse("monitoring:case_detail", args=[case.pk]))
+        text = body.content.decode()
+        assert f"残疾人证号：{mask_id(member.id_number + '41')}" in text, who
+        assert member.id_number not in text and "13800001111" not in text, who
+        assert "138****1111" in text and f"残联{member.masked_id()}.csv" in text, who
+    advance(users, case, until="review")
+    log = case.logs.get(step="compare", action="完成")
+    assert member.id_number not in str(log.data) and "13800001111" not in str(log.data)
 
 
 def test_the_comparison_says_so_when_no_department_data_is_loaded(

@@ -8,6 +8,7 @@ two unknown area digits from the county code, and confirmed each guess with the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.urls import reverse
@@ -122,3 +123,132 @@ def test_the_change_log_hides_birth_dates(client_for, users, household):
     )
     assert f"{member.birth_date:%Y-%m-%d}" not in page
     assert json.dumps(str(member.birth_date)) not in page
+
+
+def _newborn(users, household):
+    """A member added as born (出生) on her birth date, as the register records a birth."""
+    from core.idnumber import make_valid
+    from registry import services
+
+    born = dt.date(2019, 4, 23)
+    return services.add_person(
+        actor=users["county_admin"],
+        household=household,
+        reason="出生",
+        date=born,
+        name="新生儿",
+        id_number=make_valid(f"420281{born:%Y%m%d}013"),
+        relation="之孙子",
+        sex="男",
+    )
+
+
+def test_a_birth_shows_its_year_only_wherever_the_household_s_history_is_shown(
+    client_for, users, household
+):
+    """The event of a 出生 is dated by the birth: beside the member's masked number (and age) its
+    day would rebuild the number as the birth date would (issue 17)."""
+    child = _newborn(users, household)
+    shown = (f"{child.birth_date:%Y-%m-%d}", f"{child.birth_date:%Y%m%d}")
+    client = client_for("town_staff")
+    for url in (
+        reverse("registry:household_detail", args=[household.pk]),
+        reverse("monitoring:household", args=[household.pk]),
+        reverse("stats:household_file", args=[household.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "2019年" in page and "出生" in page, url
+        assert not [s for s in shown if s in page], url
+
+
+def test_a_lead_for_a_typed_number_says_it_is_registered_only_to_who_may_search_by_it(
+    client_for, users, household
+):
+    """Otherwise a lead is a search by a full number: type a guess, read whether it is on the
+    register."""
+    from monitoring import services
+
+    member = household.persons.get(relation="户主")
+    lead = services.create_lead(
+        actor=users["village_staff"],
+        source="基层干部排查",
+        reported_date=today(),
+        region=household.region,
+        person_name=member.name,
+        id_number=member.id_number,
+        description="看病花费大",
+    )
+    url = reverse("monitoring:lead_detail", args=[lead.pk])
+    for who in ("village_staff", "grid_member", "town_staff", "auditor"):
+        page = client_for(who).get(url).content.decode()
+        assert "该证件号码已登记在" not in page and member.id_number not in page, who
+    assert "该证件号码已登记在" in client_for("county_admin").get(url).content.decode()
+
+
+def test_a_lead_merged_by_a_typed_number_is_logged_as_a_search(users, household):
+    """The merge says the number is an open lead's: a guess confirmed, so logged as the register
+    logs a number found taken."""
+    from monitoring import services
+
+    number = "420281197503080022"
+    first = services.create_lead(
+        actor=users["village_staff"],
+        source="农户自主申报",
+        reported_date=today(),
+        region=household.region,
+        person_name="外来人",
+        id_number=number,
+        description="看病花费大",
+    )
+    assert not AuditRecord.objects.filter(action="search").exists()
+    again = services.create_lead(
+        actor=users["grid_member"],
+        source="基层干部排查",
+        reported_date=today(),
+        region=household.region,
+        person_name="外来人",
+        id_number=number,
+        description="又一次",
+    )
+    assert again.merged_into == first
+    record = AuditRecord.objects.get(action="search")
+    assert record.actor == users["grid_member"] and record.object_id == str(first.pk)
+    assert number not in record.object_repr + record.note
+
+
+def test_numbers_in_a_change_log_s_texts_are_masked(client_for, users, household):
+    """A visit's notes, a lead's 困难情况, an evidence file's name: the household's 变更记录 shows
+    them with their numbers masked (and a visit's record, which counts its photos, shows)."""
+    from assistance import services as assistance
+    from monitoring import services
+
+    member = household.persons.get(relation="户主")
+    text = f"户主证件号码{member.id_number}，电话13911112222"
+    assistance.record_visit(
+        actor=users["county_admin"], household=household, date=today(), notes=text
+    )
+    services.create_lead(
+        actor=users["village_staff"],
+        source="基层干部排查",
+        reported_date=today(),
+        household=household,
+        description=text,
+    )
+    for who in ("town_staff", "county_admin"):
+        response = client_for(who).get(reverse("registry:household_detail", args=[household.pk]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert member.id_number not in page and "13911112222" not in page, who
+        assert f"户主证件号码{member.masked_id()}，电话139****2222" in page, who
+        assert "走访照片" in page
+
+
+def test_a_reads_log_shows_an_export_s_search_number_masked(client_for, users, household):
+    """查阅记录 lists a county admin's export of the households a full number finds: the auditor
+    (who may not see full numbers) reads which number masked."""
+    member = household.persons.get(relation="户主")
+    client_for("county_admin").get(reverse("imports:export"), {"q": member.id_number})
+    record = AuditRecord.objects.get(action="export")
+    assert member.id_number not in record.note and member.masked_id() in record.note
+    page = client_for("auditor").get(reverse("accounts:read_audit")).content.decode()
+    assert member.id_number not in page and member.masked_id() in page

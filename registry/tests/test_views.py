@@ -490,3 +490,12 @@ def test_a_household_made_by_an_import_names_the_file_and_its_row_in_its_history
     text = page.content.decode()
     assert "导入新增户（文件“台账2024.xlsx”第4行起" in text
     assert result["sha256"][:16] in text
+
+
+def test_a_county_user_filters_the_list_by_the_county(client_for, household, regions):
+    """The list's region picker gives the county itself (a RegionNode, not a Region)."""
+    response = client_for("auditor").get(
+        reverse("registry:household_list"), {"region": regions["county"].pk}
+    )
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 1
