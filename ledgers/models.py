@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import import_record_field, import_row_field
-from core.scoping import ScopedQuerySet, whole_tree
+from core.scoping import ScopedQuerySet, narrow
 
 
 class LedgerQuerySet(ScopedQuerySet):
@@ -31,9 +31,7 @@ class LedgerQuerySet(ScopedQuerySet):
 
     def below(self, region: Any) -> LedgerQuerySet:
         """Rows of `region` and below (the root: every row)."""
-        if whole_tree(region):
-            return self
-        return self.filter(**{f"{self.region_field}__path__startswith": region.path})
+        return narrow(self, region, self.region_field)
 
 
 class LedgerRow(models.Model):
