@@ -38,11 +38,13 @@ class Measure(models.Model):
         DONE = "done", _("已完成")
         STOPPED = "stopped", _("已终止")
 
+    # The (household, category) index serves a lookup by household: none of its own.
     household = models.ForeignKey(
         "registry.Household",
         verbose_name=_("户"),
         on_delete=models.CASCADE,
         related_name="measures",
+        db_index=False,
     )
     person = models.ForeignKey(
         "registry.Person",
@@ -142,12 +144,15 @@ class ContactQuerySet(ScopedQuerySet):
 class Contact(models.Model):
     """帮扶联系人 of a household for a period: a user of the system or an external cadre."""
 
+    # The (household, end_date) index serves a lookup by household: none of its own.
     household = models.ForeignKey(
         "registry.Household",
         verbose_name=_("户"),
         on_delete=models.CASCADE,
         related_name="contacts",
+        db_index=False,
     )
+    # The (user, end_date) index serves a lookup by user: none of its own.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("系统用户"),
@@ -155,6 +160,7 @@ class Contact(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assistance_contacts",
+        db_index=False,
     )
     name = models.CharField(_("姓名"), max_length=60)
     unit = models.CharField(_("帮扶(选派)单位"), max_length=100, blank=True)
@@ -221,8 +227,13 @@ class Visit(models.Model):
         SCREENING = "集中排查", _("集中排查")
         FOLLOW_UP = "回访", _("回访")
 
+    # The (household, date) index serves a lookup by household: none of its own.
     household = models.ForeignKey(
-        "registry.Household", verbose_name=_("户"), on_delete=models.CASCADE, related_name="visits"
+        "registry.Household",
+        verbose_name=_("户"),
+        on_delete=models.CASCADE,
+        related_name="visits",
+        db_index=False,
     )
     visitor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -352,8 +363,13 @@ class ScreeningQuerySet(ScopedQuerySet):
 class Screening(models.Model):
     """One household of a campaign: its cadre, its answers and the lead they raised."""
 
+    # The (campaign, village, …) index serves a lookup by campaign: none of its own.
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("集中排查"), on_delete=models.CASCADE, related_name="screenings"
+        Campaign,
+        verbose_name=_("集中排查"),
+        on_delete=models.CASCADE,
+        related_name="screenings",
+        db_index=False,
     )
     household = models.ForeignKey(
         "registry.Household",

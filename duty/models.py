@@ -64,8 +64,9 @@ class RectificationRow(LedgerRow):
     measure_type = models.CharField(_("措施类型"), max_length=6, blank=True)
     deadline = models.DateField(_("整改时限"), null=True, blank=True)
     progress = models.CharField(_("整改进展"), max_length=500, blank=True)
+    # The (status, alert) index serves a lookup by status: none of its own.
     status = models.CharField(
-        _("状态"), max_length=4, choices=Status.choices, default=Status.OPEN, db_index=True
+        _("状态"), max_length=4, choices=Status.choices, default=Status.OPEN, db_index=False
     )
     closed_date = models.DateField(_("销号日期"), null=True, blank=True)
     rule_code = models.CharField(_("关联规则"), max_length=40, blank=True)
@@ -120,8 +121,13 @@ class Problem(models.Model):
         IMPORT = "import", _("导入")
 
     number = models.CharField(_("问题编号"), max_length=40, unique=True)
+    # The (region, status) index serves a lookup by region: none of its own.
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("区划"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     source = models.CharField(_("问题来源"), max_length=10, db_index=True)
     category = models.CharField(_("问题类别"), max_length=60, blank=True)
@@ -353,8 +359,13 @@ class GridUnit(models.Model):
     """A grid of the 县乡村组 four-level grid: one region (county, town, village or 组) or a part
     of one (a village may have several grids)."""
 
+    # The (region, name) index serves a lookup by region: none of its own.
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("区划"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     name = models.CharField(_("网格名称"), max_length=60)
     note = models.CharField(_("说明"), max_length=200, blank=True)

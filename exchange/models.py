@@ -79,7 +79,8 @@ class Rule(models.Model):
 class RuleYear(models.Model):
     """A county admin's parameters of a rule for one year (policy.md: thresholds change yearly)."""
 
-    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="yearly")
+    # The (rule, year) index serves a lookup by rule: none of its own.
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="yearly", db_index=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     parameters = models.JSONField(_("参数"), default=dict)
     updated_by = models.ForeignKey(
@@ -190,10 +191,12 @@ class Item(models.Model):
         DISMISS = "不纳入", _("不纳入")
         CORRECTED = "已修正", _("已修正")
 
-    rule = models.ForeignKey(Rule, verbose_name=_("规则"), on_delete=models.PROTECT)
+    # The (rule, status) index serves a lookup by rule: none of its own.
+    rule = models.ForeignKey(Rule, verbose_name=_("规则"), on_delete=models.PROTECT, db_index=False)
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, db_index=True)
     severity = models.CharField(_("级别"), max_length=10, choices=Severity.choices)
     source = models.CharField(_("数据来源"), max_length=20, choices=SOURCE_CHOICES)
+    # The (household, status) index serves a lookup by household: none of its own.
     household = models.ForeignKey(
         "registry.Household",
         verbose_name=_("户"),
@@ -202,7 +205,9 @@ class Item(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         help_text=_("区划台账（项目、资产、整改等）的问题没有户"),
+        db_index=False,
     )
+    # The (region, status) index serves a lookup by region: none of its own.
     region = models.ForeignKey(
         "regions.Region",
         verbose_name=_("区划"),
@@ -210,6 +215,7 @@ class Item(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("户所在区划，或区划类问题的区划"),
+        db_index=False,
     )
     person = models.ForeignKey(
         "registry.Person",

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import class_prepared
 from django.utils.translation import gettext_lazy as _
 
 from core.models import import_record_field, import_row_field
@@ -90,3 +91,19 @@ class LedgerRow(models.Model):
         if self.LEVEL == "household" and self.household is not None:
             return self.household.region
         return self.region
+
+
+def _key_serves_link(sender: type[models.Model], **kwargs: Any) -> None:
+    """A ledger whose key begins with its link (person, month) looks rows up by the person
+    through the key's index: the link's own index would only slow every import down."""
+    if not issubclass(sender, LedgerRow) or sender._meta.abstract:
+        return
+    for constraint in sender._meta.constraints:
+        fields = getattr(constraint, "fields", ())
+        if len(fields) > 1 and getattr(constraint, "condition", None) is None:
+            field = sender._meta.get_field(fields[0])
+            if field.name in {"region", "household", "person"}:
+                field.db_index = False
+
+
+class_prepared.connect(_key_serves_link)

@@ -42,8 +42,13 @@ class LowIncomePerson(models.Model):
     id_number = models.CharField(_("证件号码"), max_length=22, unique=True)
     name = models.CharField(_("姓名"), max_length=60)
     kind = models.CharField(_("人员类别"), max_length=10, choices=[(k, k) for k in KINDS])
+    # The (region, match) index serves a lookup by region: none of its own.
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所在村"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("所在村"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     person = models.ForeignKey(
         "registry.Person",

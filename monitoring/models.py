@@ -462,8 +462,9 @@ class Case(models.Model):
         RED = "red", _("已逾期")
 
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.IDENTIFY)
+    # The (status, current_step, region) index serves a lookup by status: none of its own.
     status = models.CharField(
-        _("状态"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+        _("状态"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=False
     )
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所在村"), on_delete=models.PROTECT, related_name="+"
@@ -589,8 +590,9 @@ class CaseStep(models.Model):
         OPEN = "open", _("办理中")
         DONE = "done", _("已完成")
 
+    # The (case, code) index serves a lookup by case: none of its own.
     case = models.ForeignKey(
-        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="steps"
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="steps", db_index=False
     )
     code = models.CharField(_("环节"), max_length=10, choices=StepCode.choices)
     order = models.PositiveSmallIntegerField(_("顺序"))

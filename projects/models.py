@@ -180,8 +180,13 @@ class BeneficiaryQuerySet(ScopedQuerySet):
 class Beneficiary(models.Model):
     """A household a project benefits (联农带农), chosen from the register."""
 
+    # The (project, household) index serves a lookup by project: none of its own.
     project = models.ForeignKey(
-        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="beneficiaries"
+        Project,
+        verbose_name=_("项目"),
+        on_delete=models.CASCADE,
+        related_name="beneficiaries",
+        db_index=False,
     )
     household = models.ForeignKey(
         "registry.Household", verbose_name=_("户"), on_delete=models.PROTECT, related_name="+"
@@ -218,8 +223,13 @@ class Approval(models.Model):
     """A 变更批复: the approval of one change of a project's 建设内容 or budget (the change is
     the audit record of the project row that made it)."""
 
+    # The (project, change_id) index serves a lookup by project: none of its own.
     project = models.ForeignKey(
-        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="approvals"
+        Project,
+        verbose_name=_("项目"),
+        on_delete=models.CASCADE,
+        related_name="approvals",
+        db_index=False,
     )
     change_id = models.BigIntegerField(_("变更记录"), db_index=True)
     document_no = models.CharField(_("批复文号"), max_length=100)

@@ -67,6 +67,7 @@ class Region(models.Model):
         validators=[RegexValidator(r"^\d{12}$", "区划代码应为12位数字")],
     )
     level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
+    # The (parent, name) index serves a lookup by parent: none of its own.
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级"),
@@ -74,6 +75,7 @@ class Region(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+        db_index=False,
     )
     path = models.CharField(_("路径"), max_length=255, db_index=True, editable=False, default="")
     retired = models.BooleanField(_("已撤销"), default=False)

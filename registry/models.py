@@ -393,8 +393,13 @@ class HouseholdEventQuerySet(ScopedQuerySet):
 class HouseholdEvent(models.Model):
     """A dated change of a household's status or membership — the history behind statistics."""
 
+    # The (household, kind, date) index serves a lookup by household: none of its own.
     household = models.ForeignKey(
-        Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="events"
+        Household,
+        verbose_name=_("户"),
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
     )
     kind = models.CharField(_("事件"), max_length=20, choices=EventKind.choices, db_index=True)
     date = models.DateField(_("发生日期"), db_index=True)
@@ -442,8 +447,13 @@ class IncomeRecordQuerySet(ScopedQuerySet):
 class IncomeRecord(models.Model):
     """A household's income for one year (policy.md §5); the per-capita figure is computed."""
 
+    # The (household, year) index serves a lookup by household: none of its own.
     household = models.ForeignKey(
-        Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="incomes"
+        Household,
+        verbose_name=_("户"),
+        on_delete=models.CASCADE,
+        related_name="incomes",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     wage = models.DecimalField(_("工资性收入"), max_digits=12, decimal_places=2, default=0)
