@@ -19,7 +19,9 @@ Pictures are bounded by their pixel count read from the header (`check_image`): 
 `Image.MAX_IMAGE_PIXELS` is set to the same limit (core.apps), so a picture that slips past a
 check still stops at decoding. A picture is then read to its end without keeping its pixels (a
 JPEG decoded at 1/8 scale, a PNG's data inflated), so a cut-off or broken one is refused before
-it is stored, not when it is shown. Every refusal is an `UploadRejected` with a Chinese message.
+it is stored, not when it is shown. A PDF is checked at both ends (`check_pdf`): it starts with
+`%PDF-` and ends with `%%EOF`, so a cut-off one (an upload broken off) is refused too. Every
+refusal is an `UploadRejected` with a Chinese message.
 
 Limits are settings (environment variables in fangpin/settings.py); defaults fit a county's
 register (≈400,000 rows, a few dozen columns).
@@ -323,3 +325,31 @@ def _inflate_png(stream: IO[bytes]) -> None:
         raise ValueError("PNG像素数据已损坏") from exc
     if not inflate.eof or produced < expected:
         raise ValueError("PNG像素数据不完整")
+
+
+# -- PDF documents -----------------------------------------------------------------------------
+
+# A complete PDF ends with its %%EOF marker; readers look for it within the last 1 KiB, as line
+# ends, spaces or a few bytes a scanner appends may follow it.
+PDF_TAIL = 1024
+
+
+def check_pdf(source: bytes | IO[bytes], name: str) -> None:
+    """Refuse (UploadRejected) a file that is not a PDF (it must start with `%PDF-`) or is cut
+    off (no `%%EOF` within its last PDF_TAIL bytes). Reads only those two ends of a stream,
+    which is left at its start."""
+    if isinstance(source, bytes):
+        head, tail = source[:5], source[-PDF_TAIL:]
+    else:
+        try:
+            source.seek(0)
+            head = source.read(5)
+            source.seek(0, io.SEEK_END)
+            source.seek(max(source.tell() - PDF_TAIL, 0))
+            tail = source.read(PDF_TAIL)
+        finally:
+            source.seek(0)
+    if head != b"%PDF-":
+        raise UploadRejected(f"文件“{name}”不是有效的PDF文件")
+    if b"%%EOF" not in tail:
+        raise UploadRejected(f"文件“{name}”不是完整的PDF文件（可能上传中断），请重新上传")

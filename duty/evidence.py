@@ -1,10 +1,10 @@
 """佐证材料 files: the one place where an uploaded photo or PDF is checked and stored.
 
 A file is accepted when its size is within `FANGPIN_ATTACHMENT_MAX_MB`, its extension is one of
-.jpg/.jpeg/.png/.pdf and its content is what the extension says: a PDF starts with %PDF, a picture
-is opened by Pillow from its header only (its pixel count bounded before anything is decoded,
-`FANGPIN_IMAGE_MAX_PIXELS`), then verified. The client's file name is kept for display only; on
-disk the file gets a random name.
+.jpg/.jpeg/.png/.pdf and its content is what the extension says: a PDF starts with %PDF- and ends
+with %%EOF (not cut off), a picture is opened by Pillow from its header only (its pixel count
+bounded before anything is decoded, `FANGPIN_IMAGE_MAX_PIXELS`), then verified. The client's file
+name is kept for display only; on disk the file gets a random name.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from core.dates import today
-from core.uploads import UploadRejected, check_image
+from core.uploads import UploadRejected, check_image, check_pdf
 
 PICTURES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "PDF": "application/pdf"}
@@ -38,8 +38,13 @@ def _max_bytes() -> int:
     return int(settings.FANGPIN_ATTACHMENT_MAX_MB) * 1024 * 1024
 
 
-def _check_picture(data: bytes, name: str, expected: str) -> None:
-    try:  # pixels from the header, then the whole file (core.uploads: one check for all uploads)
+def _check_content(data: bytes, name: str, expected: str) -> None:
+    """The file is the `expected` kind (JPEG, PNG, PDF), whole (core.uploads: one check for all
+    uploads; a picture's pixels from its header, then the whole file)."""
+    try:
+        if expected == "PDF":
+            check_pdf(data, name)
+            return
         kind, _, _ = check_image(data, name, tuple(CONTENT_TYPES))
     except UploadRejected as exc:
         raise ValidationError(str(exc)) from exc
@@ -59,12 +64,9 @@ def check(upload: Any) -> tuple[bytes, str, str]:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(f"文件“{name}”超过{limit // (1024 * 1024)}MB，请压缩后再上传")
-    if ext == ".pdf":
-        if not data.startswith(b"%PDF"):
-            raise ValidationError(f"文件“{name}”不是有效的PDF文件")
-        return data, name, CONTENT_TYPES["PDF"]
-    _check_picture(data, name, PICTURES[ext])
-    return data, name, CONTENT_TYPES[PICTURES[ext]]
+    kind = "PDF" if ext == ".pdf" else PICTURES[ext]
+    _check_content(data, name, kind)
+    return data, name, CONTENT_TYPES[kind]
 
 
 def store(upload: Any) -> Stored:

@@ -25,7 +25,7 @@ from core.layout import valid_phone
 from core.locks import hold
 from core.masking import mask_id, mask_numbers
 from core.permissions import Cap, can, require
-from core.uploads import UploadRejected, check_image
+from core.uploads import UploadRejected, check_image, check_pdf
 from monitoring.assessment import (
     Assessment,
     EliminationFacts,
@@ -290,7 +290,7 @@ def check_upload(upload: UploadedFile) -> str:
     """Type and size of an evidence file, from its content; returns the file's extension.
 
     The one place these checks live: an image's pixel count is read from its header before any
-    pixel is decoded, and it is then verified whole; a PDF must start as one.
+    pixel is decoded, and it is then verified whole; a PDF must start and end as one.
     """
     name = Path(upload.name or "").name
     ext = Path(name).suffix.lower()
@@ -303,19 +303,15 @@ def check_upload(upload: UploadedFile) -> str:
         raise ValidationError(
             {"file": f"文件“{name}”超过 {limit // 1024 // 1024} MB，请压缩后再上传"}
         )
-    mismatch = ValidationError({"file": f"文件“{name}”的内容与扩展名{ext}不符或已损坏"})
-    if ALLOWED_FILES[ext] == "PDF":
-        head = upload.read(5)
-        upload.seek(0)
-        if head != b"%PDF-":
-            raise mismatch
-        return ext
-    try:  # pixels from the header, then the whole file (core.uploads: one check for all uploads)
-        kind, _, _ = check_image(upload, name, ("JPEG", "PNG"))
+    try:  # core.uploads: one check for all uploads
+        if ALLOWED_FILES[ext] == "PDF":
+            check_pdf(upload, name)  # its first and last bytes
+            return ext
+        kind, _, _ = check_image(upload, name, ("JPEG", "PNG"))  # the header, then the whole
     except UploadRejected as exc:
         raise ValidationError({"file": str(exc)}) from exc
     if kind != ALLOWED_FILES[ext]:
-        raise mismatch
+        raise ValidationError({"file": f"文件“{name}”的内容与扩展名{ext}不符或已损坏"})
     return ext
 
 

@@ -114,6 +114,33 @@ def check_person_identity(
     return result, errors
 
 
+def birth_shown(day: dt.date, *, full: bool) -> str:
+    """A birth date (or a 出生's date) in a message: whole to a user who may see full numbers,
+    else its year only, as pages show it — beside a masked ID number the day rebuilds it."""
+    return f"{day:%Y-%m-%d}" if full else f"{day:%Y}年"
+
+
+def member_date_error(
+    label: str,
+    day: dt.date,
+    birth_date: dt.date | None,
+    *,
+    full: bool,
+    added: dt.date | None = None,
+    added_by_birth: bool = False,
+) -> str:
+    """Why a member cannot join or leave a household on `day` (`label`: 增加日期, 减少日期), or
+    "": the day is before their birth (from the ID number) or — leaving — before they joined on
+    `added` (`added_by_birth`: joined as 出生, a date shown like the birth date). `full`: whether
+    the user may see full birth dates (`birth_shown`)."""
+    if birth_date and day < birth_date:
+        return f"{label}{day:%Y-%m-%d}早于该成员的出生日期（{birth_shown(birth_date, full=full)}）"
+    if added and day < added:
+        shown = birth_shown(added, full=full) if added_by_birth else f"{added:%Y-%m-%d}"
+        return f"{label}{day:%Y-%m-%d}早于该成员的增加日期（{shown}）"
+    return ""
+
+
 def area_code_warning(id_number: str, county_codes: tuple[str, ...]) -> str:
     """A warning (never an error) when the number's area code is none of the counties' (their
     6-digit codes; none known, no warning)."""

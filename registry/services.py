@@ -416,19 +416,19 @@ def _add_person(
 ) -> Person:
     p = Person(household=household, **fields)
     _check_person(p, actor)
+    on = None if reason == Membership.StartReason.ORIGINAL else (date or today())
+    if on is not None:
+        error = rules.member_date_error("增加日期", on, p.birth_date, full=can(actor, Cap.REVEAL))
+        if error:
+            raise ValidationError({"date": error})
     p.full_clean()
     p.save()
-    Membership.objects.create(
-        person=p,
-        household=household,
-        start_reason=reason,
-        start_date=None if reason == "原有" else (date or today()),
-    )
-    if reason != Membership.StartReason.ORIGINAL:
+    Membership.objects.create(person=p, household=household, start_reason=reason, start_date=on)
+    if on is not None:
         HouseholdEvent.objects.create(
             household=household,
             kind="member_added",
-            date=date or today(),
+            date=on,
             person=p,
             reason=reason,
             actor=actor if getattr(actor, "pk", None) else None,
@@ -494,6 +494,19 @@ def remove_member(
     p = Person.objects.select_for_update().get(pk=person.pk)
     if not p.is_member:
         raise ValidationError({"reason": f"{p.name}已不在户中"})
+    joined = Membership.objects.filter(
+        person=p, household=p.household, end_date__isnull=True
+    ).first()
+    error = rules.member_date_error(
+        "减少日期",
+        date,
+        p.birth_date,
+        full=can(actor, Cap.REVEAL),
+        added=joined.start_date if joined else None,
+        added_by_birth=joined is not None and joined.start_reason == Membership.StartReason.BIRTH,
+    )
+    if error:
+        raise ValidationError({"date": error})
     before = snapshot(p)
     p.is_member = False
     p.save(update_fields=["is_member", "updated_at"])

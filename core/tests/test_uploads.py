@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import resource
 import struct
@@ -363,3 +364,48 @@ def test_pillow_itself_refuses_to_decode_past_the_limit():
     from PIL import Image
 
     assert uploads.limit("FANGPIN_IMAGE_MAX_PIXELS") == Image.MAX_IMAGE_PIXELS
+
+
+@functools.cache
+def real_pdf() -> bytes:
+    """A real PDF of some tens of KB, as a scanner makes one: a noisy page picture."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.effect_noise((300, 200), 60).convert("RGB").save(out, "PDF")
+    return out.getvalue()
+
+
+def cut_off_pdf() -> bytes:
+    """The first half of `real_pdf`: an upload broken off."""
+    return real_pdf()[: len(real_pdf()) // 2]
+
+
+def test_a_whole_pdf_passes_and_a_cut_off_or_false_one_is_refused_in_chinese():
+    assert len(real_pdf()) > 20_000 and real_pdf().rstrip().endswith(b"%%EOF")
+    for whole in (real_pdf(), real_pdf() + b"\r\n  \n", io.BytesIO(real_pdf())):
+        uploads.check_pdf(whole, "证明.pdf")
+    for cut in (cut_off_pdf(), io.BytesIO(cut_off_pdf()), b"%PDF-1.7\n"):
+        with pytest.raises(uploads.UploadRejected) as refused:
+            uploads.check_pdf(cut, "证明.pdf")
+        assert str(refused.value) == "文件“证明.pdf”不是完整的PDF文件（可能上传中断），请重新上传"
+    for false in (b"", b"hello %%EOF", _png(10, 10), io.BytesIO(b"PK\x03\x04%%EOF")):
+        with pytest.raises(uploads.UploadRejected, match=r"文件“证明\.pdf”不是有效的PDF文件"):
+            uploads.check_pdf(false, "证明.pdf")
+
+
+class _CountingReads(io.BytesIO):
+    """A stream that counts the bytes read from it."""
+
+    taken = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.taken += len(data)
+        return data
+
+
+def test_a_pdf_is_checked_from_its_two_ends_only():
+    stream = _CountingReads(b"%PDF-1.7\n" + b"0" * (4 << 20) + b"\n%%EOF\n")
+    uploads.check_pdf(stream, "大.pdf")
+    assert stream.taken <= 5 + uploads.PDF_TAIL and stream.tell() == 0

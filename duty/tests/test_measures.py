@@ -15,6 +15,7 @@ from PIL import Image
 
 from core import jobs
 from core.models import Job
+from core.tests.test_uploads import cut_off_pdf, real_pdf
 from duty import services
 from duty.models import Evidence, Problem, RectificationRow
 from duty.tests.helpers import load, measure
@@ -43,7 +44,7 @@ def test_photos_and_pdfs_are_kept_and_anything_else_is_refused_with_a_reason(
 ) -> None:
     client = client_for("village_staff")
     assert _upload(client, row, "现场照片.png", _png()).status_code == 200
-    assert _upload(client, row, "验收单.pdf", b"%PDF-1.4 minimal").status_code == 200
+    assert _upload(client, row, "验收单.pdf", real_pdf()).status_code == 200
     assert list(Evidence.objects.values_list("name", "content_type")) == [
         ("现场照片.png", "image/png"),
         ("验收单.pdf", "application/pdf"),
@@ -83,6 +84,15 @@ def test_a_broken_picture_is_refused_and_not_kept(row: RectificationRow, client_
     page = _upload(client, row, "验收.png", broken_png()).content.decode()  # sound checksums
     assert "文件“验收.png”不是有效的图片" in page
     assert not Evidence.objects.exists()
+
+
+def test_a_cut_off_pdf_is_refused_and_not_kept(
+    row: RectificationRow, client_for: Any, settings: Any
+) -> None:
+    page = _upload(client_for("village_staff"), row, "验收单.pdf", cut_off_pdf()).content.decode()
+    assert "文件“验收单.pdf”不是完整的PDF文件（可能上传中断），请重新上传" in page
+    assert not Evidence.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
 
 
 def _jpeg() -> bytes:

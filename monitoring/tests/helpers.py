@@ -43,7 +43,9 @@ LAST_DAY = max(STEP_DAY.values())
 
 
 def pdf(name: str = "材料.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n%test\n", content_type="application/pdf")
+    from core.tests.test_uploads import real_pdf
+
+    return SimpleUploadedFile(name, real_pdf(), content_type="application/pdf")
 
 
 def png(name: str = "照片.png", size: tuple[int, int] = (4, 3)) -> SimpleUploadedFile:

@@ -254,7 +254,7 @@ def test_evidence_must_be_a_real_photo_or_pdf(users, household):
     upload = SimpleUploadedFile("表.docx", b"PK\x03\x04")
     with pytest.raises(ValidationError, match="只能上传照片"):
         services.add_attachment(actor=users["village_staff"], upload=upload, lead=lead)
-    with pytest.raises(ValidationError, match=r"内容与扩展名\.pdf不符"):
+    with pytest.raises(ValidationError, match=r"文件“a\.pdf”不是有效的PDF文件"):
         services.add_attachment(
             actor=users["village_staff"], upload=SimpleUploadedFile("a.pdf", b"hello"), lead=lead
         )
@@ -274,6 +274,28 @@ def test_a_broken_picture_is_refused_and_not_kept(client_for, users, household, 
     upload = SimpleUploadedFile("核查表.png", broken_png())  # sound checksums, broken data
     response = client_for("village_staff").post(url, {"file": upload}, follow=True)
     assert "文件“核查表.png”不是有效的图片" in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_cut_off_or_false_pdf_is_refused_on_its_field_and_not_kept(
+    client_for, users, household, settings, tmp_path
+):
+    from core.tests.test_uploads import cut_off_pdf
+
+    settings.MEDIA_ROOT = tmp_path
+    lead = _lead(users, household)
+    url = reverse("monitoring:lead_action", args=[lead.pk, "upload"])
+    upload = SimpleUploadedFile("低保证明.pdf", cut_off_pdf())
+    response = client_for("village_staff").post(url, {"file": upload}, follow=True)
+    assert "文件“低保证明.pdf”不是完整的PDF文件（可能上传中断），请重新上传" in (
+        response.content.decode()
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.add_attachment(
+            actor=users["village_staff"], upload=SimpleUploadedFile("照片.pdf", PNG), lead=lead
+        )
+    assert refused.value.message_dict == {"file": ["文件“照片.pdf”不是有效的PDF文件"]}
     assert not Attachment.objects.exists()
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 

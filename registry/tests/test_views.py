@@ -262,6 +262,74 @@ def test_a_member_is_removed_with_a_reason_and_a_date(client_for, household):
     assert (m.end_reason, m.end_date) == ("死亡", dt.date(2024, 6, 30))
 
 
+def _saved(household) -> tuple[int, int, int]:
+    return (
+        Person.objects.count(),
+        Membership.objects.filter(end_date__isnull=False).count(),
+        HouseholdEvent.objects.filter(household=household).count(),
+    )
+
+
+def test_a_member_added_before_their_birth_is_refused_on_the_date_field(client_for, household):
+    """The birth date comes from the ID number; a user who may not see full numbers is told its
+    year only, as pages show it."""
+    born = dt.date(2021, 3, 15)
+    data = {"reason": "迁入", "date": "2020-01-01", "name": "新成员", "relation": "之子"}
+    data["id_number"] = id_number(born)
+    url = reverse("registry:member_add", args=[household.pk])
+    before = _saved(household)
+    for persona, shown in (("village_staff", "2021年"), ("county_admin", "2021-03-15")):
+        response = client_for(persona).post(url, data)
+        assert response.status_code == 200
+        assert response.context["form"].errors == {
+            "date": [f"增加日期2020-01-01早于该成员的出生日期（{shown}）"]
+        }
+        assert _saved(household) == before
+    born_that_day = client_for("village_staff").post(
+        url, data | {"reason": "出生", "date": "2021-03-15"}
+    )
+    assert born_that_day.status_code == 302
+    assert Person.objects.get(id_number=data["id_number"]).birth_date == born
+
+
+def test_a_member_removed_before_their_birth_or_their_joining_is_refused(
+    client_for, users, household
+):
+    def added(reason: str, on: dt.date, born: dt.date) -> Person:
+        return services.add_person(
+            actor=None,
+            household=household,
+            reason=reason,
+            date=on,
+            name=reason,
+            id_number=id_number(born),
+            relation="之子",
+        )
+
+    def refusal(person: Person, date: str, persona: str = "village_staff") -> list[str]:
+        url = reverse("registry:member_remove", args=[person.pk])
+        response = client_for(persona).post(url, {"reason": "迁出", "date": date})
+        assert response.status_code == 200
+        return response.context["form"].errors["date"]
+
+    newborn = added("出生", dt.date(2021, 6, 1), dt.date(2021, 3, 15))  # registered late
+    moved_in = added("迁入", dt.date(2023, 5, 1), dt.date(1990, 1, 1))
+    before = _saved(household)
+    assert refusal(newborn, "2020-06-01") == ["减少日期2020-06-01早于该成员的出生日期（2021年）"]
+    assert refusal(newborn, "2020-06-01", "county_admin") == [
+        "减少日期2020-06-01早于该成员的出生日期（2021-03-15）"
+    ]
+    # A 出生's date is shown as the birth date is.
+    assert refusal(newborn, "2021-04-01") == ["减少日期2021-04-01早于该成员的增加日期（2021年）"]
+    assert refusal(moved_in, "2023-01-01") == [
+        "减少日期2023-01-01早于该成员的增加日期（2023-05-01）"
+    ]
+    assert _saved(household) == before
+    newborn.refresh_from_db()
+    moved_in.refresh_from_db()
+    assert newborn.is_member and moved_in.is_member
+
+
 def test_removing_without_a_reason_is_refused_in_chinese(client_for, household):
     person = household.persons.get(relation="配偶")
     response = client_for("town_staff").post(
