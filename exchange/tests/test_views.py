@@ -196,6 +196,39 @@ def test_a_csv_over_the_row_cap_is_refused_before_it_is_read(
     assert "CSV文件超过5行" in page.content.decode()
 
 
+def test_an_uploaded_workbook_giving_a_column_twice_is_refused_and_its_page_says_where(
+    client_for, household, django_capture_on_commit_callbacks, tmp_path
+):
+    """Two 金额 columns (a 民政 sheet with the month's and the year's): the file is refused with
+    both positions on the batch's page, and no row of it is kept."""
+    import xlsxwriter
+
+    p = member(household)
+    path = tmp_path / "民政.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["证件号码", "姓名", "救助类别", "开始日期", "结束日期", "金额", "金额"])
+    sheet.write_row(1, 0, [p.id_number, p.name, "农村低保", "2026-01-01", "", "300", "3600"])
+    book.close()
+    client = client_for("county_admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exchange:batch_list"),
+            {"source": "civil", "file": SimpleUploadedFile("民政.xlsx", path.read_bytes())},
+        )
+    assert response.status_code == 302
+    batch = Batch.objects.get()
+    message = "以下列重复出现：“金额”（第6列和第7列），请只保留一列"
+    assert (batch.status, batch.records, batch.errors) == (
+        Batch.Status.REJECTED,
+        0,
+        [{"row": None, "message": message}],
+    )
+    assert not Item.objects.exists()
+    page = client.get(reverse("exchange:batch_detail", args=[batch.pk]))
+    assert message in page.content.decode()
+
+
 def test_uploading_a_wrong_type_names_the_problem(client_for):
     client = client_for("county_admin")
     upload = SimpleUploadedFile("data.txt", b"x")
