@@ -863,11 +863,17 @@ class Layout:
         unknown: list[str] = []
         twice: list[str] = []
         also: dict[str, tuple[int, str, str]] = {}
+        variant_at: dict[str, int] = {}  # folded variant header → its first position
         for i, header in enumerate(headers):
             folded = fold(header)
             if not folded or folded == fold(ERROR_HEADER):
                 continue
             if folded in variant_names:
+                if folded in variant_at:  # the same variant twice: as for any column
+                    first = variant_at[folded]
+                    twice.append(given_twice(headers[first], first, i))
+                    continue
+                variant_at[folded] = i
                 variant = variant_names[folded]
                 target = self.variants[variant][0]
                 if target not in positions:
