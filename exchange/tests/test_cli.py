@@ -103,6 +103,29 @@ def test_compare_refuses_a_file_giving_a_column_twice_naming_both_positions(
     assert not Item.objects.exists()
 
 
+def test_compare_refuses_an_as_of_after_today_as_wrong_usage(tmp_path, village_household):
+    """Today as core.dates says (pinned here): a later 比对基准日 would compare as if it were
+    that day; the command exits 2 and keeps nothing. Today itself still compares."""
+    from unittest.mock import patch
+
+    p = member(village_household)
+    path = write_file(
+        tmp_path,
+        "housing",
+        [{"证件号码": p.id_number, "姓名": p.name, "鉴定等级": "C", "鉴定日期": "2026-04-01"}],
+    )
+    with patch("core.dates.today", return_value=dt.date(2026, 6, 30)):
+        with pytest.raises(CommandError) as info:
+            call_command("compare", "housing", str(path), "--as-of", "2026-07-01")
+        assert info.value.returncode == 2
+        assert str(info.value) == (
+            "--as-of：比对基准日2026-07-01晚于今天（2026-06-30），不能比对未来"
+        )
+        assert not Batch.objects.exists()
+        result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["matched"]) == (0, 1)
+
+
 def test_compare_with_an_unknown_source_is_a_usage_error(tmp_path, regions):
     path = tmp_path / "x.csv"
     path.write_text("a\n", encoding="utf-8")

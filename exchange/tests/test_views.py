@@ -229,6 +229,32 @@ def test_an_uploaded_workbook_giving_a_column_twice_is_refused_and_its_page_says
     assert message in page.content.decode()
 
 
+def test_an_upload_with_a_comparison_date_after_today_is_a_form_error(
+    client_for, household, tmp_path
+):
+    import datetime as dt
+    from unittest.mock import patch
+
+    from core.models import Job
+
+    path = write_file(tmp_path, "medical", [med_row(member(household))])
+    with patch("core.dates.today", return_value=dt.date(2026, 6, 30)):
+        response = client_for("county_admin").post(
+            reverse("exchange:batch_list"),
+            {
+                "source": "medical",
+                "file": SimpleUploadedFile("医保.csv", path.read_bytes()),
+                "as_of": "2026-07-01",
+            },
+        )
+    assert response.status_code == 200
+    assert response.context["form"].errors["as_of"] == [
+        "比对基准日2026-07-01晚于今天（2026-06-30），不能比对未来"
+    ]
+    assert "不能比对未来" in response.content.decode()
+    assert not Job.objects.exists() and not Batch.objects.exists()
+
+
 def test_uploading_a_wrong_type_names_the_problem(client_for):
     client = client_for("county_admin")
     upload = SimpleUploadedFile("data.txt", b"x")
