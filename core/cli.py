@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import errno
 import json
 import logging
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from core.dates import not_future
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +95,21 @@ class UsageError(CommandError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, returncode=2)
+
+
+def as_of_option(
+    value: str, option: str = "--as-of", label: str = "统计日期", what: str = "统计"
+) -> dt.date:
+    """A YYYY-MM-DD date option that is not after today (core.dates.not_future), or wrong
+    usage (exit 2) naming the option."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"{option} 应为 YYYY-MM-DD 格式的日期，实为“{value}”") from exc
+    try:
+        return not_future(day, label, what)
+    except ValueError as exc:
+        raise UsageError(f"{option}：{exc}") from exc
 
 
 def os_reason(exc: OSError) -> str:

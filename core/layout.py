@@ -713,6 +713,17 @@ class Column:
         return self.kind.display(value)
 
 
+def given_twice(header: str, first: int, again: int) -> str:
+    """A column that a header row gives twice, as every refusal names it (positions from 0)."""
+    return f"“{header}”（第{first + 1}列和第{again + 1}列）"
+
+
+def repeated_columns(twice: Iterable[str]) -> str:
+    """The refusal of a header row giving columns twice (`given_twice` of each): which of two
+    columns counts would be a guess, so no import reads such a file."""
+    return f"以下列重复出现：{'、'.join(twice)}，请只保留一列"
+
+
 @dataclass
 class HeaderMap:
     """Where each column of a layout sits in a file's header row."""
@@ -735,7 +746,7 @@ class HeaderMap:
         if self.missing:
             parts.append(f"文件缺少必填列：{'、'.join(self.missing)}")
         if self.twice:
-            parts.append(f"以下列重复出现：{'、'.join(self.twice)}，请只保留一列")
+            parts.append(repeated_columns(self.twice))
         return "；".join(parts) + f"。请使用{template}模板" if parts else ""
 
     def header(self, key: str, layout: Layout) -> str:
@@ -852,11 +863,17 @@ class Layout:
         unknown: list[str] = []
         twice: list[str] = []
         also: dict[str, tuple[int, str, str]] = {}
+        variant_at: dict[str, int] = {}  # folded variant header → its first position
         for i, header in enumerate(headers):
             folded = fold(header)
             if not folded or folded == fold(ERROR_HEADER):
                 continue
             if folded in variant_names:
+                if folded in variant_at:  # the same variant twice: as for any column
+                    first = variant_at[folded]
+                    twice.append(given_twice(headers[first], first, i))
+                    continue
+                variant_at[folded] = i
                 variant = variant_names[folded]
                 target = self.variants[variant][0]
                 if target not in positions:
@@ -876,7 +893,7 @@ class Layout:
                 continue
             if found is not None:
                 # The same column twice: which one counts would be a guess.
-                twice.append(f"“{written[found]}”（第{positions[found] + 1}列和第{i + 1}列）")
+                twice.append(given_twice(written[found], positions[found], i))
                 continue
             if folded in spread_names:
                 key, n = spread_names[folded]

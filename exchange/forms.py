@@ -9,6 +9,7 @@ from django.conf import settings
 
 from accounts.models import User
 from core import labels as core_labels
+from core.dates import not_future
 from core.forms import StyledForm, style
 from exchange import parameters
 from exchange.models import SOURCE_CHOICES, Item, Kind, Rule, Severity
@@ -34,6 +35,15 @@ class UploadForm(StyledForm):
                 f"文件超过上限 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB"
             )
         return f
+
+    def clean_as_of(self) -> Any:
+        as_of = self.cleaned_data["as_of"]
+        if as_of is not None:
+            try:
+                not_future(as_of, "比对基准日", "比对")
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return as_of
 
     def clean_source(self) -> str:
         source = self.cleaned_data["source"]

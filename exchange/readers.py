@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from core import idnumber, uploads
 from core.codes import fold
 from core.dates import today
-from core.layout import CellError, Date
+from core.layout import CellError, Date, given_twice, repeated_columns
 from core.layout import id_number as id_cell
 from core.tabular import TableError, is_blank, raw_rows, text
 
@@ -551,17 +551,47 @@ def _read_raw(con: duckdb.DuckDBPyConnection, prepared: Prepared) -> list[str]:
     return columns
 
 
+def header_row(prepared: Prepared) -> list[str]:
+    """The header row's texts as written, at their own positions (DuckDB renames a header it
+    meets twice, 证件号码 → 证件号码_1, so its column names cannot tell)."""
+    with prepared.path.open(encoding="utf-8-sig", newline="") as fh:
+        cells = next(csv.reader(fh), [])
+    return cells[1:] if prepared.numbered else cells
+
+
+def repeated_headers(source: Source, headers: list[str]) -> list[str]:
+    """The source's columns that the header row gives twice, each with both positions
+    (core.layout.given_twice): which one holds the department's value would be a guess."""
+    wanted = {fold(h) for h in source.headers}
+    first: dict[str, int] = {}
+    twice: list[str] = []
+    for i, header in enumerate(headers):
+        key = fold(header).lstrip("\ufeff")
+        if key not in wanted:
+            continue
+        if key in first:
+            twice.append(given_twice(headers[first[key]].strip(), first[key], i))
+        else:
+            first[key] = i
+    return twice
+
+
 def load(con: duckdb.DuckDBPyConnection, source: Source, prepared: Prepared) -> Parsed:
     """Read the file into table `parsed` (valid and bad rows, typed) and count it.
 
-    Raises FileRejected when the file cannot be read or required headers are missing. Row
-    numbers are the file's own (the spreadsheet's row, a CSV's line); blank rows are skipped.
+    Raises FileRejected when the file cannot be read, required headers are missing or one is
+    given twice. Row numbers are the file's own (the spreadsheet's row, a CSV's line); blank
+    rows are skipped.
     """
     columns = _read_raw(con, prepared)
     folded = {fold(name).lstrip("\ufeff"): name for name in columns}
     missing = [c.header for c in source.columns if fold(c.header) not in folded]
-    if missing:
-        raise FileRejected([f"缺少必需的列：{'、'.join(missing)}"])
+    problems = [f"缺少必需的列：{'、'.join(missing)}"] if missing else []
+    twice = repeated_headers(source, header_row(prepared))
+    if twice:
+        problems.append(repeated_columns(twice))
+    if problems:
+        raise FileRejected(problems)
     inner, selects, errors, joins = [], [], [], []
     id_col = ""
     on = today()

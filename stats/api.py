@@ -8,8 +8,10 @@ from typing import Any
 import ninja
 from django.http import HttpRequest
 from ninja import Field, Schema
+from ninja.errors import HttpError
 
 from core.api import IsoDate, errors
+from core.dates import not_future
 from registry.api import RegionRef, visible_region
 from stats.services import compute
 
@@ -67,5 +69,11 @@ class StatsOut(Schema):
     description="某区划（含下级）截至某日的脱贫户、监测对象、风险消除等户数和人数，与统计页一致。",
 )
 def stats(request: HttpRequest, region: str = "", as_of: IsoDate = None) -> dict[str, Any]:
-    """The statistics of `region` (default: the user's region) as of `as_of` (default today)."""
+    """The statistics of `region` (default: the user's region) as of `as_of` (default today,
+    never later: 400, as for a page out of range)."""
+    if as_of is not None:
+        try:
+            not_future(as_of)
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from exc
     return compute(visible_region(request.user, region), as_of)

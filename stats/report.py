@@ -207,7 +207,8 @@ def labels_row(labels: Labels, row: dict[str, str]) -> dict[str, str]:
 
 def as_of_date(text: str, period: Period) -> dt.date | None:
     """The report's cut-off date from YYYY-MM-DD text ('' → None: the period's end or today);
-    a date that does not parse or falls before the period is a ValueError in Chinese."""
+    a date that does not parse, falls before the period or after today is a ValueError in
+    Chinese."""
     if not text:
         return None
     try:
@@ -216,7 +217,7 @@ def as_of_date(text: str, period: Period) -> dt.date | None:
         raise ValueError(f"截止日期应为 YYYY-MM-DD，实为“{text}”") from exc
     if as_of < period.start:
         raise ValueError(f"截止日期{as_of}早于期间开始日{period.start}")
-    return as_of
+    return dates.not_future(as_of, "截止日期")
 
 
 def render(

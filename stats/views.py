@@ -54,8 +54,10 @@ def _date(request: HttpRequest, name: str, label: str) -> dt.date | None:
     except ValueError:
         messages.error(request, f"{label}“{raw}”不是有效日期，应为 YYYY-MM-DD，已改用默认日期")
         return None
-    if value > dates.today():
-        messages.error(request, f"{label}不能晚于今天，已改用今天")
+    try:
+        dates.not_future(value, label)
+    except ValueError as exc:
+        messages.error(request, f"{exc}，已改用今天")
         return None
     if value < EARLIEST:
         raise BadRequest(f"{label}不能早于{EARLIEST:%Y-%m-%d}")

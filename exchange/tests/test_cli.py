@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from exchange.models import Batch
+from exchange.models import Batch, Item
 from exchange.readers import SOURCES
 from exchange.tests.conftest import member, write_file
 
@@ -80,6 +80,50 @@ def test_compare_rejects_a_file_missing_headers_with_exit_1(tmp_path, regions):
     assert code == 1
     assert result["errors"][0]["message"] == "缺少必需的列：救助类别、开始日期、结束日期"
     assert Batch.objects.get().status == Batch.Status.REJECTED
+
+
+def test_compare_refuses_a_file_giving_a_column_twice_naming_both_positions(
+    tmp_path, village_household
+):
+    """Which of two 证件号码 columns is the person's would be a guess: the whole file is refused
+    and nothing of it is kept (it was read with the first column, the second ignored)."""
+    p = member(village_household)
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "证件号码,姓名,鉴定等级,鉴定日期,证件号码\n"
+        f"{p.id_number},{p.name},C,2026-04-01,11010519491231002X\n",
+        encoding="utf-8",
+    )
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["status"], result["records"]) == (1, "rejected", 0)
+    assert result["errors"] == [
+        {"row": None, "message": "以下列重复出现：“证件号码”（第1列和第5列），请只保留一列"}
+    ]
+    assert Batch.objects.get().status == Batch.Status.REJECTED
+    assert not Item.objects.exists()
+
+
+def test_compare_refuses_an_as_of_after_today_as_wrong_usage(tmp_path, village_household):
+    """Today as core.dates says (pinned here): a later 比对基准日 would compare as if it were
+    that day; the command exits 2 and keeps nothing. Today itself still compares."""
+    from unittest.mock import patch
+
+    p = member(village_household)
+    path = write_file(
+        tmp_path,
+        "housing",
+        [{"证件号码": p.id_number, "姓名": p.name, "鉴定等级": "C", "鉴定日期": "2026-04-01"}],
+    )
+    with patch("core.dates.today", return_value=dt.date(2026, 6, 30)):
+        with pytest.raises(CommandError) as info:
+            call_command("compare", "housing", str(path), "--as-of", "2026-07-01")
+        assert info.value.returncode == 2
+        assert str(info.value) == (
+            "--as-of：比对基准日2026-07-01晚于今天（2026-06-30），不能比对未来"
+        )
+        assert not Batch.objects.exists()
+        result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["matched"]) == (0, 1)
 
 
 def test_compare_with_an_unknown_source_is_a_usage_error(tmp_path, regions):

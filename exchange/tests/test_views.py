@@ -196,6 +196,65 @@ def test_a_csv_over_the_row_cap_is_refused_before_it_is_read(
     assert "CSV文件超过5行" in page.content.decode()
 
 
+def test_an_uploaded_workbook_giving_a_column_twice_is_refused_and_its_page_says_where(
+    client_for, household, django_capture_on_commit_callbacks, tmp_path
+):
+    """Two 金额 columns (a 民政 sheet with the month's and the year's): the file is refused with
+    both positions on the batch's page, and no row of it is kept."""
+    import xlsxwriter
+
+    p = member(household)
+    path = tmp_path / "民政.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["证件号码", "姓名", "救助类别", "开始日期", "结束日期", "金额", "金额"])
+    sheet.write_row(1, 0, [p.id_number, p.name, "农村低保", "2026-01-01", "", "300", "3600"])
+    book.close()
+    client = client_for("county_admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exchange:batch_list"),
+            {"source": "civil", "file": SimpleUploadedFile("民政.xlsx", path.read_bytes())},
+        )
+    assert response.status_code == 302
+    batch = Batch.objects.get()
+    message = "以下列重复出现：“金额”（第6列和第7列），请只保留一列"
+    assert (batch.status, batch.records, batch.errors) == (
+        Batch.Status.REJECTED,
+        0,
+        [{"row": None, "message": message}],
+    )
+    assert not Item.objects.exists()
+    page = client.get(reverse("exchange:batch_detail", args=[batch.pk]))
+    assert message in page.content.decode()
+
+
+def test_an_upload_with_a_comparison_date_after_today_is_a_form_error(
+    client_for, household, tmp_path
+):
+    import datetime as dt
+    from unittest.mock import patch
+
+    from core.models import Job
+
+    path = write_file(tmp_path, "medical", [med_row(member(household))])
+    with patch("core.dates.today", return_value=dt.date(2026, 6, 30)):
+        response = client_for("county_admin").post(
+            reverse("exchange:batch_list"),
+            {
+                "source": "medical",
+                "file": SimpleUploadedFile("医保.csv", path.read_bytes()),
+                "as_of": "2026-07-01",
+            },
+        )
+    assert response.status_code == 200
+    assert response.context["form"].errors["as_of"] == [
+        "比对基准日2026-07-01晚于今天（2026-06-30），不能比对未来"
+    ]
+    assert "不能比对未来" in response.content.decode()
+    assert not Job.objects.exists() and not Batch.objects.exists()
+
+
 def test_uploading_a_wrong_type_names_the_problem(client_for):
     client = client_for("county_admin")
     upload = SimpleUploadedFile("data.txt", b"x")

@@ -112,6 +112,20 @@ def test_the_risk_columns_of_every_spelling_merge_in_column_order(
     assert h.risk_list == ["因学", "因病", "因自然灾害", "缺劳动力"]
 
 
+def test_a_national_column_given_twice_is_refused_not_read_from_the_first(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two 户类型 columns: the second was ignored as "unknown" and the first read; which one
+    counts would be a guess, as for any other column given twice."""
+    rows = [r | {"户类型": "一般农户"} for r in national_rows()]
+    path = write_sheet(tmp_path / "twice.xlsx", [*NATIONAL, "户类型"], rows)
+    code, result, _ = run_command("import_registry", str(path))
+    assert (code, result["status"]) == (1, "rejected")
+    [error] = result["errors"]
+    assert "以下列重复出现：“户类型”（第9列和第19列），请只保留一列" in error["message"]
+    assert not Household.objects.filter(number=num("N1")).exists()
+
+
 def test_an_unknown_code_proposes_the_nearest_one(regions: dict[str, Any], tmp_path: Path) -> None:
     rows = national_rows()
     rows[0]["务工状况"] = "省内县外打工"

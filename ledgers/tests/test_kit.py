@@ -731,3 +731,16 @@ def test_the_row_form_reads_a_number_as_the_import_does(
     spaced = f"{a.id_number[:6]} {a.id_number[6:14]} {a.id_number[14:]}"
     assert client_for("town_staff").post(url, data | {"id_number": spaced}).status_code == 302
     assert YuluRow.objects.get().person == a
+
+
+def test_a_file_giving_a_column_twice_is_refused_whole_naming_both_positions(
+    students: dict[str, Any], tmp_path: Path
+) -> None:
+    """Which of two 补助金额 columns counts would be a guess: the file is refused, nothing saved."""
+    headers = [*HEADERS, "补助金额"]
+    path = write_sheet(tmp_path / "twice.xlsx", headers, [row(students["a"])])
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+    assert (code, result["status"]) == (1, "rejected")
+    [error] = result["errors"]
+    assert error["message"].startswith("以下列重复出现：“补助金额”（第8列和第10列），请只保留一列")
+    assert not YuluRow.objects.exists()

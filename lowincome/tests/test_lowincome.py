@@ -384,3 +384,17 @@ def test_a_person_is_found_by_name_with_the_group_the_place_and_the_reason(
     # Another town's people are not found.
     there = _head(register["other"])
     assert there.masked_id() not in client.get("/lowincome/", {"q": there.name}).content.decode()
+
+
+def test_a_list_giving_a_column_twice_under_its_alias_is_refused_whole(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any]
+) -> None:
+    """人员类别 and 低收入人口类别 are one column: which one counts would be a guess."""
+    rows = [r | {"人员类别": "特困人员"} for r in _rows(register)]
+    headers = ["证件号码", "姓名", "人员类别", "低收入人口类别"]
+    path = write_sheet(tmp_path / "twice.xlsx", headers, rows)
+    code, result, _ = run_command("lowincome", "import", str(path))
+    assert (code, result["status"]) == (1, "rejected")
+    [error] = result["errors"]
+    assert error["message"].startswith("以下列重复出现：“人员类别”（第3列和第4列），请只保留一列")
+    assert not LowIncomePerson.objects.exists()

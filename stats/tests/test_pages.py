@@ -207,6 +207,53 @@ def test_the_api_is_scoped_and_accepts_a_bearer_token(
     assert county.json()["alleviated"] == {"households": 1, "persons": 2}
 
 
+def test_a_statistics_date_after_today_is_refused_everywhere_and_today_is_counted(
+    client_for: Any,
+    client: Any,
+    users: dict[str, Any],
+    register: dict[str, Any],
+    tmp_path: Any,
+) -> None:
+    """Today as core.dates says (pinned): a later date would count today's register as that
+    day's. The commands exit 2, the API answers 400, the report page 400 and the dashboard says
+    so and counts today; today itself is counted as before."""
+    from unittest.mock import patch
+
+    pinned, later = dt.date(2026, 6, 30), "2026-07-01"
+    refused = "统计日期2026-07-01晚于今天（2026-06-30），不能统计未来"
+    _row, token = ApiToken.issue(users["town_staff"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    with patch("core.dates.today", return_value=pinned):
+        with pytest.raises(CommandError) as caught:
+            call_command("stats", "--region", "金山店镇", "--as-of", later, stdout=io.StringIO())
+        assert (caught.value.returncode, str(caught.value)) == (2, f"--as-of：{refused}")
+        out = tmp_path / "report.docx"
+        with pytest.raises(CommandError) as caught:
+            call_command(
+                "report", "work-summary", "--region", "金山店镇", "--year", "2026",
+                "--as-of", later, "--out", str(out), stdout=io.StringIO(),
+            )  # fmt: skip
+        assert caught.value.returncode == 2
+        assert (
+            str(caught.value) == "--as-of：截止日期2026-07-01晚于今天（2026-06-30），不能统计未来"
+        )
+        assert not out.exists()
+        api = client.get("/api/v1/stats", {"as_of": later}, **auth)
+        assert (api.status_code, api.json()) == (400, {"detail": refused})
+        town = client_for("town_staff")
+        report_page = town.get("/stats/report/", {"year": 2026, "as_of": later})
+        assert report_page.status_code == 400 and "不能统计未来" in report_page.content.decode()
+        page = town.get("/stats/", {"as_of": later})
+        assert page.status_code == 200 and page.context["as_of"] == pinned
+        assert f"{refused}，已改用今天" in page.content.decode()
+        # Today is counted as before.
+        today = client.get("/api/v1/stats", {"as_of": pinned.isoformat()}, **auth)
+        assert today.status_code == 200 and today.json()["as_of"] == "2026-06-30"
+        out_today = io.StringIO()
+        call_command("stats", "--region", "金山店镇", "--as-of", "2026-06-30", stdout=out_today)
+        assert json.loads(out_today.getvalue().strip().splitlines()[-1])["as_of"] == "2026-06-30"
+
+
 def test_the_command_exits_2_for_an_unknown_region_or_a_bad_date(
     regions: dict[str, Any], register: dict[str, Any]
 ) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
-from core.cli import UsageError
+from core.cli import UsageError, as_of_option
 from exchange import services
 from exchange.models import Batch
 from exchange.readers import SOURCES
@@ -32,10 +31,7 @@ class Command(BatchCommand):
             raise UsageError(f"文件不存在：{path}")
         as_of = None
         if opts["as_of"]:
-            try:
-                as_of = dt.date.fromisoformat(opts["as_of"])
-            except ValueError as exc:
-                raise UsageError(f"--as-of 应为 YYYY-MM-DD 格式的日期：{opts['as_of']}") from exc
+            as_of = as_of_option(opts["as_of"], label="比对基准日", what="比对")
         batch = services.compare(
             actor=self.system_user(),
             source=source,

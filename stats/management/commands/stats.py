@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
-from core.cli import UsageError
+from core.cli import as_of_option
 from stats.services import compute
-
-
-def parse_date(value: str, option: str) -> dt.date:
-    """A YYYY-MM-DD date, or exit 2 with a message naming the option."""
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(f"{option} 应为 YYYY-MM-DD 格式的日期，实为“{value}”") from exc
 
 
 class Command(BatchCommand):
@@ -29,6 +20,6 @@ class Command(BatchCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         region = self.region_arg(options["region"])
-        as_of = parse_date(options["as_of"], "--as-of") if options["as_of"] else None
+        as_of = as_of_option(options["as_of"]) if options["as_of"] else None
         self.progress(f"统计 {region.full_name()} …")
         self.emit(compute(region, as_of))
