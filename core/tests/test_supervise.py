@@ -78,6 +78,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _cmdline(pid: int) -> bytes:
+    """A process's command line; empty once it has gone (a short-lived child, between the listing
+    and the reading)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _children(pid: int) -> set[int]:
     """Every descendant of pid (from /proc)."""
     parents: dict[int, int] = {}
@@ -117,12 +126,8 @@ def test_serve_restarts_a_killed_worker_and_sigterm_stops_gunicorn_and_the_worke
     try:
 
         def worker_pids() -> list[int]:
-            return [
-                p
-                for p in _children(serve.pid)
-                if b"worker" in Path(f"/proc/{p}/cmdline").read_bytes()
-                and b"gunicorn" not in Path(f"/proc/{p}/cmdline").read_bytes()
-            ]
+            commands = {p: _cmdline(p) for p in _children(serve.pid)}
+            return [p for p, c in commands.items() if b"worker" in c and b"gunicorn" not in c]
 
         def up() -> bool:
             try:

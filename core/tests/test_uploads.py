@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core import uploads
+from core import uploads, xlsxparts
 from core.tabular import TableError, open_table
 
 # ruff: noqa: E501
@@ -164,15 +164,15 @@ def _central(name: str, crc: int, packed: int, size: int, offset: int) -> bytes:
 
 
 def test_a_zip_bomb_is_refused_at_once_without_inflating_it(tmp_path):
-    """1.5 GB of zeros in a few MB: refused from its declared size, within 2 s, in little memory."""
+    """1.5 GB of zeros in a few MB: refused from its declared size, within 2 s of CPU, in little memory."""
     path = _bomb(tmp_path / "bomb.xlsx", 1.5)
     assert path.stat().st_size < 10 << 20
     with zipfile.ZipFile(path) as book:
         assert book.getinfo("xl/worksheets/sheet1.xml").file_size > 1500 << 20
-    before, started = _rss_mb(), time.perf_counter()
+    before, started = _rss_mb(), time.process_time()
     with pytest.raises(TableError, match="解压后超过1024MB"):
         open_table(path)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert _rss_mb() - before < 300
 
 
@@ -228,33 +228,43 @@ def test_a_forged_declared_size_is_caught_while_inflating(tmp_path):
     forged.write_bytes(bytes(data))
     with zipfile.ZipFile(forged) as book:
         assert book.getinfo("xl/worksheets/sheet1.xml").file_size == 1 << 20
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(TableError, match="损坏"):
         open_table(forged)
     with pytest.raises(uploads.UploadRejected, match="疑似“压缩炸弹”"):
         uploads.verify_package(forged)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_two_million_rows_under_a_wrong_header_are_refused_from_the_first_rows(tmp_path):
     path = write_xlsx(tmp_path / "rows.xlsx", _many_rows(2_000_000, ["编号", "名称"]))
     assert path.stat().st_size < 10 << 20
-    before, started = _rss_mb(), time.perf_counter()
+    before, started = _rss_mb(), time.process_time()
     with pytest.raises(TableError, match="没有找到含“证件号码”的表头行"):
         open_table(path)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert _rss_mb() - before < 300
 
 
-def test_rows_beyond_the_cap_are_refused_before_the_sheet_is_parsed(tmp_path, settings):
+def test_rows_beyond_the_cap_are_refused_before_the_sheet_is_parsed(
+    tmp_path, settings, monkeypatch
+):
     """Only the sheet's small first part (where the header is) is parsed before the refusal."""
     settings.FANGPIN_IMPORT_MAX_ROWS = 500_000
     path = write_xlsx(tmp_path / "rows.xlsx", _many_rows(2_000_000, ["姓名", "证件号码"]))
-    started = time.perf_counter()
+    parsed = []
+    load = xlsxparts._load
+
+    def counted(source):
+        start, rows = load(source)
+        parsed.append(len(rows))
+        return start, rows
+
+    monkeypatch.setattr(xlsxparts, "_load", counted)
     with pytest.raises(TableError, match="工作表超过500000行"):
         for _ in open_table(path).rows:
             pass
-    assert time.perf_counter() - started < 2
+    assert sum(parsed) < 100_000, parsed
 
 
 def test_a_cell_far_to_the_right_of_a_large_sheet_is_refused_before_its_part_is_parsed(
@@ -354,10 +364,10 @@ def _png(width: int, height: int) -> bytes:
 
 
 def test_a_13000_pixel_square_png_is_refused_from_its_header():
-    before, started = _rss_mb(), time.perf_counter()
+    before, started = _rss_mb(), time.process_time()
     with pytest.raises(uploads.UploadRejected, match="像素"):
         uploads.check_image(_png(13000, 13000), "炸弹.png", ("JPEG", "PNG"))
-    assert time.perf_counter() - started < 2 and _rss_mb() - before < 300
+    assert time.process_time() - started < 2 and _rss_mb() - before < 300
 
 
 def test_pillow_itself_refuses_to_decode_past_the_limit():
