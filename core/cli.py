@@ -87,6 +87,14 @@ def argparse_message(message: str) -> str:
     return message
 
 
+class Interrupted(KeyboardInterrupt):
+    """A Ctrl-C (SIGINT) that stopped a command at a point where it knows what was kept: the
+    message (Chinese) says so, for the JSON line (`core.pipeline.undone_if_interrupted`)."""
+
+
+INTERRUPTED = "命令被中断（Ctrl-C），未能完成"
+
+
 class UsageError(CommandError):
     """Wrong usage: exit status 2."""
 
@@ -215,7 +223,8 @@ class JsonCommand(BaseCommand):
         and the database connections closed (by Django, as every run ends) before leaving.
 
         Every way out ends with the JSON line (formats.md §3), the reason in it: wrong usage (2),
-        a command's failure without a result (1), and an error no command foresaw.
+        a command's failure without a result (1), an error no command foresaw, and a Ctrl-C
+        (status "interrupted", exit 1; what was kept is said when the command knows it).
         """
         self.ends_process = True
         try:
@@ -230,6 +239,12 @@ class JsonCommand(BaseCommand):
                 message = self._reason or ("命令用法有误" if usage else "命令未能完成")
                 outcome = "usage_error" if usage else "error"
                 self._write_json({"status": outcome, "message": message})
+        except KeyboardInterrupt as exc:
+            message = str(exc) if isinstance(exc, Interrupted) and str(exc) else INTERRUPTED
+            sys.stderr.write(message + "\n")
+            with contextlib.suppress(OSError):
+                self._write_json({"status": "interrupted", "message": message})
+            status = 1
         except Exception as exc:
             self._emitted = True
             status = unexpected(exc, argv[1] if len(argv) > 1 else "", self.stdout.write)

@@ -12,7 +12,9 @@ web's background jobs call:
 4. with `dry_run` the result stops here (the web preview, `--dry-run`);
 5. otherwise the importer writes the plan in one transaction with its audit records, and the
    import itself is audited (file name, sha256, counts) by a record written first, which what the
-   import creates may name. A failure or a killed process leaves the database as it was.
+   import creates may name. A failure or a killed process leaves the database as it was; so does
+   a Ctrl-C, which the command then reports (`undone_if_interrupted`): one during the commit
+   waits for it to end, so "nothing was saved" is never said of a committed import.
 
 The result is the JSON of formats.md §3 / §7: `status` imported / rejected / valid, `rows`, the
 importer's counts, `error_count`, the first `errors` and `warnings`. A rejected file can come back
@@ -23,6 +25,9 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
+import signal
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -36,11 +41,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from core import audit, codes, dates, uploads
+from core.cli import Interrupted
 from core.layout import ERROR_HEADER
 from core.models import AuditRecord
 from core.permissions import Cap, require
 from core.tabular import Table, TableError, open_table, raw_rows, text
 from core.xlsx import StreamWorkbook
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 FIRST_ERRORS = 100  # errors and warnings listed in the JSON
@@ -204,6 +212,60 @@ def collector_paused(*, freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Run the block to its end through a Ctrl-C (SIGINT), which is then ignored (said on
+    stderr). Only where Python's own handler is in place, in the main thread (a command)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            logger.warning("提交时收到中断请求（Ctrl-C）：数据已提交完毕，命令继续完成")
+
+
+class AllOrNothing:
+    """`transaction.atomic()` whose commit a Ctrl-C cannot split from what follows: an
+    interrupt in the block rolls it back; one during the commit waits for it (`committed`)."""
+
+    committed = False
+
+    def __enter__(self) -> AllOrNothing:
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is not None:
+            self._atomic.__exit__(kind, exc, tb)  # rolled back
+            return
+        with interrupts_deferred():
+            self._atomic.__exit__(None, None, None)
+        self.committed = True
+
+
+@contextmanager
+def undone_if_interrupted(what: str) -> Iterator[AllOrNothing]:
+    """The block holds one `AllOrNothing` write (the one given): a Ctrl-C before its commit
+    ends as `core.cli.Interrupted` saying in Chinese that `what` was interrupted and nothing
+    saved; one after it is left as it is (the command cannot say that)."""
+    write = AllOrNothing()
+    try:
+        yield write
+    except KeyboardInterrupt as exc:
+        if write.committed or isinstance(exc, Interrupted):
+            raise
+        raise Interrupted(f"{what}被中断（Ctrl-C），未保存任何数据；可以重新{what}") from None
+
+
 # The objects of imports whose process ends as they return (`run`'s `ends_process`).
 _LEFT_TO_EXIT: list[list[Any]] = []
 
@@ -239,19 +301,21 @@ def run(
         # Otherwise the import's objects die before the collector is back: left alive until
         # then, the first collection would scan them all (70 ms for 10,000 households).
         try:
-            return _run(
-                spec,
-                kind_name,
-                Path(path),
-                actor=actor,
-                dry_run=dry_run,
-                file_name=file_name,
-                errors_out=errors_out,
-                progress=progress,
-                batch=batch,
-                options=options,
-                kept=kept,
-            )
+            with undone_if_interrupted("导入") as write:
+                return _run(
+                    spec,
+                    kind_name,
+                    Path(path),
+                    actor=actor,
+                    dry_run=dry_run,
+                    file_name=file_name,
+                    errors_out=errors_out,
+                    progress=progress,
+                    batch=batch,
+                    options=options,
+                    kept=kept,
+                    write=write,
+                )
         finally:
             if not ends_process:
                 kept.clear()
@@ -270,8 +334,10 @@ def _run(
     batch: int | None,
     options: dict[str, Any],
     kept: list[Any],
+    write: AllOrNothing,
 ) -> dict[str, Any]:
-    """`run`'s work, with the collector paused; what holds the rows goes in `kept` too."""
+    """`run`'s work, with the collector paused; what holds the rows goes in `kept` too; the
+    import is written in `write`."""
     report_progress = progress or (lambda pct, msg: None)
     # The code tables as edited now, read at the import's first code cell (the version, one
     # query; the edits only if they changed): the rows are then checked against the in-memory
@@ -338,7 +404,7 @@ def _run(
         return result
     note = f"导入{spec.name} {file_name}（sha256 {sha[:16]}…）"
     started = time.perf_counter()
-    with transaction.atomic():
+    with write:
         # The import's own record comes first: what the import creates may name it.
         source = {"file": file_name, "sha256": sha} | ({"batch": batch} if batch else {})
         record = audit.record(
