@@ -31,7 +31,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MethodType
@@ -40,7 +40,7 @@ from typing import IO, Any, Protocol
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from core import audit, codes, dates, uploads
+from core import audit, codes, dates, locks, uploads
 from core.cli import Interrupted
 from core.layout import ERROR_HEADER
 from core.models import AuditRecord
@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 FIRST_ERRORS = 100  # errors and warnings listed in the JSON
 NO_CHANGE = "没有变化：文件内容与系统中的台账一致"
+WAITING = "另一个导入正在进行，等它完成后再检查和写入本文件……"
 
 
 class Report:
@@ -288,7 +289,10 @@ def run(
     `batch` is the uploaded file's ImportBatch (which keeps the file), named in the import's
     record. `ends_process`: the caller's process ends as soon as this returns (a command run
     from the console: core.cli.JsonCommand); the import's objects are then left to that end
-    rather than freed one by one here (0.6 s after a county's first load)."""
+    rather than freed one by one here (0.6 s after a county's first load).
+
+    Imports that write run one at a time, from the check to the commit (`core.locks`), so that
+    none writes a plan made before another one committed; the next one waits (saying so)."""
     spec = kind(kind_name)
     if actor is not None:  # a command acts for the system; a user needs the capability
         require(actor, Cap.IMPORT)
@@ -300,8 +304,17 @@ def run(
     with collector_paused(freeze=ends_process):
         # Otherwise the import's objects die before the collector is back: left alive until
         # then, the first collection would scan them all (70 ms for 10,000 households).
+        one_at_a_time = (
+            nullcontext()
+            if dry_run
+            else locks.hold(
+                "imports",
+                transactions=True,
+                waiting=lambda: (progress or (lambda pct, msg: None))(1, WAITING),
+            )
+        )
         try:
-            with undone_if_interrupted("导入") as write:
+            with undone_if_interrupted("导入") as write, one_at_a_time:
                 return _run(
                     spec,
                     kind_name,
