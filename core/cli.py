@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
@@ -154,6 +155,52 @@ def output_file(
     return path
 
 
+def _database() -> str:
+    """The configured database, for a message (never the password)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"SQLite 数据库 {db['NAME']}"
+    return (
+        f"PostgreSQL 数据库 {db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """Why the database could not serve a command that failed with `exc`, in Chinese and saying
+    what to do — it does not answer, or it is not migrated to this version — or None.
+
+    Looked into only after a database error, so a command's start pays nothing for it.
+    """
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    if not isinstance(exc, DatabaseError | sqlite3.Error):  # sqlite3's own: a backup's copy
+        return None
+    where = _database()
+    try:
+        connection.close()  # whatever state the failure left it in
+        connection.ensure_connection()
+    except DatabaseError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return (
+            f"无法连接 {where}（{reason}）：请检查数据库服务是否在运行、"
+            "环境变量 DATABASE_URL 是否正确"
+        )
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return None
+    if plan:
+        return (
+            f"{where} 尚未迁移到本版本的结构（还有{len(plan)}个迁移未执行）："
+            "请先运行 fangpin migrate"
+        )
+    return None
+
+
 def unexpected(exc: Exception, command: str, write: Callable[[str], object]) -> int:
     """The last resort for an error no command foresaw: the traceback to the log (stderr), a
     JSON line with `status` "error" and a Chinese message through `write`; the exit status.
@@ -247,7 +294,13 @@ class JsonCommand(BaseCommand):
             status = 1
         except Exception as exc:
             self._emitted = True
-            status = unexpected(exc, argv[1] if len(argv) > 1 else "", self.stdout.write)
+            if problem := database_problem(exc):
+                sys.stderr.write(problem + "\n")
+                with contextlib.suppress(OSError):
+                    self._write_json({"status": "error", "message": problem})
+                status = 1
+            else:
+                status = unexpected(exc, argv[1] if len(argv) > 1 else "", self.stdout.write)
         sys.stdout.flush()
         sys.stderr.flush()
         logging.shutdown()

@@ -351,3 +351,32 @@ def test_a_django_command_that_fails_unforeseen_ends_with_a_json_line_too(
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["status"] == "error" and "fangpin migrate 意外出错" in last["message"]
     assert "Traceback" in caplog.text
+
+
+def test_a_database_not_migrated_or_not_answering_is_said_with_what_to_do(tmp_path):
+    """No traceback for the wrong database (core.cli.database_problem): a database that does
+    not answer names itself (never the password) and DATABASE_URL; one not migrated to this
+    version says to run `fangpin migrate`. Exit 1, the reason as the JSON line."""
+    book = tmp_path / "x.csv"
+    book.write_text("证件号码\n", encoding="utf-8")
+    not_migrated = _fangpin(tmp_path, "import-registry", str(book))
+    refused = subprocess.run(
+        [sys.executable, "-m", "fangpin.cli", "stats", "--region", "x"],
+        env={
+            **os.environ,
+            "DATABASE_URL": "postgres://someone:secretpw@127.0.0.1:1/nowhere",
+            "SECRET_KEY": "test",
+            "FANGPIN_DATA_DIR": str(tmp_path / "data"),
+            "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+        },
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+    )  # fmt: skip
+    for done, said in (
+        (not_migrated, "请先运行 fangpin migrate"),
+        (refused, "127.0.0.1:1/nowhere"),
+    ):
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last["status"] == "error" and said in last["message"], last
+    assert "DATABASE_URL" in refused.stdout and "secretpw" not in refused.stdout + refused.stderr
