@@ -22,6 +22,7 @@ It refuses otherwise unless `force=True`, and refuses a backup of the other engi
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import io
 import json
@@ -40,7 +41,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections
 
-from core.cli import target_problem
+from core.cli import os_reason, target_problem
 
 FORMAT = "fangpin-backup-1"
 SQLITE_ENTRY = "database/fangpin.sqlite3"
@@ -165,8 +166,24 @@ def check_target(out: str | Path) -> Path:
 
 def backup(out: str | Path) -> dict[str, Any]:
     """Write a backup of the database and the data dir's files to `out` (a tar file, or a new
-    directory holding the same entries); returns the manifest."""
+    directory holding the same entries); returns the manifest.
+
+    It is written beside `out` and renamed into place when complete: a disk that fills up (or
+    any other write error) leaves no partial backup, and says so (`BackupError`)."""
     out = check_target(out)
+    try:
+        return _backup(out)
+    except OSError as exc:
+        reason = os_reason(exc)
+    except sqlite3.Error as exc:  # the online copy of the database
+        if "full" not in str(exc):
+            raise
+        reason = os_reason(OSError(errno.ENOSPC, str(exc)))
+    raise BackupError(f"备份未能写完（{reason}），没有留下不完整的备份：{out}")
+
+
+def _backup(out: Path) -> dict[str, Any]:
+    """`backup`'s work, to the checked target."""
     data_dir = Path(settings.DATA_DIR).resolve()
     archive = is_archive(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -301,3 +301,32 @@ def test_a_backup_target_that_cannot_be_written_is_wrong_usage(tmp_path: Path) -
         assert target in last["message"] and "Traceback" not in done.stderr
     assert [p.name for p in taken.iterdir()] == ["keep.txt"]
     assert not list(tmp_path.glob(".fangpin-backup-*")) and a_file.read_text() == "x"
+
+
+@pytest.mark.parametrize("name", ["bk", "bk.tar.gz"])
+@pytest.mark.django_db(transaction=True)
+def test_a_disk_that_fills_up_during_a_backup_leaves_nothing_and_says_so(
+    tmp_path: Path, settings: Any, capsys: Any, monkeypatch: Any, name: str
+) -> None:
+    """A write that fails partway (ENOSPC from the copy of a file) is said in Chinese, exit 1,
+    and neither the backup nor its work directory beside it is left behind."""
+    import errno
+
+    from core import backup as backups
+
+    settings.DATA_DIR = tmp_path / "data"
+    (tmp_path / "data" / "imports").mkdir(parents=True)
+    (tmp_path / "data" / "imports" / "up.xlsx").write_bytes(b"PK workbook")
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backups.shutil, "copyfileobj", full)
+    monkeypatch.setattr(backups.tarfile.TarFile, "add", full)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(SystemExit) as exited:
+        call_command("backup", str(tmp_path / "out" / name))
+    assert exited.value.code == 1
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["status"] == "failed" and "磁盘已满" in result["message"]
+    assert list((tmp_path / "out").iterdir()) == []
