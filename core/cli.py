@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ _REASONS = {
     errno.ENOTDIR: "路径中有一段不是目录",
     errno.ENOSPC: "磁盘已满",
     errno.EDQUOT: "超出磁盘配额",
+    errno.ENOENT: "路径不存在或无法在此创建",
 }
 
 
@@ -210,6 +212,12 @@ def unexpected(exc: Exception, command: str, write: Callable[[str], object]) -> 
     A JSON line printed before the error no longer holds: this one follows it.
     """
     name = command.replace("_", "-")
+    if isinstance(exc, ImproperlyConfigured):  # the settings' own Chinese reason: no traceback
+        message = f"fangpin {name} 无法启动，配置有误：{exc}"
+        sys.stderr.write(message + "\n")
+        with contextlib.suppress(OSError):
+            write(json.dumps({"status": "error", "message": message}, ensure_ascii=False))
+        return 1
     logger.error("fangpin %s 意外出错", name, exc_info=exc)
     message = (
         f"fangpin {name} 意外出错，未能完成（{type(exc).__name__}: {exc}）；"

@@ -380,3 +380,27 @@ def test_a_database_not_migrated_or_not_answering_is_said_with_what_to_do(tmp_pa
         last = json.loads(done.stdout.strip().splitlines()[-1])
         assert last["status"] == "error" and said in last["message"], last
     assert "DATABASE_URL" in refused.stdout and "secretpw" not in refused.stdout + refused.stderr
+
+
+def test_a_data_dir_that_cannot_take_files_is_said_at_start(tmp_path):
+    """FANGPIN_DATA_DIR that exists but takes no file (/proc: even root cannot write there, as
+    on a read-only mount) or cannot be made: the command says so in Chinese, exit 1, no
+    traceback (fangpin.settings, core.cli.unexpected)."""
+    for data_dir in ("/proc", str(tmp_path / "file" / "data")):
+        (tmp_path / "file").write_text("not a directory")
+        done = subprocess.run(
+            [sys.executable, "-m", "fangpin.cli", "stats", "--region", "x"],
+            env={
+                **os.environ,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                "SECRET_KEY": "test",
+                "FANGPIN_DATA_DIR": data_dir,
+                "DJANGO_SETTINGS_MODULE": "fangpin.settings",
+            },
+            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert last["status"] == "error", last
+        assert f"数据目录 FANGPIN_DATA_DIR={data_dir} 无法创建或写入" in last["message"], last
