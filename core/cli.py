@@ -16,10 +16,13 @@ import json
 import logging
 import os
 import re
+import signal
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -96,6 +99,28 @@ class Interrupted(KeyboardInterrupt):
 
 
 INTERRUPTED = "命令被中断（Ctrl-C），未能完成"
+
+
+@contextmanager
+def interrupts_deferred(
+    after: str = "提交时收到中断请求（Ctrl-C）：数据已提交完毕，命令继续完成",
+) -> Iterator[None]:
+    """Run the block to its end through a Ctrl-C (SIGINT), which is then ignored, `after` said
+    on stderr. Only where Python's own handler is in place, in the main thread (a command)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            logger.warning(after)
 
 
 class UsageError(CommandError):

@@ -25,9 +25,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import logging
-import signal
-import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -41,14 +38,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from core import audit, codes, dates, locks, uploads
-from core.cli import Interrupted
+from core.cli import Interrupted, interrupts_deferred
 from core.layout import ERROR_HEADER
 from core.models import AuditRecord
 from core.permissions import Cap, require
 from core.tabular import Table, TableError, open_table, raw_rows, text
 from core.xlsx import StreamWorkbook
-
-logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 FIRST_ERRORS = 100  # errors and warnings listed in the JSON
@@ -211,26 +206,6 @@ def collector_paused(*, freeze: bool = False) -> Iterator[None]:
             gc.freeze()
         if enabled:
             gc.enable()
-
-
-@contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Run the block to its end through a Ctrl-C (SIGINT), which is then ignored (said on
-    stderr). Only where Python's own handler is in place, in the main thread (a command)."""
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught:
-            logger.warning("提交时收到中断请求（Ctrl-C）：数据已提交完毕，命令继续完成")
 
 
 class AllOrNothing:
