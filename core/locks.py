@@ -36,7 +36,8 @@ def hold(
     transactions already run one at a time. Outside one, an exclusive lock on a file in the data
     dir, taken without opening a write transaction (which on SQLite would stop every other writer
     for the whole block). File locks are never taken inside a transaction, so a transaction never
-    waits for a file lock while holding the database: no deadlock between the two.
+    waits for a file lock while holding the database: no deadlock between the two (with
+    `transactions` the caller is outside any, as an import is, but in tests).
     """
     key = zlib.crc32(name.encode())
     if transactions and connection.vendor == "postgresql":
