@@ -22,6 +22,7 @@ It refuses otherwise unless `force=True`, and refuses a backup of the other engi
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import io
 import json
@@ -32,7 +33,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,7 +41,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections
 
-from core.cli import target_problem
+from core.cli import Interrupted, interrupts_deferred, os_reason, target_problem
+from core.supervise import _die_with_parent
 
 FORMAT = "fangpin-backup-1"
 SQLITE_ENTRY = "database/fangpin.sqlite3"
@@ -100,7 +102,10 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
 
 
 def _excluded(data_dir: Path, out: Path | None, work: Path | None = None) -> set[Path]:
-    names = {data_dir / "staticfiles"}
+    """What is not the data dir's data: collected static files, lock files, the work
+    directories of a backup or restore (a killed one's too), the SQLite database."""
+    names = {data_dir / "staticfiles", data_dir / "locks"}
+    names |= set(data_dir.glob(".fangpin-restore-*")) | set(data_dir.glob(".fangpin-backup-*"))
     if work is not None:
         names.add(work)
     if engine() == "sqlite":
@@ -165,8 +170,24 @@ def check_target(out: str | Path) -> Path:
 
 def backup(out: str | Path) -> dict[str, Any]:
     """Write a backup of the database and the data dir's files to `out` (a tar file, or a new
-    directory holding the same entries); returns the manifest."""
+    directory holding the same entries); returns the manifest.
+
+    It is written beside `out` and renamed into place when complete: a disk that fills up (or
+    any other write error) leaves no partial backup, and says so (`BackupError`)."""
     out = check_target(out)
+    try:
+        return _backup(out)
+    except OSError as exc:
+        reason = os_reason(exc)
+    except sqlite3.Error as exc:  # the online copy of the database
+        if "full" not in str(exc):
+            raise
+        reason = os_reason(OSError(errno.ENOSPC, str(exc)))
+    raise BackupError(f"备份未能写完（{reason}），没有留下不完整的备份：{out}")
+
+
+def _backup(out: Path) -> dict[str, Any]:
+    """`backup`'s work, to the checked target."""
     data_dir = Path(settings.DATA_DIR).resolve()
     archive = is_archive(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -352,67 +373,95 @@ def _safe_path(base: Path, name: str) -> Path:
 def restore(source: str | Path, *, force: bool = False) -> dict[str, Any]:
     """Restore a backup (directory or tar file) into the configured database and data dir;
     returns what was restored."""
-    source = Path(source)
-    data_dir = Path(settings.DATA_DIR).resolve()
-    with _open_backup(source) as (manifest, entries):
-        if manifest["engine"] != engine():
-            raise BackupError(
-                f"这是{manifest['engine']}数据库的备份，当前配置的是{engine()}，不能直接恢复"
-            )
-        held = {} if force else held_data()
-        if held:
-            found = "、".join(f"{name}{rows}条" for name, rows in list(held.items())[:5])
-            more = f"等{len(held)}张表" if len(held) > 5 else ""
-            raise BackupError(
-                f"当前数据库中已有数据：{found}{more}；只能恢复到空数据库，确认要覆盖时加 --force"
-            )
-        if not force and data_dir.is_dir() and next(_files(data_dir, None), None) is not None:
-            raise BackupError(f"数据目录 {data_dir} 中已有文件；确认要覆盖时加 --force")
-        hashes: dict[str, str] = manifest["sha256"]
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.TemporaryDirectory(dir=data_dir, prefix=".fangpin-restore-") as tmp:
-            work = Path(tmp)
-            restored = 0
-            for name, stream in entries():
-                if name.startswith("files/"):
-                    target = _safe_path(data_dir, name.removeprefix("files/"))
-                else:
-                    target = _safe_path(work, name)
-                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                digest = hashlib.sha256()
-                partial = target.with_name(f".{target.name}.partial")
-                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "wb") as out:
-                    while chunk := stream.read(1 << 20):
-                        digest.update(chunk)
-                        out.write(chunk)
-                if digest.hexdigest() != hashes[name]:
-                    partial.unlink()
-                    raise BackupError(f"备份中“{name}”的校验值不符，文件已损坏")
-                os.replace(partial, target)
-                restored += name.startswith("files/")
-            _restore_database(work / manifest["database"])
-    return {
-        "status": "restored",
-        "from": str(source),
-        "created_at": manifest["created_at"],
-        "engine": manifest["engine"],
-        "files": restored,
-        "counts": counts(),
-    }
+    # From the moment the database goes in, a Ctrl-C waits for the end (`_restore_database`).
+    with ExitStack() as finishing:
+        source = Path(source)
+        data_dir = Path(settings.DATA_DIR).resolve()
+        with _open_backup(source) as (manifest, entries):
+            if manifest["engine"] != engine():
+                raise BackupError(
+                    f"这是{manifest['engine']}数据库的备份，当前配置的是{engine()}，不能直接恢复"
+                )
+            held = {} if force else held_data()
+            if held:
+                found = "、".join(f"{name}{rows}条" for name, rows in list(held.items())[:5])
+                more = f"等{len(held)}张表" if len(held) > 5 else ""
+                raise BackupError(
+                    f"当前数据库中已有数据：{found}{more}；"
+                    "只能恢复到空数据库，确认要覆盖时加 --force"
+                )
+            if not force and data_dir.is_dir() and next(_files(data_dir, None), None) is not None:
+                raise BackupError(f"数据目录 {data_dir} 中已有文件；确认要覆盖时加 --force")
+            hashes: dict[str, str] = manifest["sha256"]
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                with tempfile.TemporaryDirectory(dir=data_dir, prefix=".fangpin-restore-") as tmp:
+                    # Everything is unpacked and checked in the work directory first; the database
+                    # goes in (atomically), then the files are moved into place, through a Ctrl-C.
+                    work = Path(tmp)
+                    staged = work / "files"
+                    restored = 0
+                    for name, stream in entries():
+                        if name.startswith("files/"):
+                            target = _safe_path(staged, name.removeprefix("files/"))
+                        else:
+                            target = _safe_path(work, name)
+                        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                        digest = hashlib.sha256()
+                        partial = target.with_name(f".{target.name}.partial")
+                        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                        with os.fdopen(fd, "wb") as out:
+                            while chunk := stream.read(1 << 20):
+                                digest.update(chunk)
+                                out.write(chunk)
+                        if digest.hexdigest() != hashes[name]:
+                            partial.unlink()
+                            raise BackupError(f"备份中“{name}”的校验值不符，文件已损坏")
+                        os.replace(partial, target)
+                        restored += name.startswith("files/")
+
+                    def place_files() -> None:
+                        for path in sorted(staged.rglob("*")) if staged.is_dir() else []:
+                            if path.is_file():
+                                target = data_dir / path.relative_to(staged)
+                                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                                os.replace(path, target)
+
+                    _restore_database(work / manifest["database"], place_files, finishing)
+            except KeyboardInterrupt:
+                raise Interrupted(
+                    "恢复被中断（Ctrl-C），数据库和数据目录中的文件都没有改动；可以重新恢复"
+                ) from None
+        return {
+            "status": "restored",
+            "from": str(source),
+            "created_at": manifest["created_at"],
+            "engine": manifest["engine"],
+            "files": restored,
+            "counts": counts(),
+        }
 
 
-def _restore_database(dump: Path) -> None:
+def _restore_database(dump: Path, then: Callable[[], None], finishing: ExitStack) -> None:
+    """Put the database in, in one step, and run `then` (the files); a Ctrl-C waits from the
+    step that puts it in until `finishing` ends (the restore's result is made)."""
+    after = "恢复时收到中断请求（Ctrl-C）：数据库已恢复，命令继续完成"
     if engine() == "sqlite":
         target = Path(str(connection.settings_dict["NAME"]))
         connections.close_all()
-        for extra in (Path(f"{target}-wal"), Path(f"{target}-shm"), Path(f"{target}-journal")):
-            extra.unlink(missing_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         partial = target.with_name(f".{target.name}.restoring")
-        shutil.copyfile(dump, partial)
-        os.chmod(partial, 0o600)
+        try:
+            shutil.copyfile(dump, partial)
+            os.chmod(partial, 0o600)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        finishing.enter_context(interrupts_deferred(after))
+        for extra in (Path(f"{target}-wal"), Path(f"{target}-shm"), Path(f"{target}-journal")):
+            extra.unlink(missing_ok=True)
         os.replace(partial, target)
+        then()
         return
     args, env = _pg_env()
     connections.close_all()
@@ -421,6 +470,10 @@ def _restore_database(dump: Path) -> None:
          "--single-transaction", "--exit-on-error", *args,
          "--dbname", str(connection.settings_dict["NAME"]), str(dump)],
         env=env, capture_output=True, text=True, check=False,
+        # Killed, the restore must not go on without it: the files would never be put in place.
+        preexec_fn=_die_with_parent,
     )  # fmt: skip
     if done.returncode != 0:
         raise BackupError(f"pg_restore 失败：{done.stderr.strip()[-500:]}")
+    finishing.enter_context(interrupts_deferred(after))
+    then()

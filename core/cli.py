@@ -17,12 +17,17 @@ import json
 import logging
 import os
 import re
+import signal
+import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.dates import not_future
@@ -37,6 +42,7 @@ _REASONS = {
     errno.ENOTDIR: "路径中有一段不是目录",
     errno.ENOSPC: "磁盘已满",
     errno.EDQUOT: "超出磁盘配额",
+    errno.ENOENT: "路径不存在或无法在此创建",
 }
 
 
@@ -88,6 +94,36 @@ def argparse_message(message: str) -> str:
         if found := pattern.fullmatch(message):
             return say(found)
     return message
+
+
+class Interrupted(KeyboardInterrupt):
+    """A Ctrl-C (SIGINT) that stopped a command at a point where it knows what was kept: the
+    message (Chinese) says so, for the JSON line (`core.pipeline.undone_if_interrupted`)."""
+
+
+INTERRUPTED = "命令被中断（Ctrl-C），未能完成"
+
+
+@contextmanager
+def interrupts_deferred(
+    after: str = "提交时收到中断请求（Ctrl-C）：数据已提交完毕，命令继续完成",
+) -> Iterator[None]:
+    """Run the block to its end through a Ctrl-C (SIGINT), which is then ignored, `after` said
+    on stderr. Only where Python's own handler is in place, in the main thread (a command)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            logger.warning(after)
 
 
 class UsageError(CommandError):
@@ -164,6 +200,57 @@ def output_file(
     return path
 
 
+def _database() -> str:
+    """The configured database, for a message (never the password)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"SQLite 数据库 {db['NAME']}"
+    return (
+        f"PostgreSQL 数据库 {db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """Why the database could not serve a command that failed with `exc`, in Chinese and saying
+    what to do — it does not answer, or it is not migrated to this version — or None.
+
+    Looked into only after a database error, so a command's start pays nothing for it.
+    """
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    if not isinstance(exc, DatabaseError | sqlite3.Error):  # sqlite3's own: a backup's copy
+        return None
+    where = _database()
+    if "database is locked" in str(exc):  # SQLite: another writer held it past busy_timeout
+        return (
+            f"{where} 忙：另一个进程长时间占用写入，本命令等待超时，未能完成；"
+            "请稍后重试（或等正在进行的导入、恢复结束后再试）"
+        )
+    try:
+        connection.close()  # whatever state the failure left it in
+        connection.ensure_connection()
+    except DatabaseError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return (
+            f"无法连接 {where}（{reason}）：请检查数据库服务是否在运行、"
+            "环境变量 DATABASE_URL 是否正确"
+        )
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return None
+    if plan:
+        return (
+            f"{where} 尚未迁移到本版本的结构（还有{len(plan)}个迁移未执行）："
+            "请先运行 fangpin migrate"
+        )
+    return None
+
+
 def unexpected(exc: Exception, command: str, write: Callable[[str], object]) -> int:
     """The last resort for an error no command foresaw: the traceback to the log (stderr), a
     JSON line with `status` "error" and a Chinese message through `write`; the exit status.
@@ -173,6 +260,12 @@ def unexpected(exc: Exception, command: str, write: Callable[[str], object]) -> 
     A JSON line printed before the error no longer holds: this one follows it.
     """
     name = command.replace("_", "-")
+    if isinstance(exc, ImproperlyConfigured):  # the settings' own Chinese reason: no traceback
+        message = f"fangpin {name} 无法启动，配置有误：{exc}"
+        sys.stderr.write(message + "\n")
+        with contextlib.suppress(OSError):
+            write(json.dumps({"status": "error", "message": message}, ensure_ascii=False))
+        return 1
     logger.error("fangpin %s 意外出错", name, exc_info=exc)
     message = (
         f"fangpin {name} 意外出错，未能完成（{type(exc).__name__}: {exc}）；"
@@ -233,7 +326,8 @@ class JsonCommand(BaseCommand):
         and the database connections closed (by Django, as every run ends) before leaving.
 
         Every way out ends with the JSON line (formats.md §3), the reason in it: wrong usage (2),
-        a command's failure without a result (1), and an error no command foresaw.
+        a command's failure without a result (1), an error no command foresaw, and a Ctrl-C
+        (status "interrupted", exit 1; what was kept is said when the command knows it).
         """
         self.ends_process = True
         try:
@@ -248,9 +342,21 @@ class JsonCommand(BaseCommand):
                 message = self._reason or ("命令用法有误" if usage else "命令未能完成")
                 outcome = "usage_error" if usage else "error"
                 self._write_json({"status": outcome, "message": message})
+        except KeyboardInterrupt as exc:
+            message = str(exc) if isinstance(exc, Interrupted) and str(exc) else INTERRUPTED
+            sys.stderr.write(message + "\n")
+            with contextlib.suppress(OSError):
+                self._write_json({"status": "interrupted", "message": message})
+            status = 1
         except Exception as exc:
             self._emitted = True
-            status = unexpected(exc, argv[1] if len(argv) > 1 else "", self.stdout.write)
+            if problem := database_problem(exc):
+                sys.stderr.write(problem + "\n")
+                with contextlib.suppress(OSError):
+                    self._write_json({"status": "error", "message": problem})
+                status = 1
+            else:
+                status = unexpected(exc, argv[1] if len(argv) > 1 else "", self.stdout.write)
         sys.stdout.flush()
         sys.stderr.flush()
         logging.shutdown()

@@ -12,7 +12,9 @@ web's background jobs call:
 4. with `dry_run` the result stops here (the web preview, `--dry-run`);
 5. otherwise the importer writes the plan in one transaction with its audit records, and the
    import itself is audited (file name, sha256, counts) by a record written first, which what the
-   import creates may name. A failure or a killed process leaves the database as it was.
+   import creates may name. A failure or a killed process leaves the database as it was; so does
+   a Ctrl-C, which the command then reports (`undone_if_interrupted`): one during the commit
+   waits for it to end, so "nothing was saved" is never said of a committed import.
 
 The result is the JSON of formats.md §3 / §7: `status` imported / rejected / valid, `rows`, the
 importer's counts, `error_count`, the first `errors` and `warnings`. A rejected file can come back
@@ -26,7 +28,7 @@ import hashlib
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MethodType
@@ -35,7 +37,8 @@ from typing import IO, Any, Protocol
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from core import audit, codes, dates, uploads
+from core import audit, codes, dates, locks, uploads
+from core.cli import Interrupted, interrupts_deferred
 from core.layout import ERROR_HEADER
 from core.models import AuditRecord
 from core.permissions import Cap, require
@@ -45,6 +48,7 @@ from core.xlsx import StreamWorkbook
 Progress = Callable[[int, str], None]
 FIRST_ERRORS = 100  # errors and warnings listed in the JSON
 NO_CHANGE = "没有变化：文件内容与系统中的台账一致"
+WAITING = "另一个导入正在进行，等它完成后再检查和写入本文件……"
 
 
 class Report:
@@ -204,6 +208,40 @@ def collector_paused(*, freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
+class AllOrNothing:
+    """`transaction.atomic()` whose commit a Ctrl-C cannot split from what follows: an
+    interrupt in the block rolls it back; one during the commit waits for it (`committed`)."""
+
+    committed = False
+
+    def __enter__(self) -> AllOrNothing:
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is not None:
+            self._atomic.__exit__(kind, exc, tb)  # rolled back
+            return
+        with interrupts_deferred():
+            self._atomic.__exit__(None, None, None)
+        self.committed = True
+
+
+@contextmanager
+def undone_if_interrupted(what: str) -> Iterator[AllOrNothing]:
+    """The block holds one `AllOrNothing` write (the one given): a Ctrl-C before its commit
+    ends as `core.cli.Interrupted` saying in Chinese that `what` was interrupted and nothing
+    saved; one after it is left as it is (the command cannot say that)."""
+    write = AllOrNothing()
+    try:
+        yield write
+    except KeyboardInterrupt as exc:
+        if write.committed or isinstance(exc, Interrupted):
+            raise
+        raise Interrupted(f"{what}被中断（Ctrl-C），未保存任何数据；可以重新{what}") from None
+
+
 # The objects of imports whose process ends as they return (`run`'s `ends_process`).
 _LEFT_TO_EXIT: list[list[Any]] = []
 
@@ -226,7 +264,10 @@ def run(
     `batch` is the uploaded file's ImportBatch (which keeps the file), named in the import's
     record. `ends_process`: the caller's process ends as soon as this returns (a command run
     from the console: core.cli.JsonCommand); the import's objects are then left to that end
-    rather than freed one by one here (0.6 s after a county's first load)."""
+    rather than freed one by one here (0.6 s after a county's first load).
+
+    Imports that write run one at a time, from the check to the commit (`core.locks`), so that
+    none writes a plan made before another one committed; the next one waits (saying so)."""
     spec = kind(kind_name)
     if actor is not None:  # a command acts for the system; a user needs the capability
         require(actor, Cap.IMPORT)
@@ -238,20 +279,31 @@ def run(
     with collector_paused(freeze=ends_process):
         # Otherwise the import's objects die before the collector is back: left alive until
         # then, the first collection would scan them all (70 ms for 10,000 households).
-        try:
-            return _run(
-                spec,
-                kind_name,
-                Path(path),
-                actor=actor,
-                dry_run=dry_run,
-                file_name=file_name,
-                errors_out=errors_out,
-                progress=progress,
-                batch=batch,
-                options=options,
-                kept=kept,
+        one_at_a_time = (
+            nullcontext()
+            if dry_run
+            else locks.hold(
+                "imports",
+                transactions=True,
+                waiting=lambda: (progress or (lambda pct, msg: None))(1, WAITING),
             )
+        )
+        try:
+            with undone_if_interrupted("导入") as write, one_at_a_time:
+                return _run(
+                    spec,
+                    kind_name,
+                    Path(path),
+                    actor=actor,
+                    dry_run=dry_run,
+                    file_name=file_name,
+                    errors_out=errors_out,
+                    progress=progress,
+                    batch=batch,
+                    options=options,
+                    kept=kept,
+                    write=write,
+                )
         finally:
             if not ends_process:
                 kept.clear()
@@ -270,8 +322,10 @@ def _run(
     batch: int | None,
     options: dict[str, Any],
     kept: list[Any],
+    write: AllOrNothing,
 ) -> dict[str, Any]:
-    """`run`'s work, with the collector paused; what holds the rows goes in `kept` too."""
+    """`run`'s work, with the collector paused; what holds the rows goes in `kept` too; the
+    import is written in `write`."""
     report_progress = progress or (lambda pct, msg: None)
     # The code tables as edited now, read at the import's first code cell (the version, one
     # query; the edits only if they changed): the rows are then checked against the in-memory
@@ -338,7 +392,7 @@ def _run(
         return result
     note = f"导入{spec.name} {file_name}（sha256 {sha[:16]}…）"
     started = time.perf_counter()
-    with transaction.atomic():
+    with write:
         # The import's own record comes first: what the import creates may name it.
         source = {"file": file_name, "sha256": sha} | ({"batch": batch} if batch else {})
         record = audit.record(

@@ -20,6 +20,7 @@ from core.dates import today
 from core.masking import mask_id, mask_numbers
 from core.models import AuditRecord
 from core.permissions import Cap, can, import_region, require
+from core.pipeline import undone_if_interrupted
 from core.xlsx import StreamWorkbook
 from exchange import engine, readers
 from exchange import parameters as parameters_
@@ -59,7 +60,7 @@ def compare(
     import duckdb
 
     con = duckdb.connect()
-    with readers.workdir() as tmp:
+    with undone_if_interrupted("比对") as write, readers.workdir() as tmp:
         con.execute(f"SET temp_directory = '{tmp}'")
         con.execute("SET memory_limit = '1GB'")
         progress(5, "正在读取文件")
@@ -70,7 +71,7 @@ def compare(
         progress(40, f"已读取{parsed.records}行，正在读取户籍台账")
         engine.attach_register(con, engine.register_snapshot(region))
         progress(55, "正在匹配人员")
-        with transaction.atomic():
+        with write:
             batch = Batch.objects.create(
                 source=source,
                 filename=(filename or Path(path).name)[:200],

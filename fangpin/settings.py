@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -62,8 +63,15 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 try:
     DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with tempfile.TemporaryFile(dir=DATA_DIR):  # it must take files too (root passes every
+        pass  # permission check, yet not on a read-only mount)
 except OSError as exc:
-    raise ImproperlyConfigured(f"FANGPIN_DATA_DIR={DATA_DIR}: cannot create it ({exc})") from exc
+    from core.cli import os_reason
+
+    raise ImproperlyConfigured(
+        f"数据目录 FANGPIN_DATA_DIR={DATA_DIR} 无法创建或写入（{os_reason(exc)}）："
+        "请改正目录的权限或挂载，或把 FANGPIN_DATA_DIR 设为服务用户可写的目录"
+    ) from exc
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 

@@ -301,3 +301,66 @@ def test_a_backup_target_that_cannot_be_written_is_wrong_usage(tmp_path: Path) -
         assert target in last["message"] and "Traceback" not in done.stderr
     assert [p.name for p in taken.iterdir()] == ["keep.txt"]
     assert not list(tmp_path.glob(".fangpin-backup-*")) and a_file.read_text() == "x"
+
+
+@pytest.mark.parametrize("name", ["bk", "bk.tar.gz"])
+@pytest.mark.django_db(transaction=True)
+def test_a_disk_that_fills_up_during_a_backup_leaves_nothing_and_says_so(
+    tmp_path: Path, settings: Any, capsys: Any, monkeypatch: Any, name: str
+) -> None:
+    """A write that fails partway (ENOSPC from the copy of a file) is said in Chinese, exit 1,
+    and neither the backup nor its work directory beside it is left behind."""
+    import errno
+
+    from core import backup as backups
+
+    settings.DATA_DIR = tmp_path / "data"
+    (tmp_path / "data" / "imports").mkdir(parents=True)
+    (tmp_path / "data" / "imports" / "up.xlsx").write_bytes(b"PK workbook")
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backups.shutil, "copyfileobj", full)
+    monkeypatch.setattr(backups.tarfile.TarFile, "add", full)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(SystemExit) as exited:
+        call_command("backup", str(tmp_path / "out" / name))
+    assert exited.value.code == 1
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["status"] == "failed" and "磁盘已满" in result["message"]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_interrupted_before_the_database_is_in_changes_nothing(
+    tmp_path: Path, settings: Any, capsys: Any, monkeypatch: Any
+) -> None:
+    """Files are unpacked and checked aside, the database goes in, then the files are moved
+    into place: a Ctrl-C before that leaves the data dir as it was and says so
+    (core.cli.Interrupted). The lock files and a killed restore's work directory are not data:
+    the data dir still counts as empty for the next restore."""
+    from core import backup as backups
+    from core.cli import Interrupted
+
+    settings.DATA_DIR = tmp_path / "data"
+    (tmp_path / "data" / "media").mkdir(parents=True)
+    (tmp_path / "data" / "media" / "a.jpg").write_bytes(b"\xff\xd8photo")
+    call_command("backup", str(tmp_path / "bk"))
+    capsys.readouterr()
+
+    fresh = tmp_path / "fresh"
+    settings.DATA_DIR = fresh
+    (fresh / "locks").mkdir(parents=True)
+    (fresh / "locks" / "07.lock").write_bytes(b"")
+    (fresh / ".fangpin-restore-killed" / "files").mkdir(parents=True)
+    (fresh / ".fangpin-restore-killed" / "files" / "b.jpg").write_bytes(b"half")
+
+    def ctrl_c(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(backups, "_restore_database", ctrl_c)
+    with pytest.raises(Interrupted, match="没有改动"):
+        backups.restore(tmp_path / "bk", force=True)
+    assert not (fresh / "media").exists()
+    assert list(backups._files(fresh, None)) == []
