@@ -303,7 +303,14 @@ def number_text(value: Any) -> tuple[str, str]:
 
 
 _DATE_PATTERNS = (
-    (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s.*)?$"), 3),
+    # A time after the day (what a program writes for a date cell: 2024-03-05 00:00:00), nothing
+    # else: 2024-03-05 垃圾 is not a date.
+    (
+        re.compile(
+            r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+        ),
+        3,
+    ),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), 3),
     (re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$"), 2),
     (re.compile(r"^(\d{4})(\d{2})$"), 2),

@@ -56,3 +56,78 @@ def test_another_ledgers_file_is_refused_not_imported_without_its_columns(
     assert run_command("ledger", "import", "education_aid", str(path), "--dry-run")[0] == 0
     extra = write_sheet(tmp_path / "y.xlsx", [*YULU.headers, "备注"], [yulu_row(person)])
     assert run_command("ledger", "import", "yulu", str(extra), "--dry-run")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        # Thousands separators every three digits only: 1,5 is not fifteen.
+        ({"补助金额": "1,5"}, "补助金额", "“1,5”的千位分隔符位置不对（应每三位一个，如12,345.67）"),
+        ({"补助金额": "1e3"}, "补助金额", "“1e3”不是数字"),
+        # A date followed by anything but a time is not that date.
+        (
+            {"发放日期": "2024-04-10 未发"},
+            "发放日期",
+            "“2024-04-10 未发”不是有效日期（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）",
+        ),
+    ],
+)
+def test_a_bad_cell_is_named_at_its_row_and_column(
+    person: Any, tmp_path: Path, cells: dict[str, Any], column: str, message: str
+) -> None:
+    rows = [yulu_row(person), yulu_row(person, 学期="秋季", **cells)]
+    path = write_sheet(tmp_path / "yulu.xlsx", YULU.headers, rows)
+    assert rejected(path) == [(3, column, message)]
+    assert not YuluRow.objects.exists()
+
+
+def test_a_date_outside_1900_to_2100_is_refused(person: Any, tmp_path: Path) -> None:
+    """公益性岗位's 聘用开始日期 has no rule of its own: a slip (0024, 2204, serial 1) was kept."""
+    from livelihood.layouts import POSTS
+    from livelihood.models import PostRow
+
+    def post(start: Any, end: Any = "") -> dict[str, Any]:
+        return {"证件号码": person.id_number, "姓名": person.name, "岗位名称": "保洁员"} | {
+            "岗位类别": "乡村公益性岗位",
+            "聘用开始日期": start,
+            "聘用结束日期": end,
+        }
+
+    rows = [
+        post("2024-01-01 00:00:00"),
+        post("0024-03-01"),
+        post(1),
+        post("2024-02-01", "2204-12-31"),
+    ]
+    path = write_sheet(tmp_path / "posts.xlsx", POSTS.headers, rows)
+    assert rejected(path, "posts") == [
+        (3, "聘用开始日期", "“0024-03-01”不是有效日期（年份应在1900—2100之间）"),
+        (4, "聘用开始日期", "“1”不是有效日期（读作1899-12-31，年份应在1900—2100之间）"),
+        (5, "聘用结束日期", "“2204-12-31”不是有效日期（年份应在1900—2100之间）"),
+    ]
+    assert not PostRow.objects.exists()
+
+
+def test_a_whole_number_a_program_wrote_as_76_0_reads_as_76(regions: Any, tmp_path: Path) -> None:
+    """A CSV written by a program from a column of numbers with blanks in it (pandas) writes
+    76.0, as 年度 already reads 2024.0; 7.5 and 1,0 are still refused."""
+    from duty.layouts import INSPECTIONS
+    from duty.models import Inspection
+
+    def meeting(day: str, found: str) -> dict[str, Any]:
+        return {"日期": day, "乡镇": "金山店镇", "行政村": "朝阳村", "类型": "例会"} | {
+            "组织单位": "镇党委",
+            "发现问题数": found,
+        }
+
+    rows = [meeting("2024-03-01", "76.0"), meeting("2024-03-02", "7.5")]
+    rows.append(meeting("2024-03-03", "1,0"))
+    path = write_sheet(tmp_path / "inspections.csv", INSPECTIONS.headers, rows)
+    assert rejected(path, "inspections") == [
+        (3, "发现问题数", "“7.5”应为整数"),
+        (4, "发现问题数", "“1,0”的千位分隔符位置不对（应每三位一个，如12,345.67）"),
+    ]
+    path = write_sheet(tmp_path / "inspections.csv", INSPECTIONS.headers, rows[:1])
+    code, result, _ = run_command("ledger", "import", "inspections", str(path))
+    assert (code, result["created"]) == (0, 1), result
+    assert Inspection.objects.get().problems_found == 76
