@@ -131,3 +131,26 @@ def test_a_whole_number_a_program_wrote_as_76_0_reads_as_76(regions: Any, tmp_pa
     code, result, _ = run_command("ledger", "import", "inspections", str(path))
     assert (code, result["created"]) == (0, 1), result
     assert Inspection.objects.get().problems_found == 76
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_data_says_which_sheet_it_read(
+    person: Any, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title, notes.sheet_state = "代码表", "hidden"
+    notes.append(["学期", "春季", "秋季"])
+    data = book.create_sheet("雨露计划")
+    data.append(YULU.headers)
+    data.append([yulu_row(person).get(h, "") for h in YULU.headers])
+    book.save(tmp_path / "yulu.xlsx")
+    assert rejected(tmp_path / "yulu.xlsx") == [
+        (
+            None,
+            "",
+            "第一个工作表“代码表”（隐藏的工作表）的前10行中没有找到含“证件号码”的表头行；"
+            "导入只读取第一个工作表，请把数据所在的工作表移到最前面，或使用标准模板",
+        )
+    ]
