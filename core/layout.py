@@ -301,6 +301,13 @@ class Text(Kind):
         return self._checked(free_text(raw))
 
     def parse_key(self, raw: Any) -> str:
+        if isinstance(raw, float) and raw.is_integer():
+            # A number typed into a cell not formatted as text (合同编号, 凭证号): Excel kept 15
+            # digits of it, as of an ID number (`number_text`).
+            s, problem = number_text(raw)
+            if problem:
+                raise CellError(problem)
+            return self._checked(s)
         return self._checked(text(raw))
 
     def _checked(self, s: str) -> str:

@@ -154,3 +154,23 @@ def test_a_workbook_whose_first_sheet_is_not_the_data_says_which_sheet_it_read(
             "导入只读取第一个工作表，请把数据所在的工作表移到最前面，或使用标准模板",
         )
     ]
+
+
+def test_a_key_number_excel_cut_to_15_digits_is_refused(person: Any, tmp_path: Path) -> None:
+    """合同编号 typed as a number: Excel keeps 15 digits and zeroes the rest (6228480012345678 is
+    saved as 6228480012345670); they were stored as such, or as 1.2345678901234567e+19."""
+    from livelihood.layouts import LOANS
+    from livelihood.models import LoanRow
+
+    def loan(number: Any) -> dict[str, Any]:
+        return {"证件号码": person.id_number, "姓名": person.name, "合同编号": number}
+
+    rows = [loan(123456789012345.0), loan(6228480012345670.0), loan(12345678901234567890.0)]
+    path = write_sheet(tmp_path / "loans.xlsx", LOANS.headers, rows)
+    errors = rejected(path, "loans")
+    assert [(row, column) for row, column, _ in errors] == [(3, "合同编号"), (4, "合同编号")]
+    assert errors[0][2].startswith("该值被Excel存成了数字（6.22848001234567E+15），只保留了15位")
+    assert not LoanRow.objects.exists()
+    path = write_sheet(tmp_path / "one.xlsx", LOANS.headers, rows[:1])
+    assert run_command("ledger", "import", "loans", str(path))[0] == 0
+    assert LoanRow.objects.get().contract_no == "123456789012345"
