@@ -88,13 +88,21 @@ codes.on_change(code.cache_clear)
 codes.on_change(code_tuple.cache_clear)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # a date cell outside them is a slip (0024, 2204, serial 1)
+
+
 def date(value: Any) -> dt.date | None:
     try:
-        return to_date(value)
+        day = to_date(value)
     except ValueError as exc:
         raise CellError(
             f"“{text(value)}”不是有效日期（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）"
         ) from exc
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        shown = text(value)
+        read = "" if shown == day.isoformat() else f"读作{day.isoformat()}，"
+        raise CellError(f"“{shown}”不是有效日期（{read}年份应在{FIRST_YEAR}—{LAST_YEAR}之间）")
+    return day
 
 
 _MONTH = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
@@ -151,6 +159,19 @@ def phone(value: Any) -> str:
 
 
 CENT = Decimal("0.01")
+# A number as typed: digits, a point, a sign; thousands separators only every three digits.
+_TYPED_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?")
+
+
+def _ungrouped(s: str) -> str:
+    """A typed number without its thousands separators (1,000.50 → 1000.50). Anything else that
+    is not plain digits and a point is refused: 1,5 is not 15, nor 1e3 a thousand, nor 100元 a
+    hundred."""
+    if not _TYPED_NUMBER.fullmatch(s) or not any(c.isdigit() for c in s):
+        if "," in s and _TYPED_NUMBER.fullmatch(s.replace(",", "")):
+            raise CellError(f"“{s}”的千位分隔符位置不对（应每三位一个，如12,345.67）")
+        raise CellError(f"“{s}”不是数字")
+    return s.replace(",", "")
 
 
 def decimal(value: Any, places: int = 2, low: Decimal | None = Decimal(0)) -> Decimal | None:
@@ -159,13 +180,15 @@ def decimal(value: Any, places: int = 2, low: Decimal | None = Decimal(0)) -> De
     A float (a cell Excel computed, such as 1050.0000000000002) is read at 15 significant
     digits, what Excel itself shows.
     """
+    written = isinstance(value, str)  # typed: its commas and its form are the user's
     if isinstance(value, float):
         value = f"{value:.15g}"
-    s = text(value).replace(",", "").replace("，", "")
+    s = text(value)
     if not s:
         return None
+    plain = _ungrouped(s) if written else s.replace(",", "")
     try:
-        number = Decimal(s)
+        number = Decimal(plain)
     except InvalidOperation as exc:
         raise CellError(f"“{s}”不是数字") from exc
     if not number.is_finite():
@@ -183,12 +206,14 @@ def decimal(value: Any, places: int = 2, low: Decimal | None = Decimal(0)) -> De
 
 
 def integer(value: Any, low: int = 0, high: int = 10**9) -> int | None:
-    s = text(value).replace(",", "")
+    s = text(value)
     if not s:
         return None
-    if not re.fullmatch(r"-?\d+", s):
+    # 76.0: as a program writes a column of numbers with blanks in it (pandas), as `year` reads it
+    found = re.fullmatch(r"(-?[\d,]+)(?:\.0+)?", s)
+    if found is None:
         raise CellError(f"“{s}”应为整数")
-    number = int(s)
+    number = int(_ungrouped(found.group(1)))
     if not low <= number <= high:
         raise CellError(f"应在{low}—{high}之间，实为{number}")
     return number
@@ -276,6 +301,13 @@ class Text(Kind):
         return self._checked(free_text(raw))
 
     def parse_key(self, raw: Any) -> str:
+        if isinstance(raw, float) and raw.is_integer():
+            # A number typed into a cell not formatted as text (合同编号, 凭证号): Excel kept 15
+            # digits of it, as of an ID number (`number_text`).
+            s, problem = number_text(raw)
+            if problem:
+                raise CellError(problem)
+            return self._checked(s)
         return self._checked(text(raw))
 
     def _checked(self, s: str) -> str:

@@ -174,6 +174,28 @@ def _checked_package(path: Path, wanted: str) -> int | None:
     return found[0] if found else None
 
 
+def _no_header(path: Path, kind: str, marker: str) -> TableError:
+    """No header row in the first rows: of a workbook of several sheets, the message names the
+    one read (only the first, hidden or not — what the user looks at may be another)."""
+    missing = f"前{HEADER_SEARCH_ROWS}行中没有找到含“{marker}”的表头行"
+    sheets = []
+    if kind == "xlsx":
+        from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+        try:
+            sheets = CalamineWorkbook.from_path(str(path)).sheets_metadata
+        except Exception:  # a broken package: the plain message then
+            sheets = []
+    if len(sheets) < 2:
+        return TableError(f"{missing}，请使用标准模板")
+    first = sheets[0]
+    hidden = "（隐藏的工作表）" if first.visible != SheetVisibleEnum.Visible else ""
+    return TableError(
+        f"第一个工作表“{first.name}”{hidden}的{missing}；导入只读取第一个工作表，"
+        "请把数据所在的工作表移到最前面，或使用标准模板"
+    )
+
+
 def open_table(path: str | Path, marker: str = "证件号码") -> Table:
     """Open the first sheet of `path` and find its header row by `marker`.
 
@@ -183,10 +205,9 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
     FANGPIN_IMPORT_MAX_COLUMNS are refused as they come (a CSV is read as a stream)."""
     path = Path(path)
     wanted = fold(marker)
-    missing = TableError(f"前{HEADER_SEARCH_ROWS}行中没有找到含“{marker}”的表头行，请使用标准模板")
     kind, encoding, raw = raw_rows(path)
     if kind == "xlsx" and _checked_package(path, wanted) == -1:
-        raise missing
+        raise _no_header(path, kind, marker)
     if kind == "csv":
         try:
             uploads.check_csv_lines(path)
@@ -194,7 +215,7 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
             raise TableError(str(exc)) from exc
     found = _header(raw, wanted)
     if found is None:
-        raise missing
+        raise _no_header(path, kind, marker)
     number, cells, leading = found
     max_rows = uploads.limit(
         "FANGPIN_IMPORT_MAX_CSV_ROWS" if kind == "csv" else "FANGPIN_IMPORT_MAX_ROWS"
@@ -303,7 +324,15 @@ def number_text(value: Any) -> tuple[str, str]:
 
 
 _DATE_PATTERNS = (
-    (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s.*)?$"), 3),
+    # A time after the day (what a program writes for a date cell: 2024-03-05 00:00:00), nothing
+    # else: 2024-03-05 垃圾 is not a date.
+    (
+        re.compile(
+            r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+            r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$"
+        ),
+        3,
+    ),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), 3),
     (re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$"), 2),
     (re.compile(r"^(\d{4})(\d{2})$"), 2),

@@ -37,7 +37,7 @@ from core.models import AuditRecord
 from core.permissions import import_region
 from core.pipeline import Phases, Progress, Report
 from core.tabular import Table
-from ledgers.kit import Ledger
+from ledgers.kit import Ledger, foreign_template
 from regions.models import Region
 from registry.models import Household, Person
 
@@ -140,6 +140,18 @@ class LayoutImporter:
         if problems:
             required = "、".join(c.header for c in self.layout.columns if c.required)
             self.report.error(table.header_row, "", "", f"{problems}（表头须含：{required}）")
+            return None
+        foreign = foreign_template(self.layout, table.headers, header.unknown)
+        if foreign is not None:
+            other, given = foreign
+            shown = "、".join(f"“{h}”" for h in given)
+            self.report.error(
+                table.header_row,
+                "",
+                "",
+                f"这是{other.name}的文件（表头含{shown}），不是{self.name}的；"
+                f"请选择“{other.name}”导入，或使用{self.name}模板",
+            )
             return None
         if header.unknown:
             self.report.warn(

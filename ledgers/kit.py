@@ -27,6 +27,7 @@ from typing import IO, Any
 from django.db.models import QuerySet
 
 from core import codes, pipeline
+from core.codes import fold
 from core.layout import Code, Column, HouseholdNumber, IdNumber, Layout, RegionName, Text
 from core.xlsx import StreamWorkbook
 from ledgers.models import LedgerRow
@@ -236,6 +237,37 @@ def region_columns(*, unique: bool = True, required: bool = True) -> tuple[Colum
         )
         for key, header, level in (("town", "乡镇", 2), ("village", "行政村", 3))
     )
+
+
+def foreign_template(
+    layout: Layout, headers: list[str], unknown: list[str]
+) -> tuple[Layout, list[str]] | None:
+    """Another ledger whose file this is, and the headers that say so: `headers` hold every
+    required column of that ledger, and among the columns `layout` does not know (`unknown`) one
+    of its own key columns (not a link: 证件号码 or 户编号 may be a file's context). 教育资助's file
+    has all of 雨露计划's required columns and 资助项目 besides, and would import as 雨露计划
+    rows without their amounts (formats.md §6: a file from another template is refused). A file
+    of `layout`'s own template never is: another's key columns are then its own."""
+    if not unknown:
+        return None
+    strange = {fold(h) for h in unknown}
+    for ledger in _LEDGERS.values():
+        other = ledger.layout
+        if other.kind == layout.kind:
+            continue
+        mapped = other.map_headers(headers)
+        if mapped.missing or mapped.twice:
+            continue
+        given = [
+            c.header
+            for c in other.unique
+            if c.level == "row"
+            and c.key in mapped.written
+            and fold(mapped.written[c.key]) in strange
+        ]
+        if given:
+            return other, given
+    return None
 
 
 def describe() -> list[dict[str, Any]]:

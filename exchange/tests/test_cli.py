@@ -308,7 +308,7 @@ def test_dates_are_read_as_the_register_reads_them(tmp_path, village_household):
             headers,
             on(46266),  # an Excel serial without a date format: 2026-09-01
             on(dt.datetime(2026, 9, 2, 14, 30)),  # a date cell with a time
-            on("99999"),  # a serial as text: 2173-10-13, a date still to come
+            on("99999"),  # a serial as text: 2173-10-13, beyond any date a cell may hold
             on("2026011"),
             on("202609"),
         ],
@@ -316,7 +316,10 @@ def test_dates_are_read_as_the_register_reads_them(tmp_path, village_household):
     result, code = run("compare", "medical", str(path), "--as-of", "2026-10-31")
     assert (code, result["records"], result["rejected_rows"]) == (0, 5, 2)
     assert result["errors"] == [
-        {"row": 4, "message": "结算日期：日期2173-10-13晚于今天"},
+        {
+            "row": 4,
+            "message": "结算日期“99999”不是有效日期（读作2173-10-13，年份应在1900—2100之间）",
+        },
         {
             "row": 5,
             "message": "结算日期“2026011”不是有效日期"
