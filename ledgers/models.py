@@ -93,17 +93,20 @@ class LedgerRow(models.Model):
         return self.region
 
 
+LINKS = {"region", "household", "person"}
+
+
 def _key_serves_link(sender: type[models.Model], **kwargs: Any) -> None:
     """A ledger whose key begins with its link (person, month) looks rows up by the person
     through the key's index: the link's own index would only slow every import down."""
     if not issubclass(sender, LedgerRow) or sender._meta.abstract:
         return
     for constraint in sender._meta.constraints:
-        fields = getattr(constraint, "fields", ())
+        fields: tuple[str, ...] = tuple(getattr(constraint, "fields", ()))
         if len(fields) > 1 and getattr(constraint, "condition", None) is None:
             field = sender._meta.get_field(fields[0])
-            if field.name in {"region", "household", "person"}:
-                field.db_index = False
+            if isinstance(field, models.ForeignKey) and field.name in LINKS:
+                field.db_index = False  # type: ignore[attr-defined]  # not in django-stubs
 
 
 class_prepared.connect(_key_serves_link)
