@@ -140,6 +140,8 @@ class Importer(Protocol):
 
     name: str  # 标准户籍台账, 雨露计划…
     marker: str  # the header that marks the header row
+    # Optionally `header`, the HeaderMap of the file's header row once checked: Excel errors in
+    # the columns it does not read are left out (`excel_errors`).
 
     def check(self, table: Table, report: Report, progress: Progress) -> Any:
         """Read and check every row, then plan; return the plan (None when nothing can be
