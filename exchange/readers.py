@@ -185,9 +185,10 @@ SOURCES: dict[str, Source] = {
 class FileRejected(Exception):
     """The whole file cannot be read (wrong headers, unreadable); `messages` say why, in Chinese."""
 
-    def __init__(self, messages: list[str]) -> None:
+    def __init__(self, messages: list[str], rows: list[int | None] | None = None) -> None:
         super().__init__("；".join(messages))
         self.messages = messages
+        self.rows = rows or [None] * len(messages)  # the row each message is about, if one
 
 
 class Unreadable(FileRejected):
@@ -330,13 +331,14 @@ def numbered_copy(
     except TableError as exc:  # core.tabular's Chinese words for what it cannot read
         raise FileRejected([str(exc)]) from exc
     bad = [
-        f"第{row}行“{header[column].strip()}”列：{excel_error(value)}"
+        (row, f"第{row}行“{header[column].strip()}”列：{excel_error(value)}")
         for row, column, value, cells in errors or ()
         if row > at and column < len(header) and header[column].strip() and not is_blank(cells)
     ]
     if bad:
         more = len(bad) - FIRST_CELL_ERRORS
-        raise FileRejected(bad[:FIRST_CELL_ERRORS] + ([f"……另有{more}处"] if more > 0 else []))
+        shown = bad[:FIRST_CELL_ERRORS] + ([(None, f"……另有{more}处")] if more > 0 else [])
+        raise FileRejected([m for _, m in shown], [r for r, _ in shown])
     return Prepared(out, numbered=True)
 
 

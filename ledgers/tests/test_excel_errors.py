@@ -96,3 +96,31 @@ def test_error_cells_reject_a_ledger_upload(
     assert batch.status == "rejected"
     assert [(e["row"], e["column"], e["value"], e["message"]) for e in batch.errors] == EXPECTED
     assert not YuluRow.objects.exists()
+
+
+def test_an_error_cell_in_a_later_part_of_a_large_sheet_is_at_its_row(
+    person: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet read in parts (core.xlsxparts; smaller here) names the cell at its own row."""
+    from core import xlsxparts
+
+    monkeypatch.setattr(xlsxparts, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsxparts, "FIRST_PART_BYTES", 2000)
+    rows = [
+        yulu_row(person, 年度=str(year), 学期=term, 发放日期="", 核对="ok")
+        for year in range(2014, 2100)
+        for term in ("春季", "秋季")
+    ]
+    path = write_sheet(tmp_path / "yulu.xlsx", HEADERS, rows, title="雨露计划")
+    parts = xlsxparts.split(path)
+    assert parts is not None and len(parts) > 2 and parts[0]()[1][-1][0] != ""
+    with_excel_errors(path, {f"{column('补助金额')}160": "#N/A"})
+    assert [e for p in parts[:1] for e in p()[2]] == []  # not in the first part
+
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+
+    assert (code, result["status"]) == (1, "rejected"), result
+    assert [(e["row"], e["column"], e["value"]) for e in result["errors"]] == [
+        (160, "补助金额", "#N/A")
+    ]
+    assert not YuluRow.objects.exists()
