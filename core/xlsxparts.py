@@ -546,10 +546,10 @@ def rows(path: Path, errors: list[FoundError] | None = None) -> Iterator[list[An
                 next_row += 1
             pad = [""] * first_col
             if found and errors is not None:
-                for row, column, error in found:
-                    at = row - 1 - first_row
+                for number, column, error in found:
+                    at = number - 1 - first_row
                     cells = pad + part[at] if 0 <= at < len(part) else []
-                    errors.append((row, column, error, cells))
+                    errors.append((number, column, error, cells))
             for row in part:
                 yield pad + row if first_col else row
             next_row += len(part)

@@ -138,7 +138,7 @@ def with_excel_errors(path: Any, cells: dict[str, str]) -> Any:
         cell = re.compile(rf'<c r="{ref}"(?: [^>]*)?(?:/>|>.*?</c>)'.encode())
         formula = b"<f>VLOOKUP(A1,Sheet2!A:B,2,FALSE)</f>"
         written = f'<c r="{ref}" t="e">'.encode() + formula + f"<v>{error}</v></c>".encode()
-        sheet, found = cell.subn(lambda _, new=written: new, sheet, count=1)
+        sheet, found = cell.subn(written.replace(b"\\", b"\\\\"), sheet, count=1)
         assert found, f"no cell {ref} to make an error"
     members[name] = sheet
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
