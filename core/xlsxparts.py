@@ -389,9 +389,9 @@ def head(path: Path, rows: int) -> list[list[Any]] | None:
 
 
 def _whole(path: Path) -> Parsed:
-    """A workbook's first sheet read whole (`_load`), and its error cells: its XML (a sheet
-    below PART_MIN_BYTES, or one that cannot be cut) is inflated again for them, as a
-    stream, only when a chunk holds `t="e"`."""
+    """A workbook's first sheet read whole (`_load`), and its error cells. Its XML (a sheet
+    below PART_MIN_BYTES, or one that cannot be cut) is inflated again as a stream, on this
+    reader thread, one `bytes.find` a megabyte, and read whole only when it holds `t="e"`."""
     start, rows = _load(path)
     return start, rows, _whole_errors(path)
 
