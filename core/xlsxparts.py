@@ -388,12 +388,16 @@ def head(path: Path, rows: int) -> list[list[Any]] | None:
     return ([[]] * first_row + [pad + r for r in found])[:rows]
 
 
-def _whole(path: Path) -> Parsed:
+def _whole(path: Path, pool: ThreadPoolExecutor | None = None) -> Parsed:
     """A workbook's first sheet read whole (`_load`), and its error cells. Its XML (a sheet
-    below PART_MIN_BYTES, or one that cannot be cut) is inflated again as a stream, on this
-    reader thread, one `bytes.find` a megabyte, and read whole only when it holds `t="e"`."""
+    below PART_MIN_BYTES, or one that cannot be cut) is inflated again as a stream, on the
+    other reader thread while calamine parses (here if that one has not started by then), one
+    `bytes.find` a megabyte, and read whole only when it holds `t="e"`."""
+    errors = pool.submit(_whole_errors, path) if pool is not None else None
     start, rows = _load(path)
-    return start, rows, _whole_errors(path)
+    if errors is None or errors.cancel():
+        return start, rows, _whole_errors(path)
+    return start, rows, errors.result()
 
 
 def _whole_errors(path: Path) -> list[ErrorCell]:
@@ -441,7 +445,11 @@ class _Reading:
         eager: bool = False,
     ) -> None:
         self.pool = ThreadPoolExecutor(READERS, thread_name_prefix="xlsx-reader")
-        first = self.pool.submit(_whole, path) if found is None else self.pool.submit(found[0])
+        first = (
+            self.pool.submit(_whole, path, self.pool)
+            if found is None
+            else self.pool.submit(found[0])
+        )
         self.pending = deque([first])
         self.waiting: Iterator[Part] = iter(())
         self.others = self.pool.submit(found[1]) if found is not None else None
