@@ -39,10 +39,19 @@ from django.db import transaction
 
 from core import audit, codes, dates, locks, uploads
 from core.cli import Interrupted, interrupts_deferred
-from core.layout import ERROR_HEADER
+from core.codes import fold
+from core.layout import ERROR_HEADER, HeaderMap, is_total_row
 from core.models import AuditRecord
 from core.permissions import Cap, require
-from core.tabular import Table, TableError, open_table, raw_rows, text
+from core.tabular import (
+    Table,
+    TableError,
+    excel_error,
+    is_blank,
+    open_table,
+    raw_rows,
+    text,
+)
 from core.xlsx import StreamWorkbook
 
 Progress = Callable[[int, str], None]
@@ -73,7 +82,9 @@ class Report:
         return namer(key) if namer is not None else key
 
     def error(self, row: int | None, key: str, value: Any, message: str) -> None:
-        column = self.column_name(key) if key else ""
+        self._add(row, self.column_name(key) if key else "", value, message)
+
+    def _add(self, row: int | None, column: str, value: Any, message: str) -> None:
         item = (row, column, message)
         if item in self._seen:
             return
@@ -83,6 +94,27 @@ class Report:
             self.row_messages.setdefault(row, []).append(
                 f"【{column}】{message}" if column else message
             )
+
+    def cells(self, found: dict[tuple[int, str], tuple[str, str]]) -> None:
+        """Errors about single cells, (row, column as written) → (value, message), that stand
+        for whatever else was said of those very cells (a cell holding an Excel error was read
+        as blank: "姓名为空" is not what is wrong with it). The errors are then in row order."""
+        if not found:
+            return
+        self.errors = [e for e in self.errors if (e["row"], e["column"]) not in found]
+        self._seen = {item for item in self._seen if item[:2] not in found}
+        rows = {row for row, _ in found}
+        for row in rows:
+            self.row_messages.pop(row, None)
+        for e in self.errors:
+            if e["row"] in rows:
+                column, message = e["column"], e["message"]
+                self.row_messages.setdefault(e["row"], []).append(
+                    f"【{column}】{message}" if column else message
+                )
+        for (row, column), (value, message) in found.items():
+            self._add(row, column, value, message)
+        self.errors.sort(key=lambda e: -1 if e["row"] is None else e["row"])
 
     def warn(self, row: int | None, key: str, value: Any, message: str) -> None:
         column = self.column_name(key) if key else ""
@@ -108,6 +140,8 @@ class Importer(Protocol):
 
     name: str  # 标准户籍台账, 雨露计划…
     marker: str  # the header that marks the header row
+    # Optionally `header`, the HeaderMap of the file's header row once checked: Excel errors in
+    # the columns it does not read are left out (`excel_errors`).
 
     def check(self, table: Table, report: Report, progress: Progress) -> Any:
         """Read and check every row, then plan; return the plan (None when nothing can be
@@ -352,6 +386,7 @@ def _run(
             report = getattr(importer, "report", report)
             report.error(None, "", "", str(exc))
         report = getattr(importer, "report", report)
+        excel_errors(table, getattr(importer, "header", None), report)
         kept += [table, plan]
     phases = {**getattr(importer, "phases", {}), "check": time.perf_counter() - started}
     result: dict[str, Any] = {
@@ -418,6 +453,32 @@ def _run(
     result["message"] = importer.summary(result) if changes else NO_CHANGE
     report_progress(100, result["message"])
     return result
+
+
+def excel_errors(table: Table, header: HeaderMap | None, report: Report) -> None:
+    """Report the cells of the rows read that hold an Excel error (#N/A of a broken VLOOKUP…),
+    which calamine reads as blank: each one an error at its row and column, in place of what
+    the importer said of the blank it saw. Those above the header row, in a column the importer
+    ignores (`header.unknown`, a blank header, 错误说明), or in a row with nothing else in it
+    (a formula filled down past the data) or a total row are left out, as their rows and
+    columns are."""
+    if not table.excel_errors:
+        return
+    ignored = {fold(h) for h in header.unknown} if header is not None else set()
+    ignored |= {"", fold(ERROR_HEADER)}
+    # A column the importer reads is named as its own errors name it.
+    keys = {i: k for k, i in header.positions.items()} if header is not None else {}
+    found: dict[tuple[int, str], tuple[str, str]] = {}
+    for row, column, value, cells in table.excel_errors:
+        title = table.headers[column] if column < len(table.headers) else ""
+        if row <= table.header_row or fold(title) in ignored:
+            continue
+        if column in keys:
+            title = report.column_name(keys[column])
+        if is_blank(cells) or is_total_row(cells):
+            continue
+        found.setdefault((row, title), (value, excel_error(value)))
+    report.cells(found)
 
 
 def write_error_workbook(

@@ -40,6 +40,9 @@ class Table:
     encoding: str = ""
     leading: list[list[Any]] = field(default_factory=list)  # rows above the header, as read
     size: int = 0  # the file's size in bytes (for progress estimates)
+    #: The cells holding an Excel error (#N/A…), read as "" in `rows`: (row, column position,
+    #: the error, the row's cells), each added before its row is yielded (core.xlsxparts).
+    excel_errors: list[xlsxparts.FoundError] = field(default_factory=list)
 
     def index(self) -> dict[str, int]:
         """Folded header text → column position (the first one wins)."""
@@ -60,11 +63,15 @@ def detect_encoding(data: bytes) -> str:
     return "utf-8-sig"
 
 
-def raw_rows(path: Path) -> tuple[str, str, Iterator[list[Any]]]:
-    """(kind, encoding, every row of the first sheet from row 1) — blank rows included."""
+def raw_rows(
+    path: Path, errors: list[xlsxparts.FoundError] | None = None
+) -> tuple[str, str, Iterator[list[Any]]]:
+    """(kind, encoding, every row of the first sheet from row 1) — blank rows included; a
+    workbook's cells holding an Excel error are "" there and listed in `errors` as their rows
+    come (core.xlsxparts.rows)."""
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
-        return "xlsx", "", _sheet_rows(path)
+        return "xlsx", "", _sheet_rows(path, errors=errors)
     if suffix in {".csv", ".txt"}:
         with path.open("rb") as fh:
             sample = fh.read(1 << 20)
@@ -105,11 +112,13 @@ def _csv_rows(reader: Any) -> Iterator[list[Any]]:
         ) from exc
 
 
-def _sheet_rows(path: Path, skip: int = 0) -> Iterator[list[Any]]:
+def _sheet_rows(
+    path: Path, skip: int = 0, errors: list[xlsxparts.FoundError] | None = None
+) -> Iterator[list[Any]]:
     """The first sheet's rows at the spreadsheet's own positions (core.xlsxparts reads ahead),
-    after the first `skip` rows."""
+    after the first `skip` rows; error cells listed in `errors`."""
     try:
-        rows = xlsxparts.rows(path)
+        rows = xlsxparts.rows(path, errors)
         for _ in range(skip):
             next(rows, None)
         yield from rows
@@ -119,6 +128,12 @@ def _sheet_rows(path: Path, skip: int = 0) -> Iterator[list[Any]]:
         raise TableError(str(exc)) from exc
     except Exception as exc:  # calamine and zipfile raise their own types for broken files
         raise TableError(BROKEN_WORKBOOK) from exc
+
+
+def excel_error(value: str) -> str:
+    """The message for a cell holding an Excel error (#N/A…), which calamine reads as blank."""
+    shown = f"“{value}”" if value else ""
+    return f"单元格是Excel错误值{shown}（公式出错），请改为实际的值或留空"
 
 
 def is_blank(cells: list[Any]) -> bool:
@@ -205,7 +220,8 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
     FANGPIN_IMPORT_MAX_COLUMNS are refused as they come (a CSV is read as a stream)."""
     path = Path(path)
     wanted = fold(marker)
-    kind, encoding, raw = raw_rows(path)
+    excel_errors: list[xlsxparts.FoundError] = []
+    kind, encoding, raw = raw_rows(path, excel_errors)
     if kind == "xlsx" and _checked_package(path, wanted) == -1:
         raise _no_header(path, kind, marker)
     if kind == "csv":
@@ -241,7 +257,8 @@ def open_table(path: str | Path, marker: str = "证件号码") -> Table:
     # As written (trimmed): messages name a column by its header text, 县（市、区） included;
     # layouts match headers folded (core.layout.Layout.map_headers).
     headers = [free_text(c) for c in cells]
-    return Table(headers, number, data(), kind, encoding, leading, path.stat().st_size)
+    size = path.stat().st_size
+    return Table(headers, number, data(), kind, encoding, leading, size, excel_errors)
 
 
 def text(value: Any) -> str:

@@ -9,11 +9,17 @@ part starting at row 200,001 yields it as the 200,001st row, and leading empty c
 
 Anything unexpected in the package (no sheetData, a cut that finds no row end) falls back to one
 part: the workbook as it is.
+
+A cell holding an Excel error (#N/A of a broken VLOOKUP, #DIV/0!, #REF!…) is read by calamine as
+an empty string. Its XML says `t="e"`: a part (or a sheet read whole) whose XML holds that text
+has its error cells listed (`error_cells`), and `rows` reports them to its caller, so that an
+import refuses them instead of reading "no value". A sheet without one pays one `bytes.find`.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import io
 import itertools
 import posixpath
@@ -39,8 +45,12 @@ PARTS = 10  # a county's sheet (320 MB): smaller parts in flight, the import's p
 READERS = 2  # threads building and parsing parts
 AHEAD = 3  # parts submitted beyond the one being consumed
 
-# A part parsed: (the range's start (row, column), its rows from that start).
-Parsed = tuple[tuple[int, int], list[list[Any]]]
+# A part parsed: (the range's start (row, column), its rows from that start, its error cells).
+Parsed = tuple[tuple[int, int], list[list[Any]], list["ErrorCell"]]
+# A cell holding an Excel error: (its row from 1, its column from 0, the error: #N/A…).
+ErrorCell = tuple[int, int, str]
+# What `rows` reports of each: an ErrorCell and its row's cells as `rows` yields them.
+FoundError = tuple[int, int, str, list[Any]]
 Part = Callable[[], Parsed]  # a part, built and parsed when called
 
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"")
@@ -51,6 +61,38 @@ _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _ATTR = re.compile(rb"(\w+)=\"([^\"]*)\"")
+ERROR_TYPE = b't="e"'  # a cell's type when it holds an Excel error
+_ERROR_TAG = re.compile(rb"<(?:\w+:)?c\b[^>]*?\bt=\"e\"[^>]*>")
+_CELL_REF = re.compile(rb"\br=\"([A-Z]{1,3})(\d+)\"")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def error_cells(
+    data: bytes | memoryview, start: int = 0, end: int | None = None
+) -> list[ErrorCell]:
+    """The cells of sheet XML data[start:end] that hold an Excel error (`t="e"`), in order; []
+    at the cost of one `bytes.find` when there is none. A cell without its reference (`r`,
+    which Excel always writes) cannot be placed and is left out."""
+    raw = data if isinstance(data, bytes) else bytes(data)
+    end = len(raw) if end is None else end
+    at = raw.find(ERROR_TYPE, start, end)
+    if at < 0:
+        return []
+    found: list[ErrorCell] = []
+    # From the start of the tag holding the first one (its `<` is the last before it).
+    for tag in _ERROR_TAG.finditer(raw, max(raw.rfind(b"<", start, at), start), end):
+        ref = _CELL_REF.search(tag.group(0))
+        if ref is None:
+            continue
+        value = b""
+        if not tag.group(0).endswith(b"/>"):
+            close = _CELL_END.search(raw, tag.end(), end)
+            inside = _VALUE.search(raw, tag.end(), close.start() if close else end)
+            value = inside.group(1) if inside else b""
+        text = html.unescape(value.decode("utf-8", "replace")).strip()
+        found.append((int(ref.group(2)), uploads.column_number(ref.group(1)) - 1, text))
+    return found
 
 
 def _member(book: zipfile.ZipFile, wanted: Callable[[dict[bytes, bytes]], bool]) -> str | None:
@@ -210,12 +252,13 @@ class _Sheet:
 
     def load(self, data: bytes | memoryview, a: int, b: int) -> Parsed:
         """The rows data[a:b] parsed (`_load`), with the shared strings cut if they can be, or
-        whole when the cut fell short (and whole for every part from then on)."""
+        whole when the cut fell short (and whole for every part from then on), and their
+        error cells."""
         from python_calamine import CalamineError
 
         buffer, was_cut = self.part(data, a, b, whole=False)
         try:
-            return _load(lambda: buffer)
+            return (*_load(lambda: buffer), error_cells(data, a, b))
         except CalamineError:  # "Cell string index not found in shared strings table"
             if not was_cut or self.strings is None:
                 raise
@@ -223,7 +266,7 @@ class _Sheet:
         # Again outside the handler: its traceback would keep the failed parse in memory.
         del buffer
         buffer, _ = self.part(data, a, b, checked=True)
-        return _load(lambda: buffer)
+        return (*_load(lambda: buffer), error_cells(data, a, b))
 
 
 def _first_part(book: zipfile.ZipFile, sheet: str) -> tuple[bytes, re.Match[bytes], int] | None:
@@ -345,7 +388,38 @@ def head(path: Path, rows: int) -> list[list[Any]] | None:
     return ([[]] * first_row + [pad + r for r in found])[:rows]
 
 
-def _load(source: Path | Callable[[], io.BytesIO]) -> Parsed:
+def _whole(path: Path, pool: ThreadPoolExecutor | None = None) -> Parsed:
+    """A workbook's first sheet read whole (`_load`), and its error cells. Its XML (a sheet
+    below PART_MIN_BYTES, or one that cannot be cut) is inflated again as a stream, on the
+    other reader thread while calamine parses (here if that one has not started by then), one
+    `bytes.find` a megabyte, and read whole only when it holds `t="e"`."""
+    errors = pool.submit(_whole_errors, path) if pool is not None else None
+    start, rows = _load(path)
+    if errors is None or errors.cancel():
+        return start, rows, _whole_errors(path)
+    return start, rows, errors.result()
+
+
+def _whole_errors(path: Path) -> list[ErrorCell]:
+    if not zipfile.is_zipfile(path):
+        return []  # .xls, .ods: calamine's own reading
+    with zipfile.ZipFile(path) as book:
+        sheet = first_sheet(book)
+        if sheet is None:
+            return []
+        tail = b""
+        with book.open(sheet) as member:
+            while chunk := member.read(1 << 20):
+                if ERROR_TYPE in tail[-8:] + chunk[:8] or chunk.find(ERROR_TYPE) >= 0:
+                    break
+                tail = chunk
+            else:
+                return []
+            data = book.read(sheet)
+    return error_cells(data)
+
+
+def _load(source: Path | Callable[[], io.BytesIO]) -> tuple[tuple[int, int], list[list[Any]]]:
     """(range start (row, column), rows from that start) of a workbook's first sheet."""
     from python_calamine import CalamineWorkbook
 
@@ -371,7 +445,11 @@ class _Reading:
         eager: bool = False,
     ) -> None:
         self.pool = ThreadPoolExecutor(READERS, thread_name_prefix="xlsx-reader")
-        first = self.pool.submit(_load, path) if found is None else self.pool.submit(found[0])
+        first = (
+            self.pool.submit(_whole, path, self.pool)
+            if found is None
+            else self.pool.submit(found[0])
+        )
         self.pending = deque([first])
         self.waiting: Iterator[Part] = iter(())
         self.others = self.pool.submit(found[1]) if found is not None else None
@@ -456,8 +534,9 @@ def _take(path: Path) -> _Reading | None:
     return reading
 
 
-def rows(path: Path) -> Iterator[list[Any]]:
-    """Every row of the first sheet from row 1, blank rows included.
+def rows(path: Path, errors: list[FoundError] | None = None) -> Iterator[list[Any]]:
+    """Every row of the first sheet from row 1, blank rows included; a cell holding an Excel
+    error is "" in its row and added to `errors` (with its row) before that row is yielded.
 
     The first part's rows come first, parsed while another reader thread inflates the rest of
     the sheet (so a wrong header is found before the rest is checked against the caps); the
@@ -469,11 +548,16 @@ def rows(path: Path) -> Iterator[list[Any]]:
     try:
         next_row = 0
         while pending:
-            (first_row, first_col), part = pending.popleft().result()
+            (first_row, first_col), part, found = pending.popleft().result()
             while next_row < first_row:  # rows missing between two parts are blank
                 yield []
                 next_row += 1
             pad = [""] * first_col
+            if found and errors is not None:
+                for number, column, error in found:
+                    at = number - 1 - first_row
+                    cells = pad + part[at] if 0 <= at < len(part) else []
+                    errors.append((number, column, error, cells))
             for row in part:
                 yield pad + row if first_col else row
             next_row += len(part)

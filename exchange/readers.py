@@ -25,7 +25,8 @@ from core.codes import fold
 from core.dates import today
 from core.layout import CellError, Date, given_twice, repeated_columns
 from core.layout import id_number as id_cell
-from core.tabular import TableError, is_blank, raw_rows, text
+from core.tabular import TableError, excel_error, is_blank, raw_rows, text
+from core.xlsxparts import FoundError
 
 if TYPE_CHECKING:
     import duckdb
@@ -184,9 +185,10 @@ SOURCES: dict[str, Source] = {
 class FileRejected(Exception):
     """The whole file cannot be read (wrong headers, unreadable); `messages` say why, in Chinese."""
 
-    def __init__(self, messages: list[str]) -> None:
+    def __init__(self, messages: list[str], rows: list[int | None] | None = None) -> None:
         super().__init__("；".join(messages))
         self.messages = messages
+        self.rows = rows or [None] * len(messages)  # the row each message is about, if one
 
 
 class Unreadable(FileRejected):
@@ -294,13 +296,24 @@ def _cell(value: Any) -> str:
     return value if value.__class__ is str else text(value)
 
 
-def numbered_copy(rows: Iterator[list[Any]], workdir: Path) -> Prepared:
+FIRST_CELL_ERRORS = 20  # cells holding an Excel error named in a refusal
+
+
+def numbered_copy(
+    rows: Iterator[list[Any]], workdir: Path, errors: list[FoundError] | None = None
+) -> Prepared:
     """The rows (each at its own number, from 1; core.tabular.raw_rows) as a UTF-8 CSV with
     the row number first and blank rows left out. The header is the first row that is not
     blank; every row is cut or padded to its width, so DuckDB reads cells with line breaks
-    without null_padding (which its parallel reader refuses with them)."""
+    without null_padding (which its parallel reader refuses with them).
+
+    `errors`: the workbook's cells holding an Excel error (#N/A…) as the rows came
+    (core.tabular.raw_rows); one below the header, in a named column of a row with something
+    else in it, refuses the file, naming each cell: calamine read it as blank."""
     out = workdir / "numbered.csv"
     width = 0
+    header: list[str] = []
+    at = 0
     try:
         with out.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
@@ -310,12 +323,22 @@ def numbered_copy(rows: Iterator[list[Any]], workdir: Path) -> Prepared:
                 values = [_cell(c) for c in cells]
                 if not width:
                     width = len(values)
+                    header, at = values, number
                     writer.writerow([ROW_COLUMN, *values])
                     continue
                 values = values[:width] + [""] * (width - len(values))
                 writer.writerow([number, *values])
     except TableError as exc:  # core.tabular's Chinese words for what it cannot read
         raise FileRejected([str(exc)]) from exc
+    bad = [
+        (row, f"第{row}行“{header[column].strip()}”列：{excel_error(value)}")
+        for row, column, value, cells in errors or ()
+        if row > at and column < len(header) and header[column].strip() and not is_blank(cells)
+    ]
+    if bad:
+        more = len(bad) - FIRST_CELL_ERRORS
+        shown = bad[:FIRST_CELL_ERRORS] + ([(None, f"……另有{more}处")] if more > 0 else [])
+        raise FileRejected([m for _, m in shown], [r for r, _ in shown])
     return Prepared(out, numbered=True)
 
 
@@ -353,7 +376,8 @@ def prepare(path: Path, workdir: Path) -> Prepared:
             uploads.verify_package(path)
         except uploads.UploadRejected as exc:
             raise FileRejected([str(exc)]) from exc
-        return numbered_copy(raw_rows(path)[2], workdir)
+        found: list[FoundError] = []
+        return numbered_copy(raw_rows(path, found)[2], workdir, found)
     if suffix not in (".csv", ".txt"):
         raise FileRejected([f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件"])
     try:  # its lines counted before DuckDB or core.tabular reads a row, as an import's are

@@ -123,6 +123,30 @@ def write_sheet(path: Any, headers: list[str], rows: list[dict], title: str = ""
     return path
 
 
+def with_excel_errors(path: Any, cells: dict[str, str]) -> Any:
+    """The workbook at `path` with the cells of its first sheet named in `cells` (B3 → #N/A)
+    holding that Excel error, as Excel saves a formula that fails (`t="e"`, the formula and
+    its cached error); each must hold a value. openpyxl and xlsxwriter compute no formula."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        members = {info.filename: book.read(info.filename) for info in book.infolist()}
+    name = "xl/worksheets/sheet1.xml"
+    sheet = members[name]
+    for ref, error in cells.items():
+        cell = re.compile(rf'<c r="{ref}"(?: [^>]*)?(?:/>|>.*?</c>)'.encode())
+        formula = b"<f>VLOOKUP(A1,Sheet2!A:B,2,FALSE)</f>"
+        written = f'<c r="{ref}" t="e">'.encode() + formula + f"<v>{error}</v></c>".encode()
+        sheet, found = cell.subn(written.replace(b"\\", b"\\\\"), sheet, count=1)
+        assert found, f"no cell {ref} to make an error"
+    members[name] = sheet
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for member, data in members.items():
+            book.writestr(member, data)
+    return path
+
+
 def run_command(*args: str) -> tuple[int, dict[str, Any], str]:
     """Run a `fangpin` command in-process: (exit status, its JSON result, its stderr)."""
     import io

@@ -7,6 +7,7 @@ import time
 from typing import IO, Any
 
 from core import pipeline
+from core.layout import HeaderMap
 from core.models import AuditRecord
 from core.permissions import import_region
 from core.pipeline import Progress, Report
@@ -45,6 +46,11 @@ class RegistryImporter:
     @property
     def rows(self) -> int:
         return self.checker.rows
+
+    @property
+    def header(self) -> HeaderMap | None:
+        """The file's header row as the checker matched it (core.pipeline.excel_errors)."""
+        return self.checker.header
 
     def check(self, table: Table, report: Report, progress: Progress) -> Plan | None:
         self.checker.progress = progress

@@ -15,7 +15,7 @@ from core import audit, hooks, pipeline
 from core import labels as core_labels
 from core.batching import chunks
 from core.income import DEFAULT_FORMULA, household_income
-from core.layout import CellError, is_total_row
+from core.layout import CellError, HeaderMap, is_total_row
 from core.models import AuditRecord
 from core.permissions import import_region
 from core.pipeline import Progress, Report
@@ -71,9 +71,10 @@ class LowIncomeImporter:
         self.actor, self.today = actor, today
         self.rows = 0
         self.report = Report(lambda key: LOW_INCOME.column(key).header if key else "")
+        self.header: HeaderMap | None = None
 
     def check(self, table: Table, report: Report, progress: Progress) -> Plan | None:
-        header = LOW_INCOME.map_headers(table.headers)
+        header = self.header = LOW_INCOME.map_headers(table.headers)
         problems = header.problems(self.name)
         if problems:
             self.report.error(table.header_row, "", "", problems)

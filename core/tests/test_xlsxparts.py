@@ -194,3 +194,44 @@ def test_a_sheet_is_cut_into_rounds_for_the_two_readers() -> None:
     assert xlsxparts.rest_parts(23_965_266) == 4
     assert xlsxparts.rest_parts(xlsxparts.PART_MIN_BYTES) == 2
     assert xlsxparts.rest_parts(323_433_564) == xlsxparts.PARTS
+
+
+def test_an_error_cell_in_a_later_part_is_reported_at_its_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """calamine reads an Excel error (#N/A…) as ""; the reader lists it, at the spreadsheet's
+    own row and column, whether the sheet is read whole or cut into parts."""
+    from fangpin.testing import with_excel_errors
+
+    path = workbook(tmp_path / "book.xlsx", constant_memory=False)
+    last = len(list(xlsxparts.rows(path)))
+    with_excel_errors(path, {"C7": "#REF!", f"E{last}": "#N/A", f"F{last - 1}": "#DIV/0!"})
+    expected = [(7, 2, "#REF!"), (last - 1, 5, "#DIV/0!"), (last, 4, "#N/A")]
+    whole_errors: list[xlsxparts.FoundError] = []
+    whole = list(xlsxparts.rows(path, whole_errors))
+    assert sorted(e[:3] for e in whole_errors) == expected
+    assert whole[last - 1][4] == "" and whole[last - 1][2] == "居民599"
+    monkeypatch.setattr(xlsxparts, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsxparts, "FIRST_PART_BYTES", 2000)
+    parts = xlsxparts.split(path, 5)
+    assert parts is not None and len(parts) == 5
+    assert parts[0]()[2] == [(7, 2, "#REF!")] and parts[-1]()[2] == [
+        (last - 1, 5, "#DIV/0!"),
+        (last, 4, "#N/A"),
+    ]
+    table = open_table(path)
+    rows = dict(table.rows)
+    assert sorted(e[:3] for e in table.excel_errors) == expected
+    assert {e[0]: e[3] for e in table.excel_errors} == {n: whole[n - 1] for n, _, _ in expected}
+    assert rows[last][2] == "居民599"
+
+
+def test_error_cells_are_found_whatever_their_form() -> None:
+    xml = (
+        b'<row r="3"><c r="A3" s="1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        b'<x:c r="AB3" t="e"/><c r="B3"><v>1</v></c>'
+        b'<c t="e" r="XFD3"><v>#N/A</v></c><c t="e"><v>#REF!</v></c></row>'
+    )
+    assert xlsxparts.error_cells(xml) == [(3, 0, "#DIV/0!"), (3, 27, ""), (3, 16383, "#N/A")]
+    assert xlsxparts.error_cells(xml, 0, 10) == []
+    assert xlsxparts.error_cells(b'<c r="A1" t="s"><v>0</v></c>') == []

@@ -452,3 +452,32 @@ def test_an_aid_that_ends_before_it_begins_is_a_rejected_row(tmp_path, village_h
         4: dt.date(2026, 3, 1),
         5: None,
     }
+
+
+def test_an_excel_error_cell_in_a_department_workbook_refuses_it_naming_the_cell(
+    tmp_path, village_household
+):
+    """calamine reads #N/A as blank: a 鉴定日期 of a broken VLOOKUP is not "no date"."""
+    from fangpin.testing import with_excel_errors
+
+    p = member(village_household)
+    path = tmp_path / "housing.xlsx"
+    headers = ["证件号码", "姓名", "鉴定等级", "鉴定日期", "备注"]
+    workbook(
+        path,
+        [
+            headers,
+            [p.id_number, p.name, "C", "2026-04-01", "x"],
+            [p.id_number, p.name, "D", "2026-04-01", "x"],
+            [None, None, None, "x"],  # a formula filled down past the data
+        ],
+    )
+    with_excel_errors(path, {"D2": "#N/A", "C3": "#REF!", "D4": "#N/A"})
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert code == 1 and result["status"] == Batch.Status.REJECTED
+    told = "单元格是Excel错误值“{}”（公式出错），请改为实际的值或留空"
+    assert result["errors"] == [
+        {"row": 2, "message": "第2行“鉴定日期”列：" + told.format("#N/A")},
+        {"row": 3, "message": "第3行“鉴定等级”列：" + told.format("#REF!")},
+    ]
+    assert Batch.objects.get().status == Batch.Status.REJECTED and not Item.objects.exists()
