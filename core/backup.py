@@ -42,7 +42,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from core.cli import Interrupted, interrupts_deferred, os_reason, target_problem
-from core.supervise import _die_with_parent
+from core.supervise import die_with_parent
 
 FORMAT = "fangpin-backup-1"
 SQLITE_ENTRY = "database/fangpin.sqlite3"
@@ -471,7 +471,7 @@ def _restore_database(dump: Path, then: Callable[[], None], finishing: ExitStack
          "--dbname", str(connection.settings_dict["NAME"]), str(dump)],
         env=env, capture_output=True, text=True, check=False,
         # Killed, the restore must not go on without it: the files would never be put in place.
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )  # fmt: skip
     if done.returncode != 0:
         raise BackupError(f"pg_restore 失败：{done.stderr.strip()[-500:]}")

@@ -344,23 +344,25 @@ class JsonCommand(BaseCommand):
                 self._write_json({"status": outcome, "message": message})
         except KeyboardInterrupt as exc:
             message = str(exc) if isinstance(exc, Interrupted) and str(exc) else INTERRUPTED
-            sys.stderr.write(message + "\n")
-            with contextlib.suppress(OSError):
-                self._write_json({"status": "interrupted", "message": message})
-            status = 1
+            status = self._stopped("interrupted", message)
         except Exception as exc:
             self._emitted = True
             if problem := database_problem(exc):
-                sys.stderr.write(problem + "\n")
-                with contextlib.suppress(OSError):
-                    self._write_json({"status": "error", "message": problem})
-                status = 1
+                status = self._stopped("error", problem)
             else:
                 status = unexpected(exc, argv[1] if len(argv) > 1 else "", self.stdout.write)
         sys.stdout.flush()
         sys.stderr.flush()
         logging.shutdown()
         os._exit(status)
+
+    def _stopped(self, outcome: str, message: str) -> int:
+        """A run stopped for a reason the command can say: on stderr and in the JSON line (a
+        closed stdout notwithstanding); exit status 1."""
+        sys.stderr.write(message + "\n")
+        with contextlib.suppress(OSError):
+            self._write_json({"status": outcome, "message": message})
+        return 1
 
     def _write_json(self, result: dict[str, Any]) -> None:
         """Print one JSON line to stdout (the command's last, unless an error follows it)."""

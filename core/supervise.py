@@ -27,7 +27,9 @@ RUN_RESETS_BACKOFF = 60.0  # seconds of life after which a child's restart pause
 MAX_PAUSE = 30.0
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """A child's `preexec_fn` on Linux: the child gets SIGTERM when its parent dies (elsewhere
+    nothing happens)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -66,7 +68,7 @@ def supervise(
         child.process = subprocess.Popen(
             child.command,
             env=dict(env) if env is not None else None,
-            preexec_fn=_die_with_parent if linux else None,
+            preexec_fn=die_with_parent if linux else None,
         )
         child.started = time.monotonic()
 
