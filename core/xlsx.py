@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from core.files import partial_path, written_whole
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # the content type
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -24,8 +26,11 @@ class StreamWorkbook:
     ) -> None:
         import xlsxwriter  # here: most commands write no workbook, and it costs a start 20 ms
 
+        # A file is written beside its name, and takes it whole at `close`.
+        self.target = Path(target) if isinstance(target, str | Path) else None
+        self.partial = partial_path(self.target) if self.target is not None else None
         self.book = xlsxwriter.Workbook(
-            target if not isinstance(target, Path) else str(target),
+            str(self.partial) if self.partial is not None else target,
             {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False},
         )
         self.sheet = self.book.add_worksheet(sheet)
@@ -103,4 +108,9 @@ class StreamWorkbook:
             self.sheet.write_string(self.row, col, text, fmt)
 
     def close(self) -> None:
-        self.book.close()
+        """Finish the workbook; a file takes its name only now, whole."""
+        if self.target is None:
+            self.book.close()
+            return
+        with written_whole(self.target, self.partial):
+            self.book.close()

@@ -27,6 +27,13 @@ _AT = {
         "    f(self); os.kill(os.getpid(), signal.SIGINT); time.sleep(5)\n"
         "m.Writer._new_persons = hit\n"
     ),
+    # As the error workbook is stored: its first parts are in the zip, the rest not yet.
+    "errors": (
+        "import xlsxwriter.workbook as m; f = m.ZipFile.write\n"
+        "def hit(self, *args, **kw):\n"
+        "    f(self, *args, **kw); os.kill(os.getpid(), signal.SIGINT); time.sleep(5)\n"
+        "m.ZipFile.write = hit\n"
+    ),
     "commit": (
         "from django.db.backends.base import base as m; f = m.BaseDatabaseWrapper.commit\n"
         "def hit(self):\n"
@@ -127,3 +134,26 @@ def test_an_import_waits_for_the_one_in_progress_and_says_so(tmp_path):
     out, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, err
     assert json.loads(out.strip().splitlines()[-1])["status"] == "imported"
+
+
+def test_a_ctrl_c_while_the_error_workbook_is_written_leaves_the_file_as_it_was(tmp_path):
+    """`--errors` names a file the last run wrote: interrupted, this run leaves it whole (not
+    half a workbook) and leaves nothing of its own beside it; uninterrupted, it replaces it."""
+    assert _fangpin(tmp_path, "migrate", "-v0").returncode == 0
+    rows = family(num("C1"), 1) + family(num("C2"), 3)
+    rows[0]["证件号码"] = "4202221980010112"  # a digit short: rejected
+    book = str(write_xlsx(tmp_path / "hh.xlsx", rows))
+    out = tmp_path / "errors" / "错误.xlsx"
+    out.parent.mkdir()
+    out.write_bytes(b"last month's error list")
+
+    stopped = _fangpin(tmp_path, "import-registry", book, "--errors", str(out), interrupt="errors")
+    assert stopped.returncode == 1, stopped.stderr
+    assert json.loads(stopped.stdout.strip().splitlines()[-1])["status"] == "interrupted"
+    assert out.read_bytes() == b"last month's error list"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["错误.xlsx"]
+
+    done = _fangpin(tmp_path, "import-registry", book, "--errors", str(out))
+    assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "rejected"
+    assert out.read_bytes().startswith(b"PK")  # this run's workbook, whole
+    assert sorted(p.name for p in out.parent.iterdir()) == ["错误.xlsx"]

@@ -11,6 +11,7 @@ from django.core.management.base import CommandParser
 from accounts.cli import BatchCommand
 from core import pipeline
 from core.cli import UsageError, output_file
+from core.files import written_whole
 from lowincome import services
 
 
@@ -51,5 +52,6 @@ class Command(BatchCommand):
         out = output_file(opts["out"], "--out", (".xlsx",))
         region = self.region_arg(opts["region"])
         data = services.export(region)
-        out.write_bytes(data)
+        with written_whole(out) as partial:
+            partial.write_bytes(data)
         self.emit({"region": region.full_name(), "out": opts["out"], "bytes": len(data)})

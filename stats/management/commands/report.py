@@ -10,6 +10,7 @@ from django.core.management.base import CommandParser
 from accounts.cli import BatchCommand
 from core.cli import UsageError, output_file
 from core.dates import today
+from core.files import written_whole
 from stats import periods
 from stats.report import as_of_date, render
 
@@ -56,5 +57,6 @@ class Command(BatchCommand):
         self.progress(f"起草 {region.full_name()} {period.label}工作情况汇报 …")
         data = render(region, period, as_of=as_of)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
+        with written_whole(out) as partial:
+            partial.write_bytes(data)
         self.emit({"status": "written", "out": str(out), "bytes": len(data), "period": period.code})
