@@ -5,7 +5,8 @@ A backup is a new directory OUT (formats.md §3), or one tar file when OUT ends 
 
 - `database/fangpin.sqlite3`: a consistent copy of a running SQLite database made with SQLite's
   online backup API (a plain `cp` of a database in WAL mode loses what the WAL holds), or
-  `database/fangpin.pgdump`: `pg_dump --format=custom` of the PostgreSQL database (one snapshot);
+  `database/fangpin.pgdump`: `pg_dump --format=custom` of the PostgreSQL database (one snapshot,
+  the one the manifest's counts were taken in);
 - `files/…`: every file under FANGPIN_DATA_DIR (uploads, photos, evidence, comparison batches,
   report templates) except the SQLite database itself and the collected static files;
 - `manifest.json`: format, time, engine, counts of households, persons and audit records, and the
@@ -33,7 +34,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -127,21 +128,41 @@ def _files(data_dir: Path, out: Path | None, work: Path | None = None) -> Iterat
                 yield path
 
 
+def _counted(cursor: Any) -> dict[str, int]:
+    """Rows of the counted tables, through a DB-API cursor."""
+    found = {}
+    for key, table in COUNTED.items():
+        cursor.execute(f"SELECT count(*) FROM {table}")  # fixed table names
+        found[key] = cursor.fetchone()[0]
+    return found
+
+
 def _counts_sqlite(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as db:
-        return {
-            k: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for k, t in COUNTED.items()
-        }
+    with closing(sqlite3.connect(path)) as db:
+        return _counted(db.cursor())
 
 
 def counts() -> dict[str, int]:
     """Rows of the counted tables in the configured database."""
     with connection.cursor() as cursor:
-        found = {}
-        for key, table in COUNTED.items():
-            cursor.execute(f"SELECT count(*) FROM {table}")  # fixed table names
-            found[key] = cursor.fetchone()[0]
-    return found
+        return _counted(cursor)
+
+
+@contextmanager
+def _pg_snapshot() -> Iterator[tuple[str, dict[str, int]]]:
+    """(a snapshot of the PostgreSQL database, its counts), held for the block: `pg_dump
+    --snapshot` dumps what the counts saw, not what a write committed in between made it."""
+    # A connection of its own: the isolation level is the first thing its transaction says,
+    # whatever the command's own connection is in the middle of.
+    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            yield snapshot, _counted(cursor)
+    finally:
+        raw.close()
 
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz")
@@ -207,12 +228,13 @@ def _backup(out: Path) -> dict[str, Any]:
         else:
             copy = work / "db.pgdump"
             args, env = _pg_env()
-            db_counts = counts()
-            done = subprocess.run(
-                ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", *args,
-                 "--file", str(copy), str(connection.settings_dict["NAME"])],
-                env=env, capture_output=True, text=True, check=False,
-            )  # fmt: skip
+            with _pg_snapshot() as (snapshot, db_counts):
+                done = subprocess.run(
+                    ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", *args,
+                     f"--snapshot={snapshot}", "--file", str(copy),
+                     str(connection.settings_dict["NAME"])],
+                    env=env, capture_output=True, text=True, check=False,
+                )  # fmt: skip
             if done.returncode != 0:
                 raise BackupError(f"pg_dump 失败：{done.stderr.strip()[-500:]}")
             db_entry = PG_ENTRY

@@ -364,3 +364,42 @@ def test_a_restore_interrupted_before_the_database_is_in_changes_nothing(
         backups.restore(tmp_path / "bk", force=True)
     assert not (fresh / "media").exists()
     assert list(backups._files(fresh, None)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_backup_counts_what_it_dumps(
+    tmp_path: Path, settings: Any, capsys: Any, monkeypatch: Any
+) -> None:
+    """A write committed by someone else as pg_dump starts is in neither the dump nor the
+    manifest's counts: both are the one snapshot, so a restore can be checked against them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's snapshot; SQLite's copy is counted itself")
+    import psycopg
+
+    from core import audit
+    from core import backup as backups
+
+    settings.DATA_DIR = tmp_path / "data"
+    regions = make_region_tree()
+    admin = make_user("county", "county_admin", regions["county"])
+    for note in ("一", "二"):
+        audit.record(actor=admin, action="action", obj=admin, note=note)
+    run = subprocess.run
+
+    def meanwhile(args: list[str], **kwargs: Any) -> Any:
+        if args[0] == "pg_dump":
+            with psycopg.connect(_pg_url(connection.settings_dict["NAME"]), autocommit=True) as pg:
+                pg.execute("DELETE FROM core_auditrecord WHERE note = '二'")
+        return run(args, **kwargs)
+
+    monkeypatch.setattr(backups.subprocess, "run", meanwhile)
+    call_command("backup", str(tmp_path / "bk"))
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    dumped = run(
+        ["pg_restore", "--data-only", "--table=core_auditrecord", "--file=-",
+         str(tmp_path / "bk" / "database" / "fangpin.pgdump")],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rows = dumped.split("FROM stdin;\n", 1)[1].split("\\.\n", 1)[0].splitlines()
+    assert result["counts"]["audit_records"] == len(rows) >= 2
+    assert AuditRecord.objects.filter(note="二").count() == 0  # it was deleted meanwhile
