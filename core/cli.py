@@ -226,7 +226,7 @@ def database_problem(exc: BaseException) -> str | None:
     where = _database()
     if "database is locked" in str(exc):  # SQLite: another writer held it past busy_timeout
         return (
-            f"{where} 忙：另一个进程长时间占用写入，本命令等待超时，未能完成；"
+            f"{where} 忙：另一个进程长时间占用写入，等待超时，未能完成；"
             "请稍后重试（或等正在进行的导入、恢复结束后再试）"
         )
     try:

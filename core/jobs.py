@@ -33,6 +33,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from core import codes
+from core.cli import database_problem
 from core.dates import today
 from core.models import Job
 
@@ -167,6 +168,9 @@ def user_message(exc: BaseException) -> str:
         return "文件编码无法识别，请另存为UTF-8或GB18030（或用Excel另存为 .xlsx）后重新上传"
     if isinstance(exc, MemoryError):
         return "文件过大，服务器内存不足；请按乡镇拆分后分别上传"
+    problem = database_problem(exc)  # busy, not answering, not migrated: what to do
+    if problem is not None:
+        return f"{problem}（请联系系统管理员）"[:300]
     messages = getattr(exc, "messages", None)  # Django's ValidationError
     text = "；".join(str(m) for m in messages) if messages else str(exc)
     if _CJK.search(text):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from core import jobs
@@ -90,6 +91,7 @@ def test_a_worker_writes_its_heartbeat_while_a_job_runs(settings):
         ),
         (KeyError("xl/worksheets/sheet1.xml"), "系统内部错误"),
         (ValueError("只有检查通过的文件才能确认导入"), "只有检查通过的文件才能确认导入"),
+        (OperationalError("database is locked"), "忙：另一个进程长时间占用写入"),
     ],
 )
 def test_a_failed_job_shows_chinese_never_a_codec_or_library_message(error, shown):
