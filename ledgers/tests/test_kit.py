@@ -305,11 +305,14 @@ def test_an_export_longer_than_a_sheet_is_refused_and_goes_whole_as_csv(
     )
     assert run_command("ledger", "import", "yulu", str(source))[0] == 0
     out = tmp_path / "out.xlsx"
+    out.write_bytes(b"last month's export")
     with patch("ledgers.services.SHEET_ROWS", 4):  # title, subtitle, header and one row
         with pytest.raises(CommandError, match="超过Excel工作表4行的上限") as refused:
             run_command("ledger", "export", "yulu", "--region", "大冶市", "--out", str(out))
         assert refused.value.returncode == 2  # wrong usage: name a .csv
-        assert not out.exists()
+        # The file named is left as it was, and nothing of this export beside it.
+        assert out.read_bytes() == b"last month's export"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx", "out.xlsx"]
         client = client_for("county_admin")
         answer = client.get(reverse("ledgers:export", args=["yulu"]), {"year": "2024"}, follow=True)
         assert "超过Excel工作表4行的上限" in answer.content.decode()

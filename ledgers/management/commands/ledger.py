@@ -10,6 +10,7 @@ from django.core.management.base import CommandParser
 from accounts.cli import BatchCommand
 from core import pipeline
 from core.cli import UsageError, output_file
+from core.files import written_whole
 from ledgers import figures, kit, services
 
 
@@ -76,7 +77,7 @@ class Command(BatchCommand):
             qs = qs.filter(figures.period_q(ledger, opts["year"]))
         what = services.what({"year": opts["year"]})
         try:
-            with target.open("wb") as out:
+            with written_whole(target) as partial, partial.open("wb") as out:
                 if target.suffix.lower() == ".csv":
                     count = services.write_csv(ledger, qs, out, full=True, progress=self.percent)
                 else:
@@ -91,7 +92,6 @@ class Command(BatchCommand):
                         progress=self.percent,
                     )
         except services.TooManyRows as exc:
-            target.unlink(missing_ok=True)
             raise UsageError(f"{exc}（--out 文件名.csv）") from exc
         self.progress(f"已导出{count}条")
         self.emit({"kind": ledger.kind, "rows": count, "out": opts["out"]})
