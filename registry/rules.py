@@ -120,6 +120,11 @@ def birth_shown(day: dt.date, *, full: bool) -> str:
     return f"{day:%Y-%m-%d}" if full else f"{day:%Y}年"
 
 
+def _joined_shown(day: dt.date, *, by_birth: bool, full: bool) -> str:
+    """The day a member joined, in a message: a 出生's is the birth date, shown as that is."""
+    return birth_shown(day, full=full) if by_birth else f"{day:%Y-%m-%d}"
+
+
 def member_date_error(
     label: str,
     day: dt.date,
@@ -128,15 +133,24 @@ def member_date_error(
     full: bool,
     added: dt.date | None = None,
     added_by_birth: bool = False,
+    new_birth: bool = False,
 ) -> str:
     """Why a member cannot join or leave a household on `day` (`label`: 增加日期, 减少日期), or
     "": the day is before their birth (from the ID number) or — leaving — before they joined on
     `added` (`added_by_birth`: joined as 出生, a date shown like the birth date). `full`: whether
-    the user may see full birth dates (`birth_shown`)."""
+    the user may see full birth dates (`birth_shown`).
+
+    `new_birth`: `day` is on record and the birth date is what changes (a corrected 证件号码), so
+    the message is about the number's birth date (`added_by_birth`: `day` is the 出生 they
+    joined by)."""
     if birth_date and day < birth_date:
-        return f"{label}{day:%Y-%m-%d}早于该成员的出生日期（{birth_shown(birth_date, full=full)}）"
+        born = birth_shown(birth_date, full=full)
+        if new_birth:
+            shown = _joined_shown(day, by_birth=added_by_birth, full=full)
+            return f"证件号码中的出生日期{born}晚于该成员的{label}{shown}"
+        return f"{label}{day:%Y-%m-%d}早于该成员的出生日期（{born}）"
     if added and day < added:
-        shown = birth_shown(added, full=full) if added_by_birth else f"{added:%Y-%m-%d}"
+        shown = _joined_shown(added, by_birth=added_by_birth, full=full)
         return f"{label}{day:%Y-%m-%d}早于该成员的增加日期（{shown}）"
     return ""
 

@@ -453,10 +453,54 @@ def update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
     return _update_person(actor=actor, person=person, **fields)
 
 
+def _first_member_date(p: Person) -> tuple[str, dt.date, bool] | None:
+    """The earliest date on a member's record, as (label, day, joined as 出生), or None: their
+    joinings (增加日期) and leavings (减少日期) of any household, from the memberships and from
+    the member events that date them in the history."""
+    added, removed = "增加日期", "减少日期"
+    birth = Membership.StartReason.BIRTH
+    dates: list[tuple[str, dt.date, bool]] = []
+    for start, reason, end in Membership.objects.filter(person=p).values_list(
+        "start_date", "start_reason", "end_date"
+    ):
+        if start:
+            dates.append((added, start, reason == birth))
+        if end:
+            dates.append((removed, end, False))
+    events = HouseholdEvent.objects.filter(
+        person=p, kind__in=(EventKind.MEMBER_ADDED, EventKind.MEMBER_REMOVED)
+    )
+    for kind, day, reason in events.values_list("kind", "date", "reason"):
+        joined = kind == EventKind.MEMBER_ADDED
+        dates.append((added if joined else removed, day, joined and reason == birth))
+    return min(dates, key=lambda d: d[1], default=None)
+
+
+def _check_new_birth(p: Person, actor: Any) -> None:
+    """A birth date (from a corrected 证件号码) after a date on the member's record is refused on
+    the number: nobody joins or leaves a household before being born, and statistics would drop
+    them from it until then (`MembershipQuerySet.on`)."""
+    first = _first_member_date(p)
+    if first is None:
+        return
+    label, day, by_birth = first
+    error = rules.member_date_error(
+        label,
+        day,
+        p.birth_date,
+        full=can(actor, Cap.REVEAL),
+        added_by_birth=by_birth,
+        new_birth=True,
+    )
+    if error:
+        raise ValidationError({"id_number": error})
+
+
 @transaction.atomic
 def _update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
     p = Person.objects.select_for_update().get(pk=person.pk)
     before = snapshot(p)
+    born = p.birth_date
     for name, value in fields.items():
         setattr(p, name, value)
     if "id_number" in fields:
@@ -464,6 +508,8 @@ def _update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
         p.sex = fields.get("sex") or ""
         p.birth_date = fields.get("birth_date")
     _check_person(p, actor, exclude_pk=p.pk)
+    if p.birth_date != born:
+        _check_new_birth(p, actor)
     p.full_clean()
     p.save()
     _refresh_head(p.household)

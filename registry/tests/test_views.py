@@ -292,28 +292,32 @@ def test_a_member_added_before_their_birth_is_refused_on_the_date_field(client_f
     assert Person.objects.get(id_number=data["id_number"]).birth_date == born
 
 
+def _added(household, reason: str, on: dt.date | None, born: dt.date) -> Person:
+    """A 之子 who joined `household` by `reason` on `on`, born `born`; named after the reason."""
+    return services.add_person(
+        actor=None,
+        household=household,
+        reason=reason,
+        date=on,
+        name=reason,
+        id_number=id_number(born),
+        relation="之子",
+    )
+
+
 def test_a_member_removed_before_their_birth_or_their_joining_is_refused(
     client_for, users, household
 ):
-    def added(reason: str, on: dt.date, born: dt.date) -> Person:
-        return services.add_person(
-            actor=None,
-            household=household,
-            reason=reason,
-            date=on,
-            name=reason,
-            id_number=id_number(born),
-            relation="之子",
-        )
-
     def refusal(person: Person, date: str, persona: str = "village_staff") -> list[str]:
         url = reverse("registry:member_remove", args=[person.pk])
         response = client_for(persona).post(url, {"reason": "迁出", "date": date})
         assert response.status_code == 200
         return response.context["form"].errors["date"]
 
-    newborn = added("出生", dt.date(2021, 6, 1), dt.date(2021, 3, 15))  # registered late
-    moved_in = added("迁入", dt.date(2023, 5, 1), dt.date(1990, 1, 1))
+    newborn = _added(
+        household, "出生", dt.date(2021, 6, 1), dt.date(2021, 3, 15)
+    )  # registered late
+    moved_in = _added(household, "迁入", dt.date(2023, 5, 1), dt.date(1990, 1, 1))
     before = _saved(household)
     assert refusal(newborn, "2020-06-01") == ["减少日期2020-06-01早于该成员的出生日期（2021年）"]
     assert refusal(newborn, "2020-06-01", "county_admin") == [
@@ -328,6 +332,58 @@ def test_a_member_removed_before_their_birth_or_their_joining_is_refused(
     newborn.refresh_from_db()
     moved_in.refresh_from_db()
     assert newborn.is_member and moved_in.is_member
+
+
+def _new_number(client, person: Person, born: dt.date) -> tuple[str, dict]:
+    """The member's edit form as shown (a GET), with a new 证件号码 for `born` (sex and birth
+    date left to follow it): its URL and the data to post."""
+    url = reverse("registry:member_edit", args=[person.pk])
+    data = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    return url, data | {"id_number": id_number(born, person.sex), "sex": "", "birth_date": ""}
+
+
+def test_a_corrected_id_number_may_not_put_the_birth_after_the_members_dates(
+    client_for, users, household
+):
+    """The earliest date on the member's record is named; a user who may not see full numbers
+    is told birth years only (a 出生's date is one)."""
+    moved_in = _added(household, "迁入", dt.date(2020, 1, 1), dt.date(1990, 1, 1))
+    services.remove_member(actor=None, person=moved_in, reason="迁出", date=dt.date(2022, 6, 30))
+    original = _added(household, "原有", None, dt.date(1990, 1, 1))
+    services.remove_member(actor=None, person=original, reason="死亡", date=dt.date(2022, 6, 30))
+    newborn = _added(household, "出生", dt.date(2021, 6, 1), dt.date(2021, 3, 15))
+    cases = [
+        (moved_in, "county_admin", "证件号码中的出生日期2023-02-01晚于该成员的增加日期2020-01-01"),
+        (moved_in, "village_staff", "证件号码中的出生日期2023年晚于该成员的增加日期2020-01-01"),
+        (original, "county_admin", "证件号码中的出生日期2023-02-01晚于该成员的减少日期2022-06-30"),
+        (newborn, "county_admin", "证件号码中的出生日期2023-02-01晚于该成员的增加日期2021-06-01"),
+        (newborn, "village_staff", "证件号码中的出生日期2023年晚于该成员的增加日期2021年"),
+    ]
+    for person, persona, message in cases:
+        client = client_for(persona)
+        url, data = _new_number(client, person, dt.date(2023, 2, 1))
+        stored = Person.objects.values_list("pk", "id_number", "sex", "birth_date")
+        before = (list(stored), _saved(household), AuditRecord.objects.count())
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert response.context["form"].errors == {"id_number": [message]}
+        assert (list(stored), _saved(household), AuditRecord.objects.count()) == before
+
+
+def test_a_corrected_id_number_with_a_birth_before_joining_is_saved(client_for, users, household):
+    person = _added(household, "迁入", dt.date(2020, 1, 1), dt.date(1990, 1, 1))
+    for born in (dt.date(2019, 6, 1), dt.date(2020, 1, 1)):  # the day they joined: still born
+        client = client_for("village_staff")
+        assert client.post(*_new_number(client, person, born)).status_code == 302
+        person.refresh_from_db()
+        assert (person.birth_date, person.sex, person.id_number[6:14]) == (
+            born,
+            "男",
+            f"{born:%Y%m%d}",
+        )
+        log = AuditRecord.objects.filter(object_id=str(person.pk), action="update").latest("pk")
+        assert log.actor == users["village_staff"]
+        assert log.after["birth_date"] == born.isoformat()
 
 
 def test_removing_without_a_reason_is_refused_in_chinese(client_for, household):
