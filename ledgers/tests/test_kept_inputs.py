@@ -1,0 +1,54 @@
+"""Input an import keeps, as what it means, saying what to look at (formats.md §6): a warning at
+its row and column, never a refusal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from duty.layouts import RECTIFICATION
+from duty.models import RectificationRow
+from fangpin.testing import run_command, write_sheet
+
+
+def warnings(result: dict[str, Any]) -> list[tuple[Any, str, str, str]]:
+    return [(w["row"], w["column"], w["value"], w["message"]) for w in result["warnings"]]
+
+
+def measure(problem: str, number: int, **cells: Any) -> dict[str, Any]:
+    place = {"乡镇": "金山店镇", "行政村": "朝阳村", "整改措施": "逐户核实"}
+    key = {"问题编号": problem, "措施序号": number}
+    return key | {"问题来源": "自查", "问题类别": "政策落实"} | place | cells
+
+
+def test_an_imported_closed_measure_without_its_closing_date_is_kept_with_a_warning(
+    regions: Any, tmp_path: Path
+) -> None:
+    """An outside ledger may bring 已销号 measures without a 销号日期: kept, each one said."""
+    rows = [
+        measure("WT-1", 1, 状态="已销号"),
+        measure("WT-1", 2, 状态="已销号", 销号日期="2024-05-06"),
+        measure("WT-2", 1, 状态="整改中"),
+        measure("WT-3", 1, 状态="已销号"),
+    ]
+    path = write_sheet(tmp_path / "rectification.xlsx", RECTIFICATION.headers, rows)
+    code, result, _ = run_command("ledger", "import", "rectification", str(path))
+    assert (code, result["status"], result["created"]) == (0, "imported", 4), result
+    message = "状态为已销号但未填写销号日期"
+    assert warnings(result) == [(2, "销号日期", "", message), (5, "销号日期", "", message)]
+    stored = RectificationRow.objects.order_by("problem_no", "measure_no")
+    assert [(r.problem_no, r.status, str(r.closed_date)) for r in stored] == [
+        ("WT-1", "已销号", "None"),
+        ("WT-1", "已销号", "2024-05-06"),
+        ("WT-2", "整改中", "None"),
+        ("WT-3", "已销号", "None"),
+    ]
+    # The reverse stays refused: a 销号日期 on a measure not 销号 says it was, and it was not.
+    rows = [measure("WT-2", 1, 状态="已完成", 销号日期="2024-05-06")]
+    path = write_sheet(tmp_path / "rectification.xlsx", RECTIFICATION.headers, rows)
+    code, result, _ = run_command("ledger", "import", "rectification", str(path))
+    assert (code, result["status"]) == (1, "rejected")
+    assert [(e["row"], e["column"], e["message"]) for e in result["errors"]] == [
+        (2, "销号日期", "只有状态为“已销号”的措施才有销号日期")
+    ]
+    assert RectificationRow.objects.get(problem_no="WT-2").status == "整改中"
