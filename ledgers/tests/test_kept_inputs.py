@@ -1,14 +1,22 @@
-"""Input an import keeps, as what it means, saying what to look at (formats.md §6): a warning at
-its row and column, never a refusal."""
+"""Input an import keeps, as what it means, saying what to look at (formats.md §6): a warning (at
+its row and column when it has them), never a refusal."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from benefits.layouts import YULU
+from benefits.models import YuluRow
 from duty.layouts import RECTIFICATION
 from duty.models import RectificationRow
 from fangpin.testing import run_command, write_sheet
+from imports.tests.builders import HEADERS
+from lowincome.layouts import LOW_INCOME
+from lowincome.models import LowIncomePerson
+from registry.models import Household, Person
 
 
 def warnings(result: dict[str, Any]) -> list[tuple[Any, str, str, str]]:
@@ -52,3 +60,26 @@ def test_an_imported_closed_measure_without_its_closing_date_is_kept_with_a_warn
         (2, "销号日期", "只有状态为“已销号”的措施才有销号日期")
     ]
     assert RectificationRow.objects.get(problem_no="WT-2").status == "整改中"
+
+
+@pytest.mark.parametrize(
+    ("command", "headers"),
+    [
+        (("ledger", "import", "yulu"), YULU.headers),
+        (("import_registry",), HEADERS),
+        (("lowincome", "import"), LOW_INCOME.headers),
+    ],
+    ids=["ledger", "registry", "lowincome"],
+)
+def test_a_file_with_a_header_and_no_rows_imports_nothing_and_says_so(
+    household: Any, tmp_path: Path, command: tuple[str, ...], headers: list[str]
+) -> None:
+    """Not refused (an empty region's export is its header only, and re-imports as a no-op:
+    formats.md §7), but "no change" alone does not say why."""
+    before = (Household.objects.count(), Person.objects.count(), YuluRow.objects.count())
+    path = write_sheet(tmp_path / "empty.xlsx", headers, [])
+    code, result, _ = run_command(*command, str(path))
+    assert (code, result["status"], result["rows"]) == (0, "imported", 0), result
+    assert warnings(result) == [(None, "", "", "文件中没有数据行")]
+    after = (Household.objects.count(), Person.objects.count(), YuluRow.objects.count())
+    assert after == before and not LowIncomePerson.objects.exists()
