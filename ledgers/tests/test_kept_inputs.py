@@ -13,7 +13,7 @@ from benefits.models import YuluRow
 from duty.layouts import RECTIFICATION
 from duty.models import RectificationRow
 from fangpin.testing import run_command, write_sheet
-from imports.tests.builders import HEADERS
+from imports.tests.builders import HEADERS, num, person, pid, write_xlsx
 from lowincome.layouts import LOW_INCOME
 from lowincome.models import LowIncomePerson
 from registry.models import Household, Person
@@ -60,6 +60,32 @@ def test_an_imported_closed_measure_without_its_closing_date_is_kept_with_a_warn
         (2, "销号日期", "只有状态为“已销号”的措施才有销号日期")
     ]
     assert RectificationRow.objects.get(problem_no="WT-2").status == "整改中"
+
+
+def test_a_code_written_with_spaces_inside_is_stored_as_the_code(
+    household: Any, tmp_path: Path
+) -> None:
+    """中 职 and 中　职 (a full-width space) are 中职 in a ledger and in the register alike: one
+    value in the figures, not three (codes are compared folded: core.codes.fold)."""
+    member = household.persons.order_by("pk").first()
+    cells = {"证件号码": member.id_number, "姓名": member.name, "年度": "2024"}
+    cells |= {"补助金额": "1500", "发放日期": "2024-04-10"}
+    rows = [cells | {"学期": "春季", "学历层次": "中 职"}]
+    rows.append(cells | {"学期": "秋季", "学历层次": "中\u3000职"})
+    path = write_sheet(tmp_path / "yulu.xlsx", YULU.headers, rows)
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+    assert (code, result["created"]) == (0, 2), result
+    assert set(YuluRow.objects.values_list("level", flat=True)) == {"中职"}
+    _, stats, _ = run_command("ledger", "stats", "--region", "大冶市", "--year", "2024")
+    assert list(stats["ledgers"]["yulu"]["by"]["学历层次"]) == ["中职"]
+
+    register = [person(num("K001"), "甲", pid(10), 文化程度="初 中")]
+    register.append(person(num("K001"), "乙", pid(11), "配偶", 文化程度="初\u3000中"))
+    code, result, _ = run_command("import_registry", str(write_xlsx(tmp_path / "r.xlsx", register)))
+    assert code == 0, result["errors"]
+    assert set(
+        Person.objects.filter(household__number=num("K001")).values_list("education", flat=True)
+    ) == {"初中"}
 
 
 @pytest.mark.parametrize(
