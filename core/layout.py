@@ -471,10 +471,17 @@ def _not_future(value: dt.date) -> None:
 
 
 class Month(Kind):
-    """A month, stored as YYYY-MM text."""
+    """A month, stored as YYYY-MM text. `past`, as `Date`'s: what the column records has been
+    reported (务工监测 is 一月一报), so it is not after this month."""
+
+    def __init__(self, past: bool = True) -> None:
+        self.past = past
 
     def parse(self, raw: Any) -> str:
-        return month(raw)
+        value = month(raw)
+        if self.past and (late := _later_month(value)):
+            raise CellError(late)
+        return value
 
     def form_field(self, column: Column) -> forms.Field:
         return forms.RegexField(
@@ -483,7 +490,21 @@ class Month(Kind):
             regex=r"^\d{4}-(0[1-9]|1[0-2])$",
             error_messages={"invalid": "月份应为YYYY-MM，如2023-12"},
             widget=forms.TextInput(attrs={"type": "month"}),
+            validators=[_month_not_future] if self.past else [],
         )
+
+
+def _later_month(value: str) -> str:
+    """Why a YYYY-MM month is refused as not begun yet ("" when it has)."""
+    from core.dates import today
+
+    now = f"{today():%Y-%m}"
+    return f"月份{value}晚于本月（{now}）" if value > now else ""
+
+
+def _month_not_future(value: str) -> None:
+    if late := _later_month(value):
+        raise ValidationError(late)
 
 
 class Year(Kind):

@@ -58,6 +58,7 @@ Progress = Callable[[int, str], None]
 FIRST_ERRORS = 100  # errors and warnings listed in the JSON
 NO_CHANGE = "没有变化：文件内容与系统中的台账一致"
 WAITING = "另一个导入正在进行，等它完成后再检查和写入本文件……"
+NO_ROWS = "文件中没有数据行"
 
 
 class Report:
@@ -387,6 +388,10 @@ def _run(
             report.error(None, "", "", str(exc))
         report = getattr(importer, "report", report)
         excel_errors(table, getattr(importer, "header", None), report)
+        if plan is not None and not getattr(importer, "rows", 0):
+            # Not refused: an empty region's export is its header only, and re-imports as a
+            # no-op (formats.md §7); but "no change" alone would not say why.
+            report.warn(None, "", "", NO_ROWS)
         kept += [table, plan]
     phases = {**getattr(importer, "phases", {}), "check": time.perf_counter() - started}
     result: dict[str, Any] = {

@@ -78,6 +78,15 @@ def clean_rectification(values: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
+def note_rectification(values: dict[str, Any]) -> dict[str, str]:
+    """An imported 已销号 measure without its 销号日期 is kept (a ledger kept elsewhere, or an
+    outside checker's, may not have it: formats.md §6), and said, so that it is filled in."""
+    closed = values.get("status") == Status.CLOSED
+    if closed and "closed_date" in values and not values["closed_date"]:
+        return {"closed_date": "状态为已销号但未填写销号日期"}
+    return {}
+
+
 WORK_TEAMS = Layout(
     kind="work_teams",
     name="驻村工作队",
@@ -136,6 +145,7 @@ register(
         RECTIFICATION,
         RectificationRow,
         clean=clean_rectification,
+        notes=note_rectification,
         scoped_key=False,
         after_write=services.after_rectification_write,
         search=("problem_no", "description", "measure", "unit", "responsible"),

@@ -187,7 +187,7 @@ class LayoutImporter:
                 seen.append((key, i, {}))
             else:
                 every.append((key, i, parse))
-        clean = self.ledger.clean
+        clean, notes = self.ledger.clean, self.ledger.notes
         # A row whose memoised cells were all seen: picked and looked up in C, no loop per cell.
         keys = [key for key, _, _ in seen]
         memos = [memo for _, _, memo in seen]
@@ -218,6 +218,10 @@ class LayoutImporter:
                 for key, message in clean(values).items():
                     if key not in unread:
                         self.report.error(number, key, values.get(key, ""), message)
+            if notes is not None:
+                for key, message in notes(values).items():
+                    if key not in unread:
+                        self.report.warn(number, key, values.get(key, ""), message)
             out.append(Row(number, values, unread=unread))
         return out
 

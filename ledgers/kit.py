@@ -58,6 +58,10 @@ class Ledger:
     #: column is `in values` — then a rule that needs a bad cell says nothing and the others
     #: still speak (formats.md §6: every error).
     clean: Callable[[dict[str, Any]], dict[str, str]] | None = None
+    #: Cross-column notes of one imported row, read as `clean`'s: {key: Chinese message}, each
+    #: a warning at the row and column. For what is kept but should be looked at (an outside
+    #: ledger's 已销号 measure without its 销号日期).
+    notes: Callable[[dict[str, Any]], dict[str, str]] | None = None
     #: Text columns the list's search box looks in (besides the link columns).
     search: tuple[str, ...] = ()
     #: What a user reads about the ledger on its page (what it is for, the policy behind it).

@@ -3,8 +3,10 @@ error naming its row and column, the file is rejected and nothing is written."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -174,3 +176,37 @@ def test_a_key_number_excel_cut_to_15_digits_is_refused(person: Any, tmp_path: P
     path = write_sheet(tmp_path / "one.xlsx", LOANS.headers, rows[:1])
     assert run_command("ledger", "import", "loans", str(path))[0] == 0
     assert LoanRow.objects.get().contract_no == "123456789012345"
+
+
+def test_a_month_not_begun_is_refused_in_the_monthly_employment_report(
+    person: Any, tmp_path: Path, client_for: Any
+) -> None:
+    """务工监测 is 一月一报: a month after this one cannot have been reported (as a 发放日期 after
+    today is refused); this month is."""
+    from django.urls import reverse
+
+    from employment.layouts import EMPLOYMENT
+    from employment.models import EmploymentRow
+
+    def month(value: str) -> dict[str, Any]:
+        return {"证件号码": person.id_number, "姓名": person.name, "月份": value} | {
+            "务工状况": "省外务工"
+        }
+
+    rows = [month("2026-12"), month("2027-05"), month("202701")]
+    path = write_sheet(tmp_path / "employment.xlsx", EMPLOYMENT.headers, rows)
+    with patch("core.dates.today", return_value=dt.date(2026, 12, 7)):
+        code, result, _ = run_command("ledger", "import", "employment", str(path))
+        assert (code, result["status"]) == (1, "rejected"), result
+        assert [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]] == [
+            (3, "月份", "2027-05", "月份2027-05晚于本月（2026-12）"),
+            (4, "月份", "202701", "月份2027-01晚于本月（2026-12）"),
+        ]
+        assert not EmploymentRow.objects.exists()
+        path = write_sheet(tmp_path / "employment.xlsx", EMPLOYMENT.headers, rows[:1])
+        assert run_command("ledger", "import", "employment", str(path))[0] == 0
+        # By hand too, as an imported row.
+        data = {"id_number": person.id_number, "name": person.name, "month": "2027-05"}
+        page = client_for("town_staff").post(reverse("ledgers:new", args=["employment"]), data)
+        assert "月份2027-05晚于本月（2026-12）" in page.content.decode()
+    assert list(EmploymentRow.objects.values_list("month", flat=True)) == ["2026-12"]
