@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from core import idnumber, uploads
 from core.codes import fold
 from core.dates import today
-from core.layout import CellError, Date, given_twice, repeated_columns
+from core.layout import CellError, Date, counted_error_cells, given_twice, repeated_columns
 from core.layout import id_number as id_cell
 from core.tabular import TableError, excel_error, is_blank, raw_rows, text
 from core.xlsxparts import FoundError
@@ -330,10 +330,11 @@ def numbered_copy(
                 writer.writerow([number, *values])
     except TableError as exc:  # core.tabular's Chinese words for what it cannot read
         raise FileRejected([str(exc)]) from exc
+    named = {i for i, h in enumerate(header) if h.strip()}
+    # A department's total row is one of its rows: its error cells count.
     bad = [
         (row, f"第{row}行“{header[column].strip()}”列：{excel_error(value)}")
-        for row, column, value, cells in errors or ()
-        if row > at and column < len(header) and header[column].strip() and not is_blank(cells)
+        for row, column, value, _ in counted_error_cells(errors or (), at, named, totals=False)
     ]
     if bad:
         more = len(bad) - FIRST_CELL_ERRORS
