@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property, lru_cache
@@ -29,7 +29,8 @@ from django.core.exceptions import ValidationError
 from core import codes, idnumber
 from core.codes import fold
 from core.masking import mask_id, mask_numbers, mask_phone
-from core.tabular import free_text, number_text, text, to_date
+from core.tabular import free_text, is_blank, number_text, text, to_date
+from core.xlsxparts import FoundError
 
 ERROR_HEADER = "错误说明"
 TOTAL_MARKERS = frozenset({"合计", "总计", "小计"})
@@ -1029,3 +1030,20 @@ def is_total_row(cells: list[Any]) -> bool:
         if s:
             return s.rstrip(":") in TOTAL_MARKERS  # NFKC made a full-width ： ASCII
     return False
+
+
+def counted_error_cells(
+    errors: Iterable[FoundError], header_row: int, read: Collection[int], *, totals: bool = True
+) -> Iterator[FoundError]:
+    """The cells holding an Excel error (core.tabular.Table.excel_errors) that an import reads:
+    below the header row, at a position in `read` (the columns it reads), in a row with
+    something else in it (not a formula filled down past the data) and, unless `totals` is
+    False, not in a total row (`is_total_row`), which the import skips. The others are left
+    out, as their rows and columns are."""
+    for error in errors:
+        row, column, _, cells = error
+        if row <= header_row or column not in read or is_blank(cells):
+            continue
+        if totals and is_total_row(cells):
+            continue
+        yield error

@@ -25,8 +25,9 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
-# An ID number (15 or 18 characters; a 残疾人证号 20 or 22) or a mobile number inside a text.
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{14,21}[0-9Xx](?![0-9A-Za-z])")
+# An ID number (15 or 18 characters; a 残疾人证号 20 or 22: the 18 with 2 or 4 digits after, an
+# X among them when the ID number ends in one) or a mobile number inside a text.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{14,17}[0-9Xx]\d{0,4}(?![0-9A-Za-z])")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 
 

@@ -40,18 +40,10 @@ from django.db import transaction
 from core import audit, codes, dates, locks, uploads
 from core.cli import Interrupted, interrupts_deferred
 from core.codes import fold
-from core.layout import ERROR_HEADER, HeaderMap, is_total_row
+from core.layout import ERROR_HEADER, HeaderMap, counted_error_cells
 from core.models import AuditRecord
 from core.permissions import Cap, require
-from core.tabular import (
-    Table,
-    TableError,
-    excel_error,
-    is_blank,
-    open_table,
-    raw_rows,
-    text,
-)
+from core.tabular import Table, TableError, excel_error, open_table, raw_rows, text
 from core.xlsx import StreamWorkbook
 
 Progress = Callable[[int, str], None]
@@ -463,25 +455,19 @@ def _run(
 def excel_errors(table: Table, header: HeaderMap | None, report: Report) -> None:
     """Report the cells of the rows read that hold an Excel error (#N/A of a broken VLOOKUP…),
     which calamine reads as blank: each one an error at its row and column, in place of what
-    the importer said of the blank it saw. Those above the header row, in a column the importer
-    ignores (`header.unknown`, a blank header, 错误说明), or in a row with nothing else in it
-    (a formula filled down past the data) or a total row are left out, as their rows and
-    columns are."""
+    the importer said of the blank it saw. Only those `counted_error_cells` counts: not in a
+    column the importer ignores (`header.unknown`, a blank header, 错误说明) nor in a total
+    row."""
     if not table.excel_errors:
         return
     ignored = {fold(h) for h in header.unknown} if header is not None else set()
     ignored |= {"", fold(ERROR_HEADER)}
+    read = {i for i, title in enumerate(table.headers) if fold(title) not in ignored}
     # A column the importer reads is named as its own errors name it.
     keys = {i: k for k, i in header.positions.items()} if header is not None else {}
     found: dict[tuple[int, str], tuple[str, str]] = {}
-    for row, column, value, cells in table.excel_errors:
-        title = table.headers[column] if column < len(table.headers) else ""
-        if row <= table.header_row or fold(title) in ignored:
-            continue
-        if column in keys:
-            title = report.column_name(keys[column])
-        if is_blank(cells) or is_total_row(cells):
-            continue
+    for row, column, value, _ in counted_error_cells(table.excel_errors, table.header_row, read):
+        title = report.column_name(keys[column]) if column in keys else table.headers[column]
         found.setdefault((row, title), (value, excel_error(value)))
     report.cells(found)
 

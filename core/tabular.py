@@ -41,7 +41,8 @@ class Table:
     leading: list[list[Any]] = field(default_factory=list)  # rows above the header, as read
     size: int = 0  # the file's size in bytes (for progress estimates)
     #: The cells holding an Excel error (#N/A…), read as "" in `rows`: (row, column position,
-    #: the error, the row's cells), each added before its row is yielded (core.xlsxparts).
+    #: the error, the row's cells), each added before its row is yielded (core.xlsxparts; a
+    #: CSV's in `_csv_rows`).
     excel_errors: list[xlsxparts.FoundError] = field(default_factory=list)
 
     def index(self) -> dict[str, int]:
@@ -66,9 +67,9 @@ def detect_encoding(data: bytes) -> str:
 def raw_rows(
     path: Path, errors: list[xlsxparts.FoundError] | None = None
 ) -> tuple[str, str, Iterator[list[Any]]]:
-    """(kind, encoding, every row of the first sheet from row 1) — blank rows included; a
-    workbook's cells holding an Excel error are "" there and listed in `errors` as their rows
-    come (core.xlsxparts.rows)."""
+    """(kind, encoding, every row of the first sheet from row 1) — blank rows included. With
+    `errors`, the cells holding an Excel error are "" there and listed in `errors` as their
+    rows come: a workbook's (core.xlsxparts.rows), a CSV's error texts (`_csv_rows`)."""
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
         return "xlsx", "", _sheet_rows(path, errors=errors)
@@ -77,7 +78,7 @@ def raw_rows(
             sample = fh.read(1 << 20)
         encoding = detect_encoding(sample)
         text = path.open(encoding=encoding, newline="", errors="strict")
-        return "csv", encoding, _csv_rows(csv.reader(text))
+        return "csv", encoding, _csv_rows(csv.reader(text), errors)
     raise TableError(f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件")
 
 
@@ -89,11 +90,29 @@ BROKEN_WORKBOOK = (
 )
 
 
-def _csv_rows(reader: Any) -> Iterator[list[Any]]:
+# What Excel writes for an error cell when it saves a sheet as CSV: the error's own text.
+EXCEL_ERRORS = frozenset(
+    {
+        "#N/A",
+        "#DIV/0!",
+        "#REF!",
+        "#VALUE!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+    }
+)
+
+
+def _csv_rows(reader: Any, errors: list[xlsxparts.FoundError] | None = None) -> Iterator[list[Any]]:
     """A CSV's rows, each at its line number (formats.md §1): a cell with line breaks in it
     makes its row span several lines, and blank rows stand for the lines it took, so the rows
-    after it keep the numbers a text editor shows. Decoding and parsing errors as Chinese
-    messages (never the codec's)."""
+    after it keep the numbers a text editor shows. With `errors`, a cell whose text is an Excel
+    error's (#N/A…: a sheet saved as CSV) is "" and listed there, as a workbook's error cell
+    is. Decoding and parsing errors as Chinese messages (never the codec's)."""
     given = 0  # rows yielded so far
     last = 0  # the last line read so far (this row starts on the next)
     try:
@@ -101,6 +120,9 @@ def _csv_rows(reader: Any) -> Iterator[list[Any]]:
             for _ in range(last - given):
                 yield []
                 given += 1
+            # One join a row, not a look at each cell: most rows hold no "#" at all.
+            if errors is not None and "#" in "".join(row):
+                _csv_errors(row, given + 1, errors)
             yield row
             given += 1
             last = reader.line_num
@@ -110,6 +132,17 @@ def _csv_rows(reader: Any) -> Iterator[list[Any]]:
         raise TableError(
             "CSV文件格式有误（引号不配对或单元格过长），请用Excel另存为后再上传"
         ) from exc
+
+
+def _csv_errors(row: list[str], number: int, errors: list[xlsxparts.FoundError]) -> None:
+    """The cells of CSV row `number` holding an Excel error's text made "" and listed."""
+    found = []
+    for i, cell in enumerate(row):
+        if "#" in cell and (value := cell.strip()) in EXCEL_ERRORS:
+            row[i] = ""
+            found.append((i, value))
+    # Each with the row as it is yielded: every error cell in it "".
+    errors += [(number, i, value, row) for i, value in found]
 
 
 def _sheet_rows(

@@ -6,6 +6,10 @@ every bad row). A CSV whose lines are its rows is read by DuckDB directly; a wor
 line breaks in cells or empty lines, is first numbered by core.tabular's reader. Checks are SQL
 expressions over the whole file, except ID numbers and dates: the register's own parsers
 (formats.md §1) run once per distinct value, so a 3,000,000-row 医保 file still costs seconds.
+
+A cell holding an Excel error (#N/A of a broken VLOOKUP…) rejects its row, as a bad date does: a
+CSV saved by Excel holds the error's text, and `numbered_copy` writes a workbook's error cell
+(which calamine reads as blank) as that text too.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import csv
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from core import idnumber, uploads
 from core.codes import fold
 from core.dates import today
-from core.layout import CellError, Date, given_twice, repeated_columns
+from core.layout import CellError, Date, counted_error_cells, given_twice, repeated_columns
 from core.layout import id_number as id_cell
-from core.tabular import TableError, excel_error, is_blank, raw_rows, text
+from core.tabular import EXCEL_ERRORS, TableError, excel_error, is_blank, raw_rows, text
 from core.xlsxparts import FoundError
 
 if TYPE_CHECKING:
@@ -185,10 +189,9 @@ SOURCES: dict[str, Source] = {
 class FileRejected(Exception):
     """The whole file cannot be read (wrong headers, unreadable); `messages` say why, in Chinese."""
 
-    def __init__(self, messages: list[str], rows: list[int | None] | None = None) -> None:
+    def __init__(self, messages: list[str]) -> None:
         super().__init__("；".join(messages))
         self.messages = messages
-        self.rows = rows or [None] * len(messages)  # the row each message is about, if one
 
 
 class Unreadable(FileRejected):
@@ -296,24 +299,24 @@ def _cell(value: Any) -> str:
     return value if value.__class__ is str else text(value)
 
 
-FIRST_CELL_ERRORS = 20  # cells holding an Excel error named in a refusal
-
-
-def numbered_copy(
-    rows: Iterator[list[Any]], workdir: Path, errors: list[FoundError] | None = None
-) -> Prepared:
-    """The rows (each at its own number, from 1; core.tabular.raw_rows) as a UTF-8 CSV with
-    the row number first and blank rows left out. The header is the first row that is not
-    blank; every row is cut or padded to its width, so DuckDB reads cells with line breaks
+def numbered_copy(path: Path, workdir: Path) -> Prepared:
+    """The file's rows (each at its own number, from 1; core.tabular.raw_rows) as a UTF-8 CSV
+    with the row number first and blank rows left out. The header is the first row that is
+    not blank; every row is cut or padded to its width, so DuckDB reads cells with line breaks
     without null_padding (which its parallel reader refuses with them).
 
-    `errors`: the workbook's cells holding an Excel error (#N/A…) as the rows came
-    (core.tabular.raw_rows); one below the header, in a named column of a row with something
-    else in it, refuses the file, naming each cell: calamine read it as blank."""
+    A cell holding an Excel error (#N/A…) comes "" (core.tabular.raw_rows lists it). One below
+    the header, in a named column of a row with something else in it
+    (core.layout.counted_error_cells) gets its error's text back, as a CSV saved by Excel holds
+    it, so that `load` rejects its row as it does a CSV's."""
+    errors: list[FoundError] = []
+    rows = raw_rows(path, errors)[2]
     out = workdir / "numbered.csv"
     width = 0
-    header: list[str] = []
-    at = 0
+    named: set[int] = set()  # the header's positions with a name
+    at = 0  # the header's row
+    taken = 0  # errors looked at so far
+    pending: dict[int, list[tuple[int, str]]] = {}  # row → (column, error) to write back
     try:
         with out.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
@@ -323,22 +326,23 @@ def numbered_copy(
                 values = [_cell(c) for c in cells]
                 if not width:
                     width = len(values)
-                    header, at = values, number
+                    named = {i for i, h in enumerate(values) if h.strip()}
+                    at = number
                     writer.writerow([ROW_COLUMN, *values])
                     continue
                 values = values[:width] + [""] * (width - len(values))
+                if len(errors) > taken:
+                    # A department's total row is one of its rows: rejected as any other.
+                    for row, column, value, _ in counted_error_cells(
+                        errors[taken:], at, named, totals=False
+                    ):
+                        pending.setdefault(row, []).append((column, value))
+                    taken = len(errors)
+                for column, value in pending.pop(number, ()):
+                    values[column] = value
                 writer.writerow([number, *values])
     except TableError as exc:  # core.tabular's Chinese words for what it cannot read
         raise FileRejected([str(exc)]) from exc
-    bad = [
-        (row, f"第{row}行“{header[column].strip()}”列：{excel_error(value)}")
-        for row, column, value, cells in errors or ()
-        if row > at and column < len(header) and header[column].strip() and not is_blank(cells)
-    ]
-    if bad:
-        more = len(bad) - FIRST_CELL_ERRORS
-        shown = bad[:FIRST_CELL_ERRORS] + ([(None, f"……另有{more}处")] if more > 0 else [])
-        raise FileRejected([m for _, m in shown], [r for r, _ in shown])
     return Prepared(out, numbered=True)
 
 
@@ -358,7 +362,7 @@ def read(con: duckdb.DuckDBPyConnection, source: Source, path: Path, workdir: Pa
     except Unreadable:
         if prepared.numbered:
             raise
-    return load(con, source, numbered_copy(raw_rows(prepared.path)[2], workdir))
+    return load(con, source, numbered_copy(prepared.path, workdir))
 
 
 def prepare(path: Path, workdir: Path) -> Prepared:
@@ -376,8 +380,7 @@ def prepare(path: Path, workdir: Path) -> Prepared:
             uploads.verify_package(path)
         except uploads.UploadRejected as exc:
             raise FileRejected([str(exc)]) from exc
-        found: list[FoundError] = []
-        return numbered_copy(raw_rows(path, found)[2], workdir, found)
+        return numbered_copy(path, workdir)
     if suffix not in (".csv", ".txt"):
         raise FileRejected([f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件"])
     try:  # its lines counted before DuckDB or core.tabular reads a row, as an import's are
@@ -391,7 +394,7 @@ def prepare(path: Path, workdir: Path) -> Prepared:
         raise FileRejected([_ENCODING_UNKNOWN]) from exc
     if lines_are_rows(csv_path):
         return Prepared(csv_path)
-    return numbered_copy(raw_rows(csv_path)[2], workdir)
+    return numbered_copy(csv_path, workdir)
 
 
 # --- SQL building blocks ----------------------------------------------------------------------
@@ -415,12 +418,22 @@ def _named(header: str, message: str) -> str:
     return header + (message if message.startswith("“") else "：" + message)
 
 
+def excel_error_of(header: str, raw: str) -> str | None:
+    """The message for a cell of `header` holding an Excel error's text (#N/A…: a CSV saved by
+    Excel, or a workbook's error cell as `numbered_copy` writes it), else None."""
+    value = raw.strip()
+    return _named(header, excel_error(value)) if value in EXCEL_ERRORS else None
+
+
 def id_number(raw: str, on: dt.date) -> tuple[str, str | None]:
     """(number, error) of a 证件号码 cell as the register reads it (core.layout.id_number): an
     18-digit resident number (15 digits converted) or a 20/22-character 残疾人证号."""
     good = idnumber.quick(raw, on)  # the usual cell, without building a check
     if good is not None:
         return good[0], None
+    error = excel_error_of("证件号码", raw)
+    if error is not None:
+        return "", error
     try:
         value = id_cell(raw, on)
     except CellError as exc:
@@ -435,6 +448,9 @@ def date_parser(column: Column) -> Callable[[str], tuple[dt.date | None, str | N
     kind = Date(past=column.past)
 
     def parse(raw: str) -> tuple[dt.date | None, str | None]:
+        error = excel_error_of(column.header, raw)
+        if error is not None:
+            return None, error
         try:
             return kind.parse(raw), None
         except CellError as exc:
@@ -489,12 +505,25 @@ def _folded(expr: str) -> str:
     return f"regexp_replace(translate({expr}, {_lit(_FULL)}, {_lit(_HALF)}), '\\s', '', 'g')"
 
 
+def _excel_error_sql(c: Column, t: str, otherwise: str) -> str:
+    """SQL of `excel_error_of` for the trimmed text `t` of a cell of column `c`, or of
+    `otherwise` when it is no Excel error's text."""
+    before, after = _named(c.header, excel_error("\0")).split("\0")
+    errors = ", ".join(_lit(e) for e in sorted(EXCEL_ERRORS))
+    return (
+        f"CASE WHEN {t} LIKE '#%' AND {t} IN ({errors}) "
+        f"THEN {_lit(before)} || {t} || {_lit(after)} ELSE {otherwise} END"
+    )
+
+
 def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
     """(inner SQL, value SQL, error SQL) for one column; the error is NULL when the cell is fine.
 
     The inner SELECT computes the trimmed text `t_<alias>` and the typed value `v_<alias>` once;
     the outer SELECT's value and error only refer to those (a cast written twice costs twice).
     A date column's value and error come from its table `d_<alias>` (`_map_cells`), joined in.
+    A cell holding an Excel error's text (#N/A…) is told so (`_excel_error_sql`), looked at
+    only where the cell is not already a valid amount or code.
     """
     t, v = f"t_{c.alias}", f"v_{c.alias}"
     # trim() copies every string; most cells have no outer spaces, so only those are trimmed.
@@ -519,8 +548,8 @@ def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
         return (
             inner,
             f"coalesce({v}, 0)",
-            f"CASE WHEN {t} = '' THEN {missing} WHEN {v} IS NULL THEN {bad} "
-            f"WHEN {v} < 0 THEN {neg} END",
+            f"CASE WHEN {t} = '' THEN {missing} "
+            f"WHEN {v} IS NULL THEN {_excel_error_sql(c, t, bad)} WHEN {v} < 0 THEN {neg} END",
         )
     if c.kind == "enum":
         allowed = ", ".join(_lit(x) for x in c.values)
@@ -529,17 +558,20 @@ def _column_sql(c: Column, col: str) -> tuple[str, str, str]:
         return (
             f"{text}, {folded} AS {v}",
             f"NULLIF({v}, '')",
-            f"CASE WHEN {t} = '' THEN {missing} WHEN {v} NOT IN ({allowed}) THEN {bad} END",
+            f"CASE WHEN {t} = '' THEN {missing} "
+            f"WHEN {v} NOT IN ({allowed}) THEN {_excel_error_sql(c, t, bad)} END",
         )
-    return text, t, (f"CASE WHEN {t} = '' THEN {missing} END" if c.required else "NULL")
+    return text, t, f"CASE WHEN {t} = '' THEN {missing} ELSE {_excel_error_sql(c, t, 'NULL')} END"
 
 
 UNREADABLE = (
     "无法按CSV读取文件（引号不配对、各行的列数不一致，或不是文本文件）。"
     "请用 Excel 或 WPS 打开后“另存为” CSV（UTF-8）或 .xlsx 再上传"
 )
-# A row whose cells are all empty or spaces (also the ideographic space) is no row (§1).
-_BLANK = "'[\\s\\x{3000}]*'"
+# A row whose cells are all empty or spaces (also the ideographic space) is no row (§1), nor
+# one whose only other cells hold Excel errors (a formula filled down past the data), as in a
+# workbook (core.layout.counted_error_cells).
+_BLANK = _lit("(?:[\\s\\x{3000}]|" + "|".join(re.escape(e) for e in sorted(EXCEL_ERRORS)) + ")*")
 
 
 def _read_raw(con: duckdb.DuckDBPyConnection, prepared: Prepared) -> list[str]:
@@ -562,13 +594,16 @@ def _read_raw(con: duckdb.DuckDBPyConnection, prepared: Prepared) -> list[str]:
                 f"CAST({number} AS BIGINT) AS row_no FROM {source}"
             )
         else:  # every line a row, the header line 1 (lines_are_rows)
-            cells = f"concat({', '.join(_q(c) for c in columns)})"
+            # Spaces between the cells: two cells' texts never make one error's.
+            cells = f"concat_ws(' ', {', '.join(_q(c) for c in columns)})"
+            first = _q(columns[0])
             # The first cell decides nearly every row; DuckDB's OR looks at the whole row only
-            # where it is empty (0.25 s of CPU less in a 3,000,000-row file).
+            # where it is empty or holds a "#" (0.25 s of CPU less in a 3,000,000-row file).
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM "
                 f"(SELECT *, row_number() OVER () + 1 AS row_no FROM {source}) "
-                f"WHERE {_q(columns[0])} <> '' OR NOT regexp_full_match({cells}, {_BLANK})"
+                f"WHERE ({first} <> '' AND {first} NOT LIKE '%#%') "
+                f"OR NOT regexp_full_match({cells}, {_BLANK})"
             )
     except duckdb.Error as exc:  # never DuckDB's English
         raise Unreadable from exc

@@ -116,7 +116,7 @@ def _rejected(
         as_of=as_of,
         region=region,
         status=Batch.Status.REJECTED,
-        errors=[{"row": r, "message": m} for r, m in zip(exc.rows, exc.messages, strict=True)],
+        errors=[{"row": None, "message": m} for m in exc.messages],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit.record(

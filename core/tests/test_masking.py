@@ -20,6 +20,15 @@ def test_every_number_of_a_text_is_masked_as_the_register_masks_it() -> None:
     )
 
 
+def test_a_disability_certificate_of_an_id_number_ending_in_x_is_masked() -> None:
+    """A 残疾人证号 is the holder's ID number and 2 digits: an X sits before them."""
+    text = "残联有残疾人证（42022219800517475X41，肢体四级）、42022219800517475X4101"
+    assert mask_numbers(text) == (
+        "残联有残疾人证（4202************5X41，肢体四级）、4202**************4101"
+    )
+    assert unmask_numbers(mask_numbers(text), text) == text
+
+
 def test_a_masked_text_saved_back_keeps_the_stored_numbers_in_their_order() -> None:
     masked = mask_numbers(TEXT)
     assert unmask_numbers(masked, TEXT) == TEXT

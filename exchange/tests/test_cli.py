@@ -454,10 +454,16 @@ def test_an_aid_that_ends_before_it_begins_is_a_rejected_row(tmp_path, village_h
     }
 
 
-def test_an_excel_error_cell_in_a_department_workbook_refuses_it_naming_the_cell(
+def told(header: str, error: str) -> str:
+    """A rejected row's reason for a cell holding an Excel error."""
+    return f"{header}：单元格是Excel错误值“{error}”（公式出错），请改为实际的值或留空"
+
+
+def test_an_excel_error_cell_in_a_department_workbook_rejects_its_row_naming_the_cell(
     tmp_path, village_household
 ):
-    """calamine reads #N/A as blank: a 鉴定日期 of a broken VLOOKUP is not "no date"."""
+    """calamine reads #N/A as blank: a 鉴定日期 of a broken VLOOKUP is not "no date". Its row
+    is rejected, as a row with a bad date is, and the rest of the file is compared."""
     from fangpin.testing import with_excel_errors
 
     p = member(village_household)
@@ -470,14 +476,84 @@ def test_an_excel_error_cell_in_a_department_workbook_refuses_it_naming_the_cell
             [p.id_number, p.name, "C", "2026-04-01", "x"],
             [p.id_number, p.name, "D", "2026-04-01", "x"],
             [None, None, None, "x"],  # a formula filled down past the data
+            [p.id_number, p.name, "D", "2026-05-01", "x"],
+            [p.id_number, p.name, "A", "2026-05-01", "x"],
         ],
     )
-    with_excel_errors(path, {"D2": "#N/A", "C3": "#REF!", "D4": "#N/A"})
+    errors = {"D2": "#N/A", "C3": "#REF!", "D4": "#N/A", "E5": "#N/A", "B6": "#NAME?"}
+    with_excel_errors(path, errors)  # E5: a column not read
     result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
-    assert code == 1 and result["status"] == Batch.Status.REJECTED
-    told = "单元格是Excel错误值“{}”（公式出错），请改为实际的值或留空"
+    assert (code, result["status"]) == (0, Batch.Status.DONE)
+    assert (result["records"], result["matched"], result["rejected_rows"]) == (4, 1, 3)
     assert result["errors"] == [
-        {"row": 2, "message": "第2行“鉴定日期”列：" + told.format("#N/A")},
-        {"row": 3, "message": "第3行“鉴定等级”列：" + told.format("#REF!")},
+        {"row": 2, "message": told("鉴定日期", "#N/A")},
+        {"row": 3, "message": told("鉴定等级", "#REF!")},
+        {"row": 6, "message": told("姓名", "#NAME?")},
     ]
-    assert Batch.objects.get().status == Batch.Status.REJECTED and not Item.objects.exists()
+    batch = Batch.objects.get()
+    assert batch.rejected_rows == 3 and stored(batch, "assessed_date") == {
+        2: None,
+        3: dt.date(2026, 4, 1),
+        5: dt.date(2026, 5, 1),
+        6: dt.date(2026, 5, 1),
+    }
+
+
+HOUSING = "证件号码,姓名,鉴定等级,鉴定日期\n"
+
+
+@pytest.mark.parametrize("numbered", [False, True], ids=["lines-are-rows", "line-break-in-a-cell"])
+def test_an_excel_error_text_in_a_department_csv_rejects_its_row_naming_the_cell(
+    tmp_path, village_household, numbered
+):
+    """A CSV saved by Excel holds an error cell's text (#N/A…): not a 姓名, a 鉴定等级 or a
+    date, but a rejected row as in a workbook, whether DuckDB reads the file itself or, for a
+    cell with a line break, core.tabular's reader numbers it first."""
+    p = member(village_household)
+    path = tmp_path / "housing.csv"
+    lines = [
+        f"{p.id_number},{p.name},C,2026-04-01",  # 2
+        f"{p.id_number},{p.name},C, #N/A ",  # 3
+        f"{p.id_number},#NAME?,#VALUE!,2026-04-01",  # 4
+        ",#N/A,,#N/A",  # 5: a formula filled down past the data
+        "#REF!,#REF!,#REF!,#REF!",  # 6: the same
+        f"#N/A,{p.name},C,2026-04-01",  # 7
+        f"{p.id_number},{p.name},#N/A ok,2026-04-01",  # 8: not an error's text
+    ]
+    if numbered:
+        lines.append(f'{p.id_number},"{p.name}\n（户主）",D,2026-04-02')  # 9
+    path.write_text(HOUSING + "\n".join(lines) + "\n", encoding="utf-8")
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["status"]) == (0, Batch.Status.DONE)
+    assert (result["records"], result["rejected_rows"]) == (5 + numbered, 4)
+    assert result["matched"] == 1 + numbered
+    assert result["errors"] == [
+        {"row": 3, "message": told("鉴定日期", "#N/A")},
+        {"row": 4, "message": told("姓名", "#NAME?") + "；" + told("鉴定等级", "#VALUE!")},
+        {"row": 7, "message": told("证件号码", "#N/A")},
+        {"row": 8, "message": "鉴定等级“#N/A ok”不在代码表中（应为A/B/C/D）"},
+    ]
+    assert set(stored(Batch.objects.get(), "grade")) == {2, 3, 4, 7, 8} | (
+        {9} if numbered else set()
+    )
+
+
+def test_an_excel_error_text_in_a_money_column_rejects_its_row(tmp_path, village_household):
+    p = member(village_household)
+    aid = {
+        "证件号码": p.id_number,
+        "姓名": p.name,
+        "救助类别": "农村低保",
+        "开始日期": "2026-03-01",
+    }
+    path = write_file(
+        tmp_path,
+        "civil",
+        [{**aid, "金额": "300"}, {**aid, "金额": "#DIV/0!"}, {**aid, "结束日期": "#N/A"}],
+    )
+    result, code = run("compare", "civil", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 3, 2)
+    assert result["errors"] == [
+        {"row": 3, "message": told("金额", "#DIV/0!")},
+        {"row": 4, "message": told("结束日期", "#N/A")},
+    ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from core.models import AuditRecord
 from exchange import services
 from exchange.models import Batch, Item, Rule, RuleYear
+from exchange.readers import SOURCES
 from exchange.tests.conftest import member, write_file
 from monitoring.models import Lead
 
@@ -225,6 +226,38 @@ def test_an_uploaded_workbook_giving_a_column_twice_is_refused_and_its_page_says
         [{"row": None, "message": message}],
     )
     assert not Item.objects.exists()
+    page = client.get(reverse("exchange:batch_detail", args=[batch.pk]))
+    assert message in page.content.decode()
+
+
+def test_an_uploaded_workbook_with_an_excel_error_cell_rejects_that_row_and_compares_the_rest(
+    client_for, household, django_capture_on_commit_callbacks, tmp_path
+):
+    """A 个人自付 of #DIV/0! is a rejected row on the batch's page, as a bad amount is; the
+    other rows are compared (and warned about)."""
+    from fangpin.testing import with_excel_errors, write_sheet
+
+    p = member(household)
+    headers = SOURCES["medical"].headers  # 个人自付 last: column I
+    path = write_sheet(tmp_path / "医保.xlsx", headers, [med_row(p), med_row(p, "20000")])
+    with_excel_errors(path, {"I3": "#DIV/0!"})
+    client = client_for("county_admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exchange:batch_list"),
+            {"source": "medical", "file": SimpleUploadedFile("医保.xlsx", path.read_bytes())},
+        )
+    assert response.status_code == 302
+    batch = Batch.objects.get()
+    message = "个人自付：单元格是Excel错误值“#DIV/0!”（公式出错），请改为实际的值或留空"
+    assert (batch.status, batch.records, batch.matched, batch.rejected_rows) == (
+        Batch.Status.DONE,
+        2,
+        1,
+        1,
+    )
+    assert batch.errors == [{"row": 3, "message": message}]
+    assert batch.warnings_created == 1 and Item.objects.get().person == p
     page = client.get(reverse("exchange:batch_detail", args=[batch.pk]))
     assert message in page.content.decode()
 

@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from fangpin.testing import with_excel_errors
 from imports.models import ImportBatch
-from imports.tests.builders import HEADERS, family, num, person, pid, write_xlsx
+from imports.tests.builders import HEADERS, family, num, person, pid, write_csv, write_xlsx
 from imports.tests.test_import import db_state, run_cli
 from registry.models import Household
 
@@ -102,3 +102,28 @@ def test_an_error_cell_in_an_upload_rejects_it(
     ]
     assert Household.objects.count() == 0
     assert "Excel错误值" in client.get(f"/imports/{batch.pk}/").content.decode()
+
+
+def test_error_texts_in_a_csv_are_rejected_at_their_row_and_column(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """A CSV saved by Excel holds an error cell's text (#N/A…): an error, not a 姓名 "#N/A"."""
+    headers = [*[h for h in HEADERS if h not in ("脱贫年度",)], "备注"]
+    income = {"家庭年人均纯收入": "9000"}
+    first, second = family(num("E001"), 10, **income), family(num("E002"), 20, **income)
+    second[0]["姓名"] = "#N/A"
+    second[1]["家庭年人均纯收入"] = " #DIV/0!"
+    rows = [*first, *second, person(num("E003"), "王五", pid(30), **income, 备注="#N/A")]
+    rows.append({"家庭年人均纯收入": "#N/A"})  # 7: a formula filled down past the data
+    path = write_csv(tmp_path / "errors.csv", rows, headers)
+    before = db_state()
+
+    code, result, _ = run_cli(str(path), "--create-regions")
+
+    assert (code, result["status"]) == (1, "rejected")
+    assert db_state() == before
+    errors = [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]]
+    assert errors == [
+        (4, "姓名", "#N/A", message("#N/A")),
+        (5, "家庭年人均纯收入", "#DIV/0!", message("#DIV/0!")),
+    ]

@@ -124,3 +124,27 @@ def test_an_error_cell_in_a_later_part_of_a_large_sheet_is_at_its_row(
         (160, "补助金额", "#N/A")
     ]
     assert not YuluRow.objects.exists()
+
+
+def test_error_texts_in_a_csv_reject_a_ledger_at_their_rows_and_columns(
+    person: Any, tmp_path: Path
+) -> None:
+    """A CSV saved by Excel holds an error cell's text (#N/A…): the same errors as the
+    workbook's cells, not a 补助金额 "不是有效金额" nor a 姓名 of "#VALUE!"."""
+    rows = [
+        yulu_row(person, 补助金额="#N/A", 核对="ok"),  # 2
+        yulu_row(person, 学期="秋季", 姓名=" #VALUE! ", 核对="ok"),  # 3
+        yulu_row(person, 年度="2023", 发放日期="#NUM!", 核对="#N/A"),  # 4
+        {"补助金额": "#N/A", "核对": "#N/A"},  # 5: a formula filled down past the data
+        {"证件号码": "合计", "补助金额": "#N/A"},  # 6: the total
+        yulu_row(person, 年度="2022", 核对="#1 ok"),  # 7: no error's text
+    ]
+    path = write_sheet(tmp_path / "yulu.csv", HEADERS, rows)
+    records = AuditRecord.objects.count()
+
+    code, result, _ = run_command("ledger", "import", "yulu", str(path))
+
+    assert (code, result["status"]) == (1, "rejected"), result
+    errors = [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]]
+    assert errors == EXPECTED
+    assert not YuluRow.objects.exists() and AuditRecord.objects.count() == records

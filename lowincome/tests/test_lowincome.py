@@ -398,3 +398,23 @@ def test_a_list_giving_a_column_twice_under_its_alias_is_refused_whole(
     [error] = result["errors"]
     assert error["message"].startswith("以下列重复出现：“人员类别”（第3列和第4列），请只保留一列")
     assert not LowIncomePerson.objects.exists()
+
+
+def test_an_excel_error_text_in_a_csv_list_is_an_error_at_its_row_and_column(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any]
+) -> None:
+    """A CSV saved by Excel holds an error cell's text: a 姓名 of "#N/A" is a broken VLOOKUP,
+    not a name; the list is rejected there, nothing kept."""
+    rows = _rows(register)
+    rows[0]["姓名"] = "#N/A"
+    rows[2]["家庭年收入"] = "#VALUE!"
+    headers = ["证件号码", "姓名", "乡镇（街道）", "村（社区）", "低收入人口类别", "家庭年收入"]
+    path = write_sheet(tmp_path / "低收入人口.csv", headers, rows)
+    code, result, _ = run_command("lowincome", "import", str(path))
+    assert (code, result["status"]) == (1, "rejected")
+    told = "单元格是Excel错误值“{}”（公式出错），请改为实际的值或留空"
+    assert [(e["row"], e["column"], e["value"], e["message"]) for e in result["errors"]] == [
+        (2, "姓名", "#N/A", told.format("#N/A")),
+        (4, "家庭年纯收入", "#VALUE!", told.format("#VALUE!")),  # as its errors name it
+    ]
+    assert not LowIncomePerson.objects.exists()
