@@ -136,3 +136,27 @@ def test_a_town_user_with_the_right_is_told_only_their_own_towns_holder(
     assert messages[3].startswith(UNNAMED) and other_household.number not in page
     [logged] = _searches()
     assert logged.object_id == str(theirs.pk) and logged.actor_id == town.pk
+
+
+def test_an_area_code_warning_shows_no_more_of_the_number_than_its_mask(
+    client: Any,
+    users: dict,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    elsewhere = pid(5, area="420222")  # 阳新县's code, not 大冶市's
+    rows = [person(num("A1"), "外地甲", elsewhere)]
+    client.force_login(users["town_staff"])
+    path = write_xlsx(tmp_path / "area.xlsx", rows)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/imports/upload/", {"file": SimpleUploadedFile(path.name, path.read_bytes())})
+    batch = ImportBatch.objects.get()
+    [warning] = [w for w in batch.warnings if w["column"] == "证件号码"]
+    assert "本县代码420281" in warning["message"]
+
+    client.force_login(users["auditor"])  # the county's, may not see full numbers
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+
+    assert "本县代码420281" in page and elsewhere[:6] not in page
