@@ -112,11 +112,16 @@ def _within(user: Any, region: Any) -> bool:
     return own is not None and path is not None and path.startswith(own.path)
 
 
+def acts_for_server(actor: Any) -> bool:
+    """Whether `actor` is the server itself: no actor, or a command (`fangpin`, acting for the
+    server: accounts.cli.BatchCommand.system_user), which imports anywhere and exports in full."""
+    return actor is None or bool(getattr(actor, "acts_for_server", False))
+
+
 def import_region(actor: Any) -> Any:
     """Where an actor may import: their own region and below (a town staff their town, a county
-    admin their county, not a second county beside it); anywhere for no actor and for a command
-    (`fangpin`, acting for the server: accounts.cli.BatchCommand.system_user)."""
-    if actor is None or getattr(actor, "acts_for_server", False):
+    admin their county, not a second county beside it); anywhere for the server itself."""
+    if acts_for_server(actor):
         return None
     return getattr(actor, "region", None)
 

@@ -38,7 +38,10 @@ class RegistryImporter:
         self.actor = actor
         self.today = today
         self.checker = Checker(
-            allowed_region=import_region(actor), create_regions=create_regions, today=today
+            actor=actor,
+            allowed_region=import_region(actor),
+            create_regions=create_regions,
+            today=today,
         )
         self.report = self.checker.report
         self.phases: dict[str, float] = {}

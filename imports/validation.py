@@ -33,6 +33,7 @@ from registry import rules
 from registry.bulk import HouseholdRows, PersonRow, Plan
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGION_KEYS, REGISTER
 from registry.models import RISK_SEPARATOR, Household, Person
+from registry.services import clash_messages, log_taken_numbers
 
 STATUS_FIELD_COLUMN = {
     "category": "category",
@@ -118,12 +119,16 @@ class Checker:
     def __init__(
         self,
         *,
+        actor: Any = None,
         allowed_region: Region | None = None,
         create_regions: bool = False,
         today: dt.date | None = None,
         progress: Callable[[int, str], None] | None = None,
         report: Report | None = None,
     ) -> None:
+        # Who reads the messages: another household's member is named only to one who may see
+        # them in full (registry.services.clash_messages).
+        self.actor = actor
         self.allowed_region = allowed_region
         self.create_regions = create_regions
         self.today = today or dates.today()
@@ -132,6 +137,8 @@ class Checker:
         self.rows = 0
         self.households: dict[str, HouseholdRows] = {}
         self.ids: dict[str, int] = {}  # 证件号码 (or masked:户编号:姓名) → row
+        # Rows whose number another household's member holds: (row, cell value, holder's pk).
+        self.taken: list[tuple[int, str, int]] = []
         self.masked = 0  # rows whose 证件号码 is masked
         self.header: HeaderMap | None = None
         self.county_codes: tuple[str, ...] = ()
@@ -583,7 +590,33 @@ class Checker:
                 self._plan_person(
                     plan, hh, person, household_pk, persons.get(person.id_number), where
                 )
+        if self.taken:
+            self._refuse_taken()
         return plan
+
+    def _refuse_taken(self) -> None:
+        """Refuse the rows whose number a member of another household holds, as the register's
+        own form does (registry.services): the holder named only to a user who may see them in
+        full, and each try that names nobody logged, as it confirms a guessed number."""
+        holders = {
+            p.pk: p
+            for chunk in chunks([pk for _, _, pk in self.taken])
+            for p in Person.objects.filter(pk__in=chunk).select_related("household")
+        }
+        messages = clash_messages(self.actor, holders.values())
+        log_taken_numbers(
+            self.actor,
+            holders.values(),
+            note="导入文件中的证件号码已登记在其他户（未向上传人显示是谁）",
+        )
+        for row, value, pk in self.taken:
+            self.error(
+                row,
+                "id_number",
+                value,
+                f"{messages[pk]}；如要迁户，请在文件中同时列出原户的全部成员（不含此人），"
+                "导入时将其迁入本户",
+            )
 
     def _unmask(self, members: list[tuple[int, str, str, int]], numbers: dict[int, str]) -> None:
         """Match masked rows to the members on the register (户编号, name, visible digits)."""
@@ -714,9 +747,9 @@ class Checker:
 
     def _load_persons(
         self, existing: dict[str, dict[str, Any]], stored: list[tuple] | None
-    ) -> tuple[dict[str, tuple], dict[int, tuple[str, str]]]:
+    ) -> tuple[dict[str, tuple], dict[int, str]]:
         """(the stored persons (PERSON_ROW) named in the file, by 证件号码; each one's household
-        number and region path, by household pk)."""
+        number, by household pk)."""
         out: dict[str, tuple] = {}
         ids = {i for i in self.ids if not i.startswith("masked:")} if self.masked else self.ids
         if stored is not None:
@@ -726,13 +759,10 @@ class Checker:
                 out[values[I_ID]] = values
         # From the households already read (a join would cost a re-sync seconds); those of
         # households not in the file in one query.
-        where = {v["pk"]: (number, v["region__path"]) for number, v in existing.items()}
+        where = {v["pk"]: number for number, v in existing.items()}
         others = set(map(operator.itemgetter(I_HOUSEHOLD), out.values())) - where.keys()
         for chunk in chunks(others):
-            for pk, number, path in Household.objects.filter(pk__in=chunk).values_list(
-                "pk", "number", "region__path"
-            ):
-                where[pk] = (number, path)
+            where.update(Household.objects.filter(pk__in=chunk).values_list("pk", "number"))
         return out, where
 
     def _load_members(self, household_pks: set[int]) -> list[tuple[int, str, str, int]]:
@@ -807,7 +837,7 @@ class Checker:
         person: PersonRow,
         household_pk: int | None,
         before: tuple | None,
-        where: dict[int, tuple[str, str]],
+        where: dict[int, str],
     ) -> None:
         if before is None:
             # An absent column (and a kept, masked value) takes the field's default when the row
@@ -836,21 +866,9 @@ class Checker:
         if not before[I_MEMBER]:
             changed["is_member"] = True
         if before[I_HOUSEHOLD] != household_pk:
-            old_number, old_path = where[before[I_HOUSEHOLD]]
-            if old_number not in self.households:
-                allowed = self.allowed_region.path if self.allowed_region else "/"
-                place = (
-                    f"户编号{old_number}（{before[I_NAME]}）"
-                    if old_path.startswith(allowed)
-                    else "您管辖范围以外的一户"
-                )
-                self.error(
-                    person.row,
-                    "id_number",
-                    person.id_number if person.masked is None else mask_id(person.id_number),
-                    f"该证件号码已登记在{place}，不能重复登记；如要迁户，"
-                    "请在文件中同时列出原户的全部成员（不含此人），导入时将其迁入本户",
-                )
+            if where[before[I_HOUSEHOLD]] not in self.households:
+                value = person.id_number if person.masked is None else mask_id(person.id_number)
+                self.taken.append((person.row, value, before[I_PK]))
                 return
             plan.moves[before[I_PK]] = before[I_HOUSEHOLD]
             # None for a new household: filled in once it exists

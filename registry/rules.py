@@ -157,12 +157,14 @@ def member_date_error(
 
 def area_code_warning(id_number: str, county_codes: tuple[str, ...]) -> str:
     """A warning (never an error) when the number's area code is none of the counties' (their
-    6-digit codes; none known, no warning)."""
+    6-digit codes; none known, no warning). It does not repeat the code: its 5th and 6th digits
+    are what a masked number (4202**********1234) hides, and the cell beside it shows the number
+    to whoever may read it."""
     if not county_codes or len(id_number) < 6:
         return ""
     if id_number[:6] not in county_codes:
         return (
-            f"证件号码地区码{id_number[:6]}不是本县代码{'、'.join(county_codes)}"
+            f"证件号码的地区码（前6位）不是本县代码{'、'.join(county_codes)}"
             "（可能是外地或旧代码，请核实）"
         )
     return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,10 +11,12 @@ from django.db import transaction
 
 from core import audit, codes
 from core.audit import snapshot
+from core.batching import chunks
 from core.dates import today
 from core.idnumber import normalize
 from core.masking import mask_id
-from core.permissions import Cap, can, require
+from core.models import AuditRecord
+from core.permissions import Cap, acts_for_server, can, require
 from core.scoping import whole_tree
 from regions.models import Region
 from registry import rules
@@ -337,26 +340,66 @@ def _refresh_head(h: Household) -> None:
     h.save(update_fields=["head_name", "phone", "member_count", "updated_at"])
 
 
-def _named_to(actor: Any, clash: Person) -> bool:
-    """Whether the refusal may say who holds the number: only to a user who may see them."""
-    return can(actor, Cap.REVEAL) and Person.objects.visible_to(actor).filter(pk=clash.pk).exists()
+def _named_to(actor: Any, holders: Collection[Person]) -> set[int]:
+    """The holders of a number someone tried to register again whom the refusal may name: those
+    the actor may see in full (the server itself sees everyone)."""
+    if acts_for_server(actor):
+        return {p.pk for p in holders}
+    if not holders or not can(actor, Cap.REVEAL):
+        return set()
+    visible = Person.objects.visible_to(actor)
+    return {
+        pk
+        for chunk in chunks([p.pk for p in holders])
+        for pk in visible.filter(pk__in=chunk).values_list("pk", flat=True)
+    }
 
 
-def _clash_message(clash: Person, actor: Any) -> str:
-    """Who already holds the number — named only to a user who may see that person in full.
+def clash_messages(actor: Any, holders: Collection[Person]) -> dict[int, str]:
+    """Why each holder's number cannot be registered again, by holder pk: who holds it is named
+    only to a user who may see that person in full. Anyone else learns only that the number is
+    taken (uniqueness cannot hide that much). `holders` come with their household."""
+    named = _named_to(actor, holders)
+    return {
+        p.pk: (
+            f"证件号码已登记在{p.household.number}户（{p.name}），不能重复"
+            if p.pk in named
+            else "该证件号码已登记在其他户，不能重复；如需核实请联系乡镇或县级管理员"
+        )
+        for p in holders
+    }
 
-    Anyone else learns only that the number is taken (uniqueness cannot hide that much).
-    """
-    if _named_to(actor, clash):
-        return f"证件号码已登记在{clash.household.number}户（{clash.name}），不能重复"
-    return "该证件号码已登记在其他户，不能重复；如需核实请联系乡镇或县级管理员"
+
+def log_taken_numbers(
+    actor: Any,
+    holders: Collection[Person],
+    note: str = "录入的证件号码已登记在其他户（未向录入人显示是谁）",
+) -> None:
+    """Typing or uploading a number that is taken confirms a guess, like a search by full ID
+    number: one 查阅记录 per holder the refusal does not name to the actor (`note` says where
+    the number was given). Call it outside the change's transaction, so that the records stay
+    when the change is refused. `holders` come with their household."""
+    named = _named_to(actor, holders)
+    audit.audit_objects(
+        actor,
+        AuditRecord.Action.SEARCH,
+        [
+            AuditRecord(
+                object_type="registry.person",
+                object_id=str(p.pk),
+                object_repr=mask_id(p.id_number),
+                household_id=p.household_id,
+                region_id=p.household.region_id,
+                note=note,
+            )
+            for p in holders
+            if p.pk not in named
+        ],
+    )
 
 
 def _log_taken_number(actor: Any, raw: Any, exclude_pk: int | None = None) -> None:
-    """Typing a number that is taken confirms a guess, like a search by full ID number: log it.
-
-    Called before the change's transaction, so the record stays when the change is refused.
-    """
+    """Log a number typed into a form that is taken (log_taken_numbers)."""
     number = normalize(raw)
     if not number:
         return
@@ -366,18 +409,8 @@ def _log_taken_number(actor: Any, raw: Any, exclude_pk: int | None = None) -> No
         .select_related("household")
         .first()
     )
-    if clash is None or _named_to(actor, clash):
-        return
-    audit.record(
-        actor=actor,
-        action="search",
-        object_type="registry.person",
-        object_id=str(clash.pk),
-        object_repr=mask_id(clash.id_number),
-        household_id=clash.household_id,
-        region_id=clash.household.region_id,
-        note="录入的证件号码已登记在其他户（未向录入人显示是谁）",
-    )
+    if clash is not None:
+        log_taken_numbers(actor, [clash])
 
 
 def _check_person(p: Person, actor: Any, exclude_pk: int | None = None) -> None:
@@ -388,7 +421,7 @@ def _check_person(p: Person, actor: Any, exclude_pk: int | None = None) -> None:
         p.birth_date = p.birth_date or result.birth_date
         clash = Person.objects.filter(id_number=p.id_number).exclude(pk=exclude_pk).first()
         if clash:
-            errors["id_number"] = _clash_message(clash, actor)
+            errors["id_number"] = clash_messages(actor, [clash])[clash.pk]
     if p.relation == "户主" and p.is_member:
         other = p.household.persons.filter(is_member=True, relation="户主").exclude(pk=exclude_pk)
         if other.exists():

@@ -291,12 +291,12 @@ def test_an_id_numbers_area_code_is_at_home_in_either_county(
         return [w["message"] for w in result["warnings"] if w["column"] == "证件号码"]
 
     alone = warned()  # 大冶市 alone: both numbers are from elsewhere
-    assert alone[0] == "证件号码地区码420222不是本县代码420281（可能是外地或旧代码，请核实）"
+    assert alone[0] == "证件号码的地区码（前6位）不是本县代码420281（可能是外地或旧代码，请核实）"
     assert len(alone) == 2
     county = create_region(actor=None, name="阳新县", level=Region.Level.COUNTY)
     assert warned() == []  # 阳新县's code unknown: any number may be its own
     county.code = "420222000000"
     county.save()
     assert warned() == [
-        "证件号码地区码110105不是本县代码420281、420222（可能是外地或旧代码，请核实）"
+        "证件号码的地区码（前6位）不是本县代码420281、420222（可能是外地或旧代码，请核实）"
     ]
