@@ -97,6 +97,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": counts,
             "errors": errors,
             "warnings": warnings,
+            "warning_count": counts.get("warning_count", len(batch.warnings)),
             "regions_to_create": counts.get("regions_to_create", []),
             "kind_name": pipeline.kind(batch.kind).name,
             "form": ConfirmForm(),

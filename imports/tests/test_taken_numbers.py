@@ -160,3 +160,4 @@ def test_an_area_code_warning_shows_no_more_of_the_number_than_its_mask(
     page = client.get(f"/imports/{batch.pk}/").content.decode()
 
     assert "本县代码420281" in page and elsewhere[:6] not in page
+    assert f"提示（{len(batch.warnings)}条）" in page and len(batch.warnings) >= 1
