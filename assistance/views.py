@@ -36,7 +36,7 @@ from core.permissions import GRID, Cap, can, require
 from core.scoping import get_visible_or_404
 from regions.models import Region, get_visible_region_or_404, place_names
 from registry.models import Household, HouseholdQuerySet
-from registry.services import search_households
+from registry.services import search_households, texts_in_full
 
 PAGE = 50
 
@@ -103,13 +103,17 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     h = _household(request, pk)
     one = Household.objects.filter(pk=h.pk)
     visits = list(h.visits.select_related("visitor").prefetch_related("photos")[:50])
+    measures = list(h.measures.all())
     return render(
         request,
         "assistance/household.html",
         {
             "household": h,
             "contacts": list(h.contacts.select_related("user")),
-            "measures": list(h.measures.all()),
+            "measures": measures,
+            "full_numbers": texts_in_full(
+                request.user, h, [m.outcome for m in measures], page="帮扶页"
+            ),
             "findings": household_findings(one),
             "visits": visits,
             "screenings": list(h.screenings.select_related("campaign", "lead")),

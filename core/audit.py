@@ -15,6 +15,7 @@ from django.db import models
 from core.masking import mask_numbers
 from core.middleware import current_request
 from core.models import AuditRecord
+from core.permissions import Cap, can
 
 
 def plain(value: Any) -> Any:
@@ -76,12 +77,50 @@ def record(
 
 
 def log_full_numbers(
-    *, actor: Any, obj: models.Model, texts: Iterable[Any], note: str, region_id: int | None
+    *,
+    actor: Any,
+    obj: models.Model,
+    texts: Iterable[Any],
+    note: str,
+    region_id: int | None,
+    household_id: int | None = None,
 ) -> None:
     """Record that a page showed `actor` full ID or mobile numbers (a 查阅记录 entry), when any
     of `texts` (the cells it showed in full) holds one."""
     if any(isinstance(t, str) and mask_numbers(t) != t for t in texts):
-        record(actor=actor, action="view_sensitive", obj=obj, region_id=region_id, note=note)
+        record(
+            actor=actor,
+            action="view_sensitive",
+            obj=obj,
+            household_id=household_id,
+            region_id=region_id,
+            note=note,
+        )
+
+
+def shows_full_numbers(
+    *,
+    actor: Any,
+    obj: models.Model,
+    texts: Iterable[Any],
+    note: str,
+    region_id: int | None,
+    household_id: int | None = None,
+) -> bool:
+    """Whether a page prints the numbers in its free `texts` in full for `actor` (the template's
+    `|mask_numbers:full_numbers`): only for a user who may see full numbers, and the sight is
+    logged (`log_full_numbers`) as the API's and the 显示 button's are."""
+    if not can(actor, Cap.REVEAL):
+        return False
+    log_full_numbers(
+        actor=actor,
+        obj=obj,
+        texts=texts,
+        note=note,
+        region_id=region_id,
+        household_id=household_id,
+    )
+    return True
 
 
 def audit_objects(actor: Any, action: str, rows: list[AuditRecord]) -> None:

@@ -721,6 +721,9 @@ class Column:
     unique: bool = False  # part of the key (✓ in formats.md §6)
     by: bool = False  # the figures are broken down by it
     sensitive: bool = False  # masked unless the user may see it in full
+    #: A household's or person's own typed text (家庭住址): free text as a row's are, where a
+    #: ledger's household or person column is copied from the register (姓名).
+    typed: bool = False
     editable: bool = True  # offered in the form
     exported: bool = True  # written by the export (an import-only column is not)
     help: str = ""
@@ -752,7 +755,7 @@ class Column:
         or a mobile number, masked with the rest for a user who may not see full numbers."""
         return (
             isinstance(self.kind, Text)
-            and self.level == "row"
+            and (self.level == "row" or self.typed)
             and not self.unique
             and not self.sensitive
         )
@@ -972,18 +975,22 @@ class Layout:
         for key in keys:
             c = self.column(key)
             note = "（无权查看时打码）" if c.sensitive else ""
+            if c.is_free_text:
+                note = "（其中的证件号码和手机号码无权查看时打码）"
             out[key] = (c.kind.api_type(), Field(description=f"{c.header}{note}"))
         return out
 
     def api_values(self, obj: Any, keys: Iterable[str], *, full: bool) -> dict[str, Any]:
         """{key: value} of `obj` for the API: codes as lists, sensitive values masked unless
-        `full`."""
+        `full`, and so are the numbers inside free texts."""
         out: dict[str, Any] = {}
         for key in keys:
             c = self.column(key)
             value = getattr(obj, key)
             if c.sensitive and not full:
                 out[key] = c.masked(value) if value else ""
+            elif c.is_free_text and not full:
+                out[key] = mask_numbers(c.kind.display(value))
             else:
                 out[key] = c.kind.api_value(value)
         return out

@@ -467,6 +467,7 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
     start = dt.date(today.year, 1, 1)
     stints = list(WorkTeamMember.objects.filter(region=v).order_by("-start", "name"))
     services.show_phones(actor=request.user, members=stints, region=v)
+    pairings = list(Pairing.objects.filter(village=v).order_by("kind", "-start"))
     return render(
         request,
         "duty/village.html",
@@ -476,7 +477,8 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
             "in_post": [
                 s for s in stints if s.start <= today and (s.end is None or s.end >= today)
             ],
-            "pairings": Pairing.objects.filter(village=v).order_by("kind", "-start"),
+            "pairings": pairings,
+            "full_numbers": _pairings_in_full(request, v, pairings),
             "current_pairings": services.pairings_on(v, today).count(),
             "units": GridUnit.objects.filter(region__path__startswith=v.path).prefetch_related(
                 Prefetch(
@@ -579,6 +581,13 @@ def grid_unit(request: HttpRequest, pk: int) -> HttpResponse:
         "duty/grid_unit.html",
         {
             "unit": unit,
+            "full_numbers": audit.shows_full_numbers(
+                actor=request.user,
+                obj=unit,
+                texts=[unit.note],
+                note="网格页显示备注中的完整证件号码或电话",
+                region_id=unit.region_id,
+            ),
             "roles": roles,
             "role_form": role_form,
             "assign_form": assign_form,
@@ -649,6 +658,18 @@ def grid_mine(request: HttpRequest) -> HttpResponse:
 # -- 结对帮扶 -----------------------------------------------------------------------------------
 
 
+def _pairings_in_full(request: HttpRequest, region: Region, rows: list[Pairing]) -> bool:
+    """Whether a page prints its pairings' 联系人 and 帮扶内容 with the numbers in them in full
+    (to who may see phones, as the work team's; the sight logged)."""
+    return audit.shows_full_numbers(
+        actor=request.user,
+        obj=region,
+        texts=[t for p in rows for t in (p.contact, p.note)],
+        note=f"查看{region.name}结对帮扶联系人完整电话（{len(rows)}个）",
+        region_id=region.pk,
+    )
+
+
 def pairings(request: HttpRequest) -> HttpResponse:
     """Pairings of the user's region (current and ended) with a form for a new one."""
     region = requested_region(request)
@@ -663,7 +684,7 @@ def pairings(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "已登记结对帮扶")
                 return redirect("duty:pairings")
-    rows = (
+    rows = list(
         Pairing.objects.visible_to(request.user)
         .filter(village__path__startswith=region.path)
         .select_related("village", "village__parent")
@@ -675,6 +696,7 @@ def pairings(request: HttpRequest) -> HttpResponse:
         {
             "region": region,
             "rows": rows,
+            "full_numbers": _pairings_in_full(request, region, rows),
             "counts": figures.pairings(region, dates.today()),
             "form": form,
             "can_edit": can(request.user, Cap.EDIT_LEDGER),

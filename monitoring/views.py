@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core import audit
 from core import labels as core_labels
 from core import services as core_services
 from core.dates import today
@@ -45,6 +46,7 @@ from monitoring.models import (
 from monitoring.public import address_problem, public_url
 from regions.models import Region, place_names
 from registry.models import Household, Person
+from registry.services import texts_in_full
 
 
 def _errors(exc: ValidationError) -> str:
@@ -410,6 +412,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring/case_detail.html",
         {
             "case": case,
+            "full_numbers": audit.shows_full_numbers(
+                actor=request.user,
+                obj=case,
+                texts=[case.exit_reason, case.monitor_contact],
+                note="程序页显示文字中的完整证件号码或电话（退出原因、监测联系人）",
+                region_id=case.region_id,
+                household_id=case.household_id,
+            ),
             "place": case.region.place(),
             "steps": steps,
             "logs": case.logs.select_related("actor"),
@@ -673,6 +683,11 @@ def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("monitoring:case_detail", case.pk)
     cases = Case.objects.filter(household=household).order_by("-id")
     eliminated = cases.filter(kind=Case.Kind.ELIMINATE, status=Case.Status.APPROVED).first()
+    monitor = eliminated if household.risk_eliminated else None
+    events = list(household.events.select_related("actor").order_by("date", "id"))
+    texts = [e.reason for e in events]
+    if monitor:
+        texts += [monitor.monitor_contact, monitor.monitor_phone]
     return render(
         request,
         "monitoring/household_actions.html",
@@ -680,11 +695,12 @@ def household_actions(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "place": household.region.place(),
             "cases": cases,
-            "events": household.events.select_related("actor").order_by("date", "id"),
+            "events": events,
+            "full_numbers": texts_in_full(request.user, household, texts, page="监测程序页"),
             "can_triage": can(request.user, Cap.TRIAGE, household.region),
             "exit_form": exit_form,
             "start_form": forms.StartForm(),
-            "monitor": eliminated if household.risk_eliminated else None,
+            "monitor": monitor,
         },
     )
 

@@ -101,7 +101,7 @@ REGISTER = Layout(
         Column(
             "number", "户编号", HouseholdNumber(), required=True, level="household", unique=True
         ),
-        Column("address", "家庭住址", Text(200), level="household", exported=False),
+        Column("address", "家庭住址", Text(200), level="household", exported=False, typed=True),
         Column("name", "姓名", Text(60), required=True, level="person"),
         Column(
             "id_number",

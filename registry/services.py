@@ -688,6 +688,19 @@ def reveal(*, actor: Any, obj: Household | Person, field: str) -> str:
     return str(getattr(obj, field))
 
 
+def texts_in_full(actor: Any, household: Household, texts: list[Any], *, page: str) -> bool:
+    """Whether `page` of `household` prints the numbers in its free `texts` (家庭住址, a change's
+    reason, a measure's 成效) in full for `actor` (`core.audit.shows_full_numbers`, logged)."""
+    return audit.shows_full_numbers(
+        actor=actor,
+        obj=household,
+        texts=texts,
+        note=f"{page}显示文字中的完整证件号码或电话",
+        region_id=household.region_id,
+        household_id=household.pk,
+    )
+
+
 def log_full_view(*, actor: Any, obj: Household | Person, note: str) -> None:
     """Record that `actor` was shown `obj`'s full ID number, phone or birth date."""
     household_id = obj.pk if isinstance(obj, Household) else obj.household_id

@@ -167,13 +167,17 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for p in removed:
         ended = [m for m in p.memberships.all() if m.end_date]
         p.left = ended[-1] if ended else None
+    events = list(household.events.select_related("person", "actor").order_by("-date", "-id"))
     context = {
         "household": household,
         "region_path": household.region.full_name(),
         "members": [p for p in persons if p.is_member],
         "removed": removed,
         "incomes": household.incomes.order_by("-year"),
-        "events": household.events.select_related("person", "actor").order_by("-date", "-id"),
+        "events": events,
+        "full_numbers": services.texts_in_full(
+            request.user, household, [household.address, *(e.reason for e in events)], page="农户页"
+        ),
         "audit_rows": _audit_rows(household),
         # A household created by an import has no record of its own: the import's names the file.
         "origin": (
