@@ -39,8 +39,8 @@ def _write(
         )
     elif field == "outcome":
         Measure.objects.filter(pk=world["own_measure"].pk).update(outcome=text)
-    elif field in ("exit_reason", "monitor_contact"):
-        Case.objects.filter(pk=world["own_case"].pk).update(**{field: text})
+    elif field == "monitor_contact":  # 退出原因 is a code, chosen from a list
+        Case.objects.filter(pk=world["own_case"].pk).update(monitor_contact=text)
     elif field == "monitor_phone":
         Household.objects.filter(pk=own.pk).update(risk_eliminated=True)
         Case.objects.filter(pk=world["own_case"].pk).update(
@@ -86,7 +86,6 @@ CASES = [
     ("event_reason", "/stats/households/{own}/file/", False),
     ("outcome", "/assistance/households/{own}/", True),
     ("outcome", "/stats/households/{own}/file/", False),
-    ("exit_reason", "/monitoring/cases/{case}/", True),
     ("monitor_contact", "/monitoring/cases/{case}/", True),
     ("monitor_phone", "/monitoring/households/{own}/", True),
     ("pairing_contact", "/duty/pairings/", True),
