@@ -129,7 +129,7 @@ REGISTER = Layout(
         Column("health", "健康状况", Codes("health", 4), level="person"),
         Column("labour_skill", "劳动技能", Code("labour"), level="person"),
         Column("employment", "务工状况", Code("employment"), level="person"),
-        Column("work_place", "务工地点", Text(100), level="person"),
+        Column("work_place", "务工地点", Text(100), level="person", typed=True),
         Column("phone", "联系电话", Phone(), level="person", sensitive=True),
         Column("alleviated_year", "脱贫年度", Year(), level="household"),
         Column("identified_date", "识别监测时间", Date(), level="household"),

@@ -33,6 +33,8 @@ def _write(
     own = world["own"]
     if field == "address":
         Household.objects.filter(pk=own.pk).update(address=text)
+    elif field == "work_place":
+        own.persons.filter(pk=own.persons.order_by("pk").first().pk).update(work_place=text)
     elif field == "event_reason":
         HouseholdEvent.objects.create(
             household=own, kind="exited", date=dt.date.today(), reason=text, source="手工更正"
@@ -78,6 +80,8 @@ CASES = [
     ("address", "/registry/households/{own}/", True),
     ("address", "/api/v1/households/{own}", True),
     ("address", "/api/v1/households", True),
+    ("work_place", "/api/v1/households/{own}", True),
+    ("work_place", "/stats/households/{own}/file/", False),
     ("address", "/assistance/households/{own}/card/", False),
     ("address", "/stats/households/{own}/file/", False),
     ("address", "/stats/households/{own}/card/", False),
