@@ -144,6 +144,9 @@ class Batch(models.Model):
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     unmatched_sample = models.JSONField(_("未匹配示例"), default=list, blank=True)
     rows_file = models.CharField(_("明细文件"), max_length=300, blank=True)
+    # {region pk: rows matched to that region's people} as compared, so a town reading the
+    # county's batch is told its own share; None for a batch compared before it was kept.
+    matched_regions = models.JSONField(_("各区划匹配数"), null=True, blank=True)
     seconds = models.FloatField(_("耗时（秒）"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -93,7 +93,9 @@ def compare(
                 action="import",
                 note=f"部门数据比对：{batch}",
                 obj=batch,
-                after=snapshot(batch, exclude=("errors", "unmatched_sample", "created_at")),
+                after=snapshot(
+                    batch, exclude=("errors", "unmatched_sample", "matched_regions", "created_at")
+                ),
                 region_id=getattr(region, "pk", None),
             )
     con.close()
@@ -116,6 +118,7 @@ def _rejected(
         as_of=as_of,
         region=region,
         status=Batch.Status.REJECTED,
+        matched_regions={},
         errors=[{"row": None, "message": m} for m in exc.messages],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
