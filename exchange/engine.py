@@ -382,6 +382,13 @@ def run_batch(
         "SELECT count(*) FILTER (WHERE found), count(*) FILTER (WHERE NOT found) FROM valid"
     ).fetchone() or (0, 0)
     batch.matched, batch.unmatched = int(matched), int(unmatched)
+    batch.matched_regions = {
+        str(region): int(n)
+        for region, n in con.execute(
+            "SELECT r.region_id, count(*) FROM valid JOIN reg r USING (id_number) "
+            "WHERE found GROUP BY r.region_id"
+        ).fetchall()
+    }
     batch.unmatched_sample = [
         {"row": int(r), "id_number": i, "name": n}
         for r, i, n in con.execute(

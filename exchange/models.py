@@ -100,19 +100,24 @@ class RuleYear(models.Model):
 class BatchQuerySet(ScopedQuerySet):
     region_field = "region"
 
-    def visible_to(self, user: Any) -> Self:
+    def visible_to(self, user: Any, *, whole: bool = False) -> Self:
         """Batches of the user's region and below, and the county's (or town's) batches above it:
         a town sees the county's 医保 file, though only its own items in it; a command's batch
-        (every county) is above all."""
+        (every county) is above all.
+
+        With `whole`, only the batches whose whole scope the user sees (their region or below; a
+        command's only the whole region tree): the file's own figures, its people on no register
+        and its error rows are theirs to read, not a town's or a village's below."""
         region = getattr(user, "region", None) if getattr(user, "is_authenticated", False) else None
         if region is None:
             return self.none()
         if whole_tree(region):
             return self  # the county sees every batch (an empty Q() would vanish in the OR)
+        inside = region_q(user, "region")
+        if whole:
+            return self.filter(inside)
         above = [int(pk) for pk in region.path.strip("/").split("/") if pk]
-        return self.filter(
-            region_q(user, "region") | Q(region_id__in=above) | Q(region__isnull=True)
-        )
+        return self.filter(inside | Q(region_id__in=above) | Q(region__isnull=True))
 
 
 class Batch(models.Model):
@@ -144,6 +149,9 @@ class Batch(models.Model):
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     unmatched_sample = models.JSONField(_("未匹配示例"), default=list, blank=True)
     rows_file = models.CharField(_("明细文件"), max_length=300, blank=True)
+    # {region pk: rows matched to that region's people} as compared, so a town reading the
+    # county's batch is told its own share; None for a batch compared before it was kept.
+    matched_regions = models.JSONField(_("各区划匹配数"), null=True, blank=True)
     seconds = models.FloatField(_("耗时（秒）"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

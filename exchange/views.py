@@ -180,10 +180,18 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             return redirect("core:job", pk=job.pk)
     batches = Batch.objects.visible_to(request.user).select_related("created_by")
     page = Paginator(batches, 30).get_page(request.GET.get("page"))
+    figures = services.batch_figures(request.user, page.object_list)
+    rows = [(b, figures[b.pk]) for b in page.object_list]
     return render(
         request,
         "exchange/batch_list.html",
-        {"page": page, "form": form, "sources": list(readers.SOURCES.values())},
+        {
+            "page": page,
+            "rows": rows,
+            "shares": any(not f.whole for _, f in rows),
+            "form": form,
+            "sources": list(readers.SOURCES.values()),
+        },
     )
 
 
@@ -251,18 +259,17 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("kind", "rule__code")
     )
     sensitive = can(request.user, Cap.REVEAL)
-    # People the register does not hold live nowhere the system knows: a batch's are listed
-    # only to who sees its whole scope (its uploader's region or above), not to a town or a
-    # village reading the county's batch.
-    whole = batch.region is None or can(request.user, Cap.VIEW, batch.region)
+    figures = services.batch_figures(request.user, [batch])[batch.pk]
+    # People the register does not hold, and the file's rejected rows, belong to no region: only
+    # who sees the batch's whole scope reads them (a command's batch: only the whole county).
     unmatched = [
         {**u, "id_number": u["id_number"] if sensitive else mask_id(u["id_number"])}
-        for u in (batch.unmatched_sample if whole else [])
+        for u in (batch.unmatched_sample if figures.whole else [])
     ]
     # A rejected row's reason may quote its cell (金额“13800001111”不是有效金额): in full only to
     # its uploader (who gave the file) and to a user who may see full numbers, as an import's.
     uploader = batch.created_by_id is not None and batch.created_by_id == request.user.pk
-    errors = batch.errors
+    errors = batch.errors if figures.whole or uploader else []
     if not (sensitive or uploader):
         errors = [{**e, "message": mask_numbers(e.get("message"))} for e in errors]
     elif not uploader:
@@ -276,7 +283,13 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "exchange/batch_detail.html",
-        {"batch": batch, "rules": items, "unmatched": unmatched, "errors": errors},
+        {
+            "batch": batch,
+            "figures": figures,
+            "rules": items,
+            "unmatched": unmatched,
+            "errors": errors,
+        },
     )
 
 
