@@ -13,7 +13,6 @@ import pytest
 from benefits import checks
 from benefits.models import EducationAidRow, HousingRenovationRow, YuluRow
 from core import hooks
-from exchange.engine import _SNAPSHOTS
 from exchange.readers import SOURCES
 from fangpin.testing import make_household
 from registry.models import Person
@@ -174,7 +173,6 @@ def test_b05_unsafe_houses_without_renovation_or_housing_measure(
     from exchange import services
 
     settings.DATA_DIR = tmp_path
-    _SNAPSHOTS.clear()
     head = {k: h.persons.order_by("pk").first() for k, h in homes.items()}
     rows = [
         (head["poor"], "D", "2024-05-01"),  # renovated in 2024

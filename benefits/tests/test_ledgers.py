@@ -368,11 +368,9 @@ def test_the_policy_page_gives_the_figures_of_a_region_and_a_year_with_its_villa
     import datetime as dt
 
     from exchange import services
-    from exchange.engine import _SNAPSHOTS
     from exchange.readers import SOURCES
 
     settings.DATA_DIR = tmp_path
-    _SNAPSHOTS.clear()
     source = write_sheet(tmp_path / "edu.xlsx", EDU.headers, good_rows(EDU, people))
     assert run_command("ledger", "import", "education_aid", str(source))[0] == 0
     path = tmp_path / "medical.csv"

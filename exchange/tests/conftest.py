@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from exchange import services
-from exchange.engine import _SNAPSHOTS
 from exchange.readers import SOURCES
 from fangpin.testing import id_number, make_household
 from registry import services as registry_services
@@ -61,8 +60,6 @@ def write_file(tmp_path: Path, source: str, rows: list[dict], encoding: str = "u
 def data_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Batch files of each test in its own directory, never the shared var/."""
     settings.DATA_DIR = tmp_path_factory.mktemp("data")
-    # Tests change people with queryset.update(), which the snapshot version cannot see.
-    _SNAPSHOTS.clear()
     return settings.DATA_DIR
 
 

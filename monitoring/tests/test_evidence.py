@@ -120,10 +120,7 @@ def test_the_case_file_materials_include_every_step(users, household):
 
 @pytest.fixture
 def data_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from exchange.engine import _SNAPSHOTS
-
     settings.DATA_DIR = tmp_path_factory.mktemp("data")
-    _SNAPSHOTS.clear()
     return settings.DATA_DIR
 
 

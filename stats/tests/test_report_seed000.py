@@ -23,7 +23,6 @@ import pytest
 from django.core.management import call_command
 from docx.shared import Mm
 
-from exchange.engine import _SNAPSHOTS
 from fangpin.testing import run_command
 from regions.services import create_region
 from stats.tests import seed000
@@ -32,7 +31,6 @@ from stats.tests import seed000
 @pytest.fixture
 def data_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings.DATA_DIR = tmp_path_factory.mktemp("data")
-    _SNAPSHOTS.clear()
     return settings.DATA_DIR
 
 
