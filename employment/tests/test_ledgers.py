@@ -462,6 +462,7 @@ def test_a_member_who_moved_counts_in_the_new_household_in_every_figure(
     re-import, the town left, the town joined and the county agree on households, by_status
     and by_month, and re-importing the ledger changes nothing of it."""
     from imports.tests.builders import family, num, person, pid, write_xlsx
+    from livelihood.tests.helpers import HEADERS, loan
 
     there = {"乡镇": "还地桥镇", "行政村": "白羊村", "村民小组": ""}
     monitored = {"监测对象类别": "边缘易致贫户", "识别监测时间": "2023-05-10", "风险类型": "因病"}
@@ -475,6 +476,18 @@ def test_a_member_who_moved_counts_in_the_new_household_in_every_figure(
     months = [work(p, 月份=month) for p in listed for month in ("2023-11", "2023-12")]
     path = write_sheet(tmp_path / "work.xlsx", EMPLOYMENT.headers, months)
     assert run_command("ledger", "import", "employment", str(path))[0] == 0
+    # The spouse and 户主20 borrow for a cooperative, each still in their own household.
+    pooled = {
+        "放款日期": "2023-03-01",
+        "使用方式": "户贷社用",
+        "还款状态": "逾期",
+        "逾期金额": "100",
+    }
+    borrowers = [listed[1], Person.objects.get(id_number=other["证件号码"])]
+    loans = write_sheet(
+        tmp_path / "loans.xlsx", HEADERS["loans"], [loan(p, **pooled) for p in borrowers]
+    )
+    assert run_command("ledger", "import", "loans", str(loans))[0] == 0
     # The spouse marries into 户主20's household in 还地桥镇 (the old household listed too).
     moved = {**spouse, "户编号": num("MV2"), "与户主关系": "配偶", **there, **monitored}
     code, result, _ = run_command(
@@ -513,3 +526,8 @@ def test_a_member_who_moved_counts_in_the_new_household_in_every_figure(
     assert [c["监测户"]["households"] for c in cells] == [0, 1, 1]
     assert [c["一般农户"]["households"] for c in cells] == [1, 0, 1]
     assert joined["work"]["2023-12"]["外出务工"]["监测户"] == 1
+    # Both borrowers now live in one household: one household borrows for the cooperative.
+    code, found, _ = run_command("ledger", "stats", "--region", "还地桥镇", "--year", "2023")
+    borrowed = found["ledgers"]["loans"]
+    assert (borrowed["rows"], borrowed["households"], borrowed["pooled_households"]) == (2, 1, 1)
+    assert borrowed["overdue"] == {"rows": 2, "households": 1}
