@@ -113,6 +113,11 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "key_villages": ("重点帮扶村", ""),
     "names": ("名称", ""),
     "figures": ("统计数字", ""),
+    "rows": ("条数", ""),
+    "amount": ("金额", "元，两位小数"),
+    "sums": ("各金额列合计", ""),
+    "by": ("按列分组", ""),
+    "by_status": ("按户类型", "脱贫户、监测户、一般农户"),
     "notice": ("说明", ""),
 }
 SCHEMA_TITLES = {

@@ -53,14 +53,12 @@ def employment_figures(ledger: Ledger, qs: Any, region: Region, year: int) -> di
 
 
 def _grouped(qs: Any) -> dict[tuple[str, str], dict[str, int]]:
-    """{(month, 务工状况): {"n": rows, "h": households}} of the rows `qs` (for a county, a scan
-    of the (month, status, household) index)."""
+    """{(month, 务工状况): {"n": rows, "h": households}} of the rows `qs`, a labourer's
+    household being where they live now (`household_field`)."""
     grouped = (
         qs.order_by()
         .values("month", "status")
-        # COUNT(*) rather than of the id: PostgreSQL can then answer from the index alone (an
-        # index-only scan, once the table has been vacuumed).
-        .annotate(n=Count("*"), h=Count("household_id", distinct=True))
+        .annotate(n=Count("*"), h=Count(qs.household_field, distinct=True))
         .order_by("month", "status")
     )
     return {(g["month"], g["status"] or BLANK): {"n": g["n"], "h": g["h"]} for g in grouped}
@@ -76,7 +74,11 @@ def _by_month(qs: Any, region: Region, year: int, on: dt.date | None = None) -> 
     found = {
         kind: _grouped(
             qs.filter(
-                household_id__in=RawSQL(f"SELECT s.hid FROM ({status}) s WHERE {flag}", params)
+                **{
+                    f"{qs.household_field}__in": RawSQL(
+                        f"SELECT s.hid FROM ({status}) s WHERE {flag}", params
+                    )
+                }
             )
         )
         for kind, flag in flags.items()

@@ -27,8 +27,8 @@ class EmploymentRow(LedgerRow):
         constraints = [
             models.UniqueConstraint(fields=["person", "month"], name="employment_person_month")
         ]
-        # Covers the monthly figures (employment.figures): counts by month and status, and
-        # distinct households, read from the index alone.
+        # Serves the monthly figures (employment.figures): counts by month and status (the
+        # distinct households come from the person, where the labourer lives now).
         indexes = [models.Index(fields=["month", "status", "household"])]
 
     def __str__(self) -> str:

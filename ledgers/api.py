@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from core import audit
 from core.api import OptionalInt, Page, errors
@@ -41,12 +42,25 @@ class RowPage(Schema):
 
 
 class LedgerStats(Schema):
+    """一种台账在区划和年度内的统计：与 fangpin ledger stats 的 ledgers[kind] 相同，另在 figures
+    键下重复（兼容旧版）。"""
+
+    # formats.md §7: the figures at the top level, as the command gives them; those a ledger
+    # adds to the common ones (employment's by_month, work, changes) pass through as they are.
+    model_config = ConfigDict(extra="allow")
+
     region: RegionRef = Field(description="统计的区划")
     year: int = Field(description="统计年度")
     kind: str
+    rows: int = Field(description="条数")
+    persons: int = Field(description="人数（不同的证件号码）")
+    households: int = Field(description="户数（个人台账为其现在所在的户；区划台账为0）")
+    amount: str = Field(description="金额（元，两位小数）")
+    sums: dict[str, str] = Field(description="各金额列合计")
+    by: dict[str, Any] = Field(description="按列分组")
+    by_status: dict[str, Any] = Field(description="按户类型（脱贫户、监测户、一般农户）")
     figures: dict[str, Any] = Field(
-        description="条数、人数、户数、金额、各列合计（sums）、按列分组（by）、按户类型（by_status），"
-        "有的台账另有其他统计"
+        description="与顶层相同的统计（兼容旧版）；有的台账另有其他统计，如务工监测的by_month"
     )
 
 
@@ -135,17 +149,24 @@ def list_rows(
     "/ledgers/{kind}/stats",
     response={200: LedgerStats, **errors(400, 401, 404, 422)},
     summary="台账统计",
-    description="统计口径：条数、人数、户数、金额、各列合计、按列分组和按户类型。",
+    description="与 fangpin ledger stats 的 ledgers[kind] 相同的统计：条数、人数、"
+    "户数、金额、各列合计、按列分组和按户类型，务工监测另有按月份（by_month）等；"
+    "figures 键重复这些统计。",
 )
 def ledger_stats(
     request: HttpRequest, kind: str, region: str = "", year: OptionalInt = None
-) -> dict[str, Any]:
+) -> LedgerStats:
     ledger = _ledger(kind)
     place = visible_region(request.user, region)
     year = _year(year)
-    return {
-        "region": {"code": place.code, "name": place.name},
-        "year": year,
-        "kind": kind,
-        "figures": figures.figures(ledger, place, year),
-    }
+    found = figures.figures(ledger, place, year)
+    # Built rather than validated: ninja validates a schema from a dict's attributes, which
+    # drops the figures a ledger adds (extra="allow" keeps them only here). The figures are
+    # the command's own, already of the schema's types.
+    return LedgerStats.model_construct(
+        **found,
+        region=RegionRef(code=place.code, name=place.name),
+        year=year,
+        kind=kind,
+        figures=found,
+    )

@@ -4,7 +4,8 @@
      "by": {header: {value: {rows, persons, households, amount}}},
      "by_status": {"脱贫户" | "监测户" | "一般农户": {…}}}
 
-`persons` counts distinct people, `households` distinct households (0 for region rows);
+`persons` counts distinct people, `households` distinct households (a person row's is the
+person's household now, where its region comes from; 0 for region rows);
 `amount` is the ledger's declared amount (e.g. 补助金额); `by_status` classes each row by its
 household's status at the end of the period (registry.history: 监测户 = a 监测对象, risk
 eliminated or not; 脱贫户 = a 脱贫户 that is not one; 一般农户 = neither; empty for region rows).
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.dates import today
@@ -107,11 +108,11 @@ def _amount(ledger: Ledger) -> Any:
 
 
 # Aggregates are named fp_*: a ledger's own column may be called "amount".
-def _tally(ledger: Ledger) -> dict[str, Any]:
+def _tally(ledger: Ledger, qs: LedgerQuerySet) -> dict[str, Any]:
     return {
         "fp_rows": Count("pk"),
         "fp_persons": Count("person", distinct=True),
-        "fp_households": Count("household", distinct=True),
+        "fp_households": Count(qs.household_field, distinct=True),
         "fp_amount": Sum(_amount(ledger)),
     }
 
@@ -145,14 +146,16 @@ def figures(ledger: Ledger, region: Region, year: int, within: Q | None = None) 
     if within is not None:
         qs = qs.filter(within)
     money_columns = ledger.layout.money
-    totals = qs.aggregate(**_tally(ledger), **{f"sum_{c.key}": Sum(c.key) for c in money_columns})
+    totals = qs.aggregate(
+        **_tally(ledger, qs), **{f"sum_{c.key}": Sum(c.key) for c in money_columns}
+    )
     out = _pair(totals)
     out["sums"] = {c.header: money(totals[f"sum_{c.key}"]) for c in money_columns}
     out["by"] = {}
     for column in ledger.layout.by:
         if column.key in ledger.links:
             continue
-        grouped = qs.order_by().values(column.key).annotate(**_tally(ledger))
+        grouped = qs.order_by().values(column.key).annotate(**_tally(ledger, qs))
         out["by"][column.header] = {
             column.kind.display(g[column.key]) or BLANK: _pair(g)
             for g in sorted(grouped, key=lambda g: str(g[column.key] or ""))
@@ -184,7 +187,7 @@ def by_child(ledger: Ledger, region: Region, year: int) -> list[dict[str, Any]]:
     grouped = (
         qs.order_by()
         .values(where)
-        .annotate(**_tally(ledger), **{f"sum_{c.key}": Sum(c.key) for c in money_columns})
+        .annotate(**_tally(ledger, qs), **{f"sum_{c.key}": Sum(c.key) for c in money_columns})
     )
     paths = dict(Region.objects.below(region).values_list("pk", "path"))
     owner = {c.path: c for c in children}
@@ -213,13 +216,13 @@ def by_child(ledger: Ledger, region: Region, year: int) -> list[dict[str, Any]]:
     return out
 
 
-def by_status(ledger: Ledger, qs: QuerySet, region: Region, on: dt.date) -> dict[str, Any]:
+def by_status(ledger: Ledger, qs: LedgerQuerySet, region: Region, on: dt.date) -> dict[str, Any]:
     """The rows by their household's status on `on`, in one statement: the rows first summed
     per person and household (a county's 1.4 million monthly rows are 117,000 labourers), then
-    each of those classed by its household."""
+    each of those classed by its household (a person row's: the person's, `household_field`)."""
     inner, inner_params = (
         qs.order_by()
-        .values("household_id", "person_id")
+        .values("person_id", hid=F(qs.household_field))
         .annotate(n=Count("pk"), amt=Sum(_amount(ledger)))
         .query.sql_with_params()
     )
@@ -229,9 +232,9 @@ def by_status(ledger: Ledger, qs: QuerySet, region: Region, on: dt.date) -> dict
     # ms on a 20,000-household county).
     sql = f"""
 WITH st AS ({status})
-SELECT CASE WHEN l.household_id IN (SELECT hid FROM st WHERE mon = 1) THEN '监测户'
-  WHEN l.household_id IN (SELECT hid FROM st WHERE alv = 1) THEN '脱贫户' ELSE '一般农户' END,
-  SUM(l.n), COUNT(DISTINCT l.person_id), COUNT(DISTINCT l.household_id), SUM(l.amt)
+SELECT CASE WHEN l.hid IN (SELECT hid FROM st WHERE mon = 1) THEN '监测户'
+  WHEN l.hid IN (SELECT hid FROM st WHERE alv = 1) THEN '脱贫户' ELSE '一般农户' END,
+  SUM(l.n), COUNT(DISTINCT l.person_id), COUNT(DISTINCT l.hid), SUM(l.amt)
 FROM ({inner}) l
 GROUP BY 1
 """

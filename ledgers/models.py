@@ -30,6 +30,13 @@ class LedgerQuerySet(ScopedQuerySet):
             self.model.LEVEL, "region"
         )
 
+    @property
+    def household_field(self) -> str:
+        """The household a row counts for (formats.md §7): a person row's is the person's
+        household now, as its region is, not the one stored when the row was entered (a member
+        who moved counts in the new household's figures); region rows have none."""
+        return "person__household" if self.model.LEVEL == "person" else "household"
+
     def below(self, region: Any) -> LedgerQuerySet:
         """Rows of `region` and below (the root: every row)."""
         return narrow(self, region, self.region_field)

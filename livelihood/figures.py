@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from core.dates import today
+from ledgers.models import LedgerQuerySet
 from livelihood.models import PostRow
 from regions.models import Region
 
@@ -80,14 +81,12 @@ def pv_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str, A
     }
 
 
-def loan_figures(ledger: Any, qs: QuerySet, region: Any, year: int) -> dict[str, Any]:
-    """Overdue loans, and households borrowing as 户贷社用 / 户贷企用."""
-    overdue = qs.filter(repayment="逾期").aggregate(
-        rows=Count("pk"), households=Count("household", distinct=True)
-    )
-    pooled = qs.filter(use_mode__in=("户贷社用", "户贷企用")).aggregate(
-        households=Count("household", distinct=True)
-    )
+def loan_figures(ledger: Any, qs: LedgerQuerySet, region: Any, year: int) -> dict[str, Any]:
+    """Overdue loans, and households borrowing as 户贷社用 / 户贷企用 (the borrower's household
+    now, as every figure of a person row)."""
+    households = Count(qs.household_field, distinct=True)
+    overdue = qs.filter(repayment="逾期").aggregate(rows=Count("pk"), households=households)
+    pooled = qs.filter(use_mode__in=("户贷社用", "户贷企用")).aggregate(households=households)
     return {
         "overdue": {"rows": overdue["rows"], "households": overdue["households"]},
         "pooled_households": pooled["households"],

@@ -32,6 +32,7 @@ CATEGORIES = (
 INDUSTRY = "产业发展"
 STATUSES = ("未开工", "在建", "已完工", "已验收", "已终止")
 FINISHED = ("已完工", "已验收")
+STOPPED = "已终止"
 ASSET_CATEGORIES = ("经营性", "公益性", "到户类")
 OWNERS = ("县", "乡镇", "村集体", "农户")
 ASSET_STATUSES = ("正常运营", "闲置", "损毁", "已处置")

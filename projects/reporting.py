@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 
 from core.numerals import CN_NUMBERS, small
 from projects import figures
-from projects.models import Asset
+from projects.models import STOPPED, Asset
 from regions.models import Region
 
 MAX_NAMED = 10  # villages named per batch in the report
@@ -31,8 +31,10 @@ def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, l
 
 
 def _projects(region: Region, start: dt.date, end: dt.date) -> str:
+    """The year's projects as the ledger's figures count them (formats.md §7: every project of
+    the year and its funds, 已终止 too, which the sentence names), then their progress."""
     year = start.year
-    projects = figures.projects_of(region, year).exclude(status="已终止")
+    projects = figures.projects_of(region, year)
     found = figures.industry(projects, year)
     if not found["projects"]:
         return f"衔接资金项目：{year}年没有衔接资金项目记录。"
@@ -46,6 +48,7 @@ def _projects(region: Region, start: dt.date, end: dt.date) -> str:
     whole = (start.month, start.day, end.month) == (1, 1, 12)
     text += (
         f"{'全年' if whole else f'{year}年'}实施衔接资金项目{found['projects']}个"
+        + _stopped(projects)
         + _batches(projects)
         + f"，下达资金{wan(found['funds'])}万元"
         + (f"，产业发展项目资金占比{found['share']}%" if found["share"] else "")
@@ -55,6 +58,15 @@ def _projects(region: Region, start: dt.date, end: dt.date) -> str:
     t = figures.progress(region, year, end, figures.parameters(year))["total"]
     text += f"已开工{t['started']}个、完工{t['finished']}个、验收{t['accepted']}个，{_paid(t)}。"
     return "衔接资金项目：" + text
+
+
+def _stopped(projects: Any) -> str:
+    """The note "（其中已终止1个，资金20万元）" when some of the year's projects were terminated:
+    they stay in the count and the funds, as in the ledger's figures, and the reader is told."""
+    t = projects.filter(status=STOPPED).aggregate(
+        n=Count("pk"), funds=Sum(figures.allocated_expr())
+    )
+    return f"（其中已终止{t['n']}个，资金{wan(t['funds'])}万元）" if t["n"] else ""
 
 
 def _paid(t: dict[str, Any]) -> str:

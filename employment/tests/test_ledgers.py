@@ -452,3 +452,82 @@ def test_the_list_filters_by_month_and_says_what_is_wrong_with_a_filter(
     assert "月份应为YYYY-MM，如2023-12（未按此条件查询）" in body
     assert "年度应为四位年份，如2026（未按此条件查询）" in body
     assert bad.context["page"].paginator.count == 3
+
+
+def test_a_member_who_moved_counts_in_the_new_household_in_every_figure(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """formats.md §7: a person row's household is the person's household (where its region
+    comes from), not the one it was entered under: after a member moves by the register's
+    re-import, the town left, the town joined and the county agree on households, by_status
+    and by_month, and re-importing the ledger changes nothing of it."""
+    from imports.tests.builders import family, num, person, pid, write_xlsx
+    from livelihood.tests.helpers import HEADERS, loan
+
+    there = {"乡镇": "还地桥镇", "行政村": "白羊村", "村民小组": ""}
+    monitored = {"监测对象类别": "边缘易致贫户", "识别监测时间": "2023-05-10", "风险类型": "因病"}
+    home, spouse = family(num("MV1"), 10)
+    other = person(num("MV2"), "户主20", pid(20), **there, **monitored)
+    code, result, _ = run_command(
+        "import_registry", str(write_xlsx(tmp_path / "a.xlsx", [home, spouse, other]))
+    )
+    assert code == 0, result
+    listed = [Person.objects.get(id_number=r["证件号码"]) for r in (home, spouse)]
+    months = [work(p, 月份=month) for p in listed for month in ("2023-11", "2023-12")]
+    path = write_sheet(tmp_path / "work.xlsx", EMPLOYMENT.headers, months)
+    assert run_command("ledger", "import", "employment", str(path))[0] == 0
+    # The spouse and 户主20 borrow for a cooperative, each still in their own household.
+    pooled = {
+        "放款日期": "2023-03-01",
+        "使用方式": "户贷社用",
+        "还款状态": "逾期",
+        "逾期金额": "100",
+    }
+    borrowers = [listed[1], Person.objects.get(id_number=other["证件号码"])]
+    loans = write_sheet(
+        tmp_path / "loans.xlsx", HEADERS["loans"], [loan(p, **pooled) for p in borrowers]
+    )
+    assert run_command("ledger", "import", "loans", str(loans))[0] == 0
+    # The spouse marries into 户主20's household in 还地桥镇 (the old household listed too).
+    moved = {**spouse, "户编号": num("MV2"), "与户主关系": "配偶", **there, **monitored}
+    code, result, _ = run_command(
+        "import_registry", str(write_xlsx(tmp_path / "b.xlsx", [home, other, moved]))
+    )
+    assert code == 0, result
+    assert Person.objects.get(id_number=spouse["证件号码"]).household.number == num("MV2")
+    code, result, _ = run_command("ledger", "import", "employment", str(path))
+    assert (code, result["unchanged"]) == (0, 4), result
+
+    def employment(region: str) -> dict[str, Any]:
+        code, found, _ = run_command("ledger", "stats", "--region", region, "--year", "2023")
+        assert code == 0, found
+        return found["ledgers"]["employment"]
+
+    town, joined, county = (employment(r) for r in ("金山店镇", "还地桥镇", "大冶市"))
+    counts = ("rows", "persons", "households")
+    assert [tuple(f[k] for k in counts) for f in (town, joined, county)] == [
+        (2, 1, 1),
+        (2, 1, 1),
+        (4, 2, 2),
+    ]
+    assert town["by_status"]["一般农户"]["households"] == 1
+    assert joined["by_status"]["监测户"] == {
+        "rows": 2,
+        "persons": 1,
+        "households": 1,
+        "amount": "0.00",
+    }
+    assert joined["by_status"]["一般农户"]["rows"] == 0
+    for status in ("一般农户", "监测户"):
+        assert county["by_status"][status] == {
+            k: town["by_status"][status][k] + joined["by_status"][status][k] for k in counts
+        } | {"amount": "0.00"}
+    cells = [f["by_month"]["2023-12"]["省外务工"]["by_status"] for f in (town, joined, county)]
+    assert [c["监测户"]["households"] for c in cells] == [0, 1, 1]
+    assert [c["一般农户"]["households"] for c in cells] == [1, 0, 1]
+    assert joined["work"]["2023-12"]["外出务工"]["监测户"] == 1
+    # Both borrowers now live in one household: one household borrows for the cooperative.
+    code, found, _ = run_command("ledger", "stats", "--region", "还地桥镇", "--year", "2023")
+    borrowed = found["ledgers"]["loans"]
+    assert (borrowed["rows"], borrowed["households"], borrowed["pooled_households"]) == (2, 1, 1)
+    assert borrowed["overdue"] == {"rows": 2, "households": 1}

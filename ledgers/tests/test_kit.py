@@ -574,6 +574,33 @@ def test_the_api_lists_rows_scoped_and_masked_and_gives_the_figures(
     assert client.get("/api/v1/ledgers/nothing").status_code == 404
 
 
+def test_the_api_stats_give_the_commands_figures_at_the_top_level(
+    students: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    """formats.md §7: `GET /api/v1/ledgers/{kind}/stats` gives `ledger stats`'s
+    `ledgers[kind]` at the top level (employment's by_month too), and under `figures` as
+    before."""
+    source = write_sheet(
+        tmp_path / "in.xlsx",
+        HEADERS,
+        [row(students["a"]), row(students["b"], 学期="秋季"), row(students["other"])],
+    )
+    assert run_command("ledger", "import", "yulu", str(source))[0] == 0
+    code, stats, _ = run_command("ledger", "stats", "--region", "金山店镇", "--year", "2024")
+    assert code == 0
+    client = client_for("town_staff")
+    for kind in ("yulu", "employment"):
+        body = client.get(f"/api/v1/ledgers/{kind}/stats?region=金山店镇&year=2024").json()
+        assert (body["region"]["name"], body["year"], body["kind"]) == ("金山店镇", 2024, kind)
+        assert body["figures"] == stats["ledgers"][kind]
+        top = {k: v for k, v in body.items() if k not in {"region", "year", "kind", "figures"}}
+        assert top == stats["ledgers"][kind]
+    assert (body["rows"], body["by_month"]) == (0, {})
+    yulu = client.get("/api/v1/ledgers/yulu/stats?year=2024").json()
+    assert (yulu["rows"], yulu["persons"], yulu["amount"]) == (2, 2, "3000.00")
+    assert yulu["by"]["学期"]["秋季"]["rows"] == 1
+
+
 def test_the_drafted_report_states_the_yulu_figures(
     students: dict[str, Any], regions: dict[str, Any], tmp_path: Path
 ) -> None:

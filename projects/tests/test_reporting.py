@@ -129,3 +129,39 @@ def test_a_batch_typed_as_a_number_reads_as_第n批(
         "实施衔接资金项目3个，其中第四批两个项目（朝阳村），第12批一个项目（朝阳村）"
         in (text["work"][0])
     )
+
+
+def test_the_report_counts_a_terminated_project_as_the_ledger_figures_do_and_says_so(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """formats.md §8: the report's count and funds are §7's (every project of the year, 已终止
+    too); the terminated one is named in the sentence rather than silently left out."""
+    import docx
+
+    stopped = {"项目类别": "乡村建设", "中央衔接资金": 300000, **ZERO, "项目状态": "已终止"}
+    stopped |= {
+        "实际开工日期": "",
+        "实际完工日期": "",
+        "验收日期": "",
+        "结算金额": "",
+        "质保金": "",
+    }
+    rows = [project("ZZ1"), project("ZZ2", **stopped)]
+    assert load("projects", rows, tmp_path, users["county_admin"])["status"] == "imported"
+    _, stats, _ = run_command("ledger", "stats", "--region", "大冶市", "--year", "2024")
+    ledger = stats["ledgers"]["projects"]
+    assert (ledger["rows"], ledger["amount"], ledger["industry"]["share"]) == (
+        2,
+        "1300000.00",
+        "76.9",
+    )
+    out = tmp_path / "汇报.docx"
+    code, result, _ = run_command(
+        "report", "work-summary", "--region", "大冶市", "--year", "2024", "--out", str(out)
+    )
+    assert (code, result["status"]) == (0, "written"), result
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert (
+        "全年实施衔接资金项目2个（其中已终止1个，资金30万元），均为第一批项目（朝阳村），"
+        "下达资金130万元，产业发展项目资金占比76.9%。"
+    ) in text
