@@ -200,6 +200,16 @@ class LowIncomeImporter:
         )
         plan.removed = len(before - kept)
         plan.known = before & kept
+        if not plan.rows and plan.removed:
+            # Headers alone would empty the whole list: far more likely the wrong file (a
+            # template, a sheet saved before it was filled) than a region with nobody left.
+            names = "、".join(s.full_name() for s in plan.scopes)
+            self.report.error(
+                None, "", "",
+                f"文件中没有数据行：导入它将清空{names}的低收入人口名单（{plan.removed}人），"
+                "未导入；请检查是否选错了文件",
+            )  # fmt: skip
+            return None
         return plan
 
     def counts(self, plan: Plan | None) -> dict[str, Any]:

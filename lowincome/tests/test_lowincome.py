@@ -234,6 +234,21 @@ def test_the_commands_export_and_import_the_list(
     assert (code, result["status"], result["both"]) == (0, "imported", 2)
 
 
+def test_a_file_of_headers_only_does_not_empty_the_list(
+    tmp_path: Path, users: dict[str, Any], register: dict[str, Any]
+) -> None:
+    """The template saved before it was filled would remove everyone: refused, list kept."""
+    assert _import(tmp_path, _rows(register), users["town_staff"])["status"] == "imported"
+    listed = sorted(LowIncomePerson.objects.values_list("id_number", flat=True))
+    result = _import(tmp_path, [], users["town_staff"])
+    assert (result["status"], result["error_count"]) == ("rejected", 1), result
+    assert result["errors"][0]["message"] == (
+        f"文件中没有数据行：导入它将清空大冶市/金山店镇的低收入人口名单（{len(listed)}人），"
+        "未导入；请检查是否选错了文件"
+    )
+    assert sorted(LowIncomePerson.objects.values_list("id_number", flat=True)) == listed
+
+
 def test_the_template_has_the_lists_headers(client_for: Any) -> None:
     response = client_for("town_staff").get("/imports/template.xlsx", {"kind": "lowincome"})
     assert response.status_code == 200
