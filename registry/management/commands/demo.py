@@ -37,11 +37,9 @@ class Command(BatchCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["households"] < 1:
             raise UsageError("--households 应为正整数")
-        if opts["households"] < MIN_HOUSEHOLDS and not opts["register_only"]:
-            raise UsageError(
-                f"--households 至少为{MIN_HOUSEHOLDS}：演示县的监测、帮扶等工作要用这么多户；"
-                "只生成区划、户籍和账号（--register-only）时可以更少"
-            )
+        # A county too small for the apps' demo work still gets its register and accounts.
+        small = opts["households"] < MIN_HOUSEHOLDS and not opts["register_only"]
+        register_only = opts["register_only"] or small
         if Region.objects.exists():
             raise UsageError("数据库中已有区划数据，演示县只能在空数据库中生成")
         taken = list(
@@ -60,7 +58,7 @@ class Command(BatchCommand):
             counts = build_demo_county(
                 households=opts["households"], seed=opts["seed"], progress=self.progress
             )
-            if not opts["register_only"]:
+            if not register_only:
                 county = Region.objects.get(parent__isnull=True, name=counts["county"])
                 work = build_app_demos(county, seed=opts["seed"], progress=self.progress)
         seconds = round(time.perf_counter() - started, 1)
@@ -72,4 +70,14 @@ class Command(BatchCommand):
             f"演示县已生成：{now['households']}户{now['persons']}人，脱贫户{now['alleviated']}户，"
             f"监测户{now['monitored']}户（风险未消除{now['monitored_open']}户），用时{seconds}秒"
         )
-        self.emit({"status": "created", **counts, "now": now, "work": work, "seconds": seconds})
+        note = (
+            f"户数少于{MIN_HOUSEHOLDS}，演示县的监测、帮扶等工作没有生成（只生成了区划、户籍和账号）"
+            if small
+            else ""
+        )
+        if note:
+            self.progress(note)
+        self.emit(
+            {"status": "created", **counts, "now": now, "work": work, "seconds": seconds}
+            | ({"note": note} if note else {})
+        )
