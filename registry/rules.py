@@ -58,43 +58,49 @@ def check_status(s: HouseholdStatus, today: dt.date | None = None) -> dict[str, 
     """Consistency of 脱贫户 / 监测对象类别 / dates (formats.md §1, policy rule 1)."""
     today = today or dates.today()
     errors: dict[str, str] = {}
+
+    def add(field: str, message: str) -> None:
+        # A field can break several rules at once: the user gets each (formats.md §1).
+        errors[field] = f"{errors[field]}；{message}" if field in errors else message
+
     if s.category and s.category not in codes.CATEGORIES:
-        errors["category"] = f"监测对象类别“{s.category}”不在代码表中"
+        add("category", f"监测对象类别“{s.category}”不在代码表中")
     if s.category == "脱贫不稳定户" and not s.is_alleviated:
-        errors["category"] = "脱贫不稳定户必须是脱贫户（是否脱贫户=是）"
+        add("category", "脱贫不稳定户必须是脱贫户（是否脱贫户=是）")
     if s.category == "边缘易致贫户" and s.is_alleviated:
-        errors["category"] = "边缘易致贫户必须是一般农户（是否脱贫户=否）"
+        add("category", "边缘易致贫户必须是一般农户（是否脱贫户=否）")
     if s.alleviated_year is not None:
         if not s.is_alleviated:
-            errors["alleviated_year"] = "只有脱贫户才能填写脱贫年度"
+            add("alleviated_year", "只有脱贫户才能填写脱贫年度")
         elif not 2014 <= s.alleviated_year <= 2020:
-            errors["alleviated_year"] = f"脱贫年度应在2014—2020之间，实为{s.alleviated_year}"
+            add("alleviated_year", f"脱贫年度应在2014—2020之间，实为{s.alleviated_year}")
     if len(s.risks) > MAX_RISKS:
-        errors["risks"] = f"风险类型最多5项，实为{len(s.risks)}项"
+        add("risks", f"风险类型最多5项，实为{len(s.risks)}项")
     unknown = [r for r in s.risks if r not in codes.known("risk")]
     if unknown:
-        errors["risks"] = f"风险类型“{'、'.join(unknown)}”不在代码表中"
+        add("risks", f"风险类型“{'、'.join(unknown)}”不在代码表中")
     if s.category and s.identified_date is None:
-        errors["identified_date"] = "监测对象必须填写识别监测时间"
+        add("identified_date", "监测对象必须填写识别监测时间")
     if s.identified_date and s.identified_date > today:
-        errors["identified_date"] = "识别监测时间不能晚于今天"
+        add("identified_date", "识别监测时间不能晚于今天")
     if s.identified_date and not s.category:
-        errors["identified_date"] = "不是监测对象却填写了识别监测时间"
+        add("identified_date", "不是监测对象却填写了识别监测时间")
     if s.risk_eliminated:
         if not s.category:
-            errors["risk_eliminated"] = "不是监测对象，不能标注风险消除"
+            add("risk_eliminated", "不是监测对象，不能标注风险消除")
         if s.eliminated_date is None:
-            errors["eliminated_date"] = "风险已消除时必须填写风险消除时间"
+            add("eliminated_date", "风险已消除时必须填写风险消除时间")
         if s.elimination_method and s.elimination_method not in codes.ELIMINATION_METHODS:
-            errors["elimination_method"] = "风险消除方式应为帮扶消除或自然消除"
+            add("elimination_method", "风险消除方式应为帮扶消除或自然消除")
     elif s.eliminated_date or s.elimination_method:
-        errors["risk_eliminated"] = "填写了风险消除时间或方式，风险是否消除应为“是”"
+        add("risk_eliminated", "填写了风险消除时间或方式，风险是否消除应为“是”")
     if s.eliminated_date and s.identified_date and s.eliminated_date < s.identified_date:
-        errors["eliminated_date"] = (
-            f"风险消除时间{s.eliminated_date:%Y-%m-%d}早于识别监测时间{s.identified_date:%Y-%m-%d}"
+        add(
+            "eliminated_date",
+            f"风险消除时间{s.eliminated_date:%Y-%m-%d}早于识别监测时间{s.identified_date:%Y-%m-%d}",
         )
     if s.eliminated_date and s.eliminated_date > today:
-        errors["eliminated_date"] = "风险消除时间不能晚于今天"
+        add("eliminated_date", "风险消除时间不能晚于今天")
     return errors
 
 

@@ -119,6 +119,22 @@ def test_elimination_before_identification_is_refused(regions):
     assert "早于识别监测时间" in _messages(exc.value)
 
 
+def test_every_rule_a_status_field_breaks_is_reported(regions):
+    """Two rules on one field: both messages, not the last one only."""
+    with pytest.raises(ValidationError) as exc:
+        services.create_household(
+            source="导入",
+            actor=None,
+            number="X3",
+            region=regions["village"],
+            identified_date=dt.date.today() + dt.timedelta(days=40),
+        )
+    assert exc.value.message_dict["identified_date"] == [
+        "识别监测时间不能晚于今天；不是监测对象却填写了识别监测时间"
+    ]
+    assert not Household.objects.filter(number="X3").exists()
+
+
 def test_status_changes_become_dated_events_and_are_audited(household, users):
     admin = users["county_admin"]
     services.update_household(
