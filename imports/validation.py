@@ -787,11 +787,8 @@ class Checker:
         if "risks" in hh.values:
             after["risks"] = _risk_text(hh.values["risks"])
         if before and (before["category"] or before["is_alleviated"]):
-            # A mark the file clears takes its stored dates along unless the file gives them
-            # (asked of the marked households only: most of a county's are not).
-            for k, v in rules.cleared_with_mark(before, after).items():
-                if k not in hh.values:
-                    after[k] = v
+            # (Asked of the marked households only: most of a county's are not.)
+            self._unmark(hh, before, after)
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         after["head_name"] = head.values["name"] if head else ""
         after["phone"] = _head_phone(head, persons)
@@ -829,6 +826,26 @@ class Checker:
                 plan.status[hh.number] = (status_before, status_after)
         else:
             plan.households_unchanged += 1
+
+    def _unmark(self, hh: HouseholdRows, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """A mark the file clears (formats.md §1: an un-marking) takes its fields along, as they
+        are when the file lacks their columns. Cells the file still fills for them (an exported
+        register with only 监测对象类别 blanked, or 是否脱贫户 set to 否) recorded the mark that
+        ends: they are ignored with a warning, not refused as a non-monitored household's."""
+        ignored: dict[str, list[str]] = {}
+        for k, v in rules.cleared_with_mark(before, after).items():
+            if hh.values.get(k):  # what a mark clears is blank: a filled cell is its record
+                mark = "category" if k in rules.CLEARED_MONITORING else "is_alleviated"
+                ignored.setdefault(mark, []).append(f"“{self.column_name(k)}”")
+            after[k] = v
+        for mark, columns in ignored.items():
+            cleared = "已清除监测对象类别" if mark == "category" else "已将是否脱贫户改为否"
+            self.warn(
+                hh.first_row,
+                mark,
+                hh.cells.get(mark, ""),
+                f"户编号{hh.number}{cleared}，该户的{''.join(columns)}不再适用，已忽略",
+            )
 
     def _plan_person(
         self,

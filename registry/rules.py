@@ -31,11 +31,12 @@ class HouseholdStatus:
 
 
 # What ending a household's monitoring clears (剔除, 识别不精准退出…, or an import that empties
-# 监测对象类别); ending its 脱贫户 status clears 脱贫年度 likewise.
+# 监测对象类别); ending its 脱贫户 status clears 脱贫年度 likewise. In the layout's column order,
+# as messages name them.
 CLEARED_MONITORING: dict[str, Any] = {
     "category": "",
-    "risks": "",
     "identified_date": None,
+    "risks": "",
     "risk_eliminated": False,
     "eliminated_date": None,
     "elimination_method": "",

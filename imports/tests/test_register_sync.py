@@ -1,0 +1,122 @@
+"""Re-importing an exported register (formats.md §1): un-marking with the old mark's columns
+still filled, the 户主 of a household as the import leaves it, and the county a first load cannot
+guess."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from fangpin.testing import run_command
+from imports.tests.builders import HEADERS, family, num, write_csv
+from registry.models import Household, HouseholdEvent
+
+pytestmark = pytest.mark.django_db
+
+MONITORED = {
+    "监测对象类别": "边缘易致贫户",
+    "识别监测时间": "2023-05",
+    "风险类型": "因病、因残",
+    "风险是否消除": "是",
+    "风险消除时间": "2024-03-01",
+    "风险消除方式": "帮扶消除",
+}
+STATUS = (
+    "category",
+    "is_alleviated",
+    "alleviated_year",
+    "risks",
+    "identified_date",
+    "risk_eliminated",
+    "eliminated_date",
+    "elimination_method",
+)
+
+
+def _import(path: Path, *args: str) -> tuple[int, dict]:
+    code, result, _ = run_command("import_registry", str(path), *args)
+    return code, result
+
+
+def _status(number: str) -> tuple:
+    return Household.objects.filter(number=number).values_list(*STATUS).get()
+
+
+def _history(number: str) -> list[tuple[str, dt.date, str]]:
+    events = HouseholdEvent.objects.filter(household__number=number).order_by("pk")
+    return list(events.values_list("kind", "date", "reason"))
+
+
+def test_blanking_the_category_of_an_exported_register_unmarks_as_without_the_columns(
+    regions: dict, tmp_path: Path
+) -> None:
+    """The auditor's round trip: export, blank one monitored household's 监测对象类别, re-import.
+    The household is un-marked exactly as a file without the monitoring columns un-marks it, and
+    the user is told which of its cells were set aside."""
+    rows = family(num("U1"), 10, **MONITORED) + family(num("U2"), 20, **MONITORED)
+    assert _import(write_csv(tmp_path / "a.csv", rows))[0] == 0
+    kept = family(num("U1"), 10, **{**MONITORED, "监测对象类别": ""})
+
+    code, result = _import(write_csv(tmp_path / "kept.csv", kept))
+
+    assert code == 0, result["errors"]
+    assert result["households_updated"] == 1
+    [warning] = [w for w in result["warnings"] if "不再适用" in w["message"]]
+    assert (warning["row"], warning["column"]) == (2, "监测对象类别")
+    assert warning["message"] == (
+        f"户编号{num('U1')}已清除监测对象类别，该户的“识别监测时间”“风险类型”“风险是否消除”"
+        "“风险消除时间”“风险消除方式”不再适用，已忽略"
+    )
+    # The same household un-marked by a file without those columns ends in the same state.
+    bare = [h for h in HEADERS if h not in MONITORED or h == "监测对象类别"]
+    absent = family(num("U2"), 20, **{"监测对象类别": ""})
+    assert _import(write_csv(tmp_path / "absent.csv", absent, bare))[0] == 0
+    assert _status(num("U1")) == _status(num("U2")) == ("", False, None, "", None, False, None, "")
+    today = timezone.localdate()
+    for number in (num("U1"), num("U2")):
+        assert _history(number)[-1] == ("exited", today, "国家系统导入")
+
+
+def test_setting_an_alleviated_household_to_no_with_its_year_left_unmarks_it(
+    regions: dict, tmp_path: Path
+) -> None:
+    """是否脱贫户=否 is an un-marking too (formats.md §1): the 脱贫年度 left beside it recorded the
+    status that ends, like the monitoring columns of a cleared 监测对象类别."""
+    alleviated = {"是否脱贫户": "是", "脱贫年度": "2016"}
+    assert _import(write_csv(tmp_path / "a.csv", family(num("V1"), 10, **alleviated)))[0] == 0
+    cleared = family(num("V1"), 10, **{**alleviated, "是否脱贫户": "否", "退出原因": "清退"})
+
+    code, result = _import(write_csv(tmp_path / "b.csv", cleared, [*HEADERS, "退出原因"]))
+
+    assert code == 0, result["errors"]
+    messages = [w["message"] for w in result["warnings"] if w["column"] == "是否脱贫户"]
+    assert messages == [f"户编号{num('V1')}已将是否脱贫户改为否，该户的“脱贫年度”不再适用，已忽略"]
+    assert _status(num("V1"))[1:3] == (False, None)
+    assert _history(num("V1"))[-1] == ("unalleviated", timezone.localdate(), "清退")
+
+
+@pytest.mark.parametrize(
+    ("stored", "error"),
+    [
+        (None, "不是监测对象却填写了识别监测时间"),  # a new household
+        ({"监测对象类别": ""}, "不是监测对象却填写了识别监测时间"),  # never monitored
+        ({"是否脱贫户": "否"}, "只有脱贫户才能填写脱贫年度"),  # never alleviated
+    ],
+)
+def test_marks_columns_filled_for_a_household_that_had_no_such_mark_are_still_refused(
+    regions: dict, tmp_path: Path, stored: dict | None, error: str
+) -> None:
+    """Nothing ends there, so the cells are ambiguous: refused as before."""
+    if stored is not None:
+        assert _import(write_csv(tmp_path / "a.csv", family(num("W1"), 10, **stored)))[0] == 0
+    cells = {"监测对象类别": "", "识别监测时间": "2023-05", "是否脱贫户": "否", "脱贫年度": "2016"}
+    before = list(Household.objects.values_list(*STATUS))
+
+    code, result = _import(write_csv(tmp_path / "b.csv", family(num("W1"), 10, **cells)))
+
+    assert code == 1
+    assert error in [e["message"] for e in result["errors"]]
+    assert list(Household.objects.values_list(*STATUS)) == before
