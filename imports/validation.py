@@ -514,7 +514,7 @@ class Checker:
     def _same_value(self, key: str, value: Any, first: Any) -> bool:
         """Whether two different cells of a household column say the same thing: the same text,
         or the same value as the column reads it (5000 and 5000.00, 202203 and 2022-03, 因灾 and
-        因自然灾害), each cell parsed once through the column's memo."""
+        因自然灾害, 因病、因残 and 因残,因病), each cell parsed once through the column's memo."""
         if codes.fold(text(value)) == codes.fold(text(first)):
             return True
         if key not in self._household_parsers:  # a region's name: its text
@@ -526,7 +526,10 @@ class Checker:
                     memo[raw] = self._household_value(key, raw)
         except CellError:
             return False  # a cell that cannot be read agrees with nothing
-        return bool(memo[value] == memo[first])
+        mine, theirs = memo[value], memo[first]
+        if isinstance(mine, list):  # a multi-valued column (风险类型): its order says nothing
+            return sorted(mine) == sorted(theirs)
+        return bool(mine == theirs)
 
     # -- against the database ------------------------------------------------------------------
     def compare(self) -> Plan:
