@@ -670,12 +670,13 @@ class Checker:
                 continue  # already reported as a blank cell
             county = names.get("county") or (counties[0] if len(counties) == 1 else "")
             if not county:
-                self.error(
-                    hh.first_row,
-                    "county",
-                    "",
-                    "系统中的县(市、区)不是唯一一个，请填写“县(市、区)”列",
+                # A county's name cannot be guessed: none, or which of several.
+                message = (
+                    "系统中还没有县(市、区)，请在文件中填写“县(市、区)”列，以便建立区划"
+                    if not counties
+                    else "系统中的县(市、区)不是唯一一个，请填写“县(市、区)”列"
                 )
+                self.error(hh.first_row, "county", "", message)
                 continue
             path: tuple[str, ...] = (county, names["town"], names["village"])
             if names.get("group"):

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from fangpin.testing import run_command
-from imports.tests.builders import HEADERS, family, num, write_csv
+from imports.tests.builders import HEADERS, family, num, person, pid, write_csv
+from registry.layouts import REGISTER
 from registry.models import Household, HouseholdEvent
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +122,19 @@ def test_marks_columns_filled_for_a_household_that_had_no_such_mark_are_still_re
     assert code == 1
     assert error in [e["message"] for e in result["errors"]]
     assert list(Household.objects.values_list(*STATUS)) == before
+
+
+def test_a_first_load_without_a_county_column_says_the_system_has_no_county(
+    db: Any, tmp_path: Path
+) -> None:
+    """Only the required columns into an empty database: the county's name cannot be guessed."""
+    headers = [c.header for c in REGISTER.columns if c.required]
+    path = write_csv(tmp_path / "t.csv", [person(num("C1"), "某甲", pid(10))], headers)
+
+    code, result = _import(path, "--create-regions")
+
+    assert code == 1
+    assert [(e["row"], e["column"], e["message"]) for e in result["errors"]] == [
+        (2, "县(市、区)", "系统中还没有县(市、区)，请在文件中填写“县(市、区)”列，以便建立区划")
+    ]
+    assert not Household.objects.exists()
