@@ -66,9 +66,10 @@ PERSON_FIELDS = (
 PERSON_ROW = ("pk", "id_number", *PERSON_FIELDS)  # a stored person as the comparison reads it
 AT = {name: i for i, name in enumerate(PERSON_ROW)}  # a stored person's value by field name
 _PICKS: dict[tuple[str, ...], Callable[[Any], tuple]] = {}  # the file's keys → their values
-I_PK, I_ID, I_NAME, I_HOUSEHOLD, I_MEMBER = (
-    AT[k] for k in ("pk", "id_number", "name", "household_id", "is_member")
+I_PK, I_ID, I_NAME, I_HOUSEHOLD, I_MEMBER, I_RELATION = (
+    AT[k] for k in ("pk", "id_number", "name", "household_id", "is_member", "relation")
 )
+Member = tuple[str, str, int, str]  # a stored member: 证件号码, 姓名, household pk, 与户主关系
 
 
 def _defaults(model: Any, keys: Iterable[str]) -> dict[str, Any]:
@@ -302,16 +303,7 @@ class Checker:
                 # Later rows of a household only have to agree with its first row.
                 self._agree(hh, row, cells, hh_columns)
             hh.persons.append(person)
-        self.progress(45, f"已检查{self.rows}行，正在核对户内关系")
-        for hh in self.households.values():
-            relations = [p.values.get("relation", "") for p in hh.persons]
-            if "" in relations:
-                continue  # a bad or blank relation is already reported on its own row
-            problem = rules.check_member_set(relations)
-            if problem:
-                heads = [p.row for p in hh.persons if p.values.get("relation") == "户主"]
-                where = f"（户主在第{'、'.join(map(str, heads))}行）" if len(heads) > 1 else ""
-                self.error(hh.first_row, "relation", "", f"户编号{hh.number}：{problem}{where}")
+        self.progress(45, f"已检查{self.rows}行")
 
     def _cells(
         self,
@@ -555,7 +547,7 @@ class Checker:
             # (tested first: a re-sync names nearly everyone).
             ids = self.ids
             members = [
-                (r[I_PK], r[I_ID], r[I_NAME], r[I_HOUSEHOLD])
+                (r[I_ID], r[I_NAME], r[I_HOUSEHOLD], r[I_RELATION])
                 for r in stored
                 if (self.masked or r[I_ID] not in ids)
                 and r[I_MEMBER]
@@ -565,13 +557,18 @@ class Checker:
             self._unmask(members, numbers_by_pk)
         persons, where = self._load_persons(existing, stored)
         in_file_ids = set(self.ids)
-        # Members still on the register for households in the file, but missing from the file.
+        # Members still on the register for households in the file, but missing from the file:
+        # they stay, and a 户主 among them is one of the household's after the import.
         staying: dict[int, int] = {}
-        for _pk, id_number, name, household_id in members:
+        staying_heads: dict[int, list[Member]] = {}
+        for member in members:
+            id_number, name, household_id, relation = member
             if id_number in in_file_ids:
                 continue
             number = numbers_by_pk[household_id]
             staying[household_id] = staying.get(household_id, 0) + 1
+            if relation == "户主":
+                staying_heads.setdefault(household_id, []).append(member)
             self.warn(
                 self.households[number].first_row,
                 "id_number",
@@ -585,8 +582,9 @@ class Checker:
             if number in outside:
                 self.error(hh.first_row, "number", number, f"户编号{number}不在您的管辖范围内")
                 continue
-            self._plan_household(plan, hh, before, staying, persons)
             household_pk = before["pk"] if before else None
+            self._check_heads(hh, staying_heads.get(household_pk, ()) if household_pk else ())
+            self._plan_household(plan, hh, before, staying, persons)
             for person in hh.persons:
                 if not person.id_number:
                     continue  # a masked number that matched nobody: reported by _unmask
@@ -621,10 +619,37 @@ class Checker:
                 "导入时将其迁入本户",
             )
 
-    def _unmask(self, members: list[tuple[int, str, str, int]], numbers: dict[int, str]) -> None:
+    def _check_heads(self, hh: HouseholdRows, stored_heads: Collection[Member]) -> None:
+        """Exactly one 户主 in the household as the import leaves it: the file's rows and the
+        stored members the file leaves out (`stored_heads`: the 户主 among them), who stay."""
+        relations = [p.values.get("relation", "") for p in hh.persons]
+        if "" in relations:
+            return  # a bad or blank relation is already reported on its own row
+        problem = rules.check_member_set(relations + ["户主"] * len(stored_heads))
+        if not problem:
+            return
+        rows = [p.row for p in hh.persons if p.values.get("relation") == "户主"]
+        where = []
+        if len(rows) > 1 or (rows and stored_heads):
+            where.append(f"户主在第{'、'.join(map(str, rows))}行")
+        where += [
+            f"系统中的户主{name}（{mask_id(id_number)}）不在文件中，仍是该户成员"
+            for id_number, name, _, _ in stored_heads
+        ]
+        message = f"户编号{hh.number}：{problem}"
+        if where:
+            message += f"（{'；'.join(where)}）"
+        if stored_heads:
+            message += (
+                "；如已更换户主，请在文件中列出原户主并修改其与户主关系，"
+                "或先在系统中为原户主办理成员减少或迁出"
+            )
+        self.error(hh.first_row, "relation", "", message)
+
+    def _unmask(self, members: list[Member], numbers: dict[int, str]) -> None:
         """Match masked rows to the members on the register (户编号, name, visible digits)."""
         by_household: dict[tuple[str, str], list[str]] = {}
-        for _pk, id_number, name, household_id in members:
+        for id_number, name, household_id, _ in members:
             by_household.setdefault((numbers[household_id], name), []).append(id_number)
         for hh in self.households.values():
             for person in hh.persons:
@@ -769,8 +794,8 @@ class Checker:
             where.update(Household.objects.filter(pk__in=chunk).values_list("pk", "number"))
         return out, where
 
-    def _load_members(self, household_pks: set[int]) -> list[tuple[int, str, str, int]]:
-        names = ("pk", "id_number", "name", "household_id")
+    def _load_members(self, household_pks: set[int]) -> list[Member]:
+        names = ("id_number", "name", "household_id", "relation")
         members = Person.objects.filter(is_member=True)
         return list(_rows_by_key(members, names, "household_id", household_pks))
 
@@ -794,8 +819,13 @@ class Checker:
             # (Asked of the marked households only: most of a county's are not.)
             self._unmark(hh, before, after)
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
-        after["head_name"] = head.values["name"] if head else ""
-        after["phone"] = _head_phone(head, persons)
+        if head is None and before:
+            # The stored 户主 stays (compare() checks that the household has one): so do the
+            # household's head name and phone, which are theirs.
+            after["head_name"], after["phone"] = before["head_name"], before["phone"]
+        else:
+            after["head_name"] = head.values["name"] if head else ""
+            after["phone"] = _head_phone(head, persons)
         after["member_count"] = len(hh.persons) + (staying.get(before["pk"], 0) if before else 0)
         after["region_id"] = plan.region_ids.get(hh.full_path)
         if before and "group" not in self.region_keys:

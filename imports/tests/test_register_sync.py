@@ -14,7 +14,7 @@ from django.utils import timezone
 from fangpin.testing import run_command
 from imports.tests.builders import HEADERS, family, num, person, pid, write_csv
 from registry.layouts import REGISTER
-from registry.models import Household, HouseholdEvent
+from registry.models import Household, HouseholdEvent, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +122,57 @@ def test_marks_columns_filled_for_a_household_that_had_no_such_mark_are_still_re
     assert code == 1
     assert error in [e["message"] for e in result["errors"]]
     assert list(Household.objects.values_list(*STATUS)) == before
+
+
+def test_a_new_head_row_beside_the_stored_head_left_out_is_an_error_naming_both(
+    regions: dict, tmp_path: Path
+) -> None:
+    assert _import(write_csv(tmp_path / "a.csv", [person(num("H1"), "孙三", pid(10))]))[0] == 0
+    new_head = person(num("H1"), "新户主", pid(11, "19850101"))
+
+    code, result = _import(write_csv(tmp_path / "b.csv", [new_head]))
+
+    assert code == 1
+    [error] = result["errors"]
+    assert (error["row"], error["column"]) == (2, "与户主关系")
+    assert error["message"] == (
+        f"户编号{num('H1')}：该户有2个户主，只能有一个（户主在第2行；系统中的户主孙三"
+        f"（{pid(10)[:4]}**********{pid(10)[-4:]}）不在文件中，仍是该户成员）；如已更换户主，"
+        "请在文件中列出原户主并修改其与户主关系，或先在系统中为原户主办理成员减少或迁出"
+    )
+    assert not Person.objects.filter(id_number=pid(11, "19850101")).exists()
+    # Listing the old head with another relation is the way through.
+    old_head = person(num("H1"), "孙三", pid(10), "之父")
+    code, result = _import(write_csv(tmp_path / "c.csv", [new_head, old_head]))
+    assert code == 0, result["errors"]
+    household = Household.objects.get(number=num("H1"))
+    assert (household.head_name, household.member_count) == ("新户主", 2)
+
+
+def test_a_file_of_new_members_only_keeps_the_stored_head(regions: dict, tmp_path: Path) -> None:
+    """The stored 户主 is not in the file, so stays: the household has one, and keeps the head
+    name and phone that are theirs. A new household still needs its 户主 in the file."""
+    head = person(num("H2"), "孙三", pid(10), 联系电话="13800001111")
+    assert _import(write_csv(tmp_path / "a.csv", [head]))[0] == 0
+    granddaughter = person(num("H2"), "孙女", pid(12, "20150101", male=False), "之孙女")
+    orphan = person(num("H3"), "某乙", pid(13), "之子")
+
+    code, result = _import(write_csv(tmp_path / "b.csv", [granddaughter, orphan]))
+
+    assert code == 1
+    assert [(e["row"], e["message"]) for e in result["errors"]] == [
+        (3, f"户编号{num('H3')}：该户没有户主")
+    ]
+    code, result = _import(write_csv(tmp_path / "c.csv", [granddaughter]))
+    assert code == 0, result["errors"]
+    household = Household.objects.get(number=num("H2"))
+    assert (household.head_name, household.phone, household.member_count) == (
+        "孙三",
+        "13800001111",
+        2,
+    )
+    members = Person.objects.filter(household=household, is_member=True)
+    assert sorted(members.values_list("relation", flat=True)) == ["之孙女", "户主"]
 
 
 def test_a_first_load_without_a_county_column_says_the_system_has_no_county(
