@@ -625,6 +625,9 @@ class Checker:
         relations = [p.values.get("relation", "") for p in hh.persons]
         if "" in relations:
             return  # a bad or blank relation is already reported on its own row
+        if stored_heads and any(not p.id_number for p in hh.persons):
+            # A masked number that matched nobody (reported) may be the stored 户主's row.
+            stored_heads = ()
         problem = rules.check_member_set(relations + ["户主"] * len(stored_heads))
         if not problem:
             return

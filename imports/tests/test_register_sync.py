@@ -189,3 +189,19 @@ def test_a_first_load_without_a_county_column_says_the_system_has_no_county(
         (2, "县(市、区)", "系统中还没有县(市、区)，请在文件中填写“县(市、区)”列，以便建立区划")
     ]
     assert not Household.objects.exists()
+
+
+def test_a_masked_head_row_that_matches_nobody_is_not_counted_twice(
+    regions: dict, tmp_path: Path
+) -> None:
+    """A clerk's export whose masked 户主 row matches no member (a misspelt name): that one error,
+    not also “2个户主” from the stored 户主 the row was meant to be."""
+    assert _import(write_csv(tmp_path / "a.csv", family(num("H5"), 10)))[0] == 0
+    head, spouse = family(num("H5"), 10)
+    masked = {**head, "姓名": "户主十", "证件号码": f"{pid(10)[:4]}**********{pid(10)[-4:]}"}
+
+    code, result = _import(write_csv(tmp_path / "b.csv", [masked, spouse]))
+
+    assert code == 1
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(2, "证件号码")]
+    assert "找不到姓名和号码都相符的成员" in result["errors"][0]["message"]
