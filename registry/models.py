@@ -364,9 +364,9 @@ class HouseholdEventQuerySet(ScopedQuerySet):
         """Move each household's latest event (by date, then record) of a correction's kinds to
         the corrected date; returns the moved events with their former dates, for the audit.
 
-        A date before the household's last exit stays unmoved: the event then records a
-        re-marking after that exit, which the corrected date cannot precede
-        (`rules.not_before_end`).
+        A date before the household's last un-marking of that status (`DateCorrection.end`)
+        stays unmoved: the event then records a re-marking after it, which the corrected date
+        cannot precede (`rules.not_before_end`).
         """
         moved: list[tuple[HouseholdEvent, dt.date]] = []
         for part in chunks(list(corrections)):
@@ -381,8 +381,8 @@ class HouseholdEventQuerySet(ScopedQuerySet):
                     if event.kind in c.kinds:
                         latest[event.household_id, c] = event
             for (hid, c), event in latest.items():
-                exited = ends.get(hid, {}).get("exited")
-                if event.date == c.date or (exited is not None and c.date < exited):
+                end = ends.get(hid, {}).get(c.end)
+                if event.date == c.date or (end is not None and c.date < end):
                     continue
                 moved.append((event, event.date))
                 event.date = c.date

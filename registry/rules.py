@@ -213,6 +213,23 @@ def not_before_end(date: dt.date, end: dt.date | None, today: dt.date) -> dt.dat
     return date
 
 
+# Every 脱贫户 left poverty by the end of 2020: 脱贫年度 runs 2014–2020 (formats.md §1), and 2021
+# opened the five-year 过渡期 after 脱贫攻坚 ended (policy.md §9).
+LAST_ALLEVIATION = dt.date(2020, 12, 31)
+
+
+def alleviated_date(s: HouseholdStatus) -> dt.date:
+    """The day a 脱贫户 counts as one from: the end of its 脱贫年度; with none stated, the latest
+    day it can have been one — the end of 2020 (`LAST_ALLEVIATION`), or a 脱贫不稳定户's earlier
+    识别监测时间, since only a 脱贫户 is one (formats.md §1, §4). Never the day it was recorded:
+    statistics as of any earlier date would leave out a household they count as monitored."""
+    if s.alleviated_year:
+        return dt.date(s.alleviated_year, 12, 31)
+    if s.category == "脱贫不稳定户" and s.identified_date:
+        return min(LAST_ALLEVIATION, s.identified_date)
+    return LAST_ALLEVIATION
+
+
 def status_events(
     before: HouseholdStatus | None,
     after: HouseholdStatus,
@@ -246,8 +263,7 @@ def status_events(
     risks = codes.join_multi(after.risks)
     was_alleviated = before.is_alleviated if before else False
     if after.is_alleviated and not was_alleviated:
-        date = dt.date(after.alleviated_year, 12, 31) if after.alleviated_year else today
-        date = not_before_end(min(date, today), unalleviated, today)
+        date = not_before_end(min(alleviated_date(after), today), unalleviated, today)
         events.append({"kind": "alleviated", "date": date})
     old_cat = before.category if before else ""
     if after.category and not old_cat:
@@ -300,20 +316,29 @@ class DateCorrection:
 
     kinds: tuple[str, ...]
     date: dt.date
+    # The un-marking that ends the status those events mark: no event moves before its last one.
+    end: str = "exited"
 
 
 def date_corrections(
     before: HouseholdStatus | None, after: HouseholdStatus
 ) -> list[DateCorrection]:
-    """The corrections of 识别监测时间 and 风险消除时间 in a change that makes no new event of
-    their kind (a household still monitored, resp. still eliminated, with another date).
+    """The corrections of 脱贫年度, 识别监测时间 and 风险消除时间 in a change that makes no new
+    event of their kind (a household still a 脱贫户, still monitored, resp. still eliminated, with
+    another date).
 
     Statistics read those dates from the events (formats.md §4: by_identified_year,
-    identified_this_year…), so a corrected date has to move its event, like 手工更正 does.
+    identified_this_year…), so a corrected date has to move its event, like 手工更正 does. A
+    脱贫户's `alleviated_date` moves to a stated 脱贫年度, and without one only earlier: a
+    识别监测时间 it lost (an exit) does not undo that it was a 脱贫户 by then.
     """
-    if before is None or not (before.category and after.category):
-        return []
     out = []
+    if before is not None and before.is_alleviated and after.is_alleviated:
+        date, old = alleviated_date(after), alleviated_date(before)
+        if date != old and (after.alleviated_year or date < old):
+            out.append(DateCorrection(("alleviated",), date, end="unalleviated"))
+    if before is None or not (before.category and after.category):
+        return out
     moved = after.identified_date != before.identified_date
     if moved and after.identified_date and not _reidentified(before, after):
         out.append(DateCorrection(("identified", "reidentified"), after.identified_date))

@@ -602,6 +602,54 @@ def test_a_corrected_identification_or_elimination_date_moves_its_event_audited(
     ]
 
 
+def test_a_household_without_its_alleviation_year_is_a_household_alleviated_by_2020(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """A 脱贫户 imported with 脱贫年度 blank was one by the end of 2020 (脱贫攻坚 ended), a
+    脱贫不稳定户 by its 识别监测时间 if earlier — not from the import day, or the statistics of
+    any earlier date would leave out a household they count as monitored. A later import that
+    fills 脱贫年度 in moves the event, audited."""
+    unstable = {"是否脱贫户": "是", "监测对象类别": "脱贫不稳定户", "风险类型": "因病"}
+    rows = (
+        family(num("A1"), 10, 是否脱贫户="是")
+        + family(num("A2"), 20, **unstable, 识别监测时间="2022-03-15")
+        + family(num("A3"), 30, **unstable, 识别监测时间="2020-06-01")
+    )
+    assert run_cli(str(write_xlsx(tmp_path / "a.xlsx", rows)))[0] == 0
+
+    alleviated = HouseholdEvent.objects.filter(kind="alleviated")
+    assert sorted(alleviated.values_list("household__number", "date")) == [
+        (num("A1"), dt.date(2020, 12, 31)),
+        (num("A2"), dt.date(2020, 12, 31)),
+        (num("A3"), dt.date(2020, 6, 1)),
+    ]
+    figures = _stats("朝阳村", dt.date(2024, 12, 31))
+    assert figures["alleviated"] == {"households": 3, "persons": 6}
+    assert figures["alleviated_stable"] == {"households": 1, "persons": 2}
+    assert figures["monitored"]["not_eliminated"]["by_category"]["脱贫不稳定户"]["households"] == 2
+    # Counted as 脱贫不稳定户 on a day it is a 脱贫户 too.
+    assert _stats("朝阳村", dt.date(2020, 7, 1))["alleviated"]["households"] == 1
+
+    filled = family(num("A1"), 10, 是否脱贫户="是", 脱贫年度="2017") + family(
+        num("A2"), 20, **unstable, 识别监测时间="2022-03-15", 脱贫年度="2017"
+    )
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "b.xlsx", filled)))
+
+    assert code == 0 and result["households_updated"] == 2
+    assert sorted(alleviated.values_list("household__number", "date")) == [
+        (num("A1"), dt.date(2017, 12, 31)),
+        (num("A2"), dt.date(2017, 12, 31)),
+        (num("A3"), dt.date(2020, 6, 1)),
+    ]
+    assert _stats("朝阳村", dt.date(2017, 12, 31))["alleviated"]["households"] == 2
+    assert _stats("朝阳村", dt.date(2016, 12, 31))["alleviated"]["households"] == 0
+    moves = AuditRecord.objects.filter(object_type="registry.householdevent")
+    assert sorted((m.before["date"], m.after["date"]) for m in moves) == [
+        ("2020-12-31", "2017-12-31"),
+        ("2020-12-31", "2017-12-31"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("header", "first", "second", "same"),
     [

@@ -75,3 +75,48 @@ def test_stored_markings_and_corrected_dates_are_repaired_once_and_audited(
     repair(apps, None)
 
     assert records.count() == 2
+
+
+@pytest.mark.django_db
+def test_alleviation_events_without_a_year_are_dated_by_2020_once_and_audited(
+    regions: dict[str, Any],
+) -> None:
+    """Migration 0011: a 脱贫户 stored without 脱贫年度 was dated its import day; it takes
+    `rules.alleviated_date` — unless a 清退 precedes the event (a re-marking stays)."""
+    redate = importlib.import_module(
+        "registry.migrations.0011_date_alleviation_without_year"
+    ).redate
+    village = regions["village"]
+    imported = D(2025, 3, 1)
+    plain = make_household(village, members=2, is_alleviated=True)
+    unstable = make_household(
+        village,
+        members=1,
+        is_alleviated=True,
+        category="脱贫不稳定户",
+        identified_date=D(2020, 6, 1),
+        risk_list=["因病"],
+    )
+    again = make_household(village, members=3, is_alleviated=True)
+    dated = make_household(village, members=1, is_alleviated=True, alleviated_year=2018)
+    for h in (plain, unstable, again):
+        h.events.filter(kind="alleviated").update(date=imported)
+    _event(again, "unalleviated", D(2024, 1, 1), D(2024, 1, 1))
+    assert compute(village, D(2024, 12, 31))["alleviated"]["households"] == 1
+
+    redate(apps, None)
+
+    assert _dates(plain) == [("alleviated", D(2020, 12, 31))]
+    assert _dates(unstable)[0] == ("alleviated", D(2020, 6, 1))
+    assert _dates(again) == [("alleviated", imported), ("unalleviated", D(2024, 1, 1))]
+    assert _dates(dated) == [("alleviated", D(2018, 12, 31))]
+    assert compute(village, D(2024, 12, 31))["alleviated"] == {"households": 3, "persons": 4}
+    records = AuditRecord.objects.filter(object_type="registry.householdevent")
+    assert sorted((r.household_id, r.before["date"], r.after["date"]) for r in records) == [
+        (plain.pk, "2025-03-01", "2020-12-31"),
+        (unstable.pk, "2025-03-01", "2020-06-01"),
+    ]
+
+    redate(apps, None)
+
+    assert records.count() == 2

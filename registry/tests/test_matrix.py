@@ -327,6 +327,29 @@ def test_the_household_form_cannot_change_status_fields(client_for, household, p
     assert not HouseholdEvent.objects.filter(household=household, kind="identified").exists()
 
 
+def test_the_household_form_dates_a_new_alleviation_by_2020_and_moves_it_to_its_year(
+    client_for, household
+):
+    """Marked 脱贫户 in the form with 脱贫年度 blank, the household counts as one from the end of
+    2020 (never the day of the edit); the 脱贫年度 filled in later moves that event, audited."""
+    client = client_for("town_staff")
+    assert _edit_household(client, household, is_alleviated="1").status_code == 302
+    alleviated = HouseholdEvent.objects.filter(household=household, kind="alleviated")
+    assert list(alleviated.values_list("date", flat=True)) == [dt.date(2020, 12, 31)]
+
+    assert _edit_household(client, household, alleviated_year="2016").status_code == 302
+
+    household.refresh_from_db()
+    assert household.alleviated_year == 2016
+    assert list(alleviated.values_list("date", flat=True)) == [dt.date(2016, 12, 31)]
+    move = AuditRecord.objects.get(object_type="registry.householdevent")
+    assert (move.before, move.after, move.note) == (
+        {"date": "2020-12-31"},
+        {"date": "2016-12-31"},
+        "更正日期",
+    )
+
+
 def test_the_service_refuses_status_changes_from_a_plain_edit(household, users):
     with pytest.raises(ValidationError) as refused:
         services.update_household(
