@@ -483,7 +483,8 @@ BUILTIN: tuple[RuleDef, ...] = (
         "red",
         ("education",),
         "教育部门学籍状态为辍学（{school}，{updated_date}更新），年龄{age}岁",
-        {"min_age": 6, "max_age": 16},
+        # policy.md §6, 义务教育有保障: 义务教育阶段适龄儿童少年 are aged 6–15.
+        {"min_age": 6, "max_age": 15},
         risk="因学",
         sql=_EDU_DROPOUT,
     ),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from exchange.models import Item, Rule
-from exchange.tests.conftest import member
+from exchange.tests.conftest import AS_OF, member
 from registry import services as registry_services
 
 
@@ -123,6 +124,22 @@ def test_school_age_dropout_warns_and_schooling_disagreement_is_a_finding(
         [("F_EDU_SCHOOLING", child.pk), ("F_EDU_SCHOOLING", student.pk)]
     )
     assert "年龄13岁" in Item.objects.get(rule__code="W_EDU_DROPOUT").message
+
+
+def test_a_dropout_warns_from_6_to_15_the_compulsory_school_ages(run_compare, village_household):
+    """policy.md §6: 义务教育阶段适龄儿童少年 are aged 6–15; a 16-year-old's 辍学 is no warning."""
+    on = AS_OF
+    fifteen = member(village_household, birth=on.replace(year=on.year - 16) + dt.timedelta(days=1))
+    sixteen = member(village_household, birth=on.replace(year=on.year - 16))
+    base = {"学段": "初中", "年级": "九年级", "学校名称": "一中", "更新日期": f"{on:%Y-%m-%d}"}
+    run_compare(
+        "education",
+        [
+            {"证件号码": fifteen.id_number, "姓名": "甲", "学籍状态": "辍学", **base},
+            {"证件号码": sixteen.id_number, "姓名": "乙", "学籍状态": "辍学", **base},
+        ],
+    )
+    assert codes("W_EDU_DROPOUT") == [("W_EDU_DROPOUT", fifteen.pk)]
 
 
 def test_housing_c_and_d_warn_once_per_household_but_b_does_not(run_compare, regions):
@@ -314,3 +331,22 @@ def test_a_disabled_rule_does_not_fire(run_compare, village_household):
     p = member(village_household)
     run_compare("medical", [med(p, "90000")])
     assert codes("W_MED_SELFPAY") == []
+
+
+def test_stored_dropout_ages_still_the_old_default_become_6_to_15(db: Any) -> None:
+    """Migration 0008: a database made before keeps a county's own ages, not the old default."""
+    import importlib
+
+    from django.apps import apps
+
+    from exchange.engine import ensure_rules
+
+    migration = importlib.import_module("exchange.migrations.0008_dropout_ages_6_to_15")
+    rule = ensure_rules()["W_EDU_DROPOUT"]
+    for stored, after in (
+        ({"min_age": 6, "max_age": 16}, {"min_age": 6, "max_age": 15}),
+        ({"min_age": 7, "max_age": 16}, {"min_age": 7, "max_age": 16}),  # the county's own
+    ):
+        Rule.objects.filter(pk=rule.pk).update(parameters=stored)
+        migration.forwards(apps, None)
+        assert Rule.objects.get(pk=rule.pk).parameters == after
