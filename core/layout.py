@@ -963,6 +963,13 @@ class Layout:
             for c in self.columns
             if c.required and c.key not in positions and c.key not in spreads
         ]
+        for k, given in spreads.items():
+            if k in positions:  # one list under both spellings: which counts would be a guess
+                at = min(i for _, i in given)
+                twice.append(
+                    f"“{written[k]}”（第{positions[k] + 1}列）和“{headers[at].strip()}”等"
+                    f"（第{at + 1}列起）"
+                )
         # Merged in the file's column order (formats.md §1), whatever the numbers say.
         ordered = {k: sorted(i for _, i in v) for k, v in spreads.items() if k not in positions}
         return HeaderMap(positions, written, unknown, missing, variants, ordered, twice, also)

@@ -126,6 +126,20 @@ def test_a_national_column_given_twice_is_refused_not_read_from_the_first(
     assert not Household.objects.filter(number=num("N1")).exists()
 
 
+def test_risks_given_both_as_one_column_and_numbered_are_refused_not_half_read(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """风险类型 beside 致贫风险1…: the numbered columns were dropped without a word."""
+    rows = [r | {"风险类型": "因病"} for r in national_rows()]
+    path = write_sheet(tmp_path / "both.xlsx", [*NATIONAL, "风险类型"], rows)
+    code, result, _ = run_command("import_registry", str(path))
+    assert (code, result["status"]) == (1, "rejected")
+    [error] = result["errors"]
+    where = f"第{len(NATIONAL) + 1}列）和“致贫风险1”等（第{NATIONAL.index('致贫风险1') + 1}列起）"
+    assert f"以下列重复出现：“风险类型”（{where}，请只保留一列" in error["message"]
+    assert not Household.objects.filter(number=num("N1")).exists()
+
+
 def test_an_unknown_code_proposes_the_nearest_one(regions: dict[str, Any], tmp_path: Path) -> None:
     rows = national_rows()
     rows[0]["务工状况"] = "省内县外打工"
