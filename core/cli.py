@@ -200,6 +200,15 @@ def output_file(
     return path
 
 
+def errors_file(value: str, source: Path) -> Path:
+    """`--errors`: an .xlsx file `output_file` accepts, and not the file being imported, which
+    a rejection would overwrite (and a clean import clear: `core.pipeline.run`)."""
+    path = output_file(value, "--errors", (".xlsx",))
+    if path.exists() and path.resolve() == source.resolve():
+        raise UsageError(f"--errors “{value}”就是要导入的文件，请另给一个文件名")
+    return path
+
+
 def _database() -> str:
     """The configured database, for a message (never the password)."""
     from django.db import connection

@@ -410,6 +410,9 @@ def _run(
         elif errors_out is not None:  # not read at all (no header row, not a table)
             write_file_errors(errors_out, report.errors)
         return result
+    if isinstance(errors_out, str | Path):
+        # A file with no error: the error list an earlier run left under that name is gone.
+        Path(errors_out).unlink(missing_ok=True)
     counts = importer.counts(plan)
     changes = importer.changes(plan)
     result |= counts | {

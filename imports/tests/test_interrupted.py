@@ -157,3 +157,21 @@ def test_a_ctrl_c_while_the_error_workbook_is_written_leaves_the_file_as_it_was(
     assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "rejected"
     assert out.read_bytes().startswith(b"PK")  # this run's workbook, whole
     assert sorted(p.name for p in out.parent.iterdir()) == ["错误.xlsx"]
+
+
+def test_a_clean_import_clears_the_error_list_an_earlier_run_left(tmp_path):
+    """`--errors` names this run's error list: a file that imports leaves none under that name
+    (the last run's would read as this one's); the file being imported is never taken for it."""
+    assert _fangpin(tmp_path, "migrate", "-v0").returncode == 0
+    book = write_xlsx(tmp_path / "hh.xlsx", family(num("C1"), 1))
+    out = tmp_path / "错误.xlsx"
+    out.write_bytes(b"last run's errors")
+    args = ("import-registry", str(book), "--create-regions", "--errors", str(out))
+    done = _fangpin(tmp_path, *args)
+    assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "imported", done.stderr
+    assert not out.exists()
+
+    wrong = _fangpin(tmp_path, "import-registry", str(book), "--errors", str(book))
+    assert wrong.returncode == 2
+    assert "就是要导入的文件" in json.loads(wrong.stdout.strip().splitlines()[-1])["message"]
+    assert book.read_bytes().startswith(b"PK")

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
-from core.cli import UsageError, output_file
+from core.cli import UsageError, errors_file
 from imports.services import import_registry
 
 
@@ -19,7 +19,11 @@ class Command(BatchCommand):
         parser.add_argument("file", help="户籍台账文件（.xlsx 或 .csv）")
         parser.add_argument("--create-regions", action="store_true", help="新建文件中不存在的区划")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
-        parser.add_argument("--errors", metavar="OUT.xlsx", help="有错误时写出错误说明工作簿")
+        parser.add_argument(
+            "--errors",
+            metavar="OUT.xlsx",
+            help="有错误时写出错误说明工作簿；没有错误时删除该文件（上次的错误说明）",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["file"])
@@ -29,7 +33,7 @@ class Command(BatchCommand):
             raise UsageError(f"不支持的文件类型“{path.suffix}”，应为 .xlsx 或 .csv")
         if opts["errors"]:
             # Checked now: the workbook is written only after the whole file was read.
-            output_file(opts["errors"], "--errors", (".xlsx",))
+            errors_file(opts["errors"], path)
         last = [-1]
 
         def progress(pct: int, message: str) -> None:

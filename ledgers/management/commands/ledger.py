@@ -9,7 +9,7 @@ from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
 from core import pipeline
-from core.cli import UsageError, output_file
+from core.cli import UsageError, errors_file, output_file
 from core.files import written_whole
 from ledgers import figures, kit, services
 
@@ -53,7 +53,7 @@ class Command(BatchCommand):
         if not path.is_file():
             raise UsageError(f"找不到文件：{path}")
         if opts["errors"]:
-            output_file(opts["errors"], "--errors", (".xlsx",))
+            errors_file(opts["errors"], path)
         self.progress(f"导入{ledger.name} {path.name} …")
         result = pipeline.run(
             ledger.kind,
