@@ -33,7 +33,7 @@ from registry import rules
 from registry.bulk import HouseholdRows, PersonRow, Plan
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGION_KEYS, REGISTER
 from registry.models import RISK_SEPARATOR, Household, Person
-from registry.services import clash_messages, log_taken_numbers
+from registry.services import refuse_taken_numbers
 
 STATUS_FIELD_COLUMN = {
     "category": "category",
@@ -604,8 +604,7 @@ class Checker:
             for chunk in chunks([pk for _, _, pk in self.taken])
             for p in Person.objects.filter(pk__in=chunk).select_related("household")
         }
-        messages = clash_messages(self.actor, holders.values())
-        log_taken_numbers(
+        messages = refuse_taken_numbers(
             self.actor,
             holders.values(),
             note="导入文件中的证件号码已登记在其他户（未向上传人显示是谁）",

@@ -415,8 +415,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "full_numbers": audit.shows_full_numbers(
                 actor=request.user,
                 obj=case,
-                texts=[case.exit_reason, case.monitor_contact],
-                note="程序页显示文字中的完整证件号码或电话（退出原因、监测联系人）",
+                texts=[case.monitor_contact],  # 退出原因 is a code, chosen from a list
+                note="程序页显示文字中的完整证件号码或电话（监测联系人）",
                 region_id=case.region_id,
                 household_id=case.household_id,
             ),

@@ -355,11 +355,14 @@ def _named_to(actor: Any, holders: Collection[Person]) -> set[int]:
     }
 
 
-def clash_messages(actor: Any, holders: Collection[Person]) -> dict[int, str]:
+def clash_messages(
+    actor: Any, holders: Collection[Person], named: set[int] | None = None
+) -> dict[int, str]:
     """Why each holder's number cannot be registered again, by holder pk: who holds it is named
-    only to a user who may see that person in full. Anyone else learns only that the number is
-    taken (uniqueness cannot hide that much). `holders` come with their household."""
-    named = _named_to(actor, holders)
+    only to a user who may see that person in full (`named`, if the caller has asked
+    `_named_to` already). Anyone else learns only that the number is taken (uniqueness cannot
+    hide that much). `holders` come with their household."""
+    named = _named_to(actor, holders) if named is None else named
     return {
         p.pk: (
             f"证件号码已登记在{p.household.number}户（{p.name}），不能重复"
@@ -370,15 +373,16 @@ def clash_messages(actor: Any, holders: Collection[Person]) -> dict[int, str]:
     }
 
 
-def log_taken_numbers(
+def refuse_taken_numbers(
     actor: Any,
     holders: Collection[Person],
     note: str = "录入的证件号码已登记在其他户（未向录入人显示是谁）",
-) -> None:
-    """Typing or uploading a number that is taken confirms a guess, like a search by full ID
-    number: one 查阅记录 per holder the refusal does not name to the actor (`note` says where
-    the number was given). Call it outside the change's transaction, so that the records stay
-    when the change is refused. `holders` come with their household."""
+) -> dict[int, str]:
+    """The refusals of numbers that are taken (`clash_messages`), each try logged: it confirms
+    a guess, like a search by full ID number, so one 查阅记录 per holder the refusal does not
+    name to the actor (`note` says where the number was given). Call it outside the change's
+    transaction, so that the records stay when the change is refused. `holders` come with
+    their household."""
     named = _named_to(actor, holders)
     audit.audit_objects(
         actor,
@@ -396,10 +400,11 @@ def log_taken_numbers(
             if p.pk not in named
         ],
     )
+    return clash_messages(actor, holders, named)
 
 
 def _log_taken_number(actor: Any, raw: Any, exclude_pk: int | None = None) -> None:
-    """Log a number typed into a form that is taken (log_taken_numbers)."""
+    """Log a number typed into a form that is taken (`refuse_taken_numbers`)."""
     number = normalize(raw)
     if not number:
         return
@@ -410,7 +415,7 @@ def _log_taken_number(actor: Any, raw: Any, exclude_pk: int | None = None) -> No
         .first()
     )
     if clash is not None:
-        log_taken_numbers(actor, [clash])
+        refuse_taken_numbers(actor, [clash])
 
 
 def _check_person(p: Person, actor: Any, exclude_pk: int | None = None) -> None:
