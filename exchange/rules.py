@@ -11,7 +11,7 @@ Batch SQL sees these relations:
         labour_skill, schooling, employment, work_place, dibao, tekun, insured, alleviated,
         category, eliminated.
   med — for the 医保 rules, every 医保 batch's rows kept so far (deduplicated), joined the same way,
-        so a 12-month total spans monthly files.
+        so a total of the year spans monthly files.
 Named parameters: $as_of plus the rule's parameters.
 """
 
@@ -55,9 +55,11 @@ class RuleDef:
 
 # --- department warnings ----------------------------------------------------------------------
 
+# policy.md §7: 自付 "cumulative this year" — the calendar year of the comparison date, from
+# 1 January (a rolling 12 months would carry last year's stays into this year's total).
 _MED_SELFPAY = """
 SELECT person_id, household_id, region_id, CAST(year($as_of) AS VARCHAR) AS key,
-       amount, settlements, threshold, grp
+       CAST(year($as_of) AS VARCHAR) AS year, amount, settlements, threshold, grp
 FROM (
   SELECT person_id, household_id, region_id, sum(self_paid) AS amount, count(*) AS settlements,
          CASE WHEN alleviated OR (category <> '' AND NOT eliminated)
@@ -65,7 +67,7 @@ FROM (
          CASE WHEN alleviated OR (category <> '' AND NOT eliminated)
               THEN '脱贫户和监测户' ELSE '一般农户' END AS grp
   FROM med
-  WHERE settle_date > $as_of - to_months(CAST($months AS INTEGER)) AND settle_date <= $as_of
+  WHERE year(settle_date) = year($as_of) AND settle_date <= $as_of
   GROUP BY person_id, household_id, region_id, alleviated, category, eliminated
 ) WHERE amount >= threshold
 """
@@ -134,6 +136,8 @@ FROM src
 WHERE change_type = '死亡' AND {_AGE_AT} BETWEEN $min_age AND $max_age
 GROUP BY person_id, household_id, region_id
 """
+
+MED_SELFPAY_EXPLANATION = "{year}年累计个人自付医疗费用 {amount} 元，超过{grp}阈值 {threshold} 元"
 
 # --- department findings ----------------------------------------------------------------------
 
@@ -460,8 +464,8 @@ BUILTIN: tuple[RuleDef, ...] = (
         "warning",
         "red",
         ("medical",),
-        "近{months}个月个人自付医疗费用合计 {amount} 元，超过{grp}阈值 {threshold} 元",
-        {"months": 12, "threshold_priority": 5000, "threshold_general": 20000},
+        MED_SELFPAY_EXPLANATION,
+        {"threshold_priority": 5000, "threshold_general": 20000},
         risk="因病",
         sql=_MED_SELFPAY,
     ),

@@ -44,7 +44,7 @@ def test_a_medical_file_is_matched_and_a_high_self_payment_becomes_a_warning(
     batch = run_compare("medical", rows)
     assert (batch.records, batch.matched, batch.rejected_rows) == (3, 2, 1)
     item = Item.objects.get(rule__code="W_MED_SELFPAY")
-    assert item.message == "近12个月个人自付医疗费用合计 23,456 元，超过一般农户阈值 20,000 元"
+    assert item.message == "2026年累计个人自付医疗费用 23,456 元，超过一般农户阈值 20,000 元"
     assert batch.warnings_created == 1 and batch.status == Batch.Status.DONE
 
 

@@ -39,10 +39,47 @@ def test_self_payment_threshold_is_lower_for_alleviated_households(run_compare, 
     assert "脱贫户和监测户阈值 5,000 元" in item.message
 
 
-def test_self_payments_older_than_twelve_months_do_not_count(run_compare, village_household):
+def test_self_payments_of_an_earlier_year_do_not_count(run_compare, village_household):
     p = member(village_household)
     run_compare("medical", [med(p, "15000"), med(p, "15000", "2025-05-01")])
     assert codes("W_MED_SELFPAY") == []
+
+
+def test_self_payments_add_up_over_the_calendar_year_not_twelve_months(
+    run_compare, village_household
+):
+    """policy.md §7: 自付 cumulative "this year" — a stay last December is not this year's."""
+    p = member(village_household)
+    run_compare("medical", [med(p, "15000", "2025-12-15"), med(p, "6000", "2026-02-01")])
+    assert codes("W_MED_SELFPAY") == []
+    run_compare("medical", [med(p, "14000", "2026-01-01")])
+    item = Item.objects.get(rule__code="W_MED_SELFPAY")
+    assert item.message == "2026年累计个人自付医疗费用 20,000 元，超过一般农户阈值 20,000 元"
+    assert item.evidence_key == "2026"
+
+
+def test_the_self_payment_rule_has_no_period_of_months(run_compare, village_household):
+    import importlib
+
+    from django.apps import apps
+
+    from exchange.engine import ensure_rules
+    from exchange.models import RuleYear
+
+    rule = ensure_rules()["W_MED_SELFPAY"]
+    assert "months" not in rule.parameters and "{year}年累计" in rule.explanation
+    migration = importlib.import_module("exchange.migrations.0009_med_selfpay_calendar_year")
+    old = "近{months}个月个人自付医疗费用合计 {amount} 元，超过{grp}阈值 {threshold} 元"
+    Rule.objects.filter(pk=rule.pk).update(
+        parameters={"months": 12, "threshold_priority": 4000, "threshold_general": 20000},
+        explanation=old,
+    )
+    RuleYear.objects.create(rule=rule, year=2026, parameters={"months": 6, "threshold_general": 1})
+    migration.forwards(apps, None)
+    rule.refresh_from_db()
+    assert rule.parameters == {"threshold_priority": 4000, "threshold_general": 20000}
+    assert rule.explanation == migration.NEW
+    assert RuleYear.objects.get(rule=rule).parameters == {"threshold_general": 1}
 
 
 def test_the_same_evidence_next_month_is_the_same_item_and_totals_span_files(

@@ -45,7 +45,7 @@ def test_the_queue_shows_only_the_users_region(client_for, items, django_assert_
         response = client.get(reverse("exchange:index"))
     assert response.status_code == 200
     assert list(response.context["page"].object_list) == [items["here"]]
-    assert "近12个月个人自付医疗费用合计 30,000 元" in response.content.decode()
+    assert "2026年累计个人自付医疗费用 30,000 元" in response.content.decode()
 
 
 def test_another_towns_user_sees_none_of_these_items_and_gets_404(client_for, items):
@@ -356,12 +356,11 @@ def test_county_admin_sets_a_years_parameters_through_a_form_and_others_cannot(c
     client = client_for("county_admin")
     page = client.get(url).content.decode()
     assert "JSON" not in page and "textarea" not in page
-    assert "一般农户的预警线（元）" in page and "统计期间（个月）" in page
-    form = {"year": 2027, "enabled": "on", "p_months": "12", "p_threshold_priority": "5000"}
+    assert "一般农户的预警线（元）" in page and "统计期间（个月）" not in page
+    form = {"year": 2027, "enabled": "on", "p_threshold_priority": "5000"}
     response = client.post(url, form | {"p_threshold_general": "26000"})
     assert response.status_code == 302
     assert RuleYear.objects.get(rule=rule, year=2027).parameters == {
-        "months": 12,
         "threshold_priority": 5000,
         "threshold_general": 26000,
     }
