@@ -635,6 +635,24 @@ def repeated_headers(source: Source, headers: list[str]) -> list[str]:
     return twice
 
 
+def mark_repeated_rows(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Reject a valid row of `parsed` that repeats an earlier one value for value, naming it.
+
+    A department file has no record number, and one sent twice (an export run twice, two sheets
+    pasted together) would add a settlement's 自付 or a disaster's 损失 up twice and warn of a
+    line never crossed. The register's cell readers decide "the same" (2026/4/1 is 2026-04-01),
+    and the first of the rows is the one kept, as a 医保 row sent again next month counts once.
+    """
+    values = ", ".join("id_number" if c.kind == "id" else c.alias for c in source.columns)
+    con.execute(
+        "UPDATE parsed SET error = '与第' || CAST(d.first AS VARCHAR) || "
+        "'行各列完全相同（重复记录），只计入一次' "
+        "FROM (SELECT row_no, min(row_no) OVER (PARTITION BY "
+        f"{values}) AS first FROM parsed WHERE error IS NULL) d "
+        "WHERE parsed.row_no = d.row_no AND d.first < d.row_no"
+    )
+
+
 def load(con: duckdb.DuckDBPyConnection, source: Source, prepared: Prepared) -> Parsed:
     """Read the file into table `parsed` (valid and bad rows, typed) and count it.
 
@@ -685,6 +703,7 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, prepared: Prepared) -> 
                 f"UPDATE parsed SET error = concat_ws('；', error, {_lit(message)}) "
                 f"WHERE {c.alias} < {c.not_before}"
             )
+    mark_repeated_rows(con, source)
     # free the text copy before matching
     con.execute("DROP TABLE raw; DROP TABLE idmap")
     for c in source.columns:

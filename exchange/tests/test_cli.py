@@ -259,11 +259,12 @@ def test_a_line_break_in_an_xlsx_cell_is_read(tmp_path, village_household):
 
 def test_a_row_wider_than_the_header_past_duckdbs_sample_is_read_too(tmp_path, village_household):
     p = member(village_household)
-    good = f"{p.id_number},{p.name},A,2026-04-01\n"
+    # distinct rows: one repeating another is rejected as such
+    good = "".join(f"{p.id_number},{p.name}{i},A,2026-04-01\n" for i in range(3000))
     path = tmp_path / "housing.csv"
     path.write_text(
         "证件号码,姓名,鉴定等级,鉴定日期\n"
-        + good * 3000
+        + good
         + f"{p.id_number},{p.name},B,2026-04-01,备注,,\n"  # line 3002
         + f"{p.id_number},{p.name},E,2026-04-01\n",  # line 3003
         encoding="utf-8",
@@ -310,7 +311,7 @@ def test_dates_are_read_as_the_register_reads_them(tmp_path, village_household):
             on(dt.datetime(2026, 9, 2, 14, 30)),  # a date cell with a time
             on("99999"),  # a serial as text: 2173-10-13, beyond any date a cell may hold
             on("2026011"),
-            on("202609"),
+            [*on("202609")[:4], 200, *row[5:]],  # not row 2 again: another cost
         ],
     )
     result, code = run("compare", "medical", str(path), "--as-of", "2026-10-31")
@@ -557,3 +558,36 @@ def test_an_excel_error_text_in_a_money_column_rejects_its_row(tmp_path, village
         {"row": 3, "message": told("金额", "#DIV/0!")},
         {"row": 4, "message": told("结束日期", "#N/A")},
     ]
+
+
+def test_a_row_given_twice_is_counted_once_and_named(tmp_path, village_household):
+    """A row repeating an earlier one value for value (an export run twice) would add a loss or
+    a 自付 up twice and warn of a line never crossed; it is a rejected row naming the first."""
+    p = member(village_household)
+    loss = {"证件号码": p.id_number, "姓名": p.name, "灾害类型": "洪涝", "受灾日期": "2026-05-01"}
+    path = write_file(
+        tmp_path,
+        "disaster",
+        [
+            loss | {"损失金额": "6000"},
+            loss | {"损失金额": "3000", "受灾日期": "2026-05-02"},
+            loss | {"损失金额": "6,000", "受灾日期": "2026/5/1"},  # row 2 again, as typed
+        ],
+    )
+    result, code = run("compare", "disaster", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 3, 1)
+    assert result["errors"] == [
+        {"row": 4, "message": "与第2行各列完全相同（重复记录），只计入一次"}
+    ]
+    assert result["warnings_created"] == 0 and not Item.objects.exists()
+    settlement = {
+        "证件号码": p.id_number,
+        "姓名": p.name,
+        "结算日期": "2026-04-01",
+        "就诊类型": "住院",
+        "医疗总费用": "30000",
+        "个人自付": "12000",
+    }
+    path = write_file(tmp_path, "medical", [settlement, settlement])
+    result, code = run("compare", "medical", str(path), "--as-of", "2026-06-30")
+    assert (result["rejected_rows"], result["warnings_created"]) == (1, 0)
