@@ -13,7 +13,7 @@ from core.dates import not_future
 from core.forms import StyledForm, style
 from exchange import parameters
 from exchange.models import SOURCE_CHOICES, Item, Kind, Rule, Severity
-from exchange.readers import SOURCES
+from exchange.readers import OLD_XLS, SOURCES
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 
@@ -28,6 +28,8 @@ class UploadForm(StyledForm):
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
         name = f.name.lower()
+        if name.endswith(".xls"):  # what the command says of it, not only "wrong type"
+            raise forms.ValidationError(OLD_XLS)
         if not name.endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError("只接受 .csv 或 .xlsx 文件")
         if f.size > settings.UPLOAD_MAX_BYTES:

@@ -346,6 +346,7 @@ def numbered_copy(path: Path, workdir: Path) -> Prepared:
     return Prepared(out, numbered=True)
 
 
+OLD_XLS = "不支持旧版 .xls 格式，请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后再上传"
 _ENCODING_UNKNOWN = "文件编码无法识别，请另存为UTF-8或GB18030编码的CSV，或 .xlsx"
 
 
@@ -374,7 +375,7 @@ def prepare(path: Path, workdir: Path) -> Prepared:
     """
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        raise FileRejected(["不支持旧版 .xls 格式，请另存为 .xlsx 或 CSV"])
+        raise FileRejected([OLD_XLS])
     if suffix in (".xlsx", ".xlsm"):
         try:  # bounded before calamine inflates anything (core.uploads)
             uploads.verify_package(path)
@@ -635,6 +636,18 @@ def repeated_headers(source: Source, headers: list[str]) -> list[str]:
     return twice
 
 
+def _other_source(source: Source, folded: dict[str, str]) -> str:
+    """A hint when the file has every header of another department's file: the user chose the
+    wrong 数据来源 (a 残联 file compared as 医保), not a broken file."""
+    for other in SOURCES.values():
+        if other.code != source.code and all(fold(h) in folded for h in other.headers):
+            return (
+                f"。文件的表头是{other.department}{other.label}文件（{other.code}）的，"
+                f"而所选数据来源是{source.department}（{source.code}），请确认数据来源是否选错"
+            )
+    return ""
+
+
 def mark_repeated_rows(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """Reject a valid row of `parsed` that repeats an earlier one value for value, naming it.
 
@@ -663,7 +676,9 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, prepared: Prepared) -> 
     columns = _read_raw(con, prepared)
     folded = {fold(name).lstrip("\ufeff"): name for name in columns}
     missing = [c.header for c in source.columns if fold(c.header) not in folded]
-    problems = [f"缺少必需的列：{'、'.join(missing)}"] if missing else []
+    problems = (
+        [f"缺少必需的列：{'、'.join(missing)}{_other_source(source, folded)}"] if missing else []
+    )
     twice = repeated_headers(source, header_row(prepared))
     if twice:
         problems.append(repeated_columns(twice))

@@ -591,3 +591,32 @@ def test_a_row_given_twice_is_counted_once_and_named(tmp_path, village_household
     path = write_file(tmp_path, "medical", [settlement, settlement])
     result, code = run("compare", "medical", str(path), "--as-of", "2026-06-30")
     assert (result["rejected_rows"], result["warnings_created"]) == (1, 0)
+
+
+def test_a_file_of_another_department_says_which_it_is(tmp_path, village_household):
+    p = member(village_household)
+    path = write_file(
+        tmp_path,
+        "disability",
+        [
+            {
+                "证件号码": p.id_number,
+                "姓名": p.name,
+                "残疾人证号": p.id_number + "11",
+                "残疾类别": "肢体",
+                "残疾等级": "一级",
+                "发证日期": "2026-01-01",
+            }
+        ],
+    )
+    result, code = run("compare", "medical", str(path), "--as-of", "2026-06-30")
+    assert (code, result["status"]) == (1, Batch.Status.REJECTED)
+    assert result["errors"] == [
+        {
+            "row": None,
+            "message": "缺少必需的列：结算日期、就诊类型、医疗总费用、基本医保支付、大病保险支付、"
+            "医疗救助支付、个人自付。文件的表头是残联残疾人证文件（disability）的，"
+            "而所选数据来源是医保（medical），请确认数据来源是否选错",
+        }
+    ]
+    assert not Item.objects.exists()

@@ -297,6 +297,17 @@ def test_uploading_a_wrong_type_names_the_problem(client_for):
     assert not Batch.objects.exists()
 
 
+def test_uploading_an_old_xls_workbook_says_to_save_it_as_xlsx(client_for):
+    client = client_for("county_admin")
+    upload = SimpleUploadedFile("医保结算.XLS", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    response = client.post(reverse("exchange:batch_list"), {"source": "medical", "file": upload})
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "不支持旧版 .xls 格式，请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后再上传"
+    ]
+    assert not Batch.objects.exists()
+
+
 def test_feedback_export_has_the_department_columns_and_the_results(client_for, items):
     from python_calamine import CalamineWorkbook
 
