@@ -122,10 +122,14 @@ SELECT person_id, household_id, region_id,
 FROM src
 WHERE list_contains($aid_types, aid_type)
   AND start_date > $as_of - to_months(CAST($months AS INTEGER)) AND start_date <= $as_of
-  AND (end_date IS NULL OR end_date >= $as_of)
+  -- 临时救助 is a one-off grant: its 结束日期 (often its 开始日期) is no term that ran out
+  AND (end_date IS NULL OR end_date >= $as_of OR aid_type = '临时救助')
   AND (category = '' OR eliminated)
 GROUP BY person_id, household_id, region_id, aid_type
 """
+
+CIVIL_ENTRY_NAME = "新纳入低保/特困/临时救助/低保边缘/刚性支出困难"
+CIVIL_ENTRY_AIDS = ("农村低保", "农村特困", "临时救助", "低保边缘", "刚性支出困难")
 
 _AGE_AT = _age_sql("change_date")
 
@@ -516,12 +520,13 @@ BUILTIN: tuple[RuleDef, ...] = (
     ),
     RuleDef(
         "W_CIVIL_ENTRY",
-        "新纳入低保/特困/低保边缘/刚性支出困难",
+        CIVIL_ENTRY_NAME,
         "warning",
         "yellow",
         ("civil",),
         "民政部门自{start_date}起将其纳入{aid_type}，该户不是未消除风险的监测对象",
-        {"aid_types": ["农村低保", "农村特困", "低保边缘", "刚性支出困难"], "months": 12},
+        # policy.md §7: 民政 pushes new 低保, 特困 and 临时救助; rule 39 the 低收入人口 kinds.
+        {"aid_types": list(CIVIL_ENTRY_AIDS), "months": 12},
         sql=_CIVIL_ENTRY,
     ),
     RuleDef(

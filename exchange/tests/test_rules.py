@@ -387,3 +387,32 @@ def test_stored_dropout_ages_still_the_old_default_become_6_to_15(db: Any) -> No
         Rule.objects.filter(pk=rule.pk).update(parameters=stored)
         migration.forwards(apps, None)
         assert Rule.objects.get(pk=rule.pk).parameters == after
+
+
+def test_new_temporary_aid_warns_as_policy_lists_it(run_compare, regions):
+    """policy.md §7: 民政 pushes new 低保, 特困 and 临时救助 — a one-off grant whose 结束日期
+    is its 开始日期 too."""
+    import importlib
+
+    from django.apps import apps
+
+    from exchange.engine import ensure_rules
+    from fangpin.testing import make_household
+
+    plain = make_household(regions["village"], members=1).persons.get()
+    row = {"证件号码": plain.id_number, "姓名": "甲", "救助类别": "临时救助"}
+    run_compare("civil", [row | {"开始日期": "2026-05-01", "结束日期": "2026-05-01"}])
+    assert codes("W_CIVIL_ENTRY") == [("W_CIVIL_ENTRY", plain.pk)]
+    rule = ensure_rules()["W_CIVIL_ENTRY"]
+    assert "临时救助" in rule.name
+    migration = importlib.import_module("exchange.migrations.0010_civil_entry_temporary_aid")
+    for stored, after in (
+        (migration.OLD_TYPES, migration.NEW_TYPES),
+        (["农村低保"], ["农村低保"]),  # the county's own
+    ):
+        Rule.objects.filter(pk=rule.pk).update(
+            parameters={"aid_types": stored, "months": 12}, name=migration.OLD_NAME
+        )
+        migration.forwards(apps, None)
+        rule.refresh_from_db()
+        assert (rule.parameters["aid_types"], rule.name) == (after, migration.NEW_NAME)
