@@ -619,6 +619,20 @@ def header_row(prepared: Prepared) -> list[str]:
     return cells[1:] if prepared.numbered else cells
 
 
+_KNOWN_HEADERS = frozenset(fold(h) for s in SOURCES.values() for h in s.headers)
+_NOTE = re.compile(r"(.+?)\(.*\)")
+
+
+def header_key(header: str) -> str:
+    """A header as compared (core.codes.fold, without a BOM); a department header followed by
+    its values in brackets, as formats.md §2 writes them (鉴定等级 (A/B/C/D)), is that header."""
+    key = fold(header).lstrip("\ufeff")
+    noted = _NOTE.fullmatch(key)
+    if key not in _KNOWN_HEADERS and noted and noted.group(1) in _KNOWN_HEADERS:
+        return noted.group(1)
+    return key
+
+
 def repeated_headers(source: Source, headers: list[str]) -> list[str]:
     """The source's columns that the header row gives twice, each with both positions
     (core.layout.given_twice): which one holds the department's value would be a guess."""
@@ -626,7 +640,7 @@ def repeated_headers(source: Source, headers: list[str]) -> list[str]:
     first: dict[str, int] = {}
     twice: list[str] = []
     for i, header in enumerate(headers):
-        key = fold(header).lstrip("\ufeff")
+        key = header_key(header)
         if key not in wanted:
             continue
         if key in first:
@@ -674,7 +688,7 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, prepared: Prepared) -> 
     rows are skipped.
     """
     columns = _read_raw(con, prepared)
-    folded = {fold(name).lstrip("\ufeff"): name for name in columns}
+    folded = {header_key(name): name for name in columns}
     missing = [c.header for c in source.columns if fold(c.header) not in folded]
     problems = (
         [f"缺少必需的列：{'、'.join(missing)}{_other_source(source, folded)}"] if missing else []

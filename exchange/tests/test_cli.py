@@ -620,3 +620,43 @@ def test_a_file_of_another_department_says_which_it_is(tmp_path, village_househo
         }
     ]
     assert not Item.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "header", "value"),
+    [
+        ("housing", "鉴定等级 (A/B/C/D)", "C"),
+        ("housing", "鉴定等级（A/B/C/D）", "C"),
+        ("disability", "残疾等级 (一级…四级)", "一级"),
+        ("medical", "就诊类型 (住院/门诊慢特病/普通门诊)", "住院"),
+    ],
+)
+def test_a_header_written_with_its_values_in_brackets_is_that_header(
+    tmp_path, village_household, source, header, value
+):
+    """formats.md §2 writes 鉴定等级 (A/B/C/D): a department's template may head it so."""
+    p = member(village_household)
+    cells = {
+        "证件号码": p.id_number,
+        "姓名": p.name,
+        "鉴定日期": "2026-04-01",
+        "残疾人证号": p.id_number + "11",
+        "残疾类别": "肢体",
+        "发证日期": "2026-04-01",
+        "结算日期": "2026-04-01",
+        "医疗总费用": "30000",
+        "个人自付": "25000",
+    }
+    bare = header.split("(")[0].split("（")[0].strip()
+    headers = SOURCES[source].headers
+    path = tmp_path / f"{source}.csv"
+    path.write_text(
+        ",".join(header if h == bare else h for h in headers)
+        + "\n"
+        + ",".join(value if h == bare else cells.get(h, "") for h in headers)
+        + "\n",
+        encoding="utf-8-sig",
+    )
+    result, code = run("compare", source, str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["rejected_rows"]) == (0, 1, 0), result["errors"]
+    assert result["warnings_created"] == 1
