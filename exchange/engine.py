@@ -274,10 +274,13 @@ def store(
     batch: Batch | None,
     scope: Any,
     now: dt.datetime,
+    spoken_for: set[int] | None = None,
 ) -> tuple[int, int, int]:
     """Turn fired rows into items: new ones created, known ones refreshed, silent ones closed.
 
     Returns (fired, created, closed). One item per fingerprint (rule + who + evidence key).
+    With `spoken_for` (the households a department file's rows name), only those households'
+    silent items are closed: a file says nothing of the people it leaves out.
     """
     # Raw executemany rather than bulk_create: the ORM spends ~1 ms per object compiling an
     # INSERT, which is most of a county run when a rule fires tens of thousands of times.
@@ -336,7 +339,14 @@ def store(
         )
     # Only the scope's own: a county's file closes nothing of the county beside it.
     stale = narrow(Item.objects.open().filter(rule=rule, last_seen__lt=now), scope)
-    closed = stale.update(status=Item.Status.CLOSED, closed_at=now)
+    if spoken_for is None:
+        closed = stale.update(status=Item.Status.CLOSED, closed_at=now)
+    else:
+        gone = [pk for pk, h in stale.values_list("pk", "household_id") if h in spoken_for]
+        closed = sum(
+            Item.objects.filter(pk__in=chunk).update(status=Item.Status.CLOSED, closed_at=now)
+            for chunk in chunks(gone)
+        )
     new_by_region = Counter(region_of[fp] for fp in new)
     RuleRunStat.objects.bulk_create(
         [
@@ -417,6 +427,10 @@ def run_batch(
     if batch.source == "employment":
         attach_measures(con, batch.region)
     progress(70, "正在运行比对规则")
+    # A department's silence is no verification: a file (a town's share, a month's new
+    # certificates, one whose rows were all refused) closes open items only of the households
+    # its valid rows name (policy.md §7: warnings are verified and the outcome registered).
+    spoken_for = {h for (h,) in con.execute("SELECT DISTINCT household_id FROM src").fetchall()}
     now = timezone.now()
     counts = {"warnings_created": 0, "findings_created": 0}
     for definition in BUILTIN:
@@ -433,6 +447,7 @@ def run_batch(
             batch=batch,
             scope=batch.region,
             now=now,
+            spoken_for=spoken_for,
         )
         counts[f"{rule.kind}s_created"] += created
     return counts

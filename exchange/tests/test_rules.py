@@ -416,3 +416,27 @@ def test_new_temporary_aid_warns_as_policy_lists_it(run_compare, regions):
         migration.forwards(apps, None)
         rule.refresh_from_db()
         assert (rule.parameters["aid_types"], rule.name) == (after, migration.NEW_NAME)
+
+
+def test_a_file_closes_open_items_only_of_the_households_it_names(run_compare, regions):
+    """An empty file, or one whose rows are all refused, is no department saying the C/D houses
+    were mended: their warnings stay to be verified. A household the file names again without
+    the problem is closed."""
+    from fangpin.testing import make_household
+
+    a = make_household(regions["village"], members=1).persons.get()
+    b = make_household(regions["village"], members=1).persons.get()
+
+    def house(p, grade: str, day: str = "2026-04-01") -> dict:
+        return {"证件号码": p.id_number, "姓名": p.name, "鉴定等级": grade, "鉴定日期": day}
+
+    run_compare("housing", [house(a, "C"), house(b, "D")])
+    assert Item.objects.open().count() == 2
+    run_compare("housing", [])  # the headers only
+    run_compare("housing", [house(a, "C", "2026-13-01"), house(b, "E")])  # every row refused
+    assert Item.objects.open().count() == 2
+    run_compare("housing", [house(a, "B", "2026-05-01")])
+    assert set(Item.objects.values_list("person_id", "status")) == {
+        (a.pk, Item.Status.CLOSED),
+        (b.pk, Item.Status.OPEN),
+    }
