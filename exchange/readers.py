@@ -19,8 +19,9 @@ import csv
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,15 @@ from core.codes import fold
 from core.dates import today
 from core.layout import CellError, Date, counted_error_cells, given_twice, repeated_columns
 from core.layout import id_number as id_cell
-from core.tabular import EXCEL_ERRORS, TableError, excel_error, is_blank, raw_rows, text
+from core.tabular import (
+    EXCEL_ERRORS,
+    HEADER_SEARCH_ROWS,
+    TableError,
+    excel_error,
+    is_blank,
+    raw_rows,
+    text,
+)
 from core.xlsxparts import FoundError
 
 if TYPE_CHECKING:
@@ -299,18 +308,36 @@ def _cell(value: Any) -> str:
     return value if value.__class__ is str else text(value)
 
 
+def _names_id(cells: list[Any]) -> bool:
+    """Whether a row holds the 证件号码 header (a header row, not a title above it)."""
+    return any(isinstance(c, str) and header_key(c) == _ID_HEADER for c in cells)
+
+
+def from_header(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The rows, those above the header row blanked: a department's export may open with a
+    title or a date, as a national-system export does (formats.md §1: the header is the first
+    row, within the first 10, that holds 证件号码). Without such a row, all of them as they are
+    (the first row that is not blank is the header, and its missing columns are named)."""
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
+    at = next((i for i, cells in enumerate(head) if _names_id(cells)), 0)
+    for i, cells in enumerate(head):
+        yield [] if i < at else cells
+    yield from rows
+
+
 def numbered_copy(path: Path, workdir: Path) -> Prepared:
     """The file's rows (each at its own number, from 1; core.tabular.raw_rows) as a UTF-8 CSV
     with the row number first and blank rows left out. The header is the first row that is
-    not blank; every row is cut or padded to its width, so DuckDB reads cells with line breaks
-    without null_padding (which its parallel reader refuses with them).
+    not blank below any title (`from_header`); every row is cut or padded to its width, so
+    DuckDB reads cells with line breaks without null_padding (which its parallel reader
+    refuses with them).
 
     A cell holding an Excel error (#N/A…) comes "" (core.tabular.raw_rows lists it). One below
     the header, in a named column of a row with something else in it
     (core.layout.counted_error_cells) gets its error's text back, as a CSV saved by Excel holds
     it, so that `load` rejects its row as it does a CSV's."""
     errors: list[FoundError] = []
-    rows = raw_rows(path, errors)[2]
+    rows = from_header(raw_rows(path, errors)[2])
     out = workdir / "numbered.csv"
     width = 0
     named: set[int] = set()  # the header's positions with a name
@@ -393,7 +420,7 @@ def prepare(path: Path, workdir: Path) -> Prepared:
         csv_path = path if encoding == "utf-8" else transcode(path, encoding, workdir)
     except UnicodeDecodeError as exc:  # never the codec's own words
         raise FileRejected([_ENCODING_UNKNOWN]) from exc
-    if lines_are_rows(csv_path):
+    if lines_are_rows(csv_path) and _names_id(header_row(Prepared(csv_path))):
         return Prepared(csv_path)
     return numbered_copy(csv_path, workdir)
 
@@ -619,6 +646,7 @@ def header_row(prepared: Prepared) -> list[str]:
     return cells[1:] if prepared.numbered else cells
 
 
+_ID_HEADER = "证件号码"
 _KNOWN_HEADERS = frozenset(fold(h) for s in SOURCES.values() for h in s.headers)
 _NOTE = re.compile(r"(.+?)\(.*\)")
 

@@ -660,3 +660,30 @@ def test_a_header_written_with_its_values_in_brackets_is_that_header(
     result, code = run("compare", source, str(path), "--as-of", "2026-06-30")
     assert (code, result["records"], result["rejected_rows"]) == (0, 1, 0), result["errors"]
     assert result["warnings_created"] == 1
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_title_above_the_header_is_skipped_and_rows_keep_their_numbers(
+    tmp_path, village_household, kind
+):
+    """A department's export may open with a title and a date, as a national-system export
+    does; the header is the first row, within the first 10, holding 证件号码 (formats.md §1)."""
+    p = member(village_household)
+    rows = [
+        ["大冶市住房和城乡建设局农村房屋安全鉴定名单"],
+        ["导出日期：2026-06-30"],
+        None,
+        ["证件号码", "姓名", "鉴定等级", "鉴定日期"],
+        [p.id_number, p.name, "D", "2026-04-01"],
+        [p.id_number, p.name, "E", "2026-04-02"],
+    ]
+    path = tmp_path / f"housing.{kind}"
+    if kind == "xlsx":
+        workbook(path, rows)
+    else:
+        lines = [",".join(r or []) for r in rows]
+        path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 2, 1, 1)
+    assert result["errors"] == [{"row": 6, "message": "鉴定等级“E”不在代码表中（应为A/B/C/D）"}]
+    assert result["warnings_created"] == 1
