@@ -370,7 +370,12 @@ def numbered_copy(path: Path, workdir: Path) -> Prepared:
                 writer.writerow([number, *values])
     except TableError as exc:  # core.tabular's Chinese words for what it cannot read
         raise FileRejected([str(exc)]) from exc
+    if not width:  # not even a header: DuckDB would call it no CSV at all
+        raise FileRejected([EMPTY_FILE])
     return Prepared(out, numbered=True)
+
+
+EMPTY_FILE = "文件是空的：没有表头行，也没有数据。请确认上传的是部门导出的数据文件"
 
 
 OLD_XLS = "不支持旧版 .xls 格式，请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后再上传"

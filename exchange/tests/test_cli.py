@@ -687,3 +687,20 @@ def test_a_title_above_the_header_is_skipped_and_rows_keep_their_numbers(
     assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 2, 1, 1)
     assert result["errors"] == [{"row": 6, "message": "鉴定等级“E”不在代码表中（应为A/B/C/D）"}]
     assert result["warnings_created"] == 1
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "bom.csv", "empty.xlsx"])
+def test_an_empty_file_is_told_it_is_empty(tmp_path, regions, name):
+    path = tmp_path / name
+    if name == "empty.xlsx":
+        workbook(path, [])
+    else:
+        path.write_bytes(b"\xef\xbb\xbf\r\n" if name == "bom.csv" else b"")
+    result, code = run("compare", "housing", str(path))
+    assert (code, result["status"]) == (1, Batch.Status.REJECTED)
+    assert result["errors"] == [
+        {
+            "row": None,
+            "message": "文件是空的：没有表头行，也没有数据。请确认上传的是部门导出的数据文件",
+        }
+    ]
