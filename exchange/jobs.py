@@ -10,6 +10,7 @@ from django.urls import reverse
 from core.jobs import handler, progress, report
 from core.models import Job
 from exchange import services
+from exchange.models import Batch
 
 
 @handler("exchange.compare")
@@ -30,6 +31,7 @@ def compare_job(job: Job) -> dict:
     finally:
         path.unlink(missing_ok=True)
     return {
+        "message": _summary(batch),
         "url": reverse("exchange:batch_detail", args=[batch.pk]),
         "batch": batch.pk,
         "records": batch.records,
@@ -39,6 +41,18 @@ def compare_job(job: Job) -> dict:
         "warnings_created": batch.warnings_created,
         "findings_created": batch.findings_created,
     }
+
+
+def _summary(batch: Batch) -> str:
+    """What the job page says at once: a refused file and why (not only "已完成"), else the
+    file's figures."""
+    if batch.status == Batch.Status.REJECTED:
+        return "文件已拒收：" + "；".join(e["message"] for e in batch.errors)
+    return (
+        f"共{batch.records}行，匹配{batch.matched}行，未匹配{batch.unmatched}行，"
+        f"错误行{batch.rejected_rows}行，新增预警{batch.warnings_created}条、"
+        f"疑点{batch.findings_created}条"
+    )
 
 
 @handler("exchange.check")

@@ -297,6 +297,31 @@ def test_uploading_a_wrong_type_names_the_problem(client_for):
     assert not Batch.objects.exists()
 
 
+def test_the_job_page_says_a_file_was_refused_and_why(
+    client_for, household, django_capture_on_commit_callbacks, tmp_path
+):
+    """Not only “已完成”: a 残联 file uploaded as 医保 is refused, and the page says so at once."""
+    p = member(household)
+    row = {"证件号码": p.id_number, "姓名": p.name, "残疾人证号": p.id_number + "11"}
+    path = write_file(tmp_path, "disability", [row | {"残疾等级": "一级"}], encoding="gb18030")
+    client = client_for("town_staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exchange:batch_list"),
+            {"source": "medical", "file": SimpleUploadedFile("医保.csv", path.read_bytes())},
+        )
+    page = client.get(response.url).content.decode()
+    assert "文件已拒收：缺少必需的列：结算日期、" in page and "残联残疾人证文件" in page
+    path = write_file(tmp_path, "medical", [med_row(p)])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exchange:batch_list"),
+            {"source": "medical", "file": SimpleUploadedFile("医保.csv", path.read_bytes())},
+        )
+    page = client.get(response.url).content.decode()
+    assert "共1行，匹配1行，未匹配0行，错误行0行，新增预警1条、疑点0条" in page
+
+
 def test_uploading_an_old_xls_workbook_says_to_save_it_as_xlsx(client_for):
     client = client_for("county_admin")
     upload = SimpleUploadedFile("医保结算.XLS", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
