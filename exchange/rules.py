@@ -78,6 +78,7 @@ SELECT person_id, any_value(household_id) AS household_id, any_value(region_id) 
        min(issued_date) AS issued_date
 FROM src
 WHERE list_contains($levels, level) AND issued_date > $as_of - to_months(CAST($months AS INTEGER))
+  AND issued_date <= $as_of
 GROUP BY person_id, certificate, level
 """
 
@@ -110,7 +111,7 @@ _DISASTER = """
 SELECT min(person_id) AS person_id, household_id, any_value(region_id) AS region_id,
        disaster_type || '|' || CAST(disaster_date AS VARCHAR) AS key, disaster_type, disaster_date,
        sum(loss) AS loss, $min_loss AS min_loss
-FROM src
+FROM src WHERE disaster_date <= $as_of
 GROUP BY household_id, disaster_type, disaster_date
 HAVING sum(loss) >= $min_loss
 """
@@ -137,7 +138,7 @@ _DEATH_WORKING = f"""
 SELECT person_id, household_id, region_id, CAST(min(change_date) AS VARCHAR) AS key,
        min(change_date) AS change_date, min({_AGE_AT}) AS age
 FROM src
-WHERE change_type = '死亡' AND {_AGE_AT} BETWEEN $min_age AND $max_age
+WHERE change_type = '死亡' AND change_date <= $as_of AND {_AGE_AT} BETWEEN $min_age AND $max_age
 GROUP BY person_id, household_id, region_id
 """
 

@@ -440,3 +440,23 @@ def test_a_file_closes_open_items_only_of_the_households_it_names(run_compare, r
         (a.pk, Item.Status.CLOSED),
         (b.pk, Item.Status.OPEN),
     }
+
+
+def test_events_after_the_comparison_date_do_not_warn_as_of_it(run_compare, village_household):
+    """`--as-of` 2026-03-31 compares as things stood then (as 医保 and 民政 do): a certificate,
+    a disaster or a death of May is not yet news."""
+    p = member(village_household, birth=dt.date(1980, 1, 1))
+    march = dt.date(2026, 3, 31)
+    cert = {"证件号码": p.id_number, "姓名": p.name, "残疾人证号": p.id_number + "11"}
+    run_compare(
+        "disability",
+        [cert | {"残疾类别": "肢体", "残疾等级": "一级", "发证日期": "2026-05-01"}],
+        as_of=march,
+    )
+    loss = {"证件号码": p.id_number, "姓名": p.name, "灾害类型": "洪涝", "损失金额": "50000"}
+    run_compare("disaster", [loss | {"受灾日期": "2026-05-01"}], as_of=march)
+    death = {"证件号码": p.id_number, "姓名": p.name, "变动类型": "死亡"}
+    run_compare("civil_registry", [death | {"变动日期": "2026-05-01"}], as_of=march)
+    assert codes("W_DIS_SEVERE", "W_DISASTER", "W_DEATH_WORKING", "F_DEATH_MEMBER") == []
+    run_compare("disaster", [loss | {"受灾日期": "2026-05-01"}])
+    assert codes("W_DISASTER") == [("W_DISASTER", p.pk)]
