@@ -236,6 +236,7 @@ def assess_elimination(
             f"已落实 {len(facts.measures)} 项"
             + (f"：{'、'.join(c for c, _ in facts.measures)}" if facts.measures else ""),
         ),
+        *_targeted(case.risk_list, facts.measures, need_measures),
         (
             f"收入稳定超过监测范围（近{policy.stable_months}个月）",
             stable_ok,
@@ -255,6 +256,26 @@ def assess_elimination(
     if facts.no_labour:
         a.blocked = "该户为整户无劳动能力户，不能标注风险消除（政策规则22）"
     return a
+
+
+def _targeted(
+    risks: list[str], measures: list[tuple[str, dt.date | None]], need: int
+) -> list[tuple[str, bool, str]]:
+    """Policy.md §4.3 (rule 21, with rule 18's pairs): a measure carried out that answers each
+    risk that has answering measures — 因病 wants 健康帮扶 or 社会帮扶, not any measure. No
+    criterion when the year asks no measure (a 自然消除 so configured) or no risk has a pair."""
+    if need <= 0:
+        return []
+    done = {category for category, _ in measures}
+    wanted = {r: codes.RISK_MEASURES[r] for r in risks if r in codes.RISK_MEASURES}
+    if not wanted:
+        return []
+    missing = [r for r, cats in wanted.items() if not done & set(cats)]
+    detail = "；".join(
+        f"风险“{r}”应有{'、'.join(wanted[r])}之一" + ("，尚未落实" if r in missing else "，已落实")
+        for r in wanted
+    )
+    return [("帮扶措施针对风险", not missing, detail)]
 
 
 def _stable_income(

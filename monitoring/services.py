@@ -174,7 +174,8 @@ STEP_CAPS: dict[str, Cap] = {
 STEPS: dict[str, list[str]] = {
     Case.Kind.IDENTIFY: ["visit", "compare", "review", "notice", "town", "county"],
     Case.Kind.ELIMINATE: ["visit", "review", "notice", "town", "county"],
-    Case.Kind.ROLLBACK: ["visit", "review", "town", "county"],
+    # 回退 is a re-assessment under the elimination procedure (policy.md §4.4), 公示 included.
+    Case.Kind.ROLLBACK: ["visit", "review", "notice", "town", "county"],
     # 剔除 / 识别不精准退出: the village or town proposes (opens the case), the town reviews,
     # the county decides.
     Case.Kind.EXIT: ["town", "county"],
@@ -428,6 +429,9 @@ def missing_materials(case: Case, step: str) -> list[str]:
 
 
 def _make_steps(case: Case, on: dt.date) -> None:
+    """The case's steps with their due dates from its start; the first step's colour is that of
+    `on`, the day it is opened (a procedure recorded as begun weeks ago is overdue at once, not
+    at the next daily run)."""
     policy, cal = DeadlinePolicy.current(), Calendar()
     steps = []
     for order, code in enumerate(STEPS[case.kind]):
@@ -467,6 +471,8 @@ def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
     h = lead.household
     if h is not None and h.category and not h.risk_eliminated:
         raise ValidationError({"lead": f"{h}已是监测对象且风险未消除，无需重复识别"})
+    if h is not None:
+        _refuse_second_procedure(h, "lead")
     leads = [lead, *lead.merged_leads.order_by("id")]
     risks, description = _merged_facts((x.risks, x.description) for x in leads)
     case = Case.objects.create(
@@ -516,8 +522,7 @@ def open_household_case(
     require(actor, Cap.TRIAGE, household.region, "无权发起该程序")
     if on > today():
         raise ValidationError({"kind": "起算日期不能晚于今天"})
-    if Case.objects.open().filter(household=household).exists():
-        raise ValidationError({"kind": f"{household}已有办理中的程序"})
+    _refuse_second_procedure(household, "kind")
     if kind == Case.Kind.ELIMINATE:
         if not household.category or household.risk_eliminated:
             raise ValidationError({"kind": f"{household}不是风险未消除的监测对象"})
@@ -553,7 +558,7 @@ def open_household_case(
         members_counted=household.member_count or None,
         created_by=actor,
     )
-    _make_steps(case, on)
+    _make_steps(case, today())  # `on` is the recorded start
     _log(case, actor, f"启动{case.get_kind_display()}程序", note=case.exit_reason)
     audit.record(
         actor=actor,
@@ -564,6 +569,18 @@ def open_household_case(
         region_id=household.region_id,
     )
     return case
+
+
+def _refuse_second_procedure(household: Household, field: str) -> None:
+    """One procedure at a time per household: two open cases would both decide its status."""
+    running = Case.objects.open().filter(household=household).order_by("id").first()
+    if running is not None:
+        raise ValidationError(
+            {
+                field: f"{household}已有办理中的程序（{running.get_kind_display()}，"
+                f"当前环节：{running.get_current_step_display()}），请办结后再发起"
+            }
+        )
 
 
 def assess(case: Case, *, category: str = "", on: dt.date | None = None) -> Assessment:
