@@ -197,7 +197,7 @@ class CaseFilterForm(StyledForm):
     alert = forms.ChoiceField(
         label="时限",
         required=False,
-        choices=[("", "全部"), ("orange", "即将到期"), ("red", "已逾期")],
+        choices=[("", "全部"), ("orange", "即将到期"), ("red", "已逾期"), ("late", "逾期办结")],
     )
 
 

@@ -437,6 +437,12 @@ class CaseQuerySet(ScopedQuerySet):
     def open(self) -> CaseQuerySet:
         return self.filter(status=Case.Status.OPEN)
 
+    def finished_late(self) -> CaseQuerySet:
+        """Cases with a step done after its due date (逾期办结): once done, a step's colour is
+        gone, but an assessor still asks which procedures missed their time limit."""
+        late = CaseStep.objects.filter(case=models.OuterRef("pk"), done_on__gt=models.F("due_date"))
+        return self.filter(models.Exists(late))
+
 
 class Case(models.Model):
     """One run of the procedure: identification (识别), risk elimination (风险消除) or roll-back.
@@ -624,6 +630,13 @@ class CaseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()}（{self.get_status_display()}）"
+
+    @property
+    def late_days(self) -> int:
+        """Calendar days a done step was completed after its due date (0 when on time)."""
+        if self.done_on is None or self.done_on <= self.due_date:
+            return 0
+        return (self.done_on - self.due_date).days
 
 
 class CaseLogQuerySet(ScopedQuerySet):

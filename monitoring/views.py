@@ -240,7 +240,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(kind=d["kind"])
         if d["step"]:
             qs = qs.filter(current_step=d["step"])
-        if d["alert"]:
+        if d["alert"] == "late":
+            qs = qs.finished_late()
+        elif d["alert"]:
             qs = qs.filter(alert=d["alert"])
     if status:
         qs = qs.filter(status=status)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from assistance.models import Measure
 from fangpin.testing import make_household
 from monitoring import services
-from monitoring.models import Case, Lead
+from monitoring.models import Case, DeadlinePolicy, Lead
 from monitoring.tests.helpers import (
     TODAY,
     advance,
@@ -106,3 +106,21 @@ def test_an_elimination_needs_a_measure_that_answers_the_risk(client_for, users,
     )
     response = _post_step(client_for("grid_member"), case, "visit")
     assert response.status_code == 302
+
+
+def test_a_step_done_after_its_due_date_stays_marked_late(client_for, users, regions, household):
+    """Seed 003 #1 (监测不及时): a procedure that missed its time limit is still found once done."""
+    on_time = advance(users, make_case(users, make_household(regions["village"]), days_ago=40))
+    policy = DeadlinePolicy.current()
+    policy.step_days = {**policy.step_days, "county": 10}
+    policy.save()
+    late = advance(users, make_case(users, household, days_ago=40))  # 县级审定 on day 11
+    client = client_for("county_admin")
+    body = client.get(reverse("monitoring:case_detail", args=[late.pk])).content.decode()
+    assert "逾期1天办结" in body
+    body = client.get(reverse("monitoring:case_detail", args=[on_time.pk])).content.decode()
+    assert "天办结" not in body
+    listed = client.get(reverse("monitoring:case_list"), {"status": "approved", "alert": "late"})
+    assert [r["case"].pk for r in listed.context["rows"]] == [late.pk]
+    printed = client.get(reverse("monitoring:case_file", args=[late.pk])).content.decode()
+    assert "（逾期1天办结）" in printed
