@@ -428,11 +428,28 @@ def missing_materials(case: Case, step: str) -> list[str]:
 # --- Cases -------------------------------------------------------------------------------------
 
 
+def deadlines_of(case: Case) -> DeadlinePolicy:
+    """The time limits a case runs under: those of the year it started in."""
+    return DeadlinePolicy.for_year(case.start_date.year)
+
+
+class _Deadlines:
+    """DeadlinePolicy.for_year, each year read once (the daily marking, a recomputation)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, DeadlinePolicy] = {}
+
+    def __call__(self, start: dt.date) -> DeadlinePolicy:
+        if start.year not in self.rows:
+            self.rows[start.year] = DeadlinePolicy.for_year(start.year)
+        return self.rows[start.year]
+
+
 def _make_steps(case: Case, on: dt.date) -> None:
     """The case's steps with their due dates from its start; the first step's colour is that of
     `on`, the day it is opened (a procedure recorded as begun weeks ago is overdue at once, not
     at the next daily run)."""
-    policy, cal = DeadlinePolicy.current(), Calendar()
+    policy, cal = deadlines_of(case), Calendar()
     steps = []
     for order, code in enumerate(STEPS[case.kind]):
         due = due_date(case.start_date, code, policy, cal)
@@ -762,7 +779,7 @@ def complete_step(
             _apply_decision(case, actor, on)
             _close(case, actor, Case.Status.APPROVED, on, note)
         else:
-            policy, cal = DeadlinePolicy.current(), Calendar()
+            policy, cal = deadlines_of(case), Calendar()
             following.status = CaseStep.Status.OPEN
             following.alert = alert_for(following.due_date, today(), policy, cal)
             following.save(update_fields=["status", "alert"])
@@ -860,7 +877,7 @@ def _notice_errors(case: Case, on: dt.date) -> dict[str, str]:
         return {"notice_start": "请填写公示开始和结束日期"}
     step = case.steps.get(code=StepCode.NOTICE)
     earliest, what = _previous_date(case, step)
-    days = DeadlinePolicy.current().notice_days
+    days = deadlines_of(case).notice_days
     if start < earliest:
         return {"notice_start": f"公示开始日期{start:%Y-%m-%d}早于{what}{earliest:%Y-%m-%d}"}
     if end < start:
@@ -1007,7 +1024,7 @@ def return_case(
         decision="",
         note="",
     )
-    policy, cal = DeadlinePolicy.current(), Calendar()
+    policy, cal = deadlines_of(case), Calendar()
     target.status, target.alert = CaseStep.Status.OPEN, alert_for(target.due_date, on, policy, cal)
     target.done_on = None
     target.save(update_fields=["status", "alert", "done_on"])
@@ -1138,15 +1155,15 @@ def record_green_measure(
 def mark_overdue(*, on: dt.date | None = None) -> dict[str, int]:
     """The daily job: orange/red marks on every open step, following the working-day calendar."""
     on = on or today()
-    policy, cal = DeadlinePolicy.current(), Calendar()
+    policy_of, cal = _Deadlines(), Calendar()
     steps = list(
         CaseStep.objects.filter(
             status=CaseStep.Status.OPEN, case__status=Case.Status.OPEN
-        ).annotate(case_alert=F("case__alert"))
+        ).annotate(case_alert=F("case__alert"), case_start=F("case__start_date"))
     )
     changed, cases_changed = [], []
     for step in steps:
-        alert = alert_for(step.due_date, on, policy, cal)
+        alert = alert_for(step.due_date, on, policy_of(step.case_start), cal)
         if alert != step.alert:
             step.alert = alert
             changed.append(step)
@@ -1214,7 +1231,7 @@ def _save_setting(actor: Any, row: Any, before: dict | None, **record: Any) -> A
 def save_deadline_policy(*, actor: Any, policy: DeadlinePolicy, **fields: Any) -> DeadlinePolicy:
     """Change the deadlines; open steps get new due dates on the next mark-overdue run."""
     _county_only(actor)
-    before = snapshot(policy)
+    before = snapshot(policy) if policy.pk else None
     for name, value in fields.items():
         setattr(policy, name, value)
     from monitoring.assessment import evaluate_formula
@@ -1226,21 +1243,47 @@ def save_deadline_policy(*, actor: Any, policy: DeadlinePolicy, **fields: Any) -
     )
     policy.full_clean()
     policy.save()
-    _recompute_due_dates(policy)
-    audit.record(actor=actor, action="update", obj=policy, before=before, after=snapshot(policy))
+    _recompute_due_dates()
+    audit.record(
+        actor=actor,
+        action="update" if before else "create",
+        obj=policy,
+        before=before,
+        after=snapshot(policy),
+    )
     return policy
 
 
-def _recompute_due_dates(policy: DeadlinePolicy) -> None:
-    """Due dates of unfinished steps follow the current policy and calendar."""
-    cal = Calendar()
+@transaction.atomic
+def save_deadlines(*, actor: Any, year: int | None, **fields: Any) -> DeadlinePolicy:
+    """Save the default time limits (`year` None) or those of procedures started from `year`
+    on (a new row starts from the default's materials). The income formula is kept on the
+    default row whichever is saved: it is one for every year."""
+    default = DeadlinePolicy.current()
+    if year is None:
+        return save_deadline_policy(actor=actor, policy=default, **fields)
+    formula = fields.pop("after_spending_formula", None)
+    if formula is not None and formula != default.after_spending_formula:
+        save_deadline_policy(actor=actor, policy=default, after_spending_formula=formula)
+    row = DeadlinePolicy.objects.filter(year=year).first() or DeadlinePolicy(
+        year=year,
+        materials=default.materials,
+        after_spending_formula=default.after_spending_formula,
+    )
+    return save_deadline_policy(actor=actor, policy=row, **fields)
+
+
+def _recompute_due_dates() -> None:
+    """Due dates of unfinished steps follow the calendar and the deadlines of the year each
+    case started in."""
+    policy_of, cal = _Deadlines(), Calendar()
     steps = list(
         CaseStep.objects.filter(case__status=Case.Status.OPEN)
         .exclude(status=CaseStep.Status.DONE)
         .select_related("case")
     )
     for s in steps:
-        s.due_date = due_date(s.case.start_date, s.code, policy, cal)
+        s.due_date = due_date(s.case.start_date, s.code, policy_of(s.case.start_date), cal)
     CaseStep.objects.bulk_update(steps, ["due_date"], batch_size=1000)
     cases = []
     for s in steps:
@@ -1308,7 +1351,7 @@ def set_holiday(*, actor: Any, date: dt.date, kind: str, name: str = "") -> Holi
     _county_only(actor)
     row, _ = Holiday.objects.update_or_create(date=date, defaults={"kind": kind, "name": name})
     audit.record(actor=actor, action="update", obj=row, after=snapshot(row))
-    _recompute_due_dates(DeadlinePolicy.current())
+    _recompute_due_dates()
     return row
 
 
@@ -1318,7 +1361,7 @@ def delete_holiday(*, actor: Any, holiday: Holiday) -> None:
     _county_only(actor)
     audit.record(actor=actor, action="delete", obj=holiday, before=snapshot(holiday))
     holiday.delete()
-    _recompute_due_dates(DeadlinePolicy.current())
+    _recompute_due_dates()
 
 
 # --- Self-declaration (农户自主申报) ------------------------------------------------------------

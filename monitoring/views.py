@@ -450,7 +450,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "comparison": services.compare_findings(case)
             if open_case and case.current_step == StepCode.COMPARE
             else None,
-            "policy": DeadlinePolicy.current(),
+            "policy": services.deadlines_of(case),
         },
     )
 
@@ -720,7 +720,8 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
     policy = DeadlinePolicy.current()
     year = today().year
     elimination = EliminationPolicy.for_year(year)
-    deadline_form = forms.DeadlineForm(policy=policy)
+    shown = DeadlinePolicy.objects.filter(year=request.GET.get("deadline_year") or 0).first()
+    deadline_form = forms.DeadlineForm(policy=shown or policy)
     holiday_form = forms.HolidayForm()
     materials_form = forms.MaterialsForm(policy=policy)
     elimination_form = forms.EliminationPolicyForm(
@@ -776,9 +777,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
                 deadline_form = forms.DeadlineForm(request.POST, policy=policy)
                 if deadline_form.is_valid():
                     d = deadline_form.cleaned_data
-                    services.save_deadline_policy(
+                    saved = services.save_deadlines(
                         actor=request.user,
-                        policy=policy,
+                        year=d["year"],
                         name=d["name"],
                         working_days=d["working_days"],
                         warn_days=d["warn_days"],
@@ -786,7 +787,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
                         after_spending_formula=d["after_spending_formula"],
                         step_days=deadline_form.step_days(),
                     )
-                    messages.success(request, "办理时限已保存，办理中环节的到期日已重新计算")
+                    messages.success(
+                        request, f"已保存{saved}；办理中环节的到期日已按各自起算年度重新计算"
+                    )
                     return redirect("monitoring:settings")
         except ValidationError as exc:
             messages.error(request, _errors(exc))
@@ -800,7 +803,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
             "public_problem": address_problem(public_url(request, "/")),
             "thresholds": PolicyThreshold.objects.visible_to(request.user).select_related("region"),
             "current": threshold_for(region, today()),
-            "policy": policy,
+            "policy": DeadlinePolicy.for_year(year),
+            "default_policy": policy,
+            "deadline_rows": DeadlinePolicy.objects.exclude(year=None).order_by("year"),
             "deadline_form": deadline_form,
             "holiday_form": holiday_form,
             "materials_form": materials_form,

@@ -85,7 +85,7 @@ def test_a_procedure_started_on_an_earlier_day_is_flagged_overdue_at_once(users,
     h = _eliminated(regions)
     case = open_household_case(users, h, "rollback", days_ago=30)
     # 入户核查 was due 3 days after the start: 27 days ago.
-    assert case.due_date < TODAY and case.alert == "red"
+    assert case.due_date is not None and case.due_date < TODAY and case.alert == "red"
     assert case.steps.get(code="visit").alert == "red"
 
 
@@ -124,3 +124,65 @@ def test_a_step_done_after_its_due_date_stays_marked_late(client_for, users, reg
     assert [r["case"].pk for r in listed.context["rows"]] == [late.pk]
     printed = client.get(reverse("monitoring:case_file", args=[late.pk])).content.decode()
     assert "（逾期1天办结）" in printed
+
+
+def test_time_limits_are_set_per_year_and_a_procedure_keeps_those_of_its_start(
+    client_for, users, regions, household
+):
+    """Rule 12: 15 days by default, a province's own limit (20 working days in Hainan/Anhui)
+    configurable — from the year it applies, without moving the procedures begun before."""
+    last_year = make_case(users, household, days_ago=0)
+    last_year.start_date = dt.date(TODAY.year - 1, 6, 1)  # begun last year, still open
+    last_year.save()
+    services.save_deadlines(actor=users["county_admin"], year=None, **_defaults())
+    before = list(last_year.steps.order_by("order").values_list("due_date", flat=True))
+    assert before[-1] == dt.date(TODAY.year - 1, 6, 16)  # the national default: 15 days
+
+    client = client_for("county_admin")
+    data: dict[str, object] = {
+        f"days_{s}": d for s, d in zip(STEPS, (5, 8, 11, 18, 19, 20), strict=True)
+    }
+    data |= {
+        "section": "deadline",
+        "year": TODAY.year,
+        "name": "本省时限",
+        "working_days": "on",
+        "warn_days": 2,
+        "notice_days": 7,
+        "after_spending_formula": "(纯收入+理赔收入-合规自付支出)/人口",
+    }
+    response = client.post(reverse("monitoring:settings"), data)
+    assert response.status_code == 302
+    page = client.get(reverse("monitoring:settings")).content.decode()
+    assert f"本省时限（{TODAY.year}年起）：全程 20 个工作日，公示 7 天" in page
+    assert "默认时限（全程15天）：全程 15 天，公示 5 天" in page
+
+    # The procedure begun last year keeps last year's (default) limits.
+    after = list(last_year.steps.order_by("order").values_list("due_date", flat=True))
+    assert after == before
+    assert DeadlinePolicy.current().days_for("county") == 15
+    # One begun this year runs under this year's: 20 working days, a 7-day 公示.
+    this_year = make_case(users, make_household(regions["village"]), days_ago=0)
+    county = this_year.steps.get(code="county")
+    from monitoring.calendar import Calendar
+
+    assert county.due_date == Calendar().add(TODAY, 20, working=True)
+    assert services.deadlines_of(this_year).notice_days == 7
+    # The case page says which limits it runs under.
+    body = client.get(reverse("monitoring:case_detail", args=[this_year.pk])).content.decode()
+    assert "本省时限" in body
+
+
+STEPS = ("visit", "compare", "review", "notice", "town", "county")
+
+
+def _defaults():
+    policy = DeadlinePolicy.current()
+    return {
+        "name": policy.name,
+        "working_days": False,
+        "warn_days": policy.warn_days,
+        "notice_days": 5,
+        "after_spending_formula": policy.after_spending_formula,
+        "step_days": policy.step_days,
+    }
