@@ -80,6 +80,7 @@ class Assessment:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     criteria: list[tuple[str, bool, str]] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    firm: list[str] = field(default_factory=list)  # failed criteria no override lets through
     blocked: str = ""
 
     @property
@@ -253,9 +254,28 @@ def assess_elimination(
     a.failed = [f"{label}（{detail}）" for label, ok, detail in a.criteria if not ok]
     if case.elimination_method == "帮扶消除" and facts.identified and months <= 2:
         a.warnings.append(("rule24", "帮扶消除距识别不足2个月"))
+    # Rule 22: never marked while income is unstable, 刚性支出 uncontrolled or 三保障 unsecured —
+    # no county override lets these through (the months and measures may be overridden).
+    a.firm = [
+        f"{label}（{detail}）"
+        for label, ok, detail in a.criteria
+        if not ok and label.startswith(NEVER_OVERRIDDEN)
+    ]
     if facts.no_labour:
         a.blocked = "该户为整户无劳动能力户，不能标注风险消除（政策规则22）"
     return a
+
+
+def firm_message(firm: list[str]) -> str:
+    """The refusal of rule-22 criteria, which no override lets through."""
+    return (
+        "不符合风险消除条件：" + "；".join(firm) + "。收入不稳定、大额刚性支出未解决或"
+        "三保障和饮水安全未保障的，不能标注风险消除，县级也不能放行（政策规则22）"
+    )
+
+
+# The criteria of rule 22 that no override lets through (by the start of their label).
+NEVER_OVERRIDDEN = ("收入稳定超过监测范围", "大额刚性支出已稳定解决", "三保障和饮水安全有保障")
 
 
 def _targeted(

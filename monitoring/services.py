@@ -31,6 +31,7 @@ from monitoring.assessment import (
     EliminationFacts,
     assess_elimination,
     assess_identification,
+    firm_message,
     income_of,
     income_window,
     threshold_for,
@@ -730,6 +731,8 @@ def complete_step(
             assessment = assess(case, on=on)
             if assessment.blocked:
                 raise ValidationError({"decision": assessment.blocked})
+            if assessment.firm:
+                raise ValidationError({"decision": firm_message(assessment.firm)})
             if assessment.failed and not case.criteria_override:
                 raise ValidationError(
                     {
@@ -1052,6 +1055,8 @@ def override_criteria(*, actor: Any, case: Case, reason: str) -> Case:
         raise ValidationError({"reason": assessment.blocked})
     if not assessment.failed:
         raise ValidationError({"reason": "当前风险消除条件均已满足，无需放行"})
+    if set(assessment.failed) <= set(assessment.firm):
+        raise ValidationError({"reason": firm_message(assessment.firm)})
     before = snapshot(case)
     case.criteria_override = reason[:300]
     case.save(update_fields=["criteria_override"])

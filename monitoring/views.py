@@ -443,7 +443,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if open_case
             and case.kind == Case.Kind.ELIMINATE
             and assessment is not None
-            and assessment.failed
+            and set(assessment.failed) - set(assessment.firm)  # rule 22's are never overridden
             and not case.criteria_override
             and can(request.user, Cap.OVERRIDE, case.region)
             else None,

@@ -186,3 +186,39 @@ def _defaults():
         "after_spending_formula": policy.after_spending_formula,
         "step_days": policy.step_days,
     }
+
+
+def test_no_override_marks_an_elimination_with_an_unsecured_need(client_for, users, household):
+    """Rule 22: never mark 风险消除 while 三保障/饮水, 刚性支出 or income are not secured — the
+    county's override is for the months and the measures only."""
+    identified_household(users, household, days_ago=130)  # under 6 months: overridable
+    Measure.objects.create(
+        household=household, category="健康帮扶", start_date=household.identified_date
+    )
+    case = open_household_case(users, household, "eliminate", days_ago=20)
+    services.override_criteria(actor=users["county_admin"], case=case, reason="县乡联审同意")
+    client = client_for("grid_member")
+    body = _post_step(client, case, "visit", water_unsafe="1").content.decode()
+    assert "县级也不能放行（政策规则22）" in body and "三保障和饮水安全有保障" in body
+    case.refresh_from_db()
+    assert case.current_step == "visit"
+    body = _post_step(client, case, "visit", rigid_spending_resolved="").content.decode()
+    assert "大额刚性支出已稳定解决" in body and "县级也不能放行" in body
+    # With the needs secured, the override lets the under-6-months elimination go on.
+    assert _post_step(client, case, "visit").status_code == 302
+
+
+def test_the_county_cannot_override_only_an_unsecured_need(users, household):
+    identified_household(users, household, days_ago=240)
+    Measure.objects.create(
+        household=household, category="健康帮扶", start_date=household.identified_date
+    )
+    case = open_household_case(users, household, "eliminate", days_ago=20)
+    case.wage, case.business, case.property_income, case.transfer = 40000, 3000, 0, 2000
+    case.business_cost, case.members_counted = 1000, 3
+    case.housing_unsafe = case.dropout = case.uninsured = False
+    case.water_unsafe, case.rigid_spending_resolved = True, True
+    case.save()
+    with pytest.raises(services.ValidationError, match="县级也不能放行"):
+        services.override_criteria(actor=users["county_admin"], case=case, reason="放行")
+    assert not Case.objects.get(pk=case.pk).criteria_override
