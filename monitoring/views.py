@@ -635,6 +635,12 @@ def village_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The village's 公示 of every case now in its 公示 step (publicity is held once, in the
     village)."""
     village = get_visible_or_404(Region.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    if village.level < Region.Level.VILLAGE:
+        # policy.md §4.2: 公示 once, in the village; 县乡不再重复公示.
+        messages.error(
+            request, f"公示只在行政村张贴（县乡不再重复公示），{village.name}不能出公示，请选择村"
+        )
+        return redirect("monitoring:villages")
     cases = (
         Case.objects.visible_to(request.user)
         .open()

@@ -222,3 +222,20 @@ def test_the_county_cannot_override_only_an_unsecured_need(users, household):
     with pytest.raises(services.ValidationError, match="县级也不能放行"):
         services.override_criteria(actor=users["county_admin"], case=case, reason="放行")
     assert not Case.objects.get(pk=case.pk).criteria_override
+
+
+def test_the_notice_is_the_village_s_never_a_town_or_county_notice(client_for, users, regions):
+    """policy.md §4.2: publicity is held once, in the village only (县乡不再重复公示)."""
+    h = _eliminated(regions)
+    advance(users, open_household_case(users, h, "rollback", days_ago=30), until="notice")
+    for role, region in (("town_staff", "town"), ("county_admin", "county")):
+        client = client_for(role)
+        url = reverse("monitoring:village_notice", args=[regions[region].pk])
+        response = client.get(url, follow=True)
+        body = response.content.decode()
+        assert "公示只在行政村张贴（县乡不再重复公示）" in body
+        assert "拟回退风险消除" not in body
+    village = client_for("town_staff").get(
+        reverse("monitoring:village_notice", args=[regions["village"].pk])
+    )
+    assert "拟回退风险消除" in village.content.decode()
