@@ -479,11 +479,42 @@ def _log(case: Case, actor: Any, action: str, step: str = "", **extra: Any) -> C
     )
 
 
-@transaction.atomic
 def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
-    """Start the identification procedure for a lead; the clock runs from the lead date."""
-    on = on or today()
+    """Start the identification procedure for a lead; the clock runs from the lead date.
+
+    A lead naming a person by an ID number already on the register is that person's
+    household's (linked first); a number held in a household the actor may not see is refused
+    here, not at the county's decision weeks later."""
     require(actor, Cap.TRIAGE, lead.region)
+    if lead.household_id is None and lead.id_number and lead.status == Lead.Status.NEW:
+        _link_registered_person(actor, lead)
+    return _open_case(actor=actor, lead=lead, on=on)
+
+
+def _link_registered_person(actor: Any, lead: Lead) -> None:
+    """Link the lead to the household of the member holding its ID number; refuse (logged, as
+    registry.services.refuse_taken_numbers asks: outside the change's transaction) when that
+    household is not the actor's to see or the holder is no longer a member."""
+    holder = Person.objects.filter(id_number=lead.id_number).select_related("household").first()
+    if holder is None:
+        return
+    household = holder.household
+    if holder.is_member and Household.objects.visible_to(actor).filter(pk=household.pk).exists():
+        with transaction.atomic():
+            before = snapshot(lead)
+            lead.household, lead.region = household, household.region
+            lead.save(update_fields=["household", "region"])
+            _audit(actor, lead, before, note=f"证件号码已在户籍台账，线索归入{household}")
+        return
+    message = registry_services.refuse_taken_numbers(
+        actor, [holder], note="启动识别时线索的证件号码已登记在其他户（未向办理人显示是谁）"
+    )[holder.pk]
+    raise ValidationError({"lead": f"{message}；不能按新户启动识别，请核实后按户登记线索"})
+
+
+@transaction.atomic
+def _open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
+    on = on or today()
     if lead.status != Lead.Status.NEW:
         raise ValidationError({"lead": f"线索状态为“{lead.get_status_display()}”，不能启动识别"})
     h = lead.household

@@ -21,6 +21,7 @@ from monitoring.tests.helpers import (
     open_household_case,
 )
 from monitoring.tests.test_rules import _post_step
+from registry.models import Household
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +240,50 @@ def test_the_notice_is_the_village_s_never_a_town_or_county_notice(client_for, u
         reverse("monitoring:village_notice", args=[regions["village"].pk])
     )
     assert "拟回退风险消除" in village.content.decode()
+
+
+def test_a_lead_for_a_registered_person_becomes_the_household_s_identification(
+    client_for, users, household
+):
+    """A lead typed with the ID number of a member on the register (not picked by 户编号) is the
+    household's: the procedure runs on the household, not on a new one that the county's
+    decision would find taken after weeks of steps."""
+    head = household.persons.get(relation="户主")
+    lead = services.create_lead(
+        actor=users["village_staff"],
+        source="农户自主申报",
+        reported_date=TODAY - dt.timedelta(days=20),
+        region=household.region,
+        person_name=head.name,
+        id_number=head.id_number,
+        risks=["因病"],
+    )
+    response = client_for("village_staff").post(
+        reverse("monitoring:lead_action", args=[lead.pk, "open"])
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.household == household
+    lead.refresh_from_db()
+    assert lead.household == household
+    advance(users, case)
+    household.refresh_from_db()
+    assert household.category == "边缘易致贫户"
+    assert Household.objects.count() == 1
+
+
+def test_a_lead_for_a_person_registered_elsewhere_is_refused_at_once(users, regions):
+    elsewhere = make_household(regions["other_village"])
+    taken = elsewhere.persons.get(relation="户主")
+    lead = services.create_lead(
+        actor=users["village_staff"],
+        source="农户自主申报",
+        reported_date=TODAY,
+        region=regions["village"],
+        person_name="某人",
+        id_number=taken.id_number,
+        risks=["因病"],
+    )
+    with pytest.raises(services.ValidationError, match="该证件号码已登记在其他户"):
+        services.open_case(actor=users["village_staff"], lead=lead)
+    assert not Case.objects.exists()
