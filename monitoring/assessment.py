@@ -80,6 +80,7 @@ class Assessment:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     criteria: list[tuple[str, bool, str]] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    firm: list[str] = field(default_factory=list)  # failed criteria no override lets through
     blocked: str = ""
 
     @property
@@ -236,6 +237,7 @@ def assess_elimination(
             f"已落实 {len(facts.measures)} 项"
             + (f"：{'、'.join(c for c, _ in facts.measures)}" if facts.measures else ""),
         ),
+        *_targeted(case.risk_list, facts.measures, need_measures),
         (
             f"收入稳定超过监测范围（近{policy.stable_months}个月）",
             stable_ok,
@@ -252,9 +254,48 @@ def assess_elimination(
     a.failed = [f"{label}（{detail}）" for label, ok, detail in a.criteria if not ok]
     if case.elimination_method == "帮扶消除" and facts.identified and months <= 2:
         a.warnings.append(("rule24", "帮扶消除距识别不足2个月"))
+    # Rule 22: never marked while income is unstable, 刚性支出 uncontrolled or 三保障 unsecured —
+    # no county override lets these through (the months and measures may be overridden).
+    a.firm = [
+        f"{label}（{detail}）"
+        for label, ok, detail in a.criteria
+        if not ok and label.startswith(NEVER_OVERRIDDEN)
+    ]
     if facts.no_labour:
         a.blocked = "该户为整户无劳动能力户，不能标注风险消除（政策规则22）"
     return a
+
+
+def firm_message(firm: list[str]) -> str:
+    """The refusal of rule-22 criteria, which no override lets through."""
+    return (
+        "不符合风险消除条件：" + "；".join(firm) + "。收入不稳定、大额刚性支出未解决或"
+        "三保障和饮水安全未保障的，不能标注风险消除，县级也不能放行（政策规则22）"
+    )
+
+
+# The criteria of rule 22 that no override lets through (by the start of their label).
+NEVER_OVERRIDDEN = ("收入稳定超过监测范围", "大额刚性支出已稳定解决", "三保障和饮水安全有保障")
+
+
+def _targeted(
+    risks: list[str], measures: list[tuple[str, dt.date | None]], need: int
+) -> list[tuple[str, bool, str]]:
+    """Policy.md §4.3 (rule 21, with rule 18's pairs): a measure carried out that answers each
+    risk that has answering measures — 因病 wants 健康帮扶 or 社会帮扶, not any measure. No
+    criterion when the year asks no measure (a 自然消除 so configured) or no risk has a pair."""
+    if need <= 0:
+        return []
+    done = {category for category, _ in measures}
+    wanted = {r: codes.RISK_MEASURES[r] for r in risks if r in codes.RISK_MEASURES}
+    if not wanted:
+        return []
+    missing = [r for r, cats in wanted.items() if not done & set(cats)]
+    detail = "；".join(
+        f"风险“{r}”应有{'、'.join(wanted[r])}之一" + ("，尚未落实" if r in missing else "，已落实")
+        for r in wanted
+    )
+    return [("帮扶措施针对风险", not missing, detail)]
 
 
 def _stable_income(

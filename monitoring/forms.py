@@ -197,7 +197,7 @@ class CaseFilterForm(StyledForm):
     alert = forms.ChoiceField(
         label="时限",
         required=False,
-        choices=[("", "全部"), ("orange", "即将到期"), ("red", "已逾期")],
+        choices=[("", "全部"), ("orange", "即将到期"), ("red", "已逾期"), ("late", "逾期办结")],
     )
 
 
@@ -297,7 +297,7 @@ class StepForm(StyledForm):
                     initial=case.elimination_method,
                 )
         if step == StepCode.NOTICE:
-            days = DeadlinePolicy.current().notice_days
+            days = DeadlinePolicy.for_year(case.start_date.year).notice_days
             f["notice_start"] = forms.DateField(
                 label="公示开始", widget=forms.DateInput, initial=case.notice_start
             )
@@ -479,6 +479,16 @@ class LabelForm(StyledForm):
 
 
 class DeadlineForm(StyledForm):
+    """The time limits: the default row, or (with 适用年度) those of procedures started from a
+    year on. The income formula is one for every year (it is kept on the default row)."""
+
+    year = forms.IntegerField(
+        label="适用年度（留空为默认时限）",
+        required=False,
+        min_value=2021,
+        max_value=2100,
+        help_text="填写年度的，该年度起算的程序按此时限（如本省自该年起改为20个工作日）",
+    )
     name = forms.CharField(label="名称", max_length=60)
     working_days = forms.BooleanField(label="按工作日计算（否则按自然日）", required=False)
     warn_days = forms.IntegerField(label="预警提前天数", min_value=0, max_value=30)
@@ -491,6 +501,7 @@ class DeadlineForm(StyledForm):
         kwargs.setdefault(
             "initial",
             {
+                "year": policy.year,
                 "name": policy.name,
                 "working_days": policy.working_days,
                 "warn_days": policy.warn_days,

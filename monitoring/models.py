@@ -276,6 +276,16 @@ class DeadlinePolicy(models.Model):
     """
 
     name = models.CharField(_("名称"), max_length=60, default="默认时限")
+    year = models.PositiveSmallIntegerField(
+        _("适用年度"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_(
+            "留空为默认时限；填写年度的，自该年度起算（发现线索或发起程序）的程序按此时限，"
+            "直至下一个设置了时限的年度"
+        ),
+    )
     working_days = models.BooleanField(
         _("按工作日计算"), default=False, help_text=_("否：按自然日计算")
     )
@@ -312,7 +322,8 @@ class DeadlinePolicy(models.Model):
 
     def __str__(self) -> str:
         unit = "个工作日" if self.working_days else "天"
-        return f"{self.name}：全程 {self.total_days()} {unit}"
+        since = f"（{self.year}年起）" if self.year else ""
+        return f"{self.name}{since}：全程 {self.total_days()} {unit}，公示 {self.notice_days} 天"
 
     def days_for(self, step: str) -> int:
         return int({**DEFAULT_STEP_DAYS, **(self.step_days or {})}.get(step, 15))
@@ -327,9 +338,18 @@ class DeadlinePolicy(models.Model):
 
     @classmethod
     def current(cls) -> DeadlinePolicy:
-        """The one policy row (created with the defaults on first use)."""
-        policy = cls.objects.order_by("pk").first()
+        """The default row (created with the national defaults on first use): the deadlines of
+        years without their own row, the materials per step and the income formula."""
+        policy = cls.objects.filter(year__isnull=True).order_by("pk").first()
         return policy or cls.objects.create(step_days=dict(DEFAULT_STEP_DAYS))
+
+    @classmethod
+    def for_year(cls, year: int) -> DeadlinePolicy:
+        """The deadlines of procedures started in `year`: the latest row of that year or before,
+        else the default row. A province's new rule applies from its year, and a procedure keeps
+        the rule of the year it started in."""
+        row = cls.objects.filter(year__lte=year).order_by("-year").first()
+        return row or cls.current()
 
 
 class Holiday(models.Model):
@@ -436,6 +456,12 @@ class CaseQuerySet(ScopedQuerySet):
 
     def open(self) -> CaseQuerySet:
         return self.filter(status=Case.Status.OPEN)
+
+    def finished_late(self) -> CaseQuerySet:
+        """Cases with a step done after its due date (逾期办结): once done, a step's colour is
+        gone, but an assessor still asks which procedures missed their time limit."""
+        late = CaseStep.objects.filter(case=models.OuterRef("pk"), done_on__gt=models.F("due_date"))
+        return self.filter(models.Exists(late))
 
 
 class Case(models.Model):
@@ -624,6 +650,13 @@ class CaseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()}（{self.get_status_display()}）"
+
+    @property
+    def late_days(self) -> int:
+        """Calendar days a done step was completed after its due date (0 when on time)."""
+        if self.done_on is None or self.done_on <= self.due_date:
+            return 0
+        return (self.done_on - self.due_date).days
 
 
 class CaseLogQuerySet(ScopedQuerySet):

@@ -31,6 +31,7 @@ from monitoring.assessment import (
     EliminationFacts,
     assess_elimination,
     assess_identification,
+    firm_message,
     income_of,
     income_window,
     threshold_for,
@@ -174,7 +175,8 @@ STEP_CAPS: dict[str, Cap] = {
 STEPS: dict[str, list[str]] = {
     Case.Kind.IDENTIFY: ["visit", "compare", "review", "notice", "town", "county"],
     Case.Kind.ELIMINATE: ["visit", "review", "notice", "town", "county"],
-    Case.Kind.ROLLBACK: ["visit", "review", "town", "county"],
+    # 回退 is a re-assessment under the elimination procedure (policy.md §4.4), 公示 included.
+    Case.Kind.ROLLBACK: ["visit", "review", "notice", "town", "county"],
     # 剔除 / 识别不精准退出: the village or town proposes (opens the case), the town reviews,
     # the county decides.
     Case.Kind.EXIT: ["town", "county"],
@@ -427,8 +429,28 @@ def missing_materials(case: Case, step: str) -> list[str]:
 # --- Cases -------------------------------------------------------------------------------------
 
 
+def deadlines_of(case: Case) -> DeadlinePolicy:
+    """The time limits a case runs under: those of the year it started in."""
+    return DeadlinePolicy.for_year(case.start_date.year)
+
+
+class _Deadlines:
+    """DeadlinePolicy.for_year, each year read once (the daily marking, a recomputation)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, DeadlinePolicy] = {}
+
+    def __call__(self, start: dt.date) -> DeadlinePolicy:
+        if start.year not in self.rows:
+            self.rows[start.year] = DeadlinePolicy.for_year(start.year)
+        return self.rows[start.year]
+
+
 def _make_steps(case: Case, on: dt.date) -> None:
-    policy, cal = DeadlinePolicy.current(), Calendar()
+    """The case's steps with their due dates from its start; the first step's colour is that of
+    `on`, the day it is opened (a procedure recorded as begun weeks ago is overdue at once, not
+    at the next daily run)."""
+    policy, cal = deadlines_of(case), Calendar()
     steps = []
     for order, code in enumerate(STEPS[case.kind]):
         due = due_date(case.start_date, code, policy, cal)
@@ -457,16 +479,49 @@ def _log(case: Case, actor: Any, action: str, step: str = "", **extra: Any) -> C
     )
 
 
-@transaction.atomic
 def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
-    """Start the identification procedure for a lead; the clock runs from the lead date."""
-    on = on or today()
+    """Start the identification procedure for a lead; the clock runs from the lead date.
+
+    A lead naming a person by an ID number already on the register is that person's
+    household's (linked first); a number held in a household the actor may not see is refused
+    here, not at the county's decision weeks later."""
     require(actor, Cap.TRIAGE, lead.region)
+    if lead.household_id is None and lead.id_number and lead.status == Lead.Status.NEW:
+        _link_registered_person(actor, lead)
+    return _open_case(actor=actor, lead=lead, on=on)
+
+
+def _link_registered_person(actor: Any, lead: Lead) -> None:
+    """Link the lead to the household of the member holding its ID number; refuse (logged, as
+    registry.services.refuse_taken_numbers asks: outside the change's transaction) when that
+    household is not the actor's to see or the holder is no longer a member."""
+    holder = Person.objects.filter(id_number=lead.id_number).select_related("household").first()
+    if holder is None:
+        return
+    household = holder.household
+    if holder.is_member and Household.objects.visible_to(actor).filter(pk=household.pk).exists():
+        with transaction.atomic():
+            before = snapshot(lead)
+            lead.household, lead.region = household, household.region
+            lead.save(update_fields=["household", "region"])
+            _audit(actor, lead, before, note=f"证件号码已在户籍台账，线索归入{household}")
+        return
+    message = registry_services.refuse_taken_numbers(
+        actor, [holder], note="启动识别时线索的证件号码已登记在其他户（未向办理人显示是谁）"
+    )[holder.pk]
+    raise ValidationError({"lead": f"{message}；不能按新户启动识别，请核实后按户登记线索"})
+
+
+@transaction.atomic
+def _open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
+    on = on or today()
     if lead.status != Lead.Status.NEW:
         raise ValidationError({"lead": f"线索状态为“{lead.get_status_display()}”，不能启动识别"})
     h = lead.household
     if h is not None and h.category and not h.risk_eliminated:
         raise ValidationError({"lead": f"{h}已是监测对象且风险未消除，无需重复识别"})
+    if h is not None:
+        _refuse_second_procedure(h, "lead")
     leads = [lead, *lead.merged_leads.order_by("id")]
     risks, description = _merged_facts((x.risks, x.description) for x in leads)
     case = Case.objects.create(
@@ -516,8 +571,7 @@ def open_household_case(
     require(actor, Cap.TRIAGE, household.region, "无权发起该程序")
     if on > today():
         raise ValidationError({"kind": "起算日期不能晚于今天"})
-    if Case.objects.open().filter(household=household).exists():
-        raise ValidationError({"kind": f"{household}已有办理中的程序"})
+    _refuse_second_procedure(household, "kind")
     if kind == Case.Kind.ELIMINATE:
         if not household.category or household.risk_eliminated:
             raise ValidationError({"kind": f"{household}不是风险未消除的监测对象"})
@@ -553,7 +607,7 @@ def open_household_case(
         members_counted=household.member_count or None,
         created_by=actor,
     )
-    _make_steps(case, on)
+    _make_steps(case, today())  # `on` is the recorded start
     _log(case, actor, f"启动{case.get_kind_display()}程序", note=case.exit_reason)
     audit.record(
         actor=actor,
@@ -564,6 +618,18 @@ def open_household_case(
         region_id=household.region_id,
     )
     return case
+
+
+def _refuse_second_procedure(household: Household, field: str) -> None:
+    """One procedure at a time per household: two open cases would both decide its status."""
+    running = Case.objects.open().filter(household=household).order_by("id").first()
+    if running is not None:
+        raise ValidationError(
+            {
+                field: f"{household}已有办理中的程序（{running.get_kind_display()}，"
+                f"当前环节：{running.get_current_step_display()}），请办结后再发起"
+            }
+        )
 
 
 def assess(case: Case, *, category: str = "", on: dt.date | None = None) -> Assessment:
@@ -696,6 +762,8 @@ def complete_step(
             assessment = assess(case, on=on)
             if assessment.blocked:
                 raise ValidationError({"decision": assessment.blocked})
+            if assessment.firm:
+                raise ValidationError({"decision": firm_message(assessment.firm)})
             if assessment.failed and not case.criteria_override:
                 raise ValidationError(
                     {
@@ -745,7 +813,7 @@ def complete_step(
             _apply_decision(case, actor, on)
             _close(case, actor, Case.Status.APPROVED, on, note)
         else:
-            policy, cal = DeadlinePolicy.current(), Calendar()
+            policy, cal = deadlines_of(case), Calendar()
             following.status = CaseStep.Status.OPEN
             following.alert = alert_for(following.due_date, today(), policy, cal)
             following.save(update_fields=["status", "alert"])
@@ -843,7 +911,7 @@ def _notice_errors(case: Case, on: dt.date) -> dict[str, str]:
         return {"notice_start": "请填写公示开始和结束日期"}
     step = case.steps.get(code=StepCode.NOTICE)
     earliest, what = _previous_date(case, step)
-    days = DeadlinePolicy.current().notice_days
+    days = deadlines_of(case).notice_days
     if start < earliest:
         return {"notice_start": f"公示开始日期{start:%Y-%m-%d}早于{what}{earliest:%Y-%m-%d}"}
     if end < start:
@@ -990,7 +1058,7 @@ def return_case(
         decision="",
         note="",
     )
-    policy, cal = DeadlinePolicy.current(), Calendar()
+    policy, cal = deadlines_of(case), Calendar()
     target.status, target.alert = CaseStep.Status.OPEN, alert_for(target.due_date, on, policy, cal)
     target.done_on = None
     target.save(update_fields=["status", "alert", "done_on"])
@@ -1018,6 +1086,8 @@ def override_criteria(*, actor: Any, case: Case, reason: str) -> Case:
         raise ValidationError({"reason": assessment.blocked})
     if not assessment.failed:
         raise ValidationError({"reason": "当前风险消除条件均已满足，无需放行"})
+    if set(assessment.failed) <= set(assessment.firm):
+        raise ValidationError({"reason": firm_message(assessment.firm)})
     before = snapshot(case)
     case.criteria_override = reason[:300]
     case.save(update_fields=["criteria_override"])
@@ -1121,15 +1191,15 @@ def record_green_measure(
 def mark_overdue(*, on: dt.date | None = None) -> dict[str, int]:
     """The daily job: orange/red marks on every open step, following the working-day calendar."""
     on = on or today()
-    policy, cal = DeadlinePolicy.current(), Calendar()
+    policy_of, cal = _Deadlines(), Calendar()
     steps = list(
         CaseStep.objects.filter(
             status=CaseStep.Status.OPEN, case__status=Case.Status.OPEN
-        ).annotate(case_alert=F("case__alert"))
+        ).annotate(case_alert=F("case__alert"), case_start=F("case__start_date"))
     )
     changed, cases_changed = [], []
     for step in steps:
-        alert = alert_for(step.due_date, on, policy, cal)
+        alert = alert_for(step.due_date, on, policy_of(step.case_start), cal)
         if alert != step.alert:
             step.alert = alert
             changed.append(step)
@@ -1197,7 +1267,7 @@ def _save_setting(actor: Any, row: Any, before: dict | None, **record: Any) -> A
 def save_deadline_policy(*, actor: Any, policy: DeadlinePolicy, **fields: Any) -> DeadlinePolicy:
     """Change the deadlines; open steps get new due dates on the next mark-overdue run."""
     _county_only(actor)
-    before = snapshot(policy)
+    before = snapshot(policy) if policy.pk else None
     for name, value in fields.items():
         setattr(policy, name, value)
     from monitoring.assessment import evaluate_formula
@@ -1209,21 +1279,47 @@ def save_deadline_policy(*, actor: Any, policy: DeadlinePolicy, **fields: Any) -
     )
     policy.full_clean()
     policy.save()
-    _recompute_due_dates(policy)
-    audit.record(actor=actor, action="update", obj=policy, before=before, after=snapshot(policy))
+    _recompute_due_dates()
+    audit.record(
+        actor=actor,
+        action="update" if before else "create",
+        obj=policy,
+        before=before,
+        after=snapshot(policy),
+    )
     return policy
 
 
-def _recompute_due_dates(policy: DeadlinePolicy) -> None:
-    """Due dates of unfinished steps follow the current policy and calendar."""
-    cal = Calendar()
+@transaction.atomic
+def save_deadlines(*, actor: Any, year: int | None, **fields: Any) -> DeadlinePolicy:
+    """Save the default time limits (`year` None) or those of procedures started from `year`
+    on (a new row starts from the default's materials). The income formula is kept on the
+    default row whichever is saved: it is one for every year."""
+    default = DeadlinePolicy.current()
+    if year is None:
+        return save_deadline_policy(actor=actor, policy=default, **fields)
+    formula = fields.pop("after_spending_formula", None)
+    if formula is not None and formula != default.after_spending_formula:
+        save_deadline_policy(actor=actor, policy=default, after_spending_formula=formula)
+    row = DeadlinePolicy.objects.filter(year=year).first() or DeadlinePolicy(
+        year=year,
+        materials=default.materials,
+        after_spending_formula=default.after_spending_formula,
+    )
+    return save_deadline_policy(actor=actor, policy=row, **fields)
+
+
+def _recompute_due_dates() -> None:
+    """Due dates of unfinished steps follow the calendar and the deadlines of the year each
+    case started in."""
+    policy_of, cal = _Deadlines(), Calendar()
     steps = list(
         CaseStep.objects.filter(case__status=Case.Status.OPEN)
         .exclude(status=CaseStep.Status.DONE)
         .select_related("case")
     )
     for s in steps:
-        s.due_date = due_date(s.case.start_date, s.code, policy, cal)
+        s.due_date = due_date(s.case.start_date, s.code, policy_of(s.case.start_date), cal)
     CaseStep.objects.bulk_update(steps, ["due_date"], batch_size=1000)
     cases = []
     for s in steps:
@@ -1291,7 +1387,7 @@ def set_holiday(*, actor: Any, date: dt.date, kind: str, name: str = "") -> Holi
     _county_only(actor)
     row, _ = Holiday.objects.update_or_create(date=date, defaults={"kind": kind, "name": name})
     audit.record(actor=actor, action="update", obj=row, after=snapshot(row))
-    _recompute_due_dates(DeadlinePolicy.current())
+    _recompute_due_dates()
     return row
 
 
@@ -1301,7 +1397,7 @@ def delete_holiday(*, actor: Any, holiday: Holiday) -> None:
     _county_only(actor)
     audit.record(actor=actor, action="delete", obj=holiday, before=snapshot(holiday))
     holiday.delete()
-    _recompute_due_dates(DeadlinePolicy.current())
+    _recompute_due_dates()
 
 
 # --- Self-declaration (农户自主申报) ------------------------------------------------------------

@@ -240,7 +240,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(kind=d["kind"])
         if d["step"]:
             qs = qs.filter(current_step=d["step"])
-        if d["alert"]:
+        if d["alert"] == "late":
+            qs = qs.finished_late()
+        elif d["alert"]:
             qs = qs.filter(alert=d["alert"])
     if status:
         qs = qs.filter(status=status)
@@ -441,14 +443,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if open_case
             and case.kind == Case.Kind.ELIMINATE
             and assessment is not None
-            and assessment.failed
+            and set(assessment.failed) - set(assessment.firm)  # rule 22's are never overridden
             and not case.criteria_override
             and can(request.user, Cap.OVERRIDE, case.region)
             else None,
             "comparison": services.compare_findings(case)
             if open_case and case.current_step == StepCode.COMPARE
             else None,
-            "policy": DeadlinePolicy.current(),
+            "policy": services.deadlines_of(case),
         },
     )
 
@@ -633,6 +635,12 @@ def village_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The village's 公示 of every case now in its 公示 step (publicity is held once, in the
     village)."""
     village = get_visible_or_404(Region.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    if village.level < Region.Level.VILLAGE:
+        # policy.md §4.2: 公示 once, in the village; 县乡不再重复公示.
+        messages.error(
+            request, f"公示只在行政村张贴（县乡不再重复公示），{village.name}不能出公示，请选择村"
+        )
+        return redirect("monitoring:villages")
     cases = (
         Case.objects.visible_to(request.user)
         .open()
@@ -718,7 +726,8 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
     policy = DeadlinePolicy.current()
     year = today().year
     elimination = EliminationPolicy.for_year(year)
-    deadline_form = forms.DeadlineForm(policy=policy)
+    shown = DeadlinePolicy.objects.filter(year=request.GET.get("deadline_year") or 0).first()
+    deadline_form = forms.DeadlineForm(policy=shown or policy)
     holiday_form = forms.HolidayForm()
     materials_form = forms.MaterialsForm(policy=policy)
     elimination_form = forms.EliminationPolicyForm(
@@ -774,9 +783,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
                 deadline_form = forms.DeadlineForm(request.POST, policy=policy)
                 if deadline_form.is_valid():
                     d = deadline_form.cleaned_data
-                    services.save_deadline_policy(
+                    saved = services.save_deadlines(
                         actor=request.user,
-                        policy=policy,
+                        year=d["year"],
                         name=d["name"],
                         working_days=d["working_days"],
                         warn_days=d["warn_days"],
@@ -784,7 +793,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
                         after_spending_formula=d["after_spending_formula"],
                         step_days=deadline_form.step_days(),
                     )
-                    messages.success(request, "办理时限已保存，办理中环节的到期日已重新计算")
+                    messages.success(
+                        request, f"已保存{saved}；办理中环节的到期日已按各自起算年度重新计算"
+                    )
                     return redirect("monitoring:settings")
         except ValidationError as exc:
             messages.error(request, _errors(exc))
@@ -798,7 +809,9 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
             "public_problem": address_problem(public_url(request, "/")),
             "thresholds": PolicyThreshold.objects.visible_to(request.user).select_related("region"),
             "current": threshold_for(region, today()),
-            "policy": policy,
+            "policy": DeadlinePolicy.for_year(year),
+            "default_policy": policy,
+            "deadline_rows": DeadlinePolicy.objects.exclude(year=None).order_by("year"),
             "deadline_form": deadline_form,
             "holiday_form": holiday_form,
             "materials_form": materials_form,
