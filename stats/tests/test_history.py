@@ -394,3 +394,60 @@ def test_a_member_counts_from_birth_though_registered_with_no_start_date(
     book = CalamineWorkbook.from_filelike(io.BytesIO(ledger))
     cells = [str(v) for row in book.get_sheet_by_index(0).to_python() for v in row]
     assert "钱小十一" not in cells and "2人" in cells
+
+
+def test_an_elimination_undone_and_stated_again_counts_from_the_day_it_is_recorded(
+    regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A roll-back (风险消除回退) followed by the next import of the national register, which still
+    says 风险已消除 with its old 风险消除时间: the register is eliminated again, and so are the
+    statistics from that day — before, the new elimination sorted before the roll-back and the
+    household stayed 风险未消除 for good. Likewise a roll-back and a new elimination on one day,
+    and a re-identification stated before the elimination it undoes (not eliminated)."""
+    village = regions["village"]
+
+    def on(day: dt.date) -> None:
+        monkeypatch.setattr(services, "today", lambda: day)
+
+    def eliminated(h: Any, day: dt.date) -> bool:
+        """Whether the statistics count `h` eliminated on `day`; on the day of the change, as
+        the register says."""
+        counted = compute(village, day)["monitored"]["eliminated"]["households"] == 1
+        h.refresh_from_db()
+        assert day != services.today() or counted == h.risk_eliminated, day
+        return counted
+
+    def change(h: Any, source: str = "导入", **fields: Any) -> None:
+        services.update_household(source=source, actor=None, household=h, **fields)
+
+    undone = {"risk_eliminated": False, "eliminated_date": None, "elimination_method": ""}
+    on(D(2022, 1, 1))
+    h = make_household(
+        village,
+        members=2,
+        category="突发严重困难户",
+        identified_date=D(2022, 1, 1),
+        risk_list=["因病"],
+    )
+    again = {"risk_eliminated": True, "eliminated_date": D(2023, 8, 1)}
+    on(D(2023, 8, 1))
+    change(h, **again, elimination_method="帮扶消除")
+    on(D(2024, 3, 1))
+    change(h, "风险消除回退程序", **undone)
+    assert not eliminated(h, D(2024, 3, 1)) and eliminated(h, D(2024, 2, 29))
+    on(D(2024, 5, 1))
+    change(h, **again, elimination_method="帮扶消除")
+    assert eliminated(h, D(2024, 5, 1))
+    assert not compute(village, D(2024, 4, 30))["monitored"]["eliminated"]["households"]
+    assert compute(village, D(2024, 5, 1))["eliminated_this_year"] == pair(1, 2)
+
+    on(D(2024, 6, 1))  # undone and eliminated again on one day
+    change(h, "风险消除回退程序", **undone)
+    change(h, **{**again, "eliminated_date": D(2024, 6, 1)}, elimination_method="自然消除")
+    assert eliminated(h, D(2024, 6, 1))
+
+    on(D(2024, 9, 1))  # 再标注 with a 识别监测时间 before the elimination it undoes
+    change(h, **undone, identified_date=D(2024, 5, 15))
+    assert not eliminated(h, D(2024, 9, 1))
+    figures = compute(village, D(2024, 9, 1))["monitored"]["not_eliminated"]
+    assert figures["households"] == 1 and figures["by_identified_year"] == {"2024": pair(1, 2)}
