@@ -390,17 +390,21 @@ def exits(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, d
     """Un-markings in [start, end]: {"monitored" | "alleviated": {reason: {households, persons}}}.
 
     剔除 / 识别不精准退出 end a household's monitoring (event ``exited``), 清退 its 脱贫户 status
-    (``unalleviated``); persons are the household's members on `end`.
+    (``unalleviated``); persons are the household's members on `end`, counted once for a
+    household un-marked twice for one reason (剔除, marked again, 剔除 again).
     """
     region_filter = IN_REGION.format(col="e.household_id") if not whole_tree(region) else ""
     sql = f"""
-SELECT e.kind, e.reason, COUNT(DISTINCT e.household_id),
+SELECT x.kind, x.reason, COUNT(*),
   COALESCE(SUM((SELECT COUNT(*) FROM registry_membership m
-                WHERE m.household_id = e.household_id AND {ACTIVE})), 0)
-FROM registry_householdevent e
-WHERE e.kind IN ('exited', 'unalleviated') AND e.date >= %(start)s AND e.date <= %(as_of)s
-  {region_filter}
-GROUP BY e.kind, e.reason
+                WHERE m.household_id = x.household_id AND {ACTIVE})), 0)
+FROM (
+  SELECT DISTINCT e.kind, e.reason, e.household_id
+  FROM registry_householdevent e
+  WHERE e.kind IN ('exited', 'unalleviated') AND e.date >= %(start)s AND e.date <= %(as_of)s
+    {region_filter}
+) x
+GROUP BY x.kind, x.reason
 """
     values = params(region, end) | {
         "start": start if connection.vendor == "postgresql" else start.isoformat()

@@ -451,3 +451,22 @@ def test_an_elimination_undone_and_stated_again_counts_from_the_day_it_is_record
     assert not eliminated(h, D(2024, 9, 1))
     figures = compute(village, D(2024, 9, 1))["monitored"]["not_eliminated"]
     assert figures["households"] == 1 and figures["by_identified_year"] == {"2024": pair(1, 2)}
+
+
+def test_a_household_un_marked_twice_in_a_year_counts_its_members_once(
+    regions: dict[str, Any], users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """剔除, marked again by the next import, 剔除 again: one household of 3 persons in the
+    year's exits, not 1 household of 6 persons."""
+    village, county = regions["village"], users["county_admin"]
+    monkeypatch.setattr(services, "today", lambda: D(2024, 2, 1))
+    marked = {"category": "边缘易致贫户", "identified_date": D(2024, 2, 1), "risk_list": ["因病"]}
+    h = make_household(village, members=3, **marked)
+    for day in (D(2024, 3, 1), D(2024, 8, 1)):
+        monkeypatch.setattr(services, "today", lambda day=day: day)
+        services.unmark(actor=county, household=h, what="monitored", reason="剔除")
+        if day.month == 3:
+            monkeypatch.setattr(services, "today", lambda: D(2024, 5, 1))
+            services.update_household(source="导入", actor=None, household=h, **marked)
+    figures = compute(village, D(2024, 12, 31))
+    assert figures["exits_this_year"] == {"monitored": {"剔除": pair(1, 3)}, "alleviated": {}}
