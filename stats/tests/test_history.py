@@ -420,7 +420,11 @@ def test_an_elimination_undone_and_stated_again_counts_from_the_day_it_is_record
     def change(h: Any, source: str = "导入", **fields: Any) -> None:
         services.update_household(source=source, actor=None, household=h, **fields)
 
-    undone = {"risk_eliminated": False, "eliminated_date": None, "elimination_method": ""}
+    undone: dict[str, Any] = {
+        "risk_eliminated": False,
+        "eliminated_date": None,
+        "elimination_method": "",
+    }
     on(D(2022, 1, 1))
     h = make_household(
         village,
@@ -429,7 +433,7 @@ def test_an_elimination_undone_and_stated_again_counts_from_the_day_it_is_record
         identified_date=D(2022, 1, 1),
         risk_list=["因病"],
     )
-    again = {"risk_eliminated": True, "eliminated_date": D(2023, 8, 1)}
+    again: dict[str, Any] = {"risk_eliminated": True, "eliminated_date": D(2023, 8, 1)}
     on(D(2023, 8, 1))
     change(h, **again, elimination_method="帮扶消除")
     on(D(2024, 3, 1))
@@ -460,7 +464,11 @@ def test_a_household_un_marked_twice_in_a_year_counts_its_members_once(
     year's exits, not 1 household of 6 persons."""
     village, county = regions["village"], users["county_admin"]
     monkeypatch.setattr(services, "today", lambda: D(2024, 2, 1))
-    marked = {"category": "边缘易致贫户", "identified_date": D(2024, 2, 1), "risk_list": ["因病"]}
+    marked: dict[str, Any] = {
+        "category": "边缘易致贫户",
+        "identified_date": D(2024, 2, 1),
+        "risk_list": ["因病"],
+    }
     h = make_household(village, members=3, **marked)
     for day in (D(2024, 3, 1), D(2024, 8, 1)):
         monkeypatch.setattr(services, "today", lambda day=day: day)
