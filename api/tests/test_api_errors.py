@@ -141,6 +141,20 @@ def test_an_endpoint_with_a_trailing_slash_answers_as_without_it(
         assert refused.status_code == 405 and "不支持 POST" in refused.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "name"), [*((p, "region") for p in WITH_REGION), ("/api/v1/households", "q")]
+)
+def test_a_nul_character_in_a_parameter_answers_422_naming_it(
+    client_for: Any, household: Any, path: str, name: str
+) -> None:
+    # PostgreSQL refuses such a text: the region look-up and the search answered 500.
+    response = client_for("county_admin").get(path, {name: "金山\x00店镇"})
+    assert response.status_code == 422, response.content
+    title = {"region": "区划", "q": "关键词"}[name]
+    assert response.json()["detail"] == f"参数{title}（{name}）的值无效，不能含有空字符"
+    assert response.json()["errors"][0]["loc"] == ["query", name]
+
+
 def test_the_openapi_document_gives_every_endpoints_error_responses(client_for: Any) -> None:
     schema = client_for("town_staff").get("/api/v1/openapi.json").json()
     components = schema["components"]["schemas"]
