@@ -7,7 +7,9 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 from api.endpoints import api, error_response
 
@@ -105,6 +107,19 @@ def docs(request: HttpRequest) -> HttpResponse:
     )
 
 
-def no_endpoint(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    """A path under /api/v1/ that is no endpoint: 404 in the endpoints' body."""
+def no_endpoint(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+    """A path under /api/v1/ that is no endpoint: 404 in the endpoints' body.
+
+    An endpoint's path with a trailing slash (`/api/v1/households/`, as many clients and
+    people write it) gets that endpoint's own answer: a redirect would cost a client that does
+    not follow it (curl) the answer, and one that does may drop its token on the way.
+    """
+    bare = request.path.rstrip("/")
+    if bare != request.path and bare.startswith(PREFIX + "/"):
+        try:
+            match = resolve(bare)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not no_endpoint:
+            return match.func(request, *match.args, **match.kwargs)
     return error_response(request, 404, f"没有这个接口：{request.path}")

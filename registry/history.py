@@ -12,10 +12,11 @@ date D ("on D" = on or before D; events are read from `HouseholdEvent`):
   latest ``exited`` (剔除, 识别不精准退出, …) event ≤ D.
 * "Later" for these two is by date, then on the same day by record: an un-marking and a
   re-marking on one day (an import day each) leave the status the later one says.
-* Its risk is eliminated on D when its latest ``eliminated`` event ≤ D is later than its latest
-  ``identified``/``reidentified``/``rolled_back`` event ≤ D. On the same day an identification is
-  followed by its elimination (eliminated), while a roll-back or re-identification follows the
-  elimination it undoes (not eliminated).
+* Its risk is eliminated on D when its latest ``eliminated`` event ≤ D is later (by date, then
+  on the same day by record, as above) than its latest ``identified``/``reidentified``/
+  ``rolled_back`` event ≤ D: an identification and its elimination on one day leave it
+  eliminated, an elimination and its roll-back not, a roll-back and a new elimination on one day
+  (an import day) eliminated again.
 * Its category on D is that of its latest ``identified``/``reidentified``/``category_changed``
   event ≤ D (same day: the later record).
 * Members on D: memberships with start ≤ D or unknown start, and no end or end > D, of persons
@@ -129,9 +130,10 @@ WITH ev AS (
     MAX(CASE WHEN e.kind = 'exited' AND {upto} THEN {key} END) AS exk,
     MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto} THEN {key} END) AS idk,
     MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto} THEN e.date END) AS idt,
-    MAX(CASE WHEN e.kind IN ('reidentified', 'rolled_back') AND {upto} THEN e.date END)
+    MAX(CASE WHEN e.kind IN ('reidentified', 'rolled_back') AND {upto} THEN {key} END)
       AS reopened,
     MAX(CASE WHEN e.kind = 'eliminated' AND {upto} THEN e.date END) AS elt,
+    MAX(CASE WHEN e.kind = 'eliminated' AND {upto} THEN {key} END) AS elk,
     MAX(CASE WHEN e.kind IN ('identified', 'reidentified', 'category_changed') AND {upto}
         THEN {catkey} END) AS catkey,
     MAX(CASE WHEN e.kind IN ('identified', 'reidentified') AND {upto}
@@ -170,8 +172,8 @@ hs AS (
     CASE WHEN ev.alk IS NOT NULL AND (ev.unalk IS NULL OR ev.alk > ev.unalk)
       THEN 1 ELSE 0 END AS alv,
     CASE WHEN ev.idk IS NOT NULL AND (ev.exk IS NULL OR ev.idk > ev.exk) THEN 1 ELSE 0 END AS mon,
-    CASE WHEN ev.elt IS NOT NULL AND ev.elt >= ev.idt
-          AND (ev.reopened IS NULL OR ev.elt > ev.reopened) THEN 1 ELSE 0 END AS elim,
+    CASE WHEN ev.elk IS NOT NULL AND ev.elk > ev.idk
+          AND (ev.reopened IS NULL OR ev.elk > ev.reopened) THEN 1 ELSE 0 END AS elim,
     CASE WHEN ev.idt IS NOT NULL THEN substr(ev.catkey, 23) ELSE '' END AS cat,
     CASE WHEN ev.idt IS NOT NULL THEN {year} ELSE 0 END AS yr,
     ev.new_ty AS new_ty, ev.elim_ty AS elim_ty
@@ -388,17 +390,21 @@ def exits(region: Region, start: dt.date, end: dt.date) -> dict[str, dict[str, d
     """Un-markings in [start, end]: {"monitored" | "alleviated": {reason: {households, persons}}}.
 
     剔除 / 识别不精准退出 end a household's monitoring (event ``exited``), 清退 its 脱贫户 status
-    (``unalleviated``); persons are the household's members on `end`.
+    (``unalleviated``); persons are the household's members on `end`, counted once for a
+    household un-marked twice for one reason (剔除, marked again, 剔除 again).
     """
     region_filter = IN_REGION.format(col="e.household_id") if not whole_tree(region) else ""
     sql = f"""
-SELECT e.kind, e.reason, COUNT(DISTINCT e.household_id),
+SELECT x.kind, x.reason, COUNT(*),
   COALESCE(SUM((SELECT COUNT(*) FROM registry_membership m
-                WHERE m.household_id = e.household_id AND {ACTIVE})), 0)
-FROM registry_householdevent e
-WHERE e.kind IN ('exited', 'unalleviated') AND e.date >= %(start)s AND e.date <= %(as_of)s
-  {region_filter}
-GROUP BY e.kind, e.reason
+                WHERE m.household_id = x.household_id AND {ACTIVE})), 0)
+FROM (
+  SELECT DISTINCT e.kind, e.reason, e.household_id
+  FROM registry_householdevent e
+  WHERE e.kind IN ('exited', 'unalleviated') AND e.date >= %(start)s AND e.date <= %(as_of)s
+    {region_filter}
+) x
+GROUP BY x.kind, x.reason
 """
     values = params(region, end) | {
         "start": start if connection.vendor == "postgresql" else start.isoformat()

@@ -345,10 +345,18 @@ class HouseholdEventQuerySet(ScopedQuerySet):
     region_field = "household__region"
 
     def last_ends(self) -> dict[int, dict[str, dt.date]]:
-        """Each household's last un-marking date by kind (``exited``, ``unalleviated``), for
+        """Each household's last un-marking date by kind (``exited``, ``unalleviated``, and of
+        its risk's elimination ``eliminated``, ``rolled_back``, ``reidentified``), for
         `rules.status_events`: a marking is never dated before the un-marking it follows."""
+        kinds = (
+            EventKind.EXITED,
+            EventKind.UNALLEVIATED,
+            EventKind.ELIMINATED,
+            EventKind.ELIMINATION_ROLLED_BACK,
+            EventKind.REIDENTIFIED,
+        )
         rows = (
-            self.filter(kind__in=(EventKind.EXITED, EventKind.UNALLEVIATED))
+            self.filter(kind__in=kinds)
             .order_by()
             .values_list("household_id", "kind")
             .annotate(last=Max("date"))

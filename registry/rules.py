@@ -230,6 +230,11 @@ def alleviated_date(s: HouseholdStatus) -> dt.date:
     return LAST_ALLEVIATION
 
 
+def _latest(*days: dt.date | None) -> dt.date | None:
+    """The latest of the dates given (None when none is)."""
+    return max((d for d in days if d is not None), default=None)
+
+
 def status_events(
     before: HouseholdStatus | None,
     after: HouseholdStatus,
@@ -243,11 +248,18 @@ def status_events(
     an old register writes its events at the dates that really happened. Clearing a mark (监测对象
     类别 emptied, 是否脱贫户 set back to 否) is an un-marking event dated `today` with `exit_reason`
     (剔除, 清退, 识别不精准退出, 国家系统导入…), so statistics count the household until then only.
-    `ends` holds the household's last un-marking dates by kind (``exited``, ``unalleviated``): no
-    marking is dated before the un-marking it follows (`not_before_end`).
+    `ends` holds the household's last un-marking dates by kind (``exited``, ``unalleviated``, and
+    for the risk ``eliminated``, ``rolled_back``, ``reidentified``): no marking is dated before
+    the un-marking it follows (`not_before_end`) — an elimination before the last roll-back or
+    re-identification, a re-identification before the elimination it undoes.
     """
     ends = ends or {}
     exited, unalleviated = ends.get("exited"), ends.get("unalleviated")
+    # An elimination undone (回退, 再标注) and stated again with its old 风险消除时间 (the next
+    # import of a register that never saw the roll-back) is eliminated again from the day it is
+    # recorded; dated at the old date it would sort before the roll-back and never count.
+    reopened = _latest(exited, ends.get("rolled_back"), ends.get("reidentified"))
+    eliminated = _latest(exited, ends.get("eliminated"))
     events: list[dict] = []
     if before is not None and before.category and not after.category:
         events.append(
@@ -281,7 +293,7 @@ def status_events(
             events.append(
                 {
                     "kind": "reidentified",
-                    "date": not_before_end(after.identified_date, exited, today),
+                    "date": not_before_end(after.identified_date, eliminated, today),
                     "category": after.category,
                     "risks": risks,
                 }
@@ -301,7 +313,7 @@ def status_events(
         events.append(
             {
                 "kind": "eliminated",
-                "date": not_before_end(after.eliminated_date or today, exited, today),
+                "date": not_before_end(after.eliminated_date or today, reopened, today),
                 "category": after.category,
                 "method": after.elimination_method,
             }

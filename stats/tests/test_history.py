@@ -394,3 +394,87 @@ def test_a_member_counts_from_birth_though_registered_with_no_start_date(
     book = CalamineWorkbook.from_filelike(io.BytesIO(ledger))
     cells = [str(v) for row in book.get_sheet_by_index(0).to_python() for v in row]
     assert "钱小十一" not in cells and "2人" in cells
+
+
+def test_an_elimination_undone_and_stated_again_counts_from_the_day_it_is_recorded(
+    regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A roll-back (风险消除回退) followed by the next import of the national register, which still
+    says 风险已消除 with its old 风险消除时间: the register is eliminated again, and so are the
+    statistics from that day — before, the new elimination sorted before the roll-back and the
+    household stayed 风险未消除 for good. Likewise a roll-back and a new elimination on one day,
+    and a re-identification stated before the elimination it undoes (not eliminated)."""
+    village = regions["village"]
+
+    def on(day: dt.date) -> None:
+        monkeypatch.setattr(services, "today", lambda: day)
+
+    def eliminated(h: Any, day: dt.date) -> bool:
+        """Whether the statistics count `h` eliminated on `day`; on the day of the change, as
+        the register says."""
+        counted = compute(village, day)["monitored"]["eliminated"]["households"] == 1
+        h.refresh_from_db()
+        assert day != services.today() or counted == h.risk_eliminated, day
+        return counted
+
+    def change(h: Any, source: str = "导入", **fields: Any) -> None:
+        services.update_household(source=source, actor=None, household=h, **fields)
+
+    undone: dict[str, Any] = {
+        "risk_eliminated": False,
+        "eliminated_date": None,
+        "elimination_method": "",
+    }
+    on(D(2022, 1, 1))
+    h = make_household(
+        village,
+        members=2,
+        category="突发严重困难户",
+        identified_date=D(2022, 1, 1),
+        risk_list=["因病"],
+    )
+    again: dict[str, Any] = {"risk_eliminated": True, "eliminated_date": D(2023, 8, 1)}
+    on(D(2023, 8, 1))
+    change(h, **again, elimination_method="帮扶消除")
+    on(D(2024, 3, 1))
+    change(h, "风险消除回退程序", **undone)
+    assert not eliminated(h, D(2024, 3, 1)) and eliminated(h, D(2024, 2, 29))
+    on(D(2024, 5, 1))
+    change(h, **again, elimination_method="帮扶消除")
+    assert eliminated(h, D(2024, 5, 1))
+    assert not compute(village, D(2024, 4, 30))["monitored"]["eliminated"]["households"]
+    assert compute(village, D(2024, 5, 1))["eliminated_this_year"] == pair(1, 2)
+
+    on(D(2024, 6, 1))  # undone and eliminated again on one day
+    change(h, "风险消除回退程序", **undone)
+    change(h, **{**again, "eliminated_date": D(2024, 6, 1)}, elimination_method="自然消除")
+    assert eliminated(h, D(2024, 6, 1))
+
+    on(D(2024, 9, 1))  # 再标注 with a 识别监测时间 before the elimination it undoes
+    change(h, **undone, identified_date=D(2024, 5, 15))
+    assert not eliminated(h, D(2024, 9, 1))
+    figures = compute(village, D(2024, 9, 1))["monitored"]["not_eliminated"]
+    assert figures["households"] == 1 and figures["by_identified_year"] == {"2024": pair(1, 2)}
+
+
+def test_a_household_un_marked_twice_in_a_year_counts_its_members_once(
+    regions: dict[str, Any], users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """剔除, marked again by the next import, 剔除 again: one household of 3 persons in the
+    year's exits, not 1 household of 6 persons."""
+    village, county = regions["village"], users["county_admin"]
+    monkeypatch.setattr(services, "today", lambda: D(2024, 2, 1))
+    marked: dict[str, Any] = {
+        "category": "边缘易致贫户",
+        "identified_date": D(2024, 2, 1),
+        "risk_list": ["因病"],
+    }
+    h = make_household(village, members=3, **marked)
+    for day in (D(2024, 3, 1), D(2024, 8, 1)):
+        monkeypatch.setattr(services, "today", lambda day=day: day)
+        services.unmark(actor=county, household=h, what="monitored", reason="剔除")
+        if day.month == 3:
+            monkeypatch.setattr(services, "today", lambda: D(2024, 5, 1))
+            services.update_household(source="导入", actor=None, household=h, **marked)
+    figures = compute(village, D(2024, 12, 31))
+    assert figures["exits_this_year"] == {"monitored": {"剔除": pair(1, 3)}, "alleviated": {}}
