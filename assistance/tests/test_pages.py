@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from assistance import services
 from assistance.models import Campaign, Contact
@@ -78,3 +79,13 @@ def test_list_pages_use_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         page = client.get("/assistance/contacts/cadre/", {"name": "干部0", "phone": ""})
     assert "（3户）" in page.content.decode()
+
+
+def test_the_bulk_contact_button_shows_only_to_who_may_plan(client_for: Any) -> None:
+    """A 网格员 may list the contacts but not assign them: no button leading to a 403."""
+    bulk = reverse("assistance:contact_bulk")
+    assert (
+        bulk not in client_for("grid_member").get(reverse("assistance:contacts")).content.decode()
+    )
+    assert client_for("grid_member").get(bulk).status_code == 403
+    assert bulk in client_for("town_staff").get(reverse("assistance:contacts")).content.decode()
