@@ -89,3 +89,17 @@ def test_the_bulk_contact_button_shows_only_to_who_may_plan(client_for: Any) -> 
     )
     assert client_for("grid_member").get(bulk).status_code == 403
     assert bulk in client_for("town_staff").get(reverse("assistance:contacts")).content.decode()
+
+
+def test_the_record_visit_button_shows_only_to_who_may_record(client_for: Any) -> None:
+    """The auditor reads 帮扶走访 but records no visit: no 记录走访 button leading to a 403."""
+    new = reverse("assistance:visit_new")
+    assert client_for("auditor").get(new).status_code == 403
+    assert (
+        f'href="{new}"'
+        not in client_for("auditor").get(reverse("assistance:index")).content.decode()
+    )
+    assert (
+        f'href="{new}"'
+        in client_for("grid_member").get(reverse("assistance:index")).content.decode()
+    )
