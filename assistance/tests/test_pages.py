@@ -103,3 +103,26 @@ def test_the_record_visit_button_shows_only_to_who_may_record(client_for: Any) -
         f'href="{new}"'
         in client_for("grid_member").get(reverse("assistance:index")).content.decode()
     )
+
+
+def test_visit_rules_keep_what_was_typed_on_an_error(client_for: Any) -> None:
+    """A refused 走访频次 page shows the values typed (and says which is wrong), not the stored
+    ones: the user corrects one cell instead of typing all again."""
+    from assistance.models import VisitRule
+
+    monitored, _ = VisitRule.objects.get_or_create(
+        target=VisitRule.Target.MONITORED, defaults={"interval_days": 30}
+    )
+    eliminated, _ = VisitRule.objects.get_or_create(
+        target=VisitRule.Target.ELIMINATED, defaults={"interval_days": 90}
+    )
+    data = {f"interval_{r.pk}": "" for r in VisitRule.objects.all()}
+    data |= {f"interval_{monitored.pk}": "45", f"interval_{eliminated.pk}": "九十"}
+    data[f"active_{monitored.pk}"] = "on"
+    page = client_for("county_admin").post(reverse("assistance:visit_rules"), data)
+    body = page.content.decode()
+    assert page.status_code == 200 and "实为“九十”" in body
+    assert f'name="interval_{monitored.pk}" value="45"' in body
+    assert f'name="interval_{eliminated.pk}" value="九十"' in body
+    monitored.refresh_from_db()
+    assert monitored.interval_days == 30  # nothing saved
