@@ -423,3 +423,13 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.household_id}"
+
+    # 变更记录 (core.audit.describe): saving a questionnaire part logs its index as `section`.
+    audit_labels = {"section": "填写问卷"}
+
+    @classmethod
+    def audit_value(cls, field: str, value: Any) -> str | None:
+        """变更记录: the part saved, counted from 1 as the page shows it."""
+        if field == "section" and isinstance(value, int):
+            return f"第{value + 1}部分"
+        return None

@@ -421,7 +421,9 @@ def visit_rules(request: HttpRequest) -> HttpResponse:
         for rule in rules:
             raw = request.POST.get(f"interval_{rule.pk}", "").strip()
             if not raw.isdigit():
-                errors.append(f"{rule.get_target_display()}：走访间隔应为天数（整数）")
+                errors.append(
+                    f"{rule.get_target_display()}：走访间隔应为天数（正整数），实为“{raw}”"
+                )
                 continue
             values[rule] = (int(raw), bool(request.POST.get(f"active_{rule.pk}")))
         if not errors:
@@ -432,6 +434,10 @@ def visit_rules(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "已保存走访频次")
                 return redirect("assistance:visit_rules")
+        # The page shows what was typed, not the stored values (the rules are not saved here).
+        for rule in rules:
+            rule.interval_days = request.POST.get(f"interval_{rule.pk}", "").strip()
+            rule.active = bool(request.POST.get(f"active_{rule.pk}"))
     return render(
         request,
         "assistance/visit_rules.html",

@@ -65,6 +65,10 @@ def _check_year(on: dt.date, from_month: int) -> int:
     "B01",
     "雨露计划对象不是脱贫户或未消除风险监测户",
     "red",
+    description=(
+        "雨露计划补助对象在学期首日（春季3月1日、秋季9月1日）既不是脱贫户，也不是风险未消除的"
+        "监测户；查最近 years 年的记录。"
+    ),
     parameters={"years": 3},
 )
 def yulu_not_eligible(region: Any, params: dict) -> list[dict]:
@@ -105,7 +109,12 @@ def yulu_not_eligible(region: Any, params: dict) -> list[dict]:
     return out
 
 
-@check("B02", "雨露计划对象不是中职或高职学生", "yellow")
+@check(
+    "B02",
+    "雨露计划对象不是中职或高职学生",
+    "yellow",
+    description="本年度雨露计划补助对象在户籍台账中的在校生状况不是中职或高职高专（一至三年级）。",
+)
 def yulu_not_vocational(region: Any) -> list[dict]:
     """雨露计划 of this year for a person whose 在校生状况 on the register is not 中职 or
     高职高专 (一至三年级)."""
@@ -132,6 +141,10 @@ def yulu_not_vocational(region: Any) -> list[dict]:
     "B03",
     "雨露计划补助超过标准",
     "yellow",
+    description=(
+        "本年度雨露计划补助超过本县标准：一个学期的补助金额超过 per_term 元，或一名学生全年超"
+        "过 per_year 元（政策默认每年3000元，分两个学期发放）。"
+    ),
     parameters={"per_term": 1500, "per_year": 3000},
 )
 def yulu_above_standard(region: Any, params: dict) -> list[dict]:
@@ -178,6 +191,11 @@ def yulu_above_standard(region: Any, params: dict) -> list[dict]:
     "B04",
     "应享未享：中职/高职学生或因学风险户未享受教育帮扶",
     "yellow",
+    description=(
+        "应享未享：脱贫户或风险未消除监测户中的中职/高职学生（按在校生状况）当年既没有雨露计"
+        "划也没有教育资助，或有因学风险的户中无人享受其中任何一项。每年 from_month 月起查本年"
+        "度（补助应已发放），此前查上一年度。"
+    ),
     parameters={"from_month": 7},
 )
 def education_not_received(region: Any, params: dict) -> list[dict]:
@@ -234,7 +252,15 @@ def education_not_received(region: Any, params: dict) -> list[dict]:
     return out
 
 
-@check("B05", "C/D级危房未落实危房改造或住房保障措施", "red")
+@check(
+    "B05",
+    "C/D级危房未落实危房改造或住房保障措施",
+    "red",
+    description=(
+        "住建部门最近一次鉴定为C级或D级危房、或集中排查答为危房的户，没有当年或以后的危房改造"
+        "记录，也没有住房安全保障或搬迁类帮扶措施（计划、实施中或已完成）。"
+    ),
+)
 def unsafe_house_without_renovation(region: Any) -> list[dict]:
     """A household whose house the 住建 batches last appraised at C or D, or whose screening
     answered it is a 危房, with no 危房改造 record of that year or later and no 住房安全保障 /

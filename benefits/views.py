@@ -18,7 +18,7 @@ from core.permissions import Cap, require
 from core.xlsx import XLSX
 from ledgers import figures as ledger_figures
 from ledgers import kit
-from regions.models import Region, get_visible_region_or_404
+from regions.models import Region, get_visible_region_or_404, visible_parent
 
 
 def policy(request: HttpRequest) -> HttpResponse | FileResponse:
@@ -73,6 +73,7 @@ def policy(request: HttpRequest) -> HttpResponse | FileResponse:
         "benefits/policy.html",
         {
             "region": region,
+            "parent": visible_parent(request.user, region),
             "year": year,
             "cards": cards,
             "children": list(children.values()),

@@ -182,12 +182,19 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
         return None
 
 
-def _label(f: Any, name: str) -> str:
+def _label(f: Any, name: str, model: Any = None) -> str:
     """A field's Chinese name; a reverse relation a record counts (a visit's `photos`) is named by
-    its model (走访照片), as it has no verbose name of its own."""
+    its model (走访照片), as it has no verbose name of its own. A model names the values it logs
+    that are not fields, or fields better named than their verbose name, in `audit_labels`; a
+    foreign key left with Django's English default (`resolved by`) is named by its model."""
+    own = getattr(model, "audit_labels", None) or {}
+    if name in own:
+        return str(own[name])
     if f is None:
         return name
     if f.auto_created and not f.concrete:
+        return str(f.related_model._meta.verbose_name)
+    if f.is_relation and str(f.verbose_name) == name.replace("_", " "):
         return str(f.related_model._meta.verbose_name)
     return str(f.verbose_name)
 
@@ -262,7 +269,7 @@ def describe(
             if name in hide:
                 continue
             f = _field(model, name)
-            label = _label(f, name)
+            label = _label(f, name, model)
             if name in mask:
                 shown = ("（已隐藏）" if before else "—", "（已隐藏）" if after else "—")
             else:

@@ -40,6 +40,9 @@ def _in_post(region: Any, on: dt.date) -> Any:
     "Z01",
     "驻村工作队没有第一书记",
     "yellow",
+    description=(
+        "村驻村工作队有在岗队员却没有第一书记（all_villages 为是时，查每个没有在岗第一书记的村）。"
+    ),
     parameters={"all_villages": False},
 )
 def no_first_secretary(region: Any, params: dict) -> list[dict]:
@@ -59,7 +62,13 @@ def no_first_secretary(region: Any, params: dict) -> list[dict]:
     return out
 
 
-@check("Z02", "驻村工作队员超过任期", "yellow", parameters={"max_years": 2})
+@check(
+    "Z02",
+    "驻村工作队员超过任期",
+    "yellow",
+    description="驻村工作队员在岗时间超过任期（max_years 年，默认2年）仍未轮换。",
+    parameters={"max_years": 2},
+)
 def past_term(region: Any, params: dict) -> list[dict]:
     """A member in post longer than the term (years, default 2) without a rotation."""
     on = today()
@@ -130,6 +139,11 @@ def done_through(region: Region, year: int, until: int) -> int:
     "Z03",
     "每月一学习、一例会、一督查未落实",
     "yellow",
+    description=(
+        "本年度已过去的每个月，每个记录督查与例会的乡镇（参数 level 设为村级时为村；all_units "
+        "为是时为全部乡镇或村）都应有一次学习、一次例会和一次督查（纪律督查、业务督查或暗访）"
+        "记录。"
+    ),
     parameters={"level": "town", "types": MONTHLY, "all_units": False},
 )
 def monthly_check(region: Any, params: dict) -> list[dict]:
@@ -173,7 +187,13 @@ def _keeping(scope: Region, year: int) -> set[int]:
     return {int(pk) for path in paths for pk in path.strip("/").split("/") if pk}
 
 
-@check("Z04", "村有未分配网格员的农户", "yellow", parameters={"min_rate": 100})
+@check(
+    "Z04",
+    "村有未分配网格员的农户",
+    "yellow",
+    description="设有网格的村中，已分配网格员的农户比例低于 min_rate（%）。",
+    parameters={"min_rate": 100},
+)
 def uncovered_households(region: Any, params: dict) -> list[dict]:
     """A village with grids where the share of households with a 网格员 is below `min_rate` (%)."""
     least = float(params.get("min_rate", 100))

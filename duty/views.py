@@ -38,7 +38,13 @@ from duty.models import (
     WorkTeamMember,
 )
 from ledgers.figures import requested_year
-from regions.models import Region, get_visible_region_or_404, own_region, requested_region
+from regions.models import (
+    Region,
+    get_visible_region_or_404,
+    own_region,
+    place_names,
+    requested_region,
+)
 from registry.models import Household
 
 
@@ -513,12 +519,17 @@ def grid(request: HttpRequest) -> HttpResponse:
             )
         )
     )
+    # One query for every unit's place (Region.full_name is a query per row).
+    listed = list(units)
+    places = place_names(u.region for u in listed)
+    for u in listed:
+        u.place = places[u.region_id]
     return render(
         request,
         "duty/grid.html",
         {
             "region": region,
-            "units": units,
+            "units": listed,
             "coverage": services.coverage(region),
             "form": forms.GridUnitForm(viewer=request.user),
             "can_plan": can(request.user, Cap.PLAN),

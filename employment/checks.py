@@ -14,7 +14,15 @@ from employment.models import EmploymentRow, LabourSubsidyRow
 FOR_WORK_AWAY = ("一次性交通补贴", "外出务工补助")
 
 
-@check("E01", "外出务工补贴发给当年没有外出务工记录的人", "yellow")
+@check(
+    "E01",
+    "外出务工补贴发给当年没有外出务工记录的人",
+    "yellow",
+    description=(
+        "一次性交通补贴或外出务工补助发给了当年务工监测中没有一个月外出务工（省外或县外省内）"
+        "的人；该补贴只发给外出务工人员。"
+    ),
+)
 def subsidy_without_work_away(region: Any) -> list[dict]:
     """一次性交通补贴 or 外出务工补助 paid to a person whose 务工监测 shows no month of 外出务工
     (省外 or 县外省内) in the subsidy's year — the subsidy is for those who work away."""

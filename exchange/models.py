@@ -270,6 +270,12 @@ class Item(models.Model):
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
 
     objects = ItemQuerySet.as_manager()
+    # 变更记录 (core.audit.describe): names for the keys left with Django's English default.
+    audit_labels = {
+        "first_batch": "首次发现批次",
+        "last_batch": "最近发现批次",
+        "resolved_by": "处理人",
+    }
 
     class Meta:
         verbose_name = _("预警疑点")

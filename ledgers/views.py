@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core import dates, exports
+from core import audit, dates, exports
 from core import labels as core_labels
 from core.masking import HOLDS_NUMBER
 from core.models import AuditRecord
@@ -195,15 +195,22 @@ def _row(request: HttpRequest, ledger: Ledger, pk: int) -> Any:
     )
 
 
+# Bookkeeping columns that say nothing to a reader of a row's 变更记录.
+HIDDEN_FIELDS = {"id", "import_record", "import_row", "updated_by"}
+
+
 def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """One row with its 变更记录."""
+    """One row with its 变更记录 (what each change changed, as the household page shows)."""
     ledger = _ledger(kind)
     row = _row(request, ledger, pk)
     values = ledger.values(row)
     cells = [(c.header, c.show(values.get(c.key), full=False)) for c in ledger.layout.columns]
-    records = AuditRecord.objects.filter(
-        object_type=ledger.model._meta.label_lower, object_id=str(row.pk)
-    ).select_related("actor")[:50]
+    records = audit.describe(
+        AuditRecord.objects.filter(
+            object_type=ledger.model._meta.label_lower, object_id=str(row.pk)
+        ).select_related("actor")[:50],
+        hidden=HIDDEN_FIELDS,
+    )
     # A row created by an import has no record of its own: the import's names the file.
     origin = (
         AuditRecord.objects.select_related("actor").filter(pk=row.import_record_id).first()

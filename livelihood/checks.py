@@ -213,7 +213,7 @@ def pv_post_eligibility(region: Any) -> list[dict]:
 
 @check("L06", "公益性岗位合同到期未续签仍在岗", "yellow")
 def expired_contract(region: Any) -> list[dict]:
-    """聘用合同（协议）已到期，岗位仍为在岗，且没有续签（同一人之后的聘用记录）——seed 003 #7。"""
+    """聘用合同（协议）已到期，岗位仍为在岗，且没有续签（同一人之后的聘用记录）。"""
     on = today()
     later = PostRow.objects.filter(person=OuterRef("person"), start__gt=OuterRef("start"))
     rows = _in_post(region).filter(end__lt=on).filter(~Exists(later))
@@ -411,7 +411,7 @@ def upkeep_payments(region: Any) -> list[dict[str, Any]] | None:
 @check("L14", "光伏运维费用重复列支", "red")
 def upkeep_paid_twice(region: Any) -> list[dict]:
     """光伏收益已列支运维费用，同村同年又从项目资金支付运维费用（项目资金支付的支付内容含
-    “运维”）——seed 003 #19 “重复列支运维管理费用”。项目台账未安装时不检查。"""
+    “运维”），即重复列支运维管理费用。项目台账未安装时不检查。"""
     payments = upkeep_payments(region)
     if not payments:
         return []
@@ -592,7 +592,7 @@ def _pct(part: int, whole: int) -> str:
 @check("L24", "户贷社用、户贷企用占比", "yellow", parameters={"max_share_pct": 0})
 def pooled_loans(region: Any, params: dict) -> list[dict]:
     """小额信贷应户借、户用、户还；各乡镇贷款农户中户贷社用、户贷企用的户数和占比超过设定比例
-    （默认0，即有就提示）时列出，以便规范资金使用管理和风险防范（seed 003 #5）。"""
+    （默认0，即有就提示）时列出，以便规范资金使用管理和风险防范。"""
     most = Decimal(str(params.get("max_share_pct") or 0))
     out = []
     for unit in pooled_share(region):

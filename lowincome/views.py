@@ -12,7 +12,7 @@ from core.audit import record
 from core.permissions import Cap, can, require
 from core.xlsx import XLSX
 from lowincome import services
-from regions.models import Region, get_visible_region_or_404
+from regions.models import Region, get_visible_region_or_404, visible_parent
 
 
 def _region(request: HttpRequest) -> Region:
@@ -80,6 +80,7 @@ def village(request: HttpRequest, pk: int) -> HttpResponse:
         "lowincome/village.html",
         {
             "region": region,
+            "parent": visible_parent(request.user, region),
             "sections": _sections(groups),
             "tab": "lowincome",
         },

@@ -72,7 +72,16 @@ def _label(p: dict[str, Any]) -> str:
     return f"项目{p['project_no']}（{p['name'] or '未命名'}）"
 
 
-@check("P01", "项目实施进度缓慢", "yellow", parameters=figures.SCHEDULE_DEFAULTS)
+@check(
+    "P01",
+    "项目实施进度缓慢",
+    "yellow",
+    description=(
+        "超过计划开工或完工日期（再加宽限天数 grace_days）仍未开工或完工；或本年度项目的支出"
+        "进度低于当月的进度目标（spend_targets）。"
+    ),
+    parameters=figures.SCHEDULE_DEFAULTS,
+)
 def slow_projects(region: Any, params: dict) -> list[dict]:
     """Past the planned 开工 or 完工 date (after the grace days) and not there; or a project of
     this year whose 支出进度 is under the schedule target of the month (spend_targets)."""
@@ -122,7 +131,12 @@ def _works_finished(region: Any) -> QuerySet:
     return _projects(region).filter(status__in=FINISHED, settlement_amount__gt=0)
 
 
-@check("P02", "工程项目未预留质保金", "yellow")
+@check(
+    "P02",
+    "工程项目未预留质保金",
+    "yellow",
+    description="已完工的工程项目（有结算金额）没有预留质保金。",
+)
 def no_retention(region: Any) -> list[dict]:
     """A finished works project (one with a 结算金额) that retains no 质保金."""
     qs = _works_finished(region).filter(Q(retention__isnull=True) | Q(retention=0))
@@ -137,7 +151,13 @@ def no_retention(region: Any) -> list[dict]:
     ]
 
 
-@check("P03", "质保金超过结算金额的上限", "yellow", parameters={"ceiling_percent": 3})
+@check(
+    "P03",
+    "质保金超过结算金额的上限",
+    "yellow",
+    description="质保金超过结算金额的上限比例（ceiling_percent，默认3%）。",
+    parameters={"ceiling_percent": 3},
+)
 def retention_over_ceiling(region: Any, params: dict) -> list[dict]:
     """质保金 above the ceiling (percent of the 结算金额; 3% by default)."""
     ceiling = Decimal(str(params.get("ceiling_percent", 3)))
@@ -157,7 +177,12 @@ def retention_over_ceiling(region: Any, params: dict) -> list[dict]:
     return out
 
 
-@check("P04", "质保期满前退还质保金", "red")
+@check(
+    "P04",
+    "质保期满前退还质保金",
+    "red",
+    description="质保期满日期之前（或未填质保期满日期）已支付到结算金额全额，即提前退还了质保金。",
+)
 def retention_released_early(region: Any) -> list[dict]:
     """Paid up to the whole 结算金额 (the 质保金 released) before the 质保期满日期 (or with
     none)."""
@@ -187,7 +212,12 @@ def retention_released_early(region: Any) -> list[dict]:
     return out
 
 
-@check("P05", "擅自变更建设内容或资金", "red")
+@check(
+    "P05",
+    "擅自变更建设内容或资金",
+    "red",
+    description="项目录入后建设内容或资金栏目有变更，但没有变更批复。",
+)
 def unapproved_changes(region: Any) -> list[dict]:
     """建设内容 or a fund column changed after the project was recorded, with no 变更批复."""
     projects = _projects(region)
@@ -211,7 +241,13 @@ def unapproved_changes(region: Any) -> list[dict]:
     return out
 
 
-@check("P06", "项目完工未及时验收", "yellow", parameters={"days": 90})
+@check(
+    "P06",
+    "项目完工未及时验收",
+    "yellow",
+    description="项目完工超过 days 天仍没有验收日期。",
+    parameters={"days": 90},
+)
 def not_accepted(region: Any, params: dict) -> list[dict]:
     """Finished more than `days` ago with no 验收日期."""
     days = int(params.get("days") or 90)
@@ -228,7 +264,12 @@ def not_accepted(region: Any, params: dict) -> list[dict]:
     ]
 
 
-@check("P07", "绩效目标设置不合理", "yellow")
+@check(
+    "P07",
+    "绩效目标设置不合理",
+    "yellow",
+    description="绩效目标为空，或其中没有任何数字（无法据以考核）。",
+)
 def weak_goals(region: Any) -> list[dict]:
     """A project whose 绩效目标 is empty or has no number in it (nothing to measure it by)."""
     out = []
@@ -250,7 +291,7 @@ def weak_goals(region: Any) -> list[dict]:
     return out
 
 
-@check("P08", "资产确权或管护不到位", "yellow")
+@check("P08", "资产确权或管护不到位", "yellow", description="资产没有确权主体，或没有管护责任人。")
 def unkept_assets(region: Any) -> list[dict]:
     """An asset with no 确权主体 or no 管护责任人."""
     qs = _assets(region).filter(Q(owner="") | Q(keeper_person=""))
@@ -270,7 +311,15 @@ def unkept_assets(region: Any) -> list[dict]:
     return out
 
 
-@check("P09", "资产未发挥效益", "yellow", parameters={"year_offset": 1})
+@check(
+    "P09",
+    "资产未发挥效益",
+    "yellow",
+    description=(
+        "经营性资产在该年度（默认上一年度，其收益已可确定）没有年度收益，或资产处于闲置状态。"
+    ),
+    parameters={"year_offset": 1},
+)
 def idle_assets(region: Any, params: dict) -> list[dict]:
     """An 经营性 asset with no 年度收益 for the year (by default last year, whose income is
     known), or any asset 闲置."""
@@ -292,7 +341,16 @@ def idle_assets(region: Any, params: dict) -> list[dict]:
     return out
 
 
-@check("P10", "产业发展资金占比低于下限", "yellow", parameters=figures.SHARE_DEFAULTS)
+@check(
+    "P10",
+    "产业发展资金占比低于下限",
+    "yellow",
+    description=(
+        "本年度衔接资金中产业发展资金的占比低于下限（floor_percent，百分比）：按所查区划计算"
+        "，未指定区划时逐县计算。"
+    ),
+    parameters=figures.SHARE_DEFAULTS,
+)
 def industry_share(region: Any, params: dict) -> list[dict]:
     """Each county's 产业发展 share of this year's 衔接资金 under the floor (percent): the
     region's, or every county's for None."""
@@ -317,7 +375,12 @@ def industry_share(region: Any, params: dict) -> list[dict]:
     return out
 
 
-@check("P11", "已支付金额与支付台账不符", "yellow")
+@check(
+    "P11",
+    "已支付金额与支付台账不符",
+    "yellow",
+    description="项目的已支付金额不等于其项目资金支付台账各行金额之和。",
+)
 def paid_mismatch(region: Any) -> list[dict]:
     """A project whose 已支付金额 is not the sum of its 项目资金支付 rows."""
     qs = _with_paid(_projects(region).filter(paid_amount__isnull=False))

@@ -177,6 +177,14 @@ def requested_region(request: Any) -> Region:
     return own_region(request.user)
 
 
+def visible_parent(user: Any, region: Region) -> Region | None:
+    """The region's parent when the user may see it (a "上级" link), else None: a town or
+    village user's page must not link to the county, which answers 404."""
+    if region.parent_id is None:
+        return None
+    return Region.objects.visible_to(user).filter(pk=region.parent_id).first()
+
+
 def get_visible_region_or_404(user: Any, pk: Any) -> Region:
     """A region the user may see, or 404."""
     from django.http import Http404

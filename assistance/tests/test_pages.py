@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from assistance import services
 from assistance.models import Campaign, Contact
@@ -78,3 +79,50 @@ def test_list_pages_use_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         page = client.get("/assistance/contacts/cadre/", {"name": "干部0", "phone": ""})
     assert "（3户）" in page.content.decode()
+
+
+def test_the_bulk_contact_button_shows_only_to_who_may_plan(client_for: Any) -> None:
+    """A 网格员 may list the contacts but not assign them: no button leading to a 403."""
+    bulk = reverse("assistance:contact_bulk")
+    assert (
+        bulk not in client_for("grid_member").get(reverse("assistance:contacts")).content.decode()
+    )
+    assert client_for("grid_member").get(bulk).status_code == 403
+    assert bulk in client_for("town_staff").get(reverse("assistance:contacts")).content.decode()
+
+
+def test_the_record_visit_button_shows_only_to_who_may_record(client_for: Any) -> None:
+    """The auditor reads 帮扶走访 but records no visit: no 记录走访 button leading to a 403."""
+    new = reverse("assistance:visit_new")
+    assert client_for("auditor").get(new).status_code == 403
+    assert (
+        f'href="{new}"'
+        not in client_for("auditor").get(reverse("assistance:index")).content.decode()
+    )
+    assert (
+        f'href="{new}"'
+        in client_for("grid_member").get(reverse("assistance:index")).content.decode()
+    )
+
+
+def test_visit_rules_keep_what_was_typed_on_an_error(client_for: Any) -> None:
+    """A refused 走访频次 page shows the values typed (and says which is wrong), not the stored
+    ones: the user corrects one cell instead of typing all again."""
+    from assistance.models import VisitRule
+
+    monitored, _ = VisitRule.objects.get_or_create(
+        target=VisitRule.Target.MONITORED, defaults={"interval_days": 30}
+    )
+    eliminated, _ = VisitRule.objects.get_or_create(
+        target=VisitRule.Target.ELIMINATED, defaults={"interval_days": 90}
+    )
+    data = {f"interval_{r.pk}": "" for r in VisitRule.objects.all()}
+    data |= {f"interval_{monitored.pk}": "45", f"interval_{eliminated.pk}": "九十"}
+    data[f"active_{monitored.pk}"] = "on"
+    page = client_for("county_admin").post(reverse("assistance:visit_rules"), data)
+    body = page.content.decode()
+    assert page.status_code == 200 and "实为“九十”" in body
+    assert f'name="interval_{monitored.pk}" value="45"' in body
+    assert f'name="interval_{eliminated.pk}" value="九十"' in body
+    monitored.refresh_from_db()
+    assert monitored.interval_days == 30  # nothing saved

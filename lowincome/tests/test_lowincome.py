@@ -433,3 +433,16 @@ def test_an_excel_error_text_in_a_csv_list_is_an_error_at_its_row_and_column(
         (4, "家庭年纯收入", "#VALUE!", told.format("#VALUE!")),  # as its errors name it
     ]
     assert not LowIncomePerson.objects.exists()
+
+
+def test_a_village_users_back_link_does_not_name_the_town(
+    client_for: Any, regions: dict[str, Any]
+) -> None:
+    """The village page links back to the list; for a village user not through the town, which
+    answers them 404."""
+    village, town = regions["village"], regions["town"]
+    page = client_for("grid_member").get(f"/lowincome/village/{village.pk}/").content.decode()
+    assert f"?region={town.pk}" not in page and 'href="/lowincome/"' in page
+    assert client_for("grid_member").get("/lowincome/").status_code == 200
+    page = client_for("county_admin").get(f"/lowincome/village/{village.pk}/").content.decode()
+    assert f'href="/lowincome/?region={town.pk}"' in page

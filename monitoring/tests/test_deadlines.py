@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -218,3 +219,10 @@ def test_a_county_admin_refreshes_the_overdue_marks_from_the_page(
     case.refresh_from_db()
     assert response.status_code == 302 and "/jobs/" in response["Location"]
     assert case.alert == "red"
+
+
+def test_a_reader_sees_the_working_days_switch_as_yes_or_no(client_for: Any, regions: Any) -> None:
+    """Who may not edit the deadlines reads them as a list: 是/否, not Python's True/False."""
+    page = client_for("town_staff").get(reverse("monitoring:settings")).content.decode()
+    assert "按工作日计算（否则按自然日）：否" in page
+    assert "：False" not in page and "：True" not in page

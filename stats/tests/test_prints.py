@@ -106,3 +106,18 @@ def test_the_household_file_takes_a_bounded_number_of_queries(
         )
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(url)
+
+
+def test_the_household_file_says_yes_or_no_for_medical_insurance(
+    client_for: Any, household: Any
+) -> None:
+    """医保 is a yes/no of the register: 是, 否 or — when unknown, never Python's True/False."""
+    head, spouse, _child = household.persons.order_by("id")
+    type(head).objects.filter(pk=head.pk).update(medical_insurance=True)
+    type(head).objects.filter(pk=spouse.pk).update(medical_insurance=False)
+    page = client_for("town_staff").get(reverse("stats:household_file", args=[household.pk]))
+    cells = page.content.decode()
+    assert "True" not in cells and "False" not in cells and "None" not in cells
+    assert (
+        "<td>是</td></tr>" in cells and "<td>否</td></tr>" in cells and "<td>—</td></tr>" in cells
+    )
