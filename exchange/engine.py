@@ -73,7 +73,10 @@ def rules_dir() -> Path:
 
 
 def ensure_rules() -> dict[str, Rule]:
-    """The Rule rows for every built-in rule and every registered check (created on first use)."""
+    """The Rule rows for every built-in rule and every registered check (created on first use).
+
+    A rule's 规则说明 is the code's, not a setting: a stored one that the code has since
+    reworded (the checks' English docstrings became Chinese) is brought up to date."""
     from core.checks import all_checks
 
     existing = {r.code: r for r in Rule.objects.all()}
@@ -92,6 +95,7 @@ def ensure_rules() -> dict[str, Rule]:
         for d in BUILTIN
         if d.code not in existing
     ]
+    checks = [c for c in all_checks() if c.code not in BY_CODE]
     missing += [
         Rule(
             code=c.code,
@@ -103,9 +107,20 @@ def ensure_rules() -> dict[str, Rule]:
             description=c.description,
             parameters=c.parameters,
         )
-        for c in all_checks()
-        if c.code not in existing and c.code not in BY_CODE
+        for c in checks
+        if c.code not in existing
     ]
+    described = {
+        **{d.code: (d.check.__doc__ or "").strip() if d.check else "" for d in BUILTIN},
+        **{c.code: c.description for c in checks},
+    }
+    stale = [
+        r for r in existing.values() if r.code in described and r.description != described[r.code]
+    ]
+    for rule in stale:
+        rule.description = described[rule.code]
+    if stale:
+        Rule.objects.bulk_update(stale, ["description"])
     if missing:
         Rule.objects.bulk_create(missing, ignore_conflicts=True)
         existing = {r.code: r for r in Rule.objects.all()}

@@ -460,3 +460,19 @@ def test_events_after_the_comparison_date_do_not_warn_as_of_it(run_compare, vill
     assert codes("W_DIS_SEVERE", "W_DISASTER", "W_DEATH_WORKING", "F_DEATH_MEMBER") == []
     run_compare("disaster", [loss | {"受灾日期": "2026-05-01"}])
     assert codes("W_DISASTER") == [("W_DISASTER", p.pk)]
+
+
+def test_a_rule_description_stored_before_the_code_reworded_it_is_brought_up_to_date(
+    db: Any,
+) -> None:
+    """规则说明 is the code's: a database made when the checks were described by their English
+    docstrings shows the Chinese description now, on the next use of the rules."""
+    from core.checks import all_checks
+    from exchange.engine import ensure_rules
+
+    check = next(c for c in all_checks() if c.code == "B01")
+    ensure_rules()
+    Rule.objects.filter(code="B01").update(description="Households whose … (seed 003 #4)")
+    assert ensure_rules()["B01"].description == check.description
+    assert Rule.objects.get(code="B01").description == check.description
+    assert not any(ch.isascii() and ch.isalpha() for ch in check.description[:6])
