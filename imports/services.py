@@ -299,10 +299,10 @@ def export_size(households: QuerySet[Household]) -> int:
     return Person.objects.filter(household__in=households, is_member=True).count()
 
 
-def households_to_export(actor: Any, query: dict[str, str]) -> QuerySet[Household]:
-    """The households the list page shows for these GET filters (region, q, category, risk,
-    household_type or is_alleviated=是/否, eliminated, health, labour), within the actor's
-    regions: what its 导出Excel writes, inside the request or in a job."""
+def export_form(actor: Any, query: dict[str, str]) -> HouseholdFilterForm:
+    """The list page's filter form for an export's GET filters (region, q, category, risk,
+    household_type or is_alleviated=是/否, eliminated, health, labour, sort), checked, within the
+    actor's regions."""
     data = dict(query)
     if "is_alleviated" in data and "household_type" not in data:
         data["household_type"] = {
@@ -314,6 +314,15 @@ def households_to_export(actor: Any, query: dict[str, str]) -> QuerySet[Househol
     regions = list(Region.objects.visible_to(actor).order_by("path"))
     form = HouseholdFilterForm(data, regions=regions)
     form.is_valid()
+    return form
+
+
+def households_to_export(
+    actor: Any, query: dict[str, str], form: HouseholdFilterForm | None = None
+) -> QuerySet[Household]:
+    """The households the list page shows for these GET filters (`export_form`, unless the
+    caller has it already): what its 导出Excel writes, inside the request or in a job."""
+    form = form or export_form(actor, query)
     households, _ = filter_households(
         Household.objects.visible_to(actor), form.cleaned_data, actor=actor
     )

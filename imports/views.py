@@ -183,9 +183,11 @@ def export(request: HttpRequest) -> HttpResponseBase:
     More rows than FANGPIN_EXPORT_INLINE_ROWS are written by a background job (core.exports).
     """
     query = {k: str(v) for k, v in request.GET.items() if v}
-    households = services.households_to_export(request.user, query)
-    # The record names the filters, a searched ID number masked: 查阅记录 shows it to auditors.
-    filters = mask_numbers("，".join(f"{k}={v}" for k, v in query.items()))
+    form = services.export_form(request.user, query)
+    households = services.households_to_export(request.user, query, form)
+    # The record names the filters as the page does (区划=金山店镇), a searched ID number masked:
+    # 查阅记录 shows it to auditors.
+    filters = mask_numbers(form.described())
     if services.export_size(households) > exports.inline_limit():
         note = f"网页导出 {filters}".strip()
         return exports.queue(request, "imports.export", title="导出户籍台账", params={"note": note})

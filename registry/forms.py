@@ -172,6 +172,28 @@ class HouseholdFilterForm(StyledForm):
         choices=[(f"{sign}{key}", key) for key in SORTS for sign in ("", "-")],
     )
 
+    def described(self) -> str:
+        """The filters applied, as a reader of 查阅记录 reads them: 区划=金山店镇，户类型=脱贫户，
+        排序=户编号（倒序）; what was not valid (and so not applied) is left out."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        parts = []
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if not value:
+                continue
+            if name == "region":
+                shown = f"{value.name}（{value.code}）" if value.code else value.name
+            elif name == "sort":
+                key = str(value).lstrip("-")
+                shown = self.SORTS[key] + ("（倒序）" if str(value).startswith("-") else "")
+            elif isinstance(field, forms.ChoiceField):
+                shown = dict(field.choices).get(value, value)  # type: ignore[arg-type]
+            else:
+                shown = value
+            parts.append(f"{field.label}={shown}")
+        return "，".join(parts)
+
     def __init__(
         self, *args: Any, regions: Sequence[AnyRegion], labels: Labels | None = None, **kwargs: Any
     ) -> None:

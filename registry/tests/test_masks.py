@@ -252,3 +252,19 @@ def test_a_reads_log_shows_an_export_s_search_number_masked(client_for, users, h
     assert member.id_number not in record.note and member.masked_id() in record.note
     page = client_for("auditor").get(reverse("accounts:read_audit")).content.decode()
     assert member.id_number not in page and member.masked_id() in page
+
+
+def test_a_reads_log_names_an_export_s_filters_as_the_page_does(client_for, household):
+    """查阅记录 says which households were exported in the list page's words (区划=…，户类型=…，
+    排序=…), not as raw parameters (region=7，sort=-number); a value the page would not apply
+    is left out."""
+    region = household.region
+    client_for("county_admin").get(
+        reverse("imports:export"),
+        {"region": region.pk, "household_type": "脱贫户", "sort": "-number", "risk": "bogus"},
+    )
+    note = AuditRecord.objects.get(action="export").note
+    assert note.startswith("网页导出 ")
+    assert f"区划={region.name}" in note and "户类型=脱贫户" in note
+    assert "排序=户编号（倒序）" in note
+    assert "region=" not in note and "sort=" not in note and "bogus" not in note
