@@ -1265,7 +1265,7 @@ def _save_setting(actor: Any, row: Any, before: dict | None, **record: Any) -> A
 
 @transaction.atomic
 def save_deadline_policy(*, actor: Any, policy: DeadlinePolicy, **fields: Any) -> DeadlinePolicy:
-    """Change the deadlines; open steps get new due dates on the next mark-overdue run."""
+    """Change the time limits; open steps take their new due dates (and colours) at once."""
     _county_only(actor)
     before = snapshot(policy) if policy.pk else None
     for name, value in fields.items():
@@ -1277,16 +1277,8 @@ def save_deadline_policy(*, actor: Any, policy: DeadlinePolicy, **fields: Any) -
         policy.after_spending_formula,
         {"纯收入": one, "理赔收入": one, "合规自付支出": one, "人口": one},
     )
-    policy.full_clean()
-    policy.save()
+    _save_setting(actor, policy, before)
     _recompute_due_dates()
-    audit.record(
-        actor=actor,
-        action="update" if before else "create",
-        obj=policy,
-        before=before,
-        after=snapshot(policy),
-    )
     return policy
 
 
