@@ -8,6 +8,7 @@ characters, trailing spaces) back into the values people typed.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import re
@@ -54,7 +55,11 @@ class Table:
 
 
 def detect_encoding(data: bytes) -> str:
-    """utf-8-sig when the bytes are valid UTF-8 (with or without BOM), else GB18030."""
+    """utf-16 for text that starts with its byte-order mark (what Excel and WPS save as
+    “Unicode 文本”), utf-8-sig when the bytes are valid UTF-8 (with or without BOM), else
+    GB18030."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -62,6 +67,22 @@ def detect_encoding(data: bytes) -> str:
         if exc.start < len(data) - 4:
             return "gb18030"
     return "utf-8-sig"
+
+
+SEPARATORS = (",", "\t", ";")  # a comma first: it wins a tie
+
+
+def csv_dialect(path: Path) -> tuple[str, str]:
+    """(encoding, cell separator) of a text file: the separator is the one its first lines use
+    most on a line (a title line above the header has none), so that a tab-separated file (Excel's
+    “文本文件” and “Unicode 文本”) or a semicolon-separated one is read by its cells, not as one
+    column."""
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 20)
+    encoding = detect_encoding(sample)
+    lines = sample.decode(encoding, errors="replace").splitlines()[:HEADER_SEARCH_ROWS]
+    most = {sep: max((line.count(sep) for line in lines), default=0) for sep in SEPARATORS}
+    return encoding, max(SEPARATORS, key=lambda sep: most[sep])
 
 
 def raw_rows(
@@ -74,11 +95,9 @@ def raw_rows(
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
         return "xlsx", "", _sheet_rows(path, errors=errors)
     if suffix in {".csv", ".txt"}:
-        with path.open("rb") as fh:
-            sample = fh.read(1 << 20)
-        encoding = detect_encoding(sample)
+        encoding, separator = csv_dialect(path)
         text = path.open(encoding=encoding, newline="", errors="strict")
-        return "csv", encoding, _csv_rows(csv.reader(text), errors)
+        return "csv", encoding, _csv_rows(csv.reader(text, delimiter=separator), errors)
     raise TableError(f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件")
 
 

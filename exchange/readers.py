@@ -34,6 +34,7 @@ from core.tabular import (
     EXCEL_ERRORS,
     HEADER_SEARCH_ROWS,
     TableError,
+    csv_dialect,
     excel_error,
     is_blank,
     raw_rows,
@@ -222,6 +223,10 @@ class Parsed:
 # --- encoding ---------------------------------------------------------------------------------
 
 _CHUNK = 1 << 20
+
+
+# What DuckDB reads as it is, or as a UTF-8 copy (`transcode`).
+PLAIN_CSV = {("utf-8-sig", ","), ("gb18030", ",")}
 
 
 def detect_encoding(path: Path) -> str:
@@ -420,6 +425,8 @@ def prepare(path: Path, workdir: Path) -> Prepared:
         uploads.check_csv_lines(path)
     except uploads.UploadRejected as exc:
         raise FileRejected([str(exc)]) from exc
+    if csv_dialect(path) not in PLAIN_CSV:  # UTF-16, tabs, semicolons: core.tabular reads those
+        return numbered_copy(path, workdir)
     encoding = detect_encoding(path)
     try:
         csv_path = path if encoding == "utf-8" else transcode(path, encoding, workdir)

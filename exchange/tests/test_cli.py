@@ -704,3 +704,23 @@ def test_an_empty_file_is_told_it_is_empty(tmp_path, regions, name):
             "message": "文件是空的：没有表头行，也没有数据。请确认上传的是部门导出的数据文件",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("separator", "encoding"), [("\t", "utf-16"), ("\t", "utf-8"), (";", "gb18030")]
+)
+def test_a_department_file_saved_as_text_is_read_by_its_cells(
+    tmp_path, village_household, separator, encoding
+):
+    """A department list saved by Excel as “Unicode 文本” (UTF-16, tabs) or as tab- or
+    semicolon-separated text is compared like its CSV, not refused for missing columns."""
+    p = member(village_household)
+    rows = [
+        ["证件号码", "姓名", "鉴定等级", "鉴定日期"],
+        [p.id_number, p.name, "D", "2026-04-01"],
+    ]
+    path = tmp_path / "housing.txt"
+    path.write_bytes(("\r\n".join(separator.join(r) for r in rows) + "\r\n").encode(encoding))
+    result, code = run("compare", "housing", str(path), "--as-of", "2026-06-30")
+    assert (code, result["records"], result["matched"], result["rejected_rows"]) == (0, 1, 1, 0)
+    assert result["warnings_created"] == 1

@@ -97,3 +97,29 @@ def test_a_csv_row_is_numbered_by_its_line_even_after_a_cell_with_line_breaks(
     assert table.header_row == 2
     rows = [(number, cells[0]) for number, cells in table.rows if cells]
     assert rows == [(3, "1"), (5, "2"), (7, "3")]  # as a text editor numbers the lines
+
+
+@pytest.mark.parametrize(
+    ("name", "separator", "encoding"),
+    [
+        ("unicode.txt", "\t", "utf-16"),  # Excel/WPS 另存为“Unicode 文本”
+        ("tabs.txt", "\t", "gb18030"),  # 另存为“文本文件（制表符分隔）”
+        ("semicolons.csv", ";", "utf-8-sig"),
+    ],
+)
+def test_a_text_file_is_read_by_its_own_separator_and_encoding(
+    tmp_path: Path, name: str, separator: str, encoding: str
+) -> None:
+    """A sheet saved as text by Excel or WPS is tab-separated (and UTF-16 as “Unicode 文本”);
+    some write semicolons: each is read by its cells, a title line above the header too, not as
+    one column or as garbled GB18030."""
+    lines = [
+        "朝阳村名单",
+        separator.join(["户编号", "姓名", "证件号码"]),
+        separator.join(["1", "张三,李", "X"]),
+    ]
+    path = tmp_path / name
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    table = open_table(path, "证件号码")
+    assert table.headers == ["户编号", "姓名", "证件号码"] and table.header_row == 2
+    assert list(table.rows) == [(3, ["1", "张三,李", "X"])]
