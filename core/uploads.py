@@ -29,6 +29,7 @@ register (≈400,000 rows, a few dozen columns).
 
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import re
@@ -192,14 +193,18 @@ def check_csv_lines(path: Path) -> None:
     refused = UploadRejected(f"CSV文件超过{max_rows}行，已拒绝；请按乡镇拆分后分别上传")
     lines, quoted, last = 0, False, b"\n"
     with path.open("rb") as fh:
+        # “Unicode 文本” (UTF-16): a line end is two bytes, and 上 (U+4E0A) holds a 0x0A byte.
+        bom = fh.read(2)
+        newline = {codecs.BOM_UTF16_LE: b"\n\x00", codecs.BOM_UTF16_BE: b"\x00\n"}.get(bom, b"\n")
+        fh.seek(0)
         while chunk := fh.read(_CHUNK):
-            lines += chunk.count(b"\n")
+            lines += chunk.count(newline)
             quoted = quoted or b'"' in chunk
-            last = chunk[-1:]
+            last = chunk[-len(newline) :]
             # Line breaks inside quoted cells are no rows: within a margin, the rows decide.
             if lines > max_rows + max_rows // 20:
                 raise refused
-    if last != b"\n":
+    if last != newline:
         lines += 1  # the last line has no line end
     if not quoted and lines > max_rows:  # without quotes every line is a row, numbered as such
         raise refused

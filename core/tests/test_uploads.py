@@ -419,3 +419,17 @@ def test_a_pdf_is_checked_from_its_two_ends_only():
     stream = _CountingReads(b"%PDF-1.7\n" + b"0" * (4 << 20) + b"\n%%EOF\n")
     uploads.check_pdf(stream, "大.pdf")
     assert stream.taken <= 5 + uploads.PDF_TAIL and stream.tell() == 0
+
+
+def test_a_unicode_text_file_s_lines_are_counted_by_its_two_byte_line_ends(tmp_path, settings):
+    """“Unicode 文本” (UTF-16) ends a line with two bytes, and 上 (U+4E0A) holds a 0x0A byte:
+    a file within the cap is not refused for the 上 in its cells; one beyond it is."""
+    settings.FANGPIN_IMPORT_MAX_CSV_ROWS = 100
+    within = tmp_path / "within.txt"
+    within.write_text("姓名\t住址\n" + "张三\t上湾村上屋组\n" * 99, encoding="utf-16")
+    uploads.check_csv_lines(within)
+    assert len(list(open_table(within, "姓名").rows)) == 99
+    beyond = tmp_path / "beyond.txt"
+    beyond.write_text("姓名\t住址\n" + "张三\t下湾村\n" * 120, encoding="utf-16")
+    with pytest.raises(uploads.UploadRejected, match="超过100行"):
+        uploads.check_csv_lines(beyond)
