@@ -42,3 +42,10 @@ def test_the_docs_page_lists_every_endpoint_without_a_cdn(client_for: Any) -> No
 def test_the_docs_page_needs_a_login(client: Any) -> None:
     response = client.get("/api/v1/docs/")
     assert response.status_code == 302 and "/accounts/login" in response["Location"]
+
+
+def test_the_docs_page_without_its_slash_sends_the_browser_to_it(client_for: Any) -> None:
+    """/api/v1/docs is a page's address typed without the slash: a redirect to the page, not the
+    endpoints' JSON 404."""
+    response = client_for("village_staff").get("/api/v1/docs")
+    assert response.status_code == 302 and response["Location"] == "/api/v1/docs/"
