@@ -82,7 +82,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     form = HouseholdFilterForm(request.GET or None, regions=regions, labels=labels)
     data: dict[str, Any] = {}
     if form.is_bound:
-        form.is_valid()
+        if not form.is_valid():
+            # A hand-edited or stale link: say which filter was left out, not show all silently.
+            wrong = "、".join(str(form.fields[name].label) for name in form.errors)
+            messages.warning(request, f"筛选条件“{wrong}”的值无效，已忽略")
         data = form.cleaned_data
     qs, notice = services.filter_households(
         Household.objects.visible_to(request.user).select_related("region"),

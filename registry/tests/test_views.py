@@ -75,6 +75,21 @@ def test_filters_narrow_the_list(client_for, household, other_household, monitor
     ]
 
 
+def test_a_filter_value_the_list_cannot_apply_is_named_not_silently_dropped(
+    client_for, household, monitored
+):
+    """A hand-edited or stale link (?category=x) shows the whole list, as before, but says
+    which filter was left out; the valid ones still apply."""
+    response = client_for("county_admin").get(
+        LIST, {"category": "x", "household_type": "脱贫户"}, follow=True
+    )
+    assert _numbers(response) == [monitored.number]
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["筛选条件“监测对象类别”的值无效，已忽略"]
+    plain = client_for("county_admin").get(LIST, {"category": "monitored"})
+    assert [str(m) for m in plain.context["messages"]] == []
+
+
 def test_a_labour_filter_counts_each_household_once(client_for, household, users):
     for p in household.persons.all():
         services.update_person(actor=users["county_admin"], person=p, labour_skill="普通劳动力")
