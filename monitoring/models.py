@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import codes
@@ -244,6 +246,9 @@ class StepCode(models.TextChoices):
     COUNTY = "county", _("县级审定")
 
 
+# A step recorded more than this many days after the date it states is shown as 补录 (a week of
+# work away from the network, then entered, is ordinary; more is worth an assessor's look).
+BACKFILL_DAYS = 7
 DEFAULT_STEP_DAYS = {"visit": 3, "compare": 5, "review": 7, "notice": 12, "town": 14, "county": 15}
 
 # Evidence of the steps (policy.md §4.2: 承诺授权, 评议 minutes and photos, 公示; 审核意见).
@@ -657,6 +662,16 @@ class CaseStep(models.Model):
         if self.done_on is None or self.done_on <= self.due_date:
             return 0
         return (self.done_on - self.due_date).days
+
+    @property
+    def recorded_late(self) -> dt.date | None:
+        """The day a done step was recorded, when that is more than BACKFILL_DAYS after the
+        办理日期 it states (补录): a date can be given as it was, but an assessor sees which
+        were written in afterwards (policy sets no limit, so it is shown, not refused)."""
+        if self.done_on is None or self.completed_at is None:
+            return None
+        recorded = timezone.localdate(self.completed_at)
+        return recorded if (recorded - self.done_on).days > BACKFILL_DAYS else None
 
 
 class CaseLogQuerySet(ScopedQuerySet):

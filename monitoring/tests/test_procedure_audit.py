@@ -287,3 +287,24 @@ def test_a_lead_for_a_person_registered_elsewhere_is_refused_at_once(users, regi
     with pytest.raises(services.ValidationError, match="该证件号码已登记在其他户"):
         services.open_case(actor=users["village_staff"], lead=lead)
     assert not Case.objects.exists()
+
+
+def test_a_step_recorded_long_after_the_date_it_states_is_shown_as_written_in_afterwards(
+    client_for, users, regions, household
+):
+    """A date may be given as it was (work away from the network is entered later), but a
+    procedure written in weeks afterwards, back-dated to look on time, is visible: each step
+    recorded more than BACKFILL_DAYS after its 办理日期 shows 补录 and the day it was entered."""
+    from django.utils import timezone
+
+    back_dated = advance(users, make_case(users, household, days_ago=40))
+    current = make_case(users, make_household(regions["village"]), days_ago=3)
+    current = advance(users, current, until="notice")  # visit, compare, review: this week
+    client = client_for("county_admin")
+    today = timezone.localdate().isoformat()
+    body = client.get(reverse("monitoring:case_detail", args=[back_dated.pk])).content.decode()
+    assert body.count(f"补录：录入于{today}") == back_dated.steps.count()
+    printed = client.get(reverse("monitoring:case_file", args=[back_dated.pk])).content.decode()
+    assert f"（补录：录入于{today}）" in printed
+    body = client.get(reverse("monitoring:case_detail", args=[current.pk])).content.decode()
+    assert "补录" not in body
