@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -432,18 +433,6 @@ def missing_materials(case: Case, step: str) -> list[str]:
 def deadlines_of(case: Case) -> DeadlinePolicy:
     """The time limits a case runs under: those of the year it started in."""
     return DeadlinePolicy.for_year(case.start_date.year)
-
-
-class _Deadlines:
-    """DeadlinePolicy.for_year, each year read once (the daily marking, a recomputation)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[int, DeadlinePolicy] = {}
-
-    def __call__(self, start: dt.date) -> DeadlinePolicy:
-        if start.year not in self.rows:
-            self.rows[start.year] = DeadlinePolicy.for_year(start.year)
-        return self.rows[start.year]
 
 
 def _make_steps(case: Case, on: dt.date) -> None:
@@ -1191,7 +1180,8 @@ def record_green_measure(
 def mark_overdue(*, on: dt.date | None = None) -> dict[str, int]:
     """The daily job: orange/red marks on every open step, following the working-day calendar."""
     on = on or today()
-    policy_of, cal = _Deadlines(), Calendar()
+    # Each start year's limits read once over the loop (DeadlinePolicy.for_year).
+    policy_of, cal = functools.cache(DeadlinePolicy.for_year), Calendar()
     steps = list(
         CaseStep.objects.filter(
             status=CaseStep.Status.OPEN, case__status=Case.Status.OPEN
@@ -1199,7 +1189,7 @@ def mark_overdue(*, on: dt.date | None = None) -> dict[str, int]:
     )
     changed, cases_changed = [], []
     for step in steps:
-        alert = alert_for(step.due_date, on, policy_of(step.case_start), cal)
+        alert = alert_for(step.due_date, on, policy_of(step.case_start.year), cal)
         if alert != step.alert:
             step.alert = alert
             changed.append(step)
@@ -1304,14 +1294,15 @@ def save_deadlines(*, actor: Any, year: int | None, **fields: Any) -> DeadlinePo
 def _recompute_due_dates() -> None:
     """Due dates of unfinished steps follow the calendar and the deadlines of the year each
     case started in."""
-    policy_of, cal = _Deadlines(), Calendar()
+    # Each start year's limits read once over the loop (DeadlinePolicy.for_year).
+    policy_of, cal = functools.cache(DeadlinePolicy.for_year), Calendar()
     steps = list(
         CaseStep.objects.filter(case__status=Case.Status.OPEN)
         .exclude(status=CaseStep.Status.DONE)
         .select_related("case")
     )
     for s in steps:
-        s.due_date = due_date(s.case.start_date, s.code, policy_of(s.case.start_date), cal)
+        s.due_date = due_date(s.case.start_date, s.code, policy_of(s.case.start_date.year), cal)
     CaseStep.objects.bulk_update(steps, ["due_date"], batch_size=1000)
     cases = []
     for s in steps:
