@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -27,8 +28,8 @@ from core import hooks
 from core.batching import chunks
 from core.layout import YesNo
 from core.masking import mask_numbers
-from core.scoping import narrow
-from exchange.models import Batch, Item, Rule, RuleRunStat
+from core.scoping import narrow, whole_tree
+from exchange.models import Batch, Item, Rule, RuleRunStat, RuleYear, overlay
 from exchange.rules import BUILTIN, BY_CODE, RuleDef
 from registry.layouts import REGISTER
 
@@ -290,12 +291,14 @@ def store(
     scope: Any,
     now: dt.datetime,
     spoken_for: set[int] | None = None,
+    leave: Iterable[str] = (),
 ) -> tuple[int, int, int]:
     """Turn fired rows into items: new ones created, known ones refreshed, silent ones closed.
 
     Returns (fired, created, closed). One item per fingerprint (rule + who + evidence key).
     With `spoken_for` (the households a department file's rows name), only those households'
-    silent items are closed: a file says nothing of the people it leaves out.
+    silent items are closed: a file says nothing of the people it leaves out. Nor are the items
+    under the region paths in `leave` closed: a county with a setting of its own runs apart.
     """
     # Raw executemany rather than bulk_create: the ORM spends ~1 ms per object compiling an
     # INSERT, which is most of a county run when a rule fires tens of thousands of times.
@@ -354,6 +357,8 @@ def store(
         )
     # Only the scope's own: a county's file closes nothing of the county beside it.
     stale = narrow(Item.objects.open().filter(rule=rule, last_seen__lt=now), scope)
+    for path in leave:
+        stale = stale.exclude(region__path__startswith=path)
     if spoken_for is None:
         closed = stale.update(status=Item.Status.CLOSED, closed_at=now)
     else:
@@ -378,6 +383,10 @@ def store(
         batch_size=1000,
     )
     return len(fired), len(new), closed
+
+
+def _fire_sql(con: duckdb.DuckDBPyConnection, sql: str, as_of: dt.date, params: dict) -> list[dict]:
+    return _rows(con, sql, {**params, "as_of": as_of})
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
@@ -448,24 +457,111 @@ def run_batch(
     spoken_for = {h for (h,) in con.execute("SELECT DISTINCT household_id FROM src").fetchall()}
     now = timezone.now()
     counts = {"warnings_created": 0, "findings_created": 0}
+    paths: dict[int, str] = {}
     for definition in BUILTIN:
         rule = rules[definition.code]
-        if not rule.enabled or batch.source not in definition.sources or not definition.sql:
+        if batch.source not in definition.sources or not definition.sql:
             continue
-        params = rule.parameters_for(batch.as_of.year)
-        rows = _rows(con, definition.sql, {**params, "as_of": batch.as_of})
-        _, created, _ = store(
+        result = run_rule(
             rule,
-            rows,
-            params=params,
+            partial(_fire_sql, con, definition.sql, batch.as_of),
+            year=batch.as_of.year,
+            scope=batch.region,
+            paths=paths,
             source=batch.source,
             batch=batch,
-            scope=batch.region,
             now=now,
             spoken_for=spoken_for,
         )
-        counts[f"{rule.kind}s_created"] += created
+        counts[f"{rule.kind}s_created"] += result[1] if result else 0
     return counts
+
+
+@dataclass(frozen=True)
+class Share:
+    """The part of a run's scope that one setting of a rule governs: its `region` and below
+    (None: the whole scope), less the regions at `inner` whose own settings govern them."""
+
+    region: Any
+    params: dict
+    enabled: bool
+    inner: tuple[str, ...]
+
+    def holds(self, path: str) -> bool:
+        return (self.region is None or path.startswith(self.region.path)) and not any(
+            path.startswith(p) for p in self.inner
+        )
+
+
+def shares(rule: Rule, year: int, scope: Any) -> list[Share]:
+    """The rule's year in `scope`, split by the counties (or regions) inside it that set their
+    own parameters (policy rule 29); one share, the whole scope, where none did."""
+    where = scope.path if scope is not None and not whole_tree(scope) else ""
+    base: list[tuple[str, RuleYear]] = []
+    own: dict[str, tuple[Any, RuleYear]] = {}
+    for setting in rule.yearly.filter(year=year).select_related("region"):
+        region = setting.region
+        if region is None:
+            base.append(("", setting))  # every county's
+        elif (where and where.startswith(region.path)) or (not where and whole_tree(region)):
+            base.append((region.path, setting))  # a region above the scope, or the scope
+        elif region.path.startswith(where):
+            own[region.path] = (region, setting)  # inside the scope; another county's is not
+
+    def overlaid(settings: list[tuple[str, RuleYear]]) -> tuple[dict, bool]:
+        return overlay(rule, [s for _, s in sorted(settings, key=lambda p: len(p[0]))])
+
+    out = [Share(None, *overlaid(base), tuple(own))]
+    for path, (region, _) in own.items():
+        covering = [(p, s) for p, (_, s) in own.items() if path.startswith(p)]
+        deeper = tuple(p for p in own if p != path and p.startswith(path))
+        out.append(Share(region, *overlaid(base + covering), deeper))
+    return out
+
+
+def run_rule(
+    rule: Rule,
+    fire: Callable[[dict], Iterable[dict]],
+    *,
+    year: int,
+    scope: Any,
+    paths: dict[int, str],
+    **store_args: Any,
+) -> tuple[int, int, int] | None:
+    """Fire the rule once per share of `scope` with the share's parameters and store what it
+    found there; (fired, created, closed) summed, None where the rule is off in the whole scope.
+    A share whose rule is off is left as it is. `paths` caches region paths across the rules of
+    one run."""
+    parts = shares(rule, year, scope)
+    if not any(share.enabled for share in parts):
+        return None
+    total = (0, 0, 0)
+    for share in parts:
+        if not share.enabled:
+            continue
+        rows: Iterable[dict] = fire(share.params)
+        if len(parts) > 1:
+            rows = list(rows)
+            _region_paths(paths, {r["region_id"] for r in rows if r.get("region_id")})
+            rows = [r for r in rows if share.holds(paths.get(r.get("region_id") or 0, ""))]
+        result = store(
+            rule,
+            rows,
+            params=share.params,
+            scope=share.region or scope,
+            leave=share.inner,
+            **store_args,
+        )
+        total = (total[0] + result[0], total[1] + result[1], total[2] + result[2])
+    return total
+
+
+def _region_paths(paths: dict[int, str], wanted: set[int]) -> None:
+    from regions.models import Region
+
+    missing = sorted(wanted - set(paths))
+    for chunk in chunks(missing):
+        paths.update(Region.objects.filter(pk__in=chunk).values_list("pk", "path"))
 
 
 def run_checks(region: Any, rules: dict[str, Rule], as_of: dt.date) -> dict[str, Any]:
@@ -485,19 +581,21 @@ def run_checks(region: Any, rules: dict[str, Rule], as_of: dt.date) -> dict[str,
         for c in all_checks()
         if c.code not in BY_CODE
     ]
+    paths: dict[int, str] = {}
     for rule, rows_for in jobs:
-        if not rule.enabled:
-            continue
-        params = rule.parameters_for(as_of.year)
-        fired, new, gone = store(
+        result = run_rule(
             rule,
-            rows_for(params),
-            params=params,
+            rows_for,
+            year=as_of.year,
+            scope=region,
+            paths=paths,
             source="register",
             batch=None,
-            scope=region,
             now=now,
         )
+        if result is None:
+            continue
+        fired, new, gone = result
         counts[rule.code] = fired
         created += new
         closed += gone

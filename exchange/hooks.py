@@ -299,14 +299,11 @@ def unsafe_houses(region: Any, grades: Iterable[str] = ("C", "D")) -> list[dict[
 
 
 @provide("exchange.rule_parameters")
-def rule_parameters(codes: list[str], year: int) -> dict[str, dict[str, Any]]:
-    """{code: the rule's parameters for `year`} (defaults overlaid with the county's setting of
-    that year) for those of `codes` the system has as rules; two queries."""
-    out: dict[str, dict[str, Any]] = {}
-    for found in Rule.objects.filter(code__in=codes).prefetch_related("yearly"):
-        merged = dict(found.parameters)
-        for setting in found.yearly.all():
-            if setting.year == year:
-                merged.update(setting.parameters)
-        out[found.code] = merged
-    return out
+def rule_parameters(codes: list[str], year: int, region: Any = None) -> dict[str, dict[str, Any]]:
+    """{code: the rule's parameters for `year` in `region`} (defaults overlaid with the settings
+    of that year that cover the region: every county's, then its county's) for those of `codes`
+    the system has as rules."""
+    return {
+        found.code: found.parameters_for(year, region)
+        for found in Rule.objects.filter(code__in=codes)
+    }

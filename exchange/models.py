@@ -7,6 +7,7 @@ evidence) — so the same problem found again next month is the same item, not a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Self
 
 from django.conf import settings
@@ -67,22 +68,53 @@ class Rule(models.Model):
         names = dict(SOURCE_CHOICES)
         return [str(names.get(code, code)) for code in self.sources or []]
 
-    def parameters_for(self, year: int) -> dict:
-        """Defaults overlaid with the county's settings for that year."""
-        merged = dict(self.parameters)
-        setting = self.yearly.filter(year=year).first()
-        if setting is not None:
-            merged.update(setting.parameters)
-        return merged
+    def parameters_for(self, year: int, region: Any = None) -> dict:
+        """Defaults overlaid with the year's settings that cover `region` (see `setting_for`)."""
+        return self.setting_for(year, region)[0]
+
+    def setting_for(self, year: int, region: Any = None) -> tuple[dict, bool]:
+        """(parameters, enabled) of the rule in `year` for `region`: the defaults, then the
+        setting for every county (made before settings had a region), then those of the
+        regions above `region` and its own, nearest last (policy rule 29: per county).
+        Reads `yearly` as prefetched, if it was."""
+        above = region.path_ids if region is not None else []
+        covering = [
+            s
+            for s in self.yearly.all()
+            if s.year == year and (s.region_id is None or s.region_id in above)
+        ]
+        covering.sort(key=lambda s: -1 if s.region_id is None else above.index(s.region_id))
+        return overlay(self, covering)
+
+
+def overlay(rule: Rule, settings: Iterable[RuleYear]) -> tuple[dict, bool]:
+    """The rule's defaults overlaid with `settings`, which cover one place, the widest first."""
+    merged, enabled = dict(rule.parameters), rule.enabled
+    for setting in settings:
+        merged.update(setting.parameters)
+        if setting.enabled is not None:
+            enabled = setting.enabled
+    return merged, enabled
 
 
 class RuleYear(models.Model):
-    """A county admin's parameters of a rule for one year (policy.md: thresholds change yearly)."""
+    """A county admin's parameters of a rule for one year and their county (policy.md: thresholds
+    change yearly, and each county sets its own); no region: a setting for every county."""
 
-    # The (rule, year) index serves a lookup by rule: none of its own.
+    # The (rule, year, region) index serves a lookup by rule: none of its own.
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="yearly", db_index=False)
     year = models.PositiveSmallIntegerField(_("年度"))
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("适用区划"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("留空表示所有县适用"),
+    )
     parameters = models.JSONField(_("参数"), default=dict)
+    enabled = models.BooleanField(_("启用"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -91,7 +123,17 @@ class RuleYear(models.Model):
     class Meta:
         verbose_name = _("年度规则参数")
         verbose_name_plural = _("年度规则参数")
-        constraints = [models.UniqueConstraint(fields=["rule", "year"], name="rule_year_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "year", "region"], name="rule_year_region_unique"
+            ),
+            # NULLs are distinct to a unique index: one setting for every county, made explicit.
+            models.UniqueConstraint(
+                fields=["rule", "year"],
+                condition=Q(region__isnull=True),
+                name="rule_year_unique_everywhere",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.year}"

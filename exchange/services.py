@@ -244,7 +244,8 @@ def resolve(
 def set_rule_parameters(
     *, actor: Any, rule: Rule, year: int, parameters: dict, enabled: bool | None = None
 ) -> RuleYear:
-    """A county admin's thresholds for one year; keys must be the rule's own parameters."""
+    """A county admin's thresholds (and whether the rule runs) for one year, in their own county
+    and below (policy rule 29): a county beside it keeps its own. Keys must be the rule's own."""
     require(actor, Cap.SETTINGS, message="只有县级管理员可以修改规则参数")
     unknown = sorted(set(parameters) - set(rule.parameters))
     if unknown:
@@ -255,20 +256,26 @@ def set_rule_parameters(
             raise ValidationError({"parameters": f"参数“{parameters_.label(key)}”应为数字"})
         if isinstance(default, list) and not isinstance(value, list):
             raise ValidationError({"parameters": f"参数“{parameters_.label(key)}”应为列表"})
-    setting, _ = RuleYear.objects.get_or_create(rule=rule, year=year)
-    before = dict(setting.parameters)
+    region = getattr(actor, "region", None)  # none: a setting for every county
+    setting, _ = RuleYear.objects.get_or_create(rule=rule, year=year, region=region)
+    before = {"parameters": dict(setting.parameters), "enabled": setting.enabled}
     setting.parameters = parameters
+    if enabled is not None:
+        setting.enabled = enabled
     setting.updated_by = actor
     setting.save()
-    if enabled is not None and enabled != rule.enabled:
-        rule.enabled = enabled
-        rule.save(update_fields=["enabled"])
     audit.record(
         actor=actor,
         action="update",
         obj=rule,
-        before={"year": year, "parameters": before},
-        after={"year": year, "parameters": parameters, "enabled": rule.enabled},
+        before={"year": year, "region": str(region or ""), **before},
+        after={
+            "year": year,
+            "region": str(region or ""),
+            "parameters": parameters,
+            "enabled": setting.enabled,
+        },
+        region_id=getattr(region, "pk", None),
     )
     return setting
 

@@ -322,21 +322,19 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         .values_list("rule_id", "n")
     )
     year = today().year
-    rules = [
-        {
-            "rule": rule,
-            "current": [
-                parameters.show(key, value)
-                for key, value in {
-                    **rule.parameters,
-                    **next((y.parameters for y in rule.yearly.all() if y.year == year), {}),
-                }.items()
-            ],
-            "fired_total": stats.get(rule.pk, 0),
-            "open_count": open_counts.get(rule.pk, 0),
-        }
-        for rule in Rule.objects.prefetch_related("yearly")
-    ]
+    region = getattr(request.user, "region", None)
+    rules = []
+    for rule in Rule.objects.prefetch_related("yearly"):
+        current, enabled = rule.setting_for(year, region)
+        rules.append(
+            {
+                "rule": rule,
+                "enabled": enabled,
+                "current": [parameters.show(key, value) for key, value in current.items()],
+                "fired_total": stats.get(rule.pk, 0),
+                "open_count": open_counts.get(rule.pk, 0),
+            }
+        )
     can_check = can(request.user, Cap.WORK_ITEMS)
     if request.method == "POST":
         require(request.user, Cap.WORK_ITEMS)
@@ -365,11 +363,12 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.SETTINGS, message="只有县级管理员可以修改规则参数")
     rule = get_object_or_404(Rule, pk=pk)
     year = _year(request)
+    current, enabled = rule.setting_for(year, getattr(request.user, "region", None))
     form = RuleForm(
         request.POST or None,
-        initial={"year": year, "enabled": rule.enabled},
+        initial={"year": year, "enabled": enabled},
         defaults=rule.parameters,
-        current=rule.parameters_for(year),
+        current=current,
     )
     if request.method == "POST" and form.is_valid():
         try:

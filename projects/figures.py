@@ -82,12 +82,12 @@ def allocated_expr() -> Any:
     return total
 
 
-def parameters(year: int) -> dict[str, Any]:
-    """The schedule targets and the 产业 floor for `year`: the defaults overlaid with what the
-    county set for the year (via the rules of the checks, when the checks' app is installed)."""
+def parameters(year: int, region: Region | None = None) -> dict[str, Any]:
+    """The schedule targets and the 产业 floor for `year` in `region`: the defaults overlaid with
+    what its county set for the year (via the rules of the checks, when that app is installed)."""
     out = {**SCHEDULE_DEFAULTS, **SHARE_DEFAULTS}
     if hooks.provided("exchange.rule_parameters"):
-        found = hooks.call("exchange.rule_parameters", [SCHEDULE_RULE, SHARE_RULE], year)
+        found = hooks.call("exchange.rule_parameters", [SCHEDULE_RULE, SHARE_RULE], year, region)
         out |= found.get(SCHEDULE_RULE) or {}
         out |= found.get(SHARE_RULE) or {}
     return out

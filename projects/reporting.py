@@ -55,7 +55,7 @@ def _projects(region: Region, start: dt.date, end: dt.date) -> str:
         + "。"
     )
     # 开工, 完工, 验收 and the payments as the projects' progress page counts them, on `end`.
-    t = figures.progress(region, year, end, figures.parameters(year))["total"]
+    t = figures.progress(region, year, end, figures.parameters(year, region))["total"]
     text += f"已开工{t['started']}个、完工{t['finished']}个、验收{t['accepted']}个，{_paid(t)}。"
     return "衔接资金项目：" + text
 

@@ -36,7 +36,7 @@ def progress(request: HttpRequest) -> HttpResponse | FileResponse:
     form = forms.ProgressFilter(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = {k: data[k] for k in ("batch", "category") if data.get(k)}
-    params = figures.parameters(year)
+    params = figures.parameters(year, region)
     found = figures.progress(region, year, dates.today(), params, filters)
     if request.GET.get("format") == "xlsx":
         require(request.user, Cap.EXPORT)

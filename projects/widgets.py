@@ -26,7 +26,9 @@ def home_widgets(request: HttpRequest) -> list[dict]:
         s=Sum("amount")
     )["s"]
     rate = figures.percent(paid, allocated)
-    goal = figures.target(figures.parameters(today.year).get("spend_targets") or {}, today.month)
+    goal = figures.target(
+        figures.parameters(today.year, user.region).get("spend_targets") or {}, today.month
+    )
     return [
         {
             "label": f"{today.year}年衔接资金支出进度（{today.month}月目标{goal}%）",

@@ -118,9 +118,14 @@ class Region(models.Model):
     def depth(self) -> int:
         return self.path.count("/") - 1
 
+    @property
+    def path_ids(self) -> list[int]:
+        """The ids from the root down to this region's own."""
+        return [int(x) for x in self.path.strip("/").split("/") if x]
+
     def ancestors(self) -> list[Region]:
         """From the root down to the parent (one query)."""
-        ids = [int(x) for x in self.path.strip("/").split("/")[:-1] if x]
+        ids = self.path_ids[:-1]
         by_id = Region.objects.in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
 

@@ -248,9 +248,11 @@ def test_the_floor_and_the_schedule_are_the_years_parameters_of_p10_and_p01(
         {"year": 2023, "p_floor_percent": "60", "enabled": "on"},
     )
     assert response.status_code == 302
-    assert figures.parameters(2023)["floor_percent"] == 60
-    assert figures.parameters(2022)["floor_percent"] == 55
-    assert figures.parameters(2023)["spend_targets"]["6"] == 50
+    county = users["county_admin"].region
+    assert figures.parameters(2023, county)["floor_percent"] == 60
+    assert figures.parameters(2022, county)["floor_percent"] == 55
+    assert figures.parameters(2023, county)["spend_targets"]["6"] == 50
+    assert figures.parameters(2023)["floor_percent"] == 55  # the county's own, not every county's
     page = client.get(reverse("projects:progress") + "?year=2023")
     assert "下限60.0%" in page.content.decode()
 
