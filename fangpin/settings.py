@@ -216,6 +216,9 @@ CSRF_COOKIE_HTTPONLY = False
 # Login lockout (django-axes): FANGPIN_LOGIN_FAILURES failures within FANGPIN_LOCKOUT_MINUTES
 # lock the account and the client address; accounts.lockout says who may still try.
 LOGIN_FAILURE_LIMIT = env_int("FANGPIN_LOGIN_FAILURES", 5)
+# A number refused as registered in a household the user may not see confirms a guess: at most
+# this many in 24 hours per user, then number entry pauses (registry.services.taken_numbers_left).
+TAKEN_NUMBER_LIMIT = env_int("FANGPIN_TAKEN_NUMBERS_PER_DAY", 30)
 LOGIN_LOCKOUT_MINUTES = env_int("FANGPIN_LOCKOUT_MINUTES", 15)
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT

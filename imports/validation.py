@@ -33,7 +33,12 @@ from registry import rules
 from registry.bulk import HouseholdRows, PersonRow, Plan
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGION_KEYS, REGISTER
 from registry.models import RISK_SEPARATOR, Household, Person
-from registry.services import refuse_taken_numbers
+from registry.services import (
+    TakenNumberLimit,
+    refuse_taken_numbers,
+    taken_number_limit,
+    taken_numbers_left,
+)
 
 STATUS_FIELD_COLUMN = {
     "category": "category",
@@ -593,6 +598,10 @@ class Checker:
                 )
         if self.taken:
             self._refuse_taken()
+        elif plan.persons_new and taken_numbers_left(self.actor) == 0:
+            # Past the day's limit a file of new numbers is refused whether or not one is taken:
+            # an answer that differs would confirm each guess (registry.services).
+            self.error(None, "id_number", "", taken_number_limit().messages[0])
         return plan
 
     def _refuse_taken(self) -> None:
@@ -604,11 +613,13 @@ class Checker:
             for chunk in chunks([pk for _, _, pk in self.taken])
             for p in Person.objects.filter(pk__in=chunk).select_related("household")
         }
-        messages = refuse_taken_numbers(
-            self.actor,
-            holders.values(),
-            note="导入文件中的证件号码已登记在其他户（未向上传人显示是谁）",
-        )
+        try:
+            messages = refuse_taken_numbers(
+                self.actor, holders.values(), where="导入文件中", who="上传人"
+            )
+        except TakenNumberLimit as exc:
+            self.error(None, "id_number", "", exc.messages[0])
+            return
         for row, value, pk in self.taken:
             self.error(
                 row,

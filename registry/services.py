@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core import audit, codes
 from core.audit import snapshot
@@ -125,7 +127,6 @@ def _guard_status(before: Household | None, after: Household, source: str) -> No
         )
 
 
-@transaction.atomic
 def create_household(
     *,
     actor: Any,
@@ -136,6 +137,15 @@ def create_household(
     """Create a household with its 户主 (`head`: the head's member fields); its status becomes
     history events. A household is never registered without a head, and only an import or a
     procedure (`source` in STATUS_SOURCES) may create it with a status."""
+    # Outside the transaction: the try is logged even when the household is refused.
+    _log_taken_number(actor, (head or {}).get("id_number"))
+    return _create_household(actor=actor, head=head, source=source, **fields)
+
+
+@transaction.atomic
+def _create_household(
+    *, actor: Any, head: dict[str, Any] | None, source: str, **fields: Any
+) -> Household:
     if actor is not None:
         require(actor, Cap.EDIT_REGISTER, fields.get("region"))
     risks = fields.pop("risk_list", None)
@@ -164,7 +174,13 @@ def create_household(
         household_id=h.pk,
         region_id=h.region_id,
     )
-    add_person(actor=actor, household=h, **{**head, "relation": "户主"})
+    _add_person(
+        actor=actor,
+        household=h,
+        reason=Membership.StartReason.ORIGINAL,
+        date=None,
+        **{**head, "relation": "户主"},
+    )
     h.refresh_from_db()
     return h
 
@@ -373,17 +389,62 @@ def clash_messages(
     }
 
 
+# Every refusal that names nobody is logged with a note of this shape (`refuse_taken_numbers`).
+TAKEN_NOTE = "{where}的证件号码已登记在其他户（未向{who}显示是谁）"
+_TAKEN_MARK = "已登记在其他户（未向"
+
+
+class TakenNumberLimit(ValidationError):
+    """A user past the day's refusals of numbers registered where they may not see."""
+
+
+def taken_numbers_left(actor: Any) -> int | None:
+    """How many more numbers registered in a household the actor may not see they may be told
+    of within 24 hours (settings.TAKEN_NUMBER_LIMIT): each confirms a guess, so a user who
+    types number after number learns at most that many a day. None: no limit (the server)."""
+    if acts_for_server(actor):
+        return None
+    since = timezone.now() - dt.timedelta(days=1)
+    told = AuditRecord.objects.filter(
+        actor=actor,
+        action=AuditRecord.Action.SEARCH,
+        object_type="registry.person",
+        at__gte=since,
+        note__contains=_TAKEN_MARK,
+    ).count()
+    return max(settings.TAKEN_NUMBER_LIMIT - told, 0)
+
+
+def taken_number_limit() -> TakenNumberLimit:
+    return TakenNumberLimit(
+        f"24小时内录入的证件号码中已有{settings.TAKEN_NUMBER_LIMIT}个登记在其他户，"
+        "为防止逐个试探他人身份，暂停核对证件号码；请联系县级管理员核实，或24小时后再试"
+    )
+
+
+def guard_number_entry(actor: Any) -> None:
+    """Refuse any entry of an ID number by an actor past the day's limit (`taken_numbers_left`):
+    a number they may register and one they may not must get the same answer."""
+    if taken_numbers_left(actor) == 0:
+        raise taken_number_limit()
+
+
 def refuse_taken_numbers(
     actor: Any,
     holders: Collection[Person],
-    note: str = "录入的证件号码已登记在其他户（未向录入人显示是谁）",
+    *,
+    where: str = "录入",
+    who: str = "录入人",
 ) -> dict[int, str]:
     """The refusals of numbers that are taken (`clash_messages`), each try logged: it confirms
     a guess, like a search by full ID number, so one 查阅记录 per holder the refusal does not
-    name to the actor (`note` says where the number was given). Call it outside the change's
+    name to the actor (`where` the number was given, `who` gave it). Past the day's limit
+    (`taken_numbers_left`) none is answered: a TakenNumberLimit. Call it outside the change's
     transaction, so that the records stay when the change is refused. `holders` come with
     their household."""
     named = _named_to(actor, holders)
+    unnamed = [p for p in holders if p.pk not in named]
+    left = taken_numbers_left(actor) if unnamed else None
     audit.audit_objects(
         actor,
         AuditRecord.Action.SEARCH,
@@ -394,28 +455,34 @@ def refuse_taken_numbers(
                 object_repr=mask_id(p.id_number),
                 household_id=p.household_id,
                 region_id=p.household.region_id,
-                note=note,
+                note=TAKEN_NOTE.format(where=where, who=who),
             )
-            for p in holders
-            if p.pk not in named
+            for p in unnamed
         ],
     )
+    if left is not None and len(unnamed) > left:
+        raise taken_number_limit()
     return clash_messages(actor, holders, named)
 
 
 def _log_taken_number(actor: Any, raw: Any, exclude_pk: int | None = None) -> None:
-    """Log a number typed into a form that is taken (`refuse_taken_numbers`)."""
+    """Log a number typed into a form that is taken (`refuse_taken_numbers`); past the day's
+    limit, refuse the number whatever it is (`guard_number_entry`)."""
     number = normalize(raw)
     if not number:
         return
-    clash = (
-        Person.objects.filter(id_number=number)
-        .exclude(pk=exclude_pk)
-        .select_related("household")
-        .first()
-    )
-    if clash is not None:
-        refuse_taken_numbers(actor, [clash])
+    try:
+        guard_number_entry(actor)
+        clash = (
+            Person.objects.filter(id_number=number)
+            .exclude(pk=exclude_pk)
+            .select_related("household")
+            .first()
+        )
+        if clash is not None:
+            refuse_taken_numbers(actor, [clash])
+    except TakenNumberLimit as exc:
+        raise ValidationError({"id_number": exc.messages}) from exc
 
 
 def _check_person(p: Person, actor: Any, exclude_pk: int | None = None) -> None:
@@ -486,7 +553,7 @@ def _add_person(
 
 def update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
     """Edit a member's facts; identity rules are checked again."""
-    if "id_number" in fields:
+    if "id_number" in fields and normalize(fields["id_number"]) != person.id_number:
         _log_taken_number(actor, fields["id_number"], exclude_pk=person.pk)
     return _update_person(actor=actor, person=person, **fields)
 

@@ -161,3 +161,35 @@ def test_an_area_code_warning_shows_no_more_of_the_number_than_its_mask(
 
     assert "本县代码420281" in page and elsewhere[:6] not in page
     assert f"提示（{len(batch.warnings)}条）" in page and len(batch.warnings) >= 1
+
+
+def test_past_the_days_limit_a_file_is_refused_without_saying_which_numbers_are_taken(
+    client: Any,
+    users: dict,
+    household: Any,
+    other_household: Any,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A file of guesses would confirm each one at once: past TAKEN_NUMBER_LIMIT refusals in 24
+    hours the file is refused as a whole, naming no row; a later file of only free numbers gets
+    the same refusal."""
+    settings.DATA_DIR = tmp_path
+    settings.TAKEN_NUMBER_LIMIT = 1
+    town = users["town_staff"]
+    rows, _, _ = _probe(household, other_household)
+
+    batch, page, sheet = _upload(client, town, rows, tmp_path, django_capture_on_commit_callbacks)
+
+    assert batch.status == "rejected"
+    assert [e["row"] for e in batch.errors] == [None]
+    limit = batch.errors[0]["message"]
+    assert limit.startswith("24小时内录入的证件号码中已有1个登记在其他户") and UNNAMED not in page
+    assert UNNAMED not in str(sheet)
+    assert len(_searches()) == 2  # both tries logged all the same
+
+    ImportBatch.objects.all().delete()
+    free = [person(num("Q4"), "试探丁", pid(78))]
+    again, _, _ = _upload(client, town, free, tmp_path, django_capture_on_commit_callbacks)
+    assert again.status == "rejected" and [e["message"] for e in again.errors] == [limit]

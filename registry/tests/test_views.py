@@ -638,3 +638,40 @@ def test_a_county_user_filters_the_list_by_the_county(client_for, household, reg
     )
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 1
+
+
+def test_past_the_days_limit_of_taken_numbers_every_number_typed_is_refused_alike(
+    client_for, users, regions, household, other_household, settings
+):
+    """Each refusal of a number held where the user may not see confirms a guess: after
+    TAKEN_NUMBER_LIMIT of them in 24 hours, a free number gets the same refusal as a taken one,
+    so typing number after number stops telling which are registered."""
+    settings.TAKEN_NUMBER_LIMIT = 1
+    client = client_for("town_staff")
+    url = reverse("registry:household_create")
+    form = {"region": regions["village"].pk, "is_alleviated": "0", "head_name": "王大"}
+    taken = other_household.persons.first().id_number
+    first = client.post(url, form | {"number": "420281100201000778", "head_id_number": taken})
+    assert "该证件号码已登记在其他户" in first.context["form"].errors["head_id_number"][0]
+    before = (Household.objects.count(), Person.objects.count())
+    free = client.post(url, form | {"number": "420281100201000779", "head_id_number": id_number()})
+    assert free.status_code == 200
+    message = free.context["form"].errors["head_id_number"][0]
+    assert message.startswith("24小时内录入的证件号码中已有1个登记在其他户")
+    assert "暂停核对证件号码" in message
+    again = client.post(url, form | {"number": "420281100201000780", "head_id_number": taken})
+    assert again.context["form"].errors["head_id_number"][0] == message
+    assert (Household.objects.count(), Person.objects.count()) == before
+    logged = AuditRecord.objects.filter(action="search", note__contains="已登记在其他户")
+    assert logged.count() == 1 and "录入的证件号码" in logged.get().note
+    # Editing a member without changing their number is not number entry: it still saves.
+    head = household.persons.first()
+    services.update_person(
+        actor=users["town_staff"], person=head, id_number=head.id_number, name="改名"
+    )
+    head.refresh_from_db()
+    assert head.name == "改名"
+    # Who may see every holder is told who holds it, never a guess: no limit.
+    admin = client_for("county_admin")
+    named = admin.post(url, form | {"number": "420281100201000781", "head_id_number": taken})
+    assert other_household.number in named.context["form"].errors["head_id_number"][0]
