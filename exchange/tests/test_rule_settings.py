@@ -12,20 +12,10 @@ from core.models import AuditRecord
 from exchange import engine, services
 from exchange.models import Item, Rule
 from exchange.tests.conftest import AS_OF, member, write_file
+from exchange.tests.test_rules import med
 from fangpin.testing import make_household, make_user
 from regions.models import Region
 from regions.services import create_region
-
-
-def med(p: Any, amount: str) -> dict:
-    return {
-        "证件号码": p.id_number,
-        "姓名": p.name,
-        "结算日期": "2026-04-01",
-        "就诊类型": "住院",
-        "医疗总费用": "90000",
-        "个人自付": amount,
-    }
 
 
 @pytest.fixture
