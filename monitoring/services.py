@@ -753,11 +753,13 @@ def complete_step(
                 raise ValidationError({"decision": assessment.blocked})
             if assessment.firm:
                 raise ValidationError({"decision": firm_message(assessment.firm)})
-            if assessment.failed and not case.criteria_override:
+            gaps = override_gaps(case, assessment)
+            if gaps:
                 raise ValidationError(
                     {
-                        "decision": "不符合风险消除条件："
-                        + "；".join(assessment.failed)
+                        "decision": (lapsed_message(case, gaps) if case.criteria_override else "")
+                        + "不符合风险消除条件："
+                        + "；".join(gaps)
                         + "。确需放行的，由县级管理员在本页填写放行理由"
                     }
                 )
@@ -1086,7 +1088,7 @@ def override_criteria(*, actor: Any, case: Case, reason: str) -> Case:
         OVERRIDE_ACTION,
         case.current_step,
         note=reason[:500],
-        data={"failed": assessment.failed},
+        data={"failed": assessment.failed, "criteria": assessment.overridable},
     )
     _audit(
         actor, case, before, note=f"县级放行：{reason}（未满足：{'；'.join(assessment.failed)}）"
@@ -1100,6 +1102,41 @@ OVERRIDE_ACTION = "县级放行"
 def overrides() -> Any:
     """The 县级放行 records (scope them with `visible_to`)."""
     return CaseLog.objects.filter(action=OVERRIDE_ACTION)
+
+
+def _granted(case: Case) -> CaseLog | None:
+    """The log of the case's override in force (the latest)."""
+    return case.logs.filter(action=OVERRIDE_ACTION).order_by("-at", "-id").first()
+
+
+def _label(failed: str) -> str:
+    """The criterion of a failed criterion with its detail (`label（detail）`)."""
+    return failed.split("（")[0]
+
+
+def override_gaps(case: Case, assessment: Assessment) -> list[str]:
+    """The failed criteria (with their detail) that the case's override does not let through.
+
+    An override covers the criteria that failed when the county gave it, not one found failing
+    afterwards (at a later 入户核查, on its date, a measure since stopped): that one needs the
+    county to look again and confirm with a new override."""
+    covered: set[str] = set()
+    granted = _granted(case) if case.criteria_override else None
+    if granted is not None:
+        # An override logged before its criteria were kept covers the labels of its failures.
+        covered = set(granted.data.get("criteria") or map(_label, granted.data.get("failed", [])))
+    gaps = set(assessment.overridable) - covered
+    return [f for f in assessment.failed if _label(f) in gaps]
+
+
+def lapsed_message(case: Case, gaps: list[str]) -> str:
+    """What the case page and a refused step say when the override does not cover the case."""
+    granted = _granted(case)
+    when = f"{timezone.localdate(granted.at):%Y-%m-%d}" if granted is not None else ""
+    return (
+        f"县级放行已失效：{when}放行之后有新的入户核查或情况变化，又未满足"
+        f"{'、'.join(map(_label, gaps))}，须县级管理员重新确认放行。"
+    )
 
 
 def compare_findings(case: Case) -> dict[str, Any]:

@@ -236,6 +236,31 @@ def test_a_county_override_lets_the_elimination_go_on_and_is_audited_and_listed(
     )
 
 
+def test_an_override_covers_only_the_criteria_it_was_given_on(client_for, users, household):
+    """An override given before 入户核查 lets through what failed then (the months), not a
+    failure found afterwards (the measure stopped by the visit): the county confirms again."""
+    case = _eliminable(users, household, identified_days_ago=100)
+    services.override_criteria(actor=users["county_admin"], case=case, reason="县乡联审同意")
+    Measure.objects.filter(household=household).update(status=Measure.Status.STOPPED)
+    response = _post_step(client_for("grid_member"), case, "visit")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "县级放行已失效" in body and "又未满足至少已落实1项帮扶措施、帮扶措施针对风险" in body
+    case.refresh_from_db()
+    assert case.current_step == "visit" and case.criteria_override == "县乡联审同意"
+    county = client_for("county_admin")
+    page = county.get(reverse("monitoring:case_detail", args=[case.pk]))
+    assert "须县级管理员重新确认放行" in page.content.decode()
+    assert page.context["override_form"] is not None
+    url = reverse("monitoring:case_action", args=[case.pk, "override"])
+    county.post(url, {"reason": "措施到期，县领导小组复核同意"})
+    assert CaseLog.objects.filter(case=case, action="县级放行").count() == 2
+    complete_via_page(client_for("grid_member"), case, "visit")
+    page = county.get(reverse("monitoring:case_detail", args=[case.pk]))
+    assert "县级放行已失效" not in page.content.decode()
+    assert page.context["override_form"] is None
+
+
 def test_the_criteria_follow_the_year_settings(client_for, users, household):
     case = _eliminable(users, household, identified_days_ago=130)
     with pytest.raises(services.ValidationError, match="识别已满6个月"):
