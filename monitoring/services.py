@@ -561,6 +561,11 @@ def open_household_case(
     if on > today():
         raise ValidationError({"kind": "起算日期不能晚于今天"})
     _refuse_second_procedure(household, "kind")
+    since = _status_since(household)
+    if since is not None and on < since[0]:
+        raise ValidationError(
+            {"kind": f"起算日期{on:%Y-%m-%d}早于该户的{since[1]}{since[0]:%Y-%m-%d}"}
+        )
     if kind == Case.Kind.ELIMINATE:
         if not household.category or household.risk_eliminated:
             raise ValidationError({"kind": f"{household}不是风险未消除的监测对象"})
@@ -607,6 +612,29 @@ def open_household_case(
         region_id=household.region_id,
     )
     return case
+
+
+def _status_since(household: Household | None) -> tuple[dt.date, str] | None:
+    """The latest date the household's status was decided on (识别, 风险消除, a procedure's
+    审定): no later procedure may be dated before it, or the household's history would run
+    backwards (an exit decided before the identification it ends)."""
+    if household is None:
+        return None
+    dates = [
+        (household.identified_date, "识别监测时间"),
+        (household.eliminated_date, "风险消除时间"),
+    ]
+    last = (
+        Case.objects.filter(household=household)
+        .exclude(status=Case.Status.OPEN)
+        .exclude(decision_date=None)
+        .order_by("-decision_date", "-id")
+        .first()
+    )
+    if last is not None:
+        dates.append((last.decision_date, f"上一程序（{last.get_kind_display()}）的审定日期"))
+    known = [(day, what) for day, what in dates if day is not None]
+    return max(known, key=lambda x: x[0]) if known else None
 
 
 def _refuse_second_procedure(household: Household, field: str) -> None:
@@ -842,6 +870,11 @@ def _previous_date(case: Case, step: CaseStep) -> tuple[dt.date, str]:
     )
     if prev is not None and prev.done_on is not None:
         return prev.done_on, f"上一环节（{prev.get_code_display()}）的办理日期"
+    since = _status_since(case.household)
+    if since is not None and since[0] > case.start_date:
+        # A lead found before the household's last decision starts its clock then, but no
+        # step of the new procedure comes before that decision.
+        return since[0], f"该户的{since[1]}"
     return case.start_date, "起算日期（发现线索或发起程序之日）"
 
 
