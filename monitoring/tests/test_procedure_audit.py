@@ -349,3 +349,41 @@ def test_a_lead_date_or_start_date_entered_long_after_it_is_shown_as_written_in_
     assert (
         f'起算日 {case.start_date:%Y-%m-%d} <span class="badge text-bg-secondary">{marked}' in page
     )
+
+
+def test_a_household_in_a_procedure_stays_in_its_village_until_it_ends(
+    client_for, users, regions, household
+):
+    """Moved to another town mid-procedure, the household's case stayed with the old village,
+    whose staff went on completing steps for a household no longer theirs: the move is refused
+    while a lead or a procedure of the household is open."""
+    from registry import services as registry_services
+
+    case = make_case(users, household, days_ago=20)
+    with pytest.raises(services.ValidationError) as exc:
+        registry_services.update_household(
+            actor=users["county_admin"], household=household, region=regions["other_village"]
+        )
+    refusal = ["该户有未办结的监测线索或程序，须在原所在村办结后才能变更所在区划"]
+    assert exc.value.message_dict["region"] == refusal
+    household.refresh_from_db()
+    assert household.region == regions["village"]
+    advance(users, case)
+    # A lead not yet triaged is the old village's too (it opens the case).
+    lead = services.create_lead(
+        actor=users["village_staff"],
+        source="基层干部排查",
+        reported_date=TODAY,
+        household=household,
+        description="新的困难",
+    )
+    with pytest.raises(services.ValidationError, match="未办结的监测线索或程序"):
+        registry_services.update_household(
+            actor=users["county_admin"], household=household, region=regions["other_village"]
+        )
+    services.dismiss_lead(actor=users["village_staff"], lead=lead, reason="已核实无风险")
+    registry_services.update_household(
+        actor=users["county_admin"], household=household, region=regions["other_village"]
+    )
+    household.refresh_from_db()
+    assert household.region == regions["other_village"]
