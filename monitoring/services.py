@@ -769,7 +769,7 @@ def complete_step(
         if unknown or len(risks) > 5:
             raise ValidationError({"risks": "风险类型须取自代码表，最多5项"})
         case.risks = codes.join_multi(risks)
-    if step_code == StepCode.VISIT and case.window_start is None:
+    if step_code == StepCode.VISIT:  # a visit done again (returned) counts from its own date
         case.window_start, case.window_end = income_window(on)
     assessment: Assessment | None = None
     data: dict[str, Any] = {k: audit.plain(v) for k, v in (facts or {}).items()}
