@@ -264,6 +264,8 @@ def backfilled(stated: dt.date | None, recorded_at: dt.datetime | None) -> dt.da
         return None
     recorded = timezone.localdate(recorded_at)
     return recorded if (recorded - stated).days > BACKFILL_DAYS else None
+
+
 DEFAULT_STEP_DAYS = {"visit": 3, "compare": 5, "review": 7, "notice": 12, "town": 14, "county": 15}
 
 # Evidence of the steps (policy.md §4.2: 承诺授权, 评议 minutes and photos, 公示; 审核意见).
