@@ -87,6 +87,15 @@ class Assessment:
     def threshold_label(self) -> str:
         return self.threshold.label() if self.threshold else "未配置监测范围"
 
+    @property
+    def overridable(self) -> list[str]:
+        """The labels of the failed criteria a county override may let through."""
+        return [
+            label
+            for label, ok, _ in self.criteria
+            if not ok and not label.startswith(NEVER_OVERRIDDEN)
+        ]
+
 
 def _money(v: Decimal | None) -> str:
     return "—" if v is None else f"{v:,.2f} 元"

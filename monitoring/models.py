@@ -98,6 +98,11 @@ class Lead(models.Model):
     def masked_id(self) -> str:
         return mask_id(self.id_number)
 
+    @property
+    def recorded_late(self) -> dt.date | None:
+        """The day the lead was registered, when 补录 (`backfilled`) after its 发现日期."""
+        return backfilled(self.reported_date, self.created_at)
+
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
@@ -249,6 +254,18 @@ class StepCode(models.TextChoices):
 # A step recorded more than this many days after the date it states is shown as 补录 (a week of
 # work away from the network, then entered, is ordinary; more is worth an assessor's look).
 BACKFILL_DAYS = 7
+
+
+def backfilled(stated: dt.date | None, recorded_at: dt.datetime | None) -> dt.date | None:
+    """The day a date was recorded, when that is more than BACKFILL_DAYS after the date it
+    states (补录): a date can be given as it was, but an assessor sees which were written in
+    afterwards (policy sets no limit, so it is shown, not refused)."""
+    if stated is None or recorded_at is None:
+        return None
+    recorded = timezone.localdate(recorded_at)
+    return recorded if (recorded - stated).days > BACKFILL_DAYS else None
+
+
 DEFAULT_STEP_DAYS = {"visit": 3, "compare": 5, "review": 7, "notice": 12, "town": 14, "county": 15}
 
 # Evidence of the steps (policy.md §4.2: 承诺授权, 评议 minutes and photos, 公示; 审核意见).
@@ -608,6 +625,14 @@ class Case(models.Model):
     def risk_list(self) -> list[str]:
         return codes.split_multi(self.risks)
 
+    @property
+    def start_recorded_late(self) -> dt.date | None:
+        """The day the 起算日期 was entered, when 补录 (`backfilled`): an identification's is its
+        lead's 发现日期, entered with the lead; another procedure's is given when it starts."""
+        if self.lead_id and self.lead is not None:
+            return self.lead.recorded_late
+        return backfilled(self.start_date, self.created_at)
+
 
 class CaseStepQuerySet(ScopedQuerySet):
     region_field = "case__region"
@@ -665,13 +690,8 @@ class CaseStep(models.Model):
 
     @property
     def recorded_late(self) -> dt.date | None:
-        """The day a done step was recorded, when that is more than BACKFILL_DAYS after the
-        办理日期 it states (补录): a date can be given as it was, but an assessor sees which
-        were written in afterwards (policy sets no limit, so it is shown, not refused)."""
-        if self.done_on is None or self.completed_at is None:
-            return None
-        recorded = timezone.localdate(self.completed_at)
-        return recorded if (recorded - self.done_on).days > BACKFILL_DAYS else None
+        """The day a done step was recorded, when 补录 (`backfilled`) after its 办理日期."""
+        return backfilled(self.done_on, self.completed_at)
 
 
 class CaseLogQuerySet(ScopedQuerySet):

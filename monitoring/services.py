@@ -569,6 +569,11 @@ def open_household_case(
     if on > today():
         raise ValidationError({"kind": "起算日期不能晚于今天"})
     _refuse_second_procedure(household, "kind")
+    since = _status_since(household)
+    if since is not None and on < since[0]:
+        raise ValidationError(
+            {"kind": f"起算日期{on:%Y-%m-%d}早于该户的{since[1]}{since[0]:%Y-%m-%d}"}
+        )
     if kind == Case.Kind.ELIMINATE:
         if not household.category or household.risk_eliminated:
             raise ValidationError({"kind": f"{household}不是风险未消除的监测对象"})
@@ -615,6 +620,29 @@ def open_household_case(
         region_id=household.region_id,
     )
     return case
+
+
+def _status_since(household: Household | None) -> tuple[dt.date, str] | None:
+    """The latest date the household's status was decided on (识别, 风险消除, a procedure's
+    审定): no later procedure may be dated before it, or the household's history would run
+    backwards (an exit decided before the identification it ends)."""
+    if household is None:
+        return None
+    dates = [
+        (household.identified_date, "识别监测时间"),
+        (household.eliminated_date, "风险消除时间"),
+    ]
+    last = (
+        Case.objects.filter(household=household)
+        .exclude(status=Case.Status.OPEN)
+        .exclude(decision_date=None)
+        .order_by("-decision_date", "-id")
+        .first()
+    )
+    if last is not None:
+        dates.append((last.decision_date, f"上一程序（{last.get_kind_display()}）的审定日期"))
+    known = [(day, what) for day, what in dates if day is not None]
+    return max(known, key=lambda x: x[0]) if known else None
 
 
 def _refuse_second_procedure(household: Household, field: str) -> None:
@@ -749,7 +777,7 @@ def complete_step(
         if unknown or len(risks) > 5:
             raise ValidationError({"risks": "风险类型须取自代码表，最多5项"})
         case.risks = codes.join_multi(risks)
-    if step_code == StepCode.VISIT and case.window_start is None:
+    if step_code == StepCode.VISIT:  # a visit done again (returned) counts from its own date
         case.window_start, case.window_end = income_window(on)
     assessment: Assessment | None = None
     data: dict[str, Any] = {k: audit.plain(v) for k, v in (facts or {}).items()}
@@ -761,11 +789,13 @@ def complete_step(
                 raise ValidationError({"decision": assessment.blocked})
             if assessment.firm:
                 raise ValidationError({"decision": firm_message(assessment.firm)})
-            if assessment.failed and not case.criteria_override:
+            gaps = override_gaps(case, assessment)
+            if gaps:
                 raise ValidationError(
                     {
-                        "decision": "不符合风险消除条件："
-                        + "；".join(assessment.failed)
+                        "decision": (lapsed_message(case, gaps) if case.criteria_override else "")
+                        + "不符合风险消除条件："
+                        + "；".join(gaps)
                         + "。确需放行的，由县级管理员在本页填写放行理由"
                     }
                 )
@@ -848,6 +878,11 @@ def _previous_date(case: Case, step: CaseStep) -> tuple[dt.date, str]:
     )
     if prev is not None and prev.done_on is not None:
         return prev.done_on, f"上一环节（{prev.get_code_display()}）的办理日期"
+    since = _status_since(case.household)
+    if since is not None and since[0] > case.start_date:
+        # A lead found before the household's last decision starts its clock then, but no
+        # step of the new procedure comes before that decision.
+        return since[0], f"该户的{since[1]}"
     return case.start_date, "起算日期（发现线索或发起程序之日）"
 
 
@@ -1094,7 +1129,7 @@ def override_criteria(*, actor: Any, case: Case, reason: str) -> Case:
         OVERRIDE_ACTION,
         case.current_step,
         note=reason[:500],
-        data={"failed": assessment.failed},
+        data={"failed": assessment.failed, "criteria": assessment.overridable},
     )
     _audit(
         actor, case, before, note=f"县级放行：{reason}（未满足：{'；'.join(assessment.failed)}）"
@@ -1108,6 +1143,41 @@ OVERRIDE_ACTION = "县级放行"
 def overrides() -> Any:
     """The 县级放行 records (scope them with `visible_to`)."""
     return CaseLog.objects.filter(action=OVERRIDE_ACTION)
+
+
+def _granted(case: Case) -> CaseLog | None:
+    """The log of the case's override in force (the latest)."""
+    return case.logs.filter(action=OVERRIDE_ACTION).order_by("-at", "-id").first()
+
+
+def _label(failed: str) -> str:
+    """The criterion of a failed criterion with its detail (`label（detail）`)."""
+    return failed.split("（")[0]
+
+
+def override_gaps(case: Case, assessment: Assessment) -> list[str]:
+    """The failed criteria (with their detail) that the case's override does not let through.
+
+    An override covers the criteria that failed when the county gave it, not one found failing
+    afterwards (at a later 入户核查, on its date, a measure since stopped): that one needs the
+    county to look again and confirm with a new override."""
+    covered: set[str] = set()
+    granted = _granted(case) if case.criteria_override else None
+    if granted is not None:
+        # An override logged before its criteria were kept covers the labels of its failures.
+        covered = set(granted.data.get("criteria") or map(_label, granted.data.get("failed", [])))
+    gaps = set(assessment.overridable) - covered
+    return [f for f in assessment.failed if _label(f) in gaps]
+
+
+def lapsed_message(case: Case, gaps: list[str]) -> str:
+    """What the case page and a refused step say when the override does not cover the case."""
+    granted = _granted(case)
+    when = f"{timezone.localdate(granted.at):%Y-%m-%d}" if granted is not None else ""
+    return (
+        f"县级放行已失效：{when}放行之后有新的入户核查或情况变化，又未满足"
+        f"{'、'.join(map(_label, gaps))}，须县级管理员重新确认放行。"
+    )
 
 
 def compare_findings(case: Case) -> dict[str, Any]:

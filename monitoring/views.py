@@ -409,6 +409,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     current = next((s for s in steps if s.code == case.current_step), None)
     open_case = case.status == Case.Status.OPEN
     wanted = list(services.step_materials(case, case.current_step)) if open_case else []
+    # The failed criteria no override in force lets through (rule 22's never are: firm).
+    gaps = (
+        services.override_gaps(case, assessment)
+        if case.kind == Case.Kind.ELIMINATE and assessment is not None
+        else []
+    )
     return render(
         request,
         "monitoring/case_detail.html",
@@ -440,13 +446,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "upload_form": forms.UploadForm(kinds=wanted),
             "override_form": forms.OverrideForm()
-            if open_case
-            and case.kind == Case.Kind.ELIMINATE
-            and assessment is not None
-            and set(assessment.failed) - set(assessment.firm)  # rule 22's are never overridden
-            and not case.criteria_override
-            and can(request.user, Cap.OVERRIDE, case.region)
+            if gaps and can(request.user, Cap.OVERRIDE, case.region)
             else None,
+            "override_lapsed": services.lapsed_message(case, gaps)
+            if gaps and case.criteria_override
+            else "",
             "comparison": services.compare_findings(case)
             if open_case and case.current_step == StepCode.COMPARE
             else None,

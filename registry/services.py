@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit, codes
+from core import audit, codes, hooks
 from core.audit import snapshot
 from core.batching import chunks
 from core.dates import today
@@ -185,6 +185,18 @@ def _create_household(
     return h
 
 
+def _refuse_move_in_procedure(h: Household) -> None:
+    """A household with a monitoring lead or procedure under way stays in its village until it
+    ends: the lead and the procedure's steps belong to that village's staff (who would go on
+    acting on a household no longer theirs) and its 公示 is that village's."""
+    if not hooks.provided("monitoring.household_work"):
+        return
+    if any(hooks.call("monitoring.household_work", [h.pk])[h.pk].values()):
+        raise ValidationError(
+            {"region": "该户有未办结的监测线索或程序，须在原所在村办结后才能变更所在区划"}
+        )
+
+
 @transaction.atomic
 def update_household(
     *,
@@ -204,10 +216,13 @@ def update_household(
     h = Household.objects.select_for_update().get(pk=household.pk)
     before_snap, before_status = snapshot(h), status_of(h)
     old = Household(**{name: getattr(h, name) for name in PROCEDURE_FIELDS})
+    old_region = h.region_id
     risks = fields.pop("risk_list", None)
     phone = fields.pop("phone", None)
     for name, value in fields.items():
         setattr(h, name, value)
+    if h.region_id != old_region:
+        _refuse_move_in_procedure(h)
     if risks is not None:
         h.risk_list = risks
     _guard_status(old, h, source)

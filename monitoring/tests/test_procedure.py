@@ -180,6 +180,25 @@ def test_a_case_can_be_returned_to_an_earlier_step_with_a_reason(client_for, use
     assert CaseLog.objects.filter(case=case, action="退回", note__contains="收入核算有误").exists()
 
 
+def test_a_visit_done_again_after_a_return_counts_the_12_months_before_its_own_date(
+    client_for, users, household
+):
+    """Rule 6: the incomes are of the 12 months before the 入户核查; one done again weeks later
+    (returned: 收入核算有误) is of the months before that new date, not the first visit's."""
+    from monitoring.assessment import income_window
+
+    case = advance(users, make_case(users, household, days_ago=60), until="town")
+    first = income_window(case.start_date + dt.timedelta(days=1))
+    assert (case.window_start, case.window_end) == first
+    client = client_for("town_staff")
+    url = reverse("monitoring:case_action", args=[case.pk, "return"])
+    client.post(url, {"to_step": "visit", "reason": "收入核算有误"})
+    case.refresh_from_db()
+    complete_via_page(client_for("grid_member"), case, "visit", done_on=TODAY.isoformat())
+    case.refresh_from_db()
+    assert (case.window_start, case.window_end) == income_window(TODAY) != first
+
+
 def test_a_failing_step_ends_the_case_and_the_household_is_unchanged(users, household):
     case = advance(users, make_case(users, household), until="review")
     with pytest.raises(services.ValidationError):

@@ -303,8 +303,87 @@ def test_a_step_recorded_long_after_the_date_it_states_is_shown_as_written_in_af
     client = client_for("county_admin")
     today = timezone.localdate().isoformat()
     body = client.get(reverse("monitoring:case_detail", args=[back_dated.pk])).content.decode()
-    assert body.count(f"补录：录入于{today}") == back_dated.steps.count()
+    # Each step, and the 起算日期 (its lead's 发现日期, registered today).
+    assert body.count(f"补录：录入于{today}") == back_dated.steps.count() + 1
     printed = client.get(reverse("monitoring:case_file", args=[back_dated.pk])).content.decode()
     assert f"（补录：录入于{today}）" in printed
     body = client.get(reverse("monitoring:case_detail", args=[current.pk])).content.decode()
     assert "补录" not in body
+
+
+def test_a_lead_date_or_start_date_entered_long_after_it_is_shown_as_written_in_afterwards(
+    client_for, users, regions, household
+):
+    """The 发现日期 of a lead and the 起算日期 of a procedure follow the steps' rule: entered
+    more than BACKFILL_DAYS after the date they state, they show 补录 (not refused)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    client = client_for("county_admin")
+    marked = f"补录：录入于{today.isoformat()}"
+    for days, shown in ((7, False), (8, True)):
+        lead = services.create_lead(
+            actor=users["village_staff"],
+            source="基层干部排查",
+            reported_date=today - dt.timedelta(days=days),
+            household=make_household(regions["village"]),
+            risks=["因病"],
+        )
+        page = client.get(reverse("monitoring:lead_detail", args=[lead.pk])).content.decode()
+        assert (marked in page) is shown
+        case = services.open_case(actor=users["village_staff"], lead=lead)
+        page = client.get(reverse("monitoring:case_detail", args=[case.pk])).content.decode()
+        assert (marked in page) is shown
+        printed = client.get(reverse("monitoring:case_file", args=[case.pk])).content.decode()
+        assert (f"（{marked}）" in printed) is shown
+    identified_household(users, household, days_ago=240)
+    case = open_household_case(
+        users,
+        household,
+        "exit",
+        days_ago=9,
+        exit_reason="识别不精准退出",
+        description="经核实收入远高于监测范围",
+    )
+    page = client.get(reverse("monitoring:case_detail", args=[case.pk])).content.decode()
+    assert (
+        f'起算日 {case.start_date:%Y-%m-%d} <span class="badge text-bg-secondary">{marked}' in page
+    )
+
+
+def test_a_household_in_a_procedure_stays_in_its_village_until_it_ends(
+    client_for, users, regions, household
+):
+    """Moved to another town mid-procedure, the household's case stayed with the old village,
+    whose staff went on completing steps for a household no longer theirs: the move is refused
+    while a lead or a procedure of the household is open."""
+    from registry import services as registry_services
+
+    case = make_case(users, household, days_ago=20)
+    with pytest.raises(services.ValidationError) as exc:
+        registry_services.update_household(
+            actor=users["county_admin"], household=household, region=regions["other_village"]
+        )
+    refusal = ["该户有未办结的监测线索或程序，须在原所在村办结后才能变更所在区划"]
+    assert exc.value.message_dict["region"] == refusal
+    household.refresh_from_db()
+    assert household.region == regions["village"]
+    advance(users, case)
+    # A lead not yet triaged is the old village's too (it opens the case).
+    lead = services.create_lead(
+        actor=users["village_staff"],
+        source="基层干部排查",
+        reported_date=TODAY,
+        household=household,
+        description="新的困难",
+    )
+    with pytest.raises(services.ValidationError, match="未办结的监测线索或程序"):
+        registry_services.update_household(
+            actor=users["county_admin"], household=household, region=regions["other_village"]
+        )
+    services.dismiss_lead(actor=users["village_staff"], lead=lead, reason="已核实无风险")
+    registry_services.update_household(
+        actor=users["county_admin"], household=household, region=regions["other_village"]
+    )
+    household.refresh_from_db()
+    assert household.region == regions["other_village"]

@@ -142,6 +142,48 @@ def test_future_dates_are_refused_on_the_measure_visit_and_contact_forms(client_
     assert not household.visits.exists() and not household.contacts.exists()
 
 
+def test_a_procedure_is_never_dated_before_the_household_s_last_decision(
+    client_for, users, household
+):
+    """An exit, elimination or roll-back starting before the identification (or elimination)
+    it undoes, or a re-identification's step dated before the elimination it follows, would
+    make the household's history run backwards: refused, naming the date."""
+    identified_household(users, household, days_ago=240)
+    identified = household.identified_date
+    with pytest.raises(services.ValidationError) as exc:
+        open_household_case(
+            users, household, "exit", days_ago=300, exit_reason="剔除", description="x"
+        )
+    start = TODAY - dt.timedelta(days=300)
+    assert exc.value.message_dict["kind"] == [
+        f"起算日期{start:%Y-%m-%d}早于该户的识别监测时间{identified:%Y-%m-%d}"
+    ]
+    client = client_for("village_staff")
+    response = client.post(
+        reverse("monitoring:household", args=[household.pk]),
+        {"kind": "eliminate", "start_date": start.isoformat()},
+        follow=True,
+    )
+    assert f"早于该户的识别监测时间{identified:%Y-%m-%d}" in response.content.decode()
+    assert not Case.objects.filter(household=household).exclude(kind="identify").exists()
+    # Eliminated ten days ago; a lead found a month ago re-identifies it from then on.
+    registry_services.update_household(
+        actor=None,
+        household=household,
+        source="风险消除程序",
+        risk_eliminated=True,
+        eliminated_date=TODAY - dt.timedelta(days=10),
+        elimination_method="帮扶消除",
+    )
+    case = make_case(users, household, days_ago=30)
+    early = (TODAY - dt.timedelta(days=20)).isoformat()
+    body = _post_step(client_for("grid_member"), case, "visit", done_on=early).content.decode()
+    eliminated = TODAY - dt.timedelta(days=10)
+    assert f"办理日期{early}早于该户的风险消除时间{eliminated:%Y-%m-%d}" in body
+    case.refresh_from_db()
+    assert case.current_step == "visit"
+
+
 # --- Elimination --------------------------------------------------------------------------------
 
 
@@ -234,6 +276,31 @@ def test_a_county_override_lets_the_elimination_go_on_and_is_audited_and_listed(
         .paginator.count
         == 0
     )
+
+
+def test_an_override_covers_only_the_criteria_it_was_given_on(client_for, users, household):
+    """An override given before 入户核查 lets through what failed then (the months), not a
+    failure found afterwards (the measure stopped by the visit): the county confirms again."""
+    case = _eliminable(users, household, identified_days_ago=100)
+    services.override_criteria(actor=users["county_admin"], case=case, reason="县乡联审同意")
+    Measure.objects.filter(household=household).update(status=Measure.Status.STOPPED)
+    response = _post_step(client_for("grid_member"), case, "visit")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "县级放行已失效" in body and "又未满足至少已落实1项帮扶措施、帮扶措施针对风险" in body
+    case.refresh_from_db()
+    assert case.current_step == "visit" and case.criteria_override == "县乡联审同意"
+    county = client_for("county_admin")
+    page = county.get(reverse("monitoring:case_detail", args=[case.pk]))
+    assert "须县级管理员重新确认放行" in page.content.decode()
+    assert page.context["override_form"] is not None
+    url = reverse("monitoring:case_action", args=[case.pk, "override"])
+    county.post(url, {"reason": "措施到期，县领导小组复核同意"})
+    assert CaseLog.objects.filter(case=case, action="县级放行").count() == 2
+    complete_via_page(client_for("grid_member"), case, "visit")
+    page = county.get(reverse("monitoring:case_detail", args=[case.pk]))
+    assert "县级放行已失效" not in page.content.decode()
+    assert page.context["override_form"] is None
 
 
 def test_the_criteria_follow_the_year_settings(client_for, users, household):
