@@ -11,8 +11,6 @@ from duty.models import Status
 from ledgers import figures as ledger_figures
 from regions.models import Region
 
-# 二 is duty's alone; in 四 its 专项整治 come after the other apps' paragraphs (formats.md §8).
-REPORT_ORDER = 1
 # How the reports name a source when it found problems (seed 000: "自查自纠发现的2个问题").
 FOUND_BY = {"自查": "自查自纠", "督查": "督查", "暗访": "暗访督导", "信访": "信访"}
 LEVEL_WORDS = {
@@ -31,7 +29,7 @@ def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, l
         *_pairings(region, end),
         *_rectification(region, start, end),
     ]
-    return {"duty": [p for p in duty if p], "work": _special(region, start, end)}
+    return {"duty": [p for p in duty if p], "work:special": _special(region, start, end)}
 
 
 def _span(start: dt.date, end: dt.date) -> str:

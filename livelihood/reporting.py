@@ -30,7 +30,11 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
     """小额信贷, 光伏收益分配 and 公益性岗位 for the report's year."""
     year = start.year
     loans = _loans(region, year, figures.paid_within(start, end, "lent_date"))
-    return {"work": [loans, _pv(region, year), _posts(region, start, end)]}
+    return {
+        "work:loans": [loans],
+        "work:pv": [_pv(region, year)],
+        "work:posts": [_posts(region, start, end)],
+    }
 
 
 def _loans(region: Any, year: int, within: Any = None) -> str:

@@ -27,7 +27,8 @@ def wan(value: Any) -> str:
 
 
 def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, list[str]]:
-    return {"work": [p for p in (_projects(region, start, end), _assets(region, end)) if p]}
+    projects = [p for p in (_projects(region, start, end), _assets(region, end)) if p]
+    return {"work:projects": projects}
 
 
 def _projects(region: Region, start: dt.date, end: dt.date) -> str:

@@ -60,7 +60,7 @@ def test_the_posts_of_the_period_are_told_with_those_on_post_at_its_end(
     )
 
     def told(start: dt.date, end: dt.date) -> str:
-        return report_sections(regions["town"], start, end)["work"][2]
+        return report_sections(regions["town"], start, end)["work:posts"][0]
 
     year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert year == "公益性岗位：全年聘用3人，期末在岗2人，其中光伏收益岗位2人。"
@@ -96,7 +96,7 @@ def test_the_loans_of_part_of_a_year_are_those_lent_in_it(
     )
 
     def told(start: dt.date, end: dt.date) -> str:
-        return report_sections(regions["town"], start, end)["work"][0]
+        return report_sections(regions["town"], start, end)["work:loans"][0]
 
     assert told(dt.date(2024, 1, 1), dt.date(2024, 12, 31)).startswith(
         "小额信贷：通过银行已办理贷款2户，贷款金额10万元"

@@ -132,6 +132,22 @@ def test_seed_000s_whole_year_drafted_with_every_figure_of_sections_one_to_four_
         "自查自纠发现的2个问题和督查发现的3个问题已全部整改完成",
     ):
         assert figure in work, figure
+    # 四 in the order formats.md §8 lists it (seed 000: 产业帮扶, then 就业帮扶, 专项整治 last).
+    order = (
+        "开展预警线索摸排",
+        "开展集中排查",
+        "开展动态管理",
+        "小额信贷：",
+        "到户产业帮扶奖补资金",
+        "申报实施产业项目",
+        "光伏电站",
+        "外出务工共",
+        "落实务工补贴",
+        "开展“三业奖补”工作",
+        "自查自纠发现",
+    )
+    places = [work.index(s) for s in order]
+    assert places == sorted(places), [s for _, s in sorted(zip(places, order, strict=True))]
     # The appendix: the figures with their definitions.
     rows = {r.cells[2].text: r.cells[3].text for r in document.tables[-1].rows}
     assert (rows["脱贫村"], rows["社区"], rows["行政村"]) == ("3个", "2个", "22个")
