@@ -7,14 +7,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from core.numerals import yuan
 from employment.figures import month_changes, work_in_month
 from ledgers import figures, kit
-
-
-def yuan(value: str | Decimal) -> str:
-    """An amount as the reports write it: 32340元, 1540.50元."""
-    amount = Decimal(value)
-    return f"{amount:.0f}" if amount == amount.to_integral() else f"{amount:.2f}"
 
 
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:

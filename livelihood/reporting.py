@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from core import numerals
 from core.numerals import small
 from ledgers import figures, kit
 from livelihood.figures import on_post_q, pv_posts_q, span_q
@@ -20,10 +21,7 @@ def wan(amount: Any) -> str:
     """An amount in yuan as the reports write it: 万元 from 10,000 up (16万元, 11.6万元), else
     元."""
     value = Decimal(str(amount or 0))
-    if value >= 10000:
-        text = f"{(value / 10000).quantize(Decimal('0.01')).normalize():f}"
-        return f"{text}万元"
-    return f"{value.quantize(Decimal('0.01')).normalize():f}元"
+    return f"{numerals.wan(value)}万元" if value >= 10000 else f"{numerals.yuan(value)}元"
 
 
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:

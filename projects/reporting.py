@@ -6,24 +6,16 @@ the assets; a period with no project says so."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, Sum
 
-from core.numerals import CN_NUMBERS, small
+from core.numerals import CN_NUMBERS, small, wan
 from projects import figures
 from projects.models import STOPPED, Asset
 from regions.models import Region
 
 MAX_NAMED = 10  # villages named per batch in the report
-
-
-def wan(value: Any) -> str:
-    """Yuan as 万元 with at most two decimals, trailing zeros dropped (3577000 → 357.7)."""
-    amount = (Decimal(value or 0) / 10000).quantize(Decimal("0.01"))
-    text = f"{amount:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, list[str]]:

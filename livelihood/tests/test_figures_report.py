@@ -28,10 +28,11 @@ def test_amounts_are_written_in_wan_from_ten_thousand_up() -> None:
         "16万元",
         "11.6万元",
         "4.4万元",
-        "9500.5元",
+        "9500.50元",  # 元 with its cents, as the other sections write them
         "10万元",
         "0元",
     ]
+    assert wan("12250") == "1.23万元"  # rounded half up, not to the even digit (1.22)
 
 
 def test_the_posts_of_the_period_are_told_with_those_on_post_at_its_end(

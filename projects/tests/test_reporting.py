@@ -167,3 +167,21 @@ def test_the_report_counts_a_terminated_project_as_the_ledger_figures_do_and_say
         "全年实施衔接资金项目2个（其中已终止1个，资金30万元），均为第一批项目（朝阳村），"
         "下达资金130万元，产业发展项目资金占比76.9%。"
     ) in text
+
+
+def test_shares_and_amounts_are_rounded_half_up(
+    users: dict[str, Any], regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """四舍五入, as a county office rounds: 6.25% is 6.3% and 1.225万元 is 1.23万元 (it was
+    rounded to the even digit: 6.2%, 1.22万元)."""
+    rows = [
+        project("R1", 年度=2022, 中央衔接资金=12250, **ZERO),
+        project("R2", 年度=2022, 项目类别="乡村建设", 中央衔接资金=183750, **ZERO),
+    ]
+    assert load("projects", rows, tmp_path, users["county_admin"])["status"] == "imported"
+    _, stats, _ = run_command("ledger", "stats", "--region", "大冶市", "--year", "2022")
+    assert stats["ledgers"]["projects"]["industry"]["share"] == "6.3"
+    text = reporting.report_sections(regions["county"], dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    said = text["work:projects"][0]
+    assert "2022年申报实施产业项目1个，投入资金1.23万元。" in said
+    assert "下达资金19.6万元，产业发展项目资金占比6.3%。" in said
