@@ -117,12 +117,17 @@ def _assets(region: Region, end: dt.date) -> str:
         public=Count("pk", filter=Q(category="公益性")),
         household=Count("pk", filter=Q(category="到户类")),
         owned=Count("pk", filter=~Q(owner="")),
-        income=Sum("income", filter=Q(income_year=year)),
+        earned=Sum("income", filter=Q(income_year=year)),
+        income_rows=Count("pk", filter=Q(income_year=year, income__isnull=False)),
     )
     if not t["n"]:
         return ""
     return (
         f"帮扶项目资产：登记资产{t['n']}项、原值{wan(t['value'])}万元，其中经营性{t['business']}项、"
         f"公益性{t['public']}项、到户类{t['household']}项；已确权{t['owned']}项；"
-        f"{year}年资产收益{wan(t['income'])}万元。"
+        + (
+            f"{year}年资产收益{wan(t['earned'])}万元。"
+            if t["income_rows"]
+            else f"{year}年尚未登记资产收益。"
+        )
     )

@@ -60,6 +60,9 @@ def test_a_year_without_projects_says_so_and_assets_are_counted(
         "帮扶项目资产：登记资产2项、原值160万元，其中经营性1项、公益性1项、到户类0项；已确权2项；"
         "2024年资产收益4万元。"
     )
+    # A year no asset has its 收益 recorded for says so rather than 0万元.
+    text = reporting.report_sections(regions["county"], dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert text["work:projects"][1].endswith("已确权2项；2023年尚未登记资产收益。")
 
 
 def test_the_ledger_stats_page_shows_the_industry_projects(
