@@ -79,8 +79,6 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
     a report of part of the year) of the ledgers."""
     within = figures.paid_within(start, end)
     return {
-        "policy": [
-            education(region, start.year, within),
-            housing(region, start.year, whole=within is None),
-        ]
+        "policy:education": [education(region, start.year, within)],
+        "policy:housing": [housing(region, start.year, whole=within is None)],
     }

@@ -454,7 +454,7 @@ def test_the_reports_education_aid_of_part_of_a_year_is_what_was_paid_in_it(
     assert run_command("ledger", "import", "education_aid", str(source))[0] == 0
 
     def told(start: dt.date, end: dt.date) -> str:
-        text: str = report_sections(regions["town"], start, end)["policy"][0]
+        text: str = report_sections(regions["town"], start, end)["policy:education"][0]
         return text
 
     year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
@@ -477,7 +477,7 @@ def test_the_reports_housing_of_part_of_a_year_says_the_figure_is_the_years(
     assert run_command("ledger", "import", "housing_renovation", str(source))[0] == 0
 
     def told(start: dt.date, end: dt.date) -> str:
-        text: str = report_sections(regions["town"], start, end)["policy"][1]
+        text: str = report_sections(regions["town"], start, end)["policy:housing"][0]
         return text
 
     year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))

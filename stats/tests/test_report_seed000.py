@@ -106,6 +106,9 @@ def test_seed_000s_whole_year_drafted_with_every_figure_of_sections_one_to_four_
         "403人落实困难残疾人生活补贴。",
     ):
         assert figure in policy, figure
+    # 三 in the order formats.md §8 lists it (seed 000: 教育, 健康, 住房, 兜底).
+    places = [policy.index(s) for s in ("教育帮扶：", "健康帮扶：", "住房保障：", "兜底保障：")]
+    assert places == sorted(places), places
     work = text[text.index("四、工作落实情况") : text.index("五、存在的问题及下步打算")]
     for figure in (
         # （一）防止返贫动态监测和帮扶
