@@ -86,7 +86,7 @@ def _posts(region: Any, start: dt.date, end: dt.date) -> str:
     persons = held.aggregate(n=Count("person", distinct=True))["n"]
     if not persons:
         return "公益性岗位：本期没有公益性岗位聘用记录。"
-    on_post = held.filter(on_post_q(end)).count()
+    on_post = held.filter(on_post_q(end)).aggregate(n=Count("person", distinct=True))["n"]
     pv = held.filter(pv_posts_q()).aggregate(n=Count("person", distinct=True))["n"]
     if (start.month, start.day, end.month) == (1, 1, 12):
         span = "全年"
