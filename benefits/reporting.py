@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from core.numerals import yuan
 from ledgers import figures, kit
 
 # 学段 as the report names them, in school order.
@@ -34,7 +35,7 @@ def education(region: Any, year: int, within: Any = None) -> str:
         )
         parts.append(
             f"{region.name}共落实雨露计划{yulu['rows']}人次，其中{terms}，"
-            f"发放补助{yulu['amount']}元。"
+            f"发放补助{yuan(yulu['amount'])}元。"
         )
     else:
         parts.append("雨露计划本期没有发放记录。")
@@ -48,7 +49,7 @@ def education(region: Any, year: int, within: Any = None) -> str:
         parts.append(
             f"教育资助共计{aid['persons']}人"
             + (f"，其中{listed}" if listed else "")
-            + f"，发放资助资金{aid['amount']}元。"
+            + f"，发放资助资金{yuan(aid['amount'])}元。"
         )
     else:
         parts.append("教育资助本期没有发放记录。")
@@ -69,7 +70,7 @@ def housing(region: Any, year: int, whole: bool = True) -> str:
     return (
         f"住房保障：{scope}对{house['households']}户实施危房改造政策"
         + (f"，其中{listed}" if listed else "")
-        + f"，补助资金{house['amount']}元。"
+        + f"，补助资金{yuan(house['amount'])}元。"
     )
 
 
@@ -78,8 +79,6 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
     a report of part of the year) of the ledgers."""
     within = figures.paid_within(start, end)
     return {
-        "policy": [
-            education(region, start.year, within),
-            housing(region, start.year, whole=within is None),
-        ]
+        "policy:education": [education(region, start.year, within)],
+        "policy:housing": [housing(region, start.year, whole=within is None)],
     }

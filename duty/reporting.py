@@ -11,8 +11,6 @@ from duty.models import Status
 from ledgers import figures as ledger_figures
 from regions.models import Region
 
-# 二 is duty's alone; in 四 its 专项整治 come after the other apps' paragraphs (formats.md §8).
-REPORT_ORDER = 1
 # How the reports name a source when it found problems (seed 000: "自查自纠发现的2个问题").
 FOUND_BY = {"自查": "自查自纠", "督查": "督查", "暗访": "暗访督导", "信访": "信访"}
 LEVEL_WORDS = {
@@ -31,7 +29,7 @@ def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, l
         *_pairings(region, end),
         *_rectification(region, start, end),
     ]
-    return {"duty": [p for p in duty if p], "work": _special(region, start, end)}
+    return {"duty": [p for p in duty if p], "work:special": _special(region, start, end)}
 
 
 def _span(start: dt.date, end: dt.date) -> str:
@@ -121,8 +119,12 @@ def _pairings(region: Region, on: dt.date) -> list[str]:
 
 
 def _state(n: int, found: dict[str, Any]) -> str:
+    """How far the `n` problems are (seed 000: "目前13个问题均已完成整改"); one problem is told
+    as one, not as "1个问题均…" or "已完成整改0个"."""
     done = found[Status.DONE] + found[Status.CLOSED]
     closed = found[Status.CLOSED]
+    if n == 1:
+        return "目前已完成整改" + ("并销号" if closed else "") if done else "目前正在整改"
     if done == n:
         if closed == n:
             return f"目前{n}个问题均已完成整改并销号"
@@ -173,6 +175,9 @@ def _special(region: Region, start: dt.date, end: dt.date) -> list[str]:
         parts = [f"{FOUND_BY.get(source, source)}发现的{n}个问题" for source, n in found_by]
         n = bucket["problems"]
         done = bucket[Status.DONE] + bucket[Status.CLOSED]
-        state = "已全部整改完成" if done == n else f"已整改完成{done}个，正在整改{n - done}个"
+        if n == 1:
+            state = "已整改完成" if done else "正在整改"
+        else:
+            state = "已全部整改完成" if done == n else f"已整改完成{done}个，正在整改{n - done}个"
         paragraphs.append(f"开展{category}：{'和'.join(parts)}{state}。")
     return paragraphs or ["专项整治：本期没有专项整治问题记录。"]

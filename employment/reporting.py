@@ -7,23 +7,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from core.numerals import yuan
 from employment.figures import month_changes, work_in_month
 from ledgers import figures, kit
 
 
-def yuan(value: str | Decimal) -> str:
-    """An amount as the reports write it: 32340元, 1540.50元."""
-    amount = Decimal(value)
-    return f"{amount:.0f}" if amount == amount.to_integral() else f"{amount:.2f}"
-
-
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
+    """外出务工, 务工补贴 and 三业奖补 (就业帮扶), and the other 产业奖补, which §8 tells among
+    产业帮扶 (the report puts each topic in its place)."""
+    industry, three = _industry_aid(region, start, end)
     return {
-        "work": [
-            _employment(region, start, end),
-            _subsidies(region, start, end),
-            *_industry_aid(region, start, end),
-        ]
+        "work:employment": [_employment(region, start, end)],
+        "work:labour_subsidy": [_subsidies(region, start, end)],
+        "work:industry_aid": industry,
+        "work:three_aid": three,
     }
 
 
@@ -74,11 +71,12 @@ def _subsidies(region: Any, start: dt.date, end: dt.date) -> str:
     return text + "。"
 
 
-def _industry_aid(region: Any, start: dt.date, end: dt.date) -> list[str]:
+def _industry_aid(region: Any, start: dt.date, end: dt.date) -> tuple[list[str], list[str]]:
+    """The 产业奖补 paragraphs (到户, 庭院经济, 其他) and the “三业奖补” one."""
     within = figures.paid_within(start, end)
     found = figures.figures(kit.ledger("industry_aid"), region, start.year, within)
     if not found["rows"]:
-        return ["产业奖补：本期没有发放记录。"]
+        return ["产业奖补：本期没有发放记录。"], []
     items = found["by"].get("奖补项目", {})
     out = []
     home = items.get("到户产业奖补")
@@ -102,14 +100,14 @@ def _industry_aid(region: Any, start: dt.date, end: dt.date) -> list[str]:
             if same and three["rows"] == households
             else ""
         )
-        out.append(
+        three_aid = (
             f"开展“三业奖补”工作，{each}帮助{households}户申报发放“三业奖补”，共{yuan(total)}元。"
         )
     else:
-        out.append("“三业奖补”：本期没有发放记录。")
+        three_aid = "“三业奖补”：本期没有发放记录。"
     for name in ("庭院经济奖补", "其他"):
         cell = items.get(name)
         if cell:
             label = "庭院经济奖补" if name == "庭院经济奖补" else "其他产业奖补"
             out.append(f"落实{label}{cell['households']}户{yuan(cell['amount'])}元。")
-    return out
+    return out, [three_aid]

@@ -102,7 +102,7 @@ def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list
         net = "兜底保障：已有" + "，".join(parts) + "。" if parts else "兜底保障：本期无救助记录。"
     else:
         net = "兜底保障：本期无民政救助数据。"
-    return {"policy": [health, net]}
+    return {"policy:health": [health], "policy:safety_net": [net]}
 
 
 def report_figures(region: Any, start: dt.date, end: dt.date) -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from core import numerals
 from core.numerals import small
 from ledgers import figures, kit
 from livelihood.figures import on_post_q, pv_posts_q, span_q
@@ -20,17 +21,18 @@ def wan(amount: Any) -> str:
     """An amount in yuan as the reports write it: 万元 from 10,000 up (16万元, 11.6万元), else
     元."""
     value = Decimal(str(amount or 0))
-    if value >= 10000:
-        text = f"{(value / 10000).quantize(Decimal('0.01')).normalize():f}"
-        return f"{text}万元"
-    return f"{value.quantize(Decimal('0.01')).normalize():f}元"
+    return f"{numerals.wan(value)}万元" if value >= 10000 else f"{numerals.yuan(value)}元"
 
 
 def report_sections(region: Any, start: dt.date, end: dt.date) -> dict[str, list[str]]:
     """小额信贷, 光伏收益分配 and 公益性岗位 for the report's year."""
     year = start.year
     loans = _loans(region, year, figures.paid_within(start, end, "lent_date"))
-    return {"work": [loans, _pv(region, year), _posts(region, start, end)]}
+    return {
+        "work:loans": [loans],
+        "work:pv": [_pv(region, year)],
+        "work:posts": [_posts(region, start, end)],
+    }
 
 
 def _loans(region: Any, year: int, within: Any = None) -> str:
@@ -84,7 +86,7 @@ def _posts(region: Any, start: dt.date, end: dt.date) -> str:
     persons = held.aggregate(n=Count("person", distinct=True))["n"]
     if not persons:
         return "公益性岗位：本期没有公益性岗位聘用记录。"
-    on_post = held.filter(on_post_q(end)).count()
+    on_post = held.filter(on_post_q(end)).aggregate(n=Count("person", distinct=True))["n"]
     pv = held.filter(pv_posts_q()).aggregate(n=Count("person", distinct=True))["n"]
     if (start.month, start.day, end.month) == (1, 1, 12):
         span = "全年"

@@ -26,7 +26,7 @@ def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, l
     by_match = dict(rows.values_list("match").annotate(n=Count("id")).order_by())
     both = by_match.get(LowIncomePerson.Match.BOTH, 0)
     return {
-        "policy": [
+        "policy:low_income": [
             f"农村低收入人口：民政名单共{total}人，其中{kinds}；与户籍台账比对，"
             f"属于脱贫户、监测户的{both}人，不在户籍台账的"
             f"{by_match.get(LowIncomePerson.Match.NOT_ON_REGISTER, 0)}人，"

@@ -12,7 +12,7 @@ a few thousand projects.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import (
@@ -69,7 +69,7 @@ def percent(part: Any, whole: Any) -> Decimal | None:
     whole = Decimal(whole or 0)
     if not whole:
         return None
-    return (Decimal(part or 0) * HUNDRED / whole).quantize(Decimal("0.1"))
+    return (Decimal(part or 0) * HUNDRED / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def allocated_expr() -> Any:

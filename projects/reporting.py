@@ -6,12 +6,11 @@ the assets; a period with no project says so."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, Sum
 
-from core.numerals import CN_NUMBERS, small
+from core.numerals import CN_NUMBERS, small, wan
 from projects import figures
 from projects.models import STOPPED, Asset
 from regions.models import Region
@@ -19,15 +18,9 @@ from regions.models import Region
 MAX_NAMED = 10  # villages named per batch in the report
 
 
-def wan(value: Any) -> str:
-    """Yuan as 万元 with at most two decimals, trailing zeros dropped (3577000 → 357.7)."""
-    amount = (Decimal(value or 0) / 10000).quantize(Decimal("0.01"))
-    text = f"{amount:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def report_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, list[str]]:
-    return {"work": [p for p in (_projects(region, start, end), _assets(region, end)) if p]}
+    projects = [p for p in (_projects(region, start, end), _assets(region, end)) if p]
+    return {"work:projects": projects}
 
 
 def _projects(region: Region, start: dt.date, end: dt.date) -> str:
@@ -124,12 +117,17 @@ def _assets(region: Region, end: dt.date) -> str:
         public=Count("pk", filter=Q(category="公益性")),
         household=Count("pk", filter=Q(category="到户类")),
         owned=Count("pk", filter=~Q(owner="")),
-        income=Sum("income", filter=Q(income_year=year)),
+        earned=Sum("income", filter=Q(income_year=year)),
+        income_rows=Count("pk", filter=Q(income_year=year, income__isnull=False)),
     )
     if not t["n"]:
         return ""
     return (
         f"帮扶项目资产：登记资产{t['n']}项、原值{wan(t['value'])}万元，其中经营性{t['business']}项、"
         f"公益性{t['public']}项、到户类{t['household']}项；已确权{t['owned']}项；"
-        f"{year}年资产收益{wan(t['income'])}万元。"
+        + (
+            f"{year}年资产收益{wan(t['earned'])}万元。"
+            if t["income_rows"]
+            else f"{year}年尚未登记资产收益。"
+        )
     )

@@ -40,6 +40,29 @@ HEADINGS = {
     "policy": "三、政策落实情况",
     "work": "四、工作落实情况",
 }
+# 三 and 四 (after 防止返贫动态监测) in the order formats.md §8 lists their topics (seed 000:
+# 教育, 健康, 住房, 兜底; 产业帮扶, then 就业帮扶, 专项整治 last), whichever app writes them: an
+# app names the topic of its paragraphs by a key "policy:<topic>" or "work:<topic>".
+TOPICS = {
+    "policy": (
+        "education",  # 雨露计划, 教育资助
+        "health",  # 医保
+        "housing",  # 危房改造
+        "safety_net",  # 兜底保障
+        "low_income",  # 农村低收入人口
+    ),
+    "work": (
+        "loans",  # 小额信贷
+        "industry_aid",  # 产业奖补
+        "projects",  # 衔接资金项目 and their assets
+        "pv",  # 光伏收益 and its uses
+        "posts",  # 公益性岗位 (光伏公益性岗位 among them)
+        "employment",  # 外出务工
+        "labour_subsidy",  # 务工补贴
+        "three_aid",  # 三业奖补
+        "special",  # 专项整治
+    ),
+}
 EMPTY = {
     "duty": "本期无责任落实数据（督查与例会、驻村工作队、问题整改）。",
     "policy": "本期无政策落实数据（教育、健康、住房、兜底保障）。",
@@ -59,8 +82,6 @@ def _reporting_modules() -> list[Any]:
         except ModuleNotFoundError as exc:
             if exc.name != f"{config.name}.reporting":
                 raise
-    # A module may ask to come later (`REPORT_ORDER`, default 0): 专项整治 closes 四 (§8).
-    modules.sort(key=lambda module: getattr(module, "REPORT_ORDER", 0))
     return modules
 
 
@@ -68,14 +89,21 @@ def app_sections(region: Region, start: dt.date, end: dt.date) -> dict[str, list
     """Paragraphs the apps write for the report's sections 二–四 from what they count.
 
     An app contributes by a module `<app>/reporting.py` with `report_sections(region, start,
-    end) -> {"duty" | "policy" | "work": [paragraph, …]}` (the apps sit below stats and never
-    import it), and optionally `report_figures(region, start, end) -> [{section, label, value,
+    end) -> {"duty" | "policy:<topic>" | "work:<topic>": [paragraph, …]}` (the apps sit below
+    stats and never import it; the topics are `TOPICS`, put in that order across the apps),
+    and optionally `report_figures(region, start, end) -> [{section, label, value,
     definition}]` for the table appendix.
     """
     out: dict[str, list[str]] = {key: [] for key in SECTIONS}
+    topics: dict[tuple[str, str], list[str]] = {
+        (s, t): [] for s, names in TOPICS.items() for t in names
+    }
     for module in _reporting_modules():
         for key, paragraphs in module.report_sections(region, start, end).items():
-            out[key].extend(paragraphs)
+            section, _, topic = key.partition(":")
+            (topics[section, topic] if section in TOPICS else out[section]).extend(paragraphs)
+    for section, names in TOPICS.items():
+        out[section] = [p for topic in names for p in topics[section, topic]]
     return out
 
 

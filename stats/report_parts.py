@@ -251,8 +251,10 @@ def _by_category(rows: list[history.Marking], labels: Labels) -> str:
 
 
 def total(rows: Sequence[history.Marking | history.Course]) -> dict[str, int]:
+    """Households and their persons, each household once (one identified and re-identified in
+    the period has a marking of each kind)."""
     pair = _pair()
-    for row in rows:
+    for row in {row.household_id: row for row in rows}.values():
         _add(pair, row.persons)
     return pair
 

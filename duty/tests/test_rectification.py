@@ -260,7 +260,7 @@ def test_a_problems_measures_may_differ_in_status_and_it_is_closed_when_every_on
     by_status = stats["ledgers"]["rectification"]["by"]["状态"]
     assert {k: v["rows"] for k, v in by_status.items()} == {"已销号": 1, "整改中": 1}
     report = reporting.report_sections(regions["town"], dt.date(2024, 1, 1), dt.date(2024, 12, 31))
-    said = "省后评估反馈问题：认领1个问题，制定整改措施2条，已完成整改0个，正在整改1个。"
+    said = "省后评估反馈问题：认领1个问题，制定整改措施2条，目前正在整改。"
     assert said in report["duty"]
     # Its last measure 销号 too: the problem is closed, recorded as the import's.
     rows[1] |= {"状态": "已销号", "销号日期": "2024-06-01"}

@@ -11,11 +11,12 @@ def test_a_report_without_rows_says_so(regions: dict[str, Any]) -> None:
     from employment.reporting import report_sections
 
     found = report_sections(regions["town"], dt.date(2024, 1, 1), dt.date(2024, 12, 31))
-    assert found["work"] == [
-        "务工监测（一月一报）：本期没有务工监测记录。",
-        "务工补贴：本期没有发放记录。",
-        "产业奖补：本期没有发放记录。",
-    ]
+    assert found == {
+        "work:employment": ["务工监测（一月一报）：本期没有务工监测记录。"],
+        "work:labour_subsidy": ["务工补贴：本期没有发放记录。"],
+        "work:industry_aid": ["产业奖补：本期没有发放记录。"],
+        "work:three_aid": [],
+    }
 
 
 def test_the_report_tells_the_periods_last_month_by_the_status_at_the_periods_end(
@@ -59,7 +60,7 @@ def test_the_report_tells_the_periods_last_month_by_the_status_at_the_periods_en
     assert pipeline.run("employment", path, actor=users["county_admin"])["status"] == "imported"
 
     def told(start: dt.date, end: dt.date) -> str:
-        text: str = report_sections(regions["town"], start, end)["work"][0]
+        text: str = report_sections(regions["town"], start, end)["work:employment"][0]
         return text
 
     q1 = told(dt.date(2024, 1, 1), dt.date(2024, 3, 31))
@@ -116,8 +117,12 @@ def test_subsidies_and_aid_of_part_of_a_year_are_those_paid_in_it(
         assert pipeline.run(kind, path, actor=users["county_admin"])["status"] == "imported"
 
     def told(start: dt.date, end: dt.date) -> list[str]:
-        found: list[str] = report_sections(regions["town"], start, end)["work"][1:]
-        return found
+        found = report_sections(regions["town"], start, end)
+        return [
+            *found["work:labour_subsidy"],
+            *found["work:industry_aid"],
+            *found["work:three_aid"],
+        ]
 
     year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert year[0].startswith("落实务工补贴3人1500元")

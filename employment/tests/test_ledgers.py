@@ -340,7 +340,8 @@ def test_a_month_without_a_work_status_is_kept_blank_and_counted_under_none(
     assert page.context["lists"] == {"新外出": [], "回流": []}
     # The report's last month is the last one that says who works where.
     report = report_sections(regions["town"], dt.date(2023, 1, 1), dt.date(2023, 12, 31))
-    assert "截至2023年11月" in report["work"][0] and "另有一般农户2人" in report["work"][0]
+    said = report["work:employment"][0]
+    assert "截至2023年11月" in said and "另有一般农户2人" in said
 
 
 def test_the_monthly_page_lists_who_left_and_who_came_back_in_the_users_region(

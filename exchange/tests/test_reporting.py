@@ -46,20 +46,22 @@ def test_settlements_count_as_人次_by_what_the_fund_paid_and_a_period_without_
         ],
         as_of=dt.date(2024, 7, 31),
     )
-    health = report_sections(regions["town"], *Q2)["policy"][0]
+    health = report_sections(regions["town"], *Q2)["policy:health"][0]
     assert "住院医疗救助2人次、大病保险政策3人次、门诊慢性病救助1人次" in health
 
     # A month with settlements, none of them paid by 医疗救助 or 大病保险: real zeros.
     june_10 = report_sections(regions["town"], dt.date(2024, 6, 10), dt.date(2024, 6, 10))
-    assert "住院医疗救助0人次、大病保险政策0人次、门诊慢性病救助0人次" in june_10["policy"][0]
+    assert (
+        "住院医疗救助0人次、大病保险政策0人次、门诊慢性病救助0人次" in june_10["policy:health"][0]
+    )
 
     # The batch is loaded but holds no settlement in the first quarter: no figure is invented.
     q1 = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
-    health = report_sections(regions["town"], *q1)["policy"][0]
+    health = report_sections(regions["town"], *q1)["policy:health"][0]
     assert "本期无医保结算记录" in health and "人次" not in health
     assert not [f for f in report_figures(regions["town"], *q1) if f["value"].endswith("人次")]
     # Nor for a town whose people have none (the county's batch covers it).
-    other = report_sections(regions["other_town"], *Q2)["policy"][0]
+    other = report_sections(regions["other_town"], *Q2)["policy:health"][0]
     assert "本期无医保结算记录" in other and "人次" not in other
 
 
@@ -96,7 +98,7 @@ def test_兜底保障_counts_persons_per_救助类别_and_households_for_农村�
         as_of=dt.date(2024, 7, 31),
     )
     assert batch.rejected_rows == 0
-    net = report_sections(regions["town"], *Q2)["policy"][1]
+    net = report_sections(regions["town"], *Q2)["policy:safety_net"][0]
     assert net == (
         "兜底保障：已有2户落实农村低保保障，1人落实事实无人抚养儿童基本生活补助，"
         "1人落实重度残疾人护理补贴，1人落实困难残疾人生活补贴。"
@@ -134,14 +136,14 @@ def test_健康帮扶_counts_the_members_on_the_period_s_last_day_not_today_s(
         sex="女",
         birth_date=dt.date(2024, 8, 1),
     )
-    health = report_sections(regions["town"], *Q2)["policy"][0]
+    health = report_sections(regions["town"], *Q2)["policy:health"][0]
     assert health.startswith(
         "健康帮扶：全镇脱贫户、监测户3人中已参加城乡居民基本医疗保险2人，未参保1人，"
     )
     assert "未登记参保情况" not in health  # the child born in August is not one of them yet
     # At the year's end the child is counted, the one who died is not.
     year = report_sections(regions["town"], dt.date(2024, 1, 1), dt.date(2024, 12, 31))
-    assert year["policy"][0].startswith(
+    assert year["policy:health"][0].startswith(
         "健康帮扶：全镇脱贫户、监测户3人中已参加城乡居民基本医疗保险2人，未参保0人，"
         "未登记参保情况1人"
     )
@@ -158,6 +160,6 @@ def test_健康帮扶_without_any_参保_recorded_gives_no_insured_figure(
         regions["village"], members=2, is_alleviated=True, alleviated_year=2016
     )
     Person.objects.filter(household=household).update(medical_insurance=None)
-    health = report_sections(regions["town"], *Q2)["policy"][0]
+    health = report_sections(regions["town"], *Q2)["policy:health"][0]
     assert health.startswith("健康帮扶：全镇脱贫户、监测户2人，户籍台账均未登记参保情况，")
     assert "已参加" not in health and "未参保" not in health

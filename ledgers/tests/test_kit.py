@@ -617,7 +617,7 @@ def test_the_drafted_report_states_the_yulu_figures(
     )
     assert run_command("ledger", "import", "yulu", str(source))[0] == 0
     text = "\n".join(p.text for p in Document(io.BytesIO(render(regions["town"], 2024))).paragraphs)
-    assert "落实雨露计划3人次，其中春季2人，秋季1人，发放补助4500.00元。" in text
+    assert "落实雨露计划3人次，其中春季2人，秋季1人，发放补助4500元。" in text
 
 
 def test_a_ledger_whose_model_disagrees_with_its_layout_is_refused_at_registration() -> None:

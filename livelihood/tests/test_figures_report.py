@@ -28,10 +28,11 @@ def test_amounts_are_written_in_wan_from_ten_thousand_up() -> None:
         "16万元",
         "11.6万元",
         "4.4万元",
-        "9500.5元",
+        "9500.50元",  # 元 with its cents, as the other sections write them
         "10万元",
         "0元",
     ]
+    assert wan("12250") == "1.23万元"  # rounded half up, not to the even digit (1.22)
 
 
 def test_the_posts_of_the_period_are_told_with_those_on_post_at_its_end(
@@ -60,7 +61,7 @@ def test_the_posts_of_the_period_are_told_with_those_on_post_at_its_end(
     )
 
     def told(start: dt.date, end: dt.date) -> str:
-        return report_sections(regions["town"], start, end)["work"][2]
+        return report_sections(regions["town"], start, end)["work:posts"][0]
 
     year = told(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert year == "公益性岗位：全年聘用3人，期末在岗2人，其中光伏收益岗位2人。"
@@ -71,6 +72,28 @@ def test_the_posts_of_the_period_are_told_with_those_on_post_at_its_end(
     assert told(dt.date(2025, 1, 1), dt.date(2025, 3, 31)) == (
         "公益性岗位：本期没有公益性岗位聘用记录。"
     )
+
+
+def test_a_person_on_two_posts_at_the_periods_end_is_one_on_post(
+    regions: dict[str, Any], users: dict[str, Any], tmp_path: Any
+) -> None:
+    """期末在岗 counts persons, as 聘用 does (it counted the rows: 聘用1人，期末在岗2人)."""
+    import datetime as dt
+
+    from fangpin.testing import make_household
+    from livelihood.reporting import report_sections
+    from livelihood.tests.helpers import load, post
+
+    person = make_household(regions["village"], members=1).persons.get()
+    second = {"岗位名称": "护林员", "岗位类别": "生态护林员", "资金来源": "衔接资金"}
+    load(
+        "posts",
+        [post(person), post(person, 聘用开始日期="2024-03-01", **second)],
+        tmp_path,
+        users["county_admin"],
+    )
+    told = report_sections(regions["town"], dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert told["work:posts"] == ["公益性岗位：全年聘用1人，期末在岗1人，其中光伏收益岗位1人。"]
 
 
 def test_the_loans_of_part_of_a_year_are_those_lent_in_it(
@@ -96,7 +119,7 @@ def test_the_loans_of_part_of_a_year_are_those_lent_in_it(
     )
 
     def told(start: dt.date, end: dt.date) -> str:
-        return report_sections(regions["town"], start, end)["work"][0]
+        return report_sections(regions["town"], start, end)["work:loans"][0]
 
     assert told(dt.date(2024, 1, 1), dt.date(2024, 12, 31)).startswith(
         "小额信贷：通过银行已办理贷款2户，贷款金额10万元"

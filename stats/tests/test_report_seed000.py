@@ -106,6 +106,9 @@ def test_seed_000s_whole_year_drafted_with_every_figure_of_sections_one_to_four_
         "403人落实困难残疾人生活补贴。",
     ):
         assert figure in policy, figure
+    # 三 in the order formats.md §8 lists it (seed 000: 教育, 健康, 住房, 兜底).
+    places = [policy.index(s) for s in ("教育帮扶：", "健康帮扶：", "住房保障：", "兜底保障：")]
+    assert places == sorted(places), places
     work = text[text.index("四、工作落实情况") : text.index("五、存在的问题及下步打算")]
     for figure in (
         # （一）防止返贫动态监测和帮扶
@@ -132,6 +135,22 @@ def test_seed_000s_whole_year_drafted_with_every_figure_of_sections_one_to_four_
         "自查自纠发现的2个问题和督查发现的3个问题已全部整改完成",
     ):
         assert figure in work, figure
+    # 四 in the order formats.md §8 lists it (seed 000: 产业帮扶, then 就业帮扶, 专项整治 last).
+    order = (
+        "开展预警线索摸排",
+        "开展集中排查",
+        "开展动态管理",
+        "小额信贷：",
+        "到户产业帮扶奖补资金",
+        "申报实施产业项目",
+        "光伏电站",
+        "外出务工共",
+        "落实务工补贴",
+        "开展“三业奖补”工作",
+        "自查自纠发现",
+    )
+    places = [work.index(s) for s in order]
+    assert places == sorted(places), [s for _, s in sorted(zip(places, order, strict=True))]
     # The appendix: the figures with their definitions.
     rows = {r.cells[2].text: r.cells[3].text for r in document.tables[-1].rows}
     assert (rows["脱贫村"], rows["社区"], rows["行政村"]) == ("3个", "2个", "22个")

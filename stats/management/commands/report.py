@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
+from core import dates
 from core.cli import UsageError, output_file
-from core.dates import today
 from core.files import written_whole
 from stats import periods
 from stats.report import as_of_date, render
@@ -44,9 +44,9 @@ class Command(BatchCommand):
             period = periods.Period("year", options["year"])
         else:
             raise UsageError("请给出 --year 或 --period")
-        if not 2014 <= period.year <= today().year:
+        if not 2014 <= period.year <= dates.today().year:
             raise UsageError(f"年度应在2014至今年之间，实为{period.year}")
-        if period.start > today():
+        if period.start > dates.today():
             raise UsageError(f"{period.label}尚未开始")
         try:
             as_of = as_of_date(options["as_of"] or "", period)
