@@ -314,12 +314,27 @@ def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     except KeyError as exc:
         raise BackupError("不是 fangpin 备份文件（缺少 manifest.json）") from exc
     assert member is not None
-    return _check_format(json.loads(member.read()))
+    return _manifest(member.read())
 
 
-def _check_format(manifest: dict[str, Any]) -> dict[str, Any]:
+def _manifest(raw: bytes) -> dict[str, Any]:
+    """A backup's manifest.json, checked: fangpin's format, with every entry restore reads."""
+    unreadable = "不是 fangpin 备份（manifest.json 无法读取或不完整）"
+    try:
+        manifest = json.loads(raw)
+    except ValueError as exc:  # not JSON, or not text at all
+        raise BackupError(unreadable) from exc
+    if not isinstance(manifest, dict):
+        raise BackupError(unreadable)
     if manifest.get("format") != FORMAT:
         raise BackupError(f"不认识的备份格式“{manifest.get('format')}”")
+    hashes = manifest.get("sha256")
+    if not (
+        isinstance(hashes, dict)
+        and manifest.get("database") in hashes
+        and all(k in manifest for k in ("created_at", "engine"))
+    ):
+        raise BackupError(unreadable)
     return manifest
 
 
@@ -331,7 +346,7 @@ def _open_backup(
     backup directory or a tar file; anything outside the manifest is refused."""
     if source.is_dir():
         try:
-            manifest = _check_format(json.loads((source / "manifest.json").read_bytes()))
+            manifest = _manifest((source / "manifest.json").read_bytes())
         except FileNotFoundError as exc:
             raise BackupError("不是 fangpin 备份目录（缺少 manifest.json）") from exc
 

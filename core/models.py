@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +32,34 @@ def import_record_field() -> models.ForeignKey[AuditRecord | None, AuditRecord |
 def import_row_field() -> models.PositiveIntegerField[int | None, int | None]:
     """The row of the import's file a row was created from (the spreadsheet's own number)."""
     return models.PositiveIntegerField(_("导入行号"), null=True, blank=True, editable=False)
+
+
+class DataFileField(models.CharField):
+    """The path of a file under FANGPIN_DATA_DIR (an upload, an error workbook, a department
+    batch's rows), kept in the database relative to the data dir, so a backup restored into
+    another one (`fangpin restore`, formats.md §3) finds its files there, not in the old
+    directory. Python sees the absolute path as a str; one outside the data dir is kept whole."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return str(Path(settings.DATA_DIR) / value) if value else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if not value:
+            return value
+        path, data_dir = Path(value), Path(settings.DATA_DIR)
+        return path.relative_to(data_dir).as_posix() if path.is_relative_to(data_dir) else value
+
+
+def relative_data_files(model: Any, *fields: str, folder: str) -> None:
+    """Turn a model's paths of files in the data dir's `folder`, recorded whole before
+    `DataFileField`, into paths within the data dir — whichever data dir they were recorded in
+    (a database restored from another machine's backup too). For a data migration."""
+    for field in fields:
+        for pk, value in model.objects.exclude(**{field: ""}).values_list("pk", field).iterator():
+            parts = Path(value).parts
+            if len(parts) > 2 and parts[-2] == folder:
+                model.objects.filter(pk=pk).update(**{field: f"{folder}/{parts[-1]}"})
 
 
 class AuditRecordQuerySet(ScopedQuerySet):

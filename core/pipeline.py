@@ -107,6 +107,12 @@ class Report:
                 )
         for (row, column), (value, message) in found.items():
             self._add(row, column, value, message)
+        self.in_row_order()
+
+    def in_row_order(self) -> None:
+        """The errors in the file's row order (those of no row first), each row's in the order
+        they were found: the first 100 listed are the file's first (formats.md §3), whichever
+        step of the check found them."""
         self.errors.sort(key=lambda e: -1 if e["row"] is None else e["row"])
 
     def warn(self, row: int | None, key: str, value: Any, message: str) -> None:
@@ -394,6 +400,7 @@ def _run(
         "rows": getattr(importer, "rows", 0),
     }
     if report.errors or plan is None:
+        report.in_row_order()
         result |= importer.counts(None) | {
             "error_count": len(report.errors),
             "errors": report.errors[:FIRST_ERRORS],

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import DataFileField
 from core.scoping import ScopedQuerySet, region_q, whole_tree
 
 SOURCE_CHOICES = [
@@ -190,7 +191,7 @@ class Batch(models.Model):
     findings_created = models.PositiveIntegerField(_("新增疑点"), default=0)
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     unmatched_sample = models.JSONField(_("未匹配示例"), default=list, blank=True)
-    rows_file = models.CharField(_("明细文件"), max_length=300, blank=True)
+    rows_file = DataFileField(_("明细文件"), max_length=300, blank=True)
     # {region pk: rows matched to that region's people} as compared, so a town reading the
     # county's batch is told its own share; None for a batch compared before it was kept.
     matched_regions = models.JSONField(_("各区划匹配数"), null=True, blank=True)

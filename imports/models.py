@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import DataFileField
 from core.scoping import ScopedQuerySet
 
 
@@ -30,7 +31,7 @@ class ImportBatch(models.Model):
         _("类型"), max_length=40, default="registry", help_text=_("registry 或台账类型，如 yulu")
     )
     file_name = models.CharField(_("文件名"), max_length=200)
-    stored_path = models.CharField(_("保存位置"), max_length=400)
+    stored_path = DataFileField(_("保存位置"), max_length=400)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     status = models.CharField(
         _("状态"), max_length=12, choices=Status.choices, default=Status.UPLOADED, db_index=True
@@ -40,7 +41,7 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
     warnings = models.JSONField(_("提示（前若干条）"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    errors_path = models.CharField(_("错误说明文件"), max_length=400, blank=True)
+    errors_path = DataFileField(_("错误说明文件"), max_length=400, blank=True)
     job = models.ForeignKey(
         "core.Job",
         verbose_name=_("后台任务"),

@@ -32,7 +32,7 @@ from regions.models import Region
 from registry import rules
 from registry.bulk import HouseholdRows, PersonRow, Plan
 from registry.layouts import HOUSEHOLD_KEYS, PERSON_KEYS, REGION_KEYS, REGISTER
-from registry.models import RISK_SEPARATOR, Household, Person
+from registry.models import RISK_SEPARATOR, Household, HouseholdEvent, Person
 from registry.services import (
     TakenNumberLimit,
     refuse_taken_numbers,
@@ -154,6 +154,9 @@ class Checker:
         self._relations: dict[Any, str] = {}  # a 与户主关系 cell read well → its code
         self._paths: dict[tuple, tuple[str, ...]] = {}  # region cells → their names
         self._parents: dict[int, int | None] = {}  # every region's parent, by pk
+        # The last un-markings of the households un-marked before whose rows still fill the
+        # ended marks' cells (`_ended_marks`), by pk.
+        self._ended: dict[int, dict[str, dt.date]] = {}
         # A column given under two spellings: (the second's key, the column's key), per level.
         self._also: dict[str, list[tuple[str, str]]] = {"household": [], "person": []}
         self._blank_alleviated = "是否脱贫户为必填项，应填“是”或“否”"
@@ -561,6 +564,7 @@ class Checker:
         if self.masked:
             self._unmask(members, numbers_by_pk)
         persons, where = self._load_persons(existing, stored)
+        self._ended = self._ended_marks(existing)
         in_file_ids = set(self.ids)
         # Members still on the register for households in the file, but missing from the file:
         # they stay, and a 户主 among them is one of the household's after the import.
@@ -807,6 +811,20 @@ class Checker:
             where.update(Household.objects.filter(pk__in=chunk).values_list("pk", "number"))
         return out, where
 
+    def _ended_marks(self, existing: dict[str, dict[str, Any]]) -> dict[int, dict[str, dt.date]]:
+        """The last un-markings (`HouseholdEvent.last_ends`) of the stored households without a
+        mark whose rows still fill that mark's cells: the file that un-marked them, imported again.
+        Read for those only (most of a county's rows fill none)."""
+        pks = [
+            before["pk"]
+            for number, before in existing.items()
+            if _fills_ended_mark(self.households[number].values, before)
+        ]
+        ends: dict[int, dict[str, dt.date]] = {}
+        for part in chunks(pks):
+            ends |= HouseholdEvent.objects.filter(household_id__in=part).last_ends()
+        return ends
+
     def _load_members(self, household_pks: set[int]) -> list[Member]:
         names = ("id_number", "name", "household_id", "relation")
         members = Person.objects.filter(is_member=True)
@@ -828,9 +846,18 @@ class Checker:
         after.update(hh.values)
         if "risks" in hh.values:
             after["risks"] = _risk_text(hh.values["risks"])
-        if before and (before["category"] or before["is_alleviated"]):
+        marks = before
+        if before and before["pk"] in self._ended:
+            # Un-marked before (by this very file, imported again): its cells of the ended mark
+            # are set aside as they were then, so the import changes nothing.
+            ends = self._ended[before["pk"]]
+            marks = before | {
+                "category": before["category"] or "exited" in ends,
+                "is_alleviated": before["is_alleviated"] or "unalleviated" in ends,
+            }
+        if marks and (marks["category"] or marks["is_alleviated"]):
             # (Asked of the marked households only: most of a county's are not.)
-            self._unmark(hh, before, after)
+            self._unmark(hh, marks, after)
         head = next((p for p in hh.persons if p.values.get("relation") == "户主"), None)
         if head is None and before:
             # The stored 户主 stays (compare() checks that the household has one): so do the
@@ -943,6 +970,20 @@ class Checker:
             )
         else:
             plan.persons_unchanged += 1
+
+
+def _fills_ended_mark(values: dict[str, Any], before: dict[str, Any]) -> bool:
+    """Whether a stored household's row (`values`) leaves out a mark the household lacks yet
+    fills that mark's cells: 监测对象类别 blank with 识别监测时间, 风险类型…, or 是否脱贫户 not 是
+    with 脱贫年度."""
+    monitoring = not before["category"] and not values.get("category")
+    if monitoring and any(values.get(k) for k in rules.CLEARED_MONITORING):
+        return True
+    return (
+        not before["is_alleviated"]
+        and not values.get("is_alleviated")
+        and bool(values.get("alleviated_year"))
+    )
 
 
 def _picker(positions: list[int]) -> Callable[[Any], tuple]:

@@ -162,6 +162,33 @@ def test_a_damaged_backup_is_refused(tmp_path: Path, db: Any, settings: Any) -> 
         restore(bad)
 
 
+@pytest.mark.parametrize(
+    "manifest", [b"{", b"\xff\xfe", b"[1, 2]", b'{"format": "fangpin-backup-1"}']
+)
+def test_a_backup_whose_manifest_cannot_be_read_is_refused_in_chinese(
+    tmp_path: Path, manifest: bytes
+) -> None:
+    """A manifest that is not JSON, or not a fangpin one, is a bad archive: refused with a
+    Chinese reason (exit 1), nothing restored — not an unexpected error with a traceback."""
+    import tarfile
+
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "manifest.json").write_bytes(manifest)
+    packed = tmp_path / "backup.tar"
+    with tarfile.open(packed, "w") as tar:
+        tar.add(folder / "manifest.json", arcname="manifest.json")
+    data = tmp_path / "data"
+    for source in (folder, packed):
+        done = _fangpin(data, f"sqlite:///{tmp_path / 'db.sqlite3'}", "restore", str(source))
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        assert (done.returncode, answer["status"]) == (1, "failed"), done.stderr[-2000:]
+        assert answer["message"] == "不是 fangpin 备份（manifest.json 无法读取或不完整）"
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "db.sqlite3").exists()
+    assert not data.exists() or not any(p.is_file() for p in data.rglob("*"))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_backup_directory_must_be_new_or_empty(tmp_path: Path, settings: Any) -> None:
     from core.backup import BackupError, backup
@@ -193,8 +220,10 @@ def _fake_backup(path: Path) -> Path:
         json.dumps(
             {
                 "format": "fangpin-backup-1",
+                "created_at": "2026-01-01T00:00:00+00:00",
                 "engine": "sqlite" if connection.vendor == "sqlite" else "postgresql",
-                "sha256": {},
+                "database": "database/fangpin.sqlite3",
+                "sha256": {"database/fangpin.sqlite3": "0" * 64},
             }
         )
     )

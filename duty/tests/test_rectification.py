@@ -134,12 +134,12 @@ def test_a_bad_cell_is_compared_with_nothing_and_hides_no_other_rule(
     result = load("rectification", rows, tmp_path, users["town_staff"])
     assert [(e["row"], e["column"], e["value"]) for e in result["errors"]] == [
         (2, "问题来源", "上级交办"),
+        (4, "问题来源", "审计"),
         (5, "状态", "已消号"),
         (6, "销号日期", "2024-13-01"),
         (6, "整改时限", ""),
-        (4, "问题来源", "审计"),
     ]
-    assert result["errors"][-1]["message"] == (
+    assert result["errors"][1]["message"] == (
         "同一问题编号“P1”的“问题来源”与第3行不一致（第3行为“省后评估”，第4行为“审计”）"
     )
 

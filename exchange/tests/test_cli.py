@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -71,6 +73,24 @@ def test_compare_prints_the_counts_as_json(tmp_path, village_household):
             "变动日期“2026-13-01”不是有效日期（应为YYYY-MM-DD、YYYY-MM、YYYYMM或Excel日期）",
         }
     ]
+
+
+def test_a_batch_reads_its_rows_from_the_data_dir_it_was_restored_into(
+    tmp_path, village_household, data_dir, settings
+):
+    """`fangpin restore` into another data dir (formats.md §3): the batch's rows file is found
+    there, not in the directory it was compared in."""
+    p = member(village_household)
+    rows = [{"证件号码": p.id_number, "姓名": p.name, "鉴定等级": "D", "鉴定日期": "20260401"}]
+    assert run("compare", "housing", str(write_file(tmp_path, "housing", rows)))[1] == 0
+    moved = tmp_path / "restored"
+    shutil.move(data_dir, moved)
+    settings.DATA_DIR = moved
+
+    batch = Batch.objects.get()
+
+    assert Path(batch.rows_file).parent == moved / "exchange"
+    assert stored(batch, "id_number") == {2: p.id_number}
 
 
 def test_compare_rejects_a_file_missing_headers_with_exit_1(tmp_path, regions):

@@ -217,6 +217,23 @@ def test_a_cell_that_cannot_be_read_is_one_error_not_one_more_per_rule_that_read
     assert result["error_count"] == 4
 
 
+def test_the_first_hundred_errors_listed_are_the_files_first_in_row_order(
+    regions: dict, users: dict, tmp_path: Path
+) -> None:
+    """formats.md §3 lists the first 100 errors: those of the file's first rows, whatever
+    step found them — row 2's 脱贫年度 (checked with the household) before row 3's bad number
+    (checked as the row is read), not after 120 of those."""
+    rows = [person(num("E000"), "年度", pid(1), 是否脱贫户="否", 脱贫年度="2016")]
+    rows += [person(num(f"E{i:03d}"), f"错{i}", "123") for i in range(1, 121)]
+
+    code, result, _ = run_cli(str(write_xlsx(tmp_path / "many.xlsx", rows)))
+
+    assert code == 1 and result["error_count"] == 121
+    listed = [(e["row"], e["column"]) for e in result["errors"]]
+    assert listed[0] == (2, "脱贫年度")
+    assert listed == sorted(listed) and listed[-1] == (101, "证件号码")
+
+
 def test_coded_cells_repeated_on_many_rows_are_judged_on_each_row(
     regions: dict, users: dict, tmp_path: Path
 ) -> None:

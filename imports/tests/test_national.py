@@ -91,6 +91,23 @@ def test_a_national_export_imports_with_its_aliases_and_a_phone_per_member(
     assert (head.dibao, head.tekun, head.employment) == (True, False, "县外省内务工")
 
 
+def test_the_national_spelling_of_the_schooling_column_is_read_not_ignored(
+    regions: dict[str, Any], tmp_path: Path
+) -> None:
+    """policy.md §8.2: national exports head 在校生状况 as 在校生情况 too; its values are read (as
+    any alias's), not set aside as an unknown column."""
+    rows = [
+        r | {"在校生情况": "七年级" if r["姓名"] == "张小" else "非在校生"} for r in national_rows()
+    ]
+    path = write_sheet(tmp_path / "national.xlsx", [*NATIONAL, "在校生情况"], rows)
+
+    code, result, _ = run_command("import_registry", str(path))
+
+    assert code == 0, result
+    assert result["warnings"] == []
+    assert Person.objects.get(name="张小").schooling == "七年级"
+
+
 def test_the_risk_columns_of_every_spelling_merge_in_column_order(
     regions: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -100,6 +100,30 @@ def test_setting_an_alleviated_household_to_no_with_its_year_left_unmarks_it(
     assert _history(num("V1"))[-1] == ("unalleviated", timezone.localdate(), "清退")
 
 
+def test_the_un_marking_file_imported_again_changes_nothing(regions: dict, tmp_path: Path) -> None:
+    """Re-import idempotence: the file that un-marked a household, with the ended marks' cells
+    still filled, imported a second time is accepted with nothing changed (the household was
+    un-marked, so those cells are its record, not a non-monitored household's mistake)."""
+    marked = {**MONITORED, "是否脱贫户": "是", "脱贫年度": "2016", "监测对象类别": "脱贫不稳定户"}
+    assert _import(write_csv(tmp_path / "a.csv", family(num("R1"), 10, **marked)))[0] == 0
+    cleared = {**marked, "监测对象类别": "", "是否脱贫户": "否"}
+    path = write_csv(tmp_path / "b.csv", family(num("R1"), 10, **cleared))
+    assert _import(path)[1]["households_updated"] == 1
+    events = _history(num("R1"))
+
+    code, result = _import(path)
+
+    assert code == 0, result["errors"]
+    assert (result["households_updated"], result["persons_updated"]) == (0, 0)
+    assert result["households_unchanged"] == 1
+    assert {w["column"] for w in result["warnings"] if "不再适用" in w["message"]} == {
+        "监测对象类别",
+        "是否脱贫户",
+    }
+    assert _status(num("R1")) == ("", False, None, "", None, False, None, "")
+    assert _history(num("R1")) == events
+
+
 @pytest.mark.parametrize(
     ("stored", "error"),
     [
