@@ -897,6 +897,11 @@ class Layout:
             return self.marker_header
         return self.unique[0].header if self.unique else self.columns[0].header
 
+    @property
+    def marker_aliases(self) -> tuple[str, ...]:
+        """The aliases of the marker's column: a header row that spells it so is found too."""
+        return next((c.aliases for c in self.columns if c.header == self.marker), ())
+
     def at_level(self, *levels: str) -> list[Column]:
         return [c for c in self.columns if c.level in levels]
 

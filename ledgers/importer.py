@@ -119,6 +119,7 @@ class LayoutImporter:
         self.layout = ledger.layout
         self.name = ledger.name
         self.marker = self.layout.marker
+        self.marker_aliases = self.layout.marker_aliases
         self.actor = actor
         self.today = today
         region = self.region = import_region(actor)
