@@ -266,6 +266,7 @@ def test_one_fault_of_each_kind_rejects_a_loan_file_whole(
         loan(b, 贷款金额="-1"),  # 8: negative amount
         loan(b, 到期日期="2024-01-01"),  # 9: due before it was lent
         loan(b, 逾期金额="500"),  # 10: overdue amount of a 正常 loan
+        loan(b, 合同编号="HT-345", **{"年利率(%)": "345"}),  # 11: a rate in percent is at most 100
     ]
     errors = _faults("loans", rows, users["town_staff"], tmp_path)
     assert set(errors) == {
@@ -277,8 +278,10 @@ def test_one_fault_of_each_kind_rejects_a_loan_file_whole(
         (8, "贷款金额"),
         (9, "到期日期"),
         (10, "逾期金额"),
+        (11, "年利率(%)"),
     }
     assert "是否应为" in errors[(5, "使用方式")]
+    assert errors[(11, "年利率(%)")] == "应在0—100之间，实为345"
 
 
 def test_the_cadre_list_masks_its_id_numbers_and_refuses_a_bad_one(
