@@ -9,11 +9,12 @@ from benefits.models import EducationAidRow, HousingRenovationRow, YuluRow
 from core.layout import Code, Column, Date, Layout, Money, Period, Text, Year
 from ledgers.kit import Ledger, add_figures, household_columns, person_columns, register
 
-# What offices write for the same values: 春/秋, 春季学期; a grade without 级 (C, c).
+# What offices write for the same values: 春/秋, 春季学期; a grade without 级 or in lower case
+# (C, c, c级).
 TERMS = ("春季", "秋季")
 TERM_ALIASES = {"春": "春季", "秋": "秋季", "春季学期": "春季", "秋季学期": "秋季"}
 GRADES = ("A级", "B级", "C级", "D级")
-GRADE_ALIASES = {g: f"{g}级" for g in "ABCD"} | {g.lower(): f"{g}级" for g in "ABCD"}
+GRADE_ALIASES = {written: f"{g}级" for g in "ABCD" for written in (g, g.lower(), f"{g.lower()}级")}
 
 YULU = Layout(
     kind="yulu",

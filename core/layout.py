@@ -558,22 +558,28 @@ class Money(Kind):
 
 
 class Number(Kind):
-    """A non-negative quantity with a few decimals (kW, %, 亩)."""
+    """A non-negative quantity with a few decimals (kW, %, 亩), at most `high` when given (a
+    percentage: 100). Stored as DECIMAL(12, places), as money is."""
 
     python_type = Decimal
 
-    def __init__(self, places: int = 2) -> None:
+    def __init__(self, places: int = 2, high: int | None = None) -> None:
         self.places = places
+        self.high = high
 
     def parse(self, raw: Any) -> Decimal | None:
-        return decimal(raw, self.places)
+        number = decimal(raw, self.places)
+        if number is not None and self.high is not None and number > self.high:
+            raise CellError(f"应在0—{self.high}之间，实为{text(raw)}")
+        return number
 
     def form_field(self, column: Column) -> forms.Field:
         return forms.DecimalField(
             label=column.header,
             required=column.required,
             min_value=0,
-            max_digits=14,
+            max_value=self.high,
+            max_digits=12,
             decimal_places=self.places,
         )
 
@@ -896,6 +902,11 @@ class Layout:
         if self.marker_header:
             return self.marker_header
         return self.unique[0].header if self.unique else self.columns[0].header
+
+    @property
+    def marker_aliases(self) -> tuple[str, ...]:
+        """The aliases of the marker's column: a header row that spells it so is found too."""
+        return next((c.aliases for c in self.columns if c.header == self.marker), ())
 
     def at_level(self, *levels: str) -> list[Column]:
         return [c for c in self.columns if c.level in levels]

@@ -139,6 +139,7 @@ class Importer(Protocol):
 
     name: str  # 标准户籍台账, 雨露计划…
     marker: str  # the header that marks the header row
+    marker_aliases: tuple[str, ...]  # …and its aliases (乡(镇) for 乡镇)
     # Optionally `header`, the HeaderMap of the file's header row once checked: Excel errors in
     # the columns it does not read are left out (`excel_errors`).
 
@@ -374,7 +375,7 @@ def _run(
     plan: Any = None
     started = time.perf_counter()
     try:
-        table = open_table(path, marker=importer.marker)
+        table = open_table(path, marker=importer.marker, aliases=importer.marker_aliases)
     except TableError as exc:
         report.error(None, "", "", str(exc))
     if table is not None:

@@ -197,13 +197,13 @@ def is_blank(cells: list[Any]) -> bool:
 
 
 def _header(
-    rows: Iterator[list[Any]], wanted: str
+    rows: Iterator[list[Any]], wanted: frozenset[str]
 ) -> tuple[int, list[Any], list[list[Any]]] | None:
     """(row number, cells, rows above) of the first row, within HEADER_SEARCH_ROWS, with the
-    marker; None when there is none."""
+    marker (folded, or one of its folded aliases); None when there is none."""
     leading: list[list[Any]] = []
     for number, cells in enumerate(rows, start=1):
-        if any(fold(c) == wanted for c in cells if isinstance(c, str)):
+        if any(fold(c) in wanted for c in cells if isinstance(c, str)):
             return number, cells, leading
         leading.append(cells)
         if number >= HEADER_SEARCH_ROWS:
@@ -211,7 +211,7 @@ def _header(
     return None
 
 
-def _checked_package(path: Path, wanted: str) -> int | None:
+def _checked_package(path: Path, wanted: frozenset[str]) -> int | None:
     """For a zip workbook: its limits checked, and for a sheet calamine reads whole, the header's
     row number found in the first rows alone (None when they cannot be read apart); refuses a
     wrong header at once. A sheet read in parts (core.xlsxparts) has its small first part parsed
@@ -263,15 +263,16 @@ def _no_header(path: Path, kind: str, marker: str) -> TableError:
     )
 
 
-def open_table(path: str | Path, marker: str = "证件号码") -> Table:
-    """Open the first sheet of `path` and find its header row by `marker`.
+def open_table(path: str | Path, marker: str = "证件号码", aliases: tuple[str, ...] = ()) -> Table:
+    """Open the first sheet of `path` and find its header row by `marker` or one of its header
+    `aliases` (乡(镇) for 乡镇, formats.md §1).
 
     A workbook is checked first (core.uploads: inflated size, ratio, rows and columns) and its
     header looked for in its first rows alone; rows beyond FANGPIN_IMPORT_MAX_ROWS (a CSV:
     FANGPIN_IMPORT_MAX_CSV_ROWS, also counted before it is parsed) or wider than
     FANGPIN_IMPORT_MAX_COLUMNS are refused as they come (a CSV is read as a stream)."""
     path = Path(path)
-    wanted = fold(marker)
+    wanted = frozenset(fold(h) for h in (marker, *aliases))
     excel_errors: list[xlsxparts.FoundError] = []
     kind, encoding, raw = raw_rows(path, excel_errors)
     if kind == "xlsx" and _checked_package(path, wanted) == -1:

@@ -33,6 +33,7 @@ class RegistryImporter:
 
     name = REGISTER.name
     marker = REGISTER.marker
+    marker_aliases = REGISTER.marker_aliases
 
     def __init__(self, *, actor: Any, today: dt.date, create_regions: bool = False) -> None:
         self.actor = actor

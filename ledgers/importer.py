@@ -30,8 +30,8 @@ from core.fastinsert import (
     indexes_built_after,
     refresh_statistics,
 )
-from core.layout import CellError, HeaderMap, id_number, is_total_row
-from core.masking import unmask_numbers
+from core.layout import CellError, HeaderMap, Phone, id_number, is_total_row
+from core.masking import mask_phone, unmask_numbers
 from core.middleware import current_request
 from core.models import AuditRecord
 from core.permissions import import_region
@@ -87,6 +87,21 @@ def _masked(raw: Any) -> Masked | None:
     return Masked(found.group(1), found.group(2)) if found else None
 
 
+class MaskedPhone(str):
+    """A masked 联系电话 from a clerk's export (138****5678): it stands for the stored number it
+    masks (`LayoutImporter._phones`), never for itself."""
+
+
+MASKED_PHONE = re.compile(r"^[0-9-]{3}\*{3,}[0-9]{4}$")
+
+
+def _masked_phone(raw: Any) -> MaskedPhone | None:
+    if raw.__class__ is not str or "*" not in raw:
+        return None
+    s = raw.strip()
+    return MaskedPhone(s) if MASKED_PHONE.match(s) else None
+
+
 def same_name(given: str, registered: str) -> bool:
     """A name as a file writes it agrees with the register's: spaces aside (a two-character
     name padded to the width of three, 张  三, as offices align their lists), full-width or not."""
@@ -119,6 +134,7 @@ class LayoutImporter:
         self.layout = ledger.layout
         self.name = ledger.name
         self.marker = self.layout.marker
+        self.marker_aliases = self.layout.marker_aliases
         self.actor = actor
         self.today = today
         region = self.region = import_region(actor)
@@ -259,7 +275,11 @@ class LayoutImporter:
         variant = self.header.variants.get(key) if self.header else None
         if variant:
             return self.layout.variants[variant][1]
-        parse = self.layout.column(key).parse
+        column = self.layout.column(key)
+        parse = column.parse
+        if key in self.phones:
+            # A masked phone is kept for `_phones`, a typed one read as any other.
+            return lambda raw: _masked_phone(raw) or parse(raw)
         if key == "id_number":
             # Checked against one "today" (not the clock per cell); a masked number is kept
             # for `_unmask`.
@@ -509,6 +529,33 @@ class LayoutImporter:
                 out[k] = unmask_numbers(value, stored[k])
         return out
 
+    @cached_property
+    def phones(self) -> list[str]:
+        """The phone columns masked in the export of a user who may not see full numbers."""
+        return [c.key for c in self.ledger.fields if c.sensitive and isinstance(c.kind, Phone)]
+
+    def _phones(self, r: Row, given: dict[str, Any], stored: Mapping[str, Any] | None) -> bool:
+        """Put back the stored number of each masked phone of `given` (a masked export
+        imported back changes nothing); False, with the row's error, when a mask is not the
+        stored number's (or the row is new: there is none)."""
+        for k in self.phones:
+            value = given.get(k)
+            if not isinstance(value, MaskedPhone):
+                continue
+            number = stored.get(k) if stored is not None else None
+            if number and mask_phone(number) == value:
+                given[k] = number
+                continue
+            why = "与系统中该行的号码不符，" if stored is not None else "新增的记录"
+            self.report.error(
+                r.row,
+                k,
+                str(value),
+                f"{self.column_name(k)}已脱敏（{value}），{why}请填写完整号码",
+            )
+            return False
+        return True
+
     def _plan(self, rows: list[Row]) -> Plan:
         plan = Plan()
         fields = [c.key for c in self.ledger.fields]
@@ -533,7 +580,8 @@ class LayoutImporter:
             # is the exception: its 乡镇/行政村 are values like any other (`_places_rows`).
             stored = existing.get(r.key)
             if stored is None:
-                plan.new.append(r)
+                if self._phones(r, r.values, None):
+                    plan.new.append(r)
                 continue
             pk = stored[0]
             if unscoped and self._outside(stored[-1]):
@@ -546,6 +594,10 @@ class LayoutImporter:
                 )
                 continue
             given = self._unmasked(r.values, {k: stored[at[k]] for k in self.texts})
+            if self.phones:
+                given = dict(given)
+                if not self._phones(r, given, {k: stored[at[k]] for k in self.phones}):
+                    continue
             changed = {k: given[k] for k, i in compared if k in given and stored[i] != given[k]}
             if placed and stored[at["region_id"]] != r.links["region_id"]:
                 changed["region_id"] = r.links["region_id"]

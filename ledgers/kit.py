@@ -226,20 +226,25 @@ def household_columns() -> tuple[Column, ...]:
 
 
 def region_columns(*, unique: bool = True, required: bool = True) -> tuple[Column, ...]:
-    """乡镇 and 行政村: the link columns of a region ledger. Their cells may be blank: a blank
-    行政村 means the 乡镇, a blank 乡镇 too the county (formats.md §6); so may the headers be when
-    not `required` (a file without them is about the county)."""
+    """乡镇 and 行政村: the link columns of a region ledger, with the register's header aliases
+    (formats.md §1: 乡(镇), 乡镇(街道); 村). Their cells may be blank: a blank 行政村 means the
+    乡镇, a blank 乡镇 too the county (formats.md §6); so may the headers be when not `required`
+    (a file without them is about the county)."""
     return tuple(
         Column(
             key,
             header,
             RegionName(level),
+            aliases,
             required=required,
             blank=True,
             unique=unique,
             level="region",
         )
-        for key, header, level in (("town", "乡镇", 2), ("village", "行政村", 3))
+        for key, header, level, aliases in (
+            ("town", "乡镇", 2, ("乡(镇)", "乡镇(街道)")),
+            ("village", "行政村", 3, ("村",)),
+        )
     )
 
 

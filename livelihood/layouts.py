@@ -119,7 +119,7 @@ LOANS = Layout(
         Column("amount", "贷款金额", Money()),
         Column("term_months", "期限(月)", Integer(1, 600), aliases=("期限",)),
         Column("due_date", "到期日期", Date(past=False)),
-        Column("rate", "年利率(%)", Number(3), aliases=("年利率",)),
+        Column("rate", "年利率(%)", Number(3, high=100), aliases=("年利率",)),
         Column("use_mode", "使用方式", Code(values=LOAN_USES), by=True),
         Column("purpose", "贷款用途", Text(100)),
         Column("subsidy", "贴息金额", Money()),

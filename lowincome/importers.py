@@ -66,6 +66,7 @@ def _formula() -> str:
 class LowIncomeImporter:
     name = LOW_INCOME.name
     marker = LOW_INCOME.marker
+    marker_aliases = LOW_INCOME.marker_aliases
 
     def __init__(self, *, actor: Any, today: dt.date, **options: Any) -> None:
         self.actor, self.today = actor, today

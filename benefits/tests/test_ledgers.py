@@ -170,6 +170,16 @@ def test_the_words_offices_write_for_a_term_and_a_grade_read_as_the_codes(
     assert run_command("ledger", "import", "housing_renovation", str(house))[0] == 0
     grades = HousingRenovationRow.objects.values_list("grade", flat=True)
     assert sorted(grades) == ["C级", "D级"]
+    # With its 级 in lower case too (it was refused as “是否应为“A级”？”).
+    house = write_sheet(
+        tmp_path / "house2.xlsx",
+        HOUSE.headers,
+        [house_row(people["h"], 鉴定等级="d级"), house_row(people["h2"], 鉴定等级="c级")],
+    )
+    code, result, _ = run_command("ledger", "import", "housing_renovation", str(house))
+    assert code == 0, result["errors"]
+    grades = HousingRenovationRow.objects.values_list("grade", flat=True)
+    assert sorted(grades) == ["C级", "D级"]
 
 
 def test_a_renovation_of_a_safe_house_or_with_dates_out_of_order_is_refused(

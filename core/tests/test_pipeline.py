@@ -58,6 +58,7 @@ class _Keeper:
 
     name = "测试"
     marker = "姓名"
+    marker_aliases: tuple[str, ...] = ()
 
     def __init__(self, seen: list[weakref.ref], **_: object) -> None:
         self.seen = seen

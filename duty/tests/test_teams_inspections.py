@@ -130,6 +130,39 @@ def test_the_team_export_reimports_as_a_no_op_and_is_masked_without_the_right(
     assert other.context["page"].paginator.count == 0
 
 
+def test_a_clerks_masked_team_export_imports_back_as_a_no_op(
+    users: dict[str, Any], client_for: Any, tmp_path: Path
+) -> None:
+    # A user who may not see full phones exports 138****5678; the file imports back unchanged
+    # (as a masked 证件号码 does), and a masked phone that is not the row's is refused.
+    load(
+        "work_teams",
+        [member("李四"), member("王五", 行政村="仕秦村", 联系电话="0714-8765432")],
+        tmp_path,
+        users["county_admin"],
+    )
+    response = client_for("town_staff").get(reverse("ledgers:export", args=["work_teams"]))
+    assert response.status_code == 200
+    out = tmp_path / "clerk.xlsx"
+    out.write_bytes(b"".join(response.streaming_content))
+    result = pipeline.run("work_teams", out, actor=users["town_staff"])
+    assert (result["status"], result["unchanged"], result["updated"]) == ("imported", 2, 0), result[
+        "errors"
+    ]
+    assert sorted(WorkTeamMember.objects.values_list("phone", flat=True)) == [
+        "0714-8765432",
+        "13812345678",
+    ]
+    rows = [member("李四", 联系电话="139****5678"), member("赵六", 联系电话="138****5678")]
+    refused = load("work_teams", rows, tmp_path, users["town_staff"], name="bad.xlsx")
+    assert refused["status"] == "rejected"
+    assert [(e["row"], e["column"], e["message"]) for e in refused["errors"]] == [
+        (2, "联系电话", "联系电话已脱敏（139****5678），与系统中该行的号码不符，请填写完整号码"),
+        (3, "联系电话", "联系电话已脱敏（138****5678），新增的记录请填写完整号码"),
+    ]
+    assert not WorkTeamMember.objects.filter(name="赵六").exists()
+
+
 def test_a_rotation_keeps_who_was_in_post_on_any_date(
     users: dict[str, Any], client_for: Any, tmp_path: Path
 ) -> None:

@@ -158,6 +158,25 @@ def test_a_station_with_行政村_blank_is_the_towns_and_with_乡镇_blank_too_t
     assert town["ledgers"]["pv_income"]["rows"] == 2
 
 
+@pytest.mark.parametrize(("town", "village"), [("乡(镇)", "村"), ("乡镇（街道）", "行政村")])
+def test_a_region_ledger_takes_the_registers_region_header_aliases(
+    users: dict[str, Any], tmp_path: Path, town: str, village: str
+) -> None:
+    # formats.md §6 reads a ledger "with the same rules as §1", whose 乡镇 is also 乡(镇) or
+    # 乡镇(街道) and 行政村 also 村; 乡镇 is 光伏收益分配's first key header, so it marks the row.
+    headers = [
+        town if h == "乡镇" else village if h == "行政村" else h for h in HEADERS["pv_income"]
+    ]
+    rows = [{town: r["乡镇"], village: r["行政村"]} | r for r in [pv(), pv(行政村="仕秦村")]]
+    path = write_sheet(tmp_path / "pv.xlsx", headers, rows, title="光伏收益分配台账")
+    code, result, _ = run_command("ledger", "import", "pv_income", str(path))
+    assert (code, result["created"], result["warnings"]) == (0, 2, []), result["errors"]
+    assert sorted(PvIncomeRow.objects.values_list("region__name", flat=True)) == [
+        "仕秦村",
+        "朝阳村",
+    ]
+
+
 def test_the_statistics_page_lists_a_towns_own_stations_so_its_parts_add_up(
     users: dict[str, Any], client_for: Any, tmp_path: Path, regions: dict[str, Any]
 ) -> None:
@@ -247,6 +266,7 @@ def test_one_fault_of_each_kind_rejects_a_loan_file_whole(
         loan(b, 贷款金额="-1"),  # 8: negative amount
         loan(b, 到期日期="2024-01-01"),  # 9: due before it was lent
         loan(b, 逾期金额="500"),  # 10: overdue amount of a 正常 loan
+        loan(b, 合同编号="HT-345", **{"年利率(%)": "345"}),  # 11: a rate in percent is at most 100
     ]
     errors = _faults("loans", rows, users["town_staff"], tmp_path)
     assert set(errors) == {
@@ -258,8 +278,10 @@ def test_one_fault_of_each_kind_rejects_a_loan_file_whole(
         (8, "贷款金额"),
         (9, "到期日期"),
         (10, "逾期金额"),
+        (11, "年利率(%)"),
     }
     assert "是否应为" in errors[(5, "使用方式")]
+    assert errors[(11, "年利率(%)")] == "应在0—100之间，实为345"
 
 
 def test_the_cadre_list_masks_its_id_numbers_and_refuses_a_bad_one(
