@@ -87,7 +87,7 @@ def _leads(admin, grid, home, pick, at_home, as_of, rng) -> int:  # type: ignore
         risk, story = STORIES.get(source, ("其他", "反映家庭困难"))
         for where in ("home", "other"):
             reported = as_of - dt.timedelta(days=rng.randint(0, 6))
-            actor = grid if source == "基层干部排查" else admin
+            actor = grid if source == "基层干部排查" and where == "home" else admin
             if source in ("农户自主申报", "社会监督") and where == "other":
                 # A person not in the register yet: name, ID number and phone only.
                 village = Region.objects.filter(level=Region.Level.VILLAGE).order_by("path")[5 + n]

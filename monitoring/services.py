@@ -25,7 +25,7 @@ from core.dates import today
 from core.layout import valid_phone
 from core.locks import hold
 from core.masking import mask_id, mask_numbers
-from core.permissions import Cap, can, require
+from core.permissions import Cap, acts_for_server, can, require
 from core.uploads import UploadRejected, check_image, check_pdf
 from monitoring.assessment import (
     Assessment,
@@ -90,6 +90,8 @@ def create_lead(
     region = household.region if household is not None else region
     if region is None:
         raise ValidationError({"region": "请选择所在村"})
+    if not acts_for_server(actor):  # every path, not only the form's choices of village
+        require(actor, Cap.REPORT_LEAD, region, message=f"无权在{region.name}登记线索")
     if reported_date > today():
         raise ValidationError({"reported_date": "发现日期不能晚于今天"})
     risk_values = [r for r in risks if r]

@@ -1,6 +1,7 @@
-"""Starting identification for a lead that gives an ID number: past the day's limit of refusals
-of numbers registered elsewhere (registry.services.taken_numbers_left), every number is refused
-alike, so leads cannot be used to test guesses one by one."""
+"""Guards on leads: a lead is registered only in the user's region, whoever calls the service;
+and past the day's limit of refusals of numbers registered elsewhere
+(registry.services.taken_numbers_left), starting identification refuses every number alike, so
+leads cannot be used to test guesses one by one."""
 
 from __future__ import annotations
 
@@ -41,3 +42,32 @@ def test_past_the_limit_a_lead_with_a_free_number_is_refused_like_a_taken_one(
         services.open_case(actor=users["village_staff"], lead=lead_for(users, regions, second))
     assert again.value.messages == refused.value.messages
     assert not Case.objects.exists()
+
+
+def test_a_lead_is_registered_only_in_the_users_own_region_on_every_path(
+    users: dict[str, Any], regions: dict[str, Any]
+) -> None:
+    """The form offers only the user's villages; the service (which hooks from the comparison
+    and the screening also call) refuses another town's village or household itself."""
+    from django.core.exceptions import PermissionDenied
+
+    from monitoring.models import Lead
+
+    elsewhere = make_household(regions["other_village"])
+    for target in ({"region": regions["other_village"]}, {"household": elsewhere}):
+        with pytest.raises(PermissionDenied, match="无权在白羊村登记线索"):
+            services.create_lead(
+                actor=users["village_staff"],
+                source="基层干部排查",
+                reported_date=today(),
+                risks=["因病"],
+                **target,
+            )
+    assert not Lead.objects.exists()
+    assert services.create_lead(
+        actor=users["village_staff"],
+        source="基层干部排查",
+        reported_date=today(),
+        region=regions["village"],
+        risks=["因病"],
+    ).pk
