@@ -98,7 +98,17 @@ def raw_rows(
         encoding, separator = csv_dialect(path)
         text = path.open(encoding=encoding, newline="", errors="strict")
         return "csv", encoding, _csv_rows(csv.reader(text, delimiter=separator), errors)
-    raise TableError(f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件")
+    raise TableError(unsupported_type(path.suffix))
+
+
+OLD_XLS = "不支持旧版 .xls 格式，请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后再上传"
+
+
+def unsupported_type(suffix: str) -> str:
+    """Why a file of this type is not taken: an old .xls is told how to save it anew."""
+    if suffix.lower() == ".xls":
+        return OLD_XLS
+    return f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx 或 .csv 文件"
 
 
 # A workbook that is not one (a renamed file, a download cut short): calamine and zipfile say

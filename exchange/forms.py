@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -11,9 +12,10 @@ from accounts.models import User
 from core import labels as core_labels
 from core.dates import not_future
 from core.forms import StyledForm, style
+from core.tabular import unsupported_type
 from exchange import parameters
 from exchange.models import SOURCE_CHOICES, Item, Kind, Rule, Severity
-from exchange.readers import OLD_XLS, SOURCES
+from exchange.readers import SOURCES
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 
@@ -28,10 +30,8 @@ class UploadForm(StyledForm):
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
         name = f.name.lower()
-        if name.endswith(".xls"):  # what the command says of it, not only "wrong type"
-            raise forms.ValidationError(OLD_XLS)
         if not name.endswith(ALLOWED_SUFFIXES):
-            raise forms.ValidationError("只接受 .csv 或 .xlsx 文件")
+            raise forms.ValidationError(unsupported_type(Path(name).suffix))
         if f.size > settings.UPLOAD_MAX_BYTES:
             raise forms.ValidationError(
                 f"文件超过上限 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB"

@@ -39,6 +39,7 @@ from core.tabular import (
     is_blank,
     raw_rows,
     text,
+    unsupported_type,
 )
 from core.xlsxparts import FoundError
 
@@ -383,7 +384,6 @@ def numbered_copy(path: Path, workdir: Path) -> Prepared:
 EMPTY_FILE = "文件是空的：没有表头行，也没有数据。请确认上传的是部门导出的数据文件"
 
 
-OLD_XLS = "不支持旧版 .xls 格式，请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后再上传"
 _ENCODING_UNKNOWN = "文件编码无法识别，请另存为UTF-8或GB18030编码的CSV，或 .xlsx"
 
 
@@ -411,8 +411,6 @@ def prepare(path: Path, workdir: Path) -> Prepared:
     rows, goes through core.tabular's reader, which numbers rows as the register import does.
     """
     suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise FileRejected([OLD_XLS])
     if suffix in (".xlsx", ".xlsm"):
         try:  # bounded before calamine inflates anything (core.uploads)
             uploads.verify_package(path)
@@ -420,7 +418,7 @@ def prepare(path: Path, workdir: Path) -> Prepared:
             raise FileRejected([str(exc)]) from exc
         return numbered_copy(path, workdir)
     if suffix not in (".csv", ".txt"):
-        raise FileRejected([f"不支持的文件类型“{path.suffix}”，请上传 .xlsx 或 .csv 文件"])
+        raise FileRejected([unsupported_type(path.suffix)])
     try:  # its lines counted before DuckDB or core.tabular reads a row, as an import's are
         uploads.check_csv_lines(path)
     except uploads.UploadRejected as exc:

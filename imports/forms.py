@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from core import pipeline
 from core.forms import StyledForm
+from core.tabular import unsupported_type
 
 
 class UploadForm(StyledForm):
@@ -34,9 +35,7 @@ class UploadForm(StyledForm):
         upload: UploadedFile = self.cleaned_data["file"]
         suffix = Path(upload.name or "").suffix.lower()
         if suffix not in {".xlsx", ".csv"}:
-            raise forms.ValidationError(
-                f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx 或 .csv"
-            )
+            raise forms.ValidationError(unsupported_type(suffix))
         limit = settings.UPLOAD_MAX_BYTES  # FANGPIN_UPLOAD_MAX_MB, as for department files
         if (upload.size or 0) > limit:
             raise forms.ValidationError(

@@ -156,6 +156,17 @@ def test_add_user_command_reads_the_password_from_the_environment(regions, monke
     assert user.region == regions["town"] and user.check_password("Hx7kq2Lmw9")
 
 
+def test_add_user_refuses_a_taken_username_as_rejected_input(users, monkeypatch, capsys):
+    """formats.md §3: 1 when the input was rejected, 2 on wrong usage; a taken name is input."""
+    monkeypatch.setenv("FANGPIN_PASSWORD", "Hx7kq2Lmw9")
+    with pytest.raises(SystemExit) as exc:
+        call_command("add_user", "town", region="金山店镇", role="town_staff")
+    assert exc.value.code == 1
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out == {"status": "rejected", "errors": ["用户名town已存在"]}
+    assert User.objects.get(username="town").region == users["town_staff"].region
+
+
 def test_add_user_refuses_a_weak_password(regions, monkeypatch):
     monkeypatch.setenv("FANGPIN_PASSWORD", "12345678")
     with pytest.raises(SystemExit) as exc:

@@ -293,7 +293,7 @@ def test_uploading_a_wrong_type_names_the_problem(client_for):
     upload = SimpleUploadedFile("data.txt", b"x")
     response = client.post(reverse("exchange:batch_list"), {"source": "medical", "file": upload})
     assert response.status_code == 200
-    assert "只接受 .csv 或 .xlsx 文件" in response.content.decode()
+    assert "不支持的文件类型“.txt”，请上传 .xlsx 或 .csv 文件" in response.content.decode()
     assert not Batch.objects.exists()
 
 

@@ -233,3 +233,25 @@ def test_the_upload_limit_is_the_configured_one(
     assert response.status_code == 400
     assert "文件超过1MB，请按乡镇拆分后分别导入" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def test_an_old_xls_workbook_is_asked_to_be_saved_as_xlsx_on_the_page_and_the_command(
+    client_for: Any, regions: dict, users: dict, tmp_path: Any
+) -> None:
+    """Offices still keep .xls files: they are told what to do with one, not only that the type
+    is wrong, as the department upload already says it."""
+    from django.core.management import call_command
+
+    from core.cli import UsageError
+    from imports.models import ImportBatch
+
+    told = "不支持旧版 .xls 格式，请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后再上传"
+    response = client_for("county_admin").post(
+        "/imports/upload/", {"file": SimpleUploadedFile("台账.xls", b"\xd0\xcf\x11\xe0")}
+    )
+    assert response.status_code == 400 and told in response.content.decode()
+    assert not ImportBatch.objects.exists()
+    old = tmp_path / "台账.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(UsageError, match=told):  # `fangpin` prints it and exits 2
+        call_command("import_registry", str(old))

@@ -28,10 +28,11 @@ class Command(BatchCommand):
         password = os.environ.get("FANGPIN_PASSWORD", "")
         if not password:
             raise UsageError("请在环境变量 FANGPIN_PASSWORD 中给出密码")
-        if User.objects.filter(username=opts["username"]).exists():
-            raise UsageError(f"用户名{opts['username']}已存在")
         region = self.region_arg(opts["region"])
         try:
+            if User.objects.filter(username=opts["username"]).exists():
+                # The input is refused (1), not the usage (2): the command was typed right.
+                raise ValidationError(f"用户名{opts['username']}已存在")
             user = services.create_user(
                 actor=None,
                 username=opts["username"],

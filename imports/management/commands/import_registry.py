@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 
 from accounts.cli import BatchCommand
 from core.cli import UsageError, errors_file
+from core.tabular import unsupported_type
 from imports.services import import_registry
 
 
@@ -30,7 +31,7 @@ class Command(BatchCommand):
         if not path.is_file():
             raise UsageError(f"文件不存在：{path}")
         if path.suffix.lower() not in {".xlsx", ".csv"}:
-            raise UsageError(f"不支持的文件类型“{path.suffix}”，应为 .xlsx 或 .csv")
+            raise UsageError(unsupported_type(path.suffix))
         if opts["errors"]:
             # Checked now: the workbook is written only after the whole file was read.
             errors_file(opts["errors"], path)
