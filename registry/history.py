@@ -464,19 +464,24 @@ def markings(
     kinds: Sequence[str] = ("identified", "reidentified"),
 ) -> list[Marking]:
     """Events of `kinds` in [start, end] — ``identified`` (识别), ``reidentified`` (风险再标注,
-    返贫), ``eliminated`` (风险消除) — the latest per household and kind, with the household's
-    members on `end`."""
+    返贫), ``eliminated`` (风险消除) — the latest per household and kind (its date and its
+    category), with the household's members on `end`."""
     known = set(STATUS_KINDS)
     listed = ", ".join(f"'{k}'" for k in kinds if k in known)
     region_filter = IN_REGION.format(col="e.household_id") if not whole_tree(region) else ""
+    # The latest event's own category (by date, then record): not the greatest of the period's.
     sql = f"""
-SELECT e.household_id, e.kind, MAX(e.date), MAX(e.category),
-  (SELECT COUNT(*) FROM registry_membership m WHERE m.household_id = e.household_id AND {ACTIVE})
-FROM registry_householdevent e
-WHERE e.kind IN ({listed}) AND e.date >= %(start)s AND e.date <= %(as_of)s
-  {region_filter}
-GROUP BY e.household_id, e.kind
-ORDER BY e.household_id
+SELECT x.household_id, x.kind, x.date, x.category,
+  (SELECT COUNT(*) FROM registry_membership m WHERE m.household_id = x.household_id AND {ACTIVE})
+FROM (
+  SELECT e.household_id, e.kind, e.date, e.category, ROW_NUMBER() OVER (
+    PARTITION BY e.household_id, e.kind ORDER BY e.date DESC, e.id DESC) AS rn
+  FROM registry_householdevent e
+  WHERE e.kind IN ({listed}) AND e.date >= %(start)s AND e.date <= %(as_of)s
+    {region_filter}
+) x
+WHERE x.rn = 1
+ORDER BY x.household_id
 """
     with connection.cursor() as cursor:
         cursor.execute(sql, _span(region, start, end))
