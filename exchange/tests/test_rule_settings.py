@@ -128,3 +128,28 @@ def test_a_setting_made_before_settings_had_a_county_still_holds_everywhere(
     ours, theirs = member(village_household), member(neighbour["household"])
     compare_everywhere(tmp_path, [med(ours, "9500"), med(theirs, "9500")])
     assert selfpay(ours) is not None and selfpay(theirs) is not None
+
+
+def test_fangpin_check_runs_each_countys_registered_check_with_its_own_parameters(
+    users: dict[str, Any], regions: dict[str, Any], neighbour: dict[str, Any], monkeypatch: Any
+) -> None:
+    """`fangpin check` (every county at once) runs a registered check (Z02, the work team's
+    term) once per county that set its own term, each county's findings by its own term."""
+    import datetime as dt
+
+    from duty import checks
+    from duty.models import WorkTeamMember
+
+    monkeypatch.setattr(checks, "today", lambda: dt.date(2026, 6, 15))
+    theirs = neighbour["household"].region
+    for village, name in ((regions["village"], "王五"), (theirs, "赵六")):
+        WorkTeamMember.objects.create(region=village, name=name, start=dt.date(2025, 1, 10))
+    rule = engine.ensure_rules()["Z02"]
+    services.set_rule_parameters(
+        actor=users["county_admin"], rule=rule, year=2026, parameters={"max_years": 1}
+    )
+    services.run_checks(actor=None, region=None, as_of=dt.date(2026, 6, 15))
+    found = Item.objects.filter(rule__code="Z02")
+    assert [(i.region_id, i.message) for i in found] == [
+        (regions["village"].pk, "驻村队员王五自2025-01-10驻村，已超过1年任期")
+    ]
