@@ -264,8 +264,17 @@ def _carry_into_case(actor: Any, lead: Lead, into: Lead) -> None:
     case.risks, case.description = _merged_facts(
         [(case.risks, case.description), (lead.risks, lead.description)]
     )
-    case.save(update_fields=["risks", "description"])
-    _log(case, actor, "合并线索", case.current_step, note=f"线索{lead.pk}：{lead.risks}")
+    note = f"线索{lead.pk}：{lead.risks}"
+    earlier = lead.reported_date < case.start_date
+    if earlier:
+        # The risk was found before the case's clock started: it starts on that day instead.
+        note += f"；起算日期由{case.start_date:%Y-%m-%d}提前到{lead.reported_date:%Y-%m-%d}"
+        case.start_date = lead.reported_date
+    case.save(update_fields=["risks", "description", "start_date"])
+    if earlier:
+        _recompute_due_dates(case)
+        case.refresh_from_db()
+    _log(case, actor, "合并线索", case.current_step, note=note)
     _audit(actor, case, before, note=f"合并线索{lead.pk}")
 
 
@@ -529,7 +538,8 @@ def _open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
         household=h,
         lead=lead,
         subject_name=(h.head_name if h else lead.person_name),
-        start_date=lead.reported_date,
+        # The clock runs from the day the risk was first found, by any of the merged leads.
+        start_date=min(x.reported_date for x in leads),
         risks=risks,
         description=description,
         is_alleviated=bool(h and h.is_alleviated),
@@ -1371,13 +1381,13 @@ def save_deadlines(*, actor: Any, year: int | None, **fields: Any) -> DeadlinePo
     return save_deadline_policy(actor=actor, policy=row, **fields)
 
 
-def _recompute_due_dates() -> None:
-    """Due dates of unfinished steps follow the calendar and the deadlines of the year each
-    case started in."""
+def _recompute_due_dates(case: Case | None = None) -> None:
+    """Due dates of unfinished steps (of open cases, or of `case` alone) follow the calendar and
+    the deadlines of the year each case started in."""
     # Each start year's limits read once over the loop (DeadlinePolicy.for_year).
     policy_of, cal = functools.cache(DeadlinePolicy.for_year), Calendar()
     steps = list(
-        CaseStep.objects.filter(case__status=Case.Status.OPEN)
+        CaseStep.objects.filter(case__status=Case.Status.OPEN, **({"case": case} if case else {}))
         .exclude(status=CaseStep.Status.DONE)
         .select_related("case")
     )

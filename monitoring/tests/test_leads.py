@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.models import AuditRecord
 from fangpin.testing import id_number
 from monitoring import services
 from monitoring.models import Attachment, Lead
@@ -306,3 +307,32 @@ def test_a_huge_image_is_refused_before_its_pixels_are_decoded(users, household,
     with pytest.raises(ValidationError, match="20×10像素，超过"):
         services.add_attachment(actor=users["village_staff"], upload=png(size=(20, 10)), lead=lead)
     assert not Attachment.objects.exists()
+
+
+def test_the_case_clock_starts_from_the_earliest_merged_lead(users, household):
+    later = _lead(users, household, reported_date=TODAY - dt.timedelta(days=3))
+    earlier = _lead(users, household, reported_date=TODAY - dt.timedelta(days=12))
+    assert earlier.merged_into == later
+    case = services.open_case(actor=users["village_staff"], lead=later)
+    assert case.start_date == TODAY - dt.timedelta(days=12)
+
+
+def test_an_earlier_lead_merged_into_an_open_case_moves_its_start(client_for, users, household):
+    from monitoring.calendar import Calendar, due_date
+
+    first = _lead(users, household, reported_date=TODAY - dt.timedelta(days=1))
+    case = services.open_case(actor=users["village_staff"], lead=first)
+    assert case.alert == ""
+    found = TODAY - dt.timedelta(days=40)
+    _lead(users, household, risks=["因学"], reported_date=found)
+    case.refresh_from_db()
+    visit = case.steps.get(code="visit")
+    expected = due_date(found, "visit", services.deadlines_of(case), Calendar())
+    assert case.start_date == found and visit.due_date == case.due_date == expected
+    assert case.alert == visit.alert == "red"
+    note = f"起算日期由{TODAY - dt.timedelta(days=1):%Y-%m-%d}提前到{found:%Y-%m-%d}"
+    assert case.logs.filter(action="合并线索", note__contains=note).exists()
+    page = client_for("village_staff").get(reverse("monitoring:case_detail", args=[case.pk]))
+    assert note in page.content.decode()
+    record = AuditRecord.objects.get(object_type="monitoring.case", note__startswith="合并线索")
+    assert record.before["start_date"] != record.after["start_date"] == found.isoformat()
