@@ -27,6 +27,7 @@ from monitoring.models import (
     PolicyThreshold,
     StepCode,
 )
+from monitoring.services import check_green_start
 from regions.models import Region
 from registry.models import Household
 
@@ -395,8 +396,18 @@ class GreenMeasureForm(StyledForm):
     responsible = forms.CharField(label="责任人", required=False, max_length=60)
     start_date = forms.DateField(label="开始日期", required=False, widget=forms.DateInput)
 
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        field = self.fields["start_date"]
+        field.widget.attrs["min"] = case.start_date.isoformat()
+        field.help_text = f"留空为今天；不能早于本案起算日期{case.start_date:%Y-%m-%d}"
+
     def clean_start_date(self) -> Any:
-        return not_future(self.cleaned_data.get("start_date"), "开始日期")
+        value = not_future(self.cleaned_data.get("start_date"), "开始日期")
+        if value:
+            check_green_start(self.case, value)
+        return value
 
 
 class StartForm(StyledForm):

@@ -1232,6 +1232,15 @@ def _findings_summary(case: Case) -> list[dict[str, Any]]:
 GREEN_RISKS = ("因自然灾害", "因意外事故")
 
 
+def check_green_start(case: Case, on: dt.date) -> None:
+    """A 绿色通道 measure helps with a risk already found: not before the case's 起算日期."""
+    if on < case.start_date:
+        raise ValidationError(
+            f"开始日期{on:%Y-%m-%d}早于本案起算日期{case.start_date:%Y-%m-%d}，"
+            "先行帮扶措施不能早于发现风险之日"
+        )
+
+
 @transaction.atomic
 def record_green_measure(
     *,
@@ -1252,6 +1261,11 @@ def record_green_measure(
         raise ValidationError({"category": "该申请人尚未登记在户籍台账，请先办理入户核查并登记"})
     if category not in codes.MEASURE_CATEGORIES:
         raise ValidationError({"category": f"措施类别“{category}”不在代码表中"})
+    start_date = start_date or today()
+    try:
+        check_green_start(case, start_date)
+    except ValidationError as exc:
+        raise ValidationError({"start_date": exc.messages}) from exc
     measure = hooks.call(
         "assistance.save_measure",
         actor=actor,
@@ -1259,7 +1273,7 @@ def record_green_measure(
         category=category,
         subtype=subtype[:60],
         responsible=responsible[:60],
-        start_date=start_date or today(),
+        start_date=start_date,
     )
     case.green_channel = True
     case.save(update_fields=["green_channel"])

@@ -441,7 +441,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if may_act and current and current.order
             else None,
             "return_choices": [s for s in steps if current and s.order < current.order],
-            "green_form": forms.GreenMeasureForm()
+            "green_form": forms.GreenMeasureForm(case=case)
             if open_case and set(services.GREEN_RISKS) & set(case.risk_list)
             else None,
             "upload_form": forms.UploadForm(kinds=wanted),
@@ -504,7 +504,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
             messages.success(request, "材料已上传")
         elif action == "green":
-            form = forms.GreenMeasureForm(request.POST)
+            form = forms.GreenMeasureForm(request.POST, case=case)
             if not form.is_valid():
                 raise ValidationError(
                     "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items())

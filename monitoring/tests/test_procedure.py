@@ -251,6 +251,27 @@ def test_green_channel_records_a_measure_before_the_procedure_ends(client_for, u
     assert CaseLog.objects.filter(case=case, action="绿色通道先行帮扶").exists()
 
 
+def test_a_green_channel_measure_may_not_start_before_the_case(client_for, users, household):
+    case = make_case(users, household, risks=["因意外事故"], days_ago=10)
+    early = case.start_date - dt.timedelta(days=1)
+    message = (
+        f"开始日期{early:%Y-%m-%d}早于本案起算日期{case.start_date:%Y-%m-%d}，"
+        "先行帮扶措施不能早于发现风险之日"
+    )
+    with pytest.raises(services.ValidationError) as caught:
+        services.record_green_measure(
+            actor=users["village_staff"], case=case, category="健康帮扶", start_date=early
+        )
+    assert caught.value.message_dict == {"start_date": [message]}
+    client = client_for("village_staff")
+    url = reverse("monitoring:case_action", args=[case.pk, "green"])
+    response = client.post(url, {"category": "健康帮扶", "start_date": early}, follow=True)
+    assert f"开始日期：{message}" in response.content.decode()
+    assert not Measure.objects.exists() and not case.logs.filter(action="绿色通道先行帮扶")
+    client.post(url, {"category": "健康帮扶", "start_date": case.start_date})
+    assert Measure.objects.get().start_date == case.start_date
+
+
 def test_green_channel_is_refused_for_other_risks(users, household):
     case = make_case(users, household, risks=["因病"])
     with pytest.raises(services.ValidationError):
