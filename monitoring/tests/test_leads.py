@@ -335,4 +335,5 @@ def test_an_earlier_lead_merged_into_an_open_case_moves_its_start(client_for, us
     page = client_for("village_staff").get(reverse("monitoring:case_detail", args=[case.pk]))
     assert note in page.content.decode()
     record = AuditRecord.objects.get(object_type="monitoring.case", note__startswith="合并线索")
-    assert record.before["start_date"] != record.after["start_date"] == found.isoformat()
+    before, after = record.before or {}, record.after or {}
+    assert before["start_date"] != after["start_date"] == found.isoformat()
