@@ -1236,7 +1236,7 @@ def check_green_start(case: Case, on: dt.date) -> None:
     """A 绿色通道 measure helps with a risk already found: not before the case's 起算日期."""
     if on < case.start_date:
         raise ValidationError(
-            f"开始日期{on:%Y-%m-%d}早于本案起算日期{case.start_date:%Y-%m-%d}，"
+            f"{on:%Y-%m-%d}早于本案起算日期{case.start_date:%Y-%m-%d}，"
             "先行帮扶措施不能早于发现风险之日"
         )
 

@@ -255,7 +255,7 @@ def test_a_green_channel_measure_may_not_start_before_the_case(client_for, users
     case = make_case(users, household, risks=["因意外事故"], days_ago=10)
     early = case.start_date - dt.timedelta(days=1)
     message = (
-        f"开始日期{early:%Y-%m-%d}早于本案起算日期{case.start_date:%Y-%m-%d}，"
+        f"{early:%Y-%m-%d}早于本案起算日期{case.start_date:%Y-%m-%d}，"
         "先行帮扶措施不能早于发现风险之日"
     )
     with pytest.raises(services.ValidationError) as caught:
