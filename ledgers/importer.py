@@ -643,6 +643,8 @@ class LayoutImporter:
         where = f"{model.objects.all().region_field}__path"
         label = self.column_name(group.key)
         refused: set[Any] = set()
+        # (head row, column) → the head, the value stored and given, the keys of the rows changed.
+        others: dict[tuple[int, str], tuple[Row, Any, Any, list[tuple]]] = {}
         for chunk in chunks([k for k in heads if not _blank(k)]):
             found = model.objects.filter(**{f"{group.key}__in": chunk})
             for values in found.values("pk", "region_id", where, *self.ledger.key_fields, *stored):
@@ -667,6 +669,44 @@ class LayoutImporter:
                 if changed:
                     before = {k: values.get(k) for k in changed}
                     plan.changed.append((values["pk"], head, before, changed))
+                    for k in changed:
+                        entry: tuple[Row, Any, Any, list[tuple]] = (head, before[k], changed[k], [])
+                        others.setdefault((head.row, k), entry)[3].append(key)
+        self._warn_siblings(label, others)
+
+    def _warn_siblings(
+        self, label: str, others: dict[tuple[int, str], tuple[Row, Any, Any, list[tuple]]]
+    ) -> None:
+        """Say where a group column given in the file changes stored rows the file does not
+        list: the change is the whole group's (formats.md §6), not its row's alone."""
+        group = self.layout.group
+        assert group is not None
+        rest = [f for f in self.ledger.key_fields if f != group.key]
+        for (_, k), (head, before, after, keys) in sorted(
+            others.items(), key=operator.itemgetter(0)
+        ):
+            shown_keys = "、".join(
+                "/".join(
+                    str(v) for f, v in zip(self.ledger.key_fields, key, strict=True) if f in rest
+                )
+                for key in sorted(keys)
+            )
+            which = f"{'/'.join(map(self.column_name, rest))}{shown_keys}"
+            name = head.values[group.key]
+            if k == "region_id":
+                column = "village" if "village" in head.values else "town"
+                what = f"区划（{self.column_name('town')}、{self.column_name('village')}）有变化"
+            else:
+                column = k
+                kind = self.layout.column(k).kind
+                shown = f"由“{kind.display(before)}”改为“{kind.display(after)}”"
+                what = f"“{self.column_name(k)}”{shown}"
+            self.report.warn(
+                head.row,
+                column,
+                head.values.get(column, ""),
+                f"{label}“{name}”的{what}；此栏为同一{label}各行共用，本文件未列出的{which}将一并更改",
+            )
 
     # -- the pipeline's other questions ---------------------------------------------------------
     def counts(self, plan: Plan | None) -> dict[str, Any]:

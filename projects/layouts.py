@@ -12,6 +12,7 @@ from typing import Any
 
 from core.batching import chunks
 from core.layout import Code, Column, Date, Integer, Layout, Money, Period, Text, Year
+from core.numerals import wan
 from ledgers.kit import Ledger, region_columns, register
 from projects import figures, services
 from projects.models import (
@@ -87,6 +88,21 @@ def clean_project(values: dict[str, Any]) -> dict[str, str]:
     if status == "未开工" and values.get("actual_start"):
         problems["status"] = "已填写实际开工日期的项目不是“未开工”"
     return problems
+
+
+def note_project(values: dict[str, Any]) -> dict[str, str]:
+    """An 已支付金额 above the 合同金额 (or, without one, the 下达资金) is kept, as offices record
+    an overpayment to correct it later, and said at its cell."""
+    paid = values.get("paid_amount")
+    if paid is None:
+        return {}
+    limit, what = values.get("contract_amount"), "合同金额"
+    if limit is None:
+        funds = [values[key] for key, _ in FUNDS if values.get(key) is not None]
+        limit, what = (sum(funds), "下达资金") if funds else (None, "")
+    if limit is None or paid <= limit:
+        return {}
+    return {"paid_amount": f"已支付金额{wan(paid)}万元超过{what}{wan(limit)}万元"}
 
 
 PAYMENTS = Layout(
@@ -175,6 +191,7 @@ register(
         PROJECTS,
         Project,
         clean=clean_project,
+        notes=note_project,
         scoped_key=False,
         after_write=services.after_project_write,
         search=("project_no", "name", "batch", "unit", "content"),

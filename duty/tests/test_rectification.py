@@ -320,6 +320,44 @@ def test_a_reimport_of_every_measure_in_another_village_moves_the_problem(
     assert (again["updated"], again["unchanged"]) == (0, 2)
 
 
+def test_a_reimported_measure_that_changes_its_problem_says_so_for_the_measures_not_in_the_file(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """问题来源 is the problem's: one measure's row giving another source changes it on every
+    measure (as the form does), and the import says so at that row, naming the measures the
+    file does not list — a problem's measures disagreeing within one file stay an error."""
+    rows = [measure("P1", 1), measure("P1", 2), measure("P1", 3)]
+    load("rectification", rows, tmp_path, users["town_staff"])
+    result = load(
+        "rectification",
+        [measure("P1", 1, 问题来源="审计")],
+        tmp_path,
+        users["town_staff"],
+        "one.xlsx",
+    )
+    assert (result["status"], result["updated"]) == ("imported", 3)
+    assert [(w["row"], w["column"], w["value"], w["message"]) for w in result["warnings"]] == [
+        (
+            2,
+            "问题来源",
+            "审计",
+            "问题编号“P1”的“问题来源”由“省后评估”改为“审计”；此栏为同一问题编号各行共用，"
+            "本文件未列出的措施序号2、3将一并更改",
+        )
+    ]
+    stored = RectificationRow.objects.filter(problem_no="P1")
+    assert set(stored.values_list("source", flat=True)) == {"审计"}
+    assert Problem.objects.get(number="P1").source == "审计"
+    # In one file, two measures of the problem disagreeing is refused, naming both rows.
+    two = [measure("P1", 1, 问题来源="国家考核"), measure("P1", 2)]
+    refused = load("rectification", two, tmp_path, users["town_staff"], "two.xlsx")
+    assert refused["status"] == "rejected"
+    assert refused["errors"][0]["message"] == (
+        "同一问题编号“P1”的“问题来源”与第2行不一致（第2行为“国家考核”，第3行为“省后评估”）"
+    )
+    assert set(stored.values_list("source", flat=True)) == {"审计"}
+
+
 def test_a_new_measure_cannot_take_over_a_problem_of_another_town(
     users: dict[str, Any], client_for: Any, tmp_path: Path
 ) -> None:

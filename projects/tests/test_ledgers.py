@@ -72,6 +72,35 @@ def test_a_good_file_imports_and_again_changes_nothing(
     )
 
 
+def test_a_payment_above_the_contract_or_the_funds_is_kept_with_a_warning(
+    users: dict[str, Any], tmp_path: Path
+) -> None:
+    """Offices record an overpayment to correct it later: the row is imported and the import
+    says so at its 已支付金额, against the 合同金额, or the 下达资金 where there is none."""
+    rows = [
+        project("XM1", 已支付金额=1200000),  # 2 above the 合同金额 of 100万元
+        project("XM2", 合同金额="", 已支付金额=1100000),  # 3 above the 下达资金 of 100万元
+        project("XM3", 已支付金额=1000000),  # 4 all paid, not more
+        project(
+            "XM4",
+            合同金额="",
+            中央衔接资金="",
+            省级衔接资金="",
+            市级衔接资金="",
+            县级衔接资金="",
+            其他资金="",
+            已支付金额=5,
+        ),  # 5 nothing to compare with
+    ]
+    result = load("projects", rows, tmp_path, users["town_staff"])
+    assert (result["status"], result["created"]) == ("imported", 4)
+    assert [(w["row"], w["column"], w["message"]) for w in result["warnings"]] == [
+        (2, "已支付金额", "已支付金额120万元超过合同金额100万元"),
+        (3, "已支付金额", "已支付金额110万元超过下达资金100万元"),
+    ]
+    assert Project.objects.get(project_no="XM1").paid_amount == 1200000
+
+
 def test_one_fault_of_each_kind_rejects_the_project_file_at_its_row_and_column(
     users: dict[str, Any], tmp_path: Path
 ) -> None:
