@@ -302,8 +302,8 @@ def unsafe_houses(region: Any, grades: Iterable[str] = ("C", "D")) -> list[dict[
 def rule_parameters(codes: list[str], year: int, region: Any = None) -> dict[str, dict[str, Any]]:
     """{code: the rule's parameters for `year` in `region`} (defaults overlaid with the settings
     of that year that cover the region: every county's, then its county's) for those of `codes`
-    the system has as rules."""
+    the system has as rules; two queries."""
     return {
         found.code: found.parameters_for(year, region)
-        for found in Rule.objects.filter(code__in=codes)
+        for found in Rule.objects.filter(code__in=codes).prefetch_related("yearly")
     }

@@ -487,7 +487,10 @@ def open_case(*, actor: Any, lead: Lead, on: dt.date | None = None) -> Case:
     here, not at the county's decision weeks later."""
     require(actor, Cap.TRIAGE, lead.region)
     if lead.household_id is None and lead.id_number and lead.status == Lead.Status.NEW:
-        _link_registered_person(actor, lead)
+        try:
+            _link_registered_person(actor, lead)
+        except registry_services.TakenNumberLimit as exc:  # said of the lead, like its refusal
+            raise ValidationError({"lead": exc.messages}) from exc
     return _open_case(actor=actor, lead=lead, on=on)
 
 
@@ -495,11 +498,9 @@ def _link_registered_person(actor: Any, lead: Lead) -> None:
     """Link the lead to the household of the member holding its ID number; refuse (logged, as
     registry.services.refuse_taken_numbers asks: outside the change's transaction) when that
     household is not the actor's to see or the holder is no longer a member. Past the day's
-    limit of such refusals, any number is refused alike (registry.services.guard_number_entry)."""
-    try:
-        registry_services.guard_number_entry(actor)
-    except registry_services.TakenNumberLimit as exc:
-        raise ValidationError({"lead": exc.messages}) from exc
+    limit of such refusals, any number is refused alike (registry.services.guard_number_entry:
+    a TakenNumberLimit)."""
+    registry_services.guard_number_entry(actor)
     holder = Person.objects.filter(id_number=lead.id_number).select_related("household").first()
     if holder is None:
         return
@@ -511,12 +512,9 @@ def _link_registered_person(actor: Any, lead: Lead) -> None:
             lead.save(update_fields=["household", "region"])
             _audit(actor, lead, before, note=f"证件号码已在户籍台账，线索归入{household}")
         return
-    try:
-        message = registry_services.refuse_taken_numbers(
-            actor, [holder], where="启动识别时线索", who="办理人"
-        )[holder.pk]
-    except registry_services.TakenNumberLimit as exc:
-        raise ValidationError({"lead": exc.messages}) from exc
+    message = registry_services.refuse_taken_numbers(
+        actor, [holder], where="启动识别时线索", who="办理人"
+    )[holder.pk]
     raise ValidationError({"lead": f"{message}；不能按新户启动识别，请核实后按户登记线索"})
 
 
